@@ -1,0 +1,11 @@
+//! The mTLS handshake harness: generates its own PKI, drives concurrent mutual-TLS handshakes
+//! against real TLS servers over loopback, records latency histograms, classifies every
+//! handshake's outcome, and reports.
+//!
+//! The binary `mtls-harness` is a thin shell around [`cli::main`]; tests and benches call the
+//! library directly.
+
+pub mod measure;
+pub mod pki;
+pub mod scenario;
+pub mod sys;

@@ -1,0 +1,247 @@
+//! Outcome classes: the stable verdict of one handshake attempt, mapped from the alert that was
+//! received or sent, the peer's HTTP answer, or the I/O failure.
+//!
+//! A rejection is data, never an `Err` of the run.
+
+use std::fmt;
+use std::io;
+use std::str::FromStr;
+
+use rustls::AlertDescription;
+use serde::{Deserialize, Serialize};
+
+/// The classified outcome of one handshake attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Handshake done and the server's HTTP 2xx reply received.
+    Accepted,
+    /// Server sent certificate_required (116).
+    CertRequired,
+    /// Server sent unknown_ca (48).
+    UnknownCa,
+    /// Server sent certificate_expired (45).
+    CertExpired,
+    /// Server sent certificate_revoked (44).
+    CertRevoked,
+    /// Server sent bad_certificate (42).
+    BadCertificate,
+    /// Server sent unsupported_certificate (43).
+    UnsupportedCertificate,
+    /// Server sent certificate_unknown (46).
+    CertificateUnknown,
+    /// Server sent decrypt_error (51).
+    DecryptError,
+    /// Server sent handshake_failure (40).
+    HandshakeFailure,
+    /// Server sent protocol_version (70).
+    ProtocolVersion,
+    /// Server sent access_denied (49).
+    AccessDenied,
+    /// Server sent illegal_parameter (47).
+    IllegalParameter,
+    /// Server sent decode_error (50).
+    DecodeError,
+    /// Server sent bad_certificate_status_response (113).
+    BadCertificateStatusResponse,
+    /// Server sent insufficient_security (71).
+    InsufficientSecurity,
+    /// Server sent internal_error (80).
+    InternalError,
+    /// Server sent another fatal alert.
+    OtherAlert,
+    /// The server answered with an HTTP status other than 2xx (nginx's way to reject).
+    HttpError,
+    /// The client refused the server (its certificate or parameters): a local TLS error.
+    ClientRejectedServer,
+    /// The server closed the connection without an alert or a reply.
+    ClosedWithoutVerdict,
+    /// The attempt did not finish within the per-handshake timeout.
+    Timeout,
+    /// The connection was reset (or the connect refused).
+    Reset,
+    /// Another I/O error, or a reply that is not HTTP.
+    IoError,
+}
+
+impl Outcome {
+    /// Every class, in report order.
+    pub const ALL: [Outcome; 24] = [
+        Outcome::Accepted,
+        Outcome::CertRequired,
+        Outcome::UnknownCa,
+        Outcome::CertExpired,
+        Outcome::CertRevoked,
+        Outcome::BadCertificate,
+        Outcome::UnsupportedCertificate,
+        Outcome::CertificateUnknown,
+        Outcome::DecryptError,
+        Outcome::HandshakeFailure,
+        Outcome::ProtocolVersion,
+        Outcome::AccessDenied,
+        Outcome::IllegalParameter,
+        Outcome::DecodeError,
+        Outcome::BadCertificateStatusResponse,
+        Outcome::InsufficientSecurity,
+        Outcome::InternalError,
+        Outcome::OtherAlert,
+        Outcome::HttpError,
+        Outcome::ClientRejectedServer,
+        Outcome::ClosedWithoutVerdict,
+        Outcome::Timeout,
+        Outcome::Reset,
+        Outcome::IoError,
+    ];
+
+    /// Dense index, for counter arrays.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The snake_case name used in reports and scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Accepted => "accepted",
+            Outcome::CertRequired => "cert_required",
+            Outcome::UnknownCa => "unknown_ca",
+            Outcome::CertExpired => "cert_expired",
+            Outcome::CertRevoked => "cert_revoked",
+            Outcome::BadCertificate => "bad_certificate",
+            Outcome::UnsupportedCertificate => "unsupported_certificate",
+            Outcome::CertificateUnknown => "certificate_unknown",
+            Outcome::DecryptError => "decrypt_error",
+            Outcome::HandshakeFailure => "handshake_failure",
+            Outcome::ProtocolVersion => "protocol_version",
+            Outcome::AccessDenied => "access_denied",
+            Outcome::IllegalParameter => "illegal_parameter",
+            Outcome::DecodeError => "decode_error",
+            Outcome::BadCertificateStatusResponse => "bad_certificate_status_response",
+            Outcome::InsufficientSecurity => "insufficient_security",
+            Outcome::InternalError => "internal_error",
+            Outcome::OtherAlert => "other_alert",
+            Outcome::HttpError => "http_error",
+            Outcome::ClientRejectedServer => "client_rejected_server",
+            Outcome::ClosedWithoutVerdict => "closed_without_verdict",
+            Outcome::Timeout => "timeout",
+            Outcome::Reset => "reset",
+            Outcome::IoError => "io_error",
+        }
+    }
+
+    /// True when the server itself gave a verdict of rejection (an alert or an HTTP error),
+    /// as opposed to acceptance or a transport failure.
+    pub fn is_server_rejection(self) -> bool {
+        !matches!(
+            self,
+            Outcome::Accepted
+                | Outcome::ClientRejectedServer
+                | Outcome::ClosedWithoutVerdict
+                | Outcome::Timeout
+                | Outcome::Reset
+                | Outcome::IoError
+        )
+    }
+
+    /// The class for a fatal alert received from the server.
+    pub fn from_alert(alert: AlertDescription) -> Outcome {
+        match alert {
+            AlertDescription::CertificateRequired => Outcome::CertRequired,
+            AlertDescription::UnknownCA => Outcome::UnknownCa,
+            AlertDescription::CertificateExpired => Outcome::CertExpired,
+            AlertDescription::CertificateRevoked => Outcome::CertRevoked,
+            AlertDescription::BadCertificate => Outcome::BadCertificate,
+            AlertDescription::UnsupportedCertificate => Outcome::UnsupportedCertificate,
+            AlertDescription::CertificateUnknown => Outcome::CertificateUnknown,
+            AlertDescription::DecryptError => Outcome::DecryptError,
+            AlertDescription::HandshakeFailure => Outcome::HandshakeFailure,
+            AlertDescription::ProtocolVersion => Outcome::ProtocolVersion,
+            AlertDescription::AccessDenied => Outcome::AccessDenied,
+            AlertDescription::IllegalParameter => Outcome::IllegalParameter,
+            AlertDescription::DecodeError => Outcome::DecodeError,
+            AlertDescription::BadCertificateStatusResponse => Outcome::BadCertificateStatusResponse,
+            AlertDescription::InsufficientSecurity => Outcome::InsufficientSecurity,
+            AlertDescription::InternalError => Outcome::InternalError,
+            _ => Outcome::OtherAlert,
+        }
+    }
+
+    /// Classifies an I/O error from a client connection: a rustls error inside it (alert
+    /// received, or a local verification failure), a reset, or a plain I/O error.
+    pub fn from_io_error(err: &io::Error) -> Outcome {
+        if let Some(tls) = err
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<rustls::Error>())
+        {
+            return Outcome::from_tls_error(tls);
+        }
+        match err.kind() {
+            io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe => Outcome::Reset,
+            io::ErrorKind::UnexpectedEof => Outcome::ClosedWithoutVerdict,
+            io::ErrorKind::TimedOut => Outcome::Timeout,
+            _ => Outcome::IoError,
+        }
+    }
+
+    /// Classifies a rustls error seen by the client.
+    pub fn from_tls_error(err: &rustls::Error) -> Outcome {
+        match err {
+            rustls::Error::AlertReceived(alert) => Outcome::from_alert(*alert),
+            _ => Outcome::ClientRejectedServer,
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Outcome {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Outcome::ALL
+            .into_iter()
+            .find(|o| o.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<_> = Outcome::ALL.iter().map(|o| o.name()).collect();
+                format!("one of {}", names.join(", "))
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_matches_position() {
+        for (i, o) in Outcome::ALL.iter().enumerate() {
+            assert_eq!(o.index(), i);
+            assert_eq!(o.name().parse::<Outcome>(), Ok(*o));
+        }
+    }
+
+    #[test]
+    fn alert_inside_io_error_is_classified() {
+        let err = io::Error::new(
+            io::ErrorKind::InvalidData,
+            rustls::Error::AlertReceived(AlertDescription::CertificateRequired),
+        );
+        assert_eq!(Outcome::from_io_error(&err), Outcome::CertRequired);
+        let reset = io::Error::from(io::ErrorKind::ConnectionReset);
+        assert_eq!(Outcome::from_io_error(&reset), Outcome::Reset);
+        let local = io::Error::new(
+            io::ErrorKind::InvalidData,
+            rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
+        );
+        assert_eq!(
+            Outcome::from_io_error(&local),
+            Outcome::ClientRejectedServer
+        );
+    }
+}

@@ -1,0 +1,186 @@
+//! Writing fixtures to disk as PEM: certificates world-readable, private keys created with mode
+//! 0600 (never a moment with wider permissions), and a `manifest.json` that lists every file and
+//! certificate fingerprint but no key material.
+
+use std::fs::{self, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use rustls::pki_types::CertificateDer;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::{hex, Identity, Pki, PkiSpec};
+
+/// An error writing fixtures, naming the path.
+#[derive(Debug, thiserror::Error)]
+#[error("writing {path}: {source}")]
+pub struct WriteError {
+    /// The file or directory.
+    pub path: PathBuf,
+    /// The I/O error.
+    pub source: io::Error,
+}
+
+/// The paths of the files peers load.
+#[derive(Clone, Debug, Serialize)]
+pub struct PkiFiles {
+    /// The directory holding everything.
+    pub dir: PathBuf,
+    /// Root CA certificate (the trust anchor).
+    pub root_cert: PathBuf,
+    /// Server chain (leaf then intermediates).
+    pub server_chain: PathBuf,
+    /// Server private key (0600).
+    pub server_key: PathBuf,
+}
+
+#[derive(Serialize)]
+struct Manifest<'a> {
+    spec: &'a PkiSpec,
+    files: &'a PkiFiles,
+    certificates: Vec<CertEntry>,
+    note: &'static str,
+}
+
+#[derive(Serialize)]
+struct CertEntry {
+    name: String,
+    file: String,
+    sha256: String,
+}
+
+/// Writes `pki` under `dir`, creating it. Returns the paths peers load.
+///
+/// # Errors
+/// The first file that could not be written, with its path.
+pub fn write_pki(pki: &Pki, dir: &Path) -> Result<PkiFiles, WriteError> {
+    let sub = |name: &str| -> Result<PathBuf, WriteError> {
+        let path = dir.join(name);
+        fs::create_dir_all(&path).map_err(|source| WriteError {
+            path: path.clone(),
+            source,
+        })?;
+        Ok(path)
+    };
+    let (ca, server, clients, bad, foreign) = (
+        sub("ca")?,
+        sub("server")?,
+        sub("clients")?,
+        sub("bad")?,
+        sub("foreign")?,
+    );
+    let mut entries = Vec::new();
+    let mut cert = |path: PathBuf, name: &str, chain: &[CertificateDer<'_>]| {
+        entries.push(CertEntry {
+            name: name.to_string(),
+            file: path
+                .strip_prefix(dir)
+                .unwrap_or(&path)
+                .display()
+                .to_string(),
+            sha256: hex(&Sha256::digest(&chain[0])),
+        });
+        write_file(&path, certs_pem(chain).as_bytes(), 0o644)
+    };
+
+    let root_cert = ca.join("root.crt");
+    cert(root_cert.clone(), "root", std::slice::from_ref(&pki.root))?;
+    write_file(
+        &ca.join("root.key"),
+        key_pem(pki.root_key.pkcs8_der()).as_bytes(),
+        0o600,
+    )?;
+    for (i, (c, k)) in pki
+        .intermediates
+        .iter()
+        .zip(&pki.intermediate_keys)
+        .enumerate()
+    {
+        let n = i + 1;
+        cert(
+            ca.join(format!("intermediate-{n}.crt")),
+            &format!("intermediate-{n}"),
+            std::slice::from_ref(c),
+        )?;
+        write_file(
+            &ca.join(format!("intermediate-{n}.key")),
+            key_pem(k.pkcs8_der()).as_bytes(),
+            0o600,
+        )?;
+    }
+    let server_chain = server.join("server.crt");
+    cert(server_chain.clone(), "server", &pki.server.chain)?;
+    let server_key = server.join("server.key");
+    write_identity_key(&pki.server, &server_key)?;
+    for id in &pki.clients {
+        cert(
+            clients.join(format!("{}.crt", id.name)),
+            &id.name,
+            &id.chain,
+        )?;
+        write_identity_key(id, &clients.join(format!("{}.key", id.name)))?;
+    }
+    for (variant, id) in &pki.bad_clients {
+        cert(bad.join(format!("{variant}.crt")), &id.name, &id.chain)?;
+        write_identity_key(id, &bad.join(format!("{variant}.key")))?;
+    }
+    cert(
+        foreign.join("root.crt"),
+        "foreign-root",
+        std::slice::from_ref(&pki.foreign_root),
+    )?;
+
+    let files = PkiFiles {
+        dir: dir.to_path_buf(),
+        root_cert,
+        server_chain,
+        server_key,
+    };
+    let manifest = Manifest {
+        spec: &pki.spec,
+        files: &files,
+        certificates: entries,
+        note: "private keys (*.key) are mode 0600 and never copied into reports",
+    };
+    let json = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
+    write_file(&dir.join("manifest.json"), &json, 0o644)?;
+    Ok(files)
+}
+
+fn write_identity_key(id: &Identity, path: &Path) -> Result<(), WriteError> {
+    write_file(path, key_pem(id.key.pkcs8_der()).as_bytes(), 0o600)
+}
+
+/// Creates (or truncates) `path` with `mode` and writes `bytes`. The mode is applied at
+/// creation and again afterwards, so an existing file with wider permissions is narrowed too.
+fn write_file(path: &Path, bytes: &[u8], mode: u32) -> Result<(), WriteError> {
+    use std::os::unix::fs::PermissionsExt;
+    let err = |source| WriteError {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(mode)
+        .open(path)
+        .map_err(err)?;
+    file.set_permissions(fs::Permissions::from_mode(mode))
+        .map_err(err)?;
+    file.write_all(bytes).map_err(err)
+}
+
+/// PEM of a certificate chain.
+pub fn certs_pem(chain: &[CertificateDer<'_>]) -> String {
+    chain
+        .iter()
+        .map(|c| pem::encode(&pem::Pem::new("CERTIFICATE", c.to_vec())))
+        .collect()
+}
+
+fn key_pem(pkcs8: &[u8]) -> String {
+    pem::encode(&pem::Pem::new("PRIVATE KEY", pkcs8.to_vec()))
+}

@@ -1,0 +1,344 @@
+//! Issuing the hierarchy: root -> intermediates -> server and client leaves, and the bad client
+//! variants.
+//!
+//! Validity periods, relative to the spec's anchor time `A`:
+//! - CAs: `A - 2 years - 1 day` to `A + 40 years`;
+//! - valid leaves: `A - 1 year` to `A + 30 years`;
+//! - `expired`: `A - 2 years` to `A - 1 day`;
+//! - `not-yet-valid`: `A + 31 years` to `A + 32 years`.
+//!
+//! RSA pools reuse a small set of keys ([`RSA_POOL_KEYS`]): RSA key generation costs hundreds
+//! of milliseconds per key, and a handshake's cost does not depend on which key a leaf holds.
+//! Every leaf still has its own serial number and certificate.
+
+use std::sync::Arc;
+use std::thread;
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyIdMethod, KeyUsagePurpose, SanType, SerialNumber,
+};
+use rustls::pki_types::CertificateDer;
+use time::{Duration, OffsetDateTime};
+
+use super::{ClientCert, Identity, KeyError, KeyMaterial, Pki, PkiSpec};
+
+/// Number of distinct keys an RSA client pool cycles through.
+pub const RSA_POOL_KEYS: usize = 4;
+
+const YEAR: Duration = Duration::days(365);
+
+/// Errors while issuing fixtures.
+#[derive(Debug, thiserror::Error)]
+pub enum IssueError {
+    /// Key generation failed.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// rcgen refused the parameters or the signature failed.
+    #[error("issuing {what}: {source}")]
+    Certificate {
+        /// Which certificate.
+        what: String,
+        /// rcgen's error.
+        source: rcgen::Error,
+    },
+    /// The spec is out of range.
+    #[error("bad PKI spec: {0}")]
+    Spec(String),
+}
+
+/// Generates the whole PKI for `spec`. Pool leaves are issued on all usable CPUs.
+///
+/// # Errors
+/// When the spec is out of range (no identities, 0 or more than 4 intermediates) or a key or
+/// certificate cannot be made.
+pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
+    if spec.identities == 0 {
+        return Err(IssueError::Spec(
+            "the client pool needs at least one identity".into(),
+        ));
+    }
+    if !(1..=4).contains(&spec.intermediates) {
+        return Err(IssueError::Spec(format!(
+            "intermediates must be 1 to 4, got {}",
+            spec.intermediates
+        )));
+    }
+    let a = spec.anchor;
+    let key = |label: &str| -> Result<Arc<KeyMaterial>, IssueError> {
+        Ok(Arc::new(KeyMaterial::generate(
+            spec.key_type,
+            spec.seed,
+            label,
+        )?))
+    };
+
+    // Root and intermediates.
+    let root_key = key("root")?;
+    let root_params = ca_params("mtls-harness root CA", 1, None, &root_key, a);
+    let root = sign_self(&root_params, &root_key, "root CA")?;
+
+    let mut intermediates = Vec::new();
+    let mut intermediate_keys = Vec::new();
+    let mut issuer_params = root_params;
+    let mut issuer_key = Arc::clone(&root_key);
+    for level in 1..=spec.intermediates {
+        let ikey = key(&format!("intermediate-{level}"))?;
+        // Path length: the lowest intermediate issues leaves only.
+        let remaining = spec.intermediates - level;
+        let params = ca_params(
+            &format!("mtls-harness intermediate CA {level}"),
+            1 + u64::from(level),
+            Some(remaining),
+            &ikey,
+            a,
+        );
+        let issuer = Issuer::new(issuer_params, &*issuer_key);
+        let cert = sign(&params, &ikey, &issuer, &format!("intermediate {level}"))?;
+        intermediates.push(cert);
+        intermediate_keys.push(Arc::clone(&ikey));
+        issuer_params = params;
+        issuer_key = ikey;
+    }
+    let leaf_issuer = Issuer::new(issuer_params, &*issuer_key);
+    // Chains as sent by a peer: leaf, then intermediates from the lowest up.
+    let sent_intermediates: Vec<_> = intermediates.iter().rev().cloned().collect();
+    let chain_of = |leaf: CertificateDer<'static>| {
+        let mut chain = vec![leaf];
+        chain.extend(sent_intermediates.iter().cloned());
+        chain
+    };
+
+    // Server.
+    let server_key = key("server")?;
+    let mut server_params = leaf_params("mtls-harness server", 100, &server_key, a);
+    server_params.subject_alt_names = vec![
+        SanType::DnsName("localhost".try_into().map_err(|e| cert_err("server", e))?),
+        SanType::IpAddress([127, 0, 0, 1].into()),
+    ];
+    server_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    let server = Identity {
+        name: "server".into(),
+        chain: chain_of(sign(&server_params, &server_key, &leaf_issuer, "server")?),
+        key: server_key,
+    };
+
+    // Client pool, issued in parallel.
+    let rsa_keys: Vec<Arc<KeyMaterial>> = if spec.key_type.rsa_bits().is_some() {
+        (0..RSA_POOL_KEYS.min(spec.identities))
+            .map(|i| key(&format!("client-rsa-{i}")))
+            .collect::<Result<_, _>>()?
+    } else {
+        Vec::new()
+    };
+    let client_leaf = |i: usize| -> Result<Identity, IssueError> {
+        let name = format!("client-{i:05}");
+        let ckey = if rsa_keys.is_empty() {
+            key(&name)?
+        } else {
+            Arc::clone(&rsa_keys[i % rsa_keys.len()])
+        };
+        let params = client_params(&name, 10_000 + i as u64, &ckey, a);
+        let cert = sign(&params, &ckey, &leaf_issuer, &name)?;
+        Ok(Identity {
+            name,
+            chain: chain_of(cert),
+            key: ckey,
+        })
+    };
+    let workers = crate::sys::usable_cpus().clamp(1, 16);
+    let per_worker = spec.identities.div_ceil(workers);
+    let clients: Vec<Identity> = thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                let range = (w * per_worker)..((w + 1) * per_worker).min(spec.identities);
+                let client_leaf = &client_leaf;
+                scope.spawn(move || range.map(client_leaf).collect::<Result<Vec<_>, _>>())
+            })
+            .collect();
+        let mut all = Vec::with_capacity(spec.identities);
+        for handle in handles {
+            match handle.join() {
+                Ok(part) => all.extend(part?),
+                Err(_) => return Err(IssueError::Spec("a fixture worker thread panicked".into())),
+            }
+        }
+        Ok(all)
+    })?;
+
+    // Bad variants.
+    let mut bad_clients = Vec::new();
+    let bad_key = key("bad-client")?;
+    let with_validity = |name: &str, serial, from, to| {
+        let mut p = client_params(name, serial, &bad_key, a);
+        p.not_before = from;
+        p.not_after = to;
+        p
+    };
+    let expired = with_validity("client-expired", 900, a - 2 * YEAR, a - Duration::days(1));
+    let not_yet = with_validity("client-not-yet-valid", 901, a + 31 * YEAR, a + 32 * YEAR);
+    let mut server_only = client_params("client-server-auth-only", 902, &bad_key, a);
+    server_only.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    for (variant, params) in [
+        (ClientCert::Expired, expired),
+        (ClientCert::NotYetValid, not_yet),
+        (ClientCert::ServerAuthOnly, server_only),
+    ] {
+        let cert = sign(&params, &bad_key, &leaf_issuer, variant.name())?;
+        bad_clients.push((
+            variant,
+            Identity {
+                name: format!("client-{variant}"),
+                chain: chain_of(cert),
+                key: Arc::clone(&bad_key),
+            },
+        ));
+    }
+
+    // Unknown CA: a foreign root, with the same key type, that signs a client leaf directly.
+    let foreign_key = key("foreign-root")?;
+    let foreign_params = ca_params("unknown CA (not trusted)", 1, None, &foreign_key, a);
+    let foreign_root = sign_self(&foreign_params, &foreign_key, "foreign root")?;
+    let foreign_issuer = Issuer::new(foreign_params, &*foreign_key);
+    let foreign_leaf = client_params("client-unknown-ca", 903, &bad_key, a);
+    bad_clients.push((
+        ClientCert::UnknownCa,
+        Identity {
+            name: "client-unknown-ca".into(),
+            chain: vec![sign(
+                &foreign_leaf,
+                &bad_key,
+                &foreign_issuer,
+                "unknown-ca client",
+            )?],
+            key: Arc::clone(&bad_key),
+        },
+    ));
+
+    // Missing intermediate: pool identity 0's leaf alone.
+    let first = clients
+        .first()
+        .ok_or_else(|| IssueError::Spec("empty client pool".into()))?;
+    bad_clients.push((
+        ClientCert::MissingIntermediate,
+        Identity {
+            name: "client-missing-intermediate".into(),
+            chain: vec![first.chain[0].clone()],
+            key: Arc::clone(&first.key),
+        },
+    ));
+    // Mismatched key: pool identity 0's chain with the bad key (same type, so the signature
+    // scheme is acceptable and only the signature itself is wrong).
+    bad_clients.push((
+        ClientCert::MismatchedKey,
+        Identity {
+            name: "client-mismatched-key".into(),
+            chain: first.chain.clone(),
+            key: bad_key,
+        },
+    ));
+
+    Ok(Pki {
+        spec: spec.clone(),
+        root,
+        root_key,
+        intermediates,
+        intermediate_keys,
+        server,
+        clients,
+        bad_clients,
+        foreign_root,
+    })
+}
+
+fn name(common_name: &str) -> DistinguishedName {
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::OrganizationName, "mtls-harness");
+    dn.push(DnType::CommonName, common_name);
+    dn
+}
+
+fn base_params(cn: &str, serial: u64, key: &KeyMaterial) -> CertificateParams {
+    let mut params = CertificateParams::default();
+    params.distinguished_name = name(cn);
+    params.serial_number = Some(SerialNumber::from(serial));
+    params.key_identifier_method = KeyIdMethod::PreSpecified(key.key_identifier());
+    params.use_authority_key_identifier_extension = true;
+    params
+}
+
+fn ca_params(
+    cn: &str,
+    serial: u64,
+    path_len: Option<u8>,
+    key: &KeyMaterial,
+    anchor: OffsetDateTime,
+) -> CertificateParams {
+    let mut params = base_params(cn, serial, key);
+    params.is_ca = IsCa::Ca(match path_len {
+        Some(n) => BasicConstraints::Constrained(n),
+        None => BasicConstraints::Unconstrained,
+    });
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    params.not_before = anchor - 2 * YEAR - Duration::days(1);
+    params.not_after = anchor + 40 * YEAR;
+    params
+}
+
+fn leaf_params(
+    cn: &str,
+    serial: u64,
+    key: &KeyMaterial,
+    anchor: OffsetDateTime,
+) -> CertificateParams {
+    let mut params = base_params(cn, serial, key);
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    params.not_before = anchor - YEAR;
+    params.not_after = anchor + 30 * YEAR;
+    params
+}
+
+fn client_params(
+    cn: &str,
+    serial: u64,
+    key: &KeyMaterial,
+    anchor: OffsetDateTime,
+) -> CertificateParams {
+    let mut params = leaf_params(cn, serial, key, anchor);
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    params
+}
+
+fn sign(
+    params: &CertificateParams,
+    subject_key: &KeyMaterial,
+    issuer: &Issuer<'_, &KeyMaterial>,
+    what: &str,
+) -> Result<CertificateDer<'static>, IssueError> {
+    params
+        .signed_by(subject_key, issuer)
+        .map(|c| c.der().clone())
+        .map_err(|e| cert_err(what, e))
+}
+
+fn sign_self(
+    params: &CertificateParams,
+    key: &KeyMaterial,
+    what: &str,
+) -> Result<CertificateDer<'static>, IssueError> {
+    params
+        .self_signed(key)
+        .map(|c| c.der().clone())
+        .map_err(|e| cert_err(what, e))
+}
+
+fn cert_err(what: &str, source: rcgen::Error) -> IssueError {
+    IssueError::Certificate {
+        what: what.to_string(),
+        source,
+    }
+}

@@ -1,0 +1,202 @@
+//! PKI fixtures: a root CA, a chain of intermediates, a server leaf, a pool of client leaves and
+//! the bad client credentials that negative cases need.
+//!
+//! Everything is derived from a [`PkiSpec`] (seed, anchor time, key type, pool size, chain
+//! depth): the same spec always gives byte-identical certificates and keys.
+
+mod files;
+mod issue;
+mod keys;
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use rustls::pki_types::CertificateDer;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+pub use files::{write_pki, PkiFiles, WriteError};
+pub use issue::{generate, IssueError};
+pub use keys::{hex, KeyError, KeyMaterial, KeyType};
+
+/// Everything that determines a set of fixtures.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct PkiSpec {
+    /// Seed for every key.
+    pub seed: u64,
+    /// Validity periods are laid out around this instant (see [`issue`]).
+    #[serde(with = "time::serde::rfc3339")]
+    pub anchor: OffsetDateTime,
+    /// Key type of every certificate in the hierarchy.
+    pub key_type: KeyType,
+    /// Number of valid client identities in the pool.
+    pub identities: usize,
+    /// Number of intermediate CAs between the root and the leaves (1 to 4).
+    pub intermediates: u8,
+}
+
+impl PkiSpec {
+    /// The default anchor: 2026-01-01T00:00:00Z. Valid certificates run from a year before it to
+    /// thirty years after, so wall-clock peers (nginx, OpenSSL) accept them too.
+    pub fn default_anchor() -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp(1_767_225_600).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    }
+
+    /// A spec with the given key type and pool size and the defaults for the rest.
+    pub fn new(key_type: KeyType, identities: usize) -> Self {
+        Self {
+            seed: 1,
+            anchor: Self::default_anchor(),
+            key_type,
+            identities,
+            intermediates: 1,
+        }
+    }
+
+    /// A short stable label for directories: key type plus a hash of the whole spec.
+    pub fn label(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let text = serde_json::to_string(self).unwrap_or_default();
+        let digest = Sha256::digest(text.as_bytes());
+        format!("{}-{}", self.key_type, &hex(&digest)[..10])
+    }
+}
+
+/// A certificate chain (leaf first, then intermediates, never the root) and its private key.
+#[derive(Clone)]
+pub struct Identity {
+    /// Name used in file names and reports, e.g. `client-00042`.
+    pub name: String,
+    /// Leaf first, then the intermediates a peer must send.
+    pub chain: Vec<CertificateDer<'static>>,
+    /// The private key presented with the chain (for `mismatched-key`, not the leaf's key).
+    pub key: Arc<KeyMaterial>,
+}
+
+impl fmt::Debug for Identity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Identity")
+            .field("name", &self.name)
+            .field("chain_len", &self.chain.len())
+            .field("key", &self.key)
+            .finish()
+    }
+}
+
+/// What a client presents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClientCert {
+    /// A valid leaf from the pool, sent with its intermediates.
+    Valid,
+    /// No certificate at all.
+    None,
+    /// notAfter in the past.
+    Expired,
+    /// notBefore in the future.
+    NotYetValid,
+    /// Extended key usage serverAuth only (no clientAuth).
+    ServerAuthOnly,
+    /// Signed by a CA the server does not trust.
+    UnknownCa,
+    /// A valid leaf sent without its intermediate.
+    MissingIntermediate,
+    /// A valid certificate, but CertificateVerify signed with a different key.
+    MismatchedKey,
+}
+
+impl ClientCert {
+    /// Every variant.
+    pub const ALL: [ClientCert; 8] = [
+        ClientCert::Valid,
+        ClientCert::None,
+        ClientCert::Expired,
+        ClientCert::NotYetValid,
+        ClientCert::ServerAuthOnly,
+        ClientCert::UnknownCa,
+        ClientCert::MissingIntermediate,
+        ClientCert::MismatchedKey,
+    ];
+
+    /// The name used in scenario files and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            ClientCert::Valid => "valid",
+            ClientCert::None => "none",
+            ClientCert::Expired => "expired",
+            ClientCert::NotYetValid => "not-yet-valid",
+            ClientCert::ServerAuthOnly => "server-auth-only",
+            ClientCert::UnknownCa => "unknown-ca",
+            ClientCert::MissingIntermediate => "missing-intermediate",
+            ClientCert::MismatchedKey => "mismatched-key",
+        }
+    }
+}
+
+impl fmt::Display for ClientCert {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for ClientCert {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ClientCert::ALL
+            .into_iter()
+            .find(|c| c.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<_> = ClientCert::ALL.iter().map(|c| c.name()).collect();
+                format!("one of {}", names.join(", "))
+            })
+    }
+}
+
+/// A generated PKI.
+pub struct Pki {
+    /// What it was generated from.
+    pub spec: PkiSpec,
+    /// The trust anchor servers and clients trust.
+    pub root: CertificateDer<'static>,
+    /// The root's key (used later to sign CRLs and OCSP responses).
+    pub root_key: Arc<KeyMaterial>,
+    /// Intermediates, the one closest to the root first.
+    pub intermediates: Vec<CertificateDer<'static>>,
+    /// The keys of the intermediates, in the same order.
+    pub intermediate_keys: Vec<Arc<KeyMaterial>>,
+    /// The server's identity (SAN `localhost` and `127.0.0.1`).
+    pub server: Identity,
+    /// The pool of valid client identities.
+    pub clients: Vec<Identity>,
+    /// One identity per bad variant (everything but `valid` and `none`).
+    pub bad_clients: Vec<(ClientCert, Identity)>,
+    /// The root of the unknown CA that signed the `unknown-ca` client.
+    pub foreign_root: CertificateDer<'static>,
+}
+
+impl Pki {
+    /// The identity a client presents for `variant`; `index` picks from the pool for `valid`.
+    /// `None` for [`ClientCert::None`].
+    pub fn client(&self, variant: ClientCert, index: usize) -> Option<&Identity> {
+        match variant {
+            ClientCert::None => None,
+            ClientCert::Valid => self.clients.get(index % self.clients.len().max(1)),
+            other => self
+                .bad_clients
+                .iter()
+                .find(|(v, _)| *v == other)
+                .map(|(_, id)| id),
+        }
+    }
+}
+
+impl fmt::Debug for Pki {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pki")
+            .field("spec", &self.spec)
+            .field("clients", &self.clients.len())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,103 @@
+//! `[matrix]`: axes whose values multiply into cases. Each axis sets one setting; every
+//! combination of axis values, laid over each case (or over the defaults when there are no
+//! cases), becomes a case named `base[axis=value,...]`.
+
+use toml_edit::Item;
+
+use super::parse::RawSettings;
+use super::problems::{join, Reader};
+
+/// The axes a matrix can vary.
+pub(crate) const AXES: &[&str] = &[
+    "server",
+    "client",
+    "key",
+    "client_auth",
+    "client_cert",
+    "tls_version",
+    "group",
+    "concurrency",
+];
+
+/// One axis: its name and, per value, the value's text and the setting it applies.
+pub(crate) struct Axis {
+    name: String,
+    values: Vec<(String, RawSettings)>,
+}
+
+/// Reads `[matrix]`.
+pub(crate) fn read_axes(r: &mut Reader<'_>, item: &Item) -> Vec<Axis> {
+    let Some(t) = r.table(item, "matrix") else {
+        return Vec::new();
+    };
+    r.check_keys(t, "matrix", AXES);
+    let mut axes = Vec::new();
+    for (name, values) in t.iter() {
+        if !AXES.contains(&name) {
+            continue;
+        }
+        let path = join("matrix", name);
+        let parsed = r.array(values, &path, |r, v, p| {
+            let text = r.string_value(v, p)?;
+            let mut s = RawSettings::default();
+            match name {
+                "server" => s.server = Some(r.named_value(v, p)?),
+                "client" => s.client = Some(r.named_value(v, p)?),
+                "key" => s.key = Some(r.named_value(v, p)?),
+                "client_auth" => s.client_auth = Some(r.named_value(v, p)?),
+                "client_cert" => s.client_cert = Some(r.named_value(v, p)?),
+                "tls_version" => s.versions = Some(vec![r.named_value(v, p)?]),
+                "group" => s.groups = Some(vec![r.named_value(v, p)?]),
+                "concurrency" => {
+                    let n = text
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|n| (1..=1_000_000).contains(n));
+                    match n {
+                        Some(n) => s.concurrency = Some(n),
+                        None => {
+                            r.problem(
+                                v.span(),
+                                p,
+                                format!(
+                                    "expected a quoted integer from 1 to 1000000, found \"{text}\""
+                                ),
+                            );
+                            return None;
+                        }
+                    }
+                }
+                _ => return None,
+            }
+            Some((text, s))
+        });
+        if let Some(values) = parsed {
+            axes.push(Axis {
+                name: name.to_string(),
+                values,
+            });
+        }
+    }
+    axes
+}
+
+/// Every combination: (name suffix, settings). One empty combination when there are no axes.
+pub(crate) fn combinations(axes: &[Axis]) -> Vec<(String, RawSettings)> {
+    let mut out = vec![(String::new(), RawSettings::default())];
+    for axis in axes {
+        let mut next = Vec::with_capacity(out.len() * axis.values.len());
+        for (suffix, settings) in &out {
+            for (text, value) in &axis.values {
+                let label = format!("{}={text}", axis.name);
+                let suffix = if suffix.is_empty() {
+                    label
+                } else {
+                    format!("{suffix},{label}")
+                };
+                next.push((suffix, settings.overlay(value)));
+            }
+        }
+        out = next;
+    }
+    out
+}

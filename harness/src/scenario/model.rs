@@ -1,0 +1,308 @@
+//! The validated scenario model: what a run executes. Built only by the parser, so every value
+//! in it has been checked.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::measure::Outcome;
+use crate::pki::{ClientCert, KeyType, PkiSpec};
+
+/// A validated scenario file, matrix already expanded.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Where it was read from.
+    pub file: PathBuf,
+    /// `name`: used in the run directory's name.
+    pub name: String,
+    /// `description`.
+    pub description: String,
+    /// `[pki]`.
+    pub pki: PkiSettings,
+    /// Every case, in file order (matrix combinations in axis order).
+    pub cases: Vec<Case>,
+}
+
+/// `[pki]`: what every case's fixtures share.
+#[derive(Clone, Debug, Serialize)]
+pub struct PkiSettings {
+    /// Seed for key generation.
+    pub seed: u64,
+    /// Anchor time for validity periods.
+    #[serde(with = "time::serde::rfc3339")]
+    pub anchor: OffsetDateTime,
+    /// Size of the client identity pool.
+    pub identities: usize,
+    /// Intermediate CAs between root and leaves.
+    pub intermediates: u8,
+}
+
+impl Default for PkiSettings {
+    fn default() -> Self {
+        Self {
+            seed: 1,
+            anchor: PkiSpec::default_anchor(),
+            identities: 100,
+            intermediates: 1,
+        }
+    }
+}
+
+impl PkiSettings {
+    /// The fixture spec for a case with key type `key`.
+    pub fn spec(&self, key: KeyType) -> PkiSpec {
+        PkiSpec {
+            seed: self.seed,
+            anchor: self.anchor,
+            key_type: key,
+            identities: self.identities,
+            intermediates: self.intermediates,
+        }
+    }
+}
+
+/// One case: a server, a client, credentials, TLS settings, a load and an expectation.
+#[derive(Clone, Debug, Serialize)]
+pub struct Case {
+    /// Unique within the scenario.
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// The server peer.
+    pub server: ServerImpl,
+    /// The client peer.
+    pub client: ClientImpl,
+    /// Key type of the whole hierarchy.
+    pub key: KeyType,
+    /// Whether the server asks for a client certificate.
+    pub client_auth: ClientAuth,
+    /// What the client presents.
+    pub client_cert: ClientCert,
+    /// Protocol settings.
+    pub tls: TlsSettings,
+    /// How the load is generated.
+    pub load: LoadSpec,
+    /// Worker threads of the server process; `None`: one per usable CPU.
+    pub server_threads: Option<usize>,
+    /// What the case must produce.
+    pub expect: Expectation,
+}
+
+macro_rules! named_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            /// Every value.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The name used in scenario files and reports.
+            pub fn name(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::ALL.iter().copied().find(|v| v.name() == s).ok_or_else(|| {
+                    let names: Vec<_> = Self::ALL.iter().map(|v| format!("\"{}\"", v.name())).collect();
+                    format!("one of {}", names.join(", "))
+                })
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.name())
+            }
+        }
+    };
+}
+
+named_enum!(
+    /// Server implementations. Only the built-in rustls server exists so far; the others are
+    /// recognised so that a scenario naming them gets a precise "not available yet" error.
+    ServerImpl {
+        /// The harness's own rustls server (`mtls-harness serve`).
+        Rustls => "rustls",
+    }
+);
+
+named_enum!(
+    /// Client implementations.
+    ClientImpl {
+        /// The harness's own rustls client (in-process, the load engine's).
+        Rustls => "rustls",
+    }
+);
+
+/// Peer names that later versions will support: named in "not available yet" errors.
+pub const PLANNED_PEERS: &[&str] = &["openssl", "nginx", "s_server", "s_client", "node"];
+
+named_enum!(
+    /// Whether the server requests and requires a client certificate.
+    ClientAuth {
+        /// Requested and required (mutual TLS).
+        Required => "required",
+        /// Requested, but a client without one is let in.
+        Optional => "optional",
+        /// Not requested (one-way TLS).
+        Off => "off",
+    }
+);
+
+named_enum!(
+    /// Protocol versions.
+    TlsVersion {
+        /// TLS 1.2.
+        Tls12 => "1.2",
+        /// TLS 1.3.
+        Tls13 => "1.3",
+    }
+);
+
+named_enum!(
+    /// Key-exchange groups.
+    KxGroup {
+        /// X25519.
+        X25519 => "x25519",
+        /// NIST P-256.
+        Secp256r1 => "secp256r1",
+        /// NIST P-384.
+        Secp384r1 => "secp384r1",
+        /// The hybrid post-quantum X25519MLKEM768 (TLS 1.3 only).
+        X25519MlKem768 => "x25519mlkem768",
+    }
+);
+
+/// TLS settings of a case.
+#[derive(Clone, Debug, Serialize)]
+pub struct TlsSettings {
+    /// Versions both sides enable.
+    pub versions: Vec<TlsVersion>,
+    /// Groups the client offers, in preference order (the server enables all).
+    pub groups: Vec<KxGroup>,
+}
+
+impl TlsSettings {
+    /// The version a handshake will negotiate: the highest enabled.
+    pub fn highest(&self) -> TlsVersion {
+        self.versions
+            .iter()
+            .copied()
+            .max()
+            .unwrap_or(TlsVersion::Tls13)
+    }
+}
+
+/// How the load engine schedules handshakes.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum Schedule {
+    /// Fixed concurrency: each of `concurrency` workers starts a new handshake as soon as its
+    /// previous one ends.
+    Closed {
+        /// Handshakes in flight.
+        concurrency: usize,
+    },
+    /// Fixed arrival rate; latency counts from each handshake's scheduled start.
+    Open {
+        /// Handshakes started per second.
+        rate_per_sec: f64,
+        /// Upper bound on handshakes in flight (workers).
+        max_in_flight: usize,
+    },
+}
+
+/// When the measured part of a case ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stop {
+    /// After this long (after warm-up).
+    #[serde(serialize_with = "ser_ms")]
+    Duration(Duration),
+    /// After this many measured handshakes have been started.
+    Handshakes(u64),
+}
+
+/// The load of a case.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct LoadSpec {
+    /// Closed or open loop.
+    pub schedule: Schedule,
+    /// When measuring stops.
+    pub stop: Stop,
+    /// Handshakes started in this initial period are not measured.
+    #[serde(rename = "warmup_ms", serialize_with = "ser_ms")]
+    pub warmup: Duration,
+    /// Per-handshake limit (connect + TLS + request + status line).
+    #[serde(rename = "timeout_ms", serialize_with = "ser_ms")]
+    pub timeout: Duration,
+}
+
+fn ser_ms<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// What a case must produce.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expectation {
+    /// Every measured handshake accepted.
+    Accept,
+    /// Every measured handshake rejected by the server: with this class when given, else with
+    /// any server verdict.
+    Reject(Option<Outcome>),
+}
+
+impl Serialize for Expectation {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+impl fmt::Display for Expectation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expectation::Accept => f.write_str("accept"),
+            Expectation::Reject(None) => f.write_str("reject"),
+            Expectation::Reject(Some(o)) => write!(f, "reject:{o}"),
+        }
+    }
+}
+
+impl Expectation {
+    /// The expectation RFC 8446/5280 imply for a client credential, used when a case says none:
+    /// a valid (or, without required auth, absent) certificate is accepted; each bad variant is
+    /// rejected with the alert its definition names.
+    pub fn derived(cert: ClientCert, auth: ClientAuth, version: TlsVersion) -> Expectation {
+        let reject = |o| Expectation::Reject(Some(o));
+        match (cert, auth) {
+            (ClientCert::Valid, _) | (_, ClientAuth::Off) => Expectation::Accept,
+            (ClientCert::None, ClientAuth::Optional) => Expectation::Accept,
+            (ClientCert::None, _) => match version {
+                TlsVersion::Tls13 => reject(Outcome::CertRequired),
+                TlsVersion::Tls12 => reject(Outcome::HandshakeFailure),
+            },
+            (ClientCert::Expired | ClientCert::NotYetValid, _) => reject(Outcome::CertExpired),
+            (ClientCert::ServerAuthOnly, _) => reject(Outcome::UnsupportedCertificate),
+            (ClientCert::UnknownCa | ClientCert::MissingIntermediate, _) => {
+                reject(Outcome::UnknownCa)
+            }
+            (ClientCert::MismatchedKey, _) => reject(Outcome::DecryptError),
+        }
+    }
+}

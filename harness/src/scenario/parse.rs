@@ -1,0 +1,557 @@
+//! From TOML text to a validated [`Scenario`]: read every table into optional raw settings,
+//! layer them (defaults, then the case, then the matrix combination), then check the result for
+//! impossible combinations. Every problem is collected; none stops the reading.
+
+use std::ops::Range;
+use std::path::Path;
+use std::time::Duration;
+
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+use toml_edit::{ImDocument, Item, TableLike};
+
+use super::matrix::{self, Axis};
+use super::model::*;
+use super::problems::{join, Reader, ScenarioError};
+use crate::measure::Outcome;
+use crate::pki::{ClientCert, KeyType};
+
+const TOP_KEYS: &[&str] = &[
+    "version",
+    "name",
+    "description",
+    "pki",
+    "defaults",
+    "case",
+    "matrix",
+];
+const PKI_KEYS: &[&str] = &["seed", "anchor", "identities", "intermediates"];
+const SETTING_KEYS: &[&str] = &[
+    "server",
+    "client",
+    "key",
+    "client_auth",
+    "client_cert",
+    "tls",
+    "load",
+    "server_threads",
+    "expect",
+    "reject_reason",
+];
+const TLS_KEYS: &[&str] = &["versions", "groups", "resumption"];
+const LOAD_KEYS: &[&str] = &[
+    "concurrency",
+    "rate",
+    "duration",
+    "handshakes",
+    "warmup",
+    "timeout",
+];
+
+/// Settings as read from one table; `None` where the table does not set them.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct RawSettings {
+    pub(crate) server: Option<ServerImpl>,
+    pub(crate) client: Option<ClientImpl>,
+    pub(crate) key: Option<KeyType>,
+    pub(crate) client_auth: Option<ClientAuth>,
+    pub(crate) client_cert: Option<ClientCert>,
+    pub(crate) versions: Option<Vec<TlsVersion>>,
+    pub(crate) groups: Option<Vec<KxGroup>>,
+    pub(crate) concurrency: Option<usize>,
+    pub(crate) rate: Option<f64>,
+    /// Duration or handshake count: whichever a table sets replaces the other.
+    pub(crate) stop: Option<Stop>,
+    pub(crate) warmup: Option<Duration>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) server_threads: Option<usize>,
+    pub(crate) expect: Option<ExpectKind>,
+    pub(crate) reject_reason: Option<Outcome>,
+    /// Where `reject_reason` was set, for the accept-with-reason problem.
+    pub(crate) reject_reason_span: Option<Range<usize>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ExpectKind {
+    Accept,
+    Reject,
+}
+
+impl std::str::FromStr for ExpectKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "accept" => Ok(ExpectKind::Accept),
+            "reject" => Ok(ExpectKind::Reject),
+            _ => Err("one of \"accept\", \"reject\"".into()),
+        }
+    }
+}
+
+impl RawSettings {
+    /// `self` with every setting of `over` laid on top.
+    pub(crate) fn overlay(&self, over: &RawSettings) -> RawSettings {
+        RawSettings {
+            server: over.server.or(self.server),
+            client: over.client.or(self.client),
+            key: over.key.or(self.key),
+            client_auth: over.client_auth.or(self.client_auth),
+            client_cert: over.client_cert.or(self.client_cert),
+            versions: over.versions.clone().or_else(|| self.versions.clone()),
+            groups: over.groups.clone().or_else(|| self.groups.clone()),
+            concurrency: over.concurrency.or(self.concurrency),
+            rate: over.rate.or(self.rate),
+            stop: over.stop.or(self.stop),
+            warmup: over.warmup.or(self.warmup),
+            timeout: over.timeout.or(self.timeout),
+            server_threads: over.server_threads.or(self.server_threads),
+            expect: over.expect.or(self.expect),
+            reject_reason: over.reject_reason.or(self.reject_reason),
+            reject_reason_span: over
+                .reject_reason_span
+                .clone()
+                .or_else(|| self.reject_reason_span.clone()),
+        }
+    }
+}
+
+/// Parses scenario text; `file` is only used in problems.
+///
+/// # Errors
+/// [`ScenarioError::Invalid`] with every problem found.
+pub fn parse(src: &str, file: &Path) -> Result<Scenario, ScenarioError> {
+    let mut r = Reader::new(src, file);
+    let doc = match ImDocument::parse(src) {
+        Ok(doc) => doc,
+        Err(e) => {
+            let message = e.message().trim().to_string();
+            r.problem(e.span(), "", format!("TOML syntax error: {message}"));
+            return Err(ScenarioError::Invalid {
+                problems: r.problems,
+            });
+        }
+    };
+    let top = doc.as_table();
+    r.check_keys(top, "", TOP_KEYS);
+
+    match top.get("version") {
+        None => r.problem(
+            Some(0..0),
+            "version",
+            "missing; expected `version = 1` at the top",
+        ),
+        Some(item) => {
+            r.integer(item, "version", 1..=1);
+        }
+    }
+    let name = match top.get("name") {
+        Some(item) => r.string(item, "name").unwrap_or_default(),
+        None => default_name(file),
+    };
+    if !name.is_empty()
+        && !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    {
+        r.problem(
+            top.get("name").and_then(Item::span),
+            "name",
+            format!("expected letters, digits, '-', '_' or '.', found \"{name}\""),
+        );
+    }
+    let description = top
+        .get("description")
+        .and_then(|i| r.string(i, "description"))
+        .unwrap_or_default();
+    let pki = top
+        .get("pki")
+        .map(|i| read_pki(&mut r, i))
+        .unwrap_or_default();
+
+    let defaults = match top.get("defaults") {
+        Some(item) => match r.table(item, "defaults") {
+            Some(t) => read_settings(&mut r, t, "defaults", SETTING_KEYS),
+            None => RawSettings::default(),
+        },
+        None => RawSettings::default(),
+    };
+
+    // Cases: (name, description, settings, span of the table, key path).
+    let mut bases = Vec::new();
+    match top.get("case") {
+        None => {}
+        Some(Item::ArrayOfTables(cases)) => {
+            for (i, table) in cases.iter().enumerate() {
+                let path = format!("case[{}]", i + 1);
+                let mut allowed = SETTING_KEYS.to_vec();
+                allowed.extend(["name", "description"]);
+                let settings = read_settings(&mut r, table, &path, &allowed);
+                let case_name = match table.get("name") {
+                    Some(item) => r.string(item, &join(&path, "name")).unwrap_or_default(),
+                    None => {
+                        r.problem(
+                            table.span(),
+                            &path,
+                            "missing `name`; every [[case]] needs one",
+                        );
+                        String::new()
+                    }
+                };
+                let desc = table
+                    .get("description")
+                    .and_then(|it| r.string(it, &join(&path, "description")))
+                    .unwrap_or_default();
+                bases.push((case_name, desc, settings, table.span(), path));
+            }
+        }
+        Some(other) => {
+            r.problem(
+                other.span(),
+                "case",
+                format!("expected [[case]] tables, found {}", other.type_name()),
+            );
+        }
+    }
+
+    let axes: Vec<Axis> = match top.get("matrix") {
+        Some(item) => matrix::read_axes(&mut r, item),
+        None => Vec::new(),
+    };
+    if bases.is_empty() {
+        if axes.is_empty() {
+            r.problem(None, "case", "no cases: add [[case]] tables or a [matrix]");
+        }
+        bases.push((
+            String::new(),
+            description.clone(),
+            RawSettings::default(),
+            None,
+            "defaults".into(),
+        ));
+    }
+
+    let mut cases: Vec<Case> = Vec::new();
+    for (case_name, desc, settings, span, path) in &bases {
+        let layered = defaults.overlay(settings);
+        for (suffix, combo) in matrix::combinations(&axes) {
+            let full_name = match (case_name.is_empty(), suffix.is_empty()) {
+                (false, true) => case_name.clone(),
+                (true, false) => suffix.clone(),
+                (true, true) => name.clone(),
+                (false, false) => format!("{case_name}[{suffix}]"),
+            };
+            let raw = layered.overlay(&combo);
+            if let Some(case) = finish(&mut r, raw, full_name, desc.clone(), span.clone(), path) {
+                if cases.iter().any(|c| c.name == case.name) {
+                    r.problem(
+                        span.clone(),
+                        path,
+                        format!("duplicate case name \"{}\"", case.name),
+                    );
+                } else {
+                    cases.push(case);
+                }
+            }
+        }
+    }
+
+    if r.problems.is_empty() {
+        Ok(Scenario {
+            file: file.to_path_buf(),
+            name,
+            description,
+            pki,
+            cases,
+        })
+    } else {
+        r.problems.sort_by_key(|p| p.line.unwrap_or(usize::MAX));
+        Err(ScenarioError::Invalid {
+            problems: r.problems,
+        })
+    }
+}
+
+fn default_name(file: &Path) -> String {
+    file.file_stem()
+        .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned())
+}
+
+fn read_pki(r: &mut Reader<'_>, item: &Item) -> PkiSettings {
+    let mut pki = PkiSettings::default();
+    let Some(t) = r.table(item, "pki") else {
+        return pki;
+    };
+    r.check_keys(t, "pki", PKI_KEYS);
+    if let Some(i) = t.get("seed") {
+        if let Some(n) = r.integer(i, "pki.seed", 0..=i64::MAX) {
+            pki.seed = n as u64;
+        }
+    }
+    if let Some(i) = t.get("identities") {
+        if let Some(n) = r.integer(i, "pki.identities", 1..=1_000_000) {
+            pki.identities = n as usize;
+        }
+    }
+    if let Some(i) = t.get("intermediates") {
+        if let Some(n) = r.integer(i, "pki.intermediates", 1..=4) {
+            pki.intermediates = n as u8;
+        }
+    }
+    if let Some(i) = t.get("anchor") {
+        let text = i.as_value().and_then(|v| match v {
+            toml_edit::Value::Datetime(d) => Some(d.value().to_string()),
+            toml_edit::Value::String(s) => Some(s.value().clone()),
+            _ => None,
+        });
+        match text.as_deref().map(|s| OffsetDateTime::parse(s, &Rfc3339)) {
+            Some(Ok(t)) => pki.anchor = t,
+            _ => r.problem(
+                i.span(),
+                "pki.anchor",
+                "expected an RFC 3339 date-time with offset, like 2026-01-01T00:00:00Z",
+            ),
+        }
+    }
+    pki
+}
+
+/// Reads the settings keys of one table (`[defaults]` or a `[[case]]`).
+fn read_settings(
+    r: &mut Reader<'_>,
+    t: &dyn TableLike,
+    path: &str,
+    allowed: &[&str],
+) -> RawSettings {
+    r.check_keys(t, path, allowed);
+    let mut s = RawSettings::default();
+    let p = |k: &str| join(path, k);
+    if let Some(i) = t.get("server") {
+        s.server = peer(r, i, &p("server"));
+    }
+    if let Some(i) = t.get("client") {
+        s.client = peer(r, i, &p("client"));
+    }
+    if let Some(i) = t.get("key") {
+        s.key = r.named(i, &p("key"));
+    }
+    if let Some(i) = t.get("client_auth") {
+        s.client_auth = r.named(i, &p("client_auth"));
+    }
+    if let Some(i) = t.get("client_cert") {
+        s.client_cert = r.named(i, &p("client_cert"));
+    }
+    if let Some(i) = t.get("server_threads") {
+        s.server_threads = r
+            .integer(i, &p("server_threads"), 1..=256)
+            .map(|n| n as usize);
+    }
+    if let Some(i) = t.get("expect") {
+        s.expect = r.named(i, &p("expect"));
+    }
+    if let Some(i) = t.get("reject_reason") {
+        s.reject_reason = r.named(i, &p("reject_reason"));
+        s.reject_reason_span = i.span();
+    }
+    if let Some(i) = t.get("tls") {
+        let tp = p("tls");
+        if let Some(tls) = r.table(i, &tp) {
+            r.check_keys(tls, &tp, TLS_KEYS);
+            if let Some(v) = tls.get("versions") {
+                s.versions = r.array(v, &join(&tp, "versions"), |r, v, p| r.named_value(v, p));
+            }
+            if let Some(g) = tls.get("groups") {
+                s.groups = r.array(g, &join(&tp, "groups"), |r, v, p| r.named_value(v, p));
+            }
+            if let Some(res) = tls.get("resumption") {
+                let rp = join(&tp, "resumption");
+                if let Some(mode) = r.string(res, &rp) {
+                    if mode != "off" {
+                        r.problem(
+                            res.span(),
+                            &rp,
+                            format!("expected \"off\" (session resumption is not available yet), found \"{mode}\""),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    if let Some(i) = t.get("load") {
+        let lp = p("load");
+        if let Some(load) = r.table(i, &lp) {
+            r.check_keys(load, &lp, LOAD_KEYS);
+            let lk = |k: &str| join(&lp, k);
+            if let Some(v) = load.get("concurrency") {
+                s.concurrency = r
+                    .integer(v, &lk("concurrency"), 1..=1_000_000)
+                    .map(|n| n as usize);
+            }
+            if let Some(v) = load.get("rate") {
+                s.rate = r.positive_number(v, &lk("rate"));
+            }
+            if let Some(v) = load.get("warmup") {
+                s.warmup = r.duration(v, &lk("warmup"));
+            }
+            if let Some(v) = load.get("timeout") {
+                s.timeout = r.duration(v, &lk("timeout"));
+                if s.timeout == Some(Duration::ZERO) {
+                    r.problem(
+                        v.span(),
+                        &lk("timeout"),
+                        "expected a timeout above zero, found \"0s\"",
+                    );
+                }
+            }
+            match (load.get("duration"), load.get("handshakes")) {
+                (Some(d), Some(_)) => r.problem(
+                    d.span(),
+                    &lp,
+                    "`duration` and `handshakes` both set; a case ends by one of them, keep one",
+                ),
+                (Some(d), None) => {
+                    s.stop = r.duration(d, &lk("duration")).map(Stop::Duration);
+                    if s.stop == Some(Stop::Duration(Duration::ZERO)) {
+                        r.problem(
+                            d.span(),
+                            &lk("duration"),
+                            "expected a duration above zero, found \"0s\"",
+                        );
+                    }
+                }
+                (None, Some(h)) => {
+                    s.stop = r
+                        .integer(h, &lk("handshakes"), 1..=i64::MAX)
+                        .map(|n| Stop::Handshakes(n as u64));
+                }
+                (None, None) => {}
+            }
+        }
+    }
+    s
+}
+
+/// A peer name: known and available, or a precise problem.
+fn peer<T: std::str::FromStr<Err = String>>(
+    r: &mut Reader<'_>,
+    item: &Item,
+    path: &str,
+) -> Option<T> {
+    let v = r.value(item, path, "a string")?;
+    let name = r.string_value(v, path)?;
+    match name.parse() {
+        Ok(t) => Some(t),
+        Err(expected) => {
+            if PLANNED_PEERS.contains(&name.as_str()) {
+                r.problem(
+                    v.span(),
+                    path,
+                    format!(
+                        "peer \"{name}\" is not available in this version yet; expected {expected}"
+                    ),
+                );
+            } else {
+                r.problem(
+                    v.span(),
+                    path,
+                    format!("expected {expected}, found \"{name}\""),
+                );
+            }
+            None
+        }
+    }
+}
+
+/// Applies built-in defaults and checks combinations.
+fn finish(
+    r: &mut Reader<'_>,
+    raw: RawSettings,
+    name: String,
+    description: String,
+    span: Option<Range<usize>>,
+    path: &str,
+) -> Option<Case> {
+    let versions = raw.versions.unwrap_or_else(|| vec![TlsVersion::Tls13]);
+    let groups = raw.groups.unwrap_or_else(|| vec![KxGroup::X25519]);
+    let tls = TlsSettings { versions, groups };
+    let client_auth = raw.client_auth.unwrap_or(ClientAuth::Required);
+    let client_cert = raw.client_cert.unwrap_or(ClientCert::Valid);
+    let mut ok = true;
+    let mut bad = |r: &mut Reader<'_>, span: Option<Range<usize>>, msg: String| {
+        r.problem(span, &format!("{path} (\"{name}\")"), msg);
+        ok = false;
+    };
+
+    if !tls.versions.contains(&TlsVersion::Tls13) && tls.groups.contains(&KxGroup::X25519MlKem768) {
+        bad(
+            r,
+            span.clone(),
+            "group \"x25519mlkem768\" needs TLS 1.3, but tls.versions has only \"1.2\"".into(),
+        );
+    }
+    if client_auth == ClientAuth::Off
+        && !matches!(client_cert, ClientCert::Valid | ClientCert::None)
+    {
+        bad(
+            r,
+            span.clone(),
+            format!("client_cert = \"{client_cert}\" has no effect when client_auth = \"off\" (the server never asks for it)"),
+        );
+    }
+    let expect = match (raw.expect, raw.reject_reason) {
+        (Some(ExpectKind::Accept), Some(reason)) => {
+            bad(
+                r,
+                raw.reject_reason_span.clone().or(span.clone()),
+                format!("reject_reason = \"{reason}\" contradicts expect = \"accept\""),
+            );
+            Expectation::Accept
+        }
+        (Some(ExpectKind::Accept), None) => Expectation::Accept,
+        (Some(ExpectKind::Reject), reason) => Expectation::Reject(reason),
+        (None, Some(reason)) => Expectation::Reject(Some(reason)),
+        (None, None) => Expectation::derived(client_cert, client_auth, tls.highest()),
+    };
+    if let Expectation::Reject(Some(Outcome::Accepted)) = expect {
+        bad(
+            r,
+            raw.reject_reason_span.clone().or(span.clone()),
+            "reject_reason cannot be \"accepted\"".into(),
+        );
+    }
+
+    let concurrency = raw.concurrency.unwrap_or(50);
+    let schedule = match raw.rate {
+        Some(rate) => Schedule::Open {
+            rate_per_sec: rate,
+            max_in_flight: raw.concurrency.unwrap_or_else(|| open_loop_workers(rate)),
+        },
+        None => Schedule::Closed { concurrency },
+    };
+    let load = LoadSpec {
+        schedule,
+        stop: raw.stop.unwrap_or(Stop::Duration(Duration::from_secs(5))),
+        warmup: raw.warmup.unwrap_or(Duration::from_secs(1)),
+        timeout: raw.timeout.unwrap_or(Duration::from_secs(5)),
+    };
+
+    ok.then(|| Case {
+        name,
+        description,
+        server: raw.server.unwrap_or(ServerImpl::Rustls),
+        client: raw.client.unwrap_or(ClientImpl::Rustls),
+        key: raw.key.unwrap_or(KeyType::EcdsaP256),
+        client_auth,
+        client_cert,
+        tls,
+        load,
+        server_threads: raw.server_threads,
+        expect,
+    })
+}
+
+/// Workers for an open loop without an explicit cap: enough for a second of backlog at the
+/// rate, between 64 and 10,000.
+fn open_loop_workers(rate: f64) -> usize {
+    (rate.ceil() as usize).clamp(64, 10_000)
+}

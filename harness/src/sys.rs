@@ -1,0 +1,167 @@
+//! The few operating-system calls the harness needs that std does not offer: raising the open
+//! file limit, CPU affinity, the parent-death signal for child processes, process-group kill
+//! and CPU-time readings.
+//!
+//! This is the only module that allows `unsafe`; every block carries a SAFETY comment.
+#![allow(unsafe_code)]
+
+use std::io;
+use std::time::Duration;
+
+/// Raises the soft `RLIMIT_NOFILE` to the hard limit and returns the new soft limit.
+///
+/// # Errors
+/// The `getrlimit`/`setrlimit` error, if the kernel refuses.
+pub fn raise_nofile_limit() -> io::Result<u64> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `limit` is a valid, writable rlimit struct for the duration of the call.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if limit.rlim_cur < limit.rlim_max {
+        limit.rlim_cur = limit.rlim_max;
+        // SAFETY: `limit` is a valid rlimit struct; setrlimit only reads it.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(limit.rlim_cur)
+}
+
+/// Pins the calling thread (and the threads it spawns afterwards) to the given CPUs.
+///
+/// # Errors
+/// `InvalidInput` for an empty or out-of-range CPU list, else the `sched_setaffinity` error.
+pub fn pin_current_thread(cpus: &[usize]) -> io::Result<()> {
+    set_affinity(0, cpus)
+}
+
+fn set_affinity(pid: libc::pid_t, cpus: &[usize]) -> io::Result<()> {
+    if cpus.is_empty() || cpus.iter().any(|&c| c >= libc::CPU_SETSIZE as usize) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("bad CPU list {cpus:?}"),
+        ));
+    }
+    // SAFETY: cpu_set_t is plain data; zeroed is its empty value, CPU_SET is given in-range
+    // indices (checked above) and sched_setaffinity reads the set for the given size.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        for &cpu in cpus {
+            libc::CPU_SET(cpu, &mut set);
+        }
+        if libc::sched_setaffinity(pid, std::mem::size_of::<libc::cpu_set_t>(), &set) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+/// Makes `command`'s child die with SIGKILL when the harness dies, puts it in a process group of
+/// its own (so it can be killed with its children and does not receive the terminal's Ctrl-C),
+/// and optionally pins it to `cpus`.
+pub fn prepare_child(command: &mut std::process::Command, cpus: Option<Vec<usize>>) {
+    use std::os::unix::process::CommandExt;
+    command.process_group(0);
+    // SAFETY: the closure runs between fork and exec and only calls async-signal-safe
+    // functions (prctl, getppid, sched_setaffinity, _exit-free error returns).
+    unsafe {
+        command.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            // The parent may have died between fork and prctl: then nobody would kill us.
+            if libc::getppid() == 1 {
+                return Err(io::Error::other("parent exited"));
+            }
+            if let Some(cpus) = &cpus {
+                set_affinity(0, cpus)?;
+            }
+            Ok(())
+        });
+    }
+}
+
+/// Sends `signal` to every process in the process group `pgid`.
+///
+/// # Errors
+/// The `killpg` error (`ESRCH` when the group is already gone).
+pub fn kill_group(pgid: u32, signal: i32) -> io::Result<()> {
+    let pgid = libc::pid_t::try_from(pgid)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "pid out of range"))?;
+    // SAFETY: killpg takes plain integers and has no memory effects.
+    if unsafe { libc::killpg(pgid, signal) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// CPU time (user + system, all threads, children excluded) consumed so far by this process.
+pub fn own_cpu_time() -> Duration {
+    // SAFETY: `usage` is a valid, writable rusage struct for the duration of the call.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    timeval(usage.ru_utime) + timeval(usage.ru_stime)
+}
+
+fn timeval(tv: libc::timeval) -> Duration {
+    Duration::from_secs(u64::try_from(tv.tv_sec).unwrap_or(0))
+        + Duration::from_micros(u64::try_from(tv.tv_usec).unwrap_or(0))
+}
+
+/// CPU time (user + system, all threads) consumed so far by process `pid`, read from
+/// `/proc/<pid>/stat`. Resolution is one clock tick (usually 10 ms).
+///
+/// # Errors
+/// When the process is gone or its stat line cannot be parsed.
+pub fn process_cpu_time(pid: u32) -> io::Result<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    parse_stat_cpu(&stat, clock_ticks_per_sec())
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "unparsable /proc stat line"))
+}
+
+fn clock_ticks_per_sec() -> u64 {
+    // SAFETY: sysconf takes an integer and has no memory effects.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    u64::try_from(ticks).ok().filter(|&t| t > 0).unwrap_or(100)
+}
+
+/// Parses utime + stime out of a `/proc/<pid>/stat` line. The command name (field 2) may hold
+/// spaces and parentheses, so fields are counted from the last `)`.
+fn parse_stat_cpu(stat: &str, ticks_per_sec: u64) -> Option<Duration> {
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // After the name: state is field 3, utime is field 14, stime field 15 (1-based).
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    let ticks = utime + stime;
+    Some(Duration::from_nanos(ticks * 1_000_000_000 / ticks_per_sec))
+}
+
+/// Number of CPUs this process may run on (respects affinity).
+pub fn usable_cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_line_with_spaces_in_name() {
+        let line = "1234 (my (odd) name) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 4 0";
+        assert_eq!(parse_stat_cpu(line, 100), Some(Duration::from_millis(3000)));
+    }
+
+    #[test]
+    fn own_process_cpu_is_readable() {
+        let pid = std::process::id();
+        assert!(process_cpu_time(pid).is_ok());
+    }
+}
