@@ -5,7 +5,12 @@
 //! The binary `mtls-harness` is a thin shell around [`cli::main`]; tests and benches call the
 //! library directly.
 
+pub mod cli;
+pub mod load;
 pub mod measure;
+pub mod peers;
 pub mod pki;
+pub mod report;
+pub mod runner;
 pub mod scenario;
 pub mod sys;

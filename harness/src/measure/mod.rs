@@ -1,5 +1,13 @@
 //! Measurement: outcome classes, per-phase samples, histograms, CPU and byte counters.
 
+mod counting;
+mod cpu;
 mod outcome;
+mod recorder;
+mod sample;
 
+pub use counting::{ByteCounts, CountingStream};
+pub use cpu::{CpuSnapshot, CpuUsage};
 pub use outcome::Outcome;
+pub use recorder::{new_histogram, Recorder};
+pub use sample::{Negotiated, Sample};

@@ -1,0 +1,325 @@
+//! The command line. Doc comments here are the `--help` text.
+//!
+//! Exit codes: 0 every case met its expectation; 1 a case did not; 2 bad usage, a bad scenario,
+//! an internal error or an interrupted run.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::peers::{self, ServeArgs};
+use crate::pki::{self, KeyType, PkiSpec};
+use crate::runner::{self, Overrides, RunOptions};
+use crate::scenario::{self, Scenario};
+
+/// The scenario `run` uses when given no file: `scenarios/quick.toml`, built into the binary.
+pub const QUICK_SCENARIO: &str = include_str!("../../scenarios/quick.toml");
+
+/// Benchmarks and conformance-tests mutual TLS: generates a PKI, starts real TLS servers,
+/// drives concurrent mTLS handshakes over loopback, and reports latency, CPU and verdicts.
+#[derive(Parser, Debug)]
+#[command(name = "mtls-harness", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run scenario files (default: the built-in quick scenario, scenarios/quick.toml).
+    Run(RunArgs),
+    /// Check scenario files without running them; every problem is listed.
+    Validate {
+        /// Scenario files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// PKI fixtures.
+    Pki {
+        /// What to do with fixtures.
+        #[command(subcommand)]
+        command: PkiCommand,
+    },
+    /// Run a built-in TLS server (the runner starts these itself; useful by hand too).
+    Serve(ServeArgs),
+}
+
+/// `pki` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum PkiCommand {
+    /// Generate a root, intermediates, a server, a client pool and the bad client variants.
+    Generate {
+        /// Output directory (created).
+        #[arg(long)]
+        out: PathBuf,
+        /// Key type of every certificate.
+        #[arg(long, default_value = "ecdsa-p256")]
+        key: KeyType,
+        /// Client identities in the pool.
+        #[arg(long, default_value_t = 100)]
+        identities: usize,
+        /// Intermediate CAs (1 to 4).
+        #[arg(long, default_value_t = 1)]
+        intermediates: u8,
+        /// Seed: the same seed and anchor give byte-identical fixtures.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Anchor time of validity periods (RFC 3339).
+        #[arg(long, value_parser = parse_rfc3339)]
+        anchor: Option<OffsetDateTime>,
+    },
+}
+
+/// Options of `run`.
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// Scenario files, run one after another.
+    pub files: Vec<PathBuf>,
+    /// Run directory (default: reports/runs/<scenario>-<UTC time>). With several files, each
+    /// gets a subdirectory named after its scenario.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Measure every case for this long (e.g. 10s), instead of its own duration or count.
+    #[arg(long, value_parser = humantime::parse_duration, conflicts_with = "handshakes")]
+    pub duration: Option<Duration>,
+    /// Measure this many handshakes per case.
+    #[arg(long)]
+    pub handshakes: Option<u64>,
+    /// Handshakes in flight (closed loop), or the open loop's cap.
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// Warm-up period excluded from results.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub warmup: Option<Duration>,
+    /// Pin server processes to these CPUs (e.g. 0 or 0-1 or 0,2).
+    #[arg(long, value_parser = parse_cpus)]
+    pub pin_server: Option<Vec<usize>>,
+    /// Pin the harness (the client side) to these CPUs.
+    #[arg(long, value_parser = parse_cpus)]
+    pub pin_client: Option<Vec<usize>>,
+    /// No progress lines on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+fn parse_rfc3339(s: &str) -> Result<OffsetDateTime, String> {
+    OffsetDateTime::parse(s, &Rfc3339)
+        .map_err(|e| format!("expected RFC 3339 like 2026-01-01T00:00:00Z: {e}"))
+}
+
+/// Parses `0`, `0,2`, `0-3`.
+pub fn parse_cpus(s: &str) -> Result<Vec<usize>, String> {
+    let mut cpus = Vec::new();
+    for part in s.split(',') {
+        let bad = || format!("expected CPU numbers like 0, 0-1 or 0,2; found \"{s}\"");
+        match part.split_once('-') {
+            Some((a, b)) => {
+                let (a, b): (usize, usize) = (
+                    a.trim().parse().map_err(|_| bad())?,
+                    b.trim().parse().map_err(|_| bad())?,
+                );
+                if a > b {
+                    return Err(bad());
+                }
+                cpus.extend(a..=b);
+            }
+            None => cpus.push(part.trim().parse().map_err(|_| bad())?),
+        }
+    }
+    Ok(cpus)
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    ExitCode::from(dispatch(cli))
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,mtls_harness=info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(
+            std::env::var_os("NO_COLOR").is_none()
+                && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        )
+        .try_init();
+}
+
+fn dispatch(cli: Cli) -> u8 {
+    match cli.command {
+        Command::Run(args) => run(args),
+        Command::Validate { files } => validate(&files),
+        Command::Pki {
+            command:
+                PkiCommand::Generate {
+                    out,
+                    key,
+                    identities,
+                    intermediates,
+                    seed,
+                    anchor,
+                },
+        } => {
+            let spec = PkiSpec {
+                seed,
+                anchor: anchor.unwrap_or_else(PkiSpec::default_anchor),
+                key_type: key,
+                identities,
+                intermediates,
+            };
+            let started = std::time::Instant::now();
+            let generated = pki::generate(&spec)
+                .map_err(|e| e.to_string())
+                .and_then(|p| {
+                    let elapsed = started.elapsed();
+                    pki::write_pki(&p, &out)
+                        .map(|_| elapsed)
+                        .map_err(|e| e.to_string())
+                });
+            match generated {
+                Ok(elapsed) => {
+                    println!(
+                        "generated {identities} {key} client identities (+ root, {intermediates} intermediate(s), server, bad variants) in {:.2}s into {}",
+                        elapsed.as_secs_f64(),
+                        out.display()
+                    );
+                    0
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    2
+                }
+            }
+        }
+        Command::Serve(args) => match peers::serve(&args) {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("error: {e}");
+                2
+            }
+        },
+    }
+}
+
+fn validate(files: &[PathBuf]) -> u8 {
+    let mut code = 0;
+    for file in files {
+        match scenario::load(file) {
+            Ok(s) => println!("{}: ok ({} cases)", file.display(), s.cases.len()),
+            Err(e) => {
+                eprintln!("{e}");
+                code = 2;
+            }
+        }
+    }
+    code
+}
+
+fn load_scenarios(files: &[PathBuf]) -> Result<Vec<Scenario>, u8> {
+    if files.is_empty() {
+        let path = PathBuf::from("scenarios/quick.toml");
+        return if path.exists() {
+            scenario::load(&path).map(|s| vec![s]).map_err(|e| {
+                eprintln!("{e}");
+                2
+            })
+        } else {
+            scenario::parse(QUICK_SCENARIO, Path::new("<built-in quick.toml>"))
+                .map(|s| vec![s])
+                .map_err(|e| {
+                    eprintln!("{e}");
+                    2
+                })
+        };
+    }
+    let mut out = Vec::new();
+    let mut failed = false;
+    for f in files {
+        match scenario::load(f) {
+            Ok(s) => out.push(s),
+            Err(e) => {
+                eprintln!("{e}");
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        Err(2)
+    } else {
+        Ok(out)
+    }
+}
+
+use std::path::Path;
+
+fn run(args: RunArgs) -> u8 {
+    let scenarios = match load_scenarios(&args.files) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let cancel = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        // A second signal ends the process at once (children die with it: parent-death signal).
+        let _ = signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&cancel));
+        let _ = signal_hook::flag::register(signal, Arc::clone(&cancel));
+    }
+    let mut worst = 0u8;
+    let several = scenarios.len() > 1;
+    for scenario in &scenarios {
+        let mut opts = RunOptions::new(peers::current_exe());
+        opts.out_dir = args.out.as_ref().map(|o| {
+            if several {
+                o.join(&scenario.name)
+            } else {
+                o.clone()
+            }
+        });
+        opts.overrides = Overrides {
+            duration: args.duration,
+            handshakes: args.handshakes,
+            concurrency: args.concurrency,
+            warmup: args.warmup,
+        };
+        opts.server_cpus = args.pin_server.clone();
+        opts.client_cpus = args.pin_client.clone();
+        opts.cancel = Arc::clone(&cancel);
+        opts.quiet = args.quiet;
+        match runner::run(scenario, &opts) {
+            Ok(outcome) => {
+                print!("{}", crate::report::console_table(&outcome.summary));
+                println!("results: {}", outcome.dir.display());
+                if outcome.summary.interrupted {
+                    eprintln!(
+                        "interrupted: partial results written to {}",
+                        outcome.dir.display()
+                    );
+                }
+                worst = worst.max(outcome.exit_code());
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                worst = 2;
+            }
+        }
+        if outcome_interrupted(&cancel) {
+            break;
+        }
+    }
+    worst
+}
+
+fn outcome_interrupted(cancel: &AtomicBool) -> bool {
+    cancel.load(std::sync::atomic::Ordering::Relaxed)
+}

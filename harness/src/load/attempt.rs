@@ -1,0 +1,168 @@
+//! One handshake attempt: TCP connect, TLS handshake, `GET /`, and the reply's status line, with
+//! a timestamp per phase and every failure classified.
+//!
+//! Acceptance needs the application round trip: in TLS 1.3 the client's handshake completes
+//! before the server has judged the client certificate, and a rejection arrives as an alert on
+//! the first read. So an attempt counts as accepted only when an HTTP 2xx status line arrived.
+
+use std::io;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::measure::{CountingStream, Outcome, Sample};
+use crate::peers::Connector;
+
+/// The request every attempt sends.
+pub const REQUEST: &[u8] =
+    b"GET / HTTP/1.1\r\nHost: localhost\r\nUser-Agent: mtls-harness\r\nConnection: close\r\n\r\n";
+
+/// Runs one attempt against `addr`, finishing within `timeout` of its actual start.
+pub async fn attempt<C: Connector>(
+    connector: &C,
+    addr: SocketAddr,
+    identity: usize,
+    intended: Instant,
+    timeout: Duration,
+) -> Sample {
+    let mut sample = Sample::begin(intended);
+    let deadline = tokio::time::Instant::from_std(sample.start + timeout);
+    let mut counts = None;
+    let result = tokio::time::timeout_at(
+        deadline,
+        run(connector, addr, identity, &mut sample, &mut counts),
+    )
+    .await;
+    sample.outcome = match result {
+        Ok(outcome) => outcome,
+        Err(_elapsed) => Outcome::Timeout,
+    };
+    sample.end = Instant::now();
+    if let Some(c) = counts {
+        let c: std::sync::Arc<crate::measure::ByteCounts> = c;
+        sample.bytes_sent = c.sent();
+        sample.bytes_received = c.received();
+    }
+    sample
+}
+
+async fn run<C: Connector>(
+    connector: &C,
+    addr: SocketAddr,
+    identity: usize,
+    sample: &mut Sample,
+    counts: &mut Option<std::sync::Arc<crate::measure::ByteCounts>>,
+) -> Outcome {
+    let tcp = match TcpStream::connect(addr).await {
+        Ok(tcp) => tcp,
+        Err(e) => return Outcome::from_io_error(&e),
+    };
+    let _ = tcp.set_nodelay(true);
+    sample.connected = Some(Instant::now());
+    let (tcp, c) = CountingStream::new(tcp);
+    *counts = Some(c);
+
+    let mut tls = match connector.handshake(tcp, identity).await {
+        Ok(tls) => tls,
+        Err(e) => return Outcome::from_io_error(&e),
+    };
+    sample.tls_done = Some(Instant::now());
+    sample.negotiated = C::negotiated(&tls);
+
+    if let Err(write_err) = tls.write_all(REQUEST).await {
+        // The server may have rejected us already; its alert is only seen on a read.
+        let mut probe = [0u8; 1];
+        return match tls.read(&mut probe).await {
+            Err(read_err) if Outcome::from_io_error(&read_err).is_server_rejection() => {
+                Outcome::from_io_error(&read_err)
+            }
+            _ => Outcome::from_io_error(&write_err),
+        };
+    }
+    match read_status(&mut tls, sample).await {
+        Ok(Some(status)) => {
+            sample.http_status = Some(status);
+            // Read the rest of the reply and the close, so the connection ends cleanly; this
+            // is outside the latency (which stops at the first byte).
+            drain(&mut tls).await;
+            if (200..300).contains(&status) {
+                Outcome::Accepted
+            } else {
+                Outcome::HttpError
+            }
+        }
+        Ok(None) => Outcome::ClosedWithoutVerdict,
+        Err(e) => Outcome::from_io_error(&e),
+    }
+}
+
+/// Reads the status line. `Ok(None)`: closed before any byte; `InvalidData` for non-HTTP.
+async fn read_status<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    sample: &mut Sample,
+) -> io::Result<Option<u16>> {
+    let mut buf = [0u8; 512];
+    let mut filled = 0;
+    loop {
+        let n = stream.read(&mut buf[filled..]).await?;
+        if n == 0 {
+            return if filled == 0 {
+                Ok(None)
+            } else {
+                Err(io::ErrorKind::UnexpectedEof.into())
+            };
+        }
+        if filled == 0 {
+            sample.first_byte = Some(Instant::now());
+        }
+        filled += n;
+        if let Some(pos) = buf[..filled].windows(2).position(|w| w == b"\r\n") {
+            return parse_status_line(&buf[..pos]).map(Some).ok_or_else(|| {
+                io::Error::new(io::ErrorKind::InvalidData, "reply is not HTTP/1.x")
+            });
+        }
+        if filled == buf.len() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "status line too long",
+            ));
+        }
+    }
+}
+
+/// `HTTP/1.1 200 OK` -> 200.
+pub fn parse_status_line(line: &[u8]) -> Option<u16> {
+    let line = std::str::from_utf8(line).ok()?;
+    let mut parts = line.splitn(3, ' ');
+    let version = parts.next()?;
+    if !version.starts_with("HTTP/1.") {
+        return None;
+    }
+    let code = parts.next()?;
+    if code.len() != 3 {
+        return None;
+    }
+    code.parse().ok()
+}
+
+async fn drain<S: AsyncRead + Unpin>(stream: &mut S) {
+    let mut sink = [0u8; 2048];
+    while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_lines() {
+        assert_eq!(parse_status_line(b"HTTP/1.1 200 OK"), Some(200));
+        assert_eq!(parse_status_line(b"HTTP/1.0 400 Bad Request"), Some(400));
+        assert_eq!(parse_status_line(b"HTTP/1.1 200"), Some(200));
+        assert_eq!(parse_status_line(b"SSH-2.0-OpenSSH"), None);
+        assert_eq!(parse_status_line(b"HTTP/1.1 20 OK"), None);
+        assert_eq!(parse_status_line(b"\xff\xfe"), None);
+    }
+}

@@ -1,0 +1,10 @@
+//! The tokio load engine: closed loop (fixed concurrency) and open loop (fixed arrival rate,
+//! latency from the scheduled start), warm-up excluded, per-attempt timeout, one worker loop.
+
+mod attempt;
+mod engine;
+mod ticket;
+
+pub use attempt::{attempt, parse_status_line, REQUEST};
+pub use engine::{run_load, LoadResult};
+pub use ticket::{Ticket, Ticketer};

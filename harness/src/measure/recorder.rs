@@ -1,0 +1,212 @@
+//! Aggregation of samples: HDR histograms (never a growing list of samples), outcome counters,
+//! byte sums and negotiated-parameter counts. Each load worker owns one recorder; they are
+//! merged when the load ends, so recording takes no lock.
+
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+
+use super::{Negotiated, Outcome, Sample};
+
+/// Highest latency the histograms track: one hour, in microseconds.
+const MAX_US: u64 = 3_600_000_000;
+
+/// A latency histogram in microseconds, 3 significant digits.
+pub fn new_histogram() -> Histogram<u64> {
+    // Bounds are constants that hdrhistogram accepts (low 1, high >= 2, sigfig 3).
+    Histogram::new_with_bounds(1, MAX_US, 3).unwrap_or_else(|_| unreachable_histogram())
+}
+
+#[cold]
+fn unreachable_histogram() -> Histogram<u64> {
+    // Only reachable if the constant bounds above were invalid; an auto-resizing histogram
+    // keeps recording correct in that case too.
+    let mut h = Histogram::new(3).unwrap_or_else(|_| panic!("hdrhistogram rejects sigfig 3"));
+    h.auto(true);
+    h
+}
+
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros())
+        .unwrap_or(u64::MAX)
+        .clamp(1, MAX_US)
+}
+
+/// Counters and histograms for one case (or one worker's share of it).
+#[derive(Clone, Debug)]
+pub struct Recorder {
+    /// Headline latency of accepted handshakes.
+    pub latency: Histogram<u64>,
+    /// Time to verdict of handshakes the server rejected.
+    pub rejection_latency: Histogram<u64>,
+    /// TCP connect phase (every attempt that connected).
+    pub connect: Histogram<u64>,
+    /// TLS handshake phase at the client (every attempt that completed it).
+    pub handshake: Histogram<u64>,
+    /// Handshake done to first reply byte (accepted handshakes).
+    pub response: Histogram<u64>,
+    /// Count per outcome, indexed by [`Outcome::index`].
+    pub outcomes: [u64; Outcome::ALL.len()],
+    /// Count per HTTP status that was not 2xx.
+    pub http_errors: Vec<(u16, u64)>,
+    /// Sum of bytes sent over measured attempts.
+    pub bytes_sent: u64,
+    /// Sum of bytes received over measured attempts.
+    pub bytes_received: u64,
+    /// Count per negotiated parameter set.
+    pub negotiated: Vec<(Negotiated, u64)>,
+    /// Attempts that ended inside the measurement window (for throughput).
+    pub completed_in_window: u64,
+    /// When the last measured attempt ended.
+    pub last_end: Option<Instant>,
+}
+
+impl Default for Recorder {
+    fn default() -> Self {
+        Self {
+            latency: new_histogram(),
+            rejection_latency: new_histogram(),
+            connect: new_histogram(),
+            handshake: new_histogram(),
+            response: new_histogram(),
+            outcomes: [0; Outcome::ALL.len()],
+            http_errors: Vec::new(),
+            bytes_sent: 0,
+            bytes_received: 0,
+            negotiated: Vec::new(),
+            completed_in_window: 0,
+            last_end: None,
+        }
+    }
+}
+
+impl Recorder {
+    /// Records one measured attempt. `window_end`, when known, bounds which completions count
+    /// towards throughput.
+    pub fn record(&mut self, sample: &Sample, window_end: Option<Instant>) {
+        self.outcomes[sample.outcome.index()] += 1;
+        let latency = micros(sample.latency());
+        if sample.outcome == Outcome::Accepted {
+            let _ = self.latency.record(latency);
+        } else if sample.outcome.is_server_rejection() {
+            let _ = self.rejection_latency.record(latency);
+        }
+        if let Some(d) = sample.connect_phase() {
+            let _ = self.connect.record(micros(d));
+        }
+        if let Some(d) = sample.handshake_phase() {
+            let _ = self.handshake.record(micros(d));
+        }
+        if sample.outcome == Outcome::Accepted {
+            if let Some(d) = sample.response_phase() {
+                let _ = self.response.record(micros(d));
+            }
+        }
+        if let (Some(status), Outcome::HttpError) = (sample.http_status, sample.outcome) {
+            bump(&mut self.http_errors, status, 1);
+        }
+        self.bytes_sent += sample.bytes_sent;
+        self.bytes_received += sample.bytes_received;
+        if let Some(n) = sample.negotiated {
+            bump(&mut self.negotiated, n, 1);
+        }
+        if window_end.is_none_or(|end| sample.end <= end) {
+            self.completed_in_window += 1;
+        }
+        self.last_end = self.last_end.max(Some(sample.end));
+    }
+
+    /// Adds `other` into `self`.
+    pub fn merge(&mut self, other: &Recorder) {
+        for (mine, theirs) in [
+            (&mut self.latency, &other.latency),
+            (&mut self.rejection_latency, &other.rejection_latency),
+            (&mut self.connect, &other.connect),
+            (&mut self.handshake, &other.handshake),
+            (&mut self.response, &other.response),
+        ] {
+            // Same bounds on both sides, so adding cannot fail.
+            let _ = mine.add(theirs);
+        }
+        for (a, b) in self.outcomes.iter_mut().zip(other.outcomes) {
+            *a += b;
+        }
+        for &(status, n) in &other.http_errors {
+            bump(&mut self.http_errors, status, n);
+        }
+        for &(neg, n) in &other.negotiated {
+            bump(&mut self.negotiated, neg, n);
+        }
+        self.bytes_sent += other.bytes_sent;
+        self.bytes_received += other.bytes_received;
+        self.completed_in_window += other.completed_in_window;
+        self.last_end = self.last_end.max(other.last_end);
+    }
+
+    /// Total measured attempts.
+    pub fn attempts(&self) -> u64 {
+        self.outcomes.iter().sum()
+    }
+
+    /// Count of one outcome.
+    pub fn count(&self, outcome: Outcome) -> u64 {
+        self.outcomes[outcome.index()]
+    }
+}
+
+fn bump<K: PartialEq>(counts: &mut Vec<(K, u64)>, key: K, n: u64) {
+    match counts.iter_mut().find(|(k, _)| *k == key) {
+        Some((_, c)) => *c += n,
+        None => counts.push((key, n)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(outcome: Outcome, ms: u64) -> Sample {
+        let mut s = Sample::begin(Instant::now());
+        s.connected = Some(s.start + Duration::from_millis(1));
+        s.tls_done = Some(s.start + Duration::from_millis(2));
+        s.first_byte = Some(s.start + Duration::from_millis(ms));
+        s.end = s.start + Duration::from_millis(ms + 1);
+        s.outcome = outcome;
+        s
+    }
+
+    #[test]
+    fn accepted_and_rejected_go_to_their_histograms() {
+        let mut r = Recorder::default();
+        r.record(&sample(Outcome::Accepted, 3), None);
+        r.record(&sample(Outcome::UnknownCa, 3), None);
+        r.record(&sample(Outcome::Timeout, 3), None);
+        assert_eq!(r.latency.len(), 1);
+        assert_eq!(r.rejection_latency.len(), 1);
+        assert_eq!(r.attempts(), 3);
+        assert_eq!(r.count(Outcome::UnknownCa), 1);
+        // Accepted latency ends at the first byte (3 ms), not at the end (4 ms).
+        let p = r.latency.max();
+        assert!((2990..=3010).contains(&p), "{p}");
+    }
+
+    #[test]
+    fn merge_adds_everything() {
+        let mut a = Recorder::default();
+        let mut b = Recorder::default();
+        a.record(&sample(Outcome::Accepted, 2), None);
+        b.record(&sample(Outcome::Accepted, 5), None);
+        a.merge(&b);
+        assert_eq!(a.latency.len(), 2);
+        assert_eq!(a.completed_in_window, 2);
+    }
+
+    #[test]
+    fn completions_after_the_window_do_not_count_for_throughput() {
+        let mut r = Recorder::default();
+        let s = sample(Outcome::Accepted, 10);
+        r.record(&s, Some(s.start + Duration::from_millis(5)));
+        assert_eq!(r.completed_in_window, 0);
+        assert_eq!(r.attempts(), 1);
+    }
+}

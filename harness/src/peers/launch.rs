@@ -1,0 +1,100 @@
+//! Starting a case's server peer: the command line for it, the wait until it accepts, and the
+//! handle the runner keeps (address, pid for CPU readings, the guard that stops it).
+
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use super::process::{ChildGuard, ProcessError};
+use crate::pki::PkiFiles;
+use crate::scenario::{Case, ServerImpl};
+
+/// How long a server may take to print its address and accept a connection.
+const READY_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// A server process that is accepting connections.
+pub struct RunningServer {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    guard: ChildGuard,
+}
+
+impl RunningServer {
+    /// The server's pid, for CPU readings.
+    pub fn pid(&self) -> u32 {
+        self.guard.pid()
+    }
+
+    /// Its log file.
+    pub fn log(&self) -> &Path {
+        self.guard.log()
+    }
+
+    /// Stops it (SIGTERM, then SIGKILL after a grace period).
+    pub fn stop(mut self) -> bool {
+        self.guard.stop(Duration::from_secs(2))
+    }
+}
+
+/// Starts the server peer of `case` on a free loopback port.
+///
+/// `harness_exe` is the `mtls-harness` binary (the built-in servers run as `mtls-harness serve`).
+///
+/// # Errors
+/// When the process cannot start or does not accept within the ready timeout.
+pub fn start_server(
+    harness_exe: &Path,
+    case: &Case,
+    files: &PkiFiles,
+    log: &Path,
+    cpus: Option<Vec<usize>>,
+) -> Result<RunningServer, ProcessError> {
+    let command = match case.server {
+        ServerImpl::Rustls => rustls_command(harness_exe, case, files),
+    };
+    let mut guard = ChildGuard::spawn(command, log, cpus)?;
+    let addr = guard.wait_for_line(READY_TIMEOUT, |line| {
+        line.strip_prefix("listening on ")?
+            .trim()
+            .parse::<SocketAddr>()
+            .ok()
+    })?;
+    if let Err(e) = TcpStream::connect_timeout(&addr, READY_TIMEOUT) {
+        return Err(ProcessError::NotReady {
+            program: harness_exe.display().to_string(),
+            waited: READY_TIMEOUT,
+            reason: format!("it printed {addr} but a connect failed: {e}"),
+            log_tail: super::process::log_tail(log, 10),
+        });
+    }
+    Ok(RunningServer { addr, guard })
+}
+
+fn rustls_command(exe: &Path, case: &Case, files: &PkiFiles) -> Command {
+    let mut cmd = Command::new(exe);
+    let versions: Vec<&str> = case.tls.versions.iter().map(|v| v.name()).collect();
+    cmd.arg("serve")
+        .args(["--impl", "rustls", "--listen", "127.0.0.1:0"])
+        .arg("--cert")
+        .arg(&files.server_chain)
+        .arg("--key")
+        .arg(&files.server_key)
+        .arg("--client-ca")
+        .arg(&files.root_cert)
+        .args(["--client-auth", case.client_auth.name()])
+        .args(["--versions", &versions.join(",")]);
+    if let Some(threads) = case.server_threads {
+        cmd.args(["--threads", &threads.to_string()]);
+    }
+    // Quiet unless the user asked for more: per-connection logs would distort CPU figures.
+    if std::env::var_os("RUST_LOG").is_none() {
+        cmd.env("RUST_LOG", "info");
+    }
+    cmd
+}
+
+/// The path of the running `mtls-harness` binary, for spawning built-in servers.
+pub fn current_exe() -> PathBuf {
+    std::env::current_exe().unwrap_or_else(|_| PathBuf::from("mtls-harness"))
+}

@@ -1,0 +1,14 @@
+//! Server and client peers: the built-in rustls server (its own process), the rustls load
+//! client, process management, and the deliberately misbehaving credentials in [`danger`].
+
+pub mod danger;
+mod launch;
+mod process;
+mod rustls_client;
+mod rustls_server;
+pub mod tls_config;
+
+pub use launch::{current_exe, start_server, RunningServer};
+pub use process::{log_tail, ChildGuard, ProcessError};
+pub use rustls_client::{ClientError, Connector, RustlsClient};
+pub use rustls_server::{serve, ServeArgs, ServeError, RESPONSE};

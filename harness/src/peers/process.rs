@@ -1,0 +1,186 @@
+//! Child processes that never outlive the run: each is spawned in its own process group with a
+//! parent-death signal, its stderr captured to a log file in the run directory, and killed with
+//! its whole group (SIGTERM, then SIGKILL) when its guard is dropped, also on error or Ctrl-C.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::sys;
+
+/// Why a peer process could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum ProcessError {
+    /// Spawning failed.
+    #[error("starting {program}: {source}")]
+    Spawn {
+        /// The program.
+        program: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The log file could not be created.
+    #[error("creating log file {path}: {source}")]
+    Log {
+        /// The log file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// It exited or said nothing useful before it was ready.
+    #[error(
+        "{program} did not become ready within {waited:?}: {reason}; last log lines:\n{log_tail}"
+    )]
+    NotReady {
+        /// The program.
+        program: String,
+        /// How long we waited.
+        waited: Duration,
+        /// What happened.
+        reason: String,
+        /// The end of its log.
+        log_tail: String,
+    },
+}
+
+/// A running child process, killed with its process group on drop.
+pub struct ChildGuard {
+    child: Child,
+    program: String,
+    log: PathBuf,
+}
+
+impl ChildGuard {
+    /// Spawns `command` with stdout piped, stderr into `log`, in a new process group, pinned to
+    /// `cpus` when given.
+    ///
+    /// # Errors
+    /// When the log cannot be created or the program cannot be started.
+    pub fn spawn(
+        mut command: Command,
+        log: &Path,
+        cpus: Option<Vec<usize>>,
+    ) -> Result<Self, ProcessError> {
+        let program = command.get_program().to_string_lossy().into_owned();
+        let log_file = File::create(log).map_err(|source| ProcessError::Log {
+            path: log.to_path_buf(),
+            source,
+        })?;
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(log_file);
+        sys::prepare_child(&mut command, cpus);
+        let child = command.spawn().map_err(|source| ProcessError::Spawn {
+            program: program.clone(),
+            source,
+        })?;
+        Ok(Self {
+            child,
+            program,
+            log: log.to_path_buf(),
+        })
+    }
+
+    /// The child's pid (also its process-group id).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The log file.
+    pub fn log(&self) -> &Path {
+        &self.log
+    }
+
+    /// Waits until a stdout line satisfies `parse`, returning its value. Keeps draining stdout
+    /// afterwards so the child never blocks on a full pipe.
+    ///
+    /// # Errors
+    /// [`ProcessError::NotReady`] when the child exits, closes stdout or `timeout` passes first.
+    pub fn wait_for_line<T: Send + 'static>(
+        &mut self,
+        timeout: Duration,
+        parse: impl Fn(&str) -> Option<T> + Send + 'static,
+    ) -> Result<T, ProcessError> {
+        let stdout = self.child.stdout.take();
+        let (tx, rx) = mpsc::channel();
+        if let Some(stdout) = stdout {
+            std::thread::spawn(move || {
+                let mut sent = false;
+                for line in BufReader::new(stdout).lines() {
+                    let Ok(line) = line else { break };
+                    if !sent {
+                        if let Some(value) = parse(&line) {
+                            sent = tx.send(value).is_ok();
+                        }
+                    }
+                }
+            });
+        }
+        let started = Instant::now();
+        loop {
+            match rx.recv_timeout(Duration::from_millis(50)) {
+                Ok(value) => return Ok(value),
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(
+                        self.not_ready(started, "it closed stdout without the ready line".into())
+                    )
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(self.not_ready(started, format!("it exited with {status}")));
+            }
+            if started.elapsed() > timeout {
+                return Err(self.not_ready(started, "timed out".into()));
+            }
+        }
+    }
+
+    fn not_ready(&self, started: Instant, reason: String) -> ProcessError {
+        ProcessError::NotReady {
+            program: self.program.clone(),
+            waited: started.elapsed(),
+            reason,
+            log_tail: log_tail(&self.log, 10),
+        }
+    }
+
+    /// Stops the process group: SIGTERM, up to `grace` to exit, then SIGKILL. Returns whether
+    /// it exited on SIGTERM.
+    pub fn stop(&mut self, grace: Duration) -> bool {
+        if let Ok(Some(_)) = self.child.try_wait() {
+            let _ = sys::kill_group(self.pid(), libc::SIGKILL);
+            return true;
+        }
+        let _ = sys::kill_group(self.pid(), libc::SIGTERM);
+        let deadline = Instant::now() + grace;
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                // Its children, if any, go too.
+                let _ = sys::kill_group(self.pid(), libc::SIGKILL);
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = sys::kill_group(self.pid(), libc::SIGKILL);
+        let _ = self.child.wait();
+        false
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        self.stop(Duration::from_secs(2));
+    }
+}
+
+/// The last `n` lines of a log file (empty if unreadable).
+pub fn log_tail(path: &Path, n: usize) -> String {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}

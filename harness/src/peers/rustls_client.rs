@@ -1,0 +1,129 @@
+//! The harness's own rustls client: one configuration per client identity (so a pool of
+//! 10,000 identities is 10,000 configurations sharing one root store), session resumption off.
+
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+
+use rustls::client::Resumption;
+use rustls::pki_types::ServerName;
+use rustls::ClientConfig;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+
+use super::danger::UncheckedClientCert;
+use super::tls_config;
+use crate::measure::{CountingStream, Negotiated};
+use crate::pki::{ClientCert, Identity, Pki};
+use crate::scenario::Case;
+
+/// The TLS side of a load client: turns a connected TCP stream into a TLS stream.
+pub trait Connector: Send + Sync + 'static {
+    /// The TLS stream type.
+    type Stream: AsyncRead + AsyncWrite + Unpin + Send;
+
+    /// Runs the TLS handshake over `tcp`, presenting identity number `identity` (modulo the
+    /// pool). On failure the error carries the alert or local error for classification.
+    fn handshake(
+        &self,
+        tcp: CountingStream<TcpStream>,
+        identity: usize,
+    ) -> impl Future<Output = io::Result<Self::Stream>> + Send;
+
+    /// What the finished handshake negotiated.
+    fn negotiated(stream: &Self::Stream) -> Option<Negotiated>;
+}
+
+/// The rustls client of a case.
+pub struct RustlsClient {
+    configs: Vec<Arc<ClientConfig>>,
+    server_name: ServerName<'static>,
+}
+
+/// Why a client could not be configured.
+#[derive(Debug, thiserror::Error)]
+#[error("configuring the rustls client: {0}")]
+pub struct ClientError(#[from] pub rustls::Error);
+
+impl RustlsClient {
+    /// Builds the client of `case` from `pki`.
+    ///
+    /// # Errors
+    /// When rustls rejects the settings or a credential.
+    pub fn new(case: &Case, pki: &Pki) -> Result<Self, ClientError> {
+        let provider = tls_config::provider(&case.tls.groups);
+        let versions = tls_config::versions(&case.tls.versions);
+        let roots = tls_config::root_store(std::slice::from_ref(&pki.root))?;
+        let builder = || {
+            ClientConfig::builder_with_provider(Arc::clone(&provider))
+                .with_protocol_versions(&versions)
+                .map(|b| b.with_root_certificates(Arc::clone(&roots)))
+        };
+        let finish = |mut config: ClientConfig| {
+            config.resumption = Resumption::disabled();
+            Arc::new(config)
+        };
+        let with_identity = |id: &Identity| -> Result<Arc<ClientConfig>, rustls::Error> {
+            Ok(finish(builder()?.with_client_auth_cert(
+                id.chain.clone(),
+                id.key.private_key_der(),
+            )?))
+        };
+        let configs = match case.client_cert {
+            ClientCert::Valid => pki
+                .clients
+                .iter()
+                .map(with_identity)
+                .collect::<Result<_, _>>()?,
+            ClientCert::None => vec![finish(builder()?.with_no_client_auth())],
+            ClientCert::MismatchedKey => {
+                let id = pki
+                    .client(ClientCert::MismatchedKey, 0)
+                    .ok_or(rustls::Error::NoCertificatesPresented)?;
+                let resolver = UncheckedClientCert::new(id, &provider)?;
+                vec![finish(
+                    builder()?.with_client_cert_resolver(Arc::new(resolver)),
+                )]
+            }
+            other => {
+                let id = pki
+                    .client(other, 0)
+                    .ok_or(rustls::Error::NoCertificatesPresented)?;
+                vec![with_identity(id)?]
+            }
+        };
+        Ok(Self {
+            configs,
+            server_name: ServerName::try_from("localhost")
+                .map_err(|_| rustls::Error::General("server name".into()))?,
+        })
+    }
+
+    /// Number of distinct client configurations (identities).
+    pub fn identities(&self) -> usize {
+        self.configs.len()
+    }
+}
+
+impl Connector for RustlsClient {
+    type Stream = tokio_rustls::client::TlsStream<CountingStream<TcpStream>>;
+
+    fn handshake(
+        &self,
+        tcp: CountingStream<TcpStream>,
+        identity: usize,
+    ) -> impl Future<Output = io::Result<Self::Stream>> + Send {
+        let config = Arc::clone(&self.configs[identity % self.configs.len()]);
+        TlsConnector::from(config).connect(self.server_name.clone(), tcp)
+    }
+
+    fn negotiated(stream: &Self::Stream) -> Option<Negotiated> {
+        let conn = stream.get_ref().1;
+        Some(Negotiated {
+            version: conn.protocol_version()?,
+            suite: conn.negotiated_cipher_suite()?.suite(),
+            group: conn.negotiated_key_exchange_group().map(|g| g.name()),
+        })
+    }
+}

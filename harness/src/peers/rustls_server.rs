@@ -1,0 +1,268 @@
+//! The built-in rustls server, run as its own process by `mtls-harness serve`.
+//!
+//! It listens on the given address with a large backlog, verifies client certificates (or not,
+//! per `--client-auth`), answers each HTTP/1.1 request with a small `200` and closes. A rejected
+//! handshake gets its alert (rustls writes it), then a graceful close: the server shuts down its
+//! write side and drains what the client still sends, so the client reads the alert instead of
+//! a reset. It prints `listening on ADDR` on stdout once it accepts, and a one-line tally on
+//! stderr when it receives SIGTERM or SIGINT.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::server::{NoServerSessionStorage, WebPkiClientVerifier};
+use rustls::ServerConfig;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpSocket, TcpStream};
+use tokio_rustls::TlsAcceptor;
+
+use super::tls_config;
+use crate::scenario::{ClientAuth, TlsVersion};
+
+/// The reply to every request.
+pub const RESPONSE: &[u8] =
+    b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n";
+
+/// Largest request head the server reads.
+const MAX_REQUEST: usize = 16 * 1024;
+
+/// Options of `mtls-harness serve`.
+#[derive(clap::Args, Clone, Debug)]
+pub struct ServeArgs {
+    /// Server implementation (only `rustls` so far).
+    #[arg(long = "impl", default_value = "rustls")]
+    pub implementation: String,
+    /// Address to listen on; port 0 picks a free port (printed on stdout).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub listen: SocketAddr,
+    /// Server certificate chain (PEM, leaf first).
+    #[arg(long)]
+    pub cert: PathBuf,
+    /// Server private key (PEM, PKCS#8).
+    #[arg(long)]
+    pub key: PathBuf,
+    /// CA certificates trusted for client certificates (PEM).
+    #[arg(long)]
+    pub client_ca: Option<PathBuf>,
+    /// Whether client certificates are required, optional or not requested.
+    #[arg(long, default_value = "required")]
+    pub client_auth: ClientAuth,
+    /// Protocol versions to enable, comma separated.
+    #[arg(long, value_delimiter = ',', default_value = "1.3")]
+    pub versions: Vec<TlsVersion>,
+    /// Worker threads (default: one per usable CPU).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Listen backlog (the kernel caps it at net.core.somaxconn).
+    #[arg(long, default_value_t = 65_535)]
+    pub backlog: u32,
+    /// Time a connection may take, handshake to close, before the server drops it.
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    pub conn_timeout: Duration,
+}
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// A file could not be read or parsed.
+    #[error("{path}: {reason}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+    /// rustls rejected the configuration.
+    #[error("server configuration: {0}")]
+    Tls(#[from] rustls::Error),
+    /// The client verifier could not be built.
+    #[error("client verifier: {0}")]
+    Verifier(#[from] rustls::server::VerifierBuilderError),
+    /// Socket or runtime error.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// Unsupported option.
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+#[derive(Default)]
+struct Tally {
+    accepted: AtomicU64,
+    rejected: AtomicU64,
+    failed: AtomicU64,
+}
+
+/// Runs the server until SIGTERM or SIGINT.
+///
+/// # Errors
+/// When the configuration cannot be built or the socket cannot be bound.
+pub fn serve(args: &ServeArgs) -> Result<(), ServeError> {
+    if args.implementation != "rustls" {
+        return Err(ServeError::Unsupported(format!(
+            "--impl {}: only \"rustls\" is available",
+            args.implementation
+        )));
+    }
+    if let Err(e) = crate::sys::raise_nofile_limit() {
+        tracing::warn!("could not raise the open-file limit: {e}");
+    }
+    let config = Arc::new(server_config(args)?);
+    let threads = args.threads.unwrap_or_else(crate::sys::usable_cpus).max(1);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()?;
+    runtime.block_on(accept_loop(args, config))
+}
+
+fn server_config(args: &ServeArgs) -> Result<ServerConfig, ServeError> {
+    let file_err = |path: &PathBuf, e: &dyn std::fmt::Display| ServeError::File {
+        path: path.clone(),
+        reason: e.to_string(),
+    };
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&args.cert)
+        .map_err(|e| file_err(&args.cert, &e))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| file_err(&args.cert, &e))?;
+    let key = PrivateKeyDer::from_pem_file(&args.key).map_err(|e| file_err(&args.key, &e))?;
+    // The server accepts every group; the client picks.
+    let provider = tls_config::provider(&[]);
+    let builder = ServerConfig::builder_with_provider(Arc::clone(&provider))
+        .with_protocol_versions(&tls_config::versions(&args.versions))?;
+    let builder = match (args.client_auth, &args.client_ca) {
+        (ClientAuth::Off, _) => builder.with_no_client_auth(),
+        (_, None) => {
+            return Err(ServeError::Unsupported(
+                "--client-ca is needed unless --client-auth off".into(),
+            ))
+        }
+        (auth, Some(ca)) => {
+            let roots: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(ca)
+                .map_err(|e| file_err(ca, &e))?
+                .collect::<Result<_, _>>()
+                .map_err(|e| file_err(ca, &e))?;
+            let roots = tls_config::root_store(&roots)?;
+            let mut verifier = WebPkiClientVerifier::builder_with_provider(roots, provider);
+            if auth == ClientAuth::Optional {
+                verifier = verifier.allow_unauthenticated();
+            }
+            builder.with_client_cert_verifier(verifier.build()?)
+        }
+    };
+    let mut config = builder.with_single_cert(chain, key)?;
+    config.session_storage = Arc::new(NoServerSessionStorage {});
+    config.send_tls13_tickets = 0;
+    Ok(config)
+}
+
+async fn accept_loop(args: &ServeArgs, config: Arc<ServerConfig>) -> Result<(), ServeError> {
+    let socket = if args.listen.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(args.listen)?;
+    let listener = socket.listen(args.backlog)?;
+    let local = listener.local_addr()?;
+    // The runner waits for this line; it must be the first thing on stdout.
+    println!("listening on {local}");
+    tracing::info!(%local, backlog = args.backlog, "rustls server ready");
+
+    let acceptor = TlsAcceptor::from(config);
+    let tally = Arc::new(Tally::default());
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let conn_timeout = args.conn_timeout;
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((tcp, _)) => {
+                    let acceptor = acceptor.clone();
+                    let tally = Arc::clone(&tally);
+                    tokio::spawn(async move {
+                        let _ = tokio::time::timeout(conn_timeout, handle(acceptor, tcp, &tally)).await;
+                    });
+                }
+                // EMFILE and friends: back off briefly instead of spinning.
+                Err(e) => {
+                    tracing::warn!("accept: {e}");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            },
+            _ = term.recv() => break,
+            _ = tokio::signal::ctrl_c() => break,
+        }
+    }
+    eprintln!(
+        "mtls-harness serve: stopping; accepted {} rejected {} failed {}",
+        tally.accepted.load(Ordering::Relaxed),
+        tally.rejected.load(Ordering::Relaxed),
+        tally.failed.load(Ordering::Relaxed)
+    );
+    Ok(())
+}
+
+async fn handle(acceptor: TlsAcceptor, tcp: TcpStream, tally: &Tally) {
+    let _ = tcp.set_nodelay(true);
+    match acceptor.accept(tcp).into_fallible().await {
+        Ok(mut tls) => {
+            let outcome = async {
+                read_request_head(&mut tls).await?;
+                tls.write_all(RESPONSE).await?;
+                tls.shutdown().await
+            }
+            .await;
+            match outcome {
+                Ok(()) => tally.accepted.fetch_add(1, Ordering::Relaxed),
+                Err(e) => {
+                    tracing::debug!("after handshake: {e}");
+                    tally.failed.fetch_add(1, Ordering::Relaxed)
+                }
+            };
+        }
+        Err((e, tcp)) => {
+            tracing::debug!("handshake rejected: {e}");
+            tally.rejected.fetch_add(1, Ordering::Relaxed);
+            graceful_close(tcp).await;
+        }
+    }
+}
+
+/// Reads until the end of the request head (`\r\n\r\n`).
+async fn read_request_head<S: tokio::io::AsyncRead + Unpin>(stream: &mut S) -> std::io::Result<()> {
+    let mut buf = Vec::with_capacity(512);
+    let mut chunk = [0u8; 1024];
+    loop {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if buf.windows(4).any(|w| w == b"\r\n\r\n") {
+            return Ok(());
+        }
+        if buf.len() > MAX_REQUEST {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "request head too large",
+            ));
+        }
+    }
+}
+
+/// Half-closes and drains for a moment, so unread client data does not turn the close into a
+/// reset that could overtake the alert already sent.
+async fn graceful_close(mut tcp: TcpStream) {
+    let _ = tcp.shutdown().await;
+    let mut sink = [0u8; 4096];
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        while matches!(tcp.read(&mut sink).await, Ok(n) if n > 0) {}
+    })
+    .await;
+}

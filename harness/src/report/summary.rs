@@ -1,0 +1,377 @@
+//! The run summary: the `summary.json` contract (`schema_version`, snake_case, units in field
+//! names) and how a case's measurements become one entry of it.
+
+use std::collections::BTreeMap;
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+use crate::load::LoadResult;
+use crate::measure::{Outcome, Recorder};
+use crate::scenario::{Case, Expectation, LoadSpec, TlsSettings};
+
+/// Version of the `summary.json` layout; bumped on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The whole run.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunSummary {
+    /// Layout version.
+    pub schema_version: u32,
+    /// Tool name and version.
+    pub tool: ToolInfo,
+    /// Scenario name, file and description.
+    pub scenario: ScenarioInfo,
+    /// RFC 3339 UTC.
+    pub started_at: String,
+    /// RFC 3339 UTC; updated as cases finish.
+    pub finished_at: String,
+    /// True when a signal cut the run short.
+    pub interrupted: bool,
+    /// CPUs the harness could use.
+    pub usable_cpus: usize,
+    /// CPU pinning in effect, if any.
+    pub pinning: Pinning,
+    /// One entry per case, in run order.
+    pub cases: Vec<CaseSummary>,
+}
+
+/// Tool identity.
+#[derive(Clone, Debug, Serialize)]
+pub struct ToolInfo {
+    /// `mtls-harness`.
+    pub name: &'static str,
+    /// Crate version.
+    pub version: &'static str,
+}
+
+/// The scenario a run came from.
+#[derive(Clone, Debug, Serialize)]
+pub struct ScenarioInfo {
+    /// `name`.
+    pub name: String,
+    /// Path as given.
+    pub file: String,
+    /// `description`.
+    pub description: String,
+}
+
+/// CPU pinning of each side.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Pinning {
+    /// CPUs of the server process.
+    pub server_cpus: Option<Vec<usize>>,
+    /// CPUs of the harness (client side).
+    pub client_cpus: Option<Vec<usize>>,
+}
+
+/// Percentiles of a latency histogram, in microseconds.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq)]
+pub struct Percentiles {
+    /// Number of values.
+    pub count: u64,
+    /// Smallest.
+    pub min: u64,
+    /// Median.
+    pub p50: u64,
+    /// 90th percentile.
+    pub p90: u64,
+    /// 99th percentile.
+    pub p99: u64,
+    /// 99.9th percentile.
+    pub p999: u64,
+    /// Largest.
+    pub max: u64,
+    /// Mean.
+    pub mean: f64,
+}
+
+impl Percentiles {
+    /// Percentiles of `h`, or `None` when it is empty.
+    pub fn of(h: &Histogram<u64>) -> Option<Self> {
+        if h.is_empty() {
+            return None;
+        }
+        Some(Self {
+            count: h.len(),
+            min: h.min(),
+            p50: h.value_at_quantile(0.50),
+            p90: h.value_at_quantile(0.90),
+            p99: h.value_at_quantile(0.99),
+            p999: h.value_at_quantile(0.999),
+            max: h.max(),
+            mean: (h.mean() * 10.0).round() / 10.0,
+        })
+    }
+}
+
+/// Latency of each phase.
+#[derive(Clone, Debug, Serialize)]
+pub struct Phases {
+    /// TCP connect.
+    pub connect: Option<Percentiles>,
+    /// TLS handshake at the client, from connected.
+    pub handshake: Option<Percentiles>,
+    /// Handshake done to the first reply byte.
+    pub response: Option<Percentiles>,
+}
+
+/// One negotiated parameter set and how often it occurred.
+#[derive(Clone, Debug, Serialize)]
+pub struct NegotiatedCount {
+    /// e.g. `TLSv1_3`.
+    pub version: String,
+    /// e.g. `TLS13_AES_256_GCM_SHA384`.
+    pub cipher_suite: String,
+    /// e.g. `X25519`; `null` when no key exchange happened.
+    pub group: Option<String>,
+    /// Handshakes that negotiated this.
+    pub count: u64,
+}
+
+/// One case's results.
+#[derive(Clone, Debug, Serialize)]
+pub struct CaseSummary {
+    /// Case name.
+    pub name: String,
+    /// Case description.
+    pub description: String,
+    /// Server peer.
+    pub server: String,
+    /// Client peer.
+    pub client: String,
+    /// Key type.
+    pub key: String,
+    /// Client-auth mode of the server.
+    pub client_auth: String,
+    /// Client credential variant.
+    pub client_cert: String,
+    /// TLS settings.
+    pub tls: TlsSettings,
+    /// Load settings.
+    pub load: LoadSpec,
+    /// Expected result (`accept`, `reject`, `reject:<class>`).
+    pub expect: Expectation,
+    /// Whether the results met the expectation.
+    pub met: bool,
+    /// Why (or why not), in words.
+    pub verdict: String,
+    /// Set when the case could not run (the server did not start, ...).
+    pub error: Option<String>,
+    /// Measured attempts (warm-up excluded).
+    pub attempts: u64,
+    /// Attempts per outcome class (zero counts omitted).
+    pub outcomes: BTreeMap<String, u64>,
+    /// Non-2xx HTTP statuses received, per status.
+    pub http_statuses: BTreeMap<String, u64>,
+    /// Connect to first reply byte (from the scheduled start in open loop), accepted only.
+    pub latency_us: Option<Percentiles>,
+    /// Time until the server's rejection, rejected attempts only.
+    pub rejection_latency_us: Option<Percentiles>,
+    /// Per-phase latency.
+    pub phases_us: Phases,
+    /// Attempts completed per second inside the measured window.
+    pub handshakes_per_sec: f64,
+    /// Length of the measured window.
+    pub window_ms: f64,
+    /// Server process CPU per completed attempt.
+    pub server_cpu_us_per_handshake: Option<f64>,
+    /// Harness (client) CPU per completed attempt.
+    pub client_cpu_us_per_handshake: Option<f64>,
+    /// Server CPU time / wall time, in percent of one core.
+    pub server_cpu_util_pct: Option<f64>,
+    /// Harness CPU time / wall time, in percent of one core.
+    pub client_cpu_util_pct: Option<f64>,
+    /// Bytes the client sent per attempt (TCP payload: TLS records).
+    pub bytes_sent_per_handshake: f64,
+    /// Bytes the client received per attempt.
+    pub bytes_received_per_handshake: f64,
+    /// What the handshakes negotiated.
+    pub negotiated: Vec<NegotiatedCount>,
+    /// HDR percentile file of the headline latency, relative to the run directory.
+    pub hgrm_file: Option<String>,
+}
+
+fn round(x: f64, digits: i32) -> f64 {
+    let f = 10f64.powi(digits);
+    (x * f).round() / f
+}
+
+/// Judges a recorder against an expectation: (met, explanation).
+pub fn judge(expect: Expectation, r: &Recorder) -> (bool, String) {
+    let n = r.attempts();
+    if n == 0 {
+        return (false, "no measured attempts".into());
+    }
+    let others = |wanted: &dyn Fn(Outcome) -> bool| -> String {
+        let parts: Vec<String> = Outcome::ALL
+            .iter()
+            .filter(|&&o| !wanted(o) && r.count(o) > 0)
+            .map(|&o| format!("{o} {}", r.count(o)))
+            .collect();
+        parts.join(", ")
+    };
+    match expect {
+        Expectation::Accept => {
+            let ok = r.count(Outcome::Accepted);
+            if ok == n {
+                (true, format!("all {n} accepted"))
+            } else {
+                (
+                    false,
+                    format!(
+                        "{ok} of {n} accepted; also {}",
+                        others(&|o| o == Outcome::Accepted)
+                    ),
+                )
+            }
+        }
+        Expectation::Reject(Some(want)) => {
+            let hit = r.count(want);
+            if hit == n {
+                (true, format!("all {n} rejected with {want}"))
+            } else {
+                (
+                    false,
+                    format!(
+                        "{hit} of {n} rejected with {want}; also {}",
+                        others(&|o| o == want)
+                    ),
+                )
+            }
+        }
+        Expectation::Reject(None) => {
+            let rejected: u64 = Outcome::ALL
+                .iter()
+                .filter(|o| o.is_server_rejection())
+                .map(|&o| r.count(o))
+                .sum();
+            if rejected == n {
+                (true, format!("all {n} rejected by the server"))
+            } else {
+                (
+                    false,
+                    format!(
+                        "{rejected} of {n} rejected by the server; also {}",
+                        others(&|o| o.is_server_rejection())
+                    ),
+                )
+            }
+        }
+    }
+}
+
+impl CaseSummary {
+    /// The entry for `case` before (or without) measurements.
+    pub fn planned(case: &Case) -> Self {
+        Self {
+            name: case.name.clone(),
+            description: case.description.clone(),
+            server: case.server.to_string(),
+            client: case.client.to_string(),
+            key: case.key.to_string(),
+            client_auth: case.client_auth.to_string(),
+            client_cert: case.client_cert.to_string(),
+            tls: case.tls.clone(),
+            load: case.load,
+            expect: case.expect,
+            met: false,
+            verdict: String::new(),
+            error: None,
+            attempts: 0,
+            outcomes: BTreeMap::new(),
+            http_statuses: BTreeMap::new(),
+            latency_us: None,
+            rejection_latency_us: None,
+            phases_us: Phases {
+                connect: None,
+                handshake: None,
+                response: None,
+            },
+            handshakes_per_sec: 0.0,
+            window_ms: 0.0,
+            server_cpu_us_per_handshake: None,
+            client_cpu_us_per_handshake: None,
+            server_cpu_util_pct: None,
+            client_cpu_util_pct: None,
+            bytes_sent_per_handshake: 0.0,
+            bytes_received_per_handshake: 0.0,
+            negotiated: Vec::new(),
+            hgrm_file: None,
+        }
+    }
+
+    /// The entry for a case that could not run.
+    pub fn failed(case: &Case, error: String) -> Self {
+        let mut s = Self::planned(case);
+        s.verdict = format!("not run: {error}");
+        s.error = Some(error);
+        s
+    }
+
+    /// The entry for a case that ran.
+    pub fn measured(case: &Case, result: &LoadResult) -> Self {
+        let r = &result.recorder;
+        let mut s = Self::planned(case);
+        let (met, verdict) = judge(case.expect, r);
+        s.met = met && !result.interrupted;
+        s.verdict = if result.interrupted {
+            format!("interrupted; {verdict}")
+        } else {
+            verdict
+        };
+        s.attempts = r.attempts();
+        s.outcomes = Outcome::ALL
+            .iter()
+            .filter(|&&o| r.count(o) > 0)
+            .map(|&o| (o.to_string(), r.count(o)))
+            .collect();
+        s.http_statuses = r
+            .http_errors
+            .iter()
+            .map(|(st, n)| (st.to_string(), *n))
+            .collect();
+        s.latency_us = Percentiles::of(&r.latency);
+        s.rejection_latency_us = Percentiles::of(&r.rejection_latency);
+        s.phases_us = Phases {
+            connect: Percentiles::of(&r.connect),
+            handshake: Percentiles::of(&r.handshake),
+            response: Percentiles::of(&r.response),
+        };
+        let window = result.window.as_secs_f64();
+        let done = r.completed_in_window as f64;
+        s.window_ms = round(window * 1000.0, 1);
+        if window > 0.0 {
+            s.handshakes_per_sec = round(done / window, 1);
+            s.client_cpu_util_pct =
+                Some(round(result.cpu.client.as_secs_f64() / window * 100.0, 1));
+            s.server_cpu_util_pct = result
+                .cpu
+                .server
+                .map(|c| round(c.as_secs_f64() / window * 100.0, 1));
+        }
+        if done > 0.0 {
+            s.client_cpu_us_per_handshake =
+                Some(round(result.cpu.client.as_secs_f64() * 1e6 / done, 1));
+            s.server_cpu_us_per_handshake = result
+                .cpu
+                .server
+                .map(|c| round(c.as_secs_f64() * 1e6 / done, 1));
+        }
+        if s.attempts > 0 {
+            s.bytes_sent_per_handshake = round(r.bytes_sent as f64 / s.attempts as f64, 1);
+            s.bytes_received_per_handshake = round(r.bytes_received as f64 / s.attempts as f64, 1);
+        }
+        s.negotiated = r
+            .negotiated
+            .iter()
+            .map(|(n, count)| NegotiatedCount {
+                version: format!("{:?}", n.version),
+                cipher_suite: format!("{:?}", n.suite),
+                group: n.group.map(|g| format!("{g:?}")),
+                count: *count,
+            })
+            .collect();
+        s
+    }
+}

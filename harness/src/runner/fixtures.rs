@@ -1,0 +1,56 @@
+//! Fixtures for a run: generated once per distinct spec (key type) and written under the run
+//! directory, then shared by every case that needs them.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::pki::{self, KeyType, Pki, PkiFiles};
+use crate::scenario::PkiSettings;
+
+use super::RunError;
+
+/// Generated fixtures, keyed by key type.
+pub struct Fixtures {
+    settings: PkiSettings,
+    dir: PathBuf,
+    made: HashMap<KeyType, (Arc<Pki>, PkiFiles)>,
+}
+
+impl Fixtures {
+    /// An empty cache writing under `dir`.
+    pub fn new(settings: PkiSettings, dir: PathBuf) -> Self {
+        Self {
+            settings,
+            dir,
+            made: HashMap::new(),
+        }
+    }
+
+    /// The fixtures for `key`, generating and writing them on first use.
+    ///
+    /// # Errors
+    /// When generation or writing fails.
+    pub fn get(&mut self, key: KeyType) -> Result<(Arc<Pki>, PkiFiles), RunError> {
+        if let Some((pki, files)) = self.made.get(&key) {
+            return Ok((Arc::clone(pki), files.clone()));
+        }
+        let spec = self.settings.spec(key);
+        let started = Instant::now();
+        let pki = Arc::new(pki::generate(&spec).map_err(RunError::Fixtures)?);
+        let generated = started.elapsed();
+        let files =
+            pki::write_pki(&pki, &self.dir.join(spec.label())).map_err(RunError::FixtureFiles)?;
+        tracing::info!(
+            key = %key,
+            identities = spec.identities,
+            generate_ms = generated.as_millis() as u64,
+            write_ms = (started.elapsed() - generated).as_millis() as u64,
+            dir = %files.dir.display(),
+            "fixtures ready"
+        );
+        self.made.insert(key, (Arc::clone(&pki), files.clone()));
+        Ok((pki, files))
+    }
+}

@@ -1,0 +1,337 @@
+//! One run of a scenario: fixtures, then for each case a server process, the load, the results;
+//! `summary.json` rewritten after every case (so an interrupted run keeps what it measured);
+//! servers stopped when their case ends, also on error or Ctrl-C.
+
+mod fixtures;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::load::run_load;
+use crate::peers::{start_server, RustlsClient};
+use crate::report::{
+    self, CaseSummary, Pinning, RunSummary, ScenarioInfo, ToolInfo, SCHEMA_VERSION,
+};
+use crate::scenario::{Case, ClientImpl, Scenario, Schedule, Stop};
+use crate::sys;
+
+pub use fixtures::Fixtures;
+
+/// Command-line overrides applied to every case.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    /// Measure for this long (replaces `duration`/`handshakes`).
+    pub duration: Option<Duration>,
+    /// Measure this many handshakes (replaces `duration`/`handshakes`).
+    pub handshakes: Option<u64>,
+    /// Closed-loop concurrency, or the open loop's cap on handshakes in flight.
+    pub concurrency: Option<usize>,
+    /// Warm-up period.
+    pub warmup: Option<Duration>,
+}
+
+impl Overrides {
+    /// `case` with the overrides applied.
+    pub fn apply(&self, case: &Case) -> Case {
+        let mut case = case.clone();
+        if let Some(d) = self.duration {
+            case.load.stop = Stop::Duration(d);
+        }
+        if let Some(n) = self.handshakes {
+            case.load.stop = Stop::Handshakes(n);
+        }
+        if let Some(w) = self.warmup {
+            case.load.warmup = w;
+        }
+        if let Some(c) = self.concurrency {
+            case.load.schedule = match case.load.schedule {
+                Schedule::Closed { .. } => Schedule::Closed { concurrency: c },
+                Schedule::Open { rate_per_sec, .. } => Schedule::Open {
+                    rate_per_sec,
+                    max_in_flight: c,
+                },
+            };
+        }
+        case
+    }
+}
+
+/// How to run.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// The run directory; default `<runs_root>/<scenario>-<UTC time>`.
+    pub out_dir: Option<PathBuf>,
+    /// Parent of default run directories.
+    pub runs_root: PathBuf,
+    /// The `mtls-harness` binary (built-in servers run as `mtls-harness serve`).
+    pub harness_exe: PathBuf,
+    /// Command-line overrides.
+    pub overrides: Overrides,
+    /// Pin server processes to these CPUs.
+    pub server_cpus: Option<Vec<usize>>,
+    /// Pin the harness (client side) to these CPUs.
+    pub client_cpus: Option<Vec<usize>>,
+    /// Set by SIGINT/SIGTERM: stop after the current measurements, keep results.
+    pub cancel: Arc<AtomicBool>,
+    /// No progress lines on stderr.
+    pub quiet: bool,
+}
+
+impl RunOptions {
+    /// Defaults: run directories under `reports/runs`, this process's binary as the server.
+    pub fn new(harness_exe: PathBuf) -> Self {
+        Self {
+            out_dir: None,
+            runs_root: PathBuf::from("reports/runs"),
+            harness_exe,
+            overrides: Overrides::default(),
+            server_cpus: None,
+            client_cpus: None,
+            cancel: Arc::default(),
+            quiet: false,
+        }
+    }
+}
+
+/// Why a run could not be carried out (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The run directory could not be created.
+    #[error("creating run directory {path}: {source}")]
+    RunDir {
+        /// The directory.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// Fixture generation failed.
+    #[error("generating fixtures: {0}")]
+    Fixtures(crate::pki::IssueError),
+    /// Fixture files could not be written.
+    #[error("{0}")]
+    FixtureFiles(crate::pki::WriteError),
+    /// The tokio runtime could not start.
+    #[error("starting the async runtime: {0}")]
+    Runtime(std::io::Error),
+    /// A report file could not be written.
+    #[error("{0}")]
+    Report(#[from] report::ReportError),
+    /// The open-file limit is too low for the requested concurrency.
+    #[error("case \"{case}\" needs about {needed} open files, but RLIMIT_NOFILE is {limit} (hard limit reached); raise it (ulimit -n) or lower the concurrency")]
+    FileLimit {
+        /// The case.
+        case: String,
+        /// Files needed.
+        needed: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// CPU pinning failed.
+    #[error("pinning the harness to CPUs {cpus:?}: {source}")]
+    Pin {
+        /// Requested CPUs.
+        cpus: Vec<usize>,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+/// A finished (or interrupted) run.
+#[derive(Debug)]
+pub struct RunOutcome {
+    /// Where its files are.
+    pub dir: PathBuf,
+    /// What it found.
+    pub summary: RunSummary,
+}
+
+impl RunOutcome {
+    /// 0: every case met its expectation; 1: a case did not; 2: a case could not run or the
+    /// run was interrupted.
+    pub fn exit_code(&self) -> u8 {
+        if self.summary.interrupted || self.summary.cases.iter().any(|c| c.error.is_some()) {
+            2
+        } else if self.summary.cases.iter().all(|c| c.met) {
+            0
+        } else {
+            1
+        }
+    }
+}
+
+fn now_rfc3339() -> String {
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+fn default_dir(root: &Path, scenario: &str) -> PathBuf {
+    let now = OffsetDateTime::now_utc();
+    let stamp = format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second()
+    );
+    root.join(format!("{}-{stamp}", report::file_safe(scenario)))
+}
+
+/// Open files a case needs: one socket per connection in flight, plus slack.
+fn files_needed(case: &Case) -> u64 {
+    let in_flight = match case.load.schedule {
+        Schedule::Closed { concurrency } => concurrency,
+        Schedule::Open { max_in_flight, .. } => max_in_flight,
+    };
+    in_flight as u64 + 64
+}
+
+/// Runs `scenario`.
+///
+/// # Errors
+/// [`RunError`] when the run cannot be carried out at all; a case that cannot run is recorded
+/// in the summary instead.
+pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunError> {
+    let cases: Vec<Case> = scenario
+        .cases
+        .iter()
+        .map(|c| opts.overrides.apply(c))
+        .collect();
+    let limit = sys::raise_nofile_limit().unwrap_or(1024);
+    if let Some(case) = cases.iter().find(|c| files_needed(c) > limit) {
+        return Err(RunError::FileLimit {
+            case: case.name.clone(),
+            needed: files_needed(case),
+            limit,
+        });
+    }
+    if let Some(cpus) = &opts.client_cpus {
+        sys::pin_current_thread(cpus).map_err(|source| RunError::Pin {
+            cpus: cpus.clone(),
+            source,
+        })?;
+    }
+
+    let dir = opts
+        .out_dir
+        .clone()
+        .unwrap_or_else(|| default_dir(&opts.runs_root, &scenario.name));
+    let mk = |path: &Path| {
+        std::fs::create_dir_all(path).map_err(|source| RunError::RunDir {
+            path: path.to_path_buf(),
+            source,
+        })
+    };
+    mk(&dir)?;
+    let peers_dir = dir.join("peers");
+    mk(&peers_dir)?;
+
+    let mut summary = RunSummary {
+        schema_version: SCHEMA_VERSION,
+        tool: ToolInfo {
+            name: "mtls-harness",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        scenario: ScenarioInfo {
+            name: scenario.name.clone(),
+            file: scenario.file.display().to_string(),
+            description: scenario.description.clone(),
+        },
+        started_at: now_rfc3339(),
+        finished_at: now_rfc3339(),
+        interrupted: false,
+        usable_cpus: sys::usable_cpus(),
+        pinning: Pinning {
+            server_cpus: opts.server_cpus.clone(),
+            client_cpus: opts.client_cpus.clone(),
+        },
+        cases: Vec::new(),
+    };
+    report::write_summary(&dir, &summary)?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(sys::usable_cpus())
+        .enable_all()
+        .build()
+        .map_err(RunError::Runtime)?;
+    let mut fixtures = Fixtures::new(scenario.pki.clone(), dir.join("pki"));
+
+    for (i, case) in cases.iter().enumerate() {
+        if opts.cancel.load(Ordering::Relaxed) {
+            summary.interrupted = true;
+            break;
+        }
+        if !opts.quiet {
+            eprintln!("[{}/{}] {} ...", i + 1, cases.len(), case.name);
+        }
+        let entry = run_case(case, &mut fixtures, &runtime, &peers_dir, &dir, opts)?;
+        if !opts.quiet {
+            eprintln!(
+                "[{}/{}] {}: {}",
+                i + 1,
+                cases.len(),
+                case.name,
+                entry.verdict
+            );
+        }
+        summary.cases.push(entry);
+        summary.interrupted |= opts.cancel.load(Ordering::Relaxed);
+        summary.finished_at = now_rfc3339();
+        report::write_summary(&dir, &summary)?;
+    }
+    Ok(RunOutcome { dir, summary })
+}
+
+fn run_case(
+    case: &Case,
+    fixtures: &mut Fixtures,
+    runtime: &tokio::runtime::Runtime,
+    peers_dir: &Path,
+    run_dir: &Path,
+    opts: &RunOptions,
+) -> Result<CaseSummary, RunError> {
+    let (pki, files) = fixtures.get(case.key)?;
+    let client = match case.client {
+        ClientImpl::Rustls => match RustlsClient::new(case, &pki) {
+            Ok(c) => Arc::new(c),
+            Err(e) => return Ok(CaseSummary::failed(case, e.to_string())),
+        },
+    };
+    let log = peers_dir.join(format!("{}-server.log", report::file_safe(&case.name)));
+    let server = match start_server(
+        &opts.harness_exe,
+        case,
+        &files,
+        &log,
+        opts.server_cpus.clone(),
+    ) {
+        Ok(s) => s,
+        Err(e) => return Ok(CaseSummary::failed(case, e.to_string())),
+    };
+    let result = runtime.block_on(run_load(
+        &case.load,
+        server.addr,
+        client,
+        Some(server.pid()),
+        Arc::clone(&opts.cancel),
+    ));
+    server.stop();
+    let mut entry = CaseSummary::measured(case, &result);
+    let r = &result.recorder;
+    let h = if r.latency.is_empty() {
+        &r.rejection_latency
+    } else {
+        &r.latency
+    };
+    if !h.is_empty() {
+        entry.hgrm_file = Some(report::write_hgrm(run_dir, &case.name, h)?);
+    }
+    Ok(entry)
+}
