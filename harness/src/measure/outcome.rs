@@ -52,8 +52,10 @@ pub enum Outcome {
     OtherAlert,
     /// The server answered with an HTTP status other than 2xx (nginx's way to reject).
     HttpError,
-    /// The client refused the server (its certificate or parameters): a local TLS error.
+    /// The client refused the server's certificate or parameters (a local TLS error).
     ClientRejectedServer,
+    /// The peer sent bytes that are not valid TLS, or a message out of order.
+    ProtocolError,
     /// The server closed the connection without an alert or a reply.
     ClosedWithoutVerdict,
     /// The attempt did not finish within the per-handshake timeout.
@@ -66,7 +68,7 @@ pub enum Outcome {
 
 impl Outcome {
     /// Every class, in report order.
-    pub const ALL: [Outcome; 24] = [
+    pub const ALL: [Outcome; 25] = [
         Outcome::Accepted,
         Outcome::CertRequired,
         Outcome::UnknownCa,
@@ -87,6 +89,7 @@ impl Outcome {
         Outcome::OtherAlert,
         Outcome::HttpError,
         Outcome::ClientRejectedServer,
+        Outcome::ProtocolError,
         Outcome::ClosedWithoutVerdict,
         Outcome::Timeout,
         Outcome::Reset,
@@ -121,6 +124,7 @@ impl Outcome {
             Outcome::OtherAlert => "other_alert",
             Outcome::HttpError => "http_error",
             Outcome::ClientRejectedServer => "client_rejected_server",
+            Outcome::ProtocolError => "protocol_error",
             Outcome::ClosedWithoutVerdict => "closed_without_verdict",
             Outcome::Timeout => "timeout",
             Outcome::Reset => "reset",
@@ -135,6 +139,7 @@ impl Outcome {
             self,
             Outcome::Accepted
                 | Outcome::ClientRejectedServer
+                | Outcome::ProtocolError
                 | Outcome::ClosedWithoutVerdict
                 | Outcome::Timeout
                 | Outcome::Reset
@@ -189,6 +194,11 @@ impl Outcome {
     pub fn from_tls_error(err: &rustls::Error) -> Outcome {
         match err {
             rustls::Error::AlertReceived(alert) => Outcome::from_alert(*alert),
+            rustls::Error::InvalidMessage(_)
+            | rustls::Error::InappropriateMessage { .. }
+            | rustls::Error::InappropriateHandshakeMessage { .. }
+            | rustls::Error::PeerMisbehaved(_)
+            | rustls::Error::DecryptError => Outcome::ProtocolError,
             _ => Outcome::ClientRejectedServer,
         }
     }

@@ -233,9 +233,10 @@ pub enum Schedule {
 #[serde(rename_all = "snake_case")]
 pub enum Stop {
     /// After this long (after warm-up).
-    #[serde(serialize_with = "ser_ms")]
+    #[serde(rename = "duration_ms", serialize_with = "ser_ms")]
     Duration(Duration),
     /// After this many measured handshakes have been started.
+    #[serde(rename = "handshakes")]
     Handshakes(u64),
 }
 

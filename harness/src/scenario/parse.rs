@@ -232,6 +232,7 @@ pub fn parse(src: &str, file: &Path) -> Result<Scenario, ScenarioError> {
     }
 
     let mut cases: Vec<Case> = Vec::new();
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     for (case_name, desc, settings, span, path) in &bases {
         let layered = defaults.overlay(settings);
         for (suffix, combo) in matrix::combinations(&axes) {
@@ -242,16 +243,16 @@ pub fn parse(src: &str, file: &Path) -> Result<Scenario, ScenarioError> {
                 (false, false) => format!("{case_name}[{suffix}]"),
             };
             let raw = layered.overlay(&combo);
+            if !seen.insert(full_name.clone()) {
+                r.problem(
+                    span.clone(),
+                    path,
+                    format!("duplicate case name \"{full_name}\""),
+                );
+                continue;
+            }
             if let Some(case) = finish(&mut r, raw, full_name, desc.clone(), span.clone(), path) {
-                if cases.iter().any(|c| c.name == case.name) {
-                    r.problem(
-                        span.clone(),
-                        path,
-                        format!("duplicate case name \"{}\"", case.name),
-                    );
-                } else {
-                    cases.push(case);
-                }
+                cases.push(case);
             }
         }
     }
@@ -323,7 +324,7 @@ fn read_settings(
     path: &str,
     allowed: &[&str],
 ) -> RawSettings {
-    r.check_keys(t, path, allowed);
+    r.check_keys_nested(t, path, allowed, &[("load", LOAD_KEYS), ("tls", TLS_KEYS)]);
     let mut s = RawSettings::default();
     let p = |k: &str| join(path, k);
     if let Some(i) = t.get("server") {

@@ -112,11 +112,27 @@ impl<'a> Reader<'a> {
 
     /// Records a problem for every key of `table` not in `allowed`.
     pub(crate) fn check_keys(&mut self, table: &dyn TableLike, path: &str, allowed: &[&str]) {
+        self.check_keys_nested(table, path, allowed, &[]);
+    }
+
+    /// Like [`Reader::check_keys`]; a key that belongs in one of the `nested` tables (or is a
+    /// typo of such a key) is pointed there, e.g. `concurrency` -> `load.concurrency`.
+    pub(crate) fn check_keys_nested(
+        &mut self,
+        table: &dyn TableLike,
+        path: &str,
+        allowed: &[&str],
+        nested: &[(&str, &[&str])],
+    ) {
         for (key, _) in table.iter() {
             if !allowed.contains(&key) {
                 let span = table.key(key).and_then(|k| k.span());
                 let expected: Vec<_> = allowed.iter().map(|k| format!("`{k}`")).collect();
-                let hint = suggestion(key, allowed)
+                let inner = nested.iter().find_map(|(t, keys)| {
+                    suggestion(key, keys).map(|k| format!("{t} = {{ {k} = ... }}"))
+                });
+                let hint = inner
+                    .or_else(|| suggestion(key, allowed).map(str::to_string))
                     .map(|s| format!(" (did you mean `{s}`?)"))
                     .unwrap_or_default();
                 self.problem(

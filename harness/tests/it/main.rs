@@ -1,0 +1,9 @@
+//! The integration tests: one binary, a module per area. Network tests bind 127.0.0.1 only and
+//! stop by themselves; each test works in its own temporary directory.
+
+mod cli;
+mod end_to_end;
+mod fixtures;
+mod hostile;
+mod scenario;
+mod support;

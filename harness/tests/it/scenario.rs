@@ -1,0 +1,318 @@
+//! Scenario parsing: the shipped files, and every kind of problem with its file, key and line.
+
+use std::path::Path;
+use std::time::Duration;
+
+use mtls_harness::measure::Outcome;
+use mtls_harness::pki::{ClientCert, KeyType};
+use mtls_harness::scenario::{self, Expectation, ScenarioError, Schedule, Stop, TlsVersion};
+
+use super::support::repo_root;
+
+/// The problems of an invalid scenario, as `line: key: message` strings.
+fn problems(text: &str) -> Vec<String> {
+    match scenario::parse(text, Path::new("bad.toml")) {
+        Ok(s) => panic!("expected problems, got {} cases", s.cases.len()),
+        Err(ScenarioError::Invalid { problems }) => problems
+            .iter()
+            .map(|p| {
+                assert_eq!(p.file, Path::new("bad.toml"));
+                format!(
+                    "{}: {}: {}",
+                    p.line.map_or("-".into(), |l| l.to_string()),
+                    p.key,
+                    p.message
+                )
+            })
+            .collect(),
+        Err(e) => panic!("unexpected error {e}"),
+    }
+}
+
+fn assert_has(problems: &[String], needle: &str) {
+    assert!(
+        problems.iter().any(|p| p.contains(needle)),
+        "no problem contains {needle:?}; got:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn shipped_scenarios_are_valid() {
+    let dir = repo_root().join("scenarios");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let s = scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+            assert!(!s.cases.is_empty());
+            n += 1;
+        }
+    }
+    assert!(n >= 1);
+}
+
+#[test]
+fn quick_scenario_has_valid_load_and_an_expected_rejection() {
+    let s = scenario::load(&repo_root().join("scenarios/quick.toml")).unwrap();
+    assert_eq!(s.name, "quick");
+    assert!(s.cases.iter().any(|c| c.expect == Expectation::Accept));
+    let unknown = s
+        .cases
+        .iter()
+        .find(|c| c.client_cert == ClientCert::UnknownCa)
+        .unwrap();
+    assert_eq!(
+        unknown.expect,
+        Expectation::Reject(Some(Outcome::UnknownCa))
+    );
+    // Derived expectation: no certificate in TLS 1.3 means certificate_required.
+    let none = s
+        .cases
+        .iter()
+        .find(|c| c.client_cert == ClientCert::None)
+        .unwrap();
+    assert_eq!(
+        none.expect,
+        Expectation::Reject(Some(Outcome::CertRequired))
+    );
+}
+
+#[test]
+fn defaults_and_case_overlay_field_by_field() {
+    let s = scenario::parse(
+        r#"
+version = 1
+[defaults]
+key = "rsa-2048"
+load = { concurrency = 7, duration = "3s", timeout = "2s" }
+[[case]]
+name = "a"
+load = { handshakes = 50 }
+[[case]]
+name = "b"
+key = "ed25519"
+load = { rate = 100 }
+"#,
+        Path::new("t.toml"),
+    )
+    .unwrap();
+    let a = &s.cases[0];
+    assert_eq!(a.key, KeyType::Rsa2048);
+    assert_eq!(a.load.schedule, Schedule::Closed { concurrency: 7 });
+    // The case's handshake count replaces the defaults' duration.
+    assert_eq!(a.load.stop, Stop::Handshakes(50));
+    assert_eq!(a.load.timeout, Duration::from_secs(2));
+    let b = &s.cases[1];
+    assert_eq!(b.key, KeyType::Ed25519);
+    assert_eq!(b.load.stop, Stop::Duration(Duration::from_secs(3)));
+    // A rate makes an open loop; the concurrency becomes its cap on handshakes in flight.
+    assert_eq!(
+        b.load.schedule,
+        Schedule::Open {
+            rate_per_sec: 100.0,
+            max_in_flight: 7
+        }
+    );
+    assert_eq!(s.name, "t");
+}
+
+#[test]
+fn matrix_multiplies_axes_over_cases() {
+    let s = scenario::parse(
+        r#"
+version = 1
+[[case]]
+name = "base"
+[matrix]
+key = ["ecdsa-p256", "rsa-2048"]
+tls_version = ["1.2", "1.3"]
+"#,
+        Path::new("m.toml"),
+    )
+    .unwrap();
+    let names: Vec<_> = s.cases.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "base[key=ecdsa-p256,tls_version=1.2]",
+            "base[key=ecdsa-p256,tls_version=1.3]",
+            "base[key=rsa-2048,tls_version=1.2]",
+            "base[key=rsa-2048,tls_version=1.3]",
+        ]
+    );
+    assert_eq!(s.cases[2].key, KeyType::Rsa2048);
+    assert_eq!(s.cases[2].tls.versions, [TlsVersion::Tls12]);
+}
+
+#[test]
+fn matrix_without_cases_expands_the_defaults() {
+    let s = scenario::parse(
+        "version = 1\n[matrix]\nclient_cert = [\"valid\", \"expired\"]\n",
+        Path::new("m.toml"),
+    )
+    .unwrap();
+    assert_eq!(s.cases.len(), 2);
+    assert_eq!(s.cases[1].name, "client_cert=expired");
+    assert_eq!(
+        s.cases[1].expect,
+        Expectation::Reject(Some(Outcome::CertExpired))
+    );
+}
+
+#[test]
+fn unknown_key_names_line_and_suggests() {
+    let p = problems("version = 1\n[[case]]\nname = \"a\"\nconcurency = 5\n");
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_has(
+        &p,
+        "4: case[1].concurency: unknown key (did you mean `load = { concurrency = ... }`?)",
+    );
+    let p =
+        problems("version = 1\n[defaults]\nload = { concurency = 5 }\n[[case]]\nname = \"a\"\n");
+    assert_has(
+        &p,
+        "3: defaults.load.concurency: unknown key (did you mean `concurrency`?)",
+    );
+}
+
+#[test]
+fn wrong_types_and_values_say_what_was_expected() {
+    let p = problems(
+        r#"version = 1
+[defaults]
+key = "dsa-1024"
+load = { concurrency = "many", duration = "10 parsecs", rate = -3 }
+tls = { versions = ["1.4"], groups = [] }
+[[case]]
+name = "a"
+client_cert = 5
+"#,
+    );
+    assert_has(&p, "3: defaults.key: expected one of ecdsa-p256, ecdsa-p384, ed25519, rsa-2048, rsa-3072, rsa-4096, found \"dsa-1024\"");
+    assert_has(
+        &p,
+        "4: defaults.load.concurrency: expected an integer from 1 to 1000000, found \"many\"",
+    );
+    assert_has(&p, "4: defaults.load.duration: expected a duration like \"10s\" or \"250ms\", found \"10 parsecs\"");
+    assert_has(
+        &p,
+        "4: defaults.load.rate: expected a positive number, found -3",
+    );
+    assert_has(
+        &p,
+        "5: defaults.tls.versions[1]: expected one of \"1.2\", \"1.3\", found \"1.4\"",
+    );
+    assert_has(&p, "5: defaults.tls.groups: expected a non-empty array");
+    assert_has(&p, "8: case[1].client_cert: expected a string, found 5");
+    assert_eq!(
+        p.len(),
+        7,
+        "every problem reported once, all at once: {p:#?}"
+    );
+}
+
+#[test]
+fn problems_come_in_file_order() {
+    let p = problems(
+        "version = 1\n[[case]]\nname = \"a\"\nkey = \"x\"\n[[case]]\nname = \"b\"\nkey = \"y\"\n",
+    );
+    assert_eq!(p.len(), 2);
+    assert!(p[0].starts_with("4: case[1].key"), "{p:?}");
+    assert!(p[1].starts_with("7: case[2].key"), "{p:?}");
+}
+
+#[test]
+fn version_is_required_and_must_be_1() {
+    assert_has(
+        &problems("[[case]]\nname = \"a\"\n"),
+        "version: missing; expected `version = 1`",
+    );
+    assert_has(
+        &problems("version = 2\n[[case]]\nname = \"a\"\n"),
+        "1: version: expected an integer from 1 to 1, found 2",
+    );
+}
+
+#[test]
+fn impossible_combinations_are_errors() {
+    let p = problems(
+        r#"version = 1
+[[case]]
+name = "accept-with-reason"
+expect = "accept"
+reject_reason = "unknown_ca"
+[[case]]
+name = "both-stops"
+load = { duration = "1s", handshakes = 10 }
+[[case]]
+name = "pq-on-tls12"
+tls = { versions = ["1.2"], groups = ["x25519mlkem768"] }
+[[case]]
+name = "bad-cert-without-auth"
+client_auth = "off"
+client_cert = "expired"
+[[case]]
+name = "accept-with-reason"
+"#,
+    );
+    assert_has(&p, "5: case[1] (\"accept-with-reason\"): reject_reason = \"unknown_ca\" contradicts expect = \"accept\"");
+    assert_has(&p, "8: case[2].load: `duration` and `handshakes` both set");
+    assert_has(
+        &p,
+        "case[3] (\"pq-on-tls12\"): group \"x25519mlkem768\" needs TLS 1.3",
+    );
+    assert_has(&p, "case[4] (\"bad-cert-without-auth\"): client_cert = \"expired\" has no effect when client_auth = \"off\"");
+    assert_has(&p, "case[5]: duplicate case name \"accept-with-reason\"");
+}
+
+#[test]
+fn planned_and_unknown_peers() {
+    let p =
+        problems("version = 1\n[[case]]\nname = \"a\"\nserver = \"nginx\"\nclient = \"curl\"\n");
+    assert_has(
+        &p,
+        "4: case[1].server: peer \"nginx\" is not available in this version yet",
+    );
+    assert_has(
+        &p,
+        "5: case[1].client: expected one of \"rustls\", found \"curl\"",
+    );
+}
+
+#[test]
+fn syntax_error_has_a_line() {
+    let p = problems("version = 1\n[[case]]\nname = \"a\n");
+    assert_eq!(p.len(), 1);
+    assert!(
+        p[0].starts_with("3: : TOML syntax error") || p[0].starts_with("3: "),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn missing_case_name_and_no_cases() {
+    assert_has(
+        &problems("version = 1\n[[case]]\nkey = \"ed25519\"\n"),
+        "case[1]: missing `name`",
+    );
+    assert_has(&problems("version = 1\n"), "case: no cases");
+}
+
+#[test]
+fn matrix_problems() {
+    let p = problems("version = 1\n[matrix]\nflavour = [\"x\"]\nkey = []\nconcurrency = [\"0\"]\n");
+    assert_has(&p, "3: matrix.flavour: unknown key");
+    assert_has(&p, "4: matrix.key: expected a non-empty array");
+    assert_has(&p, "5: matrix.concurrency[1]: expected a quoted integer");
+}
+
+#[test]
+fn unreadable_file_names_the_file() {
+    let e = scenario::load(Path::new("/nonexistent/x.toml")).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("/nonexistent/x.toml: cannot read scenario file"),
+        "{e}"
+    );
+}

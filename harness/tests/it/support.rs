@@ -1,0 +1,42 @@
+//! Shared helpers for the integration tests.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use mtls_harness::runner::{run, RunOptions, RunOutcome};
+use mtls_harness::scenario::{self, Scenario};
+
+/// The `mtls-harness` binary cargo built for these tests.
+pub fn harness_exe() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_mtls-harness"))
+}
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Parses scenario text, panicking with the problems if it is invalid.
+pub fn scenario(text: &str) -> Scenario {
+    scenario::parse(text, Path::new("test.toml"))
+        .unwrap_or_else(|e| panic!("scenario invalid:\n{e}"))
+}
+
+/// Runs a scenario into `dir` with the test binary as the server.
+pub fn run_in(scenario: &Scenario, dir: &Path) -> RunOutcome {
+    let mut opts = RunOptions::new(harness_exe());
+    opts.out_dir = Some(dir.to_path_buf());
+    opts.quiet = true;
+    opts.cancel = Arc::default();
+    run(scenario, &opts).expect("run failed")
+}
+
+/// The `openssl` binary, which `scripts/install-peers.sh` installs.
+pub fn openssl() -> PathBuf {
+    let path = PathBuf::from("/usr/bin/openssl");
+    assert!(
+        path.exists(),
+        "openssl is not installed: run scripts/install-peers.sh"
+    );
+    path
+}
