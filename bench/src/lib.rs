@@ -340,6 +340,39 @@ mod tests {
         Ok(())
     }
 
+    /// A ticketer that is switched off, like rustls's default one.
+    #[derive(Debug)]
+    struct NoTickets;
+
+    impl rustls::server::ProducesTickets for NoTickets {
+        fn enabled(&self) -> bool {
+            false
+        }
+        fn lifetime(&self) -> u32 {
+            0
+        }
+        fn encrypt(&self, _: &[u8]) -> Option<Vec<u8>> {
+            None
+        }
+        fn decrypt(&self, _: &[u8]) -> Option<Vec<u8>> {
+            None
+        }
+    }
+
+    #[test]
+    fn the_session_cache_alone_also_resumes() -> Result<(), Box<dyn std::error::Error>> {
+        // Without a ticketer, rustls's TLS 1.3 tickets are ids into the server's session cache.
+        let mut configs = MtlsConfigs::new(KeyType::EcdsaP256, SessionResumption::On)?;
+        let mut server = (*configs.server).clone();
+        server.ticketer = Arc::new(NoTickets);
+        configs.server = Arc::new(server);
+        assert!(!handshake(&configs)?);
+        for _ in 0..20 {
+            assert!(handshake(&configs)?);
+        }
+        Ok(())
+    }
+
     #[test]
     fn split_times_cover_both_sides() -> Result<(), Box<dyn std::error::Error>> {
         let configs = MtlsConfigs::new(KeyType::EcdsaP256, SessionResumption::Off)?;

@@ -101,10 +101,10 @@ pub struct RunArgs {
     pub warmup: Option<Duration>,
     /// Pin server processes to these CPUs (e.g. 0 or 0-1 or 0,2).
     #[arg(long, value_parser = parse_cpus)]
-    pub pin_server: Option<Vec<usize>>,
+    pub pin_server: Option<CpuList>,
     /// Pin the harness (the client side) to these CPUs.
     #[arg(long, value_parser = parse_cpus)]
-    pub pin_client: Option<Vec<usize>>,
+    pub pin_client: Option<CpuList>,
     /// No progress lines on stderr.
     #[arg(long, short)]
     pub quiet: bool,
@@ -115,8 +115,12 @@ fn parse_rfc3339(s: &str) -> Result<OffsetDateTime, String> {
         .map_err(|e| format!("expected RFC 3339 like 2026-01-01T00:00:00Z: {e}"))
 }
 
+/// A list of CPU numbers (a newtype, so clap takes it as one value).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CpuList(pub Vec<usize>);
+
 /// Parses `0`, `0,2`, `0-3`.
-pub fn parse_cpus(s: &str) -> Result<Vec<usize>, String> {
+pub fn parse_cpus(s: &str) -> Result<CpuList, String> {
     let mut cpus = Vec::new();
     for part in s.split(',') {
         let bad = || format!("expected CPU numbers like 0, 0-1 or 0,2; found \"{s}\"");
@@ -134,7 +138,7 @@ pub fn parse_cpus(s: &str) -> Result<Vec<usize>, String> {
             None => cpus.push(part.trim().parse().map_err(|_| bad())?),
         }
     }
-    Ok(cpus)
+    Ok(CpuList(cpus))
 }
 
 /// Entry point of the binary.
@@ -292,8 +296,8 @@ fn run(args: RunArgs) -> u8 {
             concurrency: args.concurrency,
             warmup: args.warmup,
         };
-        opts.server_cpus = args.pin_server.clone();
-        opts.client_cpus = args.pin_client.clone();
+        opts.server_cpus = args.pin_server.clone().map(|c| c.0);
+        opts.client_cpus = args.pin_client.clone().map(|c| c.0);
         opts.cancel = Arc::clone(&cancel);
         opts.quiet = args.quiet;
         match runner::run(scenario, &opts) {

@@ -63,8 +63,7 @@ mod tests {
         let text = render(&h);
         let last_data = text
             .lines()
-            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-            .last()
+            .rfind(|l| !l.starts_with('#') && !l.trim().is_empty())
             .unwrap();
         let cols: Vec<&str> = last_data.split_whitespace().collect();
         assert_eq!(cols.len(), 3, "{last_data}");

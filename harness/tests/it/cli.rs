@@ -153,6 +153,10 @@ fn overrides_apply_to_every_case() {
             "3",
             "--warmup",
             "0s",
+            "--pin-server",
+            "0",
+            "--pin-client",
+            "0",
             "--out",
             "r",
             "-q",
@@ -164,6 +168,8 @@ fn overrides_apply_to_every_case() {
         serde_json::from_slice(&std::fs::read(dir.path().join("r/summary.json")).unwrap()).unwrap();
     assert_eq!(json["cases"][0]["attempts"], 7);
     assert_eq!(json["cases"][0]["load"]["schedule"]["concurrency"], 3);
+    assert_eq!(json["pinning"]["server_cpus"], serde_json::json!([0]));
+    assert_eq!(json["usable_cpus"], 1, "the harness runs on the one CPU it was pinned to");
 }
 
 #[test]

@@ -1,6 +1,9 @@
 //! The integration tests: one binary, a module per area. Network tests bind 127.0.0.1 only and
 //! stop by themselves; each test works in its own temporary directory.
 
+// Test helpers may unwrap too: a panic in a test is its failure report.
+#![allow(clippy::unwrap_used)]
+
 mod cli;
 mod end_to_end;
 mod fixtures;
