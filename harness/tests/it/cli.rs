@@ -169,7 +169,10 @@ fn overrides_apply_to_every_case() {
     assert_eq!(json["cases"][0]["attempts"], 7);
     assert_eq!(json["cases"][0]["load"]["schedule"]["concurrency"], 3);
     assert_eq!(json["pinning"]["server_cpus"], serde_json::json!([0]));
-    assert_eq!(json["usable_cpus"], 1, "the harness runs on the one CPU it was pinned to");
+    assert_eq!(
+        json["usable_cpus"], 1,
+        "the harness runs on the one CPU it was pinned to"
+    );
 }
 
 #[test]
@@ -229,4 +232,67 @@ fn built_in_quick_scenario_runs_without_any_file() {
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(stdout.contains("scenario quick"), "{stdout}");
+}
+
+#[test]
+fn ctrl_c_writes_partial_results_stops_the_server_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("long.toml"),
+        "version = 1\nname = \"long\"\n[pki]\nidentities = 2\n[[case]]\nname = \"long\"\nload = { concurrency = 2, duration = \"120s\", warmup = \"0s\" }\n",
+    )
+    .unwrap();
+    let mut child = Command::new(harness_exe())
+        .args(["run", "long.toml", "--out", "r", "-q"])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the server is up and handshakes are flowing.
+    let log = dir.path().join("r/peers/long-server.log");
+    let started = std::time::Instant::now();
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("ready")
+    {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "server never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "Ctrl-C was not prompt"
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("interrupted: partial results written"),
+        "{stderr}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("r/summary.json")).unwrap()).unwrap();
+    assert_eq!(json["interrupted"], true);
+    assert!(json["cases"][0]["outcomes"]["accepted"].as_u64().unwrap() > 0);
+    // The server got SIGTERM and said so in its log; no process names the run directory.
+    assert!(std::fs::read_to_string(&log)
+        .unwrap()
+        .contains("stopping; accepted"));
+    let marker = dir.path().to_string_lossy().into_owned();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&cmdline).contains(&marker),
+            "a child outlived the run"
+        );
+    }
 }
