@@ -242,7 +242,7 @@ fn ctrl_c_writes_partial_results_stops_the_server_and_exits_2() {
         "version = 1\nname = \"long\"\n[pki]\nidentities = 2\n[[case]]\nname = \"long\"\nload = { concurrency = 2, duration = \"120s\", warmup = \"0s\" }\n",
     )
     .unwrap();
-    let mut child = Command::new(harness_exe())
+    let child = Command::new(harness_exe())
         .args(["run", "long.toml", "--out", "r", "-q"])
         .current_dir(dir.path())
         .stdout(std::process::Stdio::piped())
@@ -287,12 +287,5 @@ fn ctrl_c_writes_partial_results_stops_the_server_and_exits_2() {
     assert!(std::fs::read_to_string(&log)
         .unwrap()
         .contains("stopping; accepted"));
-    let marker = dir.path().to_string_lossy().into_owned();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
-        assert!(
-            !String::from_utf8_lossy(&cmdline).contains(&marker),
-            "a child outlived the run"
-        );
-    }
+    super::support::assert_no_process_mentions(dir.path());
 }

@@ -263,13 +263,7 @@ fn no_server_process_outlives_its_case() {
     let dir = tempfile::tempdir().unwrap();
     let s = scenario("version = 1\n[pki]\nidentities = 1\n[[case]]\nname = \"x\"\nload = { concurrency = 2, handshakes = 10, warmup = \"0s\" }\n");
     run_in(&s, dir.path());
-    let marker = dir.path().to_string_lossy().into_owned();
-    // Every server's command line names its fixture files under the run directory.
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
-        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-        assert!(!cmdline.contains(&marker), "left behind: {cmdline}");
-    }
+    super::support::assert_no_process_mentions(dir.path());
 }
 
 #[test]

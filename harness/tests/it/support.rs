@@ -40,3 +40,14 @@ pub fn openssl() -> PathBuf {
     );
     path
 }
+
+/// Panics if any process's command line still names `dir` (every server the harness starts
+/// names its fixture files under the run directory).
+pub fn assert_no_process_mentions(dir: &Path) {
+    let marker = dir.to_string_lossy().into_owned();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        assert!(!cmdline.contains(&marker), "left behind: {cmdline}");
+    }
+}
