@@ -99,15 +99,42 @@ pub fn kill_group(pgid: u32, signal: i32) -> io::Result<()> {
     Ok(())
 }
 
-/// CPU time (user + system, all threads, children excluded) consumed so far by this process.
-pub fn own_cpu_time() -> Duration {
+/// CPU time split into user and kernel (system) time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CpuTime {
+    /// Time in user space.
+    pub user: Duration,
+    /// Time in the kernel (system calls, and on loopback much of the TCP stack).
+    pub system: Duration,
+}
+
+impl CpuTime {
+    /// User plus system time.
+    pub fn total(self) -> Duration {
+        self.user + self.system
+    }
+
+    /// `self - earlier`, saturating at zero.
+    pub fn since(self, earlier: CpuTime) -> CpuTime {
+        CpuTime {
+            user: self.user.saturating_sub(earlier.user),
+            system: self.system.saturating_sub(earlier.system),
+        }
+    }
+}
+
+/// CPU time (all threads, children excluded) consumed so far by this process.
+pub fn own_cpu_time() -> CpuTime {
     // SAFETY: `usage` is a valid, writable rusage struct for the duration of the call.
     let usage = unsafe {
         let mut usage: libc::rusage = std::mem::zeroed();
         libc::getrusage(libc::RUSAGE_SELF, &mut usage);
         usage
     };
-    timeval(usage.ru_utime) + timeval(usage.ru_stime)
+    CpuTime {
+        user: timeval(usage.ru_utime),
+        system: timeval(usage.ru_stime),
+    }
 }
 
 fn timeval(tv: libc::timeval) -> Duration {
@@ -115,12 +142,12 @@ fn timeval(tv: libc::timeval) -> Duration {
         + Duration::from_micros(u64::try_from(tv.tv_usec).unwrap_or(0))
 }
 
-/// CPU time (user + system, all threads) consumed so far by process `pid`, read from
-/// `/proc/<pid>/stat`. Resolution is one clock tick (usually 10 ms).
+/// CPU time (all threads) consumed so far by process `pid`, read from `/proc/<pid>/stat`.
+/// Resolution is one clock tick (usually 10 ms).
 ///
 /// # Errors
 /// When the process is gone or its stat line cannot be parsed.
-pub fn process_cpu_time(pid: u32) -> io::Result<Duration> {
+pub fn process_cpu_time(pid: u32) -> io::Result<CpuTime> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
     parse_stat_cpu(&stat, clock_ticks_per_sec())
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "unparsable /proc stat line"))
@@ -132,16 +159,19 @@ fn clock_ticks_per_sec() -> u64 {
     u64::try_from(ticks).ok().filter(|&t| t > 0).unwrap_or(100)
 }
 
-/// Parses utime + stime out of a `/proc/<pid>/stat` line. The command name (field 2) may hold
+/// Parses utime and stime out of a `/proc/<pid>/stat` line. The command name (field 2) may hold
 /// spaces and parentheses, so fields are counted from the last `)`.
-fn parse_stat_cpu(stat: &str, ticks_per_sec: u64) -> Option<Duration> {
+fn parse_stat_cpu(stat: &str, ticks_per_sec: u64) -> Option<CpuTime> {
     let rest = &stat[stat.rfind(')')? + 1..];
     let fields: Vec<&str> = rest.split_whitespace().collect();
     // After the name: state is field 3, utime is field 14, stime field 15 (1-based).
     let utime: u64 = fields.get(11)?.parse().ok()?;
     let stime: u64 = fields.get(12)?.parse().ok()?;
-    let ticks = utime + stime;
-    Some(Duration::from_nanos(ticks * 1_000_000_000 / ticks_per_sec))
+    let time = |ticks: u64| Duration::from_nanos(ticks * 1_000_000_000 / ticks_per_sec);
+    Some(CpuTime {
+        user: time(utime),
+        system: time(stime),
+    })
 }
 
 /// Number of CPUs this process may run on (respects affinity).
@@ -156,7 +186,10 @@ mod tests {
     #[test]
     fn stat_line_with_spaces_in_name() {
         let line = "1234 (my (odd) name) S 1 1234 1234 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 4 0";
-        assert_eq!(parse_stat_cpu(line, 100), Some(Duration::from_millis(3000)));
+        let cpu = parse_stat_cpu(line, 100).unwrap();
+        assert_eq!(cpu.user, Duration::from_millis(2500));
+        assert_eq!(cpu.system, Duration::from_millis(500));
+        assert_eq!(cpu.total(), Duration::from_millis(3000));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::net::TcpStream;
 
 use crate::measure::{CountingStream, Outcome, Sample};
@@ -64,23 +64,14 @@ async fn run<C: Connector>(
     let (tcp, c) = CountingStream::new(tcp);
     *counts = Some(c);
 
-    let mut tls = match connector.handshake(tcp, identity).await {
+    let mut tls = match connector.handshake(tcp, identity, REQUEST).await {
         Ok(tls) => tls,
         Err(e) => return Outcome::from_io_error(&e),
     };
     sample.tls_done = Some(Instant::now());
     sample.negotiated = C::negotiated(&tls);
-
-    if let Err(write_err) = tls.write_all(REQUEST).await {
-        // The server may have rejected us already; its alert is only seen on a read.
-        let mut probe = [0u8; 1];
-        return match tls.read(&mut probe).await {
-            Err(read_err) if Outcome::from_io_error(&read_err).is_server_rejection() => {
-                Outcome::from_io_error(&read_err)
-            }
-            _ => Outcome::from_io_error(&write_err),
-        };
-    }
+    // The request left with the handshake's last flight; a TLS 1.3 rejection of the client
+    // certificate arrives as an alert on this first read.
     match read_status(&mut tls, sample).await {
         Ok(Some(status)) => {
             sample.http_status = Some(status);

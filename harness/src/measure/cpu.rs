@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::sys;
+use crate::sys::{self, CpuTime};
 
 /// CPU readings at one instant.
 #[derive(Clone, Copy, Debug)]
@@ -11,9 +11,9 @@ pub struct CpuSnapshot {
     /// When the readings were taken.
     pub at: Instant,
     /// The harness process's CPU time.
-    pub own: Duration,
+    pub own: CpuTime,
     /// The server process's CPU time, when there is a server process and it is readable.
-    pub server: Option<Duration>,
+    pub server: Option<CpuTime>,
 }
 
 impl CpuSnapshot {
@@ -33,9 +33,9 @@ pub struct CpuUsage {
     /// Wall time between the snapshots.
     pub wall: Duration,
     /// Harness (client) CPU time.
-    pub client: Duration,
+    pub client: CpuTime,
     /// Server CPU time, if measured.
-    pub server: Option<Duration>,
+    pub server: Option<CpuTime>,
 }
 
 impl CpuUsage {
@@ -43,9 +43,9 @@ impl CpuUsage {
     pub fn between(start: &CpuSnapshot, end: &CpuSnapshot) -> Self {
         Self {
             wall: end.at.saturating_duration_since(start.at),
-            client: end.own.saturating_sub(start.own),
+            client: end.own.since(start.own),
             server: match (start.server, end.server) {
-                (Some(a), Some(b)) => Some(b.saturating_sub(a)),
+                (Some(a), Some(b)) => Some(b.since(a)),
                 _ => None,
             },
         }

@@ -24,11 +24,14 @@ pub trait Connector: Send + Sync + 'static {
     type Stream: AsyncRead + AsyncWrite + Unpin + Send;
 
     /// Runs the TLS handshake over `tcp`, presenting identity number `identity` (modulo the
-    /// pool). On failure the error carries the alert or local error for classification.
+    /// pool), with `request` queued so that it leaves in the same flight as the client's
+    /// Finished (as browsers do; it saves a packet and a system call per handshake). On failure
+    /// the error carries the alert or local error for classification.
     fn handshake(
         &self,
         tcp: CountingStream<TcpStream>,
         identity: usize,
+        request: &'static [u8],
     ) -> impl Future<Output = io::Result<Self::Stream>> + Send;
 
     /// What the finished handshake negotiated.
@@ -113,9 +116,14 @@ impl Connector for RustlsClient {
         &self,
         tcp: CountingStream<TcpStream>,
         identity: usize,
+        request: &'static [u8],
     ) -> impl Future<Output = io::Result<Self::Stream>> + Send {
         let config = Arc::clone(&self.configs[identity % self.configs.len()]);
-        TlsConnector::from(config).connect(self.server_name.clone(), tcp)
+        TlsConnector::from(config).connect_with(self.server_name.clone(), tcp, |conn| {
+            // Buffered until the handshake allows application data; cannot fail below the
+            // buffer limit, which a request line is far from.
+            let _ = std::io::Write::write_all(&mut conn.writer(), request);
+        })
     }
 
     fn negotiated(stream: &Self::Stream) -> Option<Negotiated> {

@@ -114,10 +114,17 @@ pub fn serve(args: &ServeArgs) -> Result<(), ServeError> {
     }
     let config = Arc::new(server_config(args)?);
     let threads = args.threads.unwrap_or_else(crate::sys::usable_cpus).max(1);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(threads)
-        .enable_all()
-        .build()?;
+    // One thread: a single-threaded runtime, so accepting and serving share the thread
+    // instead of handing every connection to a worker.
+    let runtime = match threads {
+        1 => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?,
+        n => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(n)
+            .enable_all()
+            .build()?,
+    };
     runtime.block_on(accept_loop(args, config))
 }
 
@@ -214,8 +221,12 @@ async fn handle(acceptor: TlsAcceptor, tcp: TcpStream, tally: &Tally) {
         Ok(mut tls) => {
             let outcome = async {
                 read_request_head(&mut tls).await?;
-                tls.write_all(RESPONSE).await?;
-                tls.shutdown().await
+                // Reply and close_notify go out in one write, then the FIN.
+                let conn = tls.get_mut().1;
+                std::io::Write::write_all(&mut conn.writer(), RESPONSE)?;
+                conn.send_close_notify();
+                tls.flush().await?;
+                tls.get_mut().0.shutdown().await
             }
             .await;
             match outcome {

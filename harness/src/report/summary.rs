@@ -2,6 +2,7 @@
 //! names) and how a case's measurements become one entry of it.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use hdrhistogram::Histogram;
 use serde::Serialize;
@@ -178,6 +179,11 @@ pub struct CaseSummary {
     pub server_cpu_us_per_handshake: Option<f64>,
     /// Harness (client) CPU per completed attempt.
     pub client_cpu_us_per_handshake: Option<f64>,
+    /// The kernel part of `server_cpu_us_per_handshake` (system calls and, on loopback, much
+    /// of the TCP stack).
+    pub server_cpu_sys_us_per_handshake: Option<f64>,
+    /// The kernel part of `client_cpu_us_per_handshake`.
+    pub client_cpu_sys_us_per_handshake: Option<f64>,
     /// Server CPU time / wall time, in percent of one core.
     pub server_cpu_util_pct: Option<f64>,
     /// Harness CPU time / wall time, in percent of one core.
@@ -292,6 +298,8 @@ impl CaseSummary {
             window_ms: 0.0,
             server_cpu_us_per_handshake: None,
             client_cpu_us_per_handshake: None,
+            server_cpu_sys_us_per_handshake: None,
+            client_cpu_sys_us_per_handshake: None,
             server_cpu_util_pct: None,
             client_cpu_util_pct: None,
             bytes_sent_per_handshake: 0.0,
@@ -341,22 +349,19 @@ impl CaseSummary {
         let window = result.window.as_secs_f64();
         let done = r.completed_in_window as f64;
         s.window_ms = round(window * 1000.0, 1);
+        let (client, server) = (result.cpu.client, result.cpu.server);
+        let pct = |d: Duration| round(d.as_secs_f64() / window * 100.0, 1);
+        let per_hs = |d: Duration| round(d.as_secs_f64() * 1e6 / done, 1);
         if window > 0.0 {
             s.handshakes_per_sec = round(done / window, 1);
-            s.client_cpu_util_pct =
-                Some(round(result.cpu.client.as_secs_f64() / window * 100.0, 1));
-            s.server_cpu_util_pct = result
-                .cpu
-                .server
-                .map(|c| round(c.as_secs_f64() / window * 100.0, 1));
+            s.client_cpu_util_pct = Some(pct(client.total()));
+            s.server_cpu_util_pct = server.map(|c| pct(c.total()));
         }
         if done > 0.0 {
-            s.client_cpu_us_per_handshake =
-                Some(round(result.cpu.client.as_secs_f64() * 1e6 / done, 1));
-            s.server_cpu_us_per_handshake = result
-                .cpu
-                .server
-                .map(|c| round(c.as_secs_f64() * 1e6 / done, 1));
+            s.client_cpu_us_per_handshake = Some(per_hs(client.total()));
+            s.client_cpu_sys_us_per_handshake = Some(per_hs(client.system));
+            s.server_cpu_us_per_handshake = server.map(|c| per_hs(c.total()));
+            s.server_cpu_sys_us_per_handshake = server.map(|c| per_hs(c.system));
         }
         if s.attempts > 0 {
             s.bytes_sent_per_handshake = round(r.bytes_sent as f64 / s.attempts as f64, 1);

@@ -256,11 +256,17 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
     };
     report::write_summary(&dir, &summary)?;
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(sys::usable_cpus())
-        .enable_all()
-        .build()
-        .map_err(RunError::Runtime)?;
+    // On one CPU (pinned), a single-threaded runtime: no cross-thread wake-ups, no stealing.
+    let runtime = match sys::usable_cpus() {
+        1 => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+        n => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(n)
+            .enable_all()
+            .build(),
+    }
+    .map_err(RunError::Runtime)?;
     let mut fixtures = Fixtures::new(scenario.pki.clone(), dir.join("pki"));
 
     for (i, case) in cases.iter().enumerate() {
