@@ -19,15 +19,18 @@ use crate::peers::Connector;
 pub const REQUEST: &[u8] =
     b"GET / HTTP/1.1\r\nHost: localhost\r\nUser-Agent: mtls-harness\r\nConnection: close\r\n\r\n";
 
-/// Runs one attempt against `addr`, finishing within `timeout` of its actual start.
+/// Runs one attempt against `addr`, finishing within `timeout` of its actual start. With
+/// `want_resume`, the client offers `identity`'s session if it holds one.
 pub async fn attempt<C: Connector>(
     connector: &C,
     addr: SocketAddr,
     identity: usize,
     intended: Instant,
     timeout: Duration,
+    want_resume: bool,
 ) -> Sample {
     let mut sample = Sample::begin(intended);
+    sample.meant_to_resume = want_resume && connector.can_resume(identity);
     let deadline = tokio::time::Instant::from_std(sample.start + timeout);
     let mut counts = None;
     let result = tokio::time::timeout_at(
@@ -40,6 +43,9 @@ pub async fn attempt<C: Connector>(
         Err(_elapsed) => Outcome::Timeout,
     };
     sample.end = Instant::now();
+    if sample.outcome == Outcome::Accepted {
+        connector.accepted(identity);
+    }
     if let Some(c) = counts {
         let c: std::sync::Arc<crate::measure::ByteCounts> = c;
         sample.bytes_sent = c.sent();
@@ -64,7 +70,10 @@ async fn run<C: Connector>(
     let (tcp, c) = CountingStream::new(tcp);
     *counts = Some(c);
 
-    let mut tls = match connector.handshake(tcp, identity, REQUEST).await {
+    let mut tls = match connector
+        .handshake(tcp, identity, REQUEST, sample.meant_to_resume)
+        .await
+    {
         Ok(tls) => tls,
         Err(e) => return Outcome::from_io_error(&e),
     };

@@ -29,16 +29,18 @@ pub struct LoadResult {
 }
 
 /// Drives `spec` against `addr` with `connector`. `server_pid` is read for server CPU.
+/// `resume_fraction` (resumption on) is the share of handshakes that try to resume.
 /// `cancel` stops the schedule; attempts in flight still finish (within their timeout).
 pub async fn run_load<C: Connector>(
     spec: &LoadSpec,
     addr: SocketAddr,
     connector: Arc<C>,
     server_pid: Option<u32>,
+    resume_fraction: Option<f64>,
     cancel: Arc<AtomicBool>,
 ) -> LoadResult {
     let t0 = Instant::now();
-    let ticketer = Arc::new(Ticketer::new(spec, t0, cancel));
+    let ticketer = Arc::new(Ticketer::new(spec, t0, resume_fraction, cancel));
     let workers = match spec.schedule {
         Schedule::Closed { concurrency } => concurrency,
         Schedule::Open { max_in_flight, .. } => max_in_flight,
@@ -78,8 +80,15 @@ pub async fn run_load<C: Connector>(
                         break;
                     }
                 }
-                let sample =
-                    attempt(&*connector, addr, ticket.identity, ticket.intended, timeout).await;
+                let sample = attempt(
+                    &*connector,
+                    addr,
+                    ticket.identity,
+                    ticket.intended,
+                    timeout,
+                    ticket.resume,
+                )
+                .await;
                 if ticket.measured {
                     recorder.record(&sample, window_end);
                 }

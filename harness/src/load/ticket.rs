@@ -17,6 +17,8 @@ pub struct Ticket {
     pub measured: bool,
     /// Which client identity to present.
     pub identity: usize,
+    /// Whether this handshake should try to resume (when the identity holds a session).
+    pub resume: bool,
 }
 
 /// Hands out tickets until the case's stop condition or a cancellation.
@@ -33,12 +35,21 @@ pub struct Ticketer {
     next_slot: AtomicU64,
     measured_issued: AtomicU64,
     next_identity: AtomicU64,
+    /// Fraction of tickets that try to resume; `None` with resumption off.
+    resume_fraction: Option<f64>,
     cancel: Arc<AtomicBool>,
 }
 
 impl Ticketer {
-    /// A ticketer starting at `t0`; `cancel` stops it early.
-    pub fn new(spec: &LoadSpec, t0: Instant, cancel: Arc<AtomicBool>) -> Self {
+    /// A ticketer starting at `t0`; `cancel` stops it early. `resume_fraction` (with
+    /// resumption on) spreads resuming tickets evenly: ticket `n` resumes when
+    /// `floor((n + 1) f) > floor(n f)`.
+    pub fn new(
+        spec: &LoadSpec,
+        t0: Instant,
+        resume_fraction: Option<f64>,
+        cancel: Arc<AtomicBool>,
+    ) -> Self {
         let warmup_end = t0 + spec.warmup;
         let (end, limit) = match spec.stop {
             Stop::Duration(d) => (Some(warmup_end + d), None),
@@ -59,6 +70,7 @@ impl Ticketer {
             next_slot: AtomicU64::new(0),
             measured_issued: AtomicU64::new(0),
             next_identity: AtomicU64::new(0),
+            resume_fraction,
             cancel,
         }
     }
@@ -101,11 +113,15 @@ impl Ticketer {
                 }
             }
         }
-        let identity = self.next_identity.fetch_add(1, Ordering::Relaxed) as usize;
+        let n = self.next_identity.fetch_add(1, Ordering::Relaxed);
+        let resume = self
+            .resume_fraction
+            .is_some_and(|f| ((n + 1) as f64 * f).floor() > (n as f64 * f).floor());
         Some(Ticket {
             intended,
             measured,
-            identity,
+            identity: n as usize,
+            resume,
         })
     }
 }
@@ -134,8 +150,9 @@ mod tests {
             Stop::Duration(Duration::from_millis(100)),
             50,
         );
-        let t = Ticketer::new(&s, t0, Arc::default());
+        let t = Ticketer::new(&s, t0, None, Arc::default());
         let tickets: Vec<_> = std::iter::from_fn(|| t.next(t0)).collect();
+        assert!(tickets.iter().all(|t| !t.resume));
         // 150 ms at 10 ms spacing: slots 0..15, of which 5 are warm-up.
         assert_eq!(tickets.len(), 15);
         assert_eq!(tickets.iter().filter(|t| t.measured).count(), 10);
@@ -146,7 +163,7 @@ mod tests {
     fn count_mode_issues_exactly_the_limit_of_measured_tickets() {
         let t0 = Instant::now();
         let s = spec(Schedule::Closed { concurrency: 2 }, Stop::Handshakes(7), 0);
-        let t = Ticketer::new(&s, t0, Arc::default());
+        let t = Ticketer::new(&s, t0, None, Arc::default());
         let n = std::iter::from_fn(|| t.next(Instant::now())).count();
         assert_eq!(n, 7);
     }
@@ -159,9 +176,25 @@ mod tests {
             Stop::Handshakes(100),
             0,
         );
-        let t = Ticketer::new(&s, Instant::now(), Arc::clone(&cancel));
+        let t = Ticketer::new(&s, Instant::now(), None, Arc::clone(&cancel));
         assert!(t.next(Instant::now()).is_some());
         cancel.store(true, Ordering::Relaxed);
         assert!(t.next(Instant::now()).is_none());
+    }
+
+    #[test]
+    fn resume_fraction_is_spread_evenly() {
+        let s = spec(
+            Schedule::Closed { concurrency: 1 },
+            Stop::Handshakes(1000),
+            0,
+        );
+        let t = Ticketer::new(&s, Instant::now(), Some(0.9), Arc::default());
+        let tickets: Vec<_> = std::iter::from_fn(|| t.next(Instant::now())).collect();
+        assert_eq!(tickets.iter().filter(|t| t.resume).count(), 900);
+        // Never more than one full handshake in a row at 90%.
+        assert!(tickets.windows(2).all(|w| w[0].resume || w[1].resume));
+        let all = Ticketer::new(&s, Instant::now(), Some(1.0), Arc::default());
+        assert!(std::iter::from_fn(|| all.next(Instant::now())).all(|t| t.resume));
     }
 }

@@ -37,6 +37,10 @@ fn micros(d: Duration) -> u64 {
 pub struct Recorder {
     /// Headline latency of accepted handshakes.
     pub latency: Histogram<u64>,
+    /// Headline latency of accepted full (not resumed) handshakes.
+    pub latency_full: Histogram<u64>,
+    /// Headline latency of accepted resumed handshakes.
+    pub latency_resumed: Histogram<u64>,
     /// Time to verdict of handshakes the server rejected.
     pub rejection_latency: Histogram<u64>,
     /// TCP connect phase (every attempt that connected).
@@ -55,6 +59,14 @@ pub struct Recorder {
     pub bytes_received: u64,
     /// Count per negotiated parameter set.
     pub negotiated: Vec<(Negotiated, u64)>,
+    /// Accepted handshakes in which the client offered a session.
+    pub meant_to_resume: u64,
+    /// Accepted handshakes that resumed.
+    pub resumed: u64,
+    /// Accepted handshakes that offered a session but did not resume.
+    pub missed_resumption: u64,
+    /// Accepted handshakes that resumed without the client offering a session.
+    pub unplanned_resumption: u64,
     /// Attempts that ended inside the measurement window (for throughput).
     pub completed_in_window: u64,
     /// When the last measured attempt ended.
@@ -65,6 +77,8 @@ impl Default for Recorder {
     fn default() -> Self {
         Self {
             latency: new_histogram(),
+            latency_full: new_histogram(),
+            latency_resumed: new_histogram(),
             rejection_latency: new_histogram(),
             connect: new_histogram(),
             handshake: new_histogram(),
@@ -74,6 +88,10 @@ impl Default for Recorder {
             bytes_sent: 0,
             bytes_received: 0,
             negotiated: Vec::new(),
+            meant_to_resume: 0,
+            resumed: 0,
+            missed_resumption: 0,
+            unplanned_resumption: 0,
             completed_in_window: 0,
             last_end: None,
         }
@@ -88,6 +106,22 @@ impl Recorder {
         let latency = micros(sample.latency());
         if sample.outcome == Outcome::Accepted {
             let _ = self.latency.record(latency);
+            let resumed = sample.negotiated.is_some_and(|n| n.resumed);
+            if resumed {
+                let _ = self.latency_resumed.record(latency);
+                self.resumed += 1;
+            } else {
+                let _ = self.latency_full.record(latency);
+            }
+            match (sample.meant_to_resume, resumed) {
+                (true, true) => self.meant_to_resume += 1,
+                (true, false) => {
+                    self.meant_to_resume += 1;
+                    self.missed_resumption += 1;
+                }
+                (false, true) => self.unplanned_resumption += 1,
+                (false, false) => {}
+            }
         } else if sample.outcome.is_server_rejection() {
             let _ = self.rejection_latency.record(latency);
         }
@@ -120,6 +154,8 @@ impl Recorder {
     pub fn merge(&mut self, other: &Recorder) {
         for (mine, theirs) in [
             (&mut self.latency, &other.latency),
+            (&mut self.latency_full, &other.latency_full),
+            (&mut self.latency_resumed, &other.latency_resumed),
             (&mut self.rejection_latency, &other.rejection_latency),
             (&mut self.connect, &other.connect),
             (&mut self.handshake, &other.handshake),
@@ -139,6 +175,10 @@ impl Recorder {
         }
         self.bytes_sent += other.bytes_sent;
         self.bytes_received += other.bytes_received;
+        self.meant_to_resume += other.meant_to_resume;
+        self.resumed += other.resumed;
+        self.missed_resumption += other.missed_resumption;
+        self.unplanned_resumption += other.unplanned_resumption;
         self.completed_in_window += other.completed_in_window;
         self.last_end = self.last_end.max(other.last_end);
     }

@@ -13,6 +13,8 @@ pub struct Negotiated {
     pub suite: rustls::CipherSuite,
     /// Key-exchange group (`None` for TLS 1.2 resumption without key exchange).
     pub group: Option<rustls::NamedGroup>,
+    /// Whether the handshake resumed a session.
+    pub resumed: bool,
 }
 
 /// One handshake attempt.
@@ -40,6 +42,9 @@ pub struct Sample {
     pub bytes_received: u64,
     /// Parameters, when the handshake completed.
     pub negotiated: Option<Negotiated>,
+    /// The client offered a session it held (the schedule asked to resume and the identity
+    /// had a session from an earlier handshake).
+    pub meant_to_resume: bool,
 }
 
 impl Sample {
@@ -58,6 +63,7 @@ impl Sample {
             bytes_sent: 0,
             bytes_received: 0,
             negotiated: None,
+            meant_to_resume: false,
         }
     }
 

@@ -83,7 +83,22 @@ fn rustls_command(exe: &Path, case: &Case, files: &PkiFiles) -> Command {
         .arg("--client-ca")
         .arg(&files.root_cert)
         .args(["--client-auth", case.client_auth.name()])
-        .args(["--versions", &versions.join(",")]);
+        .args(["--versions", &versions.join(",")])
+        .args(["--resumption", case.tls.resumption.name()])
+        .args(["--tickets", &case.tls.tickets.to_string()]);
+    let join = |names: Vec<&str>| names.join(",");
+    if !case.tls.server_groups.is_empty() {
+        cmd.args([
+            "--groups",
+            &join(case.tls.server_groups.iter().map(|g| g.name()).collect()),
+        ]);
+    }
+    if !case.tls.server_suites.is_empty() {
+        cmd.args([
+            "--suites",
+            &join(case.tls.server_suites.iter().map(|s| s.name()).collect()),
+        ]);
+    }
     if let Some(threads) = case.server_threads {
         cmd.args(["--threads", &threads.to_string()]);
     }

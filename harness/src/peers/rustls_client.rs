@@ -1,11 +1,14 @@
 //! The harness's own rustls client: one configuration per client identity (so a pool of
-//! 10,000 identities is 10,000 configurations sharing one root store), session resumption off.
+//! 10,000 identities is 10,000 configurations sharing one root store). With resumption on, each
+//! identity has a second configuration holding its own session cache: a handshake meant to be
+//! full uses the first, one meant to resume the second.
 
 use std::future::Future;
 use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use rustls::client::Resumption;
+use rustls::client::{Resumption, Tls12Resumption};
 use rustls::pki_types::ServerName;
 use rustls::ClientConfig;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -16,7 +19,7 @@ use super::danger::UncheckedClientCert;
 use super::tls_config;
 use crate::measure::{CountingStream, Negotiated};
 use crate::pki::{ClientCert, Identity, Pki};
-use crate::scenario::Case;
+use crate::scenario::{Case, ResumptionMode};
 
 /// The TLS side of a load client: turns a connected TCP stream into a TLS stream.
 pub trait Connector: Send + Sync + 'static {
@@ -27,20 +30,40 @@ pub trait Connector: Send + Sync + 'static {
     /// pool), with `request` queued so that it leaves in the same flight as the client's
     /// Finished (as browsers do; it saves a packet and a system call per handshake). On failure
     /// the error carries the alert or local error for classification.
+    /// With `resume`, the client offers the session it holds for `identity` (see
+    /// [`Connector::can_resume`]).
     fn handshake(
         &self,
         tcp: CountingStream<TcpStream>,
         identity: usize,
         request: &'static [u8],
+        resume: bool,
     ) -> impl Future<Output = io::Result<Self::Stream>> + Send;
 
     /// What the finished handshake negotiated.
     fn negotiated(stream: &Self::Stream) -> Option<Negotiated>;
+
+    /// Whether `identity` holds a session to offer: resumption is on and an earlier handshake
+    /// of this identity was accepted.
+    fn can_resume(&self, identity: usize) -> bool;
+
+    /// Records that a handshake of `identity` was accepted (so it holds a session now).
+    fn accepted(&self, identity: usize);
+}
+
+/// The two configurations of one identity.
+struct IdentityConfig {
+    /// Never offers a session.
+    full: Arc<ClientConfig>,
+    /// Has this identity's own session cache; `None` with resumption off.
+    resume: Option<Arc<ClientConfig>>,
+    /// An accepted handshake happened, so `resume` holds a session.
+    primed: AtomicBool,
 }
 
 /// The rustls client of a case.
 pub struct RustlsClient {
-    configs: Vec<Arc<ClientConfig>>,
+    configs: Vec<IdentityConfig>,
     server_name: ServerName<'static>,
 }
 
@@ -55,7 +78,7 @@ impl RustlsClient {
     /// # Errors
     /// When rustls rejects the settings or a credential.
     pub fn new(case: &Case, pki: &Pki) -> Result<Self, ClientError> {
-        let provider = tls_config::provider(&case.tls.groups);
+        let provider = tls_config::provider_with(&case.tls.groups, &case.tls.suites);
         let versions = tls_config::versions(&case.tls.versions);
         let roots = tls_config::root_store(std::slice::from_ref(&pki.root))?;
         let builder = || {
@@ -65,9 +88,26 @@ impl RustlsClient {
         };
         let finish = |mut config: ClientConfig| {
             config.resumption = Resumption::disabled();
-            Arc::new(config)
+            let resume = match case.tls.resumption {
+                ResumptionMode::Off => None,
+                mode => {
+                    let mut resuming = config.clone();
+                    // A new in-memory store per call: one per identity.
+                    resuming.resumption =
+                        Resumption::in_memory_sessions(64).tls12_resumption(match mode {
+                            ResumptionMode::SessionId => Tls12Resumption::SessionIdOnly,
+                            _ => Tls12Resumption::SessionIdOrTickets,
+                        });
+                    Some(Arc::new(resuming))
+                }
+            };
+            IdentityConfig {
+                full: Arc::new(config),
+                resume,
+                primed: AtomicBool::new(false),
+            }
         };
-        let with_identity = |id: &Identity| -> Result<Arc<ClientConfig>, rustls::Error> {
+        let with_identity = |id: &Identity| -> Result<IdentityConfig, rustls::Error> {
             Ok(finish(builder()?.with_client_auth_cert(
                 id.chain.clone(),
                 id.key.private_key_der(),
@@ -117,8 +157,13 @@ impl Connector for RustlsClient {
         tcp: CountingStream<TcpStream>,
         identity: usize,
         request: &'static [u8],
+        resume: bool,
     ) -> impl Future<Output = io::Result<Self::Stream>> + Send {
-        let config = Arc::clone(&self.configs[identity % self.configs.len()]);
+        let id = &self.configs[identity % self.configs.len()];
+        let config = match (&id.resume, resume) {
+            (Some(resuming), true) => Arc::clone(resuming),
+            _ => Arc::clone(&id.full),
+        };
         TlsConnector::from(config).connect_with(self.server_name.clone(), tcp, |conn| {
             // Buffered until the handshake allows application data; cannot fail below the
             // buffer limit, which a request line is far from.
@@ -132,6 +177,19 @@ impl Connector for RustlsClient {
             version: conn.protocol_version()?,
             suite: conn.negotiated_cipher_suite()?.suite(),
             group: conn.negotiated_key_exchange_group().map(|g| g.name()),
+            resumed: conn.handshake_kind() == Some(rustls::HandshakeKind::Resumed),
         })
+    }
+
+    fn can_resume(&self, identity: usize) -> bool {
+        let id = &self.configs[identity % self.configs.len()];
+        id.resume.is_some() && id.primed.load(Ordering::Relaxed)
+    }
+
+    fn accepted(&self, identity: usize) {
+        let id = &self.configs[identity % self.configs.len()];
+        if id.resume.is_some() {
+            id.primed.store(true, Ordering::Relaxed);
+        }
     }
 }

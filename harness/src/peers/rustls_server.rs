@@ -15,18 +15,21 @@ use std::time::Duration;
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use rustls::server::{NoServerSessionStorage, WebPkiClientVerifier};
+use rustls::server::{NoServerSessionStorage, ServerSessionMemoryCache, WebPkiClientVerifier};
 use rustls::ServerConfig;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio_rustls::TlsAcceptor;
 
 use super::tls_config;
-use crate::scenario::{ClientAuth, TlsVersion};
+use crate::scenario::{CipherSuite, ClientAuth, KxGroup, ResumptionMode, TlsVersion};
 
 /// The reply to every request.
 pub const RESPONSE: &[u8] =
     b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n";
+
+/// Sessions the stateful cache holds (enough for a 10,000-identity pool with tickets to spare).
+const SESSION_CACHE_SIZE: usize = 100_000;
 
 /// Largest request head the server reads.
 const MAX_REQUEST: usize = 16 * 1024;
@@ -55,6 +58,18 @@ pub struct ServeArgs {
     /// Protocol versions to enable, comma separated.
     #[arg(long, value_delimiter = ',', default_value = "1.3")]
     pub versions: Vec<TlsVersion>,
+    /// Key-exchange groups to accept, comma separated (default: all the stack supports).
+    #[arg(long, value_delimiter = ',')]
+    pub groups: Vec<KxGroup>,
+    /// Cipher suites to accept, comma separated IANA names (default: all the stack supports).
+    #[arg(long, value_delimiter = ',')]
+    pub suites: Vec<CipherSuite>,
+    /// Session resumption: off, session-id (stateful) or tickets (stateless).
+    #[arg(long, default_value = "off")]
+    pub resumption: ResumptionMode,
+    /// TLS 1.3 tickets sent after each handshake (with resumption on).
+    #[arg(long, default_value_t = 2)]
+    pub tickets: u32,
     /// Worker threads (default: one per usable CPU).
     #[arg(long)]
     pub threads: Option<usize>,
@@ -138,8 +153,7 @@ fn server_config(args: &ServeArgs) -> Result<ServerConfig, ServeError> {
         .collect::<Result<_, _>>()
         .map_err(|e| file_err(&args.cert, &e))?;
     let key = PrivateKeyDer::from_pem_file(&args.key).map_err(|e| file_err(&args.key, &e))?;
-    // The server accepts every group; the client picks.
-    let provider = tls_config::provider(&[]);
+    let provider = tls_config::provider_with(&args.groups, &args.suites);
     let builder = ServerConfig::builder_with_provider(Arc::clone(&provider))
         .with_protocol_versions(&tls_config::versions(&args.versions))?;
     let builder = match (args.client_auth, &args.client_ca) {
@@ -163,8 +177,21 @@ fn server_config(args: &ServeArgs) -> Result<ServerConfig, ServeError> {
         }
     };
     let mut config = builder.with_single_cert(chain, key)?;
-    config.session_storage = Arc::new(NoServerSessionStorage {});
-    config.send_tls13_tickets = 0;
+    match args.resumption {
+        ResumptionMode::Off => {
+            config.session_storage = Arc::new(NoServerSessionStorage {});
+            config.send_tls13_tickets = 0;
+        }
+        ResumptionMode::SessionId => {
+            config.session_storage = ServerSessionMemoryCache::new(SESSION_CACHE_SIZE);
+            config.send_tls13_tickets = args.tickets as usize;
+        }
+        ResumptionMode::Tickets => {
+            config.session_storage = Arc::new(NoServerSessionStorage {});
+            config.ticketer = rustls::crypto::aws_lc_rs::Ticketer::new()?;
+            config.send_tls13_tickets = args.tickets as usize;
+        }
+    }
     Ok(config)
 }
 

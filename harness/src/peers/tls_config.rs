@@ -8,7 +8,7 @@ use rustls::crypto::{CryptoProvider, SupportedKxGroup};
 use rustls::pki_types::CertificateDer;
 use rustls::{RootCertStore, SupportedProtocolVersion};
 
-use crate::scenario::{KxGroup, TlsVersion};
+use crate::scenario::{CipherSuite, KxGroup, TlsVersion};
 
 /// The rustls group for a scenario group.
 pub fn kx(group: KxGroup) -> &'static dyn SupportedKxGroup {
@@ -20,15 +20,60 @@ pub fn kx(group: KxGroup) -> &'static dyn SupportedKxGroup {
     }
 }
 
-/// The aws-lc-rs provider offering exactly `groups`, in that order; every group when empty.
-pub fn provider(groups: &[KxGroup]) -> Arc<CryptoProvider> {
+/// The rustls suite for a scenario suite.
+pub fn suite(suite: CipherSuite) -> rustls::SupportedCipherSuite {
+    use aws_lc_rs::cipher_suite as cs;
+    match suite {
+        CipherSuite::Tls13Aes128GcmSha256 => cs::TLS13_AES_128_GCM_SHA256,
+        CipherSuite::Tls13Aes256GcmSha384 => cs::TLS13_AES_256_GCM_SHA384,
+        CipherSuite::Tls13Chacha20Poly1305Sha256 => cs::TLS13_CHACHA20_POLY1305_SHA256,
+        CipherSuite::EcdheEcdsaAes128GcmSha256 => cs::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        CipherSuite::EcdheEcdsaAes256GcmSha384 => cs::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        CipherSuite::EcdheEcdsaChacha20Poly1305Sha256 => {
+            cs::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256
+        }
+        CipherSuite::EcdheRsaAes128GcmSha256 => cs::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        CipherSuite::EcdheRsaAes256GcmSha384 => cs::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        CipherSuite::EcdheRsaChacha20Poly1305Sha256 => {
+            cs::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
+        }
+    }
+}
+
+/// The scenario suite a rustls suite is, if it is one the scenarios can name.
+pub fn suite_name(suite: rustls::CipherSuite) -> Option<CipherSuite> {
+    CipherSuite::ALL
+        .iter()
+        .copied()
+        .find(|&s| self::suite(s).suite() == suite)
+}
+
+/// The scenario group a rustls group is, if it is one the scenarios can name.
+pub fn group_name(group: rustls::NamedGroup) -> Option<KxGroup> {
+    KxGroup::ALL
+        .iter()
+        .copied()
+        .find(|&g| kx(g).name() == group)
+}
+
+/// The aws-lc-rs provider offering exactly `groups` and `suites`, in that order; every group
+/// when `groups` is empty, and all of the provider's suites when `suites` is empty.
+pub fn provider_with(groups: &[KxGroup], suites: &[CipherSuite]) -> Arc<CryptoProvider> {
     let mut provider = aws_lc_rs::default_provider();
     provider.kx_groups = if groups.is_empty() {
         aws_lc_rs::ALL_KX_GROUPS.to_vec()
     } else {
         groups.iter().map(|&g| kx(g)).collect()
     };
+    if !suites.is_empty() {
+        provider.cipher_suites = suites.iter().map(|&s| suite(s)).collect();
+    }
     Arc::new(provider)
+}
+
+/// The aws-lc-rs provider offering exactly `groups` (every group when empty), default suites.
+pub fn provider(groups: &[KxGroup]) -> Arc<CryptoProvider> {
+    provider_with(groups, &[])
 }
 
 /// The rustls protocol versions for scenario versions, highest first.

@@ -7,9 +7,10 @@ use std::time::Duration;
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
+use super::checks::{judge, negotiation_problem, resumption_problem};
 use crate::load::LoadResult;
-use crate::measure::{Outcome, Recorder};
-use crate::scenario::{Case, Expectation, LoadSpec, TlsSettings};
+use crate::measure::Outcome;
+use crate::scenario::{Case, Expectation, LoadSpec, ResumptionMode, TlsSettings};
 
 /// Version of the `summary.json` layout; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -126,8 +127,27 @@ pub struct NegotiatedCount {
     pub cipher_suite: String,
     /// e.g. `X25519`; `null` when no key exchange happened.
     pub group: Option<String>,
+    /// Whether these handshakes resumed a session.
+    pub resumed: bool,
     /// Handshakes that negotiated this.
     pub count: u64,
+}
+
+/// What resumption did in a case.
+#[derive(Clone, Debug, Serialize)]
+pub struct ResumptionSummary {
+    /// `off`, `session-id` or `tickets`.
+    pub mode: String,
+    /// Accepted handshakes in which the client offered a session.
+    pub offered: u64,
+    /// Accepted handshakes that resumed.
+    pub resumed: u64,
+    /// Offered a session but did a full handshake.
+    pub missed: u64,
+    /// Resumed without offering (should never happen).
+    pub unplanned: u64,
+    /// The real resumption rate: resumed / accepted, in percent.
+    pub resumed_pct: f64,
 }
 
 /// One case's results.
@@ -147,6 +167,10 @@ pub struct CaseSummary {
     pub client_auth: String,
     /// Client credential variant.
     pub client_cert: String,
+    /// Intermediate CAs in the chains.
+    pub intermediates: u8,
+    /// The matrix axis values that made this case.
+    pub axes: BTreeMap<String, String>,
     /// TLS settings.
     pub tls: TlsSettings,
     /// Load settings.
@@ -167,6 +191,12 @@ pub struct CaseSummary {
     pub http_statuses: BTreeMap<String, u64>,
     /// Connect to first reply byte (from the scheduled start in open loop), accepted only.
     pub latency_us: Option<Percentiles>,
+    /// Latency of accepted full handshakes.
+    pub full_latency_us: Option<Percentiles>,
+    /// Latency of accepted resumed handshakes.
+    pub resumed_latency_us: Option<Percentiles>,
+    /// What resumption did (resumption on, or any handshake resumed).
+    pub resumption: Option<ResumptionSummary>,
     /// Time until the server's rejection, rejected attempts only.
     pub rejection_latency_us: Option<Percentiles>,
     /// Per-phase latency.
@@ -203,70 +233,6 @@ fn round(x: f64, digits: i32) -> f64 {
     (x * f).round() / f
 }
 
-/// Judges a recorder against an expectation: (met, explanation).
-pub fn judge(expect: Expectation, r: &Recorder) -> (bool, String) {
-    let n = r.attempts();
-    if n == 0 {
-        return (false, "no measured attempts".into());
-    }
-    let others = |wanted: &dyn Fn(Outcome) -> bool| -> String {
-        let parts: Vec<String> = Outcome::ALL
-            .iter()
-            .filter(|&&o| !wanted(o) && r.count(o) > 0)
-            .map(|&o| format!("{o} {}", r.count(o)))
-            .collect();
-        parts.join(", ")
-    };
-    match expect {
-        Expectation::Accept => {
-            let ok = r.count(Outcome::Accepted);
-            if ok == n {
-                (true, format!("all {n} accepted"))
-            } else {
-                (
-                    false,
-                    format!(
-                        "{ok} of {n} accepted; also {}",
-                        others(&|o| o == Outcome::Accepted)
-                    ),
-                )
-            }
-        }
-        Expectation::Reject(Some(want)) => {
-            let hit = r.count(want);
-            if hit == n {
-                (true, format!("all {n} rejected with {want}"))
-            } else {
-                (
-                    false,
-                    format!(
-                        "{hit} of {n} rejected with {want}; also {}",
-                        others(&|o| o == want)
-                    ),
-                )
-            }
-        }
-        Expectation::Reject(None) => {
-            let rejected: u64 = Outcome::ALL
-                .iter()
-                .filter(|o| o.is_server_rejection())
-                .map(|&o| r.count(o))
-                .sum();
-            if rejected == n {
-                (true, format!("all {n} rejected by the server"))
-            } else {
-                (
-                    false,
-                    format!(
-                        "{rejected} of {n} rejected by the server; also {}",
-                        others(&|o| o.is_server_rejection())
-                    ),
-                )
-            }
-        }
-    }
-}
-
 impl CaseSummary {
     /// The entry for `case` before (or without) measurements.
     pub fn planned(case: &Case) -> Self {
@@ -278,6 +244,8 @@ impl CaseSummary {
             key: case.key.to_string(),
             client_auth: case.client_auth.to_string(),
             client_cert: case.client_cert.to_string(),
+            intermediates: case.intermediates,
+            axes: case.axes.iter().cloned().collect(),
             tls: case.tls.clone(),
             load: case.load,
             expect: case.expect,
@@ -288,6 +256,9 @@ impl CaseSummary {
             outcomes: BTreeMap::new(),
             http_statuses: BTreeMap::new(),
             latency_us: None,
+            full_latency_us: None,
+            resumed_latency_us: None,
+            resumption: None,
             rejection_latency_us: None,
             phases_us: Phases {
                 connect: None,
@@ -321,7 +292,14 @@ impl CaseSummary {
     pub fn measured(case: &Case, result: &LoadResult) -> Self {
         let r = &result.recorder;
         let mut s = Self::planned(case);
-        let (met, verdict) = judge(case.expect, r);
+        let (mut met, mut verdict) = judge(case.expect, r);
+        for problem in [negotiation_problem(case, r), resumption_problem(case, r)]
+            .into_iter()
+            .flatten()
+        {
+            met = false;
+            verdict = format!("{verdict}; {problem}");
+        }
         s.met = met && !result.interrupted;
         s.verdict = if result.interrupted {
             format!("interrupted; {verdict}")
@@ -340,6 +318,23 @@ impl CaseSummary {
             .map(|(st, n)| (st.to_string(), *n))
             .collect();
         s.latency_us = Percentiles::of(&r.latency);
+        s.full_latency_us = Percentiles::of(&r.latency_full);
+        s.resumed_latency_us = Percentiles::of(&r.latency_resumed);
+        if case.tls.resumption != ResumptionMode::Off || r.resumed > 0 {
+            let accepted = r.count(Outcome::Accepted);
+            s.resumption = Some(ResumptionSummary {
+                mode: case.tls.resumption.to_string(),
+                offered: r.meant_to_resume,
+                resumed: r.resumed,
+                missed: r.missed_resumption,
+                unplanned: r.unplanned_resumption,
+                resumed_pct: if accepted > 0 {
+                    round(r.resumed as f64 * 100.0 / accepted as f64, 2)
+                } else {
+                    0.0
+                },
+            });
+        }
         s.rejection_latency_us = Percentiles::of(&r.rejection_latency);
         s.phases_us = Phases {
             connect: Percentiles::of(&r.connect),
@@ -374,6 +369,7 @@ impl CaseSummary {
                 version: format!("{:?}", n.version),
                 cipher_suite: format!("{:?}", n.suite),
                 group: n.group.map(|g| format!("{g:?}")),
+                resumed: n.resumed,
                 count: *count,
             })
             .collect();

@@ -6,16 +6,16 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::pki::{self, KeyType, Pki, PkiFiles};
+use crate::pki::{self, KeyType, Pki, PkiFiles, PkiSpec};
 use crate::scenario::PkiSettings;
 
 use super::RunError;
 
-/// Generated fixtures, keyed by key type.
+/// Generated fixtures, keyed by their spec (key type and chain depth).
 pub struct Fixtures {
     settings: PkiSettings,
     dir: PathBuf,
-    made: HashMap<KeyType, (Arc<Pki>, PkiFiles)>,
+    made: HashMap<PkiSpec, (Arc<Pki>, PkiFiles)>,
 }
 
 impl Fixtures {
@@ -28,15 +28,20 @@ impl Fixtures {
         }
     }
 
-    /// The fixtures for `key`, generating and writing them on first use.
+    /// The fixtures for `key` with `intermediates` CAs, generating and writing them on first
+    /// use.
     ///
     /// # Errors
     /// When generation or writing fails.
-    pub fn get(&mut self, key: KeyType) -> Result<(Arc<Pki>, PkiFiles), RunError> {
-        if let Some((pki, files)) = self.made.get(&key) {
+    pub fn get(
+        &mut self,
+        key: KeyType,
+        intermediates: u8,
+    ) -> Result<(Arc<Pki>, PkiFiles), RunError> {
+        let spec = self.settings.spec(key, intermediates);
+        if let Some((pki, files)) = self.made.get(&spec) {
             return Ok((Arc::clone(pki), files.clone()));
         }
-        let spec = self.settings.spec(key);
         let started = Instant::now();
         let pki = Arc::new(pki::generate(&spec).map_err(RunError::Fixtures)?);
         let generated = started.elapsed();
@@ -50,7 +55,7 @@ impl Fixtures {
             dir = %files.dir.display(),
             "fixtures ready"
         );
-        self.made.insert(key, (Arc::clone(&pki), files.clone()));
+        self.made.insert(spec, (Arc::clone(&pki), files.clone()));
         Ok((pki, files))
     }
 }

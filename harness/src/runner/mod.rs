@@ -17,7 +17,7 @@ use crate::peers::{start_server, RustlsClient};
 use crate::report::{
     self, CaseSummary, Pinning, RunSummary, ScenarioInfo, ToolInfo, SCHEMA_VERSION,
 };
-use crate::scenario::{Case, ClientImpl, Scenario, Schedule, Stop};
+use crate::scenario::{Case, ClientImpl, ResumptionMode, Scenario, Schedule, Stop};
 use crate::sys;
 
 pub use fixtures::Fixtures;
@@ -303,7 +303,7 @@ fn run_case(
     run_dir: &Path,
     opts: &RunOptions,
 ) -> Result<CaseSummary, RunError> {
-    let (pki, files) = fixtures.get(case.key)?;
+    let (pki, files) = fixtures.get(case.key, case.intermediates)?;
     let client = match case.client {
         ClientImpl::Rustls => match RustlsClient::new(case, &pki) {
             Ok(c) => Arc::new(c),
@@ -326,6 +326,7 @@ fn run_case(
         server.addr,
         client,
         Some(server.pid()),
+        (case.tls.resumption != ResumptionMode::Off).then_some(case.tls.resume_fraction),
         Arc::clone(&opts.cancel),
     ));
     server.stop();

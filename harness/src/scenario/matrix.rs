@@ -16,6 +16,9 @@ pub(crate) const AXES: &[&str] = &[
     "client_cert",
     "tls_version",
     "group",
+    "suite",
+    "resumption",
+    "intermediates",
     "concurrency",
 ];
 
@@ -48,6 +51,19 @@ pub(crate) fn read_axes(r: &mut Reader<'_>, item: &Item) -> Vec<Axis> {
                 "client_cert" => s.client_cert = Some(r.named_value(v, p)?),
                 "tls_version" => s.versions = Some(vec![r.named_value(v, p)?]),
                 "group" => s.groups = Some(vec![r.named_value(v, p)?]),
+                "suite" => s.suites = Some(vec![r.named_value(v, p)?]),
+                "resumption" => s.resumption = Some(r.named_value(v, p)?),
+                "intermediates" => match text.parse::<u8>().ok().filter(|n| (1..=4).contains(n)) {
+                    Some(n) => s.intermediates = Some(n),
+                    None => {
+                        r.problem(
+                            v.span(),
+                            p,
+                            format!("expected a quoted integer from 1 to 4, found \"{text}\""),
+                        );
+                        return None;
+                    }
+                },
                 "concurrency" => {
                     let n = text
                         .parse::<usize>()
@@ -81,20 +97,17 @@ pub(crate) fn read_axes(r: &mut Reader<'_>, item: &Item) -> Vec<Axis> {
     axes
 }
 
-/// Every combination: (name suffix, settings). One empty combination when there are no axes.
-pub(crate) fn combinations(axes: &[Axis]) -> Vec<(String, RawSettings)> {
-    let mut out = vec![(String::new(), RawSettings::default())];
+/// Every combination: ((axis, value) pairs, settings). One empty combination when there are
+/// no axes.
+pub(crate) fn combinations(axes: &[Axis]) -> Vec<(Vec<(String, String)>, RawSettings)> {
+    let mut out = vec![(Vec::new(), RawSettings::default())];
     for axis in axes {
         let mut next = Vec::with_capacity(out.len() * axis.values.len());
-        for (suffix, settings) in &out {
+        for (values, settings) in &out {
             for (text, value) in &axis.values {
-                let label = format!("{}={text}", axis.name);
-                let suffix = if suffix.is_empty() {
-                    label
-                } else {
-                    format!("{suffix},{label}")
-                };
-                next.push((suffix, settings.overlay(value)));
+                let mut values = values.clone();
+                values.push((axis.name.clone(), text.clone()));
+                next.push((values, settings.overlay(value)));
             }
         }
         out = next;

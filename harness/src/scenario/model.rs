@@ -53,14 +53,14 @@ impl Default for PkiSettings {
 }
 
 impl PkiSettings {
-    /// The fixture spec for a case with key type `key`.
-    pub fn spec(&self, key: KeyType) -> PkiSpec {
+    /// The fixture spec for a case with key type `key` and `intermediates` CAs.
+    pub fn spec(&self, key: KeyType, intermediates: u8) -> PkiSpec {
         PkiSpec {
             seed: self.seed,
             anchor: self.anchor,
             key_type: key,
             identities: self.identities,
-            intermediates: self.intermediates,
+            intermediates,
         }
     }
 }
@@ -78,6 +78,8 @@ pub struct Case {
     pub client: ClientImpl,
     /// Key type of the whole hierarchy.
     pub key: KeyType,
+    /// Intermediate CAs between root and leaves (chain depth), 1 to 4.
+    pub intermediates: u8,
     /// Whether the server asks for a client certificate.
     pub client_auth: ClientAuth,
     /// What the client presents.
@@ -90,6 +92,8 @@ pub struct Case {
     pub server_threads: Option<usize>,
     /// What the case must produce.
     pub expect: Expectation,
+    /// The matrix axis values that made this case (empty outside a matrix).
+    pub axes: Vec<(String, String)>,
 }
 
 macro_rules! named_enum {
@@ -189,13 +193,82 @@ named_enum!(
     }
 );
 
+named_enum!(
+    /// Cipher suites, by their IANA names (TLS 1.3 AEAD suites and the TLS 1.2 ECDHE AEAD ones).
+    CipherSuite {
+        /// TLS 1.3 AES-128-GCM.
+        Tls13Aes128GcmSha256 => "TLS13_AES_128_GCM_SHA256",
+        /// TLS 1.3 AES-256-GCM.
+        Tls13Aes256GcmSha384 => "TLS13_AES_256_GCM_SHA384",
+        /// TLS 1.3 ChaCha20-Poly1305.
+        Tls13Chacha20Poly1305Sha256 => "TLS13_CHACHA20_POLY1305_SHA256",
+        /// TLS 1.2 ECDHE-ECDSA AES-128-GCM.
+        EcdheEcdsaAes128GcmSha256 => "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+        /// TLS 1.2 ECDHE-ECDSA AES-256-GCM.
+        EcdheEcdsaAes256GcmSha384 => "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+        /// TLS 1.2 ECDHE-ECDSA ChaCha20-Poly1305.
+        EcdheEcdsaChacha20Poly1305Sha256 => "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+        /// TLS 1.2 ECDHE-RSA AES-128-GCM.
+        EcdheRsaAes128GcmSha256 => "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+        /// TLS 1.2 ECDHE-RSA AES-256-GCM.
+        EcdheRsaAes256GcmSha384 => "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+        /// TLS 1.2 ECDHE-RSA ChaCha20-Poly1305.
+        EcdheRsaChacha20Poly1305Sha256 => "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+    }
+);
+
+impl CipherSuite {
+    /// The protocol version the suite belongs to.
+    pub fn version(self) -> TlsVersion {
+        if self.name().starts_with("TLS13_") {
+            TlsVersion::Tls13
+        } else {
+            TlsVersion::Tls12
+        }
+    }
+
+    /// For TLS 1.2 suites, whether the server's key type can use it (ECDSA suites take ECDSA
+    /// and Ed25519 keys, RSA suites RSA keys). TLS 1.3 suites work with every key.
+    pub fn fits_key(self, key: KeyType) -> bool {
+        let rsa = key.rsa_bits().is_some();
+        match self.version() {
+            TlsVersion::Tls13 => true,
+            TlsVersion::Tls12 => self.name().contains("_RSA_") == rsa,
+        }
+    }
+}
+
+named_enum!(
+    /// Session resumption.
+    ResumptionMode {
+        /// Every handshake is full; the server keeps no sessions and issues no tickets.
+        Off => "off",
+        /// Stateful: TLS 1.2 session IDs, TLS 1.3 tickets backed by the server's session cache.
+        SessionId => "session-id",
+        /// Stateless tickets: TLS 1.2 session tickets (RFC 5077), TLS 1.3 PSK tickets.
+        Tickets => "tickets",
+    }
+);
+
 /// TLS settings of a case.
 #[derive(Clone, Debug, Serialize)]
 pub struct TlsSettings {
     /// Versions both sides enable.
     pub versions: Vec<TlsVersion>,
-    /// Groups the client offers, in preference order (the server enables all).
+    /// Groups the client offers, in preference order.
     pub groups: Vec<KxGroup>,
+    /// Suites the client offers, in preference order; empty: the stack's defaults.
+    pub suites: Vec<CipherSuite>,
+    /// Groups the server accepts; empty: all it supports.
+    pub server_groups: Vec<KxGroup>,
+    /// Suites the server accepts; empty: all it supports.
+    pub server_suites: Vec<CipherSuite>,
+    /// Session resumption mode.
+    pub resumption: ResumptionMode,
+    /// TLS 1.3 tickets the server sends after each handshake (resumption on only).
+    pub tickets: u32,
+    /// Fraction of handshakes that try to resume (resumption on only), in (0, 1].
+    pub resume_fraction: f64,
 }
 
 impl TlsSettings {

@@ -35,10 +35,20 @@ const SETTING_KEYS: &[&str] = &[
     "tls",
     "load",
     "server_threads",
+    "intermediates",
     "expect",
     "reject_reason",
 ];
-const TLS_KEYS: &[&str] = &["versions", "groups", "resumption"];
+const TLS_KEYS: &[&str] = &[
+    "versions",
+    "groups",
+    "suites",
+    "server_groups",
+    "server_suites",
+    "resumption",
+    "tickets",
+    "resume_fraction",
+];
 const LOAD_KEYS: &[&str] = &[
     "concurrency",
     "rate",
@@ -58,6 +68,13 @@ pub(crate) struct RawSettings {
     pub(crate) client_cert: Option<ClientCert>,
     pub(crate) versions: Option<Vec<TlsVersion>>,
     pub(crate) groups: Option<Vec<KxGroup>>,
+    pub(crate) suites: Option<Vec<CipherSuite>>,
+    pub(crate) server_groups: Option<Vec<KxGroup>>,
+    pub(crate) server_suites: Option<Vec<CipherSuite>>,
+    pub(crate) resumption: Option<ResumptionMode>,
+    pub(crate) tickets: Option<u32>,
+    pub(crate) resume_fraction: Option<f64>,
+    pub(crate) intermediates: Option<u8>,
     pub(crate) concurrency: Option<usize>,
     pub(crate) rate: Option<f64>,
     /// Duration or handshake count: whichever a table sets replaces the other.
@@ -100,6 +117,19 @@ impl RawSettings {
             client_cert: over.client_cert.or(self.client_cert),
             versions: over.versions.clone().or_else(|| self.versions.clone()),
             groups: over.groups.clone().or_else(|| self.groups.clone()),
+            suites: over.suites.clone().or_else(|| self.suites.clone()),
+            server_groups: over
+                .server_groups
+                .clone()
+                .or_else(|| self.server_groups.clone()),
+            server_suites: over
+                .server_suites
+                .clone()
+                .or_else(|| self.server_suites.clone()),
+            resumption: over.resumption.or(self.resumption),
+            tickets: over.tickets.or(self.tickets),
+            resume_fraction: over.resume_fraction.or(self.resume_fraction),
+            intermediates: over.intermediates.or(self.intermediates),
             concurrency: over.concurrency.or(self.concurrency),
             rate: over.rate.or(self.rate),
             stop: over.stop.or(self.stop),
@@ -235,7 +265,9 @@ pub fn parse(src: &str, file: &Path) -> Result<Scenario, ScenarioError> {
     let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     for (case_name, desc, settings, span, path) in &bases {
         let layered = defaults.overlay(settings);
-        for (suffix, combo) in matrix::combinations(&axes) {
+        for (values, combo) in matrix::combinations(&axes) {
+            let suffix: Vec<String> = values.iter().map(|(a, v)| format!("{a}={v}")).collect();
+            let suffix = suffix.join(",");
             let full_name = match (case_name.is_empty(), suffix.is_empty()) {
                 (false, true) => case_name.clone(),
                 (true, false) => suffix.clone(),
@@ -251,7 +283,15 @@ pub fn parse(src: &str, file: &Path) -> Result<Scenario, ScenarioError> {
                 );
                 continue;
             }
-            if let Some(case) = finish(&mut r, raw, full_name, desc.clone(), span.clone(), path) {
+            let frame = CaseFrame {
+                name: full_name,
+                description: desc.clone(),
+                span: span.clone(),
+                path,
+                axes: values,
+                pki_intermediates: pki.intermediates,
+            };
+            if let Some(case) = finish(&mut r, raw, frame) {
                 cases.push(case);
             }
         }
@@ -342,6 +382,9 @@ fn read_settings(
     if let Some(i) = t.get("client_cert") {
         s.client_cert = r.named(i, &p("client_cert"));
     }
+    if let Some(i) = t.get("intermediates") {
+        s.intermediates = r.integer(i, &p("intermediates"), 1..=4).map(|n| n as u8);
+    }
     if let Some(i) = t.get("server_threads") {
         s.server_threads = r
             .integer(i, &p("server_threads"), 1..=256)
@@ -364,16 +407,33 @@ fn read_settings(
             if let Some(g) = tls.get("groups") {
                 s.groups = r.array(g, &join(&tp, "groups"), |r, v, p| r.named_value(v, p));
             }
-            if let Some(res) = tls.get("resumption") {
-                let rp = join(&tp, "resumption");
-                if let Some(mode) = r.string(res, &rp) {
-                    if mode != "off" {
-                        r.problem(
-                            res.span(),
-                            &rp,
-                            format!("expected \"off\" (session resumption is not available yet), found \"{mode}\""),
-                        );
-                    }
+            if let Some(v) = tls.get("suites") {
+                s.suites = r.array(v, &join(&tp, "suites"), |r, v, p| r.named_value(v, p));
+            }
+            if let Some(v) = tls.get("server_groups") {
+                s.server_groups = r.array(v, &join(&tp, "server_groups"), |r, v, p| {
+                    r.named_value(v, p)
+                });
+            }
+            if let Some(v) = tls.get("server_suites") {
+                s.server_suites = r.array(v, &join(&tp, "server_suites"), |r, v, p| {
+                    r.named_value(v, p)
+                });
+            }
+            if let Some(v) = tls.get("resumption") {
+                s.resumption = r.named(v, &join(&tp, "resumption"));
+            }
+            if let Some(v) = tls.get("tickets") {
+                s.tickets = r
+                    .integer(v, &join(&tp, "tickets"), 0..=16)
+                    .map(|n| n as u32);
+            }
+            if let Some(v) = tls.get("resume_fraction") {
+                let fp = join(&tp, "resume_fraction");
+                s.resume_fraction = r.positive_number(v, &fp);
+                if s.resume_fraction.is_some_and(|f| f > 1.0) {
+                    r.problem(v.span(), &fp, "expected a fraction in (0, 1], like 0.9");
+                    s.resume_fraction = None;
                 }
             }
         }
@@ -464,17 +524,40 @@ fn peer<T: std::str::FromStr<Err = String>>(
 }
 
 /// Applies built-in defaults and checks combinations.
-fn finish(
-    r: &mut Reader<'_>,
-    raw: RawSettings,
+/// What [`finish`] needs besides the layered settings.
+struct CaseFrame<'a> {
     name: String,
     description: String,
     span: Option<Range<usize>>,
-    path: &str,
-) -> Option<Case> {
+    path: &'a str,
+    axes: Vec<(String, String)>,
+    pki_intermediates: u8,
+}
+
+fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>) -> Option<Case> {
+    let CaseFrame {
+        name,
+        description,
+        span,
+        path,
+        axes,
+        pki_intermediates,
+    } = frame;
     let versions = raw.versions.unwrap_or_else(|| vec![TlsVersion::Tls13]);
     let groups = raw.groups.unwrap_or_else(|| vec![KxGroup::X25519]);
-    let tls = TlsSettings { versions, groups };
+    let key = raw.key.unwrap_or(KeyType::EcdsaP256);
+    let resumption = raw.resumption.unwrap_or(ResumptionMode::Off);
+    let resuming = resumption != ResumptionMode::Off;
+    let tls = TlsSettings {
+        versions,
+        groups,
+        suites: raw.suites.unwrap_or_default(),
+        server_groups: raw.server_groups.unwrap_or_default(),
+        server_suites: raw.server_suites.unwrap_or_default(),
+        resumption,
+        tickets: raw.tickets.unwrap_or(if resuming { 2 } else { 0 }),
+        resume_fraction: raw.resume_fraction.unwrap_or(1.0),
+    };
     let client_auth = raw.client_auth.unwrap_or(ClientAuth::Required);
     let client_cert = raw.client_cert.unwrap_or(ClientCert::Valid);
     let mut ok = true;
@@ -488,6 +571,60 @@ fn finish(
             r,
             span.clone(),
             "group \"x25519mlkem768\" needs TLS 1.3, but tls.versions has only \"1.2\"".into(),
+        );
+    }
+    for suite in &tls.suites {
+        if !tls.versions.contains(&suite.version()) {
+            bad(
+                r,
+                span.clone(),
+                format!(
+                    "suite \"{suite}\" is a TLS {} suite, but tls.versions does not enable {}",
+                    suite.version(),
+                    suite.version()
+                ),
+            );
+        }
+    }
+    if !tls.suites.is_empty() {
+        for version in &tls.versions {
+            let usable: Vec<_> = tls
+                .suites
+                .iter()
+                .filter(|s| s.version() == *version)
+                .collect();
+            if usable.is_empty() {
+                bad(
+                    r,
+                    span.clone(),
+                    format!(
+                        "tls.suites has no TLS {version} suite, but tls.versions enables {version}"
+                    ),
+                );
+            } else if !usable.iter().any(|s| s.fits_key(key)) {
+                bad(r, span.clone(), format!("no TLS {version} suite in tls.suites can be used with a {key} key (ECDHE_ECDSA suites need ECDSA or Ed25519 keys, ECDHE_RSA suites RSA keys)"));
+            }
+        }
+    }
+    if !resuming && raw.tickets.is_some_and(|t| t > 0) {
+        bad(
+            r,
+            span.clone(),
+            "tls.tickets has no effect when tls.resumption = \"off\"".into(),
+        );
+    }
+    if !resuming && raw.resume_fraction.is_some() {
+        bad(
+            r,
+            span.clone(),
+            "tls.resume_fraction has no effect when tls.resumption = \"off\"".into(),
+        );
+    }
+    if resuming && tls.tickets == 0 && tls.versions == [TlsVersion::Tls13] {
+        bad(
+            r,
+            span.clone(),
+            "TLS 1.3 resumes only with tickets: set tls.tickets to 1 or more".into(),
         );
     }
     if client_auth == ClientAuth::Off
@@ -541,13 +678,15 @@ fn finish(
         description,
         server: raw.server.unwrap_or(ServerImpl::Rustls),
         client: raw.client.unwrap_or(ClientImpl::Rustls),
-        key: raw.key.unwrap_or(KeyType::EcdsaP256),
+        key,
+        intermediates: raw.intermediates.unwrap_or(pki_intermediates),
         client_auth,
         client_cert,
         tls,
         load,
         server_threads: raw.server_threads,
         expect,
+        axes,
     })
 }
 

@@ -1,0 +1,136 @@
+//! The checks that decide whether a case met its expectation: the outcome classes, that the
+//! handshakes negotiated what the case asked for, and that resumption happened exactly when
+//! asked.
+
+use crate::measure::{Outcome, Recorder};
+use crate::peers::tls_config::{group_name, suite_name};
+use crate::scenario::{Case, Expectation, ResumptionMode, TlsVersion};
+
+/// Judges a recorder against an expectation: (met, explanation).
+pub fn judge(expect: Expectation, r: &Recorder) -> (bool, String) {
+    let n = r.attempts();
+    if n == 0 {
+        return (false, "no measured attempts".into());
+    }
+    let others = |wanted: &dyn Fn(Outcome) -> bool| -> String {
+        let parts: Vec<String> = Outcome::ALL
+            .iter()
+            .filter(|&&o| !wanted(o) && r.count(o) > 0)
+            .map(|&o| format!("{o} {}", r.count(o)))
+            .collect();
+        parts.join(", ")
+    };
+    match expect {
+        Expectation::Accept => {
+            let ok = r.count(Outcome::Accepted);
+            if ok == n {
+                (true, format!("all {n} accepted"))
+            } else {
+                (
+                    false,
+                    format!(
+                        "{ok} of {n} accepted; also {}",
+                        others(&|o| o == Outcome::Accepted)
+                    ),
+                )
+            }
+        }
+        Expectation::Reject(Some(want)) => {
+            let hit = r.count(want);
+            if hit == n {
+                (true, format!("all {n} rejected with {want}"))
+            } else {
+                (
+                    false,
+                    format!(
+                        "{hit} of {n} rejected with {want}; also {}",
+                        others(&|o| o == want)
+                    ),
+                )
+            }
+        }
+        Expectation::Reject(None) => {
+            let rejected: u64 = Outcome::ALL
+                .iter()
+                .filter(|o| o.is_server_rejection())
+                .map(|&o| r.count(o))
+                .sum();
+            if rejected == n {
+                (true, format!("all {n} rejected by the server"))
+            } else {
+                (
+                    false,
+                    format!(
+                        "{rejected} of {n} rejected by the server; also {}",
+                        others(&|o| o.is_server_rejection())
+                    ),
+                )
+            }
+        }
+    }
+}
+
+/// A problem when any handshake negotiated a version, suite or group the case did not ask for
+/// (e.g. a post-quantum group when the case pinned X25519).
+pub fn negotiation_problem(case: &Case, r: &Recorder) -> Option<String> {
+    let tls = &case.tls;
+    let mut problems = Vec::new();
+    for (n, count) in &r.negotiated {
+        let version = match n.version {
+            rustls::ProtocolVersion::TLSv1_3 => Some(TlsVersion::Tls13),
+            rustls::ProtocolVersion::TLSv1_2 => Some(TlsVersion::Tls12),
+            _ => None,
+        };
+        let version_ok = version.is_some_and(|v| tls.versions.contains(&v));
+        let suite_ok =
+            tls.suites.is_empty() || suite_name(n.suite).is_some_and(|s| tls.suites.contains(&s));
+        let group_ok = match n.group {
+            None => true,
+            Some(g) => {
+                tls.groups.is_empty() || group_name(g).is_some_and(|g| tls.groups.contains(&g))
+            }
+        };
+        if !(version_ok && suite_ok && group_ok) {
+            problems.push(format!(
+                "{count} handshakes negotiated {:?}/{:?}/{}, which the case did not ask for",
+                n.version,
+                n.suite,
+                n.group
+                    .map_or_else(|| "no group".to_string(), |g| format!("{g:?}"))
+            ));
+        }
+    }
+    (!problems.is_empty()).then(|| problems.join("; "))
+}
+
+/// A problem when resumption did not happen as asked: a session offered but not resumed, a
+/// resumption nobody asked for, or a resuming case in which no handshake offered a session.
+pub fn resumption_problem(case: &Case, r: &Recorder) -> Option<String> {
+    let accepted = r.count(Outcome::Accepted);
+    let mut problems = Vec::new();
+    if case.tls.resumption == ResumptionMode::Off {
+        if r.resumed > 0 {
+            problems.push(format!(
+                "{} handshakes resumed although resumption is off",
+                r.resumed
+            ));
+        }
+    } else {
+        if r.missed_resumption > 0 {
+            problems.push(format!(
+                "{} of {} handshakes that offered a session did not resume",
+                r.missed_resumption, r.meant_to_resume
+            ));
+        }
+        if r.unplanned_resumption > 0 {
+            problems.push(format!(
+                "{} handshakes resumed without offering a session",
+                r.unplanned_resumption
+            ));
+        }
+        if accepted > 0 && r.meant_to_resume == 0 {
+            problems.push("no measured handshake offered a session (is the warm-up long enough for the pool?)".into());
+        }
+    }
+    (!problems.is_empty()).then(|| problems.join("; "))
+}
