@@ -144,13 +144,19 @@ pub fn parse_cpus(s: &str) -> Result<CpuList, String> {
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing();
+    let quiet = matches!(&cli.command, Command::Run(args) if args.quiet);
+    init_tracing(quiet);
     ExitCode::from(dispatch(cli))
 }
 
-fn init_tracing() {
+fn init_tracing(quiet: bool) {
+    let default = if quiet {
+        "warn"
+    } else {
+        "warn,mtls_harness=info"
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,mtls_harness=info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -14,6 +14,8 @@ pub struct CpuSnapshot {
     pub own: CpuTime,
     /// The server process's CPU time, when there is a server process and it is readable.
     pub server: Option<CpuTime>,
+    /// The server's on-CPU time from schedstat (nanosecond resolution), when readable.
+    pub server_runtime: Option<Duration>,
 }
 
 impl CpuSnapshot {
@@ -23,6 +25,7 @@ impl CpuSnapshot {
             at: Instant::now(),
             own: sys::own_cpu_time(),
             server: server_pid.and_then(|pid| sys::process_cpu_time(pid).ok()),
+            server_runtime: server_pid.and_then(|pid| sys::process_runtime(pid).ok()),
         }
     }
 }
@@ -34,7 +37,8 @@ pub struct CpuUsage {
     pub wall: Duration,
     /// Harness (client) CPU time.
     pub client: CpuTime,
-    /// Server CPU time, if measured.
+    /// Server CPU time, if measured. Its total comes from schedstat when that was readable
+    /// (precise), its user/system split from `/proc/<pid>/stat` (clock ticks).
     pub server: Option<CpuTime>,
 }
 
@@ -45,7 +49,21 @@ impl CpuUsage {
             wall: end.at.saturating_duration_since(start.at),
             client: end.own.since(start.own),
             server: match (start.server, end.server) {
-                (Some(a), Some(b)) => Some(b.since(a)),
+                (Some(a), Some(b)) => {
+                    let ticks = b.since(a);
+                    Some(match (start.server_runtime, end.server_runtime) {
+                        // Precise total; the tick-based kernel share, capped by it.
+                        (Some(r0), Some(r1)) => {
+                            let total = r1.saturating_sub(r0);
+                            let system = ticks.system.min(total);
+                            CpuTime {
+                                user: total - system,
+                                system,
+                            }
+                        }
+                        _ => ticks,
+                    })
+                }
                 _ => None,
             },
         }

@@ -1,91 +1,217 @@
-//! The readable table on stdout: one row per case with outcome, rate, latency percentiles, CPU
-//! per handshake on each side and whether the case met its expectation.
+//! The readable tables on stdout: one row per case (outcomes, rate, latency percentiles, CPU per
+//! handshake on each side, bytes, what was negotiated, whether the case met its expectation),
+//! and for matrix scenarios one table per axis with the figures averaged per axis value.
+
+use std::collections::BTreeMap;
 
 use super::summary::{CaseSummary, RunSummary};
 
-/// Renders the run as a plain-text table (no colour: it is also what CI logs show).
+/// Renders the run as plain text (no colour: it is also what CI logs show).
 pub fn render(summary: &RunSummary) -> String {
-    let header = [
-        "case",
-        "outcomes",
-        "hs/s",
-        "p50 ms",
-        "p99 ms",
-        "p99.9 ms",
-        "srv cpu us/hs",
-        "cli cpu us/hs",
-        "expect",
-        "met",
-    ];
-    let rows: Vec<[String; 10]> = summary.cases.iter().map(row).collect();
-    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-    for r in &rows {
-        for (w, cell) in widths.iter_mut().zip(r.iter()) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: Vec<&str>| -> String {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .enumerate()
-            .map(|(i, (c, w))| {
-                if i == 0 || i == 1 || i == 8 {
-                    format!("{c:<w$}")
-                } else {
-                    format!("{c:>w$}")
-                }
-            })
-            .collect();
-        padded.join("  ").trim_end().to_string()
-    };
-    let mut out = String::new();
-    out.push_str(&format!(
+    let mut out = format!(
         "scenario {} ({} cases)\n",
         summary.scenario.name,
         summary.cases.len()
-    ));
-    out.push_str(&line(header.to_vec()));
-    out.push('\n');
-    for r in &rows {
-        out.push_str(&line(r.iter().map(String::as_str).collect()));
-        out.push('\n');
+    );
+    let mut table = Table::new(
+        &[
+            "case",
+            "outcomes",
+            "hs/s",
+            "p50 ms",
+            "p99 ms",
+            "p99.9 ms",
+            "srv cpu us/hs",
+            "cli cpu us/hs",
+            "bytes/hs",
+            "negotiated",
+            "resumed",
+            "expect",
+            "met",
+        ],
+        &[0, 1, 9, 11],
+    );
+    for c in &summary.cases {
+        table.push(case_row(c));
     }
+    out.push_str(&table.render());
+    out.push_str(&axis_tables(&summary.cases));
     for c in summary.cases.iter().filter(|c| !c.met) {
         out.push_str(&format!("NOT MET {}: {}\n", c.name, c.verdict));
     }
     out
 }
 
+/// A text table with right-aligned columns except the `left` ones.
+struct Table {
+    header: Vec<String>,
+    left: Vec<usize>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    fn new(header: &[&str], left: &[usize]) -> Self {
+        Self {
+            header: header.iter().map(|h| h.to_string()).collect(),
+            left: left.to_vec(),
+            rows: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, row: Vec<String>) {
+        self.rows.push(row);
+    }
+
+    fn render(&self) -> String {
+        let mut widths: Vec<usize> = self.header.iter().map(|h| h.chars().count()).collect();
+        for row in &self.rows {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.chars().count());
+            }
+        }
+        let line = |cells: &[String]| {
+            let padded: Vec<String> = cells
+                .iter()
+                .zip(&widths)
+                .enumerate()
+                .map(|(i, (c, w))| {
+                    if self.left.contains(&i) {
+                        format!("{c:<w$}")
+                    } else {
+                        format!("{c:>w$}")
+                    }
+                })
+                .collect();
+            padded.join("  ").trim_end().to_string() + "\n"
+        };
+        let mut out = line(&self.header);
+        for row in &self.rows {
+            out.push_str(&line(row));
+        }
+        out
+    }
+}
+
 fn ms(us: Option<u64>) -> String {
     us.map_or_else(|| "-".into(), |v| format!("{:.2}", v as f64 / 1000.0))
 }
 
-fn row(c: &CaseSummary) -> [String; 10] {
+fn num(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".into(), |v| format!("{v:.0}"))
+}
+
+/// `1.3 AES_256_GCM_SHA384 X25519`, for the most frequent parameter set (`+` when several).
+fn negotiated(c: &CaseSummary) -> String {
+    let Some(top) = c.negotiated.iter().max_by_key(|n| n.count) else {
+        return "-".into();
+    };
+    let version = top.version.replace("TLSv1_", "1.");
+    let suite = ["TLS13_", "TLS_ECDHE_ECDSA_WITH_", "TLS_ECDHE_RSA_WITH_"]
+        .iter()
+        .fold(top.cipher_suite.clone(), |s, p| {
+            s.trim_start_matches(p).to_string()
+        });
+    let group = top.group.clone().unwrap_or_else(|| "-".into());
+    let distinct = c
+        .negotiated
+        .iter()
+        .filter(|n| {
+            (&n.version, &n.cipher_suite, &n.group) != (&top.version, &top.cipher_suite, &top.group)
+        })
+        .count();
+    format!(
+        "{version} {suite} {group}{}",
+        if distinct > 0 { " +" } else { "" }
+    )
+}
+
+fn case_row(c: &CaseSummary) -> Vec<String> {
     let outcomes = if let Some(err) = &c.error {
         format!("error: {}", err.lines().next().unwrap_or(""))
+    } else if c.outcomes.is_empty() {
+        "-".into()
     } else {
         let parts: Vec<String> = c.outcomes.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        if parts.is_empty() {
-            "-".into()
-        } else {
-            parts.join(" ")
-        }
+        parts.join(" ")
     };
     // Latency of what the case is about: accepted handshakes, or rejections for reject cases.
     let lat = c.latency_us.or(c.rejection_latency_us);
-    [
+    let bytes = c.bytes_sent_per_handshake + c.bytes_received_per_handshake;
+    vec![
         c.name.clone(),
         outcomes,
         format!("{:.0}", c.handshakes_per_sec),
         ms(lat.map(|p| p.p50)),
         ms(lat.map(|p| p.p99)),
         ms(lat.map(|p| p.p999)),
-        c.server_cpu_us_per_handshake
-            .map_or_else(|| "-".into(), |v| format!("{v:.0}")),
-        c.client_cpu_us_per_handshake
-            .map_or_else(|| "-".into(), |v| format!("{v:.0}")),
+        num(c.server_cpu_us_per_handshake),
+        num(c.client_cpu_us_per_handshake),
+        if c.attempts > 0 {
+            format!("{bytes:.0}")
+        } else {
+            "-".into()
+        },
+        negotiated(c),
+        c.resumption
+            .as_ref()
+            .map_or_else(|| "-".into(), |r| format!("{:.0}%", r.resumed_pct)),
         c.expect.to_string(),
         if c.met { "yes".into() } else { "NO".into() },
     ]
+}
+
+/// Per matrix axis: for each value, the mean over its cases of the main figures.
+fn axis_tables(cases: &[CaseSummary]) -> String {
+    let mut axes: Vec<&str> = Vec::new();
+    for c in cases {
+        for axis in c.axes.keys() {
+            if !axes.contains(&axis.as_str()) {
+                axes.push(axis);
+            }
+        }
+    }
+    let mut out = String::new();
+    for axis in axes {
+        let mut groups: BTreeMap<&str, Vec<&CaseSummary>> = BTreeMap::new();
+        for c in cases.iter().filter(|c| c.error.is_none()) {
+            if let Some(value) = c.axes.get(axis) {
+                groups.entry(value).or_default().push(c);
+            }
+        }
+        let mut table = Table::new(
+            &[
+                axis,
+                "cases",
+                "hs/s",
+                "p50 ms",
+                "p99 ms",
+                "srv cpu us/hs",
+                "cli cpu us/hs",
+                "bytes/hs",
+            ],
+            &[0],
+        );
+        for (value, group) in groups {
+            let mean = |f: &dyn Fn(&CaseSummary) -> Option<f64>| -> Option<f64> {
+                let values: Vec<f64> = group.iter().filter_map(|c| f(c)).collect();
+                (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+            };
+            let lat = |c: &CaseSummary| c.latency_us.or(c.rejection_latency_us);
+            table.push(vec![
+                value.to_string(),
+                group.len().to_string(),
+                num(mean(&|c| Some(c.handshakes_per_sec))),
+                ms(mean(&|c| lat(c).map(|p| p.p50 as f64)).map(|v| v as u64)),
+                ms(mean(&|c| lat(c).map(|p| p.p99 as f64)).map(|v| v as u64)),
+                num(mean(&|c| c.server_cpu_us_per_handshake)),
+                num(mean(&|c| c.client_cpu_us_per_handshake)),
+                num(mean(&|c| {
+                    Some(c.bytes_sent_per_handshake + c.bytes_received_per_handshake)
+                })),
+            ]);
+        }
+        out.push_str(&format!("\nby {axis} (mean over its cases)\n"));
+        out.push_str(&table.render());
+    }
+    out
 }
