@@ -65,7 +65,21 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
         )));
     }
     let a = spec.anchor;
+    // The fixed keys (CAs, server, bad variants, an RSA pool's shared keys) are made up front
+    // on all CPUs: RSA-4096 generation takes seconds per key.
+    let mut labels: Vec<String> = ["root", "server", "bad-client", "foreign-root"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    labels.extend((1..=spec.intermediates).map(|l| format!("intermediate-{l}")));
+    if spec.key_type.rsa_bits().is_some() {
+        labels.extend((0..RSA_POOL_KEYS.min(spec.identities)).map(|i| format!("client-rsa-{i}")));
+    }
+    let fixed = generate_keys(spec, &labels)?;
     let key = |label: &str| -> Result<Arc<KeyMaterial>, IssueError> {
+        if let Some(k) = fixed.get(label) {
+            return Ok(Arc::clone(k));
+        }
         Ok(Arc::new(KeyMaterial::generate(
             spec.key_type,
             spec.seed,
@@ -248,6 +262,41 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
         clients,
         bad_clients,
         foreign_root,
+    })
+}
+
+/// Generates the keys named `labels` on all usable CPUs.
+fn generate_keys(
+    spec: &PkiSpec,
+    labels: &[String],
+) -> Result<std::collections::HashMap<String, Arc<KeyMaterial>>, IssueError> {
+    let workers = crate::sys::usable_cpus().clamp(1, labels.len().max(1));
+    let chunks: Vec<&[String]> = labels
+        .chunks(labels.len().div_ceil(workers).max(1))
+        .collect();
+    thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|l| {
+                            KeyMaterial::generate(spec.key_type, spec.seed, l)
+                                .map(|k| (l.clone(), Arc::new(k)))
+                        })
+                        .collect::<Result<Vec<_>, _>>()
+                })
+            })
+            .collect();
+        let mut keys = std::collections::HashMap::new();
+        for handle in handles {
+            let part = handle
+                .join()
+                .map_err(|_| IssueError::Spec("a key generation thread panicked".into()))??;
+            keys.extend(part);
+        }
+        Ok(keys)
     })
 }
 

@@ -606,6 +606,19 @@ fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>) -> Option<
             }
         }
     }
+    if !tls.server_suites.is_empty()
+        && !tls
+            .server_suites
+            .iter()
+            .any(|s| tls.versions.contains(&s.version()))
+    {
+        bad(
+            r,
+            span.clone(),
+            "tls.server_suites has no suite for the enabled versions: the server could not start"
+                .into(),
+        );
+    }
     if !resuming && raw.tickets.is_some_and(|t| t > 0) {
         bad(
             r,

@@ -22,7 +22,14 @@ fn one_attempt(addr: SocketAddr) -> (Outcome, Duration) {
         .build()
         .unwrap();
     let started = Instant::now();
-    let sample = rt.block_on(attempt(&client, addr, 0, started, Duration::from_secs(1)));
+    let sample = rt.block_on(attempt(
+        &client,
+        addr,
+        0,
+        started,
+        Duration::from_secs(1),
+        false,
+    ));
     (sample.outcome, started.elapsed())
 }
 

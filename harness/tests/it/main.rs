@@ -10,3 +10,4 @@ mod fixtures;
 mod hostile;
 mod scenario;
 mod support;
+mod tls_params;

@@ -316,3 +316,81 @@ fn unreadable_file_names_the_file() {
         "{e}"
     );
 }
+
+#[test]
+fn tls_parameter_combinations_are_checked() {
+    let p = problems(
+        r#"version = 1
+[[case]]
+name = "suite-not-enabled"
+tls = { versions = ["1.3"], suites = ["TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"] }
+[[case]]
+name = "rsa-with-ecdsa-suite"
+key = "rsa-2048"
+tls = { versions = ["1.2"], suites = ["TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"] }
+[[case]]
+name = "tickets-without-resumption"
+tls = { tickets = 2 }
+[[case]]
+name = "tls13-resumption-without-tickets"
+tls = { resumption = "tickets", tickets = 0 }
+[[case]]
+name = "fraction"
+tls = { resumption = "tickets", resume_fraction = 1.5, suites = ["TLS13_AES_512"] }
+[[case]]
+name = "depth"
+intermediates = 5
+[[case]]
+name = "server-suites"
+tls = { versions = ["1.2"], server_suites = ["TLS13_AES_128_GCM_SHA256"] }
+"#,
+    );
+    assert_has(&p, "(\"suite-not-enabled\"): suite \"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\" is a TLS 1.2 suite, but tls.versions does not enable 1.2");
+    assert_has(
+        &p,
+        "(\"suite-not-enabled\"): tls.suites has no TLS 1.3 suite",
+    );
+    assert_has(&p, "(\"rsa-with-ecdsa-suite\"): no TLS 1.2 suite in tls.suites can be used with a rsa-2048 key");
+    assert_has(
+        &p,
+        "(\"tickets-without-resumption\"): tls.tickets has no effect when tls.resumption = \"off\"",
+    );
+    assert_has(
+        &p,
+        "(\"tls13-resumption-without-tickets\"): TLS 1.3 resumes only with tickets",
+    );
+    assert_has(
+        &p,
+        "17: case[5].tls.resume_fraction: expected a fraction in (0, 1]",
+    );
+    assert_has(
+        &p,
+        "17: case[5].tls.suites[1]: expected one of \"TLS13_AES_128_GCM_SHA256\"",
+    );
+    assert_has(
+        &p,
+        "20: case[6].intermediates: expected an integer from 1 to 4, found 5",
+    );
+}
+
+#[test]
+fn matrix_axes_are_recorded_on_cases() {
+    let s = scenario::parse(
+        "version = 1\n[matrix]\nsuite = [\"TLS13_AES_128_GCM_SHA256\", \"TLS13_CHACHA20_POLY1305_SHA256\"]\nintermediates = [\"1\", \"4\"]\n",
+        Path::new("m.toml"),
+    )
+    .unwrap();
+    assert_eq!(s.cases.len(), 4);
+    let last = &s.cases[3];
+    assert_eq!(last.intermediates, 4);
+    assert_eq!(
+        last.axes,
+        vec![
+            (
+                "suite".to_string(),
+                "TLS13_CHACHA20_POLY1305_SHA256".to_string()
+            ),
+            ("intermediates".to_string(), "4".to_string())
+        ]
+    );
+}
