@@ -87,17 +87,18 @@ pub struct RunArgs {
     /// gets a subdirectory named after its scenario.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Measure every case for this long (e.g. 10s), instead of its own duration or count.
-    #[arg(long, value_parser = humantime::parse_duration, conflicts_with = "handshakes")]
+    /// Measure every case for this long (e.g. 10s; at most 24h), instead of its own duration
+    /// or count.
+    #[arg(long, value_parser = parse_positive_duration, conflicts_with = "handshakes")]
     pub duration: Option<Duration>,
     /// Measure this many handshakes per case.
-    #[arg(long)]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub handshakes: Option<u64>,
-    /// Handshakes in flight (closed loop), or the open loop's cap.
-    #[arg(long)]
-    pub concurrency: Option<usize>,
-    /// Warm-up period excluded from results.
-    #[arg(long, value_parser = humantime::parse_duration)]
+    /// Handshakes in flight (closed loop), or the open loop's cap (1 to 1000000).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub concurrency: Option<u64>,
+    /// Warm-up period excluded from results (at most 24h).
+    #[arg(long, value_parser = parse_bounded_duration)]
     pub warmup: Option<Duration>,
     /// Pin server processes to these CPUs (e.g. 0 or 0-1 or 0,2).
     #[arg(long, value_parser = parse_cpus)]
@@ -108,6 +109,23 @@ pub struct RunArgs {
     /// No progress lines on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+fn parse_bounded_duration(s: &str) -> Result<Duration, String> {
+    let d =
+        humantime::parse_duration(s).map_err(|e| format!("expected a duration like 10s: {e}"))?;
+    if d > crate::scenario::MAX_DURATION {
+        return Err("expected at most 24h".into());
+    }
+    Ok(d)
+}
+
+fn parse_positive_duration(s: &str) -> Result<Duration, String> {
+    let d = parse_bounded_duration(s)?;
+    if d.is_zero() {
+        return Err("expected a duration above zero".into());
+    }
+    Ok(d)
 }
 
 fn parse_rfc3339(s: &str) -> Result<OffsetDateTime, String> {
@@ -287,11 +305,11 @@ fn run(args: RunArgs) -> u8 {
     }
     let mut worst = 0u8;
     let several = scenarios.len() > 1;
-    for scenario in &scenarios {
+    for (i, scenario) in scenarios.iter().enumerate() {
         let mut opts = RunOptions::new(peers::current_exe());
         opts.out_dir = args.out.as_ref().map(|o| {
             if several {
-                o.join(&scenario.name)
+                o.join(format!("{:02}-{}", i + 1, scenario.name))
             } else {
                 o.clone()
             }
@@ -299,7 +317,7 @@ fn run(args: RunArgs) -> u8 {
         opts.overrides = Overrides {
             duration: args.duration,
             handshakes: args.handshakes,
-            concurrency: args.concurrency,
+            concurrency: args.concurrency.map(|c| c as usize),
             warmup: args.warmup,
         };
         opts.server_cpus = args.pin_server.clone().map(|c| c.0);

@@ -60,21 +60,40 @@ fn set_affinity(pid: libc::pid_t, cpus: &[usize]) -> io::Result<()> {
     Ok(())
 }
 
+/// The CPUs the calling thread may run on.
+///
+/// # Errors
+/// The `sched_getaffinity` error.
+pub fn current_affinity() -> io::Result<Vec<usize>> {
+    // SAFETY: cpu_set_t is plain data; sched_getaffinity writes at most its size into it, and
+    // CPU_ISSET reads in-range indices only.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok((0..libc::CPU_SETSIZE as usize)
+            .filter(|&c| libc::CPU_ISSET(c, &set))
+            .collect())
+    }
+}
+
 /// Makes `command`'s child die with SIGKILL when the harness dies, puts it in a process group of
 /// its own (so it can be killed with its children and does not receive the terminal's Ctrl-C),
-/// and optionally pins it to `cpus`.
+/// and pins it to `cpus` when given (a child otherwise inherits the spawning thread's CPUs).
 pub fn prepare_child(command: &mut std::process::Command, cpus: Option<Vec<usize>>) {
     use std::os::unix::process::CommandExt;
     command.process_group(0);
+    let parent = libc::pid_t::try_from(std::process::id()).unwrap_or(0);
     // SAFETY: the closure runs between fork and exec and only calls async-signal-safe
-    // functions (prctl, getppid, sched_setaffinity, _exit-free error returns).
+    // functions (prctl, getppid, sched_setaffinity); it allocates nothing.
     unsafe {
         command.pre_exec(move || {
             if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
                 return Err(io::Error::last_os_error());
             }
             // The parent may have died between fork and prctl: then nobody would kill us.
-            if libc::getppid() == 1 {
+            if libc::getppid() != parent {
                 return Err(io::Error::other("parent exited"));
             }
             if let Some(cpus) = &cpus {
@@ -82,6 +101,23 @@ pub fn prepare_child(command: &mut std::process::Command, cpus: Option<Vec<usize
             }
             Ok(())
         });
+    }
+}
+
+/// Whether process `pid` (a child of ours) has exited, without reaping it, so its process
+/// group can still be signalled safely (the group id cannot be reused before the reap).
+pub fn child_exited(pid: u32) -> bool {
+    let pid: libc::id_t = pid;
+    // SAFETY: `info` is a valid, writable siginfo_t; WNOWAIT leaves the child reapable.
+    unsafe {
+        let mut info: libc::siginfo_t = std::mem::zeroed();
+        let rc = libc::waitid(
+            libc::P_PID,
+            pid,
+            &mut info,
+            libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+        );
+        rc != 0 || info.si_pid() != 0
     }
 }
 

@@ -38,11 +38,18 @@ pub async fn attempt<C: Connector>(
         run(connector, addr, identity, &mut sample, &mut counts),
     )
     .await;
+    sample.end = Instant::now();
     sample.outcome = match result {
-        Ok(outcome) => outcome,
+        Ok((outcome, stream)) => {
+            // The verdict is in; read the rest of the reply and the close so the connection
+            // ends cleanly, outside the latency and the timeout (bounded on its own).
+            if let Some(mut stream) = stream {
+                let _ = tokio::time::timeout(DRAIN_LIMIT, drain(&mut stream)).await;
+            }
+            outcome
+        }
         Err(_elapsed) => Outcome::Timeout,
     };
-    sample.end = Instant::now();
     if sample.outcome == Outcome::Accepted {
         connector.accepted(identity);
     }
@@ -54,16 +61,20 @@ pub async fn attempt<C: Connector>(
     sample
 }
 
+/// How long an attempt may spend reading the rest of a reply after its status line.
+const DRAIN_LIMIT: Duration = Duration::from_millis(500);
+
+/// The attempt up to its verdict; returns the stream too when there is a reply to drain.
 async fn run<C: Connector>(
     connector: &C,
     addr: SocketAddr,
     identity: usize,
     sample: &mut Sample,
     counts: &mut Option<std::sync::Arc<crate::measure::ByteCounts>>,
-) -> Outcome {
+) -> (Outcome, Option<C::Stream>) {
     let tcp = match TcpStream::connect(addr).await {
         Ok(tcp) => tcp,
-        Err(e) => return Outcome::from_io_error(&e),
+        Err(e) => return (Outcome::from_io_error(&e), None),
     };
     let _ = tcp.set_nodelay(true);
     sample.connected = Some(Instant::now());
@@ -75,7 +86,7 @@ async fn run<C: Connector>(
         .await
     {
         Ok(tls) => tls,
-        Err(e) => return Outcome::from_io_error(&e),
+        Err(e) => return (Outcome::from_io_error(&e), None),
     };
     sample.tls_done = Some(Instant::now());
     sample.negotiated = C::negotiated(&tls);
@@ -84,21 +95,18 @@ async fn run<C: Connector>(
     match read_status(&mut tls, sample).await {
         Ok(Some(status)) => {
             sample.http_status = Some(status);
-            // Read the rest of the reply and the close, so the connection ends cleanly; this
-            // is outside the latency (which stops at the first byte).
-            drain(&mut tls).await;
-            if (200..300).contains(&status) {
+            let outcome = if (200..300).contains(&status) {
                 Outcome::Accepted
             } else {
                 Outcome::HttpError
-            }
+            };
+            (outcome, Some(tls))
         }
-        Ok(None) => Outcome::ClosedWithoutVerdict,
-        Err(e) => Outcome::from_io_error(&e),
+        Ok(None) => (Outcome::ClosedWithoutVerdict, None),
+        Err(e) => (Outcome::from_io_error(&e), None),
     }
 }
 
-/// Reads the status line. `Ok(None)`: closed before any byte; `InvalidData` for non-HTTP.
 async fn read_status<S: AsyncRead + Unpin>(
     stream: &mut S,
     sample: &mut Sample,

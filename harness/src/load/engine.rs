@@ -1,19 +1,19 @@
 //! The load engine: one worker loop, fed by a [`Ticketer`], run by as many tasks as the
-//! schedule allows in flight. Each worker records into its own [`Recorder`]; the recorders are
-//! merged at the end. CPU is read at the start and the end of the measured window.
+//! schedule allows in flight. Workers record into a few shared, sharded recorders (a lock each,
+//! uncontended in practice), so memory does not grow with the number of workers. CPU is read by
+//! a plain thread at the start and the end of the measured window, so a busy runtime cannot
+//! delay the readings.
 
 use std::net::SocketAddr;
 use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-use tokio::sync::Mutex;
 
 use super::attempt::attempt;
 use super::ticket::Ticketer;
 use crate::measure::{CpuSnapshot, CpuUsage, Recorder};
 use crate::peers::Connector;
-use crate::scenario::{LoadSpec, Schedule};
+use crate::scenario::{LoadSpec, Schedule, Stop};
 
 /// What a load produced.
 #[derive(Debug)]
@@ -22,15 +22,23 @@ pub struct LoadResult {
     pub recorder: Recorder,
     /// CPU over the measured window.
     pub cpu: CpuUsage,
-    /// Length of the measured window.
+    /// Length of the measured window (the divisor of rates).
     pub window: Duration,
     /// True when a cancellation cut the load short.
     pub interrupted: bool,
+    /// Worker tasks that panicked (their samples are lost; the case is an error).
+    pub worker_failures: usize,
 }
 
 /// Drives `spec` against `addr` with `connector`. `server_pid` is read for server CPU.
 /// `resume_fraction` (resumption on) is the share of handshakes that try to resume.
 /// `cancel` stops the schedule; attempts in flight still finish (within their timeout).
+///
+/// The measured window runs from the end of the warm-up to the end of the duration (or, when
+/// the case ends by a handshake count, to the last completion). Throughput and CPU per
+/// handshake count every attempt that *ended* inside it, warm-up tickets included, because
+/// their work is inside the CPU readings; latency and outcomes count the attempts that
+/// *started* inside it.
 pub async fn run_load<C: Connector>(
     spec: &LoadSpec,
     addr: SocketAddr,
@@ -44,41 +52,29 @@ pub async fn run_load<C: Connector>(
     let workers = match spec.schedule {
         Schedule::Closed { concurrency } => concurrency,
         Schedule::Open { max_in_flight, .. } => max_in_flight,
-    };
-
-    // CPU at the start of the window; the end reading is taken at the window's end (duration
-    // mode) or when the last worker finishes (count mode).
-    let start_cpu = Arc::new(Mutex::new(None));
-    let end_cpu = Arc::new(Mutex::new(None));
-    let sampler = {
-        let (ticketer, start_cpu, end_cpu) = (
-            Arc::clone(&ticketer),
-            Arc::clone(&start_cpu),
-            Arc::clone(&end_cpu),
-        );
-        tokio::spawn(async move {
-            tokio::time::sleep_until(ticketer.warmup_end().into()).await;
-            *start_cpu.lock().await = Some(CpuSnapshot::take(server_pid));
-            if let Some(end) = ticketer.window_end() {
-                tokio::time::sleep_until(end.into()).await;
-                *end_cpu.lock().await = Some(CpuSnapshot::take(server_pid));
-            }
-        })
-    };
+    }
+    .max(1);
+    let shards: Arc<Vec<Mutex<Recorder>>> = Arc::new(
+        (0..(crate::sys::usable_cpus() * 2).clamp(1, workers))
+            .map(|_| Mutex::new(Recorder::default()))
+            .collect(),
+    );
+    let sampler = CpuSampler::start(ticketer.warmup_end(), ticketer.window_end(), server_pid);
 
     let mut handles = Vec::with_capacity(workers);
-    for _ in 0..workers {
-        let (ticketer, connector) = (Arc::clone(&ticketer), Arc::clone(&connector));
+    for w in 0..workers {
+        let (ticketer, connector, shards) = (
+            Arc::clone(&ticketer),
+            Arc::clone(&connector),
+            Arc::clone(&shards),
+        );
         let timeout = spec.timeout;
         handles.push(tokio::spawn(async move {
-            let mut recorder = Recorder::default();
-            let window_end = ticketer.window_end();
+            let shard = &shards[w % shards.len()];
+            let (window_start, window_end) = (ticketer.warmup_end(), ticketer.window_end());
             while let Some(ticket) = ticketer.next(Instant::now()) {
-                if ticket.intended > Instant::now() {
-                    tokio::time::sleep_until(ticket.intended.into()).await;
-                    if ticketer.cancelled() {
-                        break;
-                    }
+                if !sleep_until_or_cancel(ticket.intended, &ticketer).await {
+                    break;
                 }
                 let sample = attempt(
                     &*connector,
@@ -89,36 +85,127 @@ pub async fn run_load<C: Connector>(
                     ticket.resume,
                 )
                 .await;
+                let in_window =
+                    sample.end >= window_start && window_end.is_none_or(|end| sample.end <= end);
+                // A poisoned shard only means another worker panicked mid-record; the counts
+                // in it are still the best we have.
+                let mut r = shard.lock().unwrap_or_else(|p| p.into_inner());
                 if ticket.measured {
-                    recorder.record(&sample, window_end);
+                    r.record(&sample);
+                }
+                if in_window {
+                    r.completed_in_window += 1;
                 }
             }
-            recorder
         }));
     }
-    let mut recorder = Recorder::default();
+    let mut worker_failures = 0;
     for handle in handles {
-        if let Ok(part) = handle.await {
-            recorder.merge(&part);
+        if handle.await.is_err() {
+            worker_failures += 1;
         }
     }
     let finished = CpuSnapshot::take(server_pid);
     let interrupted = ticketer.cancelled();
-    // Cancelled before the window ended: close the window now.
-    sampler.abort();
-    let start = start_cpu.lock().await.unwrap_or(finished);
-    let end = end_cpu.lock().await.unwrap_or(match recorder.last_end {
-        Some(last) if ticketer.window_end().is_none() => CpuSnapshot {
-            at: last,
-            ..finished
-        },
-        _ => finished,
-    });
-    let cpu = CpuUsage::between(&start, &end);
+    let mut recorder = Recorder::default();
+    for shard in shards.iter() {
+        recorder.merge(&shard.lock().unwrap_or_else(|p| p.into_inner()));
+    }
+    let (start, end) = sampler.finish();
+    let start = start.unwrap_or(finished);
+    // The divisor: the nominal window when it ran to its end; else up to the last completion
+    // (count mode) or to now (cut short).
+    let (end, window) = match (spec.stop, end) {
+        (Stop::Duration(d), Some(end)) => (end, d),
+        (Stop::Handshakes(_), _) if !interrupted => {
+            let last = recorder.last_end.unwrap_or(finished.at);
+            (
+                finished,
+                last.saturating_duration_since(ticketer.warmup_end()),
+            )
+        }
+        _ => (
+            finished,
+            finished.at.saturating_duration_since(ticketer.warmup_end()),
+        ),
+    };
+    let mut cpu = CpuUsage::between(&start, &end);
+    cpu.wall = window;
     LoadResult {
         recorder,
-        window: cpu.wall,
         cpu,
+        window,
         interrupted,
+        worker_failures,
+    }
+}
+
+/// Sleeps until `deadline` in short steps, returning false as soon as the run is cancelled.
+async fn sleep_until_or_cancel(deadline: Instant, ticketer: &Ticketer) -> bool {
+    const STEP: Duration = Duration::from_millis(50);
+    loop {
+        if ticketer.cancelled() {
+            return false;
+        }
+        let now = Instant::now();
+        if deadline <= now {
+            return true;
+        }
+        tokio::time::sleep((deadline - now).min(STEP)).await;
+    }
+}
+
+/// A thread that reads CPU counters at the window's start and end.
+struct CpuSampler {
+    start: Arc<Mutex<Option<CpuSnapshot>>>,
+    end: Arc<Mutex<Option<CpuSnapshot>>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl CpuSampler {
+    fn start(window_start: Instant, window_end: Option<Instant>, server_pid: Option<u32>) -> Self {
+        use std::sync::atomic::Ordering;
+        let start: Arc<Mutex<Option<CpuSnapshot>>> = Arc::default();
+        let end: Arc<Mutex<Option<CpuSnapshot>>> = Arc::default();
+        let stop = Arc::new(AtomicBool::new(false));
+        let (s, e, st) = (Arc::clone(&start), Arc::clone(&end), Arc::clone(&stop));
+        let wait = move |until: Instant| -> bool {
+            while Instant::now() < until {
+                if st.load(Ordering::Relaxed) {
+                    return false;
+                }
+                std::thread::sleep((until - Instant::now()).min(Duration::from_millis(20)));
+            }
+            true
+        };
+        let thread = std::thread::spawn(move || {
+            if !wait(window_start) {
+                return;
+            }
+            *s.lock().unwrap_or_else(|p| p.into_inner()) = Some(CpuSnapshot::take(server_pid));
+            if let Some(until) = window_end {
+                if wait(until) {
+                    *e.lock().unwrap_or_else(|p| p.into_inner()) =
+                        Some(CpuSnapshot::take(server_pid));
+                }
+            }
+        });
+        Self {
+            start,
+            end,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// Stops the thread and returns the readings it took.
+    fn finish(mut self) -> (Option<CpuSnapshot>, Option<CpuSnapshot>) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        let take = |m: &Mutex<Option<CpuSnapshot>>| *m.lock().unwrap_or_else(|p| p.into_inner());
+        (take(&self.start), take(&self.end))
     }
 }

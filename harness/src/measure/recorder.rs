@@ -99,9 +99,9 @@ impl Default for Recorder {
 }
 
 impl Recorder {
-    /// Records one measured attempt. `window_end`, when known, bounds which completions count
-    /// towards throughput.
-    pub fn record(&mut self, sample: &Sample, window_end: Option<Instant>) {
+    /// Records one measured attempt (throughput is counted by the engine, see
+    /// [`Recorder::completed_in_window`]).
+    pub fn record(&mut self, sample: &Sample) {
         self.outcomes[sample.outcome.index()] += 1;
         let latency = micros(sample.latency());
         if sample.outcome == Outcome::Accepted {
@@ -143,9 +143,6 @@ impl Recorder {
         self.bytes_received += sample.bytes_received;
         if let Some(n) = sample.negotiated {
             bump(&mut self.negotiated, n, 1);
-        }
-        if window_end.is_none_or(|end| sample.end <= end) {
-            self.completed_in_window += 1;
         }
         self.last_end = self.last_end.max(Some(sample.end));
     }
@@ -218,9 +215,9 @@ mod tests {
     #[test]
     fn accepted_and_rejected_go_to_their_histograms() {
         let mut r = Recorder::default();
-        r.record(&sample(Outcome::Accepted, 3), None);
-        r.record(&sample(Outcome::UnknownCa, 3), None);
-        r.record(&sample(Outcome::Timeout, 3), None);
+        r.record(&sample(Outcome::Accepted, 3));
+        r.record(&sample(Outcome::UnknownCa, 3));
+        r.record(&sample(Outcome::Timeout, 3));
         assert_eq!(r.latency.len(), 1);
         assert_eq!(r.rejection_latency.len(), 1);
         assert_eq!(r.attempts(), 3);
@@ -234,19 +231,12 @@ mod tests {
     fn merge_adds_everything() {
         let mut a = Recorder::default();
         let mut b = Recorder::default();
-        a.record(&sample(Outcome::Accepted, 2), None);
-        b.record(&sample(Outcome::Accepted, 5), None);
+        a.record(&sample(Outcome::Accepted, 2));
+        a.completed_in_window += 1;
+        b.record(&sample(Outcome::Accepted, 5));
+        b.completed_in_window += 1;
         a.merge(&b);
         assert_eq!(a.latency.len(), 2);
         assert_eq!(a.completed_in_window, 2);
-    }
-
-    #[test]
-    fn completions_after_the_window_do_not_count_for_throughput() {
-        let mut r = Recorder::default();
-        let s = sample(Outcome::Accepted, 10);
-        r.record(&s, Some(s.start + Duration::from_millis(5)));
-        assert_eq!(r.completed_in_window, 0);
-        assert_eq!(r.attempts(), 1);
     }
 }

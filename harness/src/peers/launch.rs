@@ -85,7 +85,15 @@ fn rustls_command(exe: &Path, case: &Case, files: &PkiFiles) -> Command {
         .args(["--client-auth", case.client_auth.name()])
         .args(["--versions", &versions.join(",")])
         .args(["--resumption", case.tls.resumption.name()])
-        .args(["--tickets", &case.tls.tickets.to_string()]);
+        .args(["--tickets", &case.tls.tickets.to_string()])
+        // The client's timeout decides; the server only drops what is long past it.
+        .args([
+            "--conn-timeout",
+            &format!(
+                "{}ms",
+                (case.load.timeout + Duration::from_secs(5)).as_millis()
+            ),
+        ]);
     let join = |names: Vec<&str>| names.join(",");
     if !case.tls.server_groups.is_empty() {
         cmd.args([

@@ -49,6 +49,7 @@ pub enum ProcessError {
 /// A running child process, killed with its process group on drop.
 pub struct ChildGuard {
     child: Child,
+    stopped: bool,
     program: String,
     log: PathBuf,
 }
@@ -80,6 +81,7 @@ impl ChildGuard {
         })?;
         Ok(Self {
             child,
+            stopped: false,
             program,
             log: log.to_path_buf(),
         })
@@ -149,26 +151,28 @@ impl ChildGuard {
         }
     }
 
-    /// Stops the process group: SIGTERM, up to `grace` to exit, then SIGKILL. Returns whether
-    /// it exited on SIGTERM.
+    /// Stops the process group: SIGTERM, up to `grace` to exit, then SIGKILL to the whole
+    /// group. The leader is reaped only after the group was killed, so the group id cannot have
+    /// been reused. Returns whether it exited on SIGTERM. A second call does nothing.
     pub fn stop(&mut self, grace: Duration) -> bool {
-        if let Ok(Some(_)) = self.child.try_wait() {
-            let _ = sys::kill_group(self.pid(), libc::SIGKILL);
+        if self.stopped {
             return true;
         }
-        let _ = sys::kill_group(self.pid(), libc::SIGTERM);
-        let deadline = Instant::now() + grace;
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                // Its children, if any, go too.
-                let _ = sys::kill_group(self.pid(), libc::SIGKILL);
-                return true;
+        self.stopped = true;
+        let pid = self.pid();
+        let mut graceful = sys::child_exited(pid);
+        if !graceful {
+            let _ = sys::kill_group(pid, libc::SIGTERM);
+            let deadline = Instant::now() + grace;
+            while Instant::now() < deadline && !graceful {
+                std::thread::sleep(Duration::from_millis(10));
+                graceful = sys::child_exited(pid);
             }
-            std::thread::sleep(Duration::from_millis(10));
         }
-        let _ = sys::kill_group(self.pid(), libc::SIGKILL);
+        // Whatever is left of the group (the leader if it ignored SIGTERM, or its children).
+        let _ = sys::kill_group(pid, libc::SIGKILL);
         let _ = self.child.wait();
-        false
+        graceful
     }
 }
 

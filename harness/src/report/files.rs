@@ -43,14 +43,27 @@ pub fn write_summary(dir: &Path, summary: &RunSummary) -> Result<(), ReportError
     write_atomic(&dir.join("cases.csv"), &cases_csv(&summary.cases))
 }
 
-/// Writes `<case>.hgrm` into `dir` and returns its file name.
+/// Writes `<stem>.hgrm` into `dir` and returns its file name.
 ///
 /// # Errors
 /// When the file cannot be written.
-pub fn write_hgrm(dir: &Path, case: &str, h: &Histogram<u64>) -> Result<String, ReportError> {
-    let name = format!("{}.hgrm", file_safe(case));
+pub fn write_hgrm(dir: &Path, stem: &str, h: &Histogram<u64>) -> Result<String, ReportError> {
+    let name = format!("{stem}.hgrm");
     write_atomic(&dir.join(&name), super::hgrm::render(h).as_bytes())?;
     Ok(name)
+}
+
+/// A file-name-safe version of `name` not yet in `used` (a `-2`, `-3`, ... suffix when two
+/// names map to the same text); records it in `used`.
+pub fn unique_file_stem(name: &str, used: &mut std::collections::HashSet<String>) -> String {
+    let base = file_safe(name);
+    let mut stem = base.clone();
+    let mut n = 1;
+    while !used.insert(stem.clone()) {
+        n += 1;
+        stem = format!("{base}-{n}");
+    }
+    stem
 }
 
 /// A file-name-safe version of a case name.

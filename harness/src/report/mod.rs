@@ -9,7 +9,7 @@ mod summary;
 
 pub use checks::{judge, negotiation_problem, resumption_problem};
 pub use console::render as console_table;
-pub use files::{file_safe, write_hgrm, write_summary, ReportError};
+pub use files::{file_safe, unique_file_stem, write_hgrm, write_summary, ReportError};
 pub use hgrm::render as render_hgrm;
 pub use summary::{
     CaseSummary, NegotiatedCount, Percentiles, Phases, Pinning, ResumptionSummary, RunSummary,

@@ -293,6 +293,13 @@ impl CaseSummary {
         let r = &result.recorder;
         let mut s = Self::planned(case);
         let (mut met, mut verdict) = judge(case.expect, r);
+        if result.worker_failures > 0 {
+            s.error = Some(format!(
+                "{} load workers panicked; their samples are lost",
+                result.worker_failures
+            ));
+            met = false;
+        }
         for problem in [negotiation_problem(case, r), resumption_problem(case, r)]
             .into_iter()
             .flatten()

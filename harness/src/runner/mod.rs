@@ -181,7 +181,14 @@ fn default_dir(root: &Path, scenario: &str) -> PathBuf {
         now.minute(),
         now.second()
     );
-    root.join(format!("{}-{stamp}", report::file_safe(scenario)))
+    let base = root.join(format!("{}-{stamp}", report::file_safe(scenario)));
+    let mut dir = base.clone();
+    let mut n = 1;
+    while dir.exists() {
+        n += 1;
+        dir = PathBuf::from(format!("{}-{n}", base.display()));
+    }
+    dir
 }
 
 /// Open files a case needs: one socket per connection in flight, plus slack.
@@ -212,7 +219,13 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
             limit,
         });
     }
+    // Servers get their own CPUs, or the ones the harness had before it pinned itself (a
+    // child would otherwise inherit the client's pinning).
+    let mut server_cpus = opts.server_cpus.clone();
     if let Some(cpus) = &opts.client_cpus {
+        if server_cpus.is_none() {
+            server_cpus = sys::current_affinity().ok();
+        }
         sys::pin_current_thread(cpus).map_err(|source| RunError::Pin {
             cpus: cpus.clone(),
             source,
@@ -269,6 +282,14 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
     .map_err(RunError::Runtime)?;
     let mut fixtures = Fixtures::new(scenario.pki.clone(), dir.join("pki"));
 
+    let env = RunEnv {
+        runtime: &runtime,
+        run_dir: &dir,
+        peers_dir: &peers_dir,
+        server_cpus,
+        opts,
+    };
+    let mut stems = std::collections::HashSet::new();
     for (i, case) in cases.iter().enumerate() {
         if opts.cancel.load(Ordering::Relaxed) {
             summary.interrupted = true;
@@ -277,7 +298,8 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
         if !opts.quiet {
             eprintln!("[{}/{}] {} ...", i + 1, cases.len(), case.name);
         }
-        let entry = run_case(case, &mut fixtures, &runtime, &peers_dir, &dir, opts)?;
+        let stem = report::unique_file_stem(&case.name, &mut stems);
+        let entry = run_case(case, &stem, &mut fixtures, &env)?;
         if !opts.quiet {
             eprintln!(
                 "[{}/{}] {}: {}",
@@ -295,14 +317,29 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
     Ok(RunOutcome { dir, summary })
 }
 
+/// What every case of a run shares.
+struct RunEnv<'a> {
+    runtime: &'a tokio::runtime::Runtime,
+    run_dir: &'a Path,
+    peers_dir: &'a Path,
+    server_cpus: Option<Vec<usize>>,
+    opts: &'a RunOptions,
+}
+
 fn run_case(
     case: &Case,
+    stem: &str,
     fixtures: &mut Fixtures,
-    runtime: &tokio::runtime::Runtime,
-    peers_dir: &Path,
-    run_dir: &Path,
-    opts: &RunOptions,
+    env: &RunEnv<'_>,
 ) -> Result<CaseSummary, RunError> {
+    let RunEnv {
+        runtime,
+        run_dir,
+        peers_dir,
+        opts,
+        ..
+    } = *env;
+    let server_cpus = env.server_cpus.clone();
     let (pki, files) = fixtures.get(case.key, case.intermediates)?;
     let client = match case.client {
         ClientImpl::Rustls => match RustlsClient::new(case, &pki) {
@@ -310,14 +347,8 @@ fn run_case(
             Err(e) => return Ok(CaseSummary::failed(case, e.to_string())),
         },
     };
-    let log = peers_dir.join(format!("{}-server.log", report::file_safe(&case.name)));
-    let server = match start_server(
-        &opts.harness_exe,
-        case,
-        &files,
-        &log,
-        opts.server_cpus.clone(),
-    ) {
+    let log = peers_dir.join(format!("{stem}-server.log"));
+    let server = match start_server(&opts.harness_exe, case, &files, &log, server_cpus) {
         Ok(s) => s,
         Err(e) => return Ok(CaseSummary::failed(case, e.to_string())),
     };
@@ -338,7 +369,7 @@ fn run_case(
         &r.latency
     };
     if !h.is_empty() {
-        entry.hgrm_file = Some(report::write_hgrm(run_dir, &case.name, h)?);
+        entry.hgrm_file = Some(report::write_hgrm(run_dir, stem, h)?);
     }
     Ok(entry)
 }

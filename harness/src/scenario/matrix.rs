@@ -41,7 +41,11 @@ pub(crate) fn read_axes(r: &mut Reader<'_>, item: &Item) -> Vec<Axis> {
         }
         let path = join("matrix", name);
         let parsed = r.array(values, &path, |r, v, p| {
-            let text = r.string_value(v, p)?;
+            // Numeric axes take integers (or quoted integers); the others take strings.
+            let text = match (name, v.as_integer()) {
+                ("concurrency" | "intermediates", Some(n)) => n.to_string(),
+                _ => r.string_value(v, p)?,
+            };
             let mut s = RawSettings::default();
             match name {
                 "server" => s.server = Some(r.named_value(v, p)?),
@@ -59,7 +63,7 @@ pub(crate) fn read_axes(r: &mut Reader<'_>, item: &Item) -> Vec<Axis> {
                         r.problem(
                             v.span(),
                             p,
-                            format!("expected a quoted integer from 1 to 4, found \"{text}\""),
+                            format!("expected an integer from 1 to 4, found \"{text}\""),
                         );
                         return None;
                     }
@@ -75,9 +79,7 @@ pub(crate) fn read_axes(r: &mut Reader<'_>, item: &Item) -> Vec<Axis> {
                             r.problem(
                                 v.span(),
                                 p,
-                                format!(
-                                    "expected a quoted integer from 1 to 1000000, found \"{text}\""
-                                ),
+                                format!("expected an integer from 1 to 1000000, found \"{text}\""),
                             );
                             return None;
                         }

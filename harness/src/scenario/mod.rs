@@ -11,7 +11,7 @@ mod problems;
 use std::path::Path;
 
 pub use model::*;
-pub use parse::parse;
+pub use parse::{parse, MAX_DURATION};
 pub use problems::{Problem, ScenarioError};
 
 /// Reads and validates a scenario file.

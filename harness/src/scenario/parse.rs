@@ -58,6 +58,13 @@ const LOAD_KEYS: &[&str] = &[
     "timeout",
 ];
 
+/// Lowest open-loop rate (handshakes per second).
+const MIN_RATE: f64 = 0.001;
+/// Highest open-loop rate: far beyond one machine, low enough to keep slot times exact.
+const MAX_RATE: f64 = 1_000_000.0;
+/// Longest duration, warm-up or timeout a scenario may ask for.
+pub const MAX_DURATION: Duration = Duration::from_secs(24 * 3600);
+
 /// Settings as read from one table; `None` where the table does not set them.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct RawSettings {
@@ -179,15 +186,17 @@ pub fn parse(src: &str, file: &Path) -> Result<Scenario, ScenarioError> {
         Some(item) => r.string(item, "name").unwrap_or_default(),
         None => default_name(file),
     };
-    if !name.is_empty()
-        && !name
+    let bad_name = name.is_empty()
+        || name.starts_with('.')
+        || !name
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-    {
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    // (A name that is not a string at all was reported by `r.string` already.)
+    if bad_name && top.get("name").is_none_or(|i| i.as_str().is_some()) {
         r.problem(
             top.get("name").and_then(Item::span),
             "name",
-            format!("expected letters, digits, '-', '_' or '.', found \"{name}\""),
+            format!("expected letters, digits, '-', '_' or '.' (not first), found \"{name}\""),
         );
     }
     let description = top
@@ -318,6 +327,15 @@ fn default_name(file: &Path) -> String {
         .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned())
 }
 
+/// Whether the wall clock falls inside the validity of valid leaves for `anchor` (with a day
+/// of margin on each side), and so outside the `expired` and `not-yet-valid` periods.
+fn anchor_covers_now(anchor: OffsetDateTime) -> bool {
+    let now = OffsetDateTime::now_utc();
+    let day = time::Duration::days(1);
+    let year = time::Duration::days(365);
+    now > anchor - year + day && now < anchor + 30 * year - day
+}
+
 fn read_pki(r: &mut Reader<'_>, item: &Item) -> PkiSettings {
     let mut pki = PkiSettings::default();
     let Some(t) = r.table(item, "pki") else {
@@ -346,6 +364,11 @@ fn read_pki(r: &mut Reader<'_>, item: &Item) -> PkiSettings {
             _ => None,
         });
         match text.as_deref().map(|s| OffsetDateTime::parse(s, &Rfc3339)) {
+            Some(Ok(t)) if !anchor_covers_now(t) => r.problem(
+                i.span(),
+                "pki.anchor",
+                "expected an anchor with now inside the valid leaves' period (anchor - 1 year to anchor + 30 years): servers check certificates against the wall clock",
+            ),
             Some(Ok(t)) => pki.anchor = t,
             _ => r.problem(
                 i.span(),
@@ -450,6 +473,18 @@ fn read_settings(
             }
             if let Some(v) = load.get("rate") {
                 s.rate = r.positive_number(v, &lk("rate"));
+                if s.rate
+                    .is_some_and(|rate| !(MIN_RATE..=MAX_RATE).contains(&rate))
+                {
+                    r.problem(
+                        v.span(),
+                        &lk("rate"),
+                        format!(
+                            "expected a rate from {MIN_RATE} to {MAX_RATE} handshakes per second"
+                        ),
+                    );
+                    s.rate = None;
+                }
             }
             if let Some(v) = load.get("warmup") {
                 s.warmup = r.duration(v, &lk("warmup"));

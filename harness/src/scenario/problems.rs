@@ -272,6 +272,14 @@ impl<'a> Reader<'a> {
             return None;
         };
         match humantime::parse_duration(s) {
+            Ok(d) if d > super::parse::MAX_DURATION => {
+                self.problem(
+                    v.span(),
+                    path,
+                    format!("expected at most 24h, found \"{s}\""),
+                );
+                None
+            }
             Ok(d) => Some(d),
             Err(e) => {
                 self.problem(

@@ -304,7 +304,10 @@ fn matrix_problems() {
     let p = problems("version = 1\n[matrix]\nflavour = [\"x\"]\nkey = []\nconcurrency = [\"0\"]\n");
     assert_has(&p, "3: matrix.flavour: unknown key");
     assert_has(&p, "4: matrix.key: expected a non-empty array");
-    assert_has(&p, "5: matrix.concurrency[1]: expected a quoted integer");
+    assert_has(
+        &p,
+        "5: matrix.concurrency[1]: expected an integer from 1 to 1000000",
+    );
 }
 
 #[test]
@@ -366,6 +369,10 @@ tls = { versions = ["1.2"], server_suites = ["TLS13_AES_128_GCM_SHA256"] }
     assert_has(
         &p,
         "17: case[5].tls.suites[1]: expected one of \"TLS13_AES_128_GCM_SHA256\"",
+    );
+    assert_has(
+        &p,
+        "(\"server-suites\"): tls.server_suites has no suite for the enabled versions",
     );
     assert_has(
         &p,
