@@ -86,6 +86,24 @@ fn bad_usage_exits_2() {
         Some(2)
     );
     assert_eq!(
+        harness(&["run", "--concurrency", "0"], dir.path())
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        harness(&["run", "--duration", "0s"], dir.path())
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        harness(&["run", "--handshakes", "0"], dir.path())
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
         harness(&["run", "--pin-server", "1-0"], dir.path())
             .status
             .code(),

@@ -246,3 +246,17 @@ fn openssl_verifies_chains_and_loads_every_key_type() {
         assert!(text.contains("certificate has expired"), "{text}");
     }
 }
+
+#[test]
+fn a_planted_symlink_is_replaced_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "precious").unwrap();
+    std::fs::create_dir_all(dir.path().join("pki/server")).unwrap();
+    std::os::unix::fs::symlink(&victim, dir.path().join("pki/server/server.key")).unwrap();
+    let files = pki::write_pki(&small(KeyType::EcdsaP256), &dir.path().join("pki")).unwrap();
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    let meta = std::fs::symlink_metadata(&files.server_key).unwrap();
+    assert!(meta.file_type().is_file());
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+}

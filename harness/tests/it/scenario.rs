@@ -401,3 +401,45 @@ fn matrix_axes_are_recorded_on_cases() {
         ]
     );
 }
+
+#[test]
+fn bounds_on_rates_durations_anchor_and_name() {
+    let p = problems(
+        r#"version = 1
+name = ".."
+[pki]
+anchor = 2040-01-01T00:00:00Z
+[[case]]
+name = "a"
+load = { rate = 1e10, duration = "48h", timeout = "0s" }
+"#,
+    );
+    assert_has(&p, "2: name: expected letters, digits");
+    assert_has(&p, "4: pki.anchor: expected an anchor with now inside");
+    assert_has(
+        &p,
+        "7: case[1].load.rate: expected a rate from 0.001 to 1000000",
+    );
+    assert_has(
+        &p,
+        "7: case[1].load.duration: expected at most 24h, found \"48h\"",
+    );
+    assert_has(&p, "7: case[1].load.timeout: expected a timeout above zero");
+}
+
+#[test]
+fn numeric_matrix_axes_take_integers() {
+    let s = scenario::parse(
+        "version = 1\n[matrix]\nconcurrency = [10, \"20\"]\n",
+        Path::new("m.toml"),
+    )
+    .unwrap();
+    assert_eq!(
+        s.cases[0].load.schedule,
+        Schedule::Closed { concurrency: 10 }
+    );
+    assert_eq!(
+        s.cases[1].load.schedule,
+        Schedule::Closed { concurrency: 20 }
+    );
+}
