@@ -30,6 +30,7 @@ pub trait Connector: Send + Sync + 'static {
     /// pool), with `request` queued so that it leaves in the same flight as the client's
     /// Finished (as browsers do; it saves a packet and a system call per handshake). On failure
     /// the error carries the alert or local error for classification.
+    ///
     /// With `resume`, the client offers the session it holds for `identity` (see
     /// [`Connector::can_resume`]).
     fn handshake(

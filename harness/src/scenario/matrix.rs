@@ -57,34 +57,8 @@ pub(crate) fn read_axes(r: &mut Reader<'_>, item: &Item) -> Vec<Axis> {
                 "group" => s.groups = Some(vec![r.named_value(v, p)?]),
                 "suite" => s.suites = Some(vec![r.named_value(v, p)?]),
                 "resumption" => s.resumption = Some(r.named_value(v, p)?),
-                "intermediates" => match text.parse::<u8>().ok().filter(|n| (1..=4).contains(n)) {
-                    Some(n) => s.intermediates = Some(n),
-                    None => {
-                        r.problem(
-                            v.span(),
-                            p,
-                            format!("expected an integer from 1 to 4, found \"{text}\""),
-                        );
-                        return None;
-                    }
-                },
-                "concurrency" => {
-                    let n = text
-                        .parse::<usize>()
-                        .ok()
-                        .filter(|n| (1..=1_000_000).contains(n));
-                    match n {
-                        Some(n) => s.concurrency = Some(n),
-                        None => {
-                            r.problem(
-                                v.span(),
-                                p,
-                                format!("expected an integer from 1 to 1000000, found \"{text}\""),
-                            );
-                            return None;
-                        }
-                    }
-                }
+                "intermediates" => s.intermediates = Some(bounded(r, v, p, &text, 4)? as u8),
+                "concurrency" => s.concurrency = Some(bounded(r, v, p, &text, 1_000_000)?),
                 _ => return None,
             }
             Some((text, s))
@@ -97,6 +71,25 @@ pub(crate) fn read_axes(r: &mut Reader<'_>, item: &Item) -> Vec<Axis> {
         }
     }
     axes
+}
+
+/// The integer in `text`, from 1 to `max`, or a problem at `v`.
+fn bounded(
+    r: &mut Reader<'_>,
+    v: &toml_edit::Value,
+    path: &str,
+    text: &str,
+    max: usize,
+) -> Option<usize> {
+    let n = text.parse::<usize>().ok().filter(|n| (1..=max).contains(n));
+    if n.is_none() {
+        r.problem(
+            v.span(),
+            path,
+            format!("expected an integer from 1 to {max}, found \"{text}\""),
+        );
+    }
+    n
 }
 
 /// Every combination: ((axis, value) pairs, settings). One empty combination when there are
