@@ -9,5 +9,6 @@ mod end_to_end;
 mod fixtures;
 mod hostile;
 mod scenario;
+mod schema;
 mod support;
 mod tls_params;
