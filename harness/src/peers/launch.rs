@@ -37,7 +37,8 @@ impl RunningServer {
     }
 }
 
-/// Starts the server peer of `case` on a free loopback port.
+/// Starts the server peer of `case` on a free loopback port. `crl` is the CRL file the server
+/// checks client certificates against, for cases with CRL revocation.
 ///
 /// `harness_exe` is the `mtls-harness` binary (the built-in servers run as `mtls-harness serve`).
 ///
@@ -47,12 +48,16 @@ pub fn start_server(
     harness_exe: &Path,
     case: &Case,
     files: &PkiFiles,
+    crl: Option<&Path>,
     log: &Path,
     cpus: Option<Vec<usize>>,
 ) -> Result<RunningServer, ProcessError> {
-    let command = match case.server {
+    let mut command = match case.server {
         ServerImpl::Rustls => rustls_command(harness_exe, case, files),
     };
+    if let Some(crl) = crl {
+        command.arg("--crl").arg(crl);
+    }
     let mut guard = ChildGuard::spawn(command, log, cpus)?;
     let addr = guard.wait_for_line(READY_TIMEOUT, |line| {
         line.strip_prefix("listening on ")?

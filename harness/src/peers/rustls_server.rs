@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer};
 use rustls::server::{NoServerSessionStorage, ServerSessionMemoryCache, WebPkiClientVerifier};
 use rustls::ServerConfig;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -64,6 +64,10 @@ pub struct ServeArgs {
     /// Cipher suites to accept, comma separated IANA names (default: all the stack supports).
     #[arg(long, value_delimiter = ',')]
     pub suites: Vec<CipherSuite>,
+    /// CRL files (PEM or DER) to check client certificates against (end entity only; a
+    /// client whose issuer has no CRL here is rejected).
+    #[arg(long)]
+    pub crl: Vec<PathBuf>,
     /// Session resumption: off, session-id (stateful) or tickets (stateless).
     #[arg(long, default_value = "off")]
     pub resumption: ResumptionMode,
@@ -173,6 +177,11 @@ fn server_config(args: &ServeArgs) -> Result<ServerConfig, ServeError> {
             if auth == ClientAuth::Optional {
                 verifier = verifier.allow_unauthenticated();
             }
+            if !args.crl.is_empty() {
+                verifier = verifier
+                    .with_crls(load_crls(&args.crl)?)
+                    .only_check_end_entity_revocation();
+            }
             builder.with_client_cert_verifier(verifier.build()?)
         }
     };
@@ -193,6 +202,27 @@ fn server_config(args: &ServeArgs) -> Result<ServerConfig, ServeError> {
         }
     }
     Ok(config)
+}
+
+fn load_crls(paths: &[PathBuf]) -> Result<Vec<CertificateRevocationListDer<'static>>, ServeError> {
+    let mut crls = Vec::new();
+    for path in paths {
+        let bytes = std::fs::read(path).map_err(|e| ServeError::File {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        if bytes.starts_with(b"-----BEGIN") {
+            for crl in CertificateRevocationListDer::pem_slice_iter(&bytes) {
+                crls.push(crl.map_err(|e| ServeError::File {
+                    path: path.clone(),
+                    reason: e.to_string(),
+                })?);
+            }
+        } else {
+            crls.push(CertificateRevocationListDer::from(bytes));
+        }
+    }
+    Ok(crls)
 }
 
 async fn accept_loop(args: &ServeArgs, config: Arc<ServerConfig>) -> Result<(), ServeError> {

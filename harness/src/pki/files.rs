@@ -156,7 +156,7 @@ fn write_identity_key(id: &Identity, path: &Path) -> Result<(), WriteError> {
 /// Writes `bytes` to `path` with `mode`: into a new temporary file (created exclusively, never
 /// through a symlink, with the mode from the start) that is then renamed over `path`. A symlink
 /// planted at `path` is replaced, not followed, so a key never lands somewhere else.
-fn write_file(path: &Path, bytes: &[u8], mode: u32) -> Result<(), WriteError> {
+pub(super) fn write_file(path: &Path, bytes: &[u8], mode: u32) -> Result<(), WriteError> {
     let err = |source| WriteError {
         path: path.to_path_buf(),
         source,

@@ -23,6 +23,9 @@ use time::{Duration, OffsetDateTime};
 
 use super::{ClientCert, Identity, KeyError, KeyMaterial, Pki, PkiSpec};
 
+/// Serial number of the `revoked` client (the one every CRL lists).
+pub const REVOKED_SERIAL: u64 = 904;
+
 /// Number of distinct keys an RSA client pool cycles through.
 pub const RSA_POOL_KEYS: usize = 4;
 
@@ -114,7 +117,7 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
         issuer_params = params;
         issuer_key = ikey;
     }
-    let leaf_issuer = Issuer::new(issuer_params, &*issuer_key);
+    let leaf_issuer = Issuer::new(issuer_params.clone(), &*issuer_key);
     // Chains as sent by a peer: leaf, then intermediates from the lowest up.
     let sent_intermediates: Vec<_> = intermediates.iter().rev().cloned().collect();
     let chain_of = |leaf: CertificateDer<'static>| {
@@ -193,10 +196,13 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
     let not_yet = with_validity("client-not-yet-valid", 901, a + 31 * YEAR, a + 32 * YEAR);
     let mut server_only = client_params("client-server-auth-only", 902, &bad_key, a);
     server_only.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    // Valid in every way; listed in the CRLs of `crl::issue`.
+    let revoked = client_params("client-revoked", REVOKED_SERIAL, &bad_key, a);
     for (variant, params) in [
         (ClientCert::Expired, expired),
         (ClientCert::NotYetValid, not_yet),
         (ClientCert::ServerAuthOnly, server_only),
+        (ClientCert::Revoked, revoked),
     ] {
         let cert = sign(&params, &bad_key, &leaf_issuer, variant.name())?;
         bad_clients.push((
@@ -262,6 +268,8 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
         clients,
         bad_clients,
         foreign_root,
+        leaf_issuer_params: issuer_params,
+        leaf_issuer_key: issuer_key,
     })
 }
 

@@ -4,6 +4,7 @@
 //! Everything is derived from a [`PkiSpec`] (seed, anchor time, key type, pool size, chain
 //! depth): the same spec always gives byte-identical certificates and keys.
 
+mod crl;
 mod files;
 mod issue;
 mod keys;
@@ -16,8 +17,9 @@ use rustls::pki_types::CertificateDer;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+pub use crl::{issue_crl, write_crl};
 pub use files::{write_pki, PkiFiles, WriteError};
-pub use issue::{generate, IssueError};
+pub use issue::{generate, IssueError, REVOKED_SERIAL};
 pub use keys::{hex, KeyError, KeyMaterial, KeyType};
 
 /// Everything that determines a set of fixtures.
@@ -104,11 +106,13 @@ pub enum ClientCert {
     MissingIntermediate,
     /// A valid certificate, but CertificateVerify signed with a different key.
     MismatchedKey,
+    /// Valid, but listed as revoked in the CRLs the harness issues.
+    Revoked,
 }
 
 impl ClientCert {
     /// Every variant.
-    pub const ALL: [ClientCert; 8] = [
+    pub const ALL: [ClientCert; 9] = [
         ClientCert::Valid,
         ClientCert::None,
         ClientCert::Expired,
@@ -117,6 +121,7 @@ impl ClientCert {
         ClientCert::UnknownCa,
         ClientCert::MissingIntermediate,
         ClientCert::MismatchedKey,
+        ClientCert::Revoked,
     ];
 
     /// The name used in scenario files and reports.
@@ -130,6 +135,7 @@ impl ClientCert {
             ClientCert::UnknownCa => "unknown-ca",
             ClientCert::MissingIntermediate => "missing-intermediate",
             ClientCert::MismatchedKey => "mismatched-key",
+            ClientCert::Revoked => "revoked",
         }
     }
 }
@@ -174,6 +180,10 @@ pub struct Pki {
     pub bad_clients: Vec<(ClientCert, Identity)>,
     /// The root of the unknown CA that signed the `unknown-ca` client.
     pub foreign_root: CertificateDer<'static>,
+    /// The CA that issues the leaves (the lowest intermediate): its parameters, for CRLs.
+    pub leaf_issuer_params: rcgen::CertificateParams,
+    /// The lowest intermediate's key, which signs the leaves and their CRLs.
+    pub leaf_issuer_key: Arc<KeyMaterial>,
 }
 
 impl Pki {

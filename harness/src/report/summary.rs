@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::checks::{judge, negotiation_problem, resumption_problem};
 use crate::load::LoadResult;
 use crate::measure::Outcome;
-use crate::scenario::{Case, Expectation, LoadSpec, ResumptionMode, TlsSettings};
+use crate::scenario::{Case, Expectation, LoadSpec, ResumptionMode, Revocation, TlsSettings};
 
 /// Version of the `summary.json` layout; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -173,6 +173,8 @@ pub struct CaseSummary {
     pub axes: BTreeMap<String, String>,
     /// TLS settings.
     pub tls: TlsSettings,
+    /// Revocation checking.
+    pub revocation: Revocation,
     /// Load settings.
     pub load: LoadSpec,
     /// Expected result (`accept`, `reject`, `reject:<class>`).
@@ -247,6 +249,7 @@ impl CaseSummary {
             intermediates: case.intermediates,
             axes: case.axes.iter().cloned().collect(),
             tls: case.tls.clone(),
+            revocation: case.revocation,
             load: case.load,
             expect: case.expect,
             met: false,

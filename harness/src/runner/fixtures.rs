@@ -16,6 +16,7 @@ pub struct Fixtures {
     settings: PkiSettings,
     dir: PathBuf,
     made: HashMap<PkiSpec, (Arc<Pki>, PkiFiles)>,
+    crls: HashMap<(PkiSpec, usize), PathBuf>,
 }
 
 impl Fixtures {
@@ -25,7 +26,38 @@ impl Fixtures {
             settings,
             dir,
             made: HashMap::new(),
+            crls: HashMap::new(),
         }
+    }
+
+    /// A CRL for the fixtures of `key`/`intermediates` with `entries` filler entries, issued and
+    /// written on first use.
+    ///
+    /// # Errors
+    /// When the fixtures, the CRL or its file cannot be made.
+    pub fn crl(
+        &mut self,
+        key: KeyType,
+        intermediates: u8,
+        entries: usize,
+    ) -> Result<PathBuf, RunError> {
+        let spec = self.settings.spec(key, intermediates);
+        if let Some(path) = self.crls.get(&(spec.clone(), entries)) {
+            return Ok(path.clone());
+        }
+        let (pki, files) = self.get(key, intermediates)?;
+        let started = Instant::now();
+        let crl = pki::issue_crl(&pki, entries, 1).map_err(RunError::Fixtures)?;
+        let path = pki::write_crl(&crl, &files.dir, entries).map_err(RunError::FixtureFiles)?;
+        tracing::info!(
+            entries,
+            bytes = crl.as_ref().len(),
+            issue_ms = started.elapsed().as_millis() as u64,
+            path = %path.display(),
+            "CRL ready"
+        );
+        self.crls.insert((spec, entries), path.clone());
+        Ok(path)
     }
 
     /// The fixtures for `key` with `intermediates` CAs, generating and writing them on first

@@ -17,7 +17,7 @@ use crate::peers::{start_server, RustlsClient};
 use crate::report::{
     self, CaseSummary, Pinning, RunSummary, ScenarioInfo, ToolInfo, SCHEMA_VERSION,
 };
-use crate::scenario::{Case, ClientImpl, ResumptionMode, Scenario, Schedule, Stop};
+use crate::scenario::{Case, ClientImpl, ResumptionMode, RevocationMode, Scenario, Schedule, Stop};
 use crate::sys;
 
 pub use fixtures::Fixtures;
@@ -347,8 +347,21 @@ fn run_case(
             Err(e) => return Ok(CaseSummary::failed(case, e.to_string())),
         },
     };
+    let crl = match case.revocation.mode {
+        RevocationMode::None => None,
+        RevocationMode::Crl => {
+            Some(fixtures.crl(case.key, case.intermediates, case.revocation.crl_entries)?)
+        }
+    };
     let log = peers_dir.join(format!("{stem}-server.log"));
-    let server = match start_server(&opts.harness_exe, case, &files, &log, server_cpus) {
+    let server = match start_server(
+        &opts.harness_exe,
+        case,
+        &files,
+        crl.as_deref(),
+        &log,
+        server_cpus,
+    ) {
         Ok(s) => s,
         Err(e) => return Ok(CaseSummary::failed(case, e.to_string())),
     };

@@ -86,6 +86,8 @@ pub struct Case {
     pub client_cert: ClientCert,
     /// Protocol settings.
     pub tls: TlsSettings,
+    /// Revocation checking of client certificates.
+    pub revocation: Revocation,
     /// How the load is generated.
     pub load: LoadSpec,
     /// Worker threads of the server process; `None`: one per usable CPU.
@@ -250,6 +252,25 @@ named_enum!(
     }
 );
 
+named_enum!(
+    /// How the server checks the revocation of client certificates.
+    RevocationMode {
+        /// Not at all.
+        None => "none",
+        /// Against a CRL file issued by the leaves' CA, loaded at start.
+        Crl => "crl",
+    }
+);
+
+/// Revocation settings of a case.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Revocation {
+    /// The mechanism.
+    pub mode: RevocationMode,
+    /// Filler entries in the CRL besides the revoked client (its size), mode `crl` only.
+    pub crl_entries: usize,
+}
+
 /// TLS settings of a case.
 #[derive(Clone, Debug, Serialize)]
 pub struct TlsSettings {
@@ -362,9 +383,21 @@ impl Expectation {
     /// The expectation RFC 8446/5280 imply for a client credential, used when a case says none:
     /// a valid (or, without required auth, absent) certificate is accepted; each bad variant is
     /// rejected with the alert its definition names.
-    pub fn derived(cert: ClientCert, auth: ClientAuth, version: TlsVersion) -> Expectation {
+    /// A `revoked` certificate is rejected only where the server checks revocation.
+    pub fn derived(
+        cert: ClientCert,
+        auth: ClientAuth,
+        version: TlsVersion,
+        revocation: RevocationMode,
+    ) -> Expectation {
         let reject = |o| Expectation::Reject(Some(o));
         match (cert, auth) {
+            (ClientCert::Revoked, ClientAuth::Required | ClientAuth::Optional) => {
+                match revocation {
+                    RevocationMode::None => Expectation::Accept,
+                    RevocationMode::Crl => reject(Outcome::CertRevoked),
+                }
+            }
             (ClientCert::Valid, _) | (_, ClientAuth::Off) => Expectation::Accept,
             (ClientCert::None, ClientAuth::Optional) => Expectation::Accept,
             (ClientCert::None, _) => match version {

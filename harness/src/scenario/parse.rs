@@ -36,9 +36,11 @@ const SETTING_KEYS: &[&str] = &[
     "load",
     "server_threads",
     "intermediates",
+    "revocation",
     "expect",
     "reject_reason",
 ];
+const REVOCATION_KEYS: &[&str] = &["mode", "crl_entries"];
 const TLS_KEYS: &[&str] = &[
     "versions",
     "groups",
@@ -82,6 +84,8 @@ pub(crate) struct RawSettings {
     pub(crate) tickets: Option<u32>,
     pub(crate) resume_fraction: Option<f64>,
     pub(crate) intermediates: Option<u8>,
+    pub(crate) revocation_mode: Option<RevocationMode>,
+    pub(crate) crl_entries: Option<usize>,
     pub(crate) concurrency: Option<usize>,
     pub(crate) rate: Option<f64>,
     /// Duration or handshake count: whichever a table sets replaces the other.
@@ -137,6 +141,8 @@ impl RawSettings {
             tickets: over.tickets.or(self.tickets),
             resume_fraction: over.resume_fraction.or(self.resume_fraction),
             intermediates: over.intermediates.or(self.intermediates),
+            revocation_mode: over.revocation_mode.or(self.revocation_mode),
+            crl_entries: over.crl_entries.or(self.crl_entries),
             concurrency: over.concurrency.or(self.concurrency),
             rate: over.rate.or(self.rate),
             stop: over.stop.or(self.stop),
@@ -405,6 +411,26 @@ fn read_settings(
     if let Some(i) = t.get("client_cert") {
         s.client_cert = r.named(i, &p("client_cert"));
     }
+    if let Some(i) = t.get("revocation") {
+        let rp = p("revocation");
+        if let Some(rev) = r.table(i, &rp) {
+            r.check_keys(rev, &rp, REVOCATION_KEYS);
+            if let Some(v) = rev.get("mode") {
+                s.revocation_mode = r.named(v, &join(&rp, "mode"));
+            }
+            if let Some(v) = rev.get("crl_entries") {
+                let ep = join(&rp, "crl_entries");
+                s.crl_entries = r.integer(v, &ep, 0..=1_000_000).map(|n| n as usize);
+                if s.revocation_mode.is_some_and(|m| m != RevocationMode::Crl) {
+                    r.problem(
+                        v.span(),
+                        &ep,
+                        "has no effect unless revocation.mode = \"crl\"",
+                    );
+                }
+            }
+        }
+    }
     if let Some(i) = t.get("intermediates") {
         s.intermediates = r.integer(i, &p("intermediates"), 1..=4).map(|n| n as u8);
     }
@@ -595,6 +621,10 @@ fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>) -> Option<
     };
     let client_auth = raw.client_auth.unwrap_or(ClientAuth::Required);
     let client_cert = raw.client_cert.unwrap_or(ClientCert::Valid);
+    let revocation = Revocation {
+        mode: raw.revocation_mode.unwrap_or(RevocationMode::None),
+        crl_entries: raw.crl_entries.unwrap_or(0),
+    };
     let mut ok = true;
     let mut bad = |r: &mut Reader<'_>, span: Option<Range<usize>>, msg: String| {
         r.problem(span, &format!("{path} (\"{name}\")"), msg);
@@ -654,6 +684,13 @@ fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>) -> Option<
                 .into(),
         );
     }
+    if revocation.mode != RevocationMode::None && client_auth == ClientAuth::Off {
+        bad(
+            r,
+            span.clone(),
+            "revocation checks client certificates, but client_auth = \"off\" asks for none".into(),
+        );
+    }
     if !resuming && raw.tickets.is_some_and(|t| t > 0) {
         bad(
             r,
@@ -696,7 +733,9 @@ fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>) -> Option<
         (Some(ExpectKind::Accept), None) => Expectation::Accept,
         (Some(ExpectKind::Reject), reason) => Expectation::Reject(reason),
         (None, Some(reason)) => Expectation::Reject(Some(reason)),
-        (None, None) => Expectation::derived(client_cert, client_auth, tls.highest()),
+        (None, None) => {
+            Expectation::derived(client_cert, client_auth, tls.highest(), revocation.mode)
+        }
     };
     if let Expectation::Reject(Some(Outcome::Accepted)) = expect {
         bad(
@@ -731,6 +770,7 @@ fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>) -> Option<
         client_auth,
         client_cert,
         tls,
+        revocation,
         load,
         server_threads: raw.server_threads,
         expect,

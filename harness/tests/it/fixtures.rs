@@ -189,8 +189,8 @@ fn files_have_safe_permissions_and_the_manifest_no_keys() {
             }
         }
     }
-    // root, intermediate, server, 3 pool identities, 6 bad variants.
-    assert_eq!(keys, 12);
+    // root, intermediate, server, 3 pool identities, 7 bad variants.
+    assert_eq!(keys, 13);
     let manifest = std::fs::read_to_string(dir.path().join("manifest.json")).unwrap();
     assert!(!manifest.contains("PRIVATE KEY"));
     assert!(manifest.contains("\"sha256\""));

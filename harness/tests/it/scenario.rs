@@ -443,3 +443,40 @@ fn numeric_matrix_axes_take_integers() {
         Schedule::Closed { concurrency: 20 }
     );
 }
+
+#[test]
+fn revocation_settings_are_checked() {
+    let p = problems(
+        r#"version = 1
+[[case]]
+name = "entries-without-crl"
+revocation = { mode = "none", crl_entries = 10 }
+[[case]]
+name = "crl-without-client-auth"
+client_auth = "off"
+revocation = { mode = "ocsp" }
+[[case]]
+name = "crl-one-way"
+client_auth = "off"
+revocation = { mode = "crl" }
+"#,
+    );
+    assert_has(
+        &p,
+        "4: case[1].revocation.crl_entries: has no effect unless revocation.mode = \"crl\"",
+    );
+    assert_has(
+        &p,
+        "8: case[2].revocation.mode: expected one of \"none\", \"crl\", found \"ocsp\"",
+    );
+    assert_has(&p, "(\"crl-one-way\"): revocation checks client certificates, but client_auth = \"off\" asks for none");
+    let s = scenario::parse(
+        "version = 1\n[[case]]\nname = \"r\"\nclient_cert = \"revoked\"\nrevocation = { mode = \"crl\" }\n",
+        Path::new("r.toml"),
+    )
+    .unwrap();
+    assert_eq!(
+        s.cases[0].expect,
+        Expectation::Reject(Some(Outcome::CertRevoked))
+    );
+}

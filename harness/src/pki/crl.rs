@@ -1,0 +1,77 @@
+//! Certificate revocation lists for the leaves: issued by the lowest intermediate (the leaves'
+//! issuer), listing the `revoked` client plus any number of filler serials, so a CRL can be
+//! as large as a real fleet's (0 to 1,000,000 entries).
+
+use std::path::{Path, PathBuf};
+
+use rcgen::{
+    CertificateRevocationListParams, Issuer, KeyIdMethod, RevocationReason, RevokedCertParams,
+    SerialNumber,
+};
+use rustls::pki_types::CertificateRevocationListDer;
+use time::Duration;
+
+use super::files::{write_file, WriteError};
+use super::issue::REVOKED_SERIAL;
+use super::{IssueError, Pki};
+
+/// First serial of the filler entries (far from every serial the fixtures use).
+const FILLER_SERIAL_BASE: u64 = 1_000_000_000;
+
+/// Issues a CRL listing the `revoked` client and `extra_entries` filler serials. `thisUpdate`
+/// is a day before the anchor and `nextUpdate` thirty years after, so it is fresh whatever the
+/// wall clock within the fixtures' validity.
+///
+/// # Errors
+/// When rcgen cannot sign it.
+pub fn issue_crl(
+    pki: &Pki,
+    extra_entries: usize,
+    crl_number: u64,
+) -> Result<CertificateRevocationListDer<'static>, IssueError> {
+    let a = pki.spec.anchor;
+    let revoked_at = a - Duration::days(1);
+    let entry = |serial: u64, reason| RevokedCertParams {
+        serial_number: SerialNumber::from(serial),
+        revocation_time: revoked_at,
+        reason_code: Some(reason),
+        invalidity_date: None,
+    };
+    let mut revoked_certs = Vec::with_capacity(extra_entries + 1);
+    revoked_certs.push(entry(REVOKED_SERIAL, RevocationReason::KeyCompromise));
+    revoked_certs.extend(
+        (0..extra_entries as u64)
+            .map(|i| entry(FILLER_SERIAL_BASE + i, RevocationReason::Superseded)),
+    );
+    let params = CertificateRevocationListParams {
+        this_update: revoked_at,
+        next_update: a + Duration::days(30 * 365),
+        crl_number: SerialNumber::from(crl_number),
+        issuing_distribution_point: None,
+        revoked_certs,
+        key_identifier_method: KeyIdMethod::PreSpecified(pki.leaf_issuer_key.key_identifier()),
+    };
+    let issuer = Issuer::from_params(&pki.leaf_issuer_params, &*pki.leaf_issuer_key);
+    params
+        .signed_by(&issuer)
+        .map(|crl| crl.der().clone())
+        .map_err(|source| IssueError::Certificate {
+            what: "CRL".into(),
+            source,
+        })
+}
+
+/// Writes `crl` as PEM (`X509 CRL`) to `dir/crl-<entries>.pem` and returns the path.
+///
+/// # Errors
+/// When the file cannot be written.
+pub fn write_crl(
+    crl: &CertificateRevocationListDer<'_>,
+    dir: &Path,
+    entries: usize,
+) -> Result<PathBuf, WriteError> {
+    let path = dir.join(format!("crl-{entries}.pem"));
+    let pem = pem::encode(&pem::Pem::new("X509 CRL", crl.to_vec()));
+    write_file(&path, pem.as_bytes(), 0o644)?;
+    Ok(path)
+}

@@ -1,0 +1,100 @@
+//! Revocation by CRL: the CRL the harness issues lists the `revoked` client, the server rejects
+//! it with `certificate_revoked` and accepts everyone else, and without checking it gets in.
+
+use std::sync::Arc;
+
+use mtls_harness::peers::tls_config;
+use mtls_harness::pki::{self, ClientCert, KeyType, PkiSpec};
+use rustls::pki_types::UnixTime;
+use rustls::server::WebPkiClientVerifier;
+use rustls::{CertificateError, Error};
+
+use super::support::{run_in, scenario};
+
+#[test]
+fn issued_crl_revokes_exactly_the_revoked_client() {
+    let p = pki::generate(&PkiSpec::new(KeyType::EcdsaP256, 3)).unwrap();
+    let crl = pki::issue_crl(&p, 10_000, 1).unwrap();
+    // 10,001 entries of a few dozen bytes each.
+    assert!(crl.as_ref().len() > 200_000, "{}", crl.as_ref().len());
+    let roots = tls_config::root_store(std::slice::from_ref(&p.root)).unwrap();
+    let verifier: Arc<dyn rustls::server::danger::ClientCertVerifier> =
+        WebPkiClientVerifier::builder_with_provider(roots, tls_config::provider(&[]))
+            .with_crls([crl])
+            .only_check_end_entity_revocation()
+            .build()
+            .unwrap();
+    let verify = |variant, i| {
+        let id = p.client(variant, i).unwrap();
+        verifier
+            .verify_client_cert(&id.chain[0], &id.chain[1..], UnixTime::now())
+            .map(|_| ())
+    };
+    verify(ClientCert::Valid, 0).unwrap();
+    verify(ClientCert::Valid, 2).unwrap();
+    assert_eq!(
+        verify(ClientCert::Revoked, 0),
+        Err(Error::InvalidCertificate(CertificateError::Revoked))
+    );
+}
+
+#[test]
+fn crl_mode_rejects_the_revoked_client_over_real_sockets() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = scenario(
+        r#"
+version = 1
+[pki]
+identities = 4
+[defaults]
+revocation = { mode = "crl", crl_entries = 1000 }
+load = { concurrency = 2, handshakes = 10, warmup = "0s" }
+[[case]]
+name = "valid"
+[[case]]
+name = "revoked"
+client_cert = "revoked"
+[[case]]
+name = "revoked-unchecked"
+client_cert = "revoked"
+revocation = { mode = "none" }
+"#,
+    );
+    let out = run_in(&s, dir.path());
+    let sum = &out.summary;
+    let outcomes = |name: &str| {
+        sum.cases
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap()
+            .outcomes
+            .clone()
+    };
+    assert_eq!(outcomes("valid").get("accepted"), Some(&10));
+    assert_eq!(outcomes("revoked").get("cert_revoked"), Some(&10));
+    assert_eq!(outcomes("revoked-unchecked").get("accepted"), Some(&10));
+    assert!(
+        sum.cases.iter().all(|c| c.met),
+        "{:?}",
+        sum.cases.iter().map(|c| &c.verdict).collect::<Vec<_>>()
+    );
+    // The CRL sits beside the fixtures, once for both cases that use it.
+    let crls: Vec<_> = walk(dir.path())
+        .into_iter()
+        .filter(|p| p.ends_with("crl-1000.pem"))
+        .collect();
+    assert_eq!(crls.len(), 1, "{crls:?}");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
