@@ -267,12 +267,13 @@ pub fn parse(src: &str, file: &Path) -> Result<Scenario, ScenarioError> {
         if axes.is_empty() {
             r.problem(None, "case", "no cases: add [[case]] tables or a [matrix]");
         }
+        // Matrix-only files: problems of a combination point at the [matrix] table.
         bases.push((
             String::new(),
             description.clone(),
             RawSettings::default(),
-            None,
-            "defaults".into(),
+            top.get("matrix").and_then(Item::span),
+            "matrix".into(),
         ));
     }
 

@@ -480,3 +480,12 @@ revocation = { mode = "crl" }
         Expectation::Reject(Some(Outcome::CertRevoked))
     );
 }
+
+#[test]
+fn matrix_only_problems_point_at_the_matrix() {
+    let p = problems("version = 1\n[defaults]\nclient_auth = \"off\"\n[matrix]\nclient_cert = [\"valid\", \"expired\"]\n");
+    assert_has(
+        &p,
+        "4: matrix (\"client_cert=expired\"): client_cert = \"expired\" has no effect",
+    );
+}
