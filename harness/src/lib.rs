@@ -11,6 +11,7 @@ pub mod measure;
 pub mod peers;
 pub mod pki;
 pub mod report;
+pub mod revocation;
 pub mod runner;
 pub mod scenario;
 pub mod sys;

@@ -57,6 +57,9 @@ pub fn start_server(
     };
     if let Some(crl) = crl {
         command.arg("--crl").arg(crl);
+        if let Some(every) = case.revocation.reload {
+            command.args(["--crl-reload", &format!("{}ms", every.as_millis())]);
+        }
     }
     let mut guard = ChildGuard::spawn(command, log, cpus)?;
     let addr = guard.wait_for_line(READY_TIMEOUT, |line| {

@@ -79,6 +79,19 @@ impl RustlsClient {
     /// # Errors
     /// When rustls rejects the settings or a credential.
     pub fn new(case: &Case, pki: &Pki) -> Result<Self, ClientError> {
+        Self::build(case, pki, None)
+    }
+
+    /// A client of `case`'s settings that always presents `identity` (e.g. the victim whose
+    /// revocation a case measures).
+    ///
+    /// # Errors
+    /// When rustls rejects the settings or the credential.
+    pub fn for_identity(case: &Case, pki: &Pki, identity: &Identity) -> Result<Self, ClientError> {
+        Self::build(case, pki, Some(identity))
+    }
+
+    fn build(case: &Case, pki: &Pki, only: Option<&Identity>) -> Result<Self, ClientError> {
         let provider = tls_config::provider_with(&case.tls.groups, &case.tls.suites);
         let versions = tls_config::versions(&case.tls.versions);
         let roots = tls_config::root_store(std::slice::from_ref(&pki.root))?;
@@ -114,14 +127,15 @@ impl RustlsClient {
                 id.key.private_key_der(),
             )?))
         };
-        let configs = match case.client_cert {
-            ClientCert::Valid => pki
+        let configs = match (only, case.client_cert) {
+            (Some(id), _) => vec![with_identity(id)?],
+            (None, ClientCert::Valid) => pki
                 .clients
                 .iter()
                 .map(with_identity)
                 .collect::<Result<_, _>>()?,
-            ClientCert::None => vec![finish(builder()?.with_no_client_auth())],
-            ClientCert::MismatchedKey => {
+            (None, ClientCert::None) => vec![finish(builder()?.with_no_client_auth())],
+            (None, ClientCert::MismatchedKey) => {
                 let id = pki
                     .client(ClientCert::MismatchedKey, 0)
                     .ok_or(rustls::Error::NoCertificatesPresented)?;
@@ -130,7 +144,7 @@ impl RustlsClient {
                     builder()?.with_client_cert_resolver(Arc::new(resolver)),
                 )]
             }
-            other => {
+            (None, other) => {
                 let id = pki
                     .client(other, 0)
                     .ok_or(rustls::Error::NoCertificatesPresented)?;

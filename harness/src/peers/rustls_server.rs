@@ -68,6 +68,9 @@ pub struct ServeArgs {
     /// client whose issuer has no CRL here is rejected).
     #[arg(long)]
     pub crl: Vec<PathBuf>,
+    /// Re-read the CRL files this often, and use them for new connections when they changed.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub crl_reload: Option<Duration>,
     /// Session resumption: off, session-id (stateful) or tickets (stateless).
     #[arg(long, default_value = "off")]
     pub resumption: ResumptionMode,
@@ -204,6 +207,45 @@ fn server_config(args: &ServeArgs) -> Result<ServerConfig, ServeError> {
     Ok(config)
 }
 
+/// Every `every`, checks the CRL files' modification times and sizes; when they changed, builds
+/// a new configuration from them and swaps it in. A CRL that fails to load keeps the old one
+/// (and says so in the log).
+async fn reload_crls(
+    args: ServeArgs,
+    every: Duration,
+    current: Arc<std::sync::RwLock<TlsAcceptor>>,
+) {
+    let stamp = |paths: &[PathBuf]| -> Vec<Option<(std::time::SystemTime, u64)>> {
+        paths
+            .iter()
+            .map(|p| {
+                std::fs::metadata(p)
+                    .ok()
+                    .and_then(|m| Some((m.modified().ok()?, m.len())))
+            })
+            .collect()
+    };
+    let mut seen = stamp(&args.crl);
+    let mut ticker = tokio::time::interval(every);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        let now = stamp(&args.crl);
+        if now == seen {
+            continue;
+        }
+        match server_config(&args) {
+            Ok(config) => {
+                *current.write().unwrap_or_else(|p| p.into_inner()) =
+                    TlsAcceptor::from(Arc::new(config));
+                seen = now;
+                tracing::info!("CRL reloaded");
+            }
+            Err(e) => tracing::warn!("CRL reload failed, keeping the previous one: {e}"),
+        }
+    }
+}
+
 fn load_crls(paths: &[PathBuf]) -> Result<Vec<CertificateRevocationListDer<'static>>, ServeError> {
     let mut crls = Vec::new();
     for path in paths {
@@ -239,7 +281,11 @@ async fn accept_loop(args: &ServeArgs, config: Arc<ServerConfig>) -> Result<(), 
     println!("listening on {local}");
     tracing::info!(%local, backlog = args.backlog, "rustls server ready");
 
-    let acceptor = TlsAcceptor::from(config);
+    // New connections take the current acceptor; a CRL reload swaps it.
+    let current = Arc::new(std::sync::RwLock::new(TlsAcceptor::from(config)));
+    if let (Some(every), false) = (args.crl_reload, args.crl.is_empty()) {
+        tokio::spawn(reload_crls(args.clone(), every, Arc::clone(&current)));
+    }
     let tally = Arc::new(Tally::default());
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let conn_timeout = args.conn_timeout;
@@ -247,7 +293,7 @@ async fn accept_loop(args: &ServeArgs, config: Arc<ServerConfig>) -> Result<(), 
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((tcp, _)) => {
-                    let acceptor = acceptor.clone();
+                    let acceptor = current.read().unwrap_or_else(|p| p.into_inner()).clone();
                     let tally = Arc::clone(&tally);
                     tokio::spawn(async move {
                         let _ = tokio::time::timeout(conn_timeout, handle(acceptor, tcp, &tally)).await;

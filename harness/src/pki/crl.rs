@@ -2,7 +2,7 @@
 //! issuer), listing the `revoked` client plus any number of filler serials, so a CRL can be
 //! as large as a real fleet's (0 to 1,000,000 entries).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rcgen::{
     CertificateRevocationListParams, Issuer, KeyIdMethod, RevocationReason, RevokedCertParams,
@@ -18,9 +18,10 @@ use super::{IssueError, Pki};
 /// First serial of the filler entries (far from every serial the fixtures use).
 const FILLER_SERIAL_BASE: u64 = 1_000_000_000;
 
-/// Issues a CRL listing the `revoked` client and `extra_entries` filler serials. `thisUpdate`
-/// is a day before the anchor and `nextUpdate` thirty years after, so it is fresh whatever the
-/// wall clock within the fixtures' validity.
+/// Issues a CRL listing the `revoked` client, the serials in `also_revoked` (e.g.
+/// [`super::VICTIM_SERIAL`]) and `extra_entries` filler serials. `thisUpdate` is a day before
+/// the anchor and `nextUpdate` thirty years after, so it is fresh whatever the wall clock within
+/// the fixtures' validity.
 ///
 /// # Errors
 /// When rcgen cannot sign it.
@@ -28,6 +29,7 @@ pub fn issue_crl(
     pki: &Pki,
     extra_entries: usize,
     crl_number: u64,
+    also_revoked: &[u64],
 ) -> Result<CertificateRevocationListDer<'static>, IssueError> {
     let a = pki.spec.anchor;
     let revoked_at = a - Duration::days(1);
@@ -39,6 +41,11 @@ pub fn issue_crl(
     };
     let mut revoked_certs = Vec::with_capacity(extra_entries + 1);
     revoked_certs.push(entry(REVOKED_SERIAL, RevocationReason::KeyCompromise));
+    revoked_certs.extend(
+        also_revoked
+            .iter()
+            .map(|&s| entry(s, RevocationReason::KeyCompromise)),
+    );
     revoked_certs.extend(
         (0..extra_entries as u64)
             .map(|i| entry(FILLER_SERIAL_BASE + i, RevocationReason::Superseded)),
@@ -61,17 +68,12 @@ pub fn issue_crl(
         })
 }
 
-/// Writes `crl` as PEM (`X509 CRL`) to `dir/crl-<entries>.pem` and returns the path.
+/// Writes `crl` as PEM (`X509 CRL`) to `path` (atomically: a reader sees the old or the new
+/// file, never half of one).
 ///
 /// # Errors
 /// When the file cannot be written.
-pub fn write_crl(
-    crl: &CertificateRevocationListDer<'_>,
-    dir: &Path,
-    entries: usize,
-) -> Result<PathBuf, WriteError> {
-    let path = dir.join(format!("crl-{entries}.pem"));
+pub fn write_crl(crl: &CertificateRevocationListDer<'_>, path: &Path) -> Result<(), WriteError> {
     let pem = pem::encode(&pem::Pem::new("X509 CRL", crl.to_vec()));
-    write_file(&path, pem.as_bytes(), 0o644)?;
-    Ok(path)
+    write_file(path, pem.as_bytes(), 0o644)
 }

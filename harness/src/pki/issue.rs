@@ -26,6 +26,9 @@ use super::{ClientCert, Identity, KeyError, KeyMaterial, Pki, PkiSpec};
 /// Serial number of the `revoked` client (the one every CRL lists).
 pub const REVOKED_SERIAL: u64 = 904;
 
+/// Serial number of the victim: valid until a case revokes it mid-run (exposure window).
+pub const VICTIM_SERIAL: u64 = 905;
+
 /// Number of distinct keys an RSA client pool cycles through.
 pub const RSA_POOL_KEYS: usize = 4;
 
@@ -215,6 +218,13 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
         ));
     }
 
+    let victim_params = client_params("client-victim", VICTIM_SERIAL, &bad_key, a);
+    let victim = Identity {
+        name: "client-victim".into(),
+        chain: chain_of(sign(&victim_params, &bad_key, &leaf_issuer, "victim")?),
+        key: Arc::clone(&bad_key),
+    };
+
     // Unknown CA: a foreign root, with the same key type, that signs a client leaf directly.
     let foreign_key = key("foreign-root")?;
     let foreign_params = ca_params("unknown CA (not trusted)", 1, None, &foreign_key, a);
@@ -268,6 +278,7 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
         clients,
         bad_clients,
         foreign_root,
+        victim,
         leaf_issuer_params: issuer_params,
         leaf_issuer_key: issuer_key,
     })

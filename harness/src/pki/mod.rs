@@ -19,7 +19,7 @@ use time::OffsetDateTime;
 
 pub use crl::{issue_crl, write_crl};
 pub use files::{write_pki, PkiFiles, WriteError};
-pub use issue::{generate, IssueError, REVOKED_SERIAL};
+pub use issue::{generate, IssueError, REVOKED_SERIAL, VICTIM_SERIAL};
 pub use keys::{hex, KeyError, KeyMaterial, KeyType};
 
 /// Everything that determines a set of fixtures.
@@ -180,6 +180,8 @@ pub struct Pki {
     pub bad_clients: Vec<(ClientCert, Identity)>,
     /// The root of the unknown CA that signed the `unknown-ca` client.
     pub foreign_root: CertificateDer<'static>,
+    /// A valid client that a case can revoke mid-run to measure how long it still gets in.
+    pub victim: Identity,
     /// The CA that issues the leaves (the lowest intermediate): its parameters, for CRLs.
     pub leaf_issuer_params: rcgen::CertificateParams,
     /// The lowest intermediate's key, which signs the leaves and their CRLs.

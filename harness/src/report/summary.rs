@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::checks::{judge, negotiation_problem, resumption_problem};
 use crate::load::LoadResult;
 use crate::measure::Outcome;
+use crate::revocation::Exposure;
 use crate::scenario::{Case, Expectation, LoadSpec, ResumptionMode, Revocation, TlsSettings};
 
 /// Version of the `summary.json` layout; bumped on any incompatible change.
@@ -175,6 +176,8 @@ pub struct CaseSummary {
     pub tls: TlsSettings,
     /// Revocation checking.
     pub revocation: Revocation,
+    /// The exposure window, when the case revoked the victim mid-run.
+    pub exposure: Option<Exposure>,
     /// Load settings.
     pub load: LoadSpec,
     /// Expected result (`accept`, `reject`, `reject:<class>`).
@@ -250,6 +253,7 @@ impl CaseSummary {
             axes: case.axes.iter().cloned().collect(),
             tls: case.tls.clone(),
             revocation: case.revocation,
+            exposure: None,
             load: case.load,
             expect: case.expect,
             met: false,
@@ -289,6 +293,37 @@ impl CaseSummary {
         s.verdict = format!("not run: {error}");
         s.error = Some(error);
         s
+    }
+
+    /// Adds the exposure probe's findings and judges them: the victim must have been accepted
+    /// before the revocation and rejected after it, within the CRL reload interval (plus two
+    /// probe intervals and 500 ms for scheduling).
+    pub fn judge_exposure(&mut self, case: &Case, exposure: Exposure) {
+        let reload = case.revocation.reload.unwrap_or_default();
+        let limit_ms = (reload.as_secs_f64() * 1000.0) + 2.0 * exposure.probe_interval_ms + 500.0;
+        let problem = if let Some(e) = &exposure.error {
+            Some(e.clone())
+        } else if exposure.accepted_before == 0 {
+            Some("the victim was never accepted before its revocation".to_string())
+        } else {
+            match exposure.first_rejected_after_ms {
+                None => Some("the revoked victim was never rejected".to_string()),
+                Some(ms) if ms > limit_ms => Some(format!(
+                    "the revoked victim was first rejected {ms:.0} ms after publication, beyond the {limit_ms:.0} ms the reload interval allows"
+                )),
+                Some(_) => None,
+            }
+        };
+        if let Some(problem) = problem {
+            self.met = false;
+            self.verdict = format!("{}; {problem}", self.verdict);
+        } else if let Some(ms) = exposure.first_rejected_after_ms {
+            self.verdict = format!(
+                "{}; revoked victim rejected {ms:.0} ms after publication",
+                self.verdict
+            );
+        }
+        self.exposure = Some(exposure);
     }
 
     /// The entry for a case that ran.

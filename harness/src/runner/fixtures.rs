@@ -47,8 +47,9 @@ impl Fixtures {
         }
         let (pki, files) = self.get(key, intermediates)?;
         let started = Instant::now();
-        let crl = pki::issue_crl(&pki, entries, 1).map_err(RunError::Fixtures)?;
-        let path = pki::write_crl(&crl, &files.dir, entries).map_err(RunError::FixtureFiles)?;
+        let crl = pki::issue_crl(&pki, entries, 1, &[]).map_err(RunError::Fixtures)?;
+        let path = files.dir.join(format!("crl-{entries}.pem"));
+        pki::write_crl(&crl, &path).map_err(RunError::FixtureFiles)?;
         tracing::info!(
             entries,
             bytes = crl.as_ref().len(),

@@ -7,7 +7,7 @@ mod fixtures;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -17,10 +17,14 @@ use crate::peers::{start_server, RustlsClient};
 use crate::report::{
     self, CaseSummary, Pinning, RunSummary, ScenarioInfo, ToolInfo, SCHEMA_VERSION,
 };
+use crate::revocation::{measure_exposure, ExposurePlan};
 use crate::scenario::{Case, ClientImpl, ResumptionMode, RevocationMode, Scenario, Schedule, Stop};
 use crate::sys;
 
 pub use fixtures::Fixtures;
+
+/// Time between the victim's probe handshakes when a case measures an exposure window.
+const EXPOSURE_PROBE_INTERVAL: Duration = Duration::from_millis(20);
 
 /// Command-line overrides applied to every case.
 #[derive(Clone, Debug, Default)]
@@ -353,6 +357,50 @@ fn run_case(
             Some(fixtures.crl(case.key, case.intermediates, case.revocation.crl_entries)?)
         }
     };
+    // Revoking the victim mid-run: the server reads a per-case copy of the CRL, and the CRL
+    // that also lists the victim is staged beside it, ready to be renamed over it.
+    let (crl, exposure_plan) = match (case.revocation.revoke_after, crl) {
+        (Some(after), Some(shared)) => {
+            let own = peers_dir.join(format!("{stem}-crl.pem"));
+            let staged = peers_dir.join(format!("{stem}-crl-revoking.pem"));
+            let staged_crl = crate::pki::issue_crl(
+                &pki,
+                case.revocation.crl_entries,
+                2,
+                &[crate::pki::VICTIM_SERIAL],
+            )
+            .map_err(RunError::Fixtures)?;
+            std::fs::copy(&shared, &own).map_err(|source| RunError::RunDir {
+                path: own.clone(),
+                source,
+            })?;
+            crate::pki::write_crl(&staged_crl, &staged).map_err(RunError::FixtureFiles)?;
+            let victim = match RustlsClient::for_identity(case, &pki, &pki.victim) {
+                Ok(c) => Arc::new(c),
+                Err(e) => return Ok(CaseSummary::failed(case, e.to_string())),
+            };
+            let duration = match case.load.stop {
+                Stop::Duration(d) => d,
+                Stop::Handshakes(_) => after,
+            };
+            let plan = ExposurePlan {
+                victim,
+                addr: "127.0.0.1:0"
+                    .parse()
+                    .map_err(|_| RunError::Runtime(std::io::Error::other("address")))?,
+                timeout: case.load.timeout,
+                // Set when the load starts.
+                window_start: Instant::now(),
+                revoke_after: after,
+                until: duration,
+                interval: EXPOSURE_PROBE_INTERVAL,
+                staged_crl: staged,
+                crl: own.clone(),
+            };
+            (Some(own), Some(plan))
+        }
+        (_, crl) => (crl, None),
+    };
     let log = peers_dir.join(format!("{stem}-server.log"));
     let server = match start_server(
         &opts.harness_exe,
@@ -365,16 +413,30 @@ fn run_case(
         Ok(s) => s,
         Err(e) => return Ok(CaseSummary::failed(case, e.to_string())),
     };
-    let result = runtime.block_on(run_load(
+    let t0 = Instant::now();
+    let load = run_load(
         &case.load,
         server.addr,
         client,
         Some(server.pid()),
         (case.tls.resumption != ResumptionMode::Off).then_some(case.tls.resume_fraction),
         Arc::clone(&opts.cancel),
-    ));
+    );
+    let (result, exposure) = match exposure_plan {
+        Some(plan) => {
+            let mut plan = plan;
+            plan.addr = server.addr;
+            plan.window_start = t0 + case.load.warmup;
+            let (r, e) = runtime.block_on(async { tokio::join!(load, measure_exposure(plan)) });
+            (r, Some(e))
+        }
+        None => (runtime.block_on(load), None),
+    };
     server.stop();
     let mut entry = CaseSummary::measured(case, &result);
+    if let Some(exposure) = exposure {
+        entry.judge_exposure(case, exposure);
+    }
     let r = &result.recorder;
     let h = if r.latency.is_empty() {
         &r.rejection_latency

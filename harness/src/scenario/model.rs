@@ -269,6 +269,20 @@ pub struct Revocation {
     pub mode: RevocationMode,
     /// Filler entries in the CRL besides the revoked client (its size), mode `crl` only.
     pub crl_entries: usize,
+    /// How often the server re-reads its CRL (mode `crl`); `None`: loaded once.
+    #[serde(rename = "reload_ms", serialize_with = "ser_opt_ms")]
+    pub reload: Option<Duration>,
+    /// When (after the warm-up) the harness revokes the victim client and re-publishes the
+    /// CRL, to measure the exposure window; `None`: nobody is revoked mid-run.
+    #[serde(rename = "revoke_after_ms", serialize_with = "ser_opt_ms")]
+    pub revoke_after: Option<Duration>,
+}
+
+fn ser_opt_ms<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => ser_ms(d, s),
+        None => s.serialize_none(),
+    }
 }
 
 /// TLS settings of a case.

@@ -40,7 +40,7 @@ const SETTING_KEYS: &[&str] = &[
     "expect",
     "reject_reason",
 ];
-const REVOCATION_KEYS: &[&str] = &["mode", "crl_entries"];
+const REVOCATION_KEYS: &[&str] = &["mode", "crl_entries", "reload", "revoke_after"];
 const TLS_KEYS: &[&str] = &[
     "versions",
     "groups",
@@ -59,6 +59,9 @@ const LOAD_KEYS: &[&str] = &[
     "warmup",
     "timeout",
 ];
+
+/// When a case sets neither `duration` nor `handshakes`.
+const DEFAULT_STOP: Stop = Stop::Duration(Duration::from_secs(5));
 
 /// Lowest open-loop rate (handshakes per second).
 const MIN_RATE: f64 = 0.001;
@@ -86,6 +89,8 @@ pub(crate) struct RawSettings {
     pub(crate) intermediates: Option<u8>,
     pub(crate) revocation_mode: Option<RevocationMode>,
     pub(crate) crl_entries: Option<usize>,
+    pub(crate) crl_reload: Option<Duration>,
+    pub(crate) revoke_after: Option<Duration>,
     pub(crate) concurrency: Option<usize>,
     pub(crate) rate: Option<f64>,
     /// Duration or handshake count: whichever a table sets replaces the other.
@@ -143,6 +148,8 @@ impl RawSettings {
             intermediates: over.intermediates.or(self.intermediates),
             revocation_mode: over.revocation_mode.or(self.revocation_mode),
             crl_entries: over.crl_entries.or(self.crl_entries),
+            crl_reload: over.crl_reload.or(self.crl_reload),
+            revoke_after: over.revoke_after.or(self.revoke_after),
             concurrency: over.concurrency.or(self.concurrency),
             rate: over.rate.or(self.rate),
             stop: over.stop.or(self.stop),
@@ -419,6 +426,12 @@ fn read_settings(
             if let Some(v) = rev.get("mode") {
                 s.revocation_mode = r.named(v, &join(&rp, "mode"));
             }
+            if let Some(v) = rev.get("reload") {
+                s.crl_reload = r.duration(v, &join(&rp, "reload"));
+            }
+            if let Some(v) = rev.get("revoke_after") {
+                s.revoke_after = r.duration(v, &join(&rp, "revoke_after"));
+            }
             if let Some(v) = rev.get("crl_entries") {
                 let ep = join(&rp, "crl_entries");
                 s.crl_entries = r.integer(v, &ep, 0..=1_000_000).map(|n| n as usize);
@@ -625,6 +638,8 @@ fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>) -> Option<
     let revocation = Revocation {
         mode: raw.revocation_mode.unwrap_or(RevocationMode::None),
         crl_entries: raw.crl_entries.unwrap_or(0),
+        reload: raw.crl_reload,
+        revoke_after: raw.revoke_after,
     };
     let mut ok = true;
     let mut bad = |r: &mut Reader<'_>, span: Option<Range<usize>>, msg: String| {
@@ -684,6 +699,43 @@ fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>) -> Option<
             "tls.server_suites has no suite for the enabled versions: the server could not start"
                 .into(),
         );
+    }
+    if revocation.mode != RevocationMode::Crl
+        && (revocation.reload.is_some() || revocation.revoke_after.is_some())
+    {
+        bad(
+            r,
+            span.clone(),
+            "revocation.reload and revocation.revoke_after need revocation.mode = \"crl\"".into(),
+        );
+    }
+    if revocation
+        .reload
+        .is_some_and(|d| d < Duration::from_millis(10))
+    {
+        bad(
+            r,
+            span.clone(),
+            "revocation.reload must be at least 10ms".into(),
+        );
+    }
+    if let Some(after) = revocation.revoke_after {
+        if revocation.reload.is_none() {
+            bad(r, span.clone(), "revocation.revoke_after needs revocation.reload: a server that never re-reads its CRL never sees the revocation".into());
+        }
+        match raw.stop.unwrap_or(DEFAULT_STOP) {
+            Stop::Duration(d) if after < d => {}
+            Stop::Duration(_) => bad(
+                r,
+                span.clone(),
+                "revocation.revoke_after must fall inside load.duration".into(),
+            ),
+            Stop::Handshakes(_) => bad(
+                r,
+                span.clone(),
+                "revocation.revoke_after needs a load.duration (not a handshake count)".into(),
+            ),
+        }
     }
     if revocation.mode != RevocationMode::None && client_auth == ClientAuth::Off {
         bad(
@@ -756,7 +808,7 @@ fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>) -> Option<
     };
     let load = LoadSpec {
         schedule,
-        stop: raw.stop.unwrap_or(Stop::Duration(Duration::from_secs(5))),
+        stop: raw.stop.unwrap_or(DEFAULT_STOP),
         warmup: raw.warmup.unwrap_or(Duration::from_secs(1)),
         timeout: raw.timeout.unwrap_or(Duration::from_secs(5)),
     };

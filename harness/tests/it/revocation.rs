@@ -14,7 +14,7 @@ use super::support::{run_in, scenario};
 #[test]
 fn issued_crl_revokes_exactly_the_revoked_client() {
     let p = pki::generate(&PkiSpec::new(KeyType::EcdsaP256, 3)).unwrap();
-    let crl = pki::issue_crl(&p, 10_000, 1).unwrap();
+    let crl = pki::issue_crl(&p, 10_000, 1, &[]).unwrap();
     // 10,001 entries of a few dozen bytes each.
     assert!(crl.as_ref().len() > 200_000, "{}", crl.as_ref().len());
     let roots = tls_config::root_store(std::slice::from_ref(&p.root)).unwrap();
@@ -97,4 +97,41 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         }
     }
     out
+}
+
+#[test]
+fn revoking_mid_run_measures_the_exposure_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = scenario(
+        r#"
+version = 1
+[pki]
+identities = 4
+[[case]]
+name = "exposure"
+revocation = { mode = "crl", crl_entries = 100, reload = "300ms", revoke_after = "500ms" }
+load = { concurrency = 2, duration = "1500ms", warmup = "200ms" }
+"#,
+    );
+    let out = run_in(&s, dir.path());
+    let c = &out.summary.cases[0];
+    assert!(c.met, "{}", c.verdict);
+    // The load's own (valid) clients were never affected.
+    assert_eq!(c.outcomes.len(), 1, "{:?}", c.outcomes);
+    let e = c.exposure.as_ref().unwrap();
+    assert!(e.accepted_before > 0, "{e:?}");
+    assert_eq!(
+        e.rejected_with,
+        Some(mtls_harness::measure::Outcome::CertRevoked)
+    );
+    let first = e.first_rejected_after_ms.unwrap();
+    // Rejected within one reload interval (plus probe and scheduling slack), not at once
+    // unless the reload tick happened to follow the publication immediately.
+    assert!((0.0..=300.0 + 40.0 + 500.0).contains(&first), "{first}");
+    if let Some(last) = e.last_accepted_after_ms {
+        assert!(last < first, "{last} >= {first}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("summary.json")).unwrap()).unwrap();
+    super::schema::assert_valid(&super::schema::validator(), &json);
 }

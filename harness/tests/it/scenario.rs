@@ -459,7 +459,22 @@ revocation = { mode = "ocsp" }
 name = "crl-one-way"
 client_auth = "off"
 revocation = { mode = "crl" }
+[[case]]
+name = "revoke-without-reload"
+revocation = { mode = "crl", revoke_after = "1s" }
+[[case]]
+name = "revoke-after-the-end"
+revocation = { mode = "crl", reload = "1s", revoke_after = "10s" }
+load = { duration = "5s" }
 "#,
+    );
+    assert_has(
+        &p,
+        "(\"revoke-without-reload\"): revocation.revoke_after needs revocation.reload",
+    );
+    assert_has(
+        &p,
+        "(\"revoke-after-the-end\"): revocation.revoke_after must fall inside load.duration",
     );
     assert_has(
         &p,

@@ -6,13 +6,15 @@ use serde_json::Value;
 
 use super::support::{repo_root, run_in, scenario};
 
-fn validator() -> jsonschema::Validator {
+/// The committed schema, compiled.
+pub fn validator() -> jsonschema::Validator {
     let text = std::fs::read_to_string(repo_root().join("reports/summary.schema.json")).unwrap();
     let schema: Value = serde_json::from_str(&text).unwrap();
     jsonschema::validator_for(&schema).unwrap()
 }
 
-fn assert_valid(v: &jsonschema::Validator, json: &Value) {
+/// Panics with every schema violation in `json`.
+pub fn assert_valid(v: &jsonschema::Validator, json: &Value) {
     let errors: Vec<String> = v
         .iter_errors(json)
         .map(|e| format!("{} at {}", e, e.instance_path()))

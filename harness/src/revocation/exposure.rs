@@ -1,0 +1,120 @@
+//! The exposure window: while the load runs, a probe makes a handshake as the victim client
+//! every few milliseconds; at the planned moment the harness publishes a CRL that lists the
+//! victim (an atomic rename over the file the server re-reads), and the probe records when the
+//! victim was last accepted and first rejected after that. The revocation took effect between
+//! the two.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::load::attempt;
+use crate::measure::Outcome;
+use crate::peers::RustlsClient;
+
+/// What the probe needs.
+pub struct ExposurePlan {
+    /// The victim's client.
+    pub victim: Arc<RustlsClient>,
+    /// The server.
+    pub addr: SocketAddr,
+    /// Per-probe timeout.
+    pub timeout: Duration,
+    /// Start of the measured window (the end of the load's warm-up).
+    pub window_start: Instant,
+    /// When to publish the revocation, after `window_start`.
+    pub revoke_after: Duration,
+    /// When to stop probing, after `window_start`.
+    pub until: Duration,
+    /// Time between probe starts.
+    pub interval: Duration,
+    /// The CRL listing the victim, already written; renamed over `crl` to publish it.
+    pub staged_crl: PathBuf,
+    /// The CRL file the server re-reads.
+    pub crl: PathBuf,
+}
+
+/// What the probe saw, times relative to the publication.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Exposure {
+    /// Probes made.
+    pub probes: u64,
+    /// Probes before the publication that were accepted (the victim was valid then).
+    pub accepted_before: u64,
+    /// Start of the last accepted probe after the publication (the revocation had not taken
+    /// effect yet), in ms after it; `null` when none was accepted after it.
+    pub last_accepted_after_ms: Option<f64>,
+    /// Start of the first rejected probe after the publication, in ms after it; `null` when
+    /// the victim was never rejected.
+    pub first_rejected_after_ms: Option<f64>,
+    /// How that probe was rejected.
+    pub rejected_with: Option<Outcome>,
+    /// Time between probe starts.
+    pub probe_interval_ms: f64,
+    /// Why the revocation could not be published, if it could not.
+    pub error: Option<String>,
+}
+
+fn ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1e6).round() / 1e3
+}
+
+/// Runs the probe (see the module docs).
+pub async fn measure_exposure(plan: ExposurePlan) -> Exposure {
+    let mut seen = Exposure {
+        probe_interval_ms: ms(plan.interval),
+        ..Exposure::default()
+    };
+    let mut published: Option<Instant> = None;
+    let (revoke_at, until) = (
+        plan.window_start + plan.revoke_after,
+        plan.window_start + plan.until,
+    );
+    let mut next = Instant::now();
+    while Instant::now() < until {
+        if published.is_none() && Instant::now() >= revoke_at {
+            if let Err(e) = std::fs::rename(&plan.staged_crl, &plan.crl) {
+                seen.error = Some(format!("publishing {}: {e}", plan.crl.display()));
+                return seen;
+            }
+            published = Some(Instant::now());
+        }
+        let sample = attempt(
+            &*plan.victim,
+            plan.addr,
+            0,
+            Instant::now(),
+            plan.timeout,
+            false,
+        )
+        .await;
+        seen.probes += 1;
+        match published {
+            None if sample.outcome == Outcome::Accepted => seen.accepted_before += 1,
+            None => {}
+            Some(at) if sample.start >= at => {
+                let after = ms(sample.start - at);
+                if sample.outcome == Outcome::Accepted {
+                    seen.last_accepted_after_ms = Some(after);
+                } else if sample.outcome.is_server_rejection()
+                    && seen.first_rejected_after_ms.is_none()
+                {
+                    seen.first_rejected_after_ms = Some(after);
+                    seen.rejected_with = Some(sample.outcome);
+                }
+            }
+            Some(_) => {}
+        }
+        next += plan.interval;
+        let now = Instant::now();
+        if next > now {
+            tokio::time::sleep(next - now).await;
+        } else {
+            next = now;
+        }
+    }
+    seen
+}
