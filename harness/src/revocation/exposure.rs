@@ -6,6 +6,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -35,6 +36,8 @@ pub struct ExposurePlan {
     pub staged_crl: PathBuf,
     /// The CRL file the server re-reads.
     pub crl: PathBuf,
+    /// Set on Ctrl-C: the probe stops too.
+    pub cancel: Arc<AtomicBool>,
 }
 
 /// What the probe saw, times relative to the publication.
@@ -74,7 +77,7 @@ pub async fn measure_exposure(plan: ExposurePlan) -> Exposure {
         plan.window_start + plan.until,
     );
     let mut next = Instant::now();
-    while Instant::now() < until {
+    while Instant::now() < until && !plan.cancel.load(Ordering::Relaxed) {
         if published.is_none() && Instant::now() >= revoke_at {
             if let Err(e) = std::fs::rename(&plan.staged_crl, &plan.crl) {
                 seen.error = Some(format!("publishing {}: {e}", plan.crl.display()));

@@ -2,6 +2,7 @@
 //! `summary.json` rewritten after every case (so an interrupted run keeps what it measured);
 //! servers stopped when their case ends, also on error or Ctrl-C.
 
+mod exposure;
 mod fixtures;
 
 use std::path::{Path, PathBuf};
@@ -17,14 +18,11 @@ use crate::peers::{start_server, RustlsClient};
 use crate::report::{
     self, CaseSummary, Pinning, RunSummary, ScenarioInfo, ToolInfo, SCHEMA_VERSION,
 };
-use crate::revocation::{measure_exposure, ExposurePlan};
+use crate::revocation::measure_exposure;
 use crate::scenario::{Case, ClientImpl, ResumptionMode, RevocationMode, Scenario, Schedule, Stop};
 use crate::sys;
 
 pub use fixtures::Fixtures;
-
-/// Time between the victim's probe handshakes when a case measures an exposure window.
-const EXPOSURE_PROBE_INTERVAL: Duration = Duration::from_millis(20);
 
 /// Command-line overrides applied to every case.
 #[derive(Clone, Debug, Default)]
@@ -357,50 +355,12 @@ fn run_case(
             Some(fixtures.crl(case.key, case.intermediates, case.revocation.crl_entries)?)
         }
     };
-    // Revoking the victim mid-run: the server reads a per-case copy of the CRL, and the CRL
-    // that also lists the victim is staged beside it, ready to be renamed over it.
-    let (crl, exposure_plan) = match (case.revocation.revoke_after, crl) {
-        (Some(after), Some(shared)) => {
-            let own = peers_dir.join(format!("{stem}-crl.pem"));
-            let staged = peers_dir.join(format!("{stem}-crl-revoking.pem"));
-            let staged_crl = crate::pki::issue_crl(
-                &pki,
-                case.revocation.crl_entries,
-                2,
-                &[crate::pki::VICTIM_SERIAL],
-            )
-            .map_err(RunError::Fixtures)?;
-            std::fs::copy(&shared, &own).map_err(|source| RunError::RunDir {
-                path: own.clone(),
-                source,
-            })?;
-            crate::pki::write_crl(&staged_crl, &staged).map_err(RunError::FixtureFiles)?;
-            let victim = match RustlsClient::for_identity(case, &pki, &pki.victim) {
-                Ok(c) => Arc::new(c),
-                Err(e) => return Ok(CaseSummary::failed(case, e.to_string())),
-            };
-            let duration = match case.load.stop {
-                Stop::Duration(d) => d,
-                Stop::Handshakes(_) => after,
-            };
-            let plan = ExposurePlan {
-                victim,
-                addr: "127.0.0.1:0"
-                    .parse()
-                    .map_err(|_| RunError::Runtime(std::io::Error::other("address")))?,
-                timeout: case.load.timeout,
-                // Set when the load starts.
-                window_start: Instant::now(),
-                revoke_after: after,
-                until: duration,
-                interval: EXPOSURE_PROBE_INTERVAL,
-                staged_crl: staged,
-                crl: own.clone(),
-            };
-            (Some(own), Some(plan))
-        }
-        (_, crl) => (crl, None),
+    // Revoking the victim mid-run: the server reads a per-case copy of the CRL.
+    let staged = match (case.revocation.revoke_after, &crl) {
+        (Some(_), Some(shared)) => Some(exposure::stage(case, stem, &pki, shared, peers_dir)?),
+        _ => None,
     };
+    let crl = staged.as_ref().map(|s| s.server_crl.clone()).or(crl);
     let log = peers_dir.join(format!("{stem}-server.log"));
     let server = match start_server(
         &opts.harness_exe,
@@ -422,11 +382,19 @@ fn run_case(
         (case.tls.resumption != ResumptionMode::Off).then_some(case.tls.resume_fraction),
         Arc::clone(&opts.cancel),
     );
-    let (result, exposure) = match exposure_plan {
-        Some(plan) => {
-            let mut plan = plan;
-            plan.addr = server.addr;
-            plan.window_start = t0 + case.load.warmup;
+    let (result, exposure) = match staged {
+        Some(staged) => {
+            let plan = match exposure::plan(
+                case,
+                &pki,
+                staged,
+                server.addr,
+                t0 + case.load.warmup,
+                &opts.cancel,
+            ) {
+                Ok(plan) => plan,
+                Err(e) => return Ok(CaseSummary::failed(case, e)),
+            };
             let (r, e) = runtime.block_on(async { tokio::join!(load, measure_exposure(plan)) });
             (r, Some(e))
         }
