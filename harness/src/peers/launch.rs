@@ -57,6 +57,7 @@ pub fn start_server(
     };
     if let Some(crl) = crl {
         command.arg("--crl").arg(crl);
+        command.args(["--crl-policy", case.revocation.policy.name()]);
         if let Some(every) = case.revocation.reload {
             command.args(["--crl-reload", &format!("{}ms", every.as_millis())]);
         }

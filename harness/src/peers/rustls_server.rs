@@ -22,7 +22,7 @@ use tokio::net::{TcpSocket, TcpStream};
 use tokio_rustls::TlsAcceptor;
 
 use super::tls_config;
-use crate::scenario::{CipherSuite, ClientAuth, KxGroup, ResumptionMode, TlsVersion};
+use crate::scenario::{CipherSuite, ClientAuth, FailPolicy, KxGroup, ResumptionMode, TlsVersion};
 
 /// The reply to every request.
 pub const RESPONSE: &[u8] =
@@ -68,6 +68,10 @@ pub struct ServeArgs {
     /// client whose issuer has no CRL here is rejected).
     #[arg(long)]
     pub crl: Vec<PathBuf>,
+    /// When a client's revocation status is undetermined (no CRL for its issuer, a stale CRL):
+    /// hard rejects, soft accepts.
+    #[arg(long, default_value = "hard")]
+    pub crl_policy: FailPolicy,
     /// Re-read the CRL files this often, and use them for new connections when they changed.
     #[arg(long, value_parser = humantime::parse_duration)]
     pub crl_reload: Option<Duration>,
@@ -184,6 +188,10 @@ fn server_config(args: &ServeArgs) -> Result<ServerConfig, ServeError> {
                 verifier = verifier
                     .with_crls(load_crls(&args.crl)?)
                     .only_check_end_entity_revocation();
+                verifier = match args.crl_policy {
+                    FailPolicy::Hard => verifier.enforce_revocation_expiration(),
+                    FailPolicy::Soft => verifier.allow_unknown_revocation_status(),
+                };
             }
             builder.with_client_cert_verifier(verifier.build()?)
         }

@@ -15,13 +15,65 @@ use super::files::{write_file, WriteError};
 use super::issue::REVOKED_SERIAL;
 use super::{IssueError, Pki};
 
+/// What kind of CRL to issue: a good one, or one a careful verifier cannot use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CrlKind {
+    /// Signed by the leaves' CA, `nextUpdate` far ahead.
+    Fresh,
+    /// `nextUpdate` passed (a year before the anchor, so before any wall clock the fixtures
+    /// accept).
+    Stale,
+    /// The leaves' CA's name and key identifier, but signed with another key.
+    BadSignature,
+    /// Issued under another CA's name: the leaves' CA has no CRL at all.
+    OtherIssuer,
+}
+
+impl CrlKind {
+    /// Every kind.
+    pub const ALL: [CrlKind; 4] = [
+        CrlKind::Fresh,
+        CrlKind::Stale,
+        CrlKind::BadSignature,
+        CrlKind::OtherIssuer,
+    ];
+
+    /// The name used in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            CrlKind::Fresh => "fresh",
+            CrlKind::Stale => "stale",
+            CrlKind::BadSignature => "bad-signature",
+            CrlKind::OtherIssuer => "other-issuer",
+        }
+    }
+}
+
+impl std::str::FromStr for CrlKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        CrlKind::ALL
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<_> = CrlKind::ALL
+                    .iter()
+                    .map(|k| format!("\"{}\"", k.name()))
+                    .collect();
+                format!("one of {}", names.join(", "))
+            })
+    }
+}
+
 /// First serial of the filler entries (far from every serial the fixtures use).
 const FILLER_SERIAL_BASE: u64 = 1_000_000_000;
 
-/// Issues a CRL listing the `revoked` client, the serials in `also_revoked` (e.g.
-/// [`super::VICTIM_SERIAL`]) and `extra_entries` filler serials. `thisUpdate` is a day before
-/// the anchor and `nextUpdate` thirty years after, so it is fresh whatever the wall clock within
-/// the fixtures' validity.
+/// Issues a CRL of `kind` listing the `revoked` client, the serials in `also_revoked` (e.g.
+/// [`super::VICTIM_SERIAL`]) and `extra_entries` filler serials. A fresh CRL's `thisUpdate` is
+/// a day before the anchor and its `nextUpdate` thirty years after, so it is fresh whatever the
+/// wall clock within the fixtures' validity.
 ///
 /// # Errors
 /// When rcgen cannot sign it.
@@ -30,6 +82,7 @@ pub fn issue_crl(
     extra_entries: usize,
     crl_number: u64,
     also_revoked: &[u64],
+    kind: CrlKind,
 ) -> Result<CertificateRevocationListDer<'static>, IssueError> {
     let a = pki.spec.anchor;
     let revoked_at = a - Duration::days(1);
@@ -50,15 +103,33 @@ pub fn issue_crl(
         (0..extra_entries as u64)
             .map(|i| entry(FILLER_SERIAL_BASE + i, RevocationReason::Superseded)),
     );
+    let (this_update, next_update) = match kind {
+        CrlKind::Stale => (a - Duration::days(365), a - Duration::days(364)),
+        _ => (revoked_at, a + Duration::days(30 * 365)),
+    };
     let params = CertificateRevocationListParams {
-        this_update: revoked_at,
-        next_update: a + Duration::days(30 * 365),
+        this_update,
+        next_update,
         crl_number: SerialNumber::from(crl_number),
         issuing_distribution_point: None,
         revoked_certs,
         key_identifier_method: KeyIdMethod::PreSpecified(pki.leaf_issuer_key.key_identifier()),
     };
-    let issuer = Issuer::from_params(&pki.leaf_issuer_params, &*pki.leaf_issuer_key);
+    let mut issuer_params = pki.leaf_issuer_params.clone();
+    if kind == CrlKind::OtherIssuer {
+        let mut dn = rcgen::DistinguishedName::new();
+        dn.push(
+            rcgen::DnType::CommonName,
+            "mtls-harness unrelated CRL issuer",
+        );
+        issuer_params.distinguished_name = dn;
+    }
+    // The bad signature: the victim's key signs in the CA's name.
+    let signer = match kind {
+        CrlKind::BadSignature => &*pki.victim.key,
+        _ => &*pki.leaf_issuer_key,
+    };
+    let issuer = Issuer::from_params(&issuer_params, signer);
     params
         .signed_by(&issuer)
         .map(|crl| crl.der().clone())

@@ -17,7 +17,7 @@ use rustls::pki_types::CertificateDer;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-pub use crl::{issue_crl, write_crl};
+pub use crl::{issue_crl, write_crl, CrlKind};
 pub use files::{write_pki, PkiFiles, WriteError};
 pub use issue::{generate, IssueError, REVOKED_SERIAL, VICTIM_SERIAL};
 pub use keys::{hex, KeyError, KeyMaterial, KeyType};

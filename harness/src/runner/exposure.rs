@@ -42,8 +42,14 @@ pub(super) fn stage(
         path: server_crl.clone(),
         source,
     })?;
-    let crl = pki::issue_crl(pki, case.revocation.crl_entries, 2, &[pki::VICTIM_SERIAL])
-        .map_err(RunError::Fixtures)?;
+    let crl = pki::issue_crl(
+        pki,
+        case.revocation.crl_entries,
+        2,
+        &[pki::VICTIM_SERIAL],
+        pki::CrlKind::Fresh,
+    )
+    .map_err(RunError::Fixtures)?;
     pki::write_crl(&crl, &revoking_crl).map_err(RunError::FixtureFiles)?;
     Ok(Staged {
         server_crl,

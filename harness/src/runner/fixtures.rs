@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::pki::{self, KeyType, Pki, PkiFiles, PkiSpec};
+use crate::pki::{self, CrlKind, KeyType, Pki, PkiFiles, PkiSpec};
 use crate::scenario::PkiSettings;
 
 use super::RunError;
@@ -16,7 +16,7 @@ pub struct Fixtures {
     settings: PkiSettings,
     dir: PathBuf,
     made: HashMap<PkiSpec, (Arc<Pki>, PkiFiles)>,
-    crls: HashMap<(PkiSpec, usize), PathBuf>,
+    crls: HashMap<(PkiSpec, usize, CrlKind), PathBuf>,
 }
 
 impl Fixtures {
@@ -30,8 +30,8 @@ impl Fixtures {
         }
     }
 
-    /// A CRL for the fixtures of `key`/`intermediates` with `entries` filler entries, issued and
-    /// written on first use.
+    /// A CRL of `kind` for the fixtures of `key`/`intermediates` with `entries` filler
+    /// entries, issued and written on first use.
     ///
     /// # Errors
     /// When the fixtures, the CRL or its file cannot be made.
@@ -40,15 +40,21 @@ impl Fixtures {
         key: KeyType,
         intermediates: u8,
         entries: usize,
+        kind: CrlKind,
     ) -> Result<PathBuf, RunError> {
         let spec = self.settings.spec(key, intermediates);
-        if let Some(path) = self.crls.get(&(spec.clone(), entries)) {
+        if let Some(path) = self.crls.get(&(spec.clone(), entries, kind)) {
             return Ok(path.clone());
         }
         let (pki, files) = self.get(key, intermediates)?;
         let started = Instant::now();
-        let crl = pki::issue_crl(&pki, entries, 1, &[]).map_err(RunError::Fixtures)?;
-        let path = files.dir.join(format!("crl-{entries}.pem"));
+        let crl = pki::issue_crl(&pki, entries, 1, &[], kind).map_err(RunError::Fixtures)?;
+        let path = match kind {
+            CrlKind::Fresh => files.dir.join(format!("crl-{entries}.pem")),
+            other => files
+                .dir
+                .join(format!("crl-{entries}-{}.pem", other.name())),
+        };
         pki::write_crl(&crl, &path).map_err(RunError::FixtureFiles)?;
         tracing::info!(
             entries,
@@ -57,7 +63,7 @@ impl Fixtures {
             path = %path.display(),
             "CRL ready"
         );
-        self.crls.insert((spec, entries), path.clone());
+        self.crls.insert((spec, entries, kind), path.clone());
         Ok(path)
     }
 

@@ -351,9 +351,12 @@ fn run_case(
     };
     let crl = match case.revocation.mode {
         RevocationMode::None => None,
-        RevocationMode::Crl => {
-            Some(fixtures.crl(case.key, case.intermediates, case.revocation.crl_entries)?)
-        }
+        RevocationMode::Crl => Some(fixtures.crl(
+            case.key,
+            case.intermediates,
+            case.revocation.crl_entries,
+            case.revocation.crl,
+        )?),
     };
     // Revoking the victim mid-run: the server reads a per-case copy of the CRL.
     let staged = match (case.revocation.revoke_after, &crl) {

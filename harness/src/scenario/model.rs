@@ -10,7 +10,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::measure::Outcome;
-use crate::pki::{ClientCert, KeyType, PkiSpec};
+use crate::pki::{ClientCert, CrlKind, KeyType, PkiSpec};
 
 /// A validated scenario file, matrix already expanded.
 #[derive(Clone, Debug)]
@@ -262,6 +262,17 @@ named_enum!(
     }
 );
 
+named_enum!(
+    /// What a server does when a certificate's revocation status cannot be determined (no
+    /// usable CRL for its issuer, a stale one).
+    FailPolicy {
+        /// Reject.
+        Hard => "hard",
+        /// Accept.
+        Soft => "soft",
+    }
+);
+
 /// Revocation settings of a case.
 #[derive(Clone, Copy, Debug, Serialize)]
 pub struct Revocation {
@@ -269,6 +280,10 @@ pub struct Revocation {
     pub mode: RevocationMode,
     /// Filler entries in the CRL besides the revoked client (its size), mode `crl` only.
     pub crl_entries: usize,
+    /// The CRL the server is given: fresh, or one it cannot use.
+    pub crl: CrlKind,
+    /// Hard or soft fail when the status is undetermined.
+    pub policy: FailPolicy,
     /// How often the server re-reads its CRL (mode `crl`); `None`: loaded once.
     #[serde(rename = "reload_ms", serialize_with = "ser_opt_ms")]
     pub reload: Option<Duration>,
@@ -402,16 +417,30 @@ impl Expectation {
         cert: ClientCert,
         auth: ClientAuth,
         version: TlsVersion,
-        revocation: RevocationMode,
+        revocation: Revocation,
     ) -> Expectation {
         let reject = |o| Expectation::Reject(Some(o));
         match (cert, auth) {
-            (ClientCert::Revoked, ClientAuth::Required | ClientAuth::Optional) => {
-                match revocation {
-                    RevocationMode::None => Expectation::Accept,
-                    RevocationMode::Crl => reject(Outcome::CertRevoked),
+            (
+                ClientCert::Valid | ClientCert::Revoked,
+                ClientAuth::Required | ClientAuth::Optional,
+            ) if revocation.mode == RevocationMode::Crl => {
+                let revoked = cert == ClientCert::Revoked;
+                let listed = if revoked {
+                    reject(Outcome::CertRevoked)
+                } else {
+                    Expectation::Accept
+                };
+                match (revocation.crl, revocation.policy) {
+                    (CrlKind::Fresh, _) => listed,
+                    // Status undetermined: hard-fail rejects (with whatever alert), soft-fail
+                    // accepts (a stale CRL is still read: it lists the revoked client).
+                    (_, FailPolicy::Hard) => Expectation::Reject(None),
+                    (CrlKind::Stale, FailPolicy::Soft) => listed,
+                    (_, FailPolicy::Soft) => Expectation::Accept,
                 }
             }
+            (ClientCert::Revoked, _) => Expectation::Accept,
             (ClientCert::Valid, _) | (_, ClientAuth::Off) => Expectation::Accept,
             (ClientCert::None, ClientAuth::Optional) => Expectation::Accept,
             (ClientCert::None, _) => match version {

@@ -14,7 +14,7 @@ use super::matrix::{self, Axis};
 use super::model::*;
 use super::problems::{join, Reader, ScenarioError};
 use crate::measure::Outcome;
-use crate::pki::{ClientCert, KeyType};
+use crate::pki::{ClientCert, CrlKind, KeyType};
 
 const TOP_KEYS: &[&str] = &[
     "version",
@@ -40,7 +40,14 @@ const SETTING_KEYS: &[&str] = &[
     "expect",
     "reject_reason",
 ];
-const REVOCATION_KEYS: &[&str] = &["mode", "crl_entries", "reload", "revoke_after"];
+const REVOCATION_KEYS: &[&str] = &[
+    "mode",
+    "crl_entries",
+    "crl",
+    "policy",
+    "reload",
+    "revoke_after",
+];
 const TLS_KEYS: &[&str] = &[
     "versions",
     "groups",
@@ -90,6 +97,8 @@ pub(crate) struct RawSettings {
     pub(crate) revocation_mode: Option<RevocationMode>,
     pub(crate) crl_entries: Option<usize>,
     pub(crate) crl_reload: Option<Duration>,
+    pub(crate) crl_kind: Option<CrlKind>,
+    pub(crate) fail_policy: Option<FailPolicy>,
     pub(crate) revoke_after: Option<Duration>,
     pub(crate) concurrency: Option<usize>,
     pub(crate) rate: Option<f64>,
@@ -149,6 +158,8 @@ impl RawSettings {
             revocation_mode: over.revocation_mode.or(self.revocation_mode),
             crl_entries: over.crl_entries.or(self.crl_entries),
             crl_reload: over.crl_reload.or(self.crl_reload),
+            crl_kind: over.crl_kind.or(self.crl_kind),
+            fail_policy: over.fail_policy.or(self.fail_policy),
             revoke_after: over.revoke_after.or(self.revoke_after),
             concurrency: over.concurrency.or(self.concurrency),
             rate: over.rate.or(self.rate),
@@ -426,6 +437,12 @@ fn read_settings(
             if let Some(v) = rev.get("mode") {
                 s.revocation_mode = r.named(v, &join(&rp, "mode"));
             }
+            if let Some(v) = rev.get("crl") {
+                s.crl_kind = r.named(v, &join(&rp, "crl"));
+            }
+            if let Some(v) = rev.get("policy") {
+                s.fail_policy = r.named(v, &join(&rp, "policy"));
+            }
             if let Some(v) = rev.get("reload") {
                 s.crl_reload = r.duration(v, &join(&rp, "reload"));
             }
@@ -638,6 +655,8 @@ fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>) -> Option<
     let revocation = Revocation {
         mode: raw.revocation_mode.unwrap_or(RevocationMode::None),
         crl_entries: raw.crl_entries.unwrap_or(0),
+        crl: raw.crl_kind.unwrap_or(CrlKind::Fresh),
+        policy: raw.fail_policy.unwrap_or(FailPolicy::Hard),
         reload: raw.crl_reload,
         revoke_after: raw.revoke_after,
     };
@@ -719,6 +738,18 @@ fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>) -> Option<
             "revocation.reload must be at least 10ms".into(),
         );
     }
+    if revocation.mode != RevocationMode::Crl
+        && (raw.crl_kind.is_some() || raw.fail_policy.is_some())
+    {
+        bad(
+            r,
+            span.clone(),
+            "revocation.crl and revocation.policy need revocation.mode = \"crl\"".into(),
+        );
+    }
+    if revocation.revoke_after.is_some() && revocation.crl != CrlKind::Fresh {
+        bad(r, span.clone(), "revocation.revoke_after needs revocation.crl = \"fresh\": the server must be able to use the CRL that revokes the victim".into());
+    }
     if let Some(after) = revocation.revoke_after {
         if revocation.reload.is_none() {
             bad(r, span.clone(), "revocation.revoke_after needs revocation.reload: a server that never re-reads its CRL never sees the revocation".into());
@@ -786,9 +817,7 @@ fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>) -> Option<
         (Some(ExpectKind::Accept), None) => Expectation::Accept,
         (Some(ExpectKind::Reject), reason) => Expectation::Reject(reason),
         (None, Some(reason)) => Expectation::Reject(Some(reason)),
-        (None, None) => {
-            Expectation::derived(client_cert, client_auth, tls.highest(), revocation.mode)
-        }
+        (None, None) => Expectation::derived(client_cert, client_auth, tls.highest(), revocation),
     };
     if let Expectation::Reject(Some(Outcome::Accepted)) = expect {
         bad(

@@ -14,7 +14,7 @@ use super::support::{run_in, scenario};
 #[test]
 fn issued_crl_revokes_exactly_the_revoked_client() {
     let p = pki::generate(&PkiSpec::new(KeyType::EcdsaP256, 3)).unwrap();
-    let crl = pki::issue_crl(&p, 10_000, 1, &[]).unwrap();
+    let crl = pki::issue_crl(&p, 10_000, 1, &[], pki::CrlKind::Fresh).unwrap();
     // 10,001 entries of a few dozen bytes each.
     assert!(crl.as_ref().len() > 200_000, "{}", crl.as_ref().len());
     let roots = tls_config::root_store(std::slice::from_ref(&p.root)).unwrap();
@@ -134,4 +134,66 @@ load = { concurrency = 2, duration = "1500ms", warmup = "200ms" }
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("summary.json")).unwrap()).unwrap();
     super::schema::assert_valid(&super::schema::validator(), &json);
+}
+
+#[test]
+fn unusable_crls_fail_hard_or_soft_as_the_policy_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = scenario(
+        r#"
+version = 1
+[pki]
+identities = 2
+[defaults]
+load = { concurrency = 1, handshakes = 4, warmup = "0s" }
+[matrix]
+client_cert = ["valid", "revoked"]
+[[case]]
+name = "stale-hard"
+revocation = { mode = "crl", crl = "stale" }
+[[case]]
+name = "stale-soft"
+revocation = { mode = "crl", crl = "stale", policy = "soft" }
+[[case]]
+name = "other-issuer-hard"
+revocation = { mode = "crl", crl = "other-issuer" }
+[[case]]
+name = "other-issuer-soft"
+revocation = { mode = "crl", crl = "other-issuer", policy = "soft" }
+[[case]]
+name = "bad-signature-soft"
+revocation = { mode = "crl", crl = "bad-signature", policy = "soft" }
+"#,
+    );
+    let out = run_in(&s, dir.path());
+    let case = |name: &str| out.summary.cases.iter().find(|c| c.name == name).unwrap();
+    let only = |name: &str| {
+        let c = case(name);
+        assert_eq!(c.outcomes.len(), 1, "{name}: {:?}", c.outcomes);
+        c.outcomes.keys().next().unwrap().clone()
+    };
+    // Hard fail: a stale CRL or no CRL for the issuer rejects everyone (rustls: unknown_ca).
+    for name in ["stale-hard", "other-issuer-hard"] {
+        for cert in ["valid", "revoked"] {
+            let n = format!("{name}[client_cert={cert}]");
+            assert_eq!(only(&n), "unknown_ca", "{n}");
+            assert!(case(&n).met, "{n}: {}", case(&n).verdict);
+        }
+    }
+    // Soft fail: a stale CRL is still read (the revoked client stays out); with no CRL for the
+    // issuer, everyone gets in, the revoked client too.
+    assert_eq!(only("stale-soft[client_cert=valid]"), "accepted");
+    assert_eq!(only("stale-soft[client_cert=revoked]"), "cert_revoked");
+    assert_eq!(only("other-issuer-soft[client_cert=valid]"), "accepted");
+    assert_eq!(only("other-issuer-soft[client_cert=revoked]"), "accepted");
+    // rustls does not soft-fail a CRL whose signature is bad: it rejects with
+    // handshake_failure, so the soft-fail expectation is not met. When this changes, this
+    // test says so.
+    let bad = case("bad-signature-soft[client_cert=valid]");
+    assert_eq!(
+        only("bad-signature-soft[client_cert=valid]"),
+        "handshake_failure"
+    );
+    assert!(!bad.met);
+    assert_eq!(out.exit_code(), 1);
 }

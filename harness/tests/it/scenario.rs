@@ -472,6 +472,17 @@ load = { duration = "5s" }
         &p,
         "(\"revoke-without-reload\"): revocation.revoke_after needs revocation.reload",
     );
+    let policy = problems("version = 1\n[[case]]\nname = \"a\"\nrevocation = { crl = \"stale\", policy = \"maybe\" }\n");
+    assert_has(
+        &policy,
+        "4: case[1].revocation.policy: expected one of \"hard\", \"soft\", found \"maybe\"",
+    );
+    let no_mode =
+        problems("version = 1\n[[case]]\nname = \"a\"\nrevocation = { crl = \"stale\" }\n");
+    assert_has(
+        &no_mode,
+        "revocation.crl and revocation.policy need revocation.mode = \"crl\"",
+    );
     assert_has(
         &p,
         "(\"revoke-after-the-end\"): revocation.revoke_after must fall inside load.duration",
