@@ -221,6 +221,7 @@ fn server_config(args: &ServeArgs) -> Result<ServerConfig, ServeError> {
 async fn reload_crls(
     args: ServeArgs,
     every: Duration,
+    first: Arc<ServerConfig>,
     current: Arc<std::sync::RwLock<TlsAcceptor>>,
 ) {
     let stamp = |paths: &[PathBuf]| -> Vec<Option<(std::time::SystemTime, u64)>> {
@@ -243,7 +244,11 @@ async fn reload_crls(
             continue;
         }
         match server_config(&args) {
-            Ok(config) => {
+            Ok(mut config) => {
+                // Sessions survive a CRL reload: same ticket keys, same session cache (a
+                // reload that invalidated every ticket would hide how resumption behaves).
+                config.ticketer = Arc::clone(&first.ticketer);
+                config.session_storage = Arc::clone(&first.session_storage);
                 *current.write().unwrap_or_else(|p| p.into_inner()) =
                     TlsAcceptor::from(Arc::new(config));
                 seen = now;
@@ -290,9 +295,16 @@ async fn accept_loop(args: &ServeArgs, config: Arc<ServerConfig>) -> Result<(), 
     tracing::info!(%local, backlog = args.backlog, "rustls server ready");
 
     // New connections take the current acceptor; a CRL reload swaps it.
-    let current = Arc::new(std::sync::RwLock::new(TlsAcceptor::from(config)));
+    let current = Arc::new(std::sync::RwLock::new(TlsAcceptor::from(Arc::clone(
+        &config,
+    ))));
     if let (Some(every), false) = (args.crl_reload, args.crl.is_empty()) {
-        tokio::spawn(reload_crls(args.clone(), every, Arc::clone(&current)));
+        tokio::spawn(reload_crls(
+            args.clone(),
+            every,
+            config,
+            Arc::clone(&current),
+        ));
     }
     let tally = Arc::new(Tally::default());
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;

@@ -323,6 +323,14 @@ impl CaseSummary {
                 self.verdict
             );
         }
+        if exposure.resumed_accepted_after > 0 {
+            self.verdict = format!(
+                "{}; yet it got in {} times by resuming (last {:.0} ms after publication)",
+                self.verdict,
+                exposure.resumed_accepted_after,
+                exposure.last_resumed_accepted_after_ms.unwrap_or(0.0)
+            );
+        }
         self.exposure = Some(exposure);
     }
 

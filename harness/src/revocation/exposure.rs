@@ -36,6 +36,9 @@ pub struct ExposurePlan {
     pub staged_crl: PathBuf,
     /// The CRL file the server re-reads.
     pub crl: PathBuf,
+    /// With resumption on, every other probe offers the victim's session: the figures then
+    /// show whether a revoked client still gets in by resuming.
+    pub resume: bool,
     /// Set on Ctrl-C: the probe stops too.
     pub cancel: Arc<AtomicBool>,
 }
@@ -55,6 +58,13 @@ pub struct Exposure {
     pub first_rejected_after_ms: Option<f64>,
     /// How that probe was rejected.
     pub rejected_with: Option<Outcome>,
+    /// Probes after the publication that resumed a session (full-handshake figures above
+    /// leave them out).
+    pub resumed_after: u64,
+    /// Of those, how many were accepted: the revoked client got in by resumption.
+    pub resumed_accepted_after: u64,
+    /// Start of the last accepted resumption after the publication, in ms after it.
+    pub last_resumed_accepted_after_ms: Option<f64>,
     /// Time between probe starts.
     pub probe_interval_ms: f64,
     /// Why the revocation could not be published, if it could not.
@@ -85,17 +95,26 @@ pub async fn measure_exposure(plan: ExposurePlan) -> Exposure {
             }
             published = Some(Instant::now());
         }
+        let want_resume = plan.resume && seen.probes % 2 == 1;
         let sample = attempt(
             &*plan.victim,
             plan.addr,
             0,
             Instant::now(),
             plan.timeout,
-            false,
+            want_resume,
         )
         .await;
         seen.probes += 1;
+        let resumed = sample.negotiated.is_some_and(|n| n.resumed);
         match published {
+            Some(at) if resumed && sample.start >= at => {
+                seen.resumed_after += 1;
+                if sample.outcome == Outcome::Accepted {
+                    seen.resumed_accepted_after += 1;
+                    seen.last_resumed_accepted_after_ms = Some(ms(sample.start - at));
+                }
+            }
             None if sample.outcome == Outcome::Accepted => seen.accepted_before += 1,
             None => {}
             Some(at) if sample.start >= at => {

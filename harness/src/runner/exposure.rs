@@ -84,6 +84,7 @@ pub(super) fn plan(
         interval: PROBE_INTERVAL,
         staged_crl: staged.revoking_crl,
         crl: staged.server_crl,
+        resume: case.tls.resumption != crate::scenario::ResumptionMode::Off,
         cancel: Arc::clone(cancel),
     })
 }

@@ -197,3 +197,36 @@ revocation = { mode = "crl", crl = "bad-signature", policy = "soft" }
     assert!(!bad.met);
     assert_eq!(out.exit_code(), 1);
 }
+
+#[test]
+fn a_revoked_client_still_resumes_and_the_run_records_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = scenario(
+        r#"
+version = 1
+[pki]
+identities = 4
+[[case]]
+name = "exposure-resumed"
+tls = { resumption = "tickets", tickets = 2 }
+revocation = { mode = "crl", crl_entries = 10, reload = "300ms", revoke_after = "500ms" }
+load = { concurrency = 2, duration = "1500ms", warmup = "200ms" }
+"#,
+    );
+    let out = run_in(&s, dir.path());
+    let c = &out.summary.cases[0];
+    // Full handshakes of the victim are rejected after the reload, and the load's own
+    // resumptions survive the reload (same ticket keys): the case is met.
+    assert!(c.met, "{}", c.verdict);
+    let e = c.exposure.as_ref().unwrap();
+    assert!(e.first_rejected_after_ms.is_some(), "{e:?}");
+    // rustls does not re-check revocation when a session resumes: the revoked victim keeps
+    // getting in by resuming, after its full handshakes are refused.
+    assert!(e.resumed_after > 0, "{e:?}");
+    assert_eq!(e.resumed_accepted_after, e.resumed_after, "{e:?}");
+    assert!(
+        e.last_resumed_accepted_after_ms.unwrap() > e.first_rejected_after_ms.unwrap(),
+        "{e:?}"
+    );
+    assert!(c.verdict.contains("by resuming"), "{}", c.verdict);
+}
