@@ -2,9 +2,8 @@
 //! 0600 (never a moment with wider permissions), and a `manifest.json` that lists every file and
 //! certificate fingerprint but no key material.
 
-use std::fs::{self, OpenOptions};
-use std::io::{self, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 
 use rustls::pki_types::CertificateDer;
@@ -153,29 +152,12 @@ fn write_identity_key(id: &Identity, path: &Path) -> Result<(), WriteError> {
     write_file(path, key_pem(id.key.pkcs8_der()).as_bytes(), 0o600)
 }
 
-/// Writes `bytes` to `path` with `mode`: into a new temporary file (created exclusively, never
-/// through a symlink, with the mode from the start) that is then renamed over `path`. A symlink
-/// planted at `path` is replaced, not followed, so a key never lands somewhere else.
+/// [`crate::fsutil::write_atomic`], with the path in the error.
 pub(super) fn write_file(path: &Path, bytes: &[u8], mode: u32) -> Result<(), WriteError> {
-    let err = |source| WriteError {
+    crate::fsutil::write_atomic(path, bytes, mode).map_err(|source| WriteError {
         path: path.to_path_buf(),
         source,
-    };
-    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
-    tmp_name.push(format!(".tmp-{}", std::process::id()));
-    let tmp = path.with_file_name(tmp_name);
-    // A stale temporary (or a link in its place) goes first; removing a link removes the link.
-    let _ = fs::remove_file(&tmp);
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(&tmp)
-        .map_err(err)?;
-    file.write_all(bytes).map_err(err)?;
-    drop(file);
-    fs::rename(&tmp, path).map_err(err)
+    })
 }
 
 /// PEM of a certificate chain.

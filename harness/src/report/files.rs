@@ -1,7 +1,6 @@
 //! Writing a run's files: `summary.json`, `cases.csv` and one `.hgrm` per case. Each write goes
 //! to a temporary file renamed into place, so an interrupted run never leaves half a file.
 
-use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -21,13 +20,10 @@ pub struct ReportError {
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
-    let err = |source| ReportError {
+    crate::fsutil::write_atomic(path, bytes, 0o644).map_err(|source| ReportError {
         path: path.to_path_buf(),
         source,
-    };
-    let tmp = path.with_extension("tmp");
-    fs::write(&tmp, bytes).map_err(err)?;
-    fs::rename(&tmp, path).map_err(err)
+    })
 }
 
 /// Writes `summary.json` and `cases.csv` into `dir`.
