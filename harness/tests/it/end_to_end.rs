@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use mtls_harness::report::RunSummary;
 use serde_json::Value;
 
-use super::support::{run_in, scenario};
+use super::support::{case, run_in, scenario};
 
 const BAD_CLIENTS: &str = r#"
 version = 1
@@ -77,14 +77,8 @@ name = "tls12-valid"
 tls = { versions = ["1.2"], groups = ["secp256r1"] }
 "#;
 
-fn outcomes(summary: &RunSummary, case: &str) -> BTreeMap<String, u64> {
-    summary
-        .cases
-        .iter()
-        .find(|c| c.name == case)
-        .unwrap_or_else(|| panic!("no case {case}"))
-        .outcomes
-        .clone()
+fn outcomes(summary: &RunSummary, name: &str) -> BTreeMap<String, u64> {
+    case(summary, name).outcomes.clone()
 }
 
 fn only(class: &str, n: u64) -> BTreeMap<String, u64> {
@@ -129,11 +123,11 @@ fn each_client_gets_its_exact_verdict() {
     assert_eq!(out.exit_code(), 0);
 
     // What was negotiated reached the report.
-    let tls12 = sum.cases.iter().find(|c| c.name == "tls12-valid").unwrap();
+    let tls12 = case(sum, "tls12-valid");
     assert_eq!(tls12.negotiated.len(), 1);
     assert_eq!(tls12.negotiated[0].version, "TLSv1_2");
     assert_eq!(tls12.negotiated[0].group.as_deref(), Some("secp256r1"));
-    let valid = sum.cases.iter().find(|c| c.name == "valid").unwrap();
+    let valid = case(sum, "valid");
     assert_eq!(valid.negotiated[0].version, "TLSv1_3");
     assert_eq!(valid.negotiated[0].group.as_deref(), Some("X25519"));
 
@@ -147,7 +141,7 @@ fn each_client_gets_its_exact_verdict() {
     assert!(valid.client_cpu_us_per_handshake.unwrap() > 0.0);
     // A TLS 1.3 mTLS handshake with ECDSA chains moves kilobytes each way.
     assert!(valid.bytes_sent_per_handshake > 500.0 && valid.bytes_received_per_handshake > 500.0);
-    let rejected = sum.cases.iter().find(|c| c.name == "unknown-ca").unwrap();
+    let rejected = case(sum, "unknown-ca");
     assert!(rejected.latency_us.is_none());
     assert_eq!(rejected.rejection_latency_us.unwrap().count, 12);
 }

@@ -9,7 +9,7 @@ use rustls::pki_types::UnixTime;
 use rustls::server::WebPkiClientVerifier;
 use rustls::{CertificateError, Error};
 
-use super::support::{run_in, scenario};
+use super::support::{case, run_in, scenario};
 
 #[test]
 fn issued_crl_revokes_exactly_the_revoked_client() {
@@ -62,14 +62,7 @@ revocation = { mode = "none" }
     );
     let out = run_in(&s, dir.path());
     let sum = &out.summary;
-    let outcomes = |name: &str| {
-        sum.cases
-            .iter()
-            .find(|c| c.name == name)
-            .unwrap()
-            .outcomes
-            .clone()
-    };
+    let outcomes = |name: &str| case(sum, name).outcomes.clone();
     assert_eq!(outcomes("valid").get("accepted"), Some(&10));
     assert_eq!(outcomes("revoked").get("cert_revoked"), Some(&10));
     assert_eq!(outcomes("revoked-unchecked").get("accepted"), Some(&10));
@@ -166,7 +159,7 @@ revocation = { mode = "crl", crl = "bad-signature", policy = "soft" }
 "#,
     );
     let out = run_in(&s, dir.path());
-    let case = |name: &str| out.summary.cases.iter().find(|c| c.name == name).unwrap();
+    let case = |name: &str| case(&out.summary, name);
     let only = |name: &str| {
         let c = case(name);
         assert_eq!(c.outcomes.len(), 1, "{name}: {:?}", c.outcomes);

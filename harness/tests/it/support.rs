@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use mtls_harness::report::{CaseSummary, RunSummary};
 use mtls_harness::runner::{run, RunOptions, RunOutcome};
 use mtls_harness::scenario::{self, Scenario};
 
@@ -29,6 +30,15 @@ pub fn run_in(scenario: &Scenario, dir: &Path) -> RunOutcome {
     opts.quiet = true;
     opts.cancel = Arc::default();
     run(scenario, &opts).expect("run failed")
+}
+
+/// The case called `name` in a run summary.
+pub fn case<'a>(summary: &'a RunSummary, name: &str) -> &'a CaseSummary {
+    summary
+        .cases
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no case {name}"))
 }
 
 /// The `openssl` binary, which `scripts/install-peers.sh` installs.

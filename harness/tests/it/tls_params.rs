@@ -2,17 +2,9 @@
 //! the wire; resumption happens when asked and not otherwise; a mismatch is a classified
 //! `handshake_failure`, not a crash.
 
-use mtls_harness::report::{CaseSummary, RunSummary};
+use mtls_harness::report::CaseSummary;
 
-use super::support::{run_in, scenario};
-
-fn case<'a>(summary: &'a RunSummary, name: &str) -> &'a CaseSummary {
-    summary
-        .cases
-        .iter()
-        .find(|c| c.name == name)
-        .unwrap_or_else(|| panic!("no case {name}"))
-}
+use super::support::{case, run_in, scenario};
 
 /// (version, suite, group) of the single parameter set a case negotiated.
 fn only_negotiated(c: &CaseSummary) -> (String, String, Option<String>) {
