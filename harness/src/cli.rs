@@ -49,7 +49,7 @@ pub enum Command {
         command: PkiCommand,
     },
     /// Run a built-in TLS server (the runner starts these itself; useful by hand too).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
 }
 
 /// `pki` subcommands.
@@ -206,6 +206,7 @@ fn dispatch(cli: Cli) -> u8 {
                 key_type: key,
                 identities,
                 intermediates,
+                revocation_url: None,
             };
             let started = std::time::Instant::now();
             let generated = pki::generate(&spec)

@@ -210,6 +210,25 @@ pub fn process_runtime(pid: u32) -> io::Result<Duration> {
     Ok(Duration::from_nanos(total))
 }
 
+/// The calling thread's id (from `/proc/thread-self`), for [`thread_runtime`].
+pub fn current_tid() -> Option<u32> {
+    let link = std::fs::read_link("/proc/thread-self").ok()?;
+    link.file_name()?.to_str()?.parse().ok()
+}
+
+/// Time thread `tid` of this process has spent on a CPU (its `schedstat`).
+///
+/// # Errors
+/// When the thread is gone or schedstat is not available.
+pub fn thread_runtime(tid: u32) -> io::Result<Duration> {
+    let text = std::fs::read_to_string(format!("/proc/self/task/{tid}/schedstat"))?;
+    text.split_whitespace()
+        .next()
+        .and_then(|f| f.parse::<u64>().ok())
+        .map(Duration::from_nanos)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "unparsable schedstat"))
+}
+
 fn clock_ticks_per_sec() -> u64 {
     // SAFETY: sysconf takes an integer and has no memory effects.
     let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use super::attempt::attempt;
 use super::ticket::Ticketer;
-use crate::measure::{CpuSnapshot, CpuUsage, Recorder};
+use crate::measure::{CpuSnapshot, CpuTargets, CpuUsage, Recorder};
 use crate::peers::Connector;
 use crate::scenario::{LoadSpec, Schedule, Stop};
 
@@ -30,7 +30,8 @@ pub struct LoadResult {
     pub worker_failures: usize,
 }
 
-/// Drives `spec` against `addr` with `connector`. `server_pid` is read for server CPU.
+/// Drives `spec` against `addr` with `connector`. `targets` says whose CPU to read besides
+/// the harness's own (the server process, an in-process service thread).
 /// `resume_fraction` (resumption on) is the share of handshakes that try to resume.
 /// `cancel` stops the schedule; attempts in flight still finish (within their timeout).
 ///
@@ -43,7 +44,7 @@ pub async fn run_load<C: Connector>(
     spec: &LoadSpec,
     addr: SocketAddr,
     connector: Arc<C>,
-    server_pid: Option<u32>,
+    targets: CpuTargets,
     resume_fraction: Option<f64>,
     cancel: Arc<AtomicBool>,
 ) -> LoadResult {
@@ -59,7 +60,7 @@ pub async fn run_load<C: Connector>(
             .map(|_| Mutex::new(Recorder::default()))
             .collect(),
     );
-    let sampler = CpuSampler::start(ticketer.warmup_end(), ticketer.window_end(), server_pid);
+    let sampler = CpuSampler::start(ticketer.warmup_end(), ticketer.window_end(), targets);
 
     let mut handles = Vec::with_capacity(workers);
     for w in 0..workers {
@@ -105,7 +106,7 @@ pub async fn run_load<C: Connector>(
             worker_failures += 1;
         }
     }
-    let finished = CpuSnapshot::take(server_pid);
+    let finished = CpuSnapshot::take(targets);
     let interrupted = ticketer.cancelled();
     let mut recorder = Recorder::default();
     for shard in shards.iter() {
@@ -164,7 +165,7 @@ struct CpuSampler {
 }
 
 impl CpuSampler {
-    fn start(window_start: Instant, window_end: Option<Instant>, server_pid: Option<u32>) -> Self {
+    fn start(window_start: Instant, window_end: Option<Instant>, targets: CpuTargets) -> Self {
         use std::sync::atomic::Ordering;
         let start: Arc<Mutex<Option<CpuSnapshot>>> = Arc::default();
         let end: Arc<Mutex<Option<CpuSnapshot>>> = Arc::default();
@@ -183,11 +184,10 @@ impl CpuSampler {
             if !wait(window_start) {
                 return;
             }
-            *s.lock().unwrap_or_else(|p| p.into_inner()) = Some(CpuSnapshot::take(server_pid));
+            *s.lock().unwrap_or_else(|p| p.into_inner()) = Some(CpuSnapshot::take(targets));
             if let Some(until) = window_end {
                 if wait(until) {
-                    *e.lock().unwrap_or_else(|p| p.into_inner()) =
-                        Some(CpuSnapshot::take(server_pid));
+                    *e.lock().unwrap_or_else(|p| p.into_inner()) = Some(CpuSnapshot::take(targets));
                 }
             }
         });

@@ -5,6 +5,16 @@ use std::time::{Duration, Instant};
 
 use crate::sys::{self, CpuTime};
 
+/// Whose CPU is read besides the harness process's own.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CpuTargets {
+    /// The server process.
+    pub server_pid: Option<u32>,
+    /// A thread of the harness that serves the server (the revocation service): its time is
+    /// reported apart and taken out of the client's.
+    pub side_thread: Option<u32>,
+}
+
 /// CPU readings at one instant.
 #[derive(Clone, Copy, Debug)]
 pub struct CpuSnapshot {
@@ -16,16 +26,25 @@ pub struct CpuSnapshot {
     pub server: Option<CpuTime>,
     /// The server's on-CPU time from schedstat (nanosecond resolution), when readable.
     pub server_runtime: Option<Duration>,
+    /// The side thread's on-CPU time, when there is one.
+    pub side: Option<Duration>,
 }
 
 impl CpuSnapshot {
-    /// Reads both counters now.
-    pub fn take(server_pid: Option<u32>) -> Self {
+    /// Reads every counter of `targets` now.
+    pub fn take(targets: CpuTargets) -> Self {
         Self {
             at: Instant::now(),
             own: sys::own_cpu_time(),
-            server: server_pid.and_then(|pid| sys::process_cpu_time(pid).ok()),
-            server_runtime: server_pid.and_then(|pid| sys::process_runtime(pid).ok()),
+            server: targets
+                .server_pid
+                .and_then(|pid| sys::process_cpu_time(pid).ok()),
+            server_runtime: targets
+                .server_pid
+                .and_then(|pid| sys::process_runtime(pid).ok()),
+            side: targets
+                .side_thread
+                .and_then(|tid| sys::thread_runtime(tid).ok()),
         }
     }
 }
@@ -35,8 +54,10 @@ impl CpuSnapshot {
 pub struct CpuUsage {
     /// Wall time between the snapshots.
     pub wall: Duration,
-    /// Harness (client) CPU time.
+    /// Harness (client) CPU time, without the side thread's (taken from its user time).
     pub client: CpuTime,
+    /// The side thread's CPU time (the revocation service), if measured.
+    pub side: Option<Duration>,
     /// Server CPU time, if measured. Its total comes from schedstat when that was readable
     /// (precise), its user/system split from `/proc/<pid>/stat` (clock ticks).
     pub server: Option<CpuTime>,
@@ -45,9 +66,16 @@ pub struct CpuUsage {
 impl CpuUsage {
     /// The usage from `start` to `end`.
     pub fn between(start: &CpuSnapshot, end: &CpuSnapshot) -> Self {
+        let side = match (start.side, end.side) {
+            (Some(a), Some(b)) => Some(b.saturating_sub(a)),
+            _ => None,
+        };
+        let mut client = end.own.since(start.own);
+        client.user = client.user.saturating_sub(side.unwrap_or_default());
         Self {
             wall: end.at.saturating_duration_since(start.at),
-            client: end.own.since(start.own),
+            client,
+            side,
             server: match (start.server, end.server) {
                 (Some(a), Some(b)) => {
                     let ticks = b.since(a);

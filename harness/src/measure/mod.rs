@@ -7,7 +7,7 @@ mod recorder;
 mod sample;
 
 pub use counting::{ByteCounts, CountingStream};
-pub use cpu::{CpuSnapshot, CpuUsage};
+pub use cpu::{CpuSnapshot, CpuTargets, CpuUsage};
 pub use outcome::Outcome;
 pub use recorder::{new_histogram, Recorder};
 pub use sample::{Negotiated, Sample};

@@ -54,6 +54,9 @@ pub enum Outcome {
     HttpError,
     /// The client refused the server's certificate or parameters (a local TLS error).
     ClientRejectedServer,
+    /// The client refused the server's OCSP staple (revoked, invalid, or missing with
+    /// Must-Staple) and sent bad_certificate_status_response.
+    StapleRejected,
     /// The peer sent bytes that are not valid TLS, or a message out of order.
     ProtocolError,
     /// The server closed the connection without an alert or a reply.
@@ -68,7 +71,7 @@ pub enum Outcome {
 
 impl Outcome {
     /// Every class, in report order.
-    pub const ALL: [Outcome; 25] = [
+    pub const ALL: [Outcome; 26] = [
         Outcome::Accepted,
         Outcome::CertRequired,
         Outcome::UnknownCa,
@@ -89,6 +92,7 @@ impl Outcome {
         Outcome::OtherAlert,
         Outcome::HttpError,
         Outcome::ClientRejectedServer,
+        Outcome::StapleRejected,
         Outcome::ProtocolError,
         Outcome::ClosedWithoutVerdict,
         Outcome::Timeout,
@@ -124,6 +128,7 @@ impl Outcome {
             Outcome::OtherAlert => "other_alert",
             Outcome::HttpError => "http_error",
             Outcome::ClientRejectedServer => "client_rejected_server",
+            Outcome::StapleRejected => "staple_rejected",
             Outcome::ProtocolError => "protocol_error",
             Outcome::ClosedWithoutVerdict => "closed_without_verdict",
             Outcome::Timeout => "timeout",
@@ -132,8 +137,8 @@ impl Outcome {
         }
     }
 
-    /// True when the server itself gave a verdict of rejection (an alert or an HTTP error),
-    /// as opposed to acceptance or a transport failure.
+    /// True for a verdict of rejection: the server's alert or HTTP error, or the client's
+    /// refusal of the server's OCSP staple; as opposed to acceptance or a transport failure.
     pub fn is_server_rejection(self) -> bool {
         !matches!(
             self,
@@ -199,6 +204,9 @@ impl Outcome {
             | rustls::Error::InappropriateHandshakeMessage { .. }
             | rustls::Error::PeerMisbehaved(_)
             | rustls::Error::DecryptError => Outcome::ProtocolError,
+            rustls::Error::InvalidCertificate(rustls::CertificateError::InvalidOcspResponse) => {
+                Outcome::StapleRejected
+            }
             _ => Outcome::ClientRejectedServer,
         }
     }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::process::{ChildGuard, ProcessError};
 use crate::pki::PkiFiles;
-use crate::scenario::{Case, ServerImpl};
+use crate::scenario::{Case, RevocationMode, ServerImpl};
 
 /// How long a server may take to print its address and accept a connection.
 const READY_TIMEOUT: Duration = Duration::from_secs(15);
@@ -37,8 +37,8 @@ impl RunningServer {
     }
 }
 
-/// Starts the server peer of `case` on a free loopback port. `crl` is the CRL file the server
-/// checks client certificates against, for cases with CRL revocation.
+/// Starts the server peer of `case` on a free loopback port, with the revocation sources in
+/// `revocation`.
 ///
 /// `harness_exe` is the `mtls-harness` binary (the built-in servers run as `mtls-harness serve`).
 ///
@@ -48,20 +48,14 @@ pub fn start_server(
     harness_exe: &Path,
     case: &Case,
     files: &PkiFiles,
-    crl: Option<&Path>,
+    revocation: &RevocationArgs<'_>,
     log: &Path,
     cpus: Option<Vec<usize>>,
 ) -> Result<RunningServer, ProcessError> {
     let mut command = match case.server {
         ServerImpl::Rustls => rustls_command(harness_exe, case, files),
     };
-    if let Some(crl) = crl {
-        command.arg("--crl").arg(crl);
-        command.args(["--crl-policy", case.revocation.policy.name()]);
-        if let Some(every) = case.revocation.reload {
-            command.args(["--crl-reload", &format!("{}ms", every.as_millis())]);
-        }
-    }
+    command.args(revocation_args(case, revocation));
     let mut guard = ChildGuard::spawn(command, log, cpus)?;
     let addr = guard.wait_for_line(READY_TIMEOUT, |line| {
         line.strip_prefix("listening on ")?
@@ -80,13 +74,79 @@ pub fn start_server(
     Ok(RunningServer { addr, guard })
 }
 
+/// Where a server's revocation information comes from.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RevocationArgs<'a> {
+    /// The CRL file (mode `crl`).
+    pub crl_file: Option<&'a Path>,
+    /// The revocation service's base URL (modes `crl-http`, `ocsp`, `ocsp-stapling`).
+    pub base_url: Option<&'a str>,
+}
+
+/// The built-in server's revocation options for `case`.
+fn revocation_args(case: &Case, sources: &RevocationArgs<'_>) -> Vec<String> {
+    let rev = &case.revocation;
+    let ms = |d: Duration| format!("{}ms", d.as_millis());
+    let mut args: Vec<String> = Vec::new();
+    let mut push = |items: &[&str]| args.extend(items.iter().map(|s| s.to_string()));
+    match rev.mode {
+        RevocationMode::Crl | RevocationMode::CrlHttp => {
+            match (rev.mode, sources.crl_file, sources.base_url) {
+                (RevocationMode::Crl, Some(file), _) => {
+                    push(&["--crl", &file.display().to_string()]);
+                }
+                (_, _, Some(base)) => push(&["--crl-url", &crate::pki::crl_url(base)]),
+                _ => {}
+            }
+            push(&["--crl-policy", rev.policy.name()]);
+            if let Some(every) = rev.reload {
+                push(&["--crl-reload", &ms(every)]);
+            }
+        }
+        RevocationMode::Ocsp => {
+            push(&[
+                "--ocsp",
+                "--ocsp-cache-ttl",
+                &ms(rev.cache_ttl),
+                "--ocsp-timeout",
+                &ms(rev.query_timeout),
+                "--ocsp-policy",
+                rev.policy.name(),
+            ]);
+            if rev.nonce {
+                push(&["--ocsp-nonce"]);
+            }
+        }
+        RevocationMode::OcspStapling => {
+            push(&[
+                "--staple",
+                "--staple-refresh",
+                &ms(rev.staple_refresh),
+                "--ocsp-timeout",
+                &ms(rev.query_timeout),
+            ]);
+            if !rev.staple_verify {
+                push(&["--staple-unverified"]);
+            }
+        }
+        RevocationMode::None | RevocationMode::ShortLived => {}
+    }
+    args
+}
+
 fn rustls_command(exe: &Path, case: &Case, files: &PkiFiles) -> Command {
     let mut cmd = Command::new(exe);
     let versions: Vec<&str> = case.tls.versions.iter().map(|v| v.name()).collect();
+    let must_staple =
+        case.revocation.mode == RevocationMode::OcspStapling && case.revocation.must_staple;
     cmd.arg("serve")
         .args(["--impl", "rustls", "--listen", "127.0.0.1:0"])
         .arg("--cert")
-        .arg(&files.server_chain)
+        .arg(if must_staple {
+            &files.server_must_staple
+        } else {
+            &files.server_chain
+        })
         .arg("--key")
         .arg(&files.server_key)
         .arg("--client-ca")

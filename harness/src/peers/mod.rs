@@ -4,11 +4,14 @@
 pub mod danger;
 mod launch;
 mod process;
+pub mod revocation_verifier;
 mod rustls_client;
 mod rustls_server;
+mod server_revocation;
+pub mod staple;
 pub mod tls_config;
 
-pub use launch::{current_exe, start_server, RunningServer};
+pub use launch::{current_exe, start_server, RevocationArgs, RunningServer};
 pub use process::{log_tail, ChildGuard, ProcessError};
 pub use rustls_client::{ClientError, Connector, RustlsClient};
 pub use rustls_server::{serve, ServeArgs, ServeError, RESPONSE};

@@ -8,7 +8,7 @@ use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use rustls::client::{Resumption, Tls12Resumption};
+use rustls::client::{Resumption, Tls12Resumption, WebPkiServerVerifier};
 use rustls::pki_types::ServerName;
 use rustls::ClientConfig;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -16,10 +16,11 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
 use super::danger::UncheckedClientCert;
+use super::staple::StapleCheckingVerifier;
 use super::tls_config;
 use crate::measure::{CountingStream, Negotiated};
 use crate::pki::{ClientCert, Identity, Pki};
-use crate::scenario::{Case, ResumptionMode};
+use crate::scenario::{Case, ResumptionMode, RevocationMode};
 
 /// The TLS side of a load client: turns a connected TCP stream into a TLS stream.
 pub trait Connector: Send + Sync + 'static {
@@ -95,10 +96,28 @@ impl RustlsClient {
         let provider = tls_config::provider_with(&case.tls.groups, &case.tls.suites);
         let versions = tls_config::versions(&case.tls.versions);
         let roots = tls_config::root_store(std::slice::from_ref(&pki.root))?;
+        // With stapling, the server's certificate is verified by webpki and then its staple.
+        let staple_checker = match case.revocation.mode {
+            RevocationMode::OcspStapling => {
+                let webpki = WebPkiServerVerifier::builder_with_provider(
+                    Arc::clone(&roots),
+                    Arc::clone(&provider),
+                )
+                .build()
+                .map_err(|e| rustls::Error::General(e.to_string()))?;
+                Some(Arc::new(StapleCheckingVerifier::new(webpki, false)))
+            }
+            _ => None,
+        };
         let builder = || {
             ClientConfig::builder_with_provider(Arc::clone(&provider))
                 .with_protocol_versions(&versions)
-                .map(|b| b.with_root_certificates(Arc::clone(&roots)))
+                .map(|b| match &staple_checker {
+                    Some(v) => b
+                        .dangerous()
+                        .with_custom_certificate_verifier(Arc::clone(v) as Arc<_>),
+                    None => b.with_root_certificates(Arc::clone(&roots)),
+                })
         };
         let finish = |mut config: ClientConfig| {
             config.resumption = Resumption::disabled();

@@ -14,13 +14,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::server::danger::ClientCertVerifier;
 use rustls::server::{NoServerSessionStorage, ServerSessionMemoryCache, WebPkiClientVerifier};
 use rustls::ServerConfig;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio_rustls::TlsAcceptor;
 
+use super::revocation_verifier::{RevocationCheckingVerifier, RevocationSource};
+use super::server_revocation::{load_crls, ocsp_parts, CrlState, OcspParts};
 use super::tls_config;
 use crate::scenario::{CipherSuite, ClientAuth, FailPolicy, KxGroup, ResumptionMode, TlsVersion};
 
@@ -90,6 +93,42 @@ pub struct ServeArgs {
     /// Time a connection may take, handshake to close, before the server drops it.
     #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
     pub conn_timeout: Duration,
+    /// Download the CRL from this URL (the distribution point in the certificates) at start
+    /// and on every `--crl-reload`; when it cannot be had, `--crl-policy` decides.
+    #[arg(long)]
+    pub crl_url: Option<String>,
+    /// Check client certificates with OCSP, asking the responder in their AIA extension.
+    #[arg(long)]
+    pub ocsp: bool,
+    /// Ask this OCSP responder instead of the one in the certificates.
+    #[arg(long)]
+    pub ocsp_url: Option<String>,
+    /// How long an OCSP answer is reused (0s: ask on every handshake).
+    #[arg(long, default_value = "300s", value_parser = humantime::parse_duration)]
+    pub ocsp_cache_ttl: Duration,
+    /// Deadline of one OCSP query.
+    #[arg(long, default_value = "2s", value_parser = humantime::parse_duration)]
+    pub ocsp_timeout: Duration,
+    /// Send a nonce in OCSP requests and require it in the answer.
+    #[arg(long)]
+    pub ocsp_nonce: bool,
+    /// Send OCSP requests with GET instead of POST.
+    #[arg(long)]
+    pub ocsp_get: bool,
+    /// When a client's OCSP status is undetermined (responder down, error status, unknown):
+    /// hard rejects, soft accepts. Forged or stale answers are rejected either way.
+    #[arg(long, default_value = "hard")]
+    pub ocsp_policy: FailPolicy,
+    /// Staple an OCSP response about the server's own certificate (fetched from its AIA).
+    #[arg(long)]
+    pub staple: bool,
+    /// Staple whatever the responder answers, without verifying it first (a careless server;
+    /// the client's staple checks are what such a case tests).
+    #[arg(long)]
+    pub staple_unverified: bool,
+    /// How often the staple is refreshed.
+    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+    pub staple_refresh: Duration,
 }
 
 /// Why the server could not start or stopped with an error.
@@ -138,7 +177,9 @@ pub fn serve(args: &ServeArgs) -> Result<(), ServeError> {
     if let Err(e) = crate::sys::raise_nofile_limit() {
         tracing::warn!("could not raise the open-file limit: {e}");
     }
-    let config = Arc::new(server_config(args)?);
+    let shared = Arc::new(load_shared(args)?);
+    let crls = load_crls(args)?;
+    let config = Arc::new(server_config(args, &shared, &crls)?);
     let threads = args.threads.unwrap_or_else(crate::sys::usable_cpus).max(1);
     // One thread: a single-threaded runtime, so accepting and serving share the thread
     // instead of handing every connection to a worker.
@@ -151,10 +192,17 @@ pub fn serve(args: &ServeArgs) -> Result<(), ServeError> {
             .enable_all()
             .build()?,
     };
-    runtime.block_on(accept_loop(args, config))
+    runtime.block_on(accept_loop(args, shared, config))
 }
 
-fn server_config(args: &ServeArgs) -> Result<ServerConfig, ServeError> {
+/// Everything a configuration is built from that must outlive a CRL reload.
+struct Shared {
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+    ocsp: OcspParts,
+}
+
+fn load_shared(args: &ServeArgs) -> Result<Shared, ServeError> {
     let file_err = |path: &PathBuf, e: &dyn std::fmt::Display| ServeError::File {
         path: path.clone(),
         reason: e.to_string(),
@@ -164,6 +212,20 @@ fn server_config(args: &ServeArgs) -> Result<ServerConfig, ServeError> {
         .collect::<Result<_, _>>()
         .map_err(|e| file_err(&args.cert, &e))?;
     let key = PrivateKeyDer::from_pem_file(&args.key).map_err(|e| file_err(&args.key, &e))?;
+    let provider = tls_config::provider_with(&args.groups, &args.suites);
+    let ocsp = ocsp_parts(args, &chain, &key, &provider)?;
+    Ok(Shared { chain, key, ocsp })
+}
+
+fn server_config(
+    args: &ServeArgs,
+    shared: &Shared,
+    crls: &CrlState,
+) -> Result<ServerConfig, ServeError> {
+    let file_err = |path: &PathBuf, e: &dyn std::fmt::Display| ServeError::File {
+        path: path.clone(),
+        reason: e.to_string(),
+    };
     let provider = tls_config::provider_with(&args.groups, &args.suites);
     let builder = ServerConfig::builder_with_provider(Arc::clone(&provider))
         .with_protocol_versions(&tls_config::versions(&args.versions))?;
@@ -184,19 +246,37 @@ fn server_config(args: &ServeArgs) -> Result<ServerConfig, ServeError> {
             if auth == ClientAuth::Optional {
                 verifier = verifier.allow_unauthenticated();
             }
-            if !args.crl.is_empty() {
+            if let CrlState::Loaded(list) = crls {
                 verifier = verifier
-                    .with_crls(load_crls(&args.crl)?)
+                    .with_crls(list.clone())
                     .only_check_end_entity_revocation();
                 verifier = match args.crl_policy {
                     FailPolicy::Hard => verifier.enforce_revocation_expiration(),
                     FailPolicy::Soft => verifier.allow_unknown_revocation_status(),
                 };
             }
-            builder.with_client_cert_verifier(verifier.build()?)
+            let mut verifier: Arc<dyn ClientCertVerifier> = verifier.build()?;
+            if *crls == CrlState::Unavailable {
+                verifier = Arc::new(RevocationCheckingVerifier::new(
+                    verifier,
+                    RevocationSource::Unavailable,
+                    args.crl_policy,
+                ));
+            }
+            if let Some(checker) = &shared.ocsp.client_checker {
+                verifier = Arc::new(RevocationCheckingVerifier::new(
+                    verifier,
+                    RevocationSource::Ocsp(Arc::clone(checker)),
+                    args.ocsp_policy,
+                ));
+            }
+            builder.with_client_cert_verifier(verifier)
         }
     };
-    let mut config = builder.with_single_cert(chain, key)?;
+    let mut config = match &shared.ocsp.staple {
+        Some((stapled, _)) => builder.with_cert_resolver(Arc::clone(stapled) as Arc<_>),
+        None => builder.with_single_cert(shared.chain.clone(), shared.key.clone_key())?,
+    };
     match args.resumption {
         ResumptionMode::Off => {
             config.session_storage = Arc::new(NoServerSessionStorage {});
@@ -215,12 +295,13 @@ fn server_config(args: &ServeArgs) -> Result<ServerConfig, ServeError> {
     Ok(config)
 }
 
-/// Every `every`, checks the CRL files' modification times and sizes; when they changed, builds
-/// a new configuration from them and swaps it in. A CRL that fails to load keeps the old one
-/// (and says so in the log).
+/// Every `every`, checks the CRL files' modification times and sizes (or downloads the CRL
+/// again); when they changed, builds a new configuration from them and swaps it in. A CRL that
+/// fails to load keeps the old one (and says so in the log).
 async fn reload_crls(
     args: ServeArgs,
     every: Duration,
+    shared: Arc<Shared>,
     first: Arc<ServerConfig>,
     current: Arc<std::sync::RwLock<TlsAcceptor>>,
 ) {
@@ -235,15 +316,43 @@ async fn reload_crls(
             .collect()
     };
     let mut seen = stamp(&args.crl);
+    let mut last: Option<CrlState> = None;
     let mut ticker = tokio::time::interval(every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticker.tick().await;
     loop {
         ticker.tick().await;
-        let now = stamp(&args.crl);
-        if now == seen {
-            continue;
-        }
-        match server_config(&args) {
+        let crls = if args.crl_url.is_some() {
+            let a = args.clone();
+            match tokio::task::spawn_blocking(move || load_crls(&a)).await {
+                // Keep using the last CRL while the distribution point is away.
+                Ok(Ok(CrlState::Unavailable)) if last.is_some() => continue,
+                Ok(Ok(state)) if Some(&state) == last.as_ref() => continue,
+                Ok(Ok(state)) => state,
+                Ok(Err(e)) => {
+                    tracing::warn!("CRL reload failed: {e}");
+                    continue;
+                }
+                Err(e) => {
+                    tracing::warn!("CRL reload task: {e}");
+                    continue;
+                }
+            }
+        } else {
+            let now = stamp(&args.crl);
+            if now == seen {
+                continue;
+            }
+            seen = now;
+            match load_crls(&args) {
+                Ok(state) => state,
+                Err(e) => {
+                    tracing::warn!("CRL reload failed, keeping the previous one: {e}");
+                    continue;
+                }
+            }
+        };
+        match server_config(&args, &shared, &crls) {
             Ok(mut config) => {
                 // Sessions survive a CRL reload: same ticket keys, same session cache (a
                 // reload that invalidated every ticket would hide how resumption behaves).
@@ -251,7 +360,9 @@ async fn reload_crls(
                 config.session_storage = Arc::clone(&first.session_storage);
                 *current.write().unwrap_or_else(|p| p.into_inner()) =
                     TlsAcceptor::from(Arc::new(config));
-                seen = now;
+                if matches!(crls, CrlState::Loaded(_)) {
+                    last = Some(crls);
+                }
                 tracing::info!("CRL reloaded");
             }
             Err(e) => tracing::warn!("CRL reload failed, keeping the previous one: {e}"),
@@ -259,28 +370,11 @@ async fn reload_crls(
     }
 }
 
-fn load_crls(paths: &[PathBuf]) -> Result<Vec<CertificateRevocationListDer<'static>>, ServeError> {
-    let mut crls = Vec::new();
-    for path in paths {
-        let bytes = std::fs::read(path).map_err(|e| ServeError::File {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
-        if bytes.starts_with(b"-----BEGIN") {
-            for crl in CertificateRevocationListDer::pem_slice_iter(&bytes) {
-                crls.push(crl.map_err(|e| ServeError::File {
-                    path: path.clone(),
-                    reason: e.to_string(),
-                })?);
-            }
-        } else {
-            crls.push(CertificateRevocationListDer::from(bytes));
-        }
-    }
-    Ok(crls)
-}
-
-async fn accept_loop(args: &ServeArgs, config: Arc<ServerConfig>) -> Result<(), ServeError> {
+async fn accept_loop(
+    args: &ServeArgs,
+    shared: Arc<Shared>,
+    config: Arc<ServerConfig>,
+) -> Result<(), ServeError> {
     let socket = if args.listen.is_ipv4() {
         TcpSocket::new_v4()?
     } else {
@@ -298,10 +392,19 @@ async fn accept_loop(args: &ServeArgs, config: Arc<ServerConfig>) -> Result<(), 
     let current = Arc::new(std::sync::RwLock::new(TlsAcceptor::from(Arc::clone(
         &config,
     ))));
-    if let (Some(every), false) = (args.crl_reload, args.crl.is_empty()) {
+    if let Some((stapled, checker)) = &shared.ocsp.staple {
+        tokio::spawn(super::staple::refresh_loop(
+            Arc::clone(stapled),
+            Arc::clone(checker),
+            args.staple_refresh,
+        ));
+    }
+    let crl_source = !args.crl.is_empty() || args.crl_url.is_some();
+    if let (Some(every), true) = (args.crl_reload, crl_source) {
         tokio::spawn(reload_crls(
             args.clone(),
             every,
+            Arc::clone(&shared),
             config,
             Arc::clone(&current),
         ));

@@ -33,6 +33,8 @@ pub struct PkiFiles {
     pub server_chain: PathBuf,
     /// Server private key (0600).
     pub server_key: PathBuf,
+    /// The server chain with OCSP Must-Staple (same key).
+    pub server_must_staple: PathBuf,
 }
 
 #[derive(Serialize)]
@@ -113,6 +115,16 @@ pub fn write_pki(pki: &Pki, dir: &Path) -> Result<PkiFiles, WriteError> {
     cert(server_chain.clone(), "server", &pki.server.chain)?;
     let server_key = server.join("server.key");
     write_identity_key(&pki.server, &server_key)?;
+    let server_must_staple = server.join("must-staple.crt");
+    cert(
+        server_must_staple.clone(),
+        "server-must-staple",
+        &pki.server_must_staple.chain,
+    )?;
+    for id in [&pki.ocsp_responder, &pki.ocsp_unauthorized] {
+        cert(ca.join(format!("{}.crt", id.name)), &id.name, &id.chain)?;
+        write_identity_key(id, &ca.join(format!("{}.key", id.name)))?;
+    }
     for id in &pki.clients {
         cert(
             clients.join(format!("{}.crt", id.name)),
@@ -136,6 +148,7 @@ pub fn write_pki(pki: &Pki, dir: &Path) -> Result<PkiFiles, WriteError> {
         root_cert,
         server_chain,
         server_key,
+        server_must_staple,
     };
     let manifest = Manifest {
         spec: &pki.spec,

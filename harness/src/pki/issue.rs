@@ -21,7 +21,7 @@ use rcgen::{
 use rustls::pki_types::CertificateDer;
 use time::{Duration, OffsetDateTime};
 
-use super::{ClientCert, Identity, KeyError, KeyMaterial, Pki, PkiSpec};
+use super::{extensions, ClientCert, Identity, KeyError, KeyMaterial, Pki, PkiSpec};
 
 /// Serial number of the `revoked` client (the one every CRL lists).
 pub const REVOKED_SERIAL: u64 = 904;
@@ -71,12 +71,19 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
         )));
     }
     let a = spec.anchor;
+    let urls = spec.revocation_url.as_deref();
     // The fixed keys (CAs, server, bad variants, an RSA pool's shared keys) are made up front
     // on all CPUs: RSA-4096 generation takes seconds per key.
-    let mut labels: Vec<String> = ["root", "server", "bad-client", "foreign-root"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut labels: Vec<String> = [
+        "root",
+        "server",
+        "bad-client",
+        "foreign-root",
+        "ocsp-responder",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     labels.extend((1..=spec.intermediates).map(|l| format!("intermediate-{l}")));
     if spec.key_type.rsa_bits().is_some() {
         labels.extend((0..RSA_POOL_KEYS.min(spec.identities)).map(|i| format!("client-rsa-{i}")));
@@ -131,7 +138,7 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
 
     // Server.
     let server_key = key("server")?;
-    let mut server_params = leaf_params("mtls-harness server", 100, &server_key, a);
+    let mut server_params = leaf_params("mtls-harness server", 100, &server_key, a, urls);
     server_params.subject_alt_names = vec![
         SanType::DnsName("localhost".try_into().map_err(|e| cert_err("server", e))?),
         SanType::IpAddress([127, 0, 0, 1].into()),
@@ -140,8 +147,41 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
     let server = Identity {
         name: "server".into(),
         chain: chain_of(sign(&server_params, &server_key, &leaf_issuer, "server")?),
+        key: Arc::clone(&server_key),
+    };
+    // The same server with OCSP Must-Staple (RFC 7633), for stapling cases.
+    let mut staple_params = server_params.clone();
+    staple_params.serial_number = Some(SerialNumber::from(101u64));
+    extensions::add_must_staple(&mut staple_params);
+    let server_must_staple = Identity {
+        name: "server-must-staple".into(),
+        chain: chain_of(sign(
+            &staple_params,
+            &server_key,
+            &leaf_issuer,
+            "must-staple",
+        )?),
         key: server_key,
     };
+
+    // Delegated OCSP responders: one authorised (id-kp-OCSPSigning, nocheck), one not.
+    let responder_key = key("ocsp-responder")?;
+    let responder = |cn: &str, serial: u64, eku: ExtendedKeyUsagePurpose| {
+        let mut p = leaf_params(cn, serial, &responder_key, a, None);
+        p.extended_key_usages = vec![eku];
+        extensions::add_ocsp_nocheck(&mut p);
+        sign(&p, &responder_key, &leaf_issuer, cn).map(|cert| Identity {
+            name: cn.into(),
+            chain: chain_of(cert),
+            key: Arc::clone(&responder_key),
+        })
+    };
+    let ocsp_responder = responder("ocsp-responder", 200, ExtendedKeyUsagePurpose::OcspSigning)?;
+    let ocsp_unauthorized = responder(
+        "ocsp-unauthorized",
+        201,
+        ExtendedKeyUsagePurpose::ClientAuth,
+    )?;
 
     // Client pool, issued in parallel.
     let rsa_keys: Vec<Arc<KeyMaterial>> = if spec.key_type.rsa_bits().is_some() {
@@ -158,7 +198,7 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
         } else {
             Arc::clone(&rsa_keys[i % rsa_keys.len()])
         };
-        let params = client_params(&name, 10_000 + i as u64, &ckey, a);
+        let params = client_params(&name, 10_000 + i as u64, &ckey, a, urls);
         let cert = sign(&params, &ckey, &leaf_issuer, &name)?;
         Ok(Identity {
             name,
@@ -190,17 +230,17 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
     let mut bad_clients = Vec::new();
     let bad_key = key("bad-client")?;
     let with_validity = |name: &str, serial, from, to| {
-        let mut p = client_params(name, serial, &bad_key, a);
+        let mut p = client_params(name, serial, &bad_key, a, urls);
         p.not_before = from;
         p.not_after = to;
         p
     };
     let expired = with_validity("client-expired", 900, a - 2 * YEAR, a - Duration::days(1));
     let not_yet = with_validity("client-not-yet-valid", 901, a + 31 * YEAR, a + 32 * YEAR);
-    let mut server_only = client_params("client-server-auth-only", 902, &bad_key, a);
+    let mut server_only = client_params("client-server-auth-only", 902, &bad_key, a, urls);
     server_only.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     // Valid in every way; listed in the CRLs of `crl::issue`.
-    let revoked = client_params("client-revoked", REVOKED_SERIAL, &bad_key, a);
+    let revoked = client_params("client-revoked", REVOKED_SERIAL, &bad_key, a, urls);
     for (variant, params) in [
         (ClientCert::Expired, expired),
         (ClientCert::NotYetValid, not_yet),
@@ -218,7 +258,7 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
         ));
     }
 
-    let victim_params = client_params("client-victim", VICTIM_SERIAL, &bad_key, a);
+    let victim_params = client_params("client-victim", VICTIM_SERIAL, &bad_key, a, urls);
     let victim = Identity {
         name: "client-victim".into(),
         chain: chain_of(sign(&victim_params, &bad_key, &leaf_issuer, "victim")?),
@@ -230,7 +270,7 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
     let foreign_params = ca_params("unknown CA (not trusted)", 1, None, &foreign_key, a);
     let foreign_root = sign_self(&foreign_params, &foreign_key, "foreign root")?;
     let foreign_issuer = Issuer::new(foreign_params, &*foreign_key);
-    let foreign_leaf = client_params("client-unknown-ca", 903, &bad_key, a);
+    let foreign_leaf = client_params("client-unknown-ca", 903, &bad_key, a, None);
     bad_clients.push((
         ClientCert::UnknownCa,
         Identity {
@@ -281,6 +321,9 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
         victim,
         leaf_issuer_params: issuer_params,
         leaf_issuer_key: issuer_key,
+        server_must_staple,
+        ocsp_responder,
+        ocsp_unauthorized,
     })
 }
 
@@ -362,11 +405,15 @@ fn leaf_params(
     serial: u64,
     key: &KeyMaterial,
     anchor: OffsetDateTime,
+    urls: Option<&str>,
 ) -> CertificateParams {
     let mut params = base_params(cn, serial, key);
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     params.not_before = anchor - YEAR;
     params.not_after = anchor + 30 * YEAR;
+    if let Some(base) = urls {
+        extensions::add_revocation_urls(&mut params, base);
+    }
     params
 }
 
@@ -375,8 +422,9 @@ fn client_params(
     serial: u64,
     key: &KeyMaterial,
     anchor: OffsetDateTime,
+    urls: Option<&str>,
 ) -> CertificateParams {
-    let mut params = leaf_params(cn, serial, key, anchor);
+    let mut params = leaf_params(cn, serial, key, anchor, urls);
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
     params
 }

@@ -5,6 +5,7 @@
 //! depth): the same spec always gives byte-identical certificates and keys.
 
 mod crl;
+mod extensions;
 mod files;
 mod issue;
 mod keys;
@@ -18,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 pub use crl::{issue_crl, write_crl, CrlKind};
+pub use extensions::{crl_url, ocsp_url};
 pub use files::{write_pki, PkiFiles, WriteError};
 pub use issue::{generate, IssueError, REVOKED_SERIAL, VICTIM_SERIAL};
 pub use keys::{hex, KeyError, KeyMaterial, KeyType};
@@ -36,6 +38,10 @@ pub struct PkiSpec {
     pub identities: usize,
     /// Number of intermediate CAs between the root and the leaves (1 to 4).
     pub intermediates: u8,
+    /// Base URL of the revocation service (`http://127.0.0.1:PORT`) that leaves name in their
+    /// AIA (OCSP) and CRL distribution point extensions; `None`: no such extensions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revocation_url: Option<String>,
 }
 
 impl PkiSpec {
@@ -53,6 +59,7 @@ impl PkiSpec {
             key_type,
             identities,
             intermediates: 1,
+            revocation_url: None,
         }
     }
 
@@ -186,6 +193,12 @@ pub struct Pki {
     pub leaf_issuer_params: rcgen::CertificateParams,
     /// The lowest intermediate's key, which signs the leaves and their CRLs.
     pub leaf_issuer_key: Arc<KeyMaterial>,
+    /// The server's certificate again, with OCSP Must-Staple, on the same key.
+    pub server_must_staple: Identity,
+    /// A delegated OCSP responder of the leaves' CA (id-kp-OCSPSigning, ocsp-nocheck).
+    pub ocsp_responder: Identity,
+    /// A certificate of the same CA without id-kp-OCSPSigning: responses it signs are forged.
+    pub ocsp_unauthorized: Identity,
 }
 
 impl Pki {

@@ -231,6 +231,19 @@ pub struct CaseSummary {
     pub negotiated: Vec<NegotiatedCount>,
     /// HDR percentile file of the headline latency, relative to the run directory.
     pub hgrm_file: Option<String>,
+    /// What the revocation service did for this case (modes that use it).
+    pub responder: Option<ResponderFigures>,
+}
+
+/// The revocation service's work during a case.
+#[derive(Clone, Debug, Serialize)]
+pub struct ResponderFigures {
+    /// OCSP requests it answered (whole case, warm-up included).
+    pub queries: u64,
+    /// Those per handshake attempt.
+    pub queries_per_handshake: f64,
+    /// Its thread's CPU per handshake in the measured window (not in the client's figure).
+    pub cpu_us_per_handshake: Option<f64>,
 }
 
 fn round(x: f64, digits: i32) -> f64 {
@@ -284,6 +297,48 @@ impl CaseSummary {
             bytes_received_per_handshake: 0.0,
             negotiated: Vec::new(),
             hgrm_file: None,
+            responder: None,
+        }
+    }
+
+    /// For a stapling case that revokes the server mid-run: every client is refused from then
+    /// on, so the load is judged by whether each handshake was accepted or refused for its
+    /// staple (nothing else), and the exposure probe carries the verdict.
+    pub fn rejudge_server_revoked(&mut self, case: &Case) {
+        let other: u64 = self
+            .outcomes
+            .iter()
+            .filter(|(o, _)| !matches!(o.as_str(), "accepted" | "staple_rejected"))
+            .map(|(_, n)| n)
+            .sum();
+        let interrupted = self.verdict.starts_with("interrupted");
+        self.met = other == 0 && !interrupted && self.error.is_none();
+        self.verdict = if other == 0 {
+            format!(
+                "accepted until the server's certificate was revoked, then staple_rejected ({})",
+                case.revocation.mode
+            )
+        } else {
+            format!("{other} handshakes neither accepted nor refused for their staple")
+        };
+    }
+
+    /// Records the revocation service's queries over the case.
+    pub fn record_responder(&mut self, queries: u64, attempts_in_case: u64) {
+        let per = if attempts_in_case > 0 {
+            round(queries as f64 / attempts_in_case as f64, 4)
+        } else {
+            0.0
+        };
+        if let Some(r) = &mut self.responder {
+            r.queries = queries;
+            r.queries_per_handshake = per;
+        } else {
+            self.responder = Some(ResponderFigures {
+                queries,
+                queries_per_handshake: per,
+                cpu_us_per_handshake: None,
+            });
         }
     }
 
@@ -299,7 +354,13 @@ impl CaseSummary {
     /// before the revocation and rejected after it, within the CRL reload interval (plus two
     /// probe intervals and 500 ms for scheduling).
     pub fn judge_exposure(&mut self, case: &Case, exposure: Exposure) {
-        let reload = case.revocation.reload.unwrap_or_default();
+        // How long the mode may take to notice: the CRL reload, the OCSP cache TTL, or the
+        // staple refresh interval.
+        let reload = match case.revocation.mode {
+            crate::scenario::RevocationMode::Ocsp => case.revocation.cache_ttl,
+            crate::scenario::RevocationMode::OcspStapling => case.revocation.staple_refresh,
+            _ => case.revocation.reload.unwrap_or_default(),
+        };
         let limit_ms = (reload.as_secs_f64() * 1000.0) + 2.0 * exposure.probe_interval_ms + 500.0;
         let problem = if let Some(e) = &exposure.error {
             Some(e.clone())
@@ -309,7 +370,7 @@ impl CaseSummary {
             match exposure.first_rejected_after_ms {
                 None => Some("the revoked victim was never rejected".to_string()),
                 Some(ms) if ms > limit_ms => Some(format!(
-                    "the revoked victim was first rejected {ms:.0} ms after publication, beyond the {limit_ms:.0} ms the reload interval allows"
+                    "the revoked victim was first rejected {ms:.0} ms after publication, beyond the {limit_ms:.0} ms the mode's refresh interval allows"
                 )),
                 Some(_) => None,
             }
@@ -404,6 +465,13 @@ impl CaseSummary {
             s.handshakes_per_sec = round(done / window, 1);
             s.client_cpu_util_pct = Some(pct(client.total()));
             s.server_cpu_util_pct = server.map(|c| pct(c.total()));
+        }
+        if let (Some(side), true) = (result.cpu.side, done > 0.0) {
+            s.responder = Some(ResponderFigures {
+                queries: 0,
+                queries_per_handshake: 0.0,
+                cpu_us_per_handshake: Some(per_hs(side)),
+            });
         }
         if done > 0.0 {
             s.client_cpu_us_per_handshake = Some(per_hs(client.total()));

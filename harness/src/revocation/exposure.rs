@@ -1,11 +1,11 @@
 //! The exposure window: while the load runs, a probe makes a handshake as the victim client
-//! every few milliseconds; at the planned moment the harness publishes a CRL that lists the
-//! victim (an atomic rename over the file the server re-reads), and the probe records when the
-//! victim was last accepted and first rejected after that. The revocation took effect between
-//! the two.
+//! every few milliseconds; at the planned moment the harness publishes the revocation (a CRL
+//! that lists the victim renamed over the file the server re-reads, a new CRL at the
+//! distribution point, the responder's status of the victim, or of the server's own
+//! certificate for stapling), and the probe records when the victim was last accepted and first
+//! rejected after that. The revocation took effect between the two.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -32,10 +32,8 @@ pub struct ExposurePlan {
     pub until: Duration,
     /// Time between probe starts.
     pub interval: Duration,
-    /// The CRL listing the victim, already written; renamed over `crl` to publish it.
-    pub staged_crl: PathBuf,
-    /// The CRL file the server re-reads.
-    pub crl: PathBuf,
+    /// Publishes the revocation.
+    pub publish: Box<dyn FnOnce() -> Result<(), String> + Send>,
     /// With resumption on, every other probe offers the victim's session: the figures then
     /// show whether a revoked client still gets in by resuming.
     pub resume: bool,
@@ -87,11 +85,14 @@ pub async fn measure_exposure(plan: ExposurePlan) -> Exposure {
         plan.window_start + plan.until,
     );
     let mut next = Instant::now();
+    let mut publish = Some(plan.publish);
     while Instant::now() < until && !plan.cancel.load(Ordering::Relaxed) {
         if published.is_none() && Instant::now() >= revoke_at {
-            if let Err(e) = std::fs::rename(&plan.staged_crl, &plan.crl) {
-                seen.error = Some(format!("publishing {}: {e}", plan.crl.display()));
-                return seen;
+            if let Some(action) = publish.take() {
+                if let Err(e) = action() {
+                    seen.error = Some(format!("publishing the revocation: {e}"));
+                    return seen;
+                }
             }
             published = Some(Instant::now());
         }

@@ -1,6 +1,8 @@
-//! Revocation at work: measuring how long a revoked client still gets in. (The CRLs themselves
-//! are issued in [`crate::pki`]; the server loads and reloads them.)
+//! Revocation at work: the OCSP responder and CRL publisher (one HTTP service), the OCSP
+//! checker servers use, and measuring how long a revoked client still gets in. (The CRLs
+//! themselves are issued in [`crate::pki`]; the server loads and reloads them.)
 
 mod exposure;
+pub mod ocsp;
 
 pub use exposure::{measure_exposure, Exposure, ExposurePlan};

@@ -1,6 +1,8 @@
-//! Setting up a mid-run revocation: the server gets its own copy of the case's CRL, the CRL
-//! that also lists the victim is issued and staged beside it, and the probe's plan is made once
-//! the server listens.
+//! Setting up a mid-run revocation. For a CRL file, the server gets its own copy of the case's
+//! CRL and the CRL that also lists the victim is staged beside it; for the distribution point,
+//! the revoking CRL is issued to be published by the revocation service; for OCSP the
+//! responder is told; for stapling the server's own certificate is the one revoked. The probe's
+//! plan is made once the server listens.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -11,13 +13,14 @@ use std::time::{Duration, Instant};
 use super::RunError;
 use crate::peers::RustlsClient;
 use crate::pki::{self, Pki};
+use crate::revocation::ocsp::RevocationService;
 use crate::revocation::ExposurePlan;
-use crate::scenario::{Case, Stop};
+use crate::scenario::{Case, RevocationMode, Stop};
 
 /// Time between the victim's probe handshakes.
 const PROBE_INTERVAL: Duration = Duration::from_millis(20);
 
-/// The CRL files of a case that revokes its victim mid-run.
+/// The CRL files of a case that revokes its victim mid-run (CRL file mode).
 pub(super) struct Staged {
     /// The file the server reads (a copy of the shared CRL, replaced mid-run).
     pub server_crl: PathBuf,
@@ -42,18 +45,92 @@ pub(super) fn stage(
         path: server_crl.clone(),
         source,
     })?;
-    let crl = pki::issue_crl(
+    let crl = revoking_crl_der(case, pki)?;
+    pki::write_crl(&crl, &revoking_crl).map_err(RunError::FixtureFiles)?;
+    Ok(Staged {
+        server_crl,
+        revoking_crl,
+    })
+}
+
+fn revoking_crl_der(
+    case: &Case,
+    pki: &Pki,
+) -> Result<rustls::pki_types::CertificateRevocationListDer<'static>, RunError> {
+    pki::issue_crl(
         pki,
         case.revocation.crl_entries,
         2,
         &[pki::VICTIM_SERIAL],
         pki::CrlKind::Fresh,
     )
-    .map_err(RunError::Fixtures)?;
-    pki::write_crl(&crl, &revoking_crl).map_err(RunError::FixtureFiles)?;
-    Ok(Staged {
-        server_crl,
-        revoking_crl,
+    .map_err(RunError::Fixtures)
+}
+
+/// How the revocation is published, and who the probe is.
+pub(super) struct Publisher {
+    victim: crate::pki::Identity,
+    publish: Box<dyn FnOnce() -> Result<(), String> + Send>,
+}
+
+/// The publication of `case`'s mode.
+///
+/// # Errors
+/// When the revoking CRL cannot be issued, or the mode needs the service and there is none.
+pub(super) fn publisher(
+    case: &Case,
+    pki: &Pki,
+    staged: Option<Staged>,
+    service: Option<&RevocationService>,
+) -> Result<Publisher, String> {
+    let no_service = || "this mode needs the revocation service".to_string();
+    Ok(match case.revocation.mode {
+        RevocationMode::Crl => {
+            let staged = staged.ok_or("no staged CRL")?;
+            Publisher {
+                victim: pki.victim.clone(),
+                publish: Box::new(move || {
+                    std::fs::rename(&staged.revoking_crl, &staged.server_crl)
+                        .map_err(|e| format!("{}: {e}", staged.server_crl.display()))
+                }),
+            }
+        }
+        RevocationMode::CrlHttp => {
+            let service = service.ok_or_else(no_service)?;
+            let der = revoking_crl_der(case, pki).map_err(|e| e.to_string())?;
+            let crls = service.crl_publisher();
+            Publisher {
+                victim: pki.victim.clone(),
+                publish: Box::new(move || {
+                    crls(super::revocation::CRL_NAME, der.to_vec());
+                    Ok(())
+                }),
+            }
+        }
+        RevocationMode::Ocsp | RevocationMode::OcspStapling => {
+            let service = service.ok_or_else(no_service)?;
+            let responder = Arc::clone(&service.responder);
+            // Stapling: the server's certificate is revoked and any client notices.
+            let (victim, cert) = if case.revocation.mode == RevocationMode::Ocsp {
+                (pki.victim.clone(), pki.victim.chain[0].clone())
+            } else {
+                let server = if case.revocation.must_staple {
+                    &pki.server_must_staple
+                } else {
+                    &pki.server
+                };
+                (pki.clients[0].clone(), server.chain[0].clone())
+            };
+            Publisher {
+                victim,
+                publish: Box::new(move || match responder.revoke(&cert) {
+                    Ok(true) => Ok(()),
+                    Ok(false) => Err("the responder does not know the certificate".into()),
+                    Err(e) => Err(e.to_string()),
+                }),
+            }
+        }
+        other => return Err(format!("revocation mode {other} cannot revoke mid-run")),
     })
 }
 
@@ -64,12 +141,13 @@ pub(super) fn stage(
 pub(super) fn plan(
     case: &Case,
     pki: &Pki,
-    staged: Staged,
+    publisher: Publisher,
     addr: SocketAddr,
     window_start: Instant,
     cancel: &Arc<AtomicBool>,
 ) -> Result<ExposurePlan, String> {
-    let victim = RustlsClient::for_identity(case, pki, &pki.victim).map_err(|e| e.to_string())?;
+    let victim =
+        RustlsClient::for_identity(case, pki, &publisher.victim).map_err(|e| e.to_string())?;
     let revoke_after = case.revocation.revoke_after.unwrap_or_default();
     Ok(ExposurePlan {
         victim: Arc::new(victim),
@@ -82,8 +160,7 @@ pub(super) fn plan(
             Stop::Handshakes(_) => revoke_after,
         },
         interval: PROBE_INTERVAL,
-        staged_crl: staged.revoking_crl,
-        crl: staged.server_crl,
+        publish: publisher.publish,
         resume: case.tls.resumption != crate::scenario::ResumptionMode::Off,
         cancel: Arc::clone(cancel),
     })

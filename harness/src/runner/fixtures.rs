@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::pki::{self, CrlKind, KeyType, Pki, PkiFiles, PkiSpec};
+use crate::revocation::ocsp::Responder;
 use crate::scenario::PkiSettings;
 
 use super::RunError;
@@ -17,6 +18,7 @@ pub struct Fixtures {
     dir: PathBuf,
     made: HashMap<PkiSpec, (Arc<Pki>, PkiFiles)>,
     crls: HashMap<(PkiSpec, usize, CrlKind), PathBuf>,
+    revocation: Option<(String, Arc<Responder>)>,
 }
 
 impl Fixtures {
@@ -27,7 +29,20 @@ impl Fixtures {
             dir,
             made: HashMap::new(),
             crls: HashMap::new(),
+            revocation: None,
         }
+    }
+
+    /// From now on, certificates name the revocation service at `base_url` (AIA, CRL
+    /// distribution point), and `responder` answers for every CA generated.
+    pub fn serve_revocation(&mut self, base_url: String, responder: Arc<Responder>) {
+        self.revocation = Some((base_url, responder));
+    }
+
+    fn spec(&self, key: KeyType, intermediates: u8) -> PkiSpec {
+        let mut spec = self.settings.spec(key, intermediates);
+        spec.revocation_url = self.revocation.as_ref().map(|(url, _)| url.clone());
+        spec
     }
 
     /// A CRL of `kind` for the fixtures of `key`/`intermediates` with `entries` filler
@@ -42,7 +57,7 @@ impl Fixtures {
         entries: usize,
         kind: CrlKind,
     ) -> Result<PathBuf, RunError> {
-        let spec = self.settings.spec(key, intermediates);
+        let spec = self.spec(key, intermediates);
         if let Some(path) = self.crls.get(&(spec.clone(), entries, kind)) {
             return Ok(path.clone());
         }
@@ -77,7 +92,7 @@ impl Fixtures {
         key: KeyType,
         intermediates: u8,
     ) -> Result<(Arc<Pki>, PkiFiles), RunError> {
-        let spec = self.settings.spec(key, intermediates);
+        let spec = self.spec(key, intermediates);
         if let Some((pki, files)) = self.made.get(&spec) {
             return Ok((Arc::clone(pki), files.clone()));
         }
@@ -86,6 +101,11 @@ impl Fixtures {
         let generated = started.elapsed();
         let files =
             pki::write_pki(&pki, &self.dir.join(spec.label())).map_err(RunError::FixtureFiles)?;
+        if let Some((_, responder)) = &self.revocation {
+            responder
+                .add_pki(&pki)
+                .map_err(|e| RunError::Fixtures(pki::IssueError::Spec(e.to_string())))?;
+        }
         tracing::info!(
             key = %key,
             identities = spec.identities,

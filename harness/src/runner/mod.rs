@@ -4,6 +4,7 @@
 
 mod exposure;
 mod fixtures;
+mod revocation;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,12 +15,14 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::load::run_load;
-use crate::peers::{start_server, RustlsClient};
+use crate::measure::CpuTargets;
+use crate::peers::{start_server, RevocationArgs, RustlsClient};
 use crate::report::{
     self, CaseSummary, Pinning, RunSummary, ScenarioInfo, ToolInfo, SCHEMA_VERSION,
 };
 use crate::revocation::measure_exposure;
-use crate::scenario::{Case, ClientImpl, ResumptionMode, RevocationMode, Scenario, Schedule, Stop};
+use crate::revocation::ocsp::{Responder, RevocationService};
+use crate::scenario::{Case, ClientImpl, ResumptionMode, Scenario, Schedule, Stop};
 use crate::sys;
 
 pub use fixtures::Fixtures;
@@ -133,6 +136,9 @@ pub enum RunError {
         /// The limit.
         limit: u64,
     },
+    /// The revocation service (OCSP responder, CRL endpoint) could not start.
+    #[error("starting the revocation service: {0}")]
+    RevocationService(std::io::Error),
     /// CPU pinning failed.
     #[error("pinning the harness to CPUs {cpus:?}: {source}")]
     Pin {
@@ -282,7 +288,20 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
             .build(),
     }
     .map_err(RunError::Runtime)?;
+    // One revocation service per run, when a case needs it: its URL goes into every
+    // certificate of the run (AIA and CRL distribution point).
+    let service = if cases.iter().any(|c| c.revocation.needs_service()) {
+        Some(
+            RevocationService::start(Arc::new(Responder::new()))
+                .map_err(RunError::RevocationService)?,
+        )
+    } else {
+        None
+    };
     let mut fixtures = Fixtures::new(scenario.pki.clone(), dir.join("pki"));
+    if let Some(service) = &service {
+        fixtures.serve_revocation(service.base_url(), Arc::clone(&service.responder));
+    }
 
     let env = RunEnv {
         runtime: &runtime,
@@ -290,6 +309,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
         peers_dir: &peers_dir,
         server_cpus,
         opts,
+        service: service.as_ref(),
     };
     let mut stems = std::collections::HashSet::new();
     for (i, case) in cases.iter().enumerate() {
@@ -326,6 +346,7 @@ struct RunEnv<'a> {
     peers_dir: &'a Path,
     server_cpus: Option<Vec<usize>>,
     opts: &'a RunOptions,
+    service: Option<&'a RevocationService>,
 }
 
 fn run_case(
@@ -349,27 +370,32 @@ fn run_case(
             Err(e) => return Ok(CaseSummary::failed(case, e.to_string())),
         },
     };
-    let crl = match case.revocation.mode {
-        RevocationMode::None => None,
-        RevocationMode::Crl => Some(fixtures.crl(
-            case.key,
-            case.intermediates,
-            case.revocation.crl_entries,
-            case.revocation.crl,
-        )?),
-    };
-    // Revoking the victim mid-run: the server reads a per-case copy of the CRL.
-    let staged = match (case.revocation.revoke_after, &crl) {
+    let sources = revocation::prepare(case, fixtures, env.service)?;
+    // Revoking the victim mid-run from a CRL file: the server reads a per-case copy of it.
+    let staged = match (case.revocation.revoke_after, &sources.crl_file) {
         (Some(_), Some(shared)) => Some(exposure::stage(case, stem, &pki, shared, peers_dir)?),
         _ => None,
     };
-    let crl = staged.as_ref().map(|s| s.server_crl.clone()).or(crl);
+    let crl_file = staged
+        .as_ref()
+        .map(|s| s.server_crl.clone())
+        .or(sources.crl_file.clone());
+    let publisher = match case.revocation.revoke_after {
+        Some(_) => match exposure::publisher(case, &pki, staged, env.service) {
+            Ok(p) => Some(p),
+            Err(e) => return Ok(CaseSummary::failed(case, e)),
+        },
+        None => None,
+    };
     let log = peers_dir.join(format!("{stem}-server.log"));
     let server = match start_server(
         &opts.harness_exe,
         case,
         &files,
-        crl.as_deref(),
+        &RevocationArgs {
+            crl_file: crl_file.as_deref(),
+            base_url: sources.base_url.as_deref(),
+        },
         &log,
         server_cpus,
     ) {
@@ -381,31 +407,58 @@ fn run_case(
         &case.load,
         server.addr,
         client,
-        Some(server.pid()),
+        CpuTargets {
+            server_pid: Some(server.pid()),
+            side_thread: env.service.and_then(|s| s.thread_id()),
+        },
         (case.tls.resumption != ResumptionMode::Off).then_some(case.tls.resume_fraction),
         Arc::clone(&opts.cancel),
     );
-    let (result, exposure) = match staged {
-        Some(staged) => {
-            let plan = match exposure::plan(
-                case,
-                &pki,
-                staged,
-                server.addr,
-                t0 + case.load.warmup,
-                &opts.cancel,
-            ) {
-                Ok(plan) => plan,
-                Err(e) => return Ok(CaseSummary::failed(case, e)),
-            };
-            let (r, e) = runtime.block_on(async { tokio::join!(load, measure_exposure(plan)) });
-            (r, Some(e))
-        }
-        None => (runtime.block_on(load), None),
+    let plan = match publisher {
+        Some(publisher) => match exposure::plan(
+            case,
+            &pki,
+            publisher,
+            server.addr,
+            t0 + case.load.warmup,
+            &opts.cancel,
+        ) {
+            Ok(plan) => Some(plan),
+            Err(e) => return Ok(CaseSummary::failed(case, e)),
+        },
+        None => None,
     };
+    let counted = env
+        .service
+        .filter(|_| case.revocation.needs_service())
+        .map(|s| revocation::queries_at(s, t0 + case.load.warmup));
+    let (result, exposure, queries) = runtime.block_on(async {
+        let probe = async {
+            match plan {
+                Some(plan) => Some(measure_exposure(plan).await),
+                None => None,
+            }
+        };
+        let count = async {
+            match counted {
+                Some(c) => Some(c.await),
+                None => None,
+            }
+        };
+        tokio::join!(load, probe, count)
+    });
     server.stop();
     let mut entry = CaseSummary::measured(case, &result);
+    if let (Some(first), Some(service)) = (queries, env.service) {
+        let queries = revocation::queries_now(service).saturating_sub(first);
+        entry.record_responder(queries, result.recorder.attempts());
+    } else {
+        entry.responder = None;
+    }
     if let Some(exposure) = exposure {
+        if case.revocation.mode == crate::scenario::RevocationMode::OcspStapling {
+            entry.rejudge_server_revoked(case);
+        }
         entry.judge_exposure(case, exposure);
     }
     let r = &result.recorder;

@@ -61,6 +61,7 @@ impl PkiSettings {
             key_type: key,
             identities: self.identities,
             intermediates,
+            revocation_url: None,
         }
     }
 }
@@ -259,6 +260,61 @@ named_enum!(
         None => "none",
         /// Against a CRL file issued by the leaves' CA, loaded at start.
         Crl => "crl",
+        /// Against the CRL the server downloads from the distribution point in the
+        /// certificates (the harness's revocation service), again on every reload.
+        CrlHttp => "crl-http",
+        /// The server asks the OCSP responder named in each client certificate's AIA.
+        Ocsp => "ocsp",
+        /// The server staples an OCSP response about its own certificate, which the harness's
+        /// client verifies (client certificates are not checked for revocation).
+        OcspStapling => "ocsp-stapling",
+        /// No revocation checking: client certificates live for `cert_lifetime` and are
+        /// renewed before they expire.
+        ShortLived => "short-lived",
+    }
+);
+
+named_enum!(
+    /// A fault the revocation service (OCSP responder and CRL endpoint) injects.
+    ResponderFault {
+        /// Answers correctly.
+        None => "none",
+        /// Connection refused: the listener is closed.
+        Down => "down",
+        /// Accepts and never answers.
+        Timeout => "timeout",
+        /// OCSP status tryLater (3).
+        TryLater => "try-later",
+        /// OCSP status internalError (2).
+        InternalError => "internal-error",
+        /// OCSP status unauthorized (6).
+        Unauthorized => "unauthorized",
+        /// HTTP 200 with a body that is not DER.
+        Malformed => "malformed",
+        /// A signed answer whose nextUpdate has passed.
+        Stale => "stale",
+        /// A signed answer whose thisUpdate is in the future.
+        Future => "future",
+        /// A signature that does not verify.
+        BadSignature => "bad-signature",
+        /// Status unknown for every certificate.
+        Unknown => "unknown",
+        /// The request's nonce is not echoed.
+        NoNonce => "no-nonce",
+        /// Another nonce is echoed.
+        WrongNonce => "wrong-nonce",
+    }
+);
+
+named_enum!(
+    /// Who signs OCSP responses.
+    OcspSigner {
+        /// The CA that issued the certificate.
+        Ca => "ca",
+        /// The CA's delegated responder certificate (id-kp-OCSPSigning).
+        Delegated => "delegated",
+        /// A certificate of the CA without id-kp-OCSPSigning (a forgery the checker must refuse).
+        Unauthorized => "unauthorized",
     }
 );
 
@@ -291,6 +347,131 @@ pub struct Revocation {
     /// CRL, to measure the exposure window; `None`: nobody is revoked mid-run.
     #[serde(rename = "revoke_after_ms", serialize_with = "ser_opt_ms")]
     pub revoke_after: Option<Duration>,
+    /// How long the server reuses an OCSP answer (mode `ocsp`); zero: a cold cache.
+    #[serde(rename = "cache_ttl_ms", serialize_with = "ser_ms")]
+    pub cache_ttl: Duration,
+    /// Added by the revocation service before every answer.
+    #[serde(rename = "responder_delay_ms", serialize_with = "ser_ms")]
+    pub responder_delay: Duration,
+    /// A fault the revocation service injects.
+    pub fault: ResponderFault,
+    /// Who signs OCSP answers.
+    pub signer: OcspSigner,
+    /// The server sends a nonce and requires it back (mode `ocsp`).
+    pub nonce: bool,
+    /// Deadline of one OCSP query or CRL download by the server.
+    #[serde(rename = "query_timeout_ms", serialize_with = "ser_ms")]
+    pub query_timeout: Duration,
+    /// How often the server refreshes its staple (mode `ocsp-stapling`).
+    #[serde(rename = "staple_refresh_ms", serialize_with = "ser_ms")]
+    pub staple_refresh: Duration,
+    /// The server presents its OCSP Must-Staple certificate (mode `ocsp-stapling`).
+    pub must_staple: bool,
+    /// The server verifies a response before stapling it (mode `ocsp-stapling`); off, it
+    /// staples whatever the responder sent, and the client's checks are what is tested.
+    pub staple_verify: bool,
+}
+
+/// What an OCSP-checking server learns (see [`Revocation::ocsp_view`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OcspView {
+    /// The answer says revoked.
+    Revoked,
+    /// The answer says good.
+    Good,
+    /// No usable answer: the fail policy decides.
+    Undetermined,
+    /// An answer that must be refused (forged, stale, replayed): rejected.
+    Refused,
+}
+
+impl Revocation {
+    /// No revocation checking.
+    pub fn none() -> Self {
+        Self {
+            mode: RevocationMode::None,
+            crl_entries: 0,
+            crl: CrlKind::Fresh,
+            policy: FailPolicy::Hard,
+            reload: None,
+            revoke_after: None,
+            cache_ttl: Duration::from_secs(300),
+            responder_delay: Duration::ZERO,
+            fault: ResponderFault::None,
+            signer: OcspSigner::Ca,
+            nonce: false,
+            query_timeout: Duration::from_secs(2),
+            staple_refresh: Duration::from_secs(60),
+            must_staple: false,
+            staple_verify: true,
+        }
+    }
+
+    /// Whether the case needs the revocation service (OCSP responder, CRL endpoint).
+    pub fn needs_service(&self) -> bool {
+        matches!(
+            self.mode,
+            RevocationMode::CrlHttp | RevocationMode::Ocsp | RevocationMode::OcspStapling
+        )
+    }
+
+    /// What a client that checks the server's staple gets (client certificates are not
+    /// checked in this mode): a good staple is accepted; a server that could not get one sends
+    /// none (rejected only for Must-Staple); a bad answer is dropped by a verifying server and
+    /// stapled, then refused by the client, by a careless one.
+    pub fn staple_expectation(&self) -> Expectation {
+        use ResponderFault as F;
+        let no_staple = if self.must_staple {
+            Expectation::Reject(Some(Outcome::StapleRejected))
+        } else {
+            Expectation::Accept
+        };
+        // Staples are fetched without a nonce: the nonce faults change nothing.
+        let fault = match self.fault {
+            F::NoNonce | F::WrongNonce => F::None,
+            f => f,
+        };
+        let reaches_server =
+            !matches!(fault, F::Down | F::Timeout) && self.responder_delay < self.query_timeout;
+        let good = fault == F::None && self.signer != OcspSigner::Unauthorized;
+        match (reaches_server, good, self.staple_verify) {
+            (false, _, _) => no_staple,
+            (true, true, _) => Expectation::Accept,
+            (true, false, true) => no_staple,
+            (true, false, false) => Expectation::Reject(Some(Outcome::StapleRejected)),
+        }
+    }
+
+    /// What an OCSP-checking server learns about a certificate the CA says is `revoked` (or
+    /// good), before its fail policy.
+    pub fn ocsp_view(&self, revoked: bool) -> OcspView {
+        use ResponderFault as F;
+        if self.signer == OcspSigner::Unauthorized {
+            return OcspView::Refused;
+        }
+        if self.responder_delay >= self.query_timeout {
+            return OcspView::Undetermined;
+        }
+        let listed = if revoked {
+            OcspView::Revoked
+        } else {
+            OcspView::Good
+        };
+        match self.fault {
+            F::None => listed,
+            F::NoNonce if !self.nonce => listed,
+            F::Down
+            | F::Timeout
+            | F::TryLater
+            | F::InternalError
+            | F::Unauthorized
+            | F::Malformed
+            | F::Unknown => OcspView::Undetermined,
+            F::Stale | F::Future | F::BadSignature | F::NoNonce | F::WrongNonce => {
+                OcspView::Refused
+            }
+        }
+    }
 }
 
 fn ser_opt_ms<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
@@ -439,6 +620,57 @@ impl Expectation {
                     (CrlKind::Stale, FailPolicy::Soft) => listed,
                     (_, FailPolicy::Soft) => Expectation::Accept,
                 }
+            }
+            (
+                ClientCert::Valid | ClientCert::Revoked,
+                ClientAuth::Required | ClientAuth::Optional,
+            ) if revocation.mode == RevocationMode::CrlHttp => {
+                let listed = if cert == ClientCert::Revoked {
+                    reject(Outcome::CertRevoked)
+                } else {
+                    Expectation::Accept
+                };
+                let reachable = matches!(
+                    revocation.fault,
+                    crate::scenario::ResponderFault::None
+                        | crate::scenario::ResponderFault::Unknown
+                        | crate::scenario::ResponderFault::NoNonce
+                        | crate::scenario::ResponderFault::WrongNonce
+                        | crate::scenario::ResponderFault::Stale
+                        | crate::scenario::ResponderFault::Future
+                        | crate::scenario::ResponderFault::BadSignature
+                        | crate::scenario::ResponderFault::TryLater
+                        | crate::scenario::ResponderFault::InternalError
+                        | crate::scenario::ResponderFault::Unauthorized
+                ) && revocation.responder_delay < revocation.query_timeout;
+                match (reachable, revocation.crl, revocation.policy) {
+                    (true, CrlKind::Fresh, _) => listed,
+                    (_, _, FailPolicy::Hard) => Expectation::Reject(None),
+                    (true, CrlKind::Stale, FailPolicy::Soft) => listed,
+                    (_, _, FailPolicy::Soft) => Expectation::Accept,
+                }
+            }
+            (
+                ClientCert::Valid | ClientCert::Revoked,
+                ClientAuth::Required | ClientAuth::Optional,
+            ) if revocation.mode == RevocationMode::Ocsp => {
+                match (
+                    revocation.ocsp_view(cert == ClientCert::Revoked),
+                    revocation.policy,
+                ) {
+                    (OcspView::Revoked, _) => reject(Outcome::CertRevoked),
+                    (OcspView::Good, _) | (OcspView::Undetermined, FailPolicy::Soft) => {
+                        Expectation::Accept
+                    }
+                    (OcspView::Undetermined, FailPolicy::Hard) | (OcspView::Refused, _) => {
+                        reject(Outcome::UnknownCa)
+                    }
+                }
+            }
+            (ClientCert::Valid | ClientCert::Revoked, _)
+                if revocation.mode == RevocationMode::OcspStapling =>
+            {
+                revocation.staple_expectation()
             }
             (ClientCert::Revoked, _) => Expectation::Accept,
             (ClientCert::Valid, _) | (_, ClientAuth::Off) => Expectation::Accept,

@@ -47,6 +47,15 @@ const REVOCATION_KEYS: &[&str] = &[
     "policy",
     "reload",
     "revoke_after",
+    "cache_ttl",
+    "responder_delay",
+    "fault",
+    "signer",
+    "nonce",
+    "query_timeout",
+    "staple_refresh",
+    "must_staple",
+    "staple_verify",
 ];
 const TLS_KEYS: &[&str] = &[
     "versions",
@@ -100,6 +109,15 @@ pub(crate) struct RawSettings {
     pub(crate) crl_kind: Option<CrlKind>,
     pub(crate) fail_policy: Option<FailPolicy>,
     pub(crate) revoke_after: Option<Duration>,
+    pub(crate) cache_ttl: Option<Duration>,
+    pub(crate) responder_delay: Option<Duration>,
+    pub(crate) fault: Option<ResponderFault>,
+    pub(crate) signer: Option<OcspSigner>,
+    pub(crate) nonce: Option<bool>,
+    pub(crate) query_timeout: Option<Duration>,
+    pub(crate) staple_refresh: Option<Duration>,
+    pub(crate) must_staple: Option<bool>,
+    pub(crate) staple_verify: Option<bool>,
     pub(crate) concurrency: Option<usize>,
     pub(crate) rate: Option<f64>,
     /// Duration or handshake count: whichever a table sets replaces the other.
@@ -161,6 +179,15 @@ impl RawSettings {
             crl_kind: over.crl_kind.or(self.crl_kind),
             fail_policy: over.fail_policy.or(self.fail_policy),
             revoke_after: over.revoke_after.or(self.revoke_after),
+            cache_ttl: over.cache_ttl.or(self.cache_ttl),
+            responder_delay: over.responder_delay.or(self.responder_delay),
+            fault: over.fault.or(self.fault),
+            signer: over.signer.or(self.signer),
+            nonce: over.nonce.or(self.nonce),
+            query_timeout: over.query_timeout.or(self.query_timeout),
+            staple_refresh: over.staple_refresh.or(self.staple_refresh),
+            must_staple: over.must_staple.or(self.must_staple),
+            staple_verify: over.staple_verify.or(self.staple_verify),
             concurrency: over.concurrency.or(self.concurrency),
             rate: over.rate.or(self.rate),
             stop: over.stop.or(self.stop),
@@ -449,14 +476,43 @@ fn read_settings(
             if let Some(v) = rev.get("revoke_after") {
                 s.revoke_after = r.duration(v, &join(&rp, "revoke_after"));
             }
+            if let Some(v) = rev.get("cache_ttl") {
+                s.cache_ttl = r.duration(v, &join(&rp, "cache_ttl"));
+            }
+            if let Some(v) = rev.get("responder_delay") {
+                s.responder_delay = r.duration(v, &join(&rp, "responder_delay"));
+            }
+            if let Some(v) = rev.get("query_timeout") {
+                s.query_timeout = r.duration(v, &join(&rp, "query_timeout"));
+            }
+            if let Some(v) = rev.get("staple_refresh") {
+                s.staple_refresh = r.duration(v, &join(&rp, "staple_refresh"));
+            }
+            if let Some(v) = rev.get("fault") {
+                s.fault = r.named(v, &join(&rp, "fault"));
+            }
+            if let Some(v) = rev.get("signer") {
+                s.signer = r.named(v, &join(&rp, "signer"));
+            }
+            if let Some(v) = rev.get("nonce") {
+                s.nonce = r.boolean(v, &join(&rp, "nonce"));
+            }
+            if let Some(v) = rev.get("must_staple") {
+                s.must_staple = r.boolean(v, &join(&rp, "must_staple"));
+            }
+            if let Some(v) = rev.get("staple_verify") {
+                s.staple_verify = r.boolean(v, &join(&rp, "staple_verify"));
+            }
             if let Some(v) = rev.get("crl_entries") {
                 let ep = join(&rp, "crl_entries");
                 s.crl_entries = r.integer(v, &ep, 0..=1_000_000).map(|n| n as usize);
-                if s.revocation_mode.is_some_and(|m| m != RevocationMode::Crl) {
+                if s.revocation_mode
+                    .is_some_and(|m| !matches!(m, RevocationMode::Crl | RevocationMode::CrlHttp))
+                {
                     r.problem(
                         v.span(),
                         &ep,
-                        "has no effect unless revocation.mode = \"crl\"",
+                        "has no effect unless revocation.mode = \"crl\" or \"crl-http\"",
                     );
                 }
             }
@@ -652,6 +708,7 @@ fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>) -> Option<
     };
     let client_auth = raw.client_auth.unwrap_or(ClientAuth::Required);
     let client_cert = raw.client_cert.unwrap_or(ClientCert::Valid);
+    let base = Revocation::none();
     let revocation = Revocation {
         mode: raw.revocation_mode.unwrap_or(RevocationMode::None),
         crl_entries: raw.crl_entries.unwrap_or(0),
@@ -659,6 +716,15 @@ fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>) -> Option<
         policy: raw.fail_policy.unwrap_or(FailPolicy::Hard),
         reload: raw.crl_reload,
         revoke_after: raw.revoke_after,
+        cache_ttl: raw.cache_ttl.unwrap_or(base.cache_ttl),
+        responder_delay: raw.responder_delay.unwrap_or(base.responder_delay),
+        fault: raw.fault.unwrap_or(base.fault),
+        signer: raw.signer.unwrap_or(base.signer),
+        nonce: raw.nonce.unwrap_or(base.nonce),
+        query_timeout: raw.query_timeout.unwrap_or(base.query_timeout),
+        staple_refresh: raw.staple_refresh.unwrap_or(base.staple_refresh),
+        must_staple: raw.must_staple.unwrap_or(base.must_staple),
+        staple_verify: raw.staple_verify.unwrap_or(base.staple_verify),
     };
     let mut ok = true;
     let mut bad = |r: &mut Reader<'_>, span: Option<Range<usize>>, msg: String| {
@@ -719,13 +785,105 @@ fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>) -> Option<
                 .into(),
         );
     }
-    if revocation.mode != RevocationMode::Crl
-        && (revocation.reload.is_some() || revocation.revoke_after.is_some())
+    let mode = revocation.mode;
+    let crl_mode = matches!(mode, RevocationMode::Crl | RevocationMode::CrlHttp);
+    if revocation.reload.is_some() && !crl_mode {
+        bad(
+            r,
+            span.clone(),
+            "revocation.reload needs revocation.mode = \"crl\" or \"crl-http\"".into(),
+        );
+    }
+    if revocation.revoke_after.is_some()
+        && matches!(mode, RevocationMode::None | RevocationMode::ShortLived)
     {
         bad(
             r,
             span.clone(),
-            "revocation.reload and revocation.revoke_after need revocation.mode = \"crl\"".into(),
+            format!(
+                "revocation.revoke_after needs a revocation mode that can revoke, not \"{mode}\""
+            ),
+        );
+    }
+    if (raw.crl_kind.is_some()) && !crl_mode {
+        bad(
+            r,
+            span.clone(),
+            "revocation.crl needs revocation.mode = \"crl\" or \"crl-http\"".into(),
+        );
+    }
+    if raw.fail_policy.is_some()
+        && !matches!(
+            mode,
+            RevocationMode::Crl | RevocationMode::CrlHttp | RevocationMode::Ocsp
+        )
+    {
+        bad(
+            r,
+            span.clone(),
+            "revocation.policy needs revocation.mode = \"crl\", \"crl-http\" or \"ocsp\"".into(),
+        );
+    }
+    let ocsp_keys = [
+        (
+            "cache_ttl",
+            raw.cache_ttl.is_some(),
+            mode == RevocationMode::Ocsp,
+        ),
+        ("nonce", raw.nonce.is_some(), mode == RevocationMode::Ocsp),
+        (
+            "signer",
+            raw.signer.is_some(),
+            matches!(mode, RevocationMode::Ocsp | RevocationMode::OcspStapling),
+        ),
+        (
+            "staple_refresh",
+            raw.staple_refresh.is_some(),
+            mode == RevocationMode::OcspStapling,
+        ),
+        (
+            "must_staple",
+            raw.must_staple.is_some(),
+            mode == RevocationMode::OcspStapling,
+        ),
+        (
+            "staple_verify",
+            raw.staple_verify.is_some(),
+            mode == RevocationMode::OcspStapling,
+        ),
+        ("fault", raw.fault.is_some(), revocation.needs_service()),
+        (
+            "responder_delay",
+            raw.responder_delay.is_some(),
+            revocation.needs_service(),
+        ),
+        (
+            "query_timeout",
+            raw.query_timeout.is_some(),
+            revocation.needs_service(),
+        ),
+    ];
+    for (key, set, allowed) in ocsp_keys {
+        if set && !allowed {
+            bad(
+                r,
+                span.clone(),
+                format!("revocation.{key} has no effect with revocation.mode = \"{mode}\""),
+            );
+        }
+    }
+    if revocation.staple_refresh < Duration::from_millis(10) {
+        bad(
+            r,
+            span.clone(),
+            "revocation.staple_refresh must be at least 10ms".into(),
+        );
+    }
+    if revocation.query_timeout.is_zero() {
+        bad(
+            r,
+            span.clone(),
+            "revocation.query_timeout must be more than 0s".into(),
         );
     }
     if revocation
@@ -738,20 +896,11 @@ fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>) -> Option<
             "revocation.reload must be at least 10ms".into(),
         );
     }
-    if revocation.mode != RevocationMode::Crl
-        && (raw.crl_kind.is_some() || raw.fail_policy.is_some())
-    {
-        bad(
-            r,
-            span.clone(),
-            "revocation.crl and revocation.policy need revocation.mode = \"crl\"".into(),
-        );
-    }
     if revocation.revoke_after.is_some() && revocation.crl != CrlKind::Fresh {
         bad(r, span.clone(), "revocation.revoke_after needs revocation.crl = \"fresh\": the server must be able to use the CRL that revokes the victim".into());
     }
     if let Some(after) = revocation.revoke_after {
-        if revocation.reload.is_none() {
+        if crl_mode && revocation.reload.is_none() {
             bad(r, span.clone(), "revocation.revoke_after needs revocation.reload: a server that never re-reads its CRL never sees the revocation".into());
         }
         match raw.stop.unwrap_or(DEFAULT_STOP) {

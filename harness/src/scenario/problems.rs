@@ -240,6 +240,22 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A boolean.
+    pub(crate) fn boolean(&mut self, item: &Item, path: &str) -> Option<bool> {
+        let v = self.value(item, path, "true or false")?;
+        match v.as_bool() {
+            Some(b) => Some(b),
+            None => {
+                self.problem(
+                    v.span(),
+                    path,
+                    format!("expected true or false, found {}", describe(v)),
+                );
+                None
+            }
+        }
+    }
+
     /// A positive number (integer or float).
     pub(crate) fn positive_number(&mut self, item: &Item, path: &str) -> Option<f64> {
         let v = self.value(item, path, "a positive number")?;

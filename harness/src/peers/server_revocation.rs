@@ -1,0 +1,134 @@
+//! The built-in server's revocation sources, set up once and shared by every configuration it
+//! builds (a CRL reload must not lose the OCSP cache or the staple): CRLs from files or from the
+//! distribution point URL, the OCSP checker for client certificates, and the stapled
+//! certificate with its own checker.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer};
+use rustls::sign::CertifiedKey;
+
+use super::rustls_server::{ServeArgs, ServeError};
+use super::staple::StapledCert;
+use crate::revocation::ocsp::{fetch, CheckerSettings, OcspChecker, OcspMethod};
+
+/// Deadline of a CRL download.
+const CRL_FETCH_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The CRLs a configuration is built with.
+#[derive(Clone, PartialEq, Eq)]
+pub enum CrlState {
+    /// No CRL checking.
+    Off,
+    /// These CRLs (from files or downloaded).
+    Loaded(Vec<CertificateRevocationListDer<'static>>),
+    /// A CRL was asked for and could not be had: the fail policy decides for everyone.
+    Unavailable,
+}
+
+/// Reads the `--crl` files or downloads `--crl-url`.
+///
+/// # Errors
+/// When a CRL file cannot be read (a download failure is [`CrlState::Unavailable`] instead:
+/// the server must start when the distribution point is down).
+pub fn load_crls(args: &ServeArgs) -> Result<CrlState, ServeError> {
+    if let Some(url) = &args.crl_url {
+        return Ok(match fetch(url, CRL_FETCH_TIMEOUT) {
+            Ok(bytes) => match parse_crls(bytes) {
+                Ok(crls) => CrlState::Loaded(crls),
+                Err(e) => {
+                    tracing::warn!("CRL from {url} does not parse: {e}");
+                    CrlState::Unavailable
+                }
+            },
+            Err(e) => {
+                tracing::warn!("CRL download from {url} failed: {e}");
+                CrlState::Unavailable
+            }
+        });
+    }
+    if args.crl.is_empty() {
+        return Ok(CrlState::Off);
+    }
+    let mut crls = Vec::new();
+    for path in &args.crl {
+        let bytes = std::fs::read(path).map_err(|e| file_err(path, &e))?;
+        crls.extend(parse_crls(bytes).map_err(|e| file_err(path, &e))?);
+    }
+    Ok(CrlState::Loaded(crls))
+}
+
+fn parse_crls(bytes: Vec<u8>) -> Result<Vec<CertificateRevocationListDer<'static>>, String> {
+    if bytes.starts_with(b"-----BEGIN") {
+        CertificateRevocationListDer::pem_slice_iter(&bytes)
+            .map(|c| c.map_err(|e| e.to_string()))
+            .collect()
+    } else {
+        Ok(vec![CertificateRevocationListDer::from(bytes)])
+    }
+}
+
+fn file_err(path: &Path, e: &dyn std::fmt::Display) -> ServeError {
+    ServeError::File {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    }
+}
+
+/// OCSP pieces of a server.
+pub struct OcspParts {
+    /// Checks client certificates (`--ocsp`).
+    pub client_checker: Option<Arc<OcspChecker>>,
+    /// The stapled certificate and the checker that fetches its staple (`--staple`).
+    pub staple: Option<(Arc<StapledCert>, Arc<OcspChecker>)>,
+}
+
+/// Sets up the OCSP checker and the stapled certificate. The first staple is fetched here,
+/// before the server listens; when that fails the server starts without one (and says so).
+///
+/// # Errors
+/// When the server key cannot be loaded for stapling.
+pub fn ocsp_parts(
+    args: &ServeArgs,
+    chain: &[CertificateDer<'static>],
+    key: &PrivateKeyDer<'static>,
+    provider: &rustls::crypto::CryptoProvider,
+) -> Result<OcspParts, ServeError> {
+    let settings = |ttl: Duration| CheckerSettings {
+        url_override: args.ocsp_url.clone(),
+        cache_ttl: ttl,
+        timeout: args.ocsp_timeout,
+        nonce: args.ocsp_nonce,
+        method: if args.ocsp_get {
+            OcspMethod::Get
+        } else {
+            OcspMethod::Post
+        },
+    };
+    let client_checker = args
+        .ocsp
+        .then(|| Arc::new(OcspChecker::new(settings(args.ocsp_cache_ttl))));
+    let staple = if args.staple {
+        let signing = provider.key_provider.load_private_key(key.clone_key())?;
+        let stapled = Arc::new(StapledCert::new(
+            CertifiedKey::new(chain.to_vec(), signing),
+            !args.staple_unverified,
+        ));
+        // The staple is always fetched fresh: its own refresh interval is the cache.
+        let checker = Arc::new(OcspChecker::new(settings(Duration::ZERO)));
+        match stapled.refresh(&checker) {
+            Ok(state) => tracing::info!(?state, "staple fetched"),
+            Err(e) => tracing::warn!("no staple at start: {e}"),
+        }
+        Some((stapled, checker))
+    } else {
+        None
+    };
+    Ok(OcspParts {
+        client_checker,
+        staple,
+    })
+}

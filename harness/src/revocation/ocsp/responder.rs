@@ -1,0 +1,419 @@
+//! The OCSP responder's knowledge and answers (RFC 6960), without I/O: which CAs it speaks for,
+//! the status of every certificate they issued, who signs, and the faults a scenario injects.
+//! [`super::service`] puts it on HTTP.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, SystemTime};
+
+use der::asn1::OctetString;
+use der::{Decode, Encode};
+use rustls::pki_types::CertificateDer;
+use sha1::{Digest, Sha1};
+use sha2::Sha256;
+use x509_cert::Certificate;
+use x509_ocsp::builder::OcspResponseBuilder;
+use x509_ocsp::ext::Nonce;
+use x509_ocsp::{
+    CertId, CertStatus, OcspGeneralizedTime, OcspRequest, OcspResponse, ResponderId, RevokedInfo,
+    SingleResponse,
+};
+
+use super::signer::KeySigner;
+use super::Fault;
+use crate::pki::{ClientCert, KeyMaterial, Pki};
+use crate::scenario::OcspSigner as SignedBy;
+
+/// What the responder does, changeable between cases.
+#[derive(Clone, Copy, Debug)]
+pub struct ResponderSettings {
+    /// Who signs.
+    pub signed_by: SignedBy,
+    /// An injected fault.
+    pub fault: Fault,
+    /// Added before every answer (also CRL downloads).
+    pub delay: Duration,
+    /// nextUpdate - thisUpdate of good answers.
+    pub validity: Duration,
+}
+
+impl Default for ResponderSettings {
+    fn default() -> Self {
+        Self {
+            signed_by: SignedBy::Ca,
+            fault: Fault::None,
+            delay: Duration::ZERO,
+            validity: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// One CA the responder answers for.
+struct CaEntry {
+    issuer: Certificate,
+    key: Arc<KeyMaterial>,
+    name_hashes: [Vec<u8>; 2],
+    key_hashes: [Vec<u8>; 2],
+    issued: HashSet<Vec<u8>>,
+    revoked: RwLock<HashMap<Vec<u8>, SystemTime>>,
+    initially_revoked: HashMap<Vec<u8>, SystemTime>,
+    delegated: Option<(Arc<KeyMaterial>, Certificate)>,
+    unauthorized: Option<(Arc<KeyMaterial>, Certificate)>,
+}
+
+/// Counters of what the responder answered.
+#[derive(Debug, Default)]
+pub struct ResponderStats {
+    /// Requests received (OCSP only).
+    pub requests: AtomicU64,
+    /// Successful responses sent, by status.
+    pub good: AtomicU64,
+    /// See `good`.
+    pub revoked: AtomicU64,
+    /// See `good`.
+    pub unknown: AtomicU64,
+    /// Error statuses, garbage, or no answer.
+    pub faulted: AtomicU64,
+}
+
+/// The responder's state, shared by the HTTP service and the runner.
+#[derive(Default)]
+pub struct Responder {
+    cas: RwLock<Vec<Arc<CaEntry>>>,
+    settings: RwLock<ResponderSettings>,
+    /// Bumped by every `configure`; the service stores it in `applied` once its listener
+    /// matches (closed while down, open otherwise).
+    generation: AtomicU64,
+    applied: AtomicU64,
+    serving: std::sync::atomic::AtomicBool,
+    /// What it answered so far.
+    pub stats: ResponderStats,
+}
+
+/// A certificate the responder could not parse or register.
+#[derive(Debug, thiserror::Error)]
+#[error("OCSP responder: {0}")]
+pub struct ResponderError(pub String);
+
+fn parse(cert: &CertificateDer<'_>) -> Result<Certificate, ResponderError> {
+    Certificate::from_der(cert).map_err(|e| ResponderError(format!("certificate: {e}")))
+}
+
+/// The serial number of `cert` as its DER content bytes (how requests name it).
+///
+/// # Errors
+/// When the certificate does not parse.
+pub fn serial_of(cert: &CertificateDer<'_>) -> Result<Vec<u8>, ResponderError> {
+    Ok(parse(cert)?
+        .tbs_certificate
+        .serial_number
+        .as_bytes()
+        .to_vec())
+}
+
+impl Responder {
+    /// A responder that answers for nobody yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The current settings.
+    pub fn settings(&self) -> ResponderSettings {
+        *self.settings.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Replaces the settings (a case's faults, signer, validity), and waits (up to a second)
+    /// until a running service has opened or closed its listener accordingly, so a server
+    /// started next sees the new state.
+    pub fn configure(&self, settings: ResponderSettings) {
+        *self.settings.write().unwrap_or_else(|p| p.into_inner()) = settings;
+        let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        if !self.serving.load(Ordering::SeqCst) {
+            return;
+        }
+        let deadline = std::time::Instant::now() + Duration::from_secs(1);
+        while self.applied.load(Ordering::SeqCst) < generation
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    /// The settings generation the service should apply, and their fault.
+    pub(super) fn pending(&self) -> (u64, Fault) {
+        let generation = self.generation.load(Ordering::SeqCst);
+        (generation, self.settings().fault)
+    }
+
+    /// Called by the service once its listener matches `generation`.
+    pub(super) fn applied(&self, generation: u64) {
+        self.applied.fetch_max(generation, Ordering::SeqCst);
+    }
+
+    /// Called by the service when it starts and stops serving.
+    pub(super) fn set_serving(&self, on: bool) {
+        self.serving.store(on, Ordering::SeqCst);
+    }
+
+    /// Answers for every CA of `pki`: each intermediate (for the certificates it issued) and the
+    /// root (for the first intermediate). The `revoked` client is revoked from the start.
+    ///
+    /// # Errors
+    /// When a certificate does not parse.
+    pub fn add_pki(&self, pki: &Pki) -> Result<(), ResponderError> {
+        let mut levels: Vec<(CertificateDer<'static>, Arc<KeyMaterial>)> =
+            vec![(pki.root.clone(), Arc::clone(&pki.root_key))];
+        levels.extend(
+            pki.intermediates
+                .iter()
+                .cloned()
+                .zip(pki.intermediate_keys.iter().cloned()),
+        );
+        let leaves: Vec<&CertificateDer<'static>> = pki
+            .clients
+            .iter()
+            .chain(pki.bad_clients.iter().map(|(_, id)| id))
+            .chain([
+                &pki.server,
+                &pki.server_must_staple,
+                &pki.victim,
+                &pki.ocsp_responder,
+                &pki.ocsp_unauthorized,
+            ])
+            .map(|id| &id.chain[0])
+            .collect();
+        let revoked_leaf = pki
+            .client(ClientCert::Revoked, 0)
+            .map(|id| serial_of(&id.chain[0]))
+            .transpose()?;
+        let anchor: SystemTime = pki.spec.anchor.into();
+        let lowest = levels.len() - 1;
+        let mut new_entries = Vec::new();
+        for (i, (cert, key)) in levels.iter().enumerate() {
+            let issuer = parse(cert)?;
+            let issued: Vec<&CertificateDer<'static>> = if i == lowest {
+                leaves.clone()
+            } else {
+                vec![&levels[i + 1].0]
+            };
+            let mut serials = HashSet::new();
+            for c in issued {
+                serials.insert(serial_of(c)?);
+            }
+            let mut revoked = HashMap::new();
+            if let (true, Some(serial)) = (i == lowest, &revoked_leaf) {
+                revoked.insert(serial.clone(), anchor);
+            }
+            let responder_of = |id: &crate::pki::Identity| -> Result<_, ResponderError> {
+                Ok((Arc::clone(&id.key), parse(&id.chain[0])?))
+            };
+            let (delegated, unauthorized) = if i == lowest {
+                (
+                    Some(responder_of(&pki.ocsp_responder)?),
+                    Some(responder_of(&pki.ocsp_unauthorized)?),
+                )
+            } else {
+                (None, None)
+            };
+            new_entries.push(Arc::new(CaEntry {
+                name_hashes: hashes(&issuer.tbs_certificate.subject.to_der().map_err(der_err)?),
+                key_hashes: hashes(
+                    issuer
+                        .tbs_certificate
+                        .subject_public_key_info
+                        .subject_public_key
+                        .raw_bytes(),
+                ),
+                issuer,
+                key: Arc::clone(key),
+                issued: serials,
+                initially_revoked: revoked.clone(),
+                revoked: RwLock::new(revoked),
+                delegated,
+                unauthorized,
+            }));
+        }
+        self.cas
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend(new_entries);
+        Ok(())
+    }
+
+    /// Forgets revocations made since the CAs were added (a previous case's victim).
+    pub fn reset_revocations(&self) {
+        for ca in self.cas.read().unwrap_or_else(|p| p.into_inner()).iter() {
+            *ca.revoked.write().unwrap_or_else(|p| p.into_inner()) = ca.initially_revoked.clone();
+        }
+    }
+
+    /// Marks `cert` revoked from now on (for every CA that issued a certificate with its
+    /// serial and issuer). Returns whether a CA knew it.
+    ///
+    /// # Errors
+    /// When the certificate does not parse.
+    pub fn revoke(&self, cert: &CertificateDer<'_>) -> Result<bool, ResponderError> {
+        let parsed = parse(cert)?;
+        let serial = parsed.tbs_certificate.serial_number.as_bytes().to_vec();
+        let issuer_name = parsed.tbs_certificate.issuer.to_der().map_err(der_err)?;
+        let mut known = false;
+        for ca in self.cas.read().unwrap_or_else(|p| p.into_inner()).iter() {
+            let subject = ca
+                .issuer
+                .tbs_certificate
+                .subject
+                .to_der()
+                .map_err(der_err)?;
+            if subject == issuer_name && ca.issued.contains(&serial) {
+                ca.revoked
+                    .write()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(serial.clone(), SystemTime::now());
+                known = true;
+            }
+        }
+        Ok(known)
+    }
+
+    /// The DER `OCSPResponse` for a DER `OCSPRequest`. (Faults that send something other than
+    /// a response are the service's.)
+    pub fn respond(&self, request: &[u8]) -> Vec<u8> {
+        self.stats.requests.fetch_add(1, Ordering::Relaxed);
+        let settings = self.settings();
+        let status_only = match settings.fault {
+            Fault::TryLater => Some(OcspResponse::try_later()),
+            Fault::InternalError => Some(OcspResponse::internal_error()),
+            Fault::Unauthorized => Some(OcspResponse::unauthorized()),
+            _ => None,
+        };
+        let response = match status_only {
+            Some(r) => {
+                self.stats.faulted.fetch_add(1, Ordering::Relaxed);
+                r
+            }
+            None => match OcspRequest::from_der(request) {
+                Ok(req) => self.answer(&req, &settings),
+                Err(_) => OcspResponse::malformed_request(),
+            },
+        };
+        response.to_der().unwrap_or_default()
+    }
+
+    fn answer(&self, req: &OcspRequest, settings: &ResponderSettings) -> OcspResponse {
+        let cas = self.cas.read().unwrap_or_else(|p| p.into_inner()).clone();
+        let Some(first) = req.tbs_request.request_list.first() else {
+            return OcspResponse::malformed_request();
+        };
+        // Every request in one message must be for the same CA (they are, from every client
+        // the harness knows); the first picks it.
+        let Some(ca) = cas.iter().find(|ca| ca.matches(&first.req_cert)) else {
+            return OcspResponse::unauthorized();
+        };
+        let now = SystemTime::now();
+        let (this_update, next_update) = match settings.fault {
+            Fault::Stale => (now - 2 * settings.validity, now - settings.validity),
+            Fault::Future => (now + settings.validity, now + 2 * settings.validity),
+            _ => (now, now + settings.validity),
+        };
+        let (Ok(this_update), Ok(next_update), Ok(produced_at)) = (
+            OcspGeneralizedTime::try_from(this_update),
+            OcspGeneralizedTime::try_from(next_update),
+            OcspGeneralizedTime::try_from(now),
+        ) else {
+            return OcspResponse::internal_error();
+        };
+        let (signer_key, signer_cert) = match settings.signed_by {
+            SignedBy::Ca => (Arc::clone(&ca.key), None),
+            SignedBy::Delegated | SignedBy::Unauthorized => {
+                let pair = if settings.signed_by == SignedBy::Delegated {
+                    &ca.delegated
+                } else {
+                    &ca.unauthorized
+                };
+                match pair {
+                    Some((k, c)) => (Arc::clone(k), Some(c.clone())),
+                    None => (Arc::clone(&ca.key), None),
+                }
+            }
+        };
+        let signer_spki = match &signer_cert {
+            Some(c) => c.tbs_certificate.subject_public_key_info.clone(),
+            None => ca.issuer.tbs_certificate.subject_public_key_info.clone(),
+        };
+        let key_hash = Sha1::digest(signer_spki.subject_public_key.raw_bytes()).to_vec();
+        let Ok(key_hash) = OctetString::new(key_hash) else {
+            return OcspResponse::internal_error();
+        };
+        let mut builder = OcspResponseBuilder::new(ResponderId::ByKey(key_hash));
+        let revoked = ca.revoked.read().unwrap_or_else(|p| p.into_inner()).clone();
+        for single in &req.tbs_request.request_list {
+            let serial = single.req_cert.serial_number.as_bytes();
+            let status = if settings.fault == Fault::Unknown || !ca.matches(&single.req_cert) {
+                CertStatus::unknown()
+            } else if let Some(at) = revoked.get(serial) {
+                match OcspGeneralizedTime::try_from(*at) {
+                    Ok(t) => CertStatus::revoked(RevokedInfo {
+                        revocation_time: t,
+                        revocation_reason: None,
+                    }),
+                    Err(_) => return OcspResponse::internal_error(),
+                }
+            } else if ca.issued.contains(serial) {
+                CertStatus::good()
+            } else {
+                CertStatus::unknown()
+            };
+            let counter = match &status {
+                CertStatus::Good(_) => &self.stats.good,
+                CertStatus::Revoked(_) => &self.stats.revoked,
+                CertStatus::Unknown(_) => &self.stats.unknown,
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
+            builder = builder.with_single_response(
+                SingleResponse::new(single.req_cert.clone(), status, this_update)
+                    .with_next_update(next_update),
+            );
+        }
+        if let Some(nonce) = req.nonce() {
+            let echoed = match settings.fault {
+                Fault::NoNonce => None,
+                Fault::WrongNonce => Nonce::new(vec![0x5a; nonce.0.as_bytes().len().max(1)]).ok(),
+                _ => Some(nonce),
+            };
+            if let Some(n) = echoed {
+                builder = match builder.with_extension(n) {
+                    Ok(b) => b,
+                    Err(_) => return OcspResponse::internal_error(),
+                };
+            }
+        }
+        let mut signer = KeySigner::new(signer_key);
+        signer.corrupt = settings.fault == Fault::BadSignature;
+        builder
+            .sign(&mut signer, signer_cert.map(|c| vec![c]), produced_at)
+            .unwrap_or_else(|_| OcspResponse::internal_error())
+    }
+}
+
+impl CaEntry {
+    fn matches(&self, id: &CertId) -> bool {
+        let alg = if id.hash_algorithm.oid == const_oid::db::rfc5912::ID_SHA_1 {
+            0
+        } else if id.hash_algorithm.oid == const_oid::db::rfc5912::ID_SHA_256 {
+            1
+        } else {
+            return false;
+        };
+        id.issuer_name_hash.as_bytes() == self.name_hashes[alg]
+            && id.issuer_key_hash.as_bytes() == self.key_hashes[alg]
+    }
+}
+
+fn hashes(bytes: &[u8]) -> [Vec<u8>; 2] {
+    [Sha1::digest(bytes).to_vec(), Sha256::digest(bytes).to_vec()]
+}
+
+fn der_err(e: der::Error) -> ResponderError {
+    ResponderError(format!("DER: {e}"))
+}

@@ -1,0 +1,95 @@
+//! A case's revocation setup: the CRL it needs (a file, or published at the distribution
+//! point), the responder's settings and faults, and the figures the service measures while the
+//! case runs (responder queries and CPU).
+
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use super::fixtures::Fixtures;
+use super::RunError;
+use crate::revocation::ocsp::{ResponderSettings, RevocationService};
+use crate::scenario::{Case, RevocationMode};
+
+/// The name the leaves' CRL is published under (`/crl/leaf.crl`, the distribution point).
+pub(super) const CRL_NAME: &str = "leaf.crl";
+
+/// What the server is started with.
+#[derive(Default)]
+pub(super) struct ServerRevocation {
+    /// CRL file (mode `crl`).
+    pub crl_file: Option<PathBuf>,
+    /// Base URL of the revocation service (modes that use it).
+    pub base_url: Option<String>,
+}
+
+/// Sets the revocation service up for `case` and says what the server needs.
+///
+/// # Errors
+/// When the CRL cannot be issued or written.
+pub(super) fn prepare(
+    case: &Case,
+    fixtures: &mut Fixtures,
+    service: Option<&RevocationService>,
+) -> Result<ServerRevocation, RunError> {
+    let rev = &case.revocation;
+    if let Some(service) = service {
+        service.responder.reset_revocations();
+        service.responder.configure(ResponderSettings {
+            signed_by: rev.signer,
+            fault: if rev.needs_service() {
+                rev.fault
+            } else {
+                crate::scenario::ResponderFault::None
+            },
+            delay: rev.responder_delay,
+            validity: Duration::from_secs(3600),
+        });
+    }
+    let mut out = ServerRevocation {
+        base_url: service
+            .filter(|_| rev.needs_service())
+            .map(|s| s.base_url()),
+        ..ServerRevocation::default()
+    };
+    match rev.mode {
+        RevocationMode::Crl => {
+            out.crl_file =
+                Some(fixtures.crl(case.key, case.intermediates, rev.crl_entries, rev.crl)?);
+        }
+        RevocationMode::CrlHttp => {
+            let path = fixtures.crl(case.key, case.intermediates, rev.crl_entries, rev.crl)?;
+            let bytes = std::fs::read(&path).map_err(|source| RunError::RunDir {
+                path: path.clone(),
+                source,
+            })?;
+            let der = match pem::parse(&bytes) {
+                Ok(p) => p.into_contents(),
+                Err(_) => bytes,
+            };
+            if let Some(service) = service {
+                service.publish_crl(CRL_NAME, der);
+            }
+        }
+        _ => {}
+    }
+    Ok(out)
+}
+
+/// The responder's query counter at `start` (the beginning of the measured window); the
+/// runner subtracts it from the counter after the load.
+pub(super) fn queries_at(
+    service: &RevocationService,
+    start: Instant,
+) -> impl std::future::Future<Output = u64> + 'static {
+    let responder = std::sync::Arc::clone(&service.responder);
+    async move {
+        tokio::time::sleep_until(start.into()).await;
+        responder.stats.requests.load(Ordering::Relaxed)
+    }
+}
+
+/// The responder's query counter now.
+pub(super) fn queries_now(service: &RevocationService) -> u64 {
+    service.responder.stats.requests.load(Ordering::Relaxed)
+}
