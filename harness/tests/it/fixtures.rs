@@ -189,8 +189,8 @@ fn files_have_safe_permissions_and_the_manifest_no_keys() {
             }
         }
     }
-    // root, intermediate, server, 3 pool identities, 7 bad variants.
-    assert_eq!(keys, 13);
+    // root, intermediate, two OCSP responders, server, 3 pool identities, 7 bad variants.
+    assert_eq!(keys, 15);
     let manifest = std::fs::read_to_string(dir.path().join("manifest.json")).unwrap();
     assert!(!manifest.contains("PRIVATE KEY"));
     assert!(manifest.contains("\"sha256\""));

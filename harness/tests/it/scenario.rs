@@ -454,7 +454,7 @@ revocation = { mode = "none", crl_entries = 10 }
 [[case]]
 name = "crl-without-client-auth"
 client_auth = "off"
-revocation = { mode = "ocsp" }
+revocation = { mode = "oscp" }
 [[case]]
 name = "crl-one-way"
 client_auth = "off"
@@ -481,7 +481,7 @@ load = { duration = "5s" }
         problems("version = 1\n[[case]]\nname = \"a\"\nrevocation = { crl = \"stale\" }\n");
     assert_has(
         &no_mode,
-        "revocation.crl and revocation.policy need revocation.mode = \"crl\"",
+        "revocation.crl needs revocation.mode = \"crl\" or \"crl-http\"",
     );
     assert_has(
         &p,
@@ -489,11 +489,11 @@ load = { duration = "5s" }
     );
     assert_has(
         &p,
-        "4: case[1].revocation.crl_entries: has no effect unless revocation.mode = \"crl\"",
+        "4: case[1].revocation.crl_entries: has no effect unless revocation.mode = \"crl\" or \"crl-http\"",
     );
     assert_has(
         &p,
-        "8: case[2].revocation.mode: expected one of \"none\", \"crl\", found \"ocsp\"",
+        "8: case[2].revocation.mode: expected one of \"none\", \"crl\", \"crl-http\", \"ocsp\", \"ocsp-stapling\", \"short-lived\", found \"oscp\"",
     );
     assert_has(&p, "(\"crl-one-way\"): revocation checks client certificates, but client_auth = \"off\" asks for none");
     let s = scenario::parse(
@@ -504,6 +504,105 @@ load = { duration = "5s" }
     assert_eq!(
         s.cases[0].expect,
         Expectation::Reject(Some(Outcome::CertRevoked))
+    );
+}
+
+#[test]
+fn ocsp_and_stapling_settings_are_checked() {
+    let p = problems(
+        r#"version = 1
+[[case]]
+name = "ttl-with-crl"
+revocation = { mode = "crl", cache_ttl = "1s" }
+[[case]]
+name = "staple-keys-with-ocsp"
+revocation = { mode = "ocsp", must_staple = true, staple_verify = false }
+[[case]]
+name = "fault-without-service"
+revocation = { mode = "none", fault = "down" }
+[[case]]
+name = "bad-values"
+revocation = { mode = "ocsp", fault = "slow", signer = "me", nonce = "yes", query_timeout = "0s" }
+[[case]]
+name = "revoke-short-lived"
+revocation = { mode = "short-lived", revoke_after = "1s" }
+load = { duration = "5s" }
+"#,
+    );
+    assert_has(
+        &p,
+        "(\"ttl-with-crl\"): revocation.cache_ttl has no effect with revocation.mode = \"crl\"",
+    );
+    assert_has(
+        &p,
+        "(\"staple-keys-with-ocsp\"): revocation.must_staple has no effect with revocation.mode = \"ocsp\"",
+    );
+    assert_has(
+        &p,
+        "(\"staple-keys-with-ocsp\"): revocation.staple_verify has no effect",
+    );
+    assert_has(
+        &p,
+        "(\"fault-without-service\"): revocation.fault has no effect with revocation.mode = \"none\"",
+    );
+    assert_has(
+        &p,
+        "case[4].revocation.fault: expected one of \"none\", \"down\"",
+    );
+    assert_has(
+        &p,
+        "case[4].revocation.signer: expected one of \"ca\", \"delegated\", \"unauthorized\", found \"me\"",
+    );
+    assert_has(
+        &p,
+        "case[4].revocation.nonce: expected true or false, found \"yes\"",
+    );
+    assert_has(&p, "revocation.query_timeout must be more than 0s");
+    assert_has(
+        &p,
+        "(\"revoke-short-lived\"): revocation.revoke_after needs a revocation mode that can revoke, not \"short-lived\"",
+    );
+    // Expectations follow from the mode, the fault and the policy.
+    let s = scenario::parse(
+        r#"version = 1
+[[case]]
+name = "revoked"
+client_cert = "revoked"
+revocation = { mode = "ocsp" }
+[[case]]
+name = "down-hard"
+revocation = { mode = "ocsp", fault = "down" }
+[[case]]
+name = "down-soft"
+revocation = { mode = "ocsp", fault = "down", policy = "soft" }
+[[case]]
+name = "forged-soft"
+revocation = { mode = "ocsp", signer = "unauthorized", policy = "soft" }
+[[case]]
+name = "staple-down"
+revocation = { mode = "ocsp-stapling", fault = "down" }
+[[case]]
+name = "must-staple-down"
+revocation = { mode = "ocsp-stapling", fault = "down", must_staple = true }
+[[case]]
+name = "careless-stale"
+revocation = { mode = "ocsp-stapling", fault = "stale", staple_verify = false }
+"#,
+        Path::new("o.toml"),
+    )
+    .unwrap();
+    let expect: Vec<Expectation> = s.cases.iter().map(|c| c.expect).collect();
+    assert_eq!(
+        expect,
+        vec![
+            Expectation::Reject(Some(Outcome::CertRevoked)),
+            Expectation::Reject(Some(Outcome::UnknownCa)),
+            Expectation::Accept,
+            Expectation::Reject(Some(Outcome::UnknownCa)),
+            Expectation::Accept,
+            Expectation::Reject(Some(Outcome::StapleRejected)),
+            Expectation::Reject(Some(Outcome::StapleRejected)),
+        ]
     );
 }
 

@@ -53,6 +53,12 @@ load = { rate = 50, duration = "200ms", warmup = "0s" }
 name = "not-met"
 client_cert = "expired"
 expect = "accept"
+[[case]]
+name = "ocsp-cold"
+revocation = { mode = "ocsp", cache_ttl = "0s" }
+[[case]]
+name = "careless-staple"
+revocation = { mode = "ocsp-stapling", fault = "stale", staple_verify = false }
 [matrix]
 key = ["ecdsa-p256"]
 "#,
@@ -60,7 +66,8 @@ key = ["ecdsa-p256"]
     run_in(&s, dir.path());
     let json: Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("summary.json")).unwrap()).unwrap();
-    assert_eq!(json["cases"].as_array().unwrap().len(), 5);
+    assert_eq!(json["cases"].as_array().unwrap().len(), 7);
+    assert!(json["cases"][5]["responder"]["queries"].as_u64().unwrap() > 0);
     assert_valid(&v, &json);
 
     // A case that could not run.
