@@ -53,7 +53,7 @@ pub fn start_server(
     cpus: Option<Vec<usize>>,
 ) -> Result<RunningServer, ProcessError> {
     let mut command = match case.server {
-        ServerImpl::Rustls => rustls_command(harness_exe, case, files),
+        ServerImpl::Rustls => rustls_command(harness_exe, case, files, revocation),
     };
     command.args(revocation_args(case, revocation));
     let mut guard = ChildGuard::spawn(command, log, cpus)?;
@@ -81,6 +81,9 @@ pub struct RevocationArgs<'a> {
     pub crl_file: Option<&'a Path>,
     /// The revocation service's base URL (modes `crl-http`, `ocsp`, `ocsp-stapling`).
     pub base_url: Option<&'a str>,
+    /// A short-lived server certificate and key to use instead of the fixtures', re-read
+    /// this often (mode `short-lived`).
+    pub rotating_cert: Option<(&'a Path, &'a Path, Duration)>,
 }
 
 /// The built-in server's revocation options for `case`.
@@ -129,12 +132,22 @@ fn revocation_args(case: &Case, sources: &RevocationArgs<'_>) -> Vec<String> {
                 push(&["--staple-unverified"]);
             }
         }
-        RevocationMode::None | RevocationMode::ShortLived => {}
+        RevocationMode::ShortLived => {
+            if let Some((_, _, every)) = sources.rotating_cert {
+                push(&["--cert-reload", &ms(every)]);
+            }
+        }
+        RevocationMode::None => {}
     }
     args
 }
 
-fn rustls_command(exe: &Path, case: &Case, files: &PkiFiles) -> Command {
+fn rustls_command(
+    exe: &Path,
+    case: &Case,
+    files: &PkiFiles,
+    revocation: &RevocationArgs<'_>,
+) -> Command {
     let mut cmd = Command::new(exe);
     let versions: Vec<&str> = case.tls.versions.iter().map(|v| v.name()).collect();
     let must_staple =
@@ -142,13 +155,16 @@ fn rustls_command(exe: &Path, case: &Case, files: &PkiFiles) -> Command {
     cmd.arg("serve")
         .args(["--impl", "rustls", "--listen", "127.0.0.1:0"])
         .arg("--cert")
-        .arg(if must_staple {
-            &files.server_must_staple
-        } else {
-            &files.server_chain
+        .arg(match revocation.rotating_cert {
+            Some((cert, _, _)) => cert,
+            None if must_staple => &files.server_must_staple,
+            None => &files.server_chain,
         })
         .arg("--key")
-        .arg(&files.server_key)
+        .arg(match revocation.rotating_cert {
+            Some((_, key, _)) => key,
+            None => &files.server_key,
+        })
         .arg("--client-ca")
         .arg(&files.root_cert)
         .args(["--client-auth", case.client_auth.name()])

@@ -5,6 +5,7 @@ pub mod danger;
 mod launch;
 mod process;
 pub mod revocation_verifier;
+pub mod rotating;
 mod rustls_client;
 mod rustls_server;
 mod server_revocation;

@@ -16,6 +16,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
 use super::danger::UncheckedClientCert;
+use super::rotating::SwappableCert;
 use super::staple::StapleCheckingVerifier;
 use super::tls_config;
 use crate::measure::{CountingStream, Negotiated};
@@ -80,7 +81,20 @@ impl RustlsClient {
     /// # Errors
     /// When rustls rejects the settings or a credential.
     pub fn new(case: &Case, pki: &Pki) -> Result<Self, ClientError> {
-        Self::build(case, pki, None)
+        Self::build(case, pki, None, &[])
+    }
+
+    /// A client of `case`'s settings whose identities are `certs`, swapped as they are
+    /// renewed (short-lived certificates).
+    ///
+    /// # Errors
+    /// When rustls rejects the settings.
+    pub fn rotating(
+        case: &Case,
+        pki: &Pki,
+        certs: &[Arc<SwappableCert>],
+    ) -> Result<Self, ClientError> {
+        Self::build(case, pki, None, certs)
     }
 
     /// A client of `case`'s settings that always presents `identity` (e.g. the victim whose
@@ -89,10 +103,15 @@ impl RustlsClient {
     /// # Errors
     /// When rustls rejects the settings or the credential.
     pub fn for_identity(case: &Case, pki: &Pki, identity: &Identity) -> Result<Self, ClientError> {
-        Self::build(case, pki, Some(identity))
+        Self::build(case, pki, Some(identity), &[])
     }
 
-    fn build(case: &Case, pki: &Pki, only: Option<&Identity>) -> Result<Self, ClientError> {
+    fn build(
+        case: &Case,
+        pki: &Pki,
+        only: Option<&Identity>,
+        rotating: &[Arc<SwappableCert>],
+    ) -> Result<Self, ClientError> {
         let provider = tls_config::provider_with(&case.tls.groups, &case.tls.suites);
         let versions = tls_config::versions(&case.tls.versions);
         let roots = tls_config::root_store(std::slice::from_ref(&pki.root))?;
@@ -147,6 +166,14 @@ impl RustlsClient {
             )?))
         };
         let configs = match (only, case.client_cert) {
+            _ if !rotating.is_empty() => rotating
+                .iter()
+                .map(|cert| {
+                    Ok(finish(
+                        builder()?.with_client_cert_resolver(Arc::clone(cert) as Arc<_>),
+                    ))
+                })
+                .collect::<Result<_, rustls::Error>>()?,
             (Some(id), _) => vec![with_identity(id)?],
             (None, ClientCert::Valid) => pki
                 .clients

@@ -17,12 +17,14 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::danger::ClientCertVerifier;
 use rustls::server::{NoServerSessionStorage, ServerSessionMemoryCache, WebPkiClientVerifier};
+use rustls::sign::CertifiedKey;
 use rustls::ServerConfig;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio_rustls::TlsAcceptor;
 
 use super::revocation_verifier::{RevocationCheckingVerifier, RevocationSource};
+use super::rotating::SwappableCert;
 use super::server_revocation::{load_crls, ocsp_parts, CrlState, OcspParts};
 use super::tls_config;
 use crate::scenario::{CipherSuite, ClientAuth, FailPolicy, KxGroup, ResumptionMode, TlsVersion};
@@ -126,6 +128,10 @@ pub struct ServeArgs {
     /// the client's staple checks are what such a case tests).
     #[arg(long)]
     pub staple_unverified: bool,
+    /// Re-read `--cert` and `--key` this often and rotate to them when they changed (for
+    /// short-lived server certificates); handshakes in flight keep the old one.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub cert_reload: Option<Duration>,
     /// How often the staple is refreshed.
     #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
     pub staple_refresh: Duration,
@@ -200,6 +206,7 @@ struct Shared {
     chain: Vec<CertificateDer<'static>>,
     key: PrivateKeyDer<'static>,
     ocsp: OcspParts,
+    rotating: Option<Arc<SwappableCert>>,
 }
 
 fn load_shared(args: &ServeArgs) -> Result<Shared, ServeError> {
@@ -214,7 +221,22 @@ fn load_shared(args: &ServeArgs) -> Result<Shared, ServeError> {
     let key = PrivateKeyDer::from_pem_file(&args.key).map_err(|e| file_err(&args.key, &e))?;
     let provider = tls_config::provider_with(&args.groups, &args.suites);
     let ocsp = ocsp_parts(args, &chain, &key, &provider)?;
-    Ok(Shared { chain, key, ocsp })
+    let rotating = match args.cert_reload {
+        Some(_) => {
+            let signing = provider.key_provider.load_private_key(key.clone_key())?;
+            Some(Arc::new(SwappableCert::new(CertifiedKey::new(
+                chain.clone(),
+                signing,
+            ))))
+        }
+        None => None,
+    };
+    Ok(Shared {
+        chain,
+        key,
+        ocsp,
+        rotating,
+    })
 }
 
 fn server_config(
@@ -273,9 +295,10 @@ fn server_config(
             builder.with_client_cert_verifier(verifier)
         }
     };
-    let mut config = match &shared.ocsp.staple {
-        Some((stapled, _)) => builder.with_cert_resolver(Arc::clone(stapled) as Arc<_>),
-        None => builder.with_single_cert(shared.chain.clone(), shared.key.clone_key())?,
+    let mut config = match (&shared.ocsp.staple, &shared.rotating) {
+        (Some((stapled, _)), _) => builder.with_cert_resolver(Arc::clone(stapled) as Arc<_>),
+        (None, Some(rotating)) => builder.with_cert_resolver(Arc::clone(rotating) as Arc<_>),
+        (None, None) => builder.with_single_cert(shared.chain.clone(), shared.key.clone_key())?,
     };
     match args.resumption {
         ResumptionMode::Off => {
@@ -370,6 +393,47 @@ async fn reload_crls(
     }
 }
 
+/// Every `every`, rotates to `--cert`/`--key` when the certificate file changed. A file that
+/// does not load (caught mid-write) is retried at the next tick.
+async fn rotate_cert(args: ServeArgs, every: Duration, rotating: Arc<SwappableCert>) {
+    let stamp = || {
+        std::fs::metadata(&args.cert)
+            .ok()
+            .and_then(|m| Some((m.modified().ok()?, m.len())))
+    };
+    let mut seen = stamp();
+    let provider = tls_config::provider_with(&args.groups, &args.suites);
+    let mut ticker = tokio::time::interval(every);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        let now = stamp();
+        if now == seen {
+            continue;
+        }
+        let loaded = CertificateDer::pem_file_iter(&args.cert)
+            .map_err(|e| e.to_string())
+            .and_then(|it| it.collect::<Result<Vec<_>, _>>().map_err(|e| e.to_string()))
+            .and_then(|chain| {
+                let key = PrivateKeyDer::from_pem_file(&args.key).map_err(|e| e.to_string())?;
+                let signing = provider
+                    .key_provider
+                    .load_private_key(key)
+                    .map_err(|e| e.to_string())?;
+                Ok(CertifiedKey::new(chain, signing))
+            });
+        match loaded {
+            Ok(key) if !key.cert.is_empty() => {
+                rotating.swap(key);
+                seen = now;
+                tracing::info!("certificate rotated");
+            }
+            Ok(_) => tracing::warn!("certificate rotation: empty chain, retrying"),
+            Err(e) => tracing::warn!("certificate rotation failed, retrying: {e}"),
+        }
+    }
+}
+
 async fn accept_loop(
     args: &ServeArgs,
     shared: Arc<Shared>,
@@ -398,6 +462,9 @@ async fn accept_loop(
             Arc::clone(checker),
             args.staple_refresh,
         ));
+    }
+    if let (Some(rotating), Some(every)) = (&shared.rotating, args.cert_reload) {
+        tokio::spawn(rotate_cert(args.clone(), every, Arc::clone(rotating)));
     }
     let crl_source = !args.crl.is_empty() || args.crl_url.is_some();
     if let (Some(every), true) = (args.crl_reload, crl_source) {

@@ -9,6 +9,7 @@ mod extensions;
 mod files;
 mod issue;
 mod keys;
+mod short_lived;
 
 use std::fmt;
 use std::str::FromStr;
@@ -20,9 +21,10 @@ use time::OffsetDateTime;
 
 pub use crl::{issue_crl, write_crl, CrlKind};
 pub use extensions::{crl_url, ocsp_url};
-pub use files::{write_pki, PkiFiles, WriteError};
+pub use files::{certs_pem, write_pki, PkiFiles, WriteError};
 pub use issue::{generate, IssueError, REVOKED_SERIAL, VICTIM_SERIAL};
 pub use keys::{hex, KeyError, KeyMaterial, KeyType};
+pub use short_lived::ShortLivedIssuer;
 
 /// Everything that determines a set of fixtures.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]

@@ -233,6 +233,8 @@ pub struct CaseSummary {
     pub hgrm_file: Option<String>,
     /// What the revocation service did for this case (modes that use it).
     pub responder: Option<ResponderFigures>,
+    /// Short-lived certificates: renewals, rotations, the CA's rate (mode `short-lived`).
+    pub short_lived: Option<crate::runner::ShortLivedFigures>,
 }
 
 /// The revocation service's work during a case.
@@ -298,6 +300,7 @@ impl CaseSummary {
             negotiated: Vec::new(),
             hgrm_file: None,
             responder: None,
+            short_lived: None,
         }
     }
 
@@ -359,6 +362,7 @@ impl CaseSummary {
         let reload = match case.revocation.mode {
             crate::scenario::RevocationMode::Ocsp => case.revocation.cache_ttl,
             crate::scenario::RevocationMode::OcspStapling => case.revocation.staple_refresh,
+            crate::scenario::RevocationMode::ShortLived => case.revocation.cert_lifetime,
             _ => case.revocation.reload.unwrap_or_default(),
         };
         let limit_ms = (reload.as_secs_f64() * 1000.0) + 2.0 * exposure.probe_interval_ms + 500.0;

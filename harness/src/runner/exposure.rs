@@ -70,6 +70,8 @@ fn revoking_crl_der(
 /// How the revocation is published, and who the probe is.
 pub(super) struct Publisher {
     victim: crate::pki::Identity,
+    /// The victim's client when it is not simply `victim`'s (short-lived: it renews).
+    client: Option<RustlsClient>,
     publish: Box<dyn FnOnce() -> Result<(), String> + Send>,
 }
 
@@ -82,6 +84,7 @@ pub(super) fn publisher(
     pki: &Pki,
     staged: Option<Staged>,
     service: Option<&RevocationService>,
+    short: Option<&super::short_lived::ShortLived>,
 ) -> Result<Publisher, String> {
     let no_service = || "this mode needs the revocation service".to_string();
     Ok(match case.revocation.mode {
@@ -89,6 +92,7 @@ pub(super) fn publisher(
             let staged = staged.ok_or("no staged CRL")?;
             Publisher {
                 victim: pki.victim.clone(),
+                client: None,
                 publish: Box::new(move || {
                     std::fs::rename(&staged.revoking_crl, &staged.server_crl)
                         .map_err(|e| format!("{}: {e}", staged.server_crl.display()))
@@ -101,6 +105,7 @@ pub(super) fn publisher(
             let crls = service.crl_publisher();
             Publisher {
                 victim: pki.victim.clone(),
+                client: None,
                 publish: Box::new(move || {
                     crls(super::revocation::CRL_NAME, der.to_vec());
                     Ok(())
@@ -123,6 +128,7 @@ pub(super) fn publisher(
             };
             Publisher {
                 victim,
+                client: None,
                 publish: Box::new(move || match responder.revoke(&cert) {
                     Ok(true) => Ok(()),
                     Ok(false) => Err("the responder does not know the certificate".into()),
@@ -130,7 +136,21 @@ pub(super) fn publisher(
                 }),
             }
         }
-        other => return Err(format!("revocation mode {other} cannot revoke mid-run")),
+        RevocationMode::ShortLived => {
+            let short = short.ok_or("no short-lived certificates")?;
+            let client = RustlsClient::rotating(case, pki, &[short.victim_cert()])
+                .map_err(|e| e.to_string())?;
+            let stop = short.stopper();
+            Publisher {
+                victim: pki.victim.clone(),
+                client: Some(client),
+                publish: Box::new(move || {
+                    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                    Ok(())
+                }),
+            }
+        }
+        RevocationMode::None => return Err("revocation mode none cannot revoke mid-run".into()),
     })
 }
 
@@ -146,8 +166,12 @@ pub(super) fn plan(
     window_start: Instant,
     cancel: &Arc<AtomicBool>,
 ) -> Result<ExposurePlan, String> {
-    let victim =
-        RustlsClient::for_identity(case, pki, &publisher.victim).map_err(|e| e.to_string())?;
+    let victim = match publisher.client {
+        Some(c) => c,
+        None => {
+            RustlsClient::for_identity(case, pki, &publisher.victim).map_err(|e| e.to_string())?
+        }
+    };
     let revoke_after = case.revocation.revoke_after.unwrap_or_default();
     Ok(ExposurePlan {
         victim: Arc::new(victim),

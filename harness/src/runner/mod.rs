@@ -5,6 +5,7 @@
 mod exposure;
 mod fixtures;
 mod revocation;
+mod short_lived;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -26,6 +27,7 @@ use crate::scenario::{Case, ClientImpl, ResumptionMode, Scenario, Schedule, Stop
 use crate::sys;
 
 pub use fixtures::Fixtures;
+pub use short_lived::ShortLivedFigures;
 
 /// Command-line overrides applied to every case.
 #[derive(Clone, Debug, Default)]
@@ -364,8 +366,23 @@ fn run_case(
     } = *env;
     let server_cpus = env.server_cpus.clone();
     let (pki, files) = fixtures.get(case.key, case.intermediates)?;
+    let short = match case.revocation.mode {
+        crate::scenario::RevocationMode::ShortLived => {
+            match short_lived::ShortLived::setup(case, &pki, peers_dir, stem) {
+                Ok(s) => Some(s),
+                Err(e) => return Ok(CaseSummary::failed(case, e)),
+            }
+        }
+        _ => None,
+    };
+    let built = match (&short, case.client_cert) {
+        (Some(short), crate::pki::ClientCert::Valid) => {
+            RustlsClient::rotating(case, &pki, &short.client_certs())
+        }
+        _ => RustlsClient::new(case, &pki),
+    };
     let client = match case.client {
-        ClientImpl::Rustls => match RustlsClient::new(case, &pki) {
+        ClientImpl::Rustls => match built {
             Ok(c) => Arc::new(c),
             Err(e) => return Ok(CaseSummary::failed(case, e.to_string())),
         },
@@ -381,7 +398,7 @@ fn run_case(
         .map(|s| s.server_crl.clone())
         .or(sources.crl_file.clone());
     let publisher = match case.revocation.revoke_after {
-        Some(_) => match exposure::publisher(case, &pki, staged, env.service) {
+        Some(_) => match exposure::publisher(case, &pki, staged, env.service, short.as_ref()) {
             Ok(p) => Some(p),
             Err(e) => return Ok(CaseSummary::failed(case, e)),
         },
@@ -395,6 +412,13 @@ fn run_case(
         &RevocationArgs {
             crl_file: crl_file.as_deref(),
             base_url: sources.base_url.as_deref(),
+            rotating_cert: short.as_ref().map(|s| {
+                (
+                    s.server_cert.as_path(),
+                    s.server_key.as_path(),
+                    s.server_poll(),
+                )
+            }),
         },
         &log,
         server_cpus,
@@ -432,7 +456,13 @@ fn run_case(
         .service
         .filter(|_| case.revocation.needs_service())
         .map(|s| revocation::queries_at(s, t0 + case.load.warmup));
-    let (result, exposure, queries) = runtime.block_on(async {
+    let load_done = AtomicBool::new(false);
+    let load = async {
+        let r = load.await;
+        load_done.store(true, Ordering::Relaxed);
+        r
+    };
+    let (result, exposure, queries, ()) = runtime.block_on(async {
         let probe = async {
             match plan {
                 Some(plan) => Some(measure_exposure(plan).await),
@@ -445,7 +475,12 @@ fn run_case(
                 None => None,
             }
         };
-        tokio::join!(load, probe, count)
+        let renew = async {
+            if let Some(short) = &short {
+                short.renew_until(&load_done).await;
+            }
+        };
+        tokio::join!(load, probe, count, renew)
     });
     server.stop();
     let mut entry = CaseSummary::measured(case, &result);
@@ -454,6 +489,9 @@ fn run_case(
         entry.record_responder(queries, result.recorder.attempts());
     } else {
         entry.responder = None;
+    }
+    if let Some(short) = &short {
+        entry.short_lived = Some(short.figures(&log));
     }
     if let Some(exposure) = exposure {
         if case.revocation.mode == crate::scenario::RevocationMode::OcspStapling {

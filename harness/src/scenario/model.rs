@@ -330,7 +330,7 @@ named_enum!(
 );
 
 /// Revocation settings of a case.
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Revocation {
     /// The mechanism.
     pub mode: RevocationMode,
@@ -370,6 +370,13 @@ pub struct Revocation {
     /// The server verifies a response before stapling it (mode `ocsp-stapling`); off, it
     /// staples whatever the responder sent, and the client's checks are what is tested.
     pub staple_verify: bool,
+    /// Lifetime of short-lived certificates (mode `short-lived`).
+    #[serde(rename = "cert_lifetime_ms", serialize_with = "ser_ms")]
+    pub cert_lifetime: Duration,
+    /// Share of the lifetime after which a holder renews (mode `short-lived`).
+    pub renew_at: f64,
+    /// Fleet size the renewal load is reported for (mode `short-lived`).
+    pub fleet: u64,
 }
 
 /// What an OCSP-checking server learns (see [`Revocation::ocsp_view`]).
@@ -404,6 +411,9 @@ impl Revocation {
             staple_refresh: Duration::from_secs(60),
             must_staple: false,
             staple_verify: true,
+            cert_lifetime: Duration::from_secs(60),
+            renew_at: 0.5,
+            fleet: 100_000,
         }
     }
 

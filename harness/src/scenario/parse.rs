@@ -56,6 +56,9 @@ const REVOCATION_KEYS: &[&str] = &[
     "staple_refresh",
     "must_staple",
     "staple_verify",
+    "cert_lifetime",
+    "renew_at",
+    "fleet",
 ];
 const TLS_KEYS: &[&str] = &[
     "versions",
@@ -118,6 +121,9 @@ pub(crate) struct RawSettings {
     pub(crate) staple_refresh: Option<Duration>,
     pub(crate) must_staple: Option<bool>,
     pub(crate) staple_verify: Option<bool>,
+    pub(crate) cert_lifetime: Option<Duration>,
+    pub(crate) renew_at: Option<f64>,
+    pub(crate) fleet: Option<u64>,
     pub(crate) concurrency: Option<usize>,
     pub(crate) rate: Option<f64>,
     /// Duration or handshake count: whichever a table sets replaces the other.
@@ -188,6 +194,9 @@ impl RawSettings {
             staple_refresh: over.staple_refresh.or(self.staple_refresh),
             must_staple: over.must_staple.or(self.must_staple),
             staple_verify: over.staple_verify.or(self.staple_verify),
+            cert_lifetime: over.cert_lifetime.or(self.cert_lifetime),
+            renew_at: over.renew_at.or(self.renew_at),
+            fleet: over.fleet.or(self.fleet),
             concurrency: over.concurrency.or(self.concurrency),
             rate: over.rate.or(self.rate),
             stop: over.stop.or(self.stop),
@@ -503,6 +512,26 @@ fn read_settings(
             if let Some(v) = rev.get("staple_verify") {
                 s.staple_verify = r.boolean(v, &join(&rp, "staple_verify"));
             }
+            if let Some(v) = rev.get("cert_lifetime") {
+                s.cert_lifetime = r.duration(v, &join(&rp, "cert_lifetime"));
+            }
+            if let Some(v) = rev.get("renew_at") {
+                let path = join(&rp, "renew_at");
+                s.renew_at = r.positive_number(v, &path);
+                if s.renew_at.is_some_and(|f| !(0.1..=0.9).contains(&f)) {
+                    r.problem(
+                        v.span(),
+                        &path,
+                        "expected a share of the lifetime from 0.1 to 0.9",
+                    );
+                    s.renew_at = None;
+                }
+            }
+            if let Some(v) = rev.get("fleet") {
+                s.fleet = r
+                    .integer(v, &join(&rp, "fleet"), 1..=1_000_000_000)
+                    .map(|n| n as u64);
+            }
             if let Some(v) = rev.get("crl_entries") {
                 let ep = join(&rp, "crl_entries");
                 s.crl_entries = r.integer(v, &ep, 0..=1_000_000).map(|n| n as usize);
@@ -725,6 +754,9 @@ fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>) -> Option<
         staple_refresh: raw.staple_refresh.unwrap_or(base.staple_refresh),
         must_staple: raw.must_staple.unwrap_or(base.must_staple),
         staple_verify: raw.staple_verify.unwrap_or(base.staple_verify),
+        cert_lifetime: raw.cert_lifetime.unwrap_or(base.cert_lifetime),
+        renew_at: raw.renew_at.unwrap_or(base.renew_at),
+        fleet: raw.fleet.unwrap_or(base.fleet),
     };
     let mut ok = true;
     let mut bad = |r: &mut Reader<'_>, span: Option<Range<usize>>, msg: String| {
@@ -794,9 +826,7 @@ fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>) -> Option<
             "revocation.reload needs revocation.mode = \"crl\" or \"crl-http\"".into(),
         );
     }
-    if revocation.revoke_after.is_some()
-        && matches!(mode, RevocationMode::None | RevocationMode::ShortLived)
-    {
+    if revocation.revoke_after.is_some() && mode == RevocationMode::None {
         bad(
             r,
             span.clone(),
@@ -851,6 +881,21 @@ fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>) -> Option<
             raw.staple_verify.is_some(),
             mode == RevocationMode::OcspStapling,
         ),
+        (
+            "cert_lifetime",
+            raw.cert_lifetime.is_some(),
+            mode == RevocationMode::ShortLived,
+        ),
+        (
+            "renew_at",
+            raw.renew_at.is_some(),
+            mode == RevocationMode::ShortLived,
+        ),
+        (
+            "fleet",
+            raw.fleet.is_some(),
+            mode == RevocationMode::ShortLived,
+        ),
         ("fault", raw.fault.is_some(), revocation.needs_service()),
         (
             "responder_delay",
@@ -877,6 +922,13 @@ fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>) -> Option<
             r,
             span.clone(),
             "revocation.staple_refresh must be at least 10ms".into(),
+        );
+    }
+    if revocation.cert_lifetime < Duration::from_secs(2) {
+        bad(
+            r,
+            span.clone(),
+            "revocation.cert_lifetime must be at least 2s (validity times have one-second resolution)".into(),
         );
     }
     if revocation.query_timeout.is_zero() {

@@ -12,5 +12,6 @@ mod ocsp;
 mod revocation;
 mod scenario;
 mod schema;
+mod short_lived;
 mod support;
 mod tls_params;

@@ -524,8 +524,11 @@ revocation = { mode = "none", fault = "down" }
 name = "bad-values"
 revocation = { mode = "ocsp", fault = "slow", signer = "me", nonce = "yes", query_timeout = "0s" }
 [[case]]
-name = "revoke-short-lived"
-revocation = { mode = "short-lived", revoke_after = "1s" }
+name = "short-values"
+revocation = { mode = "short-lived", cert_lifetime = "1s", renew_at = 0.95, fleet = 0 }
+[[case]]
+name = "revoke-none"
+revocation = { mode = "none", revoke_after = "1s" }
 load = { duration = "5s" }
 "#,
     );
@@ -560,7 +563,19 @@ load = { duration = "5s" }
     assert_has(&p, "revocation.query_timeout must be more than 0s");
     assert_has(
         &p,
-        "(\"revoke-short-lived\"): revocation.revoke_after needs a revocation mode that can revoke, not \"short-lived\"",
+        "case[5].revocation.renew_at: expected a share of the lifetime from 0.1 to 0.9",
+    );
+    assert_has(
+        &p,
+        "case[5].revocation.fleet: expected an integer from 1 to 1000000000, found 0",
+    );
+    assert_has(
+        &p,
+        "(\"short-values\"): revocation.cert_lifetime must be at least 2s",
+    );
+    assert_has(
+        &p,
+        "(\"revoke-none\"): revocation.revoke_after needs a revocation mode that can revoke, not \"none\"",
     );
     // Expectations follow from the mode, the fault and the policy.
     let s = scenario::parse(

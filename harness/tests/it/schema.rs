@@ -59,6 +59,9 @@ revocation = { mode = "ocsp", cache_ttl = "0s" }
 [[case]]
 name = "careless-staple"
 revocation = { mode = "ocsp-stapling", fault = "stale", staple_verify = false }
+[[case]]
+name = "short-lived"
+revocation = { mode = "short-lived", cert_lifetime = "2s" }
 [matrix]
 key = ["ecdsa-p256"]
 "#,
@@ -66,7 +69,8 @@ key = ["ecdsa-p256"]
     run_in(&s, dir.path());
     let json: Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("summary.json")).unwrap()).unwrap();
-    assert_eq!(json["cases"].as_array().unwrap().len(), 7);
+    assert_eq!(json["cases"].as_array().unwrap().len(), 8);
+    assert!(json["cases"][7]["short_lived"]["issuance_per_sec"].as_f64().unwrap() > 0.0);
     assert!(json["cases"][5]["responder"]["queries"].as_u64().unwrap() > 0);
     assert_valid(&v, &json);
 
