@@ -100,7 +100,11 @@ impl ClientCertVerifier for RevocationCheckingVerifier {
                 .undetermined("no issuer certificate to ask about")
                 .map(|()| verified);
         };
-        let decision = blocking(|| checker.check(end_entity, issuer));
+        // A cache hit stays on the event loop; only a query blocks.
+        let decision = match checker.cached(end_entity) {
+            Some(hit) => hit,
+            None => blocking(|| checker.check(end_entity, issuer)),
+        };
         match decision {
             Decision::Good => Ok(verified),
             Decision::Revoked => Err(CertificateError::Revoked.into()),

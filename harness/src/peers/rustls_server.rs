@@ -184,8 +184,17 @@ pub fn serve(args: &ServeArgs) -> Result<(), ServeError> {
         tracing::warn!("could not raise the open-file limit: {e}");
     }
     let shared = Arc::new(load_shared(args)?);
+    let started = std::time::Instant::now();
     let crls = load_crls(args)?;
     let config = Arc::new(server_config(args, &shared, &crls)?);
+    if let CrlState::Loaded(list) = &crls {
+        let bytes: usize = list.iter().map(|c| c.as_ref().len()).sum();
+        // The runner reads this line for the report (what loading a CRL costs).
+        tracing::info!(
+            "CRL loaded: {bytes} bytes, configuration ready in {:.1} ms",
+            started.elapsed().as_secs_f64() * 1e3
+        );
+    }
     let threads = args.threads.unwrap_or_else(crate::sys::usable_cpus).max(1);
     // One thread: a single-threaded runtime, so accepting and serving share the thread
     // instead of handing every connection to a worker.

@@ -36,6 +36,9 @@ pub fn render(summary: &RunSummary) -> String {
     }
     out.push_str(&table.render());
     out.push_str(&axis_tables(&summary.cases));
+    out.push_str(&super::revocation_table::console(
+        &summary.revocation_comparison,
+    ));
     for c in summary.cases.iter().filter(|c| !c.met) {
         out.push_str(&format!("NOT MET {}: {}\n", c.name, c.verdict));
     }
@@ -43,14 +46,14 @@ pub fn render(summary: &RunSummary) -> String {
 }
 
 /// A text table with right-aligned columns except the `left` ones.
-struct Table {
+pub(super) struct Table {
     header: Vec<String>,
     left: Vec<usize>,
     rows: Vec<Vec<String>>,
 }
 
 impl Table {
-    fn new(header: &[&str], left: &[usize]) -> Self {
+    pub(super) fn new(header: &[&str], left: &[usize]) -> Self {
         Self {
             header: header.iter().map(|h| h.to_string()).collect(),
             left: left.to_vec(),
@@ -58,11 +61,11 @@ impl Table {
         }
     }
 
-    fn push(&mut self, row: Vec<String>) {
+    pub(super) fn push(&mut self, row: Vec<String>) {
         self.rows.push(row);
     }
 
-    fn render(&self) -> String {
+    pub(super) fn render(&self) -> String {
         let mut widths: Vec<usize> = self.header.iter().map(|h| h.chars().count()).collect();
         for row in &self.rows {
             for (w, cell) in widths.iter_mut().zip(row) {

@@ -26,7 +26,8 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
     })
 }
 
-/// Writes `summary.json` and `cases.csv` into `dir`.
+/// Writes `summary.json`, `cases.csv` and (with a revocation comparison) `report.md` into
+/// `dir`.
 ///
 /// # Errors
 /// The first file that could not be written.
@@ -36,7 +37,18 @@ pub fn write_summary(dir: &Path, summary: &RunSummary) -> Result<(), ReportError
         source: io::Error::other(e),
     })?;
     write_atomic(&dir.join("summary.json"), &json)?;
-    write_atomic(&dir.join("cases.csv"), &cases_csv(&summary.cases))
+    write_atomic(&dir.join("cases.csv"), &cases_csv(&summary.cases))?;
+    let revocation = super::revocation_table::markdown(&summary.revocation_comparison);
+    if !revocation.is_empty() {
+        let md = format!(
+            "# {}
+
+{revocation}",
+            summary.scenario.name
+        );
+        write_atomic(&dir.join("report.md"), md.as_bytes())?;
+    }
+    Ok(())
 }
 
 /// Writes `<stem>.hgrm` into `dir` and returns its file name.

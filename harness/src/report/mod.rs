@@ -5,13 +5,17 @@ mod checks;
 mod console;
 mod files;
 mod hgrm;
+mod revocation_table;
 mod summary;
 
 pub use checks::{judge, negotiation_problem, resumption_problem};
 pub use console::render as console_table;
 pub use files::{file_safe, unique_file_stem, write_hgrm, write_summary, ReportError};
 pub use hgrm::render as render_hgrm;
+pub use revocation_table::{
+    markdown as revocation_markdown, rows as revocation_rows, RevocationRow,
+};
 pub use summary::{
-    CaseSummary, NegotiatedCount, Percentiles, Phases, Pinning, ResumptionSummary, RunSummary,
-    ScenarioInfo, ToolInfo, SCHEMA_VERSION,
+    CaseSummary, CrlFigures, NegotiatedCount, Percentiles, Phases, Pinning, ResumptionSummary,
+    RunSummary, ScenarioInfo, ToolInfo, SCHEMA_VERSION,
 };

@@ -37,6 +37,8 @@ pub struct RunSummary {
     pub pinning: Pinning,
     /// One entry per case, in run order.
     pub cases: Vec<CaseSummary>,
+    /// The revocation comparison of the cases (empty when no case checks revocation).
+    pub revocation_comparison: Vec<super::revocation_table::RevocationRow>,
 }
 
 /// Tool identity.
@@ -235,6 +237,19 @@ pub struct CaseSummary {
     pub responder: Option<ResponderFigures>,
     /// Short-lived certificates: renewals, rotations, the CA's rate (mode `short-lived`).
     pub short_lived: Option<crate::runner::ShortLivedFigures>,
+    /// The CRL the server loaded at start, if any.
+    pub crl: Option<CrlFigures>,
+    /// The server process's peak resident memory (VmHWM), read just before it stopped.
+    pub server_peak_rss_kib: Option<u64>,
+}
+
+/// What loading a CRL cost the server.
+#[derive(Clone, Debug, Serialize)]
+pub struct CrlFigures {
+    /// Size of the CRLs loaded.
+    pub bytes: u64,
+    /// Time to load them and build the server configuration.
+    pub server_load_ms: f64,
 }
 
 /// The revocation service's work during a case.
@@ -301,6 +316,8 @@ impl CaseSummary {
             hgrm_file: None,
             responder: None,
             short_lived: None,
+            crl: None,
+            server_peak_rss_kib: None,
         }
     }
 
@@ -357,14 +374,7 @@ impl CaseSummary {
     /// before the revocation and rejected after it, within the CRL reload interval (plus two
     /// probe intervals and 500 ms for scheduling).
     pub fn judge_exposure(&mut self, case: &Case, exposure: Exposure) {
-        // How long the mode may take to notice: the CRL reload, the OCSP cache TTL, or the
-        // staple refresh interval.
-        let reload = match case.revocation.mode {
-            crate::scenario::RevocationMode::Ocsp => case.revocation.cache_ttl,
-            crate::scenario::RevocationMode::OcspStapling => case.revocation.staple_refresh,
-            crate::scenario::RevocationMode::ShortLived => case.revocation.cert_lifetime,
-            _ => case.revocation.reload.unwrap_or_default(),
-        };
+        let reload = case.revocation.refresh_interval().unwrap_or_default();
         let limit_ms = (reload.as_secs_f64() * 1000.0) + 2.0 * exposure.probe_interval_ms + 500.0;
         let problem = if let Some(e) = &exposure.error {
             Some(e.clone())

@@ -276,6 +276,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
             client_cpus: opts.client_cpus.clone(),
         },
         cases: Vec::new(),
+        revocation_comparison: Vec::new(),
     };
     report::write_summary(&dir, &summary)?;
 
@@ -336,6 +337,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
         summary.cases.push(entry);
         summary.interrupted |= opts.cancel.load(Ordering::Relaxed);
         summary.finished_at = now_rfc3339();
+        summary.revocation_comparison = report::revocation_rows(&summary.cases);
         report::write_summary(&dir, &summary)?;
     }
     Ok(RunOutcome { dir, summary })
@@ -482,8 +484,11 @@ fn run_case(
         };
         tokio::join!(load, probe, count, renew)
     });
+    let server_rss = sys::peak_rss_kib(server.pid());
     server.stop();
     let mut entry = CaseSummary::measured(case, &result);
+    entry.server_peak_rss_kib = server_rss;
+    entry.crl = revocation::crl_figures(&log);
     if let (Some(first), Some(service)) = (queries, env.service) {
         let queries = revocation::queries_now(service).saturating_sub(first);
         entry.record_responder(queries, result.recorder.attempts());

@@ -93,3 +93,23 @@ pub(super) fn queries_at(
 pub(super) fn queries_now(service: &RevocationService) -> u64 {
     service.responder.stats.requests.load(Ordering::Relaxed)
 }
+
+/// The CRL the server loaded at start (size, and the time to load it and build its
+/// configuration), from the line it logs.
+pub(super) fn crl_figures(server_log: &std::path::Path) -> Option<crate::report::CrlFigures> {
+    let text = std::fs::read_to_string(server_log).ok()?;
+    let line = text.lines().find(|l| l.contains("CRL loaded: "))?;
+    let rest = &line[line.find("CRL loaded: ")? + "CRL loaded: ".len()..];
+    let bytes = rest.split_whitespace().next()?.parse().ok()?;
+    let ms = rest
+        .split("ready in ")
+        .nth(1)?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    Some(crate::report::CrlFigures {
+        bytes,
+        server_load_ms: ms,
+    })
+}

@@ -417,6 +417,18 @@ impl Revocation {
         }
     }
 
+    /// How long this mode may take to notice a revocation: the CRL reload interval, the OCSP
+    /// cache TTL, the staple refresh interval, or the certificate lifetime.
+    pub fn refresh_interval(&self) -> Option<Duration> {
+        match self.mode {
+            RevocationMode::None => None,
+            RevocationMode::Crl | RevocationMode::CrlHttp => self.reload,
+            RevocationMode::Ocsp => Some(self.cache_ttl),
+            RevocationMode::OcspStapling => Some(self.staple_refresh),
+            RevocationMode::ShortLived => Some(self.cert_lifetime),
+        }
+    }
+
     /// Whether the case needs the revocation service (OCSP responder, CRL endpoint).
     pub fn needs_service(&self) -> bool {
         matches!(

@@ -200,6 +200,7 @@ revocation = { mode = "ocsp" }
 [[case]]
 name = "ocsp-cold"
 revocation = { mode = "ocsp", cache_ttl = "0s", nonce = true }
+load = { concurrency = 2, handshakes = 12, warmup = "0s", timeout = "3s" }
 [[case]]
 name = "ocsp-revoked"
 client_cert = "revoked"
@@ -268,10 +269,11 @@ revocation = { mode = "crl-http", fault = "down", policy = "soft" }
     only("crl-http-valid", "accepted");
     only("crl-http-down-hard", "unknown_ca");
     only("crl-http-down-soft", "accepted");
-    // A cold cache asks once per handshake; a warm one (4 identities) almost never.
+    // A cold cache asks once per handshake (no warm-up, so no query falls outside the
+    // count); a warm one (4 identities) almost never.
     let cold = case(sum, "ocsp-cold").responder.as_ref().unwrap();
     assert!(
-        (0.9..=1.1).contains(&cold.queries_per_handshake),
+        (0.95..=1.05).contains(&cold.queries_per_handshake),
         "{cold:?}"
     );
     let warm = case(sum, "ocsp-good").responder.as_ref().unwrap();

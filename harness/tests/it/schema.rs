@@ -70,7 +70,12 @@ key = ["ecdsa-p256"]
     let json: Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("summary.json")).unwrap()).unwrap();
     assert_eq!(json["cases"].as_array().unwrap().len(), 8);
-    assert!(json["cases"][7]["short_lived"]["issuance_per_sec"].as_f64().unwrap() > 0.0);
+    assert!(
+        json["cases"][7]["short_lived"]["issuance_per_sec"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
     assert!(json["cases"][5]["responder"]["queries"].as_u64().unwrap() > 0);
     assert_valid(&v, &json);
 

@@ -1,0 +1,263 @@
+//! The revocation comparison: one row per case of a run that checks revocation, with what the
+//! strategy costs (latency, CPU on each side and at the responder, bytes, responder queries,
+//! server memory, CRL load time), how fast a revocation takes effect (the exposure window,
+//! and whether a revoked client still got in by resuming), and what a fault does (fails open
+//! or closed). The qualitative table architects decide from, measured. Printed on the console,
+//! written to `report.md`, and kept in `summary.json` as `revocation_comparison`.
+
+use serde::Serialize;
+
+use super::console::Table;
+use super::summary::CaseSummary;
+use crate::scenario::{ResponderFault, RevocationMode};
+
+/// One case of the comparison.
+#[derive(Clone, Debug, Serialize)]
+pub struct RevocationRow {
+    /// The case.
+    pub case: String,
+    /// Revocation mode.
+    pub mode: String,
+    /// The injected fault (`none`, or e.g. `down`, `delay 50ms`).
+    pub fault: String,
+    /// Hard or soft fail, where the mode has a policy.
+    pub policy: Option<String>,
+    /// Most frequent outcome.
+    pub outcome: String,
+    /// Under a fault: `open` (clients got in) or `closed` (they were refused).
+    pub fails: Option<String>,
+    /// Handshake latency (accepted, else rejected), ms.
+    pub p50_ms: Option<f64>,
+    /// See `p50_ms`.
+    pub p99_ms: Option<f64>,
+    /// p50 over the run's `none` case with the same key, ms.
+    pub added_p50_ms: Option<f64>,
+    /// Server CPU per handshake, µs.
+    pub server_cpu_us: Option<f64>,
+    /// Server CPU per handshake over the `none` case, in percent.
+    pub added_server_cpu_pct: Option<f64>,
+    /// Client CPU per handshake, µs (the revocation service's thread excluded).
+    pub client_cpu_us: Option<f64>,
+    /// The revocation service's CPU per handshake, µs.
+    pub responder_cpu_us: Option<f64>,
+    /// OCSP queries per handshake.
+    pub responder_queries_per_handshake: Option<f64>,
+    /// TLS bytes both ways per handshake.
+    pub bytes_per_handshake: f64,
+    /// Server peak memory, MiB.
+    pub server_rss_mib: Option<f64>,
+    /// CRL size and the server's time to load it.
+    pub crl_bytes: Option<u64>,
+    /// See `crl_bytes`.
+    pub crl_load_ms: Option<f64>,
+    /// Time from the revocation to the revoked client's first rejection, ms.
+    pub exposure_ms: Option<f64>,
+    /// The longest the mode may take (its refresh interval), ms, for exposure cases.
+    pub exposure_bound_ms: Option<f64>,
+    /// Resumptions by the revoked client after its revocation that got in / were tried.
+    pub resumed_after_revocation: Option<(u64, u64)>,
+    /// Whether the case met its expectation.
+    pub met: bool,
+}
+
+fn round(x: f64, digits: i32) -> f64 {
+    let f = 10f64.powi(digits);
+    (x * f).round() / f
+}
+
+fn p(c: &CaseSummary) -> (Option<f64>, Option<f64>) {
+    let h = c.latency_us.as_ref().or(c.rejection_latency_us.as_ref());
+    (
+        h.map(|h| round(h.p50 as f64 / 1000.0, 2)),
+        h.map(|h| round(h.p99 as f64 / 1000.0, 2)),
+    )
+}
+
+/// The comparison rows of `cases`; empty when no case checks revocation.
+pub fn rows(cases: &[CaseSummary]) -> Vec<RevocationRow> {
+    if cases
+        .iter()
+        .all(|c| c.revocation.mode == RevocationMode::None)
+    {
+        return Vec::new();
+    }
+    let baseline = |c: &CaseSummary| {
+        cases.iter().find(|b| {
+            b.revocation.mode == RevocationMode::None
+                && b.key == c.key
+                && b.client_cert == "valid"
+                && b.error.is_none()
+        })
+    };
+    cases
+        .iter()
+        .map(|c| {
+            let rev = &c.revocation;
+            let (p50, p99) = p(c);
+            let base = baseline(c).filter(|b| b.name != c.name);
+            let faulted = rev.fault != ResponderFault::None
+                || (rev.needs_service() && rev.responder_delay >= rev.query_timeout);
+            let outcome = c
+                .outcomes
+                .iter()
+                .max_by_key(|(_, n)| **n)
+                .map_or_else(|| "-".to_string(), |(o, _)| o.clone());
+            let fault = match (rev.fault, rev.responder_delay.is_zero()) {
+                (ResponderFault::None, true) => "none".to_string(),
+                (ResponderFault::None, false) => {
+                    format!("delay {}ms", rev.responder_delay.as_millis())
+                }
+                (f, true) => f.to_string(),
+                (f, false) => format!("{f} + delay {}ms", rev.responder_delay.as_millis()),
+            };
+            let has_policy = matches!(
+                rev.mode,
+                RevocationMode::Crl | RevocationMode::CrlHttp | RevocationMode::Ocsp
+            );
+            RevocationRow {
+                case: c.name.clone(),
+                mode: rev.mode.to_string(),
+                fault,
+                policy: has_policy.then(|| rev.policy.to_string()),
+                fails: faulted.then(|| {
+                    if outcome == "accepted" {
+                        "open".to_string()
+                    } else {
+                        "closed".to_string()
+                    }
+                }),
+                outcome,
+                p50_ms: p50,
+                p99_ms: p99,
+                added_p50_ms: base.and_then(|b| Some(round(p50? - p(b).0?, 2))),
+                server_cpu_us: c.server_cpu_us_per_handshake,
+                added_server_cpu_pct: base.and_then(|b| {
+                    let (x, y) = (
+                        c.server_cpu_us_per_handshake?,
+                        b.server_cpu_us_per_handshake?,
+                    );
+                    (y > 0.0).then(|| round((x - y) / y * 100.0, 1))
+                }),
+                client_cpu_us: c.client_cpu_us_per_handshake,
+                responder_cpu_us: c.responder.as_ref().and_then(|r| r.cpu_us_per_handshake),
+                responder_queries_per_handshake: c
+                    .responder
+                    .as_ref()
+                    .map(|r| r.queries_per_handshake),
+                bytes_per_handshake: round(
+                    c.bytes_sent_per_handshake + c.bytes_received_per_handshake,
+                    0,
+                ),
+                server_rss_mib: c.server_peak_rss_kib.map(|k| round(k as f64 / 1024.0, 1)),
+                crl_bytes: c.crl.as_ref().map(|f| f.bytes),
+                crl_load_ms: c.crl.as_ref().map(|f| f.server_load_ms),
+                exposure_ms: c.exposure.as_ref().and_then(|e| e.first_rejected_after_ms),
+                exposure_bound_ms: c
+                    .exposure
+                    .as_ref()
+                    .and(rev.refresh_interval())
+                    .map(|d| d.as_millis() as f64),
+                resumed_after_revocation: c
+                    .exposure
+                    .as_ref()
+                    .filter(|e| e.resumed_after > 0)
+                    .map(|e| (e.resumed_accepted_after, e.resumed_after)),
+                met: c.met,
+            }
+        })
+        .collect()
+}
+
+fn opt(v: Option<f64>, digits: usize) -> String {
+    v.map_or_else(|| "-".into(), |v| format!("{v:.digits$}"))
+}
+
+fn cells(r: &RevocationRow) -> Vec<String> {
+    vec![
+        r.case.clone(),
+        r.mode.clone(),
+        match &r.policy {
+            Some(p) => format!("{} ({p})", r.fault),
+            None => r.fault.clone(),
+        },
+        match &r.fails {
+            Some(f) => format!("{} -> fails {f}", r.outcome),
+            None => r.outcome.clone(),
+        },
+        opt(r.p50_ms, 2),
+        opt(r.p99_ms, 2),
+        opt(r.added_p50_ms, 2),
+        opt(r.server_cpu_us, 0),
+        opt(r.added_server_cpu_pct, 1),
+        opt(r.client_cpu_us, 0),
+        opt(r.responder_cpu_us, 0),
+        opt(r.responder_queries_per_handshake, 3),
+        format!("{:.0}", r.bytes_per_handshake),
+        opt(r.server_rss_mib, 1),
+        match (r.crl_bytes, r.crl_load_ms) {
+            (Some(b), Some(ms)) => format!("{:.1} MB / {ms:.0} ms", b as f64 / 1e6),
+            _ => "-".into(),
+        },
+        match (r.exposure_ms, r.exposure_bound_ms) {
+            (Some(e), Some(b)) => format!("{e:.0} (<= {b:.0})"),
+            (e, _) => opt(e, 0),
+        },
+        r.resumed_after_revocation
+            .map_or_else(|| "-".into(), |(ok, n)| format!("{ok}/{n}")),
+        if r.met { "yes" } else { "NO" }.into(),
+    ]
+}
+
+const HEADER: [&str; 18] = [
+    "case",
+    "mode",
+    "fault (policy)",
+    "outcome",
+    "p50 ms",
+    "p99 ms",
+    "+p50 ms",
+    "srv us/hs",
+    "+srv %",
+    "cli us/hs",
+    "resp us/hs",
+    "queries/hs",
+    "bytes/hs",
+    "srv MiB",
+    "CRL size / load",
+    "exposure ms (bound)",
+    "resumed after",
+    "met",
+];
+
+/// The comparison as a text table (empty when there are no rows).
+pub fn console(rows: &[RevocationRow]) -> String {
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut table = Table::new(&HEADER, &[0, 1, 2, 3]);
+    for r in rows {
+        table.push(cells(r));
+    }
+    format!("\nrevocation comparison\n{}", table.render())
+}
+
+/// The comparison as a markdown table (empty when there are no rows).
+pub fn markdown(rows: &[RevocationRow]) -> String {
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("## Revocation comparison\n\n");
+    out.push_str(&format!("| {} |\n", HEADER.join(" | ")));
+    out.push_str(&format!("|{}\n", "---|".repeat(HEADER.len())));
+    for r in rows {
+        out.push_str(&format!("| {} |\n", cells(r).join(" | ")));
+    }
+    out.push_str(
+        "\n`+p50`/`+srv %`: over the run's case without revocation checking (same key). \
+         `resp us/hs`: CPU of the harness's OCSP responder / CRL endpoint. `exposure`: time from \
+         the revocation to the revoked client's first rejection. `resumed after`: resumptions by \
+         the revoked client after its revocation that got in / were tried. `fails open/closed`: \
+         what clients got while the revocation source was faulty.\n",
+    );
+    out
+}
