@@ -1,14 +1,20 @@
-//! Server and client peers: the built-in rustls server (its own process), the rustls load
-//! client, process management, and the deliberately misbehaving credentials in [`danger`].
+//! Server and client peers: the built-in rustls and OpenSSL servers (their own processes),
+//! `openssl s_server` and nginx as process peers, the rustls load client, process management,
+//! and the deliberately misbehaving credentials in [`danger`].
 
 pub mod danger;
 mod launch;
+mod nginx;
+pub mod openssl_names;
+mod openssl_server;
 mod process;
 mod rustls_client;
 mod rustls_server;
+mod s_server;
 pub mod tls_config;
 
-pub use launch::{current_exe, start_server, RunningServer};
+pub use launch::{current_exe, find_program, start_server, RunningServer};
+pub use nginx::{outcome_for_verify_error, verdict_from_log};
 pub use process::{log_tail, ChildGuard, ProcessError};
 pub use rustls_client::{ClientError, Connector, RustlsClient};
 pub use rustls_server::{serve, ServeArgs, ServeError, RESPONSE};

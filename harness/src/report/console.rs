@@ -37,7 +37,10 @@ pub fn render(summary: &RunSummary) -> String {
     out.push_str(&table.render());
     out.push_str(&axis_tables(&summary.cases));
     for c in summary.cases.iter().filter(|c| !c.met) {
-        out.push_str(&format!("NOT MET {}: {}\n", c.name, c.verdict));
+        match &c.skipped {
+            Some(reason) => out.push_str(&format!("SKIPPED {}: {reason}\n", c.name)),
+            None => out.push_str(&format!("NOT MET {}: {}\n", c.name, c.verdict)),
+        }
     }
     out
 }
@@ -156,7 +159,11 @@ fn case_row(c: &CaseSummary) -> Vec<String> {
             .as_ref()
             .map_or_else(|| "-".into(), |r| format!("{:.0}%", r.resumed_pct)),
         c.expect.to_string(),
-        if c.met { "yes".into() } else { "NO".into() },
+        match (c.met, &c.skipped) {
+            (_, Some(_)) => "skipped".into(),
+            (true, None) => "yes".into(),
+            (false, None) => "NO".into(),
+        },
     ]
 }
 

@@ -231,6 +231,12 @@ pub struct CaseSummary {
     pub negotiated: Vec<NegotiatedCount>,
     /// HDR percentile file of the headline latency, relative to the run directory.
     pub hgrm_file: Option<String>,
+    /// Set when the case was skipped: the peer is not installed or lacks a feature the case
+    /// needs. A skipped case is neither met nor a failure.
+    pub skipped: Option<String>,
+    /// The verdict the server peer gave in its own words, when the outcome classes come from
+    /// it rather than from an alert (nginx's error log behind an HTTP 400).
+    pub peer_verdict: Option<String>,
 }
 
 fn round(x: f64, digits: i32) -> f64 {
@@ -284,6 +290,8 @@ impl CaseSummary {
             bytes_received_per_handshake: 0.0,
             negotiated: Vec::new(),
             hgrm_file: None,
+            skipped: None,
+            peer_verdict: None,
         }
     }
 
@@ -292,6 +300,14 @@ impl CaseSummary {
         let mut s = Self::planned(case);
         s.verdict = format!("not run: {error}");
         s.error = Some(error);
+        s
+    }
+
+    /// The entry for a case skipped because the peer cannot run it.
+    pub fn skipped(case: &Case, reason: String) -> Self {
+        let mut s = Self::planned(case);
+        s.verdict = format!("skipped: {reason}");
+        s.skipped = Some(reason);
         s
     }
 

@@ -14,7 +14,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::load::run_load;
-use crate::peers::{start_server, RustlsClient};
+use crate::peers::{start_server, ProcessError, RustlsClient};
 use crate::report::{
     self, CaseSummary, Pinning, RunSummary, ScenarioInfo, ToolInfo, SCHEMA_VERSION,
 };
@@ -82,6 +82,8 @@ pub struct RunOptions {
     pub cancel: Arc<AtomicBool>,
     /// No progress lines on stderr.
     pub quiet: bool,
+    /// `PATH` searched for the process peers (`openssl`, `nginx`); default the process's own.
+    pub search_path: Option<std::ffi::OsString>,
 }
 
 impl RunOptions {
@@ -96,6 +98,7 @@ impl RunOptions {
             client_cpus: None,
             cancel: Arc::default(),
             quiet: false,
+            search_path: None,
         }
     }
 }
@@ -158,7 +161,12 @@ impl RunOutcome {
     pub fn exit_code(&self) -> u8 {
         if self.summary.interrupted || self.summary.cases.iter().any(|c| c.error.is_some()) {
             2
-        } else if self.summary.cases.iter().all(|c| c.met) {
+        } else if self
+            .summary
+            .cases
+            .iter()
+            .all(|c| c.met || c.skipped.is_some())
+        {
             0
         } else {
             1
@@ -372,8 +380,10 @@ fn run_case(
         crl.as_deref(),
         &log,
         server_cpus,
+        opts.search_path.as_deref(),
     ) {
         Ok(s) => s,
+        Err(ProcessError::Skipped { reason }) => return Ok(CaseSummary::skipped(case, reason)),
         Err(e) => return Ok(CaseSummary::failed(case, e.to_string())),
     };
     let t0 = Instant::now();
@@ -381,11 +391,11 @@ fn run_case(
         &case.load,
         server.addr,
         client,
-        Some(server.pid()),
+        server.cpu_pid(),
         (case.tls.resumption != ResumptionMode::Off).then_some(case.tls.resume_fraction),
         Arc::clone(&opts.cancel),
     );
-    let (result, exposure) = match staged {
+    let (mut result, exposure) = match staged {
         Some(staged) => {
             let plan = match exposure::plan(
                 case,
@@ -403,8 +413,12 @@ fn run_case(
         }
         None => (runtime.block_on(load), None),
     };
+    let error_log = server.error_log().map(Path::to_path_buf);
     server.stop();
+    // nginx answers a bad client certificate with HTTP 400; its error log says why.
+    let peer_verdict = error_log.and_then(|log| peer_verdict(&mut result.recorder, &log));
     let mut entry = CaseSummary::measured(case, &result);
+    entry.peer_verdict = peer_verdict;
     if let Some(exposure) = exposure {
         entry.judge_exposure(case, exposure);
     }
@@ -418,4 +432,27 @@ fn run_case(
         entry.hgrm_file = Some(report::write_hgrm(run_dir, stem, h)?);
     }
     Ok(entry)
+}
+
+/// Turns HTTP 400 replies into the verdict the peer's error log names (nginx): the 400s are
+/// counted as that class, and the log's wording is returned for the summary.
+fn peer_verdict(recorder: &mut crate::measure::Recorder, log: &Path) -> Option<String> {
+    use crate::measure::Outcome;
+    let bad_request = recorder
+        .http_errors
+        .iter()
+        .find(|(status, _)| *status == 400)
+        .map_or(0, |(_, n)| *n);
+    if bad_request == 0 {
+        return None;
+    }
+    let Some((outcome, reason)) = crate::peers::verdict_from_log(log) else {
+        return Some(format!(
+            "HTTP 400 x{bad_request}; the error log names no reason"
+        ));
+    };
+    recorder.reclassify(Outcome::HttpError, outcome, bad_request);
+    Some(format!(
+        "HTTP 400 x{bad_request}: {reason} (counted as {outcome})"
+    ))
 }

@@ -140,11 +140,17 @@ macro_rules! named_enum {
 }
 
 named_enum!(
-    /// Server implementations. Only the built-in rustls server exists so far; the others are
-    /// recognised so that a scenario naming them gets a precise "not available yet" error.
+    /// Server implementations: the built-in rustls and OpenSSL servers, `openssl s_server` and
+    /// nginx (the process peers are skipped, with the reason, when not installed).
     ServerImpl {
         /// The harness's own rustls server (`mtls-harness serve`).
         Rustls => "rustls",
+        /// The harness's OpenSSL server through the `openssl` crate (`serve --impl openssl`).
+        Openssl => "openssl",
+        /// The installed `openssl s_server` (with `-verify_return_error` and `-www`).
+        SServer => "s_server",
+        /// A real nginx process with a generated configuration.
+        Nginx => "nginx",
     }
 );
 
@@ -157,7 +163,7 @@ named_enum!(
 );
 
 /// Peer names that later versions will support: named in "not available yet" errors.
-pub const PLANNED_PEERS: &[&str] = &["openssl", "nginx", "s_server", "s_client", "node"];
+pub const PLANNED_PEERS: &[&str] = &["s_client", "node"];
 
 named_enum!(
     /// Whether the server requests and requires a client certificate.
