@@ -8,6 +8,7 @@ mod cli;
 mod end_to_end;
 mod fixtures;
 mod hostile;
+mod peers;
 mod revocation;
 mod scenario;
 mod schema;
