@@ -50,6 +50,29 @@ pub enum Command {
     },
     /// Run a built-in TLS server (the runner starts these itself; useful by hand too).
     Serve(ServeArgs),
+    /// Run the conformance suite (default: scenarios/conformance.toml) against every server
+    /// peer, grade each case x peer, print the table and write junit.xml and conformance.json
+    /// next to summary.json. Exit 1 when a row fails (a listed deviation does not).
+    Conformance(ConformanceArgs),
+}
+
+/// Options of `conformance`.
+#[derive(clap::Args, Debug)]
+pub struct ConformanceArgs {
+    /// The suite's scenario file (default: scenarios/conformance.toml, built in).
+    pub file: Option<PathBuf>,
+    /// Run directory (default: reports/runs/conformance-<UTC time>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// What each case must produce (default: conformance/expectations.toml, built in).
+    #[arg(long)]
+    pub expectations: Option<PathBuf>,
+    /// Known deviations per peer (default: conformance/deviations.toml, built in).
+    #[arg(long)]
+    pub deviations: Option<PathBuf>,
+    /// No progress lines on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// `pki` subcommands.
@@ -162,7 +185,11 @@ pub fn parse_cpus(s: &str) -> Result<CpuList, String> {
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let quiet = matches!(&cli.command, Command::Run(args) if args.quiet);
+    let quiet = match &cli.command {
+        Command::Run(args) => args.quiet,
+        Command::Conformance(args) => args.quiet,
+        _ => false,
+    };
     init_tracing(quiet);
     ExitCode::from(dispatch(cli))
 }
@@ -231,6 +258,7 @@ fn dispatch(cli: Cli) -> u8 {
                 }
             }
         }
+        Command::Conformance(args) => conformance(args),
         Command::Serve(args) => match peers::serve(&args) {
             Ok(()) => 0,
             Err(e) => {
@@ -350,4 +378,89 @@ fn run(args: RunArgs) -> u8 {
 
 fn outcome_interrupted(cancel: &AtomicBool) -> bool {
     cancel.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Reads a grading file given on the command line, or the built-in one: the repository's copy
+/// when run from the repository root, else the text compiled in.
+fn grading_text(
+    given: Option<&Path>,
+    repo_path: &str,
+    built_in: &str,
+) -> Result<(String, PathBuf), String> {
+    match given {
+        Some(path) => std::fs::read_to_string(path)
+            .map(|t| (t, path.to_path_buf()))
+            .map_err(|e| format!("{}: {e}", path.display())),
+        None => {
+            let path = PathBuf::from(repo_path);
+            match std::fs::read_to_string(&path) {
+                Ok(t) => Ok((t, path)),
+                Err(_) => Ok((
+                    built_in.to_string(),
+                    PathBuf::from(format!("<built-in {repo_path}>")),
+                )),
+            }
+        }
+    }
+}
+
+fn conformance(args: ConformanceArgs) -> u8 {
+    use crate::conformance as conf;
+    let loaded = (|| -> Result<_, String> {
+        let scenario = match &args.file {
+            Some(f) => scenario::load(f).map_err(|e| e.to_string())?,
+            None => {
+                let (text, path) = grading_text(None, "scenarios/conformance.toml", conf::SUITE)?;
+                scenario::parse(&text, &path).map_err(|e| e.to_string())?
+            }
+        };
+        let (text, path) = grading_text(
+            args.expectations.as_deref(),
+            "conformance/expectations.toml",
+            conf::spec::EXPECTATIONS,
+        )?;
+        let specs = conf::parse_expectations(&text, &path).map_err(|e| e.to_string())?;
+        let (text, path) = grading_text(
+            args.deviations.as_deref(),
+            "conformance/deviations.toml",
+            conf::spec::DEVIATIONS,
+        )?;
+        let deviations = conf::parse_deviations(&text, &path).map_err(|e| e.to_string())?;
+        Ok((scenario, specs, deviations))
+    })();
+    let (scenario, specs, deviations) = match loaded {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let cancel = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let _ = signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&cancel));
+        let _ = signal_hook::flag::register(signal, Arc::clone(&cancel));
+    }
+    let mut opts = RunOptions::new(peers::current_exe());
+    opts.out_dir = args.out.clone();
+    opts.quiet = args.quiet;
+    opts.cancel = cancel;
+    let started = std::time::Instant::now();
+    match conf::run_suite(&scenario, &opts, &specs, &deviations) {
+        Ok(outcome) => {
+            print!(
+                "{}",
+                conf::render_table(&outcome.rows, &outcome.suite_problems)
+            );
+            println!(
+                "suite wall time {:.1}s; results: {} (junit.xml, conformance.json, summary.json)",
+                started.elapsed().as_secs_f64(),
+                outcome.run.dir.display()
+            );
+            outcome.exit_code()
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
+    }
 }
