@@ -5,6 +5,7 @@
 pub mod danger;
 mod launch;
 mod nginx;
+mod openssl_client;
 pub mod openssl_names;
 mod openssl_server;
 mod process;
@@ -15,6 +16,7 @@ pub mod tls_config;
 
 pub use launch::{current_exe, find_program, start_server, RunningServer};
 pub use nginx::{outcome_for_verify_error, verdict_from_log};
+pub use openssl_client::{OpensslClient, OpensslClientError, OpensslStream};
 pub use process::{log_tail, ChildGuard, ProcessError};
 pub use rustls_client::{ClientError, Connector, RustlsClient};
 pub use rustls_server::{serve, ServeArgs, ServeError, RESPONSE};

@@ -14,7 +14,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::load::run_load;
-use crate::peers::{start_server, ProcessError, RustlsClient};
+use crate::peers::{start_server, OpensslClient, OpensslClientError, ProcessError, RustlsClient};
 use crate::report::{
     self, CaseSummary, Pinning, RunSummary, ScenarioInfo, ToolInfo, SCHEMA_VERSION,
 };
@@ -353,7 +353,14 @@ fn run_case(
     let (pki, files) = fixtures.get(case.key, case.intermediates)?;
     let client = match case.client {
         ClientImpl::Rustls => match RustlsClient::new(case, &pki) {
-            Ok(c) => Arc::new(c),
+            Ok(c) => LoadClient::Rustls(Arc::new(c)),
+            Err(e) => return Ok(CaseSummary::failed(case, e.to_string())),
+        },
+        ClientImpl::Openssl => match OpensslClient::new(case, &pki) {
+            Ok(c) => LoadClient::Openssl(Arc::new(c)),
+            Err(e @ OpensslClientError::Unsupported(_)) => {
+                return Ok(CaseSummary::skipped(case, e.to_string()))
+            }
             Err(e) => return Ok(CaseSummary::failed(case, e.to_string())),
         },
     };
@@ -387,14 +394,13 @@ fn run_case(
         Err(e) => return Ok(CaseSummary::failed(case, e.to_string())),
     };
     let t0 = Instant::now();
-    let load = run_load(
-        &case.load,
-        server.addr,
-        client,
-        server.cpu_pid(),
-        (case.tls.resumption != ResumptionMode::Off).then_some(case.tls.resume_fraction),
-        Arc::clone(&opts.cancel),
-    );
+    let resume = (case.tls.resumption != ResumptionMode::Off).then_some(case.tls.resume_fraction);
+    let (addr, pid, cancel) = (server.addr, server.cpu_pid(), Arc::clone(&opts.cancel));
+    let load: std::pin::Pin<Box<dyn std::future::Future<Output = crate::load::LoadResult>>> =
+        match client {
+            LoadClient::Rustls(c) => Box::pin(run_load(&case.load, addr, c, pid, resume, cancel)),
+            LoadClient::Openssl(c) => Box::pin(run_load(&case.load, addr, c, pid, resume, cancel)),
+        };
     let (mut result, exposure) = match staged {
         Some(staged) => {
             let plan = match exposure::plan(
@@ -455,4 +461,10 @@ fn peer_verdict(recorder: &mut crate::measure::Recorder, log: &Path) -> Option<S
     Some(format!(
         "HTTP 400 x{bad_request}: {reason} (counted as {outcome})"
     ))
+}
+
+/// The load client of a case, by implementation.
+enum LoadClient {
+    Rustls(Arc<RustlsClient>),
+    Openssl(Arc<OpensslClient>),
 }

@@ -159,6 +159,8 @@ named_enum!(
     ClientImpl {
         /// The harness's own rustls client (in-process, the load engine's).
         Rustls => "rustls",
+        /// The harness's OpenSSL client (in-process, `openssl` crate), resumption off only.
+        Openssl => "openssl",
     }
 );
 

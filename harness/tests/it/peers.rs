@@ -222,3 +222,50 @@ name = "rustls"
         "{table}"
     );
 }
+
+#[test]
+fn openssl_client_gets_the_same_verdicts_from_every_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = scenario(
+        r#"
+version = 1
+[pki]
+identities = 4
+[defaults]
+client = "openssl"
+tls = { versions = ["1.3"], groups = ["x25519"] }
+load = { concurrency = 2, handshakes = 4, warmup = "0s", timeout = "5s" }
+[matrix]
+server = ["rustls", "openssl", "s_server", "nginx"]
+client_cert = ["valid", "none", "expired", "unknown-ca", "mismatched-key"]
+"#,
+    );
+    let out = run_in(&s, dir.path());
+    for server in SERVERS {
+        for cert in ["valid", "none", "expired", "unknown-ca"] {
+            let c = case(&out.summary, &format!("server={server},client_cert={cert}"));
+            assert_eq!(
+                outcomes(c),
+                BTreeMap::from([(expected(server, cert).to_string(), 4)]),
+                "{server} {cert}: {}",
+                c.verdict
+            );
+        }
+        let c = case(&out.summary, &format!("server={server},client_cert=valid"));
+        assert_eq!(c.negotiated[0].version, "TLSv1_3");
+        // OpenSSL cannot be made to send a key that does not match its certificate.
+        let c = case(
+            &out.summary,
+            &format!("server={server},client_cert=mismatched-key"),
+        );
+        assert!(
+            c.skipped
+                .as_deref()
+                .unwrap_or_default()
+                .contains("does not match"),
+            "{:?}",
+            c.skipped
+        );
+    }
+    assert_no_process_mentions(dir.path());
+}
