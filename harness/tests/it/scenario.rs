@@ -281,7 +281,7 @@ fn planned_and_unknown_peers() {
     let p = problems("version = 1\n[[case]]\nname = \"a\"\nclient = \"curl\"\n");
     assert_has(
         &p,
-        "4: case[1].client: expected one of \"rustls\", found \"curl\"",
+        "4: case[1].client: expected one of \"rustls\", \"openssl\", found \"curl\"",
     );
 }
 
