@@ -54,6 +54,22 @@ pub enum Command {
     /// peer, grade each case x peer, print the table and write junit.xml and conformance.json
     /// next to summary.json. Exit 1 when a row fails (a listed deviation does not).
     Conformance(ConformanceArgs),
+    /// Run the interop matrix (default: scenarios/interop.toml): every client x server x TLS
+    /// version x full/resumed; print it as a matrix and write report.md next to summary.json.
+    Interop(InteropArgs),
+}
+
+/// Options of `interop`.
+#[derive(clap::Args, Debug)]
+pub struct InteropArgs {
+    /// The matrix's scenario file (default: scenarios/interop.toml, built in).
+    pub file: Option<PathBuf>,
+    /// Run directory (default: reports/runs/interop-<UTC time>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// No progress lines on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// Options of `conformance`.
@@ -188,6 +204,7 @@ pub fn main() -> ExitCode {
     let quiet = match &cli.command {
         Command::Run(args) => args.quiet,
         Command::Conformance(args) => args.quiet,
+        Command::Interop(args) => args.quiet,
         _ => false,
     };
     init_tracing(quiet);
@@ -259,6 +276,7 @@ fn dispatch(cli: Cli) -> u8 {
             }
         }
         Command::Conformance(args) => conformance(args),
+        Command::Interop(args) => interop(args),
         Command::Serve(args) => match peers::serve(&args) {
             Ok(()) => 0,
             Err(e) => {
@@ -455,6 +473,53 @@ fn conformance(args: ConformanceArgs) -> u8 {
                 "suite wall time {:.1}s; results: {} (junit.xml, conformance.json, summary.json)",
                 started.elapsed().as_secs_f64(),
                 outcome.run.dir.display()
+            );
+            outcome.exit_code()
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
+    }
+}
+
+/// The interop matrix scenario built into the binary.
+pub const INTEROP_SCENARIO: &str = include_str!("../../scenarios/interop.toml");
+
+fn interop(args: InteropArgs) -> u8 {
+    let scenario = match &args.file {
+        Some(f) => scenario::load(f).map_err(|e| e.to_string()),
+        None => grading_text(None, "scenarios/interop.toml", INTEROP_SCENARIO)
+            .and_then(|(text, path)| scenario::parse(&text, &path).map_err(|e| e.to_string())),
+    };
+    let scenario = match scenario {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let cancel = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let _ = signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&cancel));
+        let _ = signal_hook::flag::register(signal, Arc::clone(&cancel));
+    }
+    let mut opts = RunOptions::new(peers::current_exe());
+    opts.out_dir = args.out.clone();
+    opts.quiet = args.quiet;
+    opts.cancel = cancel;
+    match runner::run(&scenario, &opts) {
+        Ok(outcome) => {
+            print!("{}", crate::report::interop::text(&outcome.summary));
+            let report = outcome.dir.join("report.md");
+            let md = crate::report::interop::markdown(&outcome.summary);
+            if let Err(e) = crate::fsutil::write_atomic(&report, md.as_bytes(), 0o644) {
+                eprintln!("error: writing {}: {e}", report.display());
+                return 2;
+            }
+            println!(
+                "results: {} (report.md, summary.json)",
+                outcome.dir.display()
             );
             outcome.exit_code()
         }

@@ -5,6 +5,7 @@ mod checks;
 mod console;
 mod files;
 mod hgrm;
+pub mod interop;
 mod summary;
 
 pub use checks::{judge, negotiation_problem, resumption_problem};

@@ -9,6 +9,7 @@ mod conformance;
 mod end_to_end;
 mod fixtures;
 mod hostile;
+mod interop;
 mod peers;
 mod revocation;
 mod scenario;
