@@ -7,6 +7,7 @@ set -euo pipefail
 declare -A needed=(
   [openssl]=openssl       # the openssl binary: fixture checks, the s_server/s_client peers
   [nginx]=nginx           # the nginx server peer
+  [node]=nodejs           # the Node.js client peer
   [pkg-config]=pkg-config # finds libssl for the openssl crate (the built-in OpenSSL server)
 )
 # Packages without a program to look for: checked with dpkg.

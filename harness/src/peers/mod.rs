@@ -9,6 +9,7 @@ mod openssl_client;
 pub mod openssl_names;
 mod openssl_server;
 mod process;
+pub mod process_client;
 mod rustls_client;
 mod rustls_server;
 mod s_server;

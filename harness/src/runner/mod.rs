@@ -14,6 +14,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::load::run_load;
+use crate::peers::process_client::{self, ProcessClientKind};
 use crate::peers::{start_server, OpensslClient, OpensslClientError, ProcessError, RustlsClient};
 use crate::report::{
     self, CaseSummary, Pinning, RunSummary, ScenarioInfo, ToolInfo, SCHEMA_VERSION,
@@ -363,6 +364,16 @@ fn run_case(
             }
             Err(e) => return Ok(CaseSummary::failed(case, e.to_string())),
         },
+        ClientImpl::SClient | ClientImpl::Node => {
+            let kind = match case.client {
+                ClientImpl::SClient => ProcessClientKind::SClient,
+                _ => ProcessClientKind::Node,
+            };
+            if let Some(reason) = process_client::unsupported(kind, case) {
+                return Ok(CaseSummary::skipped(case, reason));
+            }
+            LoadClient::Process(kind)
+        }
     };
     let crl = match case.revocation.mode {
         RevocationMode::None => None,
@@ -400,6 +411,28 @@ fn run_case(
         match client {
             LoadClient::Rustls(c) => Box::pin(run_load(&case.load, addr, c, pid, resume, cancel)),
             LoadClient::Openssl(c) => Box::pin(run_load(&case.load, addr, c, pid, resume, cancel)),
+            LoadClient::Process(kind) => {
+                let work = peers_dir.join(format!("{stem}-client"));
+                let search = opts.search_path.as_deref();
+                let ran = process_client::run(
+                    kind,
+                    case,
+                    &pki,
+                    &files,
+                    addr,
+                    pid,
+                    &work,
+                    search,
+                    &opts.cancel,
+                );
+                match ran {
+                    Ok(result) => Box::pin(std::future::ready(result)),
+                    Err(ProcessError::Skipped { reason }) => {
+                        return Ok(CaseSummary::skipped(case, reason))
+                    }
+                    Err(e) => return Ok(CaseSummary::failed(case, e.to_string())),
+                }
+            }
         };
     let (mut result, exposure) = match staged {
         Some(staged) => {
@@ -467,4 +500,5 @@ fn peer_verdict(recorder: &mut crate::measure::Recorder, log: &Path) -> Option<S
 enum LoadClient {
     Rustls(Arc<RustlsClient>),
     Openssl(Arc<OpensslClient>),
+    Process(ProcessClientKind),
 }

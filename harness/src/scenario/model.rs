@@ -161,11 +161,16 @@ named_enum!(
         Rustls => "rustls",
         /// The harness's OpenSSL client (in-process, `openssl` crate), resumption off only.
         Openssl => "openssl",
+        /// The installed `openssl s_client`, one process per handshake.
+        SClient => "s_client",
+        /// A Node.js client (the https module with cert, key and ca), one process per
+        /// handshake.
+        Node => "node",
     }
 );
 
 /// Peer names that later versions will support: named in "not available yet" errors.
-pub const PLANNED_PEERS: &[&str] = &["s_client", "node"];
+pub const PLANNED_PEERS: &[&str] = &[];
 
 named_enum!(
     /// Whether the server requests and requires a client certificate.

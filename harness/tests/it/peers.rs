@@ -269,3 +269,51 @@ client_cert = ["valid", "none", "expired", "unknown-ca", "mismatched-key"]
     }
     assert_no_process_mentions(dir.path());
 }
+
+#[test]
+fn process_clients_get_the_verdicts_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = scenario(
+        r#"
+version = 1
+[pki]
+identities = 4
+[defaults]
+tls = { versions = ["1.3"], groups = ["x25519"] }
+load = { concurrency = 1, handshakes = 2, warmup = "0s", timeout = "5s" }
+[matrix]
+client = ["s_client", "node"]
+server = ["rustls", "nginx"]
+client_cert = ["valid", "none", "expired", "unknown-ca", "mismatched-key"]
+"#,
+    );
+    let out = run_in(&s, dir.path());
+    for client in ["s_client", "node"] {
+        for server in ["rustls", "nginx"] {
+            for cert in ["valid", "none", "expired", "unknown-ca"] {
+                let c = case(
+                    &out.summary,
+                    &format!("client={client},server={server},client_cert={cert}"),
+                );
+                assert_eq!(
+                    outcomes(c),
+                    BTreeMap::from([(expected(server, cert).to_string(), 2)]),
+                    "{client} {server} {cert}: {}",
+                    c.verdict
+                );
+            }
+            let c = case(
+                &out.summary,
+                &format!("client={client},server={server},client_cert=valid"),
+            );
+            assert_eq!(c.negotiated[0].version, "TLSv1_3", "{client} {server}");
+            assert_eq!(c.negotiated[0].group.as_deref(), Some("X25519"));
+            let c = case(
+                &out.summary,
+                &format!("client={client},server={server},client_cert=mismatched-key"),
+            );
+            assert!(c.skipped.is_some(), "{client} {server}");
+        }
+    }
+    assert_no_process_mentions(dir.path());
+}

@@ -269,19 +269,14 @@ name = "accept-with-reason"
 #[test]
 fn planned_and_unknown_peers() {
     let p =
-        problems("version = 1\n[[case]]\nname = \"a\"\nserver = \"lighttpd\"\nclient = \"node\"\n");
+        problems("version = 1\n[[case]]\nname = \"a\"\nserver = \"lighttpd\"\nclient = \"curl\"\n");
     assert_has(
         &p,
         "4: case[1].server: expected one of \"rustls\", \"openssl\", \"s_server\", \"nginx\", found \"lighttpd\"",
     );
     assert_has(
         &p,
-        "5: case[1].client: peer \"node\" is not available in this version yet",
-    );
-    let p = problems("version = 1\n[[case]]\nname = \"a\"\nclient = \"curl\"\n");
-    assert_has(
-        &p,
-        "4: case[1].client: expected one of \"rustls\", \"openssl\", found \"curl\"",
+        "5: case[1].client: expected one of \"rustls\", \"openssl\", \"s_client\", \"node\", found \"curl\"",
     );
 }
 
