@@ -89,6 +89,9 @@ pub struct ConformanceArgs {
     /// No progress lines on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Target mode: grade an external server instead of the built-in peers.
+    #[command(flatten)]
+    pub target: TargetArgs,
 }
 
 /// `pki` subcommands.
@@ -148,6 +151,52 @@ pub struct RunArgs {
     /// No progress lines on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Target mode: an external server instead of the cases' server peers.
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+/// Target mode: the harness's clients against an external server.
+#[derive(clap::Args, Debug, Default)]
+pub struct TargetArgs {
+    /// Drive this external server (HOST:PORT) instead of starting the cases' server peers;
+    /// it must trust the run's root CA (pki/<key>-<hash>/ca/root.crt; `pki generate` with the
+    /// scenario's seed writes the same) or be given --client-cert/--client-key.
+    #[arg(long, value_name = "HOST:PORT", requires = "target_ca")]
+    pub target: Option<String>,
+    /// CA certificates (PEM) the client trusts for the target's server certificate.
+    #[arg(long, value_name = "PEM", requires = "target")]
+    pub target_ca: Option<PathBuf>,
+    /// Server name to send and verify (default: the target's host).
+    #[arg(long, requires = "target")]
+    pub target_name: Option<String>,
+    /// Your own client certificate chain (PEM, leaf first), used as the valid credential.
+    #[arg(long, value_name = "PEM", requires_all = ["target", "client_key"])]
+    pub client_cert: Option<PathBuf>,
+    /// The private key (PEM) of --client-cert.
+    #[arg(long, value_name = "PEM", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
+}
+
+impl TargetArgs {
+    /// The target, when target mode was asked for.
+    ///
+    /// # Errors
+    /// When an option is invalid (a message naming it).
+    pub fn target(&self) -> Result<Option<Arc<peers::Target>>, String> {
+        let (Some(target), Some(ca)) = (&self.target, &self.target_ca) else {
+            return Ok(None);
+        };
+        peers::Target::new(
+            target,
+            ca,
+            self.target_name.as_deref(),
+            self.client_cert.as_ref(),
+            self.client_key.as_ref(),
+        )
+        .map(|t| Some(Arc::new(t)))
+        .map_err(|e| e.to_string())
+    }
 }
 
 fn parse_bounded_duration(s: &str) -> Result<Duration, String> {
@@ -343,6 +392,13 @@ fn run(args: RunArgs) -> u8 {
         Ok(s) => s,
         Err(code) => return code,
     };
+    let target = match args.target.target() {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
     let cancel = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         // A second signal ends the process at once (children die with it: parent-death signal).
@@ -370,6 +426,7 @@ fn run(args: RunArgs) -> u8 {
         opts.client_cpus = args.pin_client.clone().map(|c| c.0);
         opts.cancel = Arc::clone(&cancel);
         opts.quiet = args.quiet;
+        opts.target = target.clone();
         match runner::run(scenario, &opts) {
             Ok(outcome) => {
                 print!("{}", crate::report::console_table(&outcome.summary));
@@ -458,10 +515,18 @@ fn conformance(args: ConformanceArgs) -> u8 {
         let _ = signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&cancel));
         let _ = signal_hook::flag::register(signal, Arc::clone(&cancel));
     }
+    let target = match args.target.target() {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
     let mut opts = RunOptions::new(peers::current_exe());
     opts.out_dir = args.out.clone();
     opts.quiet = args.quiet;
     opts.cancel = cancel;
+    opts.target = target;
     let started = std::time::Instant::now();
     match conf::run_suite(&scenario, &opts, &specs, &deviations) {
         Ok(outcome) => {

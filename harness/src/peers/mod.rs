@@ -13,6 +13,7 @@ pub mod process_client;
 mod rustls_client;
 mod rustls_server;
 mod s_server;
+mod target;
 pub mod tls_config;
 
 pub use launch::{current_exe, find_program, start_server, RunningServer};
@@ -21,3 +22,4 @@ pub use openssl_client::{OpensslClient, OpensslClientError, OpensslStream};
 pub use process::{log_tail, ChildGuard, ProcessError};
 pub use rustls_client::{ClientError, Connector, RustlsClient};
 pub use rustls_server::{serve, ServeArgs, ServeError, RESPONSE};
+pub use target::{Target, TargetError};

@@ -85,6 +85,8 @@ pub struct RunOptions {
     pub quiet: bool,
     /// `PATH` searched for the process peers (`openssl`, `nginx`); default the process's own.
     pub search_path: Option<std::ffi::OsString>,
+    /// Target mode: drive this external server instead of starting the cases' server peers.
+    pub target: Option<Arc<crate::peers::Target>>,
 }
 
 impl RunOptions {
@@ -100,6 +102,7 @@ impl RunOptions {
             cancel: Arc::default(),
             quiet: false,
             search_path: None,
+            target: None,
         }
     }
 }
@@ -352,7 +355,18 @@ fn run_case(
     } = *env;
     let server_cpus = env.server_cpus.clone();
     let (pki, files) = fixtures.get(case.key, case.intermediates)?;
+    if let Some(reason) = target_unsupported(case, opts) {
+        return Ok(CaseSummary::skipped(case, reason));
+    }
     let client = match case.client {
+        ClientImpl::Rustls if opts.target.is_some() => {
+            let target = opts.target.as_deref();
+            match target.map(|t| RustlsClient::for_target(case, &pki, t)) {
+                Some(Ok(c)) => LoadClient::Rustls(Arc::new(c)),
+                Some(Err(e)) => return Ok(CaseSummary::failed(case, e.to_string())),
+                None => return Ok(CaseSummary::failed(case, "no target".into())),
+            }
+        }
         ClientImpl::Rustls => match RustlsClient::new(case, &pki) {
             Ok(c) => LoadClient::Rustls(Arc::new(c)),
             Err(e) => return Ok(CaseSummary::failed(case, e.to_string())),
@@ -391,22 +405,30 @@ fn run_case(
     };
     let crl = staged.as_ref().map(|s| s.server_crl.clone()).or(crl);
     let log = peers_dir.join(format!("{stem}-server.log"));
-    let server = match start_server(
-        &opts.harness_exe,
-        case,
-        &files,
-        crl.as_deref(),
-        &log,
-        server_cpus,
-        opts.search_path.as_deref(),
-    ) {
-        Ok(s) => s,
-        Err(ProcessError::Skipped { reason }) => return Ok(CaseSummary::skipped(case, reason)),
-        Err(e) => return Ok(CaseSummary::failed(case, e.to_string())),
+    let server = match &opts.target {
+        Some(_) => None,
+        None => match start_server(
+            &opts.harness_exe,
+            case,
+            &files,
+            crl.as_deref(),
+            &log,
+            server_cpus,
+            opts.search_path.as_deref(),
+        ) {
+            Ok(s) => Some(s),
+            Err(ProcessError::Skipped { reason }) => return Ok(CaseSummary::skipped(case, reason)),
+            Err(e) => return Ok(CaseSummary::failed(case, e.to_string())),
+        },
     };
     let t0 = Instant::now();
     let resume = (case.tls.resumption != ResumptionMode::Off).then_some(case.tls.resume_fraction);
-    let (addr, pid, cancel) = (server.addr, server.cpu_pid(), Arc::clone(&opts.cancel));
+    let (addr, pid) = match (&server, &opts.target) {
+        (Some(s), _) => (s.addr, s.cpu_pid()),
+        (None, Some(t)) => (t.addr, None),
+        (None, None) => return Ok(CaseSummary::failed(case, "no server".into())),
+    };
+    let cancel = Arc::clone(&opts.cancel);
     let load: std::pin::Pin<Box<dyn std::future::Future<Output = crate::load::LoadResult>>> =
         match client {
             LoadClient::Rustls(c) => Box::pin(run_load(&case.load, addr, c, pid, resume, cancel)),
@@ -440,7 +462,7 @@ fn run_case(
                 case,
                 &pki,
                 staged,
-                server.addr,
+                addr,
                 t0 + case.load.warmup,
                 &opts.cancel,
             ) {
@@ -452,12 +474,19 @@ fn run_case(
         }
         None => (runtime.block_on(load), None),
     };
-    let error_log = server.error_log().map(Path::to_path_buf);
-    server.stop();
+    let error_log = server
+        .as_ref()
+        .and_then(|s| s.error_log().map(Path::to_path_buf));
+    if let Some(server) = server {
+        server.stop();
+    }
     // nginx answers a bad client certificate with HTTP 400; its error log says why.
     let peer_verdict = error_log.and_then(|log| peer_verdict(&mut result.recorder, &log));
     let mut entry = CaseSummary::measured(case, &result);
     entry.peer_verdict = peer_verdict;
+    if let Some(t) = &opts.target {
+        entry.server = format!("target {}", t.given);
+    }
     if let Some(exposure) = exposure {
         entry.judge_exposure(case, exposure);
     }
@@ -501,4 +530,19 @@ enum LoadClient {
     Rustls(Arc<RustlsClient>),
     Openssl(Arc<OpensslClient>),
     Process(ProcessClientKind),
+}
+
+/// Why a case cannot run in target mode (skipped with this reason), if it cannot.
+fn target_unsupported(case: &Case, opts: &RunOptions) -> Option<String> {
+    opts.target.as_ref()?;
+    if case.client != ClientImpl::Rustls {
+        return Some("target mode drives the external server with the rustls client".into());
+    }
+    if case.revocation.mode != RevocationMode::None {
+        return Some(
+            "target mode: the external server checks revocation itself; the harness cannot give it a CRL"
+                .into(),
+        );
+    }
+    None
 }

@@ -15,4 +15,5 @@ mod revocation;
 mod scenario;
 mod schema;
 mod support;
+mod target;
 mod tls_params;
