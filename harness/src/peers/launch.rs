@@ -9,7 +9,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use super::process::{ChildGuard, ProcessError};
-use super::{nginx, s_server};
+use super::{crl_chain, nginx, s_server};
 use crate::pki::PkiFiles;
 use crate::scenario::{Case, ServerImpl};
 
@@ -119,7 +119,15 @@ pub fn start_server(
             };
             std::fs::create_dir_all(&dir.dir).map_err(io_err(&dir.dir))?;
             let addr = free_port().map_err(io_err(&dir.dir))?;
-            let conf = nginx::config(case, files, crl, addr, &dir);
+            // ssl_crl means CRL_CHECK_ALL: give nginx a CRL for every CA of the chain.
+            let chain_crl = match crl {
+                Some(crl) => {
+                    let out = dir.dir.join("crl-chain.pem");
+                    Some(crl_chain::write(files, crl, &out).map_err(io_err(&out))?)
+                }
+                None => None,
+            };
+            let conf = nginx::config(case, files, chain_crl.as_deref(), addr, &dir);
             crate::fsutil::write_atomic(&dir.conf, conf.as_bytes(), 0o644)
                 .map_err(io_err(&dir.conf))?;
             let mut guard = ChildGuard::spawn(nginx::command(&program, &dir), log, cpus)?;

@@ -2,6 +2,7 @@
 //! `openssl s_server` and nginx as process peers, the rustls load client, process management,
 //! and the deliberately misbehaving credentials in [`danger`].
 
+mod crl_chain;
 pub mod danger;
 mod launch;
 mod nginx;

@@ -154,9 +154,10 @@ revocation = { mode = "crl", crl = "stale", policy = "hard" }
 
 #[test]
 fn nginx_checks_crls_for_the_whole_chain() {
-    // nginx sets CRL_CHECK_ALL with ssl_crl: a CRL from the leaves' CA alone leaves the
-    // intermediate's status unknown, so even a valid client is refused (HTTP 400,
-    // "unable to get certificate CRL"). The harness records that, it does not paper over it.
+    // nginx sets CRL_CHECK_ALL with ssl_crl: with a CRL from the leaves' CA alone it cannot
+    // tell the intermediate's status and refuses even valid clients ("unable to get
+    // certificate CRL"). The harness gives it the case's CRL plus an empty CRL from the root
+    // for the intermediate, so the verdicts are about the leaf.
     let dir = tempfile::tempdir().unwrap();
     let s = scenario(
         r#"
@@ -167,16 +168,28 @@ identities = 4
 server = "nginx"
 revocation = { mode = "crl" }
 load = { concurrency = 2, handshakes = 6, warmup = "0s", timeout = "5s" }
-expect = "reject"
 [[case]]
 name = "valid"
+[[case]]
+name = "revoked"
+client_cert = "revoked"
 "#,
     );
     let out = run_in(&s, dir.path());
-    let c = case(&out.summary, "valid");
-    assert_eq!(outcomes(c), BTreeMap::from([("unknown_ca".into(), 6)]));
-    let why = c.peer_verdict.as_deref().unwrap_or_default();
-    assert!(why.contains("unable to get certificate CRL"), "{why}");
+    let valid = case(&out.summary, "valid");
+    assert_eq!(outcomes(valid), BTreeMap::from([("accepted".into(), 6)]));
+    let revoked = case(&out.summary, "revoked");
+    assert_eq!(
+        outcomes(revoked),
+        BTreeMap::from([("cert_revoked".into(), 6)])
+    );
+    let why = revoked.peer_verdict.as_deref().unwrap_or_default();
+    assert!(why.contains("certificate revoked"), "{why}");
+    let bundle =
+        std::fs::read_to_string(dir.path().join("peers/valid-nginx/crl-chain.pem")).unwrap();
+    assert_eq!(bundle.matches("BEGIN X509 CRL").count(), 2, "{bundle}");
+    let conf = std::fs::read_to_string(dir.path().join("peers/valid-nginx/nginx.conf")).unwrap();
+    assert!(conf.contains("crl-chain.pem;"), "{conf}");
     assert_no_process_mentions(dir.path());
 }
 
