@@ -5,13 +5,26 @@ set -euo pipefail
 
 # program -> Debian package
 declare -A needed=(
-  [openssl]=openssl   # the openssl binary: fixture checks against OpenSSL 3
+  [openssl]=openssl       # the openssl binary: fixture checks, the s_server/s_client peers
+  [nginx]=nginx           # the nginx server peer
+  [node]=nodejs           # the Node.js client peer
+  [pkg-config]=pkg-config # finds libssl for the openssl crate (the built-in OpenSSL server)
+)
+# Packages without a program to look for: checked with dpkg.
+packages=(
+  libssl-dev              # headers and libssl.so for the openssl crate
 )
 
 missing=()
 for program in "${!needed[@]}"; do
-  if ! command -v "$program" >/dev/null 2>&1; then
+  # nginx lives in /usr/sbin, which a non-root PATH may lack.
+  if ! command -v "$program" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$program" ]; then
     missing+=("${needed[$program]}")
+  fi
+done
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
   fi
 done
 

@@ -50,6 +50,48 @@ pub enum Command {
     },
     /// Run a built-in TLS server (the runner starts these itself; useful by hand too).
     Serve(Box<ServeArgs>),
+    /// Run the conformance suite (default: scenarios/conformance.toml) against every server
+    /// peer, grade each case x peer, print the table and write junit.xml and conformance.json
+    /// next to summary.json. Exit 1 when a row fails (a listed deviation does not).
+    Conformance(ConformanceArgs),
+    /// Run the interop matrix (default: scenarios/interop.toml): every client x server x TLS
+    /// version x full/resumed; print it as a matrix and write report.md next to summary.json.
+    Interop(InteropArgs),
+}
+
+/// Options of `interop`.
+#[derive(clap::Args, Debug)]
+pub struct InteropArgs {
+    /// The matrix's scenario file (default: scenarios/interop.toml, built in).
+    pub file: Option<PathBuf>,
+    /// Run directory (default: reports/runs/interop-<UTC time>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// No progress lines on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Options of `conformance`.
+#[derive(clap::Args, Debug)]
+pub struct ConformanceArgs {
+    /// The suite's scenario file (default: scenarios/conformance.toml, built in).
+    pub file: Option<PathBuf>,
+    /// Run directory (default: reports/runs/conformance-<UTC time>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// What each case must produce (default: conformance/expectations.toml, built in).
+    #[arg(long)]
+    pub expectations: Option<PathBuf>,
+    /// Known deviations per peer (default: conformance/deviations.toml, built in).
+    #[arg(long)]
+    pub deviations: Option<PathBuf>,
+    /// No progress lines on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Target mode: grade an external server instead of the built-in peers.
+    #[command(flatten)]
+    pub target: TargetArgs,
 }
 
 /// `pki` subcommands.
@@ -109,6 +151,52 @@ pub struct RunArgs {
     /// No progress lines on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Target mode: an external server instead of the cases' server peers.
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+/// Target mode: the harness's clients against an external server.
+#[derive(clap::Args, Debug, Default)]
+pub struct TargetArgs {
+    /// Drive this external server (HOST:PORT) instead of starting the cases' server peers;
+    /// it must trust the run's root CA (pki/<key>-<hash>/ca/root.crt; `pki generate` with the
+    /// scenario's seed writes the same) or be given --client-cert/--client-key.
+    #[arg(long, value_name = "HOST:PORT", requires = "target_ca")]
+    pub target: Option<String>,
+    /// CA certificates (PEM) the client trusts for the target's server certificate.
+    #[arg(long, value_name = "PEM", requires = "target")]
+    pub target_ca: Option<PathBuf>,
+    /// Server name to send and verify (default: the target's host).
+    #[arg(long, requires = "target")]
+    pub target_name: Option<String>,
+    /// Your own client certificate chain (PEM, leaf first), used as the valid credential.
+    #[arg(long, value_name = "PEM", requires_all = ["target", "client_key"])]
+    pub client_cert: Option<PathBuf>,
+    /// The private key (PEM) of --client-cert.
+    #[arg(long, value_name = "PEM", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
+}
+
+impl TargetArgs {
+    /// The target, when target mode was asked for.
+    ///
+    /// # Errors
+    /// When an option is invalid (a message naming it).
+    pub fn target(&self) -> Result<Option<Arc<peers::Target>>, String> {
+        let (Some(target), Some(ca)) = (&self.target, &self.target_ca) else {
+            return Ok(None);
+        };
+        peers::Target::new(
+            target,
+            ca,
+            self.target_name.as_deref(),
+            self.client_cert.as_ref(),
+            self.client_key.as_ref(),
+        )
+        .map(|t| Some(Arc::new(t)))
+        .map_err(|e| e.to_string())
+    }
 }
 
 fn parse_bounded_duration(s: &str) -> Result<Duration, String> {
@@ -162,7 +250,12 @@ pub fn parse_cpus(s: &str) -> Result<CpuList, String> {
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let quiet = matches!(&cli.command, Command::Run(args) if args.quiet);
+    let quiet = match &cli.command {
+        Command::Run(args) => args.quiet,
+        Command::Conformance(args) => args.quiet,
+        Command::Interop(args) => args.quiet,
+        _ => false,
+    };
     init_tracing(quiet);
     ExitCode::from(dispatch(cli))
 }
@@ -232,6 +325,8 @@ fn dispatch(cli: Cli) -> u8 {
                 }
             }
         }
+        Command::Conformance(args) => conformance(args),
+        Command::Interop(args) => interop(args),
         Command::Serve(args) => match peers::serve(&args) {
             Ok(()) => 0,
             Err(e) => {
@@ -298,6 +393,13 @@ fn run(args: RunArgs) -> u8 {
         Ok(s) => s,
         Err(code) => return code,
     };
+    let target = match args.target.target() {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
     let cancel = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         // A second signal ends the process at once (children die with it: parent-death signal).
@@ -325,6 +427,7 @@ fn run(args: RunArgs) -> u8 {
         opts.client_cpus = args.pin_client.clone().map(|c| c.0);
         opts.cancel = Arc::clone(&cancel);
         opts.quiet = args.quiet;
+        opts.target = target.clone();
         match runner::run(scenario, &opts) {
             Ok(outcome) => {
                 print!("{}", crate::report::console_table(&outcome.summary));
@@ -351,4 +454,144 @@ fn run(args: RunArgs) -> u8 {
 
 fn outcome_interrupted(cancel: &AtomicBool) -> bool {
     cancel.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Reads a grading file given on the command line, or the built-in one: the repository's copy
+/// when run from the repository root, else the text compiled in.
+fn grading_text(
+    given: Option<&Path>,
+    repo_path: &str,
+    built_in: &str,
+) -> Result<(String, PathBuf), String> {
+    match given {
+        Some(path) => std::fs::read_to_string(path)
+            .map(|t| (t, path.to_path_buf()))
+            .map_err(|e| format!("{}: {e}", path.display())),
+        None => {
+            let path = PathBuf::from(repo_path);
+            match std::fs::read_to_string(&path) {
+                Ok(t) => Ok((t, path)),
+                Err(_) => Ok((
+                    built_in.to_string(),
+                    PathBuf::from(format!("<built-in {repo_path}>")),
+                )),
+            }
+        }
+    }
+}
+
+fn conformance(args: ConformanceArgs) -> u8 {
+    use crate::conformance as conf;
+    let loaded = (|| -> Result<_, String> {
+        let scenario = match &args.file {
+            Some(f) => scenario::load(f).map_err(|e| e.to_string())?,
+            None => {
+                let (text, path) = grading_text(None, "scenarios/conformance.toml", conf::SUITE)?;
+                scenario::parse(&text, &path).map_err(|e| e.to_string())?
+            }
+        };
+        let (text, path) = grading_text(
+            args.expectations.as_deref(),
+            "conformance/expectations.toml",
+            conf::spec::EXPECTATIONS,
+        )?;
+        let specs = conf::parse_expectations(&text, &path).map_err(|e| e.to_string())?;
+        let (text, path) = grading_text(
+            args.deviations.as_deref(),
+            "conformance/deviations.toml",
+            conf::spec::DEVIATIONS,
+        )?;
+        let deviations = conf::parse_deviations(&text, &path).map_err(|e| e.to_string())?;
+        Ok((scenario, specs, deviations))
+    })();
+    let (scenario, specs, deviations) = match loaded {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let cancel = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let _ = signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&cancel));
+        let _ = signal_hook::flag::register(signal, Arc::clone(&cancel));
+    }
+    let target = match args.target.target() {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let mut opts = RunOptions::new(peers::current_exe());
+    opts.out_dir = args.out.clone();
+    opts.quiet = args.quiet;
+    opts.cancel = cancel;
+    opts.target = target;
+    let started = std::time::Instant::now();
+    match conf::run_suite(&scenario, &opts, &specs, &deviations) {
+        Ok(outcome) => {
+            print!(
+                "{}",
+                conf::render_table(&outcome.rows, &outcome.suite_problems)
+            );
+            println!(
+                "suite wall time {:.1}s; results: {} (junit.xml, conformance.json, summary.json)",
+                started.elapsed().as_secs_f64(),
+                outcome.run.dir.display()
+            );
+            outcome.exit_code()
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
+    }
+}
+
+/// The interop matrix scenario built into the binary.
+pub const INTEROP_SCENARIO: &str = include_str!("../../scenarios/interop.toml");
+
+fn interop(args: InteropArgs) -> u8 {
+    let scenario = match &args.file {
+        Some(f) => scenario::load(f).map_err(|e| e.to_string()),
+        None => grading_text(None, "scenarios/interop.toml", INTEROP_SCENARIO)
+            .and_then(|(text, path)| scenario::parse(&text, &path).map_err(|e| e.to_string())),
+    };
+    let scenario = match scenario {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let cancel = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let _ = signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&cancel));
+        let _ = signal_hook::flag::register(signal, Arc::clone(&cancel));
+    }
+    let mut opts = RunOptions::new(peers::current_exe());
+    opts.out_dir = args.out.clone();
+    opts.quiet = args.quiet;
+    opts.cancel = cancel;
+    match runner::run(&scenario, &opts) {
+        Ok(outcome) => {
+            print!("{}", crate::report::interop::text(&outcome.summary));
+            let report = outcome.dir.join("report.md");
+            let md = crate::report::interop::markdown(&outcome.summary);
+            if let Err(e) = crate::fsutil::write_atomic(&report, md.as_bytes(), 0o644) {
+                eprintln!("error: writing {}: {e}", report.display());
+                return 2;
+            }
+            println!(
+                "results: {} (report.md, summary.json)",
+                outcome.dir.display()
+            );
+            outcome.exit_code()
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
+    }
 }

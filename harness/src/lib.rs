@@ -6,6 +6,7 @@
 //! library directly.
 
 pub mod cli;
+pub mod conformance;
 pub mod fsutil;
 pub mod load;
 pub mod measure;

@@ -185,6 +185,15 @@ impl Recorder {
         self.outcomes.iter().sum()
     }
 
+    /// Counts `n` attempts of class `from` as class `to` instead (at most as many as `from`
+    /// has): used when a peer's verdict arrives out of band, like nginx's error log behind an
+    /// HTTP 400.
+    pub fn reclassify(&mut self, from: Outcome, to: Outcome, n: u64) {
+        let n = n.min(self.outcomes[from.index()]);
+        self.outcomes[from.index()] -= n;
+        self.outcomes[to.index()] += n;
+    }
+
     /// Count of one outcome.
     pub fn count(&self, outcome: Outcome) -> u64 {
         self.outcomes[outcome.index()]

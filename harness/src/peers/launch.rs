@@ -1,12 +1,15 @@
-//! Starting a case's server peer: the command line for it, the wait until it accepts, and the
-//! handle the runner keeps (address, pid for CPU readings, the guard that stops it).
+//! Starting a case's server peer (the built-in rustls and OpenSSL servers, `openssl s_server`,
+//! nginx): the command line for it, the wait until it accepts, and the handle the runner keeps
+//! (address, pid for CPU readings, the guard that stops it).
 
+use std::ffi::OsStr;
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
 use super::process::{ChildGuard, ProcessError};
+use super::{crl_chain, nginx, s_server};
 use crate::pki::PkiFiles;
 use crate::scenario::{Case, RevocationMode, ServerImpl};
 
@@ -18,12 +21,26 @@ pub struct RunningServer {
     /// Where it listens.
     pub addr: SocketAddr,
     guard: ChildGuard,
+    cpu_measurable: bool,
+    error_log: Option<PathBuf>,
 }
 
 impl RunningServer {
     /// The server's pid, for CPU readings.
     pub fn pid(&self) -> u32 {
         self.guard.pid()
+    }
+
+    /// The pid whose CPU is the server's CPU: `None` when the server spreads its work over
+    /// several processes (nginx with worker processes), so no partial figure is reported.
+    pub fn cpu_pid(&self) -> Option<u32> {
+        self.cpu_measurable.then(|| self.guard.pid())
+    }
+
+    /// The peer's own error log besides its stderr (nginx), where verdicts for HTTP 400
+    /// replies come from.
+    pub fn error_log(&self) -> Option<&Path> {
+        self.error_log.as_deref()
     }
 
     /// Its log file.
@@ -41,9 +58,12 @@ impl RunningServer {
 /// `revocation`.
 ///
 /// `harness_exe` is the `mtls-harness` binary (the built-in servers run as `mtls-harness serve`).
+/// `search_path` is the `PATH` searched for `openssl` and `nginx` (default: this process's).
+/// The process peers keep their files next to `log` (`<log stem>-nginx/`, ...).
 ///
 /// # Errors
-/// When the process cannot start or does not accept within the ready timeout.
+/// [`ProcessError::Skipped`] when the peer is not installed or cannot run this case; otherwise
+/// when the process cannot start or does not accept within the ready timeout.
 pub fn start_server(
     harness_exe: &Path,
     case: &Case,
@@ -51,27 +71,141 @@ pub fn start_server(
     revocation: &RevocationArgs<'_>,
     log: &Path,
     cpus: Option<Vec<usize>>,
+    search_path: Option<&OsStr>,
 ) -> Result<RunningServer, ProcessError> {
-    let mut command = match case.server {
-        ServerImpl::Rustls => rustls_command(harness_exe, case, files, revocation),
+    if let Some(reason) = revocation_unsupported(case) {
+        return Err(ProcessError::Skipped { reason });
+    }
+    let crl = revocation.crl_file;
+    match case.server {
+        ServerImpl::Rustls | ServerImpl::Openssl => {
+            let mut command = builtin_command(harness_exe, case, files, revocation);
+            command.args(revocation_args(case, revocation));
+            let mut guard = ChildGuard::spawn(command, log, cpus)?;
+            let addr = guard.wait_for_line(READY_TIMEOUT, |line| {
+                line.strip_prefix("listening on ")?
+                    .trim()
+                    .parse::<SocketAddr>()
+                    .ok()
+            })?;
+            ready(harness_exe, addr, log, guard, true)
+        }
+        ServerImpl::SServer => {
+            if let Some(reason) = s_server::unsupported(case) {
+                return Err(ProcessError::Skipped { reason });
+            }
+            let openssl = find_program("openssl", search_path)?;
+            let extra = side_path(log, "chain-extra.pem");
+            s_server::write_chain_extra(files, &extra).map_err(|source| ProcessError::Log {
+                path: extra.clone(),
+                source,
+            })?;
+            let command = s_server::command(&openssl, case, files, &extra, crl);
+            let mut guard = ChildGuard::spawn(command, log, cpus)?;
+            let addr = guard.wait_for_line(READY_TIMEOUT, s_server::ready_line)?;
+            ready(&openssl, addr, log, guard, true)
+        }
+        ServerImpl::Nginx => {
+            if let Some(reason) = nginx::unsupported(case) {
+                return Err(ProcessError::Skipped { reason });
+            }
+            let program = find_program("nginx", search_path)?;
+            let dir = nginx::NginxDir::new(side_path(log, "nginx"));
+            let io_err = |path: &Path| {
+                let path = path.to_path_buf();
+                move |source| ProcessError::Log { path, source }
+            };
+            std::fs::create_dir_all(&dir.dir).map_err(io_err(&dir.dir))?;
+            let addr = free_port().map_err(io_err(&dir.dir))?;
+            // ssl_crl means CRL_CHECK_ALL: give nginx a CRL for every CA of the chain.
+            let chain_crl = match crl {
+                Some(crl) => {
+                    let out = dir.dir.join("crl-chain.pem");
+                    Some(crl_chain::write(files, crl, &out).map_err(io_err(&out))?)
+                }
+                None => None,
+            };
+            let conf = nginx::config(case, files, chain_crl.as_deref(), addr, &dir);
+            crate::fsutil::write_atomic(&dir.conf, conf.as_bytes(), 0o644)
+                .map_err(io_err(&dir.conf))?;
+            let mut guard = ChildGuard::spawn(nginx::command(&program, &dir), log, cpus)?;
+            guard.wait_for_connect(addr, READY_TIMEOUT)?;
+            let cpu = !nginx::multi_process(case);
+            let mut server = ready(&program, addr, log, guard, cpu)?;
+            server.error_log = Some(dir.error_log);
+            Ok(server)
+        }
+    }
+}
+
+/// A file or directory of a process peer next to its log: `peers/<stem>-server.log` ->
+/// `peers/<stem>-<suffix>`.
+fn side_path(log: &Path, suffix: &str) -> PathBuf {
+    let name = log
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem = name
+        .strip_suffix("-server.log")
+        .or_else(|| name.strip_suffix(".log"))
+        .unwrap_or(&name);
+    log.with_file_name(format!("{stem}-{suffix}"))
+}
+
+/// A loopback port that was free a moment ago (for peers that cannot report the port they
+/// bound; nginx then fails to start if it was taken meanwhile, and says so in its log).
+fn free_port() -> std::io::Result<SocketAddr> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    listener.local_addr()
+}
+
+/// `program` on `search_path` (default `PATH`), or [`ProcessError::Skipped`].
+///
+/// # Errors
+/// When it is not found.
+pub fn find_program(program: &str, search_path: Option<&OsStr>) -> Result<PathBuf, ProcessError> {
+    let path = search_path
+        .map(OsStr::to_os_string)
+        .or_else(|| std::env::var_os("PATH"))
+        .unwrap_or_default();
+    // nginx lives in /usr/sbin, which a non-root PATH may lack.
+    let extra = if search_path.is_none() {
+        vec![PathBuf::from("/usr/sbin"), PathBuf::from("/usr/local/sbin")]
+    } else {
+        Vec::new()
     };
-    command.args(revocation_args(case, revocation));
-    let mut guard = ChildGuard::spawn(command, log, cpus)?;
-    let addr = guard.wait_for_line(READY_TIMEOUT, |line| {
-        line.strip_prefix("listening on ")?
-            .trim()
-            .parse::<SocketAddr>()
-            .ok()
-    })?;
+    std::env::split_paths(&path)
+        .chain(extra)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
+        .ok_or_else(|| ProcessError::Skipped {
+            reason: format!(
+                "{program} is not installed (not found on PATH); scripts/install-peers.sh installs it"
+            ),
+        })
+}
+
+fn ready(
+    program: &Path,
+    addr: SocketAddr,
+    log: &Path,
+    guard: ChildGuard,
+    cpu_measurable: bool,
+) -> Result<RunningServer, ProcessError> {
     if let Err(e) = TcpStream::connect_timeout(&addr, READY_TIMEOUT) {
         return Err(ProcessError::NotReady {
-            program: harness_exe.display().to_string(),
+            program: program.display().to_string(),
             waited: READY_TIMEOUT,
-            reason: format!("it printed {addr} but a connect failed: {e}"),
+            reason: format!("it listens on {addr} but a connect failed: {e}"),
             log_tail: super::process::log_tail(log, 10),
         });
     }
-    Ok(RunningServer { addr, guard })
+    Ok(RunningServer {
+        addr,
+        guard,
+        cpu_measurable,
+        error_log: None,
+    })
 }
 
 /// Where a server's revocation information comes from.
@@ -84,6 +218,20 @@ pub struct RevocationArgs<'a> {
     /// A short-lived server certificate and key to use instead of the fixtures', re-read
     /// this often (mode `short-lived`).
     pub rotating_cert: Option<(&'a Path, &'a Path, Duration)>,
+}
+
+/// Why the server peer of `case` cannot run its revocation mode, if it cannot: only the
+/// rustls server has the OCSP client, stapling, CRL download and certificate rotation so far.
+fn revocation_unsupported(case: &Case) -> Option<String> {
+    let mode = case.revocation.mode;
+    (case.server != ServerImpl::Rustls
+        && !matches!(mode, RevocationMode::None | RevocationMode::Crl))
+    .then(|| {
+        format!(
+            "revocation mode {mode} is not implemented for the {} server yet",
+            case.server
+        )
+    })
 }
 
 /// The built-in server's revocation options for `case`.
@@ -142,7 +290,7 @@ fn revocation_args(case: &Case, sources: &RevocationArgs<'_>) -> Vec<String> {
     args
 }
 
-fn rustls_command(
+fn builtin_command(
     exe: &Path,
     case: &Case,
     files: &PkiFiles,
@@ -153,7 +301,7 @@ fn rustls_command(
     let must_staple =
         case.revocation.mode == RevocationMode::OcspStapling && case.revocation.must_staple;
     cmd.arg("serve")
-        .args(["--impl", "rustls", "--listen", "127.0.0.1:0"])
+        .args(["--impl", case.server.name(), "--listen", "127.0.0.1:0"])
         .arg("--cert")
         .arg(match revocation.rotating_cert {
             Some((cert, _, _)) => cert,

@@ -30,6 +30,13 @@ pub enum ProcessError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// The peer cannot run this case: its program is not installed, or it lacks a feature the
+    /// case needs. The case is reported as skipped with this reason, never as passed.
+    #[error("skipped: {reason}")]
+    Skipped {
+        /// Why.
+        reason: String,
+    },
     /// It exited or said nothing useful before it was ready.
     #[error(
         "{program} did not become ready within {waited:?}: {reason}; last log lines:\n{log_tail}"
@@ -139,6 +146,30 @@ impl ChildGuard {
             if started.elapsed() > timeout {
                 return Err(self.not_ready(started, "timed out".into()));
             }
+        }
+    }
+
+    /// Waits until `addr` accepts a TCP connection (for peers that print no ready line).
+    ///
+    /// # Errors
+    /// [`ProcessError::NotReady`] when the child exits or `timeout` passes first.
+    pub fn wait_for_connect(
+        &mut self,
+        addr: std::net::SocketAddr,
+        timeout: Duration,
+    ) -> Result<(), ProcessError> {
+        let started = Instant::now();
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(self.not_ready(started, format!("it exited with {status}")));
+            }
+            if std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+                return Ok(());
+            }
+            if started.elapsed() > timeout {
+                return Err(self.not_ready(started, format!("{addr} never accepted")));
+            }
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 

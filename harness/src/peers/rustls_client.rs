@@ -106,15 +106,61 @@ impl RustlsClient {
         Self::build(case, pki, Some(identity), &[])
     }
 
+    /// A client of `case` for an external server: it trusts `target`'s CA, sends and checks
+    /// its server name, and presents `target`'s own credential (if given) as the valid one.
+    ///
+    /// # Errors
+    /// When rustls rejects the settings, the CA or a credential.
+    pub fn for_target(case: &Case, pki: &Pki, target: &super::Target) -> Result<Self, ClientError> {
+        let mut client = if let (ClientCert::Valid, Some((chain, key))) =
+            (case.client_cert, &target.credential)
+        {
+            let provider = tls_config::provider_with(&case.tls.groups, &case.tls.suites);
+            let config = ClientConfig::builder_with_provider(provider)
+                .with_protocol_versions(&tls_config::versions(&case.tls.versions))?
+                .with_root_certificates(tls_config::root_store(&target.ca)?)
+                .with_client_auth_cert(chain.clone(), key.clone_key())?;
+            let mut one = Self::build(case, pki, pki.clients.first(), &[])?;
+            let resume = one.configs[0].resume.is_some().then(|| {
+                let mut resuming = config.clone();
+                resuming.resumption = Resumption::in_memory_sessions(64);
+                Arc::new(resuming)
+            });
+            let mut full = config;
+            full.resumption = Resumption::disabled();
+            one.configs = vec![IdentityConfig {
+                full: Arc::new(full),
+                resume,
+                primed: AtomicBool::new(false),
+            }];
+            one
+        } else {
+            Self::build_for(case, pki, None, &[], &target.ca)?
+        };
+        client.server_name = ServerName::try_from(target.server_name.clone())
+            .map_err(|_| rustls::Error::General(format!("server name {}", target.server_name)))?;
+        Ok(client)
+    }
+
     fn build(
         case: &Case,
         pki: &Pki,
         only: Option<&Identity>,
         rotating: &[Arc<SwappableCert>],
     ) -> Result<Self, ClientError> {
+        Self::build_for(case, pki, only, rotating, std::slice::from_ref(&pki.root))
+    }
+
+    fn build_for(
+        case: &Case,
+        pki: &Pki,
+        only: Option<&Identity>,
+        rotating: &[Arc<SwappableCert>],
+        server_roots: &[rustls::pki_types::CertificateDer<'static>],
+    ) -> Result<Self, ClientError> {
         let provider = tls_config::provider_with(&case.tls.groups, &case.tls.suites);
         let versions = tls_config::versions(&case.tls.versions);
-        let roots = tls_config::root_store(std::slice::from_ref(&pki.root))?;
+        let roots = tls_config::root_store(server_roots)?;
         // With stapling, the server's certificate is verified by webpki and then its staple.
         let staple_checker = match case.revocation.mode {
             RevocationMode::OcspStapling => {

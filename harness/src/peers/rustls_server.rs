@@ -42,7 +42,8 @@ const MAX_REQUEST: usize = 16 * 1024;
 /// Options of `mtls-harness serve`.
 #[derive(clap::Args, Clone, Debug)]
 pub struct ServeArgs {
-    /// Server implementation (only `rustls` so far).
+    /// Server implementation: `rustls`, or `openssl` (the `openssl` crate, linked against the
+    /// system's libssl).
     #[arg(long = "impl", default_value = "rustls")]
     pub implementation: String,
     /// Address to listen on; port 0 picks a free port (printed on stdout).
@@ -135,6 +136,10 @@ pub struct ServeArgs {
     /// How often the staple is refreshed.
     #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
     pub staple_refresh: Duration,
+    /// Check the whole client chain against CRLs (OpenSSL's CRL_CHECK_ALL), not only the leaf
+    /// (CRL_CHECK); `--impl openssl` only.
+    #[arg(long)]
+    pub crl_check_all: bool,
 }
 
 /// Why the server could not start or stopped with an error.
@@ -174,9 +179,17 @@ struct Tally {
 /// # Errors
 /// When the configuration cannot be built or the socket cannot be bound.
 pub fn serve(args: &ServeArgs) -> Result<(), ServeError> {
+    if args.implementation == "openssl" {
+        return super::openssl_server::serve(args);
+    }
+    if args.crl_check_all {
+        return Err(ServeError::Unsupported(
+            "--crl-check-all: only with --impl openssl".into(),
+        ));
+    }
     if args.implementation != "rustls" {
         return Err(ServeError::Unsupported(format!(
-            "--impl {}: only \"rustls\" is available",
+            "--impl {}: expected \"rustls\" or \"openssl\"",
             args.implementation
         )));
     }

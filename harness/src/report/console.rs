@@ -40,7 +40,10 @@ pub fn render(summary: &RunSummary) -> String {
         &summary.revocation_comparison,
     ));
     for c in summary.cases.iter().filter(|c| !c.met) {
-        out.push_str(&format!("NOT MET {}: {}\n", c.name, c.verdict));
+        match &c.skipped {
+            Some(reason) => out.push_str(&format!("SKIPPED {}: {reason}\n", c.name)),
+            None => out.push_str(&format!("NOT MET {}: {}\n", c.name, c.verdict)),
+        }
     }
     out
 }
@@ -159,7 +162,11 @@ fn case_row(c: &CaseSummary) -> Vec<String> {
             .as_ref()
             .map_or_else(|| "-".into(), |r| format!("{:.0}%", r.resumed_pct)),
         c.expect.to_string(),
-        if c.met { "yes".into() } else { "NO".into() },
+        match (c.met, &c.skipped) {
+            (_, Some(_)) => "skipped".into(),
+            (true, None) => "yes".into(),
+            (false, None) => "NO".into(),
+        },
     ]
 }
 

@@ -5,6 +5,7 @@ mod checks;
 mod console;
 mod files;
 mod hgrm;
+pub mod interop;
 mod revocation_table;
 mod summary;
 

@@ -241,6 +241,12 @@ pub struct CaseSummary {
     pub crl: Option<CrlFigures>,
     /// The server process's peak resident memory (VmHWM), read just before it stopped.
     pub server_peak_rss_kib: Option<u64>,
+    /// Set when the case was skipped: the peer is not installed or lacks a feature the case
+    /// needs. A skipped case is neither met nor a failure.
+    pub skipped: Option<String>,
+    /// The verdict the server peer gave in its own words, when the outcome classes come from
+    /// it rather than from an alert (nginx's error log behind an HTTP 400).
+    pub peer_verdict: Option<String>,
 }
 
 /// What loading a CRL cost the server.
@@ -318,6 +324,8 @@ impl CaseSummary {
             short_lived: None,
             crl: None,
             server_peak_rss_kib: None,
+            skipped: None,
+            peer_verdict: None,
         }
     }
 
@@ -367,6 +375,14 @@ impl CaseSummary {
         let mut s = Self::planned(case);
         s.verdict = format!("not run: {error}");
         s.error = Some(error);
+        s
+    }
+
+    /// The entry for a case skipped because the peer cannot run it.
+    pub fn skipped(case: &Case, reason: String) -> Self {
+        let mut s = Self::planned(case);
+        s.verdict = format!("skipped: {reason}");
+        s.skipped = Some(reason);
         s
     }
 

@@ -17,13 +17,16 @@ use time::OffsetDateTime;
 
 use crate::load::run_load;
 use crate::measure::CpuTargets;
-use crate::peers::{start_server, RevocationArgs, RustlsClient};
+use crate::peers::process_client::{self, ProcessClientKind};
+use crate::peers::{
+    start_server, OpensslClient, OpensslClientError, ProcessError, RevocationArgs, RustlsClient,
+};
 use crate::report::{
     self, CaseSummary, Pinning, RunSummary, ScenarioInfo, ToolInfo, SCHEMA_VERSION,
 };
 use crate::revocation::measure_exposure;
 use crate::revocation::ocsp::{Responder, RevocationService};
-use crate::scenario::{Case, ClientImpl, ResumptionMode, Scenario, Schedule, Stop};
+use crate::scenario::{Case, ClientImpl, ResumptionMode, RevocationMode, Scenario, Schedule, Stop};
 use crate::sys;
 
 pub use fixtures::Fixtures;
@@ -87,6 +90,10 @@ pub struct RunOptions {
     pub cancel: Arc<AtomicBool>,
     /// No progress lines on stderr.
     pub quiet: bool,
+    /// `PATH` searched for the process peers (`openssl`, `nginx`); default the process's own.
+    pub search_path: Option<std::ffi::OsString>,
+    /// Target mode: drive this external server instead of starting the cases' server peers.
+    pub target: Option<Arc<crate::peers::Target>>,
 }
 
 impl RunOptions {
@@ -101,6 +108,8 @@ impl RunOptions {
             client_cpus: None,
             cancel: Arc::default(),
             quiet: false,
+            search_path: None,
+            target: None,
         }
     }
 }
@@ -166,7 +175,12 @@ impl RunOutcome {
     pub fn exit_code(&self) -> u8 {
         if self.summary.interrupted || self.summary.cases.iter().any(|c| c.error.is_some()) {
             2
-        } else if self.summary.cases.iter().all(|c| c.met) {
+        } else if self
+            .summary
+            .cases
+            .iter()
+            .all(|c| c.met || c.skipped.is_some())
+        {
             0
         } else {
             1
@@ -368,8 +382,11 @@ fn run_case(
     } = *env;
     let server_cpus = env.server_cpus.clone();
     let (pki, files) = fixtures.get(case.key, case.intermediates)?;
+    if let Some(reason) = target_unsupported(case, opts) {
+        return Ok(CaseSummary::skipped(case, reason));
+    }
     let short = match case.revocation.mode {
-        crate::scenario::RevocationMode::ShortLived => {
+        RevocationMode::ShortLived => {
             match short_lived::ShortLived::setup(case, &pki, peers_dir, stem) {
                 Ok(s) => Some(s),
                 Err(e) => return Ok(CaseSummary::failed(case, e)),
@@ -377,17 +394,36 @@ fn run_case(
         }
         _ => None,
     };
-    let built = match (&short, case.client_cert) {
-        (Some(short), crate::pki::ClientCert::Valid) => {
-            RustlsClient::rotating(case, &pki, &short.client_certs())
-        }
-        _ => RustlsClient::new(case, &pki),
-    };
     let client = match case.client {
-        ClientImpl::Rustls => match built {
-            Ok(c) => Arc::new(c),
+        ClientImpl::Rustls if opts.target.is_some() => {
+            let target = opts.target.as_deref();
+            match target.map(|t| RustlsClient::for_target(case, &pki, t)) {
+                Some(Ok(c)) => LoadClient::Rustls(Arc::new(c)),
+                Some(Err(e)) => return Ok(CaseSummary::failed(case, e.to_string())),
+                None => return Ok(CaseSummary::failed(case, "no target".into())),
+            }
+        }
+        ClientImpl::Rustls => match rustls_client(case, &pki, short.as_ref()) {
+            Ok(c) => LoadClient::Rustls(Arc::new(c)),
             Err(e) => return Ok(CaseSummary::failed(case, e.to_string())),
         },
+        ClientImpl::Openssl => match OpensslClient::new(case, &pki) {
+            Ok(c) => LoadClient::Openssl(Arc::new(c)),
+            Err(e @ OpensslClientError::Unsupported(_)) => {
+                return Ok(CaseSummary::skipped(case, e.to_string()))
+            }
+            Err(e) => return Ok(CaseSummary::failed(case, e.to_string())),
+        },
+        ClientImpl::SClient | ClientImpl::Node => {
+            let kind = match case.client {
+                ClientImpl::SClient => ProcessClientKind::SClient,
+                _ => ProcessClientKind::Node,
+            };
+            if let Some(reason) = process_client::unsupported(kind, case) {
+                return Ok(CaseSummary::skipped(case, reason));
+            }
+            LoadClient::Process(kind)
+        }
     };
     let sources = revocation::prepare(case, fixtures, env.service)?;
     // Revoking the victim mid-run from a CRL file: the server reads a per-case copy of it.
@@ -407,45 +443,81 @@ fn run_case(
         None => None,
     };
     let log = peers_dir.join(format!("{stem}-server.log"));
-    let server = match start_server(
-        &opts.harness_exe,
-        case,
-        &files,
-        &RevocationArgs {
-            crl_file: crl_file.as_deref(),
-            base_url: sources.base_url.as_deref(),
-            rotating_cert: short.as_ref().map(|s| {
-                (
-                    s.server_cert.as_path(),
-                    s.server_key.as_path(),
-                    s.server_poll(),
-                )
-            }),
+    let server = match &opts.target {
+        Some(_) => None,
+        None => match start_server(
+            &opts.harness_exe,
+            case,
+            &files,
+            &RevocationArgs {
+                crl_file: crl_file.as_deref(),
+                base_url: sources.base_url.as_deref(),
+                rotating_cert: short.as_ref().map(|s| {
+                    (
+                        s.server_cert.as_path(),
+                        s.server_key.as_path(),
+                        s.server_poll(),
+                    )
+                }),
+            },
+            &log,
+            server_cpus,
+            opts.search_path.as_deref(),
+        ) {
+            Ok(s) => Some(s),
+            Err(ProcessError::Skipped { reason }) => return Ok(CaseSummary::skipped(case, reason)),
+            Err(e) => return Ok(CaseSummary::failed(case, e.to_string())),
         },
-        &log,
-        server_cpus,
-    ) {
-        Ok(s) => s,
-        Err(e) => return Ok(CaseSummary::failed(case, e.to_string())),
     };
     let t0 = Instant::now();
-    let load = run_load(
-        &case.load,
-        server.addr,
-        client,
-        CpuTargets {
-            server_pid: Some(server.pid()),
-            side_thread: env.service.and_then(|s| s.thread_id()),
-        },
-        (case.tls.resumption != ResumptionMode::Off).then_some(case.tls.resume_fraction),
-        Arc::clone(&opts.cancel),
-    );
+    let resume = (case.tls.resumption != ResumptionMode::Off).then_some(case.tls.resume_fraction);
+    let (addr, pid) = match (&server, &opts.target) {
+        (Some(s), _) => (s.addr, s.cpu_pid()),
+        (None, Some(t)) => (t.addr, None),
+        (None, None) => return Ok(CaseSummary::failed(case, "no server".into())),
+    };
+    let targets = CpuTargets {
+        server_pid: pid,
+        side_thread: env.service.and_then(|s| s.thread_id()),
+    };
+    let cancel = Arc::clone(&opts.cancel);
+    let load: std::pin::Pin<Box<dyn std::future::Future<Output = crate::load::LoadResult>>> =
+        match client {
+            LoadClient::Rustls(c) => {
+                Box::pin(run_load(&case.load, addr, c, targets, resume, cancel))
+            }
+            LoadClient::Openssl(c) => {
+                Box::pin(run_load(&case.load, addr, c, targets, resume, cancel))
+            }
+            LoadClient::Process(kind) => {
+                let work = peers_dir.join(format!("{stem}-client"));
+                let search = opts.search_path.as_deref();
+                let ran = process_client::run(
+                    kind,
+                    case,
+                    &pki,
+                    &files,
+                    addr,
+                    pid,
+                    &work,
+                    search,
+                    &opts.cancel,
+                );
+                match ran {
+                    Ok(result) => Box::pin(std::future::ready(result)),
+                    Err(ProcessError::Skipped { reason }) => {
+                        return Ok(CaseSummary::skipped(case, reason))
+                    }
+                    Err(e) => return Ok(CaseSummary::failed(case, e.to_string())),
+                }
+            }
+        };
     let plan = match publisher {
         Some(publisher) => match exposure::plan(
             case,
             &pki,
             publisher,
-            server.addr,
+            addr,
             t0 + case.load.warmup,
             &opts.cancel,
         ) {
@@ -464,7 +536,7 @@ fn run_case(
         load_done.store(true, Ordering::Relaxed);
         r
     };
-    let (result, exposure, queries, ()) = runtime.block_on(async {
+    let (mut result, exposure, queries, ()) = runtime.block_on(async {
         let probe = async {
             match plan {
                 Some(plan) => Some(measure_exposure(plan).await),
@@ -484,9 +556,17 @@ fn run_case(
         };
         tokio::join!(load, probe, count, renew)
     });
-    let server_rss = sys::peak_rss_kib(server.pid());
-    server.stop();
+    let server_rss = server.as_ref().and_then(|s| sys::peak_rss_kib(s.pid()));
+    let error_log = server
+        .as_ref()
+        .and_then(|s| s.error_log().map(Path::to_path_buf));
+    if let Some(server) = server {
+        server.stop();
+    }
+    // nginx answers a bad client certificate with HTTP 400; its error log says why.
+    let peer_verdict = error_log.and_then(|log| peer_verdict(&mut result.recorder, &log));
     let mut entry = CaseSummary::measured(case, &result);
+    entry.peer_verdict = peer_verdict;
     entry.server_peak_rss_kib = server_rss;
     entry.crl = revocation::crl_figures(&log);
     if let (Some(first), Some(service)) = (queries, env.service) {
@@ -497,6 +577,9 @@ fn run_case(
     }
     if let Some(short) = &short {
         entry.short_lived = Some(short.figures(&log));
+    }
+    if let Some(t) = &opts.target {
+        entry.server = format!("target {}", t.given);
     }
     if let Some(exposure) = exposure {
         if case.revocation.mode == crate::scenario::RevocationMode::OcspStapling {
@@ -514,4 +597,64 @@ fn run_case(
         entry.hgrm_file = Some(report::write_hgrm(run_dir, stem, h)?);
     }
     Ok(entry)
+}
+
+/// Turns HTTP 400 replies into the verdict the peer's error log names (nginx): the 400s are
+/// counted as that class, and the log's wording is returned for the summary.
+fn peer_verdict(recorder: &mut crate::measure::Recorder, log: &Path) -> Option<String> {
+    use crate::measure::Outcome;
+    let bad_request = recorder
+        .http_errors
+        .iter()
+        .find(|(status, _)| *status == 400)
+        .map_or(0, |(_, n)| *n);
+    if bad_request == 0 {
+        return None;
+    }
+    let Some((outcome, reason)) = crate::peers::verdict_from_log(log) else {
+        return Some(format!(
+            "HTTP 400 x{bad_request}; the error log names no reason"
+        ));
+    };
+    recorder.reclassify(Outcome::HttpError, outcome, bad_request);
+    Some(format!(
+        "HTTP 400 x{bad_request}: {reason} (counted as {outcome})"
+    ))
+}
+
+/// The rustls load client of `case`: with short-lived certificates, one whose identities
+/// renew.
+fn rustls_client(
+    case: &Case,
+    pki: &crate::pki::Pki,
+    short: Option<&short_lived::ShortLived>,
+) -> Result<RustlsClient, crate::peers::ClientError> {
+    match (short, case.client_cert) {
+        (Some(short), crate::pki::ClientCert::Valid) => {
+            RustlsClient::rotating(case, pki, &short.client_certs())
+        }
+        _ => RustlsClient::new(case, pki),
+    }
+}
+
+/// The load client of a case, by implementation.
+enum LoadClient {
+    Rustls(Arc<RustlsClient>),
+    Openssl(Arc<OpensslClient>),
+    Process(ProcessClientKind),
+}
+
+/// Why a case cannot run in target mode (skipped with this reason), if it cannot.
+fn target_unsupported(case: &Case, opts: &RunOptions) -> Option<String> {
+    opts.target.as_ref()?;
+    if case.client != ClientImpl::Rustls {
+        return Some("target mode drives the external server with the rustls client".into());
+    }
+    if case.revocation.mode != RevocationMode::None {
+        return Some(
+            "target mode: the external server checks revocation itself; the harness cannot give it a CRL"
+                .into(),
+        );
+    }
+    None
 }

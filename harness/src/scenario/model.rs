@@ -141,11 +141,17 @@ macro_rules! named_enum {
 }
 
 named_enum!(
-    /// Server implementations. Only the built-in rustls server exists so far; the others are
-    /// recognised so that a scenario naming them gets a precise "not available yet" error.
+    /// Server implementations: the built-in rustls and OpenSSL servers, `openssl s_server` and
+    /// nginx (the process peers are skipped, with the reason, when not installed).
     ServerImpl {
         /// The harness's own rustls server (`mtls-harness serve`).
         Rustls => "rustls",
+        /// The harness's OpenSSL server through the `openssl` crate (`serve --impl openssl`).
+        Openssl => "openssl",
+        /// The installed `openssl s_server` (with `-verify_return_error` and `-www`).
+        SServer => "s_server",
+        /// A real nginx process with a generated configuration.
+        Nginx => "nginx",
     }
 );
 
@@ -154,11 +160,18 @@ named_enum!(
     ClientImpl {
         /// The harness's own rustls client (in-process, the load engine's).
         Rustls => "rustls",
+        /// The harness's OpenSSL client (in-process, `openssl` crate), resumption off only.
+        Openssl => "openssl",
+        /// The installed `openssl s_client`, one process per handshake.
+        SClient => "s_client",
+        /// A Node.js client (the https module with cert, key and ca), one process per
+        /// handshake.
+        Node => "node",
     }
 );
 
 /// Peer names that later versions will support: named in "not available yet" errors.
-pub const PLANNED_PEERS: &[&str] = &["openssl", "nginx", "s_server", "s_client", "node"];
+pub const PLANNED_PEERS: &[&str] = &[];
 
 named_enum!(
     /// Whether the server requests and requires a client certificate.

@@ -5,13 +5,17 @@
 #![allow(clippy::unwrap_used)]
 
 mod cli;
+mod conformance;
 mod end_to_end;
 mod fixtures;
 mod hostile;
+mod interop;
 mod ocsp;
+mod peers;
 mod revocation;
 mod scenario;
 mod schema;
 mod short_lived;
 mod support;
+mod target;
 mod tls_params;

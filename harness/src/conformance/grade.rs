@@ -1,0 +1,369 @@
+//! Grading one case x peer, as CONFORMANCE.md defines the grades, and the checks across a
+//! whole suite: known deviations (and their unexpected passes) and the sanity handshakes.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::spec::{CaseSpec, Deviation, Strength};
+use crate::measure::Outcome;
+use crate::report::CaseSummary;
+
+/// The grade of one case against one peer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Grade {
+    /// Outcome and alert as expected.
+    Pass,
+    /// Rejected with another alert that the RFC text also allows.
+    PassAlt,
+    /// Rejected, but with an alert other than a SHOULD or a definition asks for.
+    Deviation,
+    /// Rejected with the wrong alert where an RFC says MUST.
+    FailMust,
+    /// Accepted what it must reject: a security finding.
+    FailAcceptedInvalid,
+    /// Rejected a valid credential.
+    FailRejectedValid,
+    /// The peer lacks what the case needs (the reason is in the row).
+    Skipped,
+    /// The case could not run against the peer (it did not start, no attempts...).
+    Error,
+}
+
+impl Grade {
+    /// The snake_case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Grade::Pass => "pass",
+            Grade::PassAlt => "pass_alt",
+            Grade::Deviation => "deviation",
+            Grade::FailMust => "fail_must",
+            Grade::FailAcceptedInvalid => "fail_accepted_invalid",
+            Grade::FailRejectedValid => "fail_rejected_valid",
+            Grade::Skipped => "skipped",
+            Grade::Error => "error",
+        }
+    }
+
+    /// Whether the grade is a pass.
+    pub fn passed(self) -> bool {
+        matches!(self, Grade::Pass | Grade::PassAlt)
+    }
+}
+
+/// One graded case x peer.
+#[derive(Clone, Debug, Serialize)]
+pub struct Row {
+    /// The case (without matrix suffix).
+    pub case: String,
+    /// CONFORMANCE.md group.
+    pub group: String,
+    /// The peer (`nginx`, or `client->server` when the client is not rustls).
+    pub peer: String,
+    /// The grade.
+    pub grade: Grade,
+    /// What was expected, in words (`reject:cert_required (must)`).
+    pub expected: String,
+    /// What happened: outcome classes and counts, or the skip/error reason.
+    pub observed: String,
+    /// The single class every attempt ended in, when there was one.
+    pub observed_class: Option<String>,
+    /// The peer's own verdict, when it came from the peer rather than an alert (nginx).
+    pub peer_verdict: Option<String>,
+    /// The listed reason, when this is a known deviation.
+    pub known_deviation: Option<String>,
+    /// Why this row fails the suite, if it does.
+    pub problem: Option<String>,
+    /// Wall time of the case, in seconds (for JUnit).
+    pub seconds: f64,
+}
+
+/// The case name without its matrix suffix: `b3-expired[server=nginx]` -> `b3-expired`.
+pub fn base_name(name: &str) -> &str {
+    name.split('[').next().unwrap_or(name)
+}
+
+/// The peer a case ran against.
+pub fn peer_name(c: &CaseSummary) -> String {
+    if c.client == "rustls" {
+        c.server.clone()
+    } else {
+        format!("{}->{}", c.client, c.server)
+    }
+}
+
+fn expected_text(spec: &CaseSpec) -> String {
+    if spec.accept {
+        return "accept".into();
+    }
+    let strength = match spec.strength {
+        Strength::Must => "must",
+        Strength::Should => "should",
+        Strength::Definition => "definition",
+        Strength::Policy => "policy",
+    };
+    match spec.alert {
+        Some(a) if spec.alt.is_empty() => format!("reject:{a} ({strength})"),
+        Some(a) => {
+            let alt: Vec<&str> = spec.alt.iter().map(|o| o.name()).collect();
+            format!("reject:{a} or {} ({strength})", alt.join("/"))
+        }
+        None => format!("reject ({strength})"),
+    }
+}
+
+/// Grades one case summary against its expectation.
+pub fn grade(spec: &CaseSpec, c: &CaseSummary) -> Row {
+    let mut row = Row {
+        case: spec.name.clone(),
+        group: spec.group.clone(),
+        peer: peer_name(c),
+        grade: Grade::Error,
+        expected: expected_text(spec),
+        observed: String::new(),
+        observed_class: None,
+        peer_verdict: c.peer_verdict.clone(),
+        known_deviation: None,
+        problem: None,
+        seconds: c.window_ms / 1000.0,
+    };
+    if let Some(reason) = &c.skipped {
+        row.grade = Grade::Skipped;
+        row.observed = reason.clone();
+        return row;
+    }
+    if let Some(error) = &c.error {
+        row.observed = error.clone();
+        return row;
+    }
+    if c.attempts == 0 {
+        row.observed = "no attempts".into();
+        return row;
+    }
+    let counts: BTreeMap<Outcome, u64> = c
+        .outcomes
+        .iter()
+        .filter_map(|(name, n)| Some((name.parse::<Outcome>().ok()?, *n)))
+        .collect();
+    row.observed = counts
+        .iter()
+        .map(|(o, n)| format!("{o}={n}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    if counts.len() == 1 {
+        row.observed_class = counts.keys().next().map(|o| o.to_string());
+    }
+    let accepted = counts.get(&Outcome::Accepted).copied().unwrap_or(0);
+    row.grade = if spec.accept {
+        if accepted == c.attempts {
+            Grade::Pass
+        } else {
+            Grade::FailRejectedValid
+        }
+    } else if accepted > 0 {
+        Grade::FailAcceptedInvalid
+    } else {
+        let classes: Vec<Outcome> = counts.keys().copied().collect();
+        let verdicts = classes.iter().all(|o| o.is_server_rejection());
+        match spec.alert {
+            None if verdicts => Grade::Pass,
+            Some(a) if classes == [a] => Grade::Pass,
+            Some(a) if verdicts && classes.iter().all(|o| *o == a || spec.alt.contains(o)) => {
+                Grade::PassAlt
+            }
+            _ if spec.strength == Strength::Must => Grade::FailMust,
+            _ => Grade::Deviation,
+        }
+    };
+    row
+}
+
+/// A row for a case the suite cannot produce yet.
+pub fn skipped_row(spec: &CaseSpec, peer: &str, reason: &str) -> Row {
+    Row {
+        case: spec.name.clone(),
+        group: spec.group.clone(),
+        peer: peer.to_string(),
+        grade: Grade::Skipped,
+        expected: expected_text(spec),
+        observed: reason.to_string(),
+        observed_class: None,
+        peer_verdict: None,
+        known_deviation: None,
+        problem: None,
+        seconds: 0.0,
+    }
+}
+
+/// Applies the known deviations and the sanity rule, setting `problem` on every row that fails
+/// the suite: a failing grade not listed, a listed deviation that did not happen (an
+/// unexpected pass, or another outcome), and every row of a peer whose sanity handshake failed.
+/// Returns the listed deviations that matched no row at all (each is a problem too).
+pub fn settle(rows: &mut [Row], deviations: &[Deviation]) -> Vec<String> {
+    let mut unused = Vec::new();
+    for d in deviations {
+        let Some(row) = rows
+            .iter_mut()
+            .find(|r| r.case == d.case && r.peer == d.peer)
+        else {
+            unused.push(format!(
+                "deviations.toml lists {} on {}, which the suite did not run",
+                d.case, d.peer
+            ));
+            continue;
+        };
+        if row.grade == Grade::Skipped {
+            continue;
+        }
+        if row.grade.passed() {
+            row.problem = Some(format!(
+                "unexpected pass: listed as a known deviation ({}), but now {}; remove it from deviations.toml",
+                d.observed,
+                row.grade.name()
+            ));
+        } else if row.observed_class.as_deref() == Some(d.observed.as_str()) {
+            row.known_deviation = Some(d.reason.clone());
+        } else {
+            row.problem = Some(format!(
+                "listed as a known deviation with {}, but observed {}",
+                d.observed, row.observed
+            ));
+        }
+    }
+    for row in rows.iter_mut() {
+        let failing = !row.grade.passed() && row.grade != Grade::Skipped;
+        if failing && row.known_deviation.is_none() && row.problem.is_none() {
+            row.problem = Some(format!(
+                "{}: expected {}, observed {}",
+                row.grade.name(),
+                row.expected,
+                row.observed
+            ));
+        }
+    }
+    let dead: Vec<String> = rows
+        .iter()
+        .filter(|r| r.group == "sanity" && r.grade != Grade::Pass && r.grade != Grade::Skipped)
+        .map(|r| r.peer.clone())
+        .collect();
+    for row in rows.iter_mut().filter(|r| dead.contains(&r.peer)) {
+        if row.problem.is_none() {
+            row.problem = Some(format!(
+                "{} failed a sanity handshake: its verdicts cannot be trusted",
+                row.peer
+            ));
+        }
+    }
+    unused
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(
+        accept: bool,
+        alert: Option<Outcome>,
+        alt: Vec<Outcome>,
+        strength: Strength,
+    ) -> CaseSpec {
+        CaseSpec {
+            name: "x".into(),
+            group: "A".into(),
+            accept,
+            alert,
+            alt,
+            strength,
+            rfc: None,
+            skip: None,
+        }
+    }
+
+    fn observed(outcomes: &[(&str, u64)]) -> CaseSummary {
+        let case = crate::scenario::parse(
+            "version = 1\n[[case]]\nname = \"x\"\n",
+            std::path::Path::new("t.toml"),
+        )
+        .unwrap()
+        .cases
+        .remove(0);
+        let mut c = CaseSummary::planned(&case);
+        c.outcomes = outcomes.iter().map(|(o, n)| (o.to_string(), *n)).collect();
+        c.attempts = outcomes.iter().map(|(_, n)| n).sum();
+        c
+    }
+
+    #[test]
+    fn grades_follow_conformance_md() {
+        use Outcome::*;
+        let must = spec(false, Some(CertRequired), vec![], Strength::Must);
+        let def = spec(
+            false,
+            Some(CertExpired),
+            vec![BadCertificate],
+            Strength::Definition,
+        );
+        let should = spec(false, Some(HandshakeFailure), vec![], Strength::Should);
+        let accept = spec(true, None, vec![], Strength::Policy);
+        let policy = spec(false, None, vec![], Strength::Policy);
+        let g = |s: &CaseSpec, o: &[(&str, u64)]| grade(s, &observed(o)).grade;
+        assert_eq!(g(&must, &[("cert_required", 4)]), Grade::Pass);
+        assert_eq!(g(&must, &[("handshake_failure", 4)]), Grade::FailMust);
+        assert_eq!(
+            g(&must, &[("accepted", 1), ("cert_required", 3)]),
+            Grade::FailAcceptedInvalid
+        );
+        assert_eq!(g(&def, &[("bad_certificate", 4)]), Grade::PassAlt);
+        assert_eq!(g(&def, &[("unknown_ca", 4)]), Grade::Deviation);
+        assert_eq!(g(&def, &[("timeout", 4)]), Grade::Deviation);
+        assert_eq!(g(&should, &[("cert_required", 4)]), Grade::Deviation);
+        assert_eq!(g(&accept, &[("accepted", 4)]), Grade::Pass);
+        assert_eq!(g(&accept, &[("unknown_ca", 4)]), Grade::FailRejectedValid);
+        assert_eq!(
+            g(&policy, &[("unknown_ca", 2), ("cert_expired", 2)]),
+            Grade::Pass
+        );
+        assert_eq!(g(&policy, &[("reset", 4)]), Grade::Deviation);
+    }
+
+    #[test]
+    fn listed_deviations_pass_and_their_unexpected_pass_fails() {
+        let s = spec(
+            false,
+            Some(Outcome::CertExpired),
+            vec![],
+            Strength::Definition,
+        );
+        let dev = |observed: &str| Deviation {
+            case: "x".into(),
+            peer: "rustls".into(),
+            observed: observed.into(),
+            reason: "because".into(),
+        };
+        let mut rows = vec![grade(&s, &observed(&[("bad_certificate", 4)]))];
+        assert!(settle(&mut rows, &[dev("bad_certificate")]).is_empty());
+        assert_eq!(rows[0].known_deviation.as_deref(), Some("because"));
+        assert_eq!(rows[0].problem, None);
+
+        let mut rows = vec![grade(&s, &observed(&[("cert_expired", 4)]))];
+        settle(&mut rows, &[dev("bad_certificate")]);
+        assert!(rows[0]
+            .problem
+            .as_deref()
+            .unwrap()
+            .starts_with("unexpected pass"));
+
+        let mut rows = vec![grade(&s, &observed(&[("unknown_ca", 4)]))];
+        settle(&mut rows, &[]);
+        assert!(rows[0].problem.is_some());
+        let unused = settle(
+            &mut rows,
+            &[Deviation {
+                case: "y".into(),
+                ..dev("x")
+            }],
+        );
+        assert_eq!(unused.len(), 1);
+    }
+}

@@ -1,0 +1,374 @@
+//! The built-in OpenSSL server (`mtls-harness serve --impl openssl`), through the `openssl`
+//! crate, as its own process like the rustls one.
+//!
+//! Same contract as the rustls server: it prints `listening on ADDR` once it accepts, verifies
+//! client certificates for real (`SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT` when
+//! required, so a verification error aborts the handshake with the alert OpenSSL maps it to),
+//! checks CRLs (`X509_V_FLAG_CRL_CHECK`, or `CRL_CHECK_ALL` with `--crl-check-all`), answers
+//! each request with the same `200` and closes with close_notify. A rejected handshake is
+//! followed by a graceful close, so the client reads the alert rather than a reset.
+//!
+//! Blocking I/O on a pool of worker threads (32 per CPU, or per `--threads`), each connection
+//! bounded by `--conn-timeout` through socket timeouts: a stalled client parks one worker for
+//! at most that long, never forever.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use openssl::ssl::{
+    HandshakeError, SslAcceptor, SslContextBuilder, SslFiletype, SslMethod, SslOptions,
+    SslSessionCacheMode, SslVerifyMode, SslVersion,
+};
+use openssl::x509::store::{X509Lookup, X509StoreBuilder};
+use openssl::x509::verify::X509VerifyFlags;
+use openssl::x509::X509;
+
+use super::openssl_names;
+use super::rustls_server::{ServeArgs, ServeError, RESPONSE};
+use crate::scenario::{ClientAuth, FailPolicy, ResumptionMode, TlsVersion};
+
+/// Worker threads per CPU: each serves one connection at a time with blocking I/O, so more
+/// than one per CPU keeps the CPUs busy while some wait for their client.
+const WORKERS_PER_CPU: usize = 32;
+
+/// Accepted connections waiting for a worker; beyond this, new ones wait in the listen backlog.
+const QUEUED_CONNECTIONS: usize = 4096;
+
+/// Sessions the stateful cache holds.
+const SESSION_CACHE_SIZE: i32 = 100_000;
+
+/// Largest request head the server reads.
+const MAX_REQUEST: usize = 16 * 1024;
+
+#[derive(Default)]
+struct Tally {
+    accepted: AtomicU64,
+    rejected: AtomicU64,
+    failed: AtomicU64,
+}
+
+/// Runs the OpenSSL server until SIGTERM or SIGINT.
+///
+/// # Errors
+/// When the configuration cannot be built or the socket cannot be bound.
+pub fn serve(args: &ServeArgs) -> Result<(), ServeError> {
+    if args.crl_reload.is_some() {
+        return Err(ServeError::Unsupported(
+            "--crl-reload: the openssl server loads its CRLs once".into(),
+        ));
+    }
+    if let Err(e) = crate::sys::raise_nofile_limit() {
+        tracing::warn!("could not raise the open-file limit: {e}");
+    }
+    let acceptor = Arc::new(acceptor(args)?);
+    let listener = listen(args)?;
+    let local = listener.local_addr()?;
+    println!("listening on {local}");
+    tracing::info!(%local, "openssl server ready");
+
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(signal, Arc::clone(&stop))?;
+    }
+    // accept() blocks; a non-blocking listener polled every few ms lets the signal flag stop it.
+    listener.set_nonblocking(true)?;
+    let tally = Arc::new(Tally::default());
+    // Long-lived workers, not a thread per connection: the harness reads the server's CPU from
+    // its live threads (schedstat), which would miss threads that already exited.
+    let workers = args.threads.unwrap_or_else(crate::sys::usable_cpus).max(1) * WORKERS_PER_CPU;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<TcpStream>(QUEUED_CONNECTIONS);
+    let rx = Arc::new(std::sync::Mutex::new(rx));
+    for _ in 0..workers {
+        let (acceptor, tally, rx) = (Arc::clone(&acceptor), Arc::clone(&tally), Arc::clone(&rx));
+        let timeout = args.conn_timeout;
+        std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(move || loop {
+                let next = rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                match next {
+                    Ok(tcp) => handle(&acceptor, tcp, timeout, &tally),
+                    Err(_) => break,
+                }
+            })?;
+    }
+    while !stop.load(Ordering::Relaxed) {
+        match listener.accept() {
+            Ok((tcp, _)) => {
+                let _ = tcp.set_nonblocking(false);
+                if tx.send(tcp).is_err() {
+                    break;
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                std::thread::sleep(Duration::from_micros(200));
+            }
+            Err(e) => {
+                tracing::warn!("accept: {e}");
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+    }
+    eprintln!(
+        "mtls-harness serve --impl openssl: stopping; accepted {} rejected {} failed {}",
+        tally.accepted.load(Ordering::Relaxed),
+        tally.rejected.load(Ordering::Relaxed),
+        tally.failed.load(Ordering::Relaxed)
+    );
+    Ok(())
+}
+
+/// A listener with the requested backlog (std's `bind` fixes it at 128; tokio's socket builder
+/// can set it, and hands the socket back as a std listener).
+fn listen(args: &ServeArgs) -> Result<TcpListener, ServeError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()?;
+    let _enter = runtime.enter();
+    let socket = if args.listen.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(args.listen)?;
+    Ok(socket.listen(args.backlog)?.into_std()?)
+}
+
+fn openssl_err(what: &str, e: impl std::fmt::Display) -> ServeError {
+    ServeError::Unsupported(format!("{what}: {e}"))
+}
+
+fn file_err(path: &Path, e: impl std::fmt::Display) -> ServeError {
+    ServeError::File {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    }
+}
+
+/// The acceptor for `args`.
+fn acceptor(args: &ServeArgs) -> Result<SslAcceptor, ServeError> {
+    let mut b = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls_server())
+        .map_err(|e| openssl_err("creating the context", e))?;
+    let version = |v: TlsVersion| match v {
+        TlsVersion::Tls12 => SslVersion::TLS1_2,
+        TlsVersion::Tls13 => SslVersion::TLS1_3,
+    };
+    let lo = args
+        .versions
+        .iter()
+        .copied()
+        .min()
+        .unwrap_or(TlsVersion::Tls13);
+    let hi = args
+        .versions
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(TlsVersion::Tls13);
+    b.set_min_proto_version(Some(version(lo)))
+        .and_then(|()| b.set_max_proto_version(Some(version(hi))))
+        .map_err(|e| openssl_err("--versions", e))?;
+    if let Some(list) = openssl_names::tls13_suites(&args.suites) {
+        b.set_ciphersuites(&list)
+            .map_err(|e| openssl_err("--suites", e))?;
+    }
+    if let Some(list) = openssl_names::tls12_ciphers(&args.suites) {
+        b.set_cipher_list(&list)
+            .map_err(|e| openssl_err("--suites", e))?;
+    }
+    if let Some(list) = openssl_names::groups(&args.groups) {
+        b.set_groups_list(&list).map_err(|e| {
+            openssl_err(
+                &format!("--groups {list} (OpenSSL {})", openssl::version::version()),
+                e,
+            )
+        })?;
+    }
+    b.set_certificate_chain_file(&args.cert)
+        .map_err(|e| file_err(&args.cert, e))?;
+    b.set_private_key_file(&args.key, SslFiletype::PEM)
+        .map_err(|e| file_err(&args.key, e))?;
+    b.check_private_key().map_err(|e| file_err(&args.key, e))?;
+    client_auth(&mut b, args)?;
+    resumption(&mut b, args)?;
+    Ok(b.build())
+}
+
+fn client_auth(b: &mut SslContextBuilder, args: &ServeArgs) -> Result<(), ServeError> {
+    let mode = match args.client_auth {
+        ClientAuth::Off => {
+            b.set_verify(SslVerifyMode::NONE);
+            return Ok(());
+        }
+        ClientAuth::Optional => SslVerifyMode::PEER,
+        ClientAuth::Required => SslVerifyMode::PEER | SslVerifyMode::FAIL_IF_NO_PEER_CERT,
+    };
+    let Some(ca) = &args.client_ca else {
+        return Err(ServeError::Unsupported(
+            "--client-ca is needed unless --client-auth off".into(),
+        ));
+    };
+    let pem = std::fs::read(ca).map_err(|e| file_err(ca, e))?;
+    let roots = X509::stack_from_pem(&pem).map_err(|e| file_err(ca, e))?;
+    let mut store = X509StoreBuilder::new().map_err(|e| openssl_err("trust store", e))?;
+    let mut names = openssl::stack::Stack::new().map_err(|e| openssl_err("CA names", e))?;
+    for root in roots {
+        let name = root
+            .subject_name()
+            .to_owned()
+            .map_err(|e| openssl_err("CA names", e))?;
+        names.push(name).map_err(|e| openssl_err("CA names", e))?;
+        store.add_cert(root).map_err(|e| file_err(ca, e))?;
+    }
+    b.set_client_ca_list(names);
+    if !args.crl.is_empty() {
+        let lookup = store
+            .add_lookup(X509Lookup::file())
+            .map_err(|e| openssl_err("CRL lookup", e))?;
+        for crl in &args.crl {
+            let bytes = std::fs::read(crl).map_err(|e| file_err(crl, e))?;
+            let kind = if bytes.starts_with(b"-----BEGIN") {
+                SslFiletype::PEM
+            } else {
+                SslFiletype::ASN1
+            };
+            lookup
+                .load_crl_file(crl, kind)
+                .map_err(|e| file_err(crl, e))?;
+        }
+        let flags = if args.crl_check_all {
+            X509VerifyFlags::CRL_CHECK | X509VerifyFlags::CRL_CHECK_ALL
+        } else {
+            X509VerifyFlags::CRL_CHECK
+        };
+        store
+            .set_flags(flags)
+            .map_err(|e| openssl_err("CRL flags", e))?;
+    }
+    b.set_verify_cert_store(store.build())
+        .map_err(|e| openssl_err("trust store", e))?;
+    let soft = !args.crl.is_empty() && args.crl_policy == FailPolicy::Soft;
+    b.set_verify_callback(mode, move |ok, ctx| {
+        if ok {
+            return true;
+        }
+        let err = ctx.error();
+        // Soft fail: an undetermined revocation status lets the certificate through; every
+        // other verification error still fails the handshake.
+        if soft && openssl_names::CRL_UNDETERMINED.contains(&err.as_raw()) {
+            tracing::debug!(depth = ctx.error_depth(), "soft-fail: {err}");
+            return true;
+        }
+        tracing::debug!(
+            depth = ctx.error_depth(),
+            "client certificate rejected: {err}"
+        );
+        false
+    });
+    Ok(())
+}
+
+fn resumption(b: &mut SslContextBuilder, args: &ServeArgs) -> Result<(), ServeError> {
+    // Needed for any resumption with client certificates (OpenSSL refuses to resume a
+    // verified session without a session id context).
+    b.set_session_id_context(b"mtls-harness")
+        .map_err(|e| openssl_err("session id context", e))?;
+    let tickets = |b: &mut SslContextBuilder, n: u32| {
+        b.set_num_tickets(n as usize)
+            .map_err(|e| openssl_err("--tickets", e))
+    };
+    match args.resumption {
+        ResumptionMode::Off => {
+            b.set_session_cache_mode(SslSessionCacheMode::OFF);
+            b.set_options(SslOptions::NO_TICKET);
+            tickets(b, 0)?;
+        }
+        ResumptionMode::SessionId => {
+            // Stateful: sessions in the server's cache; TLS 1.3 tickets then carry only a
+            // reference to them (SSL_OP_NO_TICKET in 1.3 means stateful tickets).
+            b.set_session_cache_mode(SslSessionCacheMode::SERVER);
+            b.set_session_cache_size(SESSION_CACHE_SIZE);
+            b.set_options(SslOptions::NO_TICKET);
+            tickets(b, args.tickets)?;
+        }
+        ResumptionMode::Tickets => {
+            b.set_session_cache_mode(SslSessionCacheMode::OFF);
+            b.clear_options(SslOptions::NO_TICKET);
+            tickets(b, args.tickets)?;
+        }
+    }
+    Ok(())
+}
+
+fn handle(acceptor: &SslAcceptor, tcp: TcpStream, timeout: Duration, tally: &Tally) {
+    let _ = tcp.set_nodelay(true);
+    let _ = tcp.set_read_timeout(Some(timeout));
+    let _ = tcp.set_write_timeout(Some(timeout));
+    match acceptor.accept(tcp) {
+        Ok(mut tls) => {
+            let outcome = read_request_head(&mut tls)
+                .and_then(|()| tls.write_all(RESPONSE))
+                .and_then(|()| {
+                    // close_notify, then the FIN.
+                    let _ = tls.shutdown();
+                    tls.get_ref().shutdown(Shutdown::Write)
+                });
+            match outcome {
+                Ok(()) => tally.accepted.fetch_add(1, Ordering::Relaxed),
+                Err(e) => {
+                    tracing::debug!("after handshake: {e}");
+                    tally.failed.fetch_add(1, Ordering::Relaxed)
+                }
+            };
+        }
+        Err(HandshakeError::Failure(mid)) | Err(HandshakeError::WouldBlock(mid)) => {
+            tracing::debug!(
+                "handshake rejected: {} ({})",
+                mid.error(),
+                mid.ssl().verify_result()
+            );
+            tally.rejected.fetch_add(1, Ordering::Relaxed);
+            graceful_close(mid.get_ref());
+        }
+        Err(HandshakeError::SetupFailure(e)) => {
+            tracing::warn!("connection setup: {e}");
+            tally.failed.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Reads until the end of the request head (`\r\n\r\n`).
+fn read_request_head(stream: &mut impl Read) -> std::io::Result<()> {
+    let mut buf = Vec::with_capacity(512);
+    let mut chunk = [0u8; 1024];
+    loop {
+        let n = stream.read(&mut chunk)?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if buf.windows(4).any(|w| w == b"\r\n\r\n") {
+            return Ok(());
+        }
+        if buf.len() > MAX_REQUEST {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "request head too large",
+            ));
+        }
+    }
+}
+
+/// Half-closes and drains for up to a second, so unread client data does not turn the close
+/// into a reset that could overtake the alert already sent.
+fn graceful_close(tcp: &TcpStream) {
+    let _ = tcp.shutdown(Shutdown::Write);
+    let _ = tcp.set_read_timeout(Some(Duration::from_secs(1)));
+    let mut sink = [0u8; 4096];
+    let mut reader = tcp;
+    while matches!(reader.read(&mut sink), Ok(n) if n > 0) {}
+}

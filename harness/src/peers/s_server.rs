@@ -1,0 +1,124 @@
+//! `openssl s_server` as a server peer: the installed binary, verifying client certificates with
+//! `-verify_return_error` (without it s_server only logs verification errors and lets the
+//! client in), answering with its `-www` status page.
+//!
+//! s_server serves one connection at a time: it is a conformance and interop peer, not a
+//! throughput one.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::openssl_names;
+use crate::pki::PkiFiles;
+use crate::scenario::{Case, ClientAuth, FailPolicy, ResumptionMode};
+
+/// Verification depth given to `-Verify`/`-verify` (the chains are at most 6 long).
+const VERIFY_DEPTH: &str = "10";
+
+/// Why a case cannot run against s_server (it is skipped with this reason).
+pub fn unsupported(case: &Case) -> Option<String> {
+    if case.revocation.reload.is_some() {
+        return Some("openssl s_server cannot reload a CRL".into());
+    }
+    if case.revocation.mode == crate::scenario::RevocationMode::Crl
+        && case.revocation.policy == FailPolicy::Soft
+    {
+        return Some("openssl s_server has no soft-fail for undetermined CRL status".into());
+    }
+    None
+}
+
+/// The s_server command for `case`. `chain_extra` is a PEM file holding the server chain's
+/// intermediates (s_server's `-cert` reads only the leaf).
+pub fn command(
+    openssl: &Path,
+    case: &Case,
+    files: &PkiFiles,
+    chain_extra: &Path,
+    crl: Option<&Path>,
+) -> Command {
+    let mut cmd = Command::new(openssl);
+    cmd.arg("s_server")
+        .args(["-accept", "127.0.0.1:0", "-www"])
+        .arg("-cert")
+        .arg(&files.server_chain)
+        .arg("-cert_chain")
+        .arg(chain_extra)
+        .arg("-key")
+        .arg(&files.server_key);
+    match case.client_auth {
+        ClientAuth::Required => {
+            cmd.args(["-Verify", VERIFY_DEPTH, "-verify_return_error"]);
+        }
+        ClientAuth::Optional => {
+            cmd.args(["-verify", VERIFY_DEPTH, "-verify_return_error"]);
+        }
+        ClientAuth::Off => {}
+    }
+    if case.client_auth != ClientAuth::Off {
+        cmd.arg("-CAfile").arg(&files.root_cert);
+    }
+    if let Some(crl) = crl {
+        cmd.arg("-CRL").arg(crl).arg("-crl_check");
+    }
+    let (lo, hi) = openssl_names::version_range(&case.tls.versions);
+    cmd.args(["-min_protocol", lo, "-max_protocol", hi]);
+    if let Some(list) = openssl_names::tls13_suites(&case.tls.server_suites) {
+        cmd.args(["-ciphersuites", &list]);
+    }
+    if let Some(list) = openssl_names::tls12_ciphers(&case.tls.server_suites) {
+        cmd.args(["-cipher", &list]);
+    }
+    if let Some(list) = openssl_names::groups(&case.tls.server_groups) {
+        cmd.args(["-groups", &list]);
+    }
+    match case.tls.resumption {
+        ResumptionMode::Off => {
+            cmd.args(["-no_cache", "-no_ticket", "-num_tickets", "0"]);
+        }
+        ResumptionMode::SessionId => {
+            cmd.args(["-no_ticket", "-num_tickets", &case.tls.tickets.to_string()]);
+        }
+        ResumptionMode::Tickets => {
+            cmd.args(["-no_cache", "-num_tickets", &case.tls.tickets.to_string()]);
+        }
+    }
+    cmd
+}
+
+/// Parses s_server's ready line, `ACCEPT 127.0.0.1:PORT`.
+pub fn ready_line(line: &str) -> Option<std::net::SocketAddr> {
+    line.strip_prefix("ACCEPT ")?.trim().parse().ok()
+}
+
+/// Writes the intermediates of `files.server_chain` (every certificate after the first) to
+/// `path`.
+///
+/// # Errors
+/// When the chain cannot be read or the file written.
+pub fn write_chain_extra(files: &PkiFiles, path: &Path) -> std::io::Result<PathBuf> {
+    let text = std::fs::read_to_string(&files.server_chain)?;
+    let marker = "-----BEGIN CERTIFICATE-----";
+    let rest = text
+        .match_indices(marker)
+        .nth(1)
+        .map(|(i, _)| &text[i..])
+        .unwrap_or("");
+    crate::fsutil::write_atomic(path, rest.as_bytes(), 0o644)?;
+    Ok(path.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ready_line_parses() {
+        assert_eq!(
+            ready_line("ACCEPT 127.0.0.1:4433"),
+            Some("127.0.0.1:4433".parse().unwrap())
+        );
+        assert_eq!(ready_line("ACCEPT"), None);
+        assert_eq!(ready_line("Using default temp DH parameters"), None);
+    }
+}

@@ -1,0 +1,119 @@
+//! Target mode: the harness's clients against an external server (a vendor's), instead of a
+//! server peer the runner starts. The server is named by `host:port`; the client trusts the
+//! given CA file for it and presents either the run's fixtures (the server must trust the
+//! run's root: `mtls-harness pki generate` with the scenario's seed writes the same one) or
+//! the vendor's own PEM files for the valid client credential. Verdicts are graded the same way.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+/// An external server and what the client needs for it.
+pub struct Target {
+    /// As given (`host:port`), for reports.
+    pub given: String,
+    /// Where it listens (the first address `host:port` resolves to).
+    pub addr: SocketAddr,
+    /// The name the client sends (SNI) and verifies the server certificate against.
+    pub server_name: String,
+    /// CA certificates (PEM) the client trusts for the server.
+    pub ca: Vec<CertificateDer<'static>>,
+    /// Bring-your-own client credential: chain (leaf first) and key, used for the `valid`
+    /// client certificate instead of the fixtures' pool.
+    pub credential: Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>,
+}
+
+impl std::fmt::Debug for Target {
+    // No key material in any output.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target")
+            .field("given", &self.given)
+            .field("addr", &self.addr)
+            .field("server_name", &self.server_name)
+            .field("ca_certs", &self.ca.len())
+            .field("own_credential", &self.credential.is_some())
+            .finish()
+    }
+}
+
+/// A problem with the target options.
+#[derive(Debug, thiserror::Error)]
+#[error("{option}: {message}")]
+pub struct TargetError {
+    /// The option (`--target`, `--target-ca`, ...).
+    pub option: &'static str,
+    /// What was expected and found.
+    pub message: String,
+}
+
+fn certs(path: &Path, option: &'static str) -> Result<Vec<CertificateDer<'static>>, TargetError> {
+    let err = |e: &dyn std::fmt::Display| TargetError {
+        option,
+        message: format!("{}: {e}", path.display()),
+    };
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
+        .map_err(|e| err(&e))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| err(&e))?;
+    if certs.is_empty() {
+        return Err(err(&"expected PEM certificates, found none"));
+    }
+    Ok(certs)
+}
+
+impl Target {
+    /// Parses the target options.
+    ///
+    /// # Errors
+    /// When `host_port` does not resolve, a file cannot be read or holds no PEM certificate
+    /// or key, or only one of the client certificate and key is given.
+    pub fn new(
+        host_port: &str,
+        ca: &Path,
+        server_name: Option<&str>,
+        client_cert: Option<&PathBuf>,
+        client_key: Option<&PathBuf>,
+    ) -> Result<Self, TargetError> {
+        let addr = host_port
+            .to_socket_addrs()
+            .map_err(|e| TargetError {
+                option: "--target",
+                message: format!("expected HOST:PORT, found \"{host_port}\": {e}"),
+            })?
+            .next()
+            .ok_or_else(|| TargetError {
+                option: "--target",
+                message: format!("\"{host_port}\" resolves to no address"),
+            })?;
+        let host = host_port
+            .rsplit_once(':')
+            .map_or(host_port, |(h, _)| h)
+            .trim_matches(|c| c == '[' || c == ']');
+        let credential = match (client_cert, client_key) {
+            (None, None) => None,
+            (Some(cert), Some(key)) => {
+                let chain = certs(cert, "--client-cert")?;
+                let key = PrivateKeyDer::from_pem_file(key).map_err(|e| TargetError {
+                    option: "--client-key",
+                    message: format!("{}: {e}", key.display()),
+                })?;
+                Some((chain, key))
+            }
+            _ => {
+                return Err(TargetError {
+                    option: "--client-cert",
+                    message: "give both --client-cert and --client-key, or neither".into(),
+                })
+            }
+        };
+        Ok(Self {
+            given: host_port.to_string(),
+            addr,
+            server_name: server_name.unwrap_or(host).to_string(),
+            ca: certs(ca, "--target-ca")?,
+            credential,
+        })
+    }
+}

@@ -1,0 +1,123 @@
+//! The conformance suite end to end: the shipped suite against the four server peers (real
+//! nginx and openssl processes), graded with the shipped expectations and deviations; junit.xml
+//! with one test case per case x peer; and a stale deviation list that fails the suite.
+
+use std::path::Path;
+
+use mtls_harness::conformance::{self, Grade};
+use mtls_harness::runner::RunOptions;
+
+use super::support::{assert_no_process_mentions, harness_exe, repo_root};
+
+fn load() -> (
+    mtls_harness::scenario::Scenario,
+    Vec<conformance::CaseSpec>,
+    Vec<conformance::Deviation>,
+) {
+    let root = repo_root();
+    let scenario = mtls_harness::scenario::load(&root.join("scenarios/conformance.toml")).unwrap();
+    let specs = conformance::parse_expectations(
+        &std::fs::read_to_string(root.join("conformance/expectations.toml")).unwrap(),
+        Path::new("expectations.toml"),
+    )
+    .unwrap();
+    let devs = conformance::parse_deviations(
+        &std::fs::read_to_string(root.join("conformance/deviations.toml")).unwrap(),
+        Path::new("deviations.toml"),
+    )
+    .unwrap();
+    (scenario, specs, devs)
+}
+
+fn opts(dir: &Path) -> RunOptions {
+    let mut opts = RunOptions::new(harness_exe());
+    opts.out_dir = Some(dir.to_path_buf());
+    opts.quiet = true;
+    opts
+}
+
+#[test]
+fn shipped_suite_grades_every_case_on_every_peer() {
+    let dir = tempfile::tempdir().unwrap();
+    let (scenario, specs, devs) = load();
+    let out = conformance::run_suite(&scenario, &opts(dir.path()), &specs, &devs).unwrap();
+    let table = conformance::render_table(&out.rows, &out.suite_problems);
+    assert_eq!(out.exit_code(), 0, "{table}");
+    let peers = ["rustls", "openssl", "s_server", "nginx"];
+    for peer in peers {
+        for case in [
+            "sanity-first",
+            "sanity-last",
+            "a1-no-cert-tls13",
+            "b3-expired",
+        ] {
+            let row = out
+                .rows
+                .iter()
+                .find(|r| r.case == case && r.peer == peer)
+                .unwrap_or_else(|| panic!("no row {case} {peer}"));
+            assert_eq!(row.grade, Grade::Pass, "{case} on {peer}: {}", row.observed);
+        }
+    }
+    // The MUST of RFC 8446 4.4.3 holds everywhere.
+    for peer in peers {
+        let row = out
+            .rows
+            .iter()
+            .find(|r| r.case == "a4-cert-verify-invalid" && r.peer == peer)
+            .unwrap();
+        assert_eq!(row.observed, "decrypt_error=4", "{peer}");
+    }
+    // Every listed deviation was observed as listed.
+    assert_eq!(
+        out.rows
+            .iter()
+            .filter(|r| r.known_deviation.is_some())
+            .count(),
+        devs.len()
+    );
+    let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
+    assert_eq!(junit.matches("<testcase ").count(), out.rows.len());
+    assert!(junit.contains("failures=\"0\""), "{junit}");
+    assert!(dir.path().join("conformance.json").exists());
+    assert_no_process_mentions(dir.path());
+}
+
+#[test]
+fn an_unexpected_pass_of_a_listed_deviation_fails_the_suite() {
+    let dir = tempfile::tempdir().unwrap();
+    let (scenario, specs, _) = load();
+    // Only two cases, rustls and openssl: enough to see both effects.
+    let mut scenario = scenario;
+    scenario.cases.retain(|c| {
+        (c.name.starts_with("sanity-first") || c.name.starts_with("b3-expired"))
+            && matches!(c.server.name(), "rustls" | "openssl")
+    });
+    let stale = conformance::Deviation {
+        case: "b3-expired".into(),
+        peer: "openssl".into(),
+        observed: "bad_certificate".into(),
+        reason: "pretend OpenSSL got this wrong".into(),
+    };
+    let out = conformance::run_suite(&scenario, &opts(dir.path()), &specs, &[stale]).unwrap();
+    assert_eq!(out.exit_code(), 1);
+    let row = out
+        .rows
+        .iter()
+        .find(|r| r.case == "b3-expired" && r.peer == "openssl")
+        .unwrap();
+    assert_eq!(row.grade, Grade::Pass);
+    assert!(
+        row.problem
+            .as_deref()
+            .unwrap()
+            .starts_with("unexpected pass"),
+        "{:?}",
+        row.problem
+    );
+    let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
+    assert!(
+        junit.contains("<failure message=\"unexpected pass"),
+        "{junit}"
+    );
+}

@@ -1,0 +1,47 @@
+//! The interop matrix end to end: the shipped scenarios/interop.toml (clients x real server
+//! processes x TLS 1.2/1.3 x full/resumed), every cell that can run works and negotiates what
+//! it asked for, and report.md holds the matrix.
+
+use mtls_harness::report::interop;
+
+use super::support::{assert_no_process_mentions, repo_root, run_in};
+
+#[test]
+fn shipped_matrix_works_and_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = mtls_harness::scenario::load(&repo_root().join("scenarios/interop.toml")).unwrap();
+    let out = run_in(&s, dir.path());
+    let cells = interop::cells(&out.summary);
+    assert_eq!(cells.len(), 64);
+    for cell in &cells {
+        let c = cell.case;
+        if c.client != "rustls" && cell.column.contains("resumed") {
+            assert!(c.skipped.is_some(), "{} {}", cell.pair, cell.column);
+            continue;
+        }
+        assert!(c.met, "{} {}: {}", cell.pair, cell.column, c.verdict);
+        let version = if cell.column.starts_with("1.2") {
+            "TLSv1_2"
+        } else {
+            "TLSv1_3"
+        };
+        assert!(
+            c.negotiated.iter().all(|n| n.version == version),
+            "{} {}",
+            cell.pair,
+            cell.column
+        );
+        if cell.column.contains("resumed") {
+            let r = c.resumption.as_ref().unwrap();
+            assert_eq!(r.resumed_pct, 100.0, "{} {}", cell.pair, cell.column);
+        }
+    }
+    let md = interop::markdown(&out.summary);
+    assert!(md.contains("| rustls -> nginx |"), "{md}");
+    assert!(md.contains("| 1.2 full | 1.2 resumed (tickets) | 1.3 full | 1.3 resumed (tickets) |"));
+    assert!(
+        md.contains("40 of 64 cells work, 24 skipped, 0 fail."),
+        "{md}"
+    );
+    assert_no_process_mentions(dir.path());
+}

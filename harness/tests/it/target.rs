@@ -1,0 +1,115 @@
+//! Target mode: the harness's clients against a server it did not start (here an
+//! `mtls-harness serve --impl openssl` standing in for a vendor's server, with its own PKI).
+//! The run's fixtures are not trusted there; bring-your-own client files are.
+
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+use mtls_harness::peers::{ChildGuard, Target};
+use mtls_harness::runner::{run, RunOptions};
+
+use super::support::{case, harness_exe, scenario};
+
+#[test]
+fn external_server_is_graded_with_fixtures_and_own_credentials() {
+    let dir = tempfile::tempdir().unwrap();
+    let vendor = dir.path().join("vendor-pki");
+    let ok = Command::new(harness_exe())
+        .args([
+            "pki",
+            "generate",
+            "--identities",
+            "2",
+            "--seed",
+            "7",
+            "--out",
+        ])
+        .arg(&vendor)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let mut server = Command::new(harness_exe());
+    server
+        .args(["serve", "--impl", "openssl", "--listen", "127.0.0.1:0"])
+        .arg("--cert")
+        .arg(vendor.join("server/server.crt"))
+        .arg("--key")
+        .arg(vendor.join("server/server.key"))
+        .arg("--client-ca")
+        .arg(vendor.join("ca/root.crt"));
+    let mut guard = ChildGuard::spawn(server, &dir.path().join("vendor.log"), None).unwrap();
+    let addr = guard
+        .wait_for_line(Duration::from_secs(15), |l| {
+            l.strip_prefix("listening on ")?
+                .trim()
+                .parse::<std::net::SocketAddr>()
+                .ok()
+        })
+        .unwrap();
+
+    let s = scenario(
+        r#"
+version = 1
+[pki]
+identities = 2
+[defaults]
+load = { concurrency = 1, handshakes = 4, warmup = "0s" }
+expect = "accept"
+[[case]]
+name = "valid"
+[[case]]
+name = "none"
+client_cert = "none"
+"#,
+    );
+    let target = |own: bool| {
+        let cert = vendor.join("clients/client-00000.crt");
+        let key = vendor.join("clients/client-00000.key");
+        Target::new(
+            &addr.to_string(),
+            &vendor.join("ca/root.crt"),
+            Some("localhost"),
+            own.then_some(&cert),
+            own.then_some(&key),
+        )
+        .unwrap()
+    };
+    let run_with = |own: bool, out: &str| {
+        let mut opts = RunOptions::new(harness_exe());
+        opts.out_dir = Some(dir.path().join(out));
+        opts.quiet = true;
+        opts.target = Some(Arc::new(target(own)));
+        run(&s, &opts).unwrap()
+    };
+    // The run's own fixtures: the vendor's server does not trust their root.
+    let fixtures = run_with(false, "fixtures");
+    let c = case(&fixtures.summary, "valid");
+    assert_eq!(c.outcomes.get("unknown_ca"), Some(&4), "{}", c.verdict);
+    assert_eq!(c.server, format!("target {addr}"));
+    assert_eq!(
+        case(&fixtures.summary, "none")
+            .outcomes
+            .get("cert_required"),
+        Some(&4)
+    );
+    // The vendor's own credential is the valid one.
+    let own = run_with(true, "own");
+    let c = case(&own.summary, "valid");
+    assert!(c.met, "{}", c.verdict);
+    assert_eq!(c.outcomes.get("accepted"), Some(&4));
+    // Nothing was started by the runner: no server logs.
+    assert!(!dir.path().join("own/peers/valid-server.log").exists());
+    guard.stop(Duration::from_secs(2));
+}
+
+#[test]
+fn target_options_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("none.pem");
+    std::fs::write(&ca, "not pem\n").unwrap();
+    let e = Target::new("127.0.0.1:1", &ca, None, None, None).unwrap_err();
+    assert_eq!(e.option, "--target-ca");
+    let e = Target::new("no-port-here", &ca, None, None, None).unwrap_err();
+    assert_eq!(e.option, "--target");
+}
