@@ -50,6 +50,16 @@ pub enum Command {
     },
     /// Run a built-in TLS server (the runner starts these itself; useful by hand too).
     Serve(ServeArgs),
+    /// Merge HdrHistogram interval logs (e.g. one per worker) into one log and a .hgrm file;
+    /// counts are added exactly.
+    Merge {
+        /// Interval logs (`.hlog`).
+        #[arg(required = true)]
+        logs: Vec<PathBuf>,
+        /// The merged log to write (the `.hgrm` goes next to it).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 /// `pki` subcommands.
@@ -231,6 +241,7 @@ fn dispatch(cli: Cli) -> u8 {
                 }
             }
         }
+        Command::Merge { logs, out } => crate::report::merge_command(&logs, &out),
         Command::Serve(args) => match peers::serve(&args) {
             Ok(()) => 0,
             Err(e) => {

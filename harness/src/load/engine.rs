@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use super::attempt::attempt;
 use super::ticket::Ticketer;
-use crate::measure::{CpuSnapshot, CpuUsage, Recorder};
+use crate::measure::{CpuSnapshot, CpuUsage, Intervals, Recorder, DEFAULT_INTERVAL};
 use crate::peers::Connector;
 use crate::scenario::{LoadSpec, Schedule, Stop};
 
@@ -30,6 +30,42 @@ pub struct LoadResult {
     pub worker_failures: usize,
 }
 
+/// Optional parts of a load beyond the case itself.
+#[derive(Clone, Debug)]
+pub struct LoadExtras {
+    /// Slice length of the per-interval histograms (the HDR interval log).
+    pub interval: Duration,
+}
+
+impl Default for LoadExtras {
+    fn default() -> Self {
+        Self {
+            interval: DEFAULT_INTERVAL,
+        }
+    }
+}
+
+/// [`run_load_with`] with default [`LoadExtras`].
+pub async fn run_load<C: Connector>(
+    spec: &LoadSpec,
+    addr: SocketAddr,
+    connector: Arc<C>,
+    server_pid: Option<u32>,
+    resume_fraction: Option<f64>,
+    cancel: Arc<AtomicBool>,
+) -> LoadResult {
+    run_load_with(
+        spec,
+        addr,
+        connector,
+        server_pid,
+        resume_fraction,
+        cancel,
+        &LoadExtras::default(),
+    )
+    .await
+}
+
 /// Drives `spec` against `addr` with `connector`. `server_pid` is read for server CPU.
 /// `resume_fraction` (resumption on) is the share of handshakes that try to resume.
 /// `cancel` stops the schedule; attempts in flight still finish (within their timeout).
@@ -38,14 +74,15 @@ pub struct LoadResult {
 /// the case ends by a handshake count, to the last completion). Throughput and CPU per
 /// handshake count every attempt that *ended* inside it, warm-up tickets included, because
 /// their work is inside the CPU readings; latency and outcomes count the attempts that
-/// *started* inside it.
-pub async fn run_load<C: Connector>(
+/// *started* inside it. Per-interval histograms slice the window by `extras.interval`.
+pub async fn run_load_with<C: Connector>(
     spec: &LoadSpec,
     addr: SocketAddr,
     connector: Arc<C>,
     server_pid: Option<u32>,
     resume_fraction: Option<f64>,
     cancel: Arc<AtomicBool>,
+    extras: &LoadExtras,
 ) -> LoadResult {
     let t0 = Instant::now();
     let ticketer = Arc::new(Ticketer::new(spec, t0, resume_fraction, cancel));
@@ -56,7 +93,12 @@ pub async fn run_load<C: Connector>(
     .max(1);
     let shards: Arc<Vec<Mutex<Recorder>>> = Arc::new(
         (0..(crate::sys::usable_cpus() * 2).clamp(1, workers))
-            .map(|_| Mutex::new(Recorder::default()))
+            .map(|_| {
+                Mutex::new(Recorder {
+                    intervals: Intervals::starting(ticketer.warmup_end(), extras.interval),
+                    ..Recorder::default()
+                })
+            })
             .collect(),
     );
     let sampler = CpuSampler::start(ticketer.warmup_end(), ticketer.window_end(), server_pid);

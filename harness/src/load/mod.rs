@@ -6,5 +6,5 @@ mod engine;
 mod ticket;
 
 pub use attempt::{attempt, parse_status_line, REQUEST};
-pub use engine::{run_load, LoadResult};
+pub use engine::{run_load, run_load_with, LoadExtras, LoadResult};
 pub use ticket::{Ticket, Ticketer};

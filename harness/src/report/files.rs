@@ -49,6 +49,38 @@ pub fn write_hgrm(dir: &Path, stem: &str, h: &Histogram<u64>) -> Result<String, 
     Ok(name)
 }
 
+/// Writes `<stem>.hlog` (the HdrHistogram interval log of `intervals`) into `dir` and returns
+/// its file name. The log's base time is the wall-clock time of the first slice's start.
+///
+/// # Errors
+/// When the file cannot be written.
+pub fn write_hlog(
+    dir: &Path,
+    stem: &str,
+    case: &str,
+    intervals: &crate::measure::Intervals,
+) -> Result<String, ReportError> {
+    let name = format!("{stem}.hlog");
+    let path = dir.join(&name);
+    let base = intervals
+        .origin
+        .map(|o| {
+            let ago = std::time::Instant::now().saturating_duration_since(o);
+            std::time::SystemTime::now()
+                .checked_sub(ago)
+                .unwrap_or(std::time::UNIX_EPOCH)
+        })
+        .unwrap_or_else(std::time::SystemTime::now);
+    let text = super::hdrlog::render(intervals, base, &format!("case {case}")).map_err(|e| {
+        ReportError {
+            path: path.clone(),
+            source: io::Error::other(e),
+        }
+    })?;
+    write_atomic(&path, &text)?;
+    Ok(name)
+}
+
 /// A file-name-safe version of `name` not yet in `used` (a `-2`, `-3`, ... suffix when two
 /// names map to the same text); records it in `used`.
 pub fn unique_file_stem(name: &str, used: &mut std::collections::HashSet<String>) -> String {

@@ -231,6 +231,8 @@ pub struct CaseSummary {
     pub negotiated: Vec<NegotiatedCount>,
     /// HDR percentile file of the headline latency, relative to the run directory.
     pub hgrm_file: Option<String>,
+    /// HdrHistogram interval log of accepted-handshake latency, relative to the run directory.
+    pub hlog_file: Option<String>,
 }
 
 fn round(x: f64, digits: i32) -> f64 {
@@ -284,6 +286,7 @@ impl CaseSummary {
             bytes_received_per_handshake: 0.0,
             negotiated: Vec::new(),
             hgrm_file: None,
+            hlog_file: None,
         }
     }
 

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::load::run_load;
+use crate::load::{run_load_with, LoadExtras};
 use crate::peers::{start_server, RustlsClient};
 use crate::report::{
     self, CaseSummary, Pinning, RunSummary, ScenarioInfo, ToolInfo, SCHEMA_VERSION,
@@ -82,6 +82,8 @@ pub struct RunOptions {
     pub cancel: Arc<AtomicBool>,
     /// No progress lines on stderr.
     pub quiet: bool,
+    /// Slice length of each case's HDR interval log.
+    pub interval: Duration,
 }
 
 impl RunOptions {
@@ -96,6 +98,7 @@ impl RunOptions {
             client_cpus: None,
             cancel: Arc::default(),
             quiet: false,
+            interval: crate::measure::DEFAULT_INTERVAL,
         }
     }
 }
@@ -377,13 +380,17 @@ fn run_case(
         Err(e) => return Ok(CaseSummary::failed(case, e.to_string())),
     };
     let t0 = Instant::now();
-    let load = run_load(
+    let extras = LoadExtras {
+        interval: opts.interval,
+    };
+    let load = run_load_with(
         &case.load,
         server.addr,
         client,
         Some(server.pid()),
         (case.tls.resumption != ResumptionMode::Off).then_some(case.tls.resume_fraction),
         Arc::clone(&opts.cancel),
+        &extras,
     );
     let (result, exposure) = match staged {
         Some(staged) => {
@@ -416,6 +423,9 @@ fn run_case(
     };
     if !h.is_empty() {
         entry.hgrm_file = Some(report::write_hgrm(run_dir, stem, h)?);
+    }
+    if r.intervals.slices.iter().any(|s| !s.latency.is_empty()) {
+        entry.hlog_file = Some(report::write_hlog(run_dir, stem, &case.name, &r.intervals)?);
     }
     Ok(entry)
 }

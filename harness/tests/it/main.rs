@@ -7,6 +7,7 @@
 mod cli;
 mod end_to_end;
 mod fixtures;
+mod hdr_logs;
 mod hostile;
 mod revocation;
 mod scenario;

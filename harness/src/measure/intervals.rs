@@ -1,0 +1,136 @@
+//! Per-interval histograms: the measured window cut into equal slices (1 s by default), each
+//! with its own latency histogram and counts, so a run can be written as an HdrHistogram interval
+//! log, plotted over time (handshakes per second, p99 per interval) and compared with another run
+//! sample by sample. Histograms grow as values arrive (no fixed hour-long range per slice), so an
+//! idle slice costs almost nothing.
+
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+
+/// The default slice length.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
+
+/// One slice of the measured window.
+#[derive(Clone, Debug)]
+pub struct Interval {
+    /// Headline latency (microseconds) of the accepted handshakes that ended in this slice.
+    pub latency: Histogram<u64>,
+    /// Attempts that ended in this slice and were not accepted.
+    pub not_accepted: u64,
+}
+
+impl Interval {
+    fn new() -> Self {
+        // Three significant digits, auto-resizing: a constant configuration hdrhistogram accepts.
+        let mut latency =
+            Histogram::new(3).unwrap_or_else(|_| unreachable!("hdrhistogram accepts sigfig 3"));
+        latency.auto(true);
+        Self {
+            latency,
+            not_accepted: 0,
+        }
+    }
+}
+
+/// The measured window in slices of `width`, counted from `origin` (the end of the warm-up).
+#[derive(Clone, Debug)]
+pub struct Intervals {
+    /// Start of slice 0; `None` until the engine sets it (then nothing is recorded).
+    pub origin: Option<Instant>,
+    /// Slice length.
+    pub width: Duration,
+    /// The slices, index 0 first; trailing slices exist only once something ended in them.
+    pub slices: Vec<Interval>,
+}
+
+impl Default for Intervals {
+    fn default() -> Self {
+        Self {
+            origin: None,
+            width: DEFAULT_INTERVAL,
+            slices: Vec::new(),
+        }
+    }
+}
+
+impl Intervals {
+    /// Slices of `width` from `origin`.
+    pub fn starting(origin: Instant, width: Duration) -> Self {
+        Self {
+            origin: Some(origin),
+            width: width.max(Duration::from_millis(1)),
+            slices: Vec::new(),
+        }
+    }
+
+    fn slice(&mut self, at: Instant) -> Option<&mut Interval> {
+        let origin = self.origin?;
+        let offset = at.checked_duration_since(origin)?;
+        let index = usize::try_from(offset.as_nanos() / self.width.as_nanos().max(1)).ok()?;
+        // A slice index beyond a day of 1 ms slices is a clock oddity, not data.
+        if index > 86_400_000 {
+            return None;
+        }
+        if self.slices.len() <= index {
+            self.slices.resize_with(index + 1, Interval::new);
+        }
+        self.slices.get_mut(index)
+    }
+
+    /// Records an accepted handshake of `latency_us` that ended at `end`.
+    pub fn record_accepted(&mut self, end: Instant, latency_us: u64) {
+        if let Some(s) = self.slice(end) {
+            // Auto-resizing: recording cannot fail for a u64 value.
+            let _ = s.latency.record(latency_us);
+        }
+    }
+
+    /// Records an attempt that ended at `end` without being accepted.
+    pub fn record_not_accepted(&mut self, end: Instant) {
+        if let Some(s) = self.slice(end) {
+            s.not_accepted += 1;
+        }
+    }
+
+    /// Adds `other`'s slices into these (same origin and width: the engine's shards).
+    pub fn merge(&mut self, other: &Intervals) {
+        if self.origin.is_none() {
+            self.origin = other.origin;
+            self.width = other.width;
+        }
+        if self.slices.len() < other.slices.len() {
+            self.slices.resize_with(other.slices.len(), Interval::new);
+        }
+        for (mine, theirs) in self.slices.iter_mut().zip(&other.slices) {
+            let _ = mine.latency.add(&theirs.latency);
+            mine.not_accepted += theirs.not_accepted;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn samples_land_in_their_slice_and_merge_adds() {
+        let t0 = Instant::now();
+        let mut a = Intervals::starting(t0, Duration::from_millis(100));
+        a.record_accepted(t0 + Duration::from_millis(50), 1000);
+        a.record_accepted(t0 + Duration::from_millis(250), 2000);
+        a.record_not_accepted(t0 + Duration::from_millis(260));
+        // Before the origin: not in any slice.
+        a.record_accepted(t0.checked_sub(Duration::from_millis(1)).unwrap_or(t0), 5);
+        assert_eq!(a.slices.len(), 3);
+        assert_eq!(a.slices[0].latency.len(), 1);
+        assert_eq!(a.slices[1].latency.len(), 0);
+        assert_eq!(a.slices[2].latency.len(), 1);
+        assert_eq!(a.slices[2].not_accepted, 1);
+        let mut b = Intervals::starting(t0, Duration::from_millis(100));
+        b.record_accepted(t0 + Duration::from_millis(450), 3000);
+        b.merge(&a);
+        assert_eq!(b.slices.len(), 5);
+        assert_eq!(b.slices.iter().map(|s| s.latency.len()).sum::<u64>(), 3);
+    }
+}

@@ -1,0 +1,58 @@
+//! The report-side subcommands (`merge`, `report`, `compare`) as library functions returning
+//! the exit code, so the command line stays a thin shell and tests call them directly.
+
+use std::path::{Path, PathBuf};
+
+use super::hdrlog;
+use super::merge::merge;
+
+/// `mtls-harness merge LOGS... --out OUT`: writes the merged interval log to `out` and its
+/// percentile distribution next to it (`.hgrm`), prints the merged figures. 0 on success, 2
+/// when an input cannot be read or the output cannot be written.
+pub fn merge_command(logs: &[PathBuf], out: &Path) -> u8 {
+    let mut parsed = Vec::new();
+    for path in logs {
+        match hdrlog::read(path) {
+            Ok(l) => parsed.push(l),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 2;
+            }
+        }
+    }
+    let merged = merge(&parsed);
+    let names: Vec<String> = logs.iter().map(|p| p.display().to_string()).collect();
+    let text = match merged.log_text(&format!("merged from {}", names.join(", "))) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let hgrm = out.with_extension("hgrm");
+    for (path, bytes) in [
+        (out, text),
+        (
+            hgrm.as_path(),
+            super::hgrm::render(&merged.total).into_bytes(),
+        ),
+    ] {
+        if let Err(e) = crate::fsutil::write_atomic(path, &bytes, 0o644) {
+            eprintln!("error: writing {}: {e}", path.display());
+            return 2;
+        }
+    }
+    let h = &merged.total;
+    println!(
+        "merged {} logs: {} intervals of {:.3}s, {} values; p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
+        logs.len(),
+        merged.slots.len(),
+        merged.width_secs,
+        h.len(),
+        h.value_at_quantile(0.5) as f64 / 1000.0,
+        h.value_at_quantile(0.99) as f64 / 1000.0,
+        h.max() as f64 / 1000.0
+    );
+    println!("wrote {} and {}", out.display(), hgrm.display());
+    0
+}
