@@ -60,6 +60,12 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Re-render a run's plots (plots/*.png, *.svg), report.md and report.html from its saved
+    /// summary.json and interval logs.
+    Report {
+        /// The run directory.
+        run_dir: PathBuf,
+    },
 }
 
 /// `pki` subcommands.
@@ -242,6 +248,7 @@ fn dispatch(cli: Cli) -> u8 {
             }
         }
         Command::Merge { logs, out } => crate::report::merge_command(&logs, &out),
+        Command::Report { run_dir } => crate::report::report_command(&run_dir),
         Command::Serve(args) => match peers::serve(&args) {
             Ok(()) => 0,
             Err(e) => {
@@ -338,6 +345,10 @@ fn run(args: RunArgs) -> u8 {
         match runner::run(scenario, &opts) {
             Ok(outcome) => {
                 print!("{}", crate::report::console_table(&outcome.summary));
+                if let Err(e) = crate::report::render_run(&outcome.dir) {
+                    eprintln!("error: rendering the report: {e}");
+                    worst = 2;
+                }
                 println!("results: {}", outcome.dir.display());
                 if outcome.summary.interrupted {
                     eprintln!(

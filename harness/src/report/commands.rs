@@ -56,3 +56,49 @@ pub fn merge_command(logs: &[PathBuf], out: &Path) -> u8 {
     println!("wrote {} and {}", out.display(), hgrm.display());
     0
 }
+
+/// Renders a saved run: `plots/*.png|svg`, `report.md`, `report.html`. Returns the files
+/// written (relative to the run directory).
+///
+/// # Errors
+/// When the run cannot be read, a plot cannot be drawn or a file cannot be written.
+pub fn render_run(dir: &Path) -> Result<Vec<String>, String> {
+    let run = super::saved::load(dir).map_err(|e| e.to_string())?;
+    let plots = super::plots::write_plots(&run, dir)?;
+    let mut files: Vec<String> = plots
+        .iter()
+        .flat_map(|p| {
+            [
+                format!("plots/{}.png", p.stem),
+                format!("plots/{}.svg", p.stem),
+            ]
+        })
+        .collect();
+    for (name, text) in [
+        ("report.md", super::pages::markdown(&run, &plots)),
+        ("report.html", super::pages::html(&run, &plots)),
+    ] {
+        let path = dir.join(name);
+        crate::fsutil::write_atomic(&path, text.as_bytes(), 0o644)
+            .map_err(|e| format!("writing {}: {e}", path.display()))?;
+        files.push(name.to_string());
+    }
+    Ok(files)
+}
+
+/// `mtls-harness report RUN_DIR`: re-renders the run's plots and pages. 0, or 2 on error.
+pub fn report_command(dir: &Path) -> u8 {
+    match render_run(dir) {
+        Ok(files) => {
+            println!("wrote {} files into {}:", files.len(), dir.display());
+            for f in files {
+                println!("  {f}");
+            }
+            0
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
+    }
+}

@@ -8,10 +8,13 @@ mod files;
 mod hdrlog;
 mod hgrm;
 mod merge;
+mod pages;
+mod plots;
+mod saved;
 mod summary;
 
 pub use checks::{judge, negotiation_problem, resumption_problem};
-pub use commands::merge_command;
+pub use commands::{merge_command, render_run, report_command};
 pub use console::render as console_table;
 pub use files::{file_safe, unique_file_stem, write_hgrm, write_hlog, write_summary, ReportError};
 pub use hdrlog::{
@@ -20,6 +23,9 @@ pub use hdrlog::{
 };
 pub use hgrm::render as render_hgrm;
 pub use merge::{merge, Merged};
+pub use pages::{html as html_page, markdown as markdown_page, notes as run_notes};
+pub use plots::{plots, write_plots, Plot};
+pub use saved::{load as load_run, SavedCase, SavedPercentiles, SavedRun, SavedRunError};
 pub use summary::{
     CaseSummary, NegotiatedCount, Percentiles, Phases, Pinning, ResumptionSummary, RunSummary,
     ScenarioInfo, ToolInfo, SCHEMA_VERSION,

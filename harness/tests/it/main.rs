@@ -9,6 +9,7 @@ mod end_to_end;
 mod fixtures;
 mod hdr_logs;
 mod hostile;
+mod reports;
 mod revocation;
 mod scenario;
 mod schema;
