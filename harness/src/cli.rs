@@ -66,6 +66,58 @@ pub enum Command {
         /// The run directory.
         run_dir: PathBuf,
     },
+    /// Compare a candidate run with a baseline, per case and metric; exit 1 on a regression
+    /// beyond the noise threshold (and significant over the per-interval samples).
+    Compare {
+        /// Baseline: a name under reports/baselines, or a run directory.
+        baseline: String,
+        /// Candidate: a run directory, or a baseline name.
+        candidate: String,
+        /// Noise threshold and significance.
+        #[command(flatten)]
+        noise: NoiseArgs,
+        /// Also write the markdown to this file (e.g. $GITHUB_STEP_SUMMARY).
+        #[arg(long)]
+        markdown: Option<PathBuf>,
+    },
+}
+
+/// How `compare` and `run --baseline` tell a change from noise.
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct NoiseArgs {
+    /// Changes below this many percent are noise.
+    #[arg(long, default_value_t = 5.0, value_parser = parse_percent)]
+    pub threshold: f64,
+    /// Significance level of the Mann-Whitney U test over per-interval samples.
+    #[arg(long, default_value_t = 0.05, value_parser = parse_alpha)]
+    pub alpha: f64,
+}
+
+impl NoiseArgs {
+    fn options(self) -> crate::report::CompareOptions {
+        crate::report::CompareOptions {
+            threshold_pct: self.threshold,
+            alpha: self.alpha,
+        }
+    }
+}
+
+fn parse_percent(s: &str) -> Result<f64, String> {
+    match s.trim_end_matches('%').parse::<f64>() {
+        Ok(v) if (0.0..=1000.0).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "expected a percentage from 0 to 1000 like 5; found \"{s}\""
+        )),
+    }
+}
+
+fn parse_alpha(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v < 1.0 => Ok(v),
+        _ => Err(format!(
+            "expected a probability between 0 and 1 like 0.05; found \"{s}\""
+        )),
+    }
 }
 
 /// `pki` subcommands.
@@ -125,6 +177,24 @@ pub struct RunArgs {
     /// No progress lines on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Save the run as a baseline under reports/baselines/NAME (summary, interval logs,
+    /// report.md).
+    #[arg(long, value_name = "NAME", value_parser = parse_baseline_name)]
+    pub save_baseline: Option<String>,
+    /// Compare the run with this baseline (a name under reports/baselines, or a run
+    /// directory); exit 1 on a regression. Writes compare.md into the run directory.
+    #[arg(long, value_name = "NAME")]
+    pub baseline: Option<String>,
+    /// Noise threshold and significance of `--baseline`.
+    #[command(flatten)]
+    pub noise: NoiseArgs,
+    /// Slice length of the per-case HDR interval logs (e.g. 1s, 250ms).
+    #[arg(long, value_parser = parse_positive_duration)]
+    pub interval: Option<Duration>,
+}
+
+fn parse_baseline_name(s: &str) -> Result<String, String> {
+    crate::report::check_baseline_name(s).map(|()| s.to_string())
 }
 
 fn parse_bounded_duration(s: &str) -> Result<Duration, String> {
@@ -249,6 +319,17 @@ fn dispatch(cli: Cli) -> u8 {
         }
         Command::Merge { logs, out } => crate::report::merge_command(&logs, &out),
         Command::Report { run_dir } => crate::report::report_command(&run_dir),
+        Command::Compare {
+            baseline,
+            candidate,
+            noise,
+            markdown,
+        } => crate::report::compare_command(
+            &baseline,
+            &candidate,
+            noise.options(),
+            markdown.as_deref(),
+        ),
         Command::Serve(args) => match peers::serve(&args) {
             Ok(()) => 0,
             Err(e) => {
@@ -342,6 +423,9 @@ fn run(args: RunArgs) -> u8 {
         opts.client_cpus = args.pin_client.clone().map(|c| c.0);
         opts.cancel = Arc::clone(&cancel);
         opts.quiet = args.quiet;
+        if let Some(interval) = args.interval {
+            opts.interval = interval;
+        }
         match runner::run(scenario, &opts) {
             Ok(outcome) => {
                 print!("{}", crate::report::console_table(&outcome.summary));
@@ -350,6 +434,7 @@ fn run(args: RunArgs) -> u8 {
                     worst = 2;
                 }
                 println!("results: {}", outcome.dir.display());
+                worst = worst.max(after_run(&args, &outcome.dir));
                 if outcome.summary.interrupted {
                     eprintln!(
                         "interrupted: partial results written to {}",
@@ -368,6 +453,31 @@ fn run(args: RunArgs) -> u8 {
         }
     }
     worst
+}
+
+/// `--save-baseline` and `--baseline` after a run: the exit code they add.
+fn after_run(args: &RunArgs, dir: &Path) -> u8 {
+    let root = Path::new(crate::report::BASELINES_DIR);
+    let mut code = 0;
+    if let Some(name) = &args.baseline {
+        let md = dir.join("compare.md");
+        code = crate::report::compare_command(
+            name,
+            &dir.display().to_string(),
+            args.noise.options(),
+            Some(&md),
+        );
+    }
+    if let Some(name) = &args.save_baseline {
+        match crate::report::save_baseline(dir, name, root) {
+            Ok(saved) => println!("baseline saved: {}", saved.display()),
+            Err(e) => {
+                eprintln!("error: saving baseline: {e}");
+                code = 2;
+            }
+        }
+    }
+    code
 }
 
 fn outcome_interrupted(cancel: &AtomicBool) -> bool {

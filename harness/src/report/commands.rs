@@ -102,3 +102,41 @@ pub fn report_command(dir: &Path) -> u8 {
         }
     }
 }
+
+/// Compares two runs (each a run directory or a baseline name under `reports/baselines`),
+/// prints the markdown, writes it to `markdown_out` when given. 0: no regression; 1: a metric
+/// regressed beyond the threshold; 2: a run cannot be read.
+pub fn compare_command(
+    baseline: &str,
+    candidate: &str,
+    options: super::compare::CompareOptions,
+    markdown_out: Option<&Path>,
+) -> u8 {
+    let root = Path::new(super::baseline::BASELINES_DIR);
+    let load = |arg: &str| {
+        let dir = super::baseline::resolve(arg, root);
+        super::saved::load(&dir).map_err(|e| {
+            format!(
+                "{e} (\"{arg}\" is neither a run directory nor a baseline under {})",
+                root.display()
+            )
+        })
+    };
+    let (base, cand) = match (load(baseline), load(candidate)) {
+        (Ok(b), Ok(c)) => (b, c),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let comparison = super::compare::compare(&base, &cand, options);
+    let md = comparison.markdown();
+    print!("{md}");
+    if let Some(path) = markdown_out {
+        if let Err(e) = crate::fsutil::write_atomic(path, md.as_bytes(), 0o644) {
+            eprintln!("error: writing {}: {e}", path.display());
+            return 2;
+        }
+    }
+    u8::from(comparison.regressed())
+}

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod cli;
+mod compare;
 mod end_to_end;
 mod fixtures;
 mod hdr_logs;
