@@ -6,6 +6,7 @@ set -euo pipefail
 # program -> Debian package
 declare -A needed=(
   [openssl]=openssl   # the openssl binary: fixture checks against OpenSSL 3
+  [valgrind]=valgrind # callgrind: the instruction-count figure (scripts/callgrind.sh, bench tests)
 )
 
 missing=()

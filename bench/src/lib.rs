@@ -240,6 +240,8 @@ pub fn handshake_split(configs: &MtlsConfigs) -> Result<(bool, SideTimes), Hands
 }
 
 fn drive(configs: &MtlsConfigs, meter: &mut impl Meter) -> Result<bool, HandshakeError> {
+    #[cfg(feature = "planted-slowdown")]
+    meter.server(planted::slowdown);
     let mut client = meter
         .client(|| ClientConnection::new(Arc::clone(&configs.client), configs.server_name.clone()))
         .map_err(|error| HandshakeError::Tls {
@@ -272,6 +274,25 @@ fn drive(configs: &MtlsConfigs, meter: &mut impl Meter) -> Result<bool, Handshak
         }
     }
     Err(HandshakeError::TooManyRounds)
+}
+
+/// A deliberate slowdown for showing that `scripts/callgrind.sh` catches one: only in builds
+/// with the `planted-slowdown` feature, never in a real measurement.
+#[cfg(feature = "planted-slowdown")]
+mod planted {
+    /// Mixing rounds per handshake, measured to add about 2% to the instructions of an
+    /// ECDSA P-256 full handshake (about 6.9 million) in the dev profile.
+    const ROUNDS: u64 = 1_650;
+
+    /// Burns a fixed number of instructions that the optimiser cannot remove.
+    #[inline(never)]
+    pub(crate) fn slowdown() {
+        let mut acc = 0u64;
+        for i in 0..ROUNDS {
+            acc = std::hint::black_box(acc.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(i));
+        }
+        std::hint::black_box(acc);
+    }
 }
 
 /// Replaces `buf` with everything `conn` has to send; returns the byte count.
