@@ -426,6 +426,7 @@ fn run(args: RunArgs) -> u8 {
         if let Some(interval) = args.interval {
             opts.interval = interval;
         }
+        opts.live = !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stdout());
         match runner::run(scenario, &opts) {
             Ok(outcome) => {
                 print!("{}", crate::report::console_table(&outcome.summary));

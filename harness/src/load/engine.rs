@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::attempt::attempt;
+use super::live::{LiveFeed, ProgressSink};
 use super::ticket::Ticketer;
 use crate::measure::{CpuSnapshot, CpuUsage, Intervals, Recorder, DEFAULT_INTERVAL};
 use crate::peers::Connector;
@@ -31,16 +32,28 @@ pub struct LoadResult {
 }
 
 /// Optional parts of a load beyond the case itself.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct LoadExtras {
     /// Slice length of the per-interval histograms (the HDR interval log).
     pub interval: Duration,
+    /// Receives live snapshots while the load runs.
+    pub progress: Option<Arc<dyn ProgressSink>>,
+}
+
+impl std::fmt::Debug for LoadExtras {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadExtras")
+            .field("interval", &self.interval)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
 }
 
 impl Default for LoadExtras {
     fn default() -> Self {
         Self {
             interval: DEFAULT_INTERVAL,
+            progress: None,
         }
     }
 }
@@ -102,6 +115,14 @@ pub async fn run_load_with<C: Connector>(
             .collect(),
     );
     let sampler = CpuSampler::start(ticketer.warmup_end(), ticketer.window_end(), server_pid);
+    let live = extras.progress.as_ref().map(|sink| {
+        LiveFeed::start(
+            Arc::clone(&shards),
+            Arc::clone(sink),
+            ticketer.warmup_end(),
+            Duration::from_millis(200),
+        )
+    });
 
     let mut handles = Vec::with_capacity(workers);
     for w in 0..workers {
@@ -148,6 +169,9 @@ pub async fn run_load_with<C: Connector>(
         }
     }
     let finished = CpuSnapshot::take(server_pid);
+    if let Some(live) = live {
+        live.finish();
+    }
     let interrupted = ticketer.cancelled();
     let mut recorder = Recorder::default();
     for shard in shards.iter() {

@@ -10,6 +10,7 @@ mod console;
 mod files;
 mod hdrlog;
 mod hgrm;
+mod live;
 mod merge;
 mod pages;
 mod plots;
@@ -31,6 +32,7 @@ pub use hdrlog::{
     HdrLogError, IntervalLog, LoggedInterval,
 };
 pub use hgrm::render as render_hgrm;
+pub use live::LiveBar;
 pub use merge::{merge, Merged};
 pub use pages::{html as html_page, markdown as markdown_page, notes as run_notes};
 pub use plots::{plots, write_plots, Plot};

@@ -84,6 +84,9 @@ pub struct RunOptions {
     pub quiet: bool,
     /// Slice length of each case's HDR interval log.
     pub interval: Duration,
+    /// Show a live progress line per case on stderr (the command line sets this when stdout
+    /// is a terminal and `--quiet` is off).
+    pub live: bool,
 }
 
 impl RunOptions {
@@ -99,6 +102,7 @@ impl RunOptions {
             cancel: Arc::default(),
             quiet: false,
             interval: crate::measure::DEFAULT_INTERVAL,
+            live: false,
         }
     }
 }
@@ -304,7 +308,18 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
             eprintln!("[{}/{}] {} ...", i + 1, cases.len(), case.name);
         }
         let stem = report::unique_file_stem(&case.name, &mut stems);
-        let entry = run_case(case, &stem, &mut fixtures, &env)?;
+        let live = opts.live.then(|| {
+            Arc::new(report::LiveBar::new(format!(
+                "[{}/{}] {}",
+                i + 1,
+                cases.len(),
+                case.name
+            )))
+        });
+        let entry = run_case(case, &stem, &mut fixtures, &env, live.clone())?;
+        if let Some(bar) = live {
+            bar.finish();
+        }
         if !opts.quiet {
             eprintln!(
                 "[{}/{}] {}: {}",
@@ -336,6 +351,7 @@ fn run_case(
     stem: &str,
     fixtures: &mut Fixtures,
     env: &RunEnv<'_>,
+    live: Option<Arc<report::LiveBar>>,
 ) -> Result<CaseSummary, RunError> {
     let RunEnv {
         runtime,
@@ -382,6 +398,7 @@ fn run_case(
     let t0 = Instant::now();
     let extras = LoadExtras {
         interval: opts.interval,
+        progress: live.map(|bar| bar as Arc<dyn crate::load::ProgressSink>),
     };
     let load = run_load_with(
         &case.load,
