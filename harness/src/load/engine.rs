@@ -132,9 +132,17 @@ pub async fn run_load_with<C: Connector>(
             Arc::clone(&shards),
         );
         let timeout = spec.timeout;
+        let ramp = ramp_start(spec, t0, w, workers);
         handles.push(tokio::spawn(async move {
             let shard = &shards[w % shards.len()];
             let (window_start, window_end) = (ticketer.warmup_end(), ticketer.window_end());
+            // Closed loop: the workers start one after another across the warm-up (a ramp), so
+            // thousands of connections do not hit the server's accept queue in one burst.
+            if let Some(start) = ramp {
+                if !sleep_until_or_cancel(start, &ticketer).await {
+                    return;
+                }
+            }
             while let Some(ticket) = ticketer.next(Instant::now()) {
                 if !sleep_until_or_cancel(ticket.intended, &ticketer).await {
                     break;
@@ -206,6 +214,17 @@ pub async fn run_load_with<C: Connector>(
     }
 }
 
+/// When worker `w` of `workers` starts in a closed loop with a warm-up: spread evenly over the
+/// warm-up. `None` (start at once) in open loop, where the schedule sets the starts.
+fn ramp_start(spec: &LoadSpec, t0: Instant, w: usize, workers: usize) -> Option<Instant> {
+    match spec.schedule {
+        Schedule::Closed { .. } if workers > 1 && !spec.warmup.is_zero() => {
+            Some(t0 + spec.warmup.mul_f64(w as f64 / workers as f64))
+        }
+        _ => None,
+    }
+}
+
 /// Sleeps until `deadline` in short steps, returning false as soon as the run is cancelled.
 async fn sleep_until_or_cancel(deadline: Instant, ticketer: &Ticketer) -> bool {
     const STEP: Duration = Duration::from_millis(50);
@@ -273,5 +292,42 @@ impl CpuSampler {
         }
         let take = |m: &Mutex<Option<CpuSnapshot>>| *m.lock().unwrap_or_else(|p| p.into_inner());
         (take(&self.start), take(&self.end))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(schedule: Schedule, warmup: Duration) -> LoadSpec {
+        LoadSpec {
+            schedule,
+            stop: Stop::Handshakes(10),
+            warmup,
+            timeout: Duration::from_secs(1),
+        }
+    }
+
+    #[test]
+    fn closed_loop_workers_ramp_across_the_warmup() {
+        let t0 = Instant::now();
+        let closed = spec(Schedule::Closed { concurrency: 4 }, Duration::from_secs(2));
+        let starts: Vec<Duration> = (0..4)
+            .map(|w| ramp_start(&closed, t0, w, 4).unwrap() - t0)
+            .collect();
+        assert_eq!(
+            starts,
+            [0, 500, 1000, 1500].map(Duration::from_millis).to_vec()
+        );
+        let no_warmup = spec(Schedule::Closed { concurrency: 4 }, Duration::ZERO);
+        assert_eq!(ramp_start(&no_warmup, t0, 3, 4), None);
+        let open = spec(
+            Schedule::Open {
+                rate_per_sec: 10.0,
+                max_in_flight: 4,
+            },
+            Duration::from_secs(2),
+        );
+        assert_eq!(ramp_start(&open, t0, 3, 4), None);
     }
 }

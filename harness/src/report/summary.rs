@@ -233,6 +233,10 @@ pub struct CaseSummary {
     pub hgrm_file: Option<String>,
     /// HdrHistogram interval log of accepted-handshake latency, relative to the run directory.
     pub hlog_file: Option<String>,
+    /// Peak resident memory of the harness during the case.
+    pub client_peak_rss_bytes: Option<u64>,
+    /// Peak resident memory growth during the case divided by the handshakes in flight.
+    pub client_memory_per_connection_bytes: Option<f64>,
 }
 
 fn round(x: f64, digits: i32) -> f64 {
@@ -287,6 +291,8 @@ impl CaseSummary {
             negotiated: Vec::new(),
             hgrm_file: None,
             hlog_file: None,
+            client_peak_rss_bytes: None,
+            client_memory_per_connection_bytes: None,
         }
     }
 

@@ -395,6 +395,8 @@ fn run_case(
         Ok(s) => s,
         Err(e) => return Ok(CaseSummary::failed(case, e.to_string())),
     };
+    sys::reset_peak_rss();
+    let rss_before = sys::own_rss().map(|(rss, _)| rss);
     let t0 = Instant::now();
     let extras = LoadExtras {
         interval: opts.interval,
@@ -429,6 +431,12 @@ fn run_case(
     };
     server.stop();
     let mut entry = CaseSummary::measured(case, &result);
+    if let (Some(before), Some((_, peak))) = (rss_before, sys::own_rss()) {
+        entry.client_peak_rss_bytes = Some(peak);
+        let in_flight = files_needed(case).saturating_sub(64).max(1);
+        entry.client_memory_per_connection_bytes =
+            Some((peak.saturating_sub(before) as f64 / in_flight as f64).round());
+    }
     if let Some(exposure) = exposure {
         entry.judge_exposure(case, exposure);
     }

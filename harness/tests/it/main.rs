@@ -12,6 +12,7 @@ mod hdr_logs;
 mod hostile;
 mod reports;
 mod revocation;
+mod scale;
 mod scenario;
 mod schema;
 mod support;
