@@ -191,6 +191,28 @@ pub struct RunArgs {
     /// Slice length of the per-case HDR interval logs (e.g. 1s, 250ms).
     #[arg(long, value_parser = parse_positive_duration)]
     pub interval: Option<Duration>,
+    /// Run as worker K of N (e.g. 2/4): this process drives its share of every case's load
+    /// (concurrency, rate and handshake count divided by N); `mtls-harness merge` combines the
+    /// workers' interval logs.
+    #[arg(long, value_name = "K/N", value_parser = parse_worker)]
+    pub worker: Option<runner::Worker>,
+    /// Drive an already running server at ADDR instead of starting one per case; it must serve
+    /// the run's PKI (same [pki] seed and anchor: `mtls-harness pki generate` + `serve`).
+    #[arg(long, value_name = "ADDR")]
+    pub target: Option<std::net::SocketAddr>,
+}
+
+fn parse_worker(s: &str) -> Result<runner::Worker, String> {
+    let bad = || format!("expected K/N with 1 <= K <= N <= 10000 like 2/4; found \"{s}\"");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let (index, of): (u32, u32) = (
+        k.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if index == 0 || index > of || of > 10_000 {
+        return Err(bad());
+    }
+    Ok(runner::Worker { index, of })
 }
 
 fn parse_baseline_name(s: &str) -> Result<String, String> {
@@ -427,6 +449,8 @@ fn run(args: RunArgs) -> u8 {
             opts.interval = interval;
         }
         opts.live = !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stdout());
+        opts.target = args.target;
+        opts.worker = args.worker;
         match runner::run(scenario, &opts) {
             Ok(outcome) => {
                 print!("{}", crate::report::console_table(&outcome.summary));

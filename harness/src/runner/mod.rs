@@ -87,6 +87,51 @@ pub struct RunOptions {
     /// Show a live progress line per case on stderr (the command line sets this when stdout
     /// is a terminal and `--quiet` is off).
     pub live: bool,
+    /// Drive this already running server instead of starting one per case (it must serve the
+    /// run's PKI: the same `[pki]` seed and anchor, e.g. from `mtls-harness pki generate`).
+    pub target: Option<std::net::SocketAddr>,
+    /// This process is worker K of N (1-based): it runs its share of every case's load.
+    pub worker: Option<Worker>,
+}
+
+/// One of several harness processes sharing a load (`run --worker K/N`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Worker {
+    /// This worker, 1 to `of`.
+    pub index: u32,
+    /// How many workers share the load.
+    pub of: u32,
+}
+
+impl Worker {
+    /// Worker `k`'s part of `total` split as evenly as possible (at least 1).
+    pub fn share(self, total: u64) -> u64 {
+        let (k, n) = (u64::from(self.index), u64::from(self.of.max(1)));
+        (total * k / n - total * (k - 1) / n).max(1)
+    }
+
+    /// `case` with this worker's share of its load: concurrency (or the open loop's cap), rate
+    /// and handshake count divided among the workers; durations unchanged.
+    pub fn apply(self, case: &Case) -> Case {
+        let mut case = case.clone();
+        let share = |n: usize| usize::try_from(self.share(n as u64)).unwrap_or(n);
+        case.load.schedule = match case.load.schedule {
+            Schedule::Closed { concurrency } => Schedule::Closed {
+                concurrency: share(concurrency),
+            },
+            Schedule::Open {
+                rate_per_sec,
+                max_in_flight,
+            } => Schedule::Open {
+                rate_per_sec: rate_per_sec / f64::from(self.of.max(1)),
+                max_in_flight: share(max_in_flight),
+            },
+        };
+        if let Stop::Handshakes(n) = case.load.stop {
+            case.load.stop = Stop::Handshakes(self.share(n));
+        }
+        case
+    }
 }
 
 impl RunOptions {
@@ -103,6 +148,8 @@ impl RunOptions {
             quiet: false,
             interval: crate::measure::DEFAULT_INTERVAL,
             live: false,
+            target: None,
+            worker: None,
         }
     }
 }
@@ -219,6 +266,10 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
         .cases
         .iter()
         .map(|c| opts.overrides.apply(c))
+        .map(|c| match opts.worker {
+            Some(w) => w.apply(&c),
+            None => c,
+        })
         .collect();
     let limit = sys::raise_nofile_limit().unwrap_or(1024);
     if let Some(case) = cases.iter().find(|c| files_needed(c) > limit) {
@@ -384,16 +435,31 @@ fn run_case(
     };
     let crl = staged.as_ref().map(|s| s.server_crl.clone()).or(crl);
     let log = peers_dir.join(format!("{stem}-server.log"));
-    let server = match start_server(
-        &opts.harness_exe,
-        case,
-        &files,
-        crl.as_deref(),
-        &log,
-        server_cpus,
-    ) {
-        Ok(s) => s,
-        Err(e) => return Ok(CaseSummary::failed(case, e.to_string())),
+    if opts.target.is_some() && (staged.is_some() || crl.is_some()) {
+        return Ok(CaseSummary::failed(
+            case,
+            "--target: revocation cases need a server the harness starts with the case's CRL"
+                .to_string(),
+        ));
+    }
+    let server = match opts.target {
+        Some(_) => None,
+        None => match start_server(
+            &opts.harness_exe,
+            case,
+            &files,
+            crl.as_deref(),
+            &log,
+            server_cpus,
+        ) {
+            Ok(s) => Some(s),
+            Err(e) => return Ok(CaseSummary::failed(case, e.to_string())),
+        },
+    };
+    let (server_addr, server_pid) = match (&server, opts.target) {
+        (Some(s), _) => (s.addr, Some(s.pid())),
+        (None, Some(addr)) => (addr, None),
+        (None, None) => return Ok(CaseSummary::failed(case, "no server".to_string())),
     };
     sys::reset_peak_rss();
     let rss_before = sys::own_rss().map(|(rss, _)| rss);
@@ -404,9 +470,9 @@ fn run_case(
     };
     let load = run_load_with(
         &case.load,
-        server.addr,
+        server_addr,
         client,
-        Some(server.pid()),
+        server_pid,
         (case.tls.resumption != ResumptionMode::Off).then_some(case.tls.resume_fraction),
         Arc::clone(&opts.cancel),
         &extras,
@@ -417,7 +483,7 @@ fn run_case(
                 case,
                 &pki,
                 staged,
-                server.addr,
+                server_addr,
                 t0 + case.load.warmup,
                 &opts.cancel,
             ) {
@@ -429,7 +495,9 @@ fn run_case(
         }
         None => (runtime.block_on(load), None),
     };
-    server.stop();
+    if let Some(server) = server {
+        server.stop();
+    }
     let mut entry = CaseSummary::measured(case, &result);
     if let (Some(before), Some((_, peak))) = (rss_before, sys::own_rss()) {
         entry.client_peak_rss_bytes = Some(peak);
@@ -450,7 +518,11 @@ fn run_case(
         entry.hgrm_file = Some(report::write_hgrm(run_dir, stem, h)?);
     }
     if r.intervals.slices.iter().any(|s| !s.latency.is_empty()) {
-        entry.hlog_file = Some(report::write_hlog(run_dir, stem, &case.name, &r.intervals)?);
+        let label = match opts.worker {
+            Some(w) => format!("{} (worker {}/{})", case.name, w.index, w.of),
+            None => case.name.clone(),
+        };
+        entry.hlog_file = Some(report::write_hlog(run_dir, stem, &label, &r.intervals)?);
     }
     Ok(entry)
 }
