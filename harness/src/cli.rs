@@ -458,6 +458,11 @@ fn run(args: RunArgs) -> u8 {
                     eprintln!("error: rendering the report: {e}");
                     worst = 2;
                 }
+                if let Ok(saved) = crate::report::load_run(&outcome.dir) {
+                    for note in crate::report::run_notes(&saved) {
+                        println!("note: {note}");
+                    }
+                }
                 println!("results: {}", outcome.dir.display());
                 worst = worst.max(after_run(&args, &outcome.dir));
                 if outcome.summary.interrupted {

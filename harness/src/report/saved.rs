@@ -233,3 +233,61 @@ pub fn load(dir: &Path) -> Result<SavedRun, SavedRunError> {
         logs,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(cases: Value, cpus: usize, pinned: Option<Vec<usize>>) -> SavedRun {
+        let summary = serde_json::json!({
+            "scenario": { "name": "t" },
+            "usable_cpus": cpus,
+            "pinning": { "server_cpus": pinned, "client_cpus": null },
+            "cases": cases,
+        });
+        SavedRun {
+            dir: PathBuf::from("x"),
+            summary: serde_json::from_value(summary).unwrap(),
+            logs: Vec::new(),
+        }
+    }
+
+    fn case(name: &str, mode: &str, expect: &str, util: f64) -> Value {
+        serde_json::json!({
+            "name": name, "expect": expect, "met": true,
+            "load": { "schedule": { "mode": mode } },
+            "server_cpu_util_pct": util, "handshakes_per_sec": 1000.0,
+        })
+    }
+
+    #[test]
+    fn client_bound_only_when_a_closed_loop_server_is_not_saturated() {
+        let r = run(
+            serde_json::json!([
+                case("idle", "closed", "accept", 120.0),
+                case("busy", "closed", "accept", 190.0),
+                case("open", "open", "accept", 20.0),
+                case("reject", "closed", "reject:unknown_ca", 20.0),
+            ]),
+            2,
+            None,
+        );
+        let notes: Vec<Option<String>> = r
+            .summary
+            .cases
+            .iter()
+            .map(|c| r.client_bound_note(c))
+            .collect();
+        let idle = notes[0].as_deref().unwrap();
+        assert!(idle.contains("60% busy"), "{idle}");
+        assert!(idle.contains("measures the client"), "{idle}");
+        assert_eq!(notes[1..], [None, None, None]);
+        // Pinned to one CPU, 95% of one core is saturated.
+        let pinned = run(
+            serde_json::json!([case("one-cpu", "closed", "accept", 95.0)]),
+            2,
+            Some(vec![0]),
+        );
+        assert_eq!(pinned.client_bound_note(&pinned.summary.cases[0]), None);
+    }
+}
