@@ -24,7 +24,7 @@ const FAMILY: &str = "sans-serif";
 #[derive(Clone, Debug)]
 pub struct Plot {
     /// File stem under `plots/` (`latency`, `throughput-over-time`, ...).
-    pub stem: &'static str,
+    pub stem: String,
     /// What it shows.
     pub title: String,
     /// The SVG document.
@@ -48,7 +48,7 @@ fn font_ready() -> Result<(), String> {
 
 /// Draws with `draw` into an SVG string and a PNG.
 fn render(
-    stem: &'static str,
+    stem: String,
     title: String,
     draw: &dyn Fn(&DrawingArea<SVGBackend<'_>, Shift>) -> DrawResult,
     draw_png: &dyn Fn(&DrawingArea<BitMapBackend<'_>, Shift>) -> DrawResult,
@@ -88,7 +88,7 @@ fn render(
 
 macro_rules! both_backends {
     ($stem:expr, $title:expr, $f:expr) => {
-        render($stem, $title, &|a| $f(a), &|a| $f(a))
+        render($stem.to_string(), $title, &|a| $f(a), &|a| $f(a))
     };
 }
 
@@ -175,7 +175,60 @@ pub fn plots(run: &SavedRun) -> Result<Vec<Plot>, String> {
             )?);
         }
     }
+    for (axis, values) in axis_groups(run) {
+        let hs: Vec<(String, f64)> = values
+            .iter()
+            .map(|(v, cases)| {
+                let mean = cases.iter().map(|c| c.handshakes_per_sec).sum::<f64>()
+                    / cases.len().max(1) as f64;
+                (format!("{axis}={}", short(v)), mean)
+            })
+            .collect();
+        let stem = format!("by-{}", super::files::file_safe(&axis));
+        out.push(both_backends!(
+            stem,
+            format!("Handshakes per second by {axis} (mean over the cases with each value)"),
+            |a| draw_bars(
+                a,
+                &format!("handshakes / s by {axis}"),
+                &hs,
+                &[CYAN.mix(0.8)]
+            )
+        )?);
+    }
     Ok(out)
+}
+
+/// An axis and, per value, the cases that had it.
+type AxisGroup<'a> = (String, Vec<(String, Vec<&'a super::saved::SavedCase>)>);
+
+/// For each matrix axis with at least two values: the measured cases per value, in first-seen
+/// order.
+fn axis_groups(run: &SavedRun) -> Vec<AxisGroup<'_>> {
+    let mut axes: Vec<AxisGroup<'_>> = Vec::new();
+    for c in run
+        .summary
+        .cases
+        .iter()
+        .filter(|c| c.error.is_none() && c.attempts > 0)
+    {
+        for (axis, value) in &c.axes {
+            let pos = match axes.iter().position(|(a, _)| a == axis) {
+                Some(p) => p,
+                None => {
+                    axes.push((axis.clone(), Vec::new()));
+                    axes.len() - 1
+                }
+            };
+            let values = &mut axes[pos].1;
+            match values.iter_mut().find(|(v, _)| v == value) {
+                Some((_, cases)) => cases.push(c),
+                None => values.push((value.clone(), vec![c])),
+            }
+        }
+    }
+    axes.retain(|(_, values)| values.len() >= 2);
+    axes
 }
 
 /// (case, points of (1/(1-q), latency ms)) for every case with accepted handshakes.
@@ -437,6 +490,34 @@ pub fn write_plots(run: &SavedRun, dir: &Path) -> Result<Vec<Plot>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn axis_groups_need_two_values() {
+        let case = |name: &str, key: &str, group: &str| {
+            serde_json::json!({ "name": name, "attempts": 10, "handshakes_per_sec": 1.0,
+                "axes": { "key": key, "group": group } })
+        };
+        let summary = serde_json::json!({ "cases": [
+            case("a", "ecdsa-p256", "x25519"),
+            case("b", "ed25519", "x25519"),
+            case("c", "ecdsa-p256", "x25519"),
+        ]});
+        let run = SavedRun {
+            dir: "x".into(),
+            summary: serde_json::from_value(summary).unwrap(),
+            logs: Vec::new(),
+        };
+        let groups = axis_groups(&run);
+        assert_eq!(groups.len(), 1, "group has one value only");
+        let (axis, values) = &groups[0];
+        assert_eq!(axis, "key");
+        let counts: Vec<(&str, usize)> =
+            values.iter().map(|(v, c)| (v.as_str(), c.len())).collect();
+        assert_eq!(counts, [("ecdsa-p256", 2), ("ed25519", 1)]);
+        let plots = plots(&run).unwrap();
+        assert!(plots.iter().any(|p| p.stem == "by-key"));
+        assert!(!plots.iter().any(|p| p.stem == "by-group"));
+    }
 
     #[test]
     fn percentile_labels() {

@@ -81,6 +81,9 @@ pub struct SavedCase {
     /// The interval log, relative to the run directory.
     #[serde(default)]
     pub hlog_file: Option<String>,
+    /// Matrix axis values that made this case.
+    #[serde(default)]
+    pub axes: BTreeMap<String, String>,
 }
 
 impl SavedCase {
