@@ -16,6 +16,9 @@ pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
 pub struct Interval {
     /// Headline latency (microseconds) of the accepted handshakes that ended in this slice.
     pub latency: Histogram<u64>,
+    /// Time to the verdict (microseconds) of the handshakes the server rejected that ended in
+    /// this slice.
+    pub rejection: Histogram<u64>,
     /// Attempts that ended in this slice and were not accepted.
     pub not_accepted: u64,
 }
@@ -23,11 +26,15 @@ pub struct Interval {
 impl Interval {
     fn new() -> Self {
         // Three significant digits, auto-resizing: a constant configuration hdrhistogram accepts.
-        let mut latency =
-            Histogram::new(3).unwrap_or_else(|_| unreachable!("hdrhistogram accepts sigfig 3"));
-        latency.auto(true);
+        let new = || {
+            let mut h =
+                Histogram::new(3).unwrap_or_else(|_| unreachable!("hdrhistogram accepts sigfig 3"));
+            h.auto(true);
+            h
+        };
         Self {
-            latency,
+            latency: new(),
+            rejection: new(),
             not_accepted: 0,
         }
     }
@@ -86,11 +93,25 @@ impl Intervals {
         }
     }
 
-    /// Records an attempt that ended at `end` without being accepted.
-    pub fn record_not_accepted(&mut self, end: Instant) {
+    /// Records an attempt that ended at `end` without being accepted; `rejection_us` is its
+    /// time to the verdict when the server rejected it.
+    pub fn record_not_accepted(&mut self, end: Instant, rejection_us: Option<u64>) {
         if let Some(s) = self.slice(end) {
             s.not_accepted += 1;
+            if let Some(us) = rejection_us {
+                let _ = s.rejection.record(us);
+            }
         }
+    }
+
+    /// True when some slice holds an accepted handshake.
+    pub fn any_accepted(&self) -> bool {
+        self.slices.iter().any(|s| !s.latency.is_empty())
+    }
+
+    /// True when some slice holds a server rejection.
+    pub fn any_rejected(&self) -> bool {
+        self.slices.iter().any(|s| !s.rejection.is_empty())
     }
 
     /// Adds `other`'s slices into these (same origin and width: the engine's shards).
@@ -104,6 +125,7 @@ impl Intervals {
         }
         for (mine, theirs) in self.slices.iter_mut().zip(&other.slices) {
             let _ = mine.latency.add(&theirs.latency);
+            let _ = mine.rejection.add(&theirs.rejection);
             mine.not_accepted += theirs.not_accepted;
         }
     }
@@ -119,14 +141,16 @@ mod tests {
         let mut a = Intervals::starting(t0, Duration::from_millis(100));
         a.record_accepted(t0 + Duration::from_millis(50), 1000);
         a.record_accepted(t0 + Duration::from_millis(250), 2000);
-        a.record_not_accepted(t0 + Duration::from_millis(260));
+        a.record_not_accepted(t0 + Duration::from_millis(260), Some(700));
+        a.record_not_accepted(t0 + Duration::from_millis(270), None);
         // Before the origin: not in any slice.
         a.record_accepted(t0.checked_sub(Duration::from_millis(1)).unwrap_or(t0), 5);
         assert_eq!(a.slices.len(), 3);
         assert_eq!(a.slices[0].latency.len(), 1);
         assert_eq!(a.slices[1].latency.len(), 0);
         assert_eq!(a.slices[2].latency.len(), 1);
-        assert_eq!(a.slices[2].not_accepted, 1);
+        assert_eq!(a.slices[2].not_accepted, 2);
+        assert_eq!(a.slices[2].rejection.len(), 1);
         let mut b = Intervals::starting(t0, Duration::from_millis(100));
         b.record_accepted(t0 + Duration::from_millis(450), 3000);
         b.merge(&a);

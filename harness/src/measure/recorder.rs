@@ -110,7 +110,8 @@ impl Recorder {
         if sample.outcome == Outcome::Accepted {
             self.intervals.record_accepted(sample.end, latency);
         } else {
-            self.intervals.record_not_accepted(sample.end);
+            let rejection = sample.outcome.is_server_rejection().then_some(latency);
+            self.intervals.record_not_accepted(sample.end, rejection);
         }
         if sample.outcome == Outcome::Accepted {
             let _ = self.latency.record(latency);

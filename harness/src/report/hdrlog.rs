@@ -79,23 +79,34 @@ fn epoch_secs(t: SystemTime) -> f64 {
         .unwrap_or(0.0)
 }
 
-/// Renders `slices` as log text. `base` is the wall-clock time of slice 0's start, `comment`
-/// a first line (e.g. the case name); slices with no accepted handshake are written too (an
+/// Renders `slices` as log text: accepted-handshake latency, or, when nothing was accepted
+/// (a reject case), the time to the server's rejection. `base` is the wall-clock time of slice
+/// 0's start, `comment` a first line (e.g. the case name); empty slices are written too (an
 /// empty histogram), so a consumer sees the gap.
 ///
 /// # Errors
 /// When a histogram cannot be encoded.
 pub fn render(slices: &Intervals, base: SystemTime, comment: &str) -> Result<Vec<u8>, HdrLogError> {
+    let rejections = !slices.any_accepted();
     let entries: Vec<(f64, f64, &Histogram<u64>)> = slices
         .slices
         .iter()
         .enumerate()
         .map(|(i, s)| {
             let w = slices.width.as_secs_f64();
-            (i as f64 * w, w, &s.latency)
+            (
+                i as f64 * w,
+                w,
+                if rejections { &s.rejection } else { &s.latency },
+            )
         })
         .collect();
-    render_entries(&entries, epoch_secs(base), comment)
+    let what = if rejections {
+        "time to the server's rejection"
+    } else {
+        "accepted-handshake latency"
+    };
+    render_entries(&entries, epoch_secs(base), &format!("{comment}: {what}"))
 }
 
 /// Renders `(offset_secs, length_secs, histogram)` entries relative to `base_epoch_secs`.

@@ -240,6 +240,8 @@ fn latency_curves(run: &SavedRun) -> Vec<Curve> {
         .iter()
         .zip(&run.logs)
         .filter_map(|(c, log)| {
+            // Accepted handshakes only: a reject case's log holds times to the rejection.
+            c.latency_us?;
             let h = log.as_ref()?.total();
             if h.is_empty() {
                 return None;

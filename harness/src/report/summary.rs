@@ -231,7 +231,8 @@ pub struct CaseSummary {
     pub negotiated: Vec<NegotiatedCount>,
     /// HDR percentile file of the headline latency, relative to the run directory.
     pub hgrm_file: Option<String>,
-    /// HdrHistogram interval log of accepted-handshake latency, relative to the run directory.
+    /// HdrHistogram interval log of accepted-handshake latency (of the time to the rejection
+    /// when nothing was accepted), relative to the run directory.
     pub hlog_file: Option<String>,
     /// Peak resident memory of the harness during the case.
     pub client_peak_rss_bytes: Option<u64>,

@@ -517,7 +517,7 @@ fn run_case(
     if !h.is_empty() {
         entry.hgrm_file = Some(report::write_hgrm(run_dir, stem, h)?);
     }
-    if r.intervals.slices.iter().any(|s| !s.latency.is_empty()) {
+    if r.intervals.any_accepted() || r.intervals.any_rejected() {
         let label = match opts.worker {
             Some(w) => format!("{} (worker {}/{})", case.name, w.index, w.of),
             None => case.name.clone(),

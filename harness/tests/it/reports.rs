@@ -41,7 +41,15 @@ client_cert = "unknown-ca"
 load = { concurrency = 2, handshakes = 20, warmup = "0s" }
 "#,
     );
-    run_in(&s, dir.path());
+    let outcome = run_in(&s, dir.path());
+    // A reject case's interval log holds the times to the rejection.
+    let rejected = &outcome.summary.cases[2];
+    let log = mtls_harness::report::read_hlog(
+        &dir.path()
+            .join(rejected.hlog_file.as_deref().expect("reject case hlog")),
+    )
+    .unwrap();
+    assert_eq!(log.total().len(), 20);
     let files = mtls_harness::report::render_run(dir.path()).unwrap();
     for stem in [
         "latency",
