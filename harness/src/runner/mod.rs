@@ -4,6 +4,7 @@
 
 mod exposure;
 mod fixtures;
+mod worker;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,6 +24,7 @@ use crate::scenario::{Case, ClientImpl, ResumptionMode, RevocationMode, Scenario
 use crate::sys;
 
 pub use fixtures::Fixtures;
+pub use worker::Worker;
 
 /// Command-line overrides applied to every case.
 #[derive(Clone, Debug, Default)]
@@ -92,46 +94,6 @@ pub struct RunOptions {
     pub target: Option<std::net::SocketAddr>,
     /// This process is worker K of N (1-based): it runs its share of every case's load.
     pub worker: Option<Worker>,
-}
-
-/// One of several harness processes sharing a load (`run --worker K/N`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Worker {
-    /// This worker, 1 to `of`.
-    pub index: u32,
-    /// How many workers share the load.
-    pub of: u32,
-}
-
-impl Worker {
-    /// Worker `k`'s part of `total` split as evenly as possible (at least 1).
-    pub fn share(self, total: u64) -> u64 {
-        let (k, n) = (u64::from(self.index), u64::from(self.of.max(1)));
-        (total * k / n - total * (k - 1) / n).max(1)
-    }
-
-    /// `case` with this worker's share of its load: concurrency (or the open loop's cap), rate
-    /// and handshake count divided among the workers; durations unchanged.
-    pub fn apply(self, case: &Case) -> Case {
-        let mut case = case.clone();
-        let share = |n: usize| usize::try_from(self.share(n as u64)).unwrap_or(n);
-        case.load.schedule = match case.load.schedule {
-            Schedule::Closed { concurrency } => Schedule::Closed {
-                concurrency: share(concurrency),
-            },
-            Schedule::Open {
-                rate_per_sec,
-                max_in_flight,
-            } => Schedule::Open {
-                rate_per_sec: rate_per_sec / f64::from(self.of.max(1)),
-                max_in_flight: share(max_in_flight),
-            },
-        };
-        if let Stop::Handshakes(n) = case.load.stop {
-            case.load.stop = Stop::Handshakes(self.share(n));
-        }
-        case
-    }
 }
 
 impl RunOptions {
