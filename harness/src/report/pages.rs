@@ -25,8 +25,9 @@ fn outcomes(c: &SavedCase) -> String {
         .join(" ")
 }
 
-/// The figures of one case as table cells: hs/s, p50, p99, p99.9, server and client CPU.
-fn cells(c: &SavedCase) -> [String; 6] {
+/// The figures of one case as table cells: hs/s, p50, p99, p99.9, server and client CPU,
+/// harness memory per connection.
+fn cells(c: &SavedCase) -> [String; 7] {
     let lat = c.latency_us.or(c.rejection_latency_us);
     [
         format!("{:.0}", c.handshakes_per_sec),
@@ -35,10 +36,12 @@ fn cells(c: &SavedCase) -> [String; 6] {
         lat.map_or("-".into(), |p| ms(p.p999)),
         opt(c.server_cpu_us_per_handshake),
         opt(c.client_cpu_us_per_handshake),
+        c.client_memory_per_connection_bytes
+            .map_or("-".into(), |b| format!("{:.1}", b / 1024.0)),
     ]
 }
 
-const HEADERS: [&str; 10] = [
+const HEADERS: [&str; 11] = [
     "case",
     "outcomes",
     "hs/s",
@@ -47,6 +50,7 @@ const HEADERS: [&str; 10] = [
     "p99.9 ms",
     "srv cpu us/hs",
     "cli cpu us/hs",
+    "KiB/conn",
     "expect",
     "met",
 ];
@@ -93,15 +97,15 @@ pub fn markdown(run: &SavedRun, plots: &[Plot]) -> String {
         "|{}",
         ["---|"; 2]
             .into_iter()
-            .chain(["---:|"; 6])
+            .chain(["---:|"; 7])
             .chain(["---|"; 2])
             .collect::<String>()
     );
     for c in &run.summary.cases {
-        let [hs, p50, p99, p999, srv, cli] = cells(c);
+        let [hs, p50, p99, p999, srv, cli, mem] = cells(c);
         let _ = writeln!(
             out,
-            "| {} | {} | {hs} | {p50} | {p99} | {p999} | {srv} | {cli} | {} | {} |",
+            "| {} | {} | {hs} | {p50} | {p99} | {p999} | {srv} | {cli} | {mem} | {} | {} |",
             md_escape(&c.name),
             md_escape(&outcomes(c)),
             md_escape(&c.expect_text()),
@@ -155,10 +159,10 @@ pub fn html(run: &SavedRun, plots: &[Plot]) -> String {
     }
     table.push_str("</tr>\n");
     for c in &run.summary.cases {
-        let [hs, p50, p99, p999, srv, cli] = cells(c);
+        let [hs, p50, p99, p999, srv, cli, mem] = cells(c);
         let _ = writeln!(
             table,
-            "<tr><td>{}</td><td class=\"text\">{}</td><td>{hs}</td><td>{p50}</td><td>{p99}</td><td>{p999}</td><td>{srv}</td><td>{cli}</td><td class=\"text\">{}</td><td class=\"{}\" title=\"{}\">{}</td></tr>",
+            "<tr><td>{}</td><td class=\"text\">{}</td><td>{hs}</td><td>{p50}</td><td>{p99}</td><td>{p999}</td><td>{srv}</td><td>{cli}</td><td>{mem}</td><td class=\"text\">{}</td><td class=\"{}\" title=\"{}\">{}</td></tr>",
             html_escape(&c.name),
             html_escape(&outcomes(c)),
             html_escape(&c.expect_text()),

@@ -84,6 +84,9 @@ pub struct SavedCase {
     /// Matrix axis values that made this case.
     #[serde(default)]
     pub axes: BTreeMap<String, String>,
+    /// Harness memory growth per handshake in flight.
+    #[serde(default)]
+    pub client_memory_per_connection_bytes: Option<f64>,
 }
 
 impl SavedCase {
