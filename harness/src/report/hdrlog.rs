@@ -150,9 +150,9 @@ pub fn render_entries(
             )
             .map_err(|e| HdrLogError::Encode(e.to_string()))?;
     }
-    // The writer above never emits the MaxValueDivisor comment twice: it only writes headers
-    // that were configured, and the second builder has none but the divisor, which is a
-    // comment line; drop it so the header appears once.
+    // The crate's writer cannot emit the CSV legend line, so the headers come from one writer
+    // and the intervals from a second one (with the same divisor for the Interval_Max column);
+    // the second writer repeats the MaxValueDivisor comment, which is dropped here.
     let text = String::from_utf8_lossy(&out).into_owned();
     let mut seen = false;
     let cleaned: String = text
