@@ -7,6 +7,7 @@ set -euo pipefail
 declare -A needed=(
   [openssl]=openssl   # the openssl binary: fixture checks against OpenSSL 3
   [valgrind]=valgrind # callgrind: the instruction-count figure (scripts/callgrind.sh, bench tests)
+  [script]=bsdutils   # a pseudo-terminal for the live-progress test (essential on Debian)
 )
 
 missing=()

@@ -10,6 +10,7 @@ mod end_to_end;
 mod fixtures;
 mod hdr_logs;
 mod hostile;
+mod live;
 mod reports;
 mod revocation;
 mod scale;
