@@ -1,8 +1,9 @@
 //! Per-interval histograms: the measured window cut into equal slices (1 s by default), each
 //! with its own latency histogram and counts, so a run can be written as an HdrHistogram interval
 //! log, plotted over time (handshakes per second, p99 per interval) and compared with another run
-//! sample by sample. Histograms grow as values arrive (no fixed hour-long range per slice), so an
-//! idle slice costs almost nothing.
+//! sample by sample. Histograms grow as values arrive (no fixed hour-long range per slice), and
+//! memory stays bounded on long runs: past [`MAX_SLICES`] slices, neighbours are added together
+//! and the slice length doubles (a one-hour run at 1 s keeps 225 slices of 16 s).
 
 use std::time::{Duration, Instant};
 
@@ -10,6 +11,9 @@ use hdrhistogram::Histogram;
 
 /// The default slice length.
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Most slices kept; one more and neighbours are merged (the slice length doubles).
+pub const MAX_SLICES: usize = 256;
 
 /// One slice of the measured window.
 #[derive(Clone, Debug)]
@@ -74,10 +78,14 @@ impl Intervals {
     fn slice(&mut self, at: Instant) -> Option<&mut Interval> {
         let origin = self.origin?;
         let offset = at.checked_duration_since(origin)?;
-        let index = usize::try_from(offset.as_nanos() / self.width.as_nanos().max(1)).ok()?;
-        // A slice index beyond a day of 1 ms slices is a clock oddity, not data.
-        if index > 86_400_000 {
+        // Beyond a day past the window's start is a clock oddity, not data.
+        if offset > Duration::from_secs(86_400) {
             return None;
+        }
+        let mut index = usize::try_from(offset.as_nanos() / self.width.as_nanos().max(1)).ok()?;
+        while index >= MAX_SLICES {
+            self.coarsen();
+            index /= 2;
         }
         if self.slices.len() <= index {
             self.slices.resize_with(index + 1, Interval::new);
@@ -104,6 +112,21 @@ impl Intervals {
         }
     }
 
+    /// Adds each pair of neighbouring slices together and doubles the slice length.
+    pub fn coarsen(&mut self) {
+        let old = std::mem::take(&mut self.slices);
+        let mut pairs = old.into_iter();
+        while let Some(mut first) = pairs.next() {
+            if let Some(second) = pairs.next() {
+                let _ = first.latency.add(&second.latency);
+                let _ = first.rejection.add(&second.rejection);
+                first.not_accepted += second.not_accepted;
+            }
+            self.slices.push(first);
+        }
+        self.width *= 2;
+    }
+
     /// True when some slice holds an accepted handshake.
     pub fn any_accepted(&self) -> bool {
         self.slices.iter().any(|s| !s.latency.is_empty())
@@ -114,11 +137,19 @@ impl Intervals {
         self.slices.iter().any(|s| !s.rejection.is_empty())
     }
 
-    /// Adds `other`'s slices into these (same origin and width: the engine's shards).
+    /// Adds `other`'s slices into these (same origin: the engine's shards; their widths may
+    /// differ by powers of two when one coarsened sooner).
     pub fn merge(&mut self, other: &Intervals) {
         if self.origin.is_none() {
             self.origin = other.origin;
             self.width = other.width;
+        }
+        let mut other = other.clone();
+        while other.width < self.width {
+            other.coarsen();
+        }
+        while self.width < other.width {
+            self.coarsen();
         }
         if self.slices.len() < other.slices.len() {
             self.slices.resize_with(other.slices.len(), Interval::new);
@@ -156,5 +187,31 @@ mod tests {
         b.merge(&a);
         assert_eq!(b.slices.len(), 5);
         assert_eq!(b.slices.iter().map(|s| s.latency.len()).sum::<u64>(), 3);
+    }
+
+    #[test]
+    fn long_runs_coarsen_instead_of_growing() {
+        let t0 = Instant::now();
+        let mut a = Intervals::starting(t0, Duration::from_secs(1));
+        // One sample per second for an hour.
+        for s in 0..3600u64 {
+            a.record_accepted(
+                t0 + Duration::from_secs(s) + Duration::from_millis(500),
+                100 + s,
+            );
+        }
+        assert!(a.slices.len() <= MAX_SLICES, "{}", a.slices.len());
+        assert_eq!(a.width, Duration::from_secs(16));
+        assert_eq!(a.slices.len(), 225);
+        assert!(a.slices.iter().all(|s| s.latency.len() == 16));
+        // A shard that stayed at a finer width merges by coarsening its copy first.
+        let mut b = Intervals::starting(t0, Duration::from_secs(1));
+        b.record_accepted(t0 + Duration::from_millis(1500), 7);
+        let mut merged = b.clone();
+        merged.merge(&a);
+        assert_eq!(merged.width, Duration::from_secs(16));
+        assert_eq!(merged.slices[0].latency.len(), 17);
+        a.merge(&b);
+        assert_eq!(a.slices[0].latency.len(), 17);
     }
 }
