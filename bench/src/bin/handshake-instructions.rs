@@ -5,19 +5,24 @@
 //! configuration setup stay out of the figure.
 //!
 //! Usage: `handshake-instructions [N]` (default 20 handshakes, after 2 unmeasured warm-ups).
-//! Prints the number of handshakes run.
+//! Prints the number of handshakes run. `MTLS_BENCH_PLANT_ROUNDS=R` adds R rounds of planted
+//! work after each counted handshake ([`mtls_bench::PLANTED_ROUNDS`] is about 2%), so a test
+//! can show the gate catching a slowdown without a second build.
 
 use std::hint::black_box;
 use std::process::ExitCode;
 
-use mtls_bench::{handshake, MtlsConfigs, SessionResumption};
+use mtls_bench::{handshake, planted_work, MtlsConfigs, SessionResumption};
 use mtls_harness::pki::KeyType;
 
 /// The counted region: `n` complete handshakes.
 #[inline(never)]
-fn measured_handshakes(configs: &MtlsConfigs, n: u32) -> Result<(), String> {
+fn measured_handshakes(configs: &MtlsConfigs, n: u32, plant: u64) -> Result<(), String> {
     for _ in 0..n {
         black_box(handshake(black_box(configs)).map_err(|e| e.to_string())?);
+        if plant > 0 {
+            planted_work(plant);
+        }
     }
     Ok(())
 }
@@ -45,7 +50,17 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    match measured_handshakes(&configs, n) {
+    let plant = match std::env::var("MTLS_BENCH_PLANT_ROUNDS") {
+        Err(_) => 0,
+        Ok(v) => match v.parse() {
+            Ok(r) => r,
+            Err(_) => {
+                eprintln!("MTLS_BENCH_PLANT_ROUNDS: expected a number of rounds, found \"{v}\"");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    match measured_handshakes(&configs, n, plant) {
         Ok(()) => {
             println!("{n}");
             ExitCode::SUCCESS
