@@ -9,6 +9,8 @@ declare -A needed=(
   [nginx]=nginx           # the nginx server peer
   [node]=nodejs           # the Node.js client peer
   [pkg-config]=pkg-config # finds libssl for the openssl crate (the built-in OpenSSL server)
+  [valgrind]=valgrind     # callgrind: the instruction-count figure (scripts/callgrind.sh, bench tests)
+  [script]=bsdutils       # a pseudo-terminal for the live-progress test (essential on Debian)
 )
 # Packages without a program to look for: checked with dpkg.
 packages=(

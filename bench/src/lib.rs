@@ -240,6 +240,8 @@ pub fn handshake_split(configs: &MtlsConfigs) -> Result<(bool, SideTimes), Hands
 }
 
 fn drive(configs: &MtlsConfigs, meter: &mut impl Meter) -> Result<bool, HandshakeError> {
+    #[cfg(feature = "planted-slowdown")]
+    meter.server(planted::slowdown);
     let mut client = meter
         .client(|| ClientConnection::new(Arc::clone(&configs.client), configs.server_name.clone()))
         .map_err(|error| HandshakeError::Tls {
@@ -272,6 +274,31 @@ fn drive(configs: &MtlsConfigs, meter: &mut impl Meter) -> Result<bool, Handshak
         }
     }
     Err(HandshakeError::TooManyRounds)
+}
+
+/// Mixing rounds that add about 2% to the instructions of an ECDSA P-256 full in-memory
+/// handshake (about 6.9 million) in the dev profile: the planted slowdown.
+pub const PLANTED_ROUNDS: u64 = 1_650;
+
+/// Burns `rounds` mixing steps that the optimiser cannot remove: the deliberate slowdown that
+/// shows the instruction-count gate catches one (the `planted-slowdown` feature runs it inside
+/// every handshake; the `handshake-instructions` binary after each one when
+/// `MTLS_BENCH_PLANT_ROUNDS` is set). Never part of a real measurement.
+#[inline(never)]
+pub fn planted_work(rounds: u64) {
+    let mut acc = 0u64;
+    for i in 0..rounds {
+        acc = std::hint::black_box(acc.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(i));
+    }
+    std::hint::black_box(acc);
+}
+
+#[cfg(feature = "planted-slowdown")]
+mod planted {
+    /// The planted slowdown inside the handshake path.
+    pub(crate) fn slowdown() {
+        super::planted_work(super::PLANTED_ROUNDS);
+    }
 }
 
 /// Replaces `buf` with everything `conn` has to send; returns the byte count.

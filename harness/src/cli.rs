@@ -57,6 +57,36 @@ pub enum Command {
     /// Run the interop matrix (default: scenarios/interop.toml): every client x server x TLS
     /// version x full/resumed; print it as a matrix and write report.md next to summary.json.
     Interop(InteropArgs),
+    /// Merge HdrHistogram interval logs (e.g. one per worker) into one log and a .hgrm file;
+    /// counts are added exactly.
+    Merge {
+        /// Interval logs (`.hlog`).
+        #[arg(required = true)]
+        logs: Vec<PathBuf>,
+        /// The merged log to write (the `.hgrm` goes next to it).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Re-render a run's plots (plots/*.png, *.svg), report.md and report.html from its saved
+    /// summary.json and interval logs.
+    Report {
+        /// The run directory.
+        run_dir: PathBuf,
+    },
+    /// Compare a candidate run with a baseline, per case and metric; exit 1 on a regression
+    /// beyond the noise threshold (and significant over the per-interval samples).
+    Compare {
+        /// Baseline: a name under reports/baselines, or a run directory.
+        baseline: String,
+        /// Candidate: a run directory, or a baseline name.
+        candidate: String,
+        /// Noise threshold and significance.
+        #[command(flatten)]
+        noise: NoiseArgs,
+        /// Also write the markdown to this file (e.g. $GITHUB_STEP_SUMMARY).
+        #[arg(long)]
+        markdown: Option<PathBuf>,
+    },
 }
 
 /// Options of `interop`.
@@ -92,6 +122,44 @@ pub struct ConformanceArgs {
     /// Target mode: grade an external server instead of the built-in peers.
     #[command(flatten)]
     pub target: TargetArgs,
+}
+
+/// How `compare` and `run --baseline` tell a change from noise.
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct NoiseArgs {
+    /// Changes below this many percent are noise.
+    #[arg(long, default_value_t = 5.0, value_parser = parse_percent)]
+    pub threshold: f64,
+    /// Significance level of the Mann-Whitney U test over per-interval samples.
+    #[arg(long, default_value_t = 0.05, value_parser = parse_alpha)]
+    pub alpha: f64,
+}
+
+impl NoiseArgs {
+    fn options(self) -> crate::report::CompareOptions {
+        crate::report::CompareOptions {
+            threshold_pct: self.threshold,
+            alpha: self.alpha,
+        }
+    }
+}
+
+fn parse_percent(s: &str) -> Result<f64, String> {
+    match s.trim_end_matches('%').parse::<f64>() {
+        Ok(v) if (0.0..=1000.0).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "expected a percentage from 0 to 1000 like 5; found \"{s}\""
+        )),
+    }
+}
+
+fn parse_alpha(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v < 1.0 => Ok(v),
+        _ => Err(format!(
+            "expected a probability between 0 and 1 like 0.05; found \"{s}\""
+        )),
+    }
 }
 
 /// `pki` subcommands.
@@ -151,6 +219,25 @@ pub struct RunArgs {
     /// No progress lines on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Save the run as a baseline under reports/baselines/NAME (summary, interval logs,
+    /// report.md).
+    #[arg(long, value_name = "NAME", value_parser = parse_baseline_name)]
+    pub save_baseline: Option<String>,
+    /// Compare the run with this baseline (a name under reports/baselines, or a run
+    /// directory); exit 1 on a regression. Writes compare.md into the run directory.
+    #[arg(long, value_name = "NAME")]
+    pub baseline: Option<String>,
+    /// Noise threshold and significance of `--baseline`.
+    #[command(flatten)]
+    pub noise: NoiseArgs,
+    /// Slice length of the per-case HDR interval logs (e.g. 1s, 250ms).
+    #[arg(long, value_parser = parse_positive_duration)]
+    pub interval: Option<Duration>,
+    /// Run as worker K of N (e.g. 2/4): this process drives its share of every case's load
+    /// (concurrency, rate and handshake count divided by N); `mtls-harness merge` combines the
+    /// workers' interval logs.
+    #[arg(long, value_name = "K/N", value_parser = parse_worker)]
+    pub worker: Option<runner::Worker>,
     /// Target mode: an external server instead of the cases' server peers.
     #[command(flatten)]
     pub target: TargetArgs,
@@ -197,6 +284,23 @@ impl TargetArgs {
         .map(|t| Some(Arc::new(t)))
         .map_err(|e| e.to_string())
     }
+}
+
+fn parse_worker(s: &str) -> Result<runner::Worker, String> {
+    let bad = || format!("expected K/N with 1 <= K <= N <= 10000 like 2/4; found \"{s}\"");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let (index, of): (u32, u32) = (
+        k.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if index == 0 || index > of || of > 10_000 {
+        return Err(bad());
+    }
+    Ok(runner::Worker { index, of })
+}
+
+fn parse_baseline_name(s: &str) -> Result<String, String> {
+    crate::report::check_baseline_name(s).map(|()| s.to_string())
 }
 
 fn parse_bounded_duration(s: &str) -> Result<Duration, String> {
@@ -327,6 +431,19 @@ fn dispatch(cli: Cli) -> u8 {
         }
         Command::Conformance(args) => conformance(args),
         Command::Interop(args) => interop(args),
+        Command::Merge { logs, out } => crate::report::merge_command(&logs, &out),
+        Command::Report { run_dir } => crate::report::report_command(&run_dir),
+        Command::Compare {
+            baseline,
+            candidate,
+            noise,
+            markdown,
+        } => crate::report::compare_command(
+            &baseline,
+            &candidate,
+            noise.options(),
+            markdown.as_deref(),
+        ),
         Command::Serve(args) => match peers::serve(&args) {
             Ok(()) => 0,
             Err(e) => {
@@ -428,10 +545,25 @@ fn run(args: RunArgs) -> u8 {
         opts.cancel = Arc::clone(&cancel);
         opts.quiet = args.quiet;
         opts.target = target.clone();
+        if let Some(interval) = args.interval {
+            opts.interval = interval;
+        }
+        opts.live = !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stdout());
+        opts.worker = args.worker;
         match runner::run(scenario, &opts) {
             Ok(outcome) => {
                 print!("{}", crate::report::console_table(&outcome.summary));
+                if let Err(e) = crate::report::render_run(&outcome.dir) {
+                    eprintln!("error: rendering the report: {e}");
+                    worst = 2;
+                }
+                if let Ok(saved) = crate::report::load_run(&outcome.dir) {
+                    for note in crate::report::run_notes(&saved) {
+                        println!("note: {note}");
+                    }
+                }
                 println!("results: {}", outcome.dir.display());
+                worst = worst.max(after_run(&args, &outcome.dir));
                 if outcome.summary.interrupted {
                     eprintln!(
                         "interrupted: partial results written to {}",
@@ -450,6 +582,31 @@ fn run(args: RunArgs) -> u8 {
         }
     }
     worst
+}
+
+/// `--save-baseline` and `--baseline` after a run: the exit code they add.
+fn after_run(args: &RunArgs, dir: &Path) -> u8 {
+    let root = Path::new(crate::report::BASELINES_DIR);
+    let mut code = 0;
+    if let Some(name) = &args.baseline {
+        let md = dir.join("compare.md");
+        code = crate::report::compare_command(
+            name,
+            &dir.display().to_string(),
+            args.noise.options(),
+            Some(&md),
+        );
+    }
+    if let Some(name) = &args.save_baseline {
+        match crate::report::save_baseline(dir, name, root) {
+            Ok(saved) => println!("baseline saved: {}", saved.display()),
+            Err(e) => {
+                eprintln!("error: saving baseline: {e}");
+                code = 2;
+            }
+        }
+    }
+    code
 }
 
 fn outcome_interrupted(cancel: &AtomicBool) -> bool {

@@ -259,6 +259,24 @@ fn parse_stat_cpu(stat: &str, ticks_per_sec: u64) -> Option<CpuTime> {
     })
 }
 
+/// This process's resident memory now and its peak since the last [`reset_peak_rss`], in
+/// bytes (`VmRSS`, `VmHWM` of /proc/self/status); `None` where /proc is not readable.
+pub fn own_rss() -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let field = |name: &str| -> Option<u64> {
+        let line = status.lines().find(|l| l.starts_with(name))?;
+        let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kb * 1024)
+    };
+    Some((field("VmRSS:")?, field("VmHWM:")?))
+}
+
+/// Resets this process's peak resident memory (`VmHWM`) to the current value (Linux 4.0+:
+/// writing `5` to /proc/self/clear_refs). Returns false when the kernel refused.
+pub fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
 /// Number of CPUs this process may run on (respects affinity).
 pub fn usable_cpus() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -275,6 +293,21 @@ mod tests {
         assert_eq!(cpu.user, Duration::from_millis(2500));
         assert_eq!(cpu.system, Duration::from_millis(500));
         assert_eq!(cpu.total(), Duration::from_millis(3000));
+    }
+
+    #[test]
+    fn peak_rss_follows_an_allocation_and_resets() {
+        assert!(reset_peak_rss());
+        let (rss, peak) = own_rss().unwrap();
+        assert!(rss > 0 && peak >= rss);
+        let big = vec![1u8; 64 << 20];
+        std::hint::black_box(&big);
+        let (_, peak_after) = own_rss().unwrap();
+        assert!(peak_after >= peak + (60 << 20), "{peak} -> {peak_after}");
+        drop(big);
+        assert!(reset_peak_rss());
+        let (_, peak_reset) = own_rss().unwrap();
+        assert!(peak_reset < peak_after, "{peak_after} -> {peak_reset}");
     }
 
     #[test]

@@ -10,8 +10,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::attempt::attempt;
+use super::live::{LiveFeed, ProgressSink};
 use super::ticket::Ticketer;
-use crate::measure::{CpuSnapshot, CpuTargets, CpuUsage, Recorder};
+use crate::measure::{CpuSnapshot, CpuTargets, CpuUsage, Intervals, Recorder, DEFAULT_INTERVAL};
 use crate::peers::Connector;
 use crate::scenario::{LoadSpec, Schedule, Stop};
 
@@ -30,6 +31,54 @@ pub struct LoadResult {
     pub worker_failures: usize,
 }
 
+/// Optional parts of a load beyond the case itself.
+#[derive(Clone)]
+pub struct LoadExtras {
+    /// Slice length of the per-interval histograms (the HDR interval log).
+    pub interval: Duration,
+    /// Receives live snapshots while the load runs.
+    pub progress: Option<Arc<dyn ProgressSink>>,
+}
+
+impl std::fmt::Debug for LoadExtras {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadExtras")
+            .field("interval", &self.interval)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+impl Default for LoadExtras {
+    fn default() -> Self {
+        Self {
+            interval: DEFAULT_INTERVAL,
+            progress: None,
+        }
+    }
+}
+
+/// [`run_load_with`] with default [`LoadExtras`].
+pub async fn run_load<C: Connector>(
+    spec: &LoadSpec,
+    addr: SocketAddr,
+    connector: Arc<C>,
+    targets: CpuTargets,
+    resume_fraction: Option<f64>,
+    cancel: Arc<AtomicBool>,
+) -> LoadResult {
+    run_load_with(
+        spec,
+        addr,
+        connector,
+        targets,
+        resume_fraction,
+        cancel,
+        &LoadExtras::default(),
+    )
+    .await
+}
+
 /// Drives `spec` against `addr` with `connector`. `targets` says whose CPU to read besides
 /// the harness's own (the server process, an in-process service thread).
 /// `resume_fraction` (resumption on) is the share of handshakes that try to resume.
@@ -39,14 +88,15 @@ pub struct LoadResult {
 /// the case ends by a handshake count, to the last completion). Throughput and CPU per
 /// handshake count every attempt that *ended* inside it, warm-up tickets included, because
 /// their work is inside the CPU readings; latency and outcomes count the attempts that
-/// *started* inside it.
-pub async fn run_load<C: Connector>(
+/// *started* inside it. Per-interval histograms slice the window by `extras.interval`.
+pub async fn run_load_with<C: Connector>(
     spec: &LoadSpec,
     addr: SocketAddr,
     connector: Arc<C>,
     targets: CpuTargets,
     resume_fraction: Option<f64>,
     cancel: Arc<AtomicBool>,
+    extras: &LoadExtras,
 ) -> LoadResult {
     let t0 = Instant::now();
     let ticketer = Arc::new(Ticketer::new(spec, t0, resume_fraction, cancel));
@@ -57,10 +107,23 @@ pub async fn run_load<C: Connector>(
     .max(1);
     let shards: Arc<Vec<Mutex<Recorder>>> = Arc::new(
         (0..(crate::sys::usable_cpus() * 2).clamp(1, workers))
-            .map(|_| Mutex::new(Recorder::default()))
+            .map(|_| {
+                Mutex::new(Recorder {
+                    intervals: Intervals::starting(ticketer.warmup_end(), extras.interval),
+                    ..Recorder::default()
+                })
+            })
             .collect(),
     );
     let sampler = CpuSampler::start(ticketer.warmup_end(), ticketer.window_end(), targets);
+    let live = extras.progress.as_ref().map(|sink| {
+        LiveFeed::start(
+            Arc::clone(&shards),
+            Arc::clone(sink),
+            ticketer.warmup_end(),
+            Duration::from_millis(200),
+        )
+    });
 
     let mut handles = Vec::with_capacity(workers);
     for w in 0..workers {
@@ -70,9 +133,17 @@ pub async fn run_load<C: Connector>(
             Arc::clone(&shards),
         );
         let timeout = spec.timeout;
+        let ramp = ramp_start(spec, t0, w, workers);
         handles.push(tokio::spawn(async move {
             let shard = &shards[w % shards.len()];
             let (window_start, window_end) = (ticketer.warmup_end(), ticketer.window_end());
+            // Closed loop: the workers start one after another across the warm-up (a ramp), so
+            // thousands of connections do not hit the server's accept queue in one burst.
+            if let Some(start) = ramp {
+                if !sleep_until_or_cancel(start, &ticketer).await {
+                    return;
+                }
+            }
             while let Some(ticket) = ticketer.next(Instant::now()) {
                 if !sleep_until_or_cancel(ticket.intended, &ticketer).await {
                     break;
@@ -107,6 +178,9 @@ pub async fn run_load<C: Connector>(
         }
     }
     let finished = CpuSnapshot::take(targets);
+    if let Some(live) = live {
+        live.finish();
+    }
     let interrupted = ticketer.cancelled();
     let mut recorder = Recorder::default();
     for shard in shards.iter() {
@@ -138,6 +212,17 @@ pub async fn run_load<C: Connector>(
         window,
         interrupted,
         worker_failures,
+    }
+}
+
+/// When worker `w` of `workers` starts in a closed loop with a warm-up: spread evenly over the
+/// warm-up. `None` (start at once) in open loop, where the schedule sets the starts.
+fn ramp_start(spec: &LoadSpec, t0: Instant, w: usize, workers: usize) -> Option<Instant> {
+    match spec.schedule {
+        Schedule::Closed { .. } if workers > 1 && !spec.warmup.is_zero() => {
+            Some(t0 + spec.warmup.mul_f64(w as f64 / workers as f64))
+        }
+        _ => None,
     }
 }
 
@@ -207,5 +292,42 @@ impl CpuSampler {
         }
         let take = |m: &Mutex<Option<CpuSnapshot>>| *m.lock().unwrap_or_else(|p| p.into_inner());
         (take(&self.start), take(&self.end))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(schedule: Schedule, warmup: Duration) -> LoadSpec {
+        LoadSpec {
+            schedule,
+            stop: Stop::Handshakes(10),
+            warmup,
+            timeout: Duration::from_secs(1),
+        }
+    }
+
+    #[test]
+    fn closed_loop_workers_ramp_across_the_warmup() {
+        let t0 = Instant::now();
+        let closed = spec(Schedule::Closed { concurrency: 4 }, Duration::from_secs(2));
+        let starts: Vec<Duration> = (0..4)
+            .map(|w| ramp_start(&closed, t0, w, 4).unwrap() - t0)
+            .collect();
+        assert_eq!(
+            starts,
+            [0, 500, 1000, 1500].map(Duration::from_millis).to_vec()
+        );
+        let no_warmup = spec(Schedule::Closed { concurrency: 4 }, Duration::ZERO);
+        assert_eq!(ramp_start(&no_warmup, t0, 3, 4), None);
+        let open = spec(
+            Schedule::Open {
+                rate_per_sec: 10.0,
+                max_in_flight: 4,
+            },
+            Duration::from_secs(2),
+        );
+        assert_eq!(ramp_start(&open, t0, 3, 4), None);
     }
 }

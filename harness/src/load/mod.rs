@@ -3,8 +3,10 @@
 
 mod attempt;
 mod engine;
+mod live;
 mod ticket;
 
 pub use attempt::{attempt, parse_status_line, REQUEST};
-pub use engine::{run_load, LoadResult};
+pub use engine::{run_load, run_load_with, LoadExtras, LoadResult};
+pub use live::{LiveStats, ProgressSink};
 pub use ticket::{Ticket, Ticketer};

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 
-use super::{Negotiated, Outcome, Sample};
+use super::{Intervals, Negotiated, Outcome, Sample};
 
 /// Highest latency the histograms track: one hour, in microseconds.
 const MAX_US: u64 = 3_600_000_000;
@@ -71,6 +71,8 @@ pub struct Recorder {
     pub completed_in_window: u64,
     /// When the last measured attempt ended.
     pub last_end: Option<Instant>,
+    /// The measured window in slices (inactive until the engine gives it an origin).
+    pub intervals: Intervals,
 }
 
 impl Default for Recorder {
@@ -94,6 +96,7 @@ impl Default for Recorder {
             unplanned_resumption: 0,
             completed_in_window: 0,
             last_end: None,
+            intervals: Intervals::default(),
         }
     }
 }
@@ -104,6 +107,12 @@ impl Recorder {
     pub fn record(&mut self, sample: &Sample) {
         self.outcomes[sample.outcome.index()] += 1;
         let latency = micros(sample.latency());
+        if sample.outcome == Outcome::Accepted {
+            self.intervals.record_accepted(sample.end, latency);
+        } else {
+            let rejection = sample.outcome.is_server_rejection().then_some(latency);
+            self.intervals.record_not_accepted(sample.end, rejection);
+        }
         if sample.outcome == Outcome::Accepted {
             let _ = self.latency.record(latency);
             let resumed = sample.negotiated.is_some_and(|n| n.resumed);
@@ -178,6 +187,7 @@ impl Recorder {
         self.unplanned_resumption += other.unplanned_resumption;
         self.completed_in_window += other.completed_in_window;
         self.last_end = self.last_end.max(other.last_end);
+        self.intervals.merge(&other.intervals);
     }
 
     /// Total measured attempts.

@@ -26,8 +26,7 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
     })
 }
 
-/// Writes `summary.json`, `cases.csv` and (with a revocation comparison) `report.md` into
-/// `dir`.
+/// Writes `summary.json` and `cases.csv` into `dir`.
 ///
 /// # Errors
 /// The first file that could not be written.
@@ -37,18 +36,7 @@ pub fn write_summary(dir: &Path, summary: &RunSummary) -> Result<(), ReportError
         source: io::Error::other(e),
     })?;
     write_atomic(&dir.join("summary.json"), &json)?;
-    write_atomic(&dir.join("cases.csv"), &cases_csv(&summary.cases))?;
-    let revocation = super::revocation_table::markdown(&summary.revocation_comparison);
-    if !revocation.is_empty() {
-        let md = format!(
-            "# {}
-
-{revocation}",
-            summary.scenario.name
-        );
-        write_atomic(&dir.join("report.md"), md.as_bytes())?;
-    }
-    Ok(())
+    write_atomic(&dir.join("cases.csv"), &cases_csv(&summary.cases))
 }
 
 /// Writes `<stem>.hgrm` into `dir` and returns its file name.
@@ -58,6 +46,38 @@ pub fn write_summary(dir: &Path, summary: &RunSummary) -> Result<(), ReportError
 pub fn write_hgrm(dir: &Path, stem: &str, h: &Histogram<u64>) -> Result<String, ReportError> {
     let name = format!("{stem}.hgrm");
     write_atomic(&dir.join(&name), super::hgrm::render(h).as_bytes())?;
+    Ok(name)
+}
+
+/// Writes `<stem>.hlog` (the HdrHistogram interval log of `intervals`) into `dir` and returns
+/// its file name. The log's base time is the wall-clock time of the first slice's start.
+///
+/// # Errors
+/// When the file cannot be written.
+pub fn write_hlog(
+    dir: &Path,
+    stem: &str,
+    case: &str,
+    intervals: &crate::measure::Intervals,
+) -> Result<String, ReportError> {
+    let name = format!("{stem}.hlog");
+    let path = dir.join(&name);
+    let base = intervals
+        .origin
+        .map(|o| {
+            let ago = std::time::Instant::now().saturating_duration_since(o);
+            std::time::SystemTime::now()
+                .checked_sub(ago)
+                .unwrap_or(std::time::UNIX_EPOCH)
+        })
+        .unwrap_or_else(std::time::SystemTime::now);
+    let text = super::hdrlog::render(intervals, base, &format!("case {case}")).map_err(|e| {
+        ReportError {
+            path: path.clone(),
+            source: io::Error::other(e),
+        }
+    })?;
+    write_atomic(&path, &text)?;
     Ok(name)
 }
 

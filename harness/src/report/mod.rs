@@ -1,21 +1,48 @@
-//! Reports of a run: the `summary.json` contract, `cases.csv`, `.hgrm` percentile files and the
-//! console table.
+//! Reports of a run: the `summary.json` contract, `cases.csv`, `.hgrm` percentile files, HDR
+//! interval logs and their merge, the console table, plots, `report.md`/`report.html`, and
+//! baselines with a statistical compare.
 
+mod baseline;
 mod checks;
+mod commands;
+mod compare;
 mod console;
 mod files;
+mod hdrlog;
 mod hgrm;
 pub mod interop;
+mod live;
+mod merge;
+mod pages;
+mod plots;
 mod revocation_table;
+mod saved;
+mod stats;
 mod summary;
 
+pub use baseline::{
+    check_name as check_baseline_name, resolve as resolve_baseline, save as save_baseline,
+    BASELINES_DIR,
+};
 pub use checks::{judge, negotiation_problem, resumption_problem};
+pub use commands::{compare_command, merge_command, render_run, report_command};
+pub use compare::{compare, CompareOptions, Comparison, MetricChange, Verdict};
 pub use console::render as console_table;
-pub use files::{file_safe, unique_file_stem, write_hgrm, write_summary, ReportError};
+pub use files::{file_safe, unique_file_stem, write_hgrm, write_hlog, write_summary, ReportError};
+pub use hdrlog::{
+    auto_histogram, parse as parse_hlog, read as read_hlog, render_entries as render_hlog,
+    HdrLogError, IntervalLog, LoggedInterval,
+};
 pub use hgrm::render as render_hgrm;
+pub use live::LiveBar;
+pub use merge::{merge, Merged};
+pub use pages::{html as html_page, markdown as markdown_page, notes as run_notes};
+pub use plots::{plots, write_plots, Plot};
 pub use revocation_table::{
     markdown as revocation_markdown, rows as revocation_rows, RevocationRow,
 };
+pub use saved::{load as load_run, SavedCase, SavedPercentiles, SavedRun, SavedRunError};
+pub use stats::mann_whitney_p;
 pub use summary::{
     CaseSummary, CrlFigures, NegotiatedCount, Percentiles, Phases, Pinning, ResumptionSummary,
     RunSummary, ScenarioInfo, ToolInfo, SCHEMA_VERSION,

@@ -3,16 +3,17 @@
 //! server memory, CRL load time), how fast a revocation takes effect (the exposure window,
 //! and whether a revoked client still got in by resuming), and what a fault does (fails open
 //! or closed). The qualitative table architects decide from, measured. Printed on the console,
-//! written to `report.md`, and kept in `summary.json` as `revocation_comparison`.
+//! written to `report.md` and `report.html`, and kept in `summary.json` as
+//! `revocation_comparison`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::console::Table;
 use super::summary::CaseSummary;
 use crate::scenario::{ResponderFault, RevocationMode};
 
 /// One case of the comparison.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RevocationRow {
     /// The case.
     pub case: String,
@@ -259,5 +260,31 @@ pub fn markdown(rows: &[RevocationRow]) -> String {
          the revoked client after its revocation that got in / were tried. `fails open/closed`: \
          what clients got while the revocation source was faulty.\n",
     );
+    out
+}
+
+/// The comparison as an HTML table (empty when there are no rows).
+pub fn html(rows: &[RevocationRow]) -> String {
+    if rows.is_empty() {
+        return String::new();
+    }
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let mut out = String::from("<h2>Revocation comparison</h2>\n<table>\n<tr>");
+    for h in HEADER {
+        out.push_str(&format!("<th>{}</th>", esc(h)));
+    }
+    out.push_str("</tr>\n");
+    for r in rows {
+        out.push_str("<tr>");
+        for cell in cells(r) {
+            out.push_str(&format!("<td>{}</td>", esc(&cell)));
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</table>\n");
     out
 }

@@ -247,6 +247,13 @@ pub struct CaseSummary {
     /// The verdict the server peer gave in its own words, when the outcome classes come from
     /// it rather than from an alert (nginx's error log behind an HTTP 400).
     pub peer_verdict: Option<String>,
+    /// HdrHistogram interval log of accepted-handshake latency (of the time to the rejection
+    /// when nothing was accepted), relative to the run directory.
+    pub hlog_file: Option<String>,
+    /// Peak resident memory of the harness during the case.
+    pub client_peak_rss_bytes: Option<u64>,
+    /// Peak resident memory growth during the case divided by the handshakes in flight.
+    pub client_memory_per_connection_bytes: Option<f64>,
 }
 
 /// What loading a CRL cost the server.
@@ -326,6 +333,9 @@ impl CaseSummary {
             server_peak_rss_kib: None,
             skipped: None,
             peer_verdict: None,
+            hlog_file: None,
+            client_peak_rss_bytes: None,
+            client_memory_per_connection_bytes: None,
         }
     }
 

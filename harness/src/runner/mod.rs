@@ -6,6 +6,7 @@ mod exposure;
 mod fixtures;
 mod revocation;
 mod short_lived;
+mod worker;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,7 +16,7 @@ use std::time::{Duration, Instant};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::load::run_load;
+use crate::load::{run_load_with, LoadExtras};
 use crate::measure::CpuTargets;
 use crate::peers::process_client::{self, ProcessClientKind};
 use crate::peers::{
@@ -31,6 +32,7 @@ use crate::sys;
 
 pub use fixtures::Fixtures;
 pub use short_lived::ShortLivedFigures;
+pub use worker::Worker;
 
 /// Command-line overrides applied to every case.
 #[derive(Clone, Debug, Default)]
@@ -94,6 +96,13 @@ pub struct RunOptions {
     pub search_path: Option<std::ffi::OsString>,
     /// Target mode: drive this external server instead of starting the cases' server peers.
     pub target: Option<Arc<crate::peers::Target>>,
+    /// Slice length of each case's HDR interval log.
+    pub interval: Duration,
+    /// Show a live progress line per case on stderr (the command line sets this when stdout
+    /// is a terminal and `--quiet` is off).
+    pub live: bool,
+    /// This process is worker K of N (1-based): it runs its share of every case's load.
+    pub worker: Option<Worker>,
 }
 
 impl RunOptions {
@@ -110,6 +119,9 @@ impl RunOptions {
             quiet: false,
             search_path: None,
             target: None,
+            interval: crate::measure::DEFAULT_INTERVAL,
+            live: false,
+            worker: None,
         }
     }
 }
@@ -234,6 +246,10 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
         .cases
         .iter()
         .map(|c| opts.overrides.apply(c))
+        .map(|c| match opts.worker {
+            Some(w) => w.apply(&c),
+            None => c,
+        })
         .collect();
     let limit = sys::raise_nofile_limit().unwrap_or(1024);
     if let Some(case) = cases.iter().find(|c| files_needed(c) > limit) {
@@ -338,7 +354,18 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
             eprintln!("[{}/{}] {} ...", i + 1, cases.len(), case.name);
         }
         let stem = report::unique_file_stem(&case.name, &mut stems);
-        let entry = run_case(case, &stem, &mut fixtures, &env)?;
+        let live = opts.live.then(|| {
+            Arc::new(report::LiveBar::new(format!(
+                "[{}/{}] {}",
+                i + 1,
+                cases.len(),
+                case.name
+            )))
+        });
+        let entry = run_case(case, &stem, &mut fixtures, &env, live.clone())?;
+        if let Some(bar) = live {
+            bar.finish();
+        }
         if !opts.quiet {
             eprintln!(
                 "[{}/{}] {}: {}",
@@ -372,6 +399,7 @@ fn run_case(
     stem: &str,
     fixtures: &mut Fixtures,
     env: &RunEnv<'_>,
+    live: Option<Arc<report::LiveBar>>,
 ) -> Result<CaseSummary, RunError> {
     let RunEnv {
         runtime,
@@ -469,6 +497,8 @@ fn run_case(
             Err(e) => return Ok(CaseSummary::failed(case, e.to_string())),
         },
     };
+    sys::reset_peak_rss();
+    let rss_before = sys::own_rss().map(|(rss, _)| rss);
     let t0 = Instant::now();
     let resume = (case.tls.resumption != ResumptionMode::Off).then_some(case.tls.resume_fraction);
     let (addr, pid) = match (&server, &opts.target) {
@@ -481,14 +511,18 @@ fn run_case(
         side_thread: env.service.and_then(|s| s.thread_id()),
     };
     let cancel = Arc::clone(&opts.cancel);
+    let extras = LoadExtras {
+        interval: opts.interval,
+        progress: live.map(|bar| bar as Arc<dyn crate::load::ProgressSink>),
+    };
     let load: std::pin::Pin<Box<dyn std::future::Future<Output = crate::load::LoadResult>>> =
         match client {
-            LoadClient::Rustls(c) => {
-                Box::pin(run_load(&case.load, addr, c, targets, resume, cancel))
-            }
-            LoadClient::Openssl(c) => {
-                Box::pin(run_load(&case.load, addr, c, targets, resume, cancel))
-            }
+            LoadClient::Rustls(c) => Box::pin(run_load_with(
+                &case.load, addr, c, targets, resume, cancel, &extras,
+            )),
+            LoadClient::Openssl(c) => Box::pin(run_load_with(
+                &case.load, addr, c, targets, resume, cancel, &extras,
+            )),
             LoadClient::Process(kind) => {
                 let work = peers_dir.join(format!("{stem}-client"));
                 let search = opts.search_path.as_deref();
@@ -567,6 +601,12 @@ fn run_case(
     let peer_verdict = error_log.and_then(|log| peer_verdict(&mut result.recorder, &log));
     let mut entry = CaseSummary::measured(case, &result);
     entry.peer_verdict = peer_verdict;
+    if let (Some(before), Some((_, peak))) = (rss_before, sys::own_rss()) {
+        entry.client_peak_rss_bytes = Some(peak);
+        let in_flight = files_needed(case).saturating_sub(64).max(1);
+        entry.client_memory_per_connection_bytes =
+            Some((peak.saturating_sub(before) as f64 / in_flight as f64).round());
+    }
     entry.server_peak_rss_kib = server_rss;
     entry.crl = revocation::crl_figures(&log);
     if let (Some(first), Some(service)) = (queries, env.service) {
@@ -595,6 +635,13 @@ fn run_case(
     };
     if !h.is_empty() {
         entry.hgrm_file = Some(report::write_hgrm(run_dir, stem, h)?);
+    }
+    if r.intervals.any_accepted() || r.intervals.any_rejected() {
+        let label = match opts.worker {
+            Some(w) => format!("{} (worker {}/{})", case.name, w.index, w.of),
+            None => case.name.clone(),
+        };
+        entry.hlog_file = Some(report::write_hlog(run_dir, stem, &label, &r.intervals)?);
     }
     Ok(entry)
 }

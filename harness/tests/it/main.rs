@@ -5,17 +5,23 @@
 #![allow(clippy::unwrap_used)]
 
 mod cli;
+mod compare;
 mod conformance;
 mod end_to_end;
 mod fixtures;
+mod hdr_logs;
 mod hostile;
 mod interop;
+mod live;
 mod ocsp;
 mod peers;
+mod reports;
 mod revocation;
+mod scale;
 mod scenario;
 mod schema;
 mod short_lived;
 mod support;
 mod target;
 mod tls_params;
+mod workers;

@@ -1,0 +1,142 @@
+//! The report-side subcommands (`merge`, `report`, `compare`) as library functions returning
+//! the exit code, so the command line stays a thin shell and tests call them directly.
+
+use std::path::{Path, PathBuf};
+
+use super::hdrlog;
+use super::merge::merge;
+
+/// `mtls-harness merge LOGS... --out OUT`: writes the merged interval log to `out` and its
+/// percentile distribution next to it (`.hgrm`), prints the merged figures. 0 on success, 2
+/// when an input cannot be read or the output cannot be written.
+pub fn merge_command(logs: &[PathBuf], out: &Path) -> u8 {
+    let mut parsed = Vec::new();
+    for path in logs {
+        match hdrlog::read(path) {
+            Ok(l) => parsed.push(l),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 2;
+            }
+        }
+    }
+    let merged = merge(&parsed);
+    let names: Vec<String> = logs.iter().map(|p| p.display().to_string()).collect();
+    let text = match merged.log_text(&format!("merged from {}", names.join(", "))) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let hgrm = out.with_extension("hgrm");
+    for (path, bytes) in [
+        (out, text),
+        (
+            hgrm.as_path(),
+            super::hgrm::render(&merged.total).into_bytes(),
+        ),
+    ] {
+        if let Err(e) = crate::fsutil::write_atomic(path, &bytes, 0o644) {
+            eprintln!("error: writing {}: {e}", path.display());
+            return 2;
+        }
+    }
+    let h = &merged.total;
+    println!(
+        "merged {} logs: {} intervals of {:.3}s, {} values; p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
+        logs.len(),
+        merged.slots.len(),
+        merged.width_secs,
+        h.len(),
+        h.value_at_quantile(0.5) as f64 / 1000.0,
+        h.value_at_quantile(0.99) as f64 / 1000.0,
+        h.max() as f64 / 1000.0
+    );
+    println!("wrote {} and {}", out.display(), hgrm.display());
+    0
+}
+
+/// Renders a saved run: `plots/*.png|svg`, `report.md`, `report.html`. Returns the files
+/// written (relative to the run directory).
+///
+/// # Errors
+/// When the run cannot be read, a plot cannot be drawn or a file cannot be written.
+pub fn render_run(dir: &Path) -> Result<Vec<String>, String> {
+    let run = super::saved::load(dir).map_err(|e| e.to_string())?;
+    let plots = super::plots::write_plots(&run, dir)?;
+    let mut files: Vec<String> = plots
+        .iter()
+        .flat_map(|p| {
+            [
+                format!("plots/{}.png", p.stem),
+                format!("plots/{}.svg", p.stem),
+            ]
+        })
+        .collect();
+    for (name, text) in [
+        ("report.md", super::pages::markdown(&run, &plots)),
+        ("report.html", super::pages::html(&run, &plots)),
+    ] {
+        let path = dir.join(name);
+        crate::fsutil::write_atomic(&path, text.as_bytes(), 0o644)
+            .map_err(|e| format!("writing {}: {e}", path.display()))?;
+        files.push(name.to_string());
+    }
+    Ok(files)
+}
+
+/// `mtls-harness report RUN_DIR`: re-renders the run's plots and pages. 0, or 2 on error.
+pub fn report_command(dir: &Path) -> u8 {
+    match render_run(dir) {
+        Ok(files) => {
+            println!("wrote {} files into {}:", files.len(), dir.display());
+            for f in files {
+                println!("  {f}");
+            }
+            0
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
+    }
+}
+
+/// Compares two runs (each a run directory or a baseline name under `reports/baselines`),
+/// prints the markdown, writes it to `markdown_out` when given. 0: no regression; 1: a metric
+/// regressed beyond the threshold; 2: a run cannot be read.
+pub fn compare_command(
+    baseline: &str,
+    candidate: &str,
+    options: super::compare::CompareOptions,
+    markdown_out: Option<&Path>,
+) -> u8 {
+    let root = Path::new(super::baseline::BASELINES_DIR);
+    let load = |arg: &str| {
+        let dir = super::baseline::resolve(arg, root);
+        super::saved::load(&dir).map_err(|e| {
+            format!(
+                "{e} (\"{arg}\" is neither a run directory nor a baseline under {})",
+                root.display()
+            )
+        })
+    };
+    let (base, cand) = match (load(baseline), load(candidate)) {
+        (Ok(b), Ok(c)) => (b, c),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let comparison = super::compare::compare(&base, &cand, options);
+    let md = comparison.markdown();
+    print!("{md}");
+    if let Some(path) = markdown_out {
+        if let Err(e) = crate::fsutil::write_atomic(path, md.as_bytes(), 0o644) {
+            eprintln!("error: writing {}: {e}", path.display());
+            return 2;
+        }
+    }
+    u8::from(comparison.regressed())
+}

@@ -1,0 +1,288 @@
+//! HdrHistogram interval logs (`.hlog`): the format of the Java `HistogramLogWriter` (log format
+//! 1.3: a version comment, `StartTime`/`BaseTime` headers, the CSV legend, then one line per
+//! interval with a base64 V2-deflate histogram), which `HistogramLogProcessor`, HdrHistogram's
+//! plotters and this crate's reader all read. Values are microseconds; the `Interval_Max` column
+//! is in milliseconds (`MaxValueDivisor` 1000), as jHiccup writes it.
+
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use hdrhistogram::serialization::interval_log::{
+    IntervalLogIterator, IntervalLogWriterBuilder, LogEntry,
+};
+use hdrhistogram::serialization::{Deserializer, V2DeflateSerializer};
+use hdrhistogram::Histogram;
+
+use crate::measure::Intervals;
+
+/// The legend line every Java-written log carries after its headers.
+const LEGEND: &str =
+    "\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\"\n";
+
+/// One interval read back from a log.
+#[derive(Clone, Debug)]
+pub struct LoggedInterval {
+    /// Start, seconds since the Unix epoch (`BaseTime` + the line's timestamp).
+    pub start_epoch_secs: f64,
+    /// Length in seconds.
+    pub length_secs: f64,
+    /// The histogram (microseconds).
+    pub histogram: Histogram<u64>,
+}
+
+/// A parsed interval log.
+#[derive(Clone, Debug, Default)]
+pub struct IntervalLog {
+    /// `StartTime` header, seconds since the epoch.
+    pub start_time: Option<f64>,
+    /// Every interval, in file order.
+    pub intervals: Vec<LoggedInterval>,
+}
+
+impl IntervalLog {
+    /// All intervals added into one histogram (an exact sum: same counts per bucket).
+    pub fn total(&self) -> Histogram<u64> {
+        let mut total = auto_histogram();
+        for i in &self.intervals {
+            let _ = total.add(&i.histogram);
+        }
+        total
+    }
+}
+
+/// A three-significant-digit, auto-resizing histogram.
+pub fn auto_histogram() -> Histogram<u64> {
+    let mut h = Histogram::new(3).unwrap_or_else(|_| unreachable!("hdrhistogram accepts sigfig 3"));
+    h.auto(true);
+    h
+}
+
+/// A problem reading or writing an interval log.
+#[derive(Debug, thiserror::Error)]
+pub enum HdrLogError {
+    /// The log text is not an interval log.
+    #[error("{path}: not an HdrHistogram interval log: {what}")]
+    Parse {
+        /// The file.
+        path: String,
+        /// What was wrong.
+        what: String,
+    },
+    /// A histogram failed to encode.
+    #[error("encoding a histogram: {0}")]
+    Encode(String),
+}
+
+fn epoch_secs(t: SystemTime) -> f64 {
+    t.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+/// Renders `slices` as log text: accepted-handshake latency, or, when nothing was accepted
+/// (a reject case), the time to the server's rejection. `base` is the wall-clock time of slice
+/// 0's start, `comment` a first line (e.g. the case name); empty slices are written too (an
+/// empty histogram), so a consumer sees the gap.
+///
+/// # Errors
+/// When a histogram cannot be encoded.
+pub fn render(slices: &Intervals, base: SystemTime, comment: &str) -> Result<Vec<u8>, HdrLogError> {
+    let rejections = !slices.any_accepted();
+    let entries: Vec<(f64, f64, &Histogram<u64>)> = slices
+        .slices
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let w = slices.width.as_secs_f64();
+            (
+                i as f64 * w,
+                w,
+                if rejections { &s.rejection } else { &s.latency },
+            )
+        })
+        .collect();
+    let what = if rejections {
+        "time to the server's rejection"
+    } else {
+        "accepted-handshake latency"
+    };
+    render_entries(&entries, epoch_secs(base), &format!("{comment}: {what}"))
+}
+
+/// Renders `(offset_secs, length_secs, histogram)` entries relative to `base_epoch_secs`.
+///
+/// # Errors
+/// When a histogram cannot be encoded.
+pub fn render_entries(
+    entries: &[(f64, f64, &Histogram<u64>)],
+    base_epoch_secs: f64,
+    comment: &str,
+) -> Result<Vec<u8>, HdrLogError> {
+    let base = UNIX_EPOCH + Duration::from_secs_f64(base_epoch_secs.max(0.0));
+    let mut out = Vec::new();
+    let mut serializer = V2DeflateSerializer::new();
+    {
+        let mut builder = IntervalLogWriterBuilder::new();
+        builder
+            .add_comment("[Logged with mtls-harness]")
+            .add_comment(&format!("[{}]", comment.replace('\n', " ")))
+            .add_comment("[Histogram log format version 1.3]")
+            .add_comment("[Values are microseconds]")
+            .with_start_time(base)
+            .with_base_time(base)
+            .with_max_value_divisor(1000.0);
+        builder
+            .begin_log_with(&mut out, &mut serializer)
+            .map_err(|e| HdrLogError::Encode(e.to_string()))?;
+    }
+    out.extend_from_slice(LEGEND.as_bytes());
+    let mut writer = IntervalLogWriterBuilder::new()
+        .with_max_value_divisor(1000.0)
+        .begin_log_with(&mut out, &mut serializer)
+        .map_err(|e| HdrLogError::Encode(e.to_string()))?;
+    for (offset, length, h) in entries {
+        writer
+            .write_histogram(
+                *h,
+                Duration::from_secs_f64(offset.max(0.0)),
+                Duration::from_secs_f64(length.max(0.0)),
+                None,
+            )
+            .map_err(|e| HdrLogError::Encode(e.to_string()))?;
+    }
+    // The crate's writer cannot emit the CSV legend line, so the headers come from one writer
+    // and the intervals from a second one (with the same divisor for the Interval_Max column);
+    // the second writer repeats the MaxValueDivisor comment, which is dropped here.
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let mut seen = false;
+    let cleaned: String = text
+        .split_inclusive('\n')
+        .filter(|line| {
+            if line.starts_with("#[MaxValueDivisor") {
+                let keep = !seen;
+                seen = true;
+                keep
+            } else {
+                true
+            }
+        })
+        .collect();
+    Ok(cleaned.into_bytes())
+}
+
+/// Parses log text (`path` names it in errors). Intervals carrying a tag are skipped (this
+/// harness writes none; other tools use tags for secondary series).
+///
+/// # Errors
+/// When the text is not an interval log or a histogram does not decode.
+pub fn parse(text: &[u8], path: &Path) -> Result<IntervalLog, HdrLogError> {
+    let bad = |what: String| HdrLogError::Parse {
+        path: path.display().to_string(),
+        what,
+    };
+    let mut log = IntervalLog::default();
+    let mut base = 0.0;
+    let mut deserializer = Deserializer::new();
+    for entry in IntervalLogIterator::new(text) {
+        match entry.map_err(|e| bad(format!("{e:?}")))? {
+            LogEntry::StartTime(t) => log.start_time = Some(t.as_secs_f64()),
+            LogEntry::BaseTime(t) => base = t.as_secs_f64(),
+            LogEntry::Interval(i) => {
+                if i.tag().is_some() {
+                    continue;
+                }
+                let bytes = base64_decode(i.encoded_histogram())
+                    .ok_or_else(|| bad("an interval's histogram is not base64".into()))?;
+                let mut h: Histogram<u64> = deserializer
+                    .deserialize(&mut bytes.as_slice())
+                    .map_err(|e| bad(format!("an interval's histogram does not decode: {e:?}")))?;
+                h.auto(true);
+                log.intervals.push(LoggedInterval {
+                    start_epoch_secs: base + i.start_timestamp().as_secs_f64(),
+                    length_secs: i.duration().as_secs_f64(),
+                    histogram: h,
+                });
+            }
+        }
+    }
+    if log.intervals.is_empty() && log.start_time.is_none() {
+        return Err(bad("no StartTime header and no interval".into()));
+    }
+    Ok(log)
+}
+
+/// Reads and parses a log file.
+///
+/// # Errors
+/// When the file cannot be read or parsed.
+pub fn read(path: &Path) -> Result<IntervalLog, HdrLogError> {
+    let text = std::fs::read(path).map_err(|e| HdrLogError::Parse {
+        path: path.display().to_string(),
+        what: e.to_string(),
+    })?;
+    parse(&text, path)
+}
+
+/// Standard base64 (with padding), as the interval log uses.
+fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    fn value(c: u8) -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    }
+    let s = s.trim().trim_end_matches('=');
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &c in s.as_bytes() {
+        acc = (acc << 6) | value(c)?;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    #[test]
+    fn round_trip_keeps_every_count() {
+        let t0 = Instant::now();
+        let mut iv = Intervals::starting(t0, Duration::from_millis(500));
+        for i in 0..1000u64 {
+            iv.record_accepted(t0 + Duration::from_millis(i), 100 + i * 7);
+        }
+        let base = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let text = render(&iv, base, "case x").unwrap();
+        let s = String::from_utf8(text.clone()).unwrap();
+        assert!(s.contains("#[Histogram log format version 1.3]"), "{s}");
+        assert!(s.contains("#[StartTime: 1800000000.000"), "{s}");
+        assert!(s.contains(LEGEND), "{s}");
+        assert_eq!(s.matches("#[MaxValueDivisor").count(), 1, "{s}");
+        let log = parse(&text, Path::new("x.hlog")).unwrap();
+        assert_eq!(log.intervals.len(), 2);
+        assert!((log.intervals[1].start_epoch_secs - 1_800_000_000.5).abs() < 1e-3);
+        let mut expected = auto_histogram();
+        for s in &iv.slices {
+            expected.add(&s.latency).unwrap();
+        }
+        assert_eq!(log.total(), expected);
+        assert_eq!(log.total().len(), 1000);
+    }
+
+    #[test]
+    fn garbage_is_an_error() {
+        assert!(parse(b"hello\n", Path::new("g.hlog")).is_err());
+        assert!(parse(b"0.000,1.000,1.0,!!!notbase64\n", Path::new("g.hlog")).is_err());
+    }
+}
