@@ -198,8 +198,17 @@ pub fn serve(args: &ServeArgs) -> Result<(), ServeError> {
     }
     let shared = Arc::new(load_shared(args)?);
     let started = std::time::Instant::now();
-    let crls = load_crls(args)?;
-    let config = Arc::new(server_config(args, &shared, &crls)?);
+    let mut crls = load_crls(args)?;
+    let config = match server_config(args, &shared, &crls) {
+        // A downloaded CRL that does not parse is no CRL: the fail policy decides.
+        Err(e) if args.crl_url.is_some() && matches!(crls, CrlState::Loaded(_)) => {
+            tracing::warn!("the downloaded CRL is unusable: {e}");
+            crls = CrlState::Unavailable;
+            server_config(args, &shared, &crls)?
+        }
+        other => other?,
+    };
+    let config = Arc::new(config);
     if let CrlState::Loaded(list) = &crls {
         let bytes: usize = list.iter().map(|c| c.as_ref().len()).sum();
         // The runner reads this line for the report (what loading a CRL costs).

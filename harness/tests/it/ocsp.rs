@@ -239,6 +239,12 @@ revocation = { mode = "crl-http", fault = "down" }
 [[case]]
 name = "crl-http-down-soft"
 revocation = { mode = "crl-http", fault = "down", policy = "soft" }
+[[case]]
+name = "crl-http-garbage-hard"
+revocation = { mode = "crl-http", fault = "malformed" }
+[[case]]
+name = "ocsp-garbage-soft"
+revocation = { mode = "ocsp", fault = "malformed", policy = "soft" }
 "#,
     );
     let out = run_in(&s, dir.path());
@@ -269,6 +275,9 @@ revocation = { mode = "crl-http", fault = "down", policy = "soft" }
     only("crl-http-valid", "accepted");
     only("crl-http-down-hard", "unknown_ca");
     only("crl-http-down-soft", "accepted");
+    // Garbage from the CRL endpoint or the responder is no answer, never a crash.
+    only("crl-http-garbage-hard", "unknown_ca");
+    only("ocsp-garbage-soft", "accepted");
     // A cold cache asks once per handshake (no warm-up, so no query falls outside the
     // count); a warm one (4 identities) almost never.
     let cold = case(sum, "ocsp-cold").responder.as_ref().unwrap();
