@@ -1,6 +1,6 @@
 //! Process clients: the installed `openssl s_client` and a Node.js client (node's `https`
 //! module with cert, key and ca), one process per handshake (s_client carries sessions from
-//! one process to the next in a file, so it can resume; the node client cannot yet). They are interop and conformance
+//! one process to the next in a file, so it can resume; so does the node client). They are interop and conformance
 //! peers, not load generators: attempts run one after another, the latency includes starting
 //! the process, and the harness's CPU figures do not include theirs.
 //!
@@ -48,11 +48,6 @@ pub fn unsupported(kind: ProcessClientKind, case: &Case) -> Option<String> {
         ProcessClientKind::SClient => "openssl s_client",
         ProcessClientKind::Node => "the node client",
     };
-    if kind == ProcessClientKind::Node && case.tls.resumption != ResumptionMode::Off {
-        return Some(format!(
-            "{name} runs one process per handshake, so no session carries over to resume"
-        ));
-    }
     if case.client_cert == ClientCert::MismatchedKey {
         return Some(format!(
             "{name} refuses a key that does not match its certificate; the rustls client sends it"
@@ -178,9 +173,15 @@ pub fn run(
             ProcessClientKind::SClient => {
                 s_client_command(&program, case, files, cred.as_ref(), addr, sessions)
             }
-            ProcessClientKind::Node => {
-                node_command(&program, &script, case, files, cred.as_ref(), addr)
-            }
+            ProcessClientKind::Node => node_command(
+                &program,
+                &script,
+                case,
+                files,
+                cred.as_ref(),
+                addr,
+                sessions,
+            ),
         };
         let mut sample = attempt(kind, command, timeout);
         sample.meant_to_resume = offer;
@@ -255,6 +256,7 @@ fn node_command(
     files: &PkiFiles,
     cred: Option<&Credential>,
     addr: SocketAddr,
+    sessions: Option<(&Path, bool)>,
 ) -> Command {
     let (lo, hi) = openssl_names::version_range(&case.tls.versions);
     let mut o = serde_json::json!({
@@ -270,6 +272,12 @@ fn node_command(
     }
     if let Some(list) = openssl_names::groups(&case.tls.groups) {
         o["ecdhCurve"] = serde_json::json!(list);
+    }
+    if let Some((file, offer)) = sessions {
+        o["sessionOut"] = serde_json::json!(file);
+        if offer {
+            o["sessionIn"] = serde_json::json!(file);
+        }
     }
     let suites: Vec<&str> = case
         .tls
