@@ -313,7 +313,10 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
             eprintln!("[{}/{}] {} ...", i + 1, cases.len(), case.name);
         }
         let stem = report::unique_file_stem(&case.name, &mut stems);
-        let entry = run_case(case, &stem, &mut fixtures, &env)?;
+        let mut entry = run_case(case, &stem, &mut fixtures, &env)?;
+        if let Some(t) = &opts.target {
+            entry.server = format!("target {}", t.given);
+        }
         if !opts.quiet {
             eprintln!(
                 "[{}/{}] {}: {}",
@@ -484,9 +487,7 @@ fn run_case(
     let peer_verdict = error_log.and_then(|log| peer_verdict(&mut result.recorder, &log));
     let mut entry = CaseSummary::measured(case, &result);
     entry.peer_verdict = peer_verdict;
-    if let Some(t) = &opts.target {
-        entry.server = format!("target {}", t.given);
-    }
+
     if let Some(exposure) = exposure {
         entry.judge_exposure(case, exposure);
     }
@@ -537,6 +538,12 @@ fn target_unsupported(case: &Case, opts: &RunOptions) -> Option<String> {
     opts.target.as_ref()?;
     if case.client != ClientImpl::Rustls {
         return Some("target mode drives the external server with the rustls client".into());
+    }
+    if case.client_auth != crate::scenario::ClientAuth::Required {
+        return Some(format!(
+            "target mode: the external server's client-auth setting is its own (the case needs \"{}\")",
+            case.client_auth
+        ));
     }
     if case.revocation.mode != RevocationMode::None {
         return Some(
