@@ -48,6 +48,9 @@ pub fn unsupported(kind: ProcessClientKind, case: &Case) -> Option<String> {
         ProcessClientKind::SClient => "openssl s_client",
         ProcessClientKind::Node => "the node client",
     };
+    if let Some(reason) = openssl_names::unsupported_groups(&case.tls.groups) {
+        return Some(format!("{name}: {reason}"));
+    }
     if case.client_cert == ClientCert::MismatchedKey {
         return Some(format!(
             "{name} refuses a key that does not match its certificate; the rustls client sends it"
@@ -106,7 +109,7 @@ fn credential(case: &Case, pki: &Pki, files: &PkiFiles, work: &Path) -> Option<C
 /// for the client's files.
 ///
 /// # Errors
-/// [`ProcessError::Skipped`] when the program is not installed; [`ProcessError::Log`] when
+/// [`ProcessError::Skipped`] when the program is not installed; [`ProcessError::Files`] when
 /// its files cannot be written.
 #[allow(clippy::too_many_arguments)]
 pub fn run(
@@ -126,7 +129,7 @@ pub fn run(
     };
     let io_err = |path: &Path| {
         let path = path.to_path_buf();
-        move |source| ProcessError::Log { path, source }
+        move |source| ProcessError::Files { path, source }
     };
     std::fs::create_dir_all(work).map_err(io_err(work))?;
     let cred = match case.client_cert {
