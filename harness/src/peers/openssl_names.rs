@@ -69,6 +69,8 @@ pub fn version_range(versions: &[TlsVersion]) -> (&'static str, &'static str) {
 /// 3.5 or later (the installed `openssl` binary and nginx use the same library).
 pub fn unsupported_groups(groups: &[KxGroup]) -> Option<String> {
     const OPENSSL_3_5: i64 = 0x3050_0000;
+    // `number()` is a C long: i64 here, i32 on 32-bit targets.
+    #[allow(clippy::useless_conversion)]
     let version = i64::from(openssl::version::number());
     (groups.contains(&KxGroup::X25519MlKem768) && version < OPENSSL_3_5).then(|| {
         format!(
