@@ -41,5 +41,23 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "install-peers: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# The nginx package would start a system nginx on port 80 of every interface; the harness
+# runs its own on loopback only. Deny service starts during the install (policy-rc.d), unless
+# the machine already has a policy of its own.
+policy=/usr/sbin/policy-rc.d
+added_policy=""
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+  $sudo chmod 755 "$policy"
+  added_policy=1
+fi
+cleanup() {
+  if [ -n "$added_policy" ]; then $sudo rm -f "$policy"; fi
+}
+trap cleanup EXIT
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# On systemd machines policy-rc.d is not consulted: stop and disable the service if it runs.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/dev/null; then
+  $sudo systemctl disable --now nginx >/dev/null 2>&1 || true
+fi

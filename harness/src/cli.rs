@@ -113,7 +113,8 @@ pub struct ConformanceArgs {
     /// What each case must produce (default: conformance/expectations.toml, built in).
     #[arg(long)]
     pub expectations: Option<PathBuf>,
-    /// Known deviations per peer (default: conformance/deviations.toml, built in).
+    /// Known deviations per peer (default: conformance/deviations.toml, built in; none in
+    /// target mode).
     #[arg(long)]
     pub deviations: Option<PathBuf>,
     /// No progress lines on stderr.
@@ -679,6 +680,13 @@ fn conformance(args: ConformanceArgs) -> u8 {
             eprintln!("error: {e}");
             return 2;
         }
+    };
+    // The shipped deviations describe the built-in peers; an external server starts with none
+    // (give --deviations to list its own).
+    let deviations = if target.is_some() && args.deviations.is_none() {
+        Vec::new()
+    } else {
+        deviations
     };
     let mut opts = RunOptions::new(peers::current_exe());
     opts.out_dir = args.out.clone();

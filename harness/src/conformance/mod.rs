@@ -88,6 +88,19 @@ pub fn run_suite(
     specs: &[CaseSpec],
     deviations: &[Deviation],
 ) -> Result<SuiteOutcome, ConformanceError> {
+    // In target mode every case goes to the one external server: the server axis would only
+    // repeat each case, so keep the cases of the first server peer named.
+    let only_first;
+    let scenario = match (&opts.target, scenario.cases.first()) {
+        (Some(_), Some(first)) => {
+            let server = first.server;
+            let mut s = scenario.clone();
+            s.cases.retain(|c| c.server == server);
+            only_first = s;
+            &only_first
+        }
+        _ => scenario,
+    };
     let run = runner::run(scenario, opts)?;
     let mut rows = Vec::new();
     let mut peers: Vec<String> = Vec::new();

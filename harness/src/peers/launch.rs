@@ -73,6 +73,11 @@ pub fn start_server(
     cpus: Option<Vec<usize>>,
     search_path: Option<&OsStr>,
 ) -> Result<RunningServer, ProcessError> {
+    if case.server != ServerImpl::Rustls {
+        if let Some(reason) = super::openssl_names::unsupported_groups(&case.tls.server_groups) {
+            return Err(ProcessError::Skipped { reason });
+        }
+    }
     if let Some(reason) = revocation_unsupported(case) {
         return Err(ProcessError::Skipped { reason });
     }
@@ -96,7 +101,7 @@ pub fn start_server(
             }
             let openssl = find_program("openssl", search_path)?;
             let extra = side_path(log, "chain-extra.pem");
-            s_server::write_chain_extra(files, &extra).map_err(|source| ProcessError::Log {
+            s_server::write_chain_extra(files, &extra).map_err(|source| ProcessError::Files {
                 path: extra.clone(),
                 source,
             })?;
@@ -113,7 +118,7 @@ pub fn start_server(
             let dir = nginx::NginxDir::new(side_path(log, "nginx"));
             let io_err = |path: &Path| {
                 let path = path.to_path_buf();
-                move |source| ProcessError::Log { path, source }
+                move |source| ProcessError::Files { path, source }
             };
             std::fs::create_dir_all(&dir.dir).map_err(io_err(&dir.dir))?;
             let addr = free_port().map_err(io_err(&dir.dir))?;

@@ -27,6 +27,8 @@ if (o.cert) {
   options.key = fs.readFileSync(o.key);
 }
 if (o.ecdhCurve) options.ecdhCurve = o.ecdhCurve;
+// Resumption across processes: offer the session saved by an earlier run, save the new one.
+if (o.sessionIn) options.session = fs.readFileSync(o.sessionIn);
 if (o.ciphers) options.ciphers = o.ciphers;
 let socket = null;
 const req = https.request(options, (res) => {
@@ -44,7 +46,10 @@ const req = https.request(options, (res) => {
   res.on('end', () => done(result));
   res.on('error', () => done(result));
 });
-req.on('socket', (s) => { socket = s; });
+req.on('socket', (s) => {
+  socket = s;
+  if (o.sessionOut) s.on('session', (session) => fs.writeFileSync(o.sessionOut, session));
+});
 req.on('error', (err) => done({ error: String(err.message), code: err.code || null }));
 req.setTimeout(o.timeoutMs, () => {
   req.destroy();

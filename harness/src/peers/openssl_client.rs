@@ -55,6 +55,11 @@ impl OpensslClient {
                 "resume sessions yet (resumption must be off)".into(),
             ));
         }
+        if let Some(reason) = openssl_names::unsupported_groups(&case.tls.groups) {
+            return Err(OpensslClientError::Unsupported(format!(
+                "offer these groups: {reason}"
+            )));
+        }
         if case.client_cert == ClientCert::MismatchedKey {
             return Err(OpensslClientError::Unsupported(
                 "send a key that does not match its certificate (OpenSSL refuses it); use the rustls client"

@@ -65,6 +65,21 @@ pub fn version_range(versions: &[TlsVersion]) -> (&'static str, &'static str) {
     (name(lo), name(hi))
 }
 
+/// Why the linked OpenSSL cannot offer `groups`, if it cannot: X25519MLKEM768 needs OpenSSL
+/// 3.5 or later (the installed `openssl` binary and nginx use the same library).
+pub fn unsupported_groups(groups: &[KxGroup]) -> Option<String> {
+    const OPENSSL_3_5: i64 = 0x3050_0000;
+    // `number()` is a C long: i64 here, i32 on 32-bit targets.
+    #[allow(clippy::useless_conversion)]
+    let version = i64::from(openssl::version::number());
+    (groups.contains(&KxGroup::X25519MlKem768) && version < OPENSSL_3_5).then(|| {
+        format!(
+            "{} has no X25519MLKEM768 (OpenSSL 3.5 or later has)",
+            openssl::version::version()
+        )
+    })
+}
+
 /// Verify errors (`X509_V_ERR_*`) that mean a certificate's revocation status could not be
 /// determined from the CRLs at hand, rather than that it is revoked or otherwise invalid.
 pub const CRL_UNDETERMINED: &[i32] = &[

@@ -8,35 +8,31 @@
 //! each request with the same `200` and closes with close_notify. A rejected handshake is
 //! followed by a graceful close, so the client reads the alert rather than a reset.
 //!
-//! Blocking I/O on a pool of worker threads (32 per CPU, or per `--threads`), each connection
-//! bounded by `--conn-timeout` through socket timeouts: a stalled client parks one worker for
-//! at most that long, never forever.
+//! Asynchronous like the rustls server (tokio + `tokio-openssl`): one task per connection, each
+//! bounded by `--conn-timeout`, so stalled clients cost a task each and never hold up the
+//! others; `--threads 1` runs everything on one thread.
 
-use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::Path;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use openssl::ssl::{
-    HandshakeError, SslAcceptor, SslContextBuilder, SslFiletype, SslMethod, SslOptions,
-    SslSessionCacheMode, SslVerifyMode, SslVersion,
+    Ssl, SslAcceptor, SslContextBuilder, SslFiletype, SslMethod, SslOptions, SslSessionCacheMode,
+    SslVerifyMode, SslVersion,
 };
 use openssl::x509::store::{X509Lookup, X509StoreBuilder};
 use openssl::x509::verify::X509VerifyFlags;
 use openssl::x509::X509;
 
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpSocket, TcpStream};
+use tokio_openssl::SslStream;
+
 use super::openssl_names;
 use super::rustls_server::{ServeArgs, ServeError, RESPONSE};
 use crate::scenario::{ClientAuth, FailPolicy, ResumptionMode, TlsVersion};
-
-/// Worker threads per CPU: each serves one connection at a time with blocking I/O, so more
-/// than one per CPU keeps the CPUs busy while some wait for their client.
-const WORKERS_PER_CPU: usize = 32;
-
-/// Accepted connections waiting for a worker; beyond this, new ones wait in the listen backlog.
-const QUEUED_CONNECTIONS: usize = 4096;
 
 /// Sessions the stateful cache holds.
 const SESSION_CACHE_SIZE: i32 = 100_000;
@@ -65,51 +61,52 @@ pub fn serve(args: &ServeArgs) -> Result<(), ServeError> {
         tracing::warn!("could not raise the open-file limit: {e}");
     }
     let acceptor = Arc::new(acceptor(args)?);
-    let listener = listen(args)?;
+    let threads = args.threads.unwrap_or_else(crate::sys::usable_cpus).max(1);
+    let runtime = match threads {
+        1 => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?,
+        n => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(n)
+            .enable_all()
+            .build()?,
+    };
+    runtime.block_on(accept_loop(args, acceptor))
+}
+
+async fn accept_loop(args: &ServeArgs, acceptor: Arc<SslAcceptor>) -> Result<(), ServeError> {
+    let socket = if args.listen.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(args.listen)?;
+    let listener = socket.listen(args.backlog)?;
     let local = listener.local_addr()?;
+    // The runner waits for this line; it must be the first thing on stdout.
     println!("listening on {local}");
     tracing::info!(%local, "openssl server ready");
-
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
-        signal_hook::flag::register(signal, Arc::clone(&stop))?;
-    }
-    // accept() blocks; a non-blocking listener polled every few ms lets the signal flag stop it.
-    listener.set_nonblocking(true)?;
     let tally = Arc::new(Tally::default());
-    // Long-lived workers, not a thread per connection: the harness reads the server's CPU from
-    // its live threads (schedstat), which would miss threads that already exited.
-    let workers = args.threads.unwrap_or_else(crate::sys::usable_cpus).max(1) * WORKERS_PER_CPU;
-    let (tx, rx) = std::sync::mpsc::sync_channel::<TcpStream>(QUEUED_CONNECTIONS);
-    let rx = Arc::new(std::sync::Mutex::new(rx));
-    for _ in 0..workers {
-        let (acceptor, tally, rx) = (Arc::clone(&acceptor), Arc::clone(&tally), Arc::clone(&rx));
-        let timeout = args.conn_timeout;
-        std::thread::Builder::new()
-            .stack_size(256 * 1024)
-            .spawn(move || loop {
-                let next = rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
-                match next {
-                    Ok(tcp) => handle(&acceptor, tcp, timeout, &tally),
-                    Err(_) => break,
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let conn_timeout = args.conn_timeout;
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((tcp, _)) => {
+                    let (acceptor, tally) = (Arc::clone(&acceptor), Arc::clone(&tally));
+                    tokio::spawn(async move {
+                        let _ = tokio::time::timeout(conn_timeout, handle(&acceptor, tcp, &tally)).await;
+                    });
                 }
-            })?;
-    }
-    while !stop.load(Ordering::Relaxed) {
-        match listener.accept() {
-            Ok((tcp, _)) => {
-                let _ = tcp.set_nonblocking(false);
-                if tx.send(tcp).is_err() {
-                    break;
+                // EMFILE and friends: back off briefly instead of spinning.
+                Err(e) => {
+                    tracing::warn!("accept: {e}");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
                 }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                std::thread::sleep(Duration::from_micros(200));
-            }
-            Err(e) => {
-                tracing::warn!("accept: {e}");
-                std::thread::sleep(Duration::from_millis(10));
-            }
+            },
+            _ = term.recv() => break,
+            _ = tokio::signal::ctrl_c() => break,
         }
     }
     eprintln!(
@@ -119,23 +116,6 @@ pub fn serve(args: &ServeArgs) -> Result<(), ServeError> {
         tally.failed.load(Ordering::Relaxed)
     );
     Ok(())
-}
-
-/// A listener with the requested backlog (std's `bind` fixes it at 128; tokio's socket builder
-/// can set it, and hands the socket back as a std listener).
-fn listen(args: &ServeArgs) -> Result<TcpListener, ServeError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_io()
-        .build()?;
-    let _enter = runtime.enter();
-    let socket = if args.listen.is_ipv4() {
-        tokio::net::TcpSocket::new_v4()?
-    } else {
-        tokio::net::TcpSocket::new_v6()?
-    };
-    socket.set_reuseaddr(true)?;
-    socket.bind(args.listen)?;
-    Ok(socket.listen(args.backlog)?.into_std()?)
 }
 
 fn openssl_err(what: &str, e: impl std::fmt::Display) -> ServeError {
@@ -304,19 +284,33 @@ fn resumption(b: &mut SslContextBuilder, args: &ServeArgs) -> Result<(), ServeEr
     Ok(())
 }
 
-fn handle(acceptor: &SslAcceptor, tcp: TcpStream, timeout: Duration, tally: &Tally) {
+async fn handle(acceptor: &SslAcceptor, tcp: TcpStream, tally: &Tally) {
     let _ = tcp.set_nodelay(true);
-    let _ = tcp.set_read_timeout(Some(timeout));
-    let _ = tcp.set_write_timeout(Some(timeout));
-    match acceptor.accept(tcp) {
-        Ok(mut tls) => {
-            let outcome = read_request_head(&mut tls)
-                .and_then(|()| tls.write_all(RESPONSE))
-                .and_then(|()| {
-                    // close_notify, then the FIN.
-                    let _ = tls.shutdown();
-                    tls.get_ref().shutdown(Shutdown::Write)
-                });
+    let ssl = match Ssl::new(acceptor.context()) {
+        Ok(ssl) => ssl,
+        Err(e) => {
+            tracing::warn!("connection setup: {e}");
+            tally.failed.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+    };
+    let mut tls = match SslStream::new(ssl, tcp) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!("connection setup: {e}");
+            tally.failed.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+    };
+    match Pin::new(&mut tls).accept().await {
+        Ok(()) => {
+            let outcome = async {
+                read_request_head(&mut tls).await?;
+                tls.write_all(RESPONSE).await?;
+                // close_notify, then the FIN.
+                tls.shutdown().await
+            }
+            .await;
             match outcome {
                 Ok(()) => tally.accepted.fetch_add(1, Ordering::Relaxed),
                 Err(e) => {
@@ -325,28 +319,20 @@ fn handle(acceptor: &SslAcceptor, tcp: TcpStream, timeout: Duration, tally: &Tal
                 }
             };
         }
-        Err(HandshakeError::Failure(mid)) | Err(HandshakeError::WouldBlock(mid)) => {
-            tracing::debug!(
-                "handshake rejected: {} ({})",
-                mid.error(),
-                mid.ssl().verify_result()
-            );
+        Err(e) => {
+            tracing::debug!("handshake rejected: {e} ({})", tls.ssl().verify_result());
             tally.rejected.fetch_add(1, Ordering::Relaxed);
-            graceful_close(mid.get_ref());
-        }
-        Err(HandshakeError::SetupFailure(e)) => {
-            tracing::warn!("connection setup: {e}");
-            tally.failed.fetch_add(1, Ordering::Relaxed);
+            graceful_close(tls.get_mut()).await;
         }
     }
 }
 
 /// Reads until the end of the request head (`\r\n\r\n`).
-fn read_request_head(stream: &mut impl Read) -> std::io::Result<()> {
+async fn read_request_head<S: AsyncRead + Unpin>(stream: &mut S) -> std::io::Result<()> {
     let mut buf = Vec::with_capacity(512);
     let mut chunk = [0u8; 1024];
     loop {
-        let n = stream.read(&mut chunk)?;
+        let n = stream.read(&mut chunk).await?;
         if n == 0 {
             return Err(std::io::ErrorKind::UnexpectedEof.into());
         }
@@ -365,10 +351,11 @@ fn read_request_head(stream: &mut impl Read) -> std::io::Result<()> {
 
 /// Half-closes and drains for up to a second, so unread client data does not turn the close
 /// into a reset that could overtake the alert already sent.
-fn graceful_close(tcp: &TcpStream) {
-    let _ = tcp.shutdown(Shutdown::Write);
-    let _ = tcp.set_read_timeout(Some(Duration::from_secs(1)));
+async fn graceful_close(tcp: &mut TcpStream) {
+    let _ = tcp.shutdown().await;
     let mut sink = [0u8; 4096];
-    let mut reader = tcp;
-    while matches!(reader.read(&mut sink), Ok(n) if n > 0) {}
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        while matches!(tcp.read(&mut sink).await, Ok(n) if n > 0) {}
+    })
+    .await;
 }

@@ -30,6 +30,15 @@ pub enum ProcessError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// A file the peer needs (its configuration, a CRL bundle, a credential copy) could not be
+    /// written.
+    #[error("writing {path}: {source}")]
+    Files {
+        /// The file or directory.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
     /// The peer cannot run this case: its program is not installed, or it lacks a feature the
     /// case needs. The case is reported as skipped with this reason, never as passed.
     #[error("skipped: {reason}")]

@@ -1,5 +1,6 @@
 //! Process clients: the installed `openssl s_client` and a Node.js client (node's `https`
-//! module with cert, key and ca), one process per handshake. They are interop and conformance
+//! module with cert, key and ca), one process per handshake (s_client carries sessions from
+//! one process to the next in a file, so it can resume; so does the node client). They are interop and conformance
 //! peers, not load generators: attempts run one after another, the latency includes starting
 //! the process, and the harness's CPU figures do not include theirs.
 //!
@@ -47,10 +48,8 @@ pub fn unsupported(kind: ProcessClientKind, case: &Case) -> Option<String> {
         ProcessClientKind::SClient => "openssl s_client",
         ProcessClientKind::Node => "the node client",
     };
-    if case.tls.resumption != ResumptionMode::Off {
-        return Some(format!(
-            "{name} runs one process per handshake, so no session carries over to resume"
-        ));
+    if let Some(reason) = openssl_names::unsupported_groups(&case.tls.groups) {
+        return Some(format!("{name}: {reason}"));
     }
     if case.client_cert == ClientCert::MismatchedKey {
         return Some(format!(
@@ -110,7 +109,7 @@ fn credential(case: &Case, pki: &Pki, files: &PkiFiles, work: &Path) -> Option<C
 /// for the client's files.
 ///
 /// # Errors
-/// [`ProcessError::Skipped`] when the program is not installed; [`ProcessError::Log`] when
+/// [`ProcessError::Skipped`] when the program is not installed; [`ProcessError::Files`] when
 /// its files cannot be written.
 #[allow(clippy::too_many_arguments)]
 pub fn run(
@@ -130,7 +129,7 @@ pub fn run(
     };
     let io_err = |path: &Path| {
         let path = path.to_path_buf();
-        move |source| ProcessError::Log { path, source }
+        move |source| ProcessError::Files { path, source }
     };
     std::fs::create_dir_all(work).map_err(io_err(work))?;
     let cred = match case.client_cert {
@@ -147,6 +146,8 @@ pub fn run(
             .map_err(io_err(&script))?;
     }
     let timeout = case.load.timeout + STARTUP_GRACE;
+    let session = work.join("session.pem");
+    let _ = std::fs::remove_file(&session);
     let mut recorder = Recorder::default();
     let start = CpuSnapshot::take(crate::measure::CpuTargets {
         server_pid,
@@ -167,15 +168,29 @@ pub fn run(
             interrupted = true;
             break;
         }
+        // s_client carries sessions between its processes in a file (-sess_out/-sess_in):
+        // the first handshake is full, later ones offer the saved session per the fraction.
+        let offer = case.tls.resumption != ResumptionMode::Off
+            && session.exists()
+            && offers(n, case.tls.resume_fraction);
+        let sessions =
+            (case.tls.resumption != ResumptionMode::Off).then_some((session.as_path(), offer));
         let command = match kind {
             ProcessClientKind::SClient => {
-                s_client_command(&program, case, files, cred.as_ref(), addr)
+                s_client_command(&program, case, files, cred.as_ref(), addr, sessions)
             }
-            ProcessClientKind::Node => {
-                node_command(&program, &script, case, files, cred.as_ref(), addr)
-            }
+            ProcessClientKind::Node => node_command(
+                &program,
+                &script,
+                case,
+                files,
+                cred.as_ref(),
+                addr,
+                sessions,
+            ),
         };
-        let sample = attempt(kind, command, timeout);
+        let mut sample = attempt(kind, command, timeout);
+        sample.meant_to_resume = offer;
         recorder.record(&sample);
         n += 1;
     }
@@ -193,17 +208,24 @@ pub fn run(
     })
 }
 
+/// Whether attempt `n` (from 0) offers a session, spreading `fraction` evenly.
+fn offers(n: u64, fraction: f64) -> bool {
+    let f = fraction.clamp(0.0, 1.0);
+    ((n + 1) as f64 * f).floor() > (n as f64 * f).floor()
+}
+
 fn s_client_command(
     openssl: &Path,
     case: &Case,
     files: &PkiFiles,
     cred: Option<&Credential>,
     addr: SocketAddr,
+    sessions: Option<(&Path, bool)>,
 ) -> Command {
     let mut cmd = Command::new(openssl);
     cmd.arg("s_client")
         .args(["-connect", &addr.to_string(), "-servername", "localhost"])
-        .args(["-brief", "-ign_eof", "-verify_return_error"])
+        .args(["-ign_eof", "-verify_return_error"])
         .args(["-verify_hostname", "localhost"])
         .arg("-CAfile")
         .arg(&files.root_cert);
@@ -224,6 +246,15 @@ fn s_client_command(
     if let Some(list) = openssl_names::groups(&case.tls.groups) {
         cmd.args(["-groups", &list]);
     }
+    if let Some((file, offer)) = sessions {
+        cmd.arg("-sess_out").arg(file);
+        if offer {
+            cmd.arg("-sess_in").arg(file);
+        }
+        if case.tls.resumption == ResumptionMode::SessionId {
+            cmd.arg("-no_ticket");
+        }
+    }
     cmd
 }
 
@@ -234,6 +265,7 @@ fn node_command(
     files: &PkiFiles,
     cred: Option<&Credential>,
     addr: SocketAddr,
+    sessions: Option<(&Path, bool)>,
 ) -> Command {
     let (lo, hi) = openssl_names::version_range(&case.tls.versions);
     let mut o = serde_json::json!({
@@ -249,6 +281,12 @@ fn node_command(
     }
     if let Some(list) = openssl_names::groups(&case.tls.groups) {
         o["ecdhCurve"] = serde_json::json!(list);
+    }
+    if let Some((file, offer)) = sessions {
+        o["sessionOut"] = serde_json::json!(file);
+        if offer {
+            o["sessionIn"] = serde_json::json!(file);
+        }
     }
     let suites: Vec<&str> = case
         .tls
@@ -362,11 +400,13 @@ fn alert_number(text: &str) -> Option<Outcome> {
     Some(Outcome::from_alert(AlertDescription::from(n)))
 }
 
+/// The first HTTP status line in the output. s_client's reply text can land in the middle of
+/// a line of its own session-ticket dump (two writers on one stdout), so it is searched for
+/// anywhere, not only at line starts.
 fn status_of(stdout: &str) -> Option<u16> {
-    stdout
-        .lines()
-        .find(|l| l.starts_with("HTTP/1."))
-        .and_then(|l| crate::load::parse_status_line(l.as_bytes()))
+    let start = stdout.find("HTTP/1.")?;
+    let line = stdout[start..].lines().next()?;
+    crate::load::parse_status_line(line.trim_end().as_bytes())
 }
 
 fn from_status(status: Option<u16>, negotiated: Option<Negotiated>) -> Option<Verdict> {
@@ -412,22 +452,28 @@ fn negotiated(
     })
 }
 
-/// Reads `openssl s_client -brief` output: the status line on stdout; protocol, suite and
-/// group, or the alert, on stderr.
+/// Reads `openssl s_client` output: the status line, `New|Reused, TLSv1.3, Cipher is X` and
+/// `Server Temp Key: X25519, ...` on stdout; the alert or verification error on stderr.
 pub fn parse_s_client(stdout: &str, stderr: &str) -> Verdict {
-    let field = |name: &str| {
-        stderr
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .map(|v| v.trim())
+    let session = stdout
+        .lines()
+        .find(|l| l.starts_with("New, ") || l.starts_with("Reused, "));
+    let (reused, version, suite) = match session {
+        Some(line) => {
+            let mut parts = line.splitn(3, ", ");
+            let reused = parts.next() == Some("Reused");
+            let version = parts.next();
+            let suite = parts.next().and_then(|p| p.strip_prefix("Cipher is "));
+            (reused, version, suite.map(str::trim))
+        }
+        None => (false, None, None),
     };
-    let group = field("Server Temp Key:").and_then(|v| v.split(',').next());
-    let neg = negotiated(
-        field("Protocol version:"),
-        field("Ciphersuite:"),
-        group,
-        false,
-    );
+    let group = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Server Temp Key:"))
+        .and_then(|v| v.split(',').next())
+        .map(str::trim);
+    let neg = negotiated(version, suite, group, reused);
     if let Some(v) = from_status(status_of(stdout), neg) {
         return v;
     }
@@ -488,13 +534,15 @@ mod tests {
     #[test]
     fn s_client_output_is_read() {
         let v = parse_s_client(
-            "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n",
-            "CONNECTION ESTABLISHED\nProtocol version: TLSv1.3\nCiphersuite: TLS_AES_256_GCM_SHA384\nServer Temp Key: X25519, 253 bits\n",
+            "CONNECTED(00000003)\nServer Temp Key: X25519, 253 bits\n---\nReused, TLSv1.3, Cipher is TLS_AES_256_GCM_SHA384\n---\n    0180 - a9 8c 45 ed 74 5fHTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n",
+            "",
         );
         assert_eq!(v.outcome, Outcome::Accepted);
         let n = v.negotiated.unwrap();
         assert_eq!(n.version, rustls::ProtocolVersion::TLSv1_3);
         assert_eq!(n.group, Some(rustls::NamedGroup::X25519));
+        assert!(n.resumed);
+        assert!(offers(1, 1.0) && offers(0, 0.5) != offers(1, 0.5));
         let v = parse_s_client(
             "",
             "40F7:error:0A00045C:SSL routines:ssl3_read_bytes:tlsv13 alert certificate required:../ssl/record/rec_layer_s3.c:1605:SSL alert number 116\n",

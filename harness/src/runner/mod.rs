@@ -362,9 +362,12 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
                 case.name
             )))
         });
-        let entry = run_case(case, &stem, &mut fixtures, &env, live.clone())?;
+        let mut entry = run_case(case, &stem, &mut fixtures, &env, live.clone())?;
         if let Some(bar) = live {
             bar.finish();
+        }
+        if let Some(t) = &opts.target {
+            entry.server = format!("target {}", t.given);
         }
         if !opts.quiet {
             eprintln!(
@@ -618,9 +621,6 @@ fn run_case(
     if let Some(short) = &short {
         entry.short_lived = Some(short.figures(&log));
     }
-    if let Some(t) = &opts.target {
-        entry.server = format!("target {}", t.given);
-    }
     if let Some(exposure) = exposure {
         if case.revocation.mode == crate::scenario::RevocationMode::OcspStapling {
             entry.rejudge_server_revoked(case);
@@ -696,6 +696,12 @@ fn target_unsupported(case: &Case, opts: &RunOptions) -> Option<String> {
     opts.target.as_ref()?;
     if case.client != ClientImpl::Rustls {
         return Some("target mode drives the external server with the rustls client".into());
+    }
+    if case.client_auth != crate::scenario::ClientAuth::Required {
+        return Some(format!(
+            "target mode: the external server's client-auth setting is its own (the case needs \"{}\")",
+            case.client_auth
+        ));
     }
     if case.revocation.mode != RevocationMode::None {
         return Some(

@@ -15,7 +15,7 @@ fn shipped_matrix_works_and_is_reported() {
     assert_eq!(cells.len(), 64);
     for cell in &cells {
         let c = cell.case;
-        if c.client != "rustls" && cell.column.contains("resumed") {
+        if c.client == "openssl" && cell.column.contains("resumed") {
             assert!(c.skipped.is_some(), "{} {}", cell.pair, cell.column);
             continue;
         }
@@ -33,14 +33,18 @@ fn shipped_matrix_works_and_is_reported() {
         );
         if cell.column.contains("resumed") {
             let r = c.resumption.as_ref().unwrap();
-            assert_eq!(r.resumed_pct, 100.0, "{} {}", cell.pair, cell.column);
+            // Every offered session resumed. A process client's first process has no session
+            // yet (no warm-up for them).
+            assert_eq!(r.missed, 0, "{} {}", cell.pair, cell.column);
+            let want = if c.client == "rustls" { 100.0 } else { 95.0 };
+            assert_eq!(r.resumed_pct, want, "{} {}", cell.pair, cell.column);
         }
     }
     let md = interop::markdown(&out.summary);
     assert!(md.contains("| rustls -> nginx |"), "{md}");
     assert!(md.contains("| 1.2 full | 1.2 resumed (tickets) | 1.3 full | 1.3 resumed (tickets) |"));
     assert!(
-        md.contains("40 of 64 cells work, 24 skipped, 0 fail."),
+        md.contains("56 of 64 cells work, 8 skipped, 0 fail."),
         "{md}"
     );
     assert_no_process_mentions(dir.path());
