@@ -130,7 +130,14 @@ pub fn start_server(
                 }
                 None => None,
             };
-            let conf = nginx::config(case, files, chain_crl.as_deref(), addr, &dir);
+            let conf = nginx::config(
+                case,
+                files,
+                chain_crl.as_deref(),
+                revocation.base_url,
+                addr,
+                &dir,
+            );
             crate::fsutil::write_atomic(&dir.conf, conf.as_bytes(), 0o644)
                 .map_err(io_err(&dir.conf))?;
             let mut guard = ChildGuard::spawn(nginx::command(&program, &dir), log, cpus)?;
@@ -225,11 +232,12 @@ pub struct RevocationArgs<'a> {
     pub rotating_cert: Option<(&'a Path, &'a Path, Duration)>,
 }
 
-/// Why the server peer of `case` cannot run its revocation mode, if it cannot: only the
-/// rustls server has the OCSP client, stapling, CRL download and certificate rotation so far.
+/// Why the server peer of `case` cannot run its revocation mode, if it cannot: the rustls
+/// server has every mode; nginx has OCSP and stapling (its own `unsupported` says which
+/// settings); the OpenSSL server and `s_server` have CRL files only so far.
 fn revocation_unsupported(case: &Case) -> Option<String> {
     let mode = case.revocation.mode;
-    (case.server != ServerImpl::Rustls
+    (!matches!(case.server, ServerImpl::Rustls | ServerImpl::Nginx)
         && !matches!(mode, RevocationMode::None | RevocationMode::Crl))
     .then(|| {
         format!(

@@ -139,9 +139,9 @@ impl ClientCertVerifier for RevocationCheckingVerifier {
     }
 }
 
-/// Runs a blocking query: on a multi-threaded runtime the worker hands its other tasks off
-/// first; on a single-threaded one (a server pinned to one CPU) the thread simply waits, as a
-/// synchronous OCSP client in any event loop would.
+/// Runs a blocking query: on a multi-threaded runtime (the server always uses one when it
+/// checks OCSP) the worker hands its other tasks to another thread first, so handshakes that
+/// need no query go on; elsewhere the thread simply waits.
 fn blocking<T>(f: impl FnOnce() -> T) -> T {
     match tokio::runtime::Handle::try_current() {
         Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {

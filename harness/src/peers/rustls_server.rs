@@ -219,9 +219,12 @@ pub fn serve(args: &ServeArgs) -> Result<(), ServeError> {
     }
     let threads = args.threads.unwrap_or_else(crate::sys::usable_cpus).max(1);
     // One thread: a single-threaded runtime, so accepting and serving share the thread
-    // instead of handing every connection to a worker.
+    // instead of handing every connection to a worker. Not with OCSP checking: a query blocks
+    // inside the (synchronous) certificate verifier, and only a multi-threaded runtime can
+    // hand the other connections to another thread meanwhile (`block_in_place`); otherwise one
+    // slow responder answer would stall every handshake behind it.
     let runtime = match threads {
-        1 => tokio::runtime::Builder::new_current_thread()
+        1 if !args.ocsp => tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?,
         n => tokio::runtime::Builder::new_multi_thread()

@@ -333,3 +333,75 @@ revocation = { mode = "crl-http", reload = "500ms", revoke_after = "700ms" }
         );
     }
 }
+
+#[test]
+fn nginx_checks_ocsp_and_staples_with_our_responder() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = scenario(
+        r#"
+version = 1
+[pki]
+identities = 4
+[defaults]
+server = "nginx"
+load = { concurrency = 2, handshakes = 12, warmup = "100ms", timeout = "5s" }
+[[case]]
+name = "plain"
+[[case]]
+name = "ocsp-good"
+revocation = { mode = "ocsp" }
+[[case]]
+name = "ocsp-revoked"
+client_cert = "revoked"
+revocation = { mode = "ocsp" }
+[[case]]
+name = "ocsp-down"
+revocation = { mode = "ocsp", fault = "down" }
+[[case]]
+name = "ocsp-forged"
+revocation = { mode = "ocsp", signer = "unauthorized" }
+[[case]]
+name = "staple"
+revocation = { mode = "ocsp-stapling" }
+[[case]]
+name = "soft-fail"
+revocation = { mode = "ocsp", policy = "soft" }
+"#,
+    );
+    let out = run_in(&s, dir.path());
+    let sum = &out.summary;
+    let only = |name: &str, outcome: &str| {
+        let c = case(sum, name);
+        assert!(c.met, "{name}: {}", c.verdict);
+        assert_eq!(
+            c.outcomes.get(outcome),
+            Some(&12),
+            "{name}: {:?}",
+            c.outcomes
+        );
+    };
+    only("plain", "accepted");
+    only("ocsp-good", "accepted");
+    // nginx answers HTTP 400; its error log says why.
+    only("ocsp-revoked", "cert_revoked");
+    only("ocsp-down", "unknown_ca");
+    only("ocsp-forged", "unknown_ca");
+    only("staple", "accepted");
+    // The staple is on the wire: the stapled handshakes carry more bytes from the server.
+    let received = |name: &str| case(sum, name).bytes_received_per_handshake;
+    assert!(
+        received("staple") > received("plain") + 50.0,
+        "{} vs {}",
+        received("staple"),
+        received("plain")
+    );
+    let soft = case(sum, "soft-fail");
+    assert!(
+        soft.skipped
+            .as_deref()
+            .is_some_and(|r| r.contains("soft-fail")),
+        "{:?}",
+        soft.skipped
+    );
+    super::support::assert_no_process_mentions(dir.path());
+}
