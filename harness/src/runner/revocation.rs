@@ -46,6 +46,18 @@ pub(super) fn prepare(
             validity: Duration::from_secs(3600),
         });
     }
+    if let (Some(service), true) = (service, rev.server_revoked) {
+        let (pki, _) = fixtures.get(case.key, case.intermediates)?;
+        let server = if rev.must_staple {
+            &pki.server_must_staple
+        } else {
+            &pki.server
+        };
+        service
+            .responder
+            .revoke(&server.chain[0])
+            .map_err(|e| RunError::Fixtures(crate::pki::IssueError::Spec(e.to_string())))?;
+    }
     let mut out = ServerRevocation {
         base_url: service
             .filter(|_| rev.needs_service())

@@ -383,6 +383,9 @@ pub struct Revocation {
     /// The server verifies a response before stapling it (mode `ocsp-stapling`); off, it
     /// staples whatever the responder sent, and the client's checks are what is tested.
     pub staple_verify: bool,
+    /// The server's own certificate is revoked from the start (mode `ocsp-stapling`): its
+    /// staple says revoked.
+    pub server_revoked: bool,
     /// Lifetime of short-lived certificates (mode `short-lived`).
     #[serde(rename = "cert_lifetime_ms", serialize_with = "ser_ms")]
     pub cert_lifetime: Duration,
@@ -424,6 +427,7 @@ impl Revocation {
             staple_refresh: Duration::from_secs(60),
             must_staple: false,
             staple_verify: true,
+            server_revoked: false,
             cert_lifetime: Duration::from_secs(60),
             renew_at: 0.5,
             fleet: 100_000,
@@ -468,9 +472,14 @@ impl Revocation {
         };
         let reaches_server =
             !matches!(fault, F::Down | F::Timeout) && self.responder_delay < self.query_timeout;
-        let good = fault == F::None && self.signer != OcspSigner::Unauthorized;
+        let good =
+            fault == F::None && self.signer != OcspSigner::Unauthorized && !self.server_revoked;
+        // A revoked status is a valid answer: even a verifying server staples it.
+        let revoked_valid =
+            self.server_revoked && fault == F::None && self.signer != OcspSigner::Unauthorized;
         match (reaches_server, good, self.staple_verify) {
             (false, _, _) => no_staple,
+            (true, false, _) if revoked_valid => Expectation::Reject(Some(Outcome::StapleRejected)),
             (true, true, _) => Expectation::Accept,
             (true, false, true) => no_staple,
             (true, false, false) => Expectation::Reject(Some(Outcome::StapleRejected)),

@@ -56,6 +56,7 @@ const REVOCATION_KEYS: &[&str] = &[
     "staple_refresh",
     "must_staple",
     "staple_verify",
+    "server_revoked",
     "cert_lifetime",
     "renew_at",
     "fleet",
@@ -121,6 +122,7 @@ pub(crate) struct RawSettings {
     pub(crate) staple_refresh: Option<Duration>,
     pub(crate) must_staple: Option<bool>,
     pub(crate) staple_verify: Option<bool>,
+    pub(crate) server_revoked: Option<bool>,
     pub(crate) cert_lifetime: Option<Duration>,
     pub(crate) renew_at: Option<f64>,
     pub(crate) fleet: Option<u64>,
@@ -194,6 +196,7 @@ impl RawSettings {
             staple_refresh: over.staple_refresh.or(self.staple_refresh),
             must_staple: over.must_staple.or(self.must_staple),
             staple_verify: over.staple_verify.or(self.staple_verify),
+            server_revoked: over.server_revoked.or(self.server_revoked),
             cert_lifetime: over.cert_lifetime.or(self.cert_lifetime),
             renew_at: over.renew_at.or(self.renew_at),
             fleet: over.fleet.or(self.fleet),
@@ -512,6 +515,9 @@ fn read_settings(
             if let Some(v) = rev.get("staple_verify") {
                 s.staple_verify = r.boolean(v, &join(&rp, "staple_verify"));
             }
+            if let Some(v) = rev.get("server_revoked") {
+                s.server_revoked = r.boolean(v, &join(&rp, "server_revoked"));
+            }
             if let Some(v) = rev.get("cert_lifetime") {
                 s.cert_lifetime = r.duration(v, &join(&rp, "cert_lifetime"));
             }
@@ -754,6 +760,7 @@ fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>) -> Option<
         staple_refresh: raw.staple_refresh.unwrap_or(base.staple_refresh),
         must_staple: raw.must_staple.unwrap_or(base.must_staple),
         staple_verify: raw.staple_verify.unwrap_or(base.staple_verify),
+        server_revoked: raw.server_revoked.unwrap_or(base.server_revoked),
         cert_lifetime: raw.cert_lifetime.unwrap_or(base.cert_lifetime),
         renew_at: raw.renew_at.unwrap_or(base.renew_at),
         fleet: raw.fleet.unwrap_or(base.fleet),
@@ -879,6 +886,11 @@ fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>) -> Option<
         (
             "staple_verify",
             raw.staple_verify.is_some(),
+            mode == RevocationMode::OcspStapling,
+        ),
+        (
+            "server_revoked",
+            raw.server_revoked.is_some(),
             mode == RevocationMode::OcspStapling,
         ),
         (
