@@ -26,7 +26,11 @@ load = { concurrency = 4, duration = "4500ms", warmup = "200ms", timeout = "3s" 
     assert!(c.outcomes["accepted"] > 0);
     let f = c.short_lived.as_ref().unwrap();
     assert!(f.server_renewals >= 3, "{f:?}");
-    assert_eq!(f.server_rotations, f.server_renewals, "{f:?}");
+    // The server rotated to every certificate written while it ran (the last one may land as
+    // the load ends, after the server's last look).
+    assert!(f.server_rotations >= 3, "{f:?}");
+    assert!(f.server_rotations + 1 >= f.server_renewals, "{f:?}");
+    assert!(f.server_rotations <= f.server_renewals, "{f:?}");
     assert!(f.client_renewals >= 3 * 4, "{f:?}");
     assert_eq!(f.renewal_failures, 0);
     assert!(f.issuance_per_sec > 0.0);
