@@ -54,6 +54,8 @@ impl RevocationService {
             responder: Arc::clone(&responder),
             crls: Arc::clone(&crls),
         };
+        // Serving from now on: `configure` waits for the loop to apply each setting.
+        responder.set_serving(true);
         let (stop2, tid2) = (Arc::clone(&stop), Arc::clone(&tid));
         let thread = std::thread::Builder::new()
             .name("revocation-service".into())
@@ -66,6 +68,7 @@ impl RevocationService {
                     Ok(r) => r,
                     Err(e) => {
                         tracing::error!("revocation service runtime: {e}");
+                        shared.responder.set_serving(false);
                         return;
                     }
                 };
@@ -148,7 +151,6 @@ async fn serve(
 ) {
     let mut listener = TcpListener::from_std(first).ok();
     let tick = Duration::from_millis(5);
-    shared.responder.set_serving(true);
     while !stop.load(Ordering::Relaxed) {
         let (generation, fault) = shared.responder.pending();
         if fault == Fault::Down {
