@@ -234,12 +234,18 @@ pub struct RevocationArgs<'a> {
 
 /// Why the server peer of `case` cannot run its revocation mode, if it cannot: the rustls
 /// server has every mode; nginx has OCSP and stapling (its own `unsupported` says which
-/// settings); the OpenSSL server and `s_server` have CRL files only so far.
+/// settings); the OpenSSL server has CRL files and stapling; `s_server` CRL files only.
 fn revocation_unsupported(case: &Case) -> Option<String> {
     let mode = case.revocation.mode;
-    (!matches!(case.server, ServerImpl::Rustls | ServerImpl::Nginx)
-        && !matches!(mode, RevocationMode::None | RevocationMode::Crl))
-    .then(|| {
+    let supported = match case.server {
+        ServerImpl::Rustls | ServerImpl::Nginx => true,
+        ServerImpl::Openssl => matches!(
+            mode,
+            RevocationMode::None | RevocationMode::Crl | RevocationMode::OcspStapling
+        ),
+        _ => matches!(mode, RevocationMode::None | RevocationMode::Crl),
+    };
+    (!supported).then(|| {
         format!(
             "revocation mode {mode} is not implemented for the {} server yet",
             case.server

@@ -18,6 +18,7 @@ mod rustls_server;
 mod s_server;
 mod server_revocation;
 pub mod staple;
+pub mod staple_source;
 mod target;
 pub mod tls_config;
 

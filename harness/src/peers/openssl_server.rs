@@ -30,8 +30,13 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio_openssl::SslStream;
 
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
+
 use super::openssl_names;
 use super::rustls_server::{ServeArgs, ServeError, RESPONSE};
+use super::staple_source::{refresh_every, StapleSource};
+use crate::revocation::ocsp::{CheckerSettings, OcspChecker, OcspMethod};
 use crate::scenario::{ClientAuth, FailPolicy, ResumptionMode, TlsVersion};
 
 /// Sessions the stateful cache holds.
@@ -60,7 +65,17 @@ pub fn serve(args: &ServeArgs) -> Result<(), ServeError> {
     if let Err(e) = crate::sys::raise_nofile_limit() {
         tracing::warn!("could not raise the open-file limit: {e}");
     }
-    let acceptor = Arc::new(acceptor(args)?);
+    if args.ocsp || args.crl_url.is_some() || args.cert_reload.is_some() {
+        return Err(ServeError::Unsupported(
+            "--ocsp, --crl-url and --cert-reload are not implemented for the openssl server yet"
+                .into(),
+        ));
+    }
+    let staple = match args.staple {
+        true => Some(staple_source(args)?),
+        false => None,
+    };
+    let acceptor = Arc::new(acceptor(args, staple.as_ref().map(|(s, _)| Arc::clone(s)))?);
     let threads = args.threads.unwrap_or_else(crate::sys::usable_cpus).max(1);
     let runtime = match threads {
         1 => tokio::runtime::Builder::new_current_thread()
@@ -71,7 +86,38 @@ pub fn serve(args: &ServeArgs) -> Result<(), ServeError> {
             .enable_all()
             .build()?,
     };
-    runtime.block_on(accept_loop(args, acceptor))
+    runtime.block_on(async {
+        if let Some((source, checker)) = staple {
+            tokio::spawn(refresh_every(args.staple_refresh, move || {
+                source.refresh(&checker)
+            }));
+        }
+        accept_loop(args, acceptor).await
+    })
+}
+
+/// The server's own staple (`--staple`): fetched once before it listens (a failure starts it
+/// without one), then refreshed every `--staple-refresh`.
+fn staple_source(args: &ServeArgs) -> Result<(Arc<StapleSource>, Arc<OcspChecker>), ServeError> {
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&args.cert)
+        .map_err(|e| file_err(&args.cert, e))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| file_err(&args.cert, e))?;
+    let source = Arc::new(
+        StapleSource::new(&chain, !args.staple_unverified).map_err(ServeError::Unsupported)?,
+    );
+    let checker = Arc::new(OcspChecker::new(CheckerSettings {
+        url_override: args.ocsp_url.clone(),
+        cache_ttl: Duration::ZERO,
+        timeout: args.ocsp_timeout,
+        nonce: false,
+        method: OcspMethod::Post,
+    }));
+    match source.refresh(&checker) {
+        Ok(state) => tracing::info!(?state, "staple fetched"),
+        Err(e) => tracing::warn!("no staple at start: {e}"),
+    }
+    Ok((source, checker))
 }
 
 async fn accept_loop(args: &ServeArgs, acceptor: Arc<SslAcceptor>) -> Result<(), ServeError> {
@@ -130,7 +176,10 @@ fn file_err(path: &Path, e: impl std::fmt::Display) -> ServeError {
 }
 
 /// The acceptor for `args`.
-fn acceptor(args: &ServeArgs) -> Result<SslAcceptor, ServeError> {
+fn acceptor(
+    args: &ServeArgs,
+    staple: Option<Arc<StapleSource>>,
+) -> Result<SslAcceptor, ServeError> {
     let mut b = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls_server())
         .map_err(|e| openssl_err("creating the context", e))?;
     let version = |v: TlsVersion| match v {
@@ -175,6 +224,14 @@ fn acceptor(args: &ServeArgs) -> Result<SslAcceptor, ServeError> {
     b.check_private_key().map_err(|e| file_err(&args.key, e))?;
     client_auth(&mut b, args)?;
     resumption(&mut b, args)?;
+    if let Some(source) = staple {
+        // OCSP stapling through the status callback: the current staple, or none.
+        b.set_status_callback(move |ssl| match source.current() {
+            Some(der) => ssl.set_ocsp_status(&der).map(|()| true),
+            None => Ok(false),
+        })
+        .map_err(|e| openssl_err("the status callback", e))?;
+    }
     Ok(b.build())
 }
 

@@ -113,10 +113,13 @@ pub fn ocsp_parts(
         .then(|| Arc::new(OcspChecker::new(settings(args.ocsp_cache_ttl))));
     let staple = if args.staple {
         let signing = provider.key_provider.load_private_key(key.clone_key())?;
-        let stapled = Arc::new(StapledCert::new(
-            CertifiedKey::new(chain.to_vec(), signing),
-            !args.staple_unverified,
-        ));
+        let stapled = Arc::new(
+            StapledCert::new(
+                CertifiedKey::new(chain.to_vec(), signing),
+                !args.staple_unverified,
+            )
+            .map_err(ServeError::Unsupported)?,
+        );
         // The staple is always fetched fresh: its own refresh interval is the cache.
         let checker = Arc::new(OcspChecker::new(settings(Duration::ZERO)));
         match stapled.refresh(&checker) {

@@ -10,6 +10,8 @@ use std::fmt;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
+use super::staple_source::StapleSource;
+
 use der::Decode;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
@@ -26,66 +28,47 @@ const TLS_FEATURE: der::oid::ObjectIdentifier =
     der::oid::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.1.24");
 
 /// The server's certificate with its current staple.
-#[derive(Debug)]
 pub struct StapledCert {
     current: RwLock<Arc<CertifiedKey>>,
-    expires: RwLock<Option<SystemTime>>,
-    verify: bool,
+    source: StapleSource,
+}
+
+impl fmt::Debug for StapledCert {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StapledCert")
+            .field("has_staple", &self.has_staple())
+            .finish_non_exhaustive()
+    }
 }
 
 impl StapledCert {
     /// Starts without a staple. With `verify` off, whatever the responder answers is stapled
     /// unchecked (a careless server, for testing the client's checks).
-    pub fn new(key: CertifiedKey, verify: bool) -> Self {
-        Self {
+    ///
+    /// # Errors
+    /// When the chain has no issuer or does not parse.
+    pub fn new(key: CertifiedKey, verify: bool) -> Result<Self, String> {
+        let source = StapleSource::new(&key.cert, verify)?;
+        Ok(Self {
             current: RwLock::new(Arc::new(key)),
-            expires: RwLock::new(None),
-            verify,
-        }
+            source,
+        })
     }
 
-    /// Fetches a fresh staple with `checker` and installs it. On failure the old staple stays
-    /// until its nextUpdate, then is dropped (a stale staple would be rejected anyway).
+    /// Fetches a fresh staple with `checker` and installs it (see [`StapleSource::refresh`]).
     ///
     /// # Errors
     /// Why no fresh staple could be had.
     pub fn refresh(&self, checker: &OcspChecker) -> Result<CertState, String> {
+        let result = self.source.refresh(checker);
+        let staple = self.source.current().map(|d| d.to_vec());
         let base = Arc::clone(&self.current.read().unwrap_or_else(|p| p.into_inner()));
-        let (Some(leaf), Some(issuer)) = (base.cert.first(), base.cert.get(1)) else {
-            return Err("the server chain has no issuer certificate".into());
-        };
-        let (leaf, issuer) = match (Certificate::from_der(leaf), Certificate::from_der(issuer)) {
-            (Ok(l), Ok(i)) => (l, i),
-            _ => return Err("the server chain does not parse".into()),
-        };
-        let fetched = if self.verify {
-            checker.query(&leaf, &issuer)
-        } else {
-            checker.fetch_unverified(&leaf, &issuer)
-        };
-        match fetched {
-            Ok(fetched) => {
-                let mut next = (*base).clone();
-                next.ocsp = Some(fetched.der);
-                *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(next);
-                *self.expires.write().unwrap_or_else(|p| p.into_inner()) =
-                    fetched.verified.next_update;
-                Ok(fetched.verified.state)
-            }
-            Err(problem) => {
-                let expired = self
-                    .expires
-                    .read()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .is_some_and(|t| t < SystemTime::now());
-                if expired {
-                    let mut next = (*base).clone();
-                    next.ocsp = None;
-                    *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(next);
-                }
-                Err(problem.to_string())
-            }
+        if base.ocsp != staple {
+            let mut next = (*base).clone();
+            next.ocsp = staple;
+            *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(next);
         }
+        result
     }
 
     /// Whether a staple is installed.
@@ -108,18 +91,7 @@ impl ResolvesServerCert for StapledCert {
 
 /// Refreshes `cert`'s staple every `every` (on a blocking thread), logging failures.
 pub async fn refresh_loop(cert: Arc<StapledCert>, checker: Arc<OcspChecker>, every: Duration) {
-    let mut ticker = tokio::time::interval(every);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    ticker.tick().await;
-    loop {
-        ticker.tick().await;
-        let (c, k) = (Arc::clone(&cert), Arc::clone(&checker));
-        match tokio::task::spawn_blocking(move || c.refresh(&k)).await {
-            Ok(Ok(state)) => tracing::debug!(?state, "staple refreshed"),
-            Ok(Err(e)) => tracing::warn!("staple refresh failed: {e}"),
-            Err(e) => tracing::warn!("staple refresh task: {e}"),
-        }
-    }
+    super::staple_source::refresh_every(every, move || cert.refresh(&checker)).await;
 }
 
 /// Whether `cert` carries the TLS feature extension (OCSP Must-Staple, RFC 7633).

@@ -405,3 +405,65 @@ revocation = { mode = "ocsp", policy = "soft" }
     );
     super::support::assert_no_process_mentions(dir.path());
 }
+
+#[test]
+fn the_openssl_server_staples_through_its_status_callback() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = scenario(
+        r#"
+version = 1
+[pki]
+identities = 4
+[defaults]
+server = "openssl"
+load = { concurrency = 2, handshakes = 12, warmup = "100ms", timeout = "5s" }
+[[case]]
+name = "plain"
+[[case]]
+name = "staple"
+revocation = { mode = "ocsp-stapling" }
+[[case]]
+name = "staple-revoked"
+revocation = { mode = "ocsp-stapling", server_revoked = true }
+[[case]]
+name = "careless-stale"
+revocation = { mode = "ocsp-stapling", fault = "stale", staple_verify = false }
+[[case]]
+name = "ocsp-client-check"
+revocation = { mode = "ocsp" }
+"#,
+    );
+    let out = run_in(&s, dir.path());
+    let sum = &out.summary;
+    let only = |name: &str, outcome: &str| {
+        let c = case(sum, name);
+        assert!(c.met, "{name}: {}", c.verdict);
+        assert_eq!(
+            c.outcomes.get(outcome),
+            Some(&12),
+            "{name}: {:?}",
+            c.outcomes
+        );
+    };
+    only("plain", "accepted");
+    only("staple", "accepted");
+    only("staple-revoked", "staple_rejected");
+    only("careless-stale", "staple_rejected");
+    let received = |name: &str| case(sum, name).bytes_received_per_handshake;
+    assert!(
+        received("staple") > received("plain") + 100.0,
+        "{} vs {}",
+        received("staple"),
+        received("plain")
+    );
+    let skipped = case(sum, "ocsp-client-check");
+    assert!(
+        skipped
+            .skipped
+            .as_deref()
+            .is_some_and(|r| r.contains("not implemented for the openssl server")),
+        "{:?}",
+        skipped.skipped
+    );
+    super::support::assert_no_process_mentions(dir.path());
+}
