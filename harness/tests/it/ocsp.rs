@@ -15,7 +15,7 @@ use mtls_harness::revocation::ocsp::{
 };
 use mtls_harness::scenario::OcspSigner;
 
-use super::support::{case, openssl, run_in, scenario};
+use super::support::{assert_all, case, openssl, run_in, scenario};
 
 /// A service answering for a fresh PKI whose certificates name it.
 fn service_with_pki() -> (RevocationService, Pki) {
@@ -253,31 +253,22 @@ revocation = { mode = "ocsp", fault = "malformed", policy = "soft" }
         assert!(c.met, "{}: {}", c.name, c.verdict);
         assert_eq!(c.attempts, 12, "{}", c.name);
     }
-    let only = |name: &str, outcome: &str| {
-        let c = case(sum, name);
-        assert_eq!(
-            c.outcomes.get(outcome),
-            Some(&12),
-            "{name}: {:?}",
-            c.outcomes
-        );
-    };
-    only("ocsp-good", "accepted");
-    only("ocsp-revoked", "cert_revoked");
-    only("ocsp-down-hard", "unknown_ca");
-    only("ocsp-down-soft", "accepted");
-    only("ocsp-slow-soft", "accepted");
-    only("ocsp-forged-soft", "unknown_ca");
-    only("staple-good", "accepted");
-    only("staple-careless-revoked-signer", "staple_rejected");
-    only("must-staple-without-staple", "staple_rejected");
-    only("crl-http-revoked", "cert_revoked");
-    only("crl-http-valid", "accepted");
-    only("crl-http-down-hard", "unknown_ca");
-    only("crl-http-down-soft", "accepted");
+    assert_all(sum, "ocsp-good", "accepted", 12);
+    assert_all(sum, "ocsp-revoked", "cert_revoked", 12);
+    assert_all(sum, "ocsp-down-hard", "unknown_ca", 12);
+    assert_all(sum, "ocsp-down-soft", "accepted", 12);
+    assert_all(sum, "ocsp-slow-soft", "accepted", 12);
+    assert_all(sum, "ocsp-forged-soft", "unknown_ca", 12);
+    assert_all(sum, "staple-good", "accepted", 12);
+    assert_all(sum, "staple-careless-revoked-signer", "staple_rejected", 12);
+    assert_all(sum, "must-staple-without-staple", "staple_rejected", 12);
+    assert_all(sum, "crl-http-revoked", "cert_revoked", 12);
+    assert_all(sum, "crl-http-valid", "accepted", 12);
+    assert_all(sum, "crl-http-down-hard", "unknown_ca", 12);
+    assert_all(sum, "crl-http-down-soft", "accepted", 12);
     // Garbage from the CRL endpoint or the responder is no answer, never a crash.
-    only("crl-http-garbage-hard", "unknown_ca");
-    only("ocsp-garbage-soft", "accepted");
+    assert_all(sum, "crl-http-garbage-hard", "unknown_ca", 12);
+    assert_all(sum, "ocsp-garbage-soft", "accepted", 12);
     // A cold cache asks once per handshake (no warm-up, so no query falls outside the
     // count); a warm one (4 identities) almost never.
     let cold = case(sum, "ocsp-cold").responder.as_ref().unwrap();
@@ -370,23 +361,13 @@ revocation = { mode = "ocsp", policy = "soft" }
     );
     let out = run_in(&s, dir.path());
     let sum = &out.summary;
-    let only = |name: &str, outcome: &str| {
-        let c = case(sum, name);
-        assert!(c.met, "{name}: {}", c.verdict);
-        assert_eq!(
-            c.outcomes.get(outcome),
-            Some(&12),
-            "{name}: {:?}",
-            c.outcomes
-        );
-    };
-    only("plain", "accepted");
-    only("ocsp-good", "accepted");
+    assert_all(sum, "plain", "accepted", 12);
+    assert_all(sum, "ocsp-good", "accepted", 12);
     // nginx answers HTTP 400; its error log says why.
-    only("ocsp-revoked", "cert_revoked");
-    only("ocsp-down", "unknown_ca");
-    only("ocsp-forged", "unknown_ca");
-    only("staple", "accepted");
+    assert_all(sum, "ocsp-revoked", "cert_revoked", 12);
+    assert_all(sum, "ocsp-down", "unknown_ca", 12);
+    assert_all(sum, "ocsp-forged", "unknown_ca", 12);
+    assert_all(sum, "staple", "accepted", 12);
     // The staple is on the wire: the stapled handshakes carry more bytes from the server.
     let received = |name: &str| case(sum, name).bytes_received_per_handshake;
     assert!(
@@ -435,20 +416,10 @@ revocation = { mode = "ocsp" }
     );
     let out = run_in(&s, dir.path());
     let sum = &out.summary;
-    let only = |name: &str, outcome: &str| {
-        let c = case(sum, name);
-        assert!(c.met, "{name}: {}", c.verdict);
-        assert_eq!(
-            c.outcomes.get(outcome),
-            Some(&12),
-            "{name}: {:?}",
-            c.outcomes
-        );
-    };
-    only("plain", "accepted");
-    only("staple", "accepted");
-    only("staple-revoked", "staple_rejected");
-    only("careless-stale", "staple_rejected");
+    assert_all(sum, "plain", "accepted", 12);
+    assert_all(sum, "staple", "accepted", 12);
+    assert_all(sum, "staple-revoked", "staple_rejected", 12);
+    assert_all(sum, "careless-stale", "staple_rejected", 12);
     let received = |name: &str| case(sum, name).bytes_received_per_handshake;
     assert!(
         received("staple") > received("plain") + 100.0,

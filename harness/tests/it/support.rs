@@ -41,6 +41,19 @@ pub fn case<'a>(summary: &'a RunSummary, name: &str) -> &'a CaseSummary {
         .unwrap_or_else(|| panic!("no case {name}"))
 }
 
+/// Asserts that case `name` met its expectation and that all `n` of its attempts ended as
+/// `outcome`.
+pub fn assert_all(summary: &RunSummary, name: &str, outcome: &str, n: u64) {
+    let c = case(summary, name);
+    assert!(c.met, "{name}: {}", c.verdict);
+    assert_eq!(
+        c.outcomes.get(outcome),
+        Some(&n),
+        "{name}: {:?}",
+        c.outcomes
+    );
+}
+
 /// The `openssl` binary, which `scripts/install-peers.sh` installs.
 pub fn openssl() -> PathBuf {
     let path = PathBuf::from("/usr/bin/openssl");
