@@ -124,6 +124,21 @@ impl MtlsConfigs {
     /// # Errors
     /// When the PKI has no client identity or rustls rejects the configuration.
     pub fn from_pki(pki: &Pki, resumption: SessionResumption) -> Result<Self, SetupError> {
+        Self::from_pki_with(pki, resumption, |v| v)
+    }
+
+    /// As [`MtlsConfigs::from_pki`], with the server's client-certificate verifier passed
+    /// through `wrap` (e.g. to add the harness's OCSP check).
+    ///
+    /// # Errors
+    /// When the PKI has no client identity or rustls rejects the configuration.
+    pub fn from_pki_with(
+        pki: &Pki,
+        resumption: SessionResumption,
+        wrap: impl FnOnce(
+            Arc<dyn rustls::server::danger::ClientCertVerifier>,
+        ) -> Arc<dyn rustls::server::danger::ClientCertVerifier>,
+    ) -> Result<Self, SetupError> {
         let tls13 = versions(&[TlsVersion::Tls13]);
         let roots = root_store(std::slice::from_ref(&pki.root))?;
 
@@ -135,7 +150,7 @@ impl MtlsConfigs {
         .build()?;
         let mut server = ServerConfig::builder_with_provider(server_provider)
             .with_protocol_versions(&tls13)?
-            .with_client_cert_verifier(verifier)
+            .with_client_cert_verifier(wrap(verifier))
             .with_single_cert(pki.server.chain.clone(), pki.server.key.private_key_der())?;
 
         let identity = pki.clients.first().ok_or(SetupError::NoClient)?;
