@@ -16,6 +16,7 @@ pub mod rotating;
 mod rustls_client;
 mod rustls_server;
 mod s_server;
+mod server_conn;
 mod server_revocation;
 pub mod staple;
 pub mod staple_source;

@@ -14,7 +14,7 @@
 
 use std::path::Path;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,7 +26,7 @@ use openssl::x509::store::{X509Lookup, X509StoreBuilder};
 use openssl::x509::verify::X509VerifyFlags;
 use openssl::x509::X509;
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpSocket, TcpStream};
 use tokio_openssl::SslStream;
 
@@ -35,22 +35,13 @@ use rustls::pki_types::CertificateDer;
 
 use super::openssl_names;
 use super::rustls_server::{ServeArgs, ServeError, RESPONSE};
+use super::server_conn::{graceful_close, read_request_head, Tally};
 use super::staple_source::{refresh_every, StapleSource};
 use crate::revocation::ocsp::{CheckerSettings, OcspChecker, OcspMethod};
 use crate::scenario::{ClientAuth, FailPolicy, ResumptionMode, TlsVersion};
 
 /// Sessions the stateful cache holds.
 const SESSION_CACHE_SIZE: i32 = 100_000;
-
-/// Largest request head the server reads.
-const MAX_REQUEST: usize = 16 * 1024;
-
-#[derive(Default)]
-struct Tally {
-    accepted: AtomicU64,
-    rejected: AtomicU64,
-    failed: AtomicU64,
-}
 
 /// Runs the OpenSSL server until SIGTERM or SIGINT.
 ///
@@ -155,12 +146,7 @@ async fn accept_loop(args: &ServeArgs, acceptor: Arc<SslAcceptor>) -> Result<(),
             _ = tokio::signal::ctrl_c() => break,
         }
     }
-    eprintln!(
-        "mtls-harness serve --impl openssl: stopping; accepted {} rejected {} failed {}",
-        tally.accepted.load(Ordering::Relaxed),
-        tally.rejected.load(Ordering::Relaxed),
-        tally.failed.load(Ordering::Relaxed)
-    );
+    tally.print_stopping("mtls-harness serve --impl openssl");
     Ok(())
 }
 
@@ -382,37 +368,4 @@ async fn handle(acceptor: &SslAcceptor, tcp: TcpStream, tally: &Tally) {
             graceful_close(tls.get_mut()).await;
         }
     }
-}
-
-/// Reads until the end of the request head (`\r\n\r\n`).
-async fn read_request_head<S: AsyncRead + Unpin>(stream: &mut S) -> std::io::Result<()> {
-    let mut buf = Vec::with_capacity(512);
-    let mut chunk = [0u8; 1024];
-    loop {
-        let n = stream.read(&mut chunk).await?;
-        if n == 0 {
-            return Err(std::io::ErrorKind::UnexpectedEof.into());
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        if buf.windows(4).any(|w| w == b"\r\n\r\n") {
-            return Ok(());
-        }
-        if buf.len() > MAX_REQUEST {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                "request head too large",
-            ));
-        }
-    }
-}
-
-/// Half-closes and drains for up to a second, so unread client data does not turn the close
-/// into a reset that could overtake the alert already sent.
-async fn graceful_close(tcp: &mut TcpStream) {
-    let _ = tcp.shutdown().await;
-    let mut sink = [0u8; 4096];
-    let _ = tokio::time::timeout(Duration::from_secs(1), async {
-        while matches!(tcp.read(&mut sink).await, Ok(n) if n > 0) {}
-    })
-    .await;
 }

@@ -9,7 +9,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,12 +19,13 @@ use rustls::server::danger::ClientCertVerifier;
 use rustls::server::{NoServerSessionStorage, ServerSessionMemoryCache, WebPkiClientVerifier};
 use rustls::sign::CertifiedKey;
 use rustls::ServerConfig;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpSocket, TcpStream};
 use tokio_rustls::TlsAcceptor;
 
 use super::revocation_verifier::{RevocationCheckingVerifier, RevocationSource};
 use super::rotating::SwappableCert;
+use super::server_conn::{graceful_close, read_request_head, Tally};
 use super::server_revocation::{load_crls, ocsp_parts, CrlState, OcspParts};
 use super::tls_config;
 use crate::scenario::{CipherSuite, ClientAuth, FailPolicy, KxGroup, ResumptionMode, TlsVersion};
@@ -35,9 +36,6 @@ pub const RESPONSE: &[u8] =
 
 /// Sessions the stateful cache holds (enough for a 10,000-identity pool with tickets to spare).
 const SESSION_CACHE_SIZE: usize = 100_000;
-
-/// Largest request head the server reads.
-const MAX_REQUEST: usize = 16 * 1024;
 
 /// Options of `mtls-harness serve`.
 #[derive(clap::Args, Clone, Debug)]
@@ -165,13 +163,6 @@ pub enum ServeError {
     /// Unsupported option.
     #[error("{0}")]
     Unsupported(String),
-}
-
-#[derive(Default)]
-struct Tally {
-    accepted: AtomicU64,
-    rejected: AtomicU64,
-    failed: AtomicU64,
 }
 
 /// Runs the server until SIGTERM or SIGINT.
@@ -533,12 +524,7 @@ async fn accept_loop(
             _ = tokio::signal::ctrl_c() => break,
         }
     }
-    eprintln!(
-        "mtls-harness serve: stopping; accepted {} rejected {} failed {}",
-        tally.accepted.load(Ordering::Relaxed),
-        tally.rejected.load(Ordering::Relaxed),
-        tally.failed.load(Ordering::Relaxed)
-    );
+    tally.print_stopping("mtls-harness serve");
     Ok(())
 }
 
@@ -564,43 +550,10 @@ async fn handle(acceptor: TlsAcceptor, tcp: TcpStream, tally: &Tally) {
                 }
             };
         }
-        Err((e, tcp)) => {
+        Err((e, mut tcp)) => {
             tracing::debug!("handshake rejected: {e}");
             tally.rejected.fetch_add(1, Ordering::Relaxed);
-            graceful_close(tcp).await;
+            graceful_close(&mut tcp).await;
         }
     }
-}
-
-/// Reads until the end of the request head (`\r\n\r\n`).
-async fn read_request_head<S: tokio::io::AsyncRead + Unpin>(stream: &mut S) -> std::io::Result<()> {
-    let mut buf = Vec::with_capacity(512);
-    let mut chunk = [0u8; 1024];
-    loop {
-        let n = stream.read(&mut chunk).await?;
-        if n == 0 {
-            return Err(std::io::ErrorKind::UnexpectedEof.into());
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        if buf.windows(4).any(|w| w == b"\r\n\r\n") {
-            return Ok(());
-        }
-        if buf.len() > MAX_REQUEST {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                "request head too large",
-            ));
-        }
-    }
-}
-
-/// Half-closes and drains for a moment, so unread client data does not turn the close into a
-/// reset that could overtake the alert already sent.
-async fn graceful_close(mut tcp: TcpStream) {
-    let _ = tcp.shutdown().await;
-    let mut sink = [0u8; 4096];
-    let _ = tokio::time::timeout(Duration::from_secs(1), async {
-        while matches!(tcp.read(&mut sink).await, Ok(n) if n > 0) {}
-    })
-    .await;
 }

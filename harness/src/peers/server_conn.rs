@@ -1,0 +1,64 @@
+//! What the built-in servers (rustls and OpenSSL) share per connection: reading the request
+//! head, closing a rejected connection gracefully, and the tally printed at shutdown.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// Largest request head a server reads.
+const MAX_REQUEST: usize = 16 * 1024;
+
+/// Connections a server accepted, rejected, or lost after the handshake.
+#[derive(Default)]
+pub(super) struct Tally {
+    pub accepted: AtomicU64,
+    pub rejected: AtomicU64,
+    pub failed: AtomicU64,
+}
+
+impl Tally {
+    /// The one-line tally on stderr when `server` stops.
+    pub fn print_stopping(&self, server: &str) {
+        eprintln!(
+            "{server}: stopping; accepted {} rejected {} failed {}",
+            self.accepted.load(Ordering::Relaxed),
+            self.rejected.load(Ordering::Relaxed),
+            self.failed.load(Ordering::Relaxed)
+        );
+    }
+}
+
+/// Reads until the end of the request head (`\r\n\r\n`).
+pub(super) async fn read_request_head<S: AsyncRead + Unpin>(stream: &mut S) -> std::io::Result<()> {
+    let mut buf = Vec::with_capacity(512);
+    let mut chunk = [0u8; 1024];
+    loop {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if buf.windows(4).any(|w| w == b"\r\n\r\n") {
+            return Ok(());
+        }
+        if buf.len() > MAX_REQUEST {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "request head too large",
+            ));
+        }
+    }
+}
+
+/// Half-closes and drains for a moment, so unread client data does not turn the close into a
+/// reset that could overtake the alert already sent.
+pub(super) async fn graceful_close(tcp: &mut TcpStream) {
+    let _ = tcp.shutdown().await;
+    let mut sink = [0u8; 4096];
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        while matches!(tcp.read(&mut sink).await, Ok(n) if n > 0) {}
+    })
+    .await;
+}
