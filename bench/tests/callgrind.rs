@@ -76,9 +76,9 @@ fn a_warm_ocsp_cache_adds_under_5_percent_to_a_handshake() {
     let plain = count(dir.path(), "plain", n, 0);
     let ocsp = count_with(dir.path(), "ocsp", n, 0, &["--ocsp-warm"]);
     let change = (ocsp as f64 - plain as f64) / plain as f64 * 100.0;
-    // The check does run (it costs something), and costs little.
+    // The check does run (a bypassed check would cost nothing), and costs little.
     assert!(
-        (0.0..5.0).contains(&change),
+        (0.1..5.0).contains(&change),
         "a warm OCSP cache adds {change:.3}% ({plain} -> {ocsp})"
     );
     eprintln!("warm OCSP cache: {change:+.3}% instructions per handshake");
