@@ -94,6 +94,9 @@ pub fn peer_name(c: &CaseSummary) -> String {
 }
 
 fn expected_text(spec: &CaseSpec) -> String {
+    if spec.record {
+        return "record (policy)".into();
+    }
     if spec.accept {
         return "accept".into();
     }
@@ -155,7 +158,17 @@ pub fn grade(spec: &CaseSpec, c: &CaseSummary) -> Row {
         row.observed_class = counts.keys().next().map(|o| o.to_string());
     }
     let accepted = counts.get(&Outcome::Accepted).copied().unwrap_or(0);
-    row.grade = if spec.accept {
+    row.grade = if spec.record {
+        // Any one verdict is the peer's policy; a mix (or a client-side failure) is not.
+        match counts.keys().next() {
+            Some(o)
+                if counts.len() == 1 && (*o == Outcome::Accepted || o.is_server_rejection()) =>
+            {
+                Grade::Pass
+            }
+            _ => Grade::Deviation,
+        }
+    } else if spec.accept {
         if accepted == c.attempts {
             Grade::Pass
         } else {
@@ -272,6 +285,7 @@ mod tests {
             name: "x".into(),
             group: "A".into(),
             accept,
+            record: false,
             alert,
             alt,
             strength,

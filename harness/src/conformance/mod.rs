@@ -118,6 +118,7 @@ pub fn run_suite(
                         name: name.to_string(),
                         group: String::new(),
                         accept: true,
+                        record: false,
                         alert: None,
                         alt: Vec::new(),
                         strength: Strength::Policy,

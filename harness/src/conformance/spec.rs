@@ -37,6 +37,8 @@ pub struct CaseSpec {
     pub group: String,
     /// Whether the peer must accept.
     pub accept: bool,
+    /// Local policy with no right answer: any single verdict passes and the row records it.
+    pub record: bool,
     /// The class an RFC asks for, for rejections.
     pub alert: Option<Outcome>,
     /// Other classes the RFC text also allows.
@@ -160,13 +162,15 @@ pub fn parse_expectations(text: &str, file: &Path) -> Result<Vec<CaseSpec>, Spec
         e.check_keys(&[
             "name", "group", "expect", "alert", "alt", "strength", "rfc", "skip",
         ])?;
-        let accept = match e.required("expect")?.as_str() {
+        let expect = e.required("expect")?;
+        let record = expect == "record";
+        let accept = match expect.as_str() {
             "accept" => true,
-            "reject" => false,
+            "reject" | "record" => false,
             other => {
                 return Err(e.err(
                     "expect",
-                    format!("expected \"accept\" or \"reject\", found \"{other}\""),
+                    format!("expected \"accept\", \"reject\" or \"record\", found \"{other}\""),
                 ))
             }
         };
@@ -204,6 +208,7 @@ pub fn parse_expectations(text: &str, file: &Path) -> Result<Vec<CaseSpec>, Spec
             name: e.required("name")?,
             group: e.string("group")?.unwrap_or_default(),
             accept,
+            record,
             alert,
             alt,
             strength,

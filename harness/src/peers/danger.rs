@@ -16,14 +16,23 @@ use crate::pki::Identity;
 pub struct UncheckedClientCert(Arc<CertifiedKey>);
 
 impl UncheckedClientCert {
-    /// Loads `identity`'s key with `provider` and pairs it with its chain, unchecked.
+    /// Loads `identity`'s key with `provider` and pairs it with its chain, unchecked. An RSA
+    /// key the provider refuses (smaller than 2048 bits) signs through
+    /// [`WeakRsaKey`](super::weak_key::WeakRsaKey) instead.
     ///
     /// # Errors
-    /// When the provider cannot load the key at all.
+    /// When the key cannot be loaded at all.
     pub fn new(identity: &Identity, provider: &CryptoProvider) -> Result<Self, rustls::Error> {
-        let key = provider
-            .key_provider
-            .load_private_key(identity.key.private_key_der())?;
+        let key = match (
+            provider
+                .key_provider
+                .load_private_key(identity.key.private_key_der()),
+            identity.key.rsa_private(),
+        ) {
+            (Ok(key), _) => key,
+            (Err(_), Some(rsa)) => Arc::new(super::weak_key::WeakRsaKey::new(rsa.clone())),
+            (Err(e), None) => return Err(e),
+        };
         Ok(Self(Arc::new(CertifiedKey::new(
             identity.chain.clone(),
             key,

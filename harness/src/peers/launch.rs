@@ -81,6 +81,9 @@ pub fn start_server(
     if let Some(reason) = revocation_unsupported(case) {
         return Err(ProcessError::Skipped { reason });
     }
+    if let Some(reason) = verify_depth_unsupported(case) {
+        return Err(ProcessError::Skipped { reason });
+    }
     let crl = revocation.crl_file;
     match case.server {
         ServerImpl::Rustls | ServerImpl::Openssl => {
@@ -232,6 +235,29 @@ pub struct RevocationArgs<'a> {
     pub rotating_cert: Option<(&'a Path, &'a Path, Duration)>,
 }
 
+/// The verify depth the OpenSSL-based peers get when a case sets none: room for every chain
+/// the fixtures make (at most 7 intermediates), where nginx's own default (1) would reject a
+/// two-intermediate chain.
+const DEFAULT_VERIFY_DEPTH: u8 = 10;
+
+/// webpki's fixed maximum of intermediates (`MAX_SUB_CA_COUNT`).
+const WEBPKI_VERIFY_DEPTH: u8 = 6;
+
+/// The verify depth of `case`'s server: the case's, or [`DEFAULT_VERIFY_DEPTH`].
+pub(super) fn verify_depth(case: &Case) -> u8 {
+    case.verify_depth.unwrap_or(DEFAULT_VERIFY_DEPTH)
+}
+
+/// Why the server peer cannot honour the case's verify depth: rustls (webpki) has a fixed one.
+fn verify_depth_unsupported(case: &Case) -> Option<String> {
+    match (case.server, case.verify_depth) {
+        (ServerImpl::Rustls, Some(d)) if d != WEBPKI_VERIFY_DEPTH => Some(format!(
+            "rustls (webpki) has a fixed verify depth of {WEBPKI_VERIFY_DEPTH} intermediates; verify_depth = {d} cannot be configured"
+        )),
+        _ => None,
+    }
+}
+
 /// Why the server peer of `case` cannot run its revocation mode, if it cannot: the rustls
 /// server has every mode; nginx has OCSP and stapling (its own `unsupported` says which
 /// settings); the OpenSSL server has CRL files and stapling; `s_server` CRL files only.
@@ -361,6 +387,9 @@ fn builtin_command(
     }
     if let Some(threads) = case.server_threads {
         cmd.args(["--threads", &threads.to_string()]);
+    }
+    if let (ServerImpl::Openssl, Some(depth)) = (case.server, case.verify_depth) {
+        cmd.args(["--verify-depth", &depth.to_string()]);
     }
     // Quiet unless the user asked for more: per-connection logs would distort CPU figures.
     if std::env::var_os("RUST_LOG").is_none() {

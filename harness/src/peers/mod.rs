@@ -2,6 +2,7 @@
 //! `openssl s_server` and nginx as process peers, the rustls load client, process management,
 //! and the deliberately misbehaving credentials in [`danger`].
 
+pub mod client_credentials;
 mod crl_chain;
 pub mod danger;
 mod launch;
@@ -22,6 +23,7 @@ pub mod staple;
 pub mod staple_source;
 mod target;
 pub mod tls_config;
+mod weak_key;
 
 pub use launch::{current_exe, find_program, start_server, RevocationArgs, RunningServer};
 pub use nginx::{outcome_for_verify_error, verdict_from_log};

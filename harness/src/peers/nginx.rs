@@ -57,6 +57,15 @@ pub fn unsupported(case: &Case) -> Option<String> {
         RevocationMode::Ocsp if rev.revoke_after.is_some() => Some(
             "nginx caches OCSP answers until their nextUpdate, not for the case's cache_ttl".into(),
         ),
+        RevocationMode::Ocsp
+            if rev.fault == crate::scenario::ResponderFault::Timeout
+                || rev.responder_delay >= rev.query_timeout =>
+        {
+            Some(format!(
+                "nginx has no setting for its client-certificate OCSP query timeout (the case asks for {} ms; ssl_stapling_responder_timeout covers stapling only), so the harness's client would time out before nginx decides",
+                rev.query_timeout.as_millis()
+            ))
+        }
         RevocationMode::Ocsp => None,
         RevocationMode::OcspStapling
             if rev.must_staple || !rev.staple_verify || rev.revoke_after.is_some() =>
@@ -129,8 +138,9 @@ pub fn config(
     if let Some(verify) = verify {
         let _ = writeln!(
             c,
-            "    ssl_verify_client {verify};\n    ssl_client_certificate {};\n    ssl_verify_depth 10;",
-            files.root_cert.display()
+            "    ssl_verify_client {verify};\n    ssl_client_certificate {};\n    ssl_verify_depth {};",
+            files.root_cert.display(),
+            super::launch::verify_depth(case)
         );
     }
     if let Some(crl) = crl {
@@ -264,6 +274,12 @@ pub fn verdict_from_log(error_log: &Path) -> Option<(Outcome, String)> {
                 Outcome::UnknownCa,
                 "OCSP: certificate status request failed".to_string(),
             ))
+        } else if line.contains("client SSL certificate verify error: certificate status unknown") {
+            // ssl_ocsp: the responder answered "unknown": undetermined as well.
+            Some((
+                Outcome::UnknownCa,
+                "OCSP: certificate status unknown".to_string(),
+            ))
         } else if let Some(rest) = line.split("client SSL certificate verify error: (").nth(1) {
             let (code, reason) = rest.split_once(':').unwrap_or((rest, ""));
             let reason = reason.split(')').next().unwrap_or("");
@@ -310,6 +326,14 @@ mod tests {
         let (outcome, reason) = verdict_from_log(&log).unwrap();
         assert_eq!(outcome, Outcome::CertExpired);
         assert_eq!(reason, "verify error 10: certificate has expired");
+        std::fs::write(
+            &log,
+            "2026/11/24 00:26:09 [info] 1#1: *3 client SSL certificate verify error: certificate status unknown while reading client request headers\n",
+        )
+        .unwrap();
+        let (outcome, reason) = verdict_from_log(&log).unwrap();
+        assert_eq!(outcome, Outcome::UnknownCa);
+        assert_eq!(reason, "OCSP: certificate status unknown");
         std::fs::write(&log, "nothing here\n").unwrap();
         assert!(verdict_from_log(&log).is_none());
         assert_eq!(outcome_for_verify_error(20), Outcome::UnknownCa);

@@ -248,6 +248,9 @@ fn client_auth(b: &mut SslContextBuilder, args: &ServeArgs) -> Result<(), ServeE
         store.add_cert(root).map_err(|e| file_err(ca, e))?;
     }
     b.set_client_ca_list(names);
+    if let Some(depth) = args.verify_depth {
+        b.set_verify_depth(u32::from(depth));
+    }
     if !args.crl.is_empty() {
         let lookup = store
             .add_lookup(X509Lookup::file())

@@ -227,9 +227,9 @@ impl RustlsClient {
                 .map(with_identity)
                 .collect::<Result<_, _>>()?,
             (None, ClientCert::None) => vec![finish(builder()?.with_no_client_auth())],
-            (None, ClientCert::MismatchedKey) => {
+            (None, ClientCert::MismatchedKey | ClientCert::WeakRsa) => {
                 let id = pki
-                    .client(ClientCert::MismatchedKey, 0)
+                    .client(case.client_cert, 0)
                     .ok_or(rustls::Error::NoCertificatesPresented)?;
                 let resolver = UncheckedClientCert::new(id, &provider)?;
                 vec![finish(

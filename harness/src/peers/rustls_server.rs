@@ -88,6 +88,10 @@ pub struct ServeArgs {
     /// Worker threads (default: one per usable CPU).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// The most intermediates accepted in a client chain (OpenSSL's verify depth). The openssl
+    /// server honours any value; rustls (webpki) has a fixed limit of 6 and refuses another.
+    #[arg(long)]
+    pub verify_depth: Option<u8>,
     /// Listen backlog (the kernel caps it at net.core.somaxconn).
     #[arg(long, default_value_t = 65_535)]
     pub backlog: u32,
@@ -177,6 +181,11 @@ pub fn serve(args: &ServeArgs) -> Result<(), ServeError> {
         return Err(ServeError::Unsupported(
             "--crl-check-all: only with --impl openssl".into(),
         ));
+    }
+    if let Some(depth) = args.verify_depth.filter(|d| *d != 6) {
+        return Err(ServeError::Unsupported(format!(
+            "--verify-depth {depth}: rustls (webpki) has a fixed depth of 6 intermediates"
+        )));
     }
     if args.implementation != "rustls" {
         return Err(ServeError::Unsupported(format!(

@@ -12,9 +12,6 @@ use super::openssl_names;
 use crate::pki::PkiFiles;
 use crate::scenario::{Case, ClientAuth, FailPolicy, ResumptionMode};
 
-/// Verification depth given to `-Verify`/`-verify` (the chains are at most 6 long).
-const VERIFY_DEPTH: &str = "10";
-
 /// Why a case cannot run against s_server (it is skipped with this reason).
 pub fn unsupported(case: &Case) -> Option<String> {
     if case.revocation.reload.is_some() {
@@ -38,6 +35,7 @@ pub fn command(
     crl: Option<&Path>,
 ) -> Command {
     let mut cmd = Command::new(openssl);
+    let depth = super::launch::verify_depth(case).to_string();
     cmd.arg("s_server")
         .args(["-accept", "127.0.0.1:0", "-www"])
         .arg("-cert")
@@ -48,14 +46,18 @@ pub fn command(
         .arg(&files.server_key);
     match case.client_auth {
         ClientAuth::Required => {
-            cmd.args(["-Verify", VERIFY_DEPTH, "-verify_return_error"]);
+            cmd.args(["-Verify", &depth, "-verify_return_error"]);
         }
         ClientAuth::Optional => {
-            cmd.args(["-verify", VERIFY_DEPTH, "-verify_return_error"]);
+            cmd.args(["-verify", &depth, "-verify_return_error"]);
         }
         ClientAuth::Off => {}
     }
     if case.client_auth != ClientAuth::Off {
+        // -Verify's number only limits the depth the apps' callback reports at; the chain
+        // depth itself is limited by the verify parameter (-verify_depth). Without it, a chain
+        // deeper than -Verify's number is accepted.
+        cmd.args(["-verify_depth", &depth]);
         cmd.arg("-CAfile").arg(&files.root_cert);
     }
     if let Some(crl) = crl {

@@ -32,7 +32,7 @@ pub const VICTIM_SERIAL: u64 = 905;
 /// Number of distinct keys an RSA client pool cycles through.
 pub const RSA_POOL_KEYS: usize = 4;
 
-const YEAR: Duration = Duration::days(365);
+pub(super) const YEAR: Duration = Duration::days(365);
 
 /// Errors while issuing fixtures.
 #[derive(Debug, thiserror::Error)]
@@ -104,6 +104,7 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
     let root_key = key("root")?;
     let root_params = ca_params("mtls-harness root CA", 1, None, &root_key, a);
     let root = sign_self(&root_params, &root_key, "root CA")?;
+    let root_issuer_params = root_params.clone();
 
     let mut intermediates = Vec::new();
     let mut intermediate_keys = Vec::new();
@@ -299,6 +300,17 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
     ));
     // Mismatched key: pool identity 0's chain with the bad key (same type, so the signature
     // scheme is acceptable and only the signature itself is wrong).
+    let more = super::variants::issue(&super::variants::Inputs {
+        spec,
+        urls,
+        root: (&root_issuer_params, &root_key),
+        leaf_issuer: (&leaf_issuer, &issuer_key),
+        intermediates: &sent_intermediates,
+        bad_key: &bad_key,
+        valid: first,
+        unrelated: &foreign_root,
+    })?;
+    bad_clients.extend(more);
     bad_clients.push((
         ClientCert::MismatchedKey,
         Identity {
@@ -378,7 +390,7 @@ fn base_params(cn: &str, serial: u64, key: &KeyMaterial) -> CertificateParams {
     params
 }
 
-fn ca_params(
+pub(super) fn ca_params(
     cn: &str,
     serial: u64,
     path_len: Option<u8>,
@@ -417,7 +429,7 @@ fn leaf_params(
     params
 }
 
-fn client_params(
+pub(super) fn client_params(
     cn: &str,
     serial: u64,
     key: &KeyMaterial,
@@ -429,7 +441,7 @@ fn client_params(
     params
 }
 
-fn sign(
+pub(super) fn sign(
     params: &CertificateParams,
     subject_key: &KeyMaterial,
     issuer: &Issuer<'_, &KeyMaterial>,
@@ -441,7 +453,7 @@ fn sign(
         .map_err(|e| cert_err(what, e))
 }
 
-fn sign_self(
+pub(super) fn sign_self(
     params: &CertificateParams,
     key: &KeyMaterial,
     what: &str,
@@ -452,7 +464,7 @@ fn sign_self(
         .map_err(|e| cert_err(what, e))
 }
 
-fn cert_err(what: &str, source: rcgen::Error) -> IssueError {
+pub(super) fn cert_err(what: &str, source: rcgen::Error) -> IssueError {
     IssueError::Certificate {
         what: what.to_string(),
         source,

@@ -197,31 +197,53 @@ impl KeyMaterial {
                 })
             }
             KeyType::Rsa2048 | KeyType::Rsa3072 | KeyType::Rsa4096 => {
-                use rsa::pkcs1::EncodeRsaPublicKey;
-                use rsa::pkcs8::EncodePrivateKey;
-                let bits = key_type.rsa_bits().unwrap_or(2048);
-                let private =
-                    rsa::RsaPrivateKey::new(&mut rng, bits).map_err(|e| KeyError::Rsa {
-                        bits,
-                        reason: e.to_string(),
-                    })?;
-                let pkcs8 = private
-                    .to_pkcs8_der()
-                    .map_err(|e| enc(&e))?
-                    .as_bytes()
-                    .to_vec();
-                let public_key = private
-                    .to_public_key()
-                    .to_pkcs1_der()
-                    .map_err(|e| enc(&e))?
-                    .as_bytes()
-                    .to_vec();
-                Ok(Self {
-                    key_type,
-                    signer: Signer_::Rsa(Box::new(rsa::pkcs1v15::SigningKey::new(private))),
-                    public_key,
-                    pkcs8,
-                })
+                rsa_material(key_type, key_type.rsa_bits().unwrap_or(2048), &mut rng)
+            }
+        }
+    }
+
+    /// A 1024-bit RSA key named `label`, for the weak-key conformance case only. Its
+    /// [`key_type`](Self::key_type) reports the RSA family (`rsa-2048`); rustls's providers
+    /// refuse to load it, so the harness's client signs with it through
+    /// [`rsa_private`](Self::rsa_private).
+    ///
+    /// # Errors
+    /// Only if the RSA crate fails.
+    pub fn weak_rsa(seed: u64, label: &str) -> Result<Self, KeyError> {
+        rsa_material(KeyType::Rsa2048, WEAK_RSA_BITS, &mut rng_for(seed, label))
+    }
+
+    /// The RSA private key, for RSA keys.
+    pub fn rsa_private(&self) -> Option<&rsa::RsaPrivateKey> {
+        match &self.signer {
+            Signer_::Rsa(key) => Some(key.as_ref().as_ref()),
+            _ => None,
+        }
+    }
+
+    /// Signs `msg` with SHA-1 (ECDSA with SHA-1, or RSA PKCS#1 v1.5 with SHA-1), for the
+    /// SHA-1-signed conformance credential. `None` for Ed25519, which has no SHA-1 form.
+    pub fn sign_sha1(&self, msg: &[u8]) -> Option<Vec<u8>> {
+        use signature::hazmat::PrehashSigner;
+        let digest = sha1::Sha1::digest(msg);
+        match &self.signer {
+            Signer_::P256(key) => {
+                let sig: p256::ecdsa::Signature = key.sign_prehash(&digest).ok()?;
+                Some(sig.to_der().as_bytes().to_vec())
+            }
+            Signer_::P384(key) => {
+                // The ecdsa crate wants a prehash of at least half the field (24 bytes); ECDSA
+                // reads a shorter hash as an integer, so leading zeros leave it unchanged.
+                let mut padded = [0u8; 48];
+                padded[28..].copy_from_slice(&digest);
+                let sig: p384::ecdsa::Signature = key.sign_prehash(&padded).ok()?;
+                Some(sig.to_der().as_bytes().to_vec())
+            }
+            Signer_::Ed25519(_) => None,
+            Signer_::Rsa(key) => {
+                let private: &rsa::RsaPrivateKey = key.as_ref().as_ref();
+                let sha1 = rsa::pkcs1v15::SigningKey::<sha1::Sha1>::new(private.clone());
+                Some(sha1.try_sign(msg).ok()?.to_vec())
             }
         }
     }
@@ -280,6 +302,43 @@ impl SigningKey for KeyMaterial {
                 .to_vec(),
         })
     }
+}
+
+/// Modulus size of the weak RSA key ([`KeyMaterial::weak_rsa`]).
+pub const WEAK_RSA_BITS: usize = 1024;
+
+fn rsa_material(
+    key_type: KeyType,
+    bits: usize,
+    rng: &mut ChaCha20Rng,
+) -> Result<KeyMaterial, KeyError> {
+    use rsa::pkcs1::EncodeRsaPublicKey;
+    use rsa::pkcs8::EncodePrivateKey;
+    let enc = |e: &dyn fmt::Display| KeyError::Encoding {
+        key_type,
+        reason: e.to_string(),
+    };
+    let private = rsa::RsaPrivateKey::new(rng, bits).map_err(|e| KeyError::Rsa {
+        bits,
+        reason: e.to_string(),
+    })?;
+    let pkcs8 = private
+        .to_pkcs8_der()
+        .map_err(|e| enc(&e))?
+        .as_bytes()
+        .to_vec();
+    let public_key = private
+        .to_public_key()
+        .to_pkcs1_der()
+        .map_err(|e| enc(&e))?
+        .as_bytes()
+        .to_vec();
+    Ok(KeyMaterial {
+        key_type,
+        signer: Signer_::Rsa(Box::new(rsa::pkcs1v15::SigningKey::new(private))),
+        public_key,
+        pkcs8,
+    })
 }
 
 fn rng_for(seed: u64, label: &str) -> ChaCha20Rng {

@@ -9,7 +9,9 @@ mod extensions;
 mod files;
 mod issue;
 mod keys;
+mod resign;
 mod short_lived;
+mod variants;
 
 use std::fmt;
 use std::str::FromStr;
@@ -23,8 +25,10 @@ pub use crl::{issue_crl, write_crl, CrlKind};
 pub use extensions::{crl_url, ocsp_url};
 pub use files::{certs_pem, write_pki, PkiFiles, WriteError};
 pub use issue::{generate, IssueError, REVOKED_SERIAL, VICTIM_SERIAL};
-pub use keys::{hex, KeyError, KeyMaterial, KeyType};
+pub use keys::{hex, KeyError, KeyMaterial, KeyType, WEAK_RSA_BITS};
+pub use resign::{corrupt_signature, resign_sha1, ResignError};
 pub use short_lived::ShortLivedIssuer;
+pub use variants::{DEEP_CHAIN_INTERMEDIATES, PERMITTED_SUBTREE};
 
 /// Everything that determines a set of fixtures.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -117,11 +121,31 @@ pub enum ClientCert {
     MismatchedKey,
     /// Valid, but listed as revoked in the CRLs the harness issues.
     Revoked,
+    /// Leaf signed with SHA-1 by its (trusted) issuer.
+    Sha1Signed,
+    /// Leaf whose signature does not verify (one bit flipped).
+    BadSignature,
+    /// Leaf with a 1024-bit RSA key.
+    WeakRsa,
+    /// Leaf under seven intermediates ([`DEEP_CHAIN_INTERMEDIATES`]), all sent.
+    DeepChain,
+    /// Leaf under two intermediates, sent in the wrong order.
+    MisorderedChain,
+    /// A valid chain with an unrelated certificate appended.
+    ExtraCert,
+    /// Leaf whose DNS name lies outside its CA's permitted subtree.
+    NameConstraints,
+    /// Key usage present without digitalSignature.
+    NoDigitalSignature,
+    /// No extended key usage extension at all.
+    NoEku,
+    /// Leaf marked CA:TRUE (basicConstraints), with clientAuth.
+    CaLeaf,
 }
 
 impl ClientCert {
     /// Every variant.
-    pub const ALL: [ClientCert; 9] = [
+    pub const ALL: [ClientCert; 19] = [
         ClientCert::Valid,
         ClientCert::None,
         ClientCert::Expired,
@@ -131,6 +155,16 @@ impl ClientCert {
         ClientCert::MissingIntermediate,
         ClientCert::MismatchedKey,
         ClientCert::Revoked,
+        ClientCert::Sha1Signed,
+        ClientCert::BadSignature,
+        ClientCert::WeakRsa,
+        ClientCert::DeepChain,
+        ClientCert::MisorderedChain,
+        ClientCert::ExtraCert,
+        ClientCert::NameConstraints,
+        ClientCert::NoDigitalSignature,
+        ClientCert::NoEku,
+        ClientCert::CaLeaf,
     ];
 
     /// The name used in scenario files and reports.
@@ -145,6 +179,16 @@ impl ClientCert {
             ClientCert::MissingIntermediate => "missing-intermediate",
             ClientCert::MismatchedKey => "mismatched-key",
             ClientCert::Revoked => "revoked",
+            ClientCert::Sha1Signed => "sha1-signed",
+            ClientCert::BadSignature => "bad-signature",
+            ClientCert::WeakRsa => "weak-rsa",
+            ClientCert::DeepChain => "deep-chain",
+            ClientCert::MisorderedChain => "misordered-chain",
+            ClientCert::ExtraCert => "extra-cert",
+            ClientCert::NameConstraints => "name-constraints",
+            ClientCert::NoDigitalSignature => "no-digital-signature",
+            ClientCert::NoEku => "no-eku",
+            ClientCert::CaLeaf => "ca-leaf",
         }
     }
 }

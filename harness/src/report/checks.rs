@@ -67,6 +67,22 @@ pub fn judge(expect: Expectation, r: &Recorder) -> (bool, String) {
                 )
             }
         }
+        Expectation::Record => {
+            let verdicts: Vec<Outcome> = Outcome::ALL
+                .iter()
+                .copied()
+                .filter(|&o| r.count(o) > 0)
+                .collect();
+            match verdicts.as_slice() {
+                [one] if *one == Outcome::Accepted || one.is_server_rejection() => {
+                    (true, format!("recorded: all {n} {one}"))
+                }
+                _ => (
+                    false,
+                    format!("no single verdict to record: {}", others(&|_| false)),
+                ),
+            }
+        }
     }
 }
 

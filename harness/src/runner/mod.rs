@@ -413,7 +413,9 @@ fn run_case(
     } = *env;
     let server_cpus = env.server_cpus.clone();
     let (pki, files) = fixtures.get(case.key, case.intermediates)?;
-    if let Some(reason) = target_unsupported(case, opts) {
+    if let Some(reason) = target_unsupported(case, opts)
+        .or_else(|| crate::peers::client_credentials::unsupported(case, &pki))
+    {
         return Ok(CaseSummary::skipped(case, reason));
     }
     let short = match case.revocation.mode {

@@ -93,6 +93,10 @@ pub struct Case {
     pub load: LoadSpec,
     /// Worker threads of the server process; `None`: one per usable CPU.
     pub server_threads: Option<usize>,
+    /// The most intermediates the server accepts in a client chain (OpenSSL's verify depth);
+    /// `None`: the peer's default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verify_depth: Option<u8>,
     /// What the case must produce.
     pub expect: Expectation,
     /// The matrix axis values that made this case (empty outside a matrix).
@@ -615,6 +619,9 @@ pub enum Expectation {
     /// Every measured handshake rejected by the server: with this class when given, else with
     /// any server verdict.
     Reject(Option<Outcome>),
+    /// Local policy: every measured handshake ends in the same verdict, acceptance or a server
+    /// rejection, and the report records which.
+    Record,
 }
 
 impl Serialize for Expectation {
@@ -628,6 +635,7 @@ impl fmt::Display for Expectation {
         match self {
             Expectation::Accept => f.write_str("accept"),
             Expectation::Reject(None) => f.write_str("reject"),
+            Expectation::Record => f.write_str("record"),
             Expectation::Reject(Some(o)) => write!(f, "reject:{o}"),
         }
     }
@@ -729,6 +737,22 @@ impl Expectation {
                 reject(Outcome::UnknownCa)
             }
             (ClientCert::MismatchedKey, _) => reject(Outcome::DecryptError),
+            // "bad_certificate (recommended)"; the definition of bad_certificate for a
+            // signature that does not verify.
+            (ClientCert::Sha1Signed | ClientCert::BadSignature, _) => {
+                reject(Outcome::BadCertificate)
+            }
+            // bad_certificate or insufficient_security; rejected without a required key usage.
+            (ClientCert::WeakRsa | ClientCert::NoDigitalSignature, _) => Expectation::Reject(None),
+            // Longer than the configured depth (the parser insists on one).
+            (ClientCert::DeepChain, _) => reject(Outcome::UnknownCa),
+            (ClientCert::NameConstraints, _) => reject(Outcome::CertificateUnknown),
+            // Tolerated (RFC 8446 4.4.2), and EKU absent means any use (RFC 5280 4.2.1.12).
+            (ClientCert::MisorderedChain | ClientCert::ExtraCert | ClientCert::NoEku, _) => {
+                Expectation::Accept
+            }
+            // Local policy: whatever the peer does is recorded.
+            (ClientCert::CaLeaf, _) => Expectation::Record,
         }
     }
 }

@@ -35,6 +35,7 @@ const SETTING_KEYS: &[&str] = &[
     "tls",
     "load",
     "server_threads",
+    "verify_depth",
     "intermediates",
     "revocation",
     "expect",
@@ -133,6 +134,7 @@ pub(crate) struct RawSettings {
     pub(crate) warmup: Option<Duration>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) server_threads: Option<usize>,
+    pub(crate) verify_depth: Option<u8>,
     pub(crate) expect: Option<ExpectKind>,
     pub(crate) reject_reason: Option<Outcome>,
     /// Where `reject_reason` was set, for the accept-with-reason problem.
@@ -143,6 +145,7 @@ pub(crate) struct RawSettings {
 pub(crate) enum ExpectKind {
     Accept,
     Reject,
+    Record,
 }
 
 impl std::str::FromStr for ExpectKind {
@@ -152,7 +155,8 @@ impl std::str::FromStr for ExpectKind {
         match s {
             "accept" => Ok(ExpectKind::Accept),
             "reject" => Ok(ExpectKind::Reject),
-            _ => Err("one of \"accept\", \"reject\"".into()),
+            "record" => Ok(ExpectKind::Record),
+            _ => Err("one of \"accept\", \"reject\", \"record\"".into()),
         }
     }
 }
@@ -206,6 +210,7 @@ impl RawSettings {
             warmup: over.warmup.or(self.warmup),
             timeout: over.timeout.or(self.timeout),
             server_threads: over.server_threads.or(self.server_threads),
+            verify_depth: over.verify_depth.or(self.verify_depth),
             expect: over.expect.or(self.expect),
             reject_reason: over.reject_reason.or(self.reject_reason),
             reject_reason_span: over
@@ -560,6 +565,9 @@ fn read_settings(
         s.server_threads = r
             .integer(i, &p("server_threads"), 1..=256)
             .map(|n| n as usize);
+    }
+    if let Some(i) = t.get("verify_depth") {
+        s.verify_depth = r.integer(i, &p("verify_depth"), 1..=20).map(|n| n as u8);
     }
     if let Some(i) = t.get("expect") {
         s.expect = r.named(i, &p("expect"));
@@ -1018,6 +1026,18 @@ fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>) -> Option<
             format!("client_cert = \"{client_cert}\" has no effect when client_auth = \"off\" (the server never asks for it)"),
         );
     }
+    let deep = crate::pki::DEEP_CHAIN_INTERMEDIATES;
+    if client_cert == ClientCert::DeepChain
+        && raw.expect.is_none()
+        && raw.reject_reason.is_none()
+        && raw.verify_depth.is_none_or(|d| usize::from(d) >= deep)
+    {
+        bad(
+            r,
+            span.clone(),
+            format!("client_cert = \"deep-chain\" sends {deep} intermediates: set verify_depth below {deep} (the peers' defaults differ: webpki 6, OpenSSL 100, the harness's nginx and s_server 10) or say what to expect"),
+        );
+    }
     let expect = match (raw.expect, raw.reject_reason) {
         (Some(ExpectKind::Accept), Some(reason)) => {
             bad(
@@ -1028,6 +1048,15 @@ fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>) -> Option<
             Expectation::Accept
         }
         (Some(ExpectKind::Accept), None) => Expectation::Accept,
+        (Some(ExpectKind::Record), Some(reason)) => {
+            bad(
+                r,
+                raw.reject_reason_span.clone().or(span.clone()),
+                format!("reject_reason = \"{reason}\" contradicts expect = \"record\""),
+            );
+            Expectation::Record
+        }
+        (Some(ExpectKind::Record), None) => Expectation::Record,
         (Some(ExpectKind::Reject), reason) => Expectation::Reject(reason),
         (None, Some(reason)) => Expectation::Reject(Some(reason)),
         (None, None) => Expectation::derived(client_cert, client_auth, tls.highest(), revocation),
@@ -1068,6 +1097,7 @@ fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>) -> Option<
         revocation,
         load,
         server_threads: raw.server_threads,
+        verify_depth: raw.verify_depth,
         expect,
         axes,
     })

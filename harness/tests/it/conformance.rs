@@ -68,6 +68,65 @@ fn shipped_suite_grades_every_case_on_every_peer() {
             .unwrap();
         assert_eq!(row.observed, "decrypt_error=4", "{peer}");
     }
+    // The credentials only the harness's own client sends, exact per peer (rustls, openssl,
+    // s_server, nginx): what each stack really does with them.
+    let exact: [(&str, [&str; 4]); 10] = [
+        (
+            "a6-sha1-signed-chain",
+            [
+                "decrypt_error",
+                "bad_certificate",
+                "bad_certificate",
+                "bad_certificate",
+            ],
+        ),
+        ("a8-extra-certificate", ["accepted"; 4]),
+        ("a9-misordered-intermediates", ["accepted"; 4]),
+        ("b7-leaf-signature-invalid", ["decrypt_error"; 4]),
+        (
+            "b8-chain-too-long",
+            [
+                "certificate_unknown",
+                "unknown_ca",
+                "unknown_ca",
+                "unknown_ca",
+            ],
+        ),
+        ("b9-name-constraints", ["certificate_unknown"; 4]),
+        (
+            "b10-weak-rsa-key",
+            [
+                "decrypt_error",
+                "bad_certificate",
+                "bad_certificate",
+                "bad_certificate",
+            ],
+        ),
+        (
+            "b11-key-usage-no-digital-signature",
+            [
+                "accepted",
+                "unsupported_certificate",
+                "unsupported_certificate",
+                "unsupported_certificate",
+            ],
+        ),
+        ("b12-eku-absent", ["accepted"; 4]),
+        (
+            "b13-ca-leaf",
+            ["certificate_unknown", "accepted", "accepted", "accepted"],
+        ),
+    ];
+    for (case, classes) in exact {
+        for (peer, class) in peers.iter().zip(classes) {
+            let row = out
+                .rows
+                .iter()
+                .find(|r| r.case == case && r.peer == *peer)
+                .unwrap_or_else(|| panic!("no row {case} {peer}"));
+            assert_eq!(row.observed, format!("{class}=4"), "{case} on {peer}");
+        }
+    }
     // Every listed deviation was observed as listed.
     assert_eq!(
         out.rows

@@ -115,6 +115,48 @@ fn bad_variants_fail_in_their_intended_way() {
         Err(Error::InconsistentKeys(_))
     ));
     assert!(p.client(ClientCert::None, 0).is_none());
+
+    // The conformance credentials, as webpki sees them.
+    assert!(matches!(
+        err(ClientCert::Sha1Signed),
+        Error::InvalidCertificate(CertificateError::UnsupportedSignatureAlgorithmContext { .. })
+    ));
+    assert_eq!(
+        err(ClientCert::BadSignature),
+        Error::InvalidCertificate(CertificateError::BadSignature)
+    );
+    let other = |variant| {
+        let e = err(variant);
+        assert!(
+            matches!(e, Error::InvalidCertificate(CertificateError::Other(_))),
+            "{variant}: {e:?}"
+        );
+        e.to_string()
+    };
+    assert!(other(ClientCert::DeepChain).contains("MaximumPathDepthExceeded"));
+    assert!(other(ClientCert::NameConstraints).contains("NameConstraintViolation"));
+    assert!(other(ClientCert::CaLeaf).contains("CaUsedAsEndEntity"));
+    assert_eq!(
+        p.client(ClientCert::DeepChain, 0).unwrap().chain.len(),
+        1 + pki::DEEP_CHAIN_INTERMEDIATES
+    );
+    // Valid chains to webpki: the tolerated shapes, and the ones only OpenSSL refuses.
+    for variant in [
+        ClientCert::MisorderedChain,
+        ClientCert::ExtraCert,
+        ClientCert::NoEku,
+        ClientCert::NoDigitalSignature,
+        ClientCert::WeakRsa,
+    ] {
+        verify_client(&p, &*v, variant, 0).unwrap_or_else(|e| panic!("{variant}: {e:?}"));
+    }
+    let weak = p.client(ClientCert::WeakRsa, 0).unwrap();
+    assert_eq!(
+        weak.key
+            .rsa_private()
+            .map(rsa::traits::PublicKeyParts::size),
+        Some(pki::WEAK_RSA_BITS / 8)
+    );
 }
 
 #[test]
@@ -189,8 +231,9 @@ fn files_have_safe_permissions_and_the_manifest_no_keys() {
             }
         }
     }
-    // root, intermediate, two OCSP responders, server, 3 pool identities, 7 bad variants.
-    assert_eq!(keys, 15);
+    // root, intermediate, two OCSP responders, server, 3 pool identities, 16 bad variants
+    // (Ed25519 has no SHA-1 one).
+    assert_eq!(keys, 24);
     let manifest = std::fs::read_to_string(dir.path().join("manifest.json")).unwrap();
     assert!(!manifest.contains("PRIVATE KEY"));
     assert!(manifest.contains("\"sha256\""));

@@ -629,3 +629,72 @@ fn matrix_only_problems_point_at_the_matrix() {
         "4: matrix (\"client_cert=expired\"): client_cert = \"expired\" has no effect",
     );
 }
+
+#[test]
+fn conformance_credentials_verify_depth_and_record() {
+    let p = problems(
+        r#"version = 1
+[[case]]
+name = "deep-without-depth"
+client_cert = "deep-chain"
+[[case]]
+name = "deep-depth-too-high"
+client_cert = "deep-chain"
+verify_depth = 7
+[[case]]
+name = "depth-out-of-range"
+verify_depth = 0
+[[case]]
+name = "record-with-reason"
+client_cert = "ca-leaf"
+expect = "record"
+reject_reason = "unknown_ca"
+"#,
+    );
+    assert_has(&p, "case[1] (\"deep-without-depth\"): client_cert = \"deep-chain\" sends 7 intermediates: set verify_depth below 7");
+    assert_has(
+        &p,
+        "case[2] (\"deep-depth-too-high\"): client_cert = \"deep-chain\"",
+    );
+    assert_has(&p, "case[3].verify_depth");
+    assert_has(
+        &p,
+        "reject_reason = \"unknown_ca\" contradicts expect = \"record\"",
+    );
+
+    let s = scenario::parse(
+        r#"version = 1
+[[case]]
+name = "deep"
+client_cert = "deep-chain"
+verify_depth = 6
+[[case]]
+name = "ca-leaf"
+client_cert = "ca-leaf"
+[[case]]
+name = "sha1"
+client_cert = "sha1-signed"
+[[case]]
+name = "no-eku"
+client_cert = "no-eku"
+[[case]]
+name = "weak"
+client_cert = "weak-rsa"
+"#,
+        Path::new("ok.toml"),
+    )
+    .unwrap();
+    let expect: Vec<String> = s.cases.iter().map(|c| c.expect.to_string()).collect();
+    assert_eq!(
+        expect,
+        [
+            "reject:unknown_ca",
+            "record",
+            "reject:bad_certificate",
+            "accept",
+            "reject"
+        ]
+    );
+    assert_eq!(s.cases[0].verify_depth, Some(6));
+    assert_eq!(s.cases[0].client_cert, ClientCert::DeepChain);
+}
