@@ -28,15 +28,22 @@ pub enum CrlKind {
     BadSignature,
     /// Issued under another CA's name: the leaves' CA has no CRL at all.
     OtherIssuer,
+    /// `thisUpdate` in the future (31 years after the anchor, like `not-yet-valid` leaves).
+    NotYetValid,
+    /// Fresh, but the `revoked` client is on hold (reason certificateHold) rather than revoked
+    /// for good: it must be rejected while held.
+    Hold,
 }
 
 impl CrlKind {
     /// Every kind.
-    pub const ALL: [CrlKind; 4] = [
+    pub const ALL: [CrlKind; 6] = [
         CrlKind::Fresh,
         CrlKind::Stale,
         CrlKind::BadSignature,
         CrlKind::OtherIssuer,
+        CrlKind::NotYetValid,
+        CrlKind::Hold,
     ];
 
     /// The name used in scenario files.
@@ -46,7 +53,14 @@ impl CrlKind {
             CrlKind::Stale => "stale",
             CrlKind::BadSignature => "bad-signature",
             CrlKind::OtherIssuer => "other-issuer",
+            CrlKind::NotYetValid => "not-yet-valid",
+            CrlKind::Hold => "hold",
         }
+    }
+
+    /// Whether a careful verifier can use the CRL (it is then read as it stands).
+    pub fn usable(self) -> bool {
+        matches!(self, CrlKind::Fresh | CrlKind::Hold)
     }
 }
 
@@ -93,7 +107,13 @@ pub fn issue_crl(
         invalidity_date: None,
     };
     let mut revoked_certs = Vec::with_capacity(extra_entries + 1);
-    revoked_certs.push(entry(REVOKED_SERIAL, RevocationReason::KeyCompromise));
+    revoked_certs.push(entry(
+        REVOKED_SERIAL,
+        match kind {
+            CrlKind::Hold => RevocationReason::CertificateHold,
+            _ => RevocationReason::KeyCompromise,
+        },
+    ));
     revoked_certs.extend(
         also_revoked
             .iter()
@@ -105,6 +125,7 @@ pub fn issue_crl(
     );
     let (this_update, next_update) = match kind {
         CrlKind::Stale => (a - Duration::days(365), a - Duration::days(364)),
+        CrlKind::NotYetValid => (a + Duration::days(31 * 365), a + Duration::days(32 * 365)),
         _ => (revoked_at, a + Duration::days(30 * 365)),
     };
     let params = CertificateRevocationListParams {

@@ -665,7 +665,7 @@ impl Expectation {
                     Expectation::Accept
                 };
                 match (revocation.crl, revocation.policy) {
-                    (CrlKind::Fresh, _) => listed,
+                    (kind, _) if kind.usable() => listed,
                     // Status undetermined: hard-fail rejects (with whatever alert), soft-fail
                     // accepts (a stale CRL is still read: it lists the revoked client).
                     (_, FailPolicy::Hard) => Expectation::Reject(None),
@@ -696,7 +696,7 @@ impl Expectation {
                         | crate::scenario::ResponderFault::Unauthorized
                 ) && revocation.responder_delay < revocation.query_timeout;
                 match (reachable, revocation.crl, revocation.policy) {
-                    (true, CrlKind::Fresh, _) => listed,
+                    (true, kind, _) if kind.usable() => listed,
                     (_, _, FailPolicy::Hard) => Expectation::Reject(None),
                     (true, CrlKind::Stale, FailPolicy::Soft) => listed,
                     (_, _, FailPolicy::Soft) => Expectation::Accept,

@@ -70,7 +70,7 @@ fn shipped_suite_grades_every_case_on_every_peer() {
     }
     // The credentials only the harness's own client sends, exact per peer (rustls, openssl,
     // s_server, nginx): what each stack really does with them.
-    let exact: [(&str, [&str; 4]); 10] = [
+    let exact: [(&str, [&str; 4]); 12] = [
         (
             "a6-sha1-signed-chain",
             [
@@ -116,6 +116,16 @@ fn shipped_suite_grades_every_case_on_every_peer() {
             "b13-ca-leaf",
             ["certificate_unknown", "accepted", "accepted", "accepted"],
         ),
+        (
+            "c7-crl-not-yet-valid-hard",
+            [
+                "accepted",
+                "bad_certificate",
+                "bad_certificate",
+                "bad_certificate",
+            ],
+        ),
+        ("c8-crl-certificate-hold", ["cert_revoked"; 4]),
     ];
     for (case, classes) in exact {
         for (peer, class) in peers.iter().zip(classes) {
