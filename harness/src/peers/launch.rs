@@ -84,6 +84,16 @@ pub fn start_server(
     if let Some(reason) = verify_depth_unsupported(case) {
         return Err(ProcessError::Skipped { reason });
     }
+    if !case.allowed_clients.is_empty()
+        && matches!(case.server, ServerImpl::Openssl | ServerImpl::SServer)
+    {
+        return Err(ProcessError::Skipped {
+            reason: format!(
+                "the {} server has no client allow-list (allowed_clients)",
+                case.server
+            ),
+        });
+    }
     let crl = revocation.crl_file;
     match case.server {
         ServerImpl::Rustls | ServerImpl::Openssl => {
@@ -390,6 +400,9 @@ fn builtin_command(
     }
     if let (ServerImpl::Openssl, Some(depth)) = (case.server, case.verify_depth) {
         cmd.args(["--verify-depth", &depth.to_string()]);
+    }
+    for cn in &case.allowed_clients {
+        cmd.args(["--allow-cn", cn]);
     }
     // Quiet unless the user asked for more: per-connection logs would distort CPU figures.
     if std::env::var_os("RUST_LOG").is_none() {

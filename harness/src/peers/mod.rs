@@ -2,6 +2,7 @@
 //! `openssl s_server` and nginx as process peers, the rustls load client, process management,
 //! and the deliberately misbehaving credentials in [`danger`].
 
+pub mod allow_list;
 pub mod client_credentials;
 mod crl_chain;
 pub mod danger;
@@ -10,6 +11,7 @@ mod nginx;
 mod openssl_client;
 pub mod openssl_names;
 mod openssl_server;
+pub mod post_check;
 mod process;
 pub mod process_client;
 pub mod revocation_verifier;

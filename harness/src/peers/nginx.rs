@@ -199,7 +199,21 @@ pub fn config(
         c,
         "    ssl_session_cache {cache};\n    ssl_session_tickets {tickets};\n    ssl_conf_command NumTickets {count};"
     );
-    c.push_str("    location / {\n      return 200 \"ok\\n\";\n    }\n  }\n}\n");
+    c.push_str("    location / {\n");
+    if !case.allowed_clients.is_empty() {
+        // The allow-list: a valid chain whose subject CN is not listed gets HTTP 403.
+        let names: Vec<String> = case
+            .allowed_clients
+            .iter()
+            .map(|n| n.replace('.', "\\."))
+            .collect();
+        let _ = writeln!(
+            c,
+            "      if ($ssl_client_s_dn !~ \"(^|,)CN=({})(,|$)\") {{\n        return 403;\n      }}",
+            names.join("|")
+        );
+    }
+    c.push_str("      return 200 \"ok\\n\";\n    }\n  }\n}\n");
     c
 }
 

@@ -92,6 +92,10 @@ pub struct ServeArgs {
     /// server honours any value; rustls (webpki) has a fixed limit of 6 and refuses another.
     #[arg(long)]
     pub verify_depth: Option<u8>,
+    /// Admit only clients whose certificate's subject CN is one of these (repeat the option);
+    /// others are refused with access_denied. Default: every client with a valid chain.
+    #[arg(long = "allow-cn")]
+    pub allow_cn: Vec<String>,
     /// Listen backlog (the kernel caps it at net.core.somaxconn).
     #[arg(long, default_value_t = 65_535)]
     pub backlog: u32,
@@ -324,6 +328,12 @@ fn server_config(
                     verifier,
                     RevocationSource::Ocsp(Arc::clone(checker)),
                     args.ocsp_policy,
+                ));
+            }
+            if !args.allow_cn.is_empty() {
+                verifier = Arc::new(super::post_check::PostCheckVerifier::new(
+                    verifier,
+                    super::allow_list::AllowList::new(args.allow_cn.clone()),
                 ));
             }
             builder.with_client_cert_verifier(verifier)

@@ -193,7 +193,7 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
         Vec::new()
     };
     let client_leaf = |i: usize| -> Result<Identity, IssueError> {
-        let name = format!("client-{i:05}");
+        let name = pool_name(i);
         let ckey = if rsa_keys.is_empty() {
             key(&name)?
         } else {
@@ -337,6 +337,11 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
         ocsp_responder,
         ocsp_unauthorized,
     })
+}
+
+/// The name (and subject CN) of pool identity `index`: `client-00042`.
+pub fn pool_name(index: usize) -> String {
+    format!("client-{index:05}")
 }
 
 /// Generates the keys named `labels` on all usable CPUs.

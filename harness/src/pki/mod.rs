@@ -24,7 +24,7 @@ use time::OffsetDateTime;
 pub use crl::{issue_crl, write_crl, CrlKind};
 pub use extensions::{crl_url, ocsp_url};
 pub use files::{certs_pem, write_pki, PkiFiles, WriteError};
-pub use issue::{generate, IssueError, REVOKED_SERIAL, VICTIM_SERIAL};
+pub use issue::{generate, pool_name, IssueError, REVOKED_SERIAL, VICTIM_SERIAL};
 pub use keys::{hex, KeyError, KeyMaterial, KeyType, WEAK_RSA_BITS};
 pub use resign::{corrupt_signature, resign_sha1, ResignError};
 pub use short_lived::ShortLivedIssuer;

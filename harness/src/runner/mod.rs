@@ -649,14 +649,25 @@ fn run_case(
 }
 
 /// Turns HTTP 400 replies into the verdict the peer's error log names (nginx): the 400s are
-/// counted as that class, and the log's wording is returned for the summary.
+/// counted as that class, and the log's wording is returned for the summary. HTTP 403 (an
+/// allow-list's refusal after a valid chain) is counted as `access_denied`.
 fn peer_verdict(recorder: &mut crate::measure::Recorder, log: &Path) -> Option<String> {
     use crate::measure::Outcome;
-    let bad_request = recorder
-        .http_errors
-        .iter()
-        .find(|(status, _)| *status == 400)
-        .map_or(0, |(_, n)| *n);
+    let replies = |recorder: &crate::measure::Recorder, code: u16| {
+        recorder
+            .http_errors
+            .iter()
+            .find(|(status, _)| *status == code)
+            .map_or(0, |(_, n)| *n)
+    };
+    let forbidden = replies(recorder, 403);
+    if forbidden > 0 {
+        recorder.reclassify(Outcome::HttpError, Outcome::AccessDenied, forbidden);
+        return Some(format!(
+            "HTTP 403 x{forbidden}: refused by the allow-list (counted as access_denied)"
+        ));
+    }
+    let bad_request = replies(recorder, 400);
     if bad_request == 0 {
         return None;
     }

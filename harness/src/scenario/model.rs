@@ -97,6 +97,10 @@ pub struct Case {
     /// `None`: the peer's default.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verify_depth: Option<u8>,
+    /// Subject CNs the server admits (after a valid chain); others get `access_denied` (nginx:
+    /// HTTP 403). Empty: no allow-list.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allowed_clients: Vec<String>,
     /// What the case must produce.
     pub expect: Expectation,
     /// The matrix axis values that made this case (empty outside a matrix).

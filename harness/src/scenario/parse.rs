@@ -36,6 +36,7 @@ const SETTING_KEYS: &[&str] = &[
     "load",
     "server_threads",
     "verify_depth",
+    "allowed_clients",
     "intermediates",
     "revocation",
     "expect",
@@ -135,6 +136,7 @@ pub(crate) struct RawSettings {
     pub(crate) timeout: Option<Duration>,
     pub(crate) server_threads: Option<usize>,
     pub(crate) verify_depth: Option<u8>,
+    pub(crate) allowed_clients: Option<Vec<String>>,
     pub(crate) expect: Option<ExpectKind>,
     pub(crate) reject_reason: Option<Outcome>,
     /// Where `reject_reason` was set, for the accept-with-reason problem.
@@ -211,6 +213,10 @@ impl RawSettings {
             timeout: over.timeout.or(self.timeout),
             server_threads: over.server_threads.or(self.server_threads),
             verify_depth: over.verify_depth.or(self.verify_depth),
+            allowed_clients: over
+                .allowed_clients
+                .clone()
+                .or_else(|| self.allowed_clients.clone()),
             expect: over.expect.or(self.expect),
             reject_reason: over.reject_reason.or(self.reject_reason),
             reject_reason_span: over
@@ -368,6 +374,7 @@ pub fn parse(src: &str, file: &Path) -> Result<Scenario, ScenarioError> {
                 path,
                 axes: values,
                 pki_intermediates: pki.intermediates,
+                pki_identities: pki.identities,
             };
             if let Some(case) = finish(&mut r, raw, frame) {
                 cases.push(case);
@@ -569,6 +576,24 @@ fn read_settings(
     if let Some(i) = t.get("verify_depth") {
         s.verify_depth = r.integer(i, &p("verify_depth"), 1..=20).map(|n| n as u8);
     }
+    if let Some(i) = t.get("allowed_clients") {
+        s.allowed_clients = r.array(i, &p("allowed_clients"), |r, v, path| {
+            let name = r.string_value(v, path)?;
+            let plain = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+            if !plain {
+                r.problem(
+                    v.span(),
+                    path,
+                    format!("expected a subject CN of letters, digits, '-', '_' or '.', found \"{name}\""),
+                );
+                return None;
+            }
+            Some(name)
+        });
+    }
     if let Some(i) = t.get("expect") {
         s.expect = r.named(i, &p("expect"));
     }
@@ -723,6 +748,7 @@ struct CaseFrame<'a> {
     path: &'a str,
     axes: Vec<(String, String)>,
     pki_intermediates: u8,
+    pki_identities: usize,
 }
 
 fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>) -> Option<Case> {
@@ -733,6 +759,7 @@ fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>) -> Option<
         path,
         axes,
         pki_intermediates,
+        pki_identities,
     } = frame;
     let versions = raw.versions.unwrap_or_else(|| vec![TlsVersion::Tls13]);
     let groups = raw.groups.unwrap_or_else(|| vec![KxGroup::X25519]);
@@ -1059,8 +1086,29 @@ fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>) -> Option<
         (Some(ExpectKind::Record), None) => Expectation::Record,
         (Some(ExpectKind::Reject), reason) => Expectation::Reject(reason),
         (None, Some(reason)) => Expectation::Reject(Some(reason)),
-        (None, None) => Expectation::derived(client_cert, client_auth, tls.highest(), revocation),
+        (None, None) => match allowed_share(raw.allowed_clients.as_deref(), pki_identities) {
+            // Nobody in the pool is on the allow-list: the server refuses every one.
+            Some(0) if client_cert == ClientCert::Valid => {
+                Expectation::Reject(Some(Outcome::AccessDenied))
+            }
+            _ => Expectation::derived(client_cert, client_auth, tls.highest(), revocation),
+        },
     };
+    if let Some(listed) = allowed_share(raw.allowed_clients.as_deref(), pki_identities) {
+        if client_cert != ClientCert::Valid {
+            bad(
+                r,
+                span.clone(),
+                format!("allowed_clients applies to the pool's valid identities; client_cert = \"{client_cert}\" is refused before any allow-list"),
+            );
+        } else if listed != 0 && listed != pki_identities {
+            bad(
+                r,
+                span.clone(),
+                format!("allowed_clients lists {listed} of the pool's {pki_identities} identities (client-00000 ...): the verdict would depend on which one connects; list all of them or none"),
+            );
+        }
+    }
     if let Expectation::Reject(Some(Outcome::Accepted)) = expect {
         bad(
             r,
@@ -1098,9 +1146,20 @@ fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>) -> Option<
         load,
         server_threads: raw.server_threads,
         verify_depth: raw.verify_depth,
+        allowed_clients: raw.allowed_clients.unwrap_or_default(),
         expect,
         axes,
     })
+}
+
+/// How many of the pool's identities an allow-list admits; `None` without one.
+fn allowed_share(allowed: Option<&[String]>, identities: usize) -> Option<usize> {
+    let allowed = allowed?;
+    Some(
+        (0..identities)
+            .filter(|&i| allowed.contains(&crate::pki::pool_name(i)))
+            .count(),
+    )
 }
 
 /// Workers for an open loop without an explicit cap: enough for a second of backlog at the

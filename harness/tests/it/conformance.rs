@@ -137,6 +137,28 @@ fn shipped_suite_grades_every_case_on_every_peer() {
             assert_eq!(row.observed, format!("{class}=4"), "{case} on {peer}");
         }
     }
+    // The allow-list: refused after a valid chain with access_denied (nginx: HTTP 403).
+    for peer in ["rustls", "nginx"] {
+        let row = |case: &str| {
+            out.rows
+                .iter()
+                .find(|r| r.case == case && r.peer == peer)
+                .unwrap()
+        };
+        assert_eq!(
+            row("b14-not-on-allow-list").observed,
+            "access_denied=4",
+            "{peer}"
+        );
+        assert_eq!(row("b15-on-allow-list").observed, "accepted=4", "{peer}");
+    }
+    let nginx_403 = out
+        .rows
+        .iter()
+        .find(|r| r.case == "b14-not-on-allow-list" && r.peer == "nginx")
+        .and_then(|r| r.peer_verdict.clone())
+        .unwrap_or_default();
+    assert!(nginx_403.starts_with("HTTP 403 x4"), "{nginx_403}");
     // Every listed deviation was observed as listed.
     assert_eq!(
         out.rows

@@ -680,6 +680,9 @@ client_cert = "no-eku"
 [[case]]
 name = "weak"
 client_cert = "weak-rsa"
+[[case]]
+name = "not-listed"
+allowed_clients = ["someone-else"]
 "#,
         Path::new("ok.toml"),
     )
@@ -692,7 +695,8 @@ client_cert = "weak-rsa"
             "record",
             "reject:bad_certificate",
             "accept",
-            "reject"
+            "reject",
+            "reject:access_denied"
         ]
     );
     assert_eq!(s.cases[0].verify_depth, Some(6));

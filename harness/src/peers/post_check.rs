@@ -1,0 +1,87 @@
+//! A client-certificate verifier with one more check after the chain verifies: the wrapper
+//! that delegates everything else to the inner verifier lives here once, and each extra check
+//! (an allow-list, ...) is a [`PostCheck`].
+
+use std::sync::Arc;
+
+use rustls::client::danger::HandshakeSignatureValid;
+use rustls::pki_types::{CertificateDer, UnixTime};
+use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
+use rustls::{DigitallySignedStruct, DistinguishedName, Error, SignatureScheme};
+
+/// A check of a client chain that the inner verifier has accepted.
+pub trait PostCheck: std::fmt::Debug + Send + Sync {
+    /// `Ok` to accept, or the error the handshake fails with (its alert).
+    ///
+    /// # Errors
+    /// When the client must be refused.
+    fn check(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+    ) -> Result<(), Error>;
+}
+
+/// `inner`, then `check`.
+#[derive(Debug)]
+pub struct PostCheckVerifier<C> {
+    inner: Arc<dyn ClientCertVerifier>,
+    check: C,
+}
+
+impl<C: PostCheck> PostCheckVerifier<C> {
+    /// Wraps `inner` with `check`.
+    pub fn new(inner: Arc<dyn ClientCertVerifier>, check: C) -> Self {
+        Self { inner, check }
+    }
+}
+
+impl<C: PostCheck> ClientCertVerifier for PostCheckVerifier<C> {
+    fn offer_client_auth(&self) -> bool {
+        self.inner.offer_client_auth()
+    }
+
+    fn client_auth_mandatory(&self) -> bool {
+        self.inner.client_auth_mandatory()
+    }
+
+    fn root_hint_subjects(&self) -> &[DistinguishedName] {
+        self.inner.root_hint_subjects()
+    }
+
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<ClientCertVerified, Error> {
+        let verified = self
+            .inner
+            .verify_client_cert(end_entity, intermediates, now)?;
+        self.check
+            .check(end_entity, intermediates)
+            .map(|()| verified)
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+}
