@@ -6,14 +6,18 @@ use std::sync::Arc;
 
 use rustls::client::ResolvesClientCert;
 use rustls::crypto::CryptoProvider;
-use rustls::sign::CertifiedKey;
-use rustls::SignatureScheme;
+use rustls::sign::{CertifiedKey, Signer, SigningKey};
+use rustls::{SignatureAlgorithm, SignatureScheme};
 
 use crate::pki::Identity;
 
 /// Always presents the same certificate chain and key, whether or not they belong together.
 #[derive(Debug)]
-pub struct UncheckedClientCert(Arc<CertifiedKey>);
+pub struct UncheckedClientCert {
+    key: Arc<CertifiedKey>,
+    /// Sign with the key's own scheme even when the server did not offer it.
+    force: bool,
+}
 
 impl UncheckedClientCert {
     /// Loads `identity`'s key with `provider` and pairs it with its chain, unchecked. An RSA
@@ -33,10 +37,27 @@ impl UncheckedClientCert {
             (Err(_), Some(rsa)) => Arc::new(super::weak_key::WeakRsaKey::new(rsa.clone())),
             (Err(e), None) => return Err(e),
         };
-        Ok(Self(Arc::new(CertifiedKey::new(
-            identity.chain.clone(),
-            key,
-        ))))
+        Ok(Self {
+            key: Arc::new(CertifiedKey::new(identity.chain.clone(), key)),
+            force: false,
+        })
+    }
+
+    /// Like [`new`](Self::new), but the key signs with its own scheme whatever the server's
+    /// CertificateRequest lists, so a key type the server does not allow reaches the server
+    /// (an honest rustls client would send no certificate instead).
+    ///
+    /// # Errors
+    /// When the key cannot be loaded at all.
+    pub fn forcing_scheme(
+        identity: &Identity,
+        provider: &CryptoProvider,
+    ) -> Result<Self, rustls::Error> {
+        let mut this = Self::new(identity, provider)?;
+        let key = Arc::new(ForcedScheme(Arc::clone(&this.key.key)));
+        this.key = Arc::new(CertifiedKey::new(identity.chain.clone(), key));
+        this.force = true;
+        Ok(this)
     }
 }
 
@@ -46,14 +67,42 @@ impl ResolvesClientCert for UncheckedClientCert {
         _root_hint_subjects: &[&[u8]],
         sigschemes: &[SignatureScheme],
     ) -> Option<Arc<CertifiedKey>> {
-        // Still honour the server's schemes, so the failure is the signature, not the scheme.
-        self.0
-            .key
-            .choose_scheme(sigschemes)
-            .map(|_| Arc::clone(&self.0))
+        // Unless forcing, still honour the server's schemes, so the failure is the signature,
+        // not the scheme.
+        (self.force || self.key.key.choose_scheme(sigschemes).is_some())
+            .then(|| Arc::clone(&self.key))
     }
 
     fn has_certs(&self) -> bool {
         true
+    }
+}
+
+/// Every scheme rustls can sign with: what [`ForcedScheme`] offers its inner key.
+const ALL_SCHEMES: [SignatureScheme; 9] = [
+    SignatureScheme::ECDSA_NISTP256_SHA256,
+    SignatureScheme::ECDSA_NISTP384_SHA384,
+    SignatureScheme::ECDSA_NISTP521_SHA512,
+    SignatureScheme::ED25519,
+    SignatureScheme::RSA_PSS_SHA256,
+    SignatureScheme::RSA_PSS_SHA384,
+    SignatureScheme::RSA_PSS_SHA512,
+    SignatureScheme::RSA_PKCS1_SHA256,
+    SignatureScheme::RSA_PKCS1_SHA384,
+];
+
+/// A signing key that signs with an offered scheme when it can, and with its own otherwise.
+#[derive(Debug)]
+struct ForcedScheme(Arc<dyn SigningKey>);
+
+impl SigningKey for ForcedScheme {
+    fn choose_scheme(&self, offered: &[SignatureScheme]) -> Option<Box<dyn Signer>> {
+        self.0
+            .choose_scheme(offered)
+            .or_else(|| self.0.choose_scheme(&ALL_SCHEMES))
+    }
+
+    fn algorithm(&self) -> SignatureAlgorithm {
+        self.0.algorithm()
     }
 }

@@ -84,6 +84,11 @@ pub fn start_server(
     if let Some(reason) = verify_depth_unsupported(case) {
         return Err(ProcessError::Skipped { reason });
     }
+    if !case.tls.client_sigalgs.is_empty() && case.server == ServerImpl::Openssl {
+        return Err(ProcessError::Skipped {
+            reason: "the openssl server cannot narrow the client's signature schemes yet (SSL_CTX_set1_client_sigalgs_list is not in the openssl crate)".into(),
+        });
+    }
     if !case.allowed_clients.is_empty()
         && matches!(case.server, ServerImpl::Openssl | ServerImpl::SServer)
     {
@@ -253,6 +258,13 @@ const DEFAULT_VERIFY_DEPTH: u8 = 10;
 /// webpki's fixed maximum of intermediates (`MAX_SUB_CA_COUNT`).
 const WEBPKI_VERIFY_DEPTH: u8 = 6;
 
+/// The case's client signature schemes, joined with `sep` (their RFC 8446 names, which
+/// OpenSSL and nginx take as they are).
+pub(super) fn sigalgs_list(case: &Case, sep: &str) -> String {
+    let names: Vec<&str> = case.tls.client_sigalgs.iter().map(|s| s.name()).collect();
+    names.join(sep)
+}
+
 /// The verify depth of `case`'s server: the case's, or [`DEFAULT_VERIFY_DEPTH`].
 pub(super) fn verify_depth(case: &Case) -> u8 {
     case.verify_depth.unwrap_or(DEFAULT_VERIFY_DEPTH)
@@ -403,6 +415,9 @@ fn builtin_command(
     }
     for cn in &case.allowed_clients {
         cmd.args(["--allow-cn", cn]);
+    }
+    if !case.tls.client_sigalgs.is_empty() {
+        cmd.args(["--client-sigalgs", &sigalgs_list(case, ",")]);
     }
     // Quiet unless the user asked for more: per-connection logs would distort CPU figures.
     if std::env::var_os("RUST_LOG").is_none() {

@@ -19,6 +19,7 @@ pub mod rotating;
 mod rustls_client;
 mod rustls_server;
 mod s_server;
+pub mod scheme_filter;
 mod server_conn;
 mod server_revocation;
 pub mod staple;

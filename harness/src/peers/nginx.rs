@@ -187,6 +187,13 @@ pub fn config(
     if let Some(list) = openssl_names::tls13_suites(&case.tls.server_suites) {
         let _ = writeln!(c, "    ssl_conf_command Ciphersuites {list};");
     }
+    if !case.tls.client_sigalgs.is_empty() {
+        let _ = writeln!(
+            c,
+            "    ssl_conf_command ClientSignatureAlgorithms {};",
+            super::launch::sigalgs_list(case, ":")
+        );
+    }
     if let Some(list) = openssl_names::groups(&case.tls.server_groups) {
         let _ = writeln!(c, "    ssl_ecdh_curve {list};");
     }

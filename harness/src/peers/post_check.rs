@@ -1,6 +1,6 @@
 //! A client-certificate verifier with one more check after the chain verifies: the wrapper
 //! that delegates everything else to the inner verifier lives here once, and each extra check
-//! (an allow-list, ...) is a [`PostCheck`].
+//! (an allow-list, a narrower list of signature schemes) is a [`PostCheck`].
 
 use std::sync::Arc;
 
@@ -20,6 +20,19 @@ pub trait PostCheck: std::fmt::Debug + Send + Sync {
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
     ) -> Result<(), Error>;
+
+    /// The schemes to advertise, given the inner verifier's (default: all of them).
+    fn schemes(&self, inner: Vec<SignatureScheme>) -> Vec<SignatureScheme> {
+        inner
+    }
+
+    /// Whether a CertificateVerify signed with `scheme` may be checked at all (default: yes).
+    ///
+    /// # Errors
+    /// When the scheme is refused.
+    fn signature(&self, _scheme: SignatureScheme) -> Result<(), Error> {
+        Ok(())
+    }
 }
 
 /// `inner`, then `check`.
@@ -69,6 +82,7 @@ impl<C: PostCheck> ClientCertVerifier for PostCheckVerifier<C> {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
+        self.check.signature(dss.scheme)?;
         self.inner.verify_tls12_signature(message, cert, dss)
     }
 
@@ -78,10 +92,11 @@ impl<C: PostCheck> ClientCertVerifier for PostCheckVerifier<C> {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
+        self.check.signature(dss.scheme)?;
         self.inner.verify_tls13_signature(message, cert, dss)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
+        self.check.schemes(self.inner.supported_verify_schemes())
     }
 }

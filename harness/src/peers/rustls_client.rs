@@ -221,6 +221,21 @@ impl RustlsClient {
                 })
                 .collect::<Result<_, rustls::Error>>()?,
             (Some(id), _) => vec![with_identity(id)?],
+            // The server narrows its signature schemes: present the key anyway.
+            (None, cert) if !case.tls.client_sigalgs.is_empty() && cert != ClientCert::None => {
+                let ids: Vec<&Identity> = match cert {
+                    ClientCert::Valid => pki.clients.iter().collect(),
+                    other => pki.client(other, 0).into_iter().collect(),
+                };
+                ids.into_iter()
+                    .map(|id| {
+                        let resolver = UncheckedClientCert::forcing_scheme(id, &provider)?;
+                        Ok(finish(
+                            builder()?.with_client_cert_resolver(Arc::new(resolver)),
+                        ))
+                    })
+                    .collect::<Result<_, rustls::Error>>()?
+            }
             (None, ClientCert::Valid) => pki
                 .clients
                 .iter()

@@ -96,6 +96,10 @@ pub struct ServeArgs {
     /// others are refused with access_denied. Default: every client with a valid chain.
     #[arg(long = "allow-cn")]
     pub allow_cn: Vec<String>,
+    /// Signature schemes accepted for the client's CertificateVerify, comma-separated RFC 8446
+    /// names (`rsa_pss_rsae_sha256,...`). Default: every scheme the stack supports.
+    #[arg(long, value_delimiter = ',')]
+    pub client_sigalgs: Vec<crate::scenario::SigScheme>,
     /// Listen backlog (the kernel caps it at net.core.somaxconn).
     #[arg(long, default_value_t = 65_535)]
     pub backlog: u32,
@@ -328,6 +332,13 @@ fn server_config(
                     verifier,
                     RevocationSource::Ocsp(Arc::clone(checker)),
                     args.ocsp_policy,
+                ));
+            }
+            if !args.client_sigalgs.is_empty() {
+                let schemes = args.client_sigalgs.iter().map(|s| s.rustls()).collect();
+                verifier = Arc::new(super::post_check::PostCheckVerifier::new(
+                    verifier,
+                    super::scheme_filter::SchemeFilter::new(schemes),
                 ));
             }
             if !args.allow_cn.is_empty() {

@@ -58,6 +58,9 @@ pub fn command(
         // depth itself is limited by the verify parameter (-verify_depth). Without it, a chain
         // deeper than -Verify's number is accepted.
         cmd.args(["-verify_depth", &depth]);
+        if !case.tls.client_sigalgs.is_empty() {
+            cmd.args(["-client_sigalgs", &super::launch::sigalgs_list(case, ":")]);
+        }
         cmd.arg("-CAfile").arg(&files.root_cert);
     }
     if let Some(crl) = crl {

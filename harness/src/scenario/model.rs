@@ -178,6 +178,41 @@ named_enum!(
     }
 );
 
+named_enum!(
+    /// Signature schemes a server accepts for the client's CertificateVerify (the
+    /// signature_algorithms of its CertificateRequest), by their RFC 8446 names, which OpenSSL
+    /// and nginx take as they are.
+    SigScheme {
+        /// ECDSA P-256 with SHA-256.
+        EcdsaP256Sha256 => "ecdsa_secp256r1_sha256",
+        /// ECDSA P-384 with SHA-384.
+        EcdsaP384Sha384 => "ecdsa_secp384r1_sha384",
+        /// Ed25519.
+        Ed25519 => "ed25519",
+        /// RSA-PSS (rsaEncryption key) with SHA-256.
+        RsaPssRsaeSha256 => "rsa_pss_rsae_sha256",
+        /// RSA-PSS (rsaEncryption key) with SHA-384.
+        RsaPssRsaeSha384 => "rsa_pss_rsae_sha384",
+        /// RSA PKCS#1 v1.5 with SHA-256 (TLS 1.2 only).
+        RsaPkcs1Sha256 => "rsa_pkcs1_sha256",
+    }
+);
+
+impl SigScheme {
+    /// The rustls value.
+    pub fn rustls(self) -> rustls::SignatureScheme {
+        use rustls::SignatureScheme as S;
+        match self {
+            SigScheme::EcdsaP256Sha256 => S::ECDSA_NISTP256_SHA256,
+            SigScheme::EcdsaP384Sha384 => S::ECDSA_NISTP384_SHA384,
+            SigScheme::Ed25519 => S::ED25519,
+            SigScheme::RsaPssRsaeSha256 => S::RSA_PSS_SHA256,
+            SigScheme::RsaPssRsaeSha384 => S::RSA_PSS_SHA384,
+            SigScheme::RsaPkcs1Sha256 => S::RSA_PKCS1_SHA256,
+        }
+    }
+}
+
 /// Peer names that later versions will support: named in "not available yet" errors.
 pub const PLANNED_PEERS: &[&str] = &[];
 
@@ -546,6 +581,10 @@ pub struct TlsSettings {
     pub server_groups: Vec<KxGroup>,
     /// Suites the server accepts; empty: all it supports.
     pub server_suites: Vec<CipherSuite>,
+    /// Signature schemes the server accepts from the client (CertificateRequest); empty: the
+    /// stack's defaults. The harness's client then signs with its key's own scheme whatever
+    /// the server lists, so a key type the server does not allow reaches the server.
+    pub client_sigalgs: Vec<SigScheme>,
     /// Session resumption mode.
     pub resumption: ResumptionMode,
     /// TLS 1.3 tickets the server sends after each handshake (resumption on only).

@@ -69,6 +69,7 @@ const TLS_KEYS: &[&str] = &[
     "suites",
     "server_groups",
     "server_suites",
+    "client_sigalgs",
     "resumption",
     "tickets",
     "resume_fraction",
@@ -105,6 +106,7 @@ pub(crate) struct RawSettings {
     pub(crate) suites: Option<Vec<CipherSuite>>,
     pub(crate) server_groups: Option<Vec<KxGroup>>,
     pub(crate) server_suites: Option<Vec<CipherSuite>>,
+    pub(crate) client_sigalgs: Option<Vec<super::model::SigScheme>>,
     pub(crate) resumption: Option<ResumptionMode>,
     pub(crate) tickets: Option<u32>,
     pub(crate) resume_fraction: Option<f64>,
@@ -179,6 +181,10 @@ impl RawSettings {
                 .server_groups
                 .clone()
                 .or_else(|| self.server_groups.clone()),
+            client_sigalgs: over
+                .client_sigalgs
+                .clone()
+                .or_else(|| self.client_sigalgs.clone()),
             server_suites: over
                 .server_suites
                 .clone()
@@ -624,6 +630,11 @@ fn read_settings(
                     r.named_value(v, p)
                 });
             }
+            if let Some(v) = tls.get("client_sigalgs") {
+                s.client_sigalgs = r.array(v, &join(&tp, "client_sigalgs"), |r, v, p| {
+                    r.named_value(v, p)
+                });
+            }
             if let Some(v) = tls.get("resumption") {
                 s.resumption = r.named(v, &join(&tp, "resumption"));
             }
@@ -772,6 +783,7 @@ fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>) -> Option<
         suites: raw.suites.unwrap_or_default(),
         server_groups: raw.server_groups.unwrap_or_default(),
         server_suites: raw.server_suites.unwrap_or_default(),
+        client_sigalgs: raw.client_sigalgs.unwrap_or_default(),
         resumption,
         tickets: raw.tickets.unwrap_or(if resuming { 2 } else { 0 }),
         resume_fraction: raw.resume_fraction.unwrap_or(1.0),

@@ -137,6 +137,21 @@ fn shipped_suite_grades_every_case_on_every_peer() {
             assert_eq!(row.observed, format!("{class}=4"), "{case} on {peer}");
         }
     }
+    // A key type outside the server's CertificateRequest schemes, sent anyway.
+    let a7: Vec<(String, String)> = out
+        .rows
+        .iter()
+        .filter(|r| r.case == "a7-key-type-not-allowed" && r.peer != "openssl")
+        .map(|r| (r.peer.clone(), r.observed.clone()))
+        .collect();
+    assert_eq!(
+        a7,
+        [
+            ("rustls".to_string(), "illegal_parameter=4".to_string()),
+            ("s_server".to_string(), "handshake_failure=4".to_string()),
+            ("nginx".to_string(), "handshake_failure=4".to_string()),
+        ]
+    );
     // The allow-list: refused after a valid chain with access_denied (nginx: HTTP 403).
     for peer in ["rustls", "nginx"] {
         let row = |case: &str| {
