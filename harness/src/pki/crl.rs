@@ -30,6 +30,9 @@ pub enum CrlKind {
     OtherIssuer,
     /// `thisUpdate` in the future (31 years after the anchor, like `not-yet-valid` leaves).
     NotYetValid,
+    /// Fresh, but issued by the CA without cRLSign (the `no-crl-sign-issuer` client's), so a
+    /// careful verifier cannot use it.
+    IssuerNoCrlSign,
     /// Fresh, but the `revoked` client is on hold (reason certificateHold) rather than revoked
     /// for good: it must be rejected while held.
     Hold,
@@ -37,13 +40,14 @@ pub enum CrlKind {
 
 impl CrlKind {
     /// Every kind.
-    pub const ALL: [CrlKind; 6] = [
+    pub const ALL: [CrlKind; 7] = [
         CrlKind::Fresh,
         CrlKind::Stale,
         CrlKind::BadSignature,
         CrlKind::OtherIssuer,
         CrlKind::NotYetValid,
         CrlKind::Hold,
+        CrlKind::IssuerNoCrlSign,
     ];
 
     /// The name used in scenario files.
@@ -55,6 +59,7 @@ impl CrlKind {
             CrlKind::OtherIssuer => "other-issuer",
             CrlKind::NotYetValid => "not-yet-valid",
             CrlKind::Hold => "hold",
+            CrlKind::IssuerNoCrlSign => "issuer-no-crl-sign",
         }
     }
 
@@ -134,9 +139,22 @@ pub fn issue_crl(
         crl_number: SerialNumber::from(crl_number),
         issuing_distribution_point: None,
         revoked_certs,
-        key_identifier_method: KeyIdMethod::PreSpecified(pki.leaf_issuer_key.key_identifier()),
+        key_identifier_method: KeyIdMethod::PreSpecified(match kind {
+            CrlKind::IssuerNoCrlSign => pki.no_crl_sign_ca.1.key_identifier(),
+            _ => pki.leaf_issuer_key.key_identifier(),
+        }),
     };
-    let mut issuer_params = pki.leaf_issuer_params.clone();
+    let mut issuer_params = match kind {
+        CrlKind::IssuerNoCrlSign => {
+            // rcgen refuses to sign a CRL for an issuer whose key usage lacks cRLSign; the CRL
+            // carries only the issuer's name and key identifier, so signing with the key usage
+            // left out gives the same bytes the real CA would produce.
+            let mut params = pki.no_crl_sign_ca.0.clone();
+            params.key_usages = Vec::new();
+            params
+        }
+        _ => pki.leaf_issuer_params.clone(),
+    };
     if kind == CrlKind::OtherIssuer {
         let mut dn = rcgen::DistinguishedName::new();
         dn.push(
@@ -148,6 +166,7 @@ pub fn issue_crl(
     // The bad signature: the victim's key signs in the CA's name.
     let signer = match kind {
         CrlKind::BadSignature => &*pki.victim.key,
+        CrlKind::IssuerNoCrlSign => &*pki.no_crl_sign_ca.1,
         _ => &*pki.leaf_issuer_key,
     };
     let issuer = Issuer::from_params(&issuer_params, signer);

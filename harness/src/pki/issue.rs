@@ -310,7 +310,7 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
         valid: first,
         unrelated: &foreign_root,
     })?;
-    bad_clients.extend(more);
+    bad_clients.extend(more.clients);
     bad_clients.push((
         ClientCert::MismatchedKey,
         Identity {
@@ -336,6 +336,7 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
         server_must_staple,
         ocsp_responder,
         ocsp_unauthorized,
+        no_crl_sign_ca: more.no_crl_sign_ca,
     })
 }
 

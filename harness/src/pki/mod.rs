@@ -141,11 +141,13 @@ pub enum ClientCert {
     NoEku,
     /// Leaf marked CA:TRUE (basicConstraints), with clientAuth.
     CaLeaf,
+    /// A valid leaf whose CA (under the root) lacks cRLSign: any CRL of that CA is unusable.
+    NoCrlSignIssuer,
 }
 
 impl ClientCert {
     /// Every variant.
-    pub const ALL: [ClientCert; 19] = [
+    pub const ALL: [ClientCert; 20] = [
         ClientCert::Valid,
         ClientCert::None,
         ClientCert::Expired,
@@ -165,6 +167,7 @@ impl ClientCert {
         ClientCert::NoDigitalSignature,
         ClientCert::NoEku,
         ClientCert::CaLeaf,
+        ClientCert::NoCrlSignIssuer,
     ];
 
     /// The name used in scenario files and reports.
@@ -189,6 +192,7 @@ impl ClientCert {
             ClientCert::NoDigitalSignature => "no-digital-signature",
             ClientCert::NoEku => "no-eku",
             ClientCert::CaLeaf => "ca-leaf",
+            ClientCert::NoCrlSignIssuer => "no-crl-sign-issuer",
         }
     }
 }
@@ -245,6 +249,9 @@ pub struct Pki {
     pub ocsp_responder: Identity,
     /// A certificate of the same CA without id-kp-OCSPSigning: responses it signs are forged.
     pub ocsp_unauthorized: Identity,
+    /// The CA (under the root) whose key usage lacks cRLSign, and its key: it issues the
+    /// `no-crl-sign-issuer` client and signs the `issuer-no-crl-sign` CRL.
+    pub no_crl_sign_ca: (rcgen::CertificateParams, Arc<KeyMaterial>),
 }
 
 impl Pki {

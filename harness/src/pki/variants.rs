@@ -1,7 +1,8 @@
 //! The bad client credentials of conformance groups A and B beyond validity periods and EKU:
 //! a SHA-1-signed leaf, a corrupted leaf signature, an RSA-1024 key, a chain deeper than the
 //! verifiers allow, a misordered chain, an extra certificate after the chain, a name-constraints
-//! violation, a key usage without digitalSignature, no EKU at all, and a leaf that says CA:TRUE.
+//! violation, a key usage without digitalSignature, no EKU at all, a leaf that says CA:TRUE,
+//! and a valid leaf from a CA without cRLSign (whose CRLs are unusable).
 //!
 //! The extra CAs (the deep chain, the constrained CA) always have P-256 keys, whatever the
 //! hierarchy's key type: they only carry chains, and RSA-4096 CAs would cost seconds each.
@@ -45,9 +46,18 @@ pub(super) struct Inputs<'a> {
     pub unrelated: &'a CertificateDer<'static>,
 }
 
+/// What [`issue`] makes.
+pub(super) struct Issued {
+    /// The credentials.
+    pub clients: Vec<(ClientCert, Identity)>,
+    /// The CA without cRLSign that issues the `no-crl-sign-issuer` leaf (it also signs the
+    /// `issuer-no-crl-sign` CRL).
+    pub no_crl_sign_ca: (CertificateParams, Arc<KeyMaterial>),
+}
+
 /// Issues every variant this module makes. The SHA-1 variant is left out for an Ed25519
 /// hierarchy (Ed25519 has no SHA-1 form); the case is then skipped with that reason.
-pub(super) fn issue(inputs: &Inputs<'_>) -> Result<Vec<(ClientCert, Identity)>, IssueError> {
+pub(super) fn issue(inputs: &Inputs<'_>) -> Result<Issued, IssueError> {
     let a = inputs.spec.anchor;
     let (issuer, issuer_key) = inputs.leaf_issuer;
     let bad_key = inputs.bad_key;
@@ -207,5 +217,37 @@ pub(super) fn issue(inputs: &Inputs<'_>) -> Result<Vec<(ClientCert, Identity)>, 
         vec![nc_leaf, nc_cert],
         bad_key,
     ));
-    Ok(out)
+
+    // A CA whose key usage lacks cRLSign: its leaf is valid, its CRLs are unusable.
+    let ncs_key = Arc::new(KeyMaterial::generate(
+        KeyType::EcdsaP256,
+        inputs.spec.seed,
+        "no-crl-sign-ca",
+    )?);
+    let mut ncs_params = ca_params("mtls-harness CA without cRLSign", 321, Some(0), &ncs_key, a);
+    ncs_params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    let ncs_cert = sign(
+        &ncs_params,
+        &ncs_key,
+        &Issuer::new(root_params.clone(), root_key),
+        "CA without cRLSign",
+    )?;
+    let ncs_leaf = sign(
+        &leaf(ClientCert::NoCrlSignIssuer, 915),
+        bad_key,
+        &Issuer::new(ncs_params.clone(), &*ncs_key),
+        "no-crl-sign-issuer",
+    )?;
+    out.push(identity(
+        ClientCert::NoCrlSignIssuer,
+        vec![ncs_leaf, ncs_cert],
+        bad_key,
+    ));
+    Ok(Issued {
+        clients: out,
+        no_crl_sign_ca: (ncs_params, ncs_key),
+    })
 }

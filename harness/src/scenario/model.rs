@@ -796,6 +796,14 @@ impl Expectation {
             }
             // Local policy: whatever the peer does is recorded.
             (ClientCert::CaLeaf, _) => Expectation::Record,
+            // A valid leaf; where revocation is checked, no usable status exists for its CA
+            // (its own CRL lacks the cRLSign authority, and nothing else covers it).
+            (ClientCert::NoCrlSignIssuer, _) => match (revocation.mode, revocation.policy) {
+                (RevocationMode::None | RevocationMode::ShortLived, _) | (_, FailPolicy::Soft) => {
+                    Expectation::Accept
+                }
+                (_, FailPolicy::Hard) => Expectation::Reject(None),
+            },
         }
     }
 }

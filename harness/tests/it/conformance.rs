@@ -70,7 +70,7 @@ fn shipped_suite_grades_every_case_on_every_peer() {
     }
     // The credentials only the harness's own client sends, exact per peer (rustls, openssl,
     // s_server, nginx): what each stack really does with them.
-    let exact: [(&str, [&str; 4]); 12] = [
+    let exact: [(&str, [&str; 4]); 14] = [
         (
             "a6-sha1-signed-chain",
             [
@@ -126,6 +126,16 @@ fn shipped_suite_grades_every_case_on_every_peer() {
             ],
         ),
         ("c8-crl-certificate-hold", ["cert_revoked"; 4]),
+        ("c9-leaf-of-ca-without-crl-sign", ["accepted"; 4]),
+        (
+            "c10-crl-issuer-without-crl-sign-hard",
+            [
+                "handshake_failure",
+                "certificate_unknown",
+                "certificate_unknown",
+                "certificate_unknown",
+            ],
+        ),
     ];
     for (case, classes) in exact {
         for (peer, class) in peers.iter().zip(classes) {

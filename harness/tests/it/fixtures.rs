@@ -231,9 +231,9 @@ fn files_have_safe_permissions_and_the_manifest_no_keys() {
             }
         }
     }
-    // root, intermediate, two OCSP responders, server, 3 pool identities, 16 bad variants
+    // root, intermediate, two OCSP responders, server, 3 pool identities, 17 bad variants
     // (Ed25519 has no SHA-1 one).
-    assert_eq!(keys, 24);
+    assert_eq!(keys, 25);
     let manifest = std::fs::read_to_string(dir.path().join("manifest.json")).unwrap();
     assert!(!manifest.contains("PRIVATE KEY"));
     assert!(manifest.contains("\"sha256\""));
