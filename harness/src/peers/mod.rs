@@ -2,12 +2,14 @@
 //! `openssl s_server` and nginx as process peers, the rustls load client, process management,
 //! and the deliberately misbehaving credentials in [`danger`].
 
+mod client_ocsp;
 mod crl_chain;
 pub mod danger;
 mod launch;
 mod nginx;
 mod openssl_client;
 pub mod openssl_names;
+mod openssl_ocsp;
 mod openssl_server;
 mod process;
 pub mod process_client;
@@ -16,6 +18,7 @@ pub mod rotating;
 mod rustls_client;
 mod rustls_server;
 mod s_server;
+mod s_server_staple;
 mod server_conn;
 mod server_revocation;
 pub mod staple;
