@@ -1,9 +1,17 @@
 //! The few operating-system calls the harness needs that std does not offer: raising the open
 //! file limit, CPU affinity, the parent-death signal for child processes, process-group kill
-//! and CPU-time readings.
+//! and CPU-time readings; and, in submodules, safe wrappers for the two `unsafe` calls of the
+//! `openssl` crate the harness makes (offering a saved session, setting a verification error).
 //!
-//! This is the only module that allows `unsafe`; every block carries a SAFETY comment.
+//! This is the only module (with its submodules) that allows `unsafe`; every block carries a
+//! SAFETY comment.
 #![allow(unsafe_code)]
+
+mod ssl_session;
+mod verify_error;
+
+pub use ssl_session::ResumingContext;
+pub use verify_error::VerifyError;
 
 use std::io;
 use std::time::Duration;

@@ -9,7 +9,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use super::process::{ChildGuard, ProcessError};
-use super::{crl_chain, nginx, s_server};
+use super::{crl_chain, nginx, s_server, s_server_staple};
 use crate::pki::PkiFiles;
 use crate::scenario::{Case, RevocationMode, ServerImpl};
 
@@ -123,7 +123,19 @@ pub fn start_server(
                 path: extra.clone(),
                 source,
             })?;
-            let command = s_server::command(&openssl, case, files, &extra, crl);
+            let staple = match (case.revocation.mode, revocation.base_url) {
+                (RevocationMode::OcspStapling, Some(_)) => {
+                    let out = side_path(log, "staple.der");
+                    s_server_staple::fetch_to_file(
+                        s_server::server_chain(case, files),
+                        case.revocation.query_timeout,
+                        &out,
+                    )
+                    .map_err(|source| ProcessError::Files { path: out, source })?
+                }
+                _ => None,
+            };
+            let command = s_server::command(&openssl, case, files, &extra, crl, staple.as_deref());
             let mut guard = ChildGuard::spawn(command, log, cpus)?;
             let addr = guard.wait_for_line(READY_TIMEOUT, s_server::ready_line)?;
             ready(&openssl, addr, log, guard, true)
@@ -282,16 +294,26 @@ fn verify_depth_unsupported(case: &Case) -> Option<String> {
 
 /// Why the server peer of `case` cannot run its revocation mode, if it cannot: the rustls
 /// server has every mode; nginx has OCSP and stapling (its own `unsupported` says which
-/// settings); the OpenSSL server has CRL files and stapling; `s_server` CRL files only.
+/// settings); the OpenSSL server has CRL files, OCSP and stapling; `s_server` CRL files and
+/// stapling (its own `unsupported` says which settings), and no OCSP checking at all.
 fn revocation_unsupported(case: &Case) -> Option<String> {
     let mode = case.revocation.mode;
     let supported = match case.server {
         ServerImpl::Rustls | ServerImpl::Nginx => true,
         ServerImpl::Openssl => matches!(
             mode,
+            RevocationMode::None
+                | RevocationMode::Crl
+                | RevocationMode::Ocsp
+                | RevocationMode::OcspStapling
+        ),
+        ServerImpl::SServer if mode == RevocationMode::Ocsp => {
+            return Some("openssl s_server has no OCSP checking of client certificates".into())
+        }
+        _ => matches!(
+            mode,
             RevocationMode::None | RevocationMode::Crl | RevocationMode::OcspStapling
         ),
-        _ => matches!(mode, RevocationMode::None | RevocationMode::Crl),
     };
     (!supported).then(|| {
         format!(

@@ -4,12 +4,14 @@
 
 pub mod allow_list;
 pub mod client_credentials;
+mod client_ocsp;
 mod crl_chain;
 pub mod danger;
 mod launch;
 mod nginx;
 mod openssl_client;
 pub mod openssl_names;
+mod openssl_ocsp;
 mod openssl_server;
 pub mod post_check;
 mod process;
@@ -19,6 +21,7 @@ pub mod rotating;
 mod rustls_client;
 mod rustls_server;
 mod s_server;
+mod s_server_staple;
 pub mod scheme_filter;
 mod server_conn;
 mod server_revocation;

@@ -5,16 +5,22 @@
 //! Errors are translated into the rustls error values the outcome classes are mapped from: an
 //! alert OpenSSL received (its reason codes 1000 + alert) becomes
 //! `rustls::Error::AlertReceived`, also when it arrives on the first read after a TLS 1.3
-//! handshake. Not supported yet: session resumption (offering a saved session is an `unsafe`
-//! call in the crate) and deliberately broken credentials (OpenSSL refuses a key that does not
-//! match its certificate; the rustls client sends those).
+//! handshake.
+//!
+//! Resumption like the rustls client's: each identity keeps the sessions its own context
+//! received ([`ResumingContext`]; session IDs only with `resumption = "session-id"`, tickets
+//! too with `"tickets"`), its first accepted handshake is full and later ones offer the newest
+//! session; `resumed` is OpenSSL's own `SSL_session_reused`. Not supported: deliberately
+//! broken credentials (OpenSSL refuses a key that does not match its certificate; the rustls
+//! client sends those).
 
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
-use openssl::ssl::{Ssl, SslContext, SslMethod, SslVerifyMode, SslVersion};
+use openssl::ssl::{SslContext, SslMethod, SslOptions, SslVerifyMode, SslVersion};
 use openssl::x509::X509;
 use rustls::AlertDescription;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
@@ -26,10 +32,19 @@ use super::rustls_client::Connector;
 use crate::measure::{CountingStream, Negotiated};
 use crate::pki::{ClientCert, Identity, Pki};
 use crate::scenario::{Case, ResumptionMode, TlsVersion};
+use crate::sys::ResumingContext;
 
 /// The OpenSSL client of a case.
 pub struct OpensslClient {
-    contexts: Vec<SslContext>,
+    identities: Vec<IdentityContext>,
+}
+
+/// One identity's context and whether it holds a session worth offering.
+struct IdentityContext {
+    context: ResumingContext,
+    /// Resumption is on and a handshake of this identity was accepted.
+    primed: AtomicBool,
+    resumption: bool,
 }
 
 /// Why the OpenSSL client could not be configured.
@@ -47,14 +62,10 @@ impl OpensslClient {
     /// Builds the client of `case` from `pki`.
     ///
     /// # Errors
-    /// When OpenSSL rejects a setting or credential, or the case needs resumption or a
-    /// deliberately broken credential.
+    /// When OpenSSL rejects a setting or credential, or the case needs a deliberately broken
+    /// credential.
     pub fn new(case: &Case, pki: &Pki) -> Result<Self, OpensslClientError> {
-        if case.tls.resumption != ResumptionMode::Off {
-            return Err(OpensslClientError::Unsupported(
-                "resume sessions yet (resumption must be off)".into(),
-            ));
-        }
+        let resumption = case.tls.resumption != ResumptionMode::Off;
         if let Some(reason) = openssl_names::unsupported_groups(&case.tls.groups) {
             return Err(OpensslClientError::Unsupported(format!(
                 "offer these groups: {reason}"
@@ -66,8 +77,12 @@ impl OpensslClient {
                     .into(),
             ));
         }
-        let context = |id: Option<&Identity>| -> Result<SslContext, OpensslClientError> {
+        let context = |id: Option<&Identity>| -> Result<IdentityContext, OpensslClientError> {
             let mut b = SslContext::builder(SslMethod::tls_client())?;
+            if case.tls.resumption == ResumptionMode::SessionId {
+                // TLS 1.2: resume by session ID only (no ticket extension offered).
+                b.set_options(SslOptions::NO_TICKET);
+            }
             let version = |v: TlsVersion| match v {
                 TlsVersion::Tls12 => SslVersion::TLS1_2,
                 TlsVersion::Tls13 => SslVersion::TLS1_3,
@@ -108,9 +123,13 @@ impl OpensslClient {
                 b.set_private_key(&key)?;
                 b.check_private_key()?;
             }
-            Ok(b.build())
+            Ok(IdentityContext {
+                context: ResumingContext::new(b, resumption),
+                primed: AtomicBool::new(false),
+                resumption,
+            })
         };
-        let contexts = match case.client_cert {
+        let identities = match case.client_cert {
             ClientCert::Valid => pki
                 .clients
                 .iter()
@@ -124,7 +143,7 @@ impl OpensslClient {
                 vec![context(Some(id))?]
             }
         };
-        Ok(Self { contexts })
+        Ok(Self { identities })
     }
 }
 
@@ -223,12 +242,13 @@ impl Connector for OpensslClient {
         tcp: CountingStream<TcpStream>,
         identity: usize,
         request: &'static [u8],
-        _resume: bool,
+        resume: bool,
     ) -> impl Future<Output = io::Result<Self::Stream>> + Send {
-        let ctx = self.contexts[identity % self.contexts.len()].clone();
+        let setup = |e: openssl::error::ErrorStack| io::Error::other(e.to_string());
+        let id = &self.identities[identity % self.identities.len()];
+        let ssl = id.context.ssl(resume && id.resumption);
         async move {
-            let setup = |e: openssl::error::ErrorStack| io::Error::other(e.to_string());
-            let mut ssl = Ssl::new(&ctx).map_err(setup)?;
+            let mut ssl = ssl.map_err(setup)?;
             ssl.set_hostname("localhost").map_err(setup)?;
             ssl.param_mut().set_host("localhost").map_err(setup)?;
             let mut stream = SslStream::new(ssl, tcp).map_err(setup)?;
@@ -257,9 +277,15 @@ impl Connector for OpensslClient {
         })
     }
 
-    fn can_resume(&self, _identity: usize) -> bool {
-        false
+    fn can_resume(&self, identity: usize) -> bool {
+        let id = &self.identities[identity % self.identities.len()];
+        id.resumption && id.primed.load(Ordering::Relaxed) && id.context.has_session()
     }
 
-    fn accepted(&self, _identity: usize) {}
+    fn accepted(&self, identity: usize) {
+        let id = &self.identities[identity % self.identities.len()];
+        if id.resumption {
+            id.primed.store(true, Ordering::Relaxed);
+        }
+    }
 }

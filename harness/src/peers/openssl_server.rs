@@ -4,7 +4,9 @@
 //! Same contract as the rustls server: it prints `listening on ADDR` once it accepts, verifies
 //! client certificates for real (`SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT` when
 //! required, so a verification error aborts the handshake with the alert OpenSSL maps it to),
-//! checks CRLs (`X509_V_FLAG_CRL_CHECK`, or `CRL_CHECK_ALL` with `--crl-check-all`), answers
+//! checks CRLs (`X509_V_FLAG_CRL_CHECK`, or `CRL_CHECK_ALL` with `--crl-check-all`) and, with
+//! `--ocsp`, asks the responder about the client's certificate through the harness's OCSP
+//! checker ([`super::openssl_ocsp`]), staples its own OCSP response (`--staple`), answers
 //! each request with the same `200` and closes with close_notify. A rejected handshake is
 //! followed by a graceful close, so the client reads the alert rather than a reset.
 //!
@@ -34,10 +36,12 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
 
 use super::openssl_names;
+use super::openssl_ocsp::OpensslOcsp;
 use super::rustls_server::{ServeArgs, ServeError, RESPONSE};
 use super::server_conn::{graceful_close, read_request_head, Tally};
+use super::server_revocation::{checker_settings, client_checker};
 use super::staple_source::{refresh_every, StapleSource};
-use crate::revocation::ocsp::{CheckerSettings, OcspChecker, OcspMethod};
+use crate::revocation::ocsp::OcspChecker;
 use crate::scenario::{ClientAuth, FailPolicy, ResumptionMode, TlsVersion};
 
 /// Sessions the stateful cache holds.
@@ -56,20 +60,27 @@ pub fn serve(args: &ServeArgs) -> Result<(), ServeError> {
     if let Err(e) = crate::sys::raise_nofile_limit() {
         tracing::warn!("could not raise the open-file limit: {e}");
     }
-    if args.ocsp || args.crl_url.is_some() || args.cert_reload.is_some() {
+    if args.crl_url.is_some() || args.cert_reload.is_some() {
         return Err(ServeError::Unsupported(
-            "--ocsp, --crl-url and --cert-reload are not implemented for the openssl server yet"
-                .into(),
+            "--crl-url and --cert-reload are not implemented for the openssl server yet".into(),
         ));
     }
     let staple = match args.staple {
         true => Some(staple_source(args)?),
         false => None,
     };
-    let acceptor = Arc::new(acceptor(args, staple.as_ref().map(|(s, _)| Arc::clone(s)))?);
+    let ocsp = client_checker(args).map(|c| Arc::new(OpensslOcsp::new(c, args.ocsp_policy)));
+    let acceptor = Arc::new(acceptor(
+        args,
+        staple.as_ref().map(|(s, _)| Arc::clone(s)),
+        ocsp,
+    )?);
     let threads = args.threads.unwrap_or_else(crate::sys::usable_cpus).max(1);
+    // With OCSP checking a query blocks inside the verify callback: only a multi-threaded
+    // runtime hands the other connections to another thread meanwhile (`block_in_place`), as
+    // in the rustls server.
     let runtime = match threads {
-        1 => tokio::runtime::Builder::new_current_thread()
+        1 if !args.ocsp => tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?,
         n => tokio::runtime::Builder::new_multi_thread()
@@ -97,13 +108,8 @@ fn staple_source(args: &ServeArgs) -> Result<(Arc<StapleSource>, Arc<OcspChecker
     let source = Arc::new(
         StapleSource::new(&chain, !args.staple_unverified).map_err(ServeError::Unsupported)?,
     );
-    let checker = Arc::new(OcspChecker::new(CheckerSettings {
-        url_override: args.ocsp_url.clone(),
-        cache_ttl: Duration::ZERO,
-        timeout: args.ocsp_timeout,
-        nonce: false,
-        method: OcspMethod::Post,
-    }));
+    // The staple is always fetched fresh: its own refresh interval is the cache.
+    let checker = Arc::new(OcspChecker::new(checker_settings(args, Duration::ZERO)));
     match source.refresh(&checker) {
         Ok(state) => tracing::info!(?state, "staple fetched"),
         Err(e) => tracing::warn!("no staple at start: {e}"),
@@ -165,6 +171,7 @@ fn file_err(path: &Path, e: impl std::fmt::Display) -> ServeError {
 fn acceptor(
     args: &ServeArgs,
     staple: Option<Arc<StapleSource>>,
+    ocsp: Option<Arc<OpensslOcsp>>,
 ) -> Result<SslAcceptor, ServeError> {
     let mut b = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls_server())
         .map_err(|e| openssl_err("creating the context", e))?;
@@ -208,7 +215,7 @@ fn acceptor(
     b.set_private_key_file(&args.key, SslFiletype::PEM)
         .map_err(|e| file_err(&args.key, e))?;
     b.check_private_key().map_err(|e| file_err(&args.key, e))?;
-    client_auth(&mut b, args)?;
+    client_auth(&mut b, args, ocsp)?;
     resumption(&mut b, args)?;
     if let Some(source) = staple {
         // OCSP stapling through the status callback: the current staple, or none.
@@ -221,7 +228,11 @@ fn acceptor(
     Ok(b.build())
 }
 
-fn client_auth(b: &mut SslContextBuilder, args: &ServeArgs) -> Result<(), ServeError> {
+fn client_auth(
+    b: &mut SslContextBuilder,
+    args: &ServeArgs,
+    ocsp: Option<Arc<OpensslOcsp>>,
+) -> Result<(), ServeError> {
     let mode = match args.client_auth {
         ClientAuth::Off => {
             b.set_verify(SslVerifyMode::NONE);
@@ -280,7 +291,12 @@ fn client_auth(b: &mut SslContextBuilder, args: &ServeArgs) -> Result<(), ServeE
     let soft = !args.crl.is_empty() && args.crl_policy == FailPolicy::Soft;
     b.set_verify_callback(mode, move |ok, ctx| {
         if ok {
-            return true;
+            // The leaf passed OpenSSL's own checks (called last for depth 0): ask the
+            // responder about it.
+            return match (&ocsp, ctx.error_depth()) {
+                (Some(ocsp), 0) => ocsp.verify(ctx),
+                _ => true,
+            };
         }
         let err = ctx.error();
         // Soft fail: an undetermined revocation status lets the certificate through; every

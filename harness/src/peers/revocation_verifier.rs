@@ -11,6 +11,7 @@ use rustls::pki_types::{CertificateDer, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, Error, SignatureScheme};
 
+use super::client_ocsp::{check, verdict, Verdict};
 use crate::revocation::ocsp::{Decision, OcspChecker};
 use crate::scenario::FailPolicy;
 
@@ -50,19 +51,6 @@ impl RevocationCheckingVerifier {
             policy,
         }
     }
-
-    fn undetermined(&self, why: &str) -> Result<(), Error> {
-        match self.policy {
-            FailPolicy::Soft => {
-                tracing::debug!("revocation status undetermined ({why}): accepted (soft fail)");
-                Ok(())
-            }
-            FailPolicy::Hard => {
-                tracing::debug!("revocation status undetermined ({why}): rejected (hard fail)");
-                Err(CertificateError::UnknownRevocationStatus.into())
-            }
-        }
-    }
 }
 
 impl ClientCertVerifier for RevocationCheckingVerifier {
@@ -87,32 +75,21 @@ impl ClientCertVerifier for RevocationCheckingVerifier {
         let verified = self
             .inner
             .verify_client_cert(end_entity, intermediates, now)?;
-        let checker = match &self.source {
-            RevocationSource::Unavailable => {
-                return self.undetermined("no CRL available").map(|()| verified)
+        let outcome = match &self.source {
+            RevocationSource::Unavailable => verdict(
+                Decision::Undetermined("no CRL available".into()),
+                self.policy,
+            ),
+            // The issuer is the first certificate the client sent after its leaf (the chain
+            // was just verified, so it is the right one).
+            RevocationSource::Ocsp(checker) => {
+                check(checker, end_entity, intermediates.first(), self.policy)
             }
-            RevocationSource::Ocsp(checker) => checker,
         };
-        // The issuer is the first certificate the client sent after its leaf (the chain was
-        // just verified, so it is the right one).
-        let Some(issuer) = intermediates.first() else {
-            return self
-                .undetermined("no issuer certificate to ask about")
-                .map(|()| verified);
-        };
-        // A cache hit stays on the event loop; only a query blocks.
-        let decision = match checker.cached(end_entity) {
-            Some(hit) => hit,
-            None => blocking(|| checker.check(end_entity, issuer)),
-        };
-        match decision {
-            Decision::Good => Ok(verified),
-            Decision::Revoked => Err(CertificateError::Revoked.into()),
-            Decision::Undetermined(why) => self.undetermined(&why).map(|()| verified),
-            Decision::Invalid(why) => {
-                tracing::debug!("OCSP answer refused ({why}): rejected");
-                Err(CertificateError::UnknownRevocationStatus.into())
-            }
+        match outcome {
+            Verdict::Accept => Ok(verified),
+            Verdict::Revoked => Err(CertificateError::Revoked.into()),
+            Verdict::Unknown => Err(CertificateError::UnknownRevocationStatus.into()),
         }
     }
 
@@ -136,17 +113,5 @@ impl ClientCertVerifier for RevocationCheckingVerifier {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.inner.supported_verify_schemes()
-    }
-}
-
-/// Runs a blocking query: on a multi-threaded runtime (the server always uses one when it
-/// checks OCSP) the worker hands its other tasks to another thread first, so handshakes that
-/// need no query go on; elsewhere the thread simply waits.
-fn blocking<T>(f: impl FnOnce() -> T) -> T {
-    match tokio::runtime::Handle::try_current() {
-        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
-            tokio::task::block_in_place(f)
-        }
-        _ => f(),
     }
 }

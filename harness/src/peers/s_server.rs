@@ -2,6 +2,9 @@
 //! `-verify_return_error` (without it s_server only logs verification errors and lets the
 //! client in), answering with its `-www` status page.
 //!
+//! It staples the OCSP response the runner fetched for it ([`super::s_server_staple`]). It has
+//! no OCSP checking of client certificates.
+//!
 //! s_server serves one connection at a time: it is a conformance and interop peer, not a
 //! throughput one.
 
@@ -14,6 +17,9 @@ use crate::scenario::{Case, ClientAuth, FailPolicy, ResumptionMode};
 
 /// Why a case cannot run against s_server (it is skipped with this reason).
 pub fn unsupported(case: &Case) -> Option<String> {
+    if let Some(reason) = super::s_server_staple::unsupported(case) {
+        return Some(reason);
+    }
     if case.revocation.reload.is_some() {
         return Some("openssl s_server cannot reload a CRL".into());
     }
@@ -25,21 +31,34 @@ pub fn unsupported(case: &Case) -> Option<String> {
     None
 }
 
+/// The server chain s_server presents for `case`: the Must-Staple one when the case asks for
+/// it.
+pub fn server_chain<'a>(case: &Case, files: &'a PkiFiles) -> &'a Path {
+    let rev = &case.revocation;
+    if rev.mode == crate::scenario::RevocationMode::OcspStapling && rev.must_staple {
+        &files.server_must_staple
+    } else {
+        &files.server_chain
+    }
+}
+
 /// The s_server command for `case`. `chain_extra` is a PEM file holding the server chain's
-/// intermediates (s_server's `-cert` reads only the leaf).
+/// intermediates (s_server's `-cert` reads only the leaf); `staple` a DER OCSP response to
+/// staple (`-status_file`).
 pub fn command(
     openssl: &Path,
     case: &Case,
     files: &PkiFiles,
     chain_extra: &Path,
     crl: Option<&Path>,
+    staple: Option<&Path>,
 ) -> Command {
     let mut cmd = Command::new(openssl);
     let depth = super::launch::verify_depth(case).to_string();
     cmd.arg("s_server")
         .args(["-accept", "127.0.0.1:0", "-www"])
         .arg("-cert")
-        .arg(&files.server_chain)
+        .arg(server_chain(case, files))
         .arg("-cert_chain")
         .arg(chain_extra)
         .arg("-key")
@@ -65,6 +84,9 @@ pub fn command(
     }
     if let Some(crl) = crl {
         cmd.arg("-CRL").arg(crl).arg("-crl_check");
+    }
+    if let Some(staple) = staple {
+        cmd.arg("-status_file").arg(staple);
     }
     let (lo, hi) = openssl_names::version_range(&case.tls.versions);
     cmd.args(["-min_protocol", lo, "-max_protocol", hi]);

@@ -97,20 +97,8 @@ pub fn ocsp_parts(
     key: &PrivateKeyDer<'static>,
     provider: &rustls::crypto::CryptoProvider,
 ) -> Result<OcspParts, ServeError> {
-    let settings = |ttl: Duration| CheckerSettings {
-        url_override: args.ocsp_url.clone(),
-        cache_ttl: ttl,
-        timeout: args.ocsp_timeout,
-        nonce: args.ocsp_nonce,
-        method: if args.ocsp_get {
-            OcspMethod::Get
-        } else {
-            OcspMethod::Post
-        },
-    };
-    let client_checker = args
-        .ocsp
-        .then(|| Arc::new(OcspChecker::new(settings(args.ocsp_cache_ttl))));
+    let settings = |ttl: Duration| checker_settings(args, ttl);
+    let client_checker = client_checker(args);
     let staple = if args.staple {
         let signing = provider.key_provider.load_private_key(key.clone_key())?;
         let stapled = Arc::new(
@@ -133,5 +121,31 @@ pub fn ocsp_parts(
     Ok(OcspParts {
         client_checker,
         staple,
+    })
+}
+
+/// How the server's checkers ask (`--ocsp-url`, `--ocsp-timeout`, `--ocsp-nonce`,
+/// `--ocsp-get`), caching answers for `cache_ttl`.
+pub fn checker_settings(args: &ServeArgs, cache_ttl: Duration) -> CheckerSettings {
+    CheckerSettings {
+        url_override: args.ocsp_url.clone(),
+        cache_ttl,
+        timeout: args.ocsp_timeout,
+        nonce: args.ocsp_nonce,
+        method: if args.ocsp_get {
+            OcspMethod::Get
+        } else {
+            OcspMethod::Post
+        },
+    }
+}
+
+/// The checker of client certificates, with `--ocsp`: its cache lives as long as the server.
+pub fn client_checker(args: &ServeArgs) -> Option<Arc<OcspChecker>> {
+    args.ocsp.then(|| {
+        Arc::new(OcspChecker::new(checker_settings(
+            args,
+            args.ocsp_cache_ttl,
+        )))
     })
 }

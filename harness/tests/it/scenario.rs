@@ -611,9 +611,9 @@ revocation = { mode = "ocsp-stapling", fault = "stale", staple_verify = false }
         expect,
         vec![
             Expectation::Reject(Some(Outcome::CertRevoked)),
-            Expectation::Reject(Some(Outcome::UnknownCa)),
+            Expectation::Reject(None),
             Expectation::Accept,
-            Expectation::Reject(Some(Outcome::UnknownCa)),
+            Expectation::Reject(None),
             Expectation::Accept,
             Expectation::Reject(Some(Outcome::StapleRejected)),
             Expectation::Reject(Some(Outcome::StapleRejected)),

@@ -125,22 +125,11 @@ intermediates = 3
     assert!(bytes("ecdsa-p384-depth3") > bytes("aes128") + 1000.0);
 }
 
-#[test]
-fn resumption_happens_when_asked_and_not_otherwise() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = scenario(
-        r#"
-version = 1
-[pki]
-identities = 3
-[defaults]
-load = { concurrency = 1, handshakes = 20, warmup = "300ms" }
-
+/// One case without resumption (`off-13`) and one per way of resuming, each resuming every
+/// handshake (`half-13`: every other one).
+const RESUMPTION_CASES: &str = r#"
 [[case]]
 name = "off-13"
-[[case]]
-name = "off-12"
-tls = { versions = ["1.2"] }
 [[case]]
 name = "tickets-13"
 tls = { resumption = "tickets", tickets = 1 }
@@ -156,8 +145,24 @@ tls = { versions = ["1.2"], resumption = "tickets" }
 [[case]]
 name = "half-13"
 tls = { resumption = "tickets", resume_fraction = 0.5 }
-"#,
-    );
+"#;
+
+#[test]
+fn resumption_happens_when_asked_and_not_otherwise() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = scenario(&format!(
+        r#"
+version = 1
+[pki]
+identities = 3
+[defaults]
+load = {{ concurrency = 1, handshakes = 20, warmup = "300ms" }}
+
+[[case]]
+name = "off-12"
+tls = {{ versions = ["1.2"] }}
+{RESUMPTION_CASES}"#
+    ));
     let out = run_in(&s, dir.path());
     let sum = &out.summary;
     for name in ["off-13", "off-12"] {
@@ -246,4 +251,50 @@ client_auth = ["required", "off"]
     );
     // Without client authentication the client sends no certificate chain.
     assert!(one_way.bytes_sent_per_handshake + 400.0 < mutual.bytes_sent_per_handshake);
+}
+
+#[test]
+fn the_openssl_client_resumes_as_the_scenario_asks() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = scenario(&format!(
+        r#"
+version = 1
+[pki]
+identities = 3
+[defaults]
+client = "openssl"
+tls = {{ groups = ["x25519", "secp256r1"] }}
+load = {{ concurrency = 1, handshakes = 20, warmup = "300ms", timeout = "5s" }}
+[matrix]
+server = ["rustls", "openssl"]
+{RESUMPTION_CASES}"#
+    ));
+    let out = run_in(&s, dir.path());
+    let sum = &out.summary;
+    for server in ["rustls", "openssl"] {
+        let name = |case: &str| format!("{case}[server={server}]");
+        let off = case(sum, &name("off-13"));
+        assert!(off.met, "{}: {}", off.name, off.verdict);
+        assert!(off.resumption.is_none());
+        assert!(off.negotiated.iter().all(|n| !n.resumed), "{}", off.name);
+        for resumed in ["tickets-13", "cache-13", "session-id-12", "tickets-12"] {
+            let c = case(sum, &name(resumed));
+            assert!(c.met, "{}: {}", c.name, c.verdict);
+            let r = c.resumption.as_ref().unwrap();
+            // Every measured handshake offered its identity's session, and OpenSSL says it
+            // was reused (SSL_session_reused).
+            assert_eq!(
+                (r.offered, r.resumed, r.missed),
+                (20, 20, 0),
+                "{}: {r:?}",
+                c.name
+            );
+            assert!(c.negotiated.iter().all(|n| n.resumed), "{}", c.name);
+        }
+        let half = case(sum, &name("half-13"));
+        assert!(half.met, "{}", half.verdict);
+        let r = half.resumption.as_ref().unwrap();
+        assert_eq!((r.offered, r.resumed, r.missed), (10, 10, 0), "{r:?}");
+    }
+    super::support::assert_no_process_mentions(dir.path());
 }

@@ -1,0 +1,87 @@
+//! OCSP stapling for `openssl s_server` (mode `ocsp-stapling`): s_server staples the DER OCSP
+//! response in its `-status_file`, as it is, to every client that asks. The runner fetches
+//! that response about the server certificate from the harness's responder (through the same
+//! [`StapleSource`] the built-in servers use) before s_server starts, and writes it next to the
+//! server's log. A responder that cannot be reached leaves s_server without a staple.
+//!
+//! What s_server cannot do, the case is skipped for: refresh its staple during the run, and
+//! check the answer before stapling it (a case whose verdict depends on that check).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
+
+use super::staple_source::StapleSource;
+use crate::revocation::ocsp::{CheckerSettings, OcspChecker, OcspMethod};
+use crate::scenario::{Case, RevocationMode, Stop};
+
+/// Why s_server cannot run `case`'s stapling settings, if it cannot.
+pub fn unsupported(case: &Case) -> Option<String> {
+    let rev = &case.revocation;
+    if rev.mode != RevocationMode::OcspStapling {
+        return None;
+    }
+    if rev.revoke_after.is_some() {
+        return Some(
+            "openssl s_server staples the response fetched before it starts (-status_file) and cannot refresh it, which the exposure window measures".into(),
+        );
+    }
+    if let Stop::Duration(d) = case.load.stop {
+        if case.load.warmup + d > rev.staple_refresh {
+            return Some(format!(
+                "openssl s_server cannot refresh its staple (-status_file), and the run is longer than staple_refresh = {}ms",
+                rev.staple_refresh.as_millis()
+            ));
+        }
+    }
+    // The verdict depends on the server checking its staple when a verifying server and a
+    // careless one are expected to differ; s_server staples whatever the file holds.
+    let careless = crate::scenario::Revocation {
+        staple_verify: false,
+        ..*rev
+    };
+    if rev.staple_verify && careless.staple_expectation() != rev.staple_expectation() {
+        return Some(format!(
+            "openssl s_server staples its -status_file without verifying it; staple_verify = true with fault = {} and signer = {} needs a server that checks the answer first",
+            rev.fault, rev.signer
+        ));
+    }
+    None
+}
+
+/// Fetches the OCSP response about the leaf of `chain_pem` (leaf, then its issuer) and writes
+/// it to `out`; `None` when the responder gave nothing to staple (s_server then runs without).
+///
+/// # Errors
+/// When the chain cannot be read or the file cannot be written.
+pub fn fetch_to_file(
+    chain_pem: &Path,
+    timeout: Duration,
+    out: &Path,
+) -> std::io::Result<Option<PathBuf>> {
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(chain_pem)
+        .and_then(|certs| certs.collect::<Result<_, _>>())
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?;
+    let source = StapleSource::new(&chain, false)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+    let checker = OcspChecker::new(CheckerSettings {
+        url_override: None,
+        cache_ttl: Duration::ZERO,
+        timeout,
+        nonce: false,
+        method: OcspMethod::Post,
+    });
+    if let Err(e) = source.refresh(&checker) {
+        tracing::warn!("no staple for openssl s_server: {e}");
+        return Ok(None);
+    }
+    match source.current() {
+        Some(der) => {
+            crate::fsutil::write_atomic(out, &der, 0o644)?;
+            Ok(Some(out.to_path_buf()))
+        }
+        None => Ok(None),
+    }
+}

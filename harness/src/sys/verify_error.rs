@@ -1,0 +1,52 @@
+//! X.509 verification errors the harness's OpenSSL server sets from its verify callback, so
+//! that OpenSSL sends the alert it maps each one to (`ssl_x509err2alert`). The crate builds an
+//! arbitrary `X509VerifyResult` only through an `unsafe` constructor; the codes here are a
+//! closed set that OpenSSL defines, which is what makes that call sound.
+
+use openssl::x509::X509VerifyResult;
+
+/// A verification error the harness reports to OpenSSL itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VerifyError {
+    /// `X509_V_ERR_CERT_REVOKED` (23): OpenSSL answers `certificate_revoked`.
+    CertRevoked,
+    /// `X509_V_ERR_OCSP_VERIFY_FAILED` (74, "OCSP verification failed"; OpenSSL 3.0 and
+    /// later): the status could not be established through OCSP. OpenSSL 3.0 has no alert of
+    /// its own for it and answers `certificate_unknown`.
+    OcspVerifyFailed,
+}
+
+impl VerifyError {
+    /// The `X509_V_ERR_*` code.
+    pub fn code(self) -> i32 {
+        match self {
+            VerifyError::CertRevoked => 23,
+            VerifyError::OcspVerifyFailed => 74,
+        }
+    }
+
+    /// The value `X509StoreContextRef::set_error` takes.
+    pub fn result(self) -> X509VerifyResult {
+        // SAFETY: `from_raw` is unsafe because some methods of the result are not thread safe
+        // for a code OpenSSL does not know; both codes are defined in OpenSSL's x509_vfy.h
+        // (3.0 and later, the versions the crate is built against here).
+        unsafe { X509VerifyResult::from_raw(self.code()) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_the_ones_openssl_names() {
+        assert_eq!(
+            VerifyError::CertRevoked.result().error_string(),
+            "certificate revoked"
+        );
+        assert_eq!(
+            VerifyError::OcspVerifyFailed.result().error_string(),
+            "OCSP verification failed"
+        );
+    }
+}
