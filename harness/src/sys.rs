@@ -7,9 +7,11 @@
 //! SAFETY comment.
 #![allow(unsafe_code)]
 
+mod client_sigalgs;
 mod ssl_session;
 mod verify_error;
 
+pub use client_sigalgs::set_client_sigalgs_list;
 pub use ssl_session::ResumingContext;
 pub use verify_error::VerifyError;
 

@@ -84,14 +84,7 @@ pub fn start_server(
     if let Some(reason) = verify_depth_unsupported(case) {
         return Err(ProcessError::Skipped { reason });
     }
-    if !case.tls.client_sigalgs.is_empty() && case.server == ServerImpl::Openssl {
-        return Err(ProcessError::Skipped {
-            reason: "the openssl server cannot narrow the client's signature schemes yet (SSL_CTX_set1_client_sigalgs_list is not in the openssl crate)".into(),
-        });
-    }
-    if !case.allowed_clients.is_empty()
-        && matches!(case.server, ServerImpl::Openssl | ServerImpl::SServer)
-    {
+    if !case.allowed_clients.is_empty() && case.server == ServerImpl::SServer {
         return Err(ProcessError::Skipped {
             reason: format!(
                 "the {} server has no client allow-list (allowed_clients)",

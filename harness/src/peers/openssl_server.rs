@@ -289,14 +289,25 @@ fn client_auth(
     b.set_verify_cert_store(store.build())
         .map_err(|e| openssl_err("trust store", e))?;
     let soft = !args.crl.is_empty() && args.crl_policy == FailPolicy::Soft;
+    if !args.client_sigalgs.is_empty() {
+        let names: Vec<&str> = args.client_sigalgs.iter().map(|s| s.name()).collect();
+        crate::sys::set_client_sigalgs_list(b, &names.join(":"))
+            .map_err(|e| openssl_err("client signature algorithms", e))?;
+    }
+    let allowed = args.allow_cn.clone();
     b.set_verify_callback(mode, move |ok, ctx| {
         if ok {
             // The leaf passed OpenSSL's own checks (called last for depth 0): ask the
-            // responder about it.
-            return match (&ocsp, ctx.error_depth()) {
-                (Some(ocsp), 0) => ocsp.verify(ctx),
-                _ => true,
-            };
+            // responder about it, then apply the allow-list.
+            if ctx.error_depth() != 0 {
+                return true;
+            }
+            if let Some(ocsp) = &ocsp {
+                if !ocsp.verify(ctx) {
+                    return false;
+                }
+            }
+            return allowed.is_empty() || allow_listed(ctx, &allowed);
         }
         let err = ctx.error();
         // Soft fail: an undetermined revocation status lets the certificate through; every
@@ -312,6 +323,21 @@ fn client_auth(
         false
     });
     Ok(())
+}
+
+/// Whether the leaf's subject CN is on the allow-list; if not, the error is set on `ctx`
+/// (`X509_V_ERR_APPLICATION_VERIFICATION`, which OpenSSL answers with handshake_failure).
+fn allow_listed(ctx: &mut openssl::x509::X509StoreContextRef, allowed: &[String]) -> bool {
+    let cn = ctx
+        .current_cert()
+        .and_then(|cert| cert.to_der().ok())
+        .and_then(|der| super::allow_list::subject_cn(&der));
+    if cn.as_ref().is_some_and(|cn| allowed.contains(cn)) {
+        return true;
+    }
+    tracing::debug!(?cn, "client not on the allow-list: refused");
+    ctx.set_error(crate::sys::VerifyError::ApplicationVerification.result());
+    false
 }
 
 fn resumption(b: &mut SslContextBuilder, args: &ServeArgs) -> Result<(), ServeError> {

@@ -14,6 +14,10 @@ pub enum VerifyError {
     /// later): the status could not be established through OCSP. OpenSSL 3.0 has no alert of
     /// its own for it and answers `certificate_unknown`.
     OcspVerifyFailed,
+    /// `X509_V_ERR_APPLICATION_VERIFICATION` (50, "application verification failure"): the
+    /// server's own check (an allow-list) refused a valid chain. OpenSSL answers
+    /// `handshake_failure`.
+    ApplicationVerification,
 }
 
 impl VerifyError {
@@ -22,14 +26,15 @@ impl VerifyError {
         match self {
             VerifyError::CertRevoked => 23,
             VerifyError::OcspVerifyFailed => 74,
+            VerifyError::ApplicationVerification => 50,
         }
     }
 
     /// The value `X509StoreContextRef::set_error` takes.
     pub fn result(self) -> X509VerifyResult {
         // SAFETY: `from_raw` is unsafe because some methods of the result are not thread safe
-        // for a code OpenSSL does not know; both codes are defined in OpenSSL's x509_vfy.h
-        // (3.0 and later, the versions the crate is built against here).
+        // for a code OpenSSL does not know; every code here is defined in OpenSSL's x509_vfy.h
+        // (74 since 3.0, the versions the crate is built against here; 23 and 50 for longer).
         unsafe { X509VerifyResult::from_raw(self.code()) }
     }
 }
@@ -47,6 +52,10 @@ mod tests {
         assert_eq!(
             VerifyError::OcspVerifyFailed.result().error_string(),
             "OCSP verification failed"
+        );
+        assert_eq!(
+            VerifyError::ApplicationVerification.result().error_string(),
+            "application verification failure"
         );
     }
 }
