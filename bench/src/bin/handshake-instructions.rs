@@ -19,7 +19,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mtls_bench::{handshake, planted_work, MtlsConfigs, SessionResumption};
-use mtls_harness::peers::revocation_verifier::{RevocationCheckingVerifier, RevocationSource};
+use mtls_harness::peers::post_check::PostCheckVerifier;
+use mtls_harness::peers::revocation_verifier::{RevocationCheck, RevocationSource};
 use mtls_harness::pki::{generate, KeyType, PkiSpec};
 use mtls_harness::revocation::ocsp::{
     CheckerSettings, OcspChecker, OcspMethod, Responder, RevocationService,
@@ -55,10 +56,9 @@ fn ocsp_configs() -> Result<(MtlsConfigs, RevocationService), String> {
         method: OcspMethod::Post,
     }));
     let configs = MtlsConfigs::from_pki_with(&pki, SessionResumption::Off, |inner| {
-        Arc::new(RevocationCheckingVerifier::new(
+        Arc::new(PostCheckVerifier::new(
             inner,
-            RevocationSource::Ocsp(checker),
-            FailPolicy::Hard,
+            RevocationCheck::new(RevocationSource::Ocsp(checker), FailPolicy::Hard),
         ))
     })
     .map_err(|e| e.to_string())?;

@@ -1,17 +1,16 @@
-//! Client-certificate verifiers that add revocation checks rustls does not have: OCSP (rustls
+//! Revocation checks rustls does not have, for its client-certificate verifier: OCSP (rustls
 //! has no OCSP client; this one asks the responder through [`OcspChecker`]), and a hard-fail
-//! gate for when no CRL could be obtained at all. Both first run the wrapped webpki verifier,
-//! so chain, validity and usage are checked exactly as without them.
+//! gate for when no CRL could be obtained at all. Both run after the wrapped webpki verifier
+//! (as a [`PostCheck`]), so chain, validity and usage are checked exactly as without them.
 
 use std::fmt;
 use std::sync::Arc;
 
-use rustls::client::danger::HandshakeSignatureValid;
-use rustls::pki_types::{CertificateDer, UnixTime};
-use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
-use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, Error, SignatureScheme};
+use rustls::pki_types::CertificateDer;
+use rustls::{CertificateError, Error};
 
 use super::client_ocsp::{check, verdict, Verdict};
+use super::post_check::PostCheck;
 use crate::revocation::ocsp::{Decision, OcspChecker};
 use crate::scenario::FailPolicy;
 
@@ -23,58 +22,34 @@ pub enum RevocationSource {
     Unavailable,
 }
 
-/// A webpki verifier plus a revocation check.
-pub struct RevocationCheckingVerifier {
-    inner: Arc<dyn ClientCertVerifier>,
+/// The revocation check run after the wrapped verifier accepted the chain (through
+/// [`PostCheckVerifier`](super::post_check::PostCheckVerifier)).
+pub struct RevocationCheck {
     source: RevocationSource,
     policy: FailPolicy,
 }
 
-impl fmt::Debug for RevocationCheckingVerifier {
+impl fmt::Debug for RevocationCheck {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RevocationCheckingVerifier")
+        f.debug_struct("RevocationCheck")
             .field("policy", &self.policy)
             .finish_non_exhaustive()
     }
 }
 
-impl RevocationCheckingVerifier {
-    /// Wraps `inner`.
-    pub fn new(
-        inner: Arc<dyn ClientCertVerifier>,
-        source: RevocationSource,
-        policy: FailPolicy,
-    ) -> Self {
-        Self {
-            inner,
-            source,
-            policy,
-        }
+impl RevocationCheck {
+    /// A check of `source` under `policy`.
+    pub fn new(source: RevocationSource, policy: FailPolicy) -> Self {
+        Self { source, policy }
     }
 }
 
-impl ClientCertVerifier for RevocationCheckingVerifier {
-    fn offer_client_auth(&self) -> bool {
-        self.inner.offer_client_auth()
-    }
-
-    fn client_auth_mandatory(&self) -> bool {
-        self.inner.client_auth_mandatory()
-    }
-
-    fn root_hint_subjects(&self) -> &[DistinguishedName] {
-        self.inner.root_hint_subjects()
-    }
-
-    fn verify_client_cert(
+impl PostCheck for RevocationCheck {
+    fn check(
         &self,
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
-        now: UnixTime,
-    ) -> Result<ClientCertVerified, Error> {
-        let verified = self
-            .inner
-            .verify_client_cert(end_entity, intermediates, now)?;
+    ) -> Result<(), Error> {
         let outcome = match &self.source {
             RevocationSource::Unavailable => verdict(
                 Decision::Undetermined("no CRL available".into()),
@@ -87,31 +62,9 @@ impl ClientCertVerifier for RevocationCheckingVerifier {
             }
         };
         match outcome {
-            Verdict::Accept => Ok(verified),
+            Verdict::Accept => Ok(()),
             Verdict::Revoked => Err(CertificateError::Revoked.into()),
             Verdict::Unknown => Err(CertificateError::UnknownRevocationStatus.into()),
         }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
     }
 }

@@ -23,7 +23,8 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpSocket, TcpStream};
 use tokio_rustls::TlsAcceptor;
 
-use super::revocation_verifier::{RevocationCheckingVerifier, RevocationSource};
+use super::post_check::PostCheckVerifier;
+use super::revocation_verifier::{RevocationCheck, RevocationSource};
 use super::rotating::SwappableCert;
 use super::server_conn::{graceful_close, read_request_head, Tally};
 use super::server_revocation::{load_crls, ocsp_parts, CrlState, OcspParts};
@@ -321,28 +322,29 @@ fn server_config(
             }
             let mut verifier: Arc<dyn ClientCertVerifier> = verifier.build()?;
             if *crls == CrlState::Unavailable {
-                verifier = Arc::new(RevocationCheckingVerifier::new(
+                verifier = Arc::new(PostCheckVerifier::new(
                     verifier,
-                    RevocationSource::Unavailable,
-                    args.crl_policy,
+                    RevocationCheck::new(RevocationSource::Unavailable, args.crl_policy),
                 ));
             }
             if let Some(checker) = &shared.ocsp.client_checker {
-                verifier = Arc::new(RevocationCheckingVerifier::new(
+                verifier = Arc::new(PostCheckVerifier::new(
                     verifier,
-                    RevocationSource::Ocsp(Arc::clone(checker)),
-                    args.ocsp_policy,
+                    RevocationCheck::new(
+                        RevocationSource::Ocsp(Arc::clone(checker)),
+                        args.ocsp_policy,
+                    ),
                 ));
             }
             if !args.client_sigalgs.is_empty() {
                 let schemes = args.client_sigalgs.iter().map(|s| s.rustls()).collect();
-                verifier = Arc::new(super::post_check::PostCheckVerifier::new(
+                verifier = Arc::new(PostCheckVerifier::new(
                     verifier,
                     super::scheme_filter::SchemeFilter::new(schemes),
                 ));
             }
             if !args.allow_cn.is_empty() {
-                verifier = Arc::new(super::post_check::PostCheckVerifier::new(
+                verifier = Arc::new(PostCheckVerifier::new(
                     verifier,
                     super::allow_list::AllowList::new(args.allow_cn.clone()),
                 ));
