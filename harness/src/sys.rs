@@ -11,7 +11,7 @@ mod client_sigalgs;
 mod ssl_session;
 mod verify_error;
 
-pub use client_sigalgs::set_client_sigalgs_list;
+pub use client_sigalgs::{set_client_sigalgs_list, ClientSigalgsError};
 pub use ssl_session::ResumingContext;
 pub use verify_error::VerifyError;
 

@@ -190,6 +190,14 @@ pub fn parse_expectations(text: &str, file: &Path) -> Result<Vec<CaseSpec>, Spec
                 alt.push(e.outcome("alt", s)?);
             }
         }
+        if (accept || record) && (alert.is_some() || !alt.is_empty()) {
+            return Err(e.err(
+                if alert.is_some() { "alert" } else { "alt" },
+                format!(
+                    "expected no alert with expect = \"{expect}\" (alerts grade rejections only)"
+                ),
+            ));
+        }
         let strength = match e.string("strength")?.as_deref() {
             None | Some("policy") => Strength::Policy,
             Some("must") => Strength::Must,
@@ -272,6 +280,16 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.entry, "case[1].alert");
         assert!(e.message.contains("found \"cert_gone\""), "{e}");
+        let e = parse_expectations(
+            "[[case]]\nname = \"x\"\nexpect = \"record\"\nalert = \"unknown_ca\"\n",
+            Path::new("e.toml"),
+        )
+        .unwrap_err();
+        assert_eq!(e.entry, "case[1].alert");
+        assert!(
+            e.message.contains("no alert with expect = \"record\""),
+            "{e}"
+        );
         let e = parse_deviations(
             "[[deviation]]\ncase = \"x\"\npeer = \"nginx\"\nobserved = \"unknown_ca\"\n",
             Path::new("d.toml"),

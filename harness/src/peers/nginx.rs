@@ -208,7 +208,10 @@ pub fn config(
     );
     c.push_str("    location / {\n");
     if !case.allowed_clients.is_empty() {
-        // The allow-list: a valid chain whose subject CN is not listed gets HTTP 403.
+        // The allow-list: a valid chain whose subject CN is not listed gets HTTP 403. The CN is
+        // the subject's last RDN, which RFC 2253 (nginx's $ssl_client_s_dn) prints first; the
+        // anchor keeps a "CN=" inside another attribute's value (an escaped comma) or a
+        // multi-valued RDN from matching.
         let names: Vec<String> = case
             .allowed_clients
             .iter()
@@ -216,7 +219,7 @@ pub fn config(
             .collect();
         let _ = writeln!(
             c,
-            "      if ($ssl_client_s_dn !~ \"(^|,)CN=({})(,|$)\") {{\n        return 403;\n      }}",
+            "      if ($ssl_client_s_dn !~ \"^CN=({})(,|$)\") {{\n        return 403;\n      }}",
             names.join("|")
         );
     }

@@ -1,8 +1,8 @@
 //! OCSP checking of client certificates in the OpenSSL server (`serve --impl openssl --ocsp`):
 //! the same [`OcspChecker`] and fail policy as the rustls server ([`super::client_ocsp`]),
-//! asked from OpenSSL's verify callback at depth 0 once OpenSSL's own checks of the chain
-//! (signatures, validity, purpose, CRLs) passed. The leaf and its issuer come from the chain
-//! OpenSSL built.
+//! asked from OpenSSL's verify callback at depth 0 once OpenSSL's checks of signatures,
+//! validity, purpose and CRLs passed (name constraints and policies come after the callback).
+//! The leaf and its issuer come from the chain OpenSSL built.
 //!
 //! Verdicts become verification errors, so OpenSSL sends the alert it maps them to:
 //! revoked -> `X509_V_ERR_CERT_REVOKED` (`certificate_revoked`); undetermined under hard fail,

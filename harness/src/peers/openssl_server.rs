@@ -297,8 +297,10 @@ fn client_auth(
     let allowed = args.allow_cn.clone();
     b.set_verify_callback(mode, move |ok, ctx| {
         if ok {
-            // The leaf passed OpenSSL's own checks (called last for depth 0): ask the
-            // responder about it, then apply the allow-list.
+            // The chain's signatures, validity, purpose and CRLs passed (depth 0 comes last of
+            // those): ask the responder, then apply the allow-list. OpenSSL checks name
+            // constraints and policies only after this callback, so a client failing those
+            // still costs a query and is refused (with their error unless it is refused here).
             if ctx.error_depth() != 0 {
                 return true;
             }

@@ -55,16 +55,50 @@ impl PostCheck for RevocationCheck {
                 Decision::Undetermined("no CRL available".into()),
                 self.policy,
             ),
-            // The issuer is the first certificate the client sent after its leaf (the chain
-            // was just verified, so it is the right one).
-            RevocationSource::Ocsp(checker) => {
-                check(checker, end_entity, intermediates.first(), self.policy)
-            }
+            // The issuer is the certificate the client sent whose subject is the leaf's issuer
+            // (the chain was just verified, so one is; clients may send them in any order).
+            RevocationSource::Ocsp(checker) => check(
+                checker,
+                end_entity,
+                issuer_of(end_entity, intermediates),
+                self.policy,
+            ),
         };
         match outcome {
             Verdict::Accept => Ok(()),
             Verdict::Revoked => Err(CertificateError::Revoked.into()),
             Verdict::Unknown => Err(CertificateError::UnknownRevocationStatus.into()),
         }
+    }
+}
+
+/// The certificate among `intermediates` whose subject is `leaf`'s issuer.
+fn issuer_of<'c>(
+    leaf: &CertificateDer<'_>,
+    intermediates: &'c [CertificateDer<'c>],
+) -> Option<&'c CertificateDer<'c>> {
+    use der::Decode;
+    let parse = |der: &[u8]| x509_cert::Certificate::from_der(der).ok();
+    let issuer = parse(leaf)?.tbs_certificate.issuer;
+    intermediates
+        .iter()
+        .find(|c| parse(c).is_some_and(|c| c.tbs_certificate.subject == issuer))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_issuer_is_found_whatever_the_order() {
+        let pki =
+            crate::pki::generate(&crate::pki::PkiSpec::new(crate::pki::KeyType::EcdsaP256, 1))
+                .unwrap();
+        let id = pki
+            .client(crate::pki::ClientCert::MisorderedChain, 0)
+            .unwrap();
+        // Sent as leaf, upper CA, lower CA: the lower one (last) issued the leaf.
+        assert_eq!(issuer_of(&id.chain[0], &id.chain[1..]), Some(&id.chain[2]));
+        assert_eq!(issuer_of(&id.chain[0], &[]), None);
     }
 }

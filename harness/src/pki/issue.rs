@@ -298,8 +298,6 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
             key: Arc::clone(&first.key),
         },
     ));
-    // Mismatched key: pool identity 0's chain with the bad key (same type, so the signature
-    // scheme is acceptable and only the signature itself is wrong).
     let more = super::variants::issue(&super::variants::Inputs {
         spec,
         urls,
@@ -311,6 +309,8 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
         unrelated: &foreign_root,
     })?;
     bad_clients.extend(more.clients);
+    // Mismatched key: pool identity 0's chain with the bad key (same type, so the signature
+    // scheme is acceptable and only the signature itself is wrong).
     bad_clients.push((
         ClientCert::MismatchedKey,
         Identity {

@@ -660,26 +660,25 @@ fn peer_verdict(recorder: &mut crate::measure::Recorder, log: &Path) -> Option<S
             .find(|(status, _)| *status == code)
             .map_or(0, |(_, n)| *n)
     };
+    let mut said = Vec::new();
     let forbidden = replies(recorder, 403);
     if forbidden > 0 {
         recorder.reclassify(Outcome::HttpError, Outcome::AccessDenied, forbidden);
-        return Some(format!(
+        said.push(format!(
             "HTTP 403 x{forbidden}: refused by the allow-list (counted as access_denied)"
         ));
     }
     let bad_request = replies(recorder, 400);
-    if bad_request == 0 {
-        return None;
+    if bad_request > 0 {
+        said.push(match crate::peers::verdict_from_log(log) {
+            None => format!("HTTP 400 x{bad_request}; the error log names no reason"),
+            Some((outcome, reason)) => {
+                recorder.reclassify(Outcome::HttpError, outcome, bad_request);
+                format!("HTTP 400 x{bad_request}: {reason} (counted as {outcome})")
+            }
+        });
     }
-    let Some((outcome, reason)) = crate::peers::verdict_from_log(log) else {
-        return Some(format!(
-            "HTTP 400 x{bad_request}; the error log names no reason"
-        ));
-    };
-    recorder.reclassify(Outcome::HttpError, outcome, bad_request);
-    Some(format!(
-        "HTTP 400 x{bad_request}: {reason} (counted as {outcome})"
-    ))
+    (!said.is_empty()).then(|| said.join("; "))
 }
 
 /// The rustls load client of `case`: with short-lived certificates, one whose identities
@@ -721,6 +720,16 @@ fn target_unsupported(case: &Case, opts: &RunOptions) -> Option<String> {
             "target mode: the external server checks revocation itself; the harness cannot give it a CRL"
                 .into(),
         );
+    }
+    let server_side = [
+        (case.verify_depth.is_some(), "verify_depth"),
+        (!case.allowed_clients.is_empty(), "allowed_clients"),
+        (!case.tls.client_sigalgs.is_empty(), "tls.client_sigalgs"),
+    ];
+    if let Some((_, key)) = server_side.iter().find(|(set, _)| *set) {
+        return Some(format!(
+            "target mode: the case needs a server-side setting ({key}) the harness cannot give the external server"
+        ));
     }
     None
 }

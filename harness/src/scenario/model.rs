@@ -199,6 +199,23 @@ named_enum!(
 );
 
 impl SigScheme {
+    /// Whether a key of `key` type can sign with this scheme.
+    pub fn fits(self, key: crate::pki::KeyType) -> bool {
+        use crate::pki::KeyType as K;
+        matches!(
+            (self, key),
+            (SigScheme::EcdsaP256Sha256, K::EcdsaP256)
+                | (SigScheme::EcdsaP384Sha384, K::EcdsaP384)
+                | (SigScheme::Ed25519, K::Ed25519)
+                | (
+                    SigScheme::RsaPssRsaeSha256
+                        | SigScheme::RsaPssRsaeSha384
+                        | SigScheme::RsaPkcs1Sha256,
+                    K::Rsa2048 | K::Rsa3072 | K::Rsa4096
+                )
+        )
+    }
+
     /// The rustls value.
     pub fn rustls(self) -> rustls::SignatureScheme {
         use rustls::SignatureScheme as S;
@@ -790,23 +807,27 @@ impl Expectation {
             }
             // bad_certificate or insufficient_security; rejected without a required key usage.
             (ClientCert::WeakRsa | ClientCert::NoDigitalSignature, _) => Expectation::Reject(None),
-            // Longer than the configured depth (the parser insists on one).
-            (ClientCert::DeepChain, _) => reject(Outcome::UnknownCa),
             (ClientCert::NameConstraints, _) => reject(Outcome::CertificateUnknown),
-            // Tolerated (RFC 8446 4.4.2), and EKU absent means any use (RFC 5280 4.2.1.12).
-            (ClientCert::MisorderedChain | ClientCert::ExtraCert | ClientCert::NoEku, _) => {
+            // Tolerated (RFC 8446 4.4.2), and EKU absent means any use (RFC 5280 4.2.1.12). A
+            // deep chain is valid; the parser turns it into unknown_ca where the case's
+            // verify_depth is shorter.
+            (ClientCert::ExtraCert | ClientCert::NoEku | ClientCert::DeepChain, _) => {
                 Expectation::Accept
             }
             // Local policy: whatever the peer does is recorded.
             (ClientCert::CaLeaf, _) => Expectation::Record,
-            // A valid leaf; where revocation is checked, no usable status exists for its CA
-            // (its own CRL lacks the cRLSign authority, and nothing else covers it).
-            (ClientCert::NoCrlSignIssuer, _) => match (revocation.mode, revocation.policy) {
-                (RevocationMode::None | RevocationMode::ShortLived, _) | (_, FailPolicy::Soft) => {
-                    Expectation::Accept
+            // Valid leaves under CAs the revocation sources do not cover (the misordered
+            // chain's CAs, the CA without cRLSign): where the server checks the client's
+            // revocation status, none can be had.
+            (ClientCert::MisorderedChain | ClientCert::NoCrlSignIssuer, _) => {
+                match (revocation.mode, revocation.policy) {
+                    (
+                        RevocationMode::Crl | RevocationMode::CrlHttp | RevocationMode::Ocsp,
+                        FailPolicy::Hard,
+                    ) => Expectation::Reject(None),
+                    _ => Expectation::Accept,
                 }
-                (_, FailPolicy::Hard) => Expectation::Reject(None),
-            },
+            }
         }
     }
 }

@@ -1069,12 +1069,21 @@ fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>) -> Option<
     if client_cert == ClientCert::DeepChain
         && raw.expect.is_none()
         && raw.reject_reason.is_none()
-        && raw.verify_depth.is_none_or(|d| usize::from(d) >= deep)
+        && raw.verify_depth.is_none()
     {
         bad(
             r,
             span.clone(),
-            format!("client_cert = \"deep-chain\" sends {deep} intermediates: set verify_depth below {deep} (the peers' defaults differ: webpki 6, OpenSSL 100, the harness's nginx and s_server 10) or say what to expect"),
+            format!("client_cert = \"deep-chain\" sends {deep} intermediates: set verify_depth (the peers' defaults differ: webpki 6, OpenSSL 100, the harness's nginx and s_server 10) or say what to expect"),
+        );
+    }
+    if client_auth == ClientAuth::Off
+        && (raw.allowed_clients.is_some() || !tls.client_sigalgs.is_empty())
+    {
+        bad(
+            r,
+            span.clone(),
+            "allowed_clients and tls.client_sigalgs have no effect when client_auth = \"off\" (the server never sees a client certificate)".into(),
         );
     }
     let expect = match (raw.expect, raw.reject_reason) {
@@ -1098,13 +1107,27 @@ fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>) -> Option<
         (Some(ExpectKind::Record), None) => Expectation::Record,
         (Some(ExpectKind::Reject), reason) => Expectation::Reject(reason),
         (None, Some(reason)) => Expectation::Reject(Some(reason)),
-        (None, None) => match allowed_share(raw.allowed_clients.as_deref(), pki_identities) {
-            // Nobody in the pool is on the allow-list: the server refuses every one.
-            Some(0) if client_cert == ClientCert::Valid => {
-                Expectation::Reject(Some(Outcome::AccessDenied))
+        (None, None) => {
+            let intermediates = raw.intermediates.unwrap_or(pki_intermediates);
+            let sent = sent_intermediates(client_cert, intermediates);
+            let list = &tls.client_sigalgs;
+            let key_fits =
+                list.is_empty() || list.iter().any(|s| s.fits(client_key(client_cert, key)));
+            let presents = client_cert != ClientCert::None && client_auth != ClientAuth::Off;
+            match allowed_share(raw.allowed_clients.as_deref(), pki_identities) {
+                // In the order servers check: the chain (within the verify depth), the
+                // allow-list, then the CertificateVerify scheme.
+                _ if presents && raw.verify_depth.is_some_and(|d| usize::from(d) < sent) => {
+                    Expectation::Reject(Some(Outcome::UnknownCa))
+                }
+                // Nobody in the pool is on the allow-list: the server refuses every one.
+                Some(0) if client_cert == ClientCert::Valid => {
+                    Expectation::Reject(Some(Outcome::AccessDenied))
+                }
+                _ if presents && !key_fits => Expectation::Reject(None),
+                _ => Expectation::derived(client_cert, client_auth, tls.highest(), revocation),
             }
-            _ => Expectation::derived(client_cert, client_auth, tls.highest(), revocation),
-        },
+        }
     };
     if let Some(listed) = allowed_share(raw.allowed_clients.as_deref(), pki_identities) {
         if client_cert != ClientCert::Valid {
@@ -1162,6 +1185,25 @@ fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>) -> Option<
         expect,
         axes,
     })
+}
+
+/// The intermediates a client sends (and a server must walk) for a credential, in a hierarchy
+/// of `intermediates`.
+fn sent_intermediates(cert: ClientCert, intermediates: u8) -> usize {
+    match cert {
+        ClientCert::DeepChain => crate::pki::DEEP_CHAIN_INTERMEDIATES,
+        ClientCert::MisorderedChain => 2,
+        ClientCert::NameConstraints | ClientCert::NoCrlSignIssuer => 1,
+        _ => usize::from(intermediates),
+    }
+}
+
+/// The key type of a credential's leaf: the hierarchy's, except the weak RSA key.
+fn client_key(cert: ClientCert, key: KeyType) -> KeyType {
+    match cert {
+        ClientCert::WeakRsa => KeyType::Rsa2048,
+        _ => key,
+    }
 }
 
 /// How many of the pool's identities an allow-list admits; `None` without one.

@@ -12,6 +12,17 @@ use openssl::ssl::SslContextBuilder;
 /// `SSL_CTRL_SET_CLIENT_SIGALGS_LIST` from OpenSSL's ssl.h (1.0.2 and later).
 const SSL_CTRL_SET_CLIENT_SIGALGS_LIST: libc::c_int = 102;
 
+/// Why a list was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientSigalgsError {
+    /// The list holds a NUL byte.
+    #[error("the signature algorithm list holds a NUL byte")]
+    Nul,
+    /// OpenSSL refused the list (an unknown name).
+    #[error("OpenSSL refused the signature algorithm list: {0}")]
+    OpenSsl(ErrorStack),
+}
+
 /// Sets the client signature algorithms of `builder` from an OpenSSL list
 /// (`rsa_pss_rsae_sha256:ecdsa_secp256r1_sha256`).
 ///
@@ -20,8 +31,8 @@ const SSL_CTRL_SET_CLIENT_SIGALGS_LIST: libc::c_int = 102;
 pub fn set_client_sigalgs_list(
     builder: &mut SslContextBuilder,
     list: &str,
-) -> Result<(), ErrorStack> {
-    let list = CString::new(list).map_err(|_| ErrorStack::get())?;
+) -> Result<(), ClientSigalgsError> {
+    let list = CString::new(list).map_err(|_| ClientSigalgsError::Nul)?;
     // SAFETY: the context pointer comes from a live builder borrowed mutably for the call;
     // SSL_CTX_ctrl with this command reads the NUL-terminated string during the call only
     // (OpenSSL parses it into its own list) and does not keep the pointer.
@@ -36,7 +47,7 @@ pub fn set_client_sigalgs_list(
     if ok == 1 {
         Ok(())
     } else {
-        Err(ErrorStack::get())
+        Err(ClientSigalgsError::OpenSsl(ErrorStack::get()))
     }
 }
 
@@ -49,6 +60,13 @@ mod tests {
     fn known_names_are_taken_and_unknown_ones_refused() {
         let mut b = SslContext::builder(SslMethod::tls_server()).unwrap();
         set_client_sigalgs_list(&mut b, "rsa_pss_rsae_sha256:ecdsa_secp256r1_sha256").unwrap();
-        assert!(set_client_sigalgs_list(&mut b, "no_such_scheme").is_err());
+        assert!(matches!(
+            set_client_sigalgs_list(&mut b, "no_such_scheme"),
+            Err(ClientSigalgsError::OpenSsl(_))
+        ));
+        assert!(matches!(
+            set_client_sigalgs_list(&mut b, "ed25519\0"),
+            Err(ClientSigalgsError::Nul)
+        ));
     }
 }

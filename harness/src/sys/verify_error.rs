@@ -30,12 +30,17 @@ impl VerifyError {
         }
     }
 
-    /// The value `X509StoreContextRef::set_error` takes.
+    /// The value `X509StoreContextRef::set_error` takes. Before OpenSSL 3.0 (which has no code
+    /// 74), `OcspVerifyFailed` becomes `X509_V_ERR_UNSPECIFIED` (1).
     pub fn result(self) -> X509VerifyResult {
+        let code = match self {
+            VerifyError::OcspVerifyFailed if openssl::version::number() < 0x3000_0000 => 1,
+            other => other.code(),
+        };
         // SAFETY: `from_raw` is unsafe because some methods of the result are not thread safe
         // for a code OpenSSL does not know; every code here is defined in OpenSSL's x509_vfy.h
-        // (74 since 3.0, the versions the crate is built against here; 23 and 50 for longer).
-        unsafe { X509VerifyResult::from_raw(self.code()) }
+        // (74 since 3.0, hence the version check above; 1, 23 and 50 for far longer).
+        unsafe { X509VerifyResult::from_raw(code) }
     }
 }
 

@@ -163,6 +163,16 @@ fn shipped_suite_grades_every_case_on_every_peer() {
             ("nginx".to_string(), "handshake_failure=4".to_string()),
         ]
     );
+    // B8's control: the same chain within a verify depth of 7 is accepted by every peer that
+    // can be set to 7 (rustls cannot: skipped).
+    for peer in ["openssl", "s_server", "nginx"] {
+        let row = out
+            .rows
+            .iter()
+            .find(|r| r.case == "b8-control-chain-within-depth" && r.peer == peer)
+            .unwrap();
+        assert_eq!(row.observed, "accepted=4", "{peer}");
+    }
     // The allow-list: refused after a valid chain with access_denied (nginx: HTTP 403; the
     // OpenSSL server's verify callback can only reach handshake_failure).
     let row = |case: &str, peer: &str| {

@@ -638,9 +638,9 @@ fn conformance_credentials_verify_depth_and_record() {
 name = "deep-without-depth"
 client_cert = "deep-chain"
 [[case]]
-name = "deep-depth-too-high"
-client_cert = "deep-chain"
-verify_depth = 7
+name = "allow-list-without-auth"
+client_auth = "off"
+allowed_clients = ["client-00000"]
 [[case]]
 name = "depth-out-of-range"
 verify_depth = 0
@@ -651,10 +651,10 @@ expect = "record"
 reject_reason = "unknown_ca"
 "#,
     );
-    assert_has(&p, "case[1] (\"deep-without-depth\"): client_cert = \"deep-chain\" sends 7 intermediates: set verify_depth below 7");
+    assert_has(&p, "case[1] (\"deep-without-depth\"): client_cert = \"deep-chain\" sends 7 intermediates: set verify_depth (the peers' defaults differ");
     assert_has(
         &p,
-        "case[2] (\"deep-depth-too-high\"): client_cert = \"deep-chain\"",
+        "case[2] (\"allow-list-without-auth\"): allowed_clients and tls.client_sigalgs have no effect when client_auth = \"off\"",
     );
     assert_has(&p, "case[3].verify_depth");
     assert_has(
@@ -683,6 +683,28 @@ client_cert = "weak-rsa"
 [[case]]
 name = "not-listed"
 allowed_clients = ["someone-else"]
+[[case]]
+name = "deep-within-depth"
+client_cert = "deep-chain"
+verify_depth = 7
+[[case]]
+name = "pool-chain-past-depth"
+intermediates = 3
+verify_depth = 1
+[[case]]
+name = "key-type-not-allowed"
+tls = { client_sigalgs = ["rsa_pss_rsae_sha256"] }
+[[case]]
+name = "key-type-allowed"
+tls = { client_sigalgs = ["rsa_pss_rsae_sha256", "ecdsa_secp256r1_sha256"] }
+[[case]]
+name = "misordered-under-crl"
+client_cert = "misordered-chain"
+revocation = { mode = "crl", policy = "hard" }
+[[case]]
+name = "no-crl-sign-under-stapling"
+client_cert = "no-crl-sign-issuer"
+revocation = { mode = "ocsp-stapling" }
 "#,
         Path::new("ok.toml"),
     )
@@ -696,7 +718,13 @@ allowed_clients = ["someone-else"]
             "reject:bad_certificate",
             "accept",
             "reject",
-            "reject:access_denied"
+            "reject:access_denied",
+            "accept",
+            "reject:unknown_ca",
+            "reject",
+            "accept",
+            "reject",
+            "accept"
         ]
     );
     assert_eq!(s.cases[0].verify_depth, Some(6));

@@ -250,6 +250,21 @@ fn conformance_grades_an_external_server() {
     // Needs a server-side setting the harness cannot make on someone else's server.
     assert_eq!(grade("a3-no-cert-optional"), Grade::Skipped);
     assert_eq!(grade("c2-revoked"), Grade::Skipped);
+    for case in [
+        "a7-key-type-not-allowed",
+        "b8-chain-too-long",
+        "b14-not-on-allow-list",
+    ] {
+        let row = out.rows.iter().find(|r| r.case == case).unwrap();
+        assert_eq!(row.grade, Grade::Skipped, "{case}: {}", row.observed);
+        assert!(
+            row.observed.contains("server-side setting"),
+            "{}",
+            row.observed
+        );
+    }
+    // Credentials the harness's client sends on its own are graded against the target too.
+    assert_eq!(grade("a6-sha1-signed-chain"), Grade::Pass);
     assert_eq!(out.exit_code(), 1);
     guard.stop(Duration::from_secs(2));
 }
