@@ -20,25 +20,25 @@ pub enum Verdict {
     Unknown,
 }
 
-/// Asks `checker` about `leaf`, issued by `issuer`, and applies `policy`. A cached answer is
-/// used on the spot; a query blocks (see [`blocking`]).
-pub fn check(
+/// Asks `checker` about `leaf` and applies `policy`. A cached answer is used on the spot, and
+/// the issuer (which costs certificate parsing to find) is only looked up for a query, which
+/// blocks (see [`blocking`]).
+pub fn check<'a>(
     checker: &OcspChecker,
     leaf: &CertificateDer<'_>,
-    issuer: Option<&CertificateDer<'_>>,
+    issuer: impl FnOnce() -> Option<CertificateDer<'a>>,
     policy: FailPolicy,
 ) -> Verdict {
-    let Some(issuer) = issuer else {
+    if let Some(hit) = checker.cached(leaf) {
+        return verdict(hit, policy);
+    }
+    let Some(issuer) = issuer() else {
         return verdict(
             Decision::Undetermined("no issuer certificate to ask about".into()),
             policy,
         );
     };
-    let decision = match checker.cached(leaf) {
-        Some(hit) => hit,
-        None => blocking(|| checker.check(leaf, issuer)),
-    };
-    verdict(decision, policy)
+    verdict(blocking(|| checker.check(leaf, &issuer)), policy)
 }
 
 /// The verdict for `decision` under `policy`.

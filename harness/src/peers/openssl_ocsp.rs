@@ -48,9 +48,9 @@ impl OpensslOcsp {
                 .and_then(|cert| cert.to_der().ok())
                 .map(CertificateDer::from)
         };
-        let (leaf, issuer) = (der(0), der(1));
+        let leaf = der(0);
         let outcome = match &leaf {
-            Some(leaf) => check(&self.checker, leaf, issuer.as_ref(), self.policy),
+            Some(leaf) => check(&self.checker, leaf, || der(1), self.policy),
             None => verdict(
                 Decision::Undetermined("no chain to check".into()),
                 self.policy,

@@ -60,7 +60,7 @@ impl PostCheck for RevocationCheck {
             RevocationSource::Ocsp(checker) => check(
                 checker,
                 end_entity,
-                issuer_of(end_entity, intermediates),
+                || issuer_of(end_entity, intermediates).map(|c| CertificateDer::from(c.as_ref())),
                 self.policy,
             ),
         };
