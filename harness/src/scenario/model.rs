@@ -495,14 +495,16 @@ impl Revocation {
     }
 
     /// How long this mode may take to notice a revocation: the CRL reload interval, the OCSP
-    /// cache TTL, the staple refresh interval, or the certificate lifetime.
+    /// cache TTL, the staple refresh interval, or the certificate lifetime plus one second
+    /// (X.509 times have one-second precision and a certificate is valid through its notAfter
+    /// second: a measured 3,461 ms against a 3 s lifetime showed it).
     pub fn refresh_interval(&self) -> Option<Duration> {
         match self.mode {
             RevocationMode::None => None,
             RevocationMode::Crl | RevocationMode::CrlHttp => self.reload,
             RevocationMode::Ocsp => Some(self.cache_ttl),
             RevocationMode::OcspStapling => Some(self.staple_refresh),
-            RevocationMode::ShortLived => Some(self.cert_lifetime),
+            RevocationMode::ShortLived => Some(self.cert_lifetime + Duration::from_secs(1)),
         }
     }
 
