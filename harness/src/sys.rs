@@ -287,6 +287,24 @@ pub fn reset_peak_rss() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
+/// A tokio runtime: single-threaded when `current_thread` (no cross-thread wake-ups, no
+/// stealing), else with `workers` worker threads.
+///
+/// # Errors
+/// When the runtime cannot be built.
+pub fn runtime(workers: usize, current_thread: bool) -> std::io::Result<tokio::runtime::Runtime> {
+    if current_thread {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers.max(1))
+            .enable_all()
+            .build()
+    }
+}
+
 /// Number of CPUs this process may run on (respects affinity).
 pub fn usable_cpus() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())

@@ -75,19 +75,7 @@ pub fn serve(args: &ServeArgs) -> Result<(), ServeError> {
         staple.as_ref().map(|(s, _)| Arc::clone(s)),
         ocsp,
     )?);
-    let threads = args.threads.unwrap_or_else(crate::sys::usable_cpus).max(1);
-    // With OCSP checking a query blocks inside the verify callback: only a multi-threaded
-    // runtime hands the other connections to another thread meanwhile (`block_in_place`), as
-    // in the rustls server.
-    let runtime = match threads {
-        1 if !args.ocsp => tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?,
-        n => tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(n)
-            .enable_all()
-            .build()?,
-    };
+    let runtime = super::server_conn::runtime(args)?;
     runtime.block_on(async {
         if let Some((source, checker)) = staple {
             tokio::spawn(refresh_every(args.staple_refresh, move || {

@@ -226,21 +226,7 @@ pub fn serve(args: &ServeArgs) -> Result<(), ServeError> {
             started.elapsed().as_secs_f64() * 1e3
         );
     }
-    let threads = args.threads.unwrap_or_else(crate::sys::usable_cpus).max(1);
-    // One thread: a single-threaded runtime, so accepting and serving share the thread
-    // instead of handing every connection to a worker. Not with OCSP checking: a query blocks
-    // inside the (synchronous) certificate verifier, and only a multi-threaded runtime can
-    // hand the other connections to another thread meanwhile (`block_in_place`); otherwise one
-    // slow responder answer would stall every handshake behind it.
-    let runtime = match threads {
-        1 if !args.ocsp => tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?,
-        n => tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(n)
-            .enable_all()
-            .build()?,
-    };
+    let runtime = super::server_conn::runtime(args)?;
     runtime.block_on(accept_loop(args, shared, config))
 }
 

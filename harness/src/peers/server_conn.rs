@@ -1,11 +1,27 @@
-//! What the built-in servers (rustls and OpenSSL) share per connection: reading the request
-//! head, closing a rejected connection gracefully, and the tally printed at shutdown.
+//! What the built-in servers (rustls and OpenSSL) share: their runtime, and per connection
+//! reading the request head, closing a rejected connection gracefully, and the tally printed
+//! at shutdown.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+/// The runtime a built-in server runs on, with `--threads` workers (default: one per usable
+/// CPU). One thread: a single-threaded runtime, so accepting and serving share the thread
+/// instead of handing every connection to a worker. Not with OCSP checking: a query blocks
+/// inside the (synchronous) certificate verifier or verify callback, and only a
+/// multi-threaded runtime can hand the other connections to another thread meanwhile
+/// (`block_in_place`); otherwise one slow responder answer would stall every handshake behind
+/// it.
+///
+/// # Errors
+/// When the runtime cannot be built.
+pub(super) fn runtime(args: &super::ServeArgs) -> std::io::Result<tokio::runtime::Runtime> {
+    let threads = args.threads.unwrap_or_else(crate::sys::usable_cpus).max(1);
+    crate::sys::runtime(threads, threads == 1 && !args.ocsp)
+}
 
 /// Largest request head a server reads.
 const MAX_REQUEST: usize = 16 * 1024;

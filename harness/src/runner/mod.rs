@@ -311,16 +311,8 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
     report::write_summary(&dir, &summary)?;
 
     // On one CPU (pinned), a single-threaded runtime: no cross-thread wake-ups, no stealing.
-    let runtime = match sys::usable_cpus() {
-        1 => tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build(),
-        n => tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(n)
-            .enable_all()
-            .build(),
-    }
-    .map_err(RunError::Runtime)?;
+    let cpus = sys::usable_cpus();
+    let runtime = sys::runtime(cpus, cpus == 1).map_err(RunError::Runtime)?;
     // One revocation service per run, when a case needs it: its URL goes into every
     // certificate of the run (AIA and CRL distribution point).
     let service = if cases.iter().any(|c| c.revocation.needs_service()) {

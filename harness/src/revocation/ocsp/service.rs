@@ -61,10 +61,7 @@ impl RevocationService {
             .name("revocation-service".into())
             .spawn(move || {
                 tid2.store(crate::sys::current_tid().unwrap_or(0), Ordering::Relaxed);
-                let runtime = match tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
+                let runtime = match crate::sys::runtime(1, true) {
                     Ok(r) => r,
                     Err(e) => {
                         tracing::error!("revocation service runtime: {e}");
