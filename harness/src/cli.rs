@@ -506,6 +506,17 @@ fn load_scenarios(files: &[PathBuf]) -> Result<Vec<Scenario>, u8> {
 
 use std::path::Path;
 
+/// A flag SIGINT and SIGTERM set, so a run stops and still writes what it measured; a second
+/// signal ends the process at once (children die with it: parent-death signal).
+fn cancel_on_signals() -> Arc<AtomicBool> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let _ = signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&cancel));
+        let _ = signal_hook::flag::register(signal, Arc::clone(&cancel));
+    }
+    cancel
+}
+
 fn run(args: RunArgs) -> u8 {
     let scenarios = match load_scenarios(&args.files) {
         Ok(s) => s,
@@ -518,12 +529,7 @@ fn run(args: RunArgs) -> u8 {
             return 2;
         }
     };
-    let cancel = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        // A second signal ends the process at once (children die with it: parent-death signal).
-        let _ = signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&cancel));
-        let _ = signal_hook::flag::register(signal, Arc::clone(&cancel));
-    }
+    let cancel = cancel_on_signals();
     let mut worst = 0u8;
     let several = scenarios.len() > 1;
     for (i, scenario) in scenarios.iter().enumerate() {
@@ -669,11 +675,7 @@ fn conformance(args: ConformanceArgs) -> u8 {
             return 2;
         }
     };
-    let cancel = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        let _ = signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&cancel));
-        let _ = signal_hook::flag::register(signal, Arc::clone(&cancel));
-    }
+    let cancel = cancel_on_signals();
     let target = match args.target.target() {
         Ok(t) => t,
         Err(e) => {
@@ -730,11 +732,7 @@ fn interop(args: InteropArgs) -> u8 {
             return 2;
         }
     };
-    let cancel = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        let _ = signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&cancel));
-        let _ = signal_hook::flag::register(signal, Arc::clone(&cancel));
-    }
+    let cancel = cancel_on_signals();
     let mut opts = RunOptions::new(peers::current_exe());
     opts.out_dir = args.out.clone();
     opts.quiet = args.quiet;
