@@ -10,9 +10,9 @@
 //! Resumption like the rustls client's: each identity keeps the sessions its own context
 //! received ([`ResumingContext`]; session IDs only with `resumption = "session-id"`, tickets
 //! too with `"tickets"`), its first accepted handshake is full and later ones offer the newest
-//! session; `resumed` is OpenSSL's own `SSL_session_reused`. Not supported: deliberately
-//! broken credentials (OpenSSL refuses a key that does not match its certificate; the rustls
-//! client sends those).
+//! session; `resumed` is OpenSSL's own `SSL_session_reused`. Credentials OpenSSL refuses
+//! to load (a key that does not match its certificate, SHA-1, RSA-1024) are skipped before it
+//! is built ([`super::client_credentials`]); the rustls client sends those.
 
 use std::future::Future;
 use std::io;
@@ -70,12 +70,6 @@ impl OpensslClient {
             return Err(OpensslClientError::Unsupported(format!(
                 "offer these groups: {reason}"
             )));
-        }
-        if case.client_cert == ClientCert::MismatchedKey {
-            return Err(OpensslClientError::Unsupported(
-                "send a key that does not match its certificate (OpenSSL refuses it); use the rustls client"
-                    .into(),
-            ));
         }
         let context = |id: Option<&Identity>| -> Result<IdentityContext, OpensslClientError> {
             let mut b = SslContext::builder(SslMethod::tls_client())?;

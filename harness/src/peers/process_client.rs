@@ -51,11 +51,6 @@ pub fn unsupported(kind: ProcessClientKind, case: &Case) -> Option<String> {
     if let Some(reason) = openssl_names::unsupported_groups(&case.tls.groups) {
         return Some(format!("{name}: {reason}"));
     }
-    if case.client_cert == ClientCert::MismatchedKey {
-        return Some(format!(
-            "{name} refuses a key that does not match its certificate; the rustls client sends it"
-        ));
-    }
     None
 }
 
