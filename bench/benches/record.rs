@@ -30,9 +30,9 @@ fn accepted(latency_us: u64) -> Sample {
     s.bytes_sent = 1_400;
     s.bytes_received = 2_900;
     s.negotiated = Some(Negotiated {
-        version: rustls::ProtocolVersion::TLSv1_3,
-        suite: rustls::CipherSuite::TLS13_AES_256_GCM_SHA384,
-        group: Some(rustls::NamedGroup::X25519),
+        version: "TLSv1_3",
+        suite: "TLS13_AES_256_GCM_SHA384",
+        group: Some("X25519"),
         resumed: false,
     });
     s

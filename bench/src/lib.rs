@@ -12,7 +12,7 @@ use std::io;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mtls_harness::peers::tls_config::{provider, root_store, versions};
+use mtls_harness::peers::tls::rustls::{provider, root_store, versions};
 use mtls_harness::pki::{generate, IssueError, KeyType, Pki, PkiSpec};
 use mtls_harness::scenario::{KxGroup, TlsVersion};
 use rustls::client::Resumption;

@@ -19,8 +19,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mtls_bench::{handshake, planted_work, MtlsConfigs, SessionResumption};
-use mtls_harness::peers::post_check::PostCheckVerifier;
-use mtls_harness::peers::revocation_verifier::{RevocationCheck, RevocationSource};
+use mtls_harness::peers::servers::post_check::PostCheckVerifier;
+use mtls_harness::peers::servers::revocation_verifier::{RevocationCheck, RevocationSource};
 use mtls_harness::pki::{generate, KeyType, PkiSpec};
 use mtls_harness::revocation::ocsp::{
     CheckerSettings, OcspChecker, OcspMethod, Responder, RevocationService,

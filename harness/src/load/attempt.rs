@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::net::TcpStream;
 
+use super::Connector;
 use crate::measure::{CountingStream, Outcome, Sample};
-use crate::peers::Connector;
 
 /// The request every attempt sends.
 pub const REQUEST: &[u8] =
@@ -74,7 +74,7 @@ async fn run<C: Connector>(
 ) -> (Outcome, Option<C::Stream>) {
     let tcp = match TcpStream::connect(addr).await {
         Ok(tcp) => tcp,
-        Err(e) => return (Outcome::from_io_error(&e), None),
+        Err(e) => return (C::classify(&e), None),
     };
     let _ = tcp.set_nodelay(true);
     sample.connected = Some(Instant::now());
@@ -86,7 +86,7 @@ async fn run<C: Connector>(
         .await
     {
         Ok(tls) => tls,
-        Err(e) => return (Outcome::from_io_error(&e), None),
+        Err(e) => return (C::classify(&e), None),
     };
     sample.tls_done = Some(Instant::now());
     sample.negotiated = C::negotiated(&tls);
@@ -103,7 +103,7 @@ async fn run<C: Connector>(
             (outcome, Some(tls))
         }
         Ok(None) => (Outcome::ClosedWithoutVerdict, None),
-        Err(e) => (Outcome::from_io_error(&e), None),
+        Err(e) => (C::classify(&e), None),
     }
 }
 

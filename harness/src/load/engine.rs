@@ -10,26 +10,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::attempt::attempt;
-use super::live::{LiveFeed, ProgressSink};
+use super::live::LiveFeed;
 use super::ticket::Ticketer;
-use crate::measure::{CpuSnapshot, CpuTargets, CpuUsage, Intervals, Recorder, DEFAULT_INTERVAL};
-use crate::peers::Connector;
+use super::Connector;
+use crate::measure::{
+    CpuSnapshot, CpuTargets, CpuUsage, Intervals, LoadResult, ProgressSink, Recorder,
+    DEFAULT_INTERVAL,
+};
 use crate::scenario::{LoadSpec, Schedule, Stop};
-
-/// What a load produced.
-#[derive(Debug)]
-pub struct LoadResult {
-    /// Everything measured (warm-up excluded).
-    pub recorder: Recorder,
-    /// CPU over the measured window.
-    pub cpu: CpuUsage,
-    /// Length of the measured window (the divisor of rates).
-    pub window: Duration,
-    /// True when a cancellation cut the load short.
-    pub interrupted: bool,
-    /// Worker tasks that panicked (their samples are lost; the case is an error).
-    pub worker_failures: usize,
-}
 
 /// Optional parts of a load beyond the case itself.
 #[derive(Clone)]

@@ -2,11 +2,12 @@
 //! latency from the scheduled start), warm-up excluded, per-attempt timeout, one worker loop.
 
 mod attempt;
+mod connector;
 mod engine;
 mod live;
 mod ticket;
 
 pub use attempt::{attempt, parse_status_line, REQUEST};
-pub use engine::{run_load, run_load_with, LoadExtras, LoadResult};
-pub use live::{LiveStats, ProgressSink};
+pub use connector::Connector;
+pub use engine::{run_load, run_load_with, LoadExtras};
 pub use ticket::{Ticket, Ticketer};

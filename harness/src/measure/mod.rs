@@ -3,13 +3,17 @@
 mod counting;
 mod cpu;
 mod intervals;
+mod live;
 mod outcome;
 mod recorder;
+mod result;
 mod sample;
 
 pub use counting::{ByteCounts, CountingStream};
 pub use cpu::{CpuSnapshot, CpuTargets, CpuUsage};
 pub use intervals::{Interval, Intervals, DEFAULT_INTERVAL};
-pub use outcome::Outcome;
+pub use live::{LiveStats, ProgressSink};
+pub use outcome::{Outcome, TlsFailure};
 pub use recorder::{new_histogram, Recorder};
+pub use result::LoadResult;
 pub use sample::{Negotiated, Sample};

@@ -7,7 +7,6 @@ use std::fmt;
 use std::io;
 use std::str::FromStr;
 
-use rustls::AlertDescription;
 use serde::{Deserialize, Serialize};
 
 /// The classified outcome of one handshake attempt.
@@ -152,37 +151,35 @@ impl Outcome {
         )
     }
 
-    /// The class for a fatal alert received from the server.
-    pub fn from_alert(alert: AlertDescription) -> Outcome {
+    /// The class for a fatal alert received from the server, by its TLS alert number (RFC 8446
+    /// §6; each client adapter reads the number from its own stack).
+    pub fn from_alert(alert: u8) -> Outcome {
         match alert {
-            AlertDescription::CertificateRequired => Outcome::CertRequired,
-            AlertDescription::UnknownCA => Outcome::UnknownCa,
-            AlertDescription::CertificateExpired => Outcome::CertExpired,
-            AlertDescription::CertificateRevoked => Outcome::CertRevoked,
-            AlertDescription::BadCertificate => Outcome::BadCertificate,
-            AlertDescription::UnsupportedCertificate => Outcome::UnsupportedCertificate,
-            AlertDescription::CertificateUnknown => Outcome::CertificateUnknown,
-            AlertDescription::DecryptError => Outcome::DecryptError,
-            AlertDescription::HandshakeFailure => Outcome::HandshakeFailure,
-            AlertDescription::ProtocolVersion => Outcome::ProtocolVersion,
-            AlertDescription::AccessDenied => Outcome::AccessDenied,
-            AlertDescription::IllegalParameter => Outcome::IllegalParameter,
-            AlertDescription::DecodeError => Outcome::DecodeError,
-            AlertDescription::BadCertificateStatusResponse => Outcome::BadCertificateStatusResponse,
-            AlertDescription::InsufficientSecurity => Outcome::InsufficientSecurity,
-            AlertDescription::InternalError => Outcome::InternalError,
+            116 => Outcome::CertRequired,
+            48 => Outcome::UnknownCa,
+            45 => Outcome::CertExpired,
+            44 => Outcome::CertRevoked,
+            42 => Outcome::BadCertificate,
+            43 => Outcome::UnsupportedCertificate,
+            46 => Outcome::CertificateUnknown,
+            51 => Outcome::DecryptError,
+            40 => Outcome::HandshakeFailure,
+            70 => Outcome::ProtocolVersion,
+            49 => Outcome::AccessDenied,
+            47 => Outcome::IllegalParameter,
+            50 => Outcome::DecodeError,
+            113 => Outcome::BadCertificateStatusResponse,
+            71 => Outcome::InsufficientSecurity,
+            80 => Outcome::InternalError,
             _ => Outcome::OtherAlert,
         }
     }
 
-    /// Classifies an I/O error from a client connection: a rustls error inside it (alert
-    /// received, or a local verification failure), a reset, or a plain I/O error.
+    /// Classifies an I/O error from a client connection: a [`TlsFailure`] inside it (which a
+    /// client adapter put there from its own stack's error), a reset, or a plain I/O error.
     pub fn from_io_error(err: &io::Error) -> Outcome {
-        if let Some(tls) = err
-            .get_ref()
-            .and_then(|e| e.downcast_ref::<rustls::Error>())
-        {
-            return Outcome::from_tls_error(tls);
+        if let Some(tls) = err.get_ref().and_then(|e| e.downcast_ref::<TlsFailure>()) {
+            return tls.outcome();
         }
         match err.kind() {
             io::ErrorKind::ConnectionReset
@@ -194,21 +191,41 @@ impl Outcome {
             _ => Outcome::IoError,
         }
     }
+}
 
-    /// Classifies a rustls error seen by the client.
-    pub fn from_tls_error(err: &rustls::Error) -> Outcome {
-        match err {
-            rustls::Error::AlertReceived(alert) => Outcome::from_alert(*alert),
-            rustls::Error::InvalidMessage(_)
-            | rustls::Error::InappropriateMessage { .. }
-            | rustls::Error::InappropriateHandshakeMessage { .. }
-            | rustls::Error::PeerMisbehaved(_)
-            | rustls::Error::DecryptError => Outcome::ProtocolError,
-            rustls::Error::InvalidCertificate(rustls::CertificateError::InvalidOcspResponse) => {
-                Outcome::StapleRejected
-            }
-            _ => Outcome::ClientRejectedServer,
+/// A client's TLS failure in stack-neutral terms. Each client adapter maps its own stack's
+/// errors to one of these and carries it inside the `io::Error` it returns, so that
+/// [`Outcome::from_io_error`] classifies every stack alike without knowing any of them.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsFailure {
+    /// The server sent this fatal alert (its TLS alert number).
+    #[error("received fatal alert {0}")]
+    AlertReceived(u8),
+    /// The peer sent bytes that are not valid TLS, or a message out of order.
+    #[error("peer misbehaved: {0}")]
+    Protocol(String),
+    /// The client refused the server's OCSP staple.
+    #[error("OCSP staple refused: {0}")]
+    StapleRejected(String),
+    /// The client refused the server's certificate or parameters.
+    #[error("{0}")]
+    Local(String),
+}
+
+impl TlsFailure {
+    /// The outcome class of this failure.
+    pub fn outcome(&self) -> Outcome {
+        match self {
+            TlsFailure::AlertReceived(alert) => Outcome::from_alert(*alert),
+            TlsFailure::Protocol(_) => Outcome::ProtocolError,
+            TlsFailure::StapleRejected(_) => Outcome::StapleRejected,
+            TlsFailure::Local(_) => Outcome::ClientRejectedServer,
         }
+    }
+
+    /// This failure inside an `io::Error`, as client adapters return it.
+    pub fn into_io(self) -> io::Error {
+        io::Error::new(io::ErrorKind::InvalidData, self)
     }
 }
 
@@ -245,18 +262,12 @@ mod tests {
     }
 
     #[test]
-    fn alert_inside_io_error_is_classified() {
-        let err = io::Error::new(
-            io::ErrorKind::InvalidData,
-            rustls::Error::AlertReceived(AlertDescription::CertificateRequired),
-        );
+    fn failure_inside_io_error_is_classified() {
+        let err = TlsFailure::AlertReceived(116).into_io();
         assert_eq!(Outcome::from_io_error(&err), Outcome::CertRequired);
         let reset = io::Error::from(io::ErrorKind::ConnectionReset);
         assert_eq!(Outcome::from_io_error(&reset), Outcome::Reset);
-        let local = io::Error::new(
-            io::ErrorKind::InvalidData,
-            rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
-        );
+        let local = TlsFailure::Local("unknown issuer".into()).into_io();
         assert_eq!(
             Outcome::from_io_error(&local),
             Outcome::ClientRejectedServer

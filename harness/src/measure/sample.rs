@@ -4,15 +4,18 @@ use std::time::{Duration, Instant};
 
 use super::Outcome;
 
-/// What a handshake negotiated, as the client saw it.
+/// What a handshake negotiated, as the client saw it, by the registry names of the parameters
+/// (`TLSv1_3`, `TLS13_AES_256_GCM_SHA384`, `X25519`: the names rustls gives them, which each
+/// client adapter produces from its own stack's values through `peers::tls`), so that measuring
+/// and reporting know no TLS stack.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Negotiated {
     /// Protocol version.
-    pub version: rustls::ProtocolVersion,
+    pub version: &'static str,
     /// Cipher suite.
-    pub suite: rustls::CipherSuite,
+    pub suite: &'static str,
     /// Key-exchange group (`None` for TLS 1.2 resumption without key exchange).
-    pub group: Option<rustls::NamedGroup>,
+    pub group: Option<&'static str>,
     /// Whether the handshake resumed a session.
     pub resumed: bool,
 }

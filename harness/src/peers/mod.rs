@@ -1,40 +1,27 @@
-//! Server and client peers: the built-in rustls and OpenSSL servers (their own processes),
-//! `openssl s_server` and nginx as process peers, the rustls load client, process management,
-//! and the deliberately misbehaving credentials in [`danger`].
+//! Server and client peers, one adapter per TLS stack, by role (see ARCHITECTURE.md):
+//!
+//! - [`servers`]: what runs inside `mtls-harness serve` (the built-in rustls and OpenSSL
+//!   servers, their connection handling, certificate rotation and extra client checks);
+//! - [`clients`]: the in-process load clients (rustls, OpenSSL), the process clients
+//!   (`openssl s_client`, node) and the deliberately misbehaving credentials in
+//!   [`clients::danger`];
+//! - [`programs`]: external programs and their process control (nginx, `openssl s_server`,
+//!   the child-process guard, starting a case's server);
+//! - [`tls`]: each stack's names for versions, suites, groups and schemes, once;
+//! - [`capabilities`]: what each stack can do, as data; the runner, conformance and interop
+//!   read their skip reasons from it.
 
-pub mod allow_list;
-pub mod client_credentials;
-mod client_ocsp;
-mod crl_chain;
-pub mod danger;
-mod launch;
-mod nginx;
-mod openssl_client;
-pub mod openssl_names;
-mod openssl_ocsp;
-mod openssl_server;
-pub mod post_check;
-mod process;
-pub mod process_client;
-pub mod revocation_verifier;
+pub mod clients;
+pub mod programs;
 pub mod rotating;
-mod rustls_client;
-mod rustls_server;
-mod s_server;
-mod s_server_staple;
-pub mod scheme_filter;
-mod server_conn;
-mod server_revocation;
-pub mod staple;
-pub mod staple_source;
+pub mod servers;
 mod target;
-pub mod tls_config;
-mod weak_key;
+pub mod tls;
 
-pub use launch::{current_exe, find_program, start_server, RevocationArgs, RunningServer};
-pub use nginx::{outcome_for_verify_error, verdict_from_log};
-pub use openssl_client::{OpensslClient, OpensslClientError, OpensslStream};
-pub use process::{log_tail, ChildGuard, ProcessError};
-pub use rustls_client::{ClientError, Connector, RustlsClient};
-pub use rustls_server::{serve, ServeArgs, ServeError, RESPONSE};
+pub use clients::{ClientError, OpensslClient, OpensslClientError, OpensslStream, RustlsClient};
+pub use programs::{
+    current_exe, find_program, log_tail, outcome_for_verify_error, start_server, verdict_from_log,
+    ChildGuard, ProcessError, RevocationArgs, RunningServer,
+};
+pub use servers::{serve, ServeArgs, ServeError, RESPONSE};
 pub use target::{Target, TargetError};

@@ -3,8 +3,8 @@
 //! asked.
 
 use crate::measure::{Outcome, Recorder};
-use crate::peers::tls_config::{group_name, suite_name};
-use crate::scenario::{Case, Expectation, ResumptionMode, TlsVersion};
+use crate::peers::tls::rustls::{negotiated_group, negotiated_version};
+use crate::scenario::{Case, Expectation, ResumptionMode};
 
 /// Judges a recorder against an expectation: (met, explanation).
 pub fn judge(expect: Expectation, r: &Recorder) -> (bool, String) {
@@ -92,27 +92,23 @@ pub fn negotiation_problem(case: &Case, r: &Recorder) -> Option<String> {
     let tls = &case.tls;
     let mut problems = Vec::new();
     for (n, count) in &r.negotiated {
-        let version = match n.version {
-            rustls::ProtocolVersion::TLSv1_3 => Some(TlsVersion::Tls13),
-            rustls::ProtocolVersion::TLSv1_2 => Some(TlsVersion::Tls12),
-            _ => None,
-        };
-        let version_ok = version.is_some_and(|v| tls.versions.contains(&v));
-        let suite_ok =
-            tls.suites.is_empty() || suite_name(n.suite).is_some_and(|s| tls.suites.contains(&s));
+        let version_ok = tls
+            .versions
+            .iter()
+            .any(|&v| negotiated_version(v) == n.version);
+        let suite_ok = tls.suites.is_empty() || tls.suites.iter().any(|s| s.name() == n.suite);
         let group_ok = match n.group {
             None => true,
             Some(g) => {
-                tls.groups.is_empty() || group_name(g).is_some_and(|g| tls.groups.contains(&g))
+                tls.groups.is_empty() || tls.groups.iter().any(|&k| negotiated_group(k) == g)
             }
         };
         if !(version_ok && suite_ok && group_ok) {
             problems.push(format!(
-                "{count} handshakes negotiated {:?}/{:?}/{}, which the case did not ask for",
+                "{count} handshakes negotiated {}/{}/{}, which the case did not ask for",
                 n.version,
                 n.suite,
-                n.group
-                    .map_or_else(|| "no group".to_string(), |g| format!("{g:?}"))
+                n.group.unwrap_or("no group")
             ));
         }
     }

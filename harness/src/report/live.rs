@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::load::{LiveStats, ProgressSink};
+use crate::measure::{LiveStats, ProgressSink};
 
 /// A spinner line for one case.
 #[derive(Debug)]

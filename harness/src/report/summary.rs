@@ -8,7 +8,7 @@ use hdrhistogram::Histogram;
 use serde::Serialize;
 
 use super::checks::{judge, negotiation_problem, resumption_problem};
-use crate::load::LoadResult;
+use crate::measure::LoadResult;
 use crate::measure::Outcome;
 use crate::revocation::Exposure;
 use crate::scenario::{Case, Expectation, LoadSpec, ResumptionMode, Revocation, TlsSettings};
@@ -527,9 +527,9 @@ impl CaseSummary {
             .negotiated
             .iter()
             .map(|(n, count)| NegotiatedCount {
-                version: format!("{:?}", n.version),
-                cipher_suite: format!("{:?}", n.suite),
-                group: n.group.map(|g| format!("{g:?}")),
+                version: n.version.to_string(),
+                cipher_suite: n.suite.to_string(),
+                group: n.group.map(str::to_string),
                 resumed: n.resumed,
                 count: *count,
             })

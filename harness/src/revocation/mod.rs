@@ -2,7 +2,10 @@
 //! checker servers use, and measuring how long a revoked client still gets in. (The CRLs
 //! themselves are issued in [`crate::pki`]; the server loads and reloads them.)
 
+pub mod client_check;
+pub mod crl_chain;
 mod exposure;
 pub mod ocsp;
+pub mod staple_source;
 
 pub use exposure::{measure_exposure, Exposure, ExposurePlan};

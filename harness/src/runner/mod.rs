@@ -18,7 +18,7 @@ use time::OffsetDateTime;
 
 use crate::load::{run_load_with, LoadExtras};
 use crate::measure::CpuTargets;
-use crate::peers::process_client::{self, ProcessClientKind};
+use crate::peers::clients::process::{self, ProcessClientKind};
 use crate::peers::{
     start_server, OpensslClient, OpensslClientError, ProcessError, RevocationArgs, RustlsClient,
 };
@@ -406,7 +406,7 @@ fn run_case(
     let server_cpus = env.server_cpus.clone();
     let (pki, files) = fixtures.get(case.key, case.intermediates)?;
     if let Some(reason) = target_unsupported(case, opts)
-        .or_else(|| crate::peers::client_credentials::unsupported(case, &pki))
+        .or_else(|| crate::peers::clients::credentials::unsupported(case, &pki))
     {
         return Ok(CaseSummary::skipped(case, reason));
     }
@@ -444,7 +444,7 @@ fn run_case(
                 ClientImpl::SClient => ProcessClientKind::SClient,
                 _ => ProcessClientKind::Node,
             };
-            if let Some(reason) = process_client::unsupported(kind, case) {
+            if let Some(reason) = process::unsupported(kind, case) {
                 return Ok(CaseSummary::skipped(case, reason));
             }
             LoadClient::Process(kind)
@@ -510,9 +510,9 @@ fn run_case(
     let cancel = Arc::clone(&opts.cancel);
     let extras = LoadExtras {
         interval: opts.interval,
-        progress: live.map(|bar| bar as Arc<dyn crate::load::ProgressSink>),
+        progress: live.map(|bar| bar as Arc<dyn crate::measure::ProgressSink>),
     };
-    let load: std::pin::Pin<Box<dyn std::future::Future<Output = crate::load::LoadResult>>> =
+    let load: std::pin::Pin<Box<dyn std::future::Future<Output = crate::measure::LoadResult>>> =
         match client {
             LoadClient::Rustls(c) => Box::pin(run_load_with(
                 &case.load, addr, c, targets, resume, cancel, &extras,
@@ -523,7 +523,7 @@ fn run_case(
             LoadClient::Process(kind) => {
                 let work = peers_dir.join(format!("{stem}-client"));
                 let search = opts.search_path.as_deref();
-                let ran = process_client::run(
+                let ran = process::run(
                     kind,
                     case,
                     &pki,

@@ -14,7 +14,7 @@ use rustls::sign::{CertifiedKey, SigningKey};
 use serde::Serialize;
 
 use crate::peers::rotating::SwappableCert;
-use crate::peers::tls_config;
+use crate::peers::tls::rustls as tls_config;
 use crate::pki::{Identity, Pki, ShortLivedIssuer};
 use crate::scenario::Case;
 

@@ -5,7 +5,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 use std::sync::Arc;
 
-use mtls_harness::peers::tls_config;
+use mtls_harness::peers::tls::rustls as tls_config;
 use mtls_harness::pki::{self, ClientCert, KeyType, Pki, PkiSpec};
 use rustls::client::danger::ServerCertVerifier;
 use rustls::pki_types::{ServerName, UnixTime};

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use mtls_harness::peers::tls_config;
+use mtls_harness::peers::tls::rustls as tls_config;
 use mtls_harness::pki::{self, ClientCert, KeyType, PkiSpec};
 use rustls::pki_types::UnixTime;
 use rustls::server::WebPkiClientVerifier;

@@ -22,14 +22,14 @@ use std::task::{Context, Poll};
 
 use openssl::ssl::{SslContext, SslMethod, SslOptions, SslVerifyMode, SslVersion};
 use openssl::x509::X509;
-use rustls::AlertDescription;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_openssl::SslStream;
 
-use super::openssl_names;
-use super::rustls_client::Connector;
-use crate::measure::{CountingStream, Negotiated};
+use crate::load::Connector;
+use crate::measure::{CountingStream, Negotiated, TlsFailure};
+use crate::peers::tls::openssl as openssl_names;
+use crate::peers::tls::rustls as tls_config;
 use crate::pki::{ClientCert, Identity, Pki};
 use crate::scenario::{Case, ResumptionMode, TlsVersion};
 use crate::sys::ResumingContext;
@@ -146,32 +146,26 @@ pub struct OpensslStream(SslStream<CountingStream<TcpStream>>);
 
 /// The alert in an OpenSSL error, if it reports one received from the peer (reason codes
 /// `SSL_AD_REASON_OFFSET` (1000) + alert).
-fn received_alert(err: &openssl::ssl::Error) -> Option<AlertDescription> {
+fn received_alert(err: &openssl::ssl::Error) -> Option<u8> {
     err.ssl_error()?.errors().iter().find_map(|e| {
         let reason = e.reason_code();
         (1000..1256)
             .contains(&reason)
-            .then(|| AlertDescription::from((reason - 1000) as u8))
+            .then(|| (reason - 1000) as u8)
     })
 }
 
 /// Translates an OpenSSL error into an I/O error the outcome classes understand.
 fn classify(err: openssl::ssl::Error) -> io::Error {
     if let Some(alert) = received_alert(&err) {
-        return io::Error::new(
-            io::ErrorKind::InvalidData,
-            rustls::Error::AlertReceived(alert),
-        );
+        return TlsFailure::AlertReceived(alert).into_io();
     }
     if let Some(e) = err.io_error() {
         return io::Error::new(e.kind(), e.to_string());
     }
     match err.ssl_error() {
         // A local failure (server certificate not trusted, no shared parameters...).
-        Some(stack) => io::Error::new(
-            io::ErrorKind::InvalidData,
-            rustls::Error::General(stack.to_string()),
-        ),
+        Some(stack) => TlsFailure::Local(stack.to_string()).into_io(),
         // SSL_ERROR_SYSCALL without errno, or ZERO_RETURN: the peer just closed.
         None => io::Error::from(io::ErrorKind::UnexpectedEof),
     }
@@ -262,13 +256,14 @@ impl Connector for OpensslClient {
             _ => return None,
         };
         let id = ssl.current_cipher()?.protocol_id();
-        Some(Negotiated {
+        // Named through rustls's registry (the code points are the same on the wire). The
+        // crate does not expose the negotiated group (SSL_get_negotiated_group).
+        Some(tls_config::negotiated(
             version,
-            suite: rustls::CipherSuite::from(u16::from_be_bytes(id)),
-            // The crate does not expose the negotiated group (SSL_get_negotiated_group).
-            group: None,
-            resumed: ssl.session_reused(),
-        })
+            rustls::CipherSuite::from(u16::from_be_bytes(id)),
+            None,
+            ssl.session_reused(),
+        ))
     }
 
     fn can_resume(&self, identity: usize) -> bool {

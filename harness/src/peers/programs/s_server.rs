@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::openssl_names;
+use crate::peers::tls::openssl as openssl_names;
 use crate::pki::PkiFiles;
 use crate::scenario::{Case, ClientAuth, FailPolicy, ResumptionMode};
 

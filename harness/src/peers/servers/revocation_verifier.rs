@@ -9,8 +9,8 @@ use std::sync::Arc;
 use rustls::pki_types::CertificateDer;
 use rustls::{CertificateError, Error};
 
-use super::client_ocsp::{check, verdict, Verdict};
 use super::post_check::PostCheck;
+use crate::revocation::client_check::{check, verdict, Verdict};
 use crate::revocation::ocsp::{Decision, OcspChecker};
 use crate::scenario::FailPolicy;
 

@@ -11,7 +11,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer};
 use rustls::sign::CertifiedKey;
 
-use super::rustls_server::{ServeArgs, ServeError};
+use super::settings::{ServeArgs, ServeError};
 use super::staple::StapledCert;
 use crate::revocation::ocsp::{fetch, CheckerSettings, OcspChecker, OcspMethod};
 

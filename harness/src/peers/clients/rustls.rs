@@ -11,48 +11,17 @@ use std::sync::Arc;
 use rustls::client::{Resumption, Tls12Resumption, WebPkiServerVerifier};
 use rustls::pki_types::ServerName;
 use rustls::ClientConfig;
-use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
 use super::danger::UncheckedClientCert;
-use super::rotating::SwappableCert;
-use super::staple::StapleCheckingVerifier;
-use super::tls_config;
-use crate::measure::{CountingStream, Negotiated};
+use super::staple_check::StapleCheckingVerifier;
+use crate::load::Connector;
+use crate::measure::{CountingStream, Negotiated, Outcome, TlsFailure};
+use crate::peers::rotating::SwappableCert;
+use crate::peers::tls::rustls as tls_config;
 use crate::pki::{ClientCert, Identity, Pki};
 use crate::scenario::{Case, ResumptionMode, RevocationMode};
-
-/// The TLS side of a load client: turns a connected TCP stream into a TLS stream.
-pub trait Connector: Send + Sync + 'static {
-    /// The TLS stream type.
-    type Stream: AsyncRead + AsyncWrite + Unpin + Send;
-
-    /// Runs the TLS handshake over `tcp`, presenting identity number `identity` (modulo the
-    /// pool), with `request` queued so that it leaves in the same flight as the client's
-    /// Finished (as browsers do; it saves a packet and a system call per handshake). On failure
-    /// the error carries the alert or local error for classification.
-    ///
-    /// With `resume`, the client offers the session it holds for `identity` (see
-    /// [`Connector::can_resume`]).
-    fn handshake(
-        &self,
-        tcp: CountingStream<TcpStream>,
-        identity: usize,
-        request: &'static [u8],
-        resume: bool,
-    ) -> impl Future<Output = io::Result<Self::Stream>> + Send;
-
-    /// What the finished handshake negotiated.
-    fn negotiated(stream: &Self::Stream) -> Option<Negotiated>;
-
-    /// Whether `identity` holds a session to offer: resumption is on and an earlier handshake
-    /// of this identity was accepted.
-    fn can_resume(&self, identity: usize) -> bool;
-
-    /// Records that a handshake of `identity` was accepted (so it holds a session now).
-    fn accepted(&self, identity: usize);
-}
 
 /// The two configurations of one identity.
 struct IdentityConfig {
@@ -111,7 +80,11 @@ impl RustlsClient {
     ///
     /// # Errors
     /// When rustls rejects the settings, the CA or a credential.
-    pub fn for_target(case: &Case, pki: &Pki, target: &super::Target) -> Result<Self, ClientError> {
+    pub fn for_target(
+        case: &Case,
+        pki: &Pki,
+        target: &crate::peers::Target,
+    ) -> Result<Self, ClientError> {
         let mut client = if let (ClientCert::Valid, Some((chain, key))) =
             (case.client_cert, &target.credential)
         {
@@ -295,12 +268,22 @@ impl Connector for RustlsClient {
 
     fn negotiated(stream: &Self::Stream) -> Option<Negotiated> {
         let conn = stream.get_ref().1;
-        Some(Negotiated {
-            version: conn.protocol_version()?,
-            suite: conn.negotiated_cipher_suite()?.suite(),
-            group: conn.negotiated_key_exchange_group().map(|g| g.name()),
-            resumed: conn.handshake_kind() == Some(rustls::HandshakeKind::Resumed),
-        })
+        Some(tls_config::negotiated(
+            conn.protocol_version()?,
+            conn.negotiated_cipher_suite()?.suite(),
+            conn.negotiated_key_exchange_group().map(|g| g.name()),
+            conn.handshake_kind() == Some(rustls::HandshakeKind::Resumed),
+        ))
+    }
+
+    fn classify(err: &io::Error) -> Outcome {
+        match err
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<rustls::Error>())
+        {
+            Some(tls) => failure(tls).outcome(),
+            None => Outcome::from_io_error(err),
+        }
     }
 
     fn can_resume(&self, identity: usize) -> bool {
@@ -313,5 +296,46 @@ impl Connector for RustlsClient {
         if id.resume.is_some() {
             id.primed.store(true, Ordering::Relaxed);
         }
+    }
+}
+
+/// A rustls error seen by the client, in the harness's stack-neutral terms.
+fn failure(err: &rustls::Error) -> TlsFailure {
+    match err {
+        rustls::Error::AlertReceived(alert) => TlsFailure::AlertReceived(u8::from(*alert)),
+        rustls::Error::InvalidMessage(_)
+        | rustls::Error::InappropriateMessage { .. }
+        | rustls::Error::InappropriateHandshakeMessage { .. }
+        | rustls::Error::PeerMisbehaved(_)
+        | rustls::Error::DecryptError => TlsFailure::Protocol(err.to_string()),
+        rustls::Error::InvalidCertificate(rustls::CertificateError::InvalidOcspResponse) => {
+            TlsFailure::StapleRejected(err.to_string())
+        }
+        _ => TlsFailure::Local(err.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustls::AlertDescription;
+
+    #[test]
+    fn alert_inside_io_error_is_classified() {
+        let err = io::Error::new(
+            io::ErrorKind::InvalidData,
+            rustls::Error::AlertReceived(AlertDescription::CertificateRequired),
+        );
+        assert_eq!(RustlsClient::classify(&err), Outcome::CertRequired);
+        let reset = io::Error::from(io::ErrorKind::ConnectionReset);
+        assert_eq!(RustlsClient::classify(&reset), Outcome::Reset);
+        let local = io::Error::new(
+            io::ErrorKind::InvalidData,
+            rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
+        );
+        assert_eq!(
+            RustlsClient::classify(&local),
+            Outcome::ClientRejectedServer
+        );
     }
 }

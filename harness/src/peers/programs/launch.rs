@@ -9,8 +9,9 @@ use std::process::Command;
 use std::time::Duration;
 
 use super::process::{ChildGuard, ProcessError};
-use super::{crl_chain, nginx, s_server, s_server_staple};
+use super::{nginx, s_server, s_server_staple};
 use crate::pki::PkiFiles;
+use crate::revocation::crl_chain;
 use crate::scenario::{Case, RevocationMode, ServerImpl};
 
 /// How long a server may take to print its address and accept a connection.
@@ -74,7 +75,9 @@ pub fn start_server(
     search_path: Option<&OsStr>,
 ) -> Result<RunningServer, ProcessError> {
     if case.server != ServerImpl::Rustls {
-        if let Some(reason) = super::openssl_names::unsupported_groups(&case.tls.server_groups) {
+        if let Some(reason) =
+            crate::peers::tls::openssl::unsupported_groups(&case.tls.server_groups)
+        {
             return Err(ProcessError::Skipped { reason });
         }
     }

@@ -13,8 +13,8 @@ use std::time::Duration;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
 
-use super::staple_source::StapleSource;
 use crate::revocation::ocsp::{CheckerSettings, OcspChecker, OcspMethod};
+use crate::revocation::staple_source::StapleSource;
 use crate::scenario::{Case, RevocationMode, Stop};
 
 /// Why s_server cannot run `case`'s stapling settings, if it cannot.

@@ -15,20 +15,18 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use rustls::AlertDescription;
-
-use super::launch::find_program;
-use super::openssl_names;
-use super::process::ProcessError;
-use super::tls_config;
-use crate::load::LoadResult;
+use crate::measure::LoadResult;
 use crate::measure::{CpuSnapshot, CpuUsage, Negotiated, Outcome, Recorder, Sample};
+use crate::peers::programs::find_program;
+use crate::peers::programs::ProcessError;
+use crate::peers::tls::openssl as openssl_names;
+use crate::peers::tls::rustls as tls_config;
 use crate::pki::{ClientCert, Pki, PkiFiles};
 use crate::scenario::Case;
-use crate::scenario::{CipherSuite, KxGroup, ResumptionMode, Stop};
+use crate::scenario::{CipherSuite, KxGroup, ResumptionMode, Stop, TlsVersion};
 
 /// The Node.js client script.
-const NODE_SCRIPT: &str = include_str!("node_client.js");
+const NODE_SCRIPT: &str = include_str!("../programs/node_client.js");
 
 /// Extra time a process gets on top of the case's timeout, for starting up.
 const STARTUP_GRACE: Duration = Duration::from_secs(3);
@@ -392,7 +390,7 @@ fn alert_number(text: &str) -> Option<Outcome> {
     let rest = text.split("alert number ").nth(1)?;
     let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
     let n: u8 = digits.parse().ok()?;
-    Some(Outcome::from_alert(AlertDescription::from(n)))
+    Some(Outcome::from_alert(n))
 }
 
 /// The first HTTP status line in the output. s_client's reply text can land in the middle of
@@ -424,20 +422,20 @@ fn negotiated(
     reused: bool,
 ) -> Option<Negotiated> {
     let version = match version? {
-        "TLSv1.3" => rustls::ProtocolVersion::TLSv1_3,
-        "TLSv1.2" => rustls::ProtocolVersion::TLSv1_2,
+        "TLSv1.3" => tls_config::negotiated_version(TlsVersion::Tls13),
+        "TLSv1.2" => tls_config::negotiated_version(TlsVersion::Tls12),
         _ => return None,
     };
     let suite = suite?;
     let suite = CipherSuite::ALL
         .iter()
         .find(|&&s| openssl_names::suite(s) == suite || s.name() == suite)
-        .map(|&s| tls_config::suite(s).suite())?;
+        .map(|&s| s.name())?;
     let group = group.and_then(|g| {
         KxGroup::ALL
             .iter()
             .find(|&&k| openssl_names::group(k).eq_ignore_ascii_case(g) || k.name() == g)
-            .map(|&k| tls_config::kx(k).name())
+            .map(|&k| tls_config::negotiated_group(k))
     });
     Some(Negotiated {
         version,
@@ -534,8 +532,8 @@ mod tests {
         );
         assert_eq!(v.outcome, Outcome::Accepted);
         let n = v.negotiated.unwrap();
-        assert_eq!(n.version, rustls::ProtocolVersion::TLSv1_3);
-        assert_eq!(n.group, Some(rustls::NamedGroup::X25519));
+        assert_eq!(n.version, "TLSv1_3");
+        assert_eq!(n.group, Some("X25519"));
         assert!(n.resumed);
         assert!(offers(1, 1.0) && offers(0, 0.5) != offers(1, 0.5));
         let v = parse_s_client(

@@ -13,8 +13,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::openssl_names;
 use crate::measure::Outcome;
+use crate::peers::tls::openssl as openssl_names;
 use crate::pki::PkiFiles;
 use crate::scenario::{Case, ClientAuth, FailPolicy, ResumptionMode, RevocationMode};
 

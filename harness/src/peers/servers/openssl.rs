@@ -35,13 +35,14 @@ use tokio_openssl::SslStream;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
 
-use super::openssl_names;
+use super::conn::RESPONSE;
+use super::conn::{graceful_close, read_request_head, Tally};
 use super::openssl_ocsp::OpensslOcsp;
-use super::rustls_server::{ServeArgs, ServeError, RESPONSE};
-use super::server_conn::{graceful_close, read_request_head, Tally};
-use super::server_revocation::{checker_settings, client_checker};
-use super::staple_source::{refresh_every, StapleSource};
+use super::revocation::{checker_settings, client_checker};
+use super::settings::{ServeArgs, ServeError};
+use crate::peers::tls::openssl as openssl_names;
 use crate::revocation::ocsp::OcspChecker;
+use crate::revocation::staple_source::{refresh_every, StapleSource};
 use crate::scenario::{ClientAuth, FailPolicy, ResumptionMode, TlsVersion};
 
 /// Sessions the stateful cache holds.
@@ -75,7 +76,7 @@ pub fn serve(args: &ServeArgs) -> Result<(), ServeError> {
         staple.as_ref().map(|(s, _)| Arc::clone(s)),
         ocsp,
     )?);
-    let runtime = super::server_conn::runtime(args)?;
+    let runtime = super::conn::runtime(args)?;
     runtime.block_on(async {
         if let Some((source, checker)) = staple {
             tokio::spawn(refresh_every(args.staple_refresh, move || {

@@ -8,6 +8,7 @@ use rustls::crypto::{CryptoProvider, SupportedKxGroup};
 use rustls::pki_types::CertificateDer;
 use rustls::{RootCertStore, SupportedProtocolVersion};
 
+use crate::measure::Negotiated;
 use crate::scenario::{CipherSuite, KxGroup, TlsVersion};
 
 /// The rustls group for a scenario group.
@@ -54,6 +55,49 @@ pub fn group_name(group: rustls::NamedGroup) -> Option<KxGroup> {
         .iter()
         .copied()
         .find(|&g| kx(g).name() == group)
+}
+
+/// The name a negotiated version is recorded under (`TLSv1_3`: rustls's registry name, the
+/// vocabulary of [`Negotiated`] and `summary.json`).
+pub fn negotiated_version(version: TlsVersion) -> &'static str {
+    match version {
+        TlsVersion::Tls12 => "TLSv1_2",
+        TlsVersion::Tls13 => "TLSv1_3",
+    }
+}
+
+/// The name a negotiated group is recorded under (`X25519`, `secp256r1`, `X25519MLKEM768`).
+pub fn negotiated_group(group: KxGroup) -> &'static str {
+    match group {
+        KxGroup::X25519 => "X25519",
+        KxGroup::Secp256r1 => "secp256r1",
+        KxGroup::Secp384r1 => "secp384r1",
+        KxGroup::X25519MlKem768 => "X25519MLKEM768",
+    }
+}
+
+/// Unnamed parameters (none the scenarios can name) are recorded as this.
+pub const UNKNOWN: &str = "unknown";
+
+/// What a handshake negotiated, in [`Negotiated`]'s names, from rustls's values; the OpenSSL
+/// client passes the code points it reads through the same table.
+pub fn negotiated(
+    version: rustls::ProtocolVersion,
+    suite: rustls::CipherSuite,
+    group: Option<rustls::NamedGroup>,
+    resumed: bool,
+) -> Negotiated {
+    let version = match version {
+        rustls::ProtocolVersion::TLSv1_3 => negotiated_version(TlsVersion::Tls13),
+        rustls::ProtocolVersion::TLSv1_2 => negotiated_version(TlsVersion::Tls12),
+        _ => UNKNOWN,
+    };
+    Negotiated {
+        version,
+        suite: suite_name(suite).map_or(UNKNOWN, CipherSuite::name),
+        group: group.map(|g| group_name(g).map_or(UNKNOWN, negotiated_group)),
+        resumed,
+    }
 }
 
 /// The aws-lc-rs provider offering exactly `groups` and `suites`, in that order; every group

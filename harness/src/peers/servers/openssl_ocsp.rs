@@ -1,5 +1,5 @@
 //! OCSP checking of client certificates in the OpenSSL server (`serve --impl openssl --ocsp`):
-//! the same [`OcspChecker`] and fail policy as the rustls server ([`super::client_ocsp`]),
+//! the same [`OcspChecker`] and fail policy as the rustls server ([`crate::revocation::client_check`]),
 //! asked from OpenSSL's verify callback at depth 0 once OpenSSL's checks of signatures,
 //! validity, purpose and CRLs passed (name constraints and policies come after the callback).
 //! The leaf and its issuer come from the chain OpenSSL built.
@@ -21,7 +21,7 @@ use std::sync::Arc;
 use openssl::x509::X509StoreContextRef;
 use rustls::pki_types::CertificateDer;
 
-use super::client_ocsp::{check, verdict, Verdict};
+use crate::revocation::client_check::{check, verdict, Verdict};
 use crate::revocation::ocsp::{Decision, OcspChecker};
 use crate::scenario::FailPolicy;
 use crate::sys::VerifyError;

@@ -8,6 +8,10 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+/// The reply to every request.
+pub const RESPONSE: &[u8] =
+    b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n";
+
 /// The runtime a built-in server runs on, with `--threads` workers (default: one per usable
 /// CPU). One thread: a single-threaded runtime, so accepting and serving share the thread
 /// instead of handing every connection to a worker. Not with OCSP checking: a query blocks

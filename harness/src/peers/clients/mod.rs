@@ -1,0 +1,15 @@
+//! The client side: the in-process load clients (rustls, and OpenSSL through the `openssl`
+//! crate), the process clients (`openssl s_client`, node; one process per handshake), which
+//! client can present which credential, and the deliberately misbehaving credentials in
+//! [`danger`].
+
+pub mod credentials;
+pub mod danger;
+mod openssl;
+pub mod process;
+mod rustls;
+mod staple_check;
+mod weak_key;
+
+pub use self::openssl::{OpensslClient, OpensslClientError, OpensslStream};
+pub use self::rustls::{ClientError, RustlsClient};

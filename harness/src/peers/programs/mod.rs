@@ -1,0 +1,13 @@
+//! External programs as peers and their process control: starting a case's server (the
+//! built-in ones as `mtls-harness serve`, nginx, `openssl s_server`), the child-process guard
+//! that makes sure none outlives the run, and each program's configuration.
+
+mod launch;
+mod nginx;
+mod process;
+mod s_server;
+mod s_server_staple;
+
+pub use launch::{current_exe, find_program, start_server, RevocationArgs, RunningServer};
+pub use nginx::{outcome_for_verify_error, verdict_from_log};
+pub use process::{log_tail, ChildGuard, ProcessError};

@@ -1,0 +1,7 @@
+//! Each TLS stack's spelling of the scenario's parameters (versions, suites, groups,
+//! signature schemes), once: [`rustls`] builds rustls providers and names what rustls
+//! negotiated; [`openssl`] spells them as the `openssl` crate, `openssl s_server`/`s_client`
+//! and nginx take them.
+
+pub mod openssl;
+pub mod rustls;
