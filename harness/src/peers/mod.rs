@@ -11,6 +11,7 @@
 //! - [`capabilities`]: what each stack can do, as data; the runner, conformance and interop
 //!   read their skip reasons from it.
 
+pub mod capabilities;
 pub mod clients;
 pub mod programs;
 pub mod rotating;

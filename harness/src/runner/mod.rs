@@ -18,6 +18,7 @@ use time::OffsetDateTime;
 
 use crate::load::{run_load_with, LoadExtras};
 use crate::measure::CpuTargets;
+use crate::peers::capabilities;
 use crate::peers::clients::process::{self, ProcessClientKind};
 use crate::peers::{
     start_server, OpensslClient, OpensslClientError, ProcessError, RevocationArgs, RustlsClient,
@@ -405,8 +406,10 @@ fn run_case(
     } = *env;
     let server_cpus = env.server_cpus.clone();
     let (pki, files) = fixtures.get(case.key, case.intermediates)?;
+    let client_caps = capabilities::client(case.client);
     if let Some(reason) = target_unsupported(case, opts)
-        .or_else(|| crate::peers::clients::credentials::unsupported(case, &pki))
+        .or_else(|| client_caps.skip_reason(case, &pki))
+        .or_else(|| client_caps.groups_reason(case))
     {
         return Ok(CaseSummary::skipped(case, reason));
     }
@@ -444,9 +447,6 @@ fn run_case(
                 ClientImpl::SClient => ProcessClientKind::SClient,
                 _ => ProcessClientKind::Node,
             };
-            if let Some(reason) = process::unsupported(kind, case) {
-                return Ok(CaseSummary::skipped(case, reason));
-            }
             LoadClient::Process(kind)
         }
     };
@@ -698,7 +698,7 @@ enum LoadClient {
 /// Why a case cannot run in target mode (skipped with this reason), if it cannot.
 fn target_unsupported(case: &Case, opts: &RunOptions) -> Option<String> {
     opts.target.as_ref()?;
-    if case.client != ClientImpl::Rustls {
+    if !capabilities::client(case.client).target_mode {
         return Some("target mode drives the external server with the rustls client".into());
     }
     if case.client_auth != crate::scenario::ClientAuth::Required {

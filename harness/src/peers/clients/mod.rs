@@ -3,7 +3,6 @@
 //! client can present which credential, and the deliberately misbehaving credentials in
 //! [`danger`].
 
-pub mod credentials;
 pub mod danger;
 mod openssl;
 pub mod process;

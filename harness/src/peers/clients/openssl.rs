@@ -66,11 +66,6 @@ impl OpensslClient {
     /// credential.
     pub fn new(case: &Case, pki: &Pki) -> Result<Self, OpensslClientError> {
         let resumption = case.tls.resumption != ResumptionMode::Off;
-        if let Some(reason) = openssl_names::unsupported_groups(&case.tls.groups) {
-            return Err(OpensslClientError::Unsupported(format!(
-                "offer these groups: {reason}"
-            )));
-        }
         let context = |id: Option<&Identity>| -> Result<IdentityContext, OpensslClientError> {
             let mut b = SslContext::builder(SslMethod::tls_client())?;
             if case.tls.resumption == ResumptionMode::SessionId {

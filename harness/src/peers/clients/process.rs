@@ -40,18 +40,6 @@ pub enum ProcessClientKind {
     Node,
 }
 
-/// Why `case` cannot run with a process client (it is skipped with this reason).
-pub fn unsupported(kind: ProcessClientKind, case: &Case) -> Option<String> {
-    let name = match kind {
-        ProcessClientKind::SClient => "openssl s_client",
-        ProcessClientKind::Node => "the node client",
-    };
-    if let Some(reason) = openssl_names::unsupported_groups(&case.tls.groups) {
-        return Some(format!("{name}: {reason}"));
-    }
-    None
-}
-
 /// The credential files of a case's client: (leaf, intermediates after it, full chain, key).
 struct Credential {
     leaf: PathBuf,

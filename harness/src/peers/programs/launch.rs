@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use super::process::{ChildGuard, ProcessError};
 use super::{nginx, s_server, s_server_staple};
+use crate::peers::capabilities;
 use crate::pki::PkiFiles;
 use crate::revocation::crl_chain;
 use crate::scenario::{Case, RevocationMode, ServerImpl};
@@ -74,26 +75,8 @@ pub fn start_server(
     cpus: Option<Vec<usize>>,
     search_path: Option<&OsStr>,
 ) -> Result<RunningServer, ProcessError> {
-    if case.server != ServerImpl::Rustls {
-        if let Some(reason) =
-            crate::peers::tls::openssl::unsupported_groups(&case.tls.server_groups)
-        {
-            return Err(ProcessError::Skipped { reason });
-        }
-    }
-    if let Some(reason) = revocation_unsupported(case) {
+    if let Some(reason) = capabilities::server(case.server).skip_reason(case) {
         return Err(ProcessError::Skipped { reason });
-    }
-    if let Some(reason) = verify_depth_unsupported(case) {
-        return Err(ProcessError::Skipped { reason });
-    }
-    if !case.allowed_clients.is_empty() && case.server == ServerImpl::SServer {
-        return Err(ProcessError::Skipped {
-            reason: format!(
-                "the {} server has no client allow-list (allowed_clients)",
-                case.server
-            ),
-        });
     }
     let crl = revocation.crl_file;
     match case.server {
@@ -110,9 +93,6 @@ pub fn start_server(
             ready(harness_exe, addr, log, guard, true)
         }
         ServerImpl::SServer => {
-            if let Some(reason) = s_server::unsupported(case) {
-                return Err(ProcessError::Skipped { reason });
-            }
             let openssl = find_program("openssl", search_path)?;
             let extra = side_path(log, "chain-extra.pem");
             s_server::write_chain_extra(files, &extra).map_err(|source| ProcessError::Files {
@@ -137,9 +117,6 @@ pub fn start_server(
             ready(&openssl, addr, log, guard, true)
         }
         ServerImpl::Nginx => {
-            if let Some(reason) = nginx::unsupported(case) {
-                return Err(ProcessError::Skipped { reason });
-            }
             let program = find_program("nginx", search_path)?;
             let dir = nginx::NginxDir::new(side_path(log, "nginx"));
             let io_err = |path: &Path| {
@@ -263,9 +240,6 @@ pub struct RevocationArgs<'a> {
 /// two-intermediate chain.
 const DEFAULT_VERIFY_DEPTH: u8 = 10;
 
-/// webpki's fixed maximum of intermediates (`MAX_SUB_CA_COUNT`).
-const WEBPKI_VERIFY_DEPTH: u8 = 6;
-
 /// The case's client signature schemes, joined with `sep` (their RFC 8446 names, which
 /// OpenSSL and nginx take as they are).
 pub(super) fn sigalgs_list(case: &Case, sep: &str) -> String {
@@ -276,47 +250,6 @@ pub(super) fn sigalgs_list(case: &Case, sep: &str) -> String {
 /// The verify depth of `case`'s server: the case's, or [`DEFAULT_VERIFY_DEPTH`].
 pub(super) fn verify_depth(case: &Case) -> u8 {
     case.verify_depth.unwrap_or(DEFAULT_VERIFY_DEPTH)
-}
-
-/// Why the server peer cannot honour the case's verify depth: rustls (webpki) has a fixed one.
-fn verify_depth_unsupported(case: &Case) -> Option<String> {
-    match (case.server, case.verify_depth) {
-        (ServerImpl::Rustls, Some(d)) if d != WEBPKI_VERIFY_DEPTH => Some(format!(
-            "rustls (webpki) has a fixed verify depth of {WEBPKI_VERIFY_DEPTH} intermediates; verify_depth = {d} cannot be configured"
-        )),
-        _ => None,
-    }
-}
-
-/// Why the server peer of `case` cannot run its revocation mode, if it cannot: the rustls
-/// server has every mode; nginx has OCSP and stapling (its own `unsupported` says which
-/// settings); the OpenSSL server has CRL files, OCSP and stapling; `s_server` CRL files and
-/// stapling (its own `unsupported` says which settings), and no OCSP checking at all.
-fn revocation_unsupported(case: &Case) -> Option<String> {
-    let mode = case.revocation.mode;
-    let supported = match case.server {
-        ServerImpl::Rustls | ServerImpl::Nginx => true,
-        ServerImpl::Openssl => matches!(
-            mode,
-            RevocationMode::None
-                | RevocationMode::Crl
-                | RevocationMode::Ocsp
-                | RevocationMode::OcspStapling
-        ),
-        ServerImpl::SServer if mode == RevocationMode::Ocsp => {
-            return Some("openssl s_server has no OCSP checking of client certificates".into())
-        }
-        _ => matches!(
-            mode,
-            RevocationMode::None | RevocationMode::Crl | RevocationMode::OcspStapling
-        ),
-    };
-    (!supported).then(|| {
-        format!(
-            "revocation mode {mode} is not implemented for the {} server yet",
-            case.server
-        )
-    })
 }
 
 /// The built-in server's revocation options for `case`.

@@ -16,7 +16,7 @@ use std::process::Command;
 use crate::measure::Outcome;
 use crate::peers::tls::openssl as openssl_names;
 use crate::pki::PkiFiles;
-use crate::scenario::{Case, ClientAuth, FailPolicy, ResumptionMode, RevocationMode};
+use crate::scenario::{Case, ClientAuth, ResumptionMode, RevocationMode};
 
 /// Where a case's nginx keeps its files.
 pub struct NginxDir {
@@ -36,51 +36,6 @@ impl NginxDir {
             error_log: dir.join("error.log"),
             dir,
         }
-    }
-}
-
-/// Why a case cannot run against nginx (it is skipped with this reason).
-pub fn unsupported(case: &Case) -> Option<String> {
-    if case.revocation.reload.is_some() {
-        return Some("nginx re-reads its CRL only on a configuration reload".into());
-    }
-    if case.revocation.mode == RevocationMode::Crl && case.revocation.policy == FailPolicy::Soft {
-        return Some("nginx has no soft-fail for undetermined CRL status".into());
-    }
-    let rev = &case.revocation;
-    match rev.mode {
-        RevocationMode::None | RevocationMode::Crl => None,
-        RevocationMode::Ocsp if rev.policy == FailPolicy::Soft => {
-            Some("nginx's ssl_ocsp has no soft-fail".into())
-        }
-        RevocationMode::Ocsp if rev.nonce => Some("nginx's ssl_ocsp sends no nonce".into()),
-        RevocationMode::Ocsp if rev.revoke_after.is_some() => Some(
-            "nginx caches OCSP answers until their nextUpdate, not for the case's cache_ttl".into(),
-        ),
-        RevocationMode::Ocsp
-            if rev.fault == crate::scenario::ResponderFault::Timeout
-                || rev.responder_delay >= rev.query_timeout =>
-        {
-            Some(format!(
-                "nginx has no setting for its client-certificate OCSP query timeout (the case asks for {} ms; ssl_stapling_responder_timeout covers stapling only), so the harness's client would time out before nginx decides",
-                rev.query_timeout.as_millis()
-            ))
-        }
-        RevocationMode::Ocsp => None,
-        RevocationMode::OcspStapling
-            if rev.must_staple || !rev.staple_verify || rev.revoke_after.is_some() =>
-        {
-            Some(
-                "nginx fetches its staple on the first handshakes and refreshes it by its own \
-                 schedule: Must-Staple, unverified staples and mid-run revocation are not \
-                 reproducible"
-                    .into(),
-            )
-        }
-        RevocationMode::OcspStapling => None,
-        other => Some(format!(
-            "revocation mode {other} is not implemented for nginx"
-        )),
     }
 }
 

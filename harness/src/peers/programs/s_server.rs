@@ -13,23 +13,7 @@ use std::process::Command;
 
 use crate::peers::tls::openssl as openssl_names;
 use crate::pki::PkiFiles;
-use crate::scenario::{Case, ClientAuth, FailPolicy, ResumptionMode};
-
-/// Why a case cannot run against s_server (it is skipped with this reason).
-pub fn unsupported(case: &Case) -> Option<String> {
-    if let Some(reason) = super::s_server_staple::unsupported(case) {
-        return Some(reason);
-    }
-    if case.revocation.reload.is_some() {
-        return Some("openssl s_server cannot reload a CRL".into());
-    }
-    if case.revocation.mode == crate::scenario::RevocationMode::Crl
-        && case.revocation.policy == FailPolicy::Soft
-    {
-        return Some("openssl s_server has no soft-fail for undetermined CRL status".into());
-    }
-    None
-}
+use crate::scenario::{Case, ClientAuth, ResumptionMode};
 
 /// The server chain s_server presents for `case`: the Must-Staple one when the case asks for
 /// it.

@@ -15,41 +15,6 @@ use rustls::pki_types::CertificateDer;
 
 use crate::revocation::ocsp::{CheckerSettings, OcspChecker, OcspMethod};
 use crate::revocation::staple_source::StapleSource;
-use crate::scenario::{Case, RevocationMode, Stop};
-
-/// Why s_server cannot run `case`'s stapling settings, if it cannot.
-pub fn unsupported(case: &Case) -> Option<String> {
-    let rev = &case.revocation;
-    if rev.mode != RevocationMode::OcspStapling {
-        return None;
-    }
-    if rev.revoke_after.is_some() {
-        return Some(
-            "openssl s_server staples the response fetched before it starts (-status_file) and cannot refresh it, which the exposure window measures".into(),
-        );
-    }
-    if let Stop::Duration(d) = case.load.stop {
-        if case.load.warmup + d > rev.staple_refresh {
-            return Some(format!(
-                "openssl s_server cannot refresh its staple (-status_file), and the run is longer than staple_refresh = {}ms",
-                rev.staple_refresh.as_millis()
-            ));
-        }
-    }
-    // The verdict depends on the server checking its staple when a verifying server and a
-    // careless one are expected to differ; s_server staples whatever the file holds.
-    let careless = crate::scenario::Revocation {
-        staple_verify: false,
-        ..*rev
-    };
-    if rev.staple_verify && careless.staple_expectation() != rev.staple_expectation() {
-        return Some(format!(
-            "openssl s_server staples its -status_file without verifying it; staple_verify = true with fault = {} and signer = {} needs a server that checks the answer first",
-            rev.fault, rev.signer
-        ));
-    }
-    None
-}
 
 /// Fetches the OCSP response about the leaf of `chain_pem` (leaf, then its issuer) and writes
 /// it to `out`; `None` when the responder gave nothing to staple (s_server then runs without).

@@ -27,6 +27,7 @@ use super::post_check::PostCheckVerifier;
 use super::revocation::{load_crls, ocsp_parts, CrlState, OcspParts};
 use super::revocation_verifier::{RevocationCheck, RevocationSource};
 use super::settings::{ServeArgs, ServeError};
+use crate::peers::capabilities::WEBPKI_VERIFY_DEPTH;
 use crate::peers::rotating::SwappableCert;
 use crate::peers::tls::rustls as tls_config;
 use crate::scenario::{ClientAuth, FailPolicy, ResumptionMode};
@@ -44,9 +45,9 @@ pub fn serve(args: &ServeArgs) -> Result<(), ServeError> {
             "--crl-check-all: only with --impl openssl".into(),
         ));
     }
-    if let Some(depth) = args.verify_depth.filter(|d| *d != 6) {
+    if let Some(depth) = args.verify_depth.filter(|d| *d != WEBPKI_VERIFY_DEPTH) {
         return Err(ServeError::Unsupported(format!(
-            "--verify-depth {depth}: rustls (webpki) has a fixed depth of 6 intermediates"
+            "--verify-depth {depth}: rustls (webpki) has a fixed depth of {WEBPKI_VERIFY_DEPTH} intermediates"
         )));
     }
     if args.implementation != "rustls" {
