@@ -4,15 +4,13 @@
 //! a plain thread at the start and the end of the measured window, so a busy runtime cannot
 //! delay the readings.
 
-use std::net::SocketAddr;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::attempt::attempt;
 use super::live::LiveFeed;
 use super::ticket::Ticketer;
-use super::Connector;
+use super::Attempter;
 use crate::measure::{
     CpuSnapshot, CpuTargets, CpuUsage, Intervals, LoadResult, ProgressSink, Recorder,
     DEFAULT_INTERVAL,
@@ -47,18 +45,16 @@ impl Default for LoadExtras {
 }
 
 /// [`run_load_with`] with default [`LoadExtras`].
-pub async fn run_load<C: Connector>(
+pub async fn run_load<A: Attempter>(
     spec: &LoadSpec,
-    addr: SocketAddr,
-    connector: Arc<C>,
+    attempter: Arc<A>,
     targets: CpuTargets,
     resume_fraction: Option<f64>,
     cancel: Arc<AtomicBool>,
 ) -> LoadResult {
     run_load_with(
         spec,
-        addr,
-        connector,
+        attempter,
         targets,
         resume_fraction,
         cancel,
@@ -67,7 +63,7 @@ pub async fn run_load<C: Connector>(
     .await
 }
 
-/// Drives `spec` against `addr` with `connector`. `targets` says whose CPU to read besides
+/// Drives `spec` with `attempter` (an in-process client against a server, or a process client). `targets` says whose CPU to read besides
 /// the harness's own (the server process, an in-process service thread).
 /// `resume_fraction` (resumption on) is the share of handshakes that try to resume.
 /// `cancel` stops the schedule; attempts in flight still finish (within their timeout).
@@ -77,10 +73,9 @@ pub async fn run_load<C: Connector>(
 /// handshake count every attempt that *ended* inside it, warm-up tickets included, because
 /// their work is inside the CPU readings; latency and outcomes count the attempts that
 /// *started* inside it. Per-interval histograms slice the window by `extras.interval`.
-pub async fn run_load_with<C: Connector>(
+pub async fn run_load_with<A: Attempter>(
     spec: &LoadSpec,
-    addr: SocketAddr,
-    connector: Arc<C>,
+    attempter: Arc<A>,
     targets: CpuTargets,
     resume_fraction: Option<f64>,
     cancel: Arc<AtomicBool>,
@@ -115,9 +110,9 @@ pub async fn run_load_with<C: Connector>(
 
     let mut handles = Vec::with_capacity(workers);
     for w in 0..workers {
-        let (ticketer, connector, shards) = (
+        let (ticketer, attempter, shards) = (
             Arc::clone(&ticketer),
-            Arc::clone(&connector),
+            Arc::clone(&attempter),
             Arc::clone(&shards),
         );
         let timeout = spec.timeout;
@@ -136,15 +131,7 @@ pub async fn run_load_with<C: Connector>(
                 if !sleep_until_or_cancel(ticket.intended, &ticketer).await {
                     break;
                 }
-                let sample = attempt(
-                    &*connector,
-                    addr,
-                    ticket.identity,
-                    ticket.intended,
-                    timeout,
-                    ticket.resume,
-                )
-                .await;
+                let sample = attempter.attempt(ticket, timeout).await;
                 let in_window =
                     sample.end >= window_start && window_end.is_none_or(|end| sample.end <= end);
                 // A poisoned shard only means another worker panicked mid-record; the counts

@@ -2,12 +2,14 @@
 //! latency from the scheduled start), warm-up excluded, per-attempt timeout, one worker loop.
 
 mod attempt;
+mod attempter;
 mod connector;
 mod engine;
 mod live;
 mod ticket;
 
 pub use attempt::{attempt, parse_status_line, REQUEST};
+pub use attempter::{Attempter, TlsAttempts};
 pub use connector::Connector;
 pub use engine::{run_load, run_load_with, LoadExtras};
 pub use ticket::{Ticket, Ticketer};

@@ -16,10 +16,11 @@ use std::time::{Duration, Instant};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::load::{run_load_with, LoadExtras};
+use crate::load::{run_load_with, LoadExtras, TlsAttempts};
 use crate::measure::CpuTargets;
 use crate::peers::capabilities;
-use crate::peers::clients::process::{self, ProcessClientKind};
+use crate::peers::clients::process::{ProcessAttempts, ProcessClientKind};
+use crate::peers::servers::status;
 use crate::peers::{
     start_server, OpensslClient, OpensslClientError, ProcessError, RevocationArgs, RustlsClient,
 };
@@ -514,28 +515,33 @@ fn run_case(
     };
     let load: std::pin::Pin<Box<dyn std::future::Future<Output = crate::measure::LoadResult>>> =
         match client {
-            LoadClient::Rustls(c) => Box::pin(run_load_with(
-                &case.load, addr, c, targets, resume, cancel, &extras,
+            LoadClient::Rustls(connector) => Box::pin(run_load_with(
+                &case.load,
+                Arc::new(TlsAttempts { connector, addr }),
+                targets,
+                resume,
+                cancel,
+                &extras,
             )),
-            LoadClient::Openssl(c) => Box::pin(run_load_with(
-                &case.load, addr, c, targets, resume, cancel, &extras,
+            LoadClient::Openssl(connector) => Box::pin(run_load_with(
+                &case.load,
+                Arc::new(TlsAttempts { connector, addr }),
+                targets,
+                resume,
+                cancel,
+                &extras,
             )),
             LoadClient::Process(kind) => {
                 let work = peers_dir.join(format!("{stem}-client"));
                 let search = opts.search_path.as_deref();
-                let ran = process::run(
-                    kind,
-                    case,
-                    &pki,
-                    &files,
-                    addr,
-                    pid,
-                    &work,
-                    search,
-                    &opts.cancel,
-                );
-                match ran {
-                    Ok(result) => Box::pin(std::future::ready(result)),
+                match ProcessAttempts::prepare(kind, case, &pki, &files, addr, &work, search) {
+                    Ok(client) => {
+                        let spec = ProcessAttempts::schedule(&case.load);
+                        Box::pin(async move {
+                            run_load_with(&spec, Arc::new(client), targets, resume, cancel, &extras)
+                                .await
+                        })
+                    }
                     Err(ProcessError::Skipped { reason }) => {
                         return Ok(CaseSummary::skipped(case, reason))
                     }
@@ -591,9 +597,14 @@ fn run_case(
     let error_log = server
         .as_ref()
         .and_then(|s| s.error_log().map(Path::to_path_buf));
+    let status_file = server
+        .as_ref()
+        .and_then(|s| s.status_file().map(Path::to_path_buf));
     if let Some(server) = server {
         server.stop();
     }
+    // What the server reported on its status channel (built-in servers only).
+    let events = status_file.map(|f| status::read(&f)).unwrap_or_default();
     // nginx answers a bad client certificate with HTTP 400; its error log says why.
     let peer_verdict = error_log.and_then(|log| peer_verdict(&mut result.recorder, &log));
     let mut entry = CaseSummary::measured(case, &result);
@@ -605,7 +616,7 @@ fn run_case(
             Some((peak.saturating_sub(before) as f64 / in_flight as f64).round());
     }
     entry.server_peak_rss_kib = server_rss;
-    entry.crl = revocation::crl_figures(&log);
+    entry.crl = revocation::crl_figures(&events);
     if let (Some(first), Some(service)) = (queries, env.service) {
         let queries = revocation::queries_now(service).saturating_sub(first);
         entry.record_responder(queries, result.recorder.attempts());
@@ -613,7 +624,7 @@ fn run_case(
         entry.responder = None;
     }
     if let Some(short) = &short {
-        entry.short_lived = Some(short.figures(&log));
+        entry.short_lived = Some(short.figures(&events));
     }
     if let Some(exposure) = exposure {
         if case.revocation.mode == crate::scenario::RevocationMode::OcspStapling {

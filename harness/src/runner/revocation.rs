@@ -2,6 +2,7 @@
 //! point), the responder's settings and faults, and the figures the service measures while the
 //! case runs (responder queries and CPU).
 
+use crate::peers::servers::status::StatusEvent;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -107,21 +108,14 @@ pub(super) fn queries_now(service: &RevocationService) -> u64 {
 }
 
 /// The CRL the server loaded at start (size, and the time to load it and build its
-/// configuration), from the line it logs.
-pub(super) fn crl_figures(server_log: &std::path::Path) -> Option<crate::report::CrlFigures> {
-    let text = std::fs::read_to_string(server_log).ok()?;
-    let line = text.lines().find(|l| l.contains("CRL loaded: "))?;
-    let rest = &line[line.find("CRL loaded: ")? + "CRL loaded: ".len()..];
-    let bytes = rest.split_whitespace().next()?.parse().ok()?;
-    let ms = rest
-        .split("ready in ")
-        .nth(1)?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()?;
-    Some(crate::report::CrlFigures {
-        bytes,
-        server_load_ms: ms,
+/// configuration), from its status events.
+pub(super) fn crl_figures(events: &[StatusEvent]) -> Option<crate::report::CrlFigures> {
+    events.iter().find_map(|e| match *e {
+        StatusEvent::CrlLoaded { bytes, ready_ms } => Some(crate::report::CrlFigures {
+            bytes,
+            // One decimal, as the figure always was.
+            server_load_ms: (ready_ms * 10.0).round() / 10.0,
+        }),
+        _ => None,
     })
 }

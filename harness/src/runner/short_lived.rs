@@ -14,6 +14,7 @@ use rustls::sign::{CertifiedKey, SigningKey};
 use serde::Serialize;
 
 use crate::peers::rotating::SwappableCert;
+use crate::peers::servers::status::StatusEvent;
 use crate::peers::tls::rustls as tls_config;
 use crate::pki::{Identity, Pki, ShortLivedIssuer};
 use crate::scenario::Case;
@@ -225,11 +226,12 @@ impl ShortLived {
         }
     }
 
-    /// The figures, with the server's rotations counted from its log.
-    pub fn figures(&self, server_log: &Path) -> ShortLivedFigures {
-        let rotations = std::fs::read_to_string(server_log)
-            .map(|t| t.matches("certificate rotated").count() as u64)
-            .unwrap_or(0);
+    /// The figures, with the server's rotations counted from its status events.
+    pub fn figures(&self, events: &[StatusEvent]) -> ShortLivedFigures {
+        let rotations = events
+            .iter()
+            .filter(|e| matches!(e, StatusEvent::CertRotated))
+            .count() as u64;
         ShortLivedFigures {
             client_renewals: self.client_renewals.load(Ordering::Relaxed),
             server_renewals: self.server_renewals.load(Ordering::Relaxed),

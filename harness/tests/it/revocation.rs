@@ -9,7 +9,7 @@ use rustls::pki_types::UnixTime;
 use rustls::server::WebPkiClientVerifier;
 use rustls::{CertificateError, Error};
 
-use super::support::{case, run_in, scenario};
+use super::support::{case, harness_exe, run_in, scenario};
 
 #[test]
 fn issued_crl_revokes_exactly_the_revoked_client() {
@@ -222,4 +222,46 @@ load = { concurrency = 2, duration = "1500ms", warmup = "200ms" }
         "{e:?}"
     );
     assert!(c.verdict.contains("by resuming"), "{}", c.verdict);
+}
+
+#[test]
+fn crl_figures_come_from_the_status_channel_whatever_rust_log_says() {
+    // The server's CRL size and load time reach the summary through its status channel, not
+    // its log: a quiet server (RUST_LOG=warn, no info lines) must report them all the same.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("crl.toml"),
+        r#"
+version = 1
+[pki]
+identities = 2
+[[case]]
+name = "crl"
+revocation = { mode = "crl", crl_entries = 10000 }
+load = { concurrency = 1, handshakes = 4, warmup = "0s" }
+"#,
+    )
+    .unwrap();
+    let out = std::process::Command::new(harness_exe())
+        .args(["run", "crl.toml", "--out", "r", "-q"])
+        .current_dir(dir.path())
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("r/summary.json")).unwrap()).unwrap();
+    let crl = &summary["cases"][0]["crl"];
+    assert!(
+        crl["bytes"].as_u64().is_some_and(|b| b > 10_000),
+        "crl figures lost: {crl}"
+    );
+    assert!(crl["server_load_ms"].as_f64().is_some(), "{crl}");
+    // The log really was quiet: the figure cannot have come from it.
+    let log = std::fs::read_to_string(dir.path().join("r/peers/crl-server.log")).unwrap();
+    assert!(!log.contains("CRL loaded"), "{log}");
 }

@@ -11,6 +11,7 @@ use std::time::Duration;
 use super::process::{ChildGuard, ProcessError};
 use super::{nginx, s_server, s_server_staple};
 use crate::peers::capabilities;
+use crate::peers::servers::ServerSettings;
 use crate::pki::PkiFiles;
 use crate::revocation::crl_chain;
 use crate::scenario::{Case, RevocationMode, ServerImpl};
@@ -25,6 +26,7 @@ pub struct RunningServer {
     guard: ChildGuard,
     cpu_measurable: bool,
     error_log: Option<PathBuf>,
+    status: Option<PathBuf>,
 }
 
 impl RunningServer {
@@ -43,6 +45,13 @@ impl RunningServer {
     /// replies come from.
     pub fn error_log(&self) -> Option<&Path> {
         self.error_log.as_deref()
+    }
+
+    /// The status channel of a built-in server (`None` for other peers); it outlives the
+    /// process, so its events can be read after [`RunningServer::stop`] with
+    /// [`crate::peers::servers::status::read`].
+    pub fn status_file(&self) -> Option<&Path> {
+        self.status.as_deref()
     }
 
     /// Its log file.
@@ -81,8 +90,11 @@ pub fn start_server(
     let crl = revocation.crl_file;
     match case.server {
         ServerImpl::Rustls | ServerImpl::Openssl => {
-            let mut command = builtin_command(harness_exe, case, files, revocation);
-            command.args(revocation_args(case, revocation));
+            let status = side_path(log, "status.jsonl");
+            let settings = builtin_settings(case, files, revocation, &status);
+            let file = side_path(log, "settings.json");
+            let command = builtin_command(harness_exe, &settings, &file)
+                .map_err(|source| ProcessError::Files { path: file, source })?;
             let mut guard = ChildGuard::spawn(command, log, cpus)?;
             let addr = guard.wait_for_line(READY_TIMEOUT, |line| {
                 line.strip_prefix("listening on ")?
@@ -90,7 +102,9 @@ pub fn start_server(
                     .parse::<SocketAddr>()
                     .ok()
             })?;
-            ready(harness_exe, addr, log, guard, true)
+            let mut server = ready(harness_exe, addr, log, guard, true)?;
+            server.status = Some(status);
+            Ok(server)
         }
         ServerImpl::SServer => {
             let openssl = find_program("openssl", search_path)?;
@@ -220,6 +234,7 @@ fn ready(
         guard,
         cpu_measurable,
         error_log: None,
+        status: None,
     })
 }
 
@@ -235,146 +250,83 @@ pub struct RevocationArgs<'a> {
     pub rotating_cert: Option<(&'a Path, &'a Path, Duration)>,
 }
 
-/// The verify depth the OpenSSL-based peers get when a case sets none: room for every chain
-/// the fixtures make (at most 7 intermediates), where nginx's own default (1) would reject a
-/// two-intermediate chain.
-const DEFAULT_VERIFY_DEPTH: u8 = 10;
-
-/// The case's client signature schemes, joined with `sep` (their RFC 8446 names, which
-/// OpenSSL and nginx take as they are).
-pub(super) fn sigalgs_list(case: &Case, sep: &str) -> String {
-    let names: Vec<&str> = case.tls.client_sigalgs.iter().map(|s| s.name()).collect();
-    names.join(sep)
-}
-
-/// The verify depth of `case`'s server: the case's, or [`DEFAULT_VERIFY_DEPTH`].
-pub(super) fn verify_depth(case: &Case) -> u8 {
-    case.verify_depth.unwrap_or(DEFAULT_VERIFY_DEPTH)
-}
-
-/// The built-in server's revocation options for `case`.
-fn revocation_args(case: &Case, sources: &RevocationArgs<'_>) -> Vec<String> {
+/// The typed settings of `case`'s built-in server, with the revocation sources in `sources`.
+fn builtin_settings(
+    case: &Case,
+    files: &PkiFiles,
+    sources: &RevocationArgs<'_>,
+    status: &Path,
+) -> ServerSettings {
     let rev = &case.revocation;
-    let ms = |d: Duration| format!("{}ms", d.as_millis());
-    let mut args: Vec<String> = Vec::new();
-    let mut push = |items: &[&str]| args.extend(items.iter().map(|s| s.to_string()));
+    let must_staple = rev.mode == RevocationMode::OcspStapling && rev.must_staple;
+    let (cert, key) = match sources.rotating_cert {
+        Some((cert, key, _)) => (cert.to_path_buf(), key.to_path_buf()),
+        None if must_staple => (files.server_must_staple.clone(), files.server_key.clone()),
+        None => (files.server_chain.clone(), files.server_key.clone()),
+    };
+    let mut s = ServerSettings {
+        implementation: case.server.name().into(),
+        cert,
+        key,
+        client_ca: Some(files.root_cert.clone()),
+        client_auth: case.client_auth,
+        versions: case.tls.versions.clone(),
+        groups: case.tls.server_groups.clone(),
+        suites: case.tls.server_suites.clone(),
+        resumption: case.tls.resumption,
+        tickets: case.tls.tickets,
+        threads: case.server_threads,
+        // The client's timeout decides; the server only drops what is long past it.
+        conn_timeout: case.load.timeout + Duration::from_secs(5),
+        verify_depth: case
+            .verify_depth
+            .filter(|_| case.server == ServerImpl::Openssl),
+        allow_cn: case.allowed_clients.clone(),
+        client_sigalgs: case.tls.client_sigalgs.clone(),
+        status: Some(status.to_path_buf()),
+        ..ServerSettings::default()
+    };
     match rev.mode {
         RevocationMode::Crl | RevocationMode::CrlHttp => {
             match (rev.mode, sources.crl_file, sources.base_url) {
-                (RevocationMode::Crl, Some(file), _) => {
-                    push(&["--crl", &file.display().to_string()]);
-                }
-                (_, _, Some(base)) => push(&["--crl-url", &crate::pki::crl_url(base)]),
+                (RevocationMode::Crl, Some(file), _) => s.crl = vec![file.to_path_buf()],
+                (_, _, Some(base)) => s.crl_url = Some(crate::pki::crl_url(base)),
                 _ => {}
             }
-            push(&["--crl-policy", rev.policy.name()]);
-            if let Some(every) = rev.reload {
-                push(&["--crl-reload", &ms(every)]);
-            }
+            s.crl_policy = rev.policy;
+            s.crl_reload = rev.reload;
         }
         RevocationMode::Ocsp => {
-            push(&[
-                "--ocsp",
-                "--ocsp-cache-ttl",
-                &ms(rev.cache_ttl),
-                "--ocsp-timeout",
-                &ms(rev.query_timeout),
-                "--ocsp-policy",
-                rev.policy.name(),
-            ]);
-            if rev.nonce {
-                push(&["--ocsp-nonce"]);
-            }
+            s.ocsp = true;
+            s.ocsp_cache_ttl = rev.cache_ttl;
+            s.ocsp_timeout = rev.query_timeout;
+            s.ocsp_policy = rev.policy;
+            s.ocsp_nonce = rev.nonce;
         }
         RevocationMode::OcspStapling => {
-            push(&[
-                "--staple",
-                "--staple-refresh",
-                &ms(rev.staple_refresh),
-                "--ocsp-timeout",
-                &ms(rev.query_timeout),
-            ]);
-            if !rev.staple_verify {
-                push(&["--staple-unverified"]);
-            }
+            s.staple = true;
+            s.staple_refresh = rev.staple_refresh;
+            s.ocsp_timeout = rev.query_timeout;
+            s.staple_unverified = !rev.staple_verify;
         }
         RevocationMode::ShortLived => {
-            if let Some((_, _, every)) = sources.rotating_cert {
-                push(&["--cert-reload", &ms(every)]);
-            }
+            s.cert_reload = sources.rotating_cert.map(|(_, _, every)| every)
         }
         RevocationMode::None => {}
     }
-    args
+    s
 }
 
-fn builtin_command(
-    exe: &Path,
-    case: &Case,
-    files: &PkiFiles,
-    revocation: &RevocationArgs<'_>,
-) -> Command {
+/// The `mtls-harness serve` command for `settings`, written next to the log.
+fn builtin_command(exe: &Path, settings: &ServerSettings, file: &Path) -> std::io::Result<Command> {
+    settings.write(file)?;
     let mut cmd = Command::new(exe);
-    let versions: Vec<&str> = case.tls.versions.iter().map(|v| v.name()).collect();
-    let must_staple =
-        case.revocation.mode == RevocationMode::OcspStapling && case.revocation.must_staple;
-    cmd.arg("serve")
-        .args(["--impl", case.server.name(), "--listen", "127.0.0.1:0"])
-        .arg("--cert")
-        .arg(match revocation.rotating_cert {
-            Some((cert, _, _)) => cert,
-            None if must_staple => &files.server_must_staple,
-            None => &files.server_chain,
-        })
-        .arg("--key")
-        .arg(match revocation.rotating_cert {
-            Some((_, key, _)) => key,
-            None => &files.server_key,
-        })
-        .arg("--client-ca")
-        .arg(&files.root_cert)
-        .args(["--client-auth", case.client_auth.name()])
-        .args(["--versions", &versions.join(",")])
-        .args(["--resumption", case.tls.resumption.name()])
-        .args(["--tickets", &case.tls.tickets.to_string()])
-        // The client's timeout decides; the server only drops what is long past it.
-        .args([
-            "--conn-timeout",
-            &format!(
-                "{}ms",
-                (case.load.timeout + Duration::from_secs(5)).as_millis()
-            ),
-        ]);
-    let join = |names: Vec<&str>| names.join(",");
-    if !case.tls.server_groups.is_empty() {
-        cmd.args([
-            "--groups",
-            &join(case.tls.server_groups.iter().map(|g| g.name()).collect()),
-        ]);
-    }
-    if !case.tls.server_suites.is_empty() {
-        cmd.args([
-            "--suites",
-            &join(case.tls.server_suites.iter().map(|s| s.name()).collect()),
-        ]);
-    }
-    if let Some(threads) = case.server_threads {
-        cmd.args(["--threads", &threads.to_string()]);
-    }
-    if let (ServerImpl::Openssl, Some(depth)) = (case.server, case.verify_depth) {
-        cmd.args(["--verify-depth", &depth.to_string()]);
-    }
-    for cn in &case.allowed_clients {
-        cmd.args(["--allow-cn", cn]);
-    }
-    if !case.tls.client_sigalgs.is_empty() {
-        cmd.args(["--client-sigalgs", &sigalgs_list(case, ",")]);
-    }
+    cmd.arg("serve").arg("--settings").arg(file);
     // Quiet unless the user asked for more: per-connection logs would distort CPU figures.
     if std::env::var_os("RUST_LOG").is_none() {
         cmd.env("RUST_LOG", "info");
     }
-    cmd
+    Ok(cmd)
 }
 
 /// The path of the running `mtls-harness` binary, for spawning built-in servers.

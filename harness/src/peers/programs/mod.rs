@@ -1,10 +1,14 @@
 //! External programs as peers and their process control: starting a case's server (the
-//! built-in ones as `mtls-harness serve`, nginx, `openssl s_server`), the child-process guard
-//! that makes sure none outlives the run, and each program's configuration.
+//! built-in ones as `mtls-harness serve`, nginx, `openssl s_server`), the process clients'
+//! command lines and output (`openssl s_client`, node), the child-process guard that makes
+//! sure none outlives the run, and each program's configuration.
 
+pub mod client_output;
 mod launch;
 mod nginx;
+pub mod node_client;
 mod process;
+pub mod s_client;
 mod s_server;
 mod s_server_staple;
 

@@ -95,7 +95,7 @@ pub fn config(
             c,
             "    ssl_verify_client {verify};\n    ssl_client_certificate {};\n    ssl_verify_depth {};",
             files.root_cert.display(),
-            super::launch::verify_depth(case)
+            openssl_names::verify_depth(case)
         );
     }
     if let Some(crl) = crl {
@@ -146,7 +146,7 @@ pub fn config(
         let _ = writeln!(
             c,
             "    ssl_conf_command ClientSignatureAlgorithms {};",
-            super::launch::sigalgs_list(case, ":")
+            openssl_names::sigalgs_list(case, ":")
         );
     }
     if let Some(list) = openssl_names::groups(&case.tls.server_groups) {

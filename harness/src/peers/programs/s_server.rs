@@ -38,7 +38,7 @@ pub fn command(
     staple: Option<&Path>,
 ) -> Command {
     let mut cmd = Command::new(openssl);
-    let depth = super::launch::verify_depth(case).to_string();
+    let depth = openssl_names::verify_depth(case).to_string();
     cmd.arg("s_server")
         .args(["-accept", "127.0.0.1:0", "-www"])
         .arg("-cert")
@@ -62,7 +62,7 @@ pub fn command(
         // deeper than -Verify's number is accepted.
         cmd.args(["-verify_depth", &depth]);
         if !case.tls.client_sigalgs.is_empty() {
-            cmd.args(["-client_sigalgs", &super::launch::sigalgs_list(case, ":")]);
+            cmd.args(["-client_sigalgs", &openssl_names::sigalgs_list(case, ":")]);
         }
         cmd.arg("-CAfile").arg(&files.root_cert);
     }

@@ -22,7 +22,7 @@ pub const RESPONSE: &[u8] =
 ///
 /// # Errors
 /// When the runtime cannot be built.
-pub(super) fn runtime(args: &super::ServeArgs) -> std::io::Result<tokio::runtime::Runtime> {
+pub(super) fn runtime(args: &super::ServerSettings) -> std::io::Result<tokio::runtime::Runtime> {
     let threads = args.threads.unwrap_or_else(crate::sys::usable_cpus).max(1);
     crate::sys::runtime(threads, threads == 1 && !args.ocsp)
 }
@@ -39,14 +39,20 @@ pub(super) struct Tally {
 }
 
 impl Tally {
-    /// The one-line tally on stderr when `server` stops.
+    /// The one-line tally on stderr when `server` stops, and the same figures on the status
+    /// channel.
     pub fn print_stopping(&self, server: &str) {
-        eprintln!(
-            "{server}: stopping; accepted {} rejected {} failed {}",
+        let (accepted, rejected, failed) = (
             self.accepted.load(Ordering::Relaxed),
             self.rejected.load(Ordering::Relaxed),
-            self.failed.load(Ordering::Relaxed)
+            self.failed.load(Ordering::Relaxed),
         );
+        eprintln!("{server}: stopping; accepted {accepted} rejected {rejected} failed {failed}");
+        super::status::emit(&super::status::StatusEvent::Stopped {
+            accepted,
+            rejected,
+            failed,
+        });
     }
 }
 

@@ -14,19 +14,28 @@ pub mod revocation_verifier;
 mod rustls;
 pub mod scheme_filter;
 mod staple;
+pub mod status;
 
 pub use conn::RESPONSE;
 mod settings;
 
-pub use settings::{ServeArgs, ServeError};
+pub use settings::{ServeArgs, ServeError, ServerSettings};
 
 /// Runs the server `args` name until SIGTERM or SIGINT.
 ///
 /// # Errors
-/// When the configuration cannot be built or the socket cannot be bound.
+/// When the settings cannot be read, the configuration cannot be built or the socket cannot be
+/// bound.
 pub fn serve(args: &ServeArgs) -> Result<(), ServeError> {
-    if args.implementation == "openssl" {
-        return self::openssl::serve(args);
+    let settings = args.settings()?;
+    if let Some(path) = &settings.status {
+        status::open(path).map_err(|e| ServeError::File {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
     }
-    self::rustls::serve(args)
+    if settings.implementation == "openssl" {
+        return self::openssl::serve(&settings);
+    }
+    self::rustls::serve(&settings)
 }

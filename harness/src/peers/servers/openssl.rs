@@ -39,7 +39,7 @@ use super::conn::RESPONSE;
 use super::conn::{graceful_close, read_request_head, Tally};
 use super::openssl_ocsp::OpensslOcsp;
 use super::revocation::{checker_settings, client_checker};
-use super::settings::{ServeArgs, ServeError};
+use super::settings::{ServeError, ServerSettings};
 use crate::peers::tls::openssl as openssl_names;
 use crate::revocation::ocsp::OcspChecker;
 use crate::revocation::staple_source::{refresh_every, StapleSource};
@@ -52,7 +52,7 @@ const SESSION_CACHE_SIZE: i32 = 100_000;
 ///
 /// # Errors
 /// When the configuration cannot be built or the socket cannot be bound.
-pub fn serve(args: &ServeArgs) -> Result<(), ServeError> {
+pub fn serve(args: &ServerSettings) -> Result<(), ServeError> {
     if args.crl_reload.is_some() {
         return Err(ServeError::Unsupported(
             "--crl-reload: the openssl server loads its CRLs once".into(),
@@ -89,7 +89,9 @@ pub fn serve(args: &ServeArgs) -> Result<(), ServeError> {
 
 /// The server's own staple (`--staple`): fetched once before it listens (a failure starts it
 /// without one), then refreshed every `--staple-refresh`.
-fn staple_source(args: &ServeArgs) -> Result<(Arc<StapleSource>, Arc<OcspChecker>), ServeError> {
+fn staple_source(
+    args: &ServerSettings,
+) -> Result<(Arc<StapleSource>, Arc<OcspChecker>), ServeError> {
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&args.cert)
         .map_err(|e| file_err(&args.cert, e))?
         .collect::<Result<_, _>>()
@@ -106,7 +108,7 @@ fn staple_source(args: &ServeArgs) -> Result<(Arc<StapleSource>, Arc<OcspChecker
     Ok((source, checker))
 }
 
-async fn accept_loop(args: &ServeArgs, acceptor: Arc<SslAcceptor>) -> Result<(), ServeError> {
+async fn accept_loop(args: &ServerSettings, acceptor: Arc<SslAcceptor>) -> Result<(), ServeError> {
     let socket = if args.listen.is_ipv4() {
         TcpSocket::new_v4()?
     } else {
@@ -118,6 +120,7 @@ async fn accept_loop(args: &ServeArgs, acceptor: Arc<SslAcceptor>) -> Result<(),
     let local = listener.local_addr()?;
     // The runner waits for this line; it must be the first thing on stdout.
     println!("listening on {local}");
+    super::status::emit(&super::status::StatusEvent::Listening { addr: local });
     tracing::info!(%local, "openssl server ready");
     let tally = Arc::new(Tally::default());
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
@@ -158,7 +161,7 @@ fn file_err(path: &Path, e: impl std::fmt::Display) -> ServeError {
 
 /// The acceptor for `args`.
 fn acceptor(
-    args: &ServeArgs,
+    args: &ServerSettings,
     staple: Option<Arc<StapleSource>>,
     ocsp: Option<Arc<OpensslOcsp>>,
 ) -> Result<SslAcceptor, ServeError> {
@@ -219,7 +222,7 @@ fn acceptor(
 
 fn client_auth(
     b: &mut SslContextBuilder,
-    args: &ServeArgs,
+    args: &ServerSettings,
     ocsp: Option<Arc<OpensslOcsp>>,
 ) -> Result<(), ServeError> {
     let mode = match args.client_auth {
@@ -331,7 +334,7 @@ fn allow_listed(ctx: &mut openssl::x509::X509StoreContextRef, allowed: &[String]
     false
 }
 
-fn resumption(b: &mut SslContextBuilder, args: &ServeArgs) -> Result<(), ServeError> {
+fn resumption(b: &mut SslContextBuilder, args: &ServerSettings) -> Result<(), ServeError> {
     // Needed for any resumption with client certificates (OpenSSL refuses to resume a
     // verified session without a session id context).
     b.set_session_id_context(b"mtls-harness")

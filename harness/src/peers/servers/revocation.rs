@@ -11,7 +11,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer};
 use rustls::sign::CertifiedKey;
 
-use super::settings::{ServeArgs, ServeError};
+use super::settings::{ServeError, ServerSettings};
 use super::staple::StapledCert;
 use crate::revocation::ocsp::{fetch, CheckerSettings, OcspChecker, OcspMethod};
 
@@ -34,7 +34,7 @@ pub enum CrlState {
 /// # Errors
 /// When a CRL file cannot be read (a download failure is [`CrlState::Unavailable`] instead:
 /// the server must start when the distribution point is down).
-pub fn load_crls(args: &ServeArgs) -> Result<CrlState, ServeError> {
+pub fn load_crls(args: &ServerSettings) -> Result<CrlState, ServeError> {
     if let Some(url) = &args.crl_url {
         return Ok(match fetch(url, CRL_FETCH_TIMEOUT) {
             Ok(bytes) => match parse_crls(bytes) {
@@ -92,7 +92,7 @@ pub struct OcspParts {
 /// # Errors
 /// When the server key cannot be loaded for stapling.
 pub fn ocsp_parts(
-    args: &ServeArgs,
+    args: &ServerSettings,
     chain: &[CertificateDer<'static>],
     key: &PrivateKeyDer<'static>,
     provider: &rustls::crypto::CryptoProvider,
@@ -126,7 +126,7 @@ pub fn ocsp_parts(
 
 /// How the server's checkers ask (`--ocsp-url`, `--ocsp-timeout`, `--ocsp-nonce`,
 /// `--ocsp-get`), caching answers for `cache_ttl`.
-pub fn checker_settings(args: &ServeArgs, cache_ttl: Duration) -> CheckerSettings {
+pub fn checker_settings(args: &ServerSettings, cache_ttl: Duration) -> CheckerSettings {
     CheckerSettings {
         url_override: args.ocsp_url.clone(),
         cache_ttl,
@@ -141,7 +141,7 @@ pub fn checker_settings(args: &ServeArgs, cache_ttl: Duration) -> CheckerSetting
 }
 
 /// The checker of client certificates, with `--ocsp`: its cache lives as long as the server.
-pub fn client_checker(args: &ServeArgs) -> Option<Arc<OcspChecker>> {
+pub fn client_checker(args: &ServerSettings) -> Option<Arc<OcspChecker>> {
     args.ocsp.then(|| {
         Arc::new(OcspChecker::new(checker_settings(
             args,

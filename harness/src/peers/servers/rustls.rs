@@ -26,7 +26,8 @@ use super::conn::{graceful_close, read_request_head, Tally, RESPONSE};
 use super::post_check::PostCheckVerifier;
 use super::revocation::{load_crls, ocsp_parts, CrlState, OcspParts};
 use super::revocation_verifier::{RevocationCheck, RevocationSource};
-use super::settings::{ServeArgs, ServeError};
+use super::settings::{ServeError, ServerSettings};
+use super::status::StatusEvent;
 use crate::peers::capabilities::WEBPKI_VERIFY_DEPTH;
 use crate::peers::rotating::SwappableCert;
 use crate::peers::tls::rustls as tls_config;
@@ -39,7 +40,7 @@ const SESSION_CACHE_SIZE: usize = 100_000;
 ///
 /// # Errors
 /// When the configuration cannot be built or the socket cannot be bound.
-pub fn serve(args: &ServeArgs) -> Result<(), ServeError> {
+pub fn serve(args: &ServerSettings) -> Result<(), ServeError> {
     if args.crl_check_all {
         return Err(ServeError::Unsupported(
             "--crl-check-all: only with --impl openssl".into(),
@@ -74,11 +75,13 @@ pub fn serve(args: &ServeArgs) -> Result<(), ServeError> {
     let config = Arc::new(config);
     if let CrlState::Loaded(list) = &crls {
         let bytes: usize = list.iter().map(|c| c.as_ref().len()).sum();
-        // The runner reads this line for the report (what loading a CRL costs).
-        tracing::info!(
-            "CRL loaded: {bytes} bytes, configuration ready in {:.1} ms",
-            started.elapsed().as_secs_f64() * 1e3
-        );
+        let ready_ms = started.elapsed().as_secs_f64() * 1e3;
+        tracing::info!("CRL loaded: {bytes} bytes, configuration ready in {ready_ms:.1} ms");
+        // The runner reads this for the report (what loading a CRL costs).
+        super::status::emit(&StatusEvent::CrlLoaded {
+            bytes: bytes as u64,
+            ready_ms,
+        });
     }
     let runtime = super::conn::runtime(args)?;
     runtime.block_on(accept_loop(args, shared, config))
@@ -92,7 +95,7 @@ struct Shared {
     rotating: Option<Arc<SwappableCert>>,
 }
 
-fn load_shared(args: &ServeArgs) -> Result<Shared, ServeError> {
+fn load_shared(args: &ServerSettings) -> Result<Shared, ServeError> {
     let file_err = |path: &PathBuf, e: &dyn std::fmt::Display| ServeError::File {
         path: path.clone(),
         reason: e.to_string(),
@@ -123,7 +126,7 @@ fn load_shared(args: &ServeArgs) -> Result<Shared, ServeError> {
 }
 
 fn server_config(
-    args: &ServeArgs,
+    args: &ServerSettings,
     shared: &Shared,
     crls: &CrlState,
 ) -> Result<ServerConfig, ServeError> {
@@ -219,7 +222,7 @@ fn server_config(
 /// again); when they changed, builds a new configuration from them and swaps it in. A CRL that
 /// fails to load keeps the old one (and says so in the log).
 async fn reload_crls(
-    args: ServeArgs,
+    args: ServerSettings,
     every: Duration,
     shared: Arc<Shared>,
     first: Arc<ServerConfig>,
@@ -284,6 +287,7 @@ async fn reload_crls(
                     last = Some(crls);
                 }
                 tracing::info!("CRL reloaded");
+                super::status::emit(&StatusEvent::CrlReloaded);
             }
             Err(e) => tracing::warn!("CRL reload failed, keeping the previous one: {e}"),
         }
@@ -292,7 +296,7 @@ async fn reload_crls(
 
 /// Every `every`, rotates to `--cert`/`--key` when the certificate file changed. A file that
 /// does not load (caught mid-write) is retried at the next tick.
-async fn rotate_cert(args: ServeArgs, every: Duration, rotating: Arc<SwappableCert>) {
+async fn rotate_cert(args: ServerSettings, every: Duration, rotating: Arc<SwappableCert>) {
     let stamp = || {
         std::fs::metadata(&args.cert)
             .ok()
@@ -324,6 +328,7 @@ async fn rotate_cert(args: ServeArgs, every: Duration, rotating: Arc<SwappableCe
                 rotating.swap(key);
                 seen = now;
                 tracing::info!("certificate rotated");
+                super::status::emit(&StatusEvent::CertRotated);
             }
             Ok(_) => tracing::warn!("certificate rotation: empty chain, retrying"),
             Err(e) => tracing::warn!("certificate rotation failed, retrying: {e}"),
@@ -332,7 +337,7 @@ async fn rotate_cert(args: ServeArgs, every: Duration, rotating: Arc<SwappableCe
 }
 
 async fn accept_loop(
-    args: &ServeArgs,
+    args: &ServerSettings,
     shared: Arc<Shared>,
     config: Arc<ServerConfig>,
 ) -> Result<(), ServeError> {
@@ -347,6 +352,7 @@ async fn accept_loop(
     let local = listener.local_addr()?;
     // The runner waits for this line; it must be the first thing on stdout.
     println!("listening on {local}");
+    super::status::emit(&StatusEvent::Listening { addr: local });
     tracing::info!(%local, backlog = args.backlog, "rustls server ready");
 
     // New connections take the current acceptor; a CRL reload swaps it.

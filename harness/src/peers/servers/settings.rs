@@ -1,15 +1,274 @@
-//! The settings of `mtls-harness serve`, shared by every built-in server: the options a person
-//! types, and the errors a server reports when it cannot start.
+//! The settings of `mtls-harness serve`, shared by every built-in server: one typed value
+//! ([`ServerSettings`]) that the runner hands over as a file, the flags a person types
+//! ([`ServeArgs`]) that become the same value, and the errors a server reports when it cannot
+//! start.
 
+use std::fmt::Display;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
 use std::time::Duration;
 
-use crate::scenario::{CipherSuite, ClientAuth, FailPolicy, KxGroup, ResumptionMode, TlsVersion};
+use serde::{Deserialize, Deserializer, Serialize};
 
-/// Options of `mtls-harness serve`.
+use crate::scenario::{
+    CipherSuite, ClientAuth, FailPolicy, KxGroup, ResumptionMode, Revocation, SigScheme, TlsVersion,
+};
+
+/// Everything a built-in server needs to know, as one typed value. The runner builds it from
+/// a case ([`crate::peers::programs::start_server`]) and hands it over as a JSON file
+/// (`serve --settings FILE`); a person starting `serve` by hand gives flags ([`ServeArgs`]),
+/// which become the same value. Defaults are [`ServerSettings::default`]'s, whose revocation
+/// timings are the scenario model's (`Revocation::none()`): one place.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Server implementation: `rustls`, or `openssl` (the `openssl` crate, linked against the
+    /// system's libssl).
+    pub implementation: String,
+    /// Address to listen on; port 0 picks a free port (printed on stdout).
+    pub listen: SocketAddr,
+    /// Server certificate chain (PEM, leaf first).
+    pub cert: PathBuf,
+    /// Server private key (PEM, PKCS#8).
+    pub key: PathBuf,
+    /// CA certificates trusted for client certificates (PEM).
+    pub client_ca: Option<PathBuf>,
+    /// Whether client certificates are required, optional or not requested.
+    #[serde(deserialize_with = "named")]
+    pub client_auth: ClientAuth,
+    /// Protocol versions to enable, comma separated.
+    #[serde(deserialize_with = "named_list")]
+    pub versions: Vec<TlsVersion>,
+    /// Key-exchange groups to accept, comma separated (default: all the stack supports).
+    #[serde(deserialize_with = "named_list")]
+    pub groups: Vec<KxGroup>,
+    /// Cipher suites to accept, comma separated IANA names (default: all the stack supports).
+    #[serde(deserialize_with = "named_list")]
+    pub suites: Vec<CipherSuite>,
+    /// CRL files (PEM or DER) to check client certificates against (end entity only; a
+    /// client whose issuer has no CRL here is rejected).
+    pub crl: Vec<PathBuf>,
+    /// When a client's revocation status is undetermined (no CRL for its issuer, a stale CRL):
+    /// hard rejects, soft accepts.
+    #[serde(deserialize_with = "named")]
+    pub crl_policy: FailPolicy,
+    /// Re-read the CRL files this often, and use them for new connections when they changed.
+    pub crl_reload: Option<Duration>,
+    /// Session resumption: off, session-id (stateful) or tickets (stateless).
+    #[serde(deserialize_with = "named")]
+    pub resumption: ResumptionMode,
+    /// TLS 1.3 tickets sent after each handshake (with resumption on).
+    pub tickets: u32,
+    /// Worker threads (default: one per usable CPU).
+    pub threads: Option<usize>,
+    /// The most intermediates accepted in a client chain (OpenSSL's verify depth). The openssl
+    /// server honours any value; rustls (webpki) has a fixed limit of 6 and refuses another.
+    pub verify_depth: Option<u8>,
+    /// Admit only clients whose certificate's subject CN is one of these (repeat the option);
+    /// others are refused with access_denied. Default: every client with a valid chain.
+    pub allow_cn: Vec<String>,
+    /// Signature schemes accepted for the client's CertificateVerify, comma-separated RFC 8446
+    /// names (`rsa_pss_rsae_sha256,...`). Default: every scheme the stack supports.
+    #[serde(deserialize_with = "named_list")]
+    pub client_sigalgs: Vec<SigScheme>,
+    /// Listen backlog (the kernel caps it at net.core.somaxconn).
+    pub backlog: u32,
+    /// Time a connection may take, handshake to close, before the server drops it.
+    pub conn_timeout: Duration,
+    /// Download the CRL from this URL (the distribution point in the certificates) at start
+    /// and on every `--crl-reload`; when it cannot be had, `--crl-policy` decides.
+    pub crl_url: Option<String>,
+    /// Check client certificates with OCSP, asking the responder in their AIA extension.
+    pub ocsp: bool,
+    /// Ask this OCSP responder instead of the one in the certificates.
+    pub ocsp_url: Option<String>,
+    /// How long an OCSP answer is reused (0s: ask on every handshake).
+    pub ocsp_cache_ttl: Duration,
+    /// Deadline of one OCSP query.
+    pub ocsp_timeout: Duration,
+    /// Send a nonce in OCSP requests and require it in the answer.
+    pub ocsp_nonce: bool,
+    /// Send OCSP requests with GET instead of POST.
+    pub ocsp_get: bool,
+    /// When a client's OCSP status is undetermined (responder down, error status, unknown):
+    /// hard rejects, soft accepts. Forged or stale answers are rejected either way.
+    #[serde(deserialize_with = "named")]
+    pub ocsp_policy: FailPolicy,
+    /// Staple an OCSP response about the server's own certificate (fetched from its AIA).
+    pub staple: bool,
+    /// Staple whatever the responder answers, without verifying it first (a careless server;
+    /// the client's staple checks are what such a case tests).
+    pub staple_unverified: bool,
+    /// Re-read `--cert` and `--key` this often and rotate to them when they changed (for
+    /// short-lived server certificates); handshakes in flight keep the old one.
+    pub cert_reload: Option<Duration>,
+    /// How often the staple is refreshed.
+    pub staple_refresh: Duration,
+    /// Check the whole client chain against CRLs (OpenSSL's CRL_CHECK_ALL), not only the leaf
+    /// (CRL_CHECK); `--impl openssl` only.
+    pub crl_check_all: bool,
+    /// Where the server writes its status events (JSON lines: listening, CRL loaded,
+    /// rotations, the tally at shutdown) for the runner; `None`: nowhere.
+    pub status: Option<PathBuf>,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        let revocation = Revocation::none();
+        Self {
+            implementation: "rustls".into(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            cert: PathBuf::new(),
+            key: PathBuf::new(),
+            client_ca: None,
+            client_auth: ClientAuth::Required,
+            versions: vec![TlsVersion::Tls13],
+            groups: Vec::new(),
+            suites: Vec::new(),
+            crl: Vec::new(),
+            crl_policy: FailPolicy::Hard,
+            crl_reload: None,
+            resumption: ResumptionMode::Off,
+            tickets: 2,
+            threads: None,
+            verify_depth: None,
+            allow_cn: Vec::new(),
+            client_sigalgs: Vec::new(),
+            backlog: 65_535,
+            conn_timeout: Duration::from_secs(10),
+            crl_url: None,
+            ocsp: false,
+            ocsp_url: None,
+            ocsp_cache_ttl: revocation.cache_ttl,
+            ocsp_timeout: revocation.query_timeout,
+            ocsp_nonce: false,
+            ocsp_get: false,
+            ocsp_policy: FailPolicy::Hard,
+            staple: false,
+            staple_unverified: false,
+            cert_reload: None,
+            staple_refresh: revocation.staple_refresh,
+            crl_check_all: false,
+            status: None,
+        }
+    }
+}
+
+/// The largest settings file `serve` reads.
+const MAX_SETTINGS: u64 = 1024 * 1024;
+
+impl ServerSettings {
+    /// Writes the settings to `path` (JSON), for `serve --settings`.
+    ///
+    /// # Errors
+    /// When the file cannot be written.
+    pub fn write(&self, path: &Path) -> std::io::Result<()> {
+        let json = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
+        crate::fsutil::write_atomic(path, &json, 0o644)
+    }
+
+    /// Reads settings written by [`ServerSettings::write`].
+    ///
+    /// # Errors
+    /// When the file cannot be read, is larger than 1 MiB, or is not valid settings.
+    pub fn read(path: &Path) -> Result<Self, ServeError> {
+        use std::io::Read;
+        let file_error = |reason: String| ServeError::File {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let mut text = String::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_SETTINGS + 1).read_to_string(&mut text))
+            .map_err(|e| file_error(e.to_string()))?;
+        if text.len() as u64 > MAX_SETTINGS {
+            return Err(file_error(format!("larger than {MAX_SETTINGS} bytes")));
+        }
+        serde_json::from_str(&text).map_err(|e| file_error(format!("not server settings: {e}")))
+    }
+}
+
+impl ServeArgs {
+    /// The settings these options give: the file's with `--settings`, else the options over
+    /// the defaults.
+    ///
+    /// # Errors
+    /// When the settings file cannot be read.
+    pub fn settings(&self) -> Result<ServerSettings, ServeError> {
+        if let Some(path) = &self.settings {
+            return ServerSettings::read(path);
+        }
+        let d = ServerSettings::default();
+        let a = self.clone();
+        Ok(ServerSettings {
+            implementation: a.implementation,
+            listen: a.listen,
+            cert: a.cert.unwrap_or_default(),
+            key: a.key.unwrap_or_default(),
+            client_ca: a.client_ca,
+            client_auth: a.client_auth,
+            versions: a.versions,
+            groups: a.groups,
+            suites: a.suites,
+            crl: a.crl,
+            crl_policy: a.crl_policy,
+            crl_reload: a.crl_reload,
+            resumption: a.resumption,
+            tickets: a.tickets,
+            threads: a.threads,
+            verify_depth: a.verify_depth,
+            allow_cn: a.allow_cn,
+            client_sigalgs: a.client_sigalgs,
+            backlog: a.backlog,
+            conn_timeout: a.conn_timeout,
+            crl_url: a.crl_url,
+            ocsp: a.ocsp,
+            ocsp_url: a.ocsp_url,
+            ocsp_cache_ttl: a.ocsp_cache_ttl.unwrap_or(d.ocsp_cache_ttl),
+            ocsp_timeout: a.ocsp_timeout.unwrap_or(d.ocsp_timeout),
+            ocsp_nonce: a.ocsp_nonce,
+            ocsp_get: a.ocsp_get,
+            ocsp_policy: a.ocsp_policy,
+            staple: a.staple,
+            staple_unverified: a.staple_unverified,
+            cert_reload: a.cert_reload,
+            staple_refresh: a.staple_refresh.unwrap_or(d.staple_refresh),
+            crl_check_all: a.crl_check_all,
+            status: a.status,
+        })
+    }
+}
+
+/// A scenario enum from its name (they serialize as their names).
+fn named<'de, D: Deserializer<'de>, T: FromStr>(d: D) -> Result<T, D::Error>
+where
+    T::Err: Display,
+{
+    String::deserialize(d)?
+        .parse()
+        .map_err(serde::de::Error::custom)
+}
+
+/// A list of scenario enums from their names.
+fn named_list<'de, D: Deserializer<'de>, T: FromStr>(d: D) -> Result<Vec<T>, D::Error>
+where
+    T::Err: Display,
+{
+    Vec::<String>::deserialize(d)?
+        .iter()
+        .map(|s| s.parse().map_err(serde::de::Error::custom))
+        .collect()
+}
+
+/// Options of `mtls-harness serve`, for people who start it by hand; the runner passes
+/// `--settings FILE` instead. Unset options take [`ServerSettings::default`]'s values.
 #[derive(clap::Args, Clone, Debug)]
 pub struct ServeArgs {
+    /// Read every setting from this JSON file (a [`ServerSettings`], as the runner writes it)
+    /// instead of the options below.
+    #[arg(long, exclusive = true)]
+    pub settings: Option<PathBuf>,
     /// Server implementation: `rustls`, or `openssl` (the `openssl` crate, linked against the
     /// system's libssl).
     #[arg(long = "impl", default_value = "rustls")]
@@ -18,11 +277,11 @@ pub struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1:0")]
     pub listen: SocketAddr,
     /// Server certificate chain (PEM, leaf first).
-    #[arg(long)]
-    pub cert: PathBuf,
+    #[arg(long, required_unless_present = "settings")]
+    pub cert: Option<PathBuf>,
     /// Server private key (PEM, PKCS#8).
-    #[arg(long)]
-    pub key: PathBuf,
+    #[arg(long, required_unless_present = "settings")]
+    pub key: Option<PathBuf>,
     /// CA certificates trusted for client certificates (PEM).
     #[arg(long)]
     pub client_ca: Option<PathBuf>,
@@ -86,12 +345,13 @@ pub struct ServeArgs {
     /// Ask this OCSP responder instead of the one in the certificates.
     #[arg(long)]
     pub ocsp_url: Option<String>,
-    /// How long an OCSP answer is reused (0s: ask on every handshake).
-    #[arg(long, default_value = "300s", value_parser = humantime::parse_duration)]
-    pub ocsp_cache_ttl: Duration,
-    /// Deadline of one OCSP query.
-    #[arg(long, default_value = "2s", value_parser = humantime::parse_duration)]
-    pub ocsp_timeout: Duration,
+    /// How long an OCSP answer is reused (0s: ask on every handshake; default: the scenario
+    /// default, 300s).
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub ocsp_cache_ttl: Option<Duration>,
+    /// Deadline of one OCSP query (default: the scenario default, 2s).
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub ocsp_timeout: Option<Duration>,
     /// Send a nonce in OCSP requests and require it in the answer.
     #[arg(long)]
     pub ocsp_nonce: bool,
@@ -113,13 +373,16 @@ pub struct ServeArgs {
     /// short-lived server certificates); handshakes in flight keep the old one.
     #[arg(long, value_parser = humantime::parse_duration)]
     pub cert_reload: Option<Duration>,
-    /// How often the staple is refreshed.
-    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
-    pub staple_refresh: Duration,
+    /// How often the staple is refreshed (default: the scenario default, 60s).
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub staple_refresh: Option<Duration>,
     /// Check the whole client chain against CRLs (OpenSSL's CRL_CHECK_ALL), not only the leaf
     /// (CRL_CHECK); `--impl openssl` only.
     #[arg(long)]
     pub crl_check_all: bool,
+    /// Write status events (JSON lines) to this file.
+    #[arg(long)]
+    pub status: Option<PathBuf>,
 }
 
 /// Why the server could not start or stopped with an error.

@@ -1,7 +1,7 @@
 //! OpenSSL's spelling of the scenario's TLS parameters: cipher-suite and group names as the
 //! `openssl` crate, `openssl s_server`/`s_client` and nginx take them.
 
-use crate::scenario::{CipherSuite, KxGroup, TlsVersion};
+use crate::scenario::{Case, CipherSuite, KxGroup, TlsVersion};
 
 /// OpenSSL's name of a suite (`TLS_AES_128_GCM_SHA256`, `ECDHE-ECDSA-AES128-GCM-SHA256`).
 pub fn suite(suite: CipherSuite) -> &'static str {
@@ -94,6 +94,23 @@ pub const CRL_UNDETERMINED: &[i32] = &[
     35, // KEYUSAGE_NO_CRL_SIGN
     44, // DIFFERENT_CRL_SCOPE
 ];
+
+/// The verify depth the OpenSSL-based peers get when a case sets none: room for every chain
+/// the fixtures make (at most 7 intermediates), where nginx's own default (1) would reject a
+/// two-intermediate chain.
+const DEFAULT_VERIFY_DEPTH: u8 = 10;
+
+/// The case's client signature schemes, joined with `sep` (their RFC 8446 names, which
+/// OpenSSL and nginx take as they are).
+pub fn sigalgs_list(case: &Case, sep: &str) -> String {
+    let names: Vec<&str> = case.tls.client_sigalgs.iter().map(|s| s.name()).collect();
+    names.join(sep)
+}
+
+/// The verify depth of `case`'s server: the case's, or [`DEFAULT_VERIFY_DEPTH`].
+pub fn verify_depth(case: &Case) -> u8 {
+    case.verify_depth.unwrap_or(DEFAULT_VERIFY_DEPTH)
+}
 
 #[cfg(test)]
 mod tests {

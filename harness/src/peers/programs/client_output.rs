@@ -1,0 +1,135 @@
+//! What the process clients share: the credential files they are given, and reading a
+//! verdict from their output (the HTTP status line they print, the alert number OpenSSL
+//! reports as `SSL alert number N`, also inside node's error message, and what was negotiated).
+
+use std::path::{Path, PathBuf};
+
+use crate::measure::{Negotiated, Outcome};
+use crate::peers::tls::openssl as openssl_names;
+use crate::peers::tls::rustls as tls_config;
+use crate::pki::{ClientCert, Pki, PkiFiles};
+use crate::scenario::{Case, CipherSuite, KxGroup, TlsVersion};
+
+/// The credential files of a case's client.
+pub struct Credential {
+    /// The leaf alone.
+    pub leaf: PathBuf,
+    /// The intermediates after it, when there are any.
+    pub extra: Option<PathBuf>,
+    /// Leaf and intermediates.
+    pub chain: PathBuf,
+    /// The private key.
+    pub key: PathBuf,
+}
+
+/// Writes the leaf and intermediates of `case`'s credential into `work` as the process
+/// clients take them; `None` when the fixtures lack it or a file cannot be written.
+pub fn credential(case: &Case, pki: &Pki, files: &PkiFiles, work: &Path) -> Option<Credential> {
+    let id = pki.client(case.client_cert, 0)?;
+    let (chain, key) = match case.client_cert {
+        ClientCert::Valid => (
+            files.dir.join("clients").join(format!("{}.crt", id.name)),
+            files.dir.join("clients").join(format!("{}.key", id.name)),
+        ),
+        other => (
+            files.dir.join("bad").join(format!("{other}.crt")),
+            files.dir.join("bad").join(format!("{other}.key")),
+        ),
+    };
+    let pem = |der: &[u8]| pem::encode(&pem::Pem::new("CERTIFICATE", der.to_vec()));
+    let leaf = work.join("client-leaf.pem");
+    let extra = work.join("client-chain-extra.pem");
+    let leaf_pem = id
+        .chain
+        .first()
+        .map(|c| pem(c.as_ref()))
+        .unwrap_or_default();
+    let extra_pem: String = id.chain.iter().skip(1).map(|c| pem(c.as_ref())).collect();
+    crate::fsutil::write_atomic(&leaf, leaf_pem.as_bytes(), 0o644).ok()?;
+    // s_client refuses an empty -cert_chain file: none when the chain is the leaf alone.
+    let extra = if extra_pem.is_empty() {
+        None
+    } else {
+        crate::fsutil::write_atomic(&extra, extra_pem.as_bytes(), 0o644).ok()?;
+        Some(extra)
+    };
+    Some(Credential {
+        leaf,
+        extra,
+        chain,
+        key,
+    })
+}
+
+/// What a process client's output says.
+#[derive(Debug, PartialEq)]
+pub struct Verdict {
+    /// The outcome class.
+    pub outcome: Outcome,
+    /// The HTTP status, if a reply arrived.
+    pub status: Option<u16>,
+    /// What was negotiated, if reported.
+    pub negotiated: Option<Negotiated>,
+}
+
+/// The alert in an OpenSSL error text (`SSL alert number 48`).
+pub fn alert_number(text: &str) -> Option<Outcome> {
+    let rest = text.split("alert number ").nth(1)?;
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    let n: u8 = digits.parse().ok()?;
+    Some(Outcome::from_alert(n))
+}
+
+/// The first HTTP status line in the output. s_client's reply text can land in the middle of
+/// a line of its own session-ticket dump (two writers on one stdout), so it is searched for
+/// anywhere, not only at line starts.
+pub fn status_of(stdout: &str) -> Option<u16> {
+    let start = stdout.find("HTTP/1.")?;
+    let line = stdout[start..].lines().next()?;
+    crate::load::parse_status_line(line.trim_end().as_bytes())
+}
+
+/// The verdict an HTTP status gives (2xx accepted, others `http_error`), if there was one.
+pub fn from_status(status: Option<u16>, negotiated: Option<Negotiated>) -> Option<Verdict> {
+    let status = status?;
+    Some(Verdict {
+        outcome: if (200..300).contains(&status) {
+            Outcome::Accepted
+        } else {
+            Outcome::HttpError
+        },
+        status: Some(status),
+        negotiated,
+    })
+}
+
+/// What was negotiated, from OpenSSL's or node's names for version, suite and group.
+pub fn negotiated(
+    version: Option<&str>,
+    suite: Option<&str>,
+    group: Option<&str>,
+    reused: bool,
+) -> Option<Negotiated> {
+    let version = match version? {
+        "TLSv1.3" => tls_config::negotiated_version(TlsVersion::Tls13),
+        "TLSv1.2" => tls_config::negotiated_version(TlsVersion::Tls12),
+        _ => return None,
+    };
+    let suite = suite?;
+    let suite = CipherSuite::ALL
+        .iter()
+        .find(|&&s| openssl_names::suite(s) == suite || s.name() == suite)
+        .map(|&s| s.name())?;
+    let group = group.and_then(|g| {
+        KxGroup::ALL
+            .iter()
+            .find(|&&k| openssl_names::group(k).eq_ignore_ascii_case(g) || k.name() == g)
+            .map(|&k| tls_config::negotiated_group(k))
+    });
+    Some(Negotiated {
+        version,
+        suite,
+        group,
+        resumed: reused,
+    })
+}
