@@ -11,13 +11,36 @@ use rcgen::{
 use rustls::pki_types::CertificateRevocationListDer;
 use time::Duration;
 
+use strum::{EnumCount, VariantArray};
+
 use super::files::{write_file, WriteError};
 use super::issue::REVOKED_SERIAL;
-use super::{IssueError, Pki};
+use super::model::Pki;
+use super::names::UnknownName;
+use super::params::IssueError;
 
 /// What kind of CRL to issue: a good one, or one a careful verifier cannot use.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantNames,
+    strum::VariantArray,
+    strum::EnumCount,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(
+    serialize_all = "kebab-case",
+    parse_err_ty = UnknownName,
+    parse_err_fn = UnknownName::quoted::<Self>
+)]
 pub enum CrlKind {
     /// Signed by the leaves' CA, `nextUpdate` far ahead.
     Fresh,
@@ -30,59 +53,31 @@ pub enum CrlKind {
     OtherIssuer,
     /// `thisUpdate` in the future (31 years after the anchor, like `not-yet-valid` leaves).
     NotYetValid,
-    /// Fresh, but issued by the CA without cRLSign (the `no-crl-sign-issuer` client's), so a
-    /// careful verifier cannot use it.
-    IssuerNoCrlSign,
     /// Fresh, but the `revoked` client is on hold (reason certificateHold) rather than revoked
     /// for good: it must be rejected while held.
     Hold,
+    /// Fresh, but issued by the CA without cRLSign (the `no-crl-sign-issuer` client's), so a
+    /// careful verifier cannot use it.
+    IssuerNoCrlSign,
 }
 
 impl CrlKind {
-    /// Every kind.
-    pub const ALL: [CrlKind; 7] = [
-        CrlKind::Fresh,
-        CrlKind::Stale,
-        CrlKind::BadSignature,
-        CrlKind::OtherIssuer,
-        CrlKind::NotYetValid,
-        CrlKind::Hold,
-        CrlKind::IssuerNoCrlSign,
-    ];
+    /// Every kind, in declaration order (the order of the names in "expected one of ...").
+    pub const ALL: [CrlKind; CrlKind::COUNT] = match <Self as VariantArray>::VARIANTS.first_chunk()
+    {
+        Some(all) => *all,
+        // VARIANTS has exactly COUNT elements (both list every variant): never reached.
+        None => panic!("strum's VARIANTS is shorter than COUNT"),
+    };
 
     /// The name used in scenario files.
     pub fn name(self) -> &'static str {
-        match self {
-            CrlKind::Fresh => "fresh",
-            CrlKind::Stale => "stale",
-            CrlKind::BadSignature => "bad-signature",
-            CrlKind::OtherIssuer => "other-issuer",
-            CrlKind::NotYetValid => "not-yet-valid",
-            CrlKind::Hold => "hold",
-            CrlKind::IssuerNoCrlSign => "issuer-no-crl-sign",
-        }
+        self.into()
     }
 
     /// Whether a careful verifier can use the CRL (it is then read as it stands).
     pub fn usable(self) -> bool {
         matches!(self, CrlKind::Fresh | CrlKind::Hold)
-    }
-}
-
-impl std::str::FromStr for CrlKind {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        CrlKind::ALL
-            .into_iter()
-            .find(|k| k.name() == s)
-            .ok_or_else(|| {
-                let names: Vec<_> = CrlKind::ALL
-                    .iter()
-                    .map(|k| format!("\"{}\"", k.name()))
-                    .collect();
-                format!("one of {}", names.join(", "))
-            })
     }
 }
 

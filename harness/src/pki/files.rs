@@ -10,7 +10,8 @@ use rustls::pki_types::CertificateDer;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::{hex, Identity, Pki, PkiSpec};
+use super::keys::hex;
+use super::model::{Identity, Pki, PkiSpec};
 
 /// An error writing fixtures, naming the path.
 #[derive(Debug, thiserror::Error)]

@@ -14,14 +14,18 @@
 use std::sync::Arc;
 use std::thread;
 
-use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
-    Issuer, KeyIdMethod, KeyUsagePurpose, SanType, SerialNumber,
-};
+use rcgen::{ExtendedKeyUsagePurpose, Issuer, SanType, SerialNumber};
 use rustls::pki_types::CertificateDer;
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 
-use super::{extensions, ClientCert, Identity, KeyError, KeyMaterial, Pki, PkiSpec};
+use super::client_cert::ClientCert;
+use super::extensions;
+use super::keys::KeyMaterial;
+use super::model::{Identity, Pki, PkiSpec};
+use super::params::{
+    ca_params, cert_err, client_params, leaf_params, sign, sign_self, IssueError, YEAR,
+};
+use super::variants;
 
 /// Serial number of the `revoked` client (the one every CRL lists).
 pub const REVOKED_SERIAL: u64 = 904;
@@ -31,27 +35,6 @@ pub const VICTIM_SERIAL: u64 = 905;
 
 /// Number of distinct keys an RSA client pool cycles through.
 pub const RSA_POOL_KEYS: usize = 4;
-
-pub(super) const YEAR: Duration = Duration::days(365);
-
-/// Errors while issuing fixtures.
-#[derive(Debug, thiserror::Error)]
-pub enum IssueError {
-    /// Key generation failed.
-    #[error(transparent)]
-    Key(#[from] KeyError),
-    /// rcgen refused the parameters or the signature failed.
-    #[error("issuing {what}: {source}")]
-    Certificate {
-        /// Which certificate.
-        what: String,
-        /// rcgen's error.
-        source: rcgen::Error,
-    },
-    /// The spec is out of range.
-    #[error("bad PKI spec: {0}")]
-    Spec(String),
-}
 
 /// Generates the whole PKI for `spec`. Pool leaves are issued on all usable CPUs.
 ///
@@ -298,7 +281,7 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
             key: Arc::clone(&first.key),
         },
     ));
-    let more = super::variants::issue(&super::variants::Inputs {
+    let more = variants::issue(&variants::Inputs {
         spec,
         urls,
         root: (&root_issuer_params, &root_key),
@@ -378,101 +361,4 @@ fn generate_keys(
         }
         Ok(keys)
     })
-}
-
-fn name(common_name: &str) -> DistinguishedName {
-    let mut dn = DistinguishedName::new();
-    dn.push(DnType::OrganizationName, "mtls-harness");
-    dn.push(DnType::CommonName, common_name);
-    dn
-}
-
-fn base_params(cn: &str, serial: u64, key: &KeyMaterial) -> CertificateParams {
-    let mut params = CertificateParams::default();
-    params.distinguished_name = name(cn);
-    params.serial_number = Some(SerialNumber::from(serial));
-    params.key_identifier_method = KeyIdMethod::PreSpecified(key.key_identifier());
-    params.use_authority_key_identifier_extension = true;
-    params
-}
-
-pub(super) fn ca_params(
-    cn: &str,
-    serial: u64,
-    path_len: Option<u8>,
-    key: &KeyMaterial,
-    anchor: OffsetDateTime,
-) -> CertificateParams {
-    let mut params = base_params(cn, serial, key);
-    params.is_ca = IsCa::Ca(match path_len {
-        Some(n) => BasicConstraints::Constrained(n),
-        None => BasicConstraints::Unconstrained,
-    });
-    params.key_usages = vec![
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::CrlSign,
-        KeyUsagePurpose::DigitalSignature,
-    ];
-    params.not_before = anchor - 2 * YEAR - Duration::days(1);
-    params.not_after = anchor + 40 * YEAR;
-    params
-}
-
-fn leaf_params(
-    cn: &str,
-    serial: u64,
-    key: &KeyMaterial,
-    anchor: OffsetDateTime,
-    urls: Option<&str>,
-) -> CertificateParams {
-    let mut params = base_params(cn, serial, key);
-    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-    params.not_before = anchor - YEAR;
-    params.not_after = anchor + 30 * YEAR;
-    if let Some(base) = urls {
-        extensions::add_revocation_urls(&mut params, base);
-    }
-    params
-}
-
-pub(super) fn client_params(
-    cn: &str,
-    serial: u64,
-    key: &KeyMaterial,
-    anchor: OffsetDateTime,
-    urls: Option<&str>,
-) -> CertificateParams {
-    let mut params = leaf_params(cn, serial, key, anchor, urls);
-    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-    params
-}
-
-pub(super) fn sign(
-    params: &CertificateParams,
-    subject_key: &KeyMaterial,
-    issuer: &Issuer<'_, &KeyMaterial>,
-    what: &str,
-) -> Result<CertificateDer<'static>, IssueError> {
-    params
-        .signed_by(subject_key, issuer)
-        .map(|c| c.der().clone())
-        .map_err(|e| cert_err(what, e))
-}
-
-pub(super) fn sign_self(
-    params: &CertificateParams,
-    key: &KeyMaterial,
-    what: &str,
-) -> Result<CertificateDer<'static>, IssueError> {
-    params
-        .self_signed(key)
-        .map(|c| c.der().clone())
-        .map_err(|e| cert_err(what, e))
-}
-
-pub(super) fn cert_err(what: &str, source: rcgen::Error) -> IssueError {
-    IssueError::Certificate {
-        what: what.to_string(),
-        source,
-    }
 }

@@ -8,7 +8,6 @@
 //! key): rcgen's v2 encoding does not load in OpenSSL 3.0.
 
 use std::fmt;
-use std::str::FromStr;
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
@@ -17,46 +16,64 @@ use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use signature::{SignatureEncoding, Signer};
+use strum::{EnumCount, VariantArray};
+
+use super::names::UnknownName;
 
 /// The key types fixtures can be made of.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantNames,
+    strum::VariantArray,
+    strum::EnumCount,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(parse_err_ty = UnknownName, parse_err_fn = UnknownName::plain::<Self>)]
 pub enum KeyType {
     /// ECDSA on P-256 with SHA-256.
+    #[strum(serialize = "ecdsa-p256")]
     EcdsaP256,
     /// ECDSA on P-384 with SHA-384.
+    #[strum(serialize = "ecdsa-p384")]
     EcdsaP384,
     /// Ed25519.
+    #[strum(serialize = "ed25519")]
     Ed25519,
     /// RSA 2048-bit, PKCS#1 v1.5 with SHA-256 for certificate signatures.
+    #[strum(serialize = "rsa-2048")]
     Rsa2048,
     /// RSA 3072-bit.
+    #[strum(serialize = "rsa-3072")]
     Rsa3072,
     /// RSA 4096-bit.
+    #[strum(serialize = "rsa-4096")]
     Rsa4096,
 }
 
 impl KeyType {
     /// Every key type, in the order they are documented.
-    pub const ALL: [KeyType; 6] = [
-        KeyType::EcdsaP256,
-        KeyType::EcdsaP384,
-        KeyType::Ed25519,
-        KeyType::Rsa2048,
-        KeyType::Rsa3072,
-        KeyType::Rsa4096,
-    ];
+    pub const ALL: [KeyType; KeyType::COUNT] = match <Self as VariantArray>::VARIANTS.first_chunk()
+    {
+        Some(all) => *all,
+        // VARIANTS has exactly COUNT elements (both list every variant): never reached.
+        None => panic!("strum's VARIANTS is shorter than COUNT"),
+    };
 
     /// The name used in scenario files and on the command line.
     pub fn name(self) -> &'static str {
-        match self {
-            KeyType::EcdsaP256 => "ecdsa-p256",
-            KeyType::EcdsaP384 => "ecdsa-p384",
-            KeyType::Ed25519 => "ed25519",
-            KeyType::Rsa2048 => "rsa-2048",
-            KeyType::Rsa3072 => "rsa-3072",
-            KeyType::Rsa4096 => "rsa-4096",
-        }
+        self.into()
     }
 
     /// RSA modulus size, for RSA key types.
@@ -67,26 +84,6 @@ impl KeyType {
             KeyType::Rsa4096 => Some(4096),
             _ => None,
         }
-    }
-}
-
-impl fmt::Display for KeyType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for KeyType {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        KeyType::ALL
-            .into_iter()
-            .find(|k| k.name() == s)
-            .ok_or_else(|| {
-                let names: Vec<_> = KeyType::ALL.iter().map(|k| k.name()).collect();
-                format!("one of {}", names.join(", "))
-            })
     }
 }
 

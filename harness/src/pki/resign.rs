@@ -10,7 +10,7 @@ use rustls::pki_types::CertificateDer;
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::Certificate;
 
-use super::{KeyMaterial, KeyType};
+use super::keys::{KeyMaterial, KeyType};
 
 /// ecdsa-with-SHA1 (RFC 3279 2.2.3).
 const ECDSA_WITH_SHA1: der::asn1::ObjectIdentifier =

@@ -13,7 +13,8 @@ use rcgen::{
 use rustls::pki_types::CertificateDer;
 use time::OffsetDateTime;
 
-use super::{Identity, IssueError, Pki};
+use super::model::{Identity, Pki};
+use super::params::IssueError;
 
 /// First serial of short-lived certificates (far from the fixtures' serials).
 const FIRST_SERIAL: u64 = 1_000_000_000;

@@ -15,9 +15,11 @@ use rcgen::{
 };
 use rustls::pki_types::CertificateDer;
 
-use super::issue::{ca_params, cert_err, client_params, sign, IssueError};
-use super::resign::{corrupt_signature, resign_sha1};
-use super::{ClientCert, Identity, KeyMaterial, KeyType, PkiSpec};
+use super::client_cert::ClientCert;
+use super::keys::{KeyMaterial, KeyType};
+use super::model::{Identity, PkiSpec};
+use super::params::{ca_params, cert_err, client_params, sign, IssueError};
+use super::resign::{corrupt_signature, resign_sha1, ResignError};
 
 /// Intermediates in the `deep-chain` credential: one more than webpki's fixed limit of six
 /// sub-CAs, so every verifier with a depth of 6 or less rejects it.
@@ -85,7 +87,7 @@ pub(super) fn issue(inputs: &Inputs<'_>) -> Result<Issued, IssueError> {
             inputs.urls,
         )
     };
-    let to_issue = |e: super::resign::ResignError| IssueError::Spec(e.to_string());
+    let to_issue = |e: ResignError| IssueError::Spec(e.to_string());
     let mut out = Vec::new();
 
     // Signatures: SHA-1 and corrupted.

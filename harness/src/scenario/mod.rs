@@ -2,8 +2,10 @@
 //!
 //! Unknown keys, wrong types, bad durations and impossible combinations are problems that name
 //! the file, the key path and the line; all problems of a file are reported together.
+//!
+//! `model` holds what a run executes, `parse` turns text into it, `problems` says what was
+//! wrong; `parse` depends on the other two, they on nothing here.
 
-mod matrix;
 mod model;
 mod parse;
 mod problems;

@@ -4,8 +4,8 @@
 
 use toml_edit::Item;
 
-use super::parse::RawSettings;
-use super::problems::{join, Reader};
+use super::raw::RawSettings;
+use super::reader::{join, Reader};
 
 /// The axes a matrix can vary.
 pub(crate) const AXES: &[&str] = &[

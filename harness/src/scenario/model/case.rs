@@ -1,0 +1,110 @@
+//! A scenario and its cases: [`Scenario`] (a validated file, matrix expanded), the shared
+//! [`PkiSettings`], and [`Case`], which gathers one case's peers, credentials, TLS,
+//! revocation and load settings and its expectation.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use super::expect::Expectation;
+use super::load::LoadSpec;
+use super::peers::{ClientAuth, ClientImpl, ServerImpl};
+use super::revocation::Revocation;
+use super::tls::TlsSettings;
+use crate::pki::{ClientCert, KeyType, PkiSpec};
+
+/// A validated scenario file, matrix already expanded.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Where it was read from.
+    pub file: PathBuf,
+    /// `name`: used in the run directory's name.
+    pub name: String,
+    /// `description`.
+    pub description: String,
+    /// `[pki]`.
+    pub pki: PkiSettings,
+    /// Every case, in file order (matrix combinations in axis order).
+    pub cases: Vec<Case>,
+}
+
+/// `[pki]`: what every case's fixtures share.
+#[derive(Clone, Debug, Serialize)]
+pub struct PkiSettings {
+    /// Seed for key generation.
+    pub seed: u64,
+    /// Anchor time for validity periods.
+    #[serde(with = "time::serde::rfc3339")]
+    pub anchor: OffsetDateTime,
+    /// Size of the client identity pool.
+    pub identities: usize,
+    /// Intermediate CAs between root and leaves.
+    pub intermediates: u8,
+}
+
+impl Default for PkiSettings {
+    fn default() -> Self {
+        Self {
+            seed: 1,
+            anchor: PkiSpec::default_anchor(),
+            identities: 100,
+            intermediates: 1,
+        }
+    }
+}
+
+impl PkiSettings {
+    /// The fixture spec for a case with key type `key` and `intermediates` CAs.
+    pub fn spec(&self, key: KeyType, intermediates: u8) -> PkiSpec {
+        PkiSpec {
+            seed: self.seed,
+            anchor: self.anchor,
+            key_type: key,
+            identities: self.identities,
+            intermediates,
+            revocation_url: None,
+        }
+    }
+}
+
+/// One case: a server, a client, credentials, TLS settings, a load and an expectation.
+#[derive(Clone, Debug, Serialize)]
+pub struct Case {
+    /// Unique within the scenario.
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// The server peer.
+    pub server: ServerImpl,
+    /// The client peer.
+    pub client: ClientImpl,
+    /// Key type of the whole hierarchy.
+    pub key: KeyType,
+    /// Intermediate CAs between root and leaves (chain depth), 1 to 4.
+    pub intermediates: u8,
+    /// Whether the server asks for a client certificate.
+    pub client_auth: ClientAuth,
+    /// What the client presents.
+    pub client_cert: ClientCert,
+    /// Protocol settings.
+    pub tls: TlsSettings,
+    /// Revocation checking of client certificates.
+    pub revocation: Revocation,
+    /// How the load is generated.
+    pub load: LoadSpec,
+    /// Worker threads of the server process; `None`: one per usable CPU.
+    pub server_threads: Option<usize>,
+    /// The most intermediates the server accepts in a client chain (OpenSSL's verify depth);
+    /// `None`: the peer's default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verify_depth: Option<u8>,
+    /// Subject CNs the server admits (after a valid chain); others get `access_denied` (nginx:
+    /// HTTP 403). Empty: no allow-list.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allowed_clients: Vec<String>,
+    /// What the case must produce.
+    pub expect: Expectation,
+    /// The matrix axis values that made this case (empty outside a matrix).
+    pub axes: Vec<(String, String)>,
+}

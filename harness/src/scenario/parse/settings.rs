@@ -1,0 +1,148 @@
+//! The settings of one table, `[defaults]` or a `[[case]]`: the top-level keys (peers, key,
+//! credentials, limits, expectation) here, the nested `tls`, `load` and `revocation` tables
+//! in their own files. Everything lands in [`RawSettings`], unset keys as `None`.
+
+use std::fmt::Display;
+use std::str::FromStr;
+
+use toml_edit::{Item, TableLike};
+
+use super::raw::RawSettings;
+use super::reader::{join, Reader};
+use super::{load, revocation, tls};
+use crate::scenario::model::PLANNED_PEERS;
+
+/// The keys a `[defaults]` table admits (a `[[case]]` also `name` and `description`).
+pub(super) const SETTING_KEYS: &[&str] = &[
+    "server",
+    "client",
+    "key",
+    "client_auth",
+    "client_cert",
+    "tls",
+    "load",
+    "server_threads",
+    "verify_depth",
+    "allowed_clients",
+    "intermediates",
+    "revocation",
+    "expect",
+    "reject_reason",
+];
+
+/// Reads the settings keys of one table (`[defaults]` or a `[[case]]`).
+pub(super) fn read_settings(
+    r: &mut Reader<'_>,
+    t: &dyn TableLike,
+    path: &str,
+    allowed: &[&str],
+) -> RawSettings {
+    r.check_keys_nested(
+        t,
+        path,
+        allowed,
+        &[("load", load::LOAD_KEYS), ("tls", tls::TLS_KEYS)],
+    );
+    let mut s = RawSettings::default();
+    let p = |k: &str| join(path, k);
+    if let Some(i) = t.get("server") {
+        s.server = peer(r, i, &p("server"));
+    }
+    if let Some(i) = t.get("client") {
+        s.client = peer(r, i, &p("client"));
+    }
+    if let Some(i) = t.get("key") {
+        s.key = r.named(i, &p("key"));
+    }
+    if let Some(i) = t.get("client_auth") {
+        s.client_auth = r.named(i, &p("client_auth"));
+    }
+    if let Some(i) = t.get("client_cert") {
+        s.client_cert = r.named(i, &p("client_cert"));
+    }
+    if let Some(i) = t.get("revocation") {
+        let rp = p("revocation");
+        if let Some(rev) = r.table(i, &rp) {
+            revocation::read(r, rev, &rp, &mut s);
+        }
+    }
+    if let Some(i) = t.get("intermediates") {
+        s.intermediates = r.integer(i, &p("intermediates"), 1..=4).map(|n| n as u8);
+    }
+    if let Some(i) = t.get("server_threads") {
+        s.server_threads = r
+            .integer(i, &p("server_threads"), 1..=256)
+            .map(|n| n as usize);
+    }
+    if let Some(i) = t.get("verify_depth") {
+        s.verify_depth = r.integer(i, &p("verify_depth"), 1..=20).map(|n| n as u8);
+    }
+    if let Some(i) = t.get("allowed_clients") {
+        s.allowed_clients = r.array(i, &p("allowed_clients"), |r, v, path| {
+            let name = r.string_value(v, path)?;
+            let plain = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+            if !plain {
+                r.problem(
+                    v.span(),
+                    path,
+                    format!("expected a subject CN of letters, digits, '-', '_' or '.', found \"{name}\""),
+                );
+                return None;
+            }
+            Some(name)
+        });
+    }
+    if let Some(i) = t.get("expect") {
+        s.expect = r.named(i, &p("expect"));
+    }
+    if let Some(i) = t.get("reject_reason") {
+        s.reject_reason = r.named(i, &p("reject_reason"));
+        s.reject_reason_span = i.span();
+    }
+    if let Some(i) = t.get("tls") {
+        let tp = p("tls");
+        if let Some(tls) = r.table(i, &tp) {
+            tls::read(r, tls, &tp, &mut s);
+        }
+    }
+    if let Some(i) = t.get("load") {
+        let lp = p("load");
+        if let Some(load) = r.table(i, &lp) {
+            load::read(r, load, &lp, &mut s);
+        }
+    }
+    s
+}
+
+/// A peer name: known and available, or a precise problem.
+fn peer<T: FromStr>(r: &mut Reader<'_>, item: &Item, path: &str) -> Option<T>
+where
+    T::Err: Display,
+{
+    let v = r.value(item, path, "a string")?;
+    let name = r.string_value(v, path)?;
+    match name.parse() {
+        Ok(t) => Some(t),
+        Err(expected) => {
+            if PLANNED_PEERS.contains(&name.as_str()) {
+                r.problem(
+                    v.span(),
+                    path,
+                    format!(
+                        "peer \"{name}\" is not available in this version yet; expected {expected}"
+                    ),
+                );
+            } else {
+                r.problem(
+                    v.span(),
+                    path,
+                    format!("expected {expected}, found \"{name}\""),
+                );
+            }
+            None
+        }
+    }
+}
