@@ -10,6 +10,8 @@ use base64::Engine as _;
 
 /// Largest body accepted (a 1,000,000-entry CRL is about 40 MB).
 const MAX_BODY: usize = 256 * 1024 * 1024;
+/// Most header lines an answer's head may have.
+const MAX_HEADERS: usize = 64;
 
 /// Why a download failed.
 #[derive(Debug, thiserror::Error)]
@@ -28,10 +30,32 @@ pub enum FetchError {
     Status(u16),
     /// The answer is not HTTP, or too large.
     #[error("malformed HTTP answer: {0}")]
-    Malformed(String),
+    Malformed(MalformedAnswer),
     /// Another socket error.
     #[error("{0}")]
     Io(std::io::Error),
+}
+
+/// What is wrong with an answer that is not usable HTTP.
+#[derive(Debug, thiserror::Error)]
+pub enum MalformedAnswer {
+    /// More than the largest body accepted arrived.
+    #[error("answer too large")]
+    TooLarge,
+    /// The connection closed before the head ended.
+    #[error("no end of head")]
+    NoEndOfHead,
+    /// The head does not parse as an HTTP/1.x response head.
+    #[error("bad head: {0}")]
+    Head(httparse::Error),
+    /// The connection closed before the body Content-Length announced.
+    #[error("body cut short: {got} of {announced} bytes")]
+    CutShort {
+        /// Bytes that arrived.
+        got: usize,
+        /// Bytes announced.
+        announced: usize,
+    },
 }
 
 impl From<std::io::Error> for FetchError {
@@ -135,38 +159,88 @@ fn http(url: &str, post: Option<(&str, &[u8])>, timeout: Duration) -> Result<Vec
         }
         buf.extend_from_slice(&chunk[..n]);
         if buf.len() > MAX_BODY {
-            return Err(FetchError::Malformed("answer too large".into()));
+            return Err(FetchError::Malformed(MalformedAnswer::TooLarge));
         }
     }
     parse_response(&buf)
 }
 
+/// The body of a complete answer `buf` (everything the server sent before closing), when its
+/// status is 200: cut to its Content-Length when it has one.
 fn parse_response(buf: &[u8]) -> Result<Vec<u8>, FetchError> {
-    let head_end = buf
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| FetchError::Malformed("no end of head".into()))?;
-    let head = String::from_utf8_lossy(&buf[..head_end]);
-    let status: u16 = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| FetchError::Malformed("no status line".into()))?;
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut response = httparse::Response::new(&mut headers);
+    let head_len = match response.parse(buf) {
+        Ok(httparse::Status::Complete(n)) => n,
+        Ok(httparse::Status::Partial) => {
+            return Err(FetchError::Malformed(MalformedAnswer::NoEndOfHead))
+        }
+        Err(e) => return Err(FetchError::Malformed(MalformedAnswer::Head(e))),
+    };
+    // A complete response head always has its status code.
+    let status = response
+        .code
+        .ok_or(FetchError::Malformed(MalformedAnswer::Head(
+            httparse::Error::Status,
+        )))?;
     if status != 200 {
         return Err(FetchError::Status(status));
     }
-    let body = &buf[head_end + 4..];
-    let length = head
-        .split("\r\n")
-        .filter_map(|l| l.split_once(':'))
-        .find(|(k, _)| k.trim().eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.trim().parse::<usize>().ok());
+    let body = &buf[head_len..];
+    let length = response
+        .headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case("content-length"))
+        .and_then(|h| std::str::from_utf8(h.value).ok())
+        .and_then(|v| v.trim().parse::<usize>().ok());
     match length {
-        Some(n) if n > body.len() => Err(FetchError::Malformed(format!(
-            "body cut short: {} of {n} bytes",
-            body.len()
-        ))),
+        Some(n) if n > body.len() => Err(FetchError::Malformed(MalformedAnswer::CutShort {
+            got: body.len(),
+            announced: n,
+        })),
         Some(n) => Ok(body[..n].to_vec()),
         None => Ok(body.to_vec()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_complete_answer_gives_its_body_cut_to_content_length() {
+        let body = parse_response(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabcdef").unwrap();
+        assert_eq!(body, b"abc");
+        let body = parse_response(b"HTTP/1.0 200 OK\r\n\r\nabcdef").unwrap();
+        assert_eq!(body, b"abcdef");
+    }
+
+    #[test]
+    fn malformed_answers_are_classified() {
+        let cases: [(&[u8], &str); 5] = [
+            (
+                b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n",
+                "no end of head",
+            ),
+            (b"", "no end of head"),
+            (b"garbage\r\n\r\n", "bad head"),
+            (b"HTTP/1.1 2x0 OK\r\n\r\n", "bad head"),
+            (
+                b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc",
+                "body cut short: 3 of 9 bytes",
+            ),
+        ];
+        for (answer, expected) in cases {
+            match parse_response(answer) {
+                Err(e @ FetchError::Malformed(_)) => {
+                    assert!(e.to_string().contains(expected), "{e}");
+                }
+                other => panic!("{answer:?}: {other:?}"),
+            }
+        }
+        assert!(matches!(
+            parse_response(b"HTTP/1.1 404 Not Found\r\n\r\n"),
+            Err(FetchError::Status(404))
+        ));
     }
 }

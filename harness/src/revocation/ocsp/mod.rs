@@ -12,7 +12,7 @@ mod verify;
 
 pub use crate::scenario::ResponderFault as Fault;
 pub use checker::{ocsp_url_of, CheckerSettings, CheckerStats, Decision, Fetched, OcspChecker};
-pub use fetch::{fetch, fetch_ocsp, FetchError, OcspMethod};
+pub use fetch::{fetch, fetch_ocsp, FetchError, MalformedAnswer, OcspMethod};
 pub use responder::{serial_of, Responder, ResponderError, ResponderSettings, ResponderStats};
 pub use service::RevocationService;
 pub use signer::{algorithm_of, KeySigner, RawSignature};

@@ -93,11 +93,17 @@ pub struct Responder {
 
 /// A certificate the responder could not parse or register.
 #[derive(Debug, thiserror::Error)]
-#[error("OCSP responder: {0}")]
-pub struct ResponderError(pub String);
+pub enum ResponderError {
+    /// A certificate given to it is not DER X.509.
+    #[error("OCSP responder: certificate: {0}")]
+    Certificate(der::Error),
+    /// A name or key of a parsed certificate could not be encoded again.
+    #[error("OCSP responder: DER: {0}")]
+    Der(der::Error),
+}
 
 fn parse(cert: &CertificateDer<'_>) -> Result<Certificate, ResponderError> {
-    Certificate::from_der(cert).map_err(|e| ResponderError(format!("certificate: {e}")))
+    Certificate::from_der(cert).map_err(ResponderError::Certificate)
 }
 
 /// The serial number of `cert` as its DER content bytes (how requests name it).
@@ -217,7 +223,13 @@ impl Responder {
                 (None, None)
             };
             new_entries.push(Arc::new(CaEntry {
-                name_hashes: hashes(&issuer.tbs_certificate.subject.to_der().map_err(der_err)?),
+                name_hashes: hashes(
+                    &issuer
+                        .tbs_certificate
+                        .subject
+                        .to_der()
+                        .map_err(ResponderError::Der)?,
+                ),
                 key_hashes: hashes(
                     issuer
                         .tbs_certificate
@@ -256,7 +268,11 @@ impl Responder {
     pub fn revoke(&self, cert: &CertificateDer<'_>) -> Result<bool, ResponderError> {
         let parsed = parse(cert)?;
         let serial = parsed.tbs_certificate.serial_number.as_bytes().to_vec();
-        let issuer_name = parsed.tbs_certificate.issuer.to_der().map_err(der_err)?;
+        let issuer_name = parsed
+            .tbs_certificate
+            .issuer
+            .to_der()
+            .map_err(ResponderError::Der)?;
         let mut known = false;
         for ca in self.cas.read().unwrap_or_else(|p| p.into_inner()).iter() {
             let subject = ca
@@ -264,7 +280,7 @@ impl Responder {
                 .tbs_certificate
                 .subject
                 .to_der()
-                .map_err(der_err)?;
+                .map_err(ResponderError::Der)?;
             if subject == issuer_name && ca.issued.contains(&serial) {
                 ca.revoked
                     .write()
@@ -412,8 +428,4 @@ impl CaEntry {
 
 fn hashes(bytes: &[u8]) -> [Vec<u8>; 2] {
     [Sha1::digest(bytes).to_vec(), Sha256::digest(bytes).to_vec()]
-}
-
-fn der_err(e: der::Error) -> ResponderError {
-    ResponderError(format!("DER: {e}"))
 }

@@ -256,13 +256,21 @@ fn decode_get(encoded: &str) -> Option<Vec<u8>> {
     base64::engine::general_purpose::STANDARD.decode(text).ok()
 }
 
-/// Reads one request: method, path, body (by Content-Length). `None` when it is not HTTP.
+/// Reads one request: method, path, body (by Content-Length). `None` when it is not HTTP, or
+/// its head or body is larger than [`MAX_REQUEST`].
 async fn read_request(tcp: &mut TcpStream) -> std::io::Result<Option<(String, String, Vec<u8>)>> {
     let mut buf = Vec::with_capacity(1024);
     let mut chunk = [0u8; 4096];
-    let head_end = loop {
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
+    let (head_end, method, path, length) = loop {
+        match parse_head(&buf) {
+            Head::Complete {
+                len,
+                method,
+                path,
+                content_length,
+            } => break (len, method, path, content_length),
+            Head::Invalid => return Ok(None),
+            Head::Partial => {}
         }
         if buf.len() > MAX_REQUEST {
             return Ok(None);
@@ -273,17 +281,6 @@ async fn read_request(tcp: &mut TcpStream) -> std::io::Result<Option<(String, St
         }
         buf.extend_from_slice(&chunk[..n]);
     };
-    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-    let mut lines = head.split("\r\n");
-    let mut first = lines.next().unwrap_or_default().split(' ');
-    let (Some(method), Some(path)) = (first.next(), first.next()) else {
-        return Ok(None);
-    };
-    let length = lines
-        .filter_map(|l| l.split_once(':'))
-        .find(|(k, _)| k.trim().eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.trim().parse::<usize>().ok())
-        .unwrap_or(0);
     if length > MAX_REQUEST {
         return Ok(None);
     }
@@ -296,7 +293,53 @@ async fn read_request(tcp: &mut TcpStream) -> std::io::Result<Option<(String, St
         body.extend_from_slice(&chunk[..n]);
     }
     body.truncate(length);
-    Ok(Some((method.to_string(), path.to_string(), body)))
+    Ok(Some((method, path, body)))
+}
+
+/// Most header lines a request's head may have.
+const MAX_HEADERS: usize = 64;
+
+/// What the bytes read so far hold.
+#[derive(Debug, PartialEq, Eq)]
+enum Head {
+    /// A whole request head of `len` bytes (an unreadable Content-Length counts as none).
+    Complete {
+        len: usize,
+        method: String,
+        path: String,
+        content_length: usize,
+    },
+    /// The start of one: read more.
+    Partial,
+    /// Not an HTTP/1.x request head.
+    Invalid,
+}
+
+fn parse_head(buf: &[u8]) -> Head {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut request = httparse::Request::new(&mut headers);
+    let len = match request.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) => return Head::Partial,
+        Err(_) => return Head::Invalid,
+    };
+    // A complete request head always has its method and path.
+    let (Some(method), Some(path)) = (request.method, request.path) else {
+        return Head::Invalid;
+    };
+    let content_length = request
+        .headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case("content-length"))
+        .and_then(|h| std::str::from_utf8(h.value).ok())
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    Head::Complete {
+        len,
+        method: method.to_string(),
+        path: path.to_string(),
+        content_length,
+    }
 }
 
 async fn reply(tcp: &mut TcpStream, status: u16, kind: &str, body: &[u8]) -> std::io::Result<()> {
@@ -313,4 +356,44 @@ async fn reply(tcp: &mut TcpStream, status: u16, kind: &str, body: &[u8]) -> std
     out.extend_from_slice(body);
     tcp.write_all(&out).await?;
     tcp.shutdown().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_heads_parse_or_are_refused() {
+        assert_eq!(
+            parse_head(b"POST /ocsp HTTP/1.1\r\nHost: x\r\ncontent-length: 5\r\n\r\nabcde"),
+            Head::Complete {
+                len: 51,
+                method: "POST".into(),
+                path: "/ocsp".into(),
+                content_length: 5,
+            }
+        );
+        assert!(matches!(
+            parse_head(b"GET /crl/root HTTP/1.1\r\nContent-Length: x\r\n\r\n"),
+            Head::Complete {
+                content_length: 0,
+                ..
+            }
+        ));
+        assert_eq!(parse_head(b"GET /ocsp/AB HTTP/1.1\r\nHost"), Head::Partial);
+        assert_eq!(parse_head(b""), Head::Partial);
+        assert_eq!(
+            parse_head(b"\x16\x03\x01\x02\x00\x01\r\n\r\n"),
+            Head::Invalid
+        );
+    }
+
+    #[test]
+    fn get_requests_decode_url_encoded_base64() {
+        assert_eq!(decode_get("MAM%3D"), Some(vec![0x30, 0x03]));
+        assert_eq!(decode_get("!!!!"), None);
+        assert_eq!(decode_get("AAEC%2F%2Bw%3D"), Some(vec![0, 1, 2, 255, 236]));
+        assert_eq!(decode_get("AAEC/+w="), Some(vec![0, 1, 2, 255, 236]));
+        assert_eq!(decode_get("%zz"), None);
+    }
 }

@@ -1,0 +1,346 @@
+//! The command line's arguments: the clap derive structs of every subcommand and the value
+//! parsers of their options. Doc comments here are the `--help` text, so they are written for
+//! the person typing the command.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::peers::{self, ServeArgs};
+use crate::pki::KeyType;
+use crate::runner;
+
+/// Benchmarks and conformance-tests mutual TLS: generates a PKI, starts real TLS servers,
+/// drives concurrent mTLS handshakes over loopback, and reports latency, CPU and verdicts.
+#[derive(Parser, Debug)]
+#[command(name = "mtls-harness", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run scenario files (default: the built-in quick scenario, scenarios/quick.toml).
+    Run(RunArgs),
+    /// Check scenario files without running them; every problem is listed.
+    Validate {
+        /// Scenario files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// PKI fixtures.
+    Pki {
+        /// What to do with fixtures.
+        #[command(subcommand)]
+        command: PkiCommand,
+    },
+    /// Run a built-in TLS server (the runner starts these itself; useful by hand too).
+    Serve(Box<ServeArgs>),
+    /// Run the conformance suite (default: scenarios/conformance.toml) against every server
+    /// peer, grade each case x peer, print the table and write junit.xml and conformance.json
+    /// next to summary.json. Exit 1 when a row fails (a listed deviation does not).
+    Conformance(ConformanceArgs),
+    /// Run the interop matrix (default: scenarios/interop.toml): every client x server x TLS
+    /// version x full/resumed; print it as a matrix and write report.md next to summary.json.
+    Interop(InteropArgs),
+    /// Merge HdrHistogram interval logs (e.g. one per worker) into one log and a .hgrm file;
+    /// counts are added exactly.
+    Merge {
+        /// Interval logs (`.hlog`).
+        #[arg(required = true)]
+        logs: Vec<PathBuf>,
+        /// The merged log to write (the `.hgrm` goes next to it).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Re-render a run's plots (plots/*.png, *.svg), report.md and report.html from its saved
+    /// summary.json and interval logs.
+    Report {
+        /// The run directory.
+        run_dir: PathBuf,
+    },
+    /// Compare a candidate run with a baseline, per case and metric; exit 1 on a regression
+    /// beyond the noise threshold (and significant over the per-interval samples).
+    Compare {
+        /// Baseline: a name under reports/baselines, or a run directory.
+        baseline: String,
+        /// Candidate: a run directory, or a baseline name.
+        candidate: String,
+        /// Noise threshold and significance.
+        #[command(flatten)]
+        noise: NoiseArgs,
+        /// Also write the markdown to this file (e.g. $GITHUB_STEP_SUMMARY).
+        #[arg(long)]
+        markdown: Option<PathBuf>,
+    },
+}
+
+/// Options of `interop`.
+#[derive(clap::Args, Debug)]
+pub struct InteropArgs {
+    /// The matrix's scenario file (default: scenarios/interop.toml, built in).
+    pub file: Option<PathBuf>,
+    /// Run directory (default: reports/runs/interop-<UTC time>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// No progress lines on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Options of `conformance`.
+#[derive(clap::Args, Debug)]
+pub struct ConformanceArgs {
+    /// The suite's scenario file (default: scenarios/conformance.toml, built in).
+    pub file: Option<PathBuf>,
+    /// Run directory (default: reports/runs/conformance-<UTC time>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// What each case must produce (default: conformance/expectations.toml, built in).
+    #[arg(long)]
+    pub expectations: Option<PathBuf>,
+    /// Known deviations per peer (default: conformance/deviations.toml, built in; none in
+    /// target mode).
+    #[arg(long)]
+    pub deviations: Option<PathBuf>,
+    /// No progress lines on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Target mode: grade an external server instead of the built-in peers.
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+/// How `compare` and `run --baseline` tell a change from noise.
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct NoiseArgs {
+    /// Changes below this many percent are noise.
+    #[arg(long, default_value_t = 5.0, value_parser = parse_percent)]
+    pub threshold: f64,
+    /// Significance level of the Mann-Whitney U test over per-interval samples.
+    #[arg(long, default_value_t = 0.05, value_parser = parse_alpha)]
+    pub alpha: f64,
+}
+
+impl NoiseArgs {
+    /// The options of `compare` these arguments stand for.
+    pub(super) fn options(self) -> crate::report::CompareOptions {
+        crate::report::CompareOptions {
+            threshold_pct: self.threshold,
+            alpha: self.alpha,
+        }
+    }
+}
+
+fn parse_percent(s: &str) -> Result<f64, String> {
+    match s.trim_end_matches('%').parse::<f64>() {
+        Ok(v) if (0.0..=1000.0).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "expected a percentage from 0 to 1000 like 5; found \"{s}\""
+        )),
+    }
+}
+
+fn parse_alpha(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v < 1.0 => Ok(v),
+        _ => Err(format!(
+            "expected a probability between 0 and 1 like 0.05; found \"{s}\""
+        )),
+    }
+}
+
+/// `pki` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum PkiCommand {
+    /// Generate a root, intermediates, a server, a client pool and the bad client variants.
+    Generate {
+        /// Output directory (created).
+        #[arg(long)]
+        out: PathBuf,
+        /// Key type of every certificate.
+        #[arg(long, default_value = "ecdsa-p256")]
+        key: KeyType,
+        /// Client identities in the pool.
+        #[arg(long, default_value_t = 100)]
+        identities: usize,
+        /// Intermediate CAs (1 to 4).
+        #[arg(long, default_value_t = 1)]
+        intermediates: u8,
+        /// Seed: the same seed and anchor give byte-identical fixtures.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Anchor time of validity periods (RFC 3339).
+        #[arg(long, value_parser = parse_rfc3339)]
+        anchor: Option<OffsetDateTime>,
+    },
+}
+
+/// Options of `run`.
+#[derive(clap::Args, Debug)]
+pub struct RunArgs {
+    /// Scenario files, run one after another.
+    pub files: Vec<PathBuf>,
+    /// Run directory (default: reports/runs/<scenario>-<UTC time>). With several files, each
+    /// gets a subdirectory named after its scenario.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Measure every case for this long (e.g. 10s; at most 24h), instead of its own duration
+    /// or count.
+    #[arg(long, value_parser = parse_positive_duration, conflicts_with = "handshakes")]
+    pub duration: Option<Duration>,
+    /// Measure this many handshakes per case.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub handshakes: Option<u64>,
+    /// Handshakes in flight (closed loop), or the open loop's cap (1 to 1000000).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub concurrency: Option<u64>,
+    /// Warm-up period excluded from results (at most 24h).
+    #[arg(long, value_parser = parse_bounded_duration)]
+    pub warmup: Option<Duration>,
+    /// Pin server processes to these CPUs (e.g. 0 or 0-1 or 0,2).
+    #[arg(long, value_parser = parse_cpus)]
+    pub pin_server: Option<CpuList>,
+    /// Pin the harness (the client side) to these CPUs.
+    #[arg(long, value_parser = parse_cpus)]
+    pub pin_client: Option<CpuList>,
+    /// No progress lines on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Save the run as a baseline under reports/baselines/NAME (summary, interval logs,
+    /// report.md).
+    #[arg(long, value_name = "NAME", value_parser = parse_baseline_name)]
+    pub save_baseline: Option<String>,
+    /// Compare the run with this baseline (a name under reports/baselines, or a run
+    /// directory); exit 1 on a regression. Writes compare.md into the run directory.
+    #[arg(long, value_name = "NAME")]
+    pub baseline: Option<String>,
+    /// Noise threshold and significance of `--baseline`.
+    #[command(flatten)]
+    pub noise: NoiseArgs,
+    /// Slice length of the per-case HDR interval logs (e.g. 1s, 250ms).
+    #[arg(long, value_parser = parse_positive_duration)]
+    pub interval: Option<Duration>,
+    /// Run as worker K of N (e.g. 2/4): this process drives its share of every case's load
+    /// (concurrency, rate and handshake count divided by N); `mtls-harness merge` combines the
+    /// workers' interval logs.
+    #[arg(long, value_name = "K/N", value_parser = parse_worker)]
+    pub worker: Option<runner::Worker>,
+    /// Target mode: an external server instead of the cases' server peers.
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+/// Target mode: the harness's clients against an external server.
+#[derive(clap::Args, Debug, Default)]
+pub struct TargetArgs {
+    /// Drive this external server (HOST:PORT) instead of starting the cases' server peers;
+    /// it must trust the run's root CA (pki/<key>-<hash>/ca/root.crt; `pki generate` with the
+    /// scenario's seed writes the same) or be given --client-cert/--client-key.
+    #[arg(long, value_name = "HOST:PORT", requires = "target_ca")]
+    pub target: Option<String>,
+    /// CA certificates (PEM) the client trusts for the target's server certificate.
+    #[arg(long, value_name = "PEM", requires = "target")]
+    pub target_ca: Option<PathBuf>,
+    /// Server name to send and verify (default: the target's host).
+    #[arg(long, requires = "target")]
+    pub target_name: Option<String>,
+    /// Your own client certificate chain (PEM, leaf first), used as the valid credential.
+    #[arg(long, value_name = "PEM", requires_all = ["target", "client_key"])]
+    pub client_cert: Option<PathBuf>,
+    /// The private key (PEM) of --client-cert.
+    #[arg(long, value_name = "PEM", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
+}
+
+impl TargetArgs {
+    /// The target, when target mode was asked for.
+    ///
+    /// # Errors
+    /// When an option is invalid (the error names it).
+    pub fn target(&self) -> Result<Option<Arc<peers::Target>>, peers::TargetError> {
+        let (Some(target), Some(ca)) = (&self.target, &self.target_ca) else {
+            return Ok(None);
+        };
+        peers::Target::new(
+            target,
+            ca,
+            self.target_name.as_deref(),
+            self.client_cert.as_ref(),
+            self.client_key.as_ref(),
+        )
+        .map(|t| Some(Arc::new(t)))
+    }
+}
+
+fn parse_worker(s: &str) -> Result<runner::Worker, String> {
+    let bad = || format!("expected K/N with 1 <= K <= N <= 10000 like 2/4; found \"{s}\"");
+    let (k, n) = s.split_once('/').ok_or_else(bad)?;
+    let (index, of): (u32, u32) = (
+        k.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if index == 0 || index > of || of > 10_000 {
+        return Err(bad());
+    }
+    Ok(runner::Worker { index, of })
+}
+
+fn parse_baseline_name(s: &str) -> Result<String, String> {
+    crate::report::check_baseline_name(s).map(|()| s.to_string())
+}
+
+fn parse_bounded_duration(s: &str) -> Result<Duration, String> {
+    let d =
+        humantime::parse_duration(s).map_err(|e| format!("expected a duration like 10s: {e}"))?;
+    if d > crate::scenario::MAX_DURATION {
+        return Err("expected at most 24h".into());
+    }
+    Ok(d)
+}
+
+fn parse_positive_duration(s: &str) -> Result<Duration, String> {
+    let d = parse_bounded_duration(s)?;
+    if d.is_zero() {
+        return Err("expected a duration above zero".into());
+    }
+    Ok(d)
+}
+
+fn parse_rfc3339(s: &str) -> Result<OffsetDateTime, String> {
+    OffsetDateTime::parse(s, &Rfc3339)
+        .map_err(|e| format!("expected RFC 3339 like 2026-01-01T00:00:00Z: {e}"))
+}
+
+/// A list of CPU numbers (a newtype, so clap takes it as one value).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CpuList(pub Vec<usize>);
+
+/// Parses `0`, `0,2`, `0-3`.
+pub fn parse_cpus(s: &str) -> Result<CpuList, String> {
+    let mut cpus = Vec::new();
+    for part in s.split(',') {
+        let bad = || format!("expected CPU numbers like 0, 0-1 or 0,2; found \"{s}\"");
+        match part.split_once('-') {
+            Some((a, b)) => {
+                let (a, b): (usize, usize) = (
+                    a.trim().parse().map_err(|_| bad())?,
+                    b.trim().parse().map_err(|_| bad())?,
+                );
+                if a > b {
+                    return Err(bad());
+                }
+                cpus.extend(a..=b);
+            }
+            None => cpus.push(part.trim().parse().map_err(|_| bad())?),
+        }
+    }
+    Ok(CpuList(cpus))
+}

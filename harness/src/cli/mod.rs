@@ -1,0 +1,163 @@
+//! The command line: the binary's entry point ([`main`]), tracing set-up, dispatch to one file
+//! per subcommand, the exit codes and the signal handling the long-running commands share. The
+//! arguments and their `--help` text are in `args.rs`.
+//!
+//! This is the binary's edge, so commands report errors as `anyhow::Error` (the library's
+//! typed errors pass through `?` unchanged) and [`main`] turns them into `error: ...` and
+//! exit code 2.
+//!
+//! Exit codes: 0 every case met its expectation; 1 a case did not; 2 bad usage, a bad scenario,
+//! an internal error or an interrupted run.
+
+mod args;
+mod conformance;
+mod interop;
+mod pki;
+mod run;
+mod validate;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use clap::Parser;
+
+use crate::peers;
+
+pub use args::{
+    parse_cpus, Cli, Command, ConformanceArgs, CpuList, InteropArgs, NoiseArgs, PkiCommand,
+    RunArgs, TargetArgs,
+};
+pub use interop::INTEROP_SCENARIO;
+pub use run::QUICK_SCENARIO;
+
+/// Exit code: every case met its expectation.
+pub(crate) const EXIT_OK: u8 = 0;
+/// Exit code: bad usage, a bad scenario, an internal error or an interrupted run.
+pub(crate) const EXIT_ERROR: u8 = 2;
+
+/// What a command ends with: its exit code, or an error [`main`] prints (exit code 2).
+type CommandResult = anyhow::Result<u8>;
+
+/// An error a command has already written to stderr (several scenario files can each have
+/// their own); [`main`] only turns it into exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("reported above")]
+struct Reported;
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let quiet = match &cli.command {
+        Command::Run(args) => args.quiet,
+        Command::Conformance(args) => args.quiet,
+        Command::Interop(args) => args.quiet,
+        _ => false,
+    };
+    init_tracing(quiet);
+    ExitCode::from(dispatch(cli))
+}
+
+fn init_tracing(quiet: bool) {
+    let default = if quiet {
+        "warn"
+    } else {
+        "warn,mtls_harness=info"
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(
+            std::env::var_os("NO_COLOR").is_none()
+                && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        )
+        .try_init();
+}
+
+fn dispatch(cli: Cli) -> u8 {
+    let result = match cli.command {
+        Command::Run(args) => run::run(&args),
+        Command::Validate { files } => Ok(validate::validate(&files)),
+        Command::Pki { command } => pki::pki(command),
+        Command::Conformance(args) => conformance::conformance(&args),
+        Command::Interop(args) => interop::interop(&args),
+        Command::Merge { logs, out } => Ok(crate::report::merge_command(&logs, &out)),
+        Command::Report { run_dir } => Ok(crate::report::report_command(&run_dir)),
+        Command::Compare {
+            baseline,
+            candidate,
+            noise,
+            markdown,
+        } => Ok(crate::report::compare_command(
+            &baseline,
+            &candidate,
+            noise.options(),
+            markdown.as_deref(),
+        )),
+        Command::Serve(args) => match peers::serve(&args) {
+            Ok(()) => Ok(EXIT_OK),
+            Err(e) => {
+                eprintln!("error: {e}");
+                Ok(EXIT_ERROR)
+            }
+        },
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            if !e.is::<Reported>() {
+                eprintln!("error: {e}");
+            }
+            EXIT_ERROR
+        }
+    }
+}
+
+/// A flag SIGINT and SIGTERM set, so a run stops and still writes what it measured; a second
+/// signal ends the process at once (children die with it: parent-death signal).
+fn cancel_on_signals() -> Arc<AtomicBool> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let _ = signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&cancel));
+        let _ = signal_hook::flag::register(signal, Arc::clone(&cancel));
+    }
+    cancel
+}
+
+/// A file named on the command line that could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {source}", path.display())]
+struct ReadError {
+    path: PathBuf,
+    source: std::io::Error,
+}
+
+/// Reads a grading file given on the command line, or the built-in one: the repository's copy
+/// when run from the repository root, else the text compiled in.
+fn grading_text(
+    given: Option<&Path>,
+    repo_path: &str,
+    built_in: &str,
+) -> Result<(String, PathBuf), ReadError> {
+    match given {
+        Some(path) => std::fs::read_to_string(path)
+            .map(|t| (t, path.to_path_buf()))
+            .map_err(|source| ReadError {
+                path: path.to_path_buf(),
+                source,
+            }),
+        None => {
+            let path = PathBuf::from(repo_path);
+            match std::fs::read_to_string(&path) {
+                Ok(t) => Ok((t, path)),
+                Err(_) => Ok((
+                    built_in.to_string(),
+                    PathBuf::from(format!("<built-in {repo_path}>")),
+                )),
+            }
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! `mtls-harness run`: loads the scenario files (or the built-in quick scenario), runs them one
+//! after another, prints each run's table and renders its report, then applies
+//! `--save-baseline` and `--baseline`.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use super::{cancel_on_signals, CommandResult, Reported, RunArgs, EXIT_ERROR, EXIT_OK};
+use crate::peers;
+use crate::runner::{self, Overrides, RunOptions};
+use crate::scenario::{self, Scenario};
+
+/// The scenario `run` uses when given no file: `scenarios/quick.toml`, built into the binary.
+pub const QUICK_SCENARIO: &str = include_str!("../../../scenarios/quick.toml");
+
+pub(super) fn run(args: &RunArgs) -> CommandResult {
+    let scenarios = load_scenarios(&args.files)?;
+    let target = args.target.target()?;
+    let cancel = cancel_on_signals();
+    let mut worst = EXIT_OK;
+    let several = scenarios.len() > 1;
+    for (i, scenario) in scenarios.iter().enumerate() {
+        let mut opts = RunOptions::new(peers::current_exe());
+        opts.out_dir = args.out.as_ref().map(|o| {
+            if several {
+                o.join(format!("{:02}-{}", i + 1, scenario.name))
+            } else {
+                o.clone()
+            }
+        });
+        opts.overrides = Overrides {
+            duration: args.duration,
+            handshakes: args.handshakes,
+            concurrency: args.concurrency.map(|c| c as usize),
+            warmup: args.warmup,
+        };
+        opts.server_cpus = args.pin_server.clone().map(|c| c.0);
+        opts.client_cpus = args.pin_client.clone().map(|c| c.0);
+        opts.cancel = Arc::clone(&cancel);
+        opts.quiet = args.quiet;
+        opts.target = target.clone();
+        if let Some(interval) = args.interval {
+            opts.interval = interval;
+        }
+        opts.live = !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stdout());
+        opts.worker = args.worker;
+        match runner::run(scenario, &opts) {
+            Ok(outcome) => {
+                print!("{}", crate::report::console_table(&outcome.summary));
+                if let Err(e) = crate::report::render_run(&outcome.dir) {
+                    eprintln!("error: rendering the report: {e}");
+                    worst = EXIT_ERROR;
+                }
+                if let Ok(saved) = crate::report::load_run(&outcome.dir) {
+                    for note in crate::report::run_notes(&saved) {
+                        println!("note: {note}");
+                    }
+                }
+                println!("results: {}", outcome.dir.display());
+                worst = worst.max(after_run(args, &outcome.dir));
+                if outcome.summary.interrupted {
+                    eprintln!(
+                        "interrupted: partial results written to {}",
+                        outcome.dir.display()
+                    );
+                }
+                worst = worst.max(outcome.exit_code());
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                worst = EXIT_ERROR;
+            }
+        }
+        if outcome_interrupted(&cancel) {
+            break;
+        }
+    }
+    Ok(worst)
+}
+
+/// The scenarios of `files`, or the quick scenario when none is given (the repository's copy
+/// when run from its root, else the built-in one). Every file's problems are printed before
+/// it gives up.
+fn load_scenarios(files: &[PathBuf]) -> anyhow::Result<Vec<Scenario>> {
+    let report = |e: scenario::ScenarioError| {
+        eprintln!("{e}");
+        Reported
+    };
+    if files.is_empty() {
+        let path = PathBuf::from("scenarios/quick.toml");
+        let quick = if path.exists() {
+            scenario::load(&path)
+        } else {
+            scenario::parse(QUICK_SCENARIO, Path::new("<built-in quick.toml>"))
+        };
+        return Ok(vec![quick.map_err(report)?]);
+    }
+    let mut out = Vec::new();
+    let mut failed = false;
+    for f in files {
+        match scenario::load(f) {
+            Ok(s) => out.push(s),
+            Err(e) => {
+                eprintln!("{e}");
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        Err(Reported.into())
+    } else {
+        Ok(out)
+    }
+}
+
+/// `--save-baseline` and `--baseline` after a run: the exit code they add.
+fn after_run(args: &RunArgs, dir: &Path) -> u8 {
+    let root = Path::new(crate::report::BASELINES_DIR);
+    let mut code = EXIT_OK;
+    if let Some(name) = &args.baseline {
+        let md = dir.join("compare.md");
+        code = crate::report::compare_command(
+            name,
+            &dir.display().to_string(),
+            args.noise.options(),
+            Some(&md),
+        );
+    }
+    if let Some(name) = &args.save_baseline {
+        match crate::report::save_baseline(dir, name, root) {
+            Ok(saved) => println!("baseline saved: {}", saved.display()),
+            Err(e) => {
+                eprintln!("error: saving baseline: {e}");
+                code = EXIT_ERROR;
+            }
+        }
+    }
+    code
+}
+
+fn outcome_interrupted(cancel: &AtomicBool) -> bool {
+    cancel.load(std::sync::atomic::Ordering::Relaxed)
+}

@@ -1,0 +1,21 @@
+//! `mtls-harness validate`: checks scenario files without running them and prints every
+//! problem of every file (exit code 2 when any file has one).
+
+use std::path::PathBuf;
+
+use super::{EXIT_ERROR, EXIT_OK};
+use crate::scenario;
+
+pub(super) fn validate(files: &[PathBuf]) -> u8 {
+    let mut code = EXIT_OK;
+    for file in files {
+        match scenario::load(file) {
+            Ok(s) => println!("{}: ok ({} cases)", file.display(), s.cases.len()),
+            Err(e) => {
+                eprintln!("{e}");
+                code = EXIT_ERROR;
+            }
+        }
+    }
+    code
+}
