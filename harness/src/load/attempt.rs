@@ -140,19 +140,24 @@ async fn read_status<S: AsyncRead + Unpin>(
     }
 }
 
-/// `HTTP/1.1 200 OK` -> 200.
+/// The longest status line [`parse_status_line`] reads.
+const MAX_STATUS_LINE: usize = 510;
+
+/// `HTTP/1.1 200 OK` -> 200 (with or without the line's CRLF; httparse reads it).
 pub fn parse_status_line(line: &[u8]) -> Option<u16> {
-    let line = std::str::from_utf8(line).ok()?;
-    let mut parts = line.splitn(3, ' ');
-    let version = parts.next()?;
-    if !version.starts_with("HTTP/1.") {
+    let line = line.strip_suffix(b"\r\n").unwrap_or(line);
+    if line.len() > MAX_STATUS_LINE {
         return None;
     }
-    let code = parts.next()?;
-    if code.len() != 3 {
-        return None;
-    }
-    code.parse().ok()
+    // httparse reads a head, so the line gets its CRLF back (on the stack: this runs once per
+    // attempt). With no room for headers it stops after the status line.
+    let mut head = [0u8; MAX_STATUS_LINE + 2];
+    head[..line.len()].copy_from_slice(line);
+    head[line.len()..line.len() + 2].copy_from_slice(b"\r\n");
+    let mut headers = [httparse::EMPTY_HEADER; 0];
+    let mut response = httparse::Response::new(&mut headers);
+    response.parse(&head[..line.len() + 2]).ok()?;
+    response.code
 }
 
 async fn drain<S: AsyncRead + Unpin>(stream: &mut S) {

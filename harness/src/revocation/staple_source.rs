@@ -1,7 +1,8 @@
 //! A server's own OCSP staple, fetched from the responder in its certificate's AIA and kept
-//! fresh: shared by the rustls server (through [`super::staple::StapledCert`]) and the OpenSSL
-//! server (through its status callback). A failed refresh keeps the last staple until its
-//! nextUpdate, then drops it (a stale staple would be refused anyway).
+//! fresh: shared by the rustls server (through its `StapledCert`), the OpenSSL server (through
+//! its status callback) and `openssl s_server` (fetched once into its `-status_file`). A failed
+//! refresh keeps the last staple until its nextUpdate, then drops it (a stale staple would be
+//! refused anyway).
 
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
@@ -10,7 +11,21 @@ use der::Decode;
 use rustls::pki_types::CertificateDer;
 use x509_cert::Certificate;
 
-use crate::revocation::ocsp::{CertState, OcspChecker};
+use crate::revocation::ocsp::{CertState, OcspChecker, ResponseProblem};
+
+/// Why a server has no (fresh) staple.
+#[derive(Debug, thiserror::Error)]
+pub enum StapleError {
+    /// The chain lacks the issuer a staple's CertID needs.
+    #[error("the server chain has no issuer certificate")]
+    NoIssuer,
+    /// The chain's certificates do not parse.
+    #[error("the server chain does not parse")]
+    BadChain,
+    /// The responder gave nothing usable.
+    #[error(transparent)]
+    Fetch(#[from] ResponseProblem),
+}
 
 /// The staple of one certificate.
 pub struct StapleSource {
@@ -27,13 +42,13 @@ impl StapleSource {
     ///
     /// # Errors
     /// When the chain has no issuer or does not parse.
-    pub fn new(chain: &[CertificateDer<'_>], verify: bool) -> Result<Self, String> {
+    pub fn new(chain: &[CertificateDer<'_>], verify: bool) -> Result<Self, StapleError> {
         let (Some(leaf), Some(issuer)) = (chain.first(), chain.get(1)) else {
-            return Err("the server chain has no issuer certificate".into());
+            return Err(StapleError::NoIssuer);
         };
         let (leaf, issuer) = match (Certificate::from_der(leaf), Certificate::from_der(issuer)) {
             (Ok(l), Ok(i)) => (l, i),
-            _ => return Err("the server chain does not parse".into()),
+            _ => return Err(StapleError::BadChain),
         };
         Ok(Self {
             leaf,
@@ -53,7 +68,7 @@ impl StapleSource {
     ///
     /// # Errors
     /// Why no fresh staple could be had.
-    pub fn refresh(&self, checker: &OcspChecker) -> Result<CertState, String> {
+    pub fn refresh(&self, checker: &OcspChecker) -> Result<CertState, StapleError> {
         let fetched = if self.verify {
             checker.query(&self.leaf, &self.issuer)
         } else {
@@ -75,7 +90,7 @@ impl StapleSource {
                 if expired {
                     *self.der.write().unwrap_or_else(|p| p.into_inner()) = None;
                 }
-                Err(problem.to_string())
+                Err(problem.into())
             }
         }
     }
@@ -84,7 +99,7 @@ impl StapleSource {
 /// Runs `refresh` every `every` on a blocking thread, logging the outcome.
 pub async fn refresh_every<F>(every: Duration, refresh: F)
 where
-    F: Fn() -> Result<CertState, String> + Send + Sync + 'static,
+    F: Fn() -> Result<CertState, StapleError> + Send + Sync + 'static,
 {
     let refresh = Arc::new(refresh);
     let mut ticker = tokio::time::interval(every);

@@ -56,7 +56,7 @@ impl Tally {
     }
 }
 
-/// Reads until the end of the request head (`\r\n\r\n`).
+/// Reads until the end of the request head (parsed with httparse; at most 32 headers).
 pub(super) async fn read_request_head<S: AsyncRead + Unpin>(stream: &mut S) -> std::io::Result<()> {
     let mut buf = Vec::with_capacity(512);
     let mut chunk = [0u8; 1024];
@@ -66,8 +66,16 @@ pub(super) async fn read_request_head<S: AsyncRead + Unpin>(stream: &mut S) -> s
             return Err(std::io::ErrorKind::UnexpectedEof.into());
         }
         buf.extend_from_slice(&chunk[..n]);
-        if buf.windows(4).any(|w| w == b"\r\n\r\n") {
-            return Ok(());
+        let mut headers = [httparse::EMPTY_HEADER; 32];
+        match httparse::Request::new(&mut headers).parse(&buf) {
+            Ok(httparse::Status::Complete(_)) => return Ok(()),
+            Ok(httparse::Status::Partial) => {}
+            Err(e) => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("not an HTTP/1.x request head: {e}"),
+                ))
+            }
         }
         if buf.len() > MAX_REQUEST {
             return Err(std::io::Error::new(

@@ -97,7 +97,8 @@ fn staple_source(
         .collect::<Result<_, _>>()
         .map_err(|e| file_err(&args.cert, e))?;
     let source = Arc::new(
-        StapleSource::new(&chain, !args.staple_unverified).map_err(ServeError::Unsupported)?,
+        StapleSource::new(&chain, !args.staple_unverified)
+            .map_err(|e| ServeError::Unsupported(e.to_string()))?,
     );
     // The staple is always fetched fresh: its own refresh interval is the cache.
     let checker = Arc::new(OcspChecker::new(checker_settings(args, Duration::ZERO)));

@@ -106,7 +106,7 @@ pub fn ocsp_parts(
                 CertifiedKey::new(chain.to_vec(), signing),
                 !args.staple_unverified,
             )
-            .map_err(ServeError::Unsupported)?,
+            .map_err(|e| ServeError::Unsupported(e.to_string()))?,
         );
         // The staple is always fetched fresh: its own refresh interval is the cache.
         let checker = Arc::new(OcspChecker::new(settings(Duration::ZERO)));

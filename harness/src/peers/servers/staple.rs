@@ -7,7 +7,7 @@ use std::fmt;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use crate::revocation::staple_source::StapleSource;
+use crate::revocation::staple_source::{StapleError, StapleSource};
 
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
@@ -34,7 +34,7 @@ impl StapledCert {
     ///
     /// # Errors
     /// When the chain has no issuer or does not parse.
-    pub fn new(key: CertifiedKey, verify: bool) -> Result<Self, String> {
+    pub fn new(key: CertifiedKey, verify: bool) -> Result<Self, StapleError> {
         let source = StapleSource::new(&key.cert, verify)?;
         Ok(Self {
             current: RwLock::new(Arc::new(key)),
@@ -46,7 +46,7 @@ impl StapledCert {
     ///
     /// # Errors
     /// Why no fresh staple could be had.
-    pub fn refresh(&self, checker: &OcspChecker) -> Result<CertState, String> {
+    pub fn refresh(&self, checker: &OcspChecker) -> Result<CertState, StapleError> {
         let result = self.source.refresh(checker);
         let staple = self.source.current().map(|d| d.to_vec());
         let base = Arc::clone(&self.current.read().unwrap_or_else(|p| p.into_inner()));
