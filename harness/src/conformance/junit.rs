@@ -6,7 +6,9 @@ use std::fmt::Write as _;
 
 use super::grade::{Grade, Row};
 
-/// Escapes text for XML attributes and content.
+/// Escapes text for XML attributes and content: the crate's one markup escape (`report.html`
+/// is escaped by its template engine, minijinja; markdown cells only need `|` and newlines
+/// replaced, in `report/pages.rs`).
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {

@@ -3,8 +3,28 @@
 
 use std::path::{Path, PathBuf};
 
+use super::files::ReportError;
 use super::hdrlog;
 use super::merge::merge;
+use super::plots::PlotError;
+use super::saved::SavedRunError;
+
+/// Why a saved run could not be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// Its `summary.json` could not be read.
+    #[error(transparent)]
+    Load(#[from] SavedRunError),
+    /// A plot could not be drawn or written.
+    #[error(transparent)]
+    Plot(#[from] PlotError),
+    /// The HTML template did not render.
+    #[error("rendering report.html: {0}")]
+    Template(#[from] minijinja::Error),
+    /// A page could not be written.
+    #[error(transparent)]
+    Write(#[from] ReportError),
+}
 
 /// `mtls-harness merge LOGS... --out OUT`: writes the merged interval log to `out` and its
 /// percentile distribution next to it (`.hgrm`), prints the merged figures. 0 on success, 2
@@ -62,8 +82,8 @@ pub fn merge_command(logs: &[PathBuf], out: &Path) -> u8 {
 ///
 /// # Errors
 /// When the run cannot be read, a plot cannot be drawn or a file cannot be written.
-pub fn render_run(dir: &Path) -> Result<Vec<String>, String> {
-    let run = super::saved::load(dir).map_err(|e| e.to_string())?;
+pub fn render_run(dir: &Path) -> Result<Vec<String>, RenderError> {
+    let run = super::saved::load(dir)?;
     let plots = super::plots::write_plots(&run, dir)?;
     let mut files: Vec<String> = plots
         .iter()
@@ -76,11 +96,11 @@ pub fn render_run(dir: &Path) -> Result<Vec<String>, String> {
         .collect();
     for (name, text) in [
         ("report.md", super::pages::markdown(&run, &plots)),
-        ("report.html", super::pages::html(&run, &plots)),
+        ("report.html", super::html::html(&run, &plots)?),
     ] {
         let path = dir.join(name);
         crate::fsutil::write_atomic(&path, text.as_bytes(), 0o644)
-            .map_err(|e| format!("writing {}: {e}", path.display()))?;
+            .map_err(|source| ReportError { path, source })?;
         files.push(name.to_string());
     }
     Ok(files)

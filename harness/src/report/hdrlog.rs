@@ -7,6 +7,10 @@
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use base64::alphabet::STANDARD;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::DecodePaddingMode;
+use base64::Engine as _;
 use hdrhistogram::serialization::interval_log::{
     IntervalLogIterator, IntervalLogWriterBuilder, LogEntry,
 };
@@ -14,6 +18,15 @@ use hdrhistogram::serialization::{Deserializer, V2DeflateSerializer};
 use hdrhistogram::Histogram;
 
 use crate::measure::Intervals;
+
+/// Standard base64, as the interval log uses; padding optional and trailing bits ignored, so
+/// logs from writers that drop the `=` still read.
+const BASE64: GeneralPurpose = GeneralPurpose::new(
+    &STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
 
 /// The legend line every Java-written log carries after its headers.
 const LEGEND: &str =
@@ -191,8 +204,9 @@ pub fn parse(text: &[u8], path: &Path) -> Result<IntervalLog, HdrLogError> {
                 if i.tag().is_some() {
                     continue;
                 }
-                let bytes = base64_decode(i.encoded_histogram())
-                    .ok_or_else(|| bad("an interval's histogram is not base64".into()))?;
+                let bytes = BASE64
+                    .decode(i.encoded_histogram().trim())
+                    .map_err(|_| bad("an interval's histogram is not base64".into()))?;
                 let mut h: Histogram<u64> = deserializer
                     .deserialize(&mut bytes.as_slice())
                     .map_err(|e| bad(format!("an interval's histogram does not decode: {e:?}")))?;
@@ -221,33 +235,6 @@ pub fn read(path: &Path) -> Result<IntervalLog, HdrLogError> {
         what: e.to_string(),
     })?;
     parse(&text, path)
-}
-
-/// Standard base64 (with padding), as the interval log uses.
-fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    fn value(c: u8) -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        } as u32)
-    }
-    let s = s.trim().trim_end_matches('=');
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for &c in s.as_bytes() {
-        acc = (acc << 6) | value(c)?;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
 }
 
 #[cfg(test)]

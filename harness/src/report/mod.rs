@@ -3,6 +3,7 @@
 //! baselines with a statistical compare.
 
 mod baseline;
+mod case_entry;
 mod checks;
 mod commands;
 mod compare;
@@ -10,6 +11,7 @@ mod console;
 mod files;
 mod hdrlog;
 mod hgrm;
+mod html;
 pub mod interop;
 mod live;
 mod merge;
@@ -19,13 +21,14 @@ mod revocation_table;
 mod saved;
 mod stats;
 mod summary;
+mod text_table;
 
 pub use baseline::{
-    check_name as check_baseline_name, resolve as resolve_baseline, save as save_baseline,
-    BASELINES_DIR,
+    check_name_message as check_baseline_name, resolve as resolve_baseline, save as save_baseline,
+    BaselineError, BASELINES_DIR,
 };
 pub use checks::{judge, negotiation_problem, resumption_problem};
-pub use commands::{compare_command, merge_command, render_run, report_command};
+pub use commands::{compare_command, merge_command, render_run, report_command, RenderError};
 pub use compare::{compare, CompareOptions, Comparison, MetricChange, Verdict};
 pub use console::render as console_table;
 pub use files::{file_safe, unique_file_stem, write_hgrm, write_hlog, write_summary, ReportError};
@@ -34,16 +37,15 @@ pub use hdrlog::{
     HdrLogError, IntervalLog, LoggedInterval,
 };
 pub use hgrm::render as render_hgrm;
+pub use html::html as html_page;
 pub use live::LiveBar;
 pub use merge::{merge, Merged};
-pub use pages::{html as html_page, markdown as markdown_page, notes as run_notes};
-pub use plots::{plots, write_plots, Plot};
-pub use revocation_table::{
-    markdown as revocation_markdown, rows as revocation_rows, RevocationRow,
-};
+pub use pages::{markdown as markdown_page, notes as run_notes};
+pub use plots::{plots, write_plots, DrawingError, Plot, PlotError};
+pub use revocation_table::{markdown as revocation_markdown, rows as revocation_rows};
 pub use saved::{load as load_run, SavedCase, SavedPercentiles, SavedRun, SavedRunError};
 pub use stats::mann_whitney_p;
 pub use summary::{
     CaseSummary, CrlFigures, NegotiatedCount, Percentiles, Phases, Pinning, ResumptionSummary,
-    RunSummary, ScenarioInfo, ToolInfo, SCHEMA_VERSION,
+    RevocationRow, RunSummary, ScenarioInfo, ToolInfo, SCHEMA_VERSION,
 };

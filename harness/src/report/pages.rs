@@ -1,13 +1,10 @@
-//! `report.md` (for a CI job summary) and `report.html` (from the template
-//! `harness/templates/report.html`, plots inlined as SVG, readable offline) of a saved run.
+//! `report.md` of a saved run (for a CI job summary), and what it shares with `report.html`
+//! (`html.rs`): the case table's headers and cells, and the notes a reader needs.
 
 use std::fmt::Write as _;
 
 use super::plots::Plot;
 use super::saved::{SavedCase, SavedRun};
-
-/// The HTML template, built into the binary.
-const TEMPLATE: &str = include_str!("../../templates/report.html");
 
 fn ms(us: u64) -> String {
     format!("{:.2}", us as f64 / 1000.0)
@@ -17,7 +14,7 @@ fn opt(v: Option<f64>) -> String {
     v.map_or("-".into(), |v| format!("{v:.0}"))
 }
 
-fn outcomes(c: &SavedCase) -> String {
+pub(super) fn outcomes(c: &SavedCase) -> String {
     c.outcomes
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
@@ -27,7 +24,7 @@ fn outcomes(c: &SavedCase) -> String {
 
 /// The figures of one case as table cells: hs/s, p50, p99, p99.9, server and client CPU,
 /// harness memory per connection.
-fn cells(c: &SavedCase) -> [String; 7] {
+pub(super) fn cells(c: &SavedCase) -> [String; 7] {
     let lat = c.latency_us.or(c.rejection_latency_us);
     [
         format!("{:.0}", c.handshakes_per_sec),
@@ -41,7 +38,7 @@ fn cells(c: &SavedCase) -> [String; 7] {
     ]
 }
 
-const HEADERS: [&str; 11] = [
+pub(super) const HEADERS: [&str; 11] = [
     "case",
     "outcomes",
     "hs/s",
@@ -146,78 +143,4 @@ pub fn markdown(run: &SavedRun, plots: &[Plot]) -> String {
         }
     }
     out
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// `report.html`: the template with the table, notes and inline SVG plots filled in.
-pub fn html(run: &SavedRun, plots: &[Plot]) -> String {
-    let mut table = String::from("<table>\n<tr>");
-    for h in HEADERS {
-        let _ = write!(table, "<th>{h}</th>");
-    }
-    table.push_str("</tr>\n");
-    for c in &run.summary.cases {
-        let [hs, p50, p99, p999, srv, cli, mem] = cells(c);
-        let _ = writeln!(
-            table,
-            "<tr><td>{}</td><td class=\"text\">{}</td><td>{hs}</td><td>{p50}</td><td>{p99}</td><td>{p999}</td><td>{srv}</td><td>{cli}</td><td>{mem}</td><td class=\"text\">{}</td><td class=\"{}\" title=\"{}\">{}</td></tr>",
-            html_escape(&c.name),
-            html_escape(&outcomes(c)),
-            html_escape(&c.expect_text()),
-            if c.met { "met" } else { "notmet" },
-            html_escape(&c.verdict),
-            if c.met { "yes" } else { "NO" }
-        );
-    }
-    table.push_str("</table>");
-    let notes = notes(run);
-    let notes_html = if notes.is_empty() {
-        String::new()
-    } else {
-        let items: String = notes
-            .iter()
-            .map(|n| format!("<li>{}</li>", html_escape(n)))
-            .collect();
-        format!("<h2>Notes</h2>\n<ul class=\"notes\">{items}</ul>")
-    };
-    let plots_html: String = plots
-        .iter()
-        .map(|p| {
-            // The SVG document's XML declaration is not allowed inside HTML.
-            let svg = p
-                .svg
-                .trim_start()
-                .strip_prefix("<?xml")
-                .and_then(|rest| rest.split_once("?>"))
-                .map_or(p.svg.as_str(), |(_, body)| body);
-            format!(
-                "<figure>\n{svg}\n<figcaption>{} (<a href=\"plots/{}.png\">png</a>, <a href=\"plots/{}.svg\">svg</a>)</figcaption>\n</figure>\n",
-                html_escape(&p.title),
-                p.stem,
-                p.stem
-            )
-        })
-        .collect();
-    let met = run.summary.cases.iter().filter(|c| c.met).count();
-    let meta = format!(
-        "Started {}; {met}/{} cases met; {} usable CPUs.",
-        run.summary.started_at,
-        run.summary.cases.len(),
-        run.summary.usable_cpus
-    );
-    TEMPLATE
-        .replace("{{title}}", &html_escape(run.scenario()))
-        .replace("{{meta}}", &html_escape(&meta))
-        .replace(
-            "{{table}}",
-            &(table + &super::revocation_table::html(&run.summary.revocation_comparison)),
-        )
-        .replace("{{notes}}", &notes_html)
-        .replace("{{plots}}", &plots_html)
 }

@@ -3,63 +3,12 @@
 //! server memory, CRL load time), how fast a revocation takes effect (the exposure window,
 //! and whether a revoked client still got in by resuming), and what a fault does (fails open
 //! or closed). The qualitative table architects decide from, measured. Printed on the console,
-//! written to `report.md` and `report.html`, and kept in `summary.json` as
-//! `revocation_comparison`.
+//! written to `report.md` and (through the page template) `report.html`, and kept in
+//! `summary.json` as `revocation_comparison` (the row type is in `summary.rs`).
 
-use serde::{Deserialize, Serialize};
-
-use super::console::Table;
-use super::summary::CaseSummary;
+use super::summary::{CaseSummary, RevocationRow};
+use super::text_table::Table;
 use crate::scenario::{ResponderFault, RevocationMode};
-
-/// One case of the comparison.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct RevocationRow {
-    /// The case.
-    pub case: String,
-    /// Revocation mode.
-    pub mode: String,
-    /// The injected fault (`none`, or e.g. `down`, `delay 50ms`).
-    pub fault: String,
-    /// Hard or soft fail, where the mode has a policy.
-    pub policy: Option<String>,
-    /// Most frequent outcome.
-    pub outcome: String,
-    /// Under a fault: `open` (clients got in) or `closed` (they were refused).
-    pub fails: Option<String>,
-    /// Handshake latency (accepted, else rejected), ms.
-    pub p50_ms: Option<f64>,
-    /// See `p50_ms`.
-    pub p99_ms: Option<f64>,
-    /// p50 over the run's `none` case with the same key, ms.
-    pub added_p50_ms: Option<f64>,
-    /// Server CPU per handshake, µs.
-    pub server_cpu_us: Option<f64>,
-    /// Server CPU per handshake over the `none` case, in percent.
-    pub added_server_cpu_pct: Option<f64>,
-    /// Client CPU per handshake, µs (the revocation service's thread excluded).
-    pub client_cpu_us: Option<f64>,
-    /// The revocation service's CPU per handshake, µs.
-    pub responder_cpu_us: Option<f64>,
-    /// OCSP queries per handshake.
-    pub responder_queries_per_handshake: Option<f64>,
-    /// TLS bytes both ways per handshake.
-    pub bytes_per_handshake: f64,
-    /// Server peak memory, MiB.
-    pub server_rss_mib: Option<f64>,
-    /// CRL size and the server's time to load it.
-    pub crl_bytes: Option<u64>,
-    /// See `crl_bytes`.
-    pub crl_load_ms: Option<f64>,
-    /// Time from the revocation to the revoked client's first rejection, ms.
-    pub exposure_ms: Option<f64>,
-    /// The longest the mode may take (its refresh interval), ms, for exposure cases.
-    pub exposure_bound_ms: Option<f64>,
-    /// Resumptions by the revoked client after its revocation that got in / were tried.
-    pub resumed_after_revocation: Option<(u64, u64)>,
-    /// Whether the case met its expectation.
-    pub met: bool,
-}
 
 fn round(x: f64, digits: i32) -> f64 {
     let f = 10f64.powi(digits);
@@ -263,28 +212,10 @@ pub fn markdown(rows: &[RevocationRow]) -> String {
     out
 }
 
-/// The comparison as an HTML table (empty when there are no rows).
-pub fn html(rows: &[RevocationRow]) -> String {
-    if rows.is_empty() {
-        return String::new();
-    }
-    let esc = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-    };
-    let mut out = String::from("<h2>Revocation comparison</h2>\n<table>\n<tr>");
-    for h in HEADER {
-        out.push_str(&format!("<th>{}</th>", esc(h)));
-    }
-    out.push_str("</tr>\n");
-    for r in rows {
-        out.push_str("<tr>");
-        for cell in cells(r) {
-            out.push_str(&format!("<td>{}</td>", esc(&cell)));
-        }
-        out.push_str("</tr>\n");
-    }
-    out.push_str("</table>\n");
-    out
+/// The comparison as a header and rows of cell text, for the HTML page's template (which
+/// escapes them); `None` when there are no rows.
+pub(super) fn cells_table(
+    rows: &[RevocationRow],
+) -> Option<(&'static [&'static str], Vec<Vec<String>>)> {
+    (!rows.is_empty()).then(|| (HEADER.as_slice(), rows.iter().map(cells).collect()))
 }

@@ -145,7 +145,7 @@ pub struct SavedSummary {
     pub cases: Vec<SavedCase>,
     /// The revocation comparison (empty when no case checks revocation).
     #[serde(default)]
-    pub revocation_comparison: Vec<super::RevocationRow>,
+    pub revocation_comparison: Vec<super::summary::RevocationRow>,
 }
 
 /// A run directory read back.

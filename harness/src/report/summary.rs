@@ -1,17 +1,15 @@
 //! The run summary: the `summary.json` contract (`schema_version`, snake_case, units in field
-//! names) and how a case's measurements become one entry of it.
+//! names), as the types serialized into it. How a case's measurements become one entry is in
+//! `case_entry.rs`; the revocation comparison's rows are computed in `revocation_table.rs`.
+//! Data only, so every renderer can depend on it and it depends on no renderer.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use hdrhistogram::Histogram;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::checks::{judge, negotiation_problem, resumption_problem};
-use crate::measure::LoadResult;
-use crate::measure::Outcome;
 use crate::revocation::Exposure;
-use crate::scenario::{Case, Expectation, LoadSpec, ResumptionMode, Revocation, TlsSettings};
+use crate::scenario::{Expectation, LoadSpec, Revocation, TlsSettings};
 
 /// Version of the `summary.json` layout; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -38,7 +36,7 @@ pub struct RunSummary {
     /// One entry per case, in run order.
     pub cases: Vec<CaseSummary>,
     /// The revocation comparison of the cases (empty when no case checks revocation).
-    pub revocation_comparison: Vec<super::revocation_table::RevocationRow>,
+    pub revocation_comparison: Vec<RevocationRow>,
 }
 
 /// Tool identity.
@@ -276,264 +274,52 @@ pub struct ResponderFigures {
     pub cpu_us_per_handshake: Option<f64>,
 }
 
-fn round(x: f64, digits: i32) -> f64 {
-    let f = 10f64.powi(digits);
-    (x * f).round() / f
-}
-
-impl CaseSummary {
-    /// The entry for `case` before (or without) measurements.
-    pub fn planned(case: &Case) -> Self {
-        Self {
-            name: case.name.clone(),
-            description: case.description.clone(),
-            server: case.server.to_string(),
-            client: case.client.to_string(),
-            key: case.key.to_string(),
-            client_auth: case.client_auth.to_string(),
-            client_cert: case.client_cert.to_string(),
-            intermediates: case.intermediates,
-            axes: case.axes.iter().cloned().collect(),
-            tls: case.tls.clone(),
-            revocation: case.revocation,
-            exposure: None,
-            load: case.load,
-            expect: case.expect,
-            met: false,
-            verdict: String::new(),
-            error: None,
-            attempts: 0,
-            outcomes: BTreeMap::new(),
-            http_statuses: BTreeMap::new(),
-            latency_us: None,
-            full_latency_us: None,
-            resumed_latency_us: None,
-            resumption: None,
-            rejection_latency_us: None,
-            phases_us: Phases {
-                connect: None,
-                handshake: None,
-                response: None,
-            },
-            handshakes_per_sec: 0.0,
-            window_ms: 0.0,
-            server_cpu_us_per_handshake: None,
-            client_cpu_us_per_handshake: None,
-            server_cpu_sys_us_per_handshake: None,
-            client_cpu_sys_us_per_handshake: None,
-            server_cpu_util_pct: None,
-            client_cpu_util_pct: None,
-            bytes_sent_per_handshake: 0.0,
-            bytes_received_per_handshake: 0.0,
-            negotiated: Vec::new(),
-            hgrm_file: None,
-            responder: None,
-            short_lived: None,
-            crl: None,
-            server_peak_rss_kib: None,
-            skipped: None,
-            peer_verdict: None,
-            hlog_file: None,
-            client_peak_rss_bytes: None,
-            client_memory_per_connection_bytes: None,
-        }
-    }
-
-    /// For a stapling case that revokes the server mid-run: every client is refused from then
-    /// on, so the load is judged by whether each handshake was accepted or refused for its
-    /// staple (nothing else), and the exposure probe carries the verdict.
-    pub fn rejudge_server_revoked(&mut self, case: &Case) {
-        let other: u64 = self
-            .outcomes
-            .iter()
-            .filter(|(o, _)| !matches!(o.as_str(), "accepted" | "staple_rejected"))
-            .map(|(_, n)| n)
-            .sum();
-        let interrupted = self.verdict.starts_with("interrupted");
-        self.met = other == 0 && !interrupted && self.error.is_none();
-        self.verdict = if other == 0 {
-            format!(
-                "accepted until the server's certificate was revoked, then staple_rejected ({})",
-                case.revocation.mode
-            )
-        } else {
-            format!("{other} handshakes neither accepted nor refused for their staple")
-        };
-    }
-
-    /// Records the revocation service's queries over the case.
-    pub fn record_responder(&mut self, queries: u64, attempts_in_case: u64) {
-        let per = if attempts_in_case > 0 {
-            round(queries as f64 / attempts_in_case as f64, 4)
-        } else {
-            0.0
-        };
-        if let Some(r) = &mut self.responder {
-            r.queries = queries;
-            r.queries_per_handshake = per;
-        } else {
-            self.responder = Some(ResponderFigures {
-                queries,
-                queries_per_handshake: per,
-                cpu_us_per_handshake: None,
-            });
-        }
-    }
-
-    /// The entry for a case that could not run.
-    pub fn failed(case: &Case, error: String) -> Self {
-        let mut s = Self::planned(case);
-        s.verdict = format!("not run: {error}");
-        s.error = Some(error);
-        s
-    }
-
-    /// The entry for a case skipped because the peer cannot run it.
-    pub fn skipped(case: &Case, reason: String) -> Self {
-        let mut s = Self::planned(case);
-        s.verdict = format!("skipped: {reason}");
-        s.skipped = Some(reason);
-        s
-    }
-
-    /// Adds the exposure probe's findings and judges them: the victim must have been accepted
-    /// before the revocation and rejected after it, within the CRL reload interval (plus two
-    /// probe intervals and 500 ms for scheduling).
-    pub fn judge_exposure(&mut self, case: &Case, exposure: Exposure) {
-        let reload = case.revocation.refresh_interval().unwrap_or_default();
-        let limit_ms = (reload.as_secs_f64() * 1000.0) + 2.0 * exposure.probe_interval_ms + 500.0;
-        let problem = if let Some(e) = &exposure.error {
-            Some(e.clone())
-        } else if exposure.accepted_before == 0 {
-            Some("the victim was never accepted before its revocation".to_string())
-        } else {
-            match exposure.first_rejected_after_ms {
-                None => Some("the revoked victim was never rejected".to_string()),
-                Some(ms) if ms > limit_ms => Some(format!(
-                    "the revoked victim was first rejected {ms:.0} ms after publication, beyond the {limit_ms:.0} ms the mode's refresh interval allows"
-                )),
-                Some(_) => None,
-            }
-        };
-        if let Some(problem) = problem {
-            self.met = false;
-            self.verdict = format!("{}; {problem}", self.verdict);
-        } else if let Some(ms) = exposure.first_rejected_after_ms {
-            self.verdict = format!(
-                "{}; revoked victim rejected {ms:.0} ms after publication",
-                self.verdict
-            );
-        }
-        if exposure.resumed_accepted_after > 0 {
-            self.verdict = format!(
-                "{}; yet it got in {} times by resuming (last {:.0} ms after publication)",
-                self.verdict,
-                exposure.resumed_accepted_after,
-                exposure.last_resumed_accepted_after_ms.unwrap_or(0.0)
-            );
-        }
-        self.exposure = Some(exposure);
-    }
-
-    /// The entry for a case that ran.
-    pub fn measured(case: &Case, result: &LoadResult) -> Self {
-        let r = &result.recorder;
-        let mut s = Self::planned(case);
-        let (mut met, mut verdict) = judge(case.expect, r);
-        if result.worker_failures > 0 {
-            s.error = Some(format!(
-                "{} load workers panicked; their samples are lost",
-                result.worker_failures
-            ));
-            met = false;
-        }
-        for problem in [negotiation_problem(case, r), resumption_problem(case, r)]
-            .into_iter()
-            .flatten()
-        {
-            met = false;
-            verdict = format!("{verdict}; {problem}");
-        }
-        s.met = met && !result.interrupted;
-        s.verdict = if result.interrupted {
-            format!("interrupted; {verdict}")
-        } else {
-            verdict
-        };
-        s.attempts = r.attempts();
-        s.outcomes = Outcome::ALL
-            .iter()
-            .filter(|&&o| r.count(o) > 0)
-            .map(|&o| (o.to_string(), r.count(o)))
-            .collect();
-        s.http_statuses = r
-            .http_errors
-            .iter()
-            .map(|(st, n)| (st.to_string(), *n))
-            .collect();
-        s.latency_us = Percentiles::of(&r.latency);
-        s.full_latency_us = Percentiles::of(&r.latency_full);
-        s.resumed_latency_us = Percentiles::of(&r.latency_resumed);
-        if case.tls.resumption != ResumptionMode::Off || r.resumed > 0 {
-            let accepted = r.count(Outcome::Accepted);
-            s.resumption = Some(ResumptionSummary {
-                mode: case.tls.resumption.to_string(),
-                offered: r.meant_to_resume,
-                resumed: r.resumed,
-                missed: r.missed_resumption,
-                unplanned: r.unplanned_resumption,
-                resumed_pct: if accepted > 0 {
-                    round(r.resumed as f64 * 100.0 / accepted as f64, 2)
-                } else {
-                    0.0
-                },
-            });
-        }
-        s.rejection_latency_us = Percentiles::of(&r.rejection_latency);
-        s.phases_us = Phases {
-            connect: Percentiles::of(&r.connect),
-            handshake: Percentiles::of(&r.handshake),
-            response: Percentiles::of(&r.response),
-        };
-        let window = result.window.as_secs_f64();
-        let done = r.completed_in_window as f64;
-        s.window_ms = round(window * 1000.0, 1);
-        let (client, server) = (result.cpu.client, result.cpu.server);
-        let pct = |d: Duration| round(d.as_secs_f64() / window * 100.0, 1);
-        let per_hs = |d: Duration| round(d.as_secs_f64() * 1e6 / done, 1);
-        if window > 0.0 {
-            s.handshakes_per_sec = round(done / window, 1);
-            s.client_cpu_util_pct = Some(pct(client.total()));
-            s.server_cpu_util_pct = server.map(|c| pct(c.total()));
-        }
-        if let (Some(side), true) = (result.cpu.side, done > 0.0) {
-            s.responder = Some(ResponderFigures {
-                queries: 0,
-                queries_per_handshake: 0.0,
-                cpu_us_per_handshake: Some(per_hs(side)),
-            });
-        }
-        if done > 0.0 {
-            s.client_cpu_us_per_handshake = Some(per_hs(client.total()));
-            s.client_cpu_sys_us_per_handshake = Some(per_hs(client.system));
-            s.server_cpu_us_per_handshake = server.map(|c| per_hs(c.total()));
-            s.server_cpu_sys_us_per_handshake = server.map(|c| per_hs(c.system));
-        }
-        if s.attempts > 0 {
-            s.bytes_sent_per_handshake = round(r.bytes_sent as f64 / s.attempts as f64, 1);
-            s.bytes_received_per_handshake = round(r.bytes_received as f64 / s.attempts as f64, 1);
-        }
-        s.negotiated = r
-            .negotiated
-            .iter()
-            .map(|(n, count)| NegotiatedCount {
-                version: n.version.to_string(),
-                cipher_suite: n.suite.to_string(),
-                group: n.group.map(str::to_string),
-                resumed: n.resumed,
-                count: *count,
-            })
-            .collect();
-        s
-    }
+/// One case of the revocation comparison (`revocation_comparison` in `summary.json`; built by
+/// `revocation_table::rows`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RevocationRow {
+    /// The case.
+    pub case: String,
+    /// Revocation mode.
+    pub mode: String,
+    /// The injected fault (`none`, or e.g. `down`, `delay 50ms`).
+    pub fault: String,
+    /// Hard or soft fail, where the mode has a policy.
+    pub policy: Option<String>,
+    /// Most frequent outcome.
+    pub outcome: String,
+    /// Under a fault: `open` (clients got in) or `closed` (they were refused).
+    pub fails: Option<String>,
+    /// Handshake latency (accepted, else rejected), ms.
+    pub p50_ms: Option<f64>,
+    /// See `p50_ms`.
+    pub p99_ms: Option<f64>,
+    /// p50 over the run's `none` case with the same key, ms.
+    pub added_p50_ms: Option<f64>,
+    /// Server CPU per handshake, µs.
+    pub server_cpu_us: Option<f64>,
+    /// Server CPU per handshake over the `none` case, in percent.
+    pub added_server_cpu_pct: Option<f64>,
+    /// Client CPU per handshake, µs (the revocation service's thread excluded).
+    pub client_cpu_us: Option<f64>,
+    /// The revocation service's CPU per handshake, µs.
+    pub responder_cpu_us: Option<f64>,
+    /// OCSP queries per handshake.
+    pub responder_queries_per_handshake: Option<f64>,
+    /// TLS bytes both ways per handshake.
+    pub bytes_per_handshake: f64,
+    /// Server peak memory, MiB.
+    pub server_rss_mib: Option<f64>,
+    /// CRL size and the server's time to load it.
+    pub crl_bytes: Option<u64>,
+    /// See `crl_bytes`.
+    pub crl_load_ms: Option<f64>,
+    /// Time from the revocation to the revoked client's first rejection, ms.
+    pub exposure_ms: Option<f64>,
+    /// The longest the mode may take (its refresh interval), ms, for exposure cases.
+    pub exposure_bound_ms: Option<f64>,
+    /// Resumptions by the revoked client after its revocation that got in / were tried.
+    pub resumed_after_revocation: Option<(u64, u64)>,
+    /// Whether the case met its expectation.
+    pub met: bool,
 }
