@@ -3,7 +3,6 @@
 //! asked.
 
 use crate::measure::{Outcome, Recorder};
-use crate::peers::tls::rustls::{negotiated_group, negotiated_version};
 use crate::scenario::{Case, Expectation, ResumptionMode};
 
 /// Judges a recorder against an expectation: (met, explanation).
@@ -95,12 +94,12 @@ pub fn negotiation_problem(case: &Case, r: &Recorder) -> Option<String> {
         let version_ok = tls
             .versions
             .iter()
-            .any(|&v| negotiated_version(v) == n.version);
+            .any(|&v| v.negotiated_name() == n.version);
         let suite_ok = tls.suites.is_empty() || tls.suites.iter().any(|s| s.name() == n.suite);
         let group_ok = match n.group {
             None => true,
             Some(g) => {
-                tls.groups.is_empty() || tls.groups.iter().any(|&k| negotiated_group(k) == g)
+                tls.groups.is_empty() || tls.groups.iter().any(|&k| k.negotiated_name() == g)
             }
         };
         if !(version_ok && suite_ok && group_ok) {

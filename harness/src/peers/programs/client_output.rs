@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 
 use crate::measure::{Negotiated, Outcome};
 use crate::peers::tls::openssl as openssl_names;
-use crate::peers::tls::rustls as tls_config;
 use crate::pki::{ClientCert, Pki, PkiFiles};
 use crate::scenario::{Case, CipherSuite, KxGroup, TlsVersion};
 
@@ -111,8 +110,8 @@ pub fn negotiated(
     reused: bool,
 ) -> Option<Negotiated> {
     let version = match version? {
-        "TLSv1.3" => tls_config::negotiated_version(TlsVersion::Tls13),
-        "TLSv1.2" => tls_config::negotiated_version(TlsVersion::Tls12),
+        "TLSv1.3" => TlsVersion::Tls13.negotiated_name(),
+        "TLSv1.2" => TlsVersion::Tls12.negotiated_name(),
         _ => return None,
     };
     let suite = suite?;
@@ -124,7 +123,7 @@ pub fn negotiated(
         KxGroup::ALL
             .iter()
             .find(|&&k| openssl_names::group(k).eq_ignore_ascii_case(g) || k.name() == g)
-            .map(|&k| tls_config::negotiated_group(k))
+            .map(|&k| k.negotiated_name())
     });
     Some(Negotiated {
         version,

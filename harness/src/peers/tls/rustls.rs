@@ -57,25 +57,6 @@ pub fn group_name(group: rustls::NamedGroup) -> Option<KxGroup> {
         .find(|&g| kx(g).name() == group)
 }
 
-/// The name a negotiated version is recorded under (`TLSv1_3`: rustls's registry name, the
-/// vocabulary of [`Negotiated`] and `summary.json`).
-pub fn negotiated_version(version: TlsVersion) -> &'static str {
-    match version {
-        TlsVersion::Tls12 => "TLSv1_2",
-        TlsVersion::Tls13 => "TLSv1_3",
-    }
-}
-
-/// The name a negotiated group is recorded under (`X25519`, `secp256r1`, `X25519MLKEM768`).
-pub fn negotiated_group(group: KxGroup) -> &'static str {
-    match group {
-        KxGroup::X25519 => "X25519",
-        KxGroup::Secp256r1 => "secp256r1",
-        KxGroup::Secp384r1 => "secp384r1",
-        KxGroup::X25519MlKem768 => "X25519MLKEM768",
-    }
-}
-
 /// Unnamed parameters (none the scenarios can name) are recorded as this.
 pub const UNKNOWN: &str = "unknown";
 
@@ -88,14 +69,14 @@ pub fn negotiated(
     resumed: bool,
 ) -> Negotiated {
     let version = match version {
-        rustls::ProtocolVersion::TLSv1_3 => negotiated_version(TlsVersion::Tls13),
-        rustls::ProtocolVersion::TLSv1_2 => negotiated_version(TlsVersion::Tls12),
+        rustls::ProtocolVersion::TLSv1_3 => TlsVersion::Tls13.negotiated_name(),
+        rustls::ProtocolVersion::TLSv1_2 => TlsVersion::Tls12.negotiated_name(),
         _ => UNKNOWN,
     };
     Negotiated {
         version,
         suite: suite_name(suite).map_or(UNKNOWN, CipherSuite::name),
-        group: group.map(|g| group_name(g).map_or(UNKNOWN, negotiated_group)),
+        group: group.map(|g| group_name(g).map_or(UNKNOWN, KxGroup::negotiated_name)),
         resumed,
     }
 }

@@ -127,6 +127,15 @@ impl TlsVersion {
     pub fn name(self) -> &'static str {
         self.into()
     }
+
+    /// The name a handshake that negotiated this version is recorded under (`TLSv1_3`, the
+    /// registry spelling rustls uses; `measure::Negotiated` and `summary.json` carry it).
+    pub fn negotiated_name(self) -> &'static str {
+        match self {
+            TlsVersion::Tls12 => "TLSv1_2",
+            TlsVersion::Tls13 => "TLSv1_3",
+        }
+    }
 }
 
 /// Key-exchange groups.
@@ -170,6 +179,17 @@ impl KxGroup {
     /// The name used in scenario files and reports.
     pub fn name(self) -> &'static str {
         self.into()
+    }
+
+    /// The name a handshake that negotiated this group is recorded under (`X25519`,
+    /// `secp256r1`, `X25519MLKEM768`: the registry spelling rustls uses).
+    pub fn negotiated_name(self) -> &'static str {
+        match self {
+            KxGroup::X25519 => "X25519",
+            KxGroup::Secp256r1 => "secp256r1",
+            KxGroup::Secp384r1 => "secp384r1",
+            KxGroup::X25519MlKem768 => "X25519MLKEM768",
+        }
     }
 }
 
