@@ -10,8 +10,9 @@ use crate::measure::Outcome;
 use crate::report::CaseSummary;
 
 /// The grade of one case against one peer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, strum::IntoStaticStr)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Grade {
     /// Outcome and alert as expected.
     Pass,
@@ -34,16 +35,7 @@ pub enum Grade {
 impl Grade {
     /// The snake_case name.
     pub fn name(self) -> &'static str {
-        match self {
-            Grade::Pass => "pass",
-            Grade::PassAlt => "pass_alt",
-            Grade::Deviation => "deviation",
-            Grade::FailMust => "fail_must",
-            Grade::FailAcceptedInvalid => "fail_accepted_invalid",
-            Grade::FailRejectedValid => "fail_rejected_valid",
-            Grade::Skipped => "skipped",
-            Grade::Error => "error",
-        }
+        self.into()
     }
 
     /// Whether the grade is a pass.
@@ -100,12 +92,7 @@ fn expected_text(spec: &CaseSpec) -> String {
     if spec.accept {
         return "accept".into();
     }
-    let strength = match spec.strength {
-        Strength::Must => "must",
-        Strength::Should => "should",
-        Strength::Definition => "definition",
-        Strength::Policy => "policy",
-    };
+    let strength: &str = spec.strength.into();
     match spec.alert {
         Some(a) if spec.alt.is_empty() => format!("reject:{a} ({strength})"),
         Some(a) => {

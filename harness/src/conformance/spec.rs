@@ -15,8 +15,9 @@ pub const EXPECTATIONS: &str = include_str!("../../../conformance/expectations.t
 pub const DEVIATIONS: &str = include_str!("../../../conformance/deviations.toml");
 
 /// How binding the expected alert is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, strum::IntoStaticStr)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Strength {
     /// An RFC says MUST: another alert is `fail_must`.
     Must,

@@ -10,8 +10,22 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 /// The classified outcome of one handshake attempt.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Outcome {
     /// Handshake done and the server's HTTP 2xx reply received.
     Accepted,
@@ -69,35 +83,11 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// Every class, in report order.
-    pub const ALL: [Outcome; 26] = [
-        Outcome::Accepted,
-        Outcome::CertRequired,
-        Outcome::UnknownCa,
-        Outcome::CertExpired,
-        Outcome::CertRevoked,
-        Outcome::BadCertificate,
-        Outcome::UnsupportedCertificate,
-        Outcome::CertificateUnknown,
-        Outcome::DecryptError,
-        Outcome::HandshakeFailure,
-        Outcome::ProtocolVersion,
-        Outcome::AccessDenied,
-        Outcome::IllegalParameter,
-        Outcome::DecodeError,
-        Outcome::BadCertificateStatusResponse,
-        Outcome::InsufficientSecurity,
-        Outcome::InternalError,
-        Outcome::OtherAlert,
-        Outcome::HttpError,
-        Outcome::ClientRejectedServer,
-        Outcome::StapleRejected,
-        Outcome::ProtocolError,
-        Outcome::ClosedWithoutVerdict,
-        Outcome::Timeout,
-        Outcome::Reset,
-        Outcome::IoError,
-    ];
+    /// Every class, in report order (declaration order).
+    pub const ALL: &'static [Outcome] = <Self as strum::VariantArray>::VARIANTS;
+
+    /// How many classes there are (the length of counter arrays).
+    pub const COUNT: usize = Self::ALL.len();
 
     /// Dense index, for counter arrays.
     pub fn index(self) -> usize {
@@ -106,34 +96,7 @@ impl Outcome {
 
     /// The snake_case name used in reports and scenario files.
     pub fn name(self) -> &'static str {
-        match self {
-            Outcome::Accepted => "accepted",
-            Outcome::CertRequired => "cert_required",
-            Outcome::UnknownCa => "unknown_ca",
-            Outcome::CertExpired => "cert_expired",
-            Outcome::CertRevoked => "cert_revoked",
-            Outcome::BadCertificate => "bad_certificate",
-            Outcome::UnsupportedCertificate => "unsupported_certificate",
-            Outcome::CertificateUnknown => "certificate_unknown",
-            Outcome::DecryptError => "decrypt_error",
-            Outcome::HandshakeFailure => "handshake_failure",
-            Outcome::ProtocolVersion => "protocol_version",
-            Outcome::AccessDenied => "access_denied",
-            Outcome::IllegalParameter => "illegal_parameter",
-            Outcome::DecodeError => "decode_error",
-            Outcome::BadCertificateStatusResponse => "bad_certificate_status_response",
-            Outcome::InsufficientSecurity => "insufficient_security",
-            Outcome::InternalError => "internal_error",
-            Outcome::OtherAlert => "other_alert",
-            Outcome::HttpError => "http_error",
-            Outcome::ClientRejectedServer => "client_rejected_server",
-            Outcome::StapleRejected => "staple_rejected",
-            Outcome::ProtocolError => "protocol_error",
-            Outcome::ClosedWithoutVerdict => "closed_without_verdict",
-            Outcome::Timeout => "timeout",
-            Outcome::Reset => "reset",
-            Outcome::IoError => "io_error",
-        }
+        self.into()
     }
 
     /// True for a verdict of rejection: the server's alert or HTTP error, or the client's
@@ -240,7 +203,8 @@ impl FromStr for Outcome {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Outcome::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|o| o.name() == s)
             .ok_or_else(|| {
                 let names: Vec<_> = Outcome::ALL.iter().map(|o| o.name()).collect();

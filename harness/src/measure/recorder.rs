@@ -50,7 +50,7 @@ pub struct Recorder {
     /// Handshake done to first reply byte (accepted handshakes).
     pub response: Histogram<u64>,
     /// Count per outcome, indexed by [`Outcome::index`].
-    pub outcomes: [u64; Outcome::ALL.len()],
+    pub outcomes: [u64; Outcome::COUNT],
     /// Count per HTTP status that was not 2xx.
     pub http_errors: Vec<(u16, u64)>,
     /// Sum of bytes sent over measured attempts.
@@ -85,7 +85,7 @@ impl Default for Recorder {
             connect: new_histogram(),
             handshake: new_histogram(),
             response: new_histogram(),
-            outcomes: [0; Outcome::ALL.len()],
+            outcomes: [0; Outcome::COUNT],
             http_errors: Vec::new(),
             bytes_sent: 0,
             bytes_received: 0,

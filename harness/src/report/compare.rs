@@ -30,24 +30,17 @@ impl Default for CompareOptions {
 }
 
 /// The verdict on one metric.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::Display)]
 pub enum Verdict {
     /// Better beyond the threshold (and significant where tested).
+    #[strum(serialize = "improved")]
     Improved,
     /// Worse beyond the threshold (and significant where tested).
+    #[strum(serialize = "regressed")]
     Regressed,
     /// Within the threshold, or not significant.
+    #[strum(serialize = "no change")]
     NoChange,
-}
-
-impl std::fmt::Display for Verdict {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Verdict::Improved => "improved",
-            Verdict::Regressed => "regressed",
-            Verdict::NoChange => "no change",
-        })
-    }
 }
 
 /// One case's metric in both runs.
