@@ -134,7 +134,7 @@ pub const OPENSSL_SERVER: ServerCapabilities = ServerCapabilities {
     ],
     missing_mode_reasons: &[],
     crl_soft_fail: Support::Yes,
-    crl_reload: Support::Yes,
+    crl_reload: Support::No("the openssl server loads its CRLs once"),
     ocsp_soft_fail: Support::Yes,
     ocsp_nonce: Support::Yes,
     ocsp_cache_ttl: Support::Yes,

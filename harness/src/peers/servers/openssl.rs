@@ -40,6 +40,7 @@ use super::conn::{graceful_close, read_request_head, Tally};
 use super::openssl_ocsp::OpensslOcsp;
 use super::revocation::{checker_settings, client_checker};
 use super::settings::{ServeError, ServerSettings};
+use crate::peers::capabilities::{Support, OPENSSL_SERVER};
 use crate::peers::tls::openssl as openssl_names;
 use crate::revocation::ocsp::OcspChecker;
 use crate::revocation::staple_source::{refresh_every, StapleSource};
@@ -53,10 +54,8 @@ const SESSION_CACHE_SIZE: i32 = 100_000;
 /// # Errors
 /// When the configuration cannot be built or the socket cannot be bound.
 pub fn serve(args: &ServerSettings) -> Result<(), ServeError> {
-    if args.crl_reload.is_some() {
-        return Err(ServeError::Unsupported(
-            "--crl-reload: the openssl server loads its CRLs once".into(),
-        ));
+    if let (Some(_), Support::No(reason)) = (args.crl_reload, OPENSSL_SERVER.crl_reload) {
+        return Err(ServeError::Unsupported(format!("--crl-reload: {reason}")));
     }
     if let Err(e) = crate::sys::raise_nofile_limit() {
         tracing::warn!("could not raise the open-file limit: {e}");
