@@ -49,13 +49,21 @@ struct Reported;
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let quiet = match &cli.command {
-        Command::Run(args) => args.quiet,
-        Command::Conformance(args) => args.quiet,
-        Command::Interop(args) => args.quiet,
-        _ => false,
+    let (quiet, starts_peers) = match &cli.command {
+        Command::Run(args) => (args.quiet, true),
+        Command::Conformance(args) => (args.quiet, true),
+        Command::Interop(args) => (args.quiet, true),
+        _ => (false, false),
     };
+    // Before any thread exists: the run continues in a PID namespace that dies with this
+    // process, whatever ends it (kill -9 included), and takes every peer with it.
+    let contained = starts_peers.then(crate::sys::contain_run);
     init_tracing(quiet);
+    if let Some(Err(e)) = contained {
+        tracing::warn!(
+            "peers are not contained in a PID namespace ({e}; it needs CAP_SYS_ADMIN): if the harness is killed with SIGKILL, grandchildren such as nginx workers can outlive it"
+        );
+    }
     ExitCode::from(dispatch(cli))
 }
 

@@ -2,7 +2,8 @@
 //! file limit, CPU affinity, the parent-death signal for child processes, process-group kill
 //! and CPU-time readings; and, in submodules, safe wrappers for the two `unsafe` calls of the
 //! `openssl` crate the harness makes (offering a saved session, setting a verification error).
-//! One submodule per concern: `affinity`, `child` (child process control), `usage` (CPU and
+//! One submodule per concern: `affinity`, `child` (child process control), `contain` (the PID
+//! namespace that keeps every peer from outliving the run), `usage` (CPU and
 //! memory readings), `client_sigalgs`, `ssl_session`, `verify_error`; what fits in a few lines
 //! (the open file limit, the tokio runtime builder, the usable CPU count) stays here.
 //!
@@ -13,6 +14,7 @@
 mod affinity;
 mod child;
 mod client_sigalgs;
+mod contain;
 mod ssl_session;
 mod usage;
 mod verify_error;
@@ -20,6 +22,7 @@ mod verify_error;
 pub use affinity::{current_affinity, pin_current_thread};
 pub use child::{child_exited, kill_group, prepare_child};
 pub use client_sigalgs::{set_client_sigalgs_list, ClientSigalgsError};
+pub use contain::contain_run;
 pub use ssl_session::ResumingContext;
 pub use usage::{
     current_tid, own_cpu_time, own_rss, peak_rss_kib, process_cpu_time, process_runtime,

@@ -7,6 +7,7 @@
 mod cli;
 mod compare;
 mod conformance;
+mod containment;
 mod end_to_end;
 mod fixtures;
 mod hdr_logs;
