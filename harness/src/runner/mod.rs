@@ -27,11 +27,11 @@ use crate::peers::{
 use crate::report::{
     self, CaseSummary, Pinning, RunSummary, ScenarioInfo, ToolInfo, SCHEMA_VERSION,
 };
-use crate::revocation::measure_exposure;
 use crate::revocation::ocsp::{Responder, RevocationService};
 use crate::scenario::{Case, ClientImpl, ResumptionMode, RevocationMode, Scenario, Schedule, Stop};
 use crate::sys;
 
+pub use exposure::{measure_exposure, Exposure, ExposurePlan};
 pub use fixtures::Fixtures;
 pub use short_lived::ShortLivedFigures;
 pub use worker::Worker;

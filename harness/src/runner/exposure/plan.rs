@@ -10,18 +10,18 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::RunError;
+use super::probe::ExposurePlan;
 use crate::peers::RustlsClient;
 use crate::pki::{self, Pki};
 use crate::revocation::ocsp::RevocationService;
-use crate::revocation::ExposurePlan;
+use crate::runner::RunError;
 use crate::scenario::{Case, RevocationMode, Stop};
 
 /// Time between the victim's probe handshakes.
 const PROBE_INTERVAL: Duration = Duration::from_millis(20);
 
 /// The CRL files of a case that revokes its victim mid-run (CRL file mode).
-pub(super) struct Staged {
+pub(in crate::runner) struct Staged {
     /// The file the server reads (a copy of the shared CRL, replaced mid-run).
     pub server_crl: PathBuf,
     /// The CRL that also lists the victim, renamed over `server_crl` to publish it.
@@ -32,7 +32,7 @@ pub(super) struct Staged {
 ///
 /// # Errors
 /// When the CRL cannot be issued or the files written.
-pub(super) fn stage(
+pub(in crate::runner) fn stage(
     case: &Case,
     stem: &str,
     pki: &Pki,
@@ -68,7 +68,7 @@ fn revoking_crl_der(
 }
 
 /// How the revocation is published, and who the probe is.
-pub(super) struct Publisher {
+pub(in crate::runner) struct Publisher {
     victim: crate::pki::Identity,
     /// The victim's client when it is not simply `victim`'s (short-lived: it renews).
     client: Option<RustlsClient>,
@@ -79,12 +79,12 @@ pub(super) struct Publisher {
 ///
 /// # Errors
 /// When the revoking CRL cannot be issued, or the mode needs the service and there is none.
-pub(super) fn publisher(
+pub(in crate::runner) fn publisher(
     case: &Case,
     pki: &Pki,
     staged: Option<Staged>,
     service: Option<&RevocationService>,
-    short: Option<&super::short_lived::ShortLived>,
+    short: Option<&crate::runner::short_lived::ShortLived>,
 ) -> Result<Publisher, String> {
     let no_service = || "this mode needs the revocation service".to_string();
     Ok(match case.revocation.mode {
@@ -107,7 +107,7 @@ pub(super) fn publisher(
                 victim: pki.victim.clone(),
                 client: None,
                 publish: Box::new(move || {
-                    crls(super::revocation::CRL_NAME, der.to_vec());
+                    crls(crate::runner::revocation::CRL_NAME, der.to_vec());
                     Ok(())
                 }),
             }
@@ -158,7 +158,7 @@ pub(super) fn publisher(
 ///
 /// # Errors
 /// When the victim's client cannot be configured.
-pub(super) fn plan(
+pub(in crate::runner) fn plan(
     case: &Case,
     pki: &Pki,
     publisher: Publisher,
