@@ -5,5 +5,5 @@
 mod plan;
 mod probe;
 
-pub(super) use plan::{plan, publisher, stage};
+pub(super) use plan::{plan, publisher, stage, Publisher};
 pub use probe::{measure_exposure, Exposure, ExposurePlan};
