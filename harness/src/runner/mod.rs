@@ -20,7 +20,7 @@ mod short_lived;
 mod verdict;
 mod worker;
 
-pub use exposure::{measure_exposure, Exposure, ExposurePlan};
+pub use exposure::{measure_exposure, Exposure, ExposurePlan, PublishError};
 pub use fixtures::Fixtures;
 pub use options::{Overrides, RunError, RunOptions, RunOutcome};
 pub use run::run;
