@@ -19,6 +19,7 @@ use crate::revocation::ocsp::{Responder, RevocationService};
 use crate::scenario::{Case, Scenario};
 use crate::sys;
 
+/// Now (UTC) as the summary writes times; empty if it cannot be formatted.
 fn now_rfc3339() -> String {
     OffsetDateTime::now_utc()
         .format(&Rfc3339)
@@ -31,15 +32,7 @@ fn now_rfc3339() -> String {
 /// [`RunError`] when the run cannot be carried out at all; a case that cannot run is recorded
 /// in the summary instead.
 pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunError> {
-    let cases: Vec<Case> = scenario
-        .cases
-        .iter()
-        .map(|c| opts.overrides.apply(c))
-        .map(|c| match opts.worker {
-            Some(w) => w.apply(&c),
-            None => c,
-        })
-        .collect();
+    let cases = applied_cases(scenario, opts);
     let limit = sys::raise_nofile_limit().unwrap_or(1024);
     if let Some(case) = cases.iter().find(|c| files_needed(c) > limit) {
         return Err(RunError::FileLimit {
@@ -75,28 +68,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
     let peers_dir = dir.join("peers");
     mk(&peers_dir)?;
 
-    let mut summary = RunSummary {
-        schema_version: SCHEMA_VERSION,
-        tool: ToolInfo {
-            name: "mtls-harness",
-            version: env!("CARGO_PKG_VERSION"),
-        },
-        scenario: ScenarioInfo {
-            name: scenario.name.clone(),
-            file: scenario.file.display().to_string(),
-            description: scenario.description.clone(),
-        },
-        started_at: now_rfc3339(),
-        finished_at: now_rfc3339(),
-        interrupted: false,
-        usable_cpus: sys::usable_cpus(),
-        pinning: Pinning {
-            server_cpus: opts.server_cpus.clone(),
-            client_cpus: opts.client_cpus.clone(),
-        },
-        cases: Vec::new(),
-        revocation_comparison: Vec::new(),
-    };
+    let mut summary = new_summary(scenario, opts);
     report::write_summary(&dir, &summary)?;
 
     // On one CPU (pinned), a single-threaded runtime: no cross-thread wake-ups, no stealing.
@@ -166,4 +138,44 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
         report::write_summary(&dir, &summary)?;
     }
     Ok(RunOutcome { dir, summary })
+}
+
+/// The summary of `scenario` before its first case: no cases yet, started and finished now.
+fn new_summary(scenario: &Scenario, opts: &RunOptions) -> RunSummary {
+    RunSummary {
+        schema_version: SCHEMA_VERSION,
+        tool: ToolInfo {
+            name: "mtls-harness",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        scenario: ScenarioInfo {
+            name: scenario.name.clone(),
+            file: scenario.file.display().to_string(),
+            description: scenario.description.clone(),
+        },
+        started_at: now_rfc3339(),
+        finished_at: now_rfc3339(),
+        interrupted: false,
+        usable_cpus: sys::usable_cpus(),
+        pinning: Pinning {
+            server_cpus: opts.server_cpus.clone(),
+            client_cpus: opts.client_cpus.clone(),
+        },
+        cases: Vec::new(),
+        revocation_comparison: Vec::new(),
+    }
+}
+
+/// The cases of `scenario` with the command line's overrides applied, and this worker's share
+/// of each load.
+fn applied_cases(scenario: &Scenario, opts: &RunOptions) -> Vec<Case> {
+    scenario
+        .cases
+        .iter()
+        .map(|c| opts.overrides.apply(c))
+        .map(|c| match opts.worker {
+            Some(w) => w.apply(&c),
+            None => c,
+        })
+        .collect()
 }
