@@ -109,7 +109,6 @@ pub(in crate::runner) fn publisher(
     service: Option<&RevocationService>,
     short: Option<&crate::runner::short_lived::ShortLived>,
 ) -> Result<Publisher, ExposureError> {
-    let no_service = || ExposureError::NoService;
     Ok(match case.revocation.mode {
         RevocationMode::Crl => {
             let staged = staged.ok_or(ExposureError::NoStagedCrl)?;
@@ -127,7 +126,7 @@ pub(in crate::runner) fn publisher(
             }
         }
         RevocationMode::CrlHttp => {
-            let service = service.ok_or_else(no_service)?;
+            let service = service.ok_or(ExposureError::NoService)?;
             let der = revoking_crl_der(case, pki).map_err(ExposureError::RevokingCrl)?;
             let crls = service.crl_publisher();
             Publisher {
@@ -140,7 +139,7 @@ pub(in crate::runner) fn publisher(
             }
         }
         RevocationMode::Ocsp | RevocationMode::OcspStapling => {
-            let service = service.ok_or_else(no_service)?;
+            let service = service.ok_or(ExposureError::NoService)?;
             let responder = Arc::clone(&service.responder);
             // Stapling: the server's certificate is revoked and any client notices.
             let (victim, cert) = if case.revocation.mode == RevocationMode::Ocsp {
