@@ -16,8 +16,31 @@ use serde::Serialize;
 use crate::peers::rotating::SwappableCert;
 use crate::peers::servers::status::StatusEvent;
 use crate::peers::tls::rustls as tls_config;
-use crate::pki::{Identity, Pki, ShortLivedIssuer};
+use crate::pki::{Identity, IssueError, Pki, ShortLivedIssuer};
 use crate::scenario::Case;
+
+/// Why short-lived certificates could not be issued or written (at set-up the case fails with
+/// this message; during the case a renewal is counted as failed).
+#[derive(Debug, thiserror::Error)]
+pub(super) enum ShortLivedError {
+    /// The CA could not issue a certificate.
+    #[error("{0}")]
+    Issue(#[from] IssueError),
+    /// A holder's key could not be loaded for signing.
+    #[error("{0}")]
+    Key(#[from] rustls::Error),
+    /// The PKI has no clients to sample the CA's rate with.
+    #[error("empty client pool")]
+    NoClients,
+    /// The server's certificate or key file could not be written.
+    #[error("{}: {source}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
 
 /// Certificates issued to measure the CA's rate.
 const RATE_SAMPLE: u32 = 200;
@@ -75,12 +98,11 @@ fn holder(
     issuer: &ShortLivedIssuer,
     provider: &CryptoProvider,
     identity: &Identity,
-) -> Result<Holder, String> {
-    let fresh = issuer.renew(identity, false).map_err(|e| e.to_string())?;
+) -> Result<Holder, ShortLivedError> {
+    let fresh = issuer.renew(identity, false)?;
     let signing = provider
         .key_provider
-        .load_private_key(identity.key.private_key_der())
-        .map_err(|e| e.to_string())?;
+        .load_private_key(identity.key.private_key_der())?;
     Ok(Holder {
         cert: Arc::new(SwappableCert::new(CertifiedKey::new(
             fresh.chain.clone(),
@@ -96,16 +118,21 @@ impl ShortLived {
     ///
     /// # Errors
     /// When issuing or writing fails.
-    pub fn setup(case: &Case, pki: &Arc<Pki>, dir: &Path, stem: &str) -> Result<Self, String> {
+    pub fn setup(
+        case: &Case,
+        pki: &Arc<Pki>,
+        dir: &Path,
+        stem: &str,
+    ) -> Result<Self, ShortLivedError> {
         let rev = &case.revocation;
         let issuer = ShortLivedIssuer::new(Arc::clone(pki), rev.cert_lifetime);
         let provider = tls_config::provider_with(&case.tls.groups, &case.tls.suites);
 
         // The CA's rate: sign a batch on this thread.
-        let sample = pki.clients.first().ok_or("empty client pool")?;
+        let sample = pki.clients.first().ok_or(ShortLivedError::NoClients)?;
         let started = Instant::now();
         for _ in 0..RATE_SAMPLE {
-            issuer.renew(sample, false).map_err(|e| e.to_string())?;
+            issuer.renew(sample, false)?;
         }
         let issuance_per_sec = f64::from(RATE_SAMPLE) / started.elapsed().as_secs_f64();
         let renew_every = rev.cert_lifetime.mul_f64(rev.renew_at);
@@ -117,15 +144,19 @@ impl ShortLived {
             .map(|id| holder(&issuer, &provider, id))
             .collect::<Result<Vec<_>, _>>()?;
         let victim = holder(&issuer, &provider, &pki.victim)?;
-        let server = issuer.renew(&pki.server, true).map_err(|e| e.to_string())?;
+        let server = issuer.renew(&pki.server, true)?;
         let server_cert = dir.join(format!("{stem}-server-short-lived.crt"));
         let server_key = dir.join(format!("{stem}-server-short-lived.key"));
         let key_pem = pem::encode(&pem::Pem::new(
             "PRIVATE KEY",
             server.key.pkcs8_der().to_vec(),
         ));
-        crate::fsutil::write_atomic(&server_key, key_pem.as_bytes(), 0o600)
-            .map_err(|e| format!("{}: {e}", server_key.display()))?;
+        crate::fsutil::write_atomic(&server_key, key_pem.as_bytes(), 0o600).map_err(|source| {
+            ShortLivedError::Write {
+                path: server_key.clone(),
+                source,
+            }
+        })?;
         let this = Self {
             issuer,
             clients,
@@ -153,10 +184,14 @@ impl ShortLived {
         Ok(this)
     }
 
-    fn write_server(&self, server: &Identity) -> Result<(), String> {
+    fn write_server(&self, server: &Identity) -> Result<(), ShortLivedError> {
         let pem = crate::pki::certs_pem(&server.chain);
-        crate::fsutil::write_atomic(&self.server_cert, pem.as_bytes(), 0o644)
-            .map_err(|e| format!("{}: {e}", self.server_cert.display()))
+        crate::fsutil::write_atomic(&self.server_cert, pem.as_bytes(), 0o644).map_err(|source| {
+            ShortLivedError::Write {
+                path: self.server_cert.clone(),
+                source,
+            }
+        })
     }
 
     /// The clients' swappable certificates, for the load client.
@@ -200,7 +235,7 @@ impl ShortLived {
             match self
                 .issuer
                 .renew(&self.server, true)
-                .map_err(|e| e.to_string())
+                .map_err(ShortLivedError::from)
                 .and_then(|s| self.write_server(&s))
             {
                 Ok(()) => self.server_renewals.fetch_add(1, Ordering::Relaxed),

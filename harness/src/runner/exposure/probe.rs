@@ -6,6 +6,7 @@
 //! rejected after that. The revocation took effect between the two.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,6 +16,26 @@ use serde::Serialize;
 use crate::load::attempt;
 use crate::measure::Outcome;
 use crate::peers::RustlsClient;
+use crate::revocation::ocsp::ResponderError;
+
+/// Why the revocation could not be published (the probe records it in [`Exposure::error`]).
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// The revoking CRL could not be renamed over the server's file.
+    #[error("{}: {source}", path.display())]
+    Rename {
+        /// The server's CRL file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The responder has no status for the certificate to revoke.
+    #[error("the responder does not know the certificate")]
+    UnknownCertificate,
+    /// The responder could not revoke the certificate.
+    #[error("{0}")]
+    Responder(#[from] ResponderError),
+}
 
 /// What the probe needs.
 pub struct ExposurePlan {
@@ -33,7 +54,7 @@ pub struct ExposurePlan {
     /// Time between probe starts.
     pub interval: Duration,
     /// Publishes the revocation.
-    pub publish: Box<dyn FnOnce() -> Result<(), String> + Send>,
+    pub publish: Box<dyn FnOnce() -> Result<(), PublishError> + Send>,
     /// With resumption on, every other probe offers the victim's session: the figures then
     /// show whether a revoked client still gets in by resuming.
     pub resume: bool,

@@ -10,18 +10,41 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::RunError;
+use super::probe::{ExposurePlan, PublishError};
 use crate::peers::RustlsClient;
 use crate::pki::{self, Pki};
 use crate::revocation::ocsp::RevocationService;
-use crate::revocation::ExposurePlan;
+use crate::runner::RunError;
 use crate::scenario::{Case, RevocationMode, Stop};
+
+/// Why a case's mid-run revocation cannot be set up (the case fails with this message).
+#[derive(Debug, thiserror::Error)]
+pub(in crate::runner) enum ExposureError {
+    /// Mode `crl` without the staged CRL files.
+    #[error("no staged CRL")]
+    NoStagedCrl,
+    /// The mode publishes through the revocation service, and the run has none.
+    #[error("this mode needs the revocation service")]
+    NoService,
+    /// The CRL that lists the victim could not be issued.
+    #[error("generating fixtures: {0}")]
+    RevokingCrl(pki::IssueError),
+    /// Mode `short_lived` without the case's short-lived certificates.
+    #[error("no short-lived certificates")]
+    NoShortLived,
+    /// The victim's client could not be configured.
+    #[error("{0}")]
+    Client(#[from] crate::peers::ClientError),
+    /// Mode `none` has nothing to revoke.
+    #[error("revocation mode none cannot revoke mid-run")]
+    NothingToRevoke,
+}
 
 /// Time between the victim's probe handshakes.
 const PROBE_INTERVAL: Duration = Duration::from_millis(20);
 
 /// The CRL files of a case that revokes its victim mid-run (CRL file mode).
-pub(super) struct Staged {
+pub(in crate::runner) struct Staged {
     /// The file the server reads (a copy of the shared CRL, replaced mid-run).
     pub server_crl: PathBuf,
     /// The CRL that also lists the victim, renamed over `server_crl` to publish it.
@@ -32,7 +55,7 @@ pub(super) struct Staged {
 ///
 /// # Errors
 /// When the CRL cannot be issued or the files written.
-pub(super) fn stage(
+pub(in crate::runner) fn stage(
     case: &Case,
     stem: &str,
     pki: &Pki,
@@ -45,7 +68,7 @@ pub(super) fn stage(
         path: server_crl.clone(),
         source,
     })?;
-    let crl = revoking_crl_der(case, pki)?;
+    let crl = revoking_crl_der(case, pki).map_err(RunError::Fixtures)?;
     pki::write_crl(&crl, &revoking_crl).map_err(RunError::FixtureFiles)?;
     Ok(Staged {
         server_crl,
@@ -53,10 +76,11 @@ pub(super) fn stage(
     })
 }
 
+/// The case's CRL with the victim listed too.
 fn revoking_crl_der(
     case: &Case,
     pki: &Pki,
-) -> Result<rustls::pki_types::CertificateRevocationListDer<'static>, RunError> {
+) -> Result<rustls::pki_types::CertificateRevocationListDer<'static>, pki::IssueError> {
     pki::issue_crl(
         pki,
         case.revocation.crl_entries,
@@ -64,56 +88,58 @@ fn revoking_crl_der(
         &[pki::VICTIM_SERIAL],
         pki::CrlKind::Fresh,
     )
-    .map_err(RunError::Fixtures)
 }
 
 /// How the revocation is published, and who the probe is.
-pub(super) struct Publisher {
+pub(in crate::runner) struct Publisher {
     victim: crate::pki::Identity,
     /// The victim's client when it is not simply `victim`'s (short-lived: it renews).
     client: Option<RustlsClient>,
-    publish: Box<dyn FnOnce() -> Result<(), String> + Send>,
+    publish: Box<dyn FnOnce() -> Result<(), PublishError> + Send>,
 }
 
 /// The publication of `case`'s mode.
 ///
 /// # Errors
 /// When the revoking CRL cannot be issued, or the mode needs the service and there is none.
-pub(super) fn publisher(
+pub(in crate::runner) fn publisher(
     case: &Case,
     pki: &Pki,
     staged: Option<Staged>,
     service: Option<&RevocationService>,
-    short: Option<&super::short_lived::ShortLived>,
-) -> Result<Publisher, String> {
-    let no_service = || "this mode needs the revocation service".to_string();
+    short: Option<&crate::runner::short_lived::ShortLived>,
+) -> Result<Publisher, ExposureError> {
     Ok(match case.revocation.mode {
         RevocationMode::Crl => {
-            let staged = staged.ok_or("no staged CRL")?;
+            let staged = staged.ok_or(ExposureError::NoStagedCrl)?;
             Publisher {
                 victim: pki.victim.clone(),
                 client: None,
                 publish: Box::new(move || {
-                    std::fs::rename(&staged.revoking_crl, &staged.server_crl)
-                        .map_err(|e| format!("{}: {e}", staged.server_crl.display()))
+                    std::fs::rename(&staged.revoking_crl, &staged.server_crl).map_err(|source| {
+                        PublishError::Rename {
+                            path: staged.server_crl.clone(),
+                            source,
+                        }
+                    })
                 }),
             }
         }
         RevocationMode::CrlHttp => {
-            let service = service.ok_or_else(no_service)?;
-            let der = revoking_crl_der(case, pki).map_err(|e| e.to_string())?;
+            let service = service.ok_or(ExposureError::NoService)?;
+            let der = revoking_crl_der(case, pki).map_err(ExposureError::RevokingCrl)?;
             let crls = service.crl_publisher();
             Publisher {
                 victim: pki.victim.clone(),
                 client: None,
                 publish: Box::new(move || {
-                    crls(super::revocation::CRL_NAME, der.to_vec());
+                    crls(crate::runner::revocation::CRL_NAME, der.to_vec());
                     Ok(())
                 }),
             }
         }
         RevocationMode::Ocsp | RevocationMode::OcspStapling => {
-            let service = service.ok_or_else(no_service)?;
+            let service = service.ok_or(ExposureError::NoService)?;
             let responder = Arc::clone(&service.responder);
             // Stapling: the server's certificate is revoked and any client notices.
             let (victim, cert) = if case.revocation.mode == RevocationMode::Ocsp {
@@ -131,15 +157,14 @@ pub(super) fn publisher(
                 client: None,
                 publish: Box::new(move || match responder.revoke(&cert) {
                     Ok(true) => Ok(()),
-                    Ok(false) => Err("the responder does not know the certificate".into()),
-                    Err(e) => Err(e.to_string()),
+                    Ok(false) => Err(PublishError::UnknownCertificate),
+                    Err(e) => Err(e.into()),
                 }),
             }
         }
         RevocationMode::ShortLived => {
-            let short = short.ok_or("no short-lived certificates")?;
-            let client = RustlsClient::rotating(case, pki, &[short.victim_cert()])
-                .map_err(|e| e.to_string())?;
+            let short = short.ok_or(ExposureError::NoShortLived)?;
+            let client = RustlsClient::rotating(case, pki, &[short.victim_cert()])?;
             let stop = short.stopper();
             Publisher {
                 victim: pki.victim.clone(),
@@ -150,7 +175,7 @@ pub(super) fn publisher(
                 }),
             }
         }
-        RevocationMode::None => return Err("revocation mode none cannot revoke mid-run".into()),
+        RevocationMode::None => return Err(ExposureError::NothingToRevoke),
     })
 }
 
@@ -158,19 +183,17 @@ pub(super) fn publisher(
 ///
 /// # Errors
 /// When the victim's client cannot be configured.
-pub(super) fn plan(
+pub(in crate::runner) fn plan(
     case: &Case,
     pki: &Pki,
     publisher: Publisher,
     addr: SocketAddr,
     window_start: Instant,
     cancel: &Arc<AtomicBool>,
-) -> Result<ExposurePlan, String> {
+) -> Result<ExposurePlan, ExposureError> {
     let victim = match publisher.client {
         Some(c) => c,
-        None => {
-            RustlsClient::for_identity(case, pki, &publisher.victim).map_err(|e| e.to_string())?
-        }
+        None => RustlsClient::for_identity(case, pki, &publisher.victim)?,
     };
     let revoke_after = case.revocation.revoke_after.unwrap_or_default();
     Ok(ExposurePlan {

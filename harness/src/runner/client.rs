@@ -1,0 +1,208 @@
+//! The case's load client: whether the case can run at all here (target-mode rules, the
+//! client's capabilities), which client drives it (rustls, OpenSSL in process, or an external
+//! program), and the load future that client runs. Kept apart from the case's phases so the
+//! rules about clients are read in one place.
+
+use std::ffi::OsStr;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use super::short_lived::ShortLived;
+use super::RunOptions;
+use crate::load::{run_load_with, LoadExtras, TlsAttempts};
+use crate::measure::{CpuTargets, LoadResult};
+use crate::peers::capabilities;
+use crate::peers::clients::process::{ProcessAttempts, ProcessClientKind};
+use crate::peers::{OpensslClient, OpensslClientError, ProcessError, RustlsClient};
+use crate::pki::{Pki, PkiFiles};
+use crate::scenario::{Case, ClientImpl, RevocationMode};
+
+/// The load client of a case, by implementation.
+pub(super) enum LoadClient {
+    Rustls(Arc<RustlsClient>),
+    Openssl(Arc<OpensslClient>),
+    Process(ProcessClientKind),
+}
+
+/// Why a case gets no load client: it is skipped (the client cannot do what it asks) or fails.
+pub(super) enum NoClient {
+    /// Skipped, with the reason.
+    Skipped(String),
+    /// Failed, with the message.
+    Failed(String),
+}
+
+/// The load of a case, ready to be driven on the run's runtime.
+pub(super) type LoadFuture<'a> = Pin<Box<dyn Future<Output = LoadResult> + 'a>>;
+
+/// Where the load goes and what it measures besides the handshakes.
+pub(super) struct Drive<'a> {
+    /// The server.
+    pub addr: SocketAddr,
+    /// Processes and threads whose CPU is sampled.
+    pub targets: CpuTargets,
+    /// Share of attempts that resume, when resumption is on.
+    pub resume: Option<f64>,
+    /// Set on Ctrl-C.
+    pub cancel: Arc<AtomicBool>,
+    /// Interval log and live progress.
+    pub extras: &'a LoadExtras,
+}
+
+/// Why `case` cannot run with its client here (skipped with this reason), if it cannot: the
+/// target-mode rules first, then what the client supports.
+pub(super) fn skip_reason(case: &Case, pki: &Pki, opts: &RunOptions) -> Option<String> {
+    let client_caps = capabilities::client(case.client);
+    target_unsupported(case, opts)
+        .or_else(|| client_caps.skip_reason(case, pki))
+        .or_else(|| client_caps.groups_reason(case))
+}
+
+impl LoadClient {
+    /// The client `case` names: in target mode the rustls client configured for the external
+    /// server; with short-lived certificates a rustls client whose identities renew; process
+    /// clients are only named here and prepared with the load ([`LoadClient::load`]).
+    ///
+    /// # Errors
+    /// [`NoClient`] when the client cannot be built (or, for OpenSSL, does not support the
+    /// case).
+    pub(super) fn choose(
+        case: &Case,
+        pki: &Pki,
+        opts: &RunOptions,
+        short: Option<&ShortLived>,
+    ) -> Result<Self, NoClient> {
+        Ok(match case.client {
+            ClientImpl::Rustls if opts.target.is_some() => {
+                let target = opts.target.as_deref();
+                match target.map(|t| RustlsClient::for_target(case, pki, t)) {
+                    Some(Ok(c)) => LoadClient::Rustls(Arc::new(c)),
+                    Some(Err(e)) => return Err(NoClient::Failed(e.to_string())),
+                    None => return Err(NoClient::Failed("no target".into())),
+                }
+            }
+            ClientImpl::Rustls => match rustls_client(case, pki, short) {
+                Ok(c) => LoadClient::Rustls(Arc::new(c)),
+                Err(e) => return Err(NoClient::Failed(e.to_string())),
+            },
+            ClientImpl::Openssl => match OpensslClient::new(case, pki) {
+                Ok(c) => LoadClient::Openssl(Arc::new(c)),
+                Err(e @ OpensslClientError::Unsupported(_)) => {
+                    return Err(NoClient::Skipped(e.to_string()))
+                }
+                Err(e) => return Err(NoClient::Failed(e.to_string())),
+            },
+            ClientImpl::SClient | ClientImpl::Node => {
+                let kind = match case.client {
+                    ClientImpl::SClient => ProcessClientKind::SClient,
+                    _ => ProcessClientKind::Node,
+                };
+                LoadClient::Process(kind)
+            }
+        })
+    }
+
+    /// The load of `case` driven by this client; a process client is prepared now (it needs
+    /// the server's address), with its files in `work` and its program found on `search`.
+    ///
+    /// # Errors
+    /// [`NoClient`] when the process client cannot be prepared.
+    pub(super) fn load<'a>(
+        self,
+        case: &'a Case,
+        pki: &Pki,
+        files: &PkiFiles,
+        work: &Path,
+        search: Option<&OsStr>,
+        drive: Drive<'a>,
+    ) -> Result<LoadFuture<'a>, NoClient> {
+        let Drive {
+            addr,
+            targets,
+            resume,
+            cancel,
+            extras,
+        } = drive;
+        Ok(match self {
+            LoadClient::Rustls(connector) => Box::pin(run_load_with(
+                &case.load,
+                Arc::new(TlsAttempts { connector, addr }),
+                targets,
+                resume,
+                cancel,
+                extras,
+            )),
+            LoadClient::Openssl(connector) => Box::pin(run_load_with(
+                &case.load,
+                Arc::new(TlsAttempts { connector, addr }),
+                targets,
+                resume,
+                cancel,
+                extras,
+            )),
+            LoadClient::Process(kind) => {
+                match ProcessAttempts::prepare(kind, case, pki, files, addr, work, search) {
+                    Ok(client) => {
+                        let spec = ProcessAttempts::schedule(&case.load);
+                        Box::pin(async move {
+                            run_load_with(&spec, Arc::new(client), targets, resume, cancel, extras)
+                                .await
+                        })
+                    }
+                    Err(ProcessError::Skipped { reason }) => return Err(NoClient::Skipped(reason)),
+                    Err(e) => return Err(NoClient::Failed(e.to_string())),
+                }
+            }
+        })
+    }
+}
+
+/// The rustls load client of `case`: with short-lived certificates, one whose identities
+/// renew.
+fn rustls_client(
+    case: &Case,
+    pki: &crate::pki::Pki,
+    short: Option<&ShortLived>,
+) -> Result<RustlsClient, crate::peers::ClientError> {
+    match (short, case.client_cert) {
+        (Some(short), crate::pki::ClientCert::Valid) => {
+            RustlsClient::rotating(case, pki, &short.client_certs())
+        }
+        _ => RustlsClient::new(case, pki),
+    }
+}
+
+/// Why a case cannot run in target mode (skipped with this reason), if it cannot.
+fn target_unsupported(case: &Case, opts: &RunOptions) -> Option<String> {
+    opts.target.as_ref()?;
+    if !capabilities::client(case.client).target_mode {
+        return Some("target mode drives the external server with the rustls client".into());
+    }
+    if case.client_auth != crate::scenario::ClientAuth::Required {
+        return Some(format!(
+            "target mode: the external server's client-auth setting is its own (the case needs \"{}\")",
+            case.client_auth
+        ));
+    }
+    if case.revocation.mode != RevocationMode::None {
+        return Some(
+            "target mode: the external server checks revocation itself; the harness cannot give it a CRL"
+                .into(),
+        );
+    }
+    let server_side = [
+        (case.verify_depth.is_some(), "verify_depth"),
+        (!case.allowed_clients.is_empty(), "allowed_clients"),
+        (!case.tls.client_sigalgs.is_empty(), "tls.client_sigalgs"),
+    ];
+    if let Some((_, key)) = server_side.iter().find(|(set, _)| *set) {
+        return Some(format!(
+            "target mode: the case needs a server-side setting ({key}) the harness cannot give the external server"
+        ));
+    }
+    None
+}

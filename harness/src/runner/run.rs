@@ -1,0 +1,181 @@
+//! The run loop: the cases with the overrides applied, the checks and set-up every case shares
+//! (open-file limit, CPU pinning, run directory, runtime, revocation service, fixtures), then
+//! each case in turn with `summary.json` rewritten after it, so an interrupted run (Ctrl-C sets
+//! the cancel flag) keeps what it measured.
+
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use super::case::{files_needed, run_case, RunEnv};
+use super::dirs::default_dir;
+use super::fixtures::Fixtures;
+use super::{RunError, RunOptions, RunOutcome};
+use crate::report::{self, Pinning, RunSummary, ScenarioInfo, ToolInfo, SCHEMA_VERSION};
+use crate::revocation::ocsp::{Responder, RevocationService};
+use crate::scenario::{Case, Scenario};
+use crate::sys;
+
+/// Now (UTC) as the summary writes times; empty if it cannot be formatted.
+fn now_rfc3339() -> String {
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+/// Runs `scenario`.
+///
+/// # Errors
+/// [`RunError`] when the run cannot be carried out at all; a case that cannot run is recorded
+/// in the summary instead.
+pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunError> {
+    let cases = applied_cases(scenario, opts);
+    let limit = sys::raise_nofile_limit().unwrap_or(1024);
+    if let Some(case) = cases.iter().find(|c| files_needed(c) > limit) {
+        return Err(RunError::FileLimit {
+            case: case.name.clone(),
+            needed: files_needed(case),
+            limit,
+        });
+    }
+    // Servers get their own CPUs, or the ones the harness had before it pinned itself (a
+    // child would otherwise inherit the client's pinning).
+    let mut server_cpus = opts.server_cpus.clone();
+    if let Some(cpus) = &opts.client_cpus {
+        if server_cpus.is_none() {
+            server_cpus = sys::current_affinity().ok();
+        }
+        sys::pin_current_thread(cpus).map_err(|source| RunError::Pin {
+            cpus: cpus.clone(),
+            source,
+        })?;
+    }
+
+    let dir = opts
+        .out_dir
+        .clone()
+        .unwrap_or_else(|| default_dir(&opts.runs_root, &scenario.name));
+    let mk = |path: &Path| {
+        std::fs::create_dir_all(path).map_err(|source| RunError::RunDir {
+            path: path.to_path_buf(),
+            source,
+        })
+    };
+    mk(&dir)?;
+    let peers_dir = dir.join("peers");
+    mk(&peers_dir)?;
+
+    let mut summary = new_summary(scenario, opts);
+    report::write_summary(&dir, &summary)?;
+
+    // On one CPU (pinned), a single-threaded runtime: no cross-thread wake-ups, no stealing.
+    let cpus = sys::usable_cpus();
+    let runtime = sys::runtime(cpus, cpus == 1).map_err(RunError::Runtime)?;
+    // One revocation service per run, when a case needs it: its URL goes into every
+    // certificate of the run (AIA and CRL distribution point).
+    let service = if cases.iter().any(|c| c.revocation.needs_service()) {
+        Some(
+            RevocationService::start(Arc::new(Responder::new()))
+                .map_err(RunError::RevocationService)?,
+        )
+    } else {
+        None
+    };
+    let mut fixtures = Fixtures::new(scenario.pki.clone(), dir.join("pki"));
+    if let Some(service) = &service {
+        fixtures.serve_revocation(service.base_url(), Arc::clone(&service.responder));
+    }
+
+    let env = RunEnv {
+        runtime: &runtime,
+        run_dir: &dir,
+        peers_dir: &peers_dir,
+        server_cpus,
+        opts,
+        service: service.as_ref(),
+    };
+    let mut stems = std::collections::HashSet::new();
+    for (i, case) in cases.iter().enumerate() {
+        if opts.cancel.load(Ordering::Relaxed) {
+            summary.interrupted = true;
+            break;
+        }
+        if !opts.quiet {
+            eprintln!("[{}/{}] {} ...", i + 1, cases.len(), case.name);
+        }
+        let stem = report::unique_file_stem(&case.name, &mut stems);
+        let live = opts.live.then(|| {
+            Arc::new(report::LiveBar::new(format!(
+                "[{}/{}] {}",
+                i + 1,
+                cases.len(),
+                case.name
+            )))
+        });
+        let mut entry = run_case(case, &stem, &mut fixtures, &env, live.clone())?;
+        if let Some(bar) = live {
+            bar.finish();
+        }
+        if let Some(t) = &opts.target {
+            entry.server = format!("target {}", t.given);
+        }
+        if !opts.quiet {
+            eprintln!(
+                "[{}/{}] {}: {}",
+                i + 1,
+                cases.len(),
+                case.name,
+                entry.verdict
+            );
+        }
+        summary.cases.push(entry);
+        summary.interrupted |= opts.cancel.load(Ordering::Relaxed);
+        summary.finished_at = now_rfc3339();
+        summary.revocation_comparison = report::revocation_rows(&summary.cases);
+        report::write_summary(&dir, &summary)?;
+    }
+    Ok(RunOutcome { dir, summary })
+}
+
+/// The summary of `scenario` before its first case: no cases yet, started and finished now.
+fn new_summary(scenario: &Scenario, opts: &RunOptions) -> RunSummary {
+    RunSummary {
+        schema_version: SCHEMA_VERSION,
+        tool: ToolInfo {
+            name: "mtls-harness",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        scenario: ScenarioInfo {
+            name: scenario.name.clone(),
+            file: scenario.file.display().to_string(),
+            description: scenario.description.clone(),
+        },
+        started_at: now_rfc3339(),
+        finished_at: now_rfc3339(),
+        interrupted: false,
+        usable_cpus: sys::usable_cpus(),
+        pinning: Pinning {
+            server_cpus: opts.server_cpus.clone(),
+            client_cpus: opts.client_cpus.clone(),
+        },
+        cases: Vec::new(),
+        revocation_comparison: Vec::new(),
+    }
+}
+
+/// The cases of `scenario` with the command line's overrides applied, and this worker's share
+/// of each load.
+fn applied_cases(scenario: &Scenario, opts: &RunOptions) -> Vec<Case> {
+    scenario
+        .cases
+        .iter()
+        .map(|c| opts.overrides.apply(c))
+        .map(|c| match opts.worker {
+            Some(w) => w.apply(&c),
+            None => c,
+        })
+        .collect()
+}
