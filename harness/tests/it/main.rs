@@ -8,6 +8,7 @@ mod cli;
 mod compare;
 mod conformance;
 mod end_to_end;
+mod files;
 mod fixtures;
 mod hdr_logs;
 mod hostile;
