@@ -46,10 +46,11 @@ pub fn multi_process(case: &Case) -> bool {
     case.server_threads.is_some_and(|n| n > 1)
 }
 
-/// `path` as an nginx string: double-quoted, with `"` and `\\` escaped (nginx's own escapes),
-/// so a space, `;`, `{` or `#` in it stays part of the path. Paths nginx would read differently
-/// whatever the quoting are refused: control characters (a newline), `$` (nginx expands
-/// variables in some path directives) and names that are not UTF-8.
+/// `path` as one nginx token: double-quoted with `"` and `\` escaped (nginx's own escapes)
+/// unless it is made of plain characters only, so a space, `;`, `{` or `#` in it stays part
+/// of the path. Paths nginx would read differently whatever the quoting are refused: control
+/// characters (a newline), `$` (nginx expands variables in some path directives) and names
+/// that are not UTF-8.
 ///
 /// # Errors
 /// [`ProcessError::Unquotable`] naming the path and the character.
@@ -74,8 +75,14 @@ pub fn quote_path(path: &Path) -> Result<String, ProcessError> {
     Ok(quote(text))
 }
 
-/// `text` as a double-quoted nginx string.
+/// `text` as one nginx token: bare when it holds only characters nginx reads literally in a
+/// bare word (letters, digits, `/._-+=@:%,`), otherwise double-quoted with `"` and `\\`
+/// escaped.
 fn quote(text: &str) -> String {
+    let bare = |c: char| c.is_ascii_alphanumeric() || "/._-+=@:%,".contains(c);
+    if !text.is_empty() && text.chars().all(bare) {
+        return text.to_string();
+    }
     let mut q = String::with_capacity(text.len() + 2);
     q.push('"');
     for c in text.chars() {
@@ -349,6 +356,20 @@ pub fn verdict_from_log(error_log: &Path) -> Option<(Outcome, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_are_one_token_or_refused() {
+        let q = |p: &str| quote_path(Path::new(p));
+        assert_eq!(q("/run/a-b_c/x.pem").unwrap(), "/run/a-b_c/x.pem");
+        assert_eq!(
+            q("/out dir; x {\"q\\}").unwrap(),
+            "\"/out dir; x {\\\"q\\\\}\""
+        );
+        for bad in ["/out\nerror_log /x;", "/out\r", "/o$ut"] {
+            let e = q(bad).unwrap_err().to_string();
+            assert!(e.contains("nginx.conf cannot hold this path"), "{e}");
+        }
+    }
 
     #[test]
     fn log_lines_become_verdicts() {
