@@ -29,3 +29,117 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
     drop(file);
     fs::rename(&tmp, path)
 }
+
+/// Creates `path` as a new, empty file with `mode` for the harness or a peer to write: created
+/// exclusively (`O_CREAT|O_EXCL`) and never through a symlink (`O_NOFOLLOW`), so what is
+/// written lands in the run directory and nowhere else. A regular file left there by an
+/// earlier run into the same directory is removed first; a symlink (or anything but a regular
+/// file) at `path` is an error naming the path, never followed and never removed.
+///
+/// # Errors
+/// [`io::ErrorKind::AlreadyExists`] for a symlink or non-file at `path` (also when one is
+/// planted between the removal and the creation), or the first other I/O error.
+pub fn create_new_file(path: &Path, mode: u32) -> io::Result<fs::File> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_file() => fs::remove_file(path)?,
+        Ok(meta) => return Err(not_followed(path, &meta)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(path)
+        .map_err(|e| match e.kind() {
+            io::ErrorKind::AlreadyExists => io::Error::new(
+                e.kind(),
+                format!(
+                    "{} appeared while it was being created: refusing to write through it",
+                    path.display()
+                ),
+            ),
+            _ => e,
+        })
+}
+
+/// Creates `path` as a new, empty directory with mode 0700, for a peer's own files: a
+/// directory left there by an earlier run into the same run directory is removed with what it
+/// holds (links inside are removed, not followed); a symlink (or anything but a directory) at
+/// `path` is an error naming the path.
+///
+/// # Errors
+/// [`io::ErrorKind::AlreadyExists`] for a symlink or non-directory at `path`, or the first
+/// other I/O error.
+pub fn create_new_dir(path: &Path) -> io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_dir() => fs::remove_dir_all(path)?,
+        Ok(meta) => return Err(not_followed(path, &meta)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    fs::DirBuilder::new().mode(0o700).create(path)
+}
+
+fn not_followed(path: &Path, meta: &fs::Metadata) -> io::Error {
+    let what = if meta.file_type().is_symlink() {
+        "a symbolic link"
+    } else {
+        "not a regular file or directory"
+    };
+    io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        format!(
+            "{} is {what}: refusing to write through it (remove it, or choose another --out)",
+            path.display()
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn planted_symlinks_are_refused_and_never_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("outside.txt");
+        fs::write(&outside, "keep me").unwrap();
+        let link = dir.path().join("peer.log");
+        std::os::unix::fs::symlink(&outside, &link).unwrap();
+        let e = create_new_file(&link, 0o644).unwrap_err();
+        assert!(e.to_string().contains("peer.log"), "{e}");
+        assert!(e.to_string().contains("symbolic link"), "{e}");
+        let dlink = dir.path().join("peer-dir");
+        std::os::unix::fs::symlink(dir.path(), &dlink).unwrap();
+        let e = create_new_dir(&dlink).unwrap_err();
+        assert!(e.to_string().contains("peer-dir"), "{e}");
+        assert_eq!(fs::read_to_string(&outside).unwrap(), "keep me");
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+
+        // A stale regular file is replaced by a new one with the asked-for mode.
+        let stale = dir.path().join("session.pem");
+        fs::write(&stale, "old").unwrap();
+        drop(create_new_file(&stale, 0o600).unwrap());
+        let meta = fs::metadata(&stale).unwrap();
+        assert_eq!(meta.len(), 0);
+        assert_eq!(
+            std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o777,
+            0o600
+        );
+        // A stale directory is emptied and recreated 0700.
+        let d = dir.path().join("nginx");
+        fs::create_dir(&d).unwrap();
+        fs::write(d.join("error.log"), "old").unwrap();
+        create_new_dir(&d).unwrap();
+        assert!(fs::read_dir(&d).unwrap().next().is_none());
+        let mode =
+            std::os::unix::fs::PermissionsExt::mode(&fs::metadata(&d).unwrap().permissions());
+        assert_eq!(mode & 0o777, 0o700);
+    }
+}

@@ -60,15 +60,70 @@ fn certs(path: &Path, option: &'static str) -> Result<Vec<CertificateDer<'static
     if certs.is_empty() {
         return Err(err(&"expected PEM certificates, found none"));
     }
+    // The PEM armour says nothing about what is inside: parse every certificate now, so
+    // garbage is an error naming the option, not a BadEncoding in every case of the run.
+    for (i, cert) in certs.iter().enumerate() {
+        openssl::x509::X509::from_der(cert.as_ref()).map_err(|e| {
+            err(&format!(
+                "certificate {} of {} is not a valid X.509 certificate ({})",
+                i + 1,
+                certs.len(),
+                first_reason(&e)
+            ))
+        })?;
+    }
     Ok(certs)
+}
+
+/// The private key in `path`, parsed in full (PKCS#8, PKCS#1 or SEC1 inside the PEM), and
+/// checked to belong to the leaf of `chain`.
+fn private_key(
+    path: &Path,
+    chain: &[CertificateDer<'static>],
+    cert_path: &Path,
+) -> Result<PrivateKeyDer<'static>, TargetError> {
+    let err = |message: String| TargetError {
+        option: "--client-key",
+        message: format!("{}: {message}", path.display()),
+    };
+    let key = PrivateKeyDer::from_pem_file(path).map_err(|e| err(e.to_string()))?;
+    let parsed = openssl::pkey::PKey::private_key_from_der(key.secret_der()).map_err(|e| {
+        err(format!(
+            "the PEM holds no valid private key ({})",
+            first_reason(&e)
+        ))
+    })?;
+    let leaf = chain
+        .first()
+        .and_then(|c| openssl::x509::X509::from_der(c.as_ref()).ok())
+        .and_then(|c| c.public_key().ok());
+    if let Some(public) = leaf {
+        if !public.public_eq(&parsed) {
+            return Err(err(format!(
+                "the key does not belong to the first certificate of --client-cert {}",
+                cert_path.display()
+            )));
+        }
+    }
+    Ok(key)
+}
+
+/// OpenSSL's first reason, without its file and line noise.
+fn first_reason(e: &openssl::error::ErrorStack) -> String {
+    e.errors()
+        .first()
+        .and_then(openssl::error::Error::reason)
+        .map_or_else(|| "unparsable DER".to_string(), str::to_string)
 }
 
 impl Target {
     /// Parses the target options.
     ///
     /// # Errors
-    /// When `host_port` does not resolve, a file cannot be read or holds no PEM certificate
-    /// or key, or only one of the client certificate and key is given.
+    /// When `host_port` does not resolve, a file cannot be read, holds no PEM certificate or
+    /// key or one that does not parse in full, the key does not match the client certificate,
+    /// or only one of the client certificate and key is given. The error names the option and
+    /// the file.
     pub fn new(
         host_port: &str,
         ca: &Path,
@@ -91,14 +146,12 @@ impl Target {
             .rsplit_once(':')
             .map_or(host_port, |(h, _)| h)
             .trim_matches(|c| c == '[' || c == ']');
+        let ca = certs(ca, "--target-ca")?;
         let credential = match (client_cert, client_key) {
             (None, None) => None,
             (Some(cert), Some(key)) => {
                 let chain = certs(cert, "--client-cert")?;
-                let key = PrivateKeyDer::from_pem_file(key).map_err(|e| TargetError {
-                    option: "--client-key",
-                    message: format!("{}: {e}", key.display()),
-                })?;
+                let key = private_key(key, &chain, cert)?;
                 Some((chain, key))
             }
             _ => {
@@ -112,7 +165,7 @@ impl Target {
             given: host_port.to_string(),
             addr,
             server_name: server_name.unwrap_or(host).to_string(),
-            ca: certs(ca, "--target-ca")?,
+            ca,
             credential,
         })
     }

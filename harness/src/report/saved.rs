@@ -194,6 +194,11 @@ impl SavedRun {
     }
 }
 
+/// The largest `summary.json` read back.
+pub const MAX_SUMMARY_BYTES: u64 = 64 << 20;
+/// The largest interval log read back.
+pub const MAX_HLOG_BYTES: u64 = 256 << 20;
+
 /// A problem reading a run directory.
 #[derive(Debug, thiserror::Error)]
 pub enum SavedRunError {
@@ -205,42 +210,135 @@ pub enum SavedRunError {
         /// What was wrong.
         what: String,
     },
+    /// A file named in `summary.json` is outside the run directory, not a regular file, or
+    /// larger than the limit.
+    #[error("{path}: {what}")]
+    Refused {
+        /// The file as named.
+        path: PathBuf,
+        /// Why it is not read.
+        what: String,
+    },
 }
 
-/// Reads `dir/summary.json` and the interval logs it names.
+/// Reads `dir/summary.json` and the interval logs it names. Only regular files inside `dir`
+/// are read (a name that is absolute, has `..`, or leads out through a symlink is refused),
+/// each bounded in size ([`MAX_SUMMARY_BYTES`], [`MAX_HLOG_BYTES`]).
 ///
 /// # Errors
-/// When `summary.json` cannot be read or is not a summary.
+/// When `summary.json` cannot be read or is not a summary, or it names a file that is refused.
+/// An interval log that is missing or does not parse is logged and left out.
 pub fn load(dir: &Path) -> Result<SavedRun, SavedRunError> {
     let path = dir.join("summary.json");
-    let bytes = std::fs::read(&path).map_err(|e| SavedRunError::Summary {
-        path: path.clone(),
-        what: format!("cannot read it ({e}); expected a run directory"),
-    })?;
+    let bytes =
+        read_inside(dir, Path::new("summary.json"), MAX_SUMMARY_BYTES).map_err(|e| match e {
+            ReadError::NotFound(e) => SavedRunError::Summary {
+                path: path.clone(),
+                what: format!("cannot read it ({e}); expected a run directory"),
+            },
+            ReadError::Refused(what) => SavedRunError::Refused {
+                path: path.clone(),
+                what,
+            },
+        })?;
     let summary: SavedSummary =
         serde_json::from_slice(&bytes).map_err(|e| SavedRunError::Summary {
             path: path.clone(),
             what: format!("expected an mtls-harness summary: {e}"),
         })?;
-    let logs = summary
-        .cases
-        .iter()
-        .map(|c| {
-            let file = c.hlog_file.as_ref()?;
-            match hdrlog::read(&dir.join(file)) {
+    let mut logs = Vec::with_capacity(summary.cases.len());
+    for case in &summary.cases {
+        let Some(file) = case.hlog_file.as_ref() else {
+            logs.push(None);
+            continue;
+        };
+        let shown = dir.join(file);
+        let log = match read_inside(dir, Path::new(file), MAX_HLOG_BYTES) {
+            Ok(bytes) => match hdrlog::parse(&bytes, &shown) {
                 Ok(l) => Some(l),
                 Err(e) => {
                     tracing::warn!("{e}");
                     None
                 }
+            },
+            Err(ReadError::NotFound(e)) => {
+                tracing::warn!("{}: {e}", shown.display());
+                None
             }
-        })
-        .collect();
+            Err(ReadError::Refused(what)) => {
+                return Err(SavedRunError::Refused {
+                    path: PathBuf::from(file),
+                    what: format!("hlog_file of case {:?} in summary.json: {what}", case.name),
+                })
+            }
+        };
+        logs.push(log);
+    }
     Ok(SavedRun {
         dir: dir.to_path_buf(),
         summary,
         logs,
     })
+}
+
+enum ReadError {
+    /// It cannot be opened (missing, unreadable).
+    NotFound(std::io::Error),
+    /// It is not read: outside the directory, not a regular file, too large.
+    Refused(String),
+}
+
+/// The bytes of `name` inside `dir`, at most `limit` of them.
+fn read_inside(dir: &Path, name: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let refuse = |what: &str| ReadError::Refused(what.to_string());
+    let plain = name.components().all(|c| {
+        matches!(
+            c,
+            std::path::Component::Normal(_) | std::path::Component::CurDir
+        )
+    });
+    if !plain {
+        return Err(refuse(
+            "only a relative path inside the run directory is read (no absolute path, no '..')",
+        ));
+    }
+    let root = dir.canonicalize().map_err(ReadError::NotFound)?;
+    let real = dir.join(name).canonicalize().map_err(ReadError::NotFound)?;
+    if !real.starts_with(&root) {
+        return Err(ReadError::Refused(format!(
+            "it leads out of the run directory (to {}); only files inside it are read",
+            real.display()
+        )));
+    }
+    // O_NONBLOCK: a FIFO put there does not block the open; it is refused below.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(&real)
+        .map_err(ReadError::NotFound)?;
+    let meta = file.metadata().map_err(ReadError::NotFound)?;
+    if !meta.file_type().is_file() {
+        return Err(refuse("not a regular file"));
+    }
+    let too_large = || {
+        ReadError::Refused(format!(
+            "larger than the limit of {limit} bytes ({} MiB) for this file",
+            limit >> 20
+        ))
+    };
+    if meta.len() > limit {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::NotFound)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large());
+    }
+    Ok(bytes)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ mod compare;
 mod conformance;
 mod containment;
 mod end_to_end;
+mod files;
 mod fixtures;
 mod hdr_logs;
 mod hostile;

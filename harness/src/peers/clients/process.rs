@@ -67,7 +67,9 @@ impl ProcessAttempts {
             let path = path.to_path_buf();
             move |source| ProcessError::Files { path, source }
         };
-        std::fs::create_dir_all(work).map_err(io_err(work))?;
+        // A new directory for the credential copies and the session file: nothing planted
+        // there is followed.
+        crate::fsutil::create_new_dir(work).map_err(io_err(work))?;
         let cred = match case.client_cert {
             ClientCert::None => None,
             _ => Some(
@@ -84,7 +86,10 @@ impl ProcessAttempts {
         let session =
             (case.tls.resumption != ResumptionMode::Off).then(|| work.join("session.pem"));
         if let Some(session) = &session {
-            let _ = std::fs::remove_file(session);
+            // It holds a resumption secret: created 0600 by the harness, so the programs
+            // (s_client's `-sess_out` and node's writeFileSync open it with "w") keep that mode
+            // and never create it themselves.
+            drop(crate::fsutil::create_new_file(session, 0o600).map_err(io_err(session))?);
         }
         Ok(Self {
             kind,
@@ -132,7 +137,13 @@ impl Attempter for ProcessAttempts {
     fn attempt(&self, ticket: Ticket, timeout: Duration) -> impl Future<Output = Sample> + Send {
         // The first handshake is full; later ones offer the saved session when the schedule
         // says so.
-        let offer = ticket.resume && self.session.as_deref().is_some_and(Path::exists);
+        // The session file exists from the start (empty until a program saved a session).
+        let offer = ticket.resume
+            && self
+                .session
+                .as_deref()
+                .and_then(|file| std::fs::metadata(file).ok())
+                .is_some_and(|meta| meta.len() > 0);
         let command = self.command(offer);
         let kind = self.kind;
         async move {

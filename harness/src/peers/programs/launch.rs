@@ -91,6 +91,16 @@ pub fn start_server(
     match case.server {
         ServerImpl::Rustls | ServerImpl::Openssl => {
             let status = side_path(log, "status.jsonl");
+            // The server appends to it: created here anew, so a stale one or a symlink
+            // planted there is never appended to.
+            drop(
+                crate::fsutil::create_new_file(&status, 0o644).map_err(|source| {
+                    ProcessError::Files {
+                        path: status.clone(),
+                        source,
+                    }
+                })?,
+            );
             let settings = builtin_settings(case, files, revocation, &status);
             let file = side_path(log, "settings.json");
             let command = builtin_command(harness_exe, &settings, &file)
@@ -137,7 +147,13 @@ pub fn start_server(
                 let path = path.to_path_buf();
                 move |source| ProcessError::Files { path, source }
             };
-            std::fs::create_dir_all(&dir.dir).map_err(io_err(&dir.dir))?;
+            // A new directory (0700) for everything nginx writes (pid, error log, temp
+            // paths): nothing planted there is followed.
+            crate::fsutil::create_new_dir(&dir.dir).map_err(io_err(&dir.dir))?;
+            drop(
+                crate::fsutil::create_new_file(&dir.error_log, 0o644)
+                    .map_err(io_err(&dir.error_log))?,
+            );
             let addr = free_port().map_err(io_err(&dir.dir))?;
             // ssl_crl means CRL_CHECK_ALL: give nginx a CRL for every CA of the chain.
             let chain_crl = match crl {
@@ -154,7 +170,7 @@ pub fn start_server(
                 revocation.base_url,
                 addr,
                 &dir,
-            );
+            )?;
             crate::fsutil::write_atomic(&dir.conf, conf.as_bytes(), 0o644)
                 .map_err(io_err(&dir.conf))?;
             let mut guard = ChildGuard::spawn(nginx::command(&program, &dir), log, cpus)?;

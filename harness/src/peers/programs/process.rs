@@ -2,7 +2,6 @@
 //! parent-death signal, its stderr captured to a log file in the run directory, and killed with
 //! its whole group (SIGTERM, then SIGKILL) when its guard is dropped, also on error or Ctrl-C.
 
-use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -39,6 +38,15 @@ pub enum ProcessError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// A path cannot be written into the peer's configuration (nginx.conf) without changing
+    /// its meaning.
+    #[error("{path}: {reason}")]
+    Unquotable {
+        /// The path.
+        path: PathBuf,
+        /// Why, and what to do.
+        reason: String,
+    },
     /// The peer cannot run this case: its program is not installed, or it lacks a feature the
     /// case needs. The case is reported as skipped with this reason, never as passed.
     #[error("skipped: {reason}")]
@@ -72,20 +80,22 @@ pub struct ChildGuard {
 
 impl ChildGuard {
     /// Spawns `command` with stdout piped, stderr into `log`, in a new process group, pinned to
-    /// `cpus` when given.
+    /// `cpus` when given. `log` is created anew ([`crate::fsutil::create_new_file`]).
     ///
     /// # Errors
-    /// When the log cannot be created or the program cannot be started.
+    /// When the log cannot be created (a symlink at `log` is refused) or the program cannot be started.
     pub fn spawn(
         mut command: Command,
         log: &Path,
         cpus: Option<Vec<usize>>,
     ) -> Result<Self, ProcessError> {
         let program = command.get_program().to_string_lossy().into_owned();
-        let log_file = File::create(log).map_err(|source| ProcessError::Log {
-            path: log.to_path_buf(),
-            source,
-        })?;
+        // Created exclusively, never through a symlink planted at `log`.
+        let log_file =
+            crate::fsutil::create_new_file(log, 0o644).map_err(|source| ProcessError::Log {
+                path: log.to_path_buf(),
+                source,
+            })?;
         command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -222,9 +232,17 @@ impl Drop for ChildGuard {
     }
 }
 
-/// The last `n` lines of a log file (empty if unreadable).
+/// The last `n` lines of a log file (empty if unreadable), read from at most its last 64 KiB.
 pub fn log_tail(path: &Path, n: usize) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
+    use std::io::{Read, Seek, SeekFrom};
+    const TAIL: u64 = 64 * 1024;
+    let mut bytes = Vec::new();
+    if let Ok(mut file) = std::fs::File::open(path) {
+        let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let _ = file.seek(SeekFrom::Start(len.saturating_sub(TAIL)));
+        let _ = file.take(TAIL).read_to_end(&mut bytes);
+    }
+    let text = String::from_utf8_lossy(&bytes);
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
