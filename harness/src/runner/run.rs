@@ -58,11 +58,21 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
         .out_dir
         .clone()
         .unwrap_or_else(|| default_dir(&opts.runs_root, &scenario.name));
+    // Absolute, so the paths written into peer configurations mean the same from the peer's
+    // own working directory (nginx resolves relative ones against its prefix).
+    let dir = std::path::absolute(&dir).unwrap_or(dir);
+    // The run directory holds private keys: only its owner may enter it (also when reused).
     let mk = |path: &Path| {
-        std::fs::create_dir_all(path).map_err(|source| RunError::RunDir {
-            path: path.to_path_buf(),
-            source,
-        })
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(path)
+            .and_then(|()| std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)))
+            .map_err(|source| RunError::RunDir {
+                path: path.to_path_buf(),
+                source,
+            })
     };
     mk(&dir)?;
     let peers_dir = dir.join("peers");

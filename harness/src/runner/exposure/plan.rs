@@ -64,10 +64,13 @@ pub(in crate::runner) fn stage(
 ) -> Result<Staged, RunError> {
     let server_crl = peers_dir.join(format!("{stem}-crl.pem"));
     let revoking_crl = peers_dir.join(format!("{stem}-crl-revoking.pem"));
-    std::fs::copy(shared, &server_crl).map_err(|source| RunError::RunDir {
-        path: server_crl.clone(),
-        source,
-    })?;
+    // A fresh file, never written through a link planted at its path.
+    std::fs::read(shared)
+        .and_then(|crl| crate::fsutil::write_atomic(&server_crl, &crl, 0o644))
+        .map_err(|source| RunError::RunDir {
+            path: server_crl.clone(),
+            source,
+        })?;
     let crl = revoking_crl_der(case, pki).map_err(RunError::Fixtures)?;
     pki::write_crl(&crl, &revoking_crl).map_err(RunError::FixtureFiles)?;
     Ok(Staged {
