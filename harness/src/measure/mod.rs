@@ -2,6 +2,7 @@
 
 mod counting;
 mod cpu;
+mod figures;
 mod intervals;
 mod live;
 mod outcome;
@@ -11,6 +12,7 @@ mod sample;
 
 pub use counting::{ByteCounts, CountingStream};
 pub use cpu::{CpuSnapshot, CpuTargets, CpuUsage};
+pub use figures::{Exposure, ShortLivedFigures};
 pub use intervals::{Interval, Intervals, DEFAULT_INTERVAL};
 pub use live::{LiveStats, ProgressSink};
 pub use outcome::{Outcome, TlsFailure};

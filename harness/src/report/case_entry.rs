@@ -10,8 +10,8 @@ use super::checks::{judge, negotiation_problem, resumption_problem};
 use super::summary::{
     CaseSummary, NegotiatedCount, Percentiles, Phases, ResponderFigures, ResumptionSummary,
 };
+use crate::measure::Exposure;
 use crate::measure::{LoadResult, Outcome};
-use crate::revocation::Exposure;
 use crate::scenario::{Case, ResumptionMode};
 
 fn round(x: f64, digits: i32) -> f64 {

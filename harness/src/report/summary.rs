@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
-use crate::revocation::Exposure;
+use crate::measure::Exposure;
 use crate::scenario::{Expectation, LoadSpec, Revocation, TlsSettings};
 
 /// Version of the `summary.json` layout; bumped on any incompatible change.
@@ -234,7 +234,7 @@ pub struct CaseSummary {
     /// What the revocation service did for this case (modes that use it).
     pub responder: Option<ResponderFigures>,
     /// Short-lived certificates: renewals, rotations, the CA's rate (mode `short-lived`).
-    pub short_lived: Option<crate::runner::ShortLivedFigures>,
+    pub short_lived: Option<crate::measure::ShortLivedFigures>,
     /// The CRL the server loaded at start, if any.
     pub crl: Option<CrlFigures>,
     /// The server process's peak resident memory (VmHWM), read just before it stopped.

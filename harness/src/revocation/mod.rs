@@ -1,11 +1,10 @@
-//! Revocation at work: the OCSP responder and CRL publisher (one HTTP service), the OCSP
-//! checker servers use, and measuring how long a revoked client still gets in. (The CRLs
-//! themselves are issued in [`crate::pki`]; the server loads and reloads them.)
+//! Revocation that no one TLS stack owns: the OCSP responder and CRL publisher (one HTTP
+//! service), the OCSP checker with its cache, the fail-policy verdict every built-in server
+//! applies to a client's OCSP status, a server's own staple kept fresh, and CRLs for a whole
+//! chain. (The CRLs themselves are issued in [`crate::pki`]; the exposure probe, which measures
+//! how long a revoked client still gets in, is the runner's.)
 
 pub mod client_check;
 pub mod crl_chain;
 pub mod ocsp;
 pub mod staple_source;
-
-// The probe moved to the runner; the report still names its figures by this path.
-pub use crate::runner::Exposure;

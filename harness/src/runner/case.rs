@@ -10,13 +10,14 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::client::{self, Drive, LoadClient, NoClient};
-use super::exposure::{self, measure_exposure, Exposure, Publisher};
+use super::exposure::{self, measure_exposure, Publisher};
 use super::fixtures::Fixtures;
 use super::revocation;
 use super::short_lived::ShortLived;
 use super::verdict::peer_verdict;
 use super::{RunError, RunOptions};
 use crate::load::LoadExtras;
+use crate::measure::Exposure;
 use crate::measure::{CpuTargets, LoadResult};
 use crate::peers::servers::status;
 use crate::peers::{start_server, ProcessError, RevocationArgs, RunningServer};

@@ -20,9 +20,9 @@ mod short_lived;
 mod verdict;
 mod worker;
 
-pub use exposure::{measure_exposure, Exposure, ExposurePlan, PublishError};
+pub use crate::measure::{Exposure, ShortLivedFigures};
+pub use exposure::{measure_exposure, ExposurePlan, PublishError};
 pub use fixtures::Fixtures;
 pub use options::{Overrides, RunError, RunOptions, RunOutcome};
 pub use run::run;
-pub use short_lived::ShortLivedFigures;
 pub use worker::Worker;

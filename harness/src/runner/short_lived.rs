@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use rustls::crypto::CryptoProvider;
 use rustls::sign::{CertifiedKey, SigningKey};
-use serde::Serialize;
 
+use crate::measure::ShortLivedFigures;
 use crate::peers::rotating::SwappableCert;
 use crate::peers::servers::status::StatusEvent;
 use crate::peers::tls::rustls as tls_config;
@@ -44,31 +44,6 @@ pub(super) enum ShortLivedError {
 
 /// Certificates issued to measure the CA's rate.
 const RATE_SAMPLE: u32 = 200;
-
-/// What short-lived certificates cost, for the report.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct ShortLivedFigures {
-    /// Certificate lifetime.
-    pub lifetime_ms: u64,
-    /// Time between a holder's renewals.
-    pub renew_every_ms: u64,
-    /// Client certificates renewed during the case.
-    pub client_renewals: u64,
-    /// Server certificates the harness issued and wrote during the case.
-    pub server_renewals: u64,
-    /// Of those, how many the server rotated to (from its log).
-    pub server_rotations: u64,
-    /// Renewals that failed.
-    pub renewal_failures: u64,
-    /// Certificates the CA signs per second on one CPU (measured at the case's start).
-    pub issuance_per_sec: f64,
-    /// Fleet size the next two figures are for.
-    pub fleet: u64,
-    /// Renewals per second such a fleet needs.
-    pub fleet_renewals_per_sec: f64,
-    /// The CA's CPU those renewals take, in percent of one CPU.
-    pub fleet_ca_cpu_pct: f64,
-}
 
 struct Holder {
     identity: Identity,

@@ -6,4 +6,4 @@ mod plan;
 mod probe;
 
 pub(super) use plan::{plan, publisher, stage, Publisher};
-pub use probe::{measure_exposure, Exposure, ExposurePlan, PublishError};
+pub use probe::{measure_exposure, ExposurePlan, PublishError};

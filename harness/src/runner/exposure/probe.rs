@@ -11,10 +11,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
-
 use crate::load::attempt;
-use crate::measure::Outcome;
+use crate::measure::{Exposure, Outcome};
 use crate::peers::RustlsClient;
 use crate::revocation::ocsp::ResponderError;
 
@@ -60,34 +58,6 @@ pub struct ExposurePlan {
     pub resume: bool,
     /// Set on Ctrl-C: the probe stops too.
     pub cancel: Arc<AtomicBool>,
-}
-
-/// What the probe saw, times relative to the publication.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct Exposure {
-    /// Probes made.
-    pub probes: u64,
-    /// Probes before the publication that were accepted (the victim was valid then).
-    pub accepted_before: u64,
-    /// Start of the last accepted probe after the publication (the revocation had not taken
-    /// effect yet), in ms after it; `null` when none was accepted after it.
-    pub last_accepted_after_ms: Option<f64>,
-    /// Start of the first rejected probe after the publication, in ms after it; `null` when
-    /// the victim was never rejected.
-    pub first_rejected_after_ms: Option<f64>,
-    /// How that probe was rejected.
-    pub rejected_with: Option<Outcome>,
-    /// Probes after the publication that resumed a session (full-handshake figures above
-    /// leave them out).
-    pub resumed_after: u64,
-    /// Of those, how many were accepted: the revoked client got in by resumption.
-    pub resumed_accepted_after: u64,
-    /// Start of the last accepted resumption after the publication, in ms after it.
-    pub last_resumed_accepted_after_ms: Option<f64>,
-    /// Time between probe starts.
-    pub probe_interval_ms: f64,
-    /// Why the revocation could not be published, if it could not.
-    pub error: Option<String>,
 }
 
 fn ms(d: Duration) -> f64 {
