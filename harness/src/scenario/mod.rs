@@ -13,7 +13,8 @@ mod problems;
 use std::path::Path;
 
 pub use model::*;
-pub use parse::{parse, MAX_DURATION};
+pub use parse::{parse, MAX_CASES, MAX_DURATION, MAX_LIST, MIN_INTERVAL};
+pub use problems::MAX_LISTED_PROBLEMS;
 pub use problems::{Problem, ScenarioError};
 
 /// Reads and validates a scenario file.
