@@ -36,16 +36,27 @@ pub const VICTIM_SERIAL: u64 = 905;
 /// Number of distinct keys an RSA client pool cycles through.
 pub const RSA_POOL_KEYS: usize = 4;
 
+/// Most client identities a pool may have (`pki generate --identities`, `[pki] identities`):
+/// every identity is a key and a certificate held in memory (about 2 KiB with ECDSA P-256, so
+/// a million is about 2 GiB and minutes of signing); beyond that a run cannot hold its fixtures.
+pub const MAX_IDENTITIES: usize = 1_000_000;
+
 /// Generates the whole PKI for `spec`. Pool leaves are issued on all usable CPUs.
 ///
 /// # Errors
-/// When the spec is out of range (no identities, 0 or more than 4 intermediates) or a key or
-/// certificate cannot be made.
+/// When the spec is out of range (no identities or more than [`MAX_IDENTITIES`], 0 or more
+/// than 4 intermediates) or a key or certificate cannot be made.
 pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
     if spec.identities == 0 {
         return Err(IssueError::Spec(
             "the client pool needs at least one identity".into(),
         ));
+    }
+    if spec.identities > MAX_IDENTITIES {
+        return Err(IssueError::Spec(format!(
+            "identities must be at most {MAX_IDENTITIES}, got {}",
+            spec.identities
+        )));
     }
     if !(1..=4).contains(&spec.intermediates) {
         return Err(IssueError::Spec(format!(

@@ -26,7 +26,7 @@ pub use client_cert::ClientCert;
 pub use crl::{issue_crl, write_crl, CrlKind};
 pub use extensions::{crl_url, ocsp_url};
 pub use files::{certs_pem, write_pki, PkiFiles, WriteError};
-pub use issue::{generate, pool_name, REVOKED_SERIAL, VICTIM_SERIAL};
+pub use issue::{generate, pool_name, MAX_IDENTITIES, REVOKED_SERIAL, VICTIM_SERIAL};
 pub use keys::{hex, KeyError, KeyMaterial, KeyType, WEAK_RSA_BITS};
 pub use model::{Identity, Pki, PkiSpec};
 pub use names::UnknownName;

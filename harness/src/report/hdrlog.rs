@@ -73,8 +73,9 @@ pub fn auto_histogram() -> Histogram<u64> {
 /// A problem reading or writing an interval log.
 #[derive(Debug, thiserror::Error)]
 pub enum HdrLogError {
-    /// The log text is not an interval log.
-    #[error("{path}: not an HdrHistogram interval log: {what}")]
+    /// The log text is not an interval log, or is out of bounds (`path` is `file:line` when
+    /// the problem has a line).
+    #[error("{path}: not a usable HdrHistogram interval log: {what}")]
     Parse {
         /// The file.
         path: String,
@@ -183,59 +184,148 @@ pub fn render_entries(
     Ok(cleaned.into_bytes())
 }
 
+/// Latest time a log may name, seconds since the epoch (2^32 s, early 2106): a `StartTime`,
+/// `BaseTime` or interval start beyond it is refused (it would overflow the merge grid).
+pub const MAX_EPOCH_SECS: f64 = 4_294_967_296.0;
+
+/// Longest interval a log may carry (the longest duration a scenario may ask for, 24 h).
+pub const MAX_INTERVAL_SECS: f64 = 24.0 * 3600.0;
+
+/// Most steps of its shortest interval one log may span (first start to last start): a log
+/// spanning more is refused, as a grid that fine over that span cannot be held in memory.
+pub const MAX_LOG_STEPS: f64 = 1_000_000.0;
+
 /// Parses log text (`path` names it in errors). Intervals carrying a tag are skipped (this
-/// harness writes none; other tools use tags for secondary series).
+/// harness writes none; other tools use tags for secondary series). Each line is read on its
+/// own, so an error names its line; times and spans are bounded ([`MAX_EPOCH_SECS`],
+/// [`MAX_INTERVAL_SECS`], [`MAX_LOG_STEPS`]).
 ///
 /// # Errors
-/// When the text is not an interval log or a histogram does not decode.
+/// When the text is not an interval log, a histogram does not decode, or a time or span is
+/// out of bounds.
 pub fn parse(text: &[u8], path: &Path) -> Result<IntervalLog, HdrLogError> {
-    let bad = |what: String| HdrLogError::Parse {
-        path: path.display().to_string(),
+    let bad_at = |line: usize, what: String| HdrLogError::Parse {
+        path: format!("{}:{line}", path.display()),
         what,
     };
     let mut log = IntervalLog::default();
+    let mut lines = Vec::new();
     let mut base = 0.0;
     let mut deserializer = Deserializer::new();
-    for entry in IntervalLogIterator::new(text) {
-        match entry.map_err(|e| bad(format!("{e:?}")))? {
-            LogEntry::StartTime(t) => log.start_time = Some(t.as_secs_f64()),
-            LogEntry::BaseTime(t) => base = t.as_secs_f64(),
-            LogEntry::Interval(i) => {
-                if i.tag().is_some() {
-                    continue;
+    for (index, line_text) in text.split_inclusive(|&b| b == b'\n').enumerate() {
+        let line = index + 1;
+        let bad = |what: String| bad_at(line, what);
+        let epoch = |what: &str, secs: f64| {
+            if secs.is_finite() && (0.0..=MAX_EPOCH_SECS).contains(&secs) {
+                Ok(secs)
+            } else {
+                Err(bad(format!(
+                    "{what} {secs:.3} s since the epoch is beyond the limit of {MAX_EPOCH_SECS:.0} (early 2106)"
+                )))
+            }
+        };
+        for entry in IntervalLogIterator::new(line_text) {
+            match entry.map_err(|_| bad("not a header, comment or interval line".into()))? {
+                LogEntry::StartTime(t) => {
+                    log.start_time = Some(epoch("StartTime", t.as_secs_f64())?);
                 }
-                let bytes = BASE64
-                    .decode(i.encoded_histogram().trim())
-                    .map_err(|_| bad("an interval's histogram is not base64".into()))?;
-                let mut h: Histogram<u64> = deserializer
-                    .deserialize(&mut bytes.as_slice())
-                    .map_err(|e| bad(format!("an interval's histogram does not decode: {e:?}")))?;
-                h.auto(true);
-                log.intervals.push(LoggedInterval {
-                    start_epoch_secs: base + i.start_timestamp().as_secs_f64(),
-                    length_secs: i.duration().as_secs_f64(),
-                    histogram: h,
-                });
+                LogEntry::BaseTime(t) => base = epoch("BaseTime", t.as_secs_f64())?,
+                LogEntry::Interval(i) => {
+                    if i.tag().is_some() {
+                        continue;
+                    }
+                    let start = epoch("interval start", base + i.start_timestamp().as_secs_f64())?;
+                    let length_secs = i.duration().as_secs_f64();
+                    if length_secs > MAX_INTERVAL_SECS {
+                        return Err(bad(format!(
+                            "interval length {length_secs:.3} s is beyond the limit of {MAX_INTERVAL_SECS:.0} s"
+                        )));
+                    }
+                    let bytes = BASE64
+                        .decode(i.encoded_histogram().trim())
+                        .map_err(|_| bad("an interval's histogram is not base64".into()))?;
+                    let mut h: Histogram<u64> = deserializer
+                        .deserialize(&mut bytes.as_slice())
+                        .map_err(|e| {
+                            bad(format!("an interval's histogram does not decode: {e:?}"))
+                        })?;
+                    h.auto(true);
+                    log.intervals.push(LoggedInterval {
+                        start_epoch_secs: start,
+                        length_secs,
+                        histogram: h,
+                    });
+                    lines.push(line);
+                }
             }
         }
     }
     if log.intervals.is_empty() && log.start_time.is_none() {
-        return Err(bad("no StartTime header and no interval".into()));
+        return Err(HdrLogError::Parse {
+            path: path.display().to_string(),
+            what: "no StartTime header and no interval".into(),
+        });
     }
+    check_span(&log, &lines).map_err(|(line, what)| bad_at(line, what))?;
     Ok(log)
 }
 
-/// Reads and parses a log file.
+/// The span rule: no interval starts more than [`MAX_LOG_STEPS`] shortest intervals after
+/// the earliest. The error is the line of the first interval beyond, and why.
+fn check_span(log: &IntervalLog, lines: &[usize]) -> Result<(), (usize, String)> {
+    let first = log
+        .intervals
+        .iter()
+        .map(|i| i.start_epoch_secs)
+        .fold(f64::INFINITY, f64::min);
+    let width = log
+        .intervals
+        .iter()
+        .map(|i| i.length_secs)
+        .filter(|w| *w > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    if !first.is_finite() || !width.is_finite() {
+        return Ok(());
+    }
+    for (i, line) in log.intervals.iter().zip(lines) {
+        let steps = (i.start_epoch_secs - first) / width;
+        if steps > MAX_LOG_STEPS {
+            return Err((
+                *line,
+                format!(
+                    "this interval starts {:.3} s after the log's first, {steps:.0} of its shortest interval ({width:.3} s); at most {MAX_LOG_STEPS:.0} are allowed",
+                    i.start_epoch_secs - first
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Reads and parses a log file (at most [`MAX_LOG_BYTES`]).
 ///
 /// # Errors
-/// When the file cannot be read or parsed.
+/// When the file cannot be read, is too large, or cannot be parsed.
 pub fn read(path: &Path) -> Result<IntervalLog, HdrLogError> {
-    let text = std::fs::read(path).map_err(|e| HdrLogError::Parse {
+    use std::io::Read;
+    let failed = |what: String| HdrLogError::Parse {
         path: path.display().to_string(),
-        what: e.to_string(),
-    })?;
+        what,
+    };
+    let mut text = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_LOG_BYTES + 1).read_to_end(&mut text))
+        .map_err(|e| failed(e.to_string()))?;
+    if text.len() as u64 > MAX_LOG_BYTES {
+        return Err(failed(format!(
+            "larger than the limit of {MAX_LOG_BYTES} bytes"
+        )));
+    }
     parse(&text, path)
 }
+
+/// Largest interval log [`read`] reads (256 MiB: a day of 10 ms intervals).
+pub const MAX_LOG_BYTES: u64 = 256 << 20;
 
 #[cfg(test)]
 mod tests {
@@ -271,5 +361,56 @@ mod tests {
     fn garbage_is_an_error() {
         assert!(parse(b"hello\n", Path::new("g.hlog")).is_err());
         assert!(parse(b"0.000,1.000,1.0,!!!notbase64\n", Path::new("g.hlog")).is_err());
+    }
+
+    /// A log of one-millisecond intervals at `offsets` (seconds after the base).
+    fn log_at(offsets: &[f64]) -> String {
+        let mut h = auto_histogram();
+        h.record(1500).unwrap();
+        let entries: Vec<(f64, f64, &Histogram<u64>)> =
+            offsets.iter().map(|o| (*o, 0.001, &h)).collect();
+        String::from_utf8(render_entries(&entries, 1_800_000_000.0, "t").unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_huge_timestamp_is_an_error_naming_file_and_line() {
+        let text = log_at(&[0.0]);
+        let (n, line) = text
+            .lines()
+            .enumerate()
+            .find(|(_, l)| l.starts_with("0.000,"))
+            .unwrap();
+        let bad = text.replace(
+            line,
+            &line.replacen("0.000,", "18446744073709551615.000,", 1),
+        );
+        let e = parse(bad.as_bytes(), Path::new("h.hlog"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(&format!("h.hlog:{}:", n + 1)), "{e}");
+        assert!(e.contains("beyond the limit of 4294967296"), "{e}");
+    }
+
+    #[test]
+    fn intervals_too_far_apart_for_their_length_are_an_error_naming_the_line() {
+        let text = log_at(&[0.0, 100_000.0]);
+        let n = text
+            .lines()
+            .position(|l| l.starts_with("100000.000,"))
+            .unwrap()
+            + 1;
+        let e = parse(text.as_bytes(), Path::new("h.hlog"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(&format!("h.hlog:{n}:")), "{e}");
+        assert!(e.contains("at most 1000000 are allowed"), "{e}");
+        // Within the limit it reads.
+        assert_eq!(
+            parse(log_at(&[0.0, 900.0]).as_bytes(), Path::new("h.hlog"))
+                .unwrap()
+                .intervals
+                .len(),
+            2
+        );
     }
 }

@@ -2,11 +2,15 @@
 //! K/N`, or separate machines) into one. Counts are added bucket by bucket, so the merged total
 //! is exactly the histogram one process recording every sample would have built. Intervals are
 //! placed on one grid (the shortest input interval, from the earliest start), so the merged log
-//! still shows the load over time.
+//! still shows the load over time. The grid has at most [`MAX_SLOTS`] steps: logs spanning
+//! more get a step that is a multiple of the shortest interval (the total stays exact).
 
 use hdrhistogram::Histogram;
 
 use super::hdrlog::{auto_histogram, render_entries, HdrLogError, IntervalLog};
+
+/// Most steps of the merged grid (each an empty histogram of about 16 KiB until filled).
+pub const MAX_SLOTS: usize = 10_000;
 
 /// The result of a merge.
 #[derive(Clone, Debug)]
@@ -37,7 +41,8 @@ impl Merged {
     }
 }
 
-/// Merges `logs` (at least one interval among them, or the result is empty).
+/// Merges `logs` (at least one interval among them, or the result is empty) onto a grid of at
+/// most [`MAX_SLOTS`] steps.
 pub fn merge(logs: &[IntervalLog]) -> Merged {
     let all = logs.iter().flat_map(|l| &l.intervals);
     let base = all
@@ -49,18 +54,29 @@ pub fn merge(logs: &[IntervalLog]) -> Merged {
         .map(|i| i.length_secs)
         .filter(|w| *w > 0.0)
         .fold(f64::INFINITY, f64::min);
-    let (base, width) = (
+    let (base, mut width) = (
         if base.is_finite() { base } else { 0.0 },
         if width.is_finite() { width } else { 1.0 },
     );
+    // The span rule: widen the step to a whole multiple of the shortest interval until the
+    // grid has at most MAX_SLOTS steps (logs 100,000 s apart at 1 ms would be 10^8 steps).
+    let last = all.clone().map(|i| i.start_epoch_secs).fold(base, f64::max);
+    let steps = ((last - base) / width).ceil();
+    if steps.is_finite() && steps >= MAX_SLOTS as f64 {
+        width *= (steps / (MAX_SLOTS - 1) as f64).ceil();
+    }
+    if !width.is_finite() || width <= 0.0 {
+        width = (last - base).max(1.0);
+    }
     let mut total = auto_histogram();
     let mut slots: Vec<Histogram<u64>> = Vec::new();
     for i in all {
         let _ = total.add(&i.histogram);
         // A millionth of a step absorbs the rounding of the logs' 3-decimal timestamps.
-        let slot = (((i.start_epoch_secs - base) / width) + 1e-6)
+        let slot = ((((i.start_epoch_secs - base) / width) + 1e-6)
             .floor()
-            .max(0.0) as usize;
+            .max(0.0) as usize)
+            .min(MAX_SLOTS - 1);
         if slots.len() <= slot {
             slots.resize_with(slot + 1, auto_histogram);
         }
@@ -71,5 +87,40 @@ pub fn merge(logs: &[IntervalLog]) -> Merged {
         base_epoch_secs: base,
         width_secs: width,
         slots,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::hdrlog::LoggedInterval;
+
+    fn log(start: f64, length: f64, value: u64) -> IntervalLog {
+        let mut histogram = auto_histogram();
+        histogram.record(value).unwrap();
+        IntervalLog {
+            start_time: Some(start),
+            intervals: vec![LoggedInterval {
+                start_epoch_secs: start,
+                length_secs: length,
+                histogram,
+            }],
+        }
+    }
+
+    #[test]
+    fn logs_far_apart_get_a_wider_step_not_a_huge_grid() {
+        // 100,000 s apart at 1 ms: 10^8 steps of the shortest interval.
+        let merged = merge(&[
+            log(1_800_000_000.0, 0.001, 100),
+            log(1_800_100_000.0, 0.001, 200),
+        ]);
+        assert!(merged.slots.len() <= MAX_SLOTS, "{}", merged.slots.len());
+        assert!(merged.width_secs >= 10.0, "{}", merged.width_secs);
+        assert_eq!(merged.total.len(), 2);
+        assert_eq!(merged.slots.iter().map(Histogram::len).sum::<u64>(), 2);
+        // Close logs keep the shortest interval as the step.
+        let close = merge(&[log(1000.0, 1.0, 1), log(1003.0, 1.0, 2)]);
+        assert_eq!((close.width_secs, close.slots.len()), (1.0, 4));
     }
 }

@@ -13,18 +13,33 @@ mod problems;
 use std::path::Path;
 
 pub use model::*;
-pub use parse::{parse, MAX_DURATION};
+pub use parse::{parse, MAX_CASES, MAX_DURATION, MAX_LIST, MIN_INTERVAL};
+pub use problems::MAX_LISTED_PROBLEMS;
 pub use problems::{Problem, ScenarioError};
 
-/// Reads and validates a scenario file.
+/// Largest scenario file [`load`] reads (64 MiB; parsing is linear, a 10 MB file of problems
+/// validates in seconds).
+pub const MAX_SCENARIO_BYTES: u64 = 64 << 20;
+
+/// Reads and validates a scenario file (at most [`MAX_SCENARIO_BYTES`]).
 ///
 /// # Errors
-/// [`ScenarioError::Read`] when the file cannot be read, [`ScenarioError::Invalid`] with every
-/// problem otherwise.
+/// [`ScenarioError::Read`] when the file cannot be read or is too large,
+/// [`ScenarioError::Invalid`] with every problem otherwise.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-    let src = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+    use std::io::Read;
+    let read_error = |source| ScenarioError::Read {
         file: path.to_path_buf(),
         source,
-    })?;
+    };
+    let mut src = String::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_SCENARIO_BYTES + 1).read_to_string(&mut src))
+        .map_err(read_error)?;
+    if src.len() as u64 > MAX_SCENARIO_BYTES {
+        return Err(read_error(std::io::Error::other(format!(
+            "larger than the limit of {MAX_SCENARIO_BYTES} bytes"
+        ))));
+    }
     parse(&src, path)
 }

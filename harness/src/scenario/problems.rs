@@ -52,9 +52,23 @@ pub enum ScenarioError {
     },
 }
 
+/// Most problems listed one by one; the rest are counted (a file of a million unknown keys
+/// stays a readable report).
+pub const MAX_LISTED_PROBLEMS: usize = 100;
+
 fn render(problems: &[Problem]) -> String {
-    let mut out: Vec<String> = problems.iter().map(|p| format!("error: {p}")).collect();
+    let mut out: Vec<String> = problems
+        .iter()
+        .take(MAX_LISTED_PROBLEMS)
+        .map(|p| format!("error: {p}"))
+        .collect();
     let n = problems.len();
+    if n > MAX_LISTED_PROBLEMS {
+        out.push(format!(
+            "... and {} more (only the first {MAX_LISTED_PROBLEMS} are listed)",
+            n - MAX_LISTED_PROBLEMS
+        ));
+    }
     out.push(format!(
         "{n} problem{} found",
         if n == 1 { "" } else { "s" }

@@ -4,7 +4,7 @@
 
 use std::io;
 
-use super::affinity::set_affinity;
+use super::affinity::{apply_affinity, cpu_set};
 
 /// Makes `command`'s child die with SIGKILL when the harness dies, puts it in a process group of
 /// its own (so it can be killed with its children and does not receive the terminal's Ctrl-C),
@@ -13,8 +13,12 @@ pub fn prepare_child(command: &mut std::process::Command, cpus: Option<Vec<usize
     use std::os::unix::process::CommandExt;
     command.process_group(0);
     let parent = libc::pid_t::try_from(std::process::id()).unwrap_or(0);
+    // The CPU set is built here, in the parent; a bad list (the command line checks it, so
+    // this is a caller's bug) fails the spawn with EINVAL instead of pinning nothing.
+    let set = cpus.as_deref().map(cpu_set);
     // SAFETY: the closure runs between fork and exec and only calls async-signal-safe
-    // functions (prctl, getppid, sched_setaffinity); it allocates nothing.
+    // functions (prctl, getppid, sched_setaffinity); it neither formats nor allocates: the CPU
+    // set is precomputed and every error is a raw OS error.
     unsafe {
         command.pre_exec(move || {
             if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
@@ -22,12 +26,13 @@ pub fn prepare_child(command: &mut std::process::Command, cpus: Option<Vec<usize
             }
             // The parent may have died between fork and prctl: then nobody would kill us.
             if libc::getppid() != parent {
-                return Err(io::Error::other("parent exited"));
+                return Err(io::Error::from_raw_os_error(libc::ESRCH));
             }
-            if let Some(cpus) = &cpus {
-                set_affinity(0, cpus)?;
+            match &set {
+                None => Ok(()),
+                Some(Ok(set)) => apply_affinity(0, set),
+                Some(Err(_)) => Err(io::Error::from_raw_os_error(libc::EINVAL)),
             }
-            Ok(())
         });
     }
 }

@@ -12,8 +12,15 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::scenario::{
-    CipherSuite, ClientAuth, FailPolicy, KxGroup, ResumptionMode, Revocation, SigScheme, TlsVersion,
+    CipherSuite, ClientAuth, FailPolicy, KxGroup, ResumptionMode, Revocation, SigScheme,
+    TlsVersion, MAX_DURATION, MIN_INTERVAL,
 };
+
+/// Most worker threads a built-in server may be asked for.
+pub const MAX_SERVER_THREADS: usize = 1_024;
+
+/// Most TLS 1.3 tickets a built-in server may send after one handshake.
+pub const MAX_TICKETS: u32 = 16;
 
 /// Everything a built-in server needs to know, as one typed value. The runner builds it from
 /// a case ([`crate::peers::programs::start_server`]) and hands it over as a JSON file
@@ -173,6 +180,92 @@ impl ServerSettings {
     /// # Errors
     /// When the file cannot be read, is larger than 1 MiB, or is not valid settings.
     pub fn read(path: &Path) -> Result<Self, ServeError> {
+        let settings = Self::read_unchecked(path)?;
+        settings
+            .check(Spelling::FileKey)
+            .map_err(|reason| ServeError::File {
+                path: path.to_path_buf(),
+                reason,
+            })?;
+        Ok(settings)
+    }
+
+    /// The bounds every server relies on: reload and refresh intervals from
+    /// [`MIN_INTERVAL`] to [`MAX_DURATION`] (a zero interval panics in the timer task and the
+    /// server would silently never reload), timeouts above zero and at most
+    /// [`MAX_DURATION`], threads from 1 to [`MAX_SERVER_THREADS`], tickets at most
+    /// [`MAX_TICKETS`]. Every violation is listed, each naming the option, the limit and the
+    /// value found.
+    ///
+    /// # Errors
+    /// The violations, one per line, with options spelled as flags (`--crl-reload`).
+    pub fn validate(&self) -> Result<(), String> {
+        self.check(Spelling::Flag)
+    }
+
+    fn check(&self, spelling: Spelling) -> Result<(), String> {
+        let name = |key: &str| match spelling {
+            Spelling::Flag => format!("--{}", key.replace('_', "-")),
+            Spelling::FileKey => format!("`{key}`"),
+        };
+        let show = |d: Duration| humantime::format_duration(d).to_string();
+        let mut problems = Vec::new();
+        let intervals = [
+            ("crl_reload", self.crl_reload),
+            ("cert_reload", self.cert_reload),
+            ("staple_refresh", Some(self.staple_refresh)),
+        ];
+        for (key, value) in intervals {
+            if let Some(d) = value.filter(|d| *d < MIN_INTERVAL || *d > MAX_DURATION) {
+                problems.push(format!(
+                    "{}: expected an interval from {} to {}, found {}",
+                    name(key),
+                    show(MIN_INTERVAL),
+                    show(MAX_DURATION),
+                    show(d)
+                ));
+            }
+        }
+        let timeouts = [
+            ("conn_timeout", self.conn_timeout, false),
+            ("ocsp_timeout", self.ocsp_timeout, false),
+            ("ocsp_cache_ttl", self.ocsp_cache_ttl, true),
+        ];
+        for (key, d, zero_ok) in timeouts {
+            if (d.is_zero() && !zero_ok) || d > MAX_DURATION {
+                let low = if zero_ok { "0s" } else { "above 0s" };
+                problems.push(format!(
+                    "{}: expected a duration {low} and at most {}, found {}",
+                    name(key),
+                    show(MAX_DURATION),
+                    show(d)
+                ));
+            }
+        }
+        if let Some(n) = self
+            .threads
+            .filter(|n| !(1..=MAX_SERVER_THREADS).contains(n))
+        {
+            problems.push(format!(
+                "{}: expected 1 to {MAX_SERVER_THREADS} threads, found {n}",
+                name("threads")
+            ));
+        }
+        if self.tickets > MAX_TICKETS {
+            problems.push(format!(
+                "{}: expected at most {MAX_TICKETS} tickets per handshake, found {}",
+                name("tickets"),
+                self.tickets
+            ));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join("\n"))
+        }
+    }
+
+    fn read_unchecked(path: &Path) -> Result<Self, ServeError> {
         use std::io::Read;
         let file_error = |reason: String| ServeError::File {
             path: path.to_path_buf(),
@@ -194,14 +287,21 @@ impl ServeArgs {
     /// the defaults.
     ///
     /// # Errors
-    /// When the settings file cannot be read.
+    /// When the settings file cannot be read, or a setting is out of its bounds
+    /// ([`ServerSettings::validate`]; the error names the option or the file's key).
     pub fn settings(&self) -> Result<ServerSettings, ServeError> {
         if let Some(path) = &self.settings {
             return ServerSettings::read(path);
         }
+        let settings = self.settings_from_flags();
+        settings.validate().map_err(ServeError::Invalid)?;
+        Ok(settings)
+    }
+
+    fn settings_from_flags(&self) -> ServerSettings {
         let d = ServerSettings::default();
         let a = self.clone();
-        Ok(ServerSettings {
+        ServerSettings {
             implementation: a.implementation,
             listen: a.listen,
             cert: a.cert.unwrap_or_default(),
@@ -236,8 +336,15 @@ impl ServeArgs {
             staple_refresh: a.staple_refresh.unwrap_or(d.staple_refresh),
             crl_check_all: a.crl_check_all,
             status: a.status,
-        })
+        }
     }
+}
+
+/// How a setting is named in an error: as the flag a person typed or as the settings file's key.
+#[derive(Clone, Copy)]
+enum Spelling {
+    Flag,
+    FileKey,
 }
 
 /// A scenario enum from its name (they serialize as their names).
@@ -305,16 +412,17 @@ pub struct ServeArgs {
     /// hard rejects, soft accepts.
     #[arg(long, default_value = "hard")]
     pub crl_policy: FailPolicy,
-    /// Re-read the CRL files this often, and use them for new connections when they changed.
+    /// Re-read the CRL files this often, and use them for new connections when they changed
+    /// (10ms to 24h).
     #[arg(long, value_parser = humantime::parse_duration)]
     pub crl_reload: Option<Duration>,
     /// Session resumption: off, session-id (stateful) or tickets (stateless).
     #[arg(long, default_value = "off")]
     pub resumption: ResumptionMode,
-    /// TLS 1.3 tickets sent after each handshake (with resumption on).
+    /// TLS 1.3 tickets sent after each handshake (with resumption on; at most 16).
     #[arg(long, default_value_t = 2)]
     pub tickets: u32,
-    /// Worker threads (default: one per usable CPU).
+    /// Worker threads (1 to 1024; default: one per usable CPU).
     #[arg(long)]
     pub threads: Option<usize>,
     /// The most intermediates accepted in a client chain (OpenSSL's verify depth). The openssl
@@ -370,10 +478,10 @@ pub struct ServeArgs {
     #[arg(long)]
     pub staple_unverified: bool,
     /// Re-read `--cert` and `--key` this often and rotate to them when they changed (for
-    /// short-lived server certificates); handshakes in flight keep the old one.
+    /// short-lived server certificates); handshakes in flight keep the old one (10ms to 24h).
     #[arg(long, value_parser = humantime::parse_duration)]
     pub cert_reload: Option<Duration>,
-    /// How often the staple is refreshed (default: the scenario default, 60s).
+    /// How often the staple is refreshed (10ms to 24h; default: the scenario default, 60s).
     #[arg(long, value_parser = humantime::parse_duration)]
     pub staple_refresh: Option<Duration>,
     /// Check the whole client chain against CRLs (OpenSSL's CRL_CHECK_ALL), not only the leaf
@@ -408,4 +516,51 @@ pub enum ServeError {
     /// Unsupported option.
     #[error("{0}")]
     Unsupported(String),
+    /// A setting out of its bounds (each line names the option, the limit and the value).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_zero_intervals_are_refused_by_name() {
+        assert_eq!(ServerSettings::default().validate(), Ok(()));
+        let zero = ServerSettings {
+            crl_reload: Some(Duration::ZERO),
+            cert_reload: Some(Duration::from_millis(1)),
+            staple_refresh: Duration::ZERO,
+            threads: Some(0),
+            ..ServerSettings::default()
+        };
+        let e = zero.validate().unwrap_err();
+        for expected in [
+            "--crl-reload: expected an interval from 10ms to 1day, found 0s",
+            "--cert-reload: expected an interval from 10ms to 1day, found 1ms",
+            "--staple-refresh: expected an interval from 10ms to 1day, found 0s",
+            "--threads: expected 1 to 1024 threads, found 0",
+        ] {
+            assert!(e.contains(expected), "{expected} in {e}");
+        }
+    }
+
+    #[test]
+    fn a_settings_file_with_a_zero_interval_names_the_file_and_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        ServerSettings {
+            crl_reload: Some(Duration::ZERO),
+            ..ServerSettings::default()
+        }
+        .write(&path)
+        .unwrap();
+        let e = ServerSettings::read(&path).unwrap_err().to_string();
+        assert!(e.contains("s.json"), "{e}");
+        assert!(
+            e.contains("`crl_reload`: expected an interval from 10ms"),
+            "{e}"
+        );
+    }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::load::{open_loop_workers, DEFAULT_STOP};
 use super::raw::{ExpectKind, RawSettings};
-use super::reader::Reader;
+use super::reader::{Reader, MIN_INTERVAL};
 use crate::measure::Outcome;
 use crate::pki::{ClientCert, CrlKind, KeyType};
 use crate::scenario::model::{
@@ -242,11 +242,15 @@ pub(super) fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>)
             );
         }
     }
-    if revocation.staple_refresh < Duration::from_millis(10) {
+    if revocation.staple_refresh < MIN_INTERVAL {
         bad(
             r,
             span.clone(),
-            "revocation.staple_refresh must be at least 10ms".into(),
+            format!(
+                "revocation.staple_refresh must be at least {}, found {}",
+                humantime::format_duration(MIN_INTERVAL),
+                humantime::format_duration(revocation.staple_refresh)
+            ),
         );
     }
     if revocation.cert_lifetime < Duration::from_secs(2) {
@@ -263,14 +267,15 @@ pub(super) fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>)
             "revocation.query_timeout must be more than 0s".into(),
         );
     }
-    if revocation
-        .reload
-        .is_some_and(|d| d < Duration::from_millis(10))
-    {
+    if let Some(reload) = revocation.reload.filter(|d| *d < MIN_INTERVAL) {
         bad(
             r,
             span.clone(),
-            "revocation.reload must be at least 10ms".into(),
+            format!(
+                "revocation.reload must be at least {}, found {}",
+                humantime::format_duration(MIN_INTERVAL),
+                humantime::format_duration(reload)
+            ),
         );
     }
     if revocation.revoke_after.is_some() && revocation.crl != CrlKind::Fresh {

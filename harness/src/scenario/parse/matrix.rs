@@ -23,6 +23,9 @@ pub(crate) const AXES: &[&str] = &[
     "concurrency",
 ];
 
+/// Most cases a scenario may expand to ([[case]] tables times matrix combinations).
+pub const MAX_CASES: usize = 10_000;
+
 /// One axis: its name and, per value, the value's text and the setting it applies.
 pub(crate) struct Axis {
     name: String,
@@ -92,6 +95,19 @@ fn bounded(
         );
     }
     n
+}
+
+/// How many cases `bases` case tables expand to over `axes`, saturating (so a hostile matrix
+/// is measured before anything is allocated), and the axes' sizes for the message.
+pub(crate) fn case_count(axes: &[Axis], bases: usize) -> (usize, String) {
+    let count = axes
+        .iter()
+        .fold(bases, |n, a| n.saturating_mul(a.values.len()));
+    let sizes: Vec<String> = axes
+        .iter()
+        .map(|a| format!("{} {}", a.values.len(), a.name))
+        .collect();
+    (count, sizes.join(" x "))
 }
 
 /// Every combination: ((axis, value) pairs, settings). One empty combination when there are

@@ -29,7 +29,8 @@ use self::settings::{read_settings, SETTING_KEYS};
 use crate::scenario::model::{Case, Scenario};
 use crate::scenario::problems::ScenarioError;
 
-pub use self::reader::MAX_DURATION;
+pub use self::matrix::MAX_CASES;
+pub use self::reader::{MAX_DURATION, MAX_LIST, MIN_INTERVAL};
 
 const TOP_KEYS: &[&str] = &[
     "version",
@@ -157,6 +158,27 @@ pub fn parse(src: &str, file: &Path) -> Result<Scenario, ScenarioError> {
             top.get("matrix").and_then(Item::span),
             "matrix".into(),
         ));
+    }
+
+    // Count before expanding: three axes of 200 values are 8 million cases.
+    let (count, sizes) = matrix::case_count(&axes, bases.len());
+    if count > MAX_CASES {
+        let tables = if sizes.is_empty() {
+            String::new()
+        } else {
+            format!(" ({} [[case]] table(s) x {sizes})", bases.len())
+        };
+        r.problem(
+            top.get("matrix")
+                .and_then(Item::span)
+                .or_else(|| top.get("case").and_then(Item::span)),
+            if axes.is_empty() { "case" } else { "matrix" },
+            format!(
+                "expands to {}{count} cases{tables}; at most {MAX_CASES} are allowed",
+                if count == usize::MAX { "at least " } else { "" }
+            ),
+        );
+        bases.clear();
     }
 
     let mut cases: Vec<Case> = Vec::new();

@@ -5,6 +5,7 @@ use time::OffsetDateTime;
 use toml_edit::Item;
 
 use super::reader::Reader;
+use crate::pki::MAX_IDENTITIES;
 use crate::scenario::model::PkiSettings;
 
 /// The keys of `[pki]`.
@@ -32,7 +33,7 @@ pub(super) fn read_pki(r: &mut Reader<'_>, item: &Item) -> PkiSettings {
         }
     }
     if let Some(i) = t.get("identities") {
-        if let Some(n) = r.integer(i, "pki.identities", 1..=1_000_000) {
+        if let Some(n) = r.integer(i, "pki.identities", 1..=MAX_IDENTITIES as i64) {
             pki.identities = n as usize;
         }
     }

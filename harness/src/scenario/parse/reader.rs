@@ -16,31 +16,44 @@ use crate::scenario::problems::Problem;
 /// Longest duration, warm-up or timeout a scenario may ask for.
 pub const MAX_DURATION: Duration = Duration::from_secs(24 * 3600);
 
+/// Shortest reload or refresh interval (CRL reload, staple refresh, certificate reload): a
+/// zero interval would spin (and panics in a timer).
+pub const MIN_INTERVAL: Duration = Duration::from_millis(10);
+
+/// Most elements an array in a scenario may have.
+pub const MAX_LIST: usize = 1_000;
+
 /// Collects problems while reading a parsed document.
 pub(crate) struct Reader<'a> {
-    src: &'a str,
     file: &'a Path,
+    /// Byte offset of the start of every line (the first is 0), computed once so each problem
+    /// finds its line by binary search: reporting stays linear in the file size.
+    line_starts: Vec<usize>,
     pub(crate) problems: Vec<Problem>,
 }
 
 impl<'a> Reader<'a> {
     pub(crate) fn new(src: &'a str, file: &'a Path) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(
+                src.bytes()
+                    .enumerate()
+                    .filter(|&(_, b)| b == b'\n')
+                    .map(|(i, _)| i + 1),
+            )
+            .collect();
         Self {
-            src,
             file,
+            line_starts,
             problems: Vec::new(),
         }
     }
 
+    /// The 1-based line of byte offset `span.start`.
     fn line(&self, span: Option<Range<usize>>) -> Option<usize> {
-        let start = span?.start.min(self.src.len());
-        Some(
-            self.src.as_bytes()[..start]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count()
-                + 1,
-        )
+        let start = span?.start;
+        // Lines starting at or before `start`; line_starts[0] = 0, so at least 1.
+        Some(self.line_starts.partition_point(|&s| s <= start))
     }
 
     /// Records a problem at `span`.
@@ -277,6 +290,17 @@ impl<'a> Reader<'a> {
         };
         if array.is_empty() {
             self.problem(v.span(), path, "expected a non-empty array, found []");
+            return None;
+        }
+        if array.len() > MAX_LIST {
+            self.problem(
+                v.span(),
+                path,
+                format!(
+                    "expected at most {MAX_LIST} elements, found {}",
+                    array.len()
+                ),
+            );
             return None;
         }
         let mut out = Vec::new();
