@@ -295,3 +295,61 @@ fn garbage_inside_pem_armour_is_refused_naming_option_and_file() {
         "{stderr}"
     );
 }
+
+#[test]
+fn serve_refuses_garbage_inside_pem_armour_naming_option_and_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = dir.path().join("pki");
+    let generated = Command::new(harness_exe())
+        .args(["pki", "generate", "--out"])
+        .arg(&pki)
+        .output()
+        .unwrap();
+    assert!(generated.status.success(), "{generated:?}");
+    let garbage = dir.path().join("garbage.pem");
+    std::fs::write(
+        &garbage,
+        "-----BEGIN CERTIFICATE-----\nZ2FyYmFnZSBpbnNpZGUgdmFsaWQgYXJtb3Vy\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let server_key = pki.join("server/server.key");
+    let root = pki.join("ca/root.crt");
+    assert!(
+        server_key.exists() && root.exists(),
+        "fixture layout changed"
+    );
+    for (option, args) in [
+        (
+            "--cert",
+            vec![
+                "--cert",
+                garbage.to_str().unwrap(),
+                "--key",
+                server_key.to_str().unwrap(),
+            ],
+        ),
+        (
+            "--client-ca",
+            vec![
+                "--cert",
+                pki.join("server/server.crt").to_str().unwrap(),
+                "--key",
+                server_key.to_str().unwrap(),
+                "--client-ca",
+                garbage.to_str().unwrap(),
+            ],
+        ),
+    ] {
+        let out = Command::new(harness_exe())
+            .arg("serve")
+            .args(&args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{option}: started anyway");
+        assert!(
+            stderr.contains(option) && stderr.contains("garbage.pem"),
+            "{option}: {stderr}"
+        );
+    }
+}

@@ -7,6 +7,7 @@ pub mod allow_list;
 mod conn;
 mod openssl;
 mod openssl_ocsp;
+mod pem;
 pub mod post_check;
 mod revocation;
 pub mod revocation_verifier;
@@ -28,6 +29,7 @@ pub use settings::{ServeArgs, ServeError, ServerSettings};
 /// bound.
 pub fn serve(args: &ServeArgs) -> Result<(), ServeError> {
     let settings = args.settings()?;
+    pem::check(&settings)?;
     if let Some(path) = &settings.status {
         status::open(path).map_err(|e| ServeError::File {
             path: path.clone(),

@@ -32,9 +32,6 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpSocket, TcpStream};
 use tokio_openssl::SslStream;
 
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::CertificateDer;
-
 use super::conn::RESPONSE;
 use super::conn::{graceful_close, read_request_head, Tally};
 use super::openssl_ocsp::OpensslOcsp;
@@ -91,10 +88,7 @@ pub fn serve(args: &ServerSettings) -> Result<(), ServeError> {
 fn staple_source(
     args: &ServerSettings,
 ) -> Result<(Arc<StapleSource>, Arc<OcspChecker>), ServeError> {
-    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&args.cert)
-        .map_err(|e| file_err(&args.cert, e))?
-        .collect::<Result<_, _>>()
-        .map_err(|e| file_err(&args.cert, e))?;
+    let chain = super::pem::certificates(&args.cert, "--cert")?;
     let source = Arc::new(
         StapleSource::new(&chain, !args.staple_unverified)
             .map_err(|e| ServeError::Unsupported(e.to_string()))?,

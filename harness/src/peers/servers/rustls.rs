@@ -96,15 +96,8 @@ struct Shared {
 }
 
 fn load_shared(args: &ServerSettings) -> Result<Shared, ServeError> {
-    let file_err = |path: &PathBuf, e: &dyn std::fmt::Display| ServeError::File {
-        path: path.clone(),
-        reason: e.to_string(),
-    };
-    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&args.cert)
-        .map_err(|e| file_err(&args.cert, &e))?
-        .collect::<Result<_, _>>()
-        .map_err(|e| file_err(&args.cert, &e))?;
-    let key = PrivateKeyDer::from_pem_file(&args.key).map_err(|e| file_err(&args.key, &e))?;
+    let chain = super::pem::certificates(&args.cert, "--cert")?;
+    let key = super::pem::private_key(&args.key, "--key")?;
     let provider = tls_config::provider_with(&args.groups, &args.suites);
     let ocsp = ocsp_parts(args, &chain, &key, &provider)?;
     let rotating = match args.cert_reload {
@@ -130,10 +123,6 @@ fn server_config(
     shared: &Shared,
     crls: &CrlState,
 ) -> Result<ServerConfig, ServeError> {
-    let file_err = |path: &PathBuf, e: &dyn std::fmt::Display| ServeError::File {
-        path: path.clone(),
-        reason: e.to_string(),
-    };
     let provider = tls_config::provider_with(&args.groups, &args.suites);
     let builder = ServerConfig::builder_with_provider(Arc::clone(&provider))
         .with_protocol_versions(&tls_config::versions(&args.versions))?;
@@ -145,10 +134,7 @@ fn server_config(
             ))
         }
         (auth, Some(ca)) => {
-            let roots: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(ca)
-                .map_err(|e| file_err(ca, &e))?
-                .collect::<Result<_, _>>()
-                .map_err(|e| file_err(ca, &e))?;
+            let roots = super::pem::certificates(ca, "--client-ca")?;
             let roots = tls_config::root_store(&roots)?;
             let mut verifier = WebPkiClientVerifier::builder_with_provider(roots, provider);
             if auth == ClientAuth::Optional {
