@@ -3,6 +3,7 @@
 //! command lines and output (`openssl s_client`, node), the child-process guard that makes
 //! sure none outlives the run, and each program's configuration.
 
+mod builtin;
 pub mod client_output;
 mod launch;
 mod nginx;

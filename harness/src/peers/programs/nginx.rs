@@ -13,10 +13,12 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::process::ProcessError;
+use super::launch::{free_port, ready, Launch, RunningServer, READY_TIMEOUT};
+use super::process::{ChildGuard, ProcessError};
 use crate::measure::Outcome;
 use crate::peers::tls::openssl as openssl_names;
 use crate::pki::PkiFiles;
+use crate::revocation::crl_chain;
 use crate::scenario::{Case, ClientAuth, ResumptionMode, RevocationMode};
 
 /// Where a case's nginx keeps its files.
@@ -258,6 +260,46 @@ pub fn command(nginx: &Path, dir: &NginxDir) -> Command {
         .arg("-e")
         .arg(&dir.error_log);
     cmd
+}
+
+/// Starts nginx (`program`) for `launch`'s case, with its configuration in a directory of its
+/// own next to the log.
+///
+/// # Errors
+/// When its files cannot be written, a path cannot be put into its configuration, or it does
+/// not start or accept in time.
+pub(super) fn start(program: PathBuf, launch: Launch<'_>) -> Result<RunningServer, ProcessError> {
+    let dir = NginxDir::new(launch.side_path("nginx"));
+    let io_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| ProcessError::Files { path, source }
+    };
+    // A new directory (0700) for everything nginx writes (pid, error log, temp
+    // paths): nothing planted there is followed.
+    crate::fsutil::create_new_dir(&dir.dir).map_err(io_err(&dir.dir))?;
+    drop(crate::fsutil::create_new_file(&dir.error_log, 0o644).map_err(io_err(&dir.error_log))?);
+    let addr = free_port().map_err(io_err(&dir.dir))?;
+    // ssl_crl means CRL_CHECK_ALL: give nginx a CRL for every CA of the chain.
+    let chain_crl = match launch.revocation.crl_file {
+        Some(crl) => {
+            let out = dir.dir.join("crl-chain.pem");
+            Some(crl_chain::write(launch.files, crl, &out).map_err(io_err(&out))?)
+        }
+        None => None,
+    };
+    let conf = config(
+        launch.case,
+        launch.files,
+        chain_crl.as_deref(),
+        launch.revocation.base_url,
+        addr,
+        &dir,
+    )?;
+    crate::fsutil::write_atomic(&dir.conf, conf.as_bytes(), 0o644).map_err(io_err(&dir.conf))?;
+    let mut guard = ChildGuard::spawn(command(&program, &dir), launch.log, launch.cpus)?;
+    guard.wait_for_connect(addr, READY_TIMEOUT)?;
+    let cpu = !multi_process(launch.case);
+    Ok(ready(&program, addr, launch.log, guard, cpu)?.with_error_log(dir.error_log))
 }
 
 /// The outcome class for an OpenSSL verification error code (`X509_V_ERR_*`): the alert

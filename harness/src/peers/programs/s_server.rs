@@ -11,9 +11,12 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use super::launch::{ready, Launch, RunningServer, READY_TIMEOUT};
+use super::process::{ChildGuard, ProcessError};
+use super::s_server_staple;
 use crate::peers::tls::openssl as openssl_names;
 use crate::pki::PkiFiles;
-use crate::scenario::{Case, ClientAuth, ResumptionMode};
+use crate::scenario::{Case, ClientAuth, ResumptionMode, RevocationMode};
 
 /// The server chain s_server presents for `case`: the Must-Staple one when the case asks for
 /// it.
@@ -117,6 +120,41 @@ pub fn write_chain_extra(files: &PkiFiles, path: &Path) -> std::io::Result<PathB
         .unwrap_or("");
     crate::fsutil::write_atomic(path, rest.as_bytes(), 0o644)?;
     Ok(path.to_path_buf())
+}
+
+/// Starts `openssl` (the binary) as `openssl s_server` for `launch`'s case.
+///
+/// # Errors
+/// When its files cannot be written, or it does not start or accept in time.
+pub(super) fn start(openssl: PathBuf, launch: Launch<'_>) -> Result<RunningServer, ProcessError> {
+    let extra = launch.side_path("chain-extra.pem");
+    write_chain_extra(launch.files, &extra).map_err(|source| ProcessError::Files {
+        path: extra.clone(),
+        source,
+    })?;
+    let staple = match (launch.case.revocation.mode, launch.revocation.base_url) {
+        (RevocationMode::OcspStapling, Some(_)) => {
+            let out = launch.side_path("staple.der");
+            s_server_staple::fetch_to_file(
+                server_chain(launch.case, launch.files),
+                launch.case.revocation.query_timeout,
+                &out,
+            )
+            .map_err(|source| ProcessError::Files { path: out, source })?
+        }
+        _ => None,
+    };
+    let command = command(
+        &openssl,
+        launch.case,
+        launch.files,
+        &extra,
+        launch.revocation.crl_file,
+        staple.as_deref(),
+    );
+    let mut guard = ChildGuard::spawn(command, launch.log, launch.cpus)?;
+    let addr = guard.wait_for_line(READY_TIMEOUT, ready_line)?;
+    ready(&openssl, addr, launch.log, guard, true)
 }
 
 #[cfg(test)]

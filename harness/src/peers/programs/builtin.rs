@@ -1,0 +1,121 @@
+//! The built-in servers (rustls and OpenSSL, `mtls-harness serve`) as a case's server: the
+//! typed settings built from the case and handed over as a file, the status channel they
+//! report on, and the wait for their `listening on ADDR` line.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use super::launch::{ready, Launch, RevocationArgs, RunningServer, READY_TIMEOUT};
+use super::process::{ChildGuard, ProcessError};
+use crate::peers::servers::ServerSettings;
+use crate::pki::PkiFiles;
+use crate::scenario::{Case, RevocationMode, ServerImpl};
+
+/// Starts `mtls-harness serve` (`harness_exe`) for `launch`'s case.
+///
+/// # Errors
+/// When its files cannot be written, or it does not start or accept in time.
+pub(super) fn start(harness_exe: &Path, launch: Launch<'_>) -> Result<RunningServer, ProcessError> {
+    let status = launch.side_path("status.jsonl");
+    // The server appends to it: created here anew, so a stale one or a symlink
+    // planted there is never appended to.
+    drop(
+        crate::fsutil::create_new_file(&status, 0o644).map_err(|source| ProcessError::Files {
+            path: status.clone(),
+            source,
+        })?,
+    );
+    let settings = builtin_settings(launch.case, launch.files, launch.revocation, &status);
+    let file = launch.side_path("settings.json");
+    let command = builtin_command(harness_exe, &settings, &file)
+        .map_err(|source| ProcessError::Files { path: file, source })?;
+    let mut guard = ChildGuard::spawn(command, launch.log, launch.cpus)?;
+    let addr = guard.wait_for_line(READY_TIMEOUT, |line| {
+        line.strip_prefix("listening on ")?
+            .trim()
+            .parse::<SocketAddr>()
+            .ok()
+    })?;
+    Ok(ready(harness_exe, addr, launch.log, guard, true)?.with_status(status))
+}
+
+/// The typed settings of `case`'s built-in server, with the revocation sources in `sources`.
+fn builtin_settings(
+    case: &Case,
+    files: &PkiFiles,
+    sources: &RevocationArgs<'_>,
+    status: &Path,
+) -> ServerSettings {
+    let rev = &case.revocation;
+    let must_staple = rev.mode == RevocationMode::OcspStapling && rev.must_staple;
+    let (cert, key) = match sources.rotating_cert {
+        Some((cert, key, _)) => (cert.to_path_buf(), key.to_path_buf()),
+        None if must_staple => (files.server_must_staple.clone(), files.server_key.clone()),
+        None => (files.server_chain.clone(), files.server_key.clone()),
+    };
+    let mut s = ServerSettings {
+        implementation: case.server.name().into(),
+        cert,
+        key,
+        client_ca: Some(files.root_cert.clone()),
+        client_auth: case.client_auth,
+        versions: case.tls.versions.clone(),
+        groups: case.tls.server_groups.clone(),
+        suites: case.tls.server_suites.clone(),
+        resumption: case.tls.resumption,
+        tickets: case.tls.tickets,
+        threads: case.server_threads,
+        // The client's timeout decides; the server only drops what is long past it.
+        conn_timeout: case.load.timeout + Duration::from_secs(5),
+        verify_depth: case
+            .verify_depth
+            .filter(|_| case.server == ServerImpl::Openssl),
+        allow_cn: case.allowed_clients.clone(),
+        client_sigalgs: case.tls.client_sigalgs.clone(),
+        status: Some(status.to_path_buf()),
+        ..ServerSettings::default()
+    };
+    match rev.mode {
+        RevocationMode::Crl | RevocationMode::CrlHttp => {
+            match (rev.mode, sources.crl_file, sources.base_url) {
+                (RevocationMode::Crl, Some(file), _) => s.crl = vec![file.to_path_buf()],
+                (_, _, Some(base)) => s.crl_url = Some(crate::pki::crl_url(base)),
+                _ => {}
+            }
+            s.crl_policy = rev.policy;
+            s.crl_reload = rev.reload;
+        }
+        RevocationMode::Ocsp => {
+            s.ocsp = true;
+            s.ocsp_cache_ttl = rev.cache_ttl;
+            s.ocsp_timeout = rev.query_timeout;
+            s.ocsp_policy = rev.policy;
+            s.ocsp_nonce = rev.nonce;
+        }
+        RevocationMode::OcspStapling => {
+            s.staple = true;
+            s.staple_refresh = rev.staple_refresh;
+            s.ocsp_timeout = rev.query_timeout;
+            s.staple_unverified = !rev.staple_verify;
+        }
+        RevocationMode::ShortLived => {
+            s.cert_reload = sources.rotating_cert.map(|(_, _, every)| every)
+        }
+        RevocationMode::None => {}
+    }
+    s
+}
+
+/// The `mtls-harness serve` command for `settings`, written next to the log.
+fn builtin_command(exe: &Path, settings: &ServerSettings, file: &Path) -> std::io::Result<Command> {
+    settings.write(file)?;
+    let mut cmd = Command::new(exe);
+    cmd.arg("serve").arg("--settings").arg(file);
+    // Quiet unless the user asked for more: per-connection logs would distort CPU figures.
+    if std::env::var_os("RUST_LOG").is_none() {
+        cmd.env("RUST_LOG", "info");
+    }
+    Ok(cmd)
+}
