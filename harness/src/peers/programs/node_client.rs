@@ -65,7 +65,11 @@ pub fn command(
 pub fn parse(stdout: &str) -> Verdict {
     let v: serde_json::Value = stdout
         .lines()
-        .find_map(|l| serde_json::from_str(l).ok().filter(serde_json::Value::is_object))
+        .find_map(|l| {
+            serde_json::from_str(l)
+                .ok()
+                .filter(serde_json::Value::is_object)
+        })
         .unwrap_or(serde_json::Value::Null);
     let status = v["status"].as_u64().and_then(|s| u16::try_from(s).ok());
     let neg = negotiated(
