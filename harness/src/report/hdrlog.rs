@@ -244,6 +244,7 @@ pub fn parse(text: &[u8], path: &Path) -> Result<IntervalLog, HdrLogError> {
                     let bytes = BASE64
                         .decode(i.encoded_histogram().trim())
                         .map_err(|_| bad("an interval's histogram is not base64".into()))?;
+                    check_declared_length(&bytes).map_err(bad)?;
                     let mut h: Histogram<u64> = deserializer
                         .deserialize(&mut bytes.as_slice())
                         .map_err(|e| {
@@ -268,6 +269,27 @@ pub fn parse(text: &[u8], path: &Path) -> Result<IntervalLog, HdrLogError> {
     }
     check_span(&log, &lines).map_err(|(line, what)| bad_at(line, what))?;
     Ok(log)
+}
+
+/// An uncompressed V2 histogram declares its payload length before it (a u32), and the
+/// decoder allocates that much before reading: a length beyond the bytes present is refused
+/// here, so a 60-byte line cannot ask for 4 GiB. (A deflated histogram's inner length is only
+/// known after inflating; that one stays the decoder's.)
+fn check_declared_length(bytes: &[u8]) -> Result<(), String> {
+    const V2_COOKIE: [u8; 4] = [0x1c, 0x84, 0x93, 0x13];
+    const V2_HEADER: usize = 40;
+    if bytes.get(..4) == Some(&V2_COOKIE[..]) {
+        if let Some(len) = bytes.get(4..8) {
+            let declared = u32::from_be_bytes([len[0], len[1], len[2], len[3]]) as usize;
+            let present = bytes.len().saturating_sub(V2_HEADER);
+            if declared > present {
+                return Err(format!(
+                    "an interval's histogram declares {declared} payload bytes but carries {present}"
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The span rule: no interval starts more than [`MAX_LOG_STEPS`] shortest intervals after

@@ -12,6 +12,7 @@ mod containment;
 mod end_to_end;
 mod files;
 mod fixtures;
+mod fuzz;
 mod hdr_logs;
 mod hostile;
 mod interop;

@@ -338,7 +338,10 @@ pub fn outcome_for_verify_error(code: i32) -> Outcome {
 /// gives the class of error N; `client sent no required SSL certificate` is
 /// `cert_required`), with the log's wording. `None` when the log names no such rejection.
 pub fn verdict_from_log(error_log: &Path) -> Option<(Outcome, String)> {
-    let text = std::fs::read_to_string(error_log).ok()?;
+    // Not read_to_string: nginx logs bytes clients sent, and one invalid UTF-8 byte must not
+    // hide every verdict in the log.
+    let bytes = std::fs::read(error_log).ok()?;
+    let text = String::from_utf8_lossy(&bytes);
     let mut counts: Vec<(Outcome, String, u64)> = Vec::new();
     for line in text.lines() {
         let found = if line.contains("client sent no required SSL certificate") {

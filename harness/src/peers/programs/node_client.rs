@@ -60,11 +60,16 @@ pub fn command(
     cmd
 }
 
-/// Reads the node client's JSON line.
+/// Reads the node client's JSON line (the first line holding a JSON object: a line that is
+/// some other JSON value, such as a bare number, is not it).
 pub fn parse(stdout: &str) -> Verdict {
     let v: serde_json::Value = stdout
         .lines()
-        .find_map(|l| serde_json::from_str(l).ok())
+        .find_map(|l| {
+            serde_json::from_str(l)
+                .ok()
+                .filter(serde_json::Value::is_object)
+        })
         .unwrap_or(serde_json::Value::Null);
     let status = v["status"].as_u64().and_then(|s| u16::try_from(s).ok());
     let neg = negotiated(
