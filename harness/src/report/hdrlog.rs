@@ -271,23 +271,51 @@ pub fn parse(text: &[u8], path: &Path) -> Result<IntervalLog, HdrLogError> {
     Ok(log)
 }
 
-/// An uncompressed V2 histogram declares its payload length before it (a u32), and the
-/// decoder allocates that much before reading: a length beyond the bytes present is refused
-/// here, so a 60-byte line cannot ask for 4 GiB. (A deflated histogram's inner length is only
-/// known after inflating; that one stays the decoder's.)
+/// The most bytes a deflated interval histogram may inflate to (a 3-digit histogram of any
+/// range encodes in well under 1 MiB).
+const MAX_INFLATED: u64 = 16 * 1024 * 1024;
+
+/// A V2 histogram declares its payload length before it (a u32), and the decoder allocates
+/// that much before reading: a length beyond the bytes present is refused here, so a 60-byte
+/// line cannot ask for 4 GiB. A deflated histogram is inflated first (at most
+/// [`MAX_INFLATED`] bytes) and the same rule applies to what it holds.
 fn check_declared_length(bytes: &[u8]) -> Result<(), String> {
     const V2_COOKIE: [u8; 4] = [0x1c, 0x84, 0x93, 0x13];
+    const V2_COMPRESSED_COOKIE: [u8; 4] = [0x1c, 0x84, 0x93, 0x14];
     const V2_HEADER: usize = 40;
-    if bytes.get(..4) == Some(&V2_COOKIE[..]) {
-        if let Some(len) = bytes.get(4..8) {
-            let declared = u32::from_be_bytes([len[0], len[1], len[2], len[3]]) as usize;
-            let present = bytes.len().saturating_sub(V2_HEADER);
-            if declared > present {
-                return Err(format!(
-                    "an interval's histogram declares {declared} payload bytes but carries {present}"
-                ));
+    let declared = |b: &[u8]| {
+        b.get(4..8)
+            .map(|len| u32::from_be_bytes([len[0], len[1], len[2], len[3]]) as usize)
+    };
+    match bytes.get(..4) {
+        Some(cookie) if cookie == V2_COOKIE => {
+            if let Some(declared) = declared(bytes) {
+                let present = bytes.len().saturating_sub(V2_HEADER);
+                if declared > present {
+                    return Err(format!(
+                        "an interval's histogram declares {declared} payload bytes but carries {present}"
+                    ));
+                }
             }
         }
+        Some(cookie) if cookie == V2_COMPRESSED_COOKIE => {
+            use std::io::Read;
+            let mut inflated = Vec::new();
+            flate2::read::ZlibDecoder::new(bytes.get(8..).unwrap_or_default())
+                .take(MAX_INFLATED + 1)
+                .read_to_end(&mut inflated)
+                .map_err(|e| format!("an interval's compressed histogram does not inflate: {e}"))?;
+            if inflated.len() as u64 > MAX_INFLATED {
+                return Err(format!(
+                    "an interval's compressed histogram inflates beyond {MAX_INFLATED} bytes"
+                ));
+            }
+            // What it holds must be a plain V2 histogram (the decoder refuses anything else).
+            if inflated.get(..4) == Some(&V2_COOKIE[..]) {
+                return check_declared_length(&inflated);
+            }
+        }
+        _ => {}
     }
     Ok(())
 }
@@ -434,5 +462,28 @@ mod tests {
                 .len(),
             2
         );
+    }
+
+    #[test]
+    fn a_deflated_histogram_declaring_4_gib_is_refused_before_decoding() {
+        use hdrhistogram::serialization::{Serializer, V2Serializer};
+        use std::io::Write;
+        let mut h = crate::report::auto_histogram();
+        h.record(1_000).expect("records");
+        let mut plain = Vec::new();
+        V2Serializer::new()
+            .serialize(&h, &mut plain)
+            .expect("serializes");
+        assert!(check_declared_length(&plain).is_ok());
+        // The inner payload claims 4 GiB.
+        plain[4..8].copy_from_slice(&u32::MAX.to_be_bytes());
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(&plain).expect("deflates");
+        let deflated = z.finish().expect("deflates");
+        let mut bytes = vec![0x1c, 0x84, 0x93, 0x14];
+        bytes.extend_from_slice(&(deflated.len() as u32).to_be_bytes());
+        bytes.extend_from_slice(&deflated);
+        let err = check_declared_length(&bytes).expect_err("refused");
+        assert!(err.contains("4294967295"), "{err}");
     }
 }
