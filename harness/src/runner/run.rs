@@ -6,17 +6,18 @@
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Duration;
 
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::case::{files_needed, run_case, RunEnv};
-use super::dirs::default_dir;
+use super::dirs::{clear_previous_run, default_dir};
 use super::fixtures::Fixtures;
-use super::{RunError, RunOptions, RunOutcome};
+use super::{Overrides, RunError, RunOptions, RunOutcome};
 use crate::report::{self, Pinning, RunSummary, ScenarioInfo, ToolInfo, SCHEMA_VERSION};
 use crate::revocation::ocsp::{Responder, RevocationService};
-use crate::scenario::{Case, Scenario};
+use crate::scenario::{Case, Scenario, Stop};
 use crate::sys;
 
 /// Now (UTC) as the summary writes times; empty if it cannot be formatted.
@@ -32,7 +33,7 @@ fn now_rfc3339() -> String {
 /// [`RunError`] when the run cannot be carried out at all; a case that cannot run is recorded
 /// in the summary instead.
 pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunError> {
-    let cases = applied_cases(scenario, opts);
+    let cases = applied_cases(scenario, opts)?;
     let limit = sys::raise_nofile_limit().unwrap_or(1024);
     if let Some(case) = cases.iter().find(|c| files_needed(c) > limit) {
         return Err(RunError::FileLimit {
@@ -75,6 +76,12 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
             })
     };
     mk(&dir)?;
+    // A reused directory starts without the previous run's outputs (stale interval logs
+    // would otherwise be read and saved as this run's).
+    clear_previous_run(&dir).map_err(|source| RunError::RunDir {
+        path: dir.clone(),
+        source,
+    })?;
     let peers_dir = dir.join("peers");
     mk(&peers_dir)?;
 
@@ -178,8 +185,13 @@ fn new_summary(scenario: &Scenario, opts: &RunOptions) -> RunSummary {
 
 /// The cases of `scenario` with the command line's overrides applied, and this worker's share
 /// of each load.
-fn applied_cases(scenario: &Scenario, opts: &RunOptions) -> Vec<Case> {
-    scenario
+///
+/// # Errors
+/// [`RunError::TooShort`] when a case revokes its victim mid-run and the load (as given or as
+/// overridden) ends before the revocation can be seen, or is a handshake count: the case
+/// could only report that the victim was never rejected.
+fn applied_cases(scenario: &Scenario, opts: &RunOptions) -> Result<Vec<Case>, RunError> {
+    let cases: Vec<Case> = scenario
         .cases
         .iter()
         .map(|c| opts.overrides.apply(c))
@@ -187,5 +199,39 @@ fn applied_cases(scenario: &Scenario, opts: &RunOptions) -> Vec<Case> {
             Some(w) => w.apply(&c),
             None => c,
         })
-        .collect()
+        .collect();
+    for case in &cases {
+        check_exposure_window(case, &opts.overrides)?;
+    }
+    Ok(cases)
+}
+
+/// A case that revokes its victim `revoke_after` into the window must measure at least that
+/// long plus the time its mode may take to notice (the CRL reload, OCSP cache TTL, staple
+/// refresh or certificate lifetime).
+fn check_exposure_window(case: &Case, overrides: &Overrides) -> Result<(), RunError> {
+    let Some(revoke_after) = case.revocation.revoke_after else {
+        return Ok(());
+    };
+    let detection = case.revocation.refresh_interval().unwrap_or_default();
+    let needed = revoke_after.saturating_add(detection);
+    let given = match case.load.stop {
+        Stop::Duration(d) => d,
+        Stop::Handshakes(_) => Duration::ZERO,
+    };
+    if needed <= given && matches!(case.load.stop, Stop::Duration(_)) {
+        return Ok(());
+    }
+    let source = match (overrides.duration, overrides.handshakes) {
+        (_, Some(n)) => format!("--handshakes {n} (a count, no duration)"),
+        (Some(d), None) => format!("--duration {}", humantime::format_duration(d)),
+        (None, None) => format!("load.duration {}", humantime::format_duration(given)),
+    };
+    Err(RunError::TooShort {
+        case: case.name.clone(),
+        revoke_after,
+        detection,
+        needed,
+        given: source,
+    })
 }
