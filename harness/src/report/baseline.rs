@@ -156,3 +156,44 @@ pub fn resolve(arg: &str, root: &Path) -> PathBuf {
 pub fn check_name_message(name: &str) -> Result<(), String> {
     check_name(name).map_err(|e| e.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_baseline_copies_only_the_logs_its_summary_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = dir.path().join("run");
+        std::fs::create_dir(&run).unwrap();
+        let summary = r#"{"cases": [{"hlog_file": "kept.hlog"}, {"hlog_file": "../up.hlog"},
+            {"hlog_file": "/etc/passwd"}, {"hlog_file": null}]}"#;
+        std::fs::write(run.join("summary.json"), summary).unwrap();
+        for f in ["kept.hlog", "stale.hlog", "report.md", "cases.csv"] {
+            std::fs::write(run.join(f), f).unwrap();
+        }
+        std::fs::write(dir.path().join("up.hlog"), "outside").unwrap();
+        let saved = save(&run, "b", &dir.path().join("baselines")).unwrap();
+        let mut names: Vec<String> = std::fs::read_dir(&saved)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["kept.hlog", "report.md", "summary.json"]);
+    }
+
+    #[test]
+    fn a_run_without_a_summary_leaves_the_older_baseline_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("baselines");
+        std::fs::create_dir_all(root.join("b")).unwrap();
+        std::fs::write(root.join("b/summary.json"), "{}").unwrap();
+        let empty = dir.path().join("empty");
+        std::fs::create_dir(&empty).unwrap();
+        assert!(matches!(
+            save(&empty, "b", &root),
+            Err(BaselineError::NoSummary(_))
+        ));
+        assert!(root.join("b/summary.json").is_file());
+    }
+}
