@@ -4,8 +4,8 @@
 //! the cancel flag) keeps what it measured.
 
 use std::path::Path;
-use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use time::format_description::well_known::Rfc3339;
@@ -14,6 +14,7 @@ use time::OffsetDateTime;
 use super::case::{files_needed, run_case, RunEnv};
 use super::dirs::{clear_previous_run, default_dir};
 use super::fixtures::Fixtures;
+use super::interrupt::Unsettled;
 use super::{Overrides, RunError, RunOptions, RunOutcome};
 use crate::report::{self, Pinning, RunSummary, ScenarioInfo, ToolInfo, SCHEMA_VERSION};
 use crate::revocation::ocsp::{Responder, RevocationService};
@@ -85,8 +86,12 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
     let peers_dir = dir.join("peers");
     mk(&peers_dir)?;
 
-    let mut summary = new_summary(scenario, opts);
+    let summary = new_summary(scenario, opts);
     report::write_summary(&dir, &summary)?;
+    // From here an interruption must reach the summary on disk before a second signal may end
+    // the process (see `interrupt`).
+    let unsettled = Unsettled::new();
+    let summary = Mutex::new(summary);
 
     // On one CPU (pinned), a single-threaded runtime: no cross-thread wake-ups, no stealing.
     let cpus = sys::usable_cpus();
@@ -114,10 +119,39 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
         opts,
         service: service.as_ref(),
     };
+    let done = AtomicBool::new(false);
+    let result = std::thread::scope(|scope| {
+        // Without the watcher (no thread to be had) the summary is still rewritten after each
+        // case; only a second signal in the middle of one loses the interruption mark.
+        let _ = std::thread::Builder::new()
+            .name("interrupt-watch".into())
+            .spawn_scoped(scope, || {
+                watch_interruption(&opts.cancel, &done, &summary, &dir, &unsettled);
+            });
+        let result = run_cases(&cases, &mut fixtures, &env, &summary);
+        done.store(true, Ordering::SeqCst);
+        result
+    });
+    result?;
+    let summary = summary.into_inner().unwrap_or_else(PoisonError::into_inner);
+    Ok(RunOutcome { dir, summary })
+}
+
+/// Each case in turn, its entry added to `summary` and the summary rewritten after it.
+fn run_cases(
+    cases: &[Case],
+    fixtures: &mut Fixtures,
+    env: &RunEnv<'_>,
+    summary: &Mutex<RunSummary>,
+) -> Result<(), RunError> {
+    let opts = env.opts;
     let mut stems = std::collections::HashSet::new();
     for (i, case) in cases.iter().enumerate() {
         if opts.cancel.load(Ordering::Relaxed) {
+            let mut summary = lock(summary);
             summary.interrupted = true;
+            summary.finished_at = now_rfc3339();
+            report::write_summary(env.run_dir, &summary)?;
             break;
         }
         if !opts.quiet {
@@ -132,7 +166,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
                 case.name
             )))
         });
-        let mut entry = run_case(case, &stem, &mut fixtures, &env, live.clone())?;
+        let mut entry = run_case(case, &stem, fixtures, env, live.clone())?;
         if let Some(bar) = live {
             bar.finish();
         }
@@ -148,13 +182,45 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
                 entry.verdict
             );
         }
+        let mut summary = lock(summary);
         summary.cases.push(entry);
         summary.interrupted |= opts.cancel.load(Ordering::Relaxed);
         summary.finished_at = now_rfc3339();
         summary.revocation_comparison = report::revocation_rows(&summary.cases);
-        report::write_summary(&dir, &summary)?;
+        report::write_summary(env.run_dir, &summary)?;
     }
-    Ok(RunOutcome { dir, summary })
+    Ok(())
+}
+
+/// The summary, also after a thread panicked holding it (it is plain data).
+fn lock(summary: &Mutex<RunSummary>) -> MutexGuard<'_, RunSummary> {
+    summary.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Until the run is `done`: on the first signal, rewrites the summary on disk with
+/// `interrupted: true` and the cases measured so far, then settles the run, so a second signal
+/// may end the process without losing them.
+fn watch_interruption(
+    cancel: &AtomicBool,
+    done: &AtomicBool,
+    summary: &Mutex<RunSummary>,
+    dir: &Path,
+    unsettled: &Unsettled,
+) {
+    while !done.load(Ordering::SeqCst) {
+        if cancel.load(Ordering::SeqCst) {
+            let mut summary = lock(summary);
+            summary.interrupted = true;
+            summary.finished_at = now_rfc3339();
+            if let Err(e) = report::write_summary(dir, &summary) {
+                tracing::warn!("marking the run interrupted: {e}");
+            }
+            // Settled either way: waiting longer would not make a failed write succeed.
+            unsettled.settle();
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 /// The summary of `scenario` before its first case: no cases yet, started and finished now.
