@@ -7,7 +7,8 @@
 //! exit code 2.
 //!
 //! Exit codes: 0 every case met its expectation; 1 a case did not; 2 bad usage, a bad scenario,
-//! an internal error or an interrupted run.
+//! an internal error or an interrupted run; 130 a run ended by a second Ctrl-C (its summary
+//! says `interrupted: true` and holds the cases measured before).
 
 mod args;
 mod conformance;

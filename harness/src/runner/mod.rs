@@ -27,5 +27,5 @@ pub use exposure::{measure_exposure, ExposurePlan, PublishError};
 pub use fixtures::Fixtures;
 pub use interrupt::wait_until_settled;
 pub use options::{Overrides, RunError, RunOptions, RunOutcome};
-pub use run::run;
+pub use run::{check, run};
 pub use worker::Worker;

@@ -249,6 +249,15 @@ fn new_summary(scenario: &Scenario, opts: &RunOptions) -> RunSummary {
     }
 }
 
+/// Checks what [`run`] would refuse before its first case (the cases with the overrides
+/// applied), without running anything: callers with several scenarios refuse them all up front.
+///
+/// # Errors
+/// As [`run`] for its cases ([`RunError::TooShort`]).
+pub fn check(scenario: &Scenario, opts: &RunOptions) -> Result<(), RunError> {
+    applied_cases(scenario, opts).map(drop)
+}
+
 /// The cases of `scenario` with the command line's overrides applied, and this worker's share
 /// of each load.
 ///

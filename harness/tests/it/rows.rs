@@ -52,6 +52,25 @@ fn a_duration_too_short_for_a_revocation_is_refused_before_anything_runs() {
     // Nothing ran: no run directory, no case.
     assert!(!dir.path().join("r").exists(), "{stdout}");
     assert!(!stdout.contains("NOT MET"), "{stdout}");
+    // With several files, the one that cannot run is refused before the first one runs.
+    let quick = repo_root().join("scenarios/quick.toml");
+    let out = harness(
+        &[
+            "run",
+            quick.to_str().unwrap(),
+            scenario.to_str().unwrap(),
+            "--duration",
+            "2s",
+            "--out",
+            "r",
+            "-q",
+        ],
+        dir.path(),
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(stderr.contains("\"exposure-crl\""), "{stderr}");
+    assert!(!dir.path().join("r").exists(), "{stdout}");
 }
 
 #[test]
