@@ -197,8 +197,9 @@ pub struct RunArgs {
     /// or count.
     #[arg(long, value_parser = parse_positive_duration, conflicts_with = "handshakes")]
     pub duration: Option<Duration>,
-    /// Measure this many handshakes per case.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    /// Measure this many handshakes per case (1 to 9223372036854775807, what a scenario's
+    /// `load.handshakes` accepts).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_HANDSHAKES))]
     pub handshakes: Option<u64>,
     /// Handshakes in flight (closed loop), or the open loop's cap (1 to 1000000).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
@@ -280,6 +281,9 @@ impl TargetArgs {
         .map(|t| Some(Arc::new(t)))
     }
 }
+
+/// The largest `--handshakes`: the scenario's own bound on `load.handshakes` (`i64::MAX`).
+const MAX_HANDSHAKES: u64 = i64::MAX.unsigned_abs();
 
 fn parse_worker(s: &str) -> Result<runner::Worker, String> {
     let bad = || format!("expected K/N with 1 <= K <= N <= 10000 like 2/4; found \"{s}\"");

@@ -7,7 +7,8 @@
 //! exit code 2.
 //!
 //! Exit codes: 0 every case met its expectation; 1 a case did not; 2 bad usage, a bad scenario,
-//! an internal error or an interrupted run.
+//! an internal error or an interrupted run; 130 a run ended by a second Ctrl-C (its summary
+//! says `interrupted: true` and holds the cases measured before).
 
 mod args;
 mod conformance;
@@ -124,12 +125,49 @@ fn dispatch(cli: Cli) -> u8 {
     }
 }
 
-/// A flag SIGINT and SIGTERM set, so a run stops and still writes what it measured; a second
-/// signal ends the process at once (children die with it: parent-death signal).
+/// How long a second signal waits for the summary on disk to say the run was interrupted.
+const SETTLE_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Exit code of a run ended by a second signal (128 + SIGINT, as a shell reports it).
+const EXIT_FORCED: i32 = 130;
+
+/// A flag SIGINT and SIGTERM set, so a run stops and still writes what it measured. A second
+/// signal ends the process promptly, but only once the run's `summary.json` says it was
+/// interrupted and holds the cases measured so far (`runner::wait_until_settled`; the run's
+/// watcher writes it on the first signal). Peers die with the process: the run is the init of
+/// its own PID namespace (or, without one, each child has a parent-death signal).
 fn cancel_on_signals() -> Arc<AtomicBool> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
     let cancel = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        let _ = signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&cancel));
+    let counted = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]).and_then(|mut signals| {
+        std::thread::Builder::new()
+            .name("signals".into())
+            .spawn(move || {
+                let mut seen = 0u32;
+                for _ in signals.forever() {
+                    seen = seen.saturating_add(1);
+                    if seen >= 2 {
+                        if !crate::runner::wait_until_settled(SETTLE_LIMIT) {
+                            eprintln!("error: second signal: the summary could not be marked interrupted in time");
+                        }
+                        eprintln!("second signal: stopping now; results measured so far are in summary.json");
+                        std::process::exit(EXIT_FORCED);
+                    }
+                }
+            })
+            .map(drop)
+    });
+    for signal in [SIGINT, SIGTERM] {
+        if counted.is_err() {
+            // No thread to count with: a second signal exits at once (registered before the
+            // flag, so the first one only sets it).
+            let _ = signal_hook::flag::register_conditional_shutdown(
+                signal,
+                EXIT_FORCED,
+                Arc::clone(&cancel),
+            );
+        }
+        // Set in the handler itself, so the flag is up whatever the counting thread is doing.
         let _ = signal_hook::flag::register(signal, Arc::clone(&cancel));
     }
     cancel

@@ -20,7 +20,7 @@ pub(super) fn run(args: &RunArgs) -> CommandResult {
     let cancel = cancel_on_signals();
     let mut worst = EXIT_OK;
     let several = scenarios.len() > 1;
-    for (i, scenario) in scenarios.iter().enumerate() {
+    let options = |i: usize, scenario: &Scenario| {
         let mut opts = RunOptions::new(peers::current_exe());
         opts.out_dir = args.out.as_ref().map(|o| {
             if several {
@@ -45,6 +45,14 @@ pub(super) fn run(args: &RunArgs) -> CommandResult {
         }
         opts.live = !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stdout());
         opts.worker = args.worker;
+        opts
+    };
+    // Every scenario's cases with the overrides applied are checked before the first runs.
+    for (i, scenario) in scenarios.iter().enumerate() {
+        runner::check(scenario, &options(i, scenario))?;
+    }
+    for (i, scenario) in scenarios.iter().enumerate() {
+        let opts = options(i, scenario);
         match runner::run(scenario, &opts) {
             Ok(outcome) => {
                 print!("{}", crate::report::console_table(&outcome.summary));

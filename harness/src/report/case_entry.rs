@@ -134,25 +134,36 @@ impl CaseSummary {
         s
     }
 
-    /// Adds the exposure probe's findings and judges them: the victim must have been accepted
-    /// before the revocation and rejected after it, within the CRL reload interval (plus two
-    /// probe intervals and 500 ms for scheduling).
+    /// Adds the exposure probe's findings and judges them over the whole probe window: the
+    /// victim must have been accepted before the revocation, rejected after it within the CRL
+    /// reload interval (plus two probe intervals and 500 ms for scheduling), and never admitted
+    /// again by a full handshake after its first refusal (resumptions are reported apart).
     pub fn judge_exposure(&mut self, case: &Case, exposure: Exposure) {
         let reload = case.revocation.refresh_interval().unwrap_or_default();
         let limit_ms = (reload.as_secs_f64() * 1000.0) + 2.0 * exposure.probe_interval_ms + 500.0;
-        let problem = if let Some(e) = &exposure.error {
-            Some(e.clone())
+        let mut problems = Vec::new();
+        if let Some(e) = &exposure.error {
+            problems.push(e.clone());
         } else if exposure.accepted_before == 0 {
-            Some("the victim was never accepted before its revocation".to_string())
+            problems.push("the victim was never accepted before its revocation".to_string());
         } else {
             match exposure.first_rejected_after_ms {
-                None => Some("the revoked victim was never rejected".to_string()),
-                Some(ms) if ms > limit_ms => Some(format!(
-                    "the revoked victim was first rejected {ms:.0} ms after publication, beyond the {limit_ms:.0} ms the mode's refresh interval allows"
-                )),
-                Some(_) => None,
+                None => problems.push("the revoked victim was never rejected".to_string()),
+                Some(ms) => {
+                    if ms > limit_ms {
+                        problems.push(format!(
+                            "the revoked victim was first rejected {ms:.0} ms after publication, beyond the {limit_ms:.0} ms the mode's refresh interval allows"
+                        ));
+                    }
+                    if let Some(again) = exposure.last_accepted_after_ms.filter(|&a| a > ms) {
+                        problems.push(format!(
+                            "the revoked victim was admitted again {again:.0} ms after publication, after its first refusal at {ms:.0} ms"
+                        ));
+                    }
+                }
             }
-        };
+        }
+        let problem = (!problems.is_empty()).then(|| problems.join("; "));
         if let Some(problem) = problem {
             self.met = false;
             self.verdict = format!("{}; {problem}", self.verdict);
@@ -273,5 +284,69 @@ impl CaseSummary {
             })
             .collect();
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exposure_case() -> Case {
+        let text = r#"
+version = 1
+[[case]]
+name = "exposure"
+revocation = { mode = "crl", crl_entries = 10, reload = "200ms", revoke_after = "500ms" }
+load = { concurrency = 1, duration = "2s" }
+"#;
+        let scenario = crate::scenario::parse(text, std::path::Path::new("exposure.toml"))
+            .expect("the test scenario parses");
+        scenario.cases[0].clone()
+    }
+
+    fn judged(exposure: Exposure) -> CaseSummary {
+        let case = exposure_case();
+        let mut entry = CaseSummary::planned(&case);
+        entry.met = true;
+        entry.verdict = "accepted".to_string();
+        entry.judge_exposure(&case, exposure);
+        entry
+    }
+
+    fn probe(last_accepted: Option<f64>, first_rejected: Option<f64>) -> Exposure {
+        Exposure {
+            probes: 40,
+            accepted_before: 10,
+            last_accepted_after_ms: last_accepted,
+            first_rejected_after_ms: first_rejected,
+            rejected_with: first_rejected.map(|_| Outcome::CertRevoked),
+            probe_interval_ms: 50.0,
+            ..Exposure::default()
+        }
+    }
+
+    #[test]
+    fn an_admission_after_the_first_refusal_fails_the_case_with_its_time() {
+        let entry = judged(probe(Some(800.0), Some(300.0)));
+        assert!(!entry.met, "{}", entry.verdict);
+        assert!(
+            entry.verdict.contains("admitted again 800 ms"),
+            "{}",
+            entry.verdict
+        );
+        assert!(entry.verdict.contains("300 ms"), "{}", entry.verdict);
+    }
+
+    #[test]
+    fn admissions_before_the_first_refusal_only_are_contained() {
+        let entry = judged(probe(Some(120.0), Some(300.0)));
+        assert!(entry.met, "{}", entry.verdict);
+        assert!(
+            entry.verdict.contains("rejected 300 ms"),
+            "{}",
+            entry.verdict
+        );
+        let entry = judged(probe(None, Some(300.0)));
+        assert!(entry.met, "{}", entry.verdict);
     }
 }

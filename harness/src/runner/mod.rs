@@ -6,13 +6,15 @@
 //! `run` (the loop over cases), `case` (one case in four phases), `client` (the
 //! case's load client and the target-mode rules), `verdict` (the peer's verdict from nginx's
 //! log), `dirs` (naming the run directory), `fixtures`, `revocation` (a case's revocation
-//! sources), `exposure` (the mid-run revocation and its probe), `short_lived`, `worker`.
+//! sources), `exposure` (the mid-run revocation and its probe), `short_lived`, `worker`,
+//! `interrupt` (what a second Ctrl-C waits for).
 
 mod case;
 mod client;
 mod dirs;
 mod exposure;
 mod fixtures;
+mod interrupt;
 mod options;
 mod revocation;
 mod run;
@@ -23,6 +25,7 @@ mod worker;
 pub use crate::measure::{Exposure, ShortLivedFigures};
 pub use exposure::{measure_exposure, ExposurePlan, PublishError};
 pub use fixtures::Fixtures;
+pub use interrupt::wait_until_settled;
 pub use options::{Overrides, RunError, RunOptions, RunOutcome};
-pub use run::run;
+pub use run::{check, run};
 pub use worker::Worker;

@@ -140,6 +140,20 @@ pub enum RunError {
     /// The revocation service (OCSP responder, CRL endpoint) could not start.
     #[error("starting the revocation service: {0}")]
     RevocationService(std::io::Error),
+    /// A case revokes its victim mid-run, but its load ends before the revocation can be seen.
+    #[error("case \"{case}\" revokes its victim {} into the window and its revocation mode may take {} to notice it: it needs at least {} of load, but {given} was given; give a longer --duration (or leave the case's own)", humantime::format_duration(*revoke_after), humantime::format_duration(*detection), humantime::format_duration(*needed))]
+    TooShort {
+        /// The case.
+        case: String,
+        /// When the case revokes its victim, after the window starts.
+        revoke_after: Duration,
+        /// How long its mode may take to notice the revocation.
+        detection: Duration,
+        /// `revoke_after` plus `detection`.
+        needed: Duration,
+        /// The duration given, and where it came from.
+        given: String,
+    },
     /// CPU pinning failed.
     #[error("pinning the harness to CPUs {cpus:?}: {source}")]
     Pin {

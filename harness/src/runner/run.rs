@@ -4,19 +4,21 @@
 //! the cancel flag) keeps what it measured.
 
 use std::path::Path;
-use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::case::{files_needed, run_case, RunEnv};
-use super::dirs::default_dir;
+use super::dirs::{clear_previous_run, default_dir};
 use super::fixtures::Fixtures;
-use super::{RunError, RunOptions, RunOutcome};
+use super::interrupt::Unsettled;
+use super::{Overrides, RunError, RunOptions, RunOutcome};
 use crate::report::{self, Pinning, RunSummary, ScenarioInfo, ToolInfo, SCHEMA_VERSION};
 use crate::revocation::ocsp::{Responder, RevocationService};
-use crate::scenario::{Case, Scenario};
+use crate::scenario::{Case, Scenario, Stop};
 use crate::sys;
 
 /// Now (UTC) as the summary writes times; empty if it cannot be formatted.
@@ -32,7 +34,7 @@ fn now_rfc3339() -> String {
 /// [`RunError`] when the run cannot be carried out at all; a case that cannot run is recorded
 /// in the summary instead.
 pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunError> {
-    let cases = applied_cases(scenario, opts);
+    let cases = applied_cases(scenario, opts)?;
     let limit = sys::raise_nofile_limit().unwrap_or(1024);
     if let Some(case) = cases.iter().find(|c| files_needed(c) > limit) {
         return Err(RunError::FileLimit {
@@ -75,11 +77,21 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
             })
     };
     mk(&dir)?;
+    // A reused directory starts without the previous run's outputs (stale interval logs
+    // would otherwise be read and saved as this run's).
+    clear_previous_run(&dir).map_err(|source| RunError::RunDir {
+        path: dir.clone(),
+        source,
+    })?;
     let peers_dir = dir.join("peers");
     mk(&peers_dir)?;
 
-    let mut summary = new_summary(scenario, opts);
+    let summary = new_summary(scenario, opts);
     report::write_summary(&dir, &summary)?;
+    // From here an interruption must reach the summary on disk before a second signal may end
+    // the process (see `interrupt`).
+    let unsettled = Unsettled::new();
+    let summary = Mutex::new(summary);
 
     // On one CPU (pinned), a single-threaded runtime: no cross-thread wake-ups, no stealing.
     let cpus = sys::usable_cpus();
@@ -107,10 +119,39 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
         opts,
         service: service.as_ref(),
     };
+    let done = AtomicBool::new(false);
+    let result = std::thread::scope(|scope| {
+        // Without the watcher (no thread to be had) the summary is still rewritten after each
+        // case; only a second signal in the middle of one loses the interruption mark.
+        let _ = std::thread::Builder::new()
+            .name("interrupt-watch".into())
+            .spawn_scoped(scope, || {
+                watch_interruption(&opts.cancel, &done, &summary, &dir, &unsettled);
+            });
+        let result = run_cases(&cases, &mut fixtures, &env, &summary);
+        done.store(true, Ordering::SeqCst);
+        result
+    });
+    result?;
+    let summary = summary.into_inner().unwrap_or_else(PoisonError::into_inner);
+    Ok(RunOutcome { dir, summary })
+}
+
+/// Each case in turn, its entry added to `summary` and the summary rewritten after it.
+fn run_cases(
+    cases: &[Case],
+    fixtures: &mut Fixtures,
+    env: &RunEnv<'_>,
+    summary: &Mutex<RunSummary>,
+) -> Result<(), RunError> {
+    let opts = env.opts;
     let mut stems = std::collections::HashSet::new();
     for (i, case) in cases.iter().enumerate() {
         if opts.cancel.load(Ordering::Relaxed) {
+            let mut summary = lock(summary);
             summary.interrupted = true;
+            summary.finished_at = now_rfc3339();
+            report::write_summary(env.run_dir, &summary)?;
             break;
         }
         if !opts.quiet {
@@ -125,7 +166,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
                 case.name
             )))
         });
-        let mut entry = run_case(case, &stem, &mut fixtures, &env, live.clone())?;
+        let mut entry = run_case(case, &stem, fixtures, env, live.clone())?;
         if let Some(bar) = live {
             bar.finish();
         }
@@ -141,13 +182,45 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
                 entry.verdict
             );
         }
+        let mut summary = lock(summary);
         summary.cases.push(entry);
         summary.interrupted |= opts.cancel.load(Ordering::Relaxed);
         summary.finished_at = now_rfc3339();
         summary.revocation_comparison = report::revocation_rows(&summary.cases);
-        report::write_summary(&dir, &summary)?;
+        report::write_summary(env.run_dir, &summary)?;
     }
-    Ok(RunOutcome { dir, summary })
+    Ok(())
+}
+
+/// The summary, also after a thread panicked holding it (it is plain data).
+fn lock(summary: &Mutex<RunSummary>) -> MutexGuard<'_, RunSummary> {
+    summary.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Until the run is `done`: on the first signal, rewrites the summary on disk with
+/// `interrupted: true` and the cases measured so far, then settles the run, so a second signal
+/// may end the process without losing them.
+fn watch_interruption(
+    cancel: &AtomicBool,
+    done: &AtomicBool,
+    summary: &Mutex<RunSummary>,
+    dir: &Path,
+    unsettled: &Unsettled,
+) {
+    while !done.load(Ordering::SeqCst) {
+        if cancel.load(Ordering::SeqCst) {
+            let mut summary = lock(summary);
+            summary.interrupted = true;
+            summary.finished_at = now_rfc3339();
+            if let Err(e) = report::write_summary(dir, &summary) {
+                tracing::warn!("marking the run interrupted: {e}");
+            }
+            // Settled either way: waiting longer would not make a failed write succeed.
+            unsettled.settle();
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 /// The summary of `scenario` before its first case: no cases yet, started and finished now.
@@ -176,10 +249,24 @@ fn new_summary(scenario: &Scenario, opts: &RunOptions) -> RunSummary {
     }
 }
 
+/// Checks what [`run`] would refuse before its first case (the cases with the overrides
+/// applied), without running anything: callers with several scenarios refuse them all up front.
+///
+/// # Errors
+/// As [`run`] for its cases ([`RunError::TooShort`]).
+pub fn check(scenario: &Scenario, opts: &RunOptions) -> Result<(), RunError> {
+    applied_cases(scenario, opts).map(drop)
+}
+
 /// The cases of `scenario` with the command line's overrides applied, and this worker's share
 /// of each load.
-fn applied_cases(scenario: &Scenario, opts: &RunOptions) -> Vec<Case> {
-    scenario
+///
+/// # Errors
+/// [`RunError::TooShort`] when a case revokes its victim mid-run and the load (as given or as
+/// overridden) ends before the revocation can be seen, or is a handshake count: the case
+/// could only report that the victim was never rejected.
+fn applied_cases(scenario: &Scenario, opts: &RunOptions) -> Result<Vec<Case>, RunError> {
+    let cases: Vec<Case> = scenario
         .cases
         .iter()
         .map(|c| opts.overrides.apply(c))
@@ -187,5 +274,39 @@ fn applied_cases(scenario: &Scenario, opts: &RunOptions) -> Vec<Case> {
             Some(w) => w.apply(&c),
             None => c,
         })
-        .collect()
+        .collect();
+    for case in &cases {
+        check_exposure_window(case, &opts.overrides)?;
+    }
+    Ok(cases)
+}
+
+/// A case that revokes its victim `revoke_after` into the window must measure at least that
+/// long plus the time its mode may take to notice (the CRL reload, OCSP cache TTL, staple
+/// refresh or certificate lifetime).
+fn check_exposure_window(case: &Case, overrides: &Overrides) -> Result<(), RunError> {
+    let Some(revoke_after) = case.revocation.revoke_after else {
+        return Ok(());
+    };
+    let detection = case.revocation.refresh_interval().unwrap_or_default();
+    let needed = revoke_after.saturating_add(detection);
+    let given = match case.load.stop {
+        Stop::Duration(d) => d,
+        Stop::Handshakes(_) => Duration::ZERO,
+    };
+    if needed <= given && matches!(case.load.stop, Stop::Duration(_)) {
+        return Ok(());
+    }
+    let source = match (overrides.duration, overrides.handshakes) {
+        (_, Some(n)) => format!("--handshakes {n} (a count, no duration)"),
+        (Some(d), None) => format!("--duration {}", humantime::format_duration(d)),
+        (None, None) => format!("load.duration {}", humantime::format_duration(given)),
+    };
+    Err(RunError::TooShort {
+        case: case.name.clone(),
+        revoke_after,
+        detection,
+        needed,
+        given: source,
+    })
 }

@@ -14,10 +14,16 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// Worker `k`'s part of `total` split as evenly as possible (at least 1).
+    /// Worker `k`'s part of `total` split as evenly as possible (at least 1). Computed in 128
+    /// bits, so no total wraps: the parts of any `u64` add up to it.
     pub fn share(self, total: u64) -> u64 {
-        let (k, n) = (u64::from(self.index), u64::from(self.of.max(1)));
-        (total * k / n - total * (k - 1) / n).max(1)
+        let n = u128::from(self.of.max(1));
+        let k = u128::from(self.index.clamp(1, self.of.max(1)));
+        let total = u128::from(total);
+        // Both products fit in 128 bits (64 + 32 bits) and the quotients are at most `total`.
+        let upto = |k: u128| total * k / n;
+        let part = upto(k).saturating_sub(upto(k - 1));
+        u64::try_from(part).unwrap_or(u64::MAX).max(1)
     }
 
     /// `case` with this worker's share of its load: concurrency (or the open loop's cap), rate
@@ -56,6 +62,19 @@ mod tests {
                 .sum();
             assert_eq!(sum, total, "{total} over {n}");
         }
+        // No wrap at the top of the range: the parts of u64::MAX add up to it.
+        for n in [1u32, 2, 3, 7, 10_000] {
+            let parts: Vec<u64> = (1..=n)
+                .map(|index| Worker { index, of: n }.share(u64::MAX))
+                .collect();
+            let sum: u128 = parts.iter().map(|&p| u128::from(p)).sum();
+            assert_eq!(sum, u128::from(u64::MAX), "u64::MAX over {n}");
+            assert!(parts.iter().all(|&p| p >= u64::MAX / u64::from(n)), "{n}");
+        }
+        assert_eq!(
+            Worker { index: 2, of: 2 }.share(u64::MAX),
+            u64::MAX - u64::MAX / 2
+        );
         // Never zero: each worker drives at least one.
         assert_eq!(Worker { index: 1, of: 4 }.share(2), 1);
     }

@@ -21,6 +21,7 @@ mod ocsp;
 mod peers;
 mod reports;
 mod revocation;
+mod rows;
 mod scale;
 mod scenario;
 mod schema;
