@@ -10,7 +10,7 @@
 //! case cannot run, worded for the user.
 
 use crate::pki::{ClientCert, Pki};
-use crate::scenario::{Case, ClientImpl, FailPolicy, RevocationMode, ServerImpl, Stop, TlsVersion};
+use crate::scenario::{Case, ClientImpl, FailPolicy, RevocationMode, ServerImpl, Stop};
 
 /// Whether a stack has a feature; without it, the reason a case needing it is skipped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -352,16 +352,6 @@ impl ServerCapabilities {
     }
 }
 
-/// How a client peer runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ClientKind {
-    /// In this process, driven concurrently by the load engine.
-    InProcess,
-    /// One external process per handshake (an interop and conformance peer, not a load
-    /// generator).
-    ProcessPerHandshake,
-}
-
 /// What a client peer supports.
 #[derive(Clone, Copy, Debug)]
 pub struct ClientCapabilities {
@@ -369,17 +359,11 @@ pub struct ClientCapabilities {
     pub name: &'static str,
     /// Its TLS library.
     pub library: Library,
-    /// How it runs.
-    pub kind: ClientKind,
     /// It can drive an external server (target mode).
     pub target_mode: bool,
     /// Credentials it refuses to load at its default security level, and why.
     pub refuses: &'static [(ClientCert, &'static str)],
-    /// Protocol versions it speaks.
-    pub versions: &'static [TlsVersion],
 }
-
-const BOTH_VERSIONS: &[TlsVersion] = &[TlsVersion::Tls12, TlsVersion::Tls13];
 
 // SSL_CTX_check_private_key: the key does not match the certificate.
 const MISMATCHED_KEY: (ClientCert, &str) = (
@@ -401,40 +385,32 @@ const WEAK_RSA: (ClientCert, &str) = (
 pub const RUSTLS_CLIENT: ClientCapabilities = ClientCapabilities {
     name: "the rustls client",
     library: Library::Rustls,
-    kind: ClientKind::InProcess,
     target_mode: true,
     refuses: &[],
-    versions: BOTH_VERSIONS,
 };
 
 /// The harness's OpenSSL client (`openssl` crate).
 pub const OPENSSL_CLIENT: ClientCapabilities = ClientCapabilities {
     name: "the openssl client",
     library: Library::Openssl,
-    kind: ClientKind::InProcess,
     target_mode: false,
     refuses: &[MISMATCHED_KEY, SHA1, WEAK_RSA],
-    versions: BOTH_VERSIONS,
 };
 
 /// The installed `openssl s_client`.
 pub const S_CLIENT: ClientCapabilities = ClientCapabilities {
     name: "openssl s_client",
     library: Library::Openssl,
-    kind: ClientKind::ProcessPerHandshake,
     target_mode: false,
     refuses: &[MISMATCHED_KEY, SHA1, WEAK_RSA],
-    versions: BOTH_VERSIONS,
 };
 
 /// The Node.js client.
 pub const NODE_CLIENT: ClientCapabilities = ClientCapabilities {
     name: "the node client",
     library: Library::Openssl,
-    kind: ClientKind::ProcessPerHandshake,
     target_mode: false,
     refuses: &[MISMATCHED_KEY, SHA1],
-    versions: BOTH_VERSIONS,
 };
 
 /// The record of a client peer.
