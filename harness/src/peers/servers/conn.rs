@@ -27,6 +27,31 @@ pub(super) fn runtime(args: &super::ServerSettings) -> std::io::Result<tokio::ru
     crate::sys::runtime(threads, threads == 1 && !args.ocsp)
 }
 
+/// Binds the server's listening socket (address and backlog from `args`) and announces it:
+/// `listening on ADDR` as the first line on stdout, and on the status channel.
+///
+/// # Errors
+/// When the socket cannot be created, bound or put to listening.
+pub(super) fn listen(
+    args: &super::ServerSettings,
+    server: &str,
+) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if args.listen.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(args.listen)?;
+    let listener = socket.listen(args.backlog)?;
+    let local = listener.local_addr()?;
+    // The runner waits for this line; it must be the first thing on stdout.
+    println!("listening on {local}");
+    super::status::emit(&super::status::StatusEvent::Listening { addr: local });
+    tracing::info!(%local, backlog = args.backlog, "{server} server ready");
+    Ok(listener)
+}
+
 /// Largest request head a server reads.
 const MAX_REQUEST: usize = 16 * 1024;
 

@@ -29,7 +29,7 @@ use openssl::x509::verify::X509VerifyFlags;
 use openssl::x509::X509;
 
 use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpSocket, TcpStream};
+use tokio::net::TcpStream;
 use tokio_openssl::SslStream;
 
 use super::conn::RESPONSE;
@@ -103,19 +103,7 @@ fn staple_source(
 }
 
 async fn accept_loop(args: &ServerSettings, acceptor: Arc<SslAcceptor>) -> Result<(), ServeError> {
-    let socket = if args.listen.is_ipv4() {
-        TcpSocket::new_v4()?
-    } else {
-        TcpSocket::new_v6()?
-    };
-    socket.set_reuseaddr(true)?;
-    socket.bind(args.listen)?;
-    let listener = socket.listen(args.backlog)?;
-    let local = listener.local_addr()?;
-    // The runner waits for this line; it must be the first thing on stdout.
-    println!("listening on {local}");
-    super::status::emit(&super::status::StatusEvent::Listening { addr: local });
-    tracing::info!(%local, "openssl server ready");
+    let listener = super::conn::listen(args, "openssl")?;
     let tally = Arc::new(Tally::default());
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let conn_timeout = args.conn_timeout;

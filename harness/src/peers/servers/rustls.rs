@@ -19,7 +19,7 @@ use rustls::server::{NoServerSessionStorage, ServerSessionMemoryCache, WebPkiCli
 use rustls::sign::CertifiedKey;
 use rustls::ServerConfig;
 use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpSocket, TcpStream};
+use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 
 use super::conn::{graceful_close, read_request_head, Tally, RESPONSE};
@@ -327,19 +327,7 @@ async fn accept_loop(
     shared: Arc<Shared>,
     config: Arc<ServerConfig>,
 ) -> Result<(), ServeError> {
-    let socket = if args.listen.is_ipv4() {
-        TcpSocket::new_v4()?
-    } else {
-        TcpSocket::new_v6()?
-    };
-    socket.set_reuseaddr(true)?;
-    socket.bind(args.listen)?;
-    let listener = socket.listen(args.backlog)?;
-    let local = listener.local_addr()?;
-    // The runner waits for this line; it must be the first thing on stdout.
-    println!("listening on {local}");
-    super::status::emit(&StatusEvent::Listening { addr: local });
-    tracing::info!(%local, backlog = args.backlog, "rustls server ready");
+    let listener = super::conn::listen(args, "rustls")?;
 
     // New connections take the current acceptor; a CRL reload swaps it.
     let current = Arc::new(std::sync::RwLock::new(TlsAcceptor::from(Arc::clone(
