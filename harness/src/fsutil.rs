@@ -98,6 +98,30 @@ fn not_followed(path: &Path, meta: &fs::Metadata) -> io::Error {
     )
 }
 
+/// Most bytes a PEM input (a certificate, chain or key file given by the user) may have: a
+/// chain of a few dozen certificates fits many times over.
+pub const PEM_LIMIT: u64 = 1 << 20;
+
+/// Reads at most `limit` bytes of `path`; a longer file (or `/dev/zero`) is an error that says
+/// so, not an unbounded read.
+///
+/// # Errors
+/// When the file cannot be read or is longer than `limit`.
+pub fn read_bounded(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    fs::File::open(path)?
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("larger than the {limit} bytes expected of a PEM file"),
+        ));
+    }
+    Ok(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,7 @@ use crate::runner::RunOptions;
 use crate::scenario;
 
 pub(super) fn conformance(args: &ConformanceArgs) -> CommandResult {
-    let scenario = match &args.file {
+    let mut scenario = match &args.file {
         Some(f) => scenario::load(f)?,
         None => {
             let (text, path) = grading_text(None, "scenarios/conformance.toml", conf::SUITE)?;
@@ -28,8 +28,9 @@ pub(super) fn conformance(args: &ConformanceArgs) -> CommandResult {
         conf::spec::DEVIATIONS,
     )?;
     let deviations = conf::parse_deviations(&text, &path)?;
-    let cancel = cancel_on_signals();
     let target = args.target.target()?;
+    super::target_pki::prepare(&mut scenario, &args.target)?;
+    let cancel = cancel_on_signals();
     // The shipped deviations describe the built-in peers; an external server starts with none
     // (give --deviations to list its own).
     let deviations = if target.is_some() && args.deviations.is_none() {

@@ -14,6 +14,10 @@ pub(super) fn pki(command: PkiCommand) -> CommandResult {
             seed,
             anchor,
         } => {
+            let (seed, drawn) = match seed {
+                Some(s) => (s, false),
+                None => (crate::pki::random_seed(), true),
+            };
             let spec = PkiSpec {
                 seed,
                 anchor: anchor.unwrap_or_else(PkiSpec::default_anchor),
@@ -21,6 +25,7 @@ pub(super) fn pki(command: PkiCommand) -> CommandResult {
                 identities,
                 intermediates,
                 revocation_url: None,
+                issuer: None,
             };
             let started = std::time::Instant::now();
             let generated = pki::generate(&spec)?;
@@ -31,6 +36,9 @@ pub(super) fn pki(command: PkiCommand) -> CommandResult {
                 elapsed.as_secs_f64(),
                 out.display()
             );
+            if drawn {
+                println!("seed {seed} (random; kept in manifest.json; --seed {seed} makes the same fixtures again)");
+            }
             Ok(EXIT_OK)
         }
     }

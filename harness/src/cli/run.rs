@@ -15,8 +15,11 @@ use crate::scenario::{self, Scenario};
 pub const QUICK_SCENARIO: &str = include_str!("../../../scenarios/quick.toml");
 
 pub(super) fn run(args: &RunArgs) -> CommandResult {
-    let scenarios = load_scenarios(&args.files)?;
+    let mut scenarios = load_scenarios(&args.files)?;
     let target = args.target.target()?;
+    for scenario in &mut scenarios {
+        super::target_pki::prepare(scenario, &args.target)?;
+    }
     let cancel = cancel_on_signals();
     let mut worst = EXIT_OK;
     let several = scenarios.len() > 1;

@@ -8,7 +8,7 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::pki_types::CertificateDer;
 
 /// An external server and what the client needs for it.
 pub struct Target {
@@ -20,9 +20,9 @@ pub struct Target {
     pub server_name: String,
     /// CA certificates (PEM) the client trusts for the server.
     pub ca: Vec<CertificateDer<'static>>,
-    /// Bring-your-own client credential: chain (leaf first) and key, used for the `valid`
+    /// Bring-your-own client credential (`--client-cert/--client-key`), used for the `valid`
     /// client certificate instead of the fixtures' pool.
-    pub credential: Option<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)>,
+    pub credential: Option<crate::pki::OwnCredential>,
 }
 
 impl std::fmt::Debug for Target {
@@ -75,39 +75,6 @@ fn certs(path: &Path, option: &'static str) -> Result<Vec<CertificateDer<'static
     Ok(certs)
 }
 
-/// The private key in `path`, parsed in full (PKCS#8, PKCS#1 or SEC1 inside the PEM), and
-/// checked to belong to the leaf of `chain`.
-fn private_key(
-    path: &Path,
-    chain: &[CertificateDer<'static>],
-    cert_path: &Path,
-) -> Result<PrivateKeyDer<'static>, TargetError> {
-    let err = |message: String| TargetError {
-        option: "--client-key",
-        message: format!("{}: {message}", path.display()),
-    };
-    let key = PrivateKeyDer::from_pem_file(path).map_err(|e| err(e.to_string()))?;
-    let parsed = openssl::pkey::PKey::private_key_from_der(key.secret_der()).map_err(|e| {
-        err(format!(
-            "the PEM holds no valid private key ({})",
-            first_reason(&e)
-        ))
-    })?;
-    let leaf = chain
-        .first()
-        .and_then(|c| openssl::x509::X509::from_der(c.as_ref()).ok())
-        .and_then(|c| c.public_key().ok());
-    if let Some(public) = leaf {
-        if !public.public_eq(&parsed) {
-            return Err(err(format!(
-                "the key does not belong to the first certificate of --client-cert {}",
-                cert_path.display()
-            )));
-        }
-    }
-    Ok(key)
-}
-
 /// OpenSSL's first reason, without its file and line noise.
 fn first_reason(e: &openssl::error::ErrorStack) -> String {
     e.errors()
@@ -149,11 +116,15 @@ impl Target {
         let ca = certs(ca, "--target-ca")?;
         let credential = match (client_cert, client_key) {
             (None, None) => None,
-            (Some(cert), Some(key)) => {
-                let chain = certs(cert, "--client-cert")?;
-                let key = private_key(key, &chain, cert)?;
-                Some((chain, key))
-            }
+            (Some(cert), Some(key)) => Some(
+                crate::pki::OwnCredential::load(cert, key, None).map_err(|e| TargetError {
+                    option: match e.which {
+                        crate::pki::PemPart::Key => "--client-key",
+                        _ => "--client-cert",
+                    },
+                    message: e.to_string(),
+                })?,
+            ),
             _ => {
                 return Err(TargetError {
                     option: "--client-cert",

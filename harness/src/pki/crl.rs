@@ -3,16 +3,17 @@
 //! as large as a real fleet's (0 to 1,000,000 entries).
 
 use std::path::Path;
+use std::sync::Arc;
 
 use rcgen::{
-    CertificateRevocationListParams, Issuer, KeyIdMethod, RevocationReason, RevokedCertParams,
-    SerialNumber,
+    CertificateRevocationListParams, KeyIdMethod, RevocationReason, RevokedCertParams, SerialNumber,
 };
 use rustls::pki_types::CertificateRevocationListDer;
 use time::Duration;
 
 use strum::{EnumCount, VariantArray};
 
+use super::ca::Ca;
 use super::files::{write_file, WriteError};
 use super::issue::REVOKED_SERIAL;
 use super::model::Pki;
@@ -128,7 +129,7 @@ pub fn issue_crl(
         CrlKind::NotYetValid => (a + Duration::days(31 * 365), a + Duration::days(32 * 365)),
         _ => (revoked_at, a + Duration::days(30 * 365)),
     };
-    let params = CertificateRevocationListParams {
+    let params_crl = CertificateRevocationListParams {
         this_update,
         next_update,
         crl_number: SerialNumber::from(crl_number),
@@ -136,42 +137,34 @@ pub fn issue_crl(
         revoked_certs,
         key_identifier_method: KeyIdMethod::PreSpecified(match kind {
             CrlKind::IssuerNoCrlSign => pki.no_crl_sign_ca.1.key_identifier(),
-            _ => pki.leaf_issuer_key.key_identifier(),
+            _ => pki.leaf_ca.key.key_identifier(),
         }),
     };
-    let mut issuer_params = match kind {
+    match kind {
         CrlKind::IssuerNoCrlSign => {
             // rcgen refuses to sign a CRL for an issuer whose key usage lacks cRLSign; the CRL
             // carries only the issuer's name and key identifier, so signing with the key usage
             // left out gives the same bytes the real CA would produce.
             let mut params = pki.no_crl_sign_ca.0.clone();
             params.key_usages = Vec::new();
-            params
+            Ca::local(params, Arc::clone(&pki.no_crl_sign_ca.1)).sign_crl(&params_crl, None, None)
         }
-        _ => pki.leaf_issuer_params.clone(),
-    };
-    if kind == CrlKind::OtherIssuer {
-        let mut dn = rcgen::DistinguishedName::new();
-        dn.push(
-            rcgen::DnType::CommonName,
-            "mtls-harness unrelated CRL issuer",
-        );
-        issuer_params.distinguished_name = dn;
+        CrlKind::OtherIssuer => {
+            let mut other = pki.leaf_ca.params.clone();
+            let mut dn = rcgen::DistinguishedName::new();
+            dn.push(
+                rcgen::DnType::CommonName,
+                "mtls-harness unrelated CRL issuer",
+            );
+            other.distinguished_name = dn;
+            pki.leaf_ca.sign_crl(&params_crl, Some(&other), None)
+        }
+        // The bad signature: the victim's key signs in the CA's name.
+        CrlKind::BadSignature => pki
+            .leaf_ca
+            .sign_crl(&params_crl, None, Some(&pki.victim.key)),
+        _ => pki.leaf_ca.sign_crl(&params_crl, None, None),
     }
-    // The bad signature: the victim's key signs in the CA's name.
-    let signer = match kind {
-        CrlKind::BadSignature => &*pki.victim.key,
-        CrlKind::IssuerNoCrlSign => &*pki.no_crl_sign_ca.1,
-        _ => &*pki.leaf_issuer_key,
-    };
-    let issuer = Issuer::from_params(&issuer_params, signer);
-    params
-        .signed_by(&issuer)
-        .map(|crl| crl.der().clone())
-        .map_err(|source| IssueError::Certificate {
-            what: "CRL".into(),
-            source,
-        })
 }
 
 /// Writes `crl` as PEM (`X509 CRL`) to `path` (atomically: a reader sees the old or the new

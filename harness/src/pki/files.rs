@@ -89,11 +89,14 @@ pub fn write_pki(pki: &Pki, dir: &Path) -> Result<PkiFiles, WriteError> {
 
     let root_cert = ca.join("root.crt");
     cert(root_cert.clone(), "root", std::slice::from_ref(&pki.root))?;
-    write_file(
-        &ca.join("root.key"),
-        key_pem(pki.root_key.pkcs8_der()).as_bytes(),
-        0o600,
-    )?;
+    // A user's CA key stays where the user keeps it: never copied into a run directory.
+    if pki.spec.issuer.is_none() {
+        write_file(
+            &ca.join("root.key"),
+            key_pem(pki.root_key.pkcs8_der()).as_bytes(),
+            0o600,
+        )?;
+    }
     for (i, (c, k)) in pki
         .intermediates
         .iter()

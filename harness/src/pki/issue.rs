@@ -14,17 +14,16 @@
 use std::sync::Arc;
 use std::thread;
 
-use rcgen::{ExtendedKeyUsagePurpose, Issuer, SanType, SerialNumber};
+use rcgen::{ExtendedKeyUsagePurpose, SanType, SerialNumber};
 use rustls::pki_types::CertificateDer;
 use time::Duration;
 
+use super::ca::Ca;
 use super::client_cert::ClientCert;
 use super::extensions;
 use super::keys::KeyMaterial;
 use super::model::{Identity, Pki, PkiSpec};
-use super::params::{
-    ca_params, cert_err, client_params, leaf_params, sign, sign_self, IssueError, YEAR,
-};
+use super::params::{ca_params, cert_err, client_params, leaf_params, sign_self, IssueError, YEAR};
 use super::variants;
 
 /// Serial number of the `revoked` client (the one every CRL lists).
@@ -58,7 +57,7 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
             spec.identities
         )));
     }
-    if !(1..=4).contains(&spec.intermediates) {
+    if !(1..=4).contains(&spec.intermediates) && spec.issuer.is_none() {
         return Err(IssueError::Spec(format!(
             "intermediates must be 1 to 4, got {}",
             spec.intermediates
@@ -94,20 +93,41 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
         )?))
     };
 
-    // Root and intermediates.
-    let root_key = key("root")?;
-    let root_params = ca_params("mtls-harness root CA", 1, None, &root_key, a);
-    let root = sign_self(&root_params, &root_key, "root CA")?;
-    let root_issuer_params = root_params.clone();
+    // Root (the harness's own, or the user's CA in its place) and intermediates.
+    let external = spec.issuer.as_ref().map(|i| Arc::clone(&i.0));
+    let (root, root_ca, above_root, levels) = match &external {
+        None => {
+            let root_key = key("root")?;
+            let root_params = ca_params("mtls-harness root CA", 1, None, &root_key, a);
+            let root = sign_self(&root_params, &root_key, "root CA")?;
+            (
+                root,
+                Ca::local(root_params, root_key),
+                Vec::new(),
+                spec.intermediates,
+            )
+        }
+        Some(ext) => {
+            // The user's CA signs throwaway sub-CAs where its path length allows them; with
+            // pathLenConstraint 0 it signs the leaves itself.
+            let mut levels = spec.intermediates;
+            while levels > 0 && !ext.allows_sub_cas(u32::from(levels)) {
+                levels -= 1;
+            }
+            let mut above = vec![ext.cert.clone()];
+            above.extend(ext.chain.iter().cloned());
+            (ext.cert.clone(), Ca::external(ext), above, levels)
+        }
+    };
+    let root_key = Arc::clone(&root_ca.key);
 
     let mut intermediates = Vec::new();
     let mut intermediate_keys = Vec::new();
-    let mut issuer_params = root_params;
-    let mut issuer_key = Arc::clone(&root_key);
-    for level in 1..=spec.intermediates {
+    let mut leaf_ca = root_ca.clone();
+    for level in 1..=levels {
         let ikey = key(&format!("intermediate-{level}"))?;
         // Path length: the lowest intermediate issues leaves only.
-        let remaining = spec.intermediates - level;
+        let remaining = levels - level;
         let params = ca_params(
             &format!("mtls-harness intermediate CA {level}"),
             1 + u64::from(level),
@@ -115,16 +135,15 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
             &ikey,
             a,
         );
-        let issuer = Issuer::new(issuer_params, &*issuer_key);
-        let cert = sign(&params, &ikey, &issuer, &format!("intermediate {level}"))?;
+        let cert = leaf_ca.sign(&params, &ikey, &format!("intermediate {level}"))?;
         intermediates.push(cert);
         intermediate_keys.push(Arc::clone(&ikey));
-        issuer_params = params;
-        issuer_key = ikey;
+        leaf_ca = Ca::local(params, ikey);
     }
-    let leaf_issuer = Issuer::new(issuer_params.clone(), &*issuer_key);
-    // Chains as sent by a peer: leaf, then intermediates from the lowest up.
-    let sent_intermediates: Vec<_> = intermediates.iter().rev().cloned().collect();
+    // Chains as sent by a peer: leaf, then intermediates from the lowest up, then (with the
+    // user's CA) that CA and the chain above it.
+    let mut sent_intermediates: Vec<_> = intermediates.iter().rev().cloned().collect();
+    sent_intermediates.extend(above_root.iter().cloned());
     let chain_of = |leaf: CertificateDer<'static>| {
         let mut chain = vec![leaf];
         chain.extend(sent_intermediates.iter().cloned());
@@ -141,7 +160,7 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
     server_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     let server = Identity {
         name: "server".into(),
-        chain: chain_of(sign(&server_params, &server_key, &leaf_issuer, "server")?),
+        chain: chain_of(leaf_ca.sign(&server_params, &server_key, "server")?),
         key: Arc::clone(&server_key),
     };
     // The same server with OCSP Must-Staple (RFC 7633), for stapling cases.
@@ -150,12 +169,7 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
     extensions::add_must_staple(&mut staple_params);
     let server_must_staple = Identity {
         name: "server-must-staple".into(),
-        chain: chain_of(sign(
-            &staple_params,
-            &server_key,
-            &leaf_issuer,
-            "must-staple",
-        )?),
+        chain: chain_of(leaf_ca.sign(&staple_params, &server_key, "must-staple")?),
         key: server_key,
     };
 
@@ -165,7 +179,7 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
         let mut p = leaf_params(cn, serial, &responder_key, a, None);
         p.extended_key_usages = vec![eku];
         extensions::add_ocsp_nocheck(&mut p);
-        sign(&p, &responder_key, &leaf_issuer, cn).map(|cert| Identity {
+        leaf_ca.sign(&p, &responder_key, cn).map(|cert| Identity {
             name: cn.into(),
             chain: chain_of(cert),
             key: Arc::clone(&responder_key),
@@ -194,7 +208,7 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
             Arc::clone(&rsa_keys[i % rsa_keys.len()])
         };
         let params = client_params(&name, 10_000 + i as u64, &ckey, a, urls);
-        let cert = sign(&params, &ckey, &leaf_issuer, &name)?;
+        let cert = leaf_ca.sign(&params, &ckey, &name)?;
         Ok(Identity {
             name,
             chain: chain_of(cert),
@@ -242,7 +256,7 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
         (ClientCert::ServerAuthOnly, server_only),
         (ClientCert::Revoked, revoked),
     ] {
-        let cert = sign(&params, &bad_key, &leaf_issuer, variant.name())?;
+        let cert = leaf_ca.sign(&params, &bad_key, variant.name())?;
         bad_clients.push((
             variant,
             Identity {
@@ -256,7 +270,7 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
     let victim_params = client_params("client-victim", VICTIM_SERIAL, &bad_key, a, urls);
     let victim = Identity {
         name: "client-victim".into(),
-        chain: chain_of(sign(&victim_params, &bad_key, &leaf_issuer, "victim")?),
+        chain: chain_of(leaf_ca.sign(&victim_params, &bad_key, "victim")?),
         key: Arc::clone(&bad_key),
     };
 
@@ -264,18 +278,13 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
     let foreign_key = key("foreign-root")?;
     let foreign_params = ca_params("unknown CA (not trusted)", 1, None, &foreign_key, a);
     let foreign_root = sign_self(&foreign_params, &foreign_key, "foreign root")?;
-    let foreign_issuer = Issuer::new(foreign_params, &*foreign_key);
+    let foreign_issuer = Ca::local(foreign_params, Arc::clone(&foreign_key));
     let foreign_leaf = client_params("client-unknown-ca", 903, &bad_key, a, None);
     bad_clients.push((
         ClientCert::UnknownCa,
         Identity {
             name: "client-unknown-ca".into(),
-            chain: vec![sign(
-                &foreign_leaf,
-                &bad_key,
-                &foreign_issuer,
-                "unknown-ca client",
-            )?],
+            chain: vec![foreign_issuer.sign(&foreign_leaf, &bad_key, "unknown-ca client")?],
             key: Arc::clone(&bad_key),
         },
     ));
@@ -284,25 +293,35 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
     let first = clients
         .first()
         .ok_or_else(|| IssueError::Spec("empty client pool".into()))?;
-    bad_clients.push((
-        ClientCert::MissingIntermediate,
-        Identity {
-            name: "client-missing-intermediate".into(),
-            chain: vec![first.chain[0].clone()],
-            key: Arc::clone(&first.key),
-        },
-    ));
+    let mut missing: Vec<(ClientCert, String)> = Vec::new();
+    if levels > 0 {
+        bad_clients.push((
+            ClientCert::MissingIntermediate,
+            Identity {
+                name: "client-missing-intermediate".into(),
+                chain: vec![first.chain[0].clone()],
+                key: Arc::clone(&first.key),
+            },
+        ));
+    } else {
+        missing.push((
+            ClientCert::MissingIntermediate,
+            "the user's CA has pathLenConstraint 0, so it signs the leaves itself: a leaf sent alone lacks only certificates the server may already trust, which cannot isolate a missing intermediate".into(),
+        ));
+    }
     let more = variants::issue(&variants::Inputs {
         spec,
         urls,
-        root: (&root_issuer_params, &root_key),
-        leaf_issuer: (&leaf_issuer, &issuer_key),
+        root: &root_ca,
+        leaf_issuer: &leaf_ca,
+        above_root: &above_root,
         intermediates: &sent_intermediates,
         bad_key: &bad_key,
         valid: first,
         unrelated: &foreign_root,
     })?;
     bad_clients.extend(more.clients);
+    missing.extend(more.missing);
     // Mismatched key: pool identity 0's chain with the bad key (same type, so the signature
     // scheme is acceptable and only the signature itself is wrong).
     bad_clients.push((
@@ -325,12 +344,12 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
         bad_clients,
         foreign_root,
         victim,
-        leaf_issuer_params: issuer_params,
-        leaf_issuer_key: issuer_key,
+        leaf_ca,
         server_must_staple,
         ocsp_responder,
         ocsp_unauthorized,
         no_crl_sign_ca: more.no_crl_sign_ca,
+        missing,
     })
 }
 

@@ -199,6 +199,82 @@ impl KeyMaterial {
         }
     }
 
+    /// A key given as PKCS#8 DER (a user's issuing CA key): ECDSA P-256 or P-384, Ed25519, or
+    /// RSA of 2048 bits or more (an RSA key is labelled by its size class: a 2048- to 3071-bit
+    /// key is `rsa-2048`, and so on; the label only picks the signature algorithm).
+    ///
+    /// # Errors
+    /// When the DER is not PKCS#8 of one of these key types.
+    pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, KeyError> {
+        use p256::pkcs8::DecodePrivateKey;
+        let unsupported = |what: &str| KeyError::Encoding {
+            key_type: KeyType::EcdsaP256,
+            reason: format!("unsupported private key: {what}"),
+        };
+        if let Ok(key) = p256::ecdsa::SigningKey::from_pkcs8_der(der) {
+            let public_key = key
+                .verifying_key()
+                .to_encoded_point(false)
+                .as_bytes()
+                .to_vec();
+            return Ok(Self {
+                key_type: KeyType::EcdsaP256,
+                signer: Signer_::P256(key),
+                public_key,
+                pkcs8: der.to_vec(),
+            });
+        }
+        if let Ok(key) = p384::ecdsa::SigningKey::from_pkcs8_der(der) {
+            let public_key = key
+                .verifying_key()
+                .to_encoded_point(false)
+                .as_bytes()
+                .to_vec();
+            return Ok(Self {
+                key_type: KeyType::EcdsaP384,
+                signer: Signer_::P384(key),
+                public_key,
+                pkcs8: der.to_vec(),
+            });
+        }
+        if let Ok(key) = ed25519_dalek::SigningKey::from_pkcs8_der(der) {
+            let public_key = key.verifying_key().to_bytes().to_vec();
+            let pkcs8 = ed25519_pkcs8_v1(&key.to_bytes());
+            return Ok(Self {
+                key_type: KeyType::Ed25519,
+                signer: Signer_::Ed25519(key),
+                pkcs8,
+                public_key,
+            });
+        }
+        let private = rsa::RsaPrivateKey::from_pkcs8_der(der)
+            .map_err(|_| unsupported("expected ECDSA P-256/P-384, Ed25519 or RSA"))?;
+        let bits = rsa::traits::PublicKeyParts::n(&private).bits();
+        let key_type = match bits {
+            0..=2047 => {
+                return Err(unsupported(&format!(
+                    "an RSA key of {bits} bits (at least 2048 are needed)"
+                )))
+            }
+            2048..=3071 => KeyType::Rsa2048,
+            3072..=4095 => KeyType::Rsa3072,
+            _ => KeyType::Rsa4096,
+        };
+        use rsa::pkcs1::EncodeRsaPublicKey;
+        let public_key = private
+            .to_public_key()
+            .to_pkcs1_der()
+            .map_err(|e| unsupported(&e.to_string()))?
+            .as_bytes()
+            .to_vec();
+        Ok(Self {
+            key_type,
+            signer: Signer_::Rsa(Box::new(rsa::pkcs1v15::SigningKey::new(private))),
+            public_key,
+            pkcs8: der.to_vec(),
+        })
+    }
+
     /// A 1024-bit RSA key named `label`, for the weak-key conformance case only. Its
     /// [`key_type`](Self::key_type) reports the RSA family (`rsa-2048`); rustls's providers
     /// refuse to load it, so the harness's client signs with it through
@@ -355,6 +431,18 @@ fn ed25519_pkcs8_v1(secret: &[u8; 32]) -> Vec<u8> {
     let mut der = PREFIX.to_vec();
     der.extend_from_slice(secret);
     der
+}
+
+/// A seed nobody can guess (from the OS's random source), within the range a scenario's
+/// `[pki] seed` accepts, for fixtures whose root a user's server will trust.
+pub fn random_seed() -> u64 {
+    let mut bytes = [0u8; 8];
+    if openssl::rand::rand_bytes(&mut bytes).is_err() {
+        // OpenSSL's generator is seeded from the OS; if it ever fails, the OS's own source.
+        use std::io::Read;
+        let _ = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes));
+    }
+    u64::from_be_bytes(bytes) & (i64::MAX as u64)
 }
 
 /// Lower-case hex of `bytes`.

@@ -9,27 +9,33 @@
 //! parameters and signing) <- `variants` (bad credentials) <- `issue` (the hierarchy), with
 //! `crl`, `files`, `resign`, `short_lived` and `extensions` beside them.
 
+mod ca;
 mod client_cert;
 mod crl;
 mod extensions;
+mod external;
 mod files;
 mod issue;
 mod keys;
 mod model;
 mod names;
+mod own;
 mod params;
 mod resign;
 mod short_lived;
 mod variants;
 
+pub use ca::Ca;
 pub use client_cert::ClientCert;
 pub use crl::{issue_crl, write_crl, CrlKind};
 pub use extensions::{crl_url, ocsp_url};
+pub use external::{ExternalCa, IssuerRef, PemFilesError, PemPart};
 pub use files::{certs_pem, write_pki, PkiFiles, WriteError};
 pub use issue::{generate, pool_name, MAX_IDENTITIES, REVOKED_SERIAL, VICTIM_SERIAL};
-pub use keys::{hex, KeyError, KeyMaterial, KeyType, WEAK_RSA_BITS};
+pub use keys::{hex, random_seed, KeyError, KeyMaterial, KeyType, WEAK_RSA_BITS};
 pub use model::{Identity, Pki, PkiSpec};
 pub use names::UnknownName;
+pub use own::OwnCredential;
 pub use params::IssueError;
 pub use resign::{corrupt_signature, resign_sha1, ResignError};
 pub use short_lived::ShortLivedIssuer;

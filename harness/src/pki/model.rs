@@ -9,7 +9,9 @@ use rustls::pki_types::CertificateDer;
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use super::ca::Ca;
 use super::client_cert::ClientCert;
+use super::external::IssuerRef;
 use super::keys::{hex, KeyMaterial, KeyType};
 
 /// Everything that determines a set of fixtures.
@@ -30,6 +32,10 @@ pub struct PkiSpec {
     /// AIA (OCSP) and CRL distribution point extensions; `None`: no such extensions.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revocation_url: Option<String>,
+    /// The user's CA that issues everything in place of the harness's root
+    /// (`--issuer-cert`); `None`: the harness's own root.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<IssuerRef>,
 }
 
 impl PkiSpec {
@@ -48,6 +54,7 @@ impl PkiSpec {
             identities,
             intermediates: 1,
             revocation_url: None,
+            issuer: None,
         }
     }
 
@@ -85,11 +92,12 @@ impl fmt::Debug for Identity {
 pub struct Pki {
     /// What it was generated from.
     pub spec: PkiSpec,
-    /// The trust anchor servers and clients trust.
+    /// The trust anchor servers and clients trust (with a user's CA: that CA's certificate).
     pub root: CertificateDer<'static>,
     /// The root's key (used later to sign CRLs and OCSP responses).
     pub root_key: Arc<KeyMaterial>,
-    /// Intermediates, the one closest to the root first.
+    /// Intermediates the harness made, the one closest to the root first (with a user's CA:
+    /// the throwaway sub-CAs it signed, possibly none).
     pub intermediates: Vec<CertificateDer<'static>>,
     /// The keys of the intermediates, in the same order.
     pub intermediate_keys: Vec<Arc<KeyMaterial>>,
@@ -103,10 +111,9 @@ pub struct Pki {
     pub foreign_root: CertificateDer<'static>,
     /// A valid client that a case can revoke mid-run to measure how long it still gets in.
     pub victim: Identity,
-    /// The CA that issues the leaves (the lowest intermediate): its parameters, for CRLs.
-    pub leaf_issuer_params: rcgen::CertificateParams,
-    /// The lowest intermediate's key, which signs the leaves and their CRLs.
-    pub leaf_issuer_key: Arc<KeyMaterial>,
+    /// The CA that issues the leaves and their CRLs (the lowest intermediate, or the user's CA
+    /// when it may not sign sub-CAs).
+    pub leaf_ca: Ca,
     /// The server's certificate again, with OCSP Must-Staple, on the same key.
     pub server_must_staple: Identity,
     /// A delegated OCSP responder of the leaves' CA (id-kp-OCSPSigning, ocsp-nocheck).
@@ -116,9 +123,20 @@ pub struct Pki {
     /// The CA (under the root) whose key usage lacks cRLSign, and its key: it issues the
     /// `no-crl-sign-issuer` client and signs the `issuer-no-crl-sign` CRL.
     pub no_crl_sign_ca: (rcgen::CertificateParams, Arc<KeyMaterial>),
+    /// Bad credentials this hierarchy cannot make so that their defect is their only one, each
+    /// with the reason (a case asking for one is skipped with it).
+    pub missing: Vec<(ClientCert, String)>,
 }
 
 impl Pki {
+    /// Why this hierarchy has no credential for `variant`, when it has none.
+    pub fn missing_reason(&self, variant: ClientCert) -> Option<&str> {
+        self.missing
+            .iter()
+            .find(|(v, _)| *v == variant)
+            .map(|(_, r)| r.as_str())
+    }
+
     /// The identity a client presents for `variant`; `index` picks from the pool for `valid`.
     /// `None` for [`ClientCert::None`].
     pub fn client(&self, variant: ClientCert, index: usize) -> Option<&Identity> {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rcgen::{
-    CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, Issuer, KeyIdMethod,
+    CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, KeyIdMethod,
     KeyUsagePurpose, SanType, SerialNumber,
 };
 use rustls::pki_types::CertificateDer;
@@ -70,15 +70,11 @@ impl ShortLivedIssuer {
         } else {
             params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
         }
-        let issuer = Issuer::new(
-            self.pki.leaf_issuer_params.clone(),
-            &*self.pki.leaf_issuer_key,
-        );
-        let cert: CertificateDer<'static> = params
-            .signed_by(&*holder.key, &issuer)
-            .map_err(|e| cert_err(holder, e))?
-            .der()
-            .clone();
+        let cert: CertificateDer<'static> = self.pki.leaf_ca.sign(
+            &params,
+            &holder.key,
+            &format!("short-lived {}", holder.name),
+        )?;
         let mut chain = vec![cert];
         chain.extend(holder.chain.iter().skip(1).cloned());
         Ok(Identity {

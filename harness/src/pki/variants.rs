@@ -15,6 +15,7 @@ use rcgen::{
 };
 use rustls::pki_types::CertificateDer;
 
+use super::ca::Ca;
 use super::client_cert::ClientCert;
 use super::keys::{KeyMaterial, KeyType};
 use super::model::{Identity, PkiSpec};
@@ -34,10 +35,13 @@ pub(super) struct Inputs<'a> {
     pub spec: &'a PkiSpec,
     /// The revocation service URL for AIA/CDP, if any.
     pub urls: Option<&'a str>,
-    /// The root's parameters and key (the deep chain and the constrained CA hang off it).
-    pub root: (&'a CertificateParams, &'a KeyMaterial),
-    /// The CA that issues the ordinary leaves, and its key (for the SHA-1 signature).
-    pub leaf_issuer: (&'a Issuer<'a, &'a KeyMaterial>, &'a KeyMaterial),
+    /// The root (the deep chain and the constrained CA hang off it): the harness's or the
+    /// user's CA.
+    pub root: &'a Ca,
+    /// The CA that issues the ordinary leaves (its key also makes the SHA-1 signature).
+    pub leaf_issuer: &'a Ca,
+    /// What every chain sends after its own CAs: nothing, or the user's CA and its chain.
+    pub above_root: &'a [CertificateDer<'static>],
     /// The ordinary leaves' chain after the leaf (lowest intermediate first).
     pub intermediates: &'a [CertificateDer<'static>],
     /// The key every bad leaf holds.
@@ -55,13 +59,38 @@ pub(super) struct Issued {
     /// The CA without cRLSign that issues the `no-crl-sign-issuer` leaf (it also signs the
     /// `issuer-no-crl-sign` CRL).
     pub no_crl_sign_ca: (CertificateParams, Arc<KeyMaterial>),
+    /// The variants that could not be made with their defect alone, with the reason.
+    pub missing: Vec<(ClientCert, String)>,
 }
 
 /// Issues every variant this module makes. The SHA-1 variant is left out for an Ed25519
 /// hierarchy (Ed25519 has no SHA-1 form); the case is then skipped with that reason.
 pub(super) fn issue(inputs: &Inputs<'_>) -> Result<Issued, IssueError> {
     let a = inputs.spec.anchor;
-    let (issuer, issuer_key) = inputs.leaf_issuer;
+    let issuer = inputs.leaf_issuer;
+    let issuer_key = &*issuer.key;
+    let root = inputs.root;
+    let mut missing = Vec::new();
+    // How many CAs of its own a variant may hang below the root: any number under the
+    // harness's root; under a user's CA, as many as its pathLenConstraint allows.
+    let room = |n: u32| {
+        root.external
+            .as_ref()
+            .is_none_or(|ext| ext.allows_sub_cas(n))
+    };
+    let too_deep = |n: u32| {
+        format!(
+            "the user's CA allows fewer than {n} CAs below it (pathLenConstraint {}); this credential needs {n} of its own, and a path-length error would hide its defect",
+            root.external
+                .as_ref()
+                .and_then(|e| e.path_len)
+                .map_or_else(|| "none".to_string(), |p| p.to_string())
+        )
+    };
+    let with_root = |mut chain: Vec<CertificateDer<'static>>| {
+        chain.extend(inputs.above_root.iter().cloned());
+        chain
+    };
     let bad_key = inputs.bad_key;
     let chain_of = |leaf: CertificateDer<'static>| {
         let mut chain = vec![leaf];
@@ -92,16 +121,11 @@ pub(super) fn issue(inputs: &Inputs<'_>) -> Result<Issued, IssueError> {
 
     // Signatures: SHA-1 and corrupted.
     if issuer_key.key_type() != KeyType::Ed25519 {
-        let cert = sign(&leaf(ClientCert::Sha1Signed, 912), bad_key, issuer, "sha1")?;
+        let cert = issuer.sign(&leaf(ClientCert::Sha1Signed, 912), bad_key, "sha1")?;
         let sha1 = resign_sha1(&cert, issuer_key).map_err(to_issue)?;
         out.push(identity(ClientCert::Sha1Signed, chain_of(sha1), bad_key));
     }
-    let cert = sign(
-        &leaf(ClientCert::BadSignature, 913),
-        bad_key,
-        issuer,
-        "bad-sig",
-    )?;
+    let cert = issuer.sign(&leaf(ClientCert::BadSignature, 913), bad_key, "bad-sig")?;
     let corrupt = corrupt_signature(&cert).map_err(to_issue)?;
     out.push(identity(
         ClientCert::BadSignature,
@@ -112,7 +136,7 @@ pub(super) fn issue(inputs: &Inputs<'_>) -> Result<Issued, IssueError> {
     // A 1024-bit RSA key.
     let weak = Arc::new(KeyMaterial::weak_rsa(inputs.spec.seed, "weak-rsa")?);
     let params = client_params("client-weak-rsa", 914, &weak, a, inputs.urls);
-    let cert = sign(&params, &weak, issuer, "weak-rsa")?;
+    let cert = issuer.sign(&params, &weak, "weak-rsa")?;
     out.push(identity(ClientCert::WeakRsa, chain_of(cert), &weak));
 
     // Extensions: key usage without digitalSignature, no EKU, CA:TRUE.
@@ -133,14 +157,23 @@ pub(super) fn issue(inputs: &Inputs<'_>) -> Result<Issued, IssueError> {
         (ClientCert::NoEku, no_eku),
         (ClientCert::CaLeaf, ca_leaf),
     ] {
-        let cert = sign(&params, bad_key, issuer, variant.name())?;
+        let cert = issuer.sign(&params, bad_key, variant.name())?;
         out.push(identity(variant, chain_of(cert), bad_key));
     }
 
     // Chains: deeper than allowed, misordered, with an unrelated certificate appended.
-    let (root_params, root_key) = inputs.root;
-    let mut cas: Vec<(CertificateParams, Arc<KeyMaterial>, CertificateDer<'static>)> = Vec::new();
-    for level in 1..=DEEP_CHAIN_INTERMEDIATES {
+    let deep_room = room(DEEP_CHAIN_INTERMEDIATES as u32);
+    let misordered_room = room(2);
+    let levels = if deep_room {
+        DEEP_CHAIN_INTERMEDIATES
+    } else if misordered_room {
+        2
+    } else {
+        0
+    };
+    let mut cas: Vec<Ca> = Vec::new();
+    let mut ca_certs: Vec<CertificateDer<'static>> = Vec::new();
+    for level in 1..=levels {
         let key = Arc::new(KeyMaterial::generate(
             KeyType::EcdsaP256,
             inputs.spec.seed,
@@ -153,40 +186,60 @@ pub(super) fn issue(inputs: &Inputs<'_>) -> Result<Issued, IssueError> {
             &key,
             a,
         );
-        let cert = match cas.last() {
-            None => sign(
-                &params,
-                &key,
-                &Issuer::new(root_params.clone(), root_key),
-                "chain CA",
-            )?,
-            Some((p, k, _)) => sign(&params, &key, &Issuer::new(p.clone(), &**k), "chain CA")?,
-        };
-        cas.push((params, key, cert));
+        let cert = cas.last().unwrap_or(root).sign(&params, &key, "chain CA")?;
+        cas.push(Ca::local(params, key));
+        ca_certs.push(cert);
     }
     let under = |level: usize, variant: ClientCert, serial: u64| {
-        let (p, k, _) = &cas[level - 1];
-        sign(
-            &leaf(variant, serial),
-            bad_key,
-            &Issuer::new(p.clone(), &**k),
-            variant.name(),
-        )
+        cas[level - 1].sign(&leaf(variant, serial), bad_key, variant.name())
     };
-    let deep_leaf = under(DEEP_CHAIN_INTERMEDIATES, ClientCert::DeepChain, 906)?;
-    let mut deep = vec![deep_leaf];
-    deep.extend(cas.iter().rev().map(|(_, _, c)| c.clone()));
-    out.push(identity(ClientCert::DeepChain, deep, bad_key));
-    // Issued by chain CA 2, sent as leaf, CA 1, CA 2 (CA 2 belongs right after the leaf).
-    let misordered = vec![
-        under(2, ClientCert::MisorderedChain, 907)?,
-        cas[0].2.clone(),
-        cas[1].2.clone(),
-    ];
-    out.push(identity(ClientCert::MisorderedChain, misordered, bad_key));
+    if deep_room {
+        let deep_leaf = under(DEEP_CHAIN_INTERMEDIATES, ClientCert::DeepChain, 906)?;
+        let mut deep = vec![deep_leaf];
+        deep.extend(ca_certs.iter().rev().cloned());
+        out.push(identity(ClientCert::DeepChain, with_root(deep), bad_key));
+    } else {
+        missing.push((
+            ClientCert::DeepChain,
+            too_deep(DEEP_CHAIN_INTERMEDIATES as u32),
+        ));
+    }
+    if misordered_room {
+        // Issued by chain CA 2, sent as leaf, CA 1, CA 2 (CA 2 belongs right after the leaf).
+        let misordered = vec![
+            under(2, ClientCert::MisorderedChain, 907)?,
+            ca_certs[0].clone(),
+            ca_certs[1].clone(),
+        ];
+        out.push(identity(
+            ClientCert::MisorderedChain,
+            with_root(misordered),
+            bad_key,
+        ));
+    } else {
+        missing.push((ClientCert::MisorderedChain, too_deep(2)));
+    }
     let mut extra = inputs.valid.chain.clone();
     extra.push(inputs.unrelated.clone());
     out.push(identity(ClientCert::ExtraCert, extra, &inputs.valid.key));
+
+    if !room(1) {
+        for variant in [ClientCert::NameConstraints, ClientCert::NoCrlSignIssuer] {
+            missing.push((variant, too_deep(1)));
+        }
+        // Still a CA for the `issuer-no-crl-sign` CRL's fields; it issues nothing sent.
+        let ncs_key = Arc::new(KeyMaterial::generate(
+            KeyType::EcdsaP256,
+            inputs.spec.seed,
+            "no-crl-sign-ca",
+        )?);
+        let ncs_params = no_crl_sign_params(&ncs_key, a);
+        return Ok(Issued {
+            clients: out,
+            no_crl_sign_ca: (ncs_params, ncs_key),
+            missing,
+        });
+    }
 
     // Name constraints: a CA that permits one DNS subtree issues a leaf outside it.
     let nc_key = KeyMaterial::generate(KeyType::EcdsaP256, inputs.spec.seed, "constrained-ca")?;
@@ -195,12 +248,7 @@ pub(super) fn issue(inputs: &Inputs<'_>) -> Result<Issued, IssueError> {
         permitted_subtrees: vec![GeneralSubtree::DnsName(PERMITTED_SUBTREE.into())],
         excluded_subtrees: Vec::new(),
     });
-    let nc_cert = sign(
-        &nc_params,
-        &nc_key,
-        &Issuer::new(root_params.clone(), root_key),
-        "constrained CA",
-    )?;
+    let nc_cert = root.sign(&nc_params, &nc_key, "constrained CA")?;
     let mut outside = leaf(ClientCert::NameConstraints, 908);
     outside.subject_alt_names = vec![SanType::DnsName(
         "client.outside.test"
@@ -216,7 +264,7 @@ pub(super) fn issue(inputs: &Inputs<'_>) -> Result<Issued, IssueError> {
     )?;
     out.push(identity(
         ClientCert::NameConstraints,
-        vec![nc_leaf, nc_cert],
+        with_root(vec![nc_leaf, nc_cert]),
         bad_key,
     ));
 
@@ -226,17 +274,8 @@ pub(super) fn issue(inputs: &Inputs<'_>) -> Result<Issued, IssueError> {
         inputs.spec.seed,
         "no-crl-sign-ca",
     )?);
-    let mut ncs_params = ca_params("mtls-harness CA without cRLSign", 321, Some(0), &ncs_key, a);
-    ncs_params.key_usages = vec![
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::DigitalSignature,
-    ];
-    let ncs_cert = sign(
-        &ncs_params,
-        &ncs_key,
-        &Issuer::new(root_params.clone(), root_key),
-        "CA without cRLSign",
-    )?;
+    let ncs_params = no_crl_sign_params(&ncs_key, a);
+    let ncs_cert = root.sign(&ncs_params, &ncs_key, "CA without cRLSign")?;
     let ncs_leaf = sign(
         &leaf(ClientCert::NoCrlSignIssuer, 915),
         bad_key,
@@ -245,11 +284,22 @@ pub(super) fn issue(inputs: &Inputs<'_>) -> Result<Issued, IssueError> {
     )?;
     out.push(identity(
         ClientCert::NoCrlSignIssuer,
-        vec![ncs_leaf, ncs_cert],
+        with_root(vec![ncs_leaf, ncs_cert]),
         bad_key,
     ));
     Ok(Issued {
         clients: out,
         no_crl_sign_ca: (ncs_params, ncs_key),
+        missing,
     })
+}
+
+/// The CA whose key usage lacks cRLSign.
+fn no_crl_sign_params(key: &KeyMaterial, a: time::OffsetDateTime) -> CertificateParams {
+    let mut params = ca_params("mtls-harness CA without cRLSign", 321, Some(0), key, a);
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    params
 }

@@ -14,6 +14,7 @@ use super::exposure::{self, measure_exposure, Publisher};
 use super::fixtures::Fixtures;
 use super::revocation;
 use super::short_lived::ShortLived;
+use super::trust;
 use super::verdict::peer_verdict;
 use super::{RunError, RunOptions};
 use crate::load::LoadExtras;
@@ -106,6 +107,18 @@ fn phases(
     live: Option<Arc<report::LiveBar>>,
 ) -> Result<CaseSummary, Ended> {
     let (pki, files) = fixtures.get(case.key, case.intermediates)?;
+    if let Some(target) = env
+        .opts
+        .target
+        .as_deref()
+        .filter(|_| trust::needs_check(case))
+    {
+        fixtures
+            .trusted(case.key, case.intermediates, || {
+                trust::check(case, &pki, target, env.runtime)
+            })
+            .map_err(Ended::Skipped)?;
+    }
     let parts = Parts {
         case,
         stem,

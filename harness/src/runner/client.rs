@@ -58,6 +58,11 @@ pub(super) struct Drive<'a> {
 pub(super) fn skip_reason(case: &Case, pki: &Pki, opts: &RunOptions) -> Option<String> {
     let client_caps = capabilities::client(case.client);
     target_unsupported(case, opts)
+        .or_else(|| {
+            pki.missing_reason(case.client_cert)
+                .filter(|_| case.own_credential.is_none())
+                .map(|why| format!("no {} credential: {why}", case.client_cert))
+        })
         .or_else(|| client_caps.skip_reason(case, pki))
         .or_else(|| client_caps.groups_reason(case))
 }
@@ -178,7 +183,11 @@ fn rustls_client(
 
 /// Why a case cannot run in target mode (skipped with this reason), if it cannot.
 fn target_unsupported(case: &Case, opts: &RunOptions) -> Option<String> {
-    opts.target.as_ref()?;
+    if opts.target.is_none() {
+        return case.own_credential.as_ref().map(|_| {
+            "client_cert = { cert, key } is your own credential, for your own server: run with --target (the harness's servers trust only its own root)".to_string()
+        });
+    }
     if !capabilities::client(case.client).target_mode {
         return Some("target mode drives the external server with the rustls client".into());
     }

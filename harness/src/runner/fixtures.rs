@@ -19,6 +19,9 @@ pub struct Fixtures {
     made: HashMap<PkiSpec, (Arc<Pki>, PkiFiles)>,
     crls: HashMap<(PkiSpec, usize, CrlKind), PathBuf>,
     revocation: Option<(String, Arc<Responder>)>,
+    /// Per hierarchy, whether the target accepted its valid credential (target mode), or why
+    /// not.
+    trust: HashMap<PkiSpec, Result<(), String>>,
 }
 
 impl Fixtures {
@@ -30,6 +33,7 @@ impl Fixtures {
             made: HashMap::new(),
             crls: HashMap::new(),
             revocation: None,
+            trust: HashMap::new(),
         }
     }
 
@@ -43,6 +47,18 @@ impl Fixtures {
         let mut spec = self.settings.spec(key, intermediates);
         spec.revocation_url = self.revocation.as_ref().map(|(url, _)| url.clone());
         spec
+    }
+
+    /// Whether the target trusts the hierarchy of `key`/`intermediates`, asked of `check` on
+    /// first use and remembered for the run.
+    pub fn trusted(
+        &mut self,
+        key: KeyType,
+        intermediates: u8,
+        check: impl FnOnce() -> Result<(), String>,
+    ) -> Result<(), String> {
+        let spec = self.spec(key, intermediates);
+        self.trust.entry(spec).or_insert_with(check).clone()
     }
 
     /// A CRL of `kind` for the fixtures of `key`/`intermediates` with `entries` filler

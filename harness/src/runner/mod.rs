@@ -19,6 +19,7 @@ mod options;
 mod revocation;
 mod run;
 mod short_lived;
+mod trust;
 mod verdict;
 mod worker;
 

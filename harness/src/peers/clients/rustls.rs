@@ -85,9 +85,26 @@ impl RustlsClient {
         pki: &Pki,
         target: &crate::peers::Target,
     ) -> Result<Self, ClientError> {
-        let mut client = if let (ClientCert::Valid, Some((chain, key))) =
-            (case.client_cert, &target.credential)
-        {
+        let own = match (&case.own_credential, case.client_cert) {
+            (Some(own), _) => Some(own),
+            (None, ClientCert::Valid) => target.credential.as_ref(),
+            _ => None,
+        };
+        Self::for_target_with(case, pki, target, own)
+    }
+
+    /// The client for `target` presenting `own` (the user's credential files) when given,
+    /// otherwise `case`'s credential from `pki`.
+    ///
+    /// # Errors
+    /// When the configuration cannot be built.
+    pub fn for_target_with(
+        case: &Case,
+        pki: &Pki,
+        target: &crate::peers::Target,
+        own: Option<&crate::pki::OwnCredential>,
+    ) -> Result<Self, ClientError> {
+        let mut client = if let Some(crate::pki::OwnCredential { chain, key, .. }) = own {
             let provider = tls_config::provider_with(&case.tls.groups, &case.tls.suites);
             let config = ClientConfig::builder_with_provider(provider)
                 .with_protocol_versions(&tls_config::versions(&case.tls.versions))?

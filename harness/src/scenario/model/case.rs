@@ -41,6 +41,14 @@ pub struct PkiSettings {
     pub identities: usize,
     /// Intermediate CAs between root and leaves.
     pub intermediates: u8,
+    /// Whether the scenario set `seed` itself (otherwise target mode draws a random one, so
+    /// the roots a user's server is told to trust cannot be guessed).
+    #[serde(skip)]
+    pub seed_given: bool,
+    /// `issuer`: the user's CA that issues every credential instead of the harness's root
+    /// (also `--issuer-cert`/`--issuer-key`/`--issuer-chain`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<crate::pki::IssuerRef>,
 }
 
 impl Default for PkiSettings {
@@ -50,6 +58,8 @@ impl Default for PkiSettings {
             anchor: PkiSpec::default_anchor(),
             identities: 100,
             intermediates: 1,
+            seed_given: false,
+            issuer: None,
         }
     }
 }
@@ -64,6 +74,7 @@ impl PkiSettings {
             identities: self.identities,
             intermediates,
             revocation_url: None,
+            issuer: self.issuer.clone(),
         }
     }
 }
@@ -87,6 +98,10 @@ pub struct Case {
     pub client_auth: ClientAuth,
     /// What the client presents.
     pub client_cert: ClientCert,
+    /// `client_cert = { cert, key, chain }`: the user's own credential files, sent instead of
+    /// any fixture (target mode), graded against the case's own expectation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub own_credential: Option<crate::pki::OwnCredential>,
     /// Protocol settings.
     pub tls: TlsSettings,
     /// Revocation checking of client certificates.

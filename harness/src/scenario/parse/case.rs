@@ -55,7 +55,11 @@ pub(super) fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>)
         resume_fraction: raw.resume_fraction.unwrap_or(1.0),
     };
     let client_auth = raw.client_auth.unwrap_or(ClientAuth::Required);
-    let client_cert = raw.client_cert.unwrap_or(ClientCert::Valid);
+    // The user's own credential stands in for the valid one.
+    let client_cert = match raw.own_credential {
+        Some(_) => ClientCert::Valid,
+        None => raw.client_cert.unwrap_or(ClientCert::Valid),
+    };
     let base = Revocation::none();
     let revocation = Revocation {
         mode: raw.revocation_mode.unwrap_or(RevocationMode::None),
@@ -357,6 +361,13 @@ pub(super) fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>)
             "allowed_clients and tls.client_sigalgs have no effect when client_auth = \"off\" (the server never sees a client certificate)".into(),
         );
     }
+    if raw.own_credential.is_some() && raw.expect.is_none() && raw.reject_reason.is_none() {
+        bad(
+            r,
+            span.clone(),
+            "client_cert = { cert = ..., key = ... } is your own credential: say what the server must do with it (expect = \"accept\", \"reject\" or \"record\", or reject_reason = ...)".into(),
+        );
+    }
     let expect = match (raw.expect, raw.reject_reason) {
         (Some(ExpectKind::Accept), Some(reason)) => {
             bad(
@@ -447,6 +458,7 @@ pub(super) fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>)
         intermediates: raw.intermediates.unwrap_or(pki_intermediates),
         client_auth,
         client_cert,
+        own_credential: raw.own_credential.clone(),
         tls,
         revocation,
         load,

@@ -8,6 +8,7 @@
 //! combination checks).
 
 mod case;
+mod files;
 mod load;
 mod matrix;
 mod pki;

@@ -4,12 +4,13 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use toml_edit::Item;
 
-use super::reader::Reader;
+use super::files::pem_paths;
+use super::reader::{join, Reader};
 use crate::pki::MAX_IDENTITIES;
 use crate::scenario::model::PkiSettings;
 
 /// The keys of `[pki]`.
-const PKI_KEYS: &[&str] = &["seed", "anchor", "identities", "intermediates"];
+const PKI_KEYS: &[&str] = &["seed", "anchor", "identities", "intermediates", "issuer"];
 
 /// Whether the wall clock falls inside the validity of valid leaves for `anchor` (with a day
 /// of margin on each side), and so outside the `expired` and `not-yet-valid` periods.
@@ -30,7 +31,11 @@ pub(super) fn read_pki(r: &mut Reader<'_>, item: &Item) -> PkiSettings {
     if let Some(i) = t.get("seed") {
         if let Some(n) = r.integer(i, "pki.seed", 0..=i64::MAX) {
             pki.seed = n as u64;
+            pki.seed_given = true;
         }
+    }
+    if let Some(i) = t.get("issuer") {
+        pki.issuer = read_issuer(r, i);
     }
     if let Some(i) = t.get("identities") {
         if let Some(n) = r.integer(i, "pki.identities", 1..=MAX_IDENTITIES as i64) {
@@ -63,4 +68,23 @@ pub(super) fn read_pki(r: &mut Reader<'_>, item: &Item) -> PkiSettings {
         }
     }
     pki
+}
+
+/// `[pki] issuer = { cert, key, chain }`: the user's CA, loaded and checked now.
+fn read_issuer(r: &mut Reader<'_>, item: &Item) -> Option<crate::pki::IssuerRef> {
+    use crate::pki::{ExternalCa, IssuerRef, PemPart};
+    let paths = pem_paths(r, item, "pki.issuer")?;
+    let chain = paths.chain.as_ref().map(|(p, _)| p.as_path());
+    match ExternalCa::load(&paths.cert.0, &paths.key.0, chain) {
+        Ok(ca) => Some(IssuerRef(std::sync::Arc::new(ca))),
+        Err(e) => {
+            let (key, span) = match e.which {
+                PemPart::Cert => ("cert", paths.cert.1.clone()),
+                PemPart::Key => ("key", paths.key.1.clone()),
+                PemPart::Chain => ("chain", paths.chain.as_ref().and_then(|(_, s)| s.clone())),
+            };
+            r.problem(span, &join("pki.issuer", key), e.to_string());
+            None
+        }
+    }
 }

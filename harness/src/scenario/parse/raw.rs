@@ -22,6 +22,8 @@ pub(crate) struct RawSettings {
     pub(crate) key: Option<KeyType>,
     pub(crate) client_auth: Option<ClientAuth>,
     pub(crate) client_cert: Option<ClientCert>,
+    /// `client_cert = { cert, key, chain }`, loaded.
+    pub(crate) own_credential: Option<crate::pki::OwnCredential>,
     pub(crate) versions: Option<Vec<TlsVersion>>,
     pub(crate) groups: Option<Vec<KxGroup>>,
     pub(crate) suites: Option<Vec<CipherSuite>>,
@@ -88,6 +90,13 @@ impl RawSettings {
             key: over.key.or(self.key),
             client_auth: over.client_auth.or(self.client_auth),
             client_cert: over.client_cert.or(self.client_cert),
+            own_credential: if over.client_cert.is_some() {
+                over.own_credential.clone()
+            } else {
+                over.own_credential
+                    .clone()
+                    .or_else(|| self.own_credential.clone())
+            },
             versions: over.versions.clone().or_else(|| self.versions.clone()),
             groups: over.groups.clone().or_else(|| self.groups.clone()),
             suites: over.suites.clone().or_else(|| self.suites.clone()),

@@ -49,6 +49,11 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// The scenario file being read (relative paths inside it are relative to its directory).
+    pub(crate) fn file(&self) -> &Path {
+        self.file
+    }
+
     /// The 1-based line of byte offset `span.start`.
     fn line(&self, span: Option<Range<usize>>) -> Option<usize> {
         let start = span?.start;

@@ -58,7 +58,11 @@ pub(super) fn read_settings(
         s.client_auth = r.named(i, &p("client_auth"));
     }
     if let Some(i) = t.get("client_cert") {
-        s.client_cert = r.named(i, &p("client_cert"));
+        if i.is_table_like() {
+            s.own_credential = own_credential(r, i, &p("client_cert"));
+        } else {
+            s.client_cert = r.named(i, &p("client_cert"));
+        }
     }
     if let Some(i) = t.get("revocation") {
         let rp = p("revocation");
@@ -142,6 +146,29 @@ where
                     format!("expected {expected}, found \"{name}\""),
                 );
             }
+            None
+        }
+    }
+}
+
+/// `client_cert = { cert, key, chain }`: the user's own credential, loaded and checked now.
+fn own_credential(
+    r: &mut Reader<'_>,
+    item: &Item,
+    path: &str,
+) -> Option<crate::pki::OwnCredential> {
+    use crate::pki::{OwnCredential, PemPart};
+    let paths = super::files::pem_paths(r, item, path)?;
+    let chain = paths.chain.as_ref().map(|(p, _)| p.as_path());
+    match OwnCredential::load(&paths.cert.0, &paths.key.0, chain) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            let (key, span) = match e.which {
+                PemPart::Cert => ("cert", paths.cert.1.clone()),
+                PemPart::Key => ("key", paths.key.1.clone()),
+                PemPart::Chain => ("chain", paths.chain.as_ref().and_then(|(_, s)| s.clone())),
+            };
+            r.problem(span, &join(path, key), e.to_string());
             None
         }
     }

@@ -1,0 +1,61 @@
+//! Whether the target trusts the issuer of the run's credentials: one handshake with a valid
+//! credential of the same hierarchy before any bad variant of it is graded. A bad credential
+//! isolates its defect only when the rest of its chain is trusted; if the target refuses the
+//! valid one, every variant of that hierarchy would be refused for the wrong cause, so those
+//! cases are skipped with the reason instead of graded.
+
+use std::time::{Duration, Instant};
+
+use crate::load::attempt;
+use crate::measure::Outcome;
+use crate::peers::{RustlsClient, Target};
+use crate::pki::{ClientCert, Pki};
+use crate::scenario::{Case, ResumptionMode};
+
+/// How long the trust handshake may take.
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Whether `case`'s credential needs the trust check: a bad variant issued in the run's
+/// hierarchy. The valid credential is itself the check (graded as any case), no certificate
+/// needs no trust, and the user's own credential files carry their own expectation.
+pub(super) fn needs_check(case: &Case) -> bool {
+    case.own_credential.is_none()
+        && !matches!(case.client_cert, ClientCert::Valid | ClientCert::None)
+}
+
+/// Does one handshake against `target` with the valid credential of `pki`, with `case`'s TLS
+/// settings. `Ok(())` when it was accepted; otherwise the reason a variant of this hierarchy
+/// cannot be graded.
+pub(super) fn check(
+    case: &Case,
+    pki: &Pki,
+    target: &Target,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<(), String> {
+    let mut valid = case.clone();
+    valid.client_cert = ClientCert::Valid;
+    valid.own_credential = None;
+    valid.tls.resumption = ResumptionMode::Off;
+    let client = RustlsClient::for_target_with(&valid, pki, target, None)
+        .map_err(|e| format!("the trust handshake could not be set up: {e}"))?;
+    let sample = runtime.block_on(attempt(
+        &client,
+        target.addr,
+        0,
+        Instant::now(),
+        TIMEOUT,
+        false,
+    ));
+    if sample.outcome == Outcome::Accepted {
+        return Ok(());
+    }
+    let issuer = match &pki.spec.issuer {
+        Some(i) => format!("your CA ({})", i.0.subject_text),
+        None => "the run's own root (give --issuer-cert/--issuer-key with a CA the target trusts)"
+            .to_string(),
+    };
+    Err(format!(
+        "the target refused a valid credential issued under {issuer} ({}): it does not trust that hierarchy, so this credential cannot isolate its defect",
+        sample.outcome
+    ))
+}
