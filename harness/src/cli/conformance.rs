@@ -32,11 +32,20 @@ pub(super) fn conformance(args: &ConformanceArgs) -> CommandResult {
     super::target_pki::prepare(&mut scenario, &args.target)?;
     let cancel = cancel_on_signals();
     // The shipped deviations describe the built-in peers; an external server starts with none
-    // (give --deviations to list its own).
-    let deviations = if target.is_some() && args.deviations.is_none() {
-        Vec::new()
-    } else {
-        deviations
+    // (give --deviations to list its own, as peer "target").
+    let deviations = match &target {
+        Some(_) if args.deviations.is_none() => Vec::new(),
+        // A listed deviation of peer "target" is the external server's, whatever its address.
+        Some(t) => deviations
+            .into_iter()
+            .map(|mut d| {
+                if d.peer == "target" {
+                    d.peer = format!("target {}", t.given);
+                }
+                d
+            })
+            .collect(),
+        None => deviations,
     };
     let mut opts = RunOptions::new(peers::current_exe());
     opts.out_dir = args.out.clone();

@@ -25,6 +25,9 @@ pub(super) fn prepare(
         }
         return Ok(());
     }
+    if let Some(target) = args.target()? {
+        target.probe()?;
+    }
     if let Some(issuer) = args.issuer()? {
         scenario.pki.issuer = Some(issuer);
     }

@@ -141,3 +141,75 @@ impl Target {
         })
     }
 }
+
+/// How long the reachability probe waits for the connection and for the first TLS record.
+const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl Target {
+    /// Checks that a TLS server answers at the target before any case runs: a TCP connect,
+    /// then a ClientHello (made by rustls) and the first record back, which must be a TLS
+    /// handshake or alert record. Nothing listening, a silent peer or one that speaks another
+    /// protocol is an error, not a run of "handshakes" that are all resets.
+    ///
+    /// # Errors
+    /// "no TLS server answered at HOST:PORT", with what happened.
+    pub fn probe(&self) -> Result<(), TargetError> {
+        use std::io::{Read, Write};
+        let fail = |what: String| TargetError {
+            option: "--target",
+            message: format!("no TLS server answered at {}: {what}", self.given),
+        };
+        let mut tcp = std::net::TcpStream::connect_timeout(&self.addr, PROBE_TIMEOUT)
+            .map_err(|e| fail(format!("connecting to {}: {e}", self.addr)))?;
+        let _ = tcp.set_read_timeout(Some(PROBE_TIMEOUT));
+        let _ = tcp.set_write_timeout(Some(PROBE_TIMEOUT));
+        let hello = client_hello(&self.server_name).map_err(fail)?;
+        tcp.write_all(&hello)
+            .map_err(|e| fail(format!("sending a ClientHello: {e}")))?;
+        let mut head = [0u8; 5];
+        tcp.read_exact(&mut head).map_err(|e| {
+            fail(match e.kind() {
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => format!(
+                    "no answer to a ClientHello within {} s",
+                    PROBE_TIMEOUT.as_secs()
+                ),
+                std::io::ErrorKind::UnexpectedEof => {
+                    "the connection closed without an answer to a ClientHello".into()
+                }
+                _ => format!("reading the answer to a ClientHello: {e}"),
+            })
+        })?;
+        // A TLS record: content type alert (21) or handshake (22), major version 3.
+        if matches!(head[0], 21 | 22) && head[1] == 3 {
+            Ok(())
+        } else {
+            Err(fail(format!(
+                "the answer to a ClientHello is not TLS (first bytes {:02x?}: {:?})",
+                head,
+                String::from_utf8_lossy(&head)
+            )))
+        }
+    }
+}
+
+/// The bytes of a ClientHello for `server_name` (rustls, default provider, no verification:
+/// only the first flight is used).
+fn client_hello(server_name: &str) -> Result<Vec<u8>, String> {
+    use rustls::pki_types::ServerName;
+    let provider = crate::peers::tls::rustls::provider_with(&[], &[]);
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("making a ClientHello: {e}"))?
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth();
+    let name = ServerName::try_from(server_name.to_string())
+        .map_err(|e| format!("server name {server_name}: {e}"))?;
+    let mut conn = rustls::ClientConnection::new(std::sync::Arc::new(config), name)
+        .map_err(|e| format!("making a ClientHello: {e}"))?;
+    let mut out = Vec::new();
+    while conn.wants_write() {
+        conn.write_tls(&mut out)
+            .map_err(|e| format!("making a ClientHello: {e}"))?;
+    }
+    Ok(out)
+}
