@@ -160,6 +160,33 @@ fn parse_alpha(s: &str) -> Result<f64, String> {
 /// `pki` subcommands.
 #[derive(Subcommand, Debug)]
 pub enum PkiCommand {
+    /// Write the CRLs an external server must load for `--target-revocation crl` (the leaves'
+    /// CRL listing the `revoked` client, and an empty CRL from each CA above), for the
+    /// fixtures of `--seed` (and `--issuer-cert`), and print the server settings to add. Run
+    /// `conformance --target ... --seed N --target-revocation crl` with the same options.
+    TargetCrl {
+        /// The CRL file to write (PEM, every CRL of the chain).
+        #[arg(long)]
+        out: PathBuf,
+        /// The fixture seed the target run will use (`--seed` of `run`/`conformance`).
+        #[arg(long)]
+        seed: u64,
+        /// Key type of the hierarchy (the suite's cases use ecdsa-p256).
+        #[arg(long, default_value = "ecdsa-p256")]
+        key: KeyType,
+        /// Intermediate CAs (1 to 4; under --issuer-cert, as many as its path length allows).
+        #[arg(long, default_value_t = 1)]
+        intermediates: u8,
+        /// Your CA (PEM) the credentials are issued under, as given to the run.
+        #[arg(long, value_name = "PEM", requires = "issuer_key")]
+        issuer_cert: Option<PathBuf>,
+        /// Its private key (PEM).
+        #[arg(long, value_name = "PEM", requires = "issuer_cert")]
+        issuer_key: Option<PathBuf>,
+        /// The certificates above it (PEM).
+        #[arg(long, value_name = "PEM", requires = "issuer_cert")]
+        issuer_chain: Option<PathBuf>,
+    },
     /// Generate a root, intermediates, a server, a client pool and the bad client variants.
     Generate {
         /// Output directory (created).
@@ -273,6 +300,28 @@ pub struct TargetArgs {
     /// The certificates above --issuer-cert (PEM, its issuer first), sent after it.
     #[arg(long, value_name = "PEM", requires = "issuer_cert")]
     pub issuer_chain: Option<PathBuf>,
+    /// Fixture seed (overrides `[pki] seed`; default: a random one). Give the seed of
+    /// `pki target-crl` when the target loads its CRLs.
+    #[arg(long, requires = "target")]
+    pub seed: Option<u64>,
+    /// What the target checks for client certificates: the revocation cases of that mode run
+    /// (`crl`: the target loads the CRLs of `pki target-crl`; `ocsp`: it asks the responder
+    /// named in the certificates, which the harness runs); the others are skipped.
+    #[arg(long, value_enum, requires = "target")]
+    pub target_revocation: Option<TargetRevocation>,
+    /// Where the harness's OCSP responder and CRL publisher listen (an IP address the target
+    /// can reach, and a port); default 127.0.0.1 on a free port.
+    #[arg(long, value_name = "IP:PORT", requires = "target")]
+    pub revocation_listen: Option<std::net::SocketAddr>,
+}
+
+/// What an external server checks (`--target-revocation`).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TargetRevocation {
+    /// CRLs loaded from files.
+    Crl,
+    /// OCSP, asking the responder in the certificates' AIA.
+    Ocsp,
 }
 
 impl TargetArgs {
@@ -292,6 +341,15 @@ impl TargetArgs {
             self.client_key.as_ref(),
         )
         .map(|t| Some(Arc::new(t)))
+    }
+
+    /// Puts the target's revocation options into `opts`.
+    pub fn apply(&self, opts: &mut runner::RunOptions) {
+        opts.target_revocation = self.target_revocation.map(|r| match r {
+            TargetRevocation::Crl => crate::scenario::RevocationMode::Crl,
+            TargetRevocation::Ocsp => crate::scenario::RevocationMode::Ocsp,
+        });
+        opts.revocation_listen = self.revocation_listen;
     }
 
     /// The user's CA, when --issuer-cert was given.

@@ -52,6 +52,7 @@ pub(super) fn conformance(args: &ConformanceArgs) -> CommandResult {
     opts.quiet = args.quiet;
     opts.cancel = cancel;
     opts.target = target;
+    args.target.apply(&mut opts);
     let started = std::time::Instant::now();
     let outcome = conf::run_suite(&scenario, &opts, &specs, &deviations)?;
     print!(

@@ -15,6 +15,7 @@ mod conformance;
 mod interop;
 mod pki;
 mod run;
+mod target_crl;
 mod target_pki;
 mod validate;
 

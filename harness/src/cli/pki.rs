@@ -6,6 +6,24 @@ use crate::pki::{self, PkiSpec};
 
 pub(super) fn pki(command: PkiCommand) -> CommandResult {
     match command {
+        PkiCommand::TargetCrl {
+            out,
+            seed,
+            key,
+            intermediates,
+            issuer_cert,
+            issuer_key,
+            issuer_chain,
+        } => super::target_crl::target_crl(&super::target_crl::Request {
+            out: &out,
+            seed,
+            key,
+            intermediates,
+            issuer: issuer_cert
+                .as_deref()
+                .zip(issuer_key.as_deref())
+                .map(|(c, k)| (c, k, issuer_chain.as_deref())),
+        }),
         PkiCommand::Generate {
             out,
             key,

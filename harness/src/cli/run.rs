@@ -43,6 +43,7 @@ pub(super) fn run(args: &RunArgs) -> CommandResult {
         opts.cancel = Arc::clone(&cancel);
         opts.quiet = args.quiet;
         opts.target = target.clone();
+        args.target.apply(&mut opts);
         if let Some(interval) = args.interval {
             opts.interval = interval;
         }

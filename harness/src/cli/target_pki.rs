@@ -31,6 +31,10 @@ pub(super) fn prepare(
     if let Some(issuer) = args.issuer()? {
         scenario.pki.issuer = Some(issuer);
     }
+    if let Some(seed) = args.seed {
+        scenario.pki.seed = seed;
+        scenario.pki.seed_given = true;
+    }
     if !scenario.pki.seed_given {
         scenario.pki.seed = crate::pki::random_seed();
         scenario.pki.seed_given = true;

@@ -167,6 +167,33 @@ pub fn issue_crl(
     }
 }
 
+/// The CRLs a server that checks the whole chain needs (OpenSSL's CRL_CHECK_ALL: nginx
+/// `ssl_crl`, `s_server -crl_check_all`, HAProxy `crl-file`): the leaves' fresh CRL (listing
+/// the `revoked` client), then an empty CRL from each CA above, down from the root (or the
+/// user's CA), and from each CA of the bad variants (so a chain variant is refused for its
+/// defect, not for a missing CRL). Every date is laid out from the spec's anchor, so the same spec gives the
+/// same CRLs.
+///
+/// # Errors
+/// When a CRL cannot be signed.
+pub fn crl_chain(pki: &Pki) -> Result<Vec<CertificateRevocationListDer<'static>>, IssueError> {
+    let mut out = vec![issue_crl(pki, 0, 1, &[], CrlKind::Fresh)?];
+    let a = pki.spec.anchor;
+    let above = pki.cas.iter().take(pki.cas.len().saturating_sub(1));
+    for ca in above.chain(pki.variant_cas.iter()) {
+        let params = CertificateRevocationListParams {
+            this_update: a - Duration::days(1),
+            next_update: a + Duration::days(30 * 365),
+            crl_number: SerialNumber::from(1u64),
+            issuing_distribution_point: None,
+            revoked_certs: Vec::new(),
+            key_identifier_method: ca.params.key_identifier_method.clone(),
+        };
+        out.push(ca.sign_crl(&params, None, None)?);
+    }
+    Ok(out)
+}
+
 /// Writes `crl` as PEM (`X509 CRL`) to `path` (atomically: a reader sees the old or the new
 /// file, never half of one).
 ///

@@ -124,6 +124,7 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
     let mut intermediates = Vec::new();
     let mut intermediate_keys = Vec::new();
     let mut leaf_ca = root_ca.clone();
+    let mut cas = vec![root_ca.clone()];
     for level in 1..=levels {
         let ikey = key(&format!("intermediate-{level}"))?;
         // Path length: the lowest intermediate issues leaves only.
@@ -139,6 +140,7 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
         intermediates.push(cert);
         intermediate_keys.push(Arc::clone(&ikey));
         leaf_ca = Ca::local(params, ikey);
+        cas.push(leaf_ca.clone());
     }
     // Chains as sent by a peer: leaf, then intermediates from the lowest up, then (with the
     // user's CA) that CA and the chain above it.
@@ -345,6 +347,8 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
         foreign_root,
         victim,
         leaf_ca,
+        cas,
+        variant_cas: more.cas,
         server_must_staple,
         ocsp_responder,
         ocsp_unauthorized,

@@ -27,7 +27,7 @@ mod variants;
 
 pub use ca::Ca;
 pub use client_cert::ClientCert;
-pub use crl::{issue_crl, write_crl, CrlKind};
+pub use crl::{crl_chain, issue_crl, write_crl, CrlKind};
 pub use extensions::{crl_url, ocsp_url};
 pub use external::{ExternalCa, IssuerRef, PemFilesError, PemPart};
 pub use files::{certs_pem, write_pki, PkiFiles, WriteError};

@@ -114,6 +114,10 @@ pub struct Pki {
     /// The CA that issues the leaves and their CRLs (the lowest intermediate, or the user's CA
     /// when it may not sign sub-CAs).
     pub leaf_ca: Ca,
+    /// Every CA of the hierarchy, the root (or the user's CA) first, the leaves' CA last.
+    pub cas: Vec<Ca>,
+    /// The CAs of the bad variants that issue something sent (chain CAs, the constrained CA).
+    pub variant_cas: Vec<Ca>,
     /// The server's certificate again, with OCSP Must-Staple, on the same key.
     pub server_must_staple: Identity,
     /// A delegated OCSP responder of the leaves' CA (id-kp-OCSPSigning, ocsp-nocheck).

@@ -61,6 +61,9 @@ pub(super) struct Issued {
     pub no_crl_sign_ca: (CertificateParams, Arc<KeyMaterial>),
     /// The variants that could not be made with their defect alone, with the reason.
     pub missing: Vec<(ClientCert, String)>,
+    /// The CAs made here that issue something sent (chain CAs, the constrained CA), for the
+    /// empty CRLs a server that checks every CA needs.
+    pub cas: Vec<Ca>,
 }
 
 /// Issues every variant this module makes. The SHA-1 variant is left out for an Ed25519
@@ -238,6 +241,7 @@ pub(super) fn issue(inputs: &Inputs<'_>) -> Result<Issued, IssueError> {
             clients: out,
             no_crl_sign_ca: (ncs_params, ncs_key),
             missing,
+            cas,
         });
     }
 
@@ -256,6 +260,7 @@ pub(super) fn issue(inputs: &Inputs<'_>) -> Result<Issued, IssueError> {
             .map_err(|e| cert_err("name-constraints", e))?,
     )];
     outside.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    let nc_params_kept = nc_params.clone();
     let nc_leaf = sign(
         &outside,
         bad_key,
@@ -287,10 +292,13 @@ pub(super) fn issue(inputs: &Inputs<'_>) -> Result<Issued, IssueError> {
         with_root(vec![ncs_leaf, ncs_cert]),
         bad_key,
     ));
+    let mut cas = cas;
+    cas.push(Ca::local(nc_params_kept, Arc::new(nc_key)));
     Ok(Issued {
         clients: out,
         no_crl_sign_ca: (ncs_params, ncs_key),
         missing,
+        cas,
     })
 }
 

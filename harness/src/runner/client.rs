@@ -197,11 +197,8 @@ fn target_unsupported(case: &Case, opts: &RunOptions) -> Option<String> {
             case.client_auth
         ));
     }
-    if case.revocation.mode != RevocationMode::None {
-        return Some(
-            "target mode: the external server checks revocation itself; the harness cannot give it a CRL"
-                .into(),
-        );
+    if let Some(reason) = target_revocation_reason(case, opts) {
+        return Some(reason);
     }
     let server_side = [
         (case.verify_depth.is_some(), "verify_depth"),
@@ -214,4 +211,66 @@ fn target_unsupported(case: &Case, opts: &RunOptions) -> Option<String> {
         ));
     }
     None
+}
+
+/// Why a revocation case cannot run against the target, if it cannot. The target checks one
+/// way, configured once (`--target-revocation`): with CRLs, the ones `pki target-crl` wrote
+/// (a fresh CRL listing the `revoked` client); with OCSP, the harness's responder answering
+/// honestly. Cases that need another CRL, a faulty responder, a fail policy or a mid-run
+/// revocation need a server the harness configures.
+fn target_revocation_reason(case: &Case, opts: &RunOptions) -> Option<String> {
+    use crate::pki::CrlKind;
+    use crate::scenario::{FailPolicy, OcspSigner, ResponderFault};
+    let rev = &case.revocation;
+    if rev.mode == RevocationMode::None {
+        // A target that checks CRLs checks them in every case.
+        return (opts.target_revocation == Some(RevocationMode::Crl)
+            && case.client_cert == crate::pki::ClientCert::NoCrlSignIssuer)
+            .then(|| {
+                "target mode: the target checks CRLs, and this credential's CA cannot sign one (its verdict would be the missing CRL's)"
+                    .into()
+            });
+    }
+    let mode_name = |m: RevocationMode| m.to_string();
+    if opts.target_revocation != Some(rev.mode) {
+        return Some(match rev.mode {
+            RevocationMode::Crl | RevocationMode::Ocsp => format!(
+                "target mode: the case needs a server that checks {}; say that the target does with --target-revocation {}",
+                mode_name(rev.mode),
+                mode_name(rev.mode)
+            ),
+            other => format!(
+                "target mode: {} needs a server the harness configures (its own certificate, staple or CRL endpoint)",
+                mode_name(other)
+            ),
+        });
+    }
+    let fixed = "target mode: the external server is configured once";
+    if rev.revoke_after.is_some() || rev.reload.is_some() {
+        return Some(format!(
+            "{fixed}; a revocation during the run needs a server the harness reloads"
+        ));
+    }
+    if rev.policy != FailPolicy::Hard {
+        return Some(format!(
+            "{fixed}; its fail policy is its own, so a soft-fail case cannot be told apart"
+        ));
+    }
+    match rev.mode {
+        RevocationMode::Crl if rev.crl != CrlKind::Fresh || rev.crl_entries != 0 => Some(format!(
+            "{fixed} with the fresh CRL of `pki target-crl`; this case needs a {} CRL with {} filler entries",
+            rev.crl.name(),
+            rev.crl_entries
+        )),
+        RevocationMode::Ocsp
+            if rev.fault != ResponderFault::None
+                || !rev.responder_delay.is_zero()
+                || rev.signer == OcspSigner::Unauthorized =>
+        {
+            Some(format!(
+                "{fixed}; a responder fault, delay or forged signer would reach it through a cache the harness cannot clear"
+            ))
+        }
+        _ => None,
+    }
 }

@@ -74,6 +74,12 @@ pub struct RunOptions {
     pub search_path: Option<std::ffi::OsString>,
     /// Target mode: drive this external server instead of starting the cases' server peers.
     pub target: Option<Arc<crate::peers::Target>>,
+    /// What the target checks for client certificates (`--target-revocation`): cases of that
+    /// mode run against it, the other revocation cases are skipped.
+    pub target_revocation: Option<crate::scenario::RevocationMode>,
+    /// Where the revocation service listens (`--revocation-listen`); default 127.0.0.1 on a
+    /// free port.
+    pub revocation_listen: Option<std::net::SocketAddr>,
     /// Slice length of each case's HDR interval log.
     pub interval: Duration,
     /// Show a live progress line per case on stderr (the command line sets this when stdout
@@ -97,6 +103,8 @@ impl RunOptions {
             quiet: false,
             search_path: None,
             target: None,
+            target_revocation: None,
+            revocation_listen: None,
             interval: crate::measure::DEFAULT_INTERVAL,
             live: false,
             worker: None,

@@ -100,8 +100,12 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
     // certificate of the run (AIA and CRL distribution point).
     let service = if cases.iter().any(|c| c.revocation.needs_service()) {
         Some(
-            RevocationService::start(Arc::new(Responder::new()))
-                .map_err(RunError::RevocationService)?,
+            RevocationService::start_on(
+                opts.revocation_listen
+                    .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
+                Arc::new(Responder::new()),
+            )
+            .map_err(RunError::RevocationService)?,
         )
     } else {
         None

@@ -44,7 +44,23 @@ impl RevocationService {
     /// # Errors
     /// When the socket cannot be bound or the thread not started.
     pub fn start(responder: Arc<Responder>) -> std::io::Result<Self> {
-        let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        Self::start_on(SocketAddr::from(([127, 0, 0, 1], 0)), responder)
+    }
+
+    /// Binds `addr` (an address an external server can reach, `--revocation-listen`) and
+    /// starts serving. The address goes into every certificate's URLs, so it must be a
+    /// concrete IP address, not 0.0.0.0.
+    ///
+    /// # Errors
+    /// When the address is unspecified, the socket cannot be bound or the thread not started.
+    pub fn start_on(addr: SocketAddr, responder: Arc<Responder>) -> std::io::Result<Self> {
+        if addr.ip().is_unspecified() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("{addr}: the revocation service needs the address the server will reach it at (its URLs go into the certificates), not an unspecified one"),
+            ));
+        }
+        let std_listener = std::net::TcpListener::bind(addr)?;
         std_listener.set_nonblocking(true)?;
         let addr = std_listener.local_addr()?;
         let crls = Arc::new(RwLock::new(HashMap::new()));
