@@ -133,7 +133,7 @@ pub struct EvidenceCounts {
     /// Distinct signature schemes seen, in order of first sight (at most [`MAX_SIG_SCHEMES`]).
     pub sig_schemes: Vec<String>,
     /// The last request whose names were merged (most attempts share it; skips the search).
-    last: Option<(Arc<[String]>, Arc<[String]>)>,
+    last: Option<CertRequest>,
 }
 
 impl EvidenceCounts {
@@ -159,16 +159,14 @@ impl EvidenceCounts {
         }
         if let Some(request) = &e.request {
             self.cert_requested += 1;
-            let seen = self.last.as_ref().is_some_and(|(names, schemes)| {
-                Arc::ptr_eq(names, &request.ca_names) && Arc::ptr_eq(schemes, &request.sig_schemes)
+            let seen = self.last.as_ref().is_some_and(|last| {
+                Arc::ptr_eq(&last.ca_names, &request.ca_names)
+                    && Arc::ptr_eq(&last.sig_schemes, &request.sig_schemes)
             });
             if !seen {
                 add_distinct(&mut self.ca_names, &request.ca_names, MAX_CA_NAMES);
                 add_distinct(&mut self.sig_schemes, &request.sig_schemes, MAX_SIG_SCHEMES);
-                self.last = Some((
-                    Arc::clone(&request.ca_names),
-                    Arc::clone(&request.sig_schemes),
-                ));
+                self.last = Some(request.clone());
             }
         }
     }

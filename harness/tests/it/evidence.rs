@@ -331,7 +331,7 @@ tls = { versions = ["1.2"] }
         assert!(c.met, "{name}: {}", c.verdict);
         let e = c.evidence.as_ref().unwrap();
         assert_eq!((e.attempts_observed, e.cert_requested), (3, 3), "{name}");
-        assert_eq!(e.ca_names, [root.clone()], "{name}");
+        assert_eq!(e.ca_names, std::slice::from_ref(&root), "{name}");
         assert!(!e.signature_schemes.is_empty());
         assert_eq!(e.accepted_without_request, 0);
         let (sent, empty) = if name == "none" { (0, 3) } else { (3, 0) };
