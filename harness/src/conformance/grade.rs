@@ -157,7 +157,12 @@ pub fn grade(spec: &CaseSpec, c: &CaseSummary) -> Row {
     }
     let has = |o: Outcome| counts.contains_key(&o);
     let without_request = has(Outcome::RefusedWithoutCertRequest);
-    let before_certificate = has(Outcome::RefusedBeforeCertificate);
+    // Resets before the client's Certificate have their class; alerts keep theirs and are
+    // counted in the evidence.
+    let before_certificate = has(Outcome::RefusedBeforeCertificate)
+        || c.evidence
+            .as_ref()
+            .is_some_and(|e| e.refused_before_certificate > 0);
     let let_in_without_request = c
         .evidence
         .as_ref()
@@ -447,6 +452,15 @@ mod tests {
             &observed(&[("cert_required", 3), ("refused_before_certificate", 1)]),
         );
         assert_eq!(mixed.grade, Grade::Error);
+        // An alert before the Certificate keeps its class; the evidence makes it an error.
+        let mut early = observed(&[("cert_required", 4)]);
+        early.evidence = Some(EvidenceSummary {
+            refused_before_certificate: 4,
+            ..evidence(0)
+        });
+        let row = grade(&must, &early);
+        assert_eq!(row.grade, Grade::Error);
+        assert!(row.observed.contains("before the client's Certificate"));
     }
 
     #[test]

@@ -36,7 +36,7 @@ pub async fn attempt<C: Connector>(
     sample.meant_to_resume = want_resume && connector.can_resume(identity);
     let deadline = Deadline::from_std(sample.start + timeout);
     let mut counts = None;
-    let (result, evidence) = scoped(
+    let (result, mut evidence) = scoped(
         connector.observes_client_auth(),
         tokio::time::timeout_at(
             deadline,
@@ -64,7 +64,7 @@ pub async fn attempt<C: Connector>(
         Err(_elapsed) => Outcome::Timeout,
     };
     let resumed = sample.negotiated.is_some_and(|n| n.resumed);
-    sample.outcome = evidence.refine(outcome, sample.tls_done.is_some(), resumed);
+    sample.outcome = evidence.settle(outcome, sample.tls_done.is_some(), resumed);
     sample.evidence = evidence;
     if sample.outcome == Outcome::Accepted {
         connector.accepted(identity);

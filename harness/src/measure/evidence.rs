@@ -3,9 +3,9 @@
 //! answer with a Certificate message, and did it carry a certificate), and the counts of a case.
 //!
 //! A refusal is a certificate verdict only when the server asked for a certificate and refused
-//! after the client's Certificate (CONFORMANCE.md, "Verdict evidence"); [`Evidence::refine`]
-//! gives the other refusals their own classes. Evidence is tri-state: a client adapter that
-//! cannot observe the handshake leaves it "not observed", and nothing is refined or guessed.
+//! after the client's Certificate (CONFORMANCE.md, "Verdict evidence"); [`Evidence::settle`]
+//! says when each refusal came and gives the ones that are no verdict their own classes. Evidence is tri-state: a client adapter that
+//! cannot observe the handshake leaves it "not observed", and nothing is settled or guessed.
 
 use std::sync::Arc;
 
@@ -24,12 +24,14 @@ pub const MAX_SIG_SCHEMES: usize = 32;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Evidence {
     /// The client can observe this (an adapter that cannot leaves everything else empty and
-    /// its attempts are never refined).
+    /// its attempts are never reclassified).
     pub observed: bool,
     /// The server's CertificateRequest, when it sent one.
     pub request: Option<CertRequest>,
     /// The client's Certificate message in answer to it.
     pub answer: Option<CertAnswer>,
+    /// When the server's refusal came, if it refused ([`Evidence::settle`] sets it).
+    pub refusal: Option<Refusal>,
 }
 
 /// A CertificateRequest as the client received it, in stack-neutral terms.
@@ -82,23 +84,46 @@ fn cut_name(mut name: String) -> String {
 }
 
 impl Evidence {
-    /// The class of an attempt that ended as `outcome`, given this evidence: a refusal (an
-    /// alert, an HTTP refusal, a reset or a close) of a full handshake in which the server sent
-    /// no CertificateRequest is `refused_without_cert_request` when the handshake completed and
-    /// `refused_before_certificate` when it did not; one that came before the client's
-    /// Certificate message is `refused_before_certificate`. Everything else, and every attempt
-    /// that was not observed or resumed a session (no CertificateRequest is due then), keeps
-    /// its class.
-    pub fn refine(&self, outcome: Outcome, handshake_done: bool, resumed: bool) -> Outcome {
-        if !self.observed || resumed || self.answer.is_some() || !is_refusal(outcome) {
+    /// Settles when the attempt's refusal came ([`Evidence::refusal`]) and returns the class
+    /// of an attempt that ended as `outcome`: a refusal of a completed full handshake in which
+    /// the server sent no CertificateRequest becomes `refused_without_cert_request` (an alert
+    /// after it, an HTTP refusal, a reset or a close); a reset or close before the client's
+    /// Certificate message becomes `refused_before_certificate`. An alert before the
+    /// Certificate message keeps its class (a scenario may ask for `protocol_version` or
+    /// `handshake_failure` from a parameter mismatch); [`Evidence::refusal`] says it came
+    /// before, and grading never passes it. Attempts not observed, or that resumed a session
+    /// (no CertificateRequest is due then), keep their class and have no timing.
+    pub fn settle(&mut self, outcome: Outcome, handshake_done: bool, resumed: bool) -> Outcome {
+        self.refusal = None;
+        if !self.observed || resumed || !is_refusal(outcome) {
             return outcome;
         }
-        if self.request.is_none() && handshake_done {
-            Outcome::RefusedWithoutCertRequest
+        let (refusal, class) = if self.answer.is_some() {
+            (Refusal::AfterCertificate, outcome)
+        } else if self.request.is_none() && handshake_done {
+            (Refusal::WithoutRequest, Outcome::RefusedWithoutCertRequest)
+        } else if matches!(outcome, Outcome::Reset | Outcome::ClosedWithoutVerdict) {
+            (
+                Refusal::BeforeCertificate,
+                Outcome::RefusedBeforeCertificate,
+            )
         } else {
-            Outcome::RefusedBeforeCertificate
-        }
+            (Refusal::BeforeCertificate, outcome)
+        };
+        self.refusal = Some(refusal);
+        class
     }
+}
+
+/// When a refusal came, relative to client authentication.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// After the client's Certificate message: a certificate verdict.
+    AfterCertificate,
+    /// Before it (a version or group mismatch, a reset): no certificate verdict.
+    BeforeCertificate,
+    /// After a completed handshake in which the server sent no CertificateRequest.
+    WithoutRequest,
 }
 
 /// A refusal by the server: its alert or HTTP refusal (not the client's refusal of a staple),
@@ -137,7 +162,7 @@ pub struct EvidenceCounts {
 }
 
 impl EvidenceCounts {
-    /// Counts one attempt that ended as `outcome` (already refined).
+    /// Counts one attempt that ended as `outcome` (already settled).
     pub fn record(&mut self, e: &Evidence, outcome: Outcome, resumed: bool) {
         if !e.observed {
             return;
@@ -148,14 +173,14 @@ impl EvidenceCounts {
             Some(CertAnswer::Empty) => self.empty_certificate_sent += 1,
             None => {}
         }
-        match outcome {
-            Outcome::RefusedBeforeCertificate => self.refused_before_certificate += 1,
-            Outcome::RefusedWithoutCertRequest => self.refused_without_request += 1,
-            Outcome::Accepted if e.request.is_none() && !resumed => {
+        match e.refusal {
+            Some(Refusal::AfterCertificate) => self.refused_after_certificate += 1,
+            Some(Refusal::BeforeCertificate) => self.refused_before_certificate += 1,
+            Some(Refusal::WithoutRequest) => self.refused_without_request += 1,
+            None if outcome == Outcome::Accepted && e.request.is_none() && !resumed => {
                 self.accepted_without_request += 1
             }
-            o if e.answer.is_some() && is_refusal(o) => self.refused_after_certificate += 1,
-            _ => {}
+            None => {}
         }
         if let Some(request) = &e.request {
             self.cert_requested += 1;
@@ -209,75 +234,76 @@ mod tests {
                 ["ED25519".to_string()],
             )),
             answer,
+            refusal: None,
         }
     }
 
+    /// `e` settled for `outcome`: the class and the timing.
+    fn settled(
+        e: &Evidence,
+        outcome: Outcome,
+        done: bool,
+        resumed: bool,
+    ) -> (Outcome, Option<Refusal>) {
+        let mut e = e.clone();
+        let class = e.settle(outcome, done, resumed);
+        (class, e.refusal)
+    }
+
     #[test]
-    fn refusals_are_refined_only_when_observed() {
+    fn refusals_are_settled_only_when_observed() {
+        use Outcome::*;
         let none = Evidence {
             observed: true,
             ..Evidence::default()
         };
         let after = requested(Some(CertAnswer::Empty));
         // A completed handshake without a CertificateRequest, then a 403 or an alert.
+        for o in [HttpForbidden, UnknownCa, Reset] {
+            assert_eq!(
+                settled(&none, o, true, false),
+                (RefusedWithoutCertRequest, Some(Refusal::WithoutRequest))
+            );
+        }
+        // A reset before the client's Certificate is its own class; an alert keeps its class
+        // but is timed before.
         assert_eq!(
-            none.refine(Outcome::HttpForbidden, true, false),
-            Outcome::RefusedWithoutCertRequest
+            settled(&none, Reset, false, false),
+            (RefusedBeforeCertificate, Some(Refusal::BeforeCertificate))
         );
         assert_eq!(
-            none.refine(Outcome::UnknownCa, true, false),
-            Outcome::RefusedWithoutCertRequest
-        );
-        // An alert or reset before the client's Certificate.
-        assert_eq!(
-            none.refine(Outcome::ProtocolVersion, false, false),
-            Outcome::RefusedBeforeCertificate
-        );
-        assert_eq!(
-            none.refine(Outcome::Reset, false, false),
-            Outcome::RefusedBeforeCertificate
+            settled(&none, ProtocolVersion, false, false),
+            (ProtocolVersion, Some(Refusal::BeforeCertificate))
         );
         // After the Certificate: the verdict stands.
         assert_eq!(
-            after.refine(Outcome::CertRequired, false, false),
-            Outcome::CertRequired
+            settled(&after, CertRequired, false, false),
+            (CertRequired, Some(Refusal::AfterCertificate))
         );
-        // Acceptance, client-side failures, resumption and unobserved attempts keep their class.
-        assert_eq!(
-            none.refine(Outcome::Accepted, true, false),
-            Outcome::Accepted
-        );
-        assert_eq!(
-            none.refine(Outcome::StapleRejected, false, false),
-            Outcome::StapleRejected
-        );
-        assert_eq!(
-            none.refine(Outcome::Timeout, false, false),
-            Outcome::Timeout
-        );
-        assert_eq!(
-            none.refine(Outcome::HttpForbidden, true, true),
-            Outcome::HttpForbidden
-        );
-        assert_eq!(
-            Evidence::default().refine(Outcome::HttpForbidden, true, false),
-            Outcome::HttpForbidden
-        );
+        // Acceptance, client-side failures, resumption and unobserved attempts keep their
+        // class and have no timing.
+        for (e, o, done, resumed) in [
+            (&none, Accepted, true, false),
+            (&none, StapleRejected, false, false),
+            (&none, Timeout, false, false),
+            (&none, HttpForbidden, true, true),
+            (&Evidence::default(), HttpForbidden, true, false),
+        ] {
+            assert_eq!(settled(e, o, done, resumed), (o, None));
+        }
     }
 
     #[test]
     fn counts_and_names_are_bounded_and_distinct() {
         let mut c = EvidenceCounts::default();
-        c.record(
-            &requested(Some(CertAnswer::Certificate)),
-            Outcome::UnknownCa,
-            false,
-        );
-        c.record(
-            &requested(Some(CertAnswer::Empty)),
-            Outcome::CertRequired,
-            false,
-        );
+        for (answer, alert) in [
+            (CertAnswer::Certificate, Outcome::UnknownCa),
+            (CertAnswer::Empty, Outcome::CertRequired),
+        ] {
+            let mut e = requested(Some(answer));
+            let class = e.settle(alert, false, false);
+            c.record(&e, class, false);
+        }
         let none = Evidence {
             observed: true,
             ..Evidence::default()
@@ -310,6 +336,7 @@ mod tests {
                 observed: true,
                 request: Some(many),
                 answer: Some(CertAnswer::Certificate),
+                refusal: None,
             },
             Outcome::Accepted,
             false,
