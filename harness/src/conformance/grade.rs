@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::spec::{CaseSpec, Deviation, Strength};
 use crate::measure::Outcome;
-use crate::report::CaseSummary;
+use crate::report::{CaseSummary, EvidenceSummary};
 
 /// The grade of one case against one peer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, strum::IntoStaticStr)]
@@ -69,7 +69,17 @@ pub struct Row {
     pub problem: Option<String>,
     /// Wall time of the case, in seconds (for JUnit).
     pub seconds: f64,
+    /// What the client saw of client authentication (CertificateRequest, Certificate, when
+    /// the refusal came), when the case ran.
+    pub evidence: Option<EvidenceSummary>,
 }
+
+/// The note on a row whose server sent no CertificateRequest.
+pub const NO_CERT_REQUEST: &str = "no CertificateRequest";
+
+/// The note on a row refused before the client's Certificate message.
+pub const BEFORE_CERTIFICATE: &str =
+    "refused before the client's Certificate: no certificate verdict";
 
 /// The case name without its matrix suffix: `b3-expired[server=nginx]` -> `b3-expired`.
 pub fn base_name(name: &str) -> &str {
@@ -117,6 +127,7 @@ pub fn grade(spec: &CaseSpec, c: &CaseSummary) -> Row {
         known_deviation: None,
         problem: None,
         seconds: c.window_ms / 1000.0,
+        evidence: c.evidence.clone(),
     };
     if let Some(reason) = &c.skipped {
         row.grade = Grade::Skipped;
@@ -144,8 +155,31 @@ pub fn grade(spec: &CaseSpec, c: &CaseSummary) -> Row {
     if counts.len() == 1 {
         row.observed_class = counts.keys().next().map(|o| o.to_string());
     }
+    let has = |o: Outcome| counts.contains_key(&o);
+    let without_request = has(Outcome::RefusedWithoutCertRequest);
+    // Resets before the client's Certificate have their class; alerts keep theirs and are
+    // counted in the evidence.
+    let before_certificate = has(Outcome::RefusedBeforeCertificate)
+        || c.evidence
+            .as_ref()
+            .is_some_and(|e| e.refused_before_certificate > 0);
+    let let_in_without_request = c
+        .evidence
+        .as_ref()
+        .is_some_and(|e| e.accepted_without_request > 0);
+    if without_request || (let_in_without_request && !spec.accept) {
+        row.observed = format!("{} ({NO_CERT_REQUEST})", row.observed);
+    } else if before_certificate {
+        row.observed = format!("{} ({BEFORE_CERTIFICATE})", row.observed);
+    }
     let accepted = counts.get(&Outcome::Accepted).copied().unwrap_or(0);
-    row.grade = if spec.record {
+    row.grade = if !spec.accept && !spec.record && (accepted > 0 || without_request) {
+        // A server that never asked for a certificate let the client in at the TLS layer,
+        // whatever it answered after.
+        Grade::FailAcceptedInvalid
+    } else if before_certificate {
+        Grade::Error
+    } else if spec.record {
         // Any one verdict is the peer's policy; a mix (or a client-side failure) is not.
         match counts.keys().next() {
             Some(o)
@@ -161,22 +195,50 @@ pub fn grade(spec: &CaseSpec, c: &CaseSummary) -> Row {
         } else {
             Grade::FailRejectedValid
         }
-    } else if accepted > 0 {
-        Grade::FailAcceptedInvalid
     } else {
         let classes: Vec<Outcome> = counts.keys().copied().collect();
         let verdicts = classes.iter().all(|o| o.is_server_rejection());
+        let expected = |o: &Outcome| Some(*o) == spec.alert || spec.alt.contains(o);
+        let http_class = http_class_of(spec, &c.client_cert);
         match spec.alert {
+            // Policy: any refusal is right, an HTTP one too.
             None if verdicts => Grade::Pass,
-            Some(a) if classes == [a] => Grade::Pass,
-            Some(a) if verdicts && classes.iter().all(|o| *o == a || spec.alt.contains(o)) => {
-                Grade::PassAlt
+            // HTTP-level refusals after a completed handshake: pass_alt when their class
+            // matches the case, deviation when not (CONFORMANCE.md).
+            _ if classes.iter().any(|o| o.is_http()) => {
+                if verdicts
+                    && classes
+                        .iter()
+                        .all(|o| expected(o) || Some(*o) == http_class)
+                {
+                    Grade::PassAlt
+                } else {
+                    Grade::Deviation
+                }
             }
+            Some(a) if classes == [a] => Grade::Pass,
+            Some(_) if verdicts && classes.iter().all(expected) => Grade::PassAlt,
             _ if spec.strength == Strength::Must => Grade::FailMust,
             _ => Grade::Deviation,
         }
     };
     row
+}
+
+/// The HTTP refusal class that matches a reject case: `http_no_certificate` for the
+/// missing-certificate cases (the expected alert is certificate_required, or the client sends
+/// no certificate), `http_forbidden` for the access_denied cases, and `http_certificate_error`
+/// for every other reject case (a certificate validation failure).
+fn http_class_of(spec: &CaseSpec, client_cert: &str) -> Option<Outcome> {
+    if spec.accept || spec.record {
+        None
+    } else if spec.alert == Some(Outcome::CertRequired) || client_cert == "none" {
+        Some(Outcome::HttpNoCertificate)
+    } else if spec.alert == Some(Outcome::AccessDenied) {
+        Some(Outcome::HttpForbidden)
+    } else {
+        Some(Outcome::HttpCertificateError)
+    }
 }
 
 /// A row for a case the suite cannot produce yet.
@@ -193,6 +255,7 @@ pub fn skipped_row(spec: &CaseSpec, peer: &str, reason: &str) -> Row {
         known_deviation: None,
         problem: None,
         seconds: 0.0,
+        evidence: None,
     }
 }
 
@@ -326,6 +389,111 @@ mod tests {
             Grade::Pass
         );
         assert_eq!(g(&policy, &[("reset", 4)]), Grade::Deviation);
+    }
+
+    fn evidence(accepted_without_request: u64) -> EvidenceSummary {
+        EvidenceSummary {
+            attempts_observed: 4,
+            cert_requested: 0,
+            cert_sent: 0,
+            empty_certificate_sent: 0,
+            refused_after_certificate: 0,
+            refused_before_certificate: 0,
+            refused_without_request: 0,
+            accepted_without_request,
+            ca_names: Vec::new(),
+            signature_schemes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn reject_cases_without_a_certificate_request_are_accepted_invalid() {
+        use Outcome::*;
+        let must = spec(false, Some(CertRequired), vec![], Strength::Must);
+        let policy = spec(false, None, vec![], Strength::Policy);
+        for s in [&must, &policy] {
+            let row = grade(s, &observed(&[("refused_without_cert_request", 4)]));
+            assert_eq!(row.grade, Grade::FailAcceptedInvalid);
+            assert!(row.observed.contains(NO_CERT_REQUEST), "{}", row.observed);
+        }
+        let mut c = observed(&[("accepted", 4)]);
+        c.evidence = Some(evidence(4));
+        let row = grade(&must, &c);
+        assert_eq!(row.grade, Grade::FailAcceptedInvalid);
+        assert!(row.observed.contains(NO_CERT_REQUEST), "{}", row.observed);
+        // The note reaches the problem that fails the suite.
+        let mut rows = vec![row];
+        settle(&mut rows, &[]);
+        assert!(rows[0]
+            .problem
+            .as_deref()
+            .unwrap()
+            .contains(NO_CERT_REQUEST));
+        // An accept case accepted without a request stays a pass, with the count on the row.
+        let accept = spec(true, None, vec![], Strength::Policy);
+        let row = grade(&accept, &c);
+        assert_eq!(row.grade, Grade::Pass);
+        assert_eq!(row.evidence.unwrap().accepted_without_request, 4);
+    }
+
+    #[test]
+    fn refusals_before_the_certificate_are_errors_never_passes() {
+        use Outcome::*;
+        let policy = spec(false, None, vec![], Strength::Policy);
+        let must = spec(false, Some(CertRequired), vec![], Strength::Must);
+        let accept = spec(true, None, vec![], Strength::Policy);
+        for s in [&policy, &must, &accept] {
+            let row = grade(s, &observed(&[("refused_before_certificate", 4)]));
+            assert_eq!(row.grade, Grade::Error);
+            assert!(row.observed.contains("before the client's Certificate"));
+        }
+        let mixed = grade(
+            &must,
+            &observed(&[("cert_required", 3), ("refused_before_certificate", 1)]),
+        );
+        assert_eq!(mixed.grade, Grade::Error);
+        // An alert before the Certificate keeps its class; the evidence makes it an error.
+        let mut early = observed(&[("cert_required", 4)]);
+        early.evidence = Some(EvidenceSummary {
+            refused_before_certificate: 4,
+            ..evidence(0)
+        });
+        let row = grade(&must, &early);
+        assert_eq!(row.grade, Grade::Error);
+        assert!(row.observed.contains("before the client's Certificate"));
+    }
+
+    #[test]
+    fn http_refusals_pass_alt_when_their_class_matches_the_case() {
+        use Outcome::*;
+        let missing = spec(false, Some(CertRequired), vec![], Strength::Must);
+        let expired = spec(false, Some(CertExpired), vec![], Strength::Definition);
+        let denied = spec(false, Some(AccessDenied), vec![], Strength::Definition);
+        let g = |s: &CaseSpec, o: &[(&str, u64)]| grade(s, &observed(o)).grade;
+        assert_eq!(g(&missing, &[("http_no_certificate", 4)]), Grade::PassAlt);
+        assert_eq!(
+            g(&expired, &[("http_certificate_error", 4)]),
+            Grade::PassAlt
+        );
+        assert_eq!(g(&denied, &[("http_forbidden", 4)]), Grade::PassAlt);
+        // Another class, even on a MUST case, is a deviation.
+        assert_eq!(
+            g(&missing, &[("http_certificate_error", 4)]),
+            Grade::Deviation
+        );
+        assert_eq!(g(&expired, &[("http_no_certificate", 4)]), Grade::Deviation);
+        assert_eq!(g(&denied, &[("http_misdirected", 4)]), Grade::Deviation);
+        assert_eq!(g(&expired, &[("http_error", 4)]), Grade::Deviation);
+        // A client without a certificate makes a missing-certificate case whatever its alert.
+        let tls12 = spec(false, Some(HandshakeFailure), vec![], Strength::Should);
+        let mut c = observed(&[("http_no_certificate", 4)]);
+        c.client_cert = "none".into();
+        assert_eq!(grade(&tls12, &c).grade, Grade::PassAlt);
+        // 2xx to a must-refuse credential stays a finding.
+        assert_eq!(
+            g(&expired, &[("accepted", 2), ("http_certificate_error", 2)]),
+            Grade::FailAcceptedInvalid
+        );
     }
 
     #[test]

@@ -1,17 +1,20 @@
-//! One handshake attempt: TCP connect, TLS handshake, `GET /`, and the reply's status line, with
-//! a timestamp per phase and every failure classified.
+//! One handshake attempt: TCP connect, TLS handshake, `GET /`, and the reply's status (with a
+//! bounded part of a refusal's body, `reply.rs`), with a timestamp per phase, every failure
+//! classified, and the client's verdict evidence (`evidence.rs`) refining the class.
 //!
 //! Acceptance needs the application round trip: in TLS 1.3 the client's handshake completes
 //! before the server has judged the client certificate, and a rejection arrives as an alert on
 //! the first read. So an attempt counts as accepted only when an HTTP 2xx status line arrived.
 
-use std::io;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::net::TcpStream;
+use tokio::time::Instant as Deadline;
 
+use super::evidence::scoped;
+use super::reply::read_reply;
 use super::Connector;
 use crate::measure::{CountingStream, Outcome, Sample};
 
@@ -31,15 +34,25 @@ pub async fn attempt<C: Connector>(
 ) -> Sample {
     let mut sample = Sample::begin(intended);
     sample.meant_to_resume = want_resume && connector.can_resume(identity);
-    let deadline = tokio::time::Instant::from_std(sample.start + timeout);
+    let deadline = Deadline::from_std(sample.start + timeout);
     let mut counts = None;
-    let result = tokio::time::timeout_at(
-        deadline,
-        run(connector, addr, identity, &mut sample, &mut counts),
+    let (result, mut evidence) = scoped(
+        connector.observes_client_auth(),
+        tokio::time::timeout_at(
+            deadline,
+            run(
+                connector,
+                addr,
+                identity,
+                &mut sample,
+                &mut counts,
+                deadline,
+            ),
+        ),
     )
     .await;
     sample.end = Instant::now();
-    sample.outcome = match result {
+    let outcome = match result {
         Ok((outcome, stream)) => {
             // The verdict is in; read the rest of the reply and the close so the connection
             // ends cleanly, outside the latency and the timeout (bounded on its own).
@@ -50,6 +63,9 @@ pub async fn attempt<C: Connector>(
         }
         Err(_elapsed) => Outcome::Timeout,
     };
+    let resumed = sample.negotiated.is_some_and(|n| n.resumed);
+    sample.outcome = evidence.settle(outcome, sample.tls_done.is_some(), resumed);
+    sample.evidence = evidence;
     if sample.outcome == Outcome::Accepted {
         connector.accepted(identity);
     }
@@ -71,6 +87,7 @@ async fn run<C: Connector>(
     identity: usize,
     sample: &mut Sample,
     counts: &mut Option<std::sync::Arc<crate::measure::ByteCounts>>,
+    deadline: Deadline,
 ) -> (Outcome, Option<C::Stream>) {
     let tcp = match TcpStream::connect(addr).await {
         Ok(tcp) => tcp,
@@ -92,51 +109,13 @@ async fn run<C: Connector>(
     sample.negotiated = C::negotiated(&tls);
     // The request left with the handshake's last flight; a TLS 1.3 rejection of the client
     // certificate arrives as an alert on this first read.
-    match read_status(&mut tls, sample).await {
-        Ok(Some(status)) => {
+    match read_reply(&mut tls, sample, deadline).await {
+        Ok(Some((status, outcome))) => {
             sample.http_status = Some(status);
-            let outcome = if (200..300).contains(&status) {
-                Outcome::Accepted
-            } else {
-                Outcome::HttpError
-            };
             (outcome, Some(tls))
         }
         Ok(None) => (Outcome::ClosedWithoutVerdict, None),
         Err(e) => (C::classify(&e), None),
-    }
-}
-
-async fn read_status<S: AsyncRead + Unpin>(
-    stream: &mut S,
-    sample: &mut Sample,
-) -> io::Result<Option<u16>> {
-    let mut buf = [0u8; 512];
-    let mut filled = 0;
-    loop {
-        let n = stream.read(&mut buf[filled..]).await?;
-        if n == 0 {
-            return if filled == 0 {
-                Ok(None)
-            } else {
-                Err(io::ErrorKind::UnexpectedEof.into())
-            };
-        }
-        if filled == 0 {
-            sample.first_byte = Some(Instant::now());
-        }
-        filled += n;
-        if let Some(pos) = buf[..filled].windows(2).position(|w| w == b"\r\n") {
-            return parse_status_line(&buf[..pos]).map(Some).ok_or_else(|| {
-                io::Error::new(io::ErrorKind::InvalidData, "reply is not HTTP/1.x")
-            });
-        }
-        if filled == buf.len() {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "status line too long",
-            ));
-        }
     }
 }
 

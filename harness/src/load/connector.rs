@@ -41,6 +41,14 @@ pub trait Connector: Send + Sync + 'static {
         Outcome::from_io_error(err)
     }
 
+    /// Whether this client records verdict evidence (`load::record_request` and
+    /// `load::record_answer` from its stack's callbacks) in every handshake: then an attempt
+    /// in which nothing was recorded saw no CertificateRequest. Clients that cannot see it
+    /// keep the default, and their attempts stay "not observed".
+    fn observes_client_auth(&self) -> bool {
+        false
+    }
+
     /// Whether `identity` holds a session to offer: resumption is on and an earlier handshake
     /// of this identity was accepted.
     fn can_resume(&self, identity: usize) -> bool;

@@ -5,11 +5,14 @@ mod attempt;
 mod attempter;
 mod connector;
 mod engine;
+mod evidence;
 mod live;
+mod reply;
 mod ticket;
 
 pub use attempt::{attempt, parse_status_line, REQUEST};
 pub use attempter::{Attempter, TlsAttempts};
 pub use connector::Connector;
 pub use engine::{run_load, run_load_with, LoadExtras};
+pub use evidence::{record_answer, record_request};
 pub use ticket::{Ticket, Ticketer};

@@ -1,7 +1,8 @@
-//! Measurement: outcome classes, per-phase samples, histograms, CPU and byte counters.
+//! Measurement: outcome classes, per-attempt verdict evidence, per-phase samples, histograms, CPU and byte counters.
 
 mod counting;
 mod cpu;
+mod evidence;
 mod figures;
 mod intervals;
 mod live;
@@ -12,6 +13,10 @@ mod sample;
 
 pub use counting::{ByteCounts, CountingStream};
 pub use cpu::{CpuSnapshot, CpuTargets, CpuUsage};
+pub use evidence::{
+    CertAnswer, CertRequest, Evidence, EvidenceCounts, Refusal, MAX_CA_NAMES, MAX_CA_NAME_BYTES,
+    MAX_SIG_SCHEMES,
+};
 pub use figures::{Exposure, ShortLivedFigures};
 pub use intervals::{Interval, Intervals, DEFAULT_INTERVAL};
 pub use live::{LiveStats, ProgressSink};

@@ -63,8 +63,23 @@ pub enum Outcome {
     InternalError,
     /// Server sent another fatal alert.
     OtherAlert,
-    /// The server answered with an HTTP status other than 2xx (nginx's way to reject).
+    /// The server answered with an HTTP status other than 2xx that no class below names
+    /// (nginx's way to reject, before its error log refines it).
     HttpError,
+    /// HTTP 400 with nginx's text for its internal 496: "No required SSL certificate was sent".
+    HttpNoCertificate,
+    /// HTTP 400 with nginx's text for its internal 495: "The SSL certificate error".
+    HttpCertificateError,
+    /// HTTP 403 Forbidden (access control refused a valid certificate).
+    HttpForbidden,
+    /// HTTP 421 Misdirected Request.
+    HttpMisdirected,
+    /// The server refused (an alert, an HTTP refusal, a reset) after a completed full
+    /// handshake in which it sent no CertificateRequest: it never judged a certificate.
+    RefusedWithoutCertRequest,
+    /// The server refused (an alert, a reset) before the client's Certificate message: not a
+    /// certificate verdict (a version or group mismatch, ...).
+    RefusedBeforeCertificate,
     /// The client refused the server's certificate or parameters (a local TLS error).
     ClientRejectedServer,
     /// The client refused the server's OCSP staple (revoked, invalid, or missing with
@@ -100,11 +115,15 @@ impl Outcome {
     }
 
     /// True for a verdict of rejection: the server's alert or HTTP error, or the client's
-    /// refusal of the server's OCSP staple; as opposed to acceptance or a transport failure.
+    /// refusal of the server's OCSP staple; as opposed to acceptance, a transport failure or
+    /// a refusal that is no certificate verdict (`refused_without_cert_request`,
+    /// `refused_before_certificate`).
     pub fn is_server_rejection(self) -> bool {
         !matches!(
             self,
             Outcome::Accepted
+                | Outcome::RefusedWithoutCertRequest
+                | Outcome::RefusedBeforeCertificate
                 | Outcome::ClientRejectedServer
                 | Outcome::ProtocolError
                 | Outcome::ClosedWithoutVerdict
@@ -135,6 +154,38 @@ impl Outcome {
             71 => Outcome::InsufficientSecurity,
             80 => Outcome::InternalError,
             _ => Outcome::OtherAlert,
+        }
+    }
+
+    /// True for the classes of an HTTP refusal (a non-2xx status after the handshake).
+    pub fn is_http(self) -> bool {
+        matches!(
+            self,
+            Outcome::HttpError
+                | Outcome::HttpNoCertificate
+                | Outcome::HttpCertificateError
+                | Outcome::HttpForbidden
+                | Outcome::HttpMisdirected
+        )
+    }
+
+    /// The class of an HTTP reply with `status`, from its status and (the first part of) its
+    /// `body`: 2xx is accepted; nginx's two 400 pages for a client certificate (its internal
+    /// 495 and 496, `ngx_http_special_response.c`), 403 and 421 have their own classes; any
+    /// other status is `http_error`.
+    pub fn from_http_reply(status: u16, body: &[u8]) -> Outcome {
+        /// nginx's text for 496 (no client certificate).
+        const NO_CERTIFICATE: &[u8] = b"No required SSL certificate was sent";
+        /// nginx's text for 495 (the client certificate did not verify).
+        const CERTIFICATE_ERROR: &[u8] = b"The SSL certificate error";
+        let has = |text: &[u8]| body.windows(text.len()).any(|w| w == text);
+        match status {
+            200..=299 => Outcome::Accepted,
+            400 if has(NO_CERTIFICATE) => Outcome::HttpNoCertificate,
+            400 if has(CERTIFICATE_ERROR) => Outcome::HttpCertificateError,
+            403 => Outcome::HttpForbidden,
+            421 => Outcome::HttpMisdirected,
+            _ => Outcome::HttpError,
         }
     }
 
@@ -223,6 +274,26 @@ mod tests {
             assert_eq!(o.index(), i);
             assert_eq!(o.name().parse::<Outcome>(), Ok(*o));
         }
+    }
+
+    #[test]
+    fn http_replies_are_classified_by_status_and_nginx_text() {
+        // nginx's pages for its internal 496 and 495 (ngx_http_special_response.c).
+        let no_cert = b"<html>\r\n<head><title>400 No required SSL certificate was sent</title></head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n<center>No required SSL certificate was sent</center>\r\n";
+        let cert_error = b"<html>\r\n<head><title>400 The SSL certificate error</title></head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n<center>The SSL certificate error</center>\r\n";
+        let r = Outcome::from_http_reply;
+        assert_eq!(r(400, no_cert), Outcome::HttpNoCertificate);
+        assert_eq!(r(400, cert_error), Outcome::HttpCertificateError);
+        assert_eq!(r(400, b"bad request"), Outcome::HttpError);
+        assert_eq!(r(500, no_cert), Outcome::HttpError);
+        assert_eq!(r(403, b""), Outcome::HttpForbidden);
+        assert_eq!(r(421, b""), Outcome::HttpMisdirected);
+        assert_eq!(r(204, b""), Outcome::Accepted);
+        assert!(Outcome::ALL
+            .iter()
+            .filter(|o| o.is_http())
+            .all(|o| o.is_server_rejection()));
+        assert!(!Outcome::RefusedWithoutCertRequest.is_server_rejection());
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 
-use super::{Intervals, Negotiated, Outcome, Sample};
+use super::{EvidenceCounts, Intervals, Negotiated, Outcome, Sample};
 
 /// Highest latency the histograms track: one hour, in microseconds.
 const MAX_US: u64 = 3_600_000_000;
@@ -51,7 +51,9 @@ pub struct Recorder {
     pub response: Histogram<u64>,
     /// Count per outcome, indexed by [`Outcome::index`].
     pub outcomes: [u64; Outcome::COUNT],
-    /// Count per HTTP status that was not 2xx.
+    /// Verdict evidence over the attempts whose client observed it.
+    pub evidence: EvidenceCounts,
+    /// Count per HTTP status that was not 2xx (whatever class the reply got).
     pub http_errors: Vec<(u16, u64)>,
     /// Sum of bytes sent over measured attempts.
     pub bytes_sent: u64,
@@ -86,6 +88,7 @@ impl Default for Recorder {
             handshake: new_histogram(),
             response: new_histogram(),
             outcomes: [0; Outcome::COUNT],
+            evidence: EvidenceCounts::default(),
             http_errors: Vec::new(),
             bytes_sent: 0,
             bytes_received: 0,
@@ -145,9 +148,12 @@ impl Recorder {
                 let _ = self.response.record(micros(d));
             }
         }
-        if let (Some(status), Outcome::HttpError) = (sample.http_status, sample.outcome) {
+        if let Some(status) = sample.http_status.filter(|s| !(200..300).contains(s)) {
             bump(&mut self.http_errors, status, 1);
         }
+        let resumed = sample.negotiated.is_some_and(|n| n.resumed);
+        self.evidence
+            .record(&sample.evidence, sample.outcome, resumed);
         self.bytes_sent += sample.bytes_sent;
         self.bytes_received += sample.bytes_received;
         if let Some(n) = sample.negotiated {
@@ -173,6 +179,7 @@ impl Recorder {
         for (a, b) in self.outcomes.iter_mut().zip(other.outcomes) {
             *a += b;
         }
+        self.evidence.merge(&other.evidence);
         for &(status, n) in &other.http_errors {
             bump(&mut self.http_errors, status, n);
         }

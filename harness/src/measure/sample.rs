@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::Outcome;
+use super::{Evidence, Outcome};
 
 /// What a handshake negotiated, as the client saw it, by the registry names of the parameters
 /// (`TLSv1_3`, `TLS13_AES_256_GCM_SHA384`, `X25519`: the names rustls gives them, which each
@@ -48,6 +48,9 @@ pub struct Sample {
     /// The client offered a session it held (the schedule asked to resume and the identity
     /// had a session from an earlier handshake).
     pub meant_to_resume: bool,
+    /// What the client saw of client authentication ("not observed" for clients that cannot
+    /// see it).
+    pub evidence: Evidence,
 }
 
 impl Sample {
@@ -67,6 +70,7 @@ impl Sample {
             bytes_received: 0,
             negotiated: None,
             meant_to_resume: false,
+            evidence: Evidence::default(),
         }
     }
 

@@ -74,6 +74,7 @@ impl CaseSummary {
             hlog_file: None,
             client_peak_rss_bytes: None,
             client_memory_per_connection_bytes: None,
+            evidence: None,
         }
     }
 
@@ -210,6 +211,7 @@ impl CaseSummary {
             verdict
         };
         s.attempts = r.attempts();
+        s.evidence = Some((&r.evidence).into());
         s.outcomes = Outcome::ALL
             .iter()
             .filter(|&&o| r.count(o) > 0)

@@ -49,13 +49,29 @@ pub fn judge(expect: Expectation, r: &Recorder) -> (bool, String) {
             }
         }
         Expectation::Reject(None) => {
+            // An alert before the client's Certificate keeps its class but judged no
+            // certificate: it is no rejection of the credential (the resets and closes before
+            // it have their own class, `refused_before_certificate`).
+            let early = r
+                .evidence
+                .refused_before_certificate
+                .saturating_sub(r.count(Outcome::RefusedBeforeCertificate));
             let rejected: u64 = Outcome::ALL
                 .iter()
                 .filter(|o| o.is_server_rejection())
                 .map(|&o| r.count(o))
-                .sum();
+                .sum::<u64>()
+                .saturating_sub(early);
             if rejected == n {
                 (true, format!("all {n} rejected by the server"))
+            } else if early > 0 {
+                (
+                    false,
+                    format!(
+                        "{rejected} of {n} rejected by the server; {early} refused before the client's Certificate (no certificate verdict): {}",
+                        others(&|_| false)
+                    ),
+                )
             } else {
                 (
                     false,
@@ -144,4 +160,32 @@ pub fn resumption_problem(case: &Case, r: &Recorder) -> Option<String> {
         }
     }
     (!problems.is_empty()).then(|| problems.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_that_judged_no_certificate_do_not_meet_a_reject() {
+        let mut r = Recorder::default();
+        r.outcomes[Outcome::UnknownCa.index()] = 2;
+        assert!(judge(Expectation::Reject(None), &r).0);
+        // Two alerts before the client's Certificate (a version mismatch).
+        r.outcomes[Outcome::ProtocolVersion.index()] = 2;
+        r.evidence.refused_before_certificate = 2;
+        let (met, why) = judge(Expectation::Reject(None), &r);
+        assert!(!met);
+        assert!(
+            why.contains("2 refused before the client's Certificate"),
+            "{why}"
+        );
+        // Asked for by name, the alert is what the scenario wants.
+        r.outcomes[Outcome::UnknownCa.index()] = 0;
+        assert!(judge(Expectation::Reject(Some(Outcome::ProtocolVersion)), &r).0);
+        // A server that never asked for a certificate rejected nothing.
+        let mut r = Recorder::default();
+        r.outcomes[Outcome::RefusedWithoutCertRequest.index()] = 3;
+        assert!(!judge(Expectation::Reject(None), &r).0);
+    }
 }

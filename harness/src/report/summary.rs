@@ -252,6 +252,56 @@ pub struct CaseSummary {
     pub client_peak_rss_bytes: Option<u64>,
     /// Peak resident memory growth during the case divided by the handshakes in flight.
     pub client_memory_per_connection_bytes: Option<f64>,
+    /// What the client saw of client authentication (measured cases; zero counts when its
+    /// client cannot observe it).
+    pub evidence: Option<EvidenceSummary>,
+}
+
+/// Verdict evidence over a case's measured attempts (CONFORMANCE.md: a refusal is a
+/// certificate verdict only when the server asked for a certificate and refused after the
+/// client's Certificate message).
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct EvidenceSummary {
+    /// Attempts whose client observed client authentication (0: not observed, e.g. process
+    /// clients).
+    pub attempts_observed: u64,
+    /// Attempts in which the server sent a CertificateRequest.
+    pub cert_requested: u64,
+    /// Attempts whose Certificate message carried a certificate.
+    pub cert_sent: u64,
+    /// Attempts whose Certificate message was empty.
+    pub empty_certificate_sent: u64,
+    /// Refusals after the client's Certificate message (certificate verdicts).
+    pub refused_after_certificate: u64,
+    /// Refusals before it (`refused_before_certificate`).
+    pub refused_before_certificate: u64,
+    /// Refusals of completed handshakes without a CertificateRequest
+    /// (`refused_without_cert_request`).
+    pub refused_without_request: u64,
+    /// Full handshakes accepted without a CertificateRequest.
+    pub accepted_without_request: u64,
+    /// Distinct CA names the CertificateRequests named (RFC 4514; at most 16, each at most 256
+    /// bytes).
+    pub ca_names: Vec<String>,
+    /// Distinct signature schemes they allowed (at most 32).
+    pub signature_schemes: Vec<String>,
+}
+
+impl From<&crate::measure::EvidenceCounts> for EvidenceSummary {
+    fn from(e: &crate::measure::EvidenceCounts) -> Self {
+        Self {
+            attempts_observed: e.observed,
+            cert_requested: e.cert_requested,
+            cert_sent: e.cert_sent,
+            empty_certificate_sent: e.empty_certificate_sent,
+            refused_after_certificate: e.refused_after_certificate,
+            refused_before_certificate: e.refused_before_certificate,
+            refused_without_request: e.refused_without_request,
+            accepted_without_request: e.accepted_without_request,
+            ca_names: e.ca_names.clone(),
+            signature_schemes: e.sig_schemes.clone(),
+        }
+    }
 }
 
 /// What loading a CRL cost the server.

@@ -10,6 +10,7 @@ mod compare;
 mod conformance;
 mod containment;
 mod end_to_end;
+mod evidence;
 mod files;
 mod fixtures;
 mod fuzz;

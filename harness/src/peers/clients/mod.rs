@@ -4,6 +4,7 @@
 //! [`danger`].
 
 pub mod danger;
+mod evidence;
 mod openssl;
 pub mod process;
 mod rustls;

@@ -15,6 +15,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
 use super::danger::UncheckedClientCert;
+use super::evidence::observing;
 use super::staple_check::StapleCheckingVerifier;
 use crate::load::Connector;
 use crate::measure::{CountingStream, Negotiated, Outcome, TlsFailure};
@@ -110,6 +111,7 @@ impl RustlsClient {
                 .with_protocol_versions(&tls_config::versions(&case.tls.versions))?
                 .with_root_certificates(tls_config::root_store(&target.ca)?)
                 .with_client_auth_cert(chain.clone(), key.clone_key())?;
+            let config = observing(config);
             let mut one = Self::build(case, pki, pki.clients.first(), &[])?;
             let resume = one.configs[0].resume.is_some().then(|| {
                 let mut resuming = config.clone();
@@ -174,7 +176,8 @@ impl RustlsClient {
                     None => b.with_root_certificates(Arc::clone(&roots)),
                 })
         };
-        let finish = |mut config: ClientConfig| {
+        let finish = |config: ClientConfig| {
+            let mut config = observing(config);
             config.resumption = Resumption::disabled();
             let resume = match case.tls.resumption {
                 ResumptionMode::Off => None,
@@ -301,6 +304,11 @@ impl Connector for RustlsClient {
             Some(tls) => failure(tls).outcome(),
             None => Outcome::from_io_error(err),
         }
+    }
+
+    fn observes_client_auth(&self) -> bool {
+        // Every configuration's resolver is wrapped by `observing`.
+        true
     }
 
     fn can_resume(&self, identity: usize) -> bool {

@@ -1,0 +1,61 @@
+//! The evidence cell of the attempt in progress: [`super::attempt`] scopes a fresh
+//! [`Evidence`] around each attempt (a tokio task-local, so no client type changes), and a
+//! client adapter that sees client authentication records into it from inside its stack's
+//! callbacks ([`record_request`], [`record_answer`]), which run while the attempt's future is
+//! polled. Outside an attempt (an exposure probe, a sanity handshake) recording does nothing.
+
+use std::cell::RefCell;
+use std::future::Future;
+
+use crate::measure::{CertAnswer, CertRequest, Evidence};
+
+tokio::task_local! {
+    static EVIDENCE: RefCell<Evidence>;
+}
+
+/// Runs `attempt` with a fresh evidence cell (`observed` as given) and returns its output with
+/// what was recorded.
+pub(super) async fn scoped<F: Future>(observed: bool, attempt: F) -> (F::Output, Evidence) {
+    let cell = RefCell::new(Evidence {
+        observed,
+        ..Evidence::default()
+    });
+    EVIDENCE
+        .scope(cell, async {
+            let output = attempt.await;
+            let evidence = EVIDENCE.with(|e| e.take());
+            (output, evidence)
+        })
+        .await
+}
+
+/// Records that the server sent a CertificateRequest. Called by the client's stack when the
+/// request arrives (a no-op outside an attempt).
+pub fn record_request(request: CertRequest) {
+    let _ = EVIDENCE.try_with(|e| e.borrow_mut().request = Some(request));
+}
+
+/// Records what the client's Certificate message carried (a no-op outside an attempt).
+pub fn record_answer(answer: CertAnswer) {
+    let _ = EVIDENCE.try_with(|e| e.borrow_mut().answer = Some(answer));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn records_land_in_the_scoped_cell_only() {
+        record_answer(CertAnswer::Empty);
+        let ((), e) = scoped(true, async {
+            record_request(CertRequest::bounded(["CN=a".to_string()], []));
+            record_answer(CertAnswer::Certificate);
+        })
+        .await;
+        assert!(e.observed);
+        assert_eq!(e.answer, Some(CertAnswer::Certificate));
+        assert_eq!(&*e.request.unwrap().ca_names, ["CN=a".to_string()]);
+        let ((), e) = scoped(false, async {}).await;
+        assert_eq!(e, Evidence::default());
+    }
+}
