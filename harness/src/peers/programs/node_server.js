@@ -23,7 +23,9 @@ if (o.crl) options.crl = pemBlocks(fs.readFileSync(o.crl, 'utf8'), 'X509 CRL');
 if (o.ciphers) options.ciphers = o.ciphers;
 if (o.ecdhCurve) options.ecdhCurve = o.ecdhCurve;
 if (o.noTickets) options.secureOptions = crypto.constants.SSL_OP_NO_TICKET;
-const say = (line) => process.stdout.write(JSON.stringify(line) + '\n');
+// stdout carries the ready line only (the harness reads and discards it); refusals go to
+// stderr, which is the peer's log.
+const say = (line) => process.stderr.write(JSON.stringify(line) + '\n');
 const server = https.createServer(options, (req, res) => {
   res.writeHead(200, { 'Content-Type': 'text/plain', Connection: 'close' });
   res.end('ok\n');
