@@ -5,6 +5,7 @@
 const fs = require('fs');
 const https = require('https');
 const crypto = require('crypto');
+const tls = require('tls');
 
 const o = JSON.parse(process.argv[2]);
 const pemBlocks = (text, label) =>
@@ -41,11 +42,17 @@ if (o.sessionCache) {
   server.on('resumeSession', (id, cb) => cb(null, sessions.get(id.toString('hex')) || null));
 }
 server.on('tlsClientError', (err) => say({ refused: err.code || null, error: String(err.message) }));
-server.on('secureConnection', (s) => {
-  if (o.requestCert && !s.authorized && s.authorizationError) {
-    say({ refused: String(s.authorizationError), after_handshake: true });
+// With rejectUnauthorized, node destroys a socket whose client chain failed verification right
+// after the handshake and emits no event for it; this wrapper only logs node's reason before
+// node's own destroy() runs (the behaviour under test is unchanged).
+const destroy = tls.TLSSocket.prototype.destroy;
+tls.TLSSocket.prototype.destroy = function (...args) {
+  if (this._requestCert && this._rejectUnauthorized && this.authorizationError && !this._refusalLogged) {
+    this._refusalLogged = true;
+    say({ refused: String(this.authorizationError), after_handshake: true });
   }
-});
+  return destroy.apply(this, args);
+};
 server.listen(0, '127.0.0.1', () => {
   const a = server.address();
   process.stdout.write(`listening on ${a.address}:${a.port}\n`);
