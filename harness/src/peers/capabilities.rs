@@ -375,8 +375,7 @@ impl ServerCapabilities {
             if let Some(reason) = super::tls::gnutls::inexpressible_suites(
                 &case.tls.server_suites,
                 &case.tls.versions,
-            )
-            {
+            ) {
                 return Some(format!("gnutls-serv: {reason}"));
             }
         }
@@ -633,7 +632,9 @@ impl ClientCapabilities {
     /// started: process clients before their first process).
     pub fn groups_reason(&self, case: &Case) -> Option<String> {
         let suites = match self.library {
-            Library::Gnutls => super::tls::gnutls::inexpressible_suites(&case.tls.suites, &case.tls.versions),
+            Library::Gnutls => {
+                super::tls::gnutls::inexpressible_suites(&case.tls.suites, &case.tls.versions)
+            }
             _ => None,
         };
         unsupported_groups(self.library, &case.tls.groups)

@@ -33,7 +33,10 @@ pub fn command(
     let timeout = format!("{:.3}", case.load.timeout.as_secs_f64());
     cmd.args(["-sS", "-v", "--http1.1", "-o", "/dev/null"])
         .args(["-w", &format!("{STATUS_MARK}%{{http_code}}\\n")])
-        .args(["--resolve", &format!("localhost:{}:{}", addr.port(), addr.ip())])
+        .args([
+            "--resolve",
+            &format!("localhost:{}:{}", addr.port(), addr.ip()),
+        ])
         .args(["--max-time", &timeout])
         .args(["-H", "User-Agent: mtls-harness-curl"])
         .arg("--cacert")
@@ -43,7 +46,11 @@ pub fn command(
         cmd.arg("--cert").arg(&c.chain).arg("--key").arg(&c.key);
     }
     let (lo, hi) = openssl_names::version_range(&case.tls.versions);
-    cmd.arg(if lo == "TLSv1.3" { "--tlsv1.3" } else { "--tlsv1.2" });
+    cmd.arg(if lo == "TLSv1.3" {
+        "--tlsv1.3"
+    } else {
+        "--tlsv1.2"
+    });
     cmd.args(["--tls-max", if hi == "TLSv1.3" { "1.3" } else { "1.2" }]);
     if let Some(list) = openssl_names::tls12_ciphers(&case.tls.suites) {
         cmd.args(["--ciphers", &list]);

@@ -31,7 +31,12 @@ pub fn command(
     let mut cmd = Command::new(program);
     cmd.arg(addr.ip().to_string())
         .args(["--port", &addr.port().to_string()])
-        .args(["--sni-hostname", "localhost", "--verify-hostname", "localhost"])
+        .args([
+            "--sni-hostname",
+            "localhost",
+            "--verify-hostname",
+            "localhost",
+        ])
         .arg("--x509cafile")
         .arg(&files.root_cert);
     if let Some(c) = cred {
@@ -69,20 +74,22 @@ pub fn parse(stdout: &str, stderr: &str) -> Verdict {
         let n = l.split("*** Received alert [").nth(1)?.split(']').next()?;
         n.parse::<u8>().ok().map(Outcome::from_alert)
     });
-    let outcome = alert.unwrap_or(if both.contains("*** PKI verification of server certificate failed")
-        || both.contains("- Status: The certificate is NOT trusted")
-    {
-        Outcome::ClientRejectedServer
-    } else if both.contains("Connecting to") && both.contains("terminated") {
-        Outcome::ClosedWithoutVerdict
-    } else if both.contains("Connection reset") || both.contains("ECONNRESET") {
-        Outcome::Reset
-    } else if both.contains("Connecting to") {
-        Outcome::ClosedWithoutVerdict
-    } else {
-        // It never got as far as a connection (bad arguments, unreadable files).
-        Outcome::IoError
-    });
+    let outcome = alert.unwrap_or(
+        if both.contains("*** PKI verification of server certificate failed")
+            || both.contains("- Status: The certificate is NOT trusted")
+        {
+            Outcome::ClientRejectedServer
+        } else if both.contains("Connecting to") && both.contains("terminated") {
+            Outcome::ClosedWithoutVerdict
+        } else if both.contains("Connection reset") || both.contains("ECONNRESET") {
+            Outcome::Reset
+        } else if both.contains("Connecting to") {
+            Outcome::ClosedWithoutVerdict
+        } else {
+            // It never got as far as a connection (bad arguments, unreadable files).
+            Outcome::IoError
+        },
+    );
     Verdict {
         outcome,
         status: None,
@@ -108,6 +115,9 @@ mod tests {
             "*** Fatal error: A TLS fatal alert has been received.\n",
         );
         assert_eq!(v.outcome, Outcome::CertExpired);
-        assert_eq!(parse("", "gnutls-cli: bad option").outcome, Outcome::IoError);
+        assert_eq!(
+            parse("", "gnutls-cli: bad option").outcome,
+            Outcome::IoError
+        );
     }
 }

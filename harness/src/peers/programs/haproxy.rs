@@ -50,11 +50,13 @@ impl HaproxyDir {
 /// # Errors
 /// [`ProcessError::Unquotable`] for a path holding `'`, a control character or non-UTF-8 bytes.
 pub fn quote_path(path: &Path) -> Result<String, ProcessError> {
-    let refuse = |what: &str| ProcessError::Unquotable {
+    let refuse = |what: &str| {
+        ProcessError::Unquotable {
         path: path.to_path_buf(),
         reason: format!(
             "haproxy.cfg cannot hold this path: it contains {what}; choose an --out directory without it"
         ),
+    }
     };
     let text = path
         .to_str()

@@ -59,7 +59,11 @@ pub fn inexpressible_suites(suites: &[CipherSuite], versions: &[TlsVersion]) -> 
         return None;
     }
     let of = |v: TlsVersion| -> Vec<CipherSuite> {
-        suites.iter().copied().filter(|s| s.version() == v).collect()
+        suites
+            .iter()
+            .copied()
+            .filter(|s| s.version() == v)
+            .collect()
     };
     let (t13, t12) = (of(TlsVersion::Tls13), of(TlsVersion::Tls12));
     let ciphers =
@@ -67,12 +71,8 @@ pub fn inexpressible_suites(suites: &[CipherSuite], versions: &[TlsVersion]) -> 
     let (c13, c12) = (ciphers(&t13), ciphers(&t12));
     let kx12: BTreeSet<&str> = t12.iter().filter_map(|&s| key_exchange(s)).collect();
     let all = ciphers(CipherSuite::ALL);
-    let listed = |list: &[CipherSuite]| {
-        list.iter()
-            .map(|s| s.name())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let listed =
+        |list: &[CipherSuite]| list.iter().map(|s| s.name()).collect::<Vec<_>>().join(", ");
     let problem = if !t12.is_empty() && t12.len() != c12.len() * kx12.len() {
         Some(format!(
             "the TLS 1.2 suites {} are not every pairing of their ciphers and key exchanges",
@@ -175,7 +175,11 @@ mod tests {
     fn priority_strings_and_descriptions() {
         use CipherSuite::*;
         assert_eq!(
-            priority(&[TlsVersion::Tls12, TlsVersion::Tls13], &[], &[KxGroup::X25519]),
+            priority(
+                &[TlsVersion::Tls12, TlsVersion::Tls13],
+                &[],
+                &[KxGroup::X25519]
+            ),
             "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-GROUP-ALL:+GROUP-X25519"
         );
         assert_eq!(
@@ -201,7 +205,11 @@ mod tests {
         assert!(unsupported_groups(&[KxGroup::X25519MlKem768]).is_some());
         assert_eq!(
             described("(TLS1.3-X.509)-(ECDHE-X25519)-(ECDSA-SECP256R1-SHA256)-(AES-256-GCM)"),
-            Some((TlsVersion::Tls13, Tls13Aes256GcmSha384, Some(KxGroup::X25519)))
+            Some((
+                TlsVersion::Tls13,
+                Tls13Aes256GcmSha384,
+                Some(KxGroup::X25519)
+            ))
         );
         assert_eq!(
             described("(TLS1.2-X.509)-(ECDHE-SECP256R1)-(ECDSA-SHA256)-(AES-128-GCM)"),
