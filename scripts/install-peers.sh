@@ -7,7 +7,10 @@ set -euo pipefail
 declare -A needed=(
   [openssl]=openssl       # the openssl binary: fixture checks, the s_server/s_client peers
   [nginx]=nginx           # the nginx server peer
-  [node]=nodejs           # the Node.js client peer
+  [node]=nodejs           # the Node.js client and server peers
+  [haproxy]=haproxy       # the HAProxy server peer
+  [gnutls-serv]=gnutls-bin # the gnutls-serv server peer and the gnutls-cli client peer
+  [curl]=curl             # the curl client peer
   [pkg-config]=pkg-config # finds libssl for the openssl crate (the built-in OpenSSL server)
   [valgrind]=valgrind     # callgrind: the instruction-count figure (scripts/callgrind.sh, bench tests)
   [script]=bsdutils       # a pseudo-terminal for the live-progress test (essential on Debian)
@@ -41,9 +44,9 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "install-peers: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-# The nginx package would start a system nginx on port 80 of every interface; the harness
-# runs its own on loopback only. Deny service starts during the install (policy-rc.d), unless
-# the machine already has a policy of its own.
+# The nginx and haproxy packages would start system services (nginx on port 80 of every
+# interface); the harness runs its own on loopback only. Deny service starts during the
+# install (policy-rc.d), unless the machine already has a policy of its own.
 policy=/usr/sbin/policy-rc.d
 added_policy=""
 if [ ! -e "$policy" ]; then
@@ -58,6 +61,8 @@ trap cleanup EXIT
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # On systemd machines policy-rc.d is not consulted: stop and disable the service if it runs.
-if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/dev/null; then
-  $sudo systemctl disable --now nginx >/dev/null 2>&1 || true
-fi
+for service in nginx haproxy; do
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$service" 2>/dev/null; then
+    $sudo systemctl disable --now "$service" >/dev/null 2>&1 || true
+  fi
+done

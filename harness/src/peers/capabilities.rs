@@ -27,9 +27,11 @@ pub enum Support {
 pub enum Library {
     /// rustls with aws-lc-rs: every group the scenarios name, X25519MLKEM768 included.
     Rustls,
-    /// The system's OpenSSL (the `openssl` crate, the `openssl` binary and nginx link the same
-    /// one): X25519MLKEM768 from OpenSSL 3.5.
+    /// The system's OpenSSL (the `openssl` crate, the `openssl` binary, nginx, HAProxy, node
+    /// and curl link the same one): X25519MLKEM768 from OpenSSL 3.5.
     Openssl,
+    /// The system's GnuTLS (`gnutls-serv`, `gnutls-cli`): no X25519MLKEM768 in Debian 12's 3.7.
+    Gnutls,
 }
 
 /// How deep a client chain the server accepts.
@@ -39,6 +41,9 @@ pub enum VerifyDepth {
     Fixed(u8),
     /// Any depth the case sets.
     Configurable,
+    /// The library's default, which the program has no setting for; a case that sets a depth
+    /// is skipped with this reason.
+    Unconfigurable(&'static str),
 }
 
 /// How a server staples OCSP responses about its own certificate.
@@ -207,6 +212,129 @@ pub const NGINX: ServerCapabilities = ServerCapabilities {
     client_sigalgs: true,
 };
 
+/// A server that staples nothing the harness controls (the adapter gives it no staple).
+const NO_STAPLING: Stapling = Stapling {
+    refreshes: false,
+    verifies: false,
+    controllable: Support::No("the adapter gives this server no staple"),
+};
+
+/// HAProxy (2.6 on Debian 12): `bind ... ssl crt ... ca-file ... verify required`.
+pub const HAPROXY: ServerCapabilities = ServerCapabilities {
+    name: "haproxy",
+    library: Library::Openssl,
+    revocation_modes: &[RevocationMode::None, RevocationMode::Crl],
+    missing_mode_reasons: &[
+        (
+            RevocationMode::Ocsp,
+            "HAProxy has no OCSP checking of client certificates",
+        ),
+        (
+            RevocationMode::CrlHttp,
+            "HAProxy reads CRLs from its crl-file only; it fetches none over HTTP",
+        ),
+        (
+            RevocationMode::OcspStapling,
+            "HAProxy 2.6 staples a .ocsp file loaded at start and never refreshes it; the haproxy adapter does not stage one yet",
+        ),
+        (
+            RevocationMode::ShortLived,
+            "HAProxy loads its certificate at start; rotating it needs its runtime API (set ssl cert), which the adapter does not drive",
+        ),
+    ],
+    // crt-ignore-err / ca-ignore-err with the CRL-undetermined verify errors.
+    crl_soft_fail: Support::Yes,
+    crl_reload: Support::No(
+        "HAProxy reads its crl-file at start; replacing it needs its runtime API (set ssl crl-file), which the adapter does not drive",
+    ),
+    ocsp_soft_fail: Support::No("HAProxy has no OCSP checking of client certificates"),
+    ocsp_nonce: Support::No("HAProxy has no OCSP checking of client certificates"),
+    ocsp_cache_ttl: Support::No("HAProxy has no OCSP checking of client certificates"),
+    ocsp_query_timeout: false,
+    stapling: NO_STAPLING,
+    // `http-request return status 403` unless the subject CN is listed.
+    allow_list: true,
+    verify_depth: VerifyDepth::Unconfigurable(
+        "HAProxy has no verify-depth setting (OpenSSL's default of 100 applies)",
+    ),
+    client_sigalgs: false,
+};
+
+/// GnuTLS's `gnutls-serv` (3.7 on Debian 12).
+pub const GNUTLS_SERV: ServerCapabilities = ServerCapabilities {
+    name: "gnutls-serv",
+    library: Library::Gnutls,
+    revocation_modes: &[RevocationMode::None, RevocationMode::Crl],
+    missing_mode_reasons: &[
+        (
+            RevocationMode::Ocsp,
+            "gnutls-serv has no OCSP checking of client certificates",
+        ),
+        (
+            RevocationMode::CrlHttp,
+            "gnutls-serv reads CRLs from --x509crlfile only; it fetches none over HTTP",
+        ),
+        (
+            RevocationMode::OcspStapling,
+            "gnutls-serv staples a fixed --ocsp-response file; the gnutls-serv adapter does not stage one yet",
+        ),
+        (
+            RevocationMode::ShortLived,
+            "gnutls-serv loads its certificate once at start and cannot rotate it",
+        ),
+    ],
+    crl_soft_fail: Support::No("gnutls-serv has no soft-fail setting for undetermined CRL status"),
+    crl_reload: Support::No("gnutls-serv reads its CRL once at start"),
+    ocsp_soft_fail: Support::No("gnutls-serv has no OCSP checking of client certificates"),
+    ocsp_nonce: Support::No("gnutls-serv has no OCSP checking of client certificates"),
+    ocsp_cache_ttl: Support::No("gnutls-serv has no OCSP checking of client certificates"),
+    ocsp_query_timeout: false,
+    stapling: NO_STAPLING,
+    allow_list: false,
+    verify_depth: VerifyDepth::Unconfigurable(
+        "gnutls-serv has no verify-depth setting (GnuTLS's default of 16 applies)",
+    ),
+    client_sigalgs: false,
+};
+
+/// A Node.js https server (`https.createServer`, the script `node_server.js`).
+pub const NODE_SERVER: ServerCapabilities = ServerCapabilities {
+    name: "the node server",
+    library: Library::Openssl,
+    revocation_modes: &[RevocationMode::None, RevocationMode::Crl],
+    missing_mode_reasons: &[
+        (
+            RevocationMode::Ocsp,
+            "node's tls module has no OCSP checking of client certificates",
+        ),
+        (
+            RevocationMode::CrlHttp,
+            "the node server reads its CRL from a file (the crl option) only",
+        ),
+        (
+            RevocationMode::OcspStapling,
+            "the node server adapter answers no OCSPRequest events yet",
+        ),
+        (
+            RevocationMode::ShortLived,
+            "the node server adapter does not rotate its certificate (setSecureContext) yet",
+        ),
+    ],
+    crl_soft_fail: Support::No("node's crl option has no soft-fail for undetermined CRL status"),
+    crl_reload: Support::No("the node server adapter reads its CRL once at start"),
+    ocsp_soft_fail: Support::No("node's tls module has no OCSP checking of client certificates"),
+    ocsp_nonce: Support::No("node's tls module has no OCSP checking of client certificates"),
+    ocsp_cache_ttl: Support::No("node's tls module has no OCSP checking of client certificates"),
+    ocsp_query_timeout: false,
+    stapling: NO_STAPLING,
+    allow_list: false,
+    verify_depth: VerifyDepth::Unconfigurable(
+        "node's tls module has no verify-depth option (OpenSSL's default of 100 applies)",
+    ),
+    // node's `sigalgs` sets the server's own signature schemes too (no client-only list).
+    client_sigalgs: false,
+};
+
 /// The record of a server peer.
 pub fn server(server: ServerImpl) -> &'static ServerCapabilities {
     match server {
@@ -214,6 +342,18 @@ pub fn server(server: ServerImpl) -> &'static ServerCapabilities {
         ServerImpl::Openssl => &OPENSSL_SERVER,
         ServerImpl::SServer => &S_SERVER,
         ServerImpl::Nginx => &NGINX,
+        ServerImpl::Haproxy => &HAPROXY,
+        ServerImpl::GnutlsServ => &GNUTLS_SERV,
+        ServerImpl::Node => &NODE_SERVER,
+    }
+}
+
+/// Why `library` cannot offer `groups`, if it cannot.
+fn unsupported_groups(library: Library, groups: &[crate::scenario::KxGroup]) -> Option<String> {
+    match library {
+        Library::Rustls => None,
+        Library::Openssl => super::tls::openssl::unsupported_groups(groups),
+        Library::Gnutls => super::tls::gnutls::unsupported_groups(groups),
     }
 }
 
@@ -228,9 +368,15 @@ impl ServerCapabilities {
     /// Why this server cannot run `case` (the case is then skipped with this reason), if it
     /// cannot.
     pub fn skip_reason(&self, case: &Case) -> Option<String> {
-        if self.library == Library::Openssl {
-            if let Some(reason) = super::tls::openssl::unsupported_groups(&case.tls.server_groups) {
-                return Some(reason);
+        if let Some(reason) = unsupported_groups(self.library, &case.tls.server_groups) {
+            return Some(reason);
+        }
+        if self.library == Library::Gnutls {
+            if let Some(reason) = super::tls::gnutls::inexpressible_suites(
+                &case.tls.server_suites,
+                &case.tls.versions,
+            ) {
+                return Some(format!("gnutls-serv: {reason}"));
             }
         }
         self.revocation_reason(case)
@@ -258,6 +404,9 @@ impl ServerCapabilities {
             (VerifyDepth::Fixed(fixed), Some(d)) if d != fixed => Some(format!(
                 "rustls (webpki) has a fixed verify depth of {fixed} intermediates; verify_depth = {d} cannot be configured"
             )),
+            (VerifyDepth::Unconfigurable(why), Some(d)) => {
+                Some(format!("{why}; verify_depth = {d} cannot be configured"))
+            }
             _ => None,
         }
     }
@@ -363,6 +512,8 @@ pub struct ClientCapabilities {
     pub target_mode: bool,
     /// Credentials it refuses to load at its default security level, and why.
     pub refuses: &'static [(ClientCert, &'static str)],
+    /// Resuming a session from one attempt to the next (`tls.resumption`).
+    pub resumption: Support,
 }
 
 // SSL_CTX_check_private_key: the key does not match the certificate.
@@ -387,6 +538,7 @@ pub const RUSTLS_CLIENT: ClientCapabilities = ClientCapabilities {
     library: Library::Rustls,
     target_mode: true,
     refuses: &[],
+    resumption: Support::Yes,
 };
 
 /// The harness's OpenSSL client (`openssl` crate).
@@ -395,6 +547,7 @@ pub const OPENSSL_CLIENT: ClientCapabilities = ClientCapabilities {
     library: Library::Openssl,
     target_mode: false,
     refuses: &[MISMATCHED_KEY, SHA1, WEAK_RSA],
+    resumption: Support::Yes,
 };
 
 /// The installed `openssl s_client`.
@@ -403,6 +556,7 @@ pub const S_CLIENT: ClientCapabilities = ClientCapabilities {
     library: Library::Openssl,
     target_mode: false,
     refuses: &[MISMATCHED_KEY, SHA1, WEAK_RSA],
+    resumption: Support::Yes,
 };
 
 /// The Node.js client.
@@ -411,6 +565,30 @@ pub const NODE_CLIENT: ClientCapabilities = ClientCapabilities {
     library: Library::Openssl,
     target_mode: false,
     refuses: &[MISMATCHED_KEY, SHA1],
+    resumption: Support::Yes,
+};
+
+/// The installed `curl` (7.88 on Debian 12, OpenSSL underneath).
+pub const CURL: ClientCapabilities = ClientCapabilities {
+    name: "curl",
+    library: Library::Openssl,
+    target_mode: false,
+    refuses: &[MISMATCHED_KEY, SHA1, WEAK_RSA],
+    resumption: Support::No(
+        "curl 7.88 keeps TLS sessions in memory only: one process per handshake cannot resume (a session file needs curl 8.12's --ssl-sessions)",
+    ),
+};
+
+/// GnuTLS's `gnutls-cli`.
+pub const GNUTLS_CLI: ClientCapabilities = ClientCapabilities {
+    name: "gnutls-cli",
+    library: Library::Gnutls,
+    target_mode: false,
+    // It loads and sends every bad credential of the fixtures (a mismatched key, SHA-1, RSA-1024).
+    refuses: &[],
+    resumption: Support::No(
+        "gnutls-cli resumes only inside one process (--resume); it cannot carry a session to the next process",
+    ),
 };
 
 /// The record of a client peer.
@@ -420,6 +598,8 @@ pub fn client(client: ClientImpl) -> &'static ClientCapabilities {
         ClientImpl::Openssl => &OPENSSL_CLIENT,
         ClientImpl::SClient => &S_CLIENT,
         ClientImpl::Node => &NODE_CLIENT,
+        ClientImpl::Curl => &CURL,
+        ClientImpl::GnutlsCli => &GNUTLS_CLI,
     }
 }
 
@@ -440,16 +620,25 @@ impl ClientCapabilities {
                 self.name
             ));
         }
+        if case.tls.resumption != crate::scenario::ResumptionMode::Off {
+            if let Support::No(reason) = self.resumption {
+                return Some(reason.to_string());
+            }
+        }
         None
     }
 
     /// Why this client cannot offer `case`'s groups, if it cannot (checked where the client is
     /// started: process clients before their first process).
     pub fn groups_reason(&self, case: &Case) -> Option<String> {
-        if self.library != Library::Openssl {
-            return None;
-        }
-        super::tls::openssl::unsupported_groups(&case.tls.groups)
+        let suites = match self.library {
+            Library::Gnutls => {
+                super::tls::gnutls::inexpressible_suites(&case.tls.suites, &case.tls.versions)
+            }
+            _ => None,
+        };
+        unsupported_groups(self.library, &case.tls.groups)
+            .or(suites)
             .map(|reason| format!("{}: {reason}", self.name))
     }
 }

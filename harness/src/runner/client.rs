@@ -101,13 +101,10 @@ impl LoadClient {
                 }
                 Err(e) => return Err(NoClient::Failed(e.to_string())),
             },
-            ClientImpl::SClient | ClientImpl::Node => {
-                let kind = match case.client {
-                    ClientImpl::SClient => ProcessClientKind::SClient,
-                    _ => ProcessClientKind::Node,
-                };
-                LoadClient::Process(kind)
-            }
+            ClientImpl::SClient => LoadClient::Process(ProcessClientKind::SClient),
+            ClientImpl::Node => LoadClient::Process(ProcessClientKind::Node),
+            ClientImpl::Curl => LoadClient::Process(ProcessClientKind::Curl),
+            ClientImpl::GnutlsCli => LoadClient::Process(ProcessClientKind::GnutlsCli),
         })
     }
 

@@ -27,6 +27,7 @@ mod scale;
 mod scenario;
 mod schema;
 mod short_lived;
+mod stacks;
 mod support;
 mod target;
 mod tls_params;

@@ -1,9 +1,11 @@
-//! Process clients: the installed `openssl s_client` and a Node.js client, one process per
-//! handshake (they carry sessions from one process to the next in a file, so they can
-//! resume). They are interop and conformance peers, not load generators: the load engine's one
+//! Process clients: the installed `openssl s_client`, a Node.js client, `curl` and
+//! `gnutls-cli`, one process per handshake (s_client and node carry sessions from one process
+//! to the next in a file, so they can resume; curl and gnutls-cli cannot, and their capability
+//! records skip resumption cases). They are interop and conformance peers, not load generators: the load engine's one
 //! worker loop drives them through [`ProcessAttempts`] like any client, one attempt at a time;
 //! the latency includes starting the process, and the harness's CPU figures do not include
-//! theirs. Their command lines and output are `programs::s_client` and `programs::node_client`.
+//! theirs. Their command lines and output are `programs::s_client`, `programs::node_client`,
+//! `programs::curl` and `programs::gnutls_cli`.
 
 use std::future::Future;
 use std::io::Read;
@@ -15,7 +17,7 @@ use std::time::{Duration, Instant};
 use crate::load::{Attempter, Ticket};
 use crate::measure::{Outcome, Sample};
 use crate::peers::programs::client_output::{credential, Credential};
-use crate::peers::programs::{find_program, node_client, s_client, ProcessError};
+use crate::peers::programs::{curl, find_program, gnutls_cli, node_client, s_client, ProcessError};
 use crate::pki::{ClientCert, Pki, PkiFiles};
 use crate::scenario::{Case, LoadSpec, ResumptionMode, Schedule};
 
@@ -29,6 +31,10 @@ pub enum ProcessClientKind {
     SClient,
     /// `node` with the https module.
     Node,
+    /// `curl`.
+    Curl,
+    /// GnuTLS's `gnutls-cli`.
+    GnutlsCli,
 }
 
 /// A process client ready to make attempts: its program, files and credential.
@@ -62,6 +68,8 @@ impl ProcessAttempts {
         let program = match kind {
             ProcessClientKind::SClient => find_program("openssl", search_path)?,
             ProcessClientKind::Node => find_program("node", search_path)?,
+            ProcessClientKind::Curl => find_program("curl", search_path)?,
+            ProcessClientKind::GnutlsCli => find_program("gnutls-cli", search_path)?,
         };
         let io_err = |path: &Path| {
             let path = path.to_path_buf();
@@ -129,6 +137,10 @@ impl ProcessAttempts {
                 self.addr,
                 sessions,
             ),
+            ProcessClientKind::Curl => curl::command(&self.program, case, files, cred, self.addr),
+            ProcessClientKind::GnutlsCli => {
+                gnutls_cli::command(&self.program, case, files, cred, self.addr)
+            }
         }
     }
 }
@@ -178,8 +190,13 @@ fn attempt(kind: ProcessClientKind, mut command: Command, timeout: Duration) -> 
         }
     };
     if let Some(mut stdin) = child.stdin.take() {
-        if kind == ProcessClientKind::SClient {
-            let _ = std::io::Write::write_all(&mut stdin, s_client::REQUEST);
+        let request = match kind {
+            ProcessClientKind::SClient => Some(s_client::REQUEST),
+            ProcessClientKind::GnutlsCli => Some(gnutls_cli::REQUEST),
+            ProcessClientKind::Node | ProcessClientKind::Curl => None,
+        };
+        if let Some(request) = request {
+            let _ = std::io::Write::write_all(&mut stdin, request);
         }
     }
     // Drain both pipes on threads so a chatty child never blocks on a full pipe.
@@ -228,6 +245,8 @@ fn attempt(kind: ProcessClientKind, mut command: Command, timeout: Duration) -> 
     let verdict = match kind {
         ProcessClientKind::SClient => s_client::parse(&stdout, &stderr),
         ProcessClientKind::Node => node_client::parse(&stdout),
+        ProcessClientKind::Curl => curl::parse(&stdout, &stderr),
+        ProcessClientKind::GnutlsCli => gnutls_cli::parse(&stdout, &stderr),
     };
     sample.outcome = verdict.outcome;
     sample.http_status = verdict.status;

@@ -1,5 +1,5 @@
 //! Starting a case's server peer (the built-in rustls and OpenSSL servers, `openssl s_server`,
-//! nginx): the command line for it, the wait until it accepts, and the handle the runner keeps
+//! nginx, HAProxy, `gnutls-serv`, the node server): the command line for it, the wait until it accepts, and the handle the runner keeps
 //! (address, pid for CPU readings, the guard that stops it).
 
 use std::ffi::OsStr;
@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::process::{ChildGuard, ProcessError};
-use super::{nginx, s_server};
+use super::{gnutls_serv, haproxy, nginx, node_server, s_server};
 use crate::peers::capabilities;
 use crate::pki::PkiFiles;
 use crate::scenario::{Case, ServerImpl};
@@ -78,7 +78,8 @@ impl RunningServer {
 /// `revocation`.
 ///
 /// `harness_exe` is the `mtls-harness` binary (the built-in servers run as `mtls-harness serve`).
-/// `search_path` is the `PATH` searched for `openssl` and `nginx` (default: this process's).
+/// `search_path` is the `PATH` searched for `openssl`, `nginx`, `haproxy`, `gnutls-serv` and
+/// `node` (default: this process's).
 /// The process peers keep their files next to `log` (`<log stem>-nginx/`, ...).
 ///
 /// # Errors
@@ -107,6 +108,11 @@ pub fn start_server(
         ServerImpl::Rustls | ServerImpl::Openssl => super::builtin::start(harness_exe, launch),
         ServerImpl::SServer => s_server::start(find_program("openssl", search_path)?, launch),
         ServerImpl::Nginx => nginx::start(find_program("nginx", search_path)?, launch),
+        ServerImpl::Haproxy => haproxy::start(find_program("haproxy", search_path)?, launch),
+        ServerImpl::GnutlsServ => {
+            gnutls_serv::start(find_program("gnutls-serv", search_path)?, launch)
+        }
+        ServerImpl::Node => node_server::start(find_program("node", search_path)?, launch),
     }
 }
 

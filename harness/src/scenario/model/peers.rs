@@ -7,8 +7,9 @@ use strum::VariantArray;
 
 use crate::pki::UnknownName;
 
-/// Server implementations: the built-in rustls and OpenSSL servers, `openssl s_server` and
-/// nginx (the process peers are skipped, with the reason, when not installed).
+/// Server implementations: the built-in rustls and OpenSSL servers, `openssl s_server`, nginx,
+/// HAProxy, `gnutls-serv` and a Node.js https server (the process peers are skipped, with the
+/// reason, when not installed).
 #[derive(
     Clone,
     Copy,
@@ -40,6 +41,15 @@ pub enum ServerImpl {
     /// A real nginx process with a generated configuration.
     #[strum(serialize = "nginx")]
     Nginx,
+    /// A real HAProxy process with a generated configuration (`-db`, one process).
+    #[strum(serialize = "haproxy")]
+    Haproxy,
+    /// The installed GnuTLS `gnutls-serv` (with `--http`).
+    #[strum(serialize = "gnutls-serv")]
+    GnutlsServ,
+    /// A Node.js https server (`https.createServer` with `requestCert`).
+    #[strum(serialize = "node")]
+    Node,
 }
 
 impl ServerImpl {
@@ -85,6 +95,12 @@ pub enum ClientImpl {
     /// handshake.
     #[strum(serialize = "node")]
     Node,
+    /// The installed `curl`, one process per handshake.
+    #[strum(serialize = "curl")]
+    Curl,
+    /// The installed GnuTLS `gnutls-cli`, one process per handshake.
+    #[strum(serialize = "gnutls-cli")]
+    GnutlsCli,
 }
 
 impl ClientImpl {

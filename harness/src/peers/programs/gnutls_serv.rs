@@ -1,0 +1,95 @@
+//! GnuTLS's `gnutls-serv` as a server peer: the installed binary with `--http` (it answers
+//! `GET /` with a small status page), verifying client certificates inside the handshake
+//! (`--require-client-cert --verify-client-cert`: a certificate that fails verification ends the
+//! handshake with an alert), its versions, suites and groups as one priority string
+//! (`peers::tls::gnutls`), its output kept in the peer's log.
+//!
+//! Its verdicts come from the alert the client receives. GnuTLS sends `access_denied` for
+//! every certificate that fails verification (`GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR`),
+//! whatever the reason; its log says the reason ("The certificate is NOT trusted. The
+//! certificate chain uses expired certificate."), which the conformance deviations quote.
+//!
+//! gnutls-serv has no option for its listening address: it binds the port on every IPv4 and
+//! IPv6 address of the machine, not on loopback only. The harness connects to 127.0.0.1; the
+//! port is open elsewhere while the case runs (behind required client authentication).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::launch::{free_port, ready, Launch, RunningServer, READY_TIMEOUT};
+use super::process::{ChildGuard, ProcessError};
+use crate::peers::tls::gnutls;
+use crate::pki::PkiFiles;
+use crate::scenario::{Case, ClientAuth, ResumptionMode};
+
+/// The gnutls-serv command for `case` on `port`, with `crl` as its CRL file.
+pub fn command(
+    program: &Path,
+    case: &Case,
+    files: &PkiFiles,
+    crl: Option<&Path>,
+    port: u16,
+) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.args(["--http", "--quiet", "--port", &port.to_string()])
+        .arg("--x509certfile")
+        .arg(&files.server_chain)
+        .arg("--x509keyfile")
+        .arg(&files.server_key);
+    match case.client_auth {
+        ClientAuth::Required => {
+            cmd.args(["--require-client-cert", "--verify-client-cert"]);
+        }
+        ClientAuth::Optional => {
+            cmd.arg("--verify-client-cert");
+        }
+        ClientAuth::Off => {
+            cmd.arg("--disable-client-cert");
+        }
+    }
+    if case.client_auth != ClientAuth::Off {
+        cmd.arg("--x509cafile").arg(&files.root_cert);
+    }
+    if let Some(crl) = crl {
+        cmd.arg("--x509crlfile").arg(crl);
+    }
+    cmd.arg("--priority").arg(gnutls::priority(
+        &case.tls.versions,
+        &case.tls.server_suites,
+        &case.tls.server_groups,
+    ));
+    match case.tls.resumption {
+        ResumptionMode::Off => {
+            cmd.args(["--noticket", "--nodb"]);
+        }
+        ResumptionMode::SessionId => {
+            cmd.arg("--noticket");
+        }
+        ResumptionMode::Tickets => {
+            cmd.arg("--nodb");
+        }
+    }
+    cmd
+}
+
+/// Starts `gnutls-serv` (`program`) for `launch`'s case and waits until it accepts on
+/// 127.0.0.1.
+///
+/// # Errors
+/// When no port is free, or it does not start or accept in time.
+pub(super) fn start(program: PathBuf, launch: Launch<'_>) -> Result<RunningServer, ProcessError> {
+    let addr = free_port().map_err(|source| ProcessError::Files {
+        path: launch.log.to_path_buf(),
+        source,
+    })?;
+    let cmd = command(
+        &program,
+        launch.case,
+        launch.files,
+        launch.revocation.crl_file,
+        addr.port(),
+    );
+    let mut guard = ChildGuard::spawn(cmd, launch.log, launch.cpus)?;
+    guard.wait_for_connect(addr, READY_TIMEOUT)?;
+    ready(&program, addr, launch.log, guard, true)
+}

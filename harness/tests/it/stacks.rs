@@ -1,0 +1,217 @@
+//! The stacks added after OpenSSL and rustls, as real processes after
+//! `scripts/install-peers.sh`: HAProxy, `gnutls-serv` and a node https server as servers (a
+//! valid client accepted, bad credentials refused with the outcome each stack produces,
+//! resumption where it claims it, the peer's own log of its refusals, no process left behind),
+//! and `curl` and `gnutls-cli` as clients against the built-in rustls server (accepted, a bad
+//! credential refused, what each cannot do skipped with the reason).
+
+use std::collections::BTreeMap;
+
+use super::support::{assert_no_process_mentions, case, run_in, scenario};
+
+const SERVERS: [&str; 3] = ["haproxy", "gnutls-serv", "node"];
+
+/// The outcome class each new server gives a credential: HAProxy sends OpenSSL's alert;
+/// GnuTLS sends access_denied for every certificate that fails verification; node lets the
+/// handshake finish and closes the connection without an alert.
+fn expected(server: &str, case: &str) -> &'static str {
+    match (case, server) {
+        ("valid" | "resumed", _) => "accepted",
+        ("no-cert", _) => "cert_required",
+        (_, "gnutls-serv") => "access_denied",
+        (_, "node") => "closed_without_verdict",
+        ("expired", _) => "cert_expired",
+        ("unknown-ca", _) => "unknown_ca",
+        ("revoked", _) => "cert_revoked",
+        _ => unreachable!("{case}"),
+    }
+}
+
+/// A line of each server's log that names the refusal of an expired client.
+fn logged_refusal(server: &str) -> &'static str {
+    match server {
+        "haproxy" => "SSL client certificate not trusted",
+        "gnutls-serv" => "Error in handshake: Error in the certificate.",
+        _ => "CERT_HAS_EXPIRED",
+    }
+}
+
+#[test]
+fn new_servers_accept_a_valid_client_and_refuse_bad_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = scenario(
+        r#"
+version = 1
+[pki]
+identities = 4
+[defaults]
+tls = { versions = ["1.3"], groups = ["x25519"] }
+load = { concurrency = 2, handshakes = 4, warmup = "0s", timeout = "5s" }
+[matrix]
+server = ["haproxy", "gnutls-serv", "node"]
+
+[[case]]
+name = "valid"
+
+[[case]]
+name = "no-cert"
+client_cert = "none"
+
+[[case]]
+name = "expired"
+client_cert = "expired"
+
+[[case]]
+name = "unknown-ca"
+client_cert = "unknown-ca"
+
+[[case]]
+name = "revoked"
+client_cert = "revoked"
+revocation = { mode = "crl" }
+
+# TLS 1.2: the rustls client resumes only 65-80% of its TLS 1.3 tickets at the node server
+# (every one at HAProxy and gnutls-serv; s_client and node resume every one at node), which is
+# not understood yet.
+[[case]]
+name = "resumed"
+tls = { versions = ["1.2"], groups = ["x25519", "secp256r1"], resumption = "tickets" }
+load = { concurrency = 1, handshakes = 4, warmup = "300ms", timeout = "5s" }
+"#,
+    );
+    let out = run_in(&s, dir.path());
+    for server in SERVERS {
+        for name in [
+            "valid",
+            "no-cert",
+            "expired",
+            "unknown-ca",
+            "revoked",
+            "resumed",
+        ] {
+            let c = case(&out.summary, &format!("{name}[server={server}]"));
+            assert_eq!(c.skipped, None, "{server} {name}: skipped");
+            assert_eq!(c.error, None, "{server} {name}");
+            assert_eq!(
+                c.outcomes,
+                BTreeMap::from([(expected(server, name).to_string(), 4)]),
+                "{server} {name}: {}",
+                c.verdict
+            );
+        }
+        let resumed = case(&out.summary, &format!("resumed[server={server}]"));
+        let r = resumed.resumption.as_ref().unwrap();
+        assert_eq!((r.missed, r.resumed_pct), (0, 100.0), "{server}");
+        // The peer's own account of the refusal is kept in the run directory.
+        let log = std::fs::read_dir(dir.path().join("peers"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| {
+                let n = p.file_name().unwrap().to_string_lossy().into_owned();
+                n.starts_with("expired") && n.contains(server) && n.ends_with("-server.log")
+            })
+            .unwrap_or_else(|| panic!("no log of {server}"));
+        let text = String::from_utf8_lossy(&std::fs::read(&log).unwrap()).into_owned();
+        assert!(
+            text.contains(logged_refusal(server)),
+            "{server}: {}",
+            log.display()
+        );
+    }
+    // HAProxy's crt file holds the key: 0600.
+    let pem = std::fs::read_dir(dir.path().join("peers"))
+        .unwrap()
+        .flatten()
+        .find(|e| e.file_name().to_string_lossy().ends_with("-haproxy"))
+        .map(|e| e.path().join("server.pem"))
+        .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(pem).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    assert_no_process_mentions(dir.path());
+}
+
+#[test]
+fn new_clients_work_against_the_built_in_server_and_skip_what_they_cannot_send() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = scenario(
+        r#"
+version = 1
+[pki]
+identities = 4
+[defaults]
+server = "rustls"
+tls = { versions = ["1.3"], groups = ["x25519"] }
+load = { concurrency = 1, handshakes = 3, warmup = "0s", timeout = "5s" }
+[matrix]
+client = ["curl", "gnutls-cli"]
+
+[[case]]
+name = "valid"
+
+[[case]]
+name = "valid-tls12"
+tls = { versions = ["1.2"], groups = ["x25519", "secp256r1"] }
+
+[[case]]
+name = "expired"
+client_cert = "expired"
+
+[[case]]
+name = "no-cert"
+client_cert = "none"
+
+[[case]]
+name = "mismatched-key"
+client_cert = "mismatched-key"
+
+[[case]]
+name = "resumed"
+tls = { versions = ["1.3"], groups = ["x25519"], resumption = "tickets" }
+"#,
+    );
+    let out = run_in(&s, dir.path());
+    for client in ["curl", "gnutls-cli"] {
+        let got = |name: &str| case(&out.summary, &format!("{name}[client={client}]"));
+        for (name, want, version) in [
+            ("valid", "accepted", "TLSv1_3"),
+            ("valid-tls12", "accepted", "TLSv1_2"),
+            ("expired", "cert_expired", ""),
+            ("no-cert", "cert_required", ""),
+        ] {
+            let c = got(name);
+            assert_eq!(c.skipped, None, "{client} {name}");
+            assert_eq!(
+                c.outcomes,
+                BTreeMap::from([(want.to_string(), 3)]),
+                "{client} {name}: {}",
+                c.verdict
+            );
+            if want == "accepted" {
+                assert!(
+                    c.negotiated.iter().all(|n| n.version == version),
+                    "{client} {name}"
+                );
+            }
+        }
+        // Resumption across processes: neither program can carry a session to the next one.
+        let reason = got("resumed").skipped.clone().unwrap_or_default();
+        assert!(reason.contains(client), "{client}: {reason}");
+    }
+    // curl (OpenSSL) will not load a key that does not match its certificate; gnutls-cli
+    // sends it, and the server's CertificateVerify check refuses it.
+    let reason = case(&out.summary, "mismatched-key[client=curl]")
+        .skipped
+        .clone()
+        .unwrap_or_default();
+    assert!(reason.contains("curl refuses to load"), "{reason}");
+    let c = case(&out.summary, "mismatched-key[client=gnutls-cli]");
+    assert_eq!(
+        c.outcomes,
+        BTreeMap::from([("decrypt_error".to_string(), 3)]),
+        "{}",
+        c.verdict
+    );
+    assert_no_process_mentions(dir.path());
+}
