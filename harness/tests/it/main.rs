@@ -28,5 +28,6 @@ mod schema;
 mod short_lived;
 mod support;
 mod target;
+mod target_pki;
 mod tls_params;
 mod workers;
