@@ -30,5 +30,6 @@ mod short_lived;
 mod stacks;
 mod support;
 mod target;
+mod target_pki;
 mod tls_params;
 mod workers;
