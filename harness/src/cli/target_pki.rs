@@ -31,19 +31,26 @@ pub(super) fn prepare(
     if let Some(issuer) = args.issuer()? {
         scenario.pki.issuer = Some(issuer);
     }
-    // A scenario's `[pki] seed` is for local benchmarks (the built-in suite sets 1): against a
-    // target only `--seed` fixes it, so a root a server is told to trust is never one anyone
-    // with the binary can regenerate.
-    scenario.pki.seed_given = true;
-    match args.seed {
-        Some(seed) => scenario.pki.seed = seed,
-        None => {
-            scenario.pki.seed = crate::pki::random_seed();
-            println!(
-                "fixture seed {} (random: the run's own roots cannot be guessed; --seed {} repeats it)",
-                scenario.pki.seed, scenario.pki.seed
+    // Without a seed (neither `--seed` nor `[pki] seed`), a random one: a root a server is
+    // told to trust is then not one anyone with the binary can regenerate.
+    if let Some(seed) = args.seed {
+        scenario.pki.seed = seed;
+        scenario.pki.seed_given = true;
+    }
+    if scenario.pki.seed_given {
+        if scenario.pki.issuer.is_none() {
+            eprintln!(
+                "warning: fixture seed {} is fixed: anyone with the binary can regenerate this run's root; never let a production server trust it",
+                scenario.pki.seed
             );
         }
+    } else {
+        scenario.pki.seed = crate::pki::random_seed();
+        scenario.pki.seed_given = true;
+        println!(
+            "fixture seed {} (random: the run's own roots cannot be guessed; --seed {} repeats it)",
+            scenario.pki.seed, scenario.pki.seed
+        );
     }
     if let Some(issuer) = &scenario.pki.issuer {
         println!(

@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use crate::load::attempt;
-use crate::measure::Outcome;
+use crate::measure::{Outcome, Refusal};
 use crate::peers::{RustlsClient, Target};
 use crate::pki::{ClientCert, Pki};
 use crate::scenario::{Case, ResumptionMode};
@@ -46,7 +46,13 @@ pub(super) fn check(
         TIMEOUT,
         false,
     ));
-    if sample.outcome == Outcome::Accepted {
+    // Only a certificate verdict against the valid credential says the hierarchy is not
+    // trusted. A server that never asked for a certificate, or refused before it arrived, has
+    // not judged it: its variants are graded, and grading reads that evidence (every reject
+    // case is then `fail_accepted_invalid` "no CertificateRequest", or `error`).
+    let judged = sample.evidence.refusal == Some(Refusal::AfterCertificate)
+        || (!sample.evidence.observed && sample.outcome.is_server_rejection());
+    if sample.outcome == Outcome::Accepted || !judged {
         return Ok(());
     }
     let issuer = match &pki.spec.issuer {

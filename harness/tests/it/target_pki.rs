@@ -226,6 +226,16 @@ fn free_addr() -> SocketAddr {
 /// Starts `openssl s_server -www` with the user's server certificate, trusting the user's
 /// root, plus `verify` (how it asks for client certificates). Killed when the guard drops.
 fn s_server(dir: &Path, ca: &UserCa, verify: &[&str]) -> (ChildGuard, SocketAddr) {
+    s_server_trusting(dir, ca, &ca.root, verify)
+}
+
+/// `s_server` whose CA file is `ca_file` (OpenSSL also loads the CRLs such a file holds).
+fn s_server_trusting(
+    dir: &Path,
+    ca: &UserCa,
+    ca_file: &Path,
+    verify: &[&str],
+) -> (ChildGuard, SocketAddr) {
     let addr = free_addr();
     let mut cmd = Command::new(openssl());
     cmd.arg("s_server")
@@ -236,7 +246,7 @@ fn s_server(dir: &Path, ca: &UserCa, verify: &[&str]) -> (ChildGuard, SocketAddr
         .arg("-key")
         .arg(&ca.server_key)
         .arg("-CAfile")
-        .arg(&ca.root)
+        .arg(ca_file)
         .args(verify)
         .arg("-www");
     let mut guard = ChildGuard::spawn(cmd, &dir.join("s_server.log"), None).unwrap();
@@ -1020,4 +1030,92 @@ fn pki_generate_draws_a_random_seed_unless_given_one() {
     pki_generate(&dir.path().join("s2"), Some("7"));
     assert_eq!(root("s1"), root("s2"));
     assert_eq!(manifest_seed(&dir.path().join("s1")), 7);
+}
+
+#[test]
+fn crls_of_pki_target_crl_let_a_crl_checking_server_grade_the_revocation_cases() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = UserCa::new(dir.path(), false);
+    let crl = dir.path().join("target.crl");
+    let issuer_args = |cmd: &mut Command| {
+        cmd.arg("--issuer-cert")
+            .arg(&ca.sub)
+            .arg("--issuer-key")
+            .arg(&ca.sub_key)
+            .arg("--issuer-chain")
+            .arg(&ca.root);
+    };
+    let mut made = Command::new(harness_exe());
+    made.args(["pki", "target-crl", "--seed", "4242", "--out"])
+        .arg(&crl);
+    issuer_args(&mut made);
+    let made = made.output().unwrap();
+    let said = String::from_utf8_lossy(&made.stdout);
+    assert!(
+        made.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    assert!(
+        said.contains(&format!("ssl_crl {};", crl.display())),
+        "{said}"
+    );
+    // s_server's -CRL loads one CRL; its CA file loads every CRL it holds.
+    let ca_file = dir.path().join("ca-and-crls.pem");
+    let mut both = std::fs::read(&ca.root).unwrap();
+    both.extend(std::fs::read(&crl).unwrap());
+    std::fs::write(&ca_file, both).unwrap();
+    let (mut server, addr) = s_server_trusting(
+        dir.path(),
+        &ca,
+        &ca_file,
+        &[
+            "-Verify",
+            "3",
+            "-verify_return_error",
+            "-verify_depth",
+            "10",
+            "-crl_check",
+        ],
+    );
+    let listed = [
+        ("b4-not-yet-valid", "bad_certificate", NOT_YET_VALID),
+        ("b7-leaf-signature-invalid", "decrypt_error", LEAF_SIGNATURE),
+    ];
+    let devs = deviations_file(dir.path(), &peer(addr), &listed);
+    let out_dir = dir.path().join("out");
+    let mut cmd = Command::new(harness_exe());
+    cmd.args(["conformance", "--quiet", "--target"])
+        .arg(addr.to_string())
+        .arg("--target-ca")
+        .arg(&ca.root)
+        .args(["--target-name", "localhost", "--seed", "4242"])
+        .args(["--target-revocation", "crl", "--deviations"])
+        .arg(&devs)
+        .arg("--out")
+        .arg(&out_dir);
+    issuer_args(&mut cmd);
+    let output = cmd.output().unwrap();
+    let text = std::fs::read_to_string(out_dir.join("conformance.json")).unwrap_or_else(|e| {
+        panic!(
+            "no conformance.json ({e}): {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    let run = Run {
+        output,
+        json: serde_json::from_str(&text).unwrap(),
+    };
+    // Every variant still refused for its own cause (its CA's CRL is there), the CRL cases
+    // graded, the ones a once-configured server cannot grade skipped with the reason.
+    assert_correct(&run, addr, &listed);
+    assert_eq!(run.grade("c1-valid-with-crl"), "pass", "{}", run.report());
+    assert_eq!(run.grade("c2-revoked"), "pass", "{}", run.report());
+    assert_eq!(run.row("c2-revoked")["observed_class"], "cert_revoked");
+    assert_eq!(run.grade("c3-crl-stale-hard"), "skipped");
+    let why = run.row("c3-crl-stale-hard")["observed"].as_str().unwrap();
+    assert!(why.contains("configured once"), "{why}");
+    assert_eq!(run.grade("c9-leaf-of-ca-without-crl-sign"), "skipped");
+    assert_eq!(run.grade("d1-ocsp-good"), "skipped");
+    server.stop(Duration::from_secs(2));
 }
