@@ -156,17 +156,14 @@ pub fn grade(spec: &CaseSpec, c: &CaseSummary) -> Row {
         row.observed_class = counts.keys().next().map(|o| o.to_string());
     }
     let has = |o: Outcome| counts.contains_key(&o);
-    let without_request = has(Outcome::RefusedWithoutCertRequest);
-    // Resets before the client's Certificate have their class; alerts keep theirs and are
-    // counted in the evidence.
-    let before_certificate = has(Outcome::RefusedBeforeCertificate)
-        || c.evidence
-            .as_ref()
-            .is_some_and(|e| e.refused_before_certificate > 0);
-    let let_in_without_request = c
-        .evidence
-        .as_ref()
-        .is_some_and(|e| e.accepted_without_request > 0);
+    let timed =
+        |count: fn(&EvidenceSummary) -> u64| c.evidence.as_ref().is_some_and(|e| count(e) > 0);
+    // A refusal by a server that never asked: its class, or a reset after such a handshake.
+    let without_request =
+        has(Outcome::RefusedWithoutCertRequest) || timed(|e| e.refused_without_request);
+    // Refusals before the client's Certificate keep their class; the evidence times them.
+    let before_certificate = timed(|e| e.refused_before_certificate);
+    let let_in_without_request = timed(|e| e.accepted_without_request);
     if without_request || (let_in_without_request && !spec.accept) {
         row.observed = format!("{} ({NO_CERT_REQUEST})", row.observed);
     } else if before_certificate {
@@ -416,6 +413,13 @@ mod tests {
             assert_eq!(row.grade, Grade::FailAcceptedInvalid);
             assert!(row.observed.contains(NO_CERT_REQUEST), "{}", row.observed);
         }
+        // A reset after a handshake without a request: the evidence says so.
+        let mut c = observed(&[("reset", 4)]);
+        c.evidence = Some(EvidenceSummary {
+            refused_without_request: 4,
+            ..evidence(0)
+        });
+        assert_eq!(grade(&must, &c).grade, Grade::FailAcceptedInvalid);
         let mut c = observed(&[("accepted", 4)]);
         c.evidence = Some(evidence(4));
         let row = grade(&must, &c);
@@ -442,25 +446,26 @@ mod tests {
         let policy = spec(false, None, vec![], Strength::Policy);
         let must = spec(false, Some(CertRequired), vec![], Strength::Must);
         let accept = spec(true, None, vec![], Strength::Policy);
-        for s in [&policy, &must, &accept] {
-            let row = grade(s, &observed(&[("refused_before_certificate", 4)]));
-            assert_eq!(row.grade, Grade::Error);
+        // An alert or a reset before the Certificate keeps its class; the evidence times it.
+        for (s, class) in [
+            (&policy, "protocol_version"),
+            (&must, "cert_required"),
+            (&accept, "reset"),
+        ] {
+            let mut c = observed(&[(class, 4)]);
+            c.evidence = Some(EvidenceSummary {
+                refused_before_certificate: 4,
+                ..evidence(0)
+            });
+            let row = grade(s, &c);
+            assert_eq!(row.grade, Grade::Error, "{class}");
             assert!(row.observed.contains("before the client's Certificate"));
         }
-        let mixed = grade(
-            &must,
-            &observed(&[("cert_required", 3), ("refused_before_certificate", 1)]),
+        // Without evidence (a client that cannot observe) the class is graded as before.
+        assert_eq!(
+            grade(&must, &observed(&[("cert_required", 4)])).grade,
+            Grade::Pass
         );
-        assert_eq!(mixed.grade, Grade::Error);
-        // An alert before the Certificate keeps its class; the evidence makes it an error.
-        let mut early = observed(&[("cert_required", 4)]);
-        early.evidence = Some(EvidenceSummary {
-            refused_before_certificate: 4,
-            ..evidence(0)
-        });
-        let row = grade(&must, &early);
-        assert_eq!(row.grade, Grade::Error);
-        assert!(row.observed.contains("before the client's Certificate"));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //!
 //! A refusal is a certificate verdict only when the server asked for a certificate and refused
 //! after the client's Certificate (CONFORMANCE.md, "Verdict evidence"); [`Evidence::settle`]
-//! says when each refusal came and gives the ones that are no verdict their own classes. Evidence is tri-state: a client adapter that
+//! says when each refusal came, and gives a refusal by a server that never asked its own class. Evidence is tri-state: a client adapter that
 //! cannot observe the handshake leaves it "not observed", and nothing is settled or guessed.
 
 use std::sync::Arc;
@@ -85,14 +85,14 @@ fn cut_name(mut name: String) -> String {
 
 impl Evidence {
     /// Settles when the attempt's refusal came ([`Evidence::refusal`]) and returns the class
-    /// of an attempt that ended as `outcome`: a refusal of a completed full handshake in which
-    /// the server sent no CertificateRequest becomes `refused_without_cert_request` (an alert
-    /// after it, an HTTP refusal, a reset or a close); a reset or close before the client's
-    /// Certificate message becomes `refused_before_certificate`. An alert before the
-    /// Certificate message keeps its class (a scenario may ask for `protocol_version` or
-    /// `handshake_failure` from a parameter mismatch); [`Evidence::refusal`] says it came
-    /// before, and grading never passes it. Attempts not observed, or that resumed a session
-    /// (no CertificateRequest is due then), keep their class and have no timing.
+    /// of an attempt that ended as `outcome`: the server's alert or HTTP refusal after a
+    /// completed full handshake in which it sent no CertificateRequest becomes
+    /// `refused_without_cert_request`. Every other refusal keeps its class (an alert before the
+    /// Certificate message is what a scenario asking for `protocol_version` or
+    /// `handshake_failure` wants; a reset stays a reset) and only its timing is recorded, which
+    /// grading reads: a refusal before the Certificate is never a certificate verdict.
+    /// Attempts not observed, or that resumed a session (no CertificateRequest is due then),
+    /// keep their class and have no timing.
     pub fn settle(&mut self, outcome: Outcome, handshake_done: bool, resumed: bool) -> Outcome {
         self.refusal = None;
         if !self.observed || resumed || !is_refusal(outcome) {
@@ -101,12 +101,12 @@ impl Evidence {
         let (refusal, class) = if self.answer.is_some() {
             (Refusal::AfterCertificate, outcome)
         } else if self.request.is_none() && handshake_done {
-            (Refusal::WithoutRequest, Outcome::RefusedWithoutCertRequest)
-        } else if matches!(outcome, Outcome::Reset | Outcome::ClosedWithoutVerdict) {
-            (
-                Refusal::BeforeCertificate,
-                Outcome::RefusedBeforeCertificate,
-            )
+            let class = if outcome.is_server_rejection() {
+                Outcome::RefusedWithoutCertRequest
+            } else {
+                outcome
+            };
+            (Refusal::WithoutRequest, class)
         } else {
             (Refusal::BeforeCertificate, outcome)
         };
@@ -259,22 +259,23 @@ mod tests {
         };
         let after = requested(Some(CertAnswer::Empty));
         // A completed handshake without a CertificateRequest, then a 403 or an alert.
-        for o in [HttpForbidden, UnknownCa, Reset] {
+        for o in [HttpForbidden, UnknownCa] {
             assert_eq!(
                 settled(&none, o, true, false),
                 (RefusedWithoutCertRequest, Some(Refusal::WithoutRequest))
             );
         }
-        // A reset before the client's Certificate is its own class; an alert keeps its class
-        // but is timed before.
         assert_eq!(
-            settled(&none, Reset, false, false),
-            (RefusedBeforeCertificate, Some(Refusal::BeforeCertificate))
+            settled(&none, Reset, true, false),
+            (Reset, Some(Refusal::WithoutRequest))
         );
-        assert_eq!(
-            settled(&none, ProtocolVersion, false, false),
-            (ProtocolVersion, Some(Refusal::BeforeCertificate))
-        );
+        // Before the client's Certificate: the class stays, the timing says so.
+        for o in [ProtocolVersion, Reset, ClosedWithoutVerdict] {
+            assert_eq!(
+                settled(&none, o, false, false),
+                (o, Some(Refusal::BeforeCertificate))
+            );
+        }
         // After the Certificate: the verdict stands.
         assert_eq!(
             settled(&after, CertRequired, false, false),

@@ -74,12 +74,10 @@ pub enum Outcome {
     HttpForbidden,
     /// HTTP 421 Misdirected Request.
     HttpMisdirected,
-    /// The server refused (an alert, an HTTP refusal, a reset) after a completed full
-    /// handshake in which it sent no CertificateRequest: it never judged a certificate.
+    /// The server refused (an alert or an HTTP refusal) after a completed full handshake in
+    /// which it sent no CertificateRequest: it never judged a certificate. (A refusal before
+    /// the client's Certificate keeps its class; the attempt's evidence times it.)
     RefusedWithoutCertRequest,
-    /// The server refused (an alert, a reset) before the client's Certificate message: not a
-    /// certificate verdict (a version or group mismatch, ...).
-    RefusedBeforeCertificate,
     /// The client refused the server's certificate or parameters (a local TLS error).
     ClientRejectedServer,
     /// The client refused the server's OCSP staple (revoked, invalid, or missing with
@@ -116,14 +114,12 @@ impl Outcome {
 
     /// True for a verdict of rejection: the server's alert or HTTP error, or the client's
     /// refusal of the server's OCSP staple; as opposed to acceptance, a transport failure or
-    /// a refusal that is no certificate verdict (`refused_without_cert_request`,
-    /// `refused_before_certificate`).
+    /// a refusal that is no certificate verdict (`refused_without_cert_request`).
     pub fn is_server_rejection(self) -> bool {
         !matches!(
             self,
             Outcome::Accepted
                 | Outcome::RefusedWithoutCertRequest
-                | Outcome::RefusedBeforeCertificate
                 | Outcome::ClientRejectedServer
                 | Outcome::ProtocolError
                 | Outcome::ClosedWithoutVerdict

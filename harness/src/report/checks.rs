@@ -50,12 +50,9 @@ pub fn judge(expect: Expectation, r: &Recorder) -> (bool, String) {
         }
         Expectation::Reject(None) => {
             // An alert before the client's Certificate keeps its class but judged no
-            // certificate: it is no rejection of the credential (the resets and closes before
-            // it have their own class, `refused_before_certificate`).
-            let early = r
-                .evidence
-                .refused_before_certificate
-                .saturating_sub(r.count(Outcome::RefusedBeforeCertificate));
+            // certificate: it is no rejection of the credential. (The count holds resets too,
+            // which are no rejection anyway, so it only ever takes away what is not one.)
+            let early = r.evidence.refused_before_certificate;
             let rejected: u64 = Outcome::ALL
                 .iter()
                 .filter(|o| o.is_server_rejection())

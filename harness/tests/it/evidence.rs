@@ -110,15 +110,23 @@ impl ClientCertVerifier for AskOnly {
 }
 
 /// A TLS server on 127.0.0.1 answering every request with `reply`; it asks for a client
-/// certificate (naming the vendor root) when `ask`. Stops when dropped.
+/// certificate (naming the vendor root) when `ask`, and speaks every TLS version rustls has
+/// unless `tls12_only`. Stops when dropped.
 struct TestServer {
     addr: SocketAddr,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
+/// The versions of a server that speaks TLS 1.2 only.
+const TLS12_ONLY: &[&rustls::SupportedProtocolVersion] = &[&rustls::version::TLS12];
+
 impl TestServer {
     fn start(pki: &Path, ask: bool, reply: Vec<u8>) -> Self {
+        Self::start_with(pki, ask, reply, false)
+    }
+
+    fn start_with(pki: &Path, ask: bool, reply: Vec<u8>, tls12_only: bool) -> Self {
         let chain: Vec<CertificateDer<'static>> =
             CertificateDer::pem_file_iter(pki.join("server/server.crt"))
                 .unwrap()
@@ -127,7 +135,11 @@ impl TestServer {
         let key = PrivateKeyDer::from_pem_file(pki.join("server/server.key")).unwrap();
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let builder = rustls::ServerConfig::builder_with_provider(Arc::clone(&provider))
-            .with_protocol_versions(rustls::ALL_VERSIONS)
+            .with_protocol_versions(if tls12_only {
+                TLS12_ONLY
+            } else {
+                rustls::ALL_VERSIONS
+            })
             .unwrap();
         let builder = if ask {
             let root = CertificateDer::from_pem_file(pki.join("ca/root.crt")).unwrap();
@@ -279,6 +291,7 @@ fn a_server_that_never_asks_for_a_certificate_passes_no_reject_case() {
         .arg(pki.join("ca/root.crt"))
         .arg("--out")
         .arg(&out)
+        .stdout(std::process::Stdio::null())
         .status()
         .unwrap();
     assert_eq!(status.code(), Some(1));
@@ -443,6 +456,32 @@ fn http_refusals_are_classified_from_status_and_body() {
         let e = c.evidence.as_ref().unwrap();
         assert_eq!(e.refused_after_certificate, 2, "{class}");
     }
+}
+
+#[test]
+fn a_refusal_before_the_certificate_is_an_error_never_a_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = vendor_pki(dir.path());
+    // TLS 1.2 only, against a TLS 1.3 client: protocol_version before any CertificateRequest.
+    let server = TestServer::start_with(&pki, true, reply("200 OK", "ok\n"), true);
+    let (grade, summary) = graded(
+        dir.path(),
+        &pki,
+        &server,
+        "[[case]]\nname = \"b3-expired\"\nclient_cert = \"expired\"\ntls = { versions = [\"1.3\"] }\n",
+    );
+    let c = &summary.cases[0];
+    assert_eq!(
+        c.outcomes.get("protocol_version"),
+        Some(&2),
+        "{:?}",
+        c.outcomes
+    );
+    let e = c.evidence.as_ref().unwrap();
+    assert_eq!((e.refused_before_certificate, e.cert_requested), (2, 0));
+    assert_eq!(grade, Grade::Error);
+    // A plain reject expectation is not met by it either.
+    assert!(!c.met, "{}", c.verdict);
 }
 
 #[test]
