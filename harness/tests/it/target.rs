@@ -121,7 +121,15 @@ fn stalled_clients_do_not_hold_up_the_openssl_server() {
     let dir = tempfile::tempdir().unwrap();
     let pki = dir.path().join("pki");
     let ok = Command::new(harness_exe())
-        .args(["pki", "generate", "--identities", "2", "--seed", "1", "--out"])
+        .args([
+            "pki",
+            "generate",
+            "--identities",
+            "2",
+            "--seed",
+            "1",
+            "--out",
+        ])
         .arg(&pki)
         .status()
         .unwrap();
@@ -191,7 +199,15 @@ fn conformance_grades_an_external_server() {
     let dir = tempfile::tempdir().unwrap();
     let pki = dir.path().join("pki");
     let ok = Command::new(harness_exe())
-        .args(["pki", "generate", "--identities", "4", "--seed", "1", "--out"])
+        .args([
+            "pki",
+            "generate",
+            "--identities",
+            "4",
+            "--seed",
+            "1",
+            "--out",
+        ])
         .arg(&pki)
         .status()
         .unwrap();
