@@ -180,7 +180,13 @@ pub fn crl_chain(pki: &Pki) -> Result<Vec<CertificateRevocationListDer<'static>>
     let mut out = vec![issue_crl(pki, 0, 1, &[], CrlKind::Fresh)?];
     let a = pki.spec.anchor;
     let above = pki.cas.iter().take(pki.cas.len().saturating_sub(1));
-    for ca in above.chain(pki.variant_cas.iter()) {
+    // The CA without cRLSign cannot sign a CRL (that is its case).
+    let variants = pki.variant_cas.iter().map(|(ca, _)| ca).filter(|ca| {
+        ca.params
+            .key_usages
+            .contains(&rcgen::KeyUsagePurpose::CrlSign)
+    });
+    for ca in above.chain(variants) {
         let params = CertificateRevocationListParams {
             this_update: a - Duration::days(1),
             next_update: a + Duration::days(30 * 365),

@@ -116,8 +116,9 @@ pub struct Pki {
     pub leaf_ca: Ca,
     /// Every CA of the hierarchy, the root (or the user's CA) first, the leaves' CA last.
     pub cas: Vec<Ca>,
-    /// The CAs of the bad variants that issue something sent (chain CAs, the constrained CA).
-    pub variant_cas: Vec<Ca>,
+    /// The CAs of the bad variants that issue something sent (chain CAs, the constrained CA,
+    /// the CA without cRLSign), with their certificates.
+    pub variant_cas: Vec<(Ca, CertificateDer<'static>)>,
     /// The server's certificate again, with OCSP Must-Staple, on the same key.
     pub server_must_staple: Identity,
     /// A delegated OCSP responder of the leaves' CA (id-kp-OCSPSigning, ocsp-nocheck).

@@ -61,9 +61,10 @@ pub(super) struct Issued {
     pub no_crl_sign_ca: (CertificateParams, Arc<KeyMaterial>),
     /// The variants that could not be made with their defect alone, with the reason.
     pub missing: Vec<(ClientCert, String)>,
-    /// The CAs made here that issue something sent (chain CAs, the constrained CA), for the
-    /// empty CRLs a server that checks every CA needs.
-    pub cas: Vec<Ca>,
+    /// The CAs made here that issue something sent (chain CAs, the constrained CA, the CA
+    /// without cRLSign) with their certificates: a target that checks revocation in every
+    /// case needs their CRLs and OCSP answers too.
+    pub cas: Vec<(Ca, CertificateDer<'static>)>,
 }
 
 /// Issues every variant this module makes. The SHA-1 variant is left out for an Ed25519
@@ -241,7 +242,7 @@ pub(super) fn issue(inputs: &Inputs<'_>) -> Result<Issued, IssueError> {
             clients: out,
             no_crl_sign_ca: (ncs_params, ncs_key),
             missing,
-            cas,
+            cas: cas.into_iter().zip(ca_certs).collect(),
         });
     }
 
@@ -269,7 +270,7 @@ pub(super) fn issue(inputs: &Inputs<'_>) -> Result<Issued, IssueError> {
     )?;
     out.push(identity(
         ClientCert::NameConstraints,
-        with_root(vec![nc_leaf, nc_cert]),
+        with_root(vec![nc_leaf, nc_cert.clone()]),
         bad_key,
     ));
 
@@ -289,11 +290,15 @@ pub(super) fn issue(inputs: &Inputs<'_>) -> Result<Issued, IssueError> {
     )?;
     out.push(identity(
         ClientCert::NoCrlSignIssuer,
-        with_root(vec![ncs_leaf, ncs_cert]),
+        with_root(vec![ncs_leaf, ncs_cert.clone()]),
         bad_key,
     ));
-    let mut cas = cas;
-    cas.push(Ca::local(nc_params_kept, Arc::new(nc_key)));
+    let mut cas: Vec<(Ca, CertificateDer<'static>)> = cas.into_iter().zip(ca_certs).collect();
+    cas.push((Ca::local(nc_params_kept, Arc::new(nc_key)), nc_cert));
+    cas.push((
+        Ca::local(ncs_params.clone(), Arc::clone(&ncs_key)),
+        ncs_cert,
+    ));
     Ok(Issued {
         clients: out,
         no_crl_sign_ca: (ncs_params, ncs_key),

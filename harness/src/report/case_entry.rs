@@ -30,6 +30,7 @@ impl CaseSummary {
             key: case.key.to_string(),
             client_auth: case.client_auth.to_string(),
             client_cert: case.client_cert.to_string(),
+            own_credential: case.own_credential.clone(),
             intermediates: case.intermediates,
             axes: case.axes.iter().cloned().collect(),
             tls: case.tls.clone(),

@@ -166,8 +166,12 @@ pub struct CaseSummary {
     pub key: String,
     /// Client-auth mode of the server.
     pub client_auth: String,
-    /// Client credential variant.
+    /// Client credential variant (`valid` for the user's own credential files).
     pub client_cert: String,
+    /// The user's own credential files the case sent (`client_cert = { cert, key }`): the
+    /// certificate file, the leaf's subject and SHA-256; never the key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub own_credential: Option<crate::pki::OwnCredential>,
     /// Intermediate CAs in the chains.
     pub intermediates: u8,
     /// The matrix axis values that made this case.

@@ -18,7 +18,7 @@ use super::interrupt::Unsettled;
 use super::{Overrides, RunError, RunOptions, RunOutcome};
 use crate::report::{self, Pinning, RunSummary, ScenarioInfo, ToolInfo, SCHEMA_VERSION};
 use crate::revocation::ocsp::{Responder, RevocationService};
-use crate::scenario::{Case, Scenario, Stop};
+use crate::scenario::{Case, RevocationMode, Scenario, Stop};
 use crate::sys;
 
 /// Now (UTC) as the summary writes times; empty if it cannot be formatted.
@@ -113,6 +113,14 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
     let mut fixtures = Fixtures::new(scenario.pki.clone(), dir.join("pki"));
     if let Some(service) = &service {
         fixtures.serve_revocation(service.base_url(), Arc::clone(&service.responder));
+        if opts.target.is_some() && opts.target_revocation == Some(RevocationMode::Ocsp) {
+            // Printed even with --quiet: the target's operator needs it to configure.
+            println!(
+                "OCSP responder for the target: {}/ocsp (in every client certificate's AIA; nginx: \"ssl_ocsp leaf;\", or \"ssl_ocsp_responder {}/ocsp;\"; turn OCSP response caching off)",
+                service.base_url(),
+                service.base_url()
+            );
+        }
     }
 
     let env = RunEnv {

@@ -168,6 +168,37 @@ impl UserCa {
         }
     }
 
+    /// An empty CRL from the root (`root.crl`, through `openssl ca -gencrl`): what a server
+    /// that checks the whole chain needs for the sub-CA besides the harness's CRLs.
+    fn root_crl(&self) -> PathBuf {
+        let db = self.dir.join("rootdb");
+        std::fs::create_dir(&db).unwrap();
+        std::fs::write(db.join("index.txt"), "").unwrap();
+        std::fs::write(db.join("crlnumber"), "01\n").unwrap();
+        let conf = format!(
+            "[ca]\ndefault_ca = root\n[root]\ndatabase = {dir}/index.txt\n\
+             crlnumber = {dir}/crlnumber\ndefault_md = sha256\ndefault_crl_days = 30\n",
+            dir = db.display()
+        );
+        std::fs::write(db.join("ca.cnf"), conf).unwrap();
+        openssl_in(
+            &self.dir,
+            &[
+                "ca",
+                "-gencrl",
+                "-config",
+                "rootdb/ca.cnf",
+                "-keyfile",
+                "root.key",
+                "-cert",
+                "root.pem",
+                "-out",
+                "root.crl",
+            ],
+        );
+        self.dir.join("root.crl")
+    }
+
     /// A client leaf `name.pem`/`name.key` from the sub-CA through `openssl ca`, valid from
     /// `start` to `end` (`YYYYMMDDHHMMSSZ`): `openssl ca` takes any dates, also in the past.
     fn client(&self, name: &str, start: &str, end: &str) -> (PathBuf, PathBuf) {
@@ -763,6 +794,20 @@ fn own_credentials_are_graded_against_their_expectations() {
     assert_eq!(valid["met"], true, "{valid}");
     assert_eq!(valid["outcomes"], serde_json::json!({ "accepted": 4 }));
     assert_eq!(valid["expect"], "accept");
+    // The summary names the files sent (never the key).
+    let own = &valid["own_credential"];
+    assert!(
+        own["cert_file"].as_str().unwrap().ends_with("ca/good.pem"),
+        "{own}"
+    );
+    assert!(
+        own["subject"]
+            .as_str()
+            .unwrap()
+            .contains("good.clients.example"),
+        "{own}"
+    );
+    assert!(!valid.to_string().contains("PRIVATE KEY"));
     let expired = case("own-expired");
     assert_eq!(expired["met"], true, "{expired}");
     assert_eq!(
@@ -1117,5 +1162,119 @@ fn crls_of_pki_target_crl_let_a_crl_checking_server_grade_the_revocation_cases()
     assert!(why.contains("configured once"), "{why}");
     assert_eq!(run.grade("c9-leaf-of-ca-without-crl-sign"), "skipped");
     assert_eq!(run.grade("d1-ocsp-good"), "skipped");
+    server.stop(Duration::from_secs(2));
+}
+
+/// `conformance` against `addr` through the user's CA with `extra` arguments, graded with an
+/// empty deviations file.
+fn conformance_with(dir: &Path, ca: &UserCa, addr: SocketAddr, extra: &[&str]) -> Run {
+    let devs = deviations_file(dir, &peer(addr), &[]);
+    let out_dir = dir.join("out");
+    let output = Command::new(harness_exe())
+        .args(["conformance", "--quiet", "--target"])
+        .arg(addr.to_string())
+        .arg("--target-ca")
+        .arg(&ca.root)
+        .args(["--target-name", "localhost", "--issuer-cert"])
+        .arg(&ca.sub)
+        .arg("--issuer-key")
+        .arg(&ca.sub_key)
+        .arg("--issuer-chain")
+        .arg(&ca.root)
+        .arg("--deviations")
+        .arg(&devs)
+        .args(extra)
+        .arg("--out")
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    let text = std::fs::read_to_string(out_dir.join("conformance.json")).unwrap_or_else(|e| {
+        panic!(
+            "no conformance.json ({e}): {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    Run {
+        output,
+        json: serde_json::from_str(&text).unwrap(),
+    }
+}
+
+#[test]
+fn nginx_checking_the_whole_chain_against_crls_grades_groups_a_to_c() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = UserCa::new(dir.path(), false);
+    let crl = dir.path().join("target.crl");
+    let made = Command::new(harness_exe())
+        .args(["pki", "target-crl", "--seed", "4243", "--out"])
+        .arg(&crl)
+        .arg("--issuer-cert")
+        .arg(&ca.sub)
+        .arg("--issuer-key")
+        .arg(&ca.sub_key)
+        .arg("--issuer-chain")
+        .arg(&ca.root)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    // nginx's ssl_crl checks every CA of the chain: the harness's CRLs and the root's for
+    // the sub-CA, in one file.
+    let mut all = std::fs::read(&crl).unwrap();
+    all.extend(std::fs::read(ca.root_crl()).unwrap());
+    let all_path = dir.path().join("all.crl");
+    std::fs::write(&all_path, all).unwrap();
+    let verify = format!(
+        "ssl_verify_client on;\n    ssl_client_certificate {};\n    ssl_verify_depth 10;\n    ssl_crl {};",
+        ca.root.display(),
+        all_path.display()
+    );
+    let (mut server, addr) = nginx_with(dir.path(), &ca, &verify, "return 200 \"ok\\n\";");
+    let run = conformance_with(
+        dir.path(),
+        &ca,
+        addr,
+        &["--seed", "4243", "--target-revocation", "crl"],
+    );
+    assert_correct(&run, addr, &[]);
+    assert_eq!(run.grade("c1-valid-with-crl"), "pass", "{}", run.report());
+    assert!(
+        run.grade("c2-revoked").starts_with("pass"),
+        "{}",
+        run.report()
+    );
+    assert_eq!(run.grade("d1-ocsp-good"), "skipped");
+    server.stop(Duration::from_secs(2));
+}
+
+#[test]
+fn nginx_asking_the_harness_responder_grades_the_ocsp_cases() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = UserCa::new(dir.path(), false);
+    // `ssl_ocsp leaf`: the responder named in each client certificate's AIA (the harness's)
+    // answers for the leaves of every CA the harness made.
+    let verify = format!(
+        "ssl_verify_client on;\n    ssl_client_certificate {};\n    ssl_verify_depth 10;\n    ssl_ocsp leaf;",
+        ca.root.display()
+    );
+    let (mut server, addr) = nginx_with(dir.path(), &ca, &verify, "return 200 \"ok\\n\";");
+    let run = conformance_with(dir.path(), &ca, addr, &["--target-revocation", "ocsp"]);
+    assert_correct(&run, addr, &[]);
+    assert_eq!(run.grade("d1-ocsp-good"), "pass", "{}", run.report());
+    assert!(
+        run.grade("d2-ocsp-revoked").starts_with("pass"),
+        "{}",
+        run.report()
+    );
+    assert_eq!(
+        run.grade("d14-ocsp-delegated-good"),
+        "pass",
+        "{}",
+        run.report()
+    );
+    assert_eq!(run.grade("c1-valid-with-crl"), "skipped");
     server.stop(Duration::from_secs(2));
 }

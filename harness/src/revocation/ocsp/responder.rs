@@ -195,11 +195,45 @@ impl Responder {
             .transpose()?;
         let anchor: SystemTime = pki.spec.anchor.into();
         let lowest = levels.len() - 1;
+        // The bad variants' own CAs answer for what they issued (a target that checks OCSP
+        // in every case asks about those leaves too), and the root for those CAs under it.
+        let variant_certs: Vec<&CertificateDer<'static>> = pki
+            .bad_clients
+            .iter()
+            .flat_map(|(_, id)| id.chain.iter())
+            .chain(pki.variant_cas.iter().map(|(_, cert)| cert))
+            .collect();
+        let issued_by = |ca: &CertificateDer<'static>| -> Result<Vec<&CertificateDer<'static>>, ResponderError> {
+            let subject = parse(ca)?.tbs_certificate.subject;
+            let mut out = Vec::new();
+            for c in &variant_certs {
+                let parsed = parse(c)?;
+                if parsed.tbs_certificate.issuer == subject && *c != ca && !out.contains(c) {
+                    out.push(*c);
+                }
+            }
+            Ok(out)
+        };
+        levels.extend(
+            pki.variant_cas
+                .iter()
+                .map(|(ca, cert)| (cert.clone(), Arc::clone(&ca.key))),
+        );
         let mut new_entries = Vec::new();
         for (i, (cert, key)) in levels.iter().enumerate() {
             let issuer = parse(cert)?;
             let issued: Vec<&CertificateDer<'static>> = if i == lowest {
-                leaves.clone()
+                let mut issued = leaves.clone();
+                if i == 0 {
+                    issued.extend(issued_by(cert)?);
+                }
+                issued
+            } else if i > lowest {
+                issued_by(cert)?
+            } else if i == 0 {
+                let mut under_root = vec![&levels[1].0];
+                under_root.extend(issued_by(cert)?);
+                under_root
             } else {
                 vec![&levels[i + 1].0]
             };
