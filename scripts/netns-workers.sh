@@ -77,7 +77,7 @@ fi
 pids=()
 for k in $(seq 1 "$n"); do
     ip netns exec "$tag-w$k" "$harness" run -q "$scenario" --target "$addr" \
-        --target-ca "$out/pki/ca/root.crt" --target-name localhost \
+        --target-ca "$out/pki/ca/root.crt" --target-name localhost --seed 1 \
         --worker "$k/$n" --out "$out/worker-$k" >"$out/worker-$k.txt" 2>&1 &
     pids+=($!)
 done
