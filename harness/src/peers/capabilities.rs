@@ -32,6 +32,8 @@ pub enum Library {
     Openssl,
     /// The system's GnuTLS (`gnutls-serv`, `gnutls-cli`): no X25519MLKEM768 in Debian 12's 3.7.
     Gnutls,
+    /// Go's crypto/tls (Debian 12's Go 1.19): no X25519MLKEM768, no TLS 1.3 suite setting.
+    Go,
 }
 
 /// How deep a client chain the server accepts.
@@ -89,6 +91,9 @@ pub struct ServerCapabilities {
     pub verify_depth: VerifyDepth,
     /// Narrowing the client's signature schemes (`tls.client_sigalgs`).
     pub client_sigalgs: bool,
+    /// Stateful resumption (`resumption = "session-id"`: session IDs, TLS 1.3 tickets backed by
+    /// a server-side cache).
+    pub session_cache: Support,
 }
 
 /// webpki's fixed maximum of intermediates (`MAX_SUB_CA_COUNT`).
@@ -125,6 +130,7 @@ pub const RUSTLS_SERVER: ServerCapabilities = ServerCapabilities {
     allow_list: true,
     verify_depth: VerifyDepth::Fixed(WEBPKI_VERIFY_DEPTH),
     client_sigalgs: true,
+    session_cache: Support::Yes,
 };
 
 /// The built-in OpenSSL server (`mtls-harness serve --impl openssl`).
@@ -148,6 +154,7 @@ pub const OPENSSL_SERVER: ServerCapabilities = ServerCapabilities {
     allow_list: true,
     verify_depth: VerifyDepth::Configurable,
     client_sigalgs: true,
+    session_cache: Support::Yes,
 };
 
 /// The installed `openssl s_server`.
@@ -177,6 +184,7 @@ pub const S_SERVER: ServerCapabilities = ServerCapabilities {
     allow_list: false,
     verify_depth: VerifyDepth::Configurable,
     client_sigalgs: true,
+    session_cache: Support::Yes,
 };
 
 /// nginx.
@@ -210,6 +218,7 @@ pub const NGINX: ServerCapabilities = ServerCapabilities {
     allow_list: true,
     verify_depth: VerifyDepth::Configurable,
     client_sigalgs: true,
+    session_cache: Support::Yes,
 };
 
 /// A server that staples nothing the harness controls (the adapter gives it no staple).
@@ -258,6 +267,7 @@ pub const HAPROXY: ServerCapabilities = ServerCapabilities {
         "HAProxy has no verify-depth setting (OpenSSL's default of 100 applies)",
     ),
     client_sigalgs: false,
+    session_cache: Support::Yes,
 };
 
 /// GnuTLS's `gnutls-serv` (3.7 on Debian 12).
@@ -295,6 +305,7 @@ pub const GNUTLS_SERV: ServerCapabilities = ServerCapabilities {
         "gnutls-serv has no verify-depth setting (GnuTLS's default of 16 applies)",
     ),
     client_sigalgs: false,
+    session_cache: Support::Yes,
 };
 
 /// A Node.js https server (`https.createServer`, the script `node_server.js`).
@@ -333,6 +344,49 @@ pub const NODE_SERVER: ServerCapabilities = ServerCapabilities {
     ),
     // node's `sigalgs` sets the server's own signature schemes too (no client-only list).
     client_sigalgs: false,
+    session_cache: Support::Yes,
+};
+
+/// The Go crypto/tls server (`go_server.go`, built with the Debian toolchain on first use).
+pub const GO_SERVER: ServerCapabilities = ServerCapabilities {
+    name: "the go server",
+    library: Library::Go,
+    revocation_modes: &[RevocationMode::None, RevocationMode::Crl],
+    missing_mode_reasons: &[
+        (
+            RevocationMode::Ocsp,
+            "the go server checks CRLs only (crypto/tls has no OCSP checking of client certificates)",
+        ),
+        (
+            RevocationMode::CrlHttp,
+            "the go server reads its CRL from a file only",
+        ),
+        (
+            RevocationMode::OcspStapling,
+            "the go server adapter staples nothing yet (tls.Certificate.OCSPStaple)",
+        ),
+        (
+            RevocationMode::ShortLived,
+            "the go server adapter does not rotate its certificate (GetCertificate) yet",
+        ),
+    ],
+    // The program's own CRL check in VerifyPeerCertificate has both policies.
+    crl_soft_fail: Support::Yes,
+    crl_reload: Support::No("the go server reads its CRL once at start"),
+    ocsp_soft_fail: Support::No("the go server has no OCSP checking of client certificates"),
+    ocsp_nonce: Support::No("the go server has no OCSP checking of client certificates"),
+    ocsp_cache_ttl: Support::No("the go server has no OCSP checking of client certificates"),
+    ocsp_query_timeout: false,
+    stapling: NO_STAPLING,
+    // HTTP 403 unless the subject CN is listed.
+    allow_list: true,
+    verify_depth: VerifyDepth::Unconfigurable(
+        "crypto/tls has no verify-depth setting (x509.Verify limits no chain length)",
+    ),
+    client_sigalgs: false,
+    session_cache: Support::No(
+        "crypto/tls servers keep no session cache: they resume with stateless tickets only",
+    ),
 };
 
 /// The record of a server peer.
@@ -345,6 +399,7 @@ pub fn server(server: ServerImpl) -> &'static ServerCapabilities {
         ServerImpl::Haproxy => &HAPROXY,
         ServerImpl::GnutlsServ => &GNUTLS_SERV,
         ServerImpl::Node => &NODE_SERVER,
+        ServerImpl::Go => &GO_SERVER,
     }
 }
 
@@ -354,6 +409,7 @@ fn unsupported_groups(library: Library, groups: &[crate::scenario::KxGroup]) -> 
         Library::Rustls => None,
         Library::Openssl => super::tls::openssl::unsupported_groups(groups),
         Library::Gnutls => super::tls::gnutls::unsupported_groups(groups),
+        Library::Go => super::tls::go::unsupported(&[], groups),
     }
 }
 
@@ -377,6 +433,18 @@ impl ServerCapabilities {
                 &case.tls.versions,
             ) {
                 return Some(format!("gnutls-serv: {reason}"));
+            }
+        }
+        if self.library == Library::Go {
+            if let Some(reason) =
+                super::tls::go::unsupported(&case.tls.server_suites, &case.tls.server_groups)
+            {
+                return Some(reason);
+            }
+        }
+        if case.tls.resumption == crate::scenario::ResumptionMode::SessionId {
+            if let Support::No(reason) = self.session_cache {
+                return Some(reason.to_string());
             }
         }
         self.revocation_reason(case)
