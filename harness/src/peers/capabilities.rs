@@ -34,6 +34,8 @@ pub enum Library {
     Gnutls,
     /// Go's crypto/tls (Debian 12's Go 1.19): no X25519MLKEM768, no TLS 1.3 suite setting.
     Go,
+    /// Java's JSSE (OpenJDK 17): no X25519MLKEM768.
+    Java,
 }
 
 /// How deep a client chain the server accepts.
@@ -389,6 +391,44 @@ pub const GO_SERVER: ServerCapabilities = ServerCapabilities {
     ),
 };
 
+/// The Java JSSE server (`JavaServer.java`, compiled with javac on first use).
+pub const JAVA_SERVER: ServerCapabilities = ServerCapabilities {
+    name: "the java server",
+    library: Library::Java,
+    revocation_modes: &[RevocationMode::None, RevocationMode::Crl],
+    missing_mode_reasons: &[
+        (
+            RevocationMode::Ocsp,
+            "the java server adapter wires PKIX revocation to CRLs only (PKIXRevocationChecker's OCSP is not set up yet)",
+        ),
+        (
+            RevocationMode::CrlHttp,
+            "the java server reads its CRL from a file only (no CRL distribution point fetching)",
+        ),
+        (
+            RevocationMode::OcspStapling,
+            "the java server adapter does not turn on JSSE's server stapling (jdk.tls.stapling.enable) yet",
+        ),
+        (
+            RevocationMode::ShortLived,
+            "the java server loads its certificate once at start",
+        ),
+    ],
+    // PKIXRevocationChecker.Option.SOFT_FAIL.
+    crl_soft_fail: Support::Yes,
+    crl_reload: Support::No("the java server reads its CRL once at start"),
+    ocsp_soft_fail: Support::No("the java server adapter has no OCSP checking yet"),
+    ocsp_nonce: Support::No("the java server adapter has no OCSP checking yet"),
+    ocsp_cache_ttl: Support::No("the java server adapter has no OCSP checking yet"),
+    ocsp_query_timeout: false,
+    stapling: NO_STAPLING,
+    allow_list: false,
+    // PKIXBuilderParameters.setMaxPathLength.
+    verify_depth: VerifyDepth::Configurable,
+    client_sigalgs: false,
+    session_cache: Support::Yes,
+};
+
 /// The record of a server peer.
 pub fn server(server: ServerImpl) -> &'static ServerCapabilities {
     match server {
@@ -400,6 +440,7 @@ pub fn server(server: ServerImpl) -> &'static ServerCapabilities {
         ServerImpl::GnutlsServ => &GNUTLS_SERV,
         ServerImpl::Node => &NODE_SERVER,
         ServerImpl::Go => &GO_SERVER,
+        ServerImpl::Java => &JAVA_SERVER,
     }
 }
 
@@ -410,6 +451,9 @@ fn unsupported_groups(library: Library, groups: &[crate::scenario::KxGroup]) -> 
         Library::Openssl => super::tls::openssl::unsupported_groups(groups),
         Library::Gnutls => super::tls::gnutls::unsupported_groups(groups),
         Library::Go => super::tls::go::unsupported(&[], groups),
+        Library::Java => groups
+            .contains(&crate::scenario::KxGroup::X25519MlKem768)
+            .then(|| "Java 17's JSSE has no X25519MLKEM768".to_string()),
     }
 }
 

@@ -8,13 +8,12 @@
 //! `certificate_required` for a missing certificate in TLS 1.3. Its refusals are logged on
 //! stderr (`http: TLS handshake error from ...`, `refused: certificate revoked`).
 //!
-//! The cache is `$XDG_CACHE_HOME/mtls-harness` (or `~/.cache/mtls-harness`): the binary is
-//! built into a new directory there and renamed into place, so concurrent runs never see half
-//! of one; without either variable it is built into the case's own directory.
+//! The binary is cached by `build_cache` (`~/.cache/mtls-harness/go-server-<hash>`).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
+use super::build_cache;
 use super::launch::{find_program, ready, Launch, RunningServer, READY_TIMEOUT};
 use super::process::{ChildGuard, ProcessError};
 use crate::peers::tls::go as go_names;
@@ -52,87 +51,40 @@ pub fn options(case: &Case, files: &PkiFiles, crl: Option<&Path>) -> serde_json:
     })
 }
 
-/// The cache directory for built programs, if the environment names one.
-fn cache_root() -> Option<PathBuf> {
-    let from = |var: &str| {
-        std::env::var_os(var)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
-    from("XDG_CACHE_HOME")
-        .or_else(|| from("HOME").map(|h| h.join(".cache")))
-        .map(|c| c.join("mtls-harness"))
-}
-
-/// The hex SHA-256 of the program's source (its first 16 digits name the cached build).
-fn source_hash() -> String {
-    use sha2::Digest;
-    let digest = sha2::Sha256::digest(SOURCE.as_bytes());
-    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
-}
-
-/// The built server program: the cached one, or built now with `go` into the cache (or into
-/// `fallback` when there is no cache directory).
+/// The built server program: the cached one, or built now with `go` (into `fallback` when
+/// there is no cache directory).
 ///
 /// # Errors
-/// [`ProcessError::Skipped`] when Go is not installed; [`ProcessError::Files`] when the build
-/// directory cannot be written or the build fails (with the compiler's output).
+/// [`ProcessError::Files`] when the build directory cannot be written or the build fails
+/// (with the compiler's output).
 pub fn built(go: &Path, fallback: &Path) -> Result<PathBuf, ProcessError> {
-    let io_err = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| ProcessError::Files { path, source }
+    let command = |source: &Path, out: &Path| {
+        let mut cmd = Command::new(go);
+        cmd.arg("build")
+            .arg("-o")
+            .arg(out)
+            .arg(source)
+            // The standard library only: never the network.
+            .env("GOPROXY", "off")
+            .env("GOFLAGS", "-mod=mod");
+        if std::env::var_os("GOCACHE").is_none() && std::env::var_os("HOME").is_none() {
+            // Go needs a build cache; without HOME, one next to the source.
+            if let Some(dir) = source.parent() {
+                cmd.env("GOCACHE", dir.join("go-build"));
+            }
+        }
+        cmd
     };
-    let root = cache_root().unwrap_or_else(|| fallback.to_path_buf());
-    let name = format!("go-server-{}", source_hash());
-    let binary = root.join(&name);
-    if binary.is_file() {
-        return Ok(binary);
-    }
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&root)
-            .map_err(io_err(&root))?;
-    }
-    // A new directory per build: concurrent builds never share files; the winner's rename
-    // puts a whole binary in place.
-    let work = root.join(format!(
-        "{name}.build-{}-{:?}",
-        std::process::id(),
-        std::thread::current().id()
-    ));
-    crate::fsutil::create_new_dir(&work).map_err(io_err(&work))?;
-    let source = work.join("go_server.go");
-    crate::fsutil::write_atomic(&source, SOURCE.as_bytes(), 0o644).map_err(io_err(&source))?;
-    let out = work.join("go-server");
-    let built = Command::new(go)
-        .arg("build")
-        .arg("-o")
-        .arg(&out)
-        .arg(&source)
-        .current_dir(&work)
-        // The standard library only: never the network.
-        .env("GOPROXY", "off")
-        .env("GOFLAGS", "-mod=mod")
-        .env("GOCACHE", root.join("go-build"))
-        .stdin(Stdio::null())
-        .output()
-        .map_err(io_err(&out))?;
-    if !built.status.success() {
-        let _ = std::fs::remove_dir_all(&work);
-        return Err(ProcessError::Files {
-            path: source,
-            source: std::io::Error::other(format!(
-                "go build failed: {}",
-                String::from_utf8_lossy(&built.stderr).trim()
-            )),
-        });
-    }
-    std::fs::rename(&out, &binary).map_err(io_err(&binary))?;
-    let _ = std::fs::remove_dir_all(&work);
-    Ok(binary)
+    build_cache::built(
+        &build_cache::Build {
+            name: "go-server",
+            file_name: "go_server.go",
+            source: SOURCE,
+            marker: "",
+            command: &command,
+        },
+        fallback,
+    )
 }
 
 /// Parses the program's ready line, `listening on 127.0.0.1:PORT`.
@@ -186,12 +138,11 @@ mod tests {
     use crate::scenario::ClientAuth;
 
     #[test]
-    fn ready_line_and_hash() {
+    fn ready_line_and_names() {
         assert_eq!(
             ready_line("listening on 127.0.0.1:4433"),
             Some("127.0.0.1:4433".parse().unwrap())
         );
-        assert_eq!(source_hash().len(), 16);
         // The program reads clientAuth by these names.
         assert_eq!(ClientAuth::Required.name(), "required");
         assert_eq!(ClientAuth::Off.name(), "off");
