@@ -12,6 +12,7 @@ declare -A needed=(
   [gnutls-serv]=gnutls-bin # the gnutls-serv server peer and the gnutls-cli client peer
   [curl]=curl             # the curl client peer
   [go]=golang-go          # builds the Go crypto/tls server peer on first use
+  [javac]=openjdk-17-jdk-headless # compiles and runs the Java JSSE server peer on first use
   [pkg-config]=pkg-config # finds libssl for the openssl crate (the built-in OpenSSL server)
   [valgrind]=valgrind     # callgrind: the instruction-count figure (scripts/callgrind.sh, bench tests)
   [script]=bsdutils       # a pseudo-terminal for the live-progress test (essential on Debian)

@@ -423,8 +423,9 @@ pub const JAVA_SERVER: ServerCapabilities = ServerCapabilities {
     ocsp_query_timeout: false,
     stapling: NO_STAPLING,
     allow_list: false,
-    // PKIXBuilderParameters.setMaxPathLength.
-    verify_depth: VerifyDepth::Configurable,
+    verify_depth: VerifyDepth::Unconfigurable(
+        "JSSE validates the chain the client sent with PKIXParameters, which have no path-length limit (PKIXBuilderParameters.setMaxPathLength bounds path building only; jdk.tls.maxCertificateChainLength, 10, is the only bound)",
+    ),
     client_sigalgs: false,
     session_cache: Support::Yes,
 };

@@ -1,16 +1,17 @@
-// The Java JSSE server peer: com.sun.net.httpserver.HttpsServer over an SSLContext whose trust
-// manager validates client chains with PKIX (CRLs from a file through a CertStore, a
+// The Java JSSE server peer: an SSLServerSocket over an SSLContext whose trust manager
+// validates client chains with PKIX (CRLs from a file through a CertStore, a
 // PKIXRevocationChecker with SOFT_FAIL when asked), needClientAuth/wantClientAuth, versions and
-// suites. Compiled by mtls-harness with javac on first use and run as
-// `java -cp DIR JavaServer '<options>'`; prints `listening on ADDR` once it accepts.
+// suites; one thread per connection answers GET with a small 200. (Not com.sun.net.httpserver:
+// its HttpsServer closes a failed handshake without sending JSSE's alert.) Compiled by
+// mtls-harness with javac on first use and run as `java -cp DIR JavaServer key=value...`;
+// prints `listening on ADDR` once it accepts; each refusal goes to stderr with JSSE's reason.
 // Options are `key=value` words (no JSON parser in the JDK): cert, key (PKCS#8 PEM), ca, crl,
-// softFail, maxPath, clientAuth, protocols (comma list), suites (comma list).
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsParameters;
-import com.sun.net.httpserver.HttpsServer;
+// softFail, clientAuth, protocols (comma list), suites (comma list).
 import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyFactory;
@@ -38,7 +39,8 @@ import java.util.Set;
 import javax.net.ssl.CertPathTrustManagerParameters;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 
 public class JavaServer {
@@ -88,8 +90,6 @@ public class JavaServer {
         anchors.add(new TrustAnchor((X509Certificate) c, null));
       }
       PKIXBuilderParameters p = new PKIXBuilderParameters(anchors, new X509CertSelector());
-      // The verify depth: intermediates allowed below the anchor (PKIX's default is 5).
-      p.setMaxPathLength(Integer.parseInt(o.getOrDefault("maxPath", "5")));
       String crl = o.getOrDefault("crl", "");
       if (crl.isEmpty()) {
         p.setRevocationEnabled(false);
@@ -116,32 +116,41 @@ public class JavaServer {
     SSLContext ctx = SSLContext.getInstance("TLS");
     ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
 
-    HttpsServer server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 1024);
-    String[] protocols = o.getOrDefault("protocols", "TLSv1.3").split(",");
+    SSLServerSocket server = (SSLServerSocket) ctx.getServerSocketFactory()
+        .createServerSocket(0, 1024, InetAddress.getByName("127.0.0.1"));
+    server.setEnabledProtocols(o.getOrDefault("protocols", "TLSv1.3").split(","));
     String suites = o.getOrDefault("suites", "");
-    server.setHttpsConfigurator(new HttpsConfigurator(ctx) {
-      @Override
-      public void configure(HttpsParameters params) {
-        SSLParameters sp = ctx.getDefaultSSLParameters();
-        sp.setProtocols(protocols);
-        if (!suites.isEmpty()) sp.setCipherSuites(suites.split(","));
-        if (clientAuth.equals("required")) sp.setNeedClientAuth(true);
-        if (clientAuth.equals("optional")) sp.setWantClientAuth(true);
-        params.setSSLParameters(sp);
-      }
-    });
-    server.createContext("/", exchange -> {
-      byte[] body = "ok\n".getBytes();
-      exchange.getResponseHeaders().add("Content-Type", "text/plain");
-      exchange.getResponseHeaders().add("Connection", "close");
-      exchange.sendResponseHeaders(200, body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      }
-    });
-    server.start();
-    InetSocketAddress a = server.getAddress();
-    System.out.println("listening on " + a.getAddress().getHostAddress() + ":" + a.getPort());
+    if (!suites.isEmpty()) server.setEnabledCipherSuites(suites.split(","));
+    if (clientAuth.equals("required")) server.setNeedClientAuth(true);
+    if (clientAuth.equals("optional")) server.setWantClientAuth(true);
+    System.out.println("listening on 127.0.0.1:" + server.getLocalPort());
     System.out.flush();
+    while (true) {
+      SSLSocket s = (SSLSocket) server.accept();
+      new Thread(() -> serve(s)).start();
+    }
+  }
+
+  // One request: the handshake (its failure logged with JSSE's reason), the request's
+  // headers, a 200.
+  static void serve(SSLSocket s) {
+    try (s) {
+      s.setSoTimeout(30000);
+      s.startHandshake();
+      InputStream in = s.getInputStream();
+      int matched = 0;
+      byte[] end = "\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+      while (matched < end.length) {
+        int b = in.read();
+        if (b < 0) return;
+        matched = b == end[matched] ? matched + 1 : (b == end[0] ? 1 : 0);
+      }
+      OutputStream out = s.getOutputStream();
+      out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n"
+          + "Connection: close\r\n\r\nok\n").getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+    } catch (Exception e) {
+      System.err.println("refused " + s.getRemoteSocketAddress() + ": " + e);
+    }
   }
 }

@@ -53,7 +53,11 @@ fn suites(case: &Case) -> Vec<&'static str> {
     }
     let mut out = Vec::new();
     for v in [TlsVersion::Tls13, TlsVersion::Tls12] {
-        let mine: Vec<CipherSuite> = listed.iter().copied().filter(|s| s.version() == v).collect();
+        let mine: Vec<CipherSuite> = listed
+            .iter()
+            .copied()
+            .filter(|s| s.version() == v)
+            .collect();
         let pick = if mine.is_empty() {
             CipherSuite::ALL
                 .iter()
@@ -102,8 +106,7 @@ pub fn command(
     cmd.arg(opt("cert", &files.server_chain))
         .arg(opt("key", &files.server_key))
         .arg(opt("ca", &files.root_cert))
-        .arg(format!("clientAuth={}", case.client_auth.name()))
-        .arg(format!("maxPath={}", openssl_names::verify_depth(case)));
+        .arg(format!("clientAuth={}", case.client_auth.name()));
     if let Some(crl) = crl {
         cmd.arg(opt("crl", crl));
         let rev = &case.revocation;
