@@ -3,11 +3,21 @@
 //! The runner reads a case's skip reason from here before it starts anything (so conformance
 //! and interop, which run cases through the runner, report the same reasons), and the built-in
 //! servers read their own limits from here too (rustls's fixed verify depth is written once).
-//! Adding a stack is one adapter plus one record in this file (see ARCHITECTURE.md).
+//! Adding a stack is one adapter plus one record (see ARCHITECTURE.md): the records are data in
+//! `capabilities/servers.rs` and `capabilities/clients.rs`, the rules here.
 //!
 //! A record says what a stack supports; the rules in [`ServerCapabilities::skip_reason`] and
 //! [`ClientCapabilities::skip_reason`] turn a case's settings plus the record into the reason a
 //! case cannot run, worded for the user.
+
+mod clients;
+mod servers;
+
+pub use clients::{CURL, GNUTLS_CLI, NODE_CLIENT, OPENSSL_CLIENT, RUSTLS_CLIENT, S_CLIENT};
+pub use servers::{
+    GNUTLS_SERV, GO_SERVER, HAPROXY, JAVA_SERVER, NGINX, NODE_SERVER, OPENSSL_SERVER,
+    RUSTLS_SERVER, S_SERVER, WEBPKI_VERIFY_DEPTH,
+};
 
 use crate::pki::{ClientCert, Pki};
 use crate::scenario::{Case, ClientImpl, FailPolicy, RevocationMode, ServerImpl, Stop};
@@ -32,6 +42,10 @@ pub enum Library {
     Openssl,
     /// The system's GnuTLS (`gnutls-serv`, `gnutls-cli`): no X25519MLKEM768 in Debian 12's 3.7.
     Gnutls,
+    /// Go's crypto/tls (Debian 12's Go 1.19): no X25519MLKEM768, no TLS 1.3 suite setting.
+    Go,
+    /// Java's JSSE (OpenJDK 17): no X25519MLKEM768.
+    Java,
 }
 
 /// How deep a client chain the server accepts.
@@ -89,251 +103,13 @@ pub struct ServerCapabilities {
     pub verify_depth: VerifyDepth,
     /// Narrowing the client's signature schemes (`tls.client_sigalgs`).
     pub client_sigalgs: bool,
+    /// Stateful resumption (`resumption = "session-id"`: session IDs, TLS 1.3 tickets backed by
+    /// a server-side cache).
+    pub session_cache: Support,
+    /// Stateful resumption in TLS 1.3 as well (some stacks resume TLS 1.3 with stateless
+    /// tickets only).
+    pub session_cache_tls13: Support,
 }
-
-/// webpki's fixed maximum of intermediates (`MAX_SUB_CA_COUNT`).
-pub const WEBPKI_VERIFY_DEPTH: u8 = 6;
-
-const ALL_MODES: &[RevocationMode] = &[
-    RevocationMode::None,
-    RevocationMode::Crl,
-    RevocationMode::CrlHttp,
-    RevocationMode::Ocsp,
-    RevocationMode::OcspStapling,
-    RevocationMode::ShortLived,
-];
-
-const FULL_STAPLING: Stapling = Stapling {
-    refreshes: true,
-    verifies: true,
-    controllable: Support::Yes,
-};
-
-/// The built-in rustls server (`mtls-harness serve`).
-pub const RUSTLS_SERVER: ServerCapabilities = ServerCapabilities {
-    name: "rustls",
-    library: Library::Rustls,
-    revocation_modes: ALL_MODES,
-    missing_mode_reasons: &[],
-    crl_soft_fail: Support::Yes,
-    crl_reload: Support::Yes,
-    ocsp_soft_fail: Support::Yes,
-    ocsp_nonce: Support::Yes,
-    ocsp_cache_ttl: Support::Yes,
-    ocsp_query_timeout: true,
-    stapling: FULL_STAPLING,
-    allow_list: true,
-    verify_depth: VerifyDepth::Fixed(WEBPKI_VERIFY_DEPTH),
-    client_sigalgs: true,
-};
-
-/// The built-in OpenSSL server (`mtls-harness serve --impl openssl`).
-pub const OPENSSL_SERVER: ServerCapabilities = ServerCapabilities {
-    name: "openssl",
-    library: Library::Openssl,
-    revocation_modes: &[
-        RevocationMode::None,
-        RevocationMode::Crl,
-        RevocationMode::Ocsp,
-        RevocationMode::OcspStapling,
-    ],
-    missing_mode_reasons: &[],
-    crl_soft_fail: Support::Yes,
-    crl_reload: Support::No("the openssl server loads its CRLs once"),
-    ocsp_soft_fail: Support::Yes,
-    ocsp_nonce: Support::Yes,
-    ocsp_cache_ttl: Support::Yes,
-    ocsp_query_timeout: true,
-    stapling: FULL_STAPLING,
-    allow_list: true,
-    verify_depth: VerifyDepth::Configurable,
-    client_sigalgs: true,
-};
-
-/// The installed `openssl s_server`.
-pub const S_SERVER: ServerCapabilities = ServerCapabilities {
-    name: "openssl s_server",
-    library: Library::Openssl,
-    revocation_modes: &[
-        RevocationMode::None,
-        RevocationMode::Crl,
-        RevocationMode::OcspStapling,
-    ],
-    missing_mode_reasons: &[(
-        RevocationMode::Ocsp,
-        "openssl s_server has no OCSP checking of client certificates",
-    )],
-    crl_soft_fail: Support::No("openssl s_server has no soft-fail for undetermined CRL status"),
-    crl_reload: Support::No("openssl s_server cannot reload a CRL"),
-    ocsp_soft_fail: Support::Yes,
-    ocsp_nonce: Support::Yes,
-    ocsp_cache_ttl: Support::Yes,
-    ocsp_query_timeout: true,
-    stapling: Stapling {
-        refreshes: false,
-        verifies: false,
-        controllable: Support::Yes,
-    },
-    allow_list: false,
-    verify_depth: VerifyDepth::Configurable,
-    client_sigalgs: true,
-};
-
-/// nginx.
-pub const NGINX: ServerCapabilities = ServerCapabilities {
-    name: "nginx",
-    library: Library::Openssl,
-    revocation_modes: &[
-        RevocationMode::None,
-        RevocationMode::Crl,
-        RevocationMode::Ocsp,
-        RevocationMode::OcspStapling,
-    ],
-    missing_mode_reasons: &[],
-    crl_soft_fail: Support::No("nginx has no soft-fail for undetermined CRL status"),
-    crl_reload: Support::No("nginx re-reads its CRL only on a configuration reload"),
-    ocsp_soft_fail: Support::No("nginx's ssl_ocsp has no soft-fail"),
-    ocsp_nonce: Support::No("nginx's ssl_ocsp sends no nonce"),
-    ocsp_cache_ttl: Support::No(
-        "nginx caches OCSP answers until their nextUpdate, not for the case's cache_ttl",
-    ),
-    ocsp_query_timeout: false,
-    stapling: Stapling {
-        refreshes: true,
-        verifies: true,
-        controllable: Support::No(
-            "nginx fetches its staple on the first handshakes and refreshes it by its own \
-             schedule: Must-Staple, unverified staples and mid-run revocation are not \
-             reproducible",
-        ),
-    },
-    allow_list: true,
-    verify_depth: VerifyDepth::Configurable,
-    client_sigalgs: true,
-};
-
-/// A server that staples nothing the harness controls (the adapter gives it no staple).
-const NO_STAPLING: Stapling = Stapling {
-    refreshes: false,
-    verifies: false,
-    controllable: Support::No("the adapter gives this server no staple"),
-};
-
-/// HAProxy (2.6 on Debian 12): `bind ... ssl crt ... ca-file ... verify required`.
-pub const HAPROXY: ServerCapabilities = ServerCapabilities {
-    name: "haproxy",
-    library: Library::Openssl,
-    revocation_modes: &[RevocationMode::None, RevocationMode::Crl],
-    missing_mode_reasons: &[
-        (
-            RevocationMode::Ocsp,
-            "HAProxy has no OCSP checking of client certificates",
-        ),
-        (
-            RevocationMode::CrlHttp,
-            "HAProxy reads CRLs from its crl-file only; it fetches none over HTTP",
-        ),
-        (
-            RevocationMode::OcspStapling,
-            "HAProxy 2.6 staples a .ocsp file loaded at start and never refreshes it; the haproxy adapter does not stage one yet",
-        ),
-        (
-            RevocationMode::ShortLived,
-            "HAProxy loads its certificate at start; rotating it needs its runtime API (set ssl cert), which the adapter does not drive",
-        ),
-    ],
-    // crt-ignore-err / ca-ignore-err with the CRL-undetermined verify errors.
-    crl_soft_fail: Support::Yes,
-    crl_reload: Support::No(
-        "HAProxy reads its crl-file at start; replacing it needs its runtime API (set ssl crl-file), which the adapter does not drive",
-    ),
-    ocsp_soft_fail: Support::No("HAProxy has no OCSP checking of client certificates"),
-    ocsp_nonce: Support::No("HAProxy has no OCSP checking of client certificates"),
-    ocsp_cache_ttl: Support::No("HAProxy has no OCSP checking of client certificates"),
-    ocsp_query_timeout: false,
-    stapling: NO_STAPLING,
-    // `http-request return status 403` unless the subject CN is listed.
-    allow_list: true,
-    verify_depth: VerifyDepth::Unconfigurable(
-        "HAProxy has no verify-depth setting (OpenSSL's default of 100 applies)",
-    ),
-    client_sigalgs: false,
-};
-
-/// GnuTLS's `gnutls-serv` (3.7 on Debian 12).
-pub const GNUTLS_SERV: ServerCapabilities = ServerCapabilities {
-    name: "gnutls-serv",
-    library: Library::Gnutls,
-    revocation_modes: &[RevocationMode::None, RevocationMode::Crl],
-    missing_mode_reasons: &[
-        (
-            RevocationMode::Ocsp,
-            "gnutls-serv has no OCSP checking of client certificates",
-        ),
-        (
-            RevocationMode::CrlHttp,
-            "gnutls-serv reads CRLs from --x509crlfile only; it fetches none over HTTP",
-        ),
-        (
-            RevocationMode::OcspStapling,
-            "gnutls-serv staples a fixed --ocsp-response file; the gnutls-serv adapter does not stage one yet",
-        ),
-        (
-            RevocationMode::ShortLived,
-            "gnutls-serv loads its certificate once at start and cannot rotate it",
-        ),
-    ],
-    crl_soft_fail: Support::No("gnutls-serv has no soft-fail setting for undetermined CRL status"),
-    crl_reload: Support::No("gnutls-serv reads its CRL once at start"),
-    ocsp_soft_fail: Support::No("gnutls-serv has no OCSP checking of client certificates"),
-    ocsp_nonce: Support::No("gnutls-serv has no OCSP checking of client certificates"),
-    ocsp_cache_ttl: Support::No("gnutls-serv has no OCSP checking of client certificates"),
-    ocsp_query_timeout: false,
-    stapling: NO_STAPLING,
-    allow_list: false,
-    verify_depth: VerifyDepth::Unconfigurable(
-        "gnutls-serv has no verify-depth setting (GnuTLS's default of 16 applies)",
-    ),
-    client_sigalgs: false,
-};
-
-/// A Node.js https server (`https.createServer`, the script `node_server.js`).
-pub const NODE_SERVER: ServerCapabilities = ServerCapabilities {
-    name: "the node server",
-    library: Library::Openssl,
-    revocation_modes: &[RevocationMode::None, RevocationMode::Crl],
-    missing_mode_reasons: &[
-        (
-            RevocationMode::Ocsp,
-            "node's tls module has no OCSP checking of client certificates",
-        ),
-        (
-            RevocationMode::CrlHttp,
-            "the node server reads its CRL from a file (the crl option) only",
-        ),
-        (
-            RevocationMode::OcspStapling,
-            "the node server adapter answers no OCSPRequest events yet",
-        ),
-        (
-            RevocationMode::ShortLived,
-            "the node server adapter does not rotate its certificate (setSecureContext) yet",
-        ),
-    ],
-    crl_soft_fail: Support::No("node's crl option has no soft-fail for undetermined CRL status"),
-    crl_reload: Support::No("the node server adapter reads its CRL once at start"),
-    ocsp_soft_fail: Support::No("node's tls module has no OCSP checking of client certificates"),
-    ocsp_nonce: Support::No("node's tls module has no OCSP checking of client certificates"),
-    ocsp_cache_ttl: Support::No("node's tls module has no OCSP checking of client certificates"),
-    ocsp_query_timeout: false,
-    stapling: NO_STAPLING,
-    allow_list: false,
-    verify_depth: VerifyDepth::Unconfigurable(
-        "node's tls module has no verify-depth option (OpenSSL's default of 100 applies)",
-    ),
-    // node's `sigalgs` sets the server's own signature schemes too (no client-only list).
-    client_sigalgs: false,
-};
 
 /// The record of a server peer.
 pub fn server(server: ServerImpl) -> &'static ServerCapabilities {
@@ -345,6 +121,8 @@ pub fn server(server: ServerImpl) -> &'static ServerCapabilities {
         ServerImpl::Haproxy => &HAPROXY,
         ServerImpl::GnutlsServ => &GNUTLS_SERV,
         ServerImpl::Node => &NODE_SERVER,
+        ServerImpl::Go => &GO_SERVER,
+        ServerImpl::Java => &JAVA_SERVER,
     }
 }
 
@@ -354,6 +132,10 @@ fn unsupported_groups(library: Library, groups: &[crate::scenario::KxGroup]) -> 
         Library::Rustls => None,
         Library::Openssl => super::tls::openssl::unsupported_groups(groups),
         Library::Gnutls => super::tls::gnutls::unsupported_groups(groups),
+        Library::Go => super::tls::go::unsupported(&[], groups),
+        Library::Java => groups
+            .contains(&crate::scenario::KxGroup::X25519MlKem768)
+            .then(|| "Java 17's JSSE has no X25519MLKEM768".to_string()),
     }
 }
 
@@ -377,6 +159,24 @@ impl ServerCapabilities {
                 &case.tls.versions,
             ) {
                 return Some(format!("gnutls-serv: {reason}"));
+            }
+        }
+        if self.library == Library::Go {
+            if let Some(reason) =
+                super::tls::go::unsupported(&case.tls.server_suites, &case.tls.server_groups)
+            {
+                return Some(reason);
+            }
+        }
+        if case.tls.resumption == crate::scenario::ResumptionMode::SessionId {
+            let tls13 = case
+                .tls
+                .versions
+                .contains(&crate::scenario::TlsVersion::Tls13);
+            if let Some(reason) =
+                unless(self.session_cache, true).or_else(|| unless(self.session_cache_tls13, tls13))
+            {
+                return Some(reason);
             }
         }
         self.revocation_reason(case)
@@ -515,81 +315,6 @@ pub struct ClientCapabilities {
     /// Resuming a session from one attempt to the next (`tls.resumption`).
     pub resumption: Support,
 }
-
-// SSL_CTX_check_private_key: the key does not match the certificate.
-const MISMATCHED_KEY: (ClientCert, &str) = (
-    ClientCert::MismatchedKey,
-    "a key that does not match its certificate",
-);
-// SSL_CTX_use_certificate: "ca md too weak" (SHA-1 needs security level 0).
-const SHA1: (ClientCert, &str) = (
-    ClientCert::Sha1Signed,
-    "a SHA-1-signed certificate (\"ca md too weak\")",
-);
-// "ee key too small" at security level 2 (Debian's default); node runs at level 1.
-const WEAK_RSA: (ClientCert, &str) = (
-    ClientCert::WeakRsa,
-    "a 1024-bit RSA key (\"ee key too small\")",
-);
-
-/// The harness's own rustls client: it sends every bad credential on purpose.
-pub const RUSTLS_CLIENT: ClientCapabilities = ClientCapabilities {
-    name: "the rustls client",
-    library: Library::Rustls,
-    target_mode: true,
-    refuses: &[],
-    resumption: Support::Yes,
-};
-
-/// The harness's OpenSSL client (`openssl` crate).
-pub const OPENSSL_CLIENT: ClientCapabilities = ClientCapabilities {
-    name: "the openssl client",
-    library: Library::Openssl,
-    target_mode: false,
-    refuses: &[MISMATCHED_KEY, SHA1, WEAK_RSA],
-    resumption: Support::Yes,
-};
-
-/// The installed `openssl s_client`.
-pub const S_CLIENT: ClientCapabilities = ClientCapabilities {
-    name: "openssl s_client",
-    library: Library::Openssl,
-    target_mode: false,
-    refuses: &[MISMATCHED_KEY, SHA1, WEAK_RSA],
-    resumption: Support::Yes,
-};
-
-/// The Node.js client.
-pub const NODE_CLIENT: ClientCapabilities = ClientCapabilities {
-    name: "the node client",
-    library: Library::Openssl,
-    target_mode: false,
-    refuses: &[MISMATCHED_KEY, SHA1],
-    resumption: Support::Yes,
-};
-
-/// The installed `curl` (7.88 on Debian 12, OpenSSL underneath).
-pub const CURL: ClientCapabilities = ClientCapabilities {
-    name: "curl",
-    library: Library::Openssl,
-    target_mode: false,
-    refuses: &[MISMATCHED_KEY, SHA1, WEAK_RSA],
-    resumption: Support::No(
-        "curl 7.88 keeps TLS sessions in memory only: one process per handshake cannot resume (a session file needs curl 8.12's --ssl-sessions)",
-    ),
-};
-
-/// GnuTLS's `gnutls-cli`.
-pub const GNUTLS_CLI: ClientCapabilities = ClientCapabilities {
-    name: "gnutls-cli",
-    library: Library::Gnutls,
-    target_mode: false,
-    // It loads and sends every bad credential of the fixtures (a mismatched key, SHA-1, RSA-1024).
-    refuses: &[],
-    resumption: Support::No(
-        "gnutls-cli resumes only inside one process (--resume); it cannot carry a session to the next process",
-    ),
-};
 
 /// The record of a client peer.
 pub fn client(client: ClientImpl) -> &'static ClientCapabilities {

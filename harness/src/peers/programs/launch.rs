@@ -1,5 +1,5 @@
 //! Starting a case's server peer (the built-in rustls and OpenSSL servers, `openssl s_server`,
-//! nginx, HAProxy, `gnutls-serv`, the node server): the command line for it, the wait until it accepts, and the handle the runner keeps
+//! nginx, HAProxy, `gnutls-serv`, the node, Go and Java servers): the command line for it, the wait until it accepts, and the handle the runner keeps
 //! (address, pid for CPU readings, the guard that stops it).
 
 use std::ffi::OsStr;
@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::process::{ChildGuard, ProcessError};
-use super::{gnutls_serv, haproxy, nginx, node_server, s_server};
+use super::{gnutls_serv, go_server, haproxy, java_server, nginx, node_server, s_server};
 use crate::peers::capabilities;
 use crate::pki::PkiFiles;
 use crate::scenario::{Case, ServerImpl};
@@ -113,6 +113,8 @@ pub fn start_server(
             gnutls_serv::start(find_program("gnutls-serv", search_path)?, launch)
         }
         ServerImpl::Node => node_server::start(find_program("node", search_path)?, launch),
+        ServerImpl::Go => go_server::start(go_server::toolchain(search_path)?, launch),
+        ServerImpl::Java => java_server::start(java_server::toolchain(search_path)?, launch),
     }
 }
 

@@ -1,15 +1,18 @@
 //! External programs as peers and their process control: starting a case's server (the
 //! built-in ones as `mtls-harness serve`, nginx, `openssl s_server`, HAProxy, `gnutls-serv`, a
-//! node https server), the process clients' command lines and output (`openssl s_client`,
-//! node, curl, `gnutls-cli`), the child-process guard that makes
-//! sure none outlives the run, and each program's configuration.
+//! node https server, Go crypto/tls and Java JSSE servers built on first use), the process clients'
+//! command lines and output (`openssl s_client`, node, curl, `gnutls-cli`), the child-process
+//! guard that makes sure none outlives the run, and each program's configuration.
 
+mod build_cache;
 mod builtin;
 pub mod client_output;
 pub mod curl;
 pub mod gnutls_cli;
 mod gnutls_serv;
+mod go_server;
 mod haproxy;
+mod java_server;
 mod launch;
 mod nginx;
 pub mod node_client;

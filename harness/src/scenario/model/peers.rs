@@ -8,8 +8,8 @@ use strum::VariantArray;
 use crate::pki::UnknownName;
 
 /// Server implementations: the built-in rustls and OpenSSL servers, `openssl s_server`, nginx,
-/// HAProxy, `gnutls-serv` and a Node.js https server (the process peers are skipped, with the
-/// reason, when not installed).
+/// HAProxy, `gnutls-serv`, a Node.js https server, Go crypto/tls and Java JSSE servers (the
+/// process peers are skipped, with the reason, when not installed).
 #[derive(
     Clone,
     Copy,
@@ -50,6 +50,12 @@ pub enum ServerImpl {
     /// A Node.js https server (`https.createServer` with `requestCert`).
     #[strum(serialize = "node")]
     Node,
+    /// A Go crypto/tls server (a small program in the repo, built on first use).
+    #[strum(serialize = "go")]
+    Go,
+    /// A Java JSSE server (a small program in the repo, compiled on first use).
+    #[strum(serialize = "java")]
+    Java,
 }
 
 impl ServerImpl {

@@ -1,0 +1,81 @@
+//! One record per client peer: what each stack supports, the credentials it refuses to load
+//! with the reason (the rules in `capabilities.rs` turn a case plus a record into a skip
+//! reason).
+
+use super::{ClientCapabilities, Library, Support};
+use crate::pki::ClientCert;
+
+// SSL_CTX_check_private_key: the key does not match the certificate.
+const MISMATCHED_KEY: (ClientCert, &str) = (
+    ClientCert::MismatchedKey,
+    "a key that does not match its certificate",
+);
+// SSL_CTX_use_certificate: "ca md too weak" (SHA-1 needs security level 0).
+const SHA1: (ClientCert, &str) = (
+    ClientCert::Sha1Signed,
+    "a SHA-1-signed certificate (\"ca md too weak\")",
+);
+// "ee key too small" at security level 2 (Debian's default); node runs at level 1.
+const WEAK_RSA: (ClientCert, &str) = (
+    ClientCert::WeakRsa,
+    "a 1024-bit RSA key (\"ee key too small\")",
+);
+
+/// The harness's own rustls client: it sends every bad credential on purpose.
+pub const RUSTLS_CLIENT: ClientCapabilities = ClientCapabilities {
+    name: "the rustls client",
+    library: Library::Rustls,
+    target_mode: true,
+    refuses: &[],
+    resumption: Support::Yes,
+};
+
+/// The harness's OpenSSL client (`openssl` crate).
+pub const OPENSSL_CLIENT: ClientCapabilities = ClientCapabilities {
+    name: "the openssl client",
+    library: Library::Openssl,
+    target_mode: false,
+    refuses: &[MISMATCHED_KEY, SHA1, WEAK_RSA],
+    resumption: Support::Yes,
+};
+
+/// The installed `openssl s_client`.
+pub const S_CLIENT: ClientCapabilities = ClientCapabilities {
+    name: "openssl s_client",
+    library: Library::Openssl,
+    target_mode: false,
+    refuses: &[MISMATCHED_KEY, SHA1, WEAK_RSA],
+    resumption: Support::Yes,
+};
+
+/// The Node.js client.
+pub const NODE_CLIENT: ClientCapabilities = ClientCapabilities {
+    name: "the node client",
+    library: Library::Openssl,
+    target_mode: false,
+    refuses: &[MISMATCHED_KEY, SHA1],
+    resumption: Support::Yes,
+};
+
+/// The installed `curl` (7.88 on Debian 12, OpenSSL underneath).
+pub const CURL: ClientCapabilities = ClientCapabilities {
+    name: "curl",
+    library: Library::Openssl,
+    target_mode: false,
+    refuses: &[MISMATCHED_KEY, SHA1, WEAK_RSA],
+    resumption: Support::No(
+        "curl 7.88 keeps TLS sessions in memory only: one process per handshake cannot resume (a session file needs curl 8.12's --ssl-sessions)",
+    ),
+};
+
+/// GnuTLS's `gnutls-cli`.
+pub const GNUTLS_CLI: ClientCapabilities = ClientCapabilities {
+    name: "gnutls-cli",
+    library: Library::Gnutls,
+    target_mode: false,
+    // It loads and sends every bad credential of the fixtures (a mismatched key, SHA-1, RSA-1024).
+    refuses: &[],
+    resumption: Support::No(
+        "gnutls-cli resumes only inside one process (--resume); it cannot carry a session to the next process",
+    ),
+};

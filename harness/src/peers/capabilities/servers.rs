@@ -1,0 +1,352 @@
+//! One record per server peer: what each stack supports, with the reason for what it lacks
+//! (the rules in `capabilities.rs` turn a case plus a record into a skip reason).
+
+use super::{Library, ServerCapabilities, Stapling, Support, VerifyDepth};
+use crate::scenario::RevocationMode;
+
+/// webpki's fixed maximum of intermediates (`MAX_SUB_CA_COUNT`).
+pub const WEBPKI_VERIFY_DEPTH: u8 = 6;
+
+const ALL_MODES: &[RevocationMode] = &[
+    RevocationMode::None,
+    RevocationMode::Crl,
+    RevocationMode::CrlHttp,
+    RevocationMode::Ocsp,
+    RevocationMode::OcspStapling,
+    RevocationMode::ShortLived,
+];
+
+const FULL_STAPLING: Stapling = Stapling {
+    refreshes: true,
+    verifies: true,
+    controllable: Support::Yes,
+};
+
+/// The built-in rustls server (`mtls-harness serve`).
+pub const RUSTLS_SERVER: ServerCapabilities = ServerCapabilities {
+    name: "rustls",
+    library: Library::Rustls,
+    revocation_modes: ALL_MODES,
+    missing_mode_reasons: &[],
+    crl_soft_fail: Support::Yes,
+    crl_reload: Support::Yes,
+    ocsp_soft_fail: Support::Yes,
+    ocsp_nonce: Support::Yes,
+    ocsp_cache_ttl: Support::Yes,
+    ocsp_query_timeout: true,
+    stapling: FULL_STAPLING,
+    allow_list: true,
+    verify_depth: VerifyDepth::Fixed(WEBPKI_VERIFY_DEPTH),
+    client_sigalgs: true,
+    session_cache: Support::Yes,
+    session_cache_tls13: Support::Yes,
+};
+
+/// The built-in OpenSSL server (`mtls-harness serve --impl openssl`).
+pub const OPENSSL_SERVER: ServerCapabilities = ServerCapabilities {
+    name: "openssl",
+    library: Library::Openssl,
+    revocation_modes: &[
+        RevocationMode::None,
+        RevocationMode::Crl,
+        RevocationMode::Ocsp,
+        RevocationMode::OcspStapling,
+    ],
+    missing_mode_reasons: &[],
+    crl_soft_fail: Support::Yes,
+    crl_reload: Support::No("the openssl server loads its CRLs once"),
+    ocsp_soft_fail: Support::Yes,
+    ocsp_nonce: Support::Yes,
+    ocsp_cache_ttl: Support::Yes,
+    ocsp_query_timeout: true,
+    stapling: FULL_STAPLING,
+    allow_list: true,
+    verify_depth: VerifyDepth::Configurable,
+    client_sigalgs: true,
+    session_cache: Support::Yes,
+    session_cache_tls13: Support::Yes,
+};
+
+/// The installed `openssl s_server`.
+pub const S_SERVER: ServerCapabilities = ServerCapabilities {
+    name: "openssl s_server",
+    library: Library::Openssl,
+    revocation_modes: &[
+        RevocationMode::None,
+        RevocationMode::Crl,
+        RevocationMode::OcspStapling,
+    ],
+    missing_mode_reasons: &[(
+        RevocationMode::Ocsp,
+        "openssl s_server has no OCSP checking of client certificates",
+    )],
+    crl_soft_fail: Support::No("openssl s_server has no soft-fail for undetermined CRL status"),
+    crl_reload: Support::No("openssl s_server cannot reload a CRL"),
+    ocsp_soft_fail: Support::Yes,
+    ocsp_nonce: Support::Yes,
+    ocsp_cache_ttl: Support::Yes,
+    ocsp_query_timeout: true,
+    stapling: Stapling {
+        refreshes: false,
+        verifies: false,
+        controllable: Support::Yes,
+    },
+    allow_list: false,
+    verify_depth: VerifyDepth::Configurable,
+    client_sigalgs: true,
+    session_cache: Support::Yes,
+    session_cache_tls13: Support::Yes,
+};
+
+/// nginx.
+pub const NGINX: ServerCapabilities = ServerCapabilities {
+    name: "nginx",
+    library: Library::Openssl,
+    revocation_modes: &[
+        RevocationMode::None,
+        RevocationMode::Crl,
+        RevocationMode::Ocsp,
+        RevocationMode::OcspStapling,
+    ],
+    missing_mode_reasons: &[],
+    crl_soft_fail: Support::No("nginx has no soft-fail for undetermined CRL status"),
+    crl_reload: Support::No("nginx re-reads its CRL only on a configuration reload"),
+    ocsp_soft_fail: Support::No("nginx's ssl_ocsp has no soft-fail"),
+    ocsp_nonce: Support::No("nginx's ssl_ocsp sends no nonce"),
+    ocsp_cache_ttl: Support::No(
+        "nginx caches OCSP answers until their nextUpdate, not for the case's cache_ttl",
+    ),
+    ocsp_query_timeout: false,
+    stapling: Stapling {
+        refreshes: true,
+        verifies: true,
+        controllable: Support::No(
+            "nginx fetches its staple on the first handshakes and refreshes it by its own \
+             schedule: Must-Staple, unverified staples and mid-run revocation are not \
+             reproducible",
+        ),
+    },
+    allow_list: true,
+    verify_depth: VerifyDepth::Configurable,
+    client_sigalgs: true,
+    session_cache: Support::Yes,
+    session_cache_tls13: Support::Yes,
+};
+
+/// A server that staples nothing the harness controls (the adapter gives it no staple).
+const NO_STAPLING: Stapling = Stapling {
+    refreshes: false,
+    verifies: false,
+    controllable: Support::No("the adapter gives this server no staple"),
+};
+
+/// HAProxy (2.6 on Debian 12): `bind ... ssl crt ... ca-file ... verify required`.
+pub const HAPROXY: ServerCapabilities = ServerCapabilities {
+    name: "haproxy",
+    library: Library::Openssl,
+    revocation_modes: &[RevocationMode::None, RevocationMode::Crl],
+    missing_mode_reasons: &[
+        (
+            RevocationMode::Ocsp,
+            "HAProxy has no OCSP checking of client certificates",
+        ),
+        (
+            RevocationMode::CrlHttp,
+            "HAProxy reads CRLs from its crl-file only; it fetches none over HTTP",
+        ),
+        (
+            RevocationMode::OcspStapling,
+            "HAProxy 2.6 staples a .ocsp file loaded at start and never refreshes it; the haproxy adapter does not stage one yet",
+        ),
+        (
+            RevocationMode::ShortLived,
+            "HAProxy loads its certificate at start; rotating it needs its runtime API (set ssl cert), which the adapter does not drive",
+        ),
+    ],
+    // crt-ignore-err / ca-ignore-err with the CRL-undetermined verify errors.
+    crl_soft_fail: Support::Yes,
+    crl_reload: Support::No(
+        "HAProxy reads its crl-file at start; replacing it needs its runtime API (set ssl crl-file), which the adapter does not drive",
+    ),
+    ocsp_soft_fail: Support::No("HAProxy has no OCSP checking of client certificates"),
+    ocsp_nonce: Support::No("HAProxy has no OCSP checking of client certificates"),
+    ocsp_cache_ttl: Support::No("HAProxy has no OCSP checking of client certificates"),
+    ocsp_query_timeout: false,
+    stapling: NO_STAPLING,
+    // `http-request return status 403` unless the subject CN is listed.
+    allow_list: true,
+    verify_depth: VerifyDepth::Unconfigurable(
+        "HAProxy has no verify-depth setting (OpenSSL's default of 100 applies)",
+    ),
+    client_sigalgs: false,
+    session_cache: Support::Yes,
+    session_cache_tls13: Support::Yes,
+};
+
+/// GnuTLS's `gnutls-serv` (3.7 on Debian 12).
+pub const GNUTLS_SERV: ServerCapabilities = ServerCapabilities {
+    name: "gnutls-serv",
+    library: Library::Gnutls,
+    revocation_modes: &[RevocationMode::None, RevocationMode::Crl],
+    missing_mode_reasons: &[
+        (
+            RevocationMode::Ocsp,
+            "gnutls-serv has no OCSP checking of client certificates",
+        ),
+        (
+            RevocationMode::CrlHttp,
+            "gnutls-serv reads CRLs from --x509crlfile only; it fetches none over HTTP",
+        ),
+        (
+            RevocationMode::OcspStapling,
+            "gnutls-serv staples a fixed --ocsp-response file; the gnutls-serv adapter does not stage one yet",
+        ),
+        (
+            RevocationMode::ShortLived,
+            "gnutls-serv loads its certificate once at start and cannot rotate it",
+        ),
+    ],
+    crl_soft_fail: Support::No("gnutls-serv has no soft-fail setting for undetermined CRL status"),
+    crl_reload: Support::No("gnutls-serv reads its CRL once at start"),
+    ocsp_soft_fail: Support::No("gnutls-serv has no OCSP checking of client certificates"),
+    ocsp_nonce: Support::No("gnutls-serv has no OCSP checking of client certificates"),
+    ocsp_cache_ttl: Support::No("gnutls-serv has no OCSP checking of client certificates"),
+    ocsp_query_timeout: false,
+    stapling: NO_STAPLING,
+    allow_list: false,
+    verify_depth: VerifyDepth::Unconfigurable(
+        "gnutls-serv has no verify-depth setting (GnuTLS's default of 16 applies)",
+    ),
+    client_sigalgs: false,
+    session_cache: Support::Yes,
+    session_cache_tls13: Support::No(
+        "gnutls-serv resumes TLS 1.3 with tickets only: its session database (without --noticket) serves TLS 1.2",
+    ),
+};
+
+/// A Node.js https server (`https.createServer`, the script `node_server.js`).
+pub const NODE_SERVER: ServerCapabilities = ServerCapabilities {
+    name: "the node server",
+    library: Library::Openssl,
+    revocation_modes: &[RevocationMode::None, RevocationMode::Crl],
+    missing_mode_reasons: &[
+        (
+            RevocationMode::Ocsp,
+            "node's tls module has no OCSP checking of client certificates",
+        ),
+        (
+            RevocationMode::CrlHttp,
+            "the node server reads its CRL from a file (the crl option) only",
+        ),
+        (
+            RevocationMode::OcspStapling,
+            "the node server adapter answers no OCSPRequest events yet",
+        ),
+        (
+            RevocationMode::ShortLived,
+            "the node server adapter does not rotate its certificate (setSecureContext) yet",
+        ),
+    ],
+    crl_soft_fail: Support::No("node's crl option has no soft-fail for undetermined CRL status"),
+    crl_reload: Support::No("the node server adapter reads its CRL once at start"),
+    ocsp_soft_fail: Support::No("node's tls module has no OCSP checking of client certificates"),
+    ocsp_nonce: Support::No("node's tls module has no OCSP checking of client certificates"),
+    ocsp_cache_ttl: Support::No("node's tls module has no OCSP checking of client certificates"),
+    ocsp_query_timeout: false,
+    stapling: NO_STAPLING,
+    allow_list: false,
+    verify_depth: VerifyDepth::Unconfigurable(
+        "node's tls module has no verify-depth option (OpenSSL's default of 100 applies)",
+    ),
+    // node's `sigalgs` sets the server's own signature schemes too (no client-only list).
+    client_sigalgs: false,
+    session_cache: Support::Yes,
+    session_cache_tls13: Support::No(
+        "node's server resumes TLS 1.3 with tickets only: its newSession/resumeSession events serve TLS 1.2 session IDs",
+    ),
+};
+
+/// The Go crypto/tls server (`go_server.go`, built with the Debian toolchain on first use).
+pub const GO_SERVER: ServerCapabilities = ServerCapabilities {
+    name: "the go server",
+    library: Library::Go,
+    revocation_modes: &[RevocationMode::None, RevocationMode::Crl],
+    missing_mode_reasons: &[
+        (
+            RevocationMode::Ocsp,
+            "the go server checks CRLs only (crypto/tls has no OCSP checking of client certificates)",
+        ),
+        (
+            RevocationMode::CrlHttp,
+            "the go server reads its CRL from a file only",
+        ),
+        (
+            RevocationMode::OcspStapling,
+            "the go server adapter staples nothing yet (tls.Certificate.OCSPStaple)",
+        ),
+        (
+            RevocationMode::ShortLived,
+            "the go server adapter does not rotate its certificate (GetCertificate) yet",
+        ),
+    ],
+    // The program's own CRL check in VerifyPeerCertificate has both policies.
+    crl_soft_fail: Support::Yes,
+    crl_reload: Support::No("the go server reads its CRL once at start"),
+    ocsp_soft_fail: Support::No("the go server has no OCSP checking of client certificates"),
+    ocsp_nonce: Support::No("the go server has no OCSP checking of client certificates"),
+    ocsp_cache_ttl: Support::No("the go server has no OCSP checking of client certificates"),
+    ocsp_query_timeout: false,
+    stapling: NO_STAPLING,
+    // HTTP 403 unless the subject CN is listed.
+    allow_list: true,
+    verify_depth: VerifyDepth::Unconfigurable(
+        "crypto/tls has no verify-depth setting (x509.Verify limits no chain length)",
+    ),
+    client_sigalgs: false,
+    session_cache: Support::No(
+        "crypto/tls servers keep no session cache: they resume with stateless tickets only",
+    ),
+    session_cache_tls13: Support::No(
+        "crypto/tls servers keep no session cache: they resume with stateless tickets only",
+    ),
+};
+
+/// The Java JSSE server (`JavaServer.java`, compiled with javac on first use).
+pub const JAVA_SERVER: ServerCapabilities = ServerCapabilities {
+    name: "the java server",
+    library: Library::Java,
+    revocation_modes: &[RevocationMode::None, RevocationMode::Crl],
+    missing_mode_reasons: &[
+        (
+            RevocationMode::Ocsp,
+            "the java server adapter wires PKIX revocation to CRLs only (PKIXRevocationChecker's OCSP is not set up yet)",
+        ),
+        (
+            RevocationMode::CrlHttp,
+            "the java server reads its CRL from a file only (no CRL distribution point fetching)",
+        ),
+        (
+            RevocationMode::OcspStapling,
+            "the java server adapter does not turn on JSSE's server stapling (jdk.tls.stapling.enable) yet",
+        ),
+        (
+            RevocationMode::ShortLived,
+            "the java server loads its certificate once at start",
+        ),
+    ],
+    // PKIXRevocationChecker.Option.SOFT_FAIL.
+    crl_soft_fail: Support::Yes,
+    crl_reload: Support::No("the java server reads its CRL once at start"),
+    ocsp_soft_fail: Support::No("the java server adapter has no OCSP checking yet"),
+    ocsp_nonce: Support::No("the java server adapter has no OCSP checking yet"),
+    ocsp_cache_ttl: Support::No("the java server adapter has no OCSP checking yet"),
+    ocsp_query_timeout: false,
+    stapling: NO_STAPLING,
+    allow_list: false,
+    verify_depth: VerifyDepth::Unconfigurable(
+        "JSSE validates the chain the client sent with PKIXParameters, which have no path-length limit (PKIXBuilderParameters.setMaxPathLength bounds path building only; jdk.tls.maxCertificateChainLength, 10, is the only bound)",
+    ),
+    client_sigalgs: false,
+    session_cache: Support::Yes,
+    session_cache_tls13: Support::Yes,
+};

@@ -1,0 +1,230 @@
+//! A Java JSSE server peer: the program `JavaServer.java` (kept in the repo, compiled into the
+//! harness as text), compiled with the installed `javac` on first use and cached by the hash
+//! of its source, then run per case with `java` (an `HttpsServer` with `needClientAuth`, PKIX
+//! revocation by CRL with an optional soft-fail).
+//!
+//! JSSE validates the client chain inside the handshake and refuses with the alert it derives
+//! from the PKIX failure (`certificate_expired`, `certificate_revoked`, `bad_certificate`,
+//! `certificate_unknown`, ...). Groups and session tickets are JVM-wide properties in Java 17
+//! (`jdk.tls.namedGroups`, `jdk.tls.server.enableSessionTicketExtension`), set per process.
+//!
+//! The compiled classes are cached by `build_cache` (`~/.cache/mtls-harness/java-server-<hash>`).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::build_cache;
+use super::launch::{find_program, ready, Launch, RunningServer, READY_TIMEOUT};
+use super::process::{ChildGuard, ProcessError};
+use crate::peers::tls::openssl as openssl_names;
+use crate::pki::PkiFiles;
+use crate::revocation::crl_chain;
+use crate::scenario::{
+    Case, CipherSuite, FailPolicy, KxGroup, ResumptionMode, RevocationMode, TlsVersion,
+};
+
+/// The Java server program.
+pub const SOURCE: &str = include_str!("JavaServer.java");
+
+/// Java's name of a group, `None` for one Java 17 lacks.
+pub fn group(group: KxGroup) -> Option<&'static str> {
+    match group {
+        KxGroup::X25519 => Some("x25519"),
+        KxGroup::Secp256r1 => Some("secp256r1"),
+        KxGroup::Secp384r1 => Some("secp384r1"),
+        KxGroup::X25519MlKem768 => None,
+    }
+}
+
+/// Java's name of a suite: the IANA name (`TLS_AES_128_GCM_SHA256` for the TLS 1.3 ones).
+fn suite(s: CipherSuite) -> &'static str {
+    match s.version() {
+        TlsVersion::Tls13 => openssl_names::suite(s),
+        TlsVersion::Tls12 => s.name(),
+    }
+}
+
+/// The enabled suites for `case`: JSSE has one list for every version, so a version whose
+/// suites the case does not narrow gets all of the scenario vocabulary's.
+fn suites(case: &Case) -> Vec<&'static str> {
+    let listed = &case.tls.server_suites;
+    if listed.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for v in [TlsVersion::Tls13, TlsVersion::Tls12] {
+        let mine: Vec<CipherSuite> = listed
+            .iter()
+            .copied()
+            .filter(|s| s.version() == v)
+            .collect();
+        let pick = if mine.is_empty() {
+            CipherSuite::ALL
+                .iter()
+                .copied()
+                .filter(|s| s.version() == v)
+                .collect()
+        } else {
+            mine
+        };
+        out.extend(pick.into_iter().map(suite));
+    }
+    out
+}
+
+/// The java command for `case`: JVM properties, the class path, the program's `key=value`
+/// options; `crl` a PEM file of CRLs.
+pub fn command(
+    java: &Path,
+    classes: &Path,
+    case: &Case,
+    files: &PkiFiles,
+    crl: Option<&Path>,
+) -> Command {
+    let mut cmd = Command::new(java);
+    // A small, quick JVM: these servers answer a handful of handshakes per case.
+    cmd.args(["-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"]);
+    let groups: Vec<&str> = case
+        .tls
+        .server_groups
+        .iter()
+        .filter_map(|&g| group(g))
+        .collect();
+    if !groups.is_empty() {
+        cmd.arg(format!("-Djdk.tls.namedGroups={}", groups.join(",")));
+    }
+    let tickets = case.tls.resumption == ResumptionMode::Tickets;
+    cmd.arg(format!(
+        "-Djdk.tls.server.enableSessionTicketExtension={tickets}"
+    ));
+    cmd.arg("-cp").arg(classes).arg("JavaServer");
+    let opt = |k: &str, v: &Path| {
+        let mut s = std::ffi::OsString::from(format!("{k}="));
+        s.push(v);
+        s
+    };
+    cmd.arg(opt("cert", &files.server_chain))
+        .arg(opt("key", &files.server_key))
+        .arg(opt("ca", &files.root_cert))
+        .arg(format!("clientAuth={}", case.client_auth.name()));
+    if let Some(crl) = crl {
+        cmd.arg(opt("crl", crl));
+        let rev = &case.revocation;
+        let soft = rev.mode == RevocationMode::Crl && rev.policy == FailPolicy::Soft;
+        cmd.arg(format!("softFail={soft}"));
+    }
+    let protocols: Vec<&str> = case
+        .tls
+        .versions
+        .iter()
+        .map(|v| match v {
+            TlsVersion::Tls12 => "TLSv1.2",
+            TlsVersion::Tls13 => "TLSv1.3",
+        })
+        .collect();
+    cmd.arg(format!("protocols={}", protocols.join(",")));
+    let suites = suites(case);
+    if !suites.is_empty() {
+        cmd.arg(format!("suites={}", suites.join(",")));
+    }
+    cmd
+}
+
+/// The directory of the compiled program: the cached one, or compiled now with `javac`
+/// (into `fallback` when there is no cache directory).
+///
+/// # Errors
+/// [`ProcessError::Files`] when the directory cannot be written or `javac` fails (with its
+/// output).
+pub fn compiled(javac: &Path, fallback: &Path) -> Result<PathBuf, ProcessError> {
+    let command = |source: &Path, out: &Path| {
+        let mut cmd = Command::new(javac);
+        cmd.arg("-d").arg(out).arg(source);
+        cmd
+    };
+    build_cache::built(
+        &build_cache::Build {
+            name: "java-server",
+            file_name: "JavaServer.java",
+            source: SOURCE,
+            marker: "JavaServer.class",
+            command: &command,
+        },
+        fallback,
+    )
+}
+
+/// Parses the program's ready line, `listening on 127.0.0.1:PORT`.
+pub fn ready_line(line: &str) -> Option<std::net::SocketAddr> {
+    line.strip_prefix("listening on ")?.trim().parse().ok()
+}
+
+/// `java` and `javac` on `search_path`, or [`ProcessError::Skipped`] naming the package.
+///
+/// # Errors
+/// When either is not found.
+pub(super) fn toolchain(
+    search_path: Option<&std::ffi::OsStr>,
+) -> Result<(PathBuf, PathBuf), ProcessError> {
+    let find = |p: &str| {
+        find_program(p, search_path).map_err(|_| ProcessError::Skipped {
+            reason: format!("{p} is not installed (the java server is compiled and run with it); scripts/install-peers.sh installs openjdk-17-jdk-headless"),
+        })
+    };
+    Ok((find("java")?, find("javac")?))
+}
+
+/// Compiles (once) and starts the Java server for `launch`'s case, its files in a directory
+/// of its own next to the log.
+///
+/// # Errors
+/// When the JDK is missing, compiling fails, its files cannot be written, or it does not start
+/// or accept in time.
+pub(super) fn start(
+    (java, javac): (PathBuf, PathBuf),
+    launch: Launch<'_>,
+) -> Result<RunningServer, ProcessError> {
+    let dir = launch.side_path("java");
+    let io_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| ProcessError::Files { path, source }
+    };
+    crate::fsutil::create_new_dir(&dir).map_err(io_err(&dir))?;
+    let classes = compiled(&javac, &dir)?;
+    let chain_crl = match launch.revocation.crl_file {
+        Some(crl) => {
+            let out = dir.join("crl-chain.pem");
+            Some(crl_chain::write(launch.files, crl, &out).map_err(io_err(&out))?)
+        }
+        None => None,
+    };
+    let cmd = command(
+        &java,
+        &classes,
+        launch.case,
+        launch.files,
+        chain_crl.as_deref(),
+    );
+    let mut guard = ChildGuard::spawn(cmd, launch.log, launch.cpus)?;
+    let addr = guard.wait_for_line(READY_TIMEOUT, ready_line)?;
+    ready(&java, addr, launch.log, guard, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_ready_line() {
+        assert_eq!(group(KxGroup::Secp256r1), Some("secp256r1"));
+        assert_eq!(group(KxGroup::X25519MlKem768), None);
+        assert_eq!(
+            suite(CipherSuite::Tls13Aes128GcmSha256),
+            "TLS_AES_128_GCM_SHA256"
+        );
+        assert_eq!(
+            ready_line("listening on 127.0.0.1:4433"),
+            Some("127.0.0.1:4433".parse().unwrap())
+        );
+    }
+}
