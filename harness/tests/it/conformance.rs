@@ -39,7 +39,11 @@ fn opts(dir: &Path) -> RunOptions {
 #[test]
 fn shipped_suite_grades_every_case_on_every_peer() {
     let dir = tempfile::tempdir().unwrap();
-    let (scenario, specs, devs) = load();
+    let (mut scenario, specs, mut devs) = load();
+    // Every peer but Java, whose JVM start costs ~1.5 s per case (~90 s here): its verdicts
+    // are pinned in stacks.rs and `mtls-harness conformance` runs it with the rest.
+    scenario.cases.retain(|c| c.server.to_string() != "java");
+    devs.retain(|d| d.peer != "java");
     let out = conformance::run_suite(&scenario, &opts(dir.path()), &specs, &devs).unwrap();
     let table = conformance::render_table(&out.rows, &out.suite_problems);
     assert_eq!(out.exit_code(), 0, "{table}");
