@@ -21,6 +21,15 @@ use super::support::{harness_exe, openssl};
 /// How long a server may take to accept its first connection.
 const READY: Duration = Duration::from_secs(15);
 
+/// A correctly configured `s_server`: verification required, refusals sent, depth 10.
+const STRICT: &[&str] = &[
+    "-Verify",
+    "3",
+    "-verify_return_error",
+    "-verify_depth",
+    "10",
+];
+
 /// The OpenSSL extensions the test CA uses (`openssl x509 -extfile` and `openssl ca`).
 const EXTENSIONS: &str = "\
 [sub_ca]
@@ -166,6 +175,18 @@ impl UserCa {
             server_key: dir.join("server.key"),
             dir,
         }
+    }
+
+    /// `--issuer-cert SUB --issuer-key KEY --issuer-chain ROOT`.
+    fn issuer_args(&self) -> Vec<std::ffi::OsString> {
+        vec![
+            "--issuer-cert".into(),
+            self.sub.clone().into(),
+            "--issuer-key".into(),
+            self.sub_key.clone().into(),
+            "--issuer-chain".into(),
+            self.root.clone().into(),
+        ]
     }
 
     /// An empty CRL from the root (`root.crl`, through `openssl ca -gencrl`): what a server
@@ -366,6 +387,23 @@ fn peer(addr: SocketAddr) -> String {
 /// `mtls-harness conformance --target addr` trusting the user's root for the server, issuing
 /// under the user's sub-CA when `issuer`, with `extra` arguments; output in `dir/out`.
 fn conformance(dir: &Path, ca: &UserCa, addr: SocketAddr, issuer: bool, extra: &[&Path]) -> Run {
+    let mut args: Vec<std::ffi::OsString> = Vec::new();
+    for path in extra {
+        args.push("--deviations".into());
+        args.push(path.into());
+    }
+    conformance_run(dir, ca, addr, issuer, &args)
+}
+
+/// `conformance --target addr` (through the user's CA when `issuer`) with `args`, and what it
+/// wrote.
+fn conformance_run(
+    dir: &Path,
+    ca: &UserCa,
+    addr: SocketAddr,
+    issuer: bool,
+    args: &[std::ffi::OsString],
+) -> Run {
     let out_dir = dir.join("out");
     let mut cmd = Command::new(harness_exe());
     cmd.arg("conformance")
@@ -379,16 +417,9 @@ fn conformance(dir: &Path, ca: &UserCa, addr: SocketAddr, issuer: bool, extra: &
         .arg("--out")
         .arg(&out_dir);
     if issuer {
-        cmd.arg("--issuer-cert")
-            .arg(&ca.sub)
-            .arg("--issuer-key")
-            .arg(&ca.sub_key)
-            .arg("--issuer-chain")
-            .arg(&ca.root);
+        cmd.args(ca.issuer_args());
     }
-    for path in extra {
-        cmd.arg("--deviations").arg(path);
-    }
+    cmd.args(args);
     let output = cmd.output().unwrap();
     let text = std::fs::read_to_string(out_dir.join("conformance.json")).unwrap_or_else(|e| {
         panic!(
@@ -527,17 +558,7 @@ const LEAF_SIGNATURE: &str =
 fn correct_s_server_has_no_false_verdict_under_the_users_ca() {
     let dir = tempfile::tempdir().unwrap();
     let ca = UserCa::new(dir.path(), false);
-    let (mut server, addr) = s_server(
-        dir.path(),
-        &ca,
-        &[
-            "-Verify",
-            "3",
-            "-verify_return_error",
-            "-verify_depth",
-            "10",
-        ],
-    );
+    let (mut server, addr) = s_server(dir.path(), &ca, STRICT);
     let listed = [
         ("b4-not-yet-valid", "bad_certificate", NOT_YET_VALID),
         ("b7-leaf-signature-invalid", "decrypt_error", LEAF_SIGNATURE),
@@ -564,17 +585,7 @@ fn correct_s_server_has_no_false_verdict_under_the_users_ca() {
 fn a_sub_ca_with_pathlen_0_issues_leaves_directly_and_skips_what_needs_own_cas() {
     let dir = tempfile::tempdir().unwrap();
     let ca = UserCa::new(dir.path(), true);
-    let (mut server, addr) = s_server(
-        dir.path(),
-        &ca,
-        &[
-            "-Verify",
-            "3",
-            "-verify_return_error",
-            "-verify_depth",
-            "10",
-        ],
-    );
+    let (mut server, addr) = s_server(dir.path(), &ca, STRICT);
     let run = conformance(dir.path(), &ca, addr, true, &[]);
     let report = run.report();
     assert!(run.failures().is_empty(), "{:?}\n{report}", run.failures());
@@ -759,17 +770,7 @@ fn own_credentials_are_graded_against_their_expectations() {
     let ca = UserCa::new(dir.path(), false);
     ca.client("good", "20250101000000Z", "20450101000000Z");
     ca.client("expired", "20200101000000Z", "20200201000000Z");
-    let (mut server, addr) = s_server(
-        dir.path(),
-        &ca,
-        &[
-            "-Verify",
-            "3",
-            "-verify_return_error",
-            "-verify_depth",
-            "10",
-        ],
-    );
+    let (mut server, addr) = s_server(dir.path(), &ca, STRICT);
     let scenario = dir.path().join("own.toml");
     std::fs::write(&scenario, OWN_SCENARIO).unwrap();
     let out = run_target(dir.path(), &ca, addr, &scenario, "run");
@@ -944,17 +945,7 @@ const VARIANTS: &[&str] = &[
 fn without_a_trusted_issuer_bad_variants_are_skipped_not_graded() {
     let dir = tempfile::tempdir().unwrap();
     let ca = UserCa::new(dir.path(), false);
-    let (mut server, addr) = s_server(
-        dir.path(),
-        &ca,
-        &[
-            "-Verify",
-            "3",
-            "-verify_return_error",
-            "-verify_depth",
-            "10",
-        ],
-    );
+    let (mut server, addr) = s_server(dir.path(), &ca, STRICT);
     let run = conformance(dir.path(), &ca, addr, false, &[]);
     let report = run.report();
     for case in VARIANTS {
@@ -990,17 +981,7 @@ fn without_a_trusted_issuer_bad_variants_are_skipped_not_graded() {
 fn conformance_against_a_target_draws_a_random_root() {
     let dir = tempfile::tempdir().unwrap();
     let ca = UserCa::new(dir.path(), false);
-    let (mut server, addr) = s_server(
-        dir.path(),
-        &ca,
-        &[
-            "-Verify",
-            "3",
-            "-verify_return_error",
-            "-verify_depth",
-            "10",
-        ],
-    );
+    let (mut server, addr) = s_server(dir.path(), &ca, STRICT);
     let run = conformance(dir.path(), &ca, addr, false, &[]);
     server.stop(Duration::from_secs(2));
     let seeded = dir.path().join("seed-1");
@@ -1081,30 +1062,7 @@ fn pki_generate_draws_a_random_seed_unless_given_one() {
 fn crls_of_pki_target_crl_let_a_crl_checking_server_grade_the_revocation_cases() {
     let dir = tempfile::tempdir().unwrap();
     let ca = UserCa::new(dir.path(), false);
-    let crl = dir.path().join("target.crl");
-    let issuer_args = |cmd: &mut Command| {
-        cmd.arg("--issuer-cert")
-            .arg(&ca.sub)
-            .arg("--issuer-key")
-            .arg(&ca.sub_key)
-            .arg("--issuer-chain")
-            .arg(&ca.root);
-    };
-    let mut made = Command::new(harness_exe());
-    made.args(["pki", "target-crl", "--seed", "4242", "--out"])
-        .arg(&crl);
-    issuer_args(&mut made);
-    let made = made.output().unwrap();
-    let said = String::from_utf8_lossy(&made.stdout);
-    assert!(
-        made.status.success(),
-        "{said}{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
-    assert!(
-        said.contains(&format!("ssl_crl {};", crl.display())),
-        "{said}"
-    );
+    let crl = target_crl(dir.path(), &ca, "4242");
     // s_server's -CRL loads one CRL; its CA file loads every CRL it holds.
     let ca_file = dir.path().join("ca-and-crls.pem");
     let mut both = std::fs::read(&ca.root).unwrap();
@@ -1114,43 +1072,25 @@ fn crls_of_pki_target_crl_let_a_crl_checking_server_grade_the_revocation_cases()
         dir.path(),
         &ca,
         &ca_file,
-        &[
-            "-Verify",
-            "3",
-            "-verify_return_error",
-            "-verify_depth",
-            "10",
-            "-crl_check",
-        ],
+        &[STRICT, &["-crl_check"]].concat(),
     );
     let listed = [
         ("b4-not-yet-valid", "bad_certificate", NOT_YET_VALID),
         ("b7-leaf-signature-invalid", "decrypt_error", LEAF_SIGNATURE),
     ];
     let devs = deviations_file(dir.path(), &peer(addr), &listed);
-    let out_dir = dir.path().join("out");
-    let mut cmd = Command::new(harness_exe());
-    cmd.args(["conformance", "--quiet", "--target"])
-        .arg(addr.to_string())
-        .arg("--target-ca")
-        .arg(&ca.root)
-        .args(["--target-name", "localhost", "--seed", "4242"])
-        .args(["--target-revocation", "crl", "--deviations"])
-        .arg(&devs)
-        .arg("--out")
-        .arg(&out_dir);
-    issuer_args(&mut cmd);
-    let output = cmd.output().unwrap();
-    let text = std::fs::read_to_string(out_dir.join("conformance.json")).unwrap_or_else(|e| {
-        panic!(
-            "no conformance.json ({e}): {}",
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
-    let run = Run {
-        output,
-        json: serde_json::from_str(&text).unwrap(),
-    };
+    let args: Vec<std::ffi::OsString> = [
+        "--seed",
+        "4242",
+        "--target-revocation",
+        "crl",
+        "--deviations",
+    ]
+    .iter()
+    .map(Into::into)
+    .chain([devs.into()])
+    .collect();
+    let run = conformance_run(dir.path(), &ca, addr, true, &args);
     // Every variant still refused for its own cause (its CA's CRL is there), the CRL cases
     // graded, the ones a once-configured server cannot grade skipped with the reason.
     assert_correct(&run, addr, &listed);
@@ -1165,62 +1105,43 @@ fn crls_of_pki_target_crl_let_a_crl_checking_server_grade_the_revocation_cases()
     server.stop(Duration::from_secs(2));
 }
 
+/// `pki target-crl --seed SEED` through the user's CA into `dir/target.crl`; checks what it
+/// prints.
+fn target_crl(dir: &Path, ca: &UserCa, seed: &str) -> PathBuf {
+    let crl = dir.join("target.crl");
+    let made = Command::new(harness_exe())
+        .args(["pki", "target-crl", "--seed", seed, "--out"])
+        .arg(&crl)
+        .args(ca.issuer_args())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&made.stdout);
+    assert!(
+        made.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    assert!(
+        said.contains(&format!("ssl_crl {};", crl.display())),
+        "{said}"
+    );
+    crl
+}
+
 /// `conformance` against `addr` through the user's CA with `extra` arguments, graded with an
 /// empty deviations file.
 fn conformance_with(dir: &Path, ca: &UserCa, addr: SocketAddr, extra: &[&str]) -> Run {
     let devs = deviations_file(dir, &peer(addr), &[]);
-    let out_dir = dir.join("out");
-    let output = Command::new(harness_exe())
-        .args(["conformance", "--quiet", "--target"])
-        .arg(addr.to_string())
-        .arg("--target-ca")
-        .arg(&ca.root)
-        .args(["--target-name", "localhost", "--issuer-cert"])
-        .arg(&ca.sub)
-        .arg("--issuer-key")
-        .arg(&ca.sub_key)
-        .arg("--issuer-chain")
-        .arg(&ca.root)
-        .arg("--deviations")
-        .arg(&devs)
-        .args(extra)
-        .arg("--out")
-        .arg(&out_dir)
-        .output()
-        .unwrap();
-    let text = std::fs::read_to_string(out_dir.join("conformance.json")).unwrap_or_else(|e| {
-        panic!(
-            "no conformance.json ({e}): {}",
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
-    Run {
-        output,
-        json: serde_json::from_str(&text).unwrap(),
-    }
+    let mut args: Vec<std::ffi::OsString> = vec!["--deviations".into(), devs.into()];
+    args.extend(extra.iter().map(Into::into));
+    conformance_run(dir, ca, addr, true, &args)
 }
 
 #[test]
 fn nginx_checking_the_whole_chain_against_crls_grades_groups_a_to_c() {
     let dir = tempfile::tempdir().unwrap();
     let ca = UserCa::new(dir.path(), false);
-    let crl = dir.path().join("target.crl");
-    let made = Command::new(harness_exe())
-        .args(["pki", "target-crl", "--seed", "4243", "--out"])
-        .arg(&crl)
-        .arg("--issuer-cert")
-        .arg(&ca.sub)
-        .arg("--issuer-key")
-        .arg(&ca.sub_key)
-        .arg("--issuer-chain")
-        .arg(&ca.root)
-        .output()
-        .unwrap();
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
+    let crl = target_crl(dir.path(), &ca, "4243");
     // nginx's ssl_crl checks every CA of the chain: the harness's CRLs and the root's for
     // the sub-CA, in one file.
     let mut all = std::fs::read(&crl).unwrap();
