@@ -1,5 +1,5 @@
 //! Starting a case's server peer (the built-in rustls and OpenSSL servers, `openssl s_server`,
-//! nginx, HAProxy, `gnutls-serv`, the node server): the command line for it, the wait until it accepts, and the handle the runner keeps
+//! nginx, HAProxy, `gnutls-serv`, the node server, a command peer): the command line for it, the wait until it accepts, and the handle the runner keeps
 //! (address, pid for CPU readings, the guard that stops it).
 
 use std::ffi::OsStr;
@@ -113,6 +113,7 @@ pub fn start_server(
             gnutls_serv::start(find_program("gnutls-serv", search_path)?, launch)
         }
         ServerImpl::Node => node_server::start(find_program("node", search_path)?, launch),
+        ServerImpl::Command => super::command::start(launch),
     }
 }
 

@@ -1,11 +1,12 @@
 //! External programs as peers and their process control: starting a case's server (the
 //! built-in ones as `mtls-harness serve`, nginx, `openssl s_server`, HAProxy, `gnutls-serv`, a
-//! node https server), the process clients' command lines and output (`openssl s_client`,
+//! node https server, any program as a command peer), the process clients' command lines and output (`openssl s_client`,
 //! node, curl, `gnutls-cli`), the child-process guard that makes
 //! sure none outlives the run, and each program's configuration.
 
 mod builtin;
 pub mod client_output;
+mod command;
 pub mod curl;
 pub mod gnutls_cli;
 mod gnutls_serv;

@@ -50,6 +50,10 @@ pub enum ServerImpl {
     /// A Node.js https server (`https.createServer` with `requestCert`).
     #[strum(serialize = "node")]
     Node,
+    /// Any server program, started from the case's command line
+    /// (`server = { command = [...] }`).
+    #[strum(serialize = "command")]
+    Command,
 }
 
 impl ServerImpl {
