@@ -6,9 +6,12 @@
 //! typed errors pass through `?` unchanged) and [`main`] turns them into `error: ...` and
 //! exit code 2.
 //!
-//! Exit codes: 0 every case met its expectation; 1 a case did not; 2 bad usage, a bad scenario,
-//! an internal error or an interrupted run; 130 a run ended by a second Ctrl-C (its summary
-//! says `interrupted: true` and holds the cases measured before).
+//! Exit codes: 0 every case met its expectation; 1 a case did not (for `ab`: B is worse than A
+//! beyond the threshold); 2 bad usage, a bad scenario, an internal error or an interrupted run;
+//! 3 every case met its expectation but a threshold (`thresholds = { ... }`) was breached or
+//! could not be measured; 130 a run ended by a second Ctrl-C (its summary says
+//! `interrupted: true` and holds the cases measured before). Of several, the most severe wins:
+//! 2, then 1, then 3.
 
 mod args;
 mod conformance;
@@ -39,6 +42,38 @@ pub use run::QUICK_SCENARIO;
 pub(crate) const EXIT_OK: u8 = 0;
 /// Exit code: bad usage, a bad scenario, an internal error or an interrupted run.
 pub(crate) const EXIT_ERROR: u8 = 2;
+/// Exit code: the expectations were met, but a threshold was breached or not measured.
+pub(crate) const EXIT_THRESHOLDS: u8 = 3;
+
+/// The more severe of two exit codes: 2 (error), then 1 (not met), then 3 (thresholds), then 0.
+pub(crate) fn worse(a: u8, b: u8) -> u8 {
+    let rank = |c: u8| match c {
+        EXIT_OK => 0,
+        EXIT_THRESHOLDS => 1,
+        1 => 2,
+        EXIT_ERROR => 3,
+        _ => 4,
+    };
+    if rank(b) > rank(a) {
+        b
+    } else {
+        a
+    }
+}
+
+/// [`EXIT_THRESHOLDS`] when a case of `summary` failed a threshold, else [`EXIT_OK`].
+pub(crate) fn thresholds_code(summary: &crate::report::RunSummary) -> u8 {
+    let failed = summary
+        .cases
+        .iter()
+        .flat_map(|c| &c.thresholds)
+        .any(crate::report::ThresholdCheck::fails);
+    if failed {
+        EXIT_THRESHOLDS
+    } else {
+        EXIT_OK
+    }
+}
 
 /// What a command ends with: its exit code, or an error [`main`] prints (exit code 2).
 type CommandResult = anyhow::Result<u8>;

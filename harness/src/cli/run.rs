@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use super::{cancel_on_signals, CommandResult, Reported, RunArgs, EXIT_ERROR, EXIT_OK};
+use super::{
+    cancel_on_signals, thresholds_code, worse, CommandResult, Reported, RunArgs, EXIT_ERROR,
+    EXIT_OK,
+};
 use crate::peers;
 use crate::runner::{self, Overrides, RunOptions};
 use crate::scenario::{self, Scenario};
@@ -70,14 +73,15 @@ pub(super) fn run(args: &RunArgs) -> CommandResult {
                     }
                 }
                 println!("results: {}", outcome.dir.display());
-                worst = worst.max(after_run(args, &outcome.dir));
+                worst = worse(worst, after_run(args, &outcome.dir));
                 if outcome.summary.interrupted {
                     eprintln!(
                         "interrupted: partial results written to {}",
                         outcome.dir.display()
                     );
                 }
-                worst = worst.max(outcome.exit_code());
+                worst = worse(worst, outcome.exit_code());
+                worst = worse(worst, thresholds_code(&outcome.summary));
             }
             Err(e) => {
                 eprintln!("error: {e}");
