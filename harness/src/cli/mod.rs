@@ -13,6 +13,7 @@
 //! `interrupted: true` and holds the cases measured before). Of several, the most severe wins:
 //! 2, then 1, then 3.
 
+mod ab;
 mod args;
 mod conformance;
 mod interop;
@@ -91,6 +92,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => (args.quiet, true),
         Command::Conformance(args) => (args.quiet, true),
         Command::Interop(args) => (args.quiet, true),
+        Command::Ab(args) => (args.quiet, true),
         _ => (false, false),
     };
     // Before any thread exists: the run continues in a PID namespace that dies with this
@@ -130,6 +132,7 @@ fn dispatch(cli: Cli) -> u8 {
         Command::Pki { command } => pki::pki(command),
         Command::Conformance(args) => conformance::conformance(&args),
         Command::Interop(args) => interop::interop(&args),
+        Command::Ab(args) => ab::ab(&args),
         Command::Merge { logs, out } => Ok(crate::report::merge_command(&logs, &out)),
         Command::Report { run_dir } => Ok(crate::report::report_command(&run_dir)),
         Command::Compare {

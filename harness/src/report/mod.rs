@@ -46,8 +46,8 @@ pub use plots::{plots, write_plots, DrawingError, Plot, PlotError};
 pub use revocation_table::{markdown as revocation_markdown, rows as revocation_rows};
 pub use saved::{load as load_run, SavedCase, SavedPercentiles, SavedRun, SavedRunError};
 pub use stats::mann_whitney_p;
-pub use thresholds::{check as check_thresholds, ThresholdCheck, ThresholdStatus};
 pub use summary::{
     CaseSummary, CrlFigures, EvidenceSummary, NegotiatedCount, Percentiles, Phases, Pinning,
     ResumptionSummary, RevocationRow, RunSummary, ScenarioInfo, ToolInfo, SCHEMA_VERSION,
 };
+pub use thresholds::{check as check_thresholds, ThresholdCheck, ThresholdStatus};

@@ -39,7 +39,11 @@ fn tree(pid: u32) -> io::Result<Vec<u32>> {
     read_stat(pid)?;
     let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
     for entry in std::fs::read_dir("/proc")?.flatten() {
-        let Some(p) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+        let Some(p) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
             continue;
         };
         if let Ok(stat) = read_stat(p) {
@@ -118,7 +122,10 @@ mod tests {
         let s = parse_stat(line).unwrap();
         assert_eq!(s.ppid, 12);
         assert_eq!(s.ticks, [5, 6, 7, 8]);
-        let mut child = std::process::Command::new("sleep").arg("5").spawn().unwrap();
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
         let pids = tree(std::process::id()).unwrap();
         assert!(pids.contains(&child.id()), "{pids:?}");
         let _ = child.kill();

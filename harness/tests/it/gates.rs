@@ -61,7 +61,10 @@ fn trivially_met_thresholds_exit_0_and_are_listed_as_kept() {
     assert!(checks.iter().all(|c| c["status"] == "kept"), "{checks:?}");
     super::schema::assert_valid(&super::schema::validator(), &json);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("thresholds: 5 checked, 5 kept, 0 failed"), "{stdout}");
+    assert!(
+        stdout.contains("thresholds: 5 checked, 5 kept, 0 failed"),
+        "{stdout}"
+    );
     let md = std::fs::read_to_string(dir.path().join("run/report.md")).unwrap();
     assert!(md.contains("### Thresholds (0 of 5 failed)"), "{md}");
 }
@@ -86,7 +89,12 @@ fn an_impossible_threshold_exits_3_and_is_named_everywhere() {
     let checks = json["cases"][0]["thresholds"].as_array().unwrap();
     let status: Vec<(&str, &str)> = checks
         .iter()
-        .map(|c| (c["threshold"].as_str().unwrap(), c["status"].as_str().unwrap()))
+        .map(|c| {
+            (
+                c["threshold"].as_str().unwrap(),
+                c["status"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         status,
@@ -123,7 +131,10 @@ fn a_threshold_on_a_figure_not_measured_is_reported_not_passed() {
     // Refusals with a verdict are what the case expects, not errors.
     assert_eq!(checks[1]["status"], "kept", "{checks}");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("THRESHOLD NOT MEASURED unknown-ca: p50_ms"), "{stdout}");
+    assert!(
+        stdout.contains("THRESHOLD NOT MEASURED unknown-ca: p50_ms"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -177,7 +188,11 @@ fn assert_command_peer_ran(dir: &Path, out: &Output) {
         "{valid}"
     );
     assert_eq!(valid["thresholds"][0]["status"], "kept");
-    assert!(json["cases"][1]["met"].as_bool().unwrap(), "{}", json["cases"][1]);
+    assert!(
+        json["cases"][1]["met"].as_bool().unwrap(),
+        "{}",
+        json["cases"][1]
+    );
     // No {crl} in the command: the harness cannot know whether it checks a CRL.
     let skipped = json["cases"][2]["skipped"].as_str().unwrap();
     assert!(skipped.contains("{crl}"), "{skipped}");
@@ -188,7 +203,10 @@ fn assert_command_peer_ran(dir: &Path, out: &Output) {
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
-    assert!(names.iter().any(|n| n.ends_with("command.txt")), "{names:?}");
+    assert!(
+        names.iter().any(|n| n.ends_with("command.txt")),
+        "{names:?}"
+    );
     assert_no_process_mentions(&run);
 }
 

@@ -30,12 +30,18 @@ pub fn skip_reason(case: &Case, peer: &CommandPeer) -> Option<String> {
     };
     match case.revocation.mode {
         RevocationMode::Crl => {
-            if let Some(r) = needs(Placeholder::Crl, "the case checks client certificates against a CRL") {
+            if let Some(r) = needs(
+                Placeholder::Crl,
+                "the case checks client certificates against a CRL",
+            ) {
                 return Some(r);
             }
         }
         RevocationMode::Ocsp => {
-            if let Some(r) = needs(Placeholder::OcspUrl, "the case checks client certificates with OCSP") {
+            if let Some(r) = needs(
+                Placeholder::OcspUrl,
+                "the case checks client certificates with OCSP",
+            ) {
                 return Some(r);
             }
         }

@@ -20,7 +20,9 @@ pub struct CommandPeer {
 }
 
 /// A placeholder of a command line, `{name}`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr, strum::VariantArray)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr, strum::VariantArray,
+)]
 #[strum(serialize_all = "snake_case")]
 pub enum Placeholder {
     /// `127.0.0.1:PORT`, the address the program must listen on.

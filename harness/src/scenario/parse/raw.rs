@@ -10,8 +10,9 @@ use strum::VariantNames;
 use crate::measure::Outcome;
 use crate::pki::{ClientCert, CrlKind, KeyType, UnknownName};
 use crate::scenario::model::{
-    CipherSuite, ClientAuth, ClientImpl, CommandPeer, Thresholds, FailPolicy, KxGroup, OcspSigner, ResponderFault,
-    ResumptionMode, RevocationMode, ServerImpl, SigScheme, Stop, TlsVersion,
+    CipherSuite, ClientAuth, ClientImpl, CommandPeer, FailPolicy, KxGroup, OcspSigner,
+    ResponderFault, ResumptionMode, RevocationMode, ServerImpl, SigScheme, Stop, Thresholds,
+    TlsVersion,
 };
 
 /// Settings as read from one table; `None` where the table does not set them.

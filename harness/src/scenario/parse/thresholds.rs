@@ -19,7 +19,12 @@ pub(super) fn read(r: &mut Reader<'_>, t: &dyn TableLike, path: &str) -> Thresho
         let n = v.as_float().or_else(|| v.as_integer().map(|i| i as f64));
         let share = *key == "max_error_rate";
         let valid = |n: f64| {
-            n.is_finite() && if share { (0.0..=1.0).contains(&n) } else { n > 0.0 && n <= 1e12 }
+            n.is_finite()
+                && if share {
+                    (0.0..=1.0).contains(&n)
+                } else {
+                    n > 0.0 && n <= 1e12
+                }
         };
         match n {
             Some(n) if valid(n) => {
