@@ -268,6 +268,10 @@ pub struct RunArgs {
     /// workers' interval logs.
     #[arg(long, value_name = "K/N", value_parser = parse_worker)]
     pub worker: Option<runner::Worker>,
+    /// Print summary.json on stdout instead of the tables (for scripts; the rest goes to
+    /// stderr).
+    #[arg(long)]
+    pub json: bool,
     /// Target mode: an external server instead of the cases' server peers.
     #[command(flatten)]
     pub target: TargetArgs,

@@ -122,11 +122,13 @@ fn figure(key: &str, c: &CaseSummary) -> Result<f64, String> {
     if c.attempts == 0 {
         return Err("no attempt was measured".into());
     }
+    // The latency of what the case is about, as in the tables: accepted handshakes, or the
+    // time to the refusal when nothing was accepted.
     let latency = |pick: fn(&super::summary::Percentiles) -> u64| {
         c.latency_us
-            .as_ref()
-            .map(|p| pick(p) as f64 / 1000.0)
-            .ok_or_else(|| "no handshake was accepted, so there is no latency".to_string())
+            .or(c.rejection_latency_us)
+            .map(|p| pick(&p) as f64 / 1000.0)
+            .ok_or_else(|| "no handshake was accepted or refused, so there is no latency".to_string())
     };
     match key {
         "p50_ms" => latency(|p| p.p50),

@@ -116,25 +116,34 @@ fn an_impossible_threshold_exits_3_and_is_named_everywhere() {
 #[test]
 fn a_threshold_on_a_figure_not_measured_is_reported_not_passed() {
     let dir = tempfile::tempdir().unwrap();
-    // Rejected handshakes have no accepted latency: p50 cannot be checked.
+    // s_server has no OCSP checking: the case is skipped, so its gates could not be checked.
+    // Refusals with a verdict are what a reject case expects, not errors.
     let out = run(
         dir.path(),
         &format!(
-            "version = 1\nname = \"unmeasured\"\n{LOAD}[[case]]\nname = \"unknown-ca\"\nclient_cert = \"unknown-ca\"\nthresholds = {{ p50_ms = 100000, max_error_rate = 0 }}\n"
+            "version = 1\nname = \"unmeasured\"\n{LOAD}thresholds = {{ p50_ms = 100000, max_error_rate = 0 }}\n[[case]]\nname = \"unknown-ca\"\nclient_cert = \"unknown-ca\"\n[[case]]\nname = \"ocsp\"\nserver = \"s_server\"\nrevocation = {{ mode = \"ocsp\" }}\n"
         ),
     );
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     let json = summary(&dir.path().join("run"));
-    let checks = &json["cases"][0]["thresholds"];
-    assert_eq!(checks[0]["status"], "not_measured", "{checks}");
-    assert!(checks[0]["measured"].is_null());
-    // Refusals with a verdict are what the case expects, not errors.
-    assert_eq!(checks[1]["status"], "kept", "{checks}");
+    let refused = &json["cases"][0]["thresholds"];
+    assert_eq!(refused[0]["status"], "kept", "{refused}");
+    assert_eq!(refused[1]["status"], "kept", "{refused}");
+    let skipped = &json["cases"][1]["thresholds"];
+    assert_eq!(skipped[0]["status"], "not_measured", "{skipped}");
+    assert!(skipped[0]["measured"].is_null());
+    assert!(skipped[0]["note"].as_str().unwrap().contains("skipped"));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains("THRESHOLD NOT MEASURED unknown-ca: p50_ms"),
+        stdout.contains("THRESHOLD NOT MEASURED ocsp: p50_ms"),
         "{stdout}"
     );
+
+    // --json: the summary on stdout, for scripts.
+    let out = harness(&["run", "s.toml", "--out", "run-json", "-q", "--json"], dir.path());
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["cases"][1]["thresholds"][0]["status"], "not_measured");
 }
 
 #[test]
@@ -233,4 +242,69 @@ fn openssl_s_server_runs_as_a_command_peer_waited_for_by_tcp() {
     );
     let out = run(dir.path(), &command_scenario("s-server-cmd", &server, 1));
     assert_command_peer_ran(dir.path(), &out);
+}
+
+#[test]
+fn ab_detects_a_large_handicap_and_passes_identical_servers() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("s.toml"),
+        "version = 1\nname = \"ab\"\n[pki]\nidentities = 3\n[defaults]\nserver_threads = 1\nload = { concurrency = 2 }\n[[case]]\nname = \"first\"\n[[case]]\nname = \"valid\"\n",
+    )
+    .unwrap();
+    let ab = |out: &str, b: &str, threshold: &str| {
+        harness(
+            &[
+                "ab", "s.toml", "--case", "valid", "--a", "rustls", "--b", b, "--rounds", "2",
+                "--round", "400ms", "--warmup", "100ms", "--threshold", threshold, "--out", out,
+                "-q", "--json",
+            ],
+            dir.path(),
+        )
+    };
+    // 2000 µs of CPU per handshake on top of B's: worse on every figure, whatever the machine.
+    let out = ab("slow", "rustls:handicap-us=2000", "5%");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["case"], "valid");
+    assert_eq!(json["rounds"], 2);
+    assert_eq!(json["regression"], true);
+    let cpu = &json["metrics"][0];
+    assert_eq!(cpu["metric"], "server_cpu_us_per_handshake");
+    assert_eq!(cpu["gated"], true);
+    assert!(cpu["ratio"]["low"].as_f64().unwrap() > 1.05, "{cpu}");
+    assert!(
+        cpu["b_mean"].as_f64().unwrap() - cpu["a_mean"].as_f64().unwrap() > 1000.0,
+        "{cpu}"
+    );
+    let names: Vec<&str> = json["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["metric"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["server_cpu_us_per_handshake", "handshakes_per_sec", "p50_ms", "p99_ms"]
+    );
+    // Rounds alternate which side goes first, and each is a case of the run.
+    let run = summary(&dir.path().join("slow"));
+    let order: Vec<&str> = run["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(order, ["r01-a", "r01-b", "r02-b", "r02-a"]);
+    assert!(dir.path().join("slow/ab.md").is_file());
+    assert_no_process_mentions(&dir.path().join("slow"));
+
+    // The same server on both sides never lies beyond a 1000% threshold.
+    let out = ab("same", "rustls", "1000%");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    // A spec that cannot be read is bad usage.
+    let out = ab("bad", "rustls:handicap=1", "5%");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown setting"));
 }

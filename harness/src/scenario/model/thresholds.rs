@@ -8,10 +8,11 @@ use serde::Serialize;
 /// by key (the case's key wins).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
 pub struct Thresholds {
-    /// Highest median latency of accepted handshakes, in milliseconds.
+    /// Highest median latency of accepted handshakes (of the refusals in a case where none was
+    /// accepted), in milliseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub p50_ms: Option<f64>,
-    /// Highest 99th-percentile latency of accepted handshakes, in milliseconds.
+    /// Highest 99th-percentile latency, like `p50_ms`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub p99_ms: Option<f64>,
     /// Lowest throughput, attempts completed per second.
