@@ -128,7 +128,9 @@ fn figure(key: &str, c: &CaseSummary) -> Result<f64, String> {
         c.latency_us
             .or(c.rejection_latency_us)
             .map(|p| pick(&p) as f64 / 1000.0)
-            .ok_or_else(|| "no handshake was accepted or refused, so there is no latency".to_string())
+            .ok_or_else(|| {
+                "no handshake was accepted or refused, so there is no latency".to_string()
+            })
     };
     match key {
         "p50_ms" => latency(|p| p.p50),

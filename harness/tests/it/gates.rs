@@ -140,7 +140,10 @@ fn a_threshold_on_a_figure_not_measured_is_reported_not_passed() {
     );
 
     // --json: the summary on stdout, for scripts.
-    let out = harness(&["run", "s.toml", "--out", "run-json", "-q", "--json"], dir.path());
+    let out = harness(
+        &["run", "s.toml", "--out", "run-json", "-q", "--json"],
+        dir.path(),
+    );
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["cases"][1]["thresholds"][0]["status"], "not_measured");
@@ -255,9 +258,26 @@ fn ab_detects_a_large_handicap_and_passes_identical_servers() {
     let ab = |out: &str, b: &str, threshold: &str| {
         harness(
             &[
-                "ab", "s.toml", "--case", "valid", "--a", "rustls", "--b", b, "--rounds", "2",
-                "--round", "400ms", "--warmup", "100ms", "--threshold", threshold, "--out", out,
-                "-q", "--json",
+                "ab",
+                "s.toml",
+                "--case",
+                "valid",
+                "--a",
+                "rustls",
+                "--b",
+                b,
+                "--rounds",
+                "2",
+                "--round",
+                "400ms",
+                "--warmup",
+                "100ms",
+                "--threshold",
+                threshold,
+                "--out",
+                out,
+                "-q",
+                "--json",
             ],
             dir.path(),
         )
@@ -285,7 +305,12 @@ fn ab_detects_a_large_handicap_and_passes_identical_servers() {
         .collect();
     assert_eq!(
         names,
-        ["server_cpu_us_per_handshake", "handshakes_per_sec", "p50_ms", "p99_ms"]
+        [
+            "server_cpu_us_per_handshake",
+            "handshakes_per_sec",
+            "p50_ms",
+            "p99_ms"
+        ]
     );
     // Rounds alternate which side goes first, and each is a case of the run.
     let run = summary(&dir.path().join("slow"));

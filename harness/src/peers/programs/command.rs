@@ -111,13 +111,13 @@ pub(super) fn start(launch: Launch<'_>) -> Result<RunningServer, ProcessError> {
     let argv: Vec<String> = peer
         .command
         .iter()
-        .map(|a| CommandPeer::fill(a, &value))
+        .map(|a| CommandPeer::fill(a, value))
         .collect();
     let program = PathBuf::from(&argv[0]);
     let mut command = Command::new(&program);
     command.args(&argv[1..]);
     for (k, v) in &peer.env {
-        command.env(k, CommandPeer::fill(v, &value));
+        command.env(k, CommandPeer::fill(v, value));
     }
     // What was started, for whoever reads the run directory (no key material: paths only).
     let cmdline = launch.side_path("command.txt");
