@@ -100,7 +100,7 @@ pub fn tree_cpu_time(pid: u32) -> io::Result<CpuTime> {
 pub fn tree_runtime(pid: u32) -> io::Result<Duration> {
     let mut total = Duration::ZERO;
     for p in tree(pid)? {
-        match super::usage::process_runtime(p) {
+        match threads_runtime(p) {
             Ok(d) => total += d,
             Err(e) if p == pid => return Err(e),
             Err(_) => continue,
@@ -110,6 +110,23 @@ pub fn tree_runtime(pid: u32) -> io::Result<Duration> {
         }
     }
     Ok(total)
+}
+
+/// Schedstat time of every live thread of `pid`; a thread that exits while its siblings are
+/// read is left out rather than failing the reading.
+fn threads_runtime(pid: u32) -> io::Result<Duration> {
+    let mut total = 0u64;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))? {
+        let Ok(text) = std::fs::read_to_string(task?.path().join("schedstat")) else {
+            continue;
+        };
+        total += text
+            .split_whitespace()
+            .next()
+            .and_then(|f| f.parse::<u64>().ok())
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "unparsable schedstat"))?;
+    }
+    Ok(Duration::from_nanos(total))
 }
 
 #[cfg(test)]
