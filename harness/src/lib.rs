@@ -5,6 +5,7 @@
 //! The binary `mtls-harness` is a thin shell around [`cli::main`]; tests and benches call the
 //! library directly.
 
+pub mod ab;
 pub mod cli;
 pub mod conformance;
 pub mod fsutil;

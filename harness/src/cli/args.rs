@@ -47,6 +47,10 @@ pub enum Command {
     /// peer, grade each case x peer, print the table and write junit.xml and conformance.json
     /// next to summary.json. Exit 1 when a row fails (a listed deviation does not).
     Conformance(ConformanceArgs),
+    /// Compare two servers on one case in interleaved rounds (A B, B A, ...) on the same pinned
+    /// CPUs: B/A per metric with a 95% interval (paired bootstrap); exit 1 when a gated
+    /// metric of B is worse beyond --threshold.
+    Ab(Box<super::ab::AbArgs>),
     /// Run the interop matrix (default: scenarios/interop.toml): every client x server x TLS
     /// version x full/resumed; print it as a matrix and write report.md next to summary.json.
     Interop(InteropArgs),
@@ -264,6 +268,10 @@ pub struct RunArgs {
     /// workers' interval logs.
     #[arg(long, value_name = "K/N", value_parser = parse_worker)]
     pub worker: Option<runner::Worker>,
+    /// Print summary.json on stdout instead of the tables (for scripts; the rest goes to
+    /// stderr).
+    #[arg(long)]
+    pub json: bool,
     /// Target mode: an external server instead of the cases' server peers.
     #[command(flatten)]
     pub target: TargetArgs,

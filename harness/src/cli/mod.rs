@@ -6,10 +6,14 @@
 //! typed errors pass through `?` unchanged) and [`main`] turns them into `error: ...` and
 //! exit code 2.
 //!
-//! Exit codes: 0 every case met its expectation; 1 a case did not; 2 bad usage, a bad scenario,
-//! an internal error or an interrupted run; 130 a run ended by a second Ctrl-C (its summary
-//! says `interrupted: true` and holds the cases measured before).
+//! Exit codes: 0 every case met its expectation; 1 a case did not (for `ab`: B is worse than A
+//! beyond the threshold); 2 bad usage, a bad scenario, an internal error or an interrupted run;
+//! 3 every case met its expectation but a threshold (`thresholds = { ... }`) was breached or
+//! could not be measured; 130 a run ended by a second Ctrl-C (its summary says
+//! `interrupted: true` and holds the cases measured before). Of several, the most severe wins:
+//! 2, then 1, then 3.
 
+mod ab;
 mod args;
 mod conformance;
 mod interop;
@@ -39,6 +43,38 @@ pub use run::QUICK_SCENARIO;
 pub(crate) const EXIT_OK: u8 = 0;
 /// Exit code: bad usage, a bad scenario, an internal error or an interrupted run.
 pub(crate) const EXIT_ERROR: u8 = 2;
+/// Exit code: the expectations were met, but a threshold was breached or not measured.
+pub(crate) const EXIT_THRESHOLDS: u8 = 3;
+
+/// The more severe of two exit codes: 2 (error), then 1 (not met), then 3 (thresholds), then 0.
+pub(crate) fn worse(a: u8, b: u8) -> u8 {
+    let rank = |c: u8| match c {
+        EXIT_OK => 0,
+        EXIT_THRESHOLDS => 1,
+        1 => 2,
+        EXIT_ERROR => 3,
+        _ => 4,
+    };
+    if rank(b) > rank(a) {
+        b
+    } else {
+        a
+    }
+}
+
+/// [`EXIT_THRESHOLDS`] when a case of `summary` failed a threshold, else [`EXIT_OK`].
+pub(crate) fn thresholds_code(summary: &crate::report::RunSummary) -> u8 {
+    let failed = summary
+        .cases
+        .iter()
+        .flat_map(|c| &c.thresholds)
+        .any(crate::report::ThresholdCheck::fails);
+    if failed {
+        EXIT_THRESHOLDS
+    } else {
+        EXIT_OK
+    }
+}
 
 /// What a command ends with: its exit code, or an error [`main`] prints (exit code 2).
 type CommandResult = anyhow::Result<u8>;
@@ -56,6 +92,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => (args.quiet, true),
         Command::Conformance(args) => (args.quiet, true),
         Command::Interop(args) => (args.quiet, true),
+        Command::Ab(args) => (args.quiet, true),
         _ => (false, false),
     };
     // Before any thread exists: the run continues in a PID namespace that dies with this
@@ -95,6 +132,7 @@ fn dispatch(cli: Cli) -> u8 {
         Command::Pki { command } => pki::pki(command),
         Command::Conformance(args) => conformance::conformance(&args),
         Command::Interop(args) => interop::interop(&args),
+        Command::Ab(args) => ab::ab(&args),
         Command::Merge { logs, out } => Ok(crate::report::merge_command(&logs, &out)),
         Command::Report { run_dir } => Ok(crate::report::report_command(&run_dir)),
         Command::Compare {

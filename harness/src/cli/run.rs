@@ -1,12 +1,16 @@
 //! `mtls-harness run`: loads the scenario files (or the built-in quick scenario), runs them one
-//! after another, prints each run's table and renders its report, then applies
+//! after another, prints each run's table (or with `--json` its summary) and renders its
+//! report, then applies
 //! `--save-baseline` and `--baseline`.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use super::{cancel_on_signals, CommandResult, Reported, RunArgs, EXIT_ERROR, EXIT_OK};
+use super::{
+    cancel_on_signals, thresholds_code, worse, CommandResult, Reported, RunArgs, EXIT_ERROR,
+    EXIT_OK,
+};
 use crate::peers;
 use crate::runner::{self, Overrides, RunOptions};
 use crate::scenario::{self, Scenario};
@@ -59,25 +63,30 @@ pub(super) fn run(args: &RunArgs) -> CommandResult {
         let opts = options(i, scenario);
         match runner::run(scenario, &opts) {
             Ok(outcome) => {
-                print!("{}", crate::report::console_table(&outcome.summary));
+                if args.json {
+                    println!("{}", serde_json::to_string_pretty(&outcome.summary)?);
+                } else {
+                    print!("{}", crate::report::console_table(&outcome.summary));
+                }
                 if let Err(e) = crate::report::render_run(&outcome.dir) {
                     eprintln!("error: rendering the report: {e}");
                     worst = EXIT_ERROR;
                 }
                 if let Ok(saved) = crate::report::load_run(&outcome.dir) {
                     for note in crate::report::run_notes(&saved) {
-                        println!("note: {note}");
+                        say(args, &format!("note: {note}"));
                     }
                 }
-                println!("results: {}", outcome.dir.display());
-                worst = worst.max(after_run(args, &outcome.dir));
+                say(args, &format!("results: {}", outcome.dir.display()));
+                worst = worse(worst, after_run(args, &outcome.dir));
                 if outcome.summary.interrupted {
                     eprintln!(
                         "interrupted: partial results written to {}",
                         outcome.dir.display()
                     );
                 }
-                worst = worst.max(outcome.exit_code());
+                worst = worse(worst, outcome.exit_code());
+                worst = worse(worst, thresholds_code(&outcome.summary));
             }
             Err(e) => {
                 eprintln!("error: {e}");
@@ -149,6 +158,15 @@ fn after_run(args: &RunArgs, dir: &Path) -> u8 {
         }
     }
     code
+}
+
+/// A line for people: on stdout, or on stderr when stdout carries `--json`.
+fn say(args: &RunArgs, line: &str) {
+    if args.json {
+        eprintln!("{line}");
+    } else {
+        println!("{line}");
+    }
 }
 
 fn outcome_interrupted(cancel: &AtomicBool) -> bool {

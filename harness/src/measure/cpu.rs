@@ -1,5 +1,6 @@
-//! CPU time of the harness itself (the client side) and of a server process, read at the start
-//! and the end of a measurement window.
+//! CPU time of the harness itself (the client side) and of a server process with its
+//! descendants (all threads, forked workers and helpers), read at the start and the end of a
+//! measurement window.
 
 use std::time::{Duration, Instant};
 
@@ -38,10 +39,10 @@ impl CpuSnapshot {
             own: sys::own_cpu_time(),
             server: targets
                 .server_pid
-                .and_then(|pid| sys::process_cpu_time(pid).ok()),
+                .and_then(|pid| sys::tree_cpu_time(pid).ok()),
             server_runtime: targets
                 .server_pid
-                .and_then(|pid| sys::process_runtime(pid).ok()),
+                .and_then(|pid| sys::tree_runtime(pid).ok()),
             side: targets
                 .side_thread
                 .and_then(|tid| sys::thread_runtime(tid).ok()),

@@ -15,7 +15,7 @@ mod servers;
 
 pub use clients::{CURL, GNUTLS_CLI, NODE_CLIENT, OPENSSL_CLIENT, RUSTLS_CLIENT, S_CLIENT};
 pub use servers::{
-    GNUTLS_SERV, GO_SERVER, HAPROXY, JAVA_SERVER, NGINX, NODE_SERVER, OPENSSL_SERVER,
+    COMMAND, GNUTLS_SERV, GO_SERVER, HAPROXY, JAVA_SERVER, NGINX, NODE_SERVER, OPENSSL_SERVER,
     RUSTLS_SERVER, S_SERVER, WEBPKI_VERIFY_DEPTH,
 };
 
@@ -123,6 +123,7 @@ pub fn server(server: ServerImpl) -> &'static ServerCapabilities {
         ServerImpl::Node => &NODE_SERVER,
         ServerImpl::Go => &GO_SERVER,
         ServerImpl::Java => &JAVA_SERVER,
+        ServerImpl::Command => &COMMAND,
     }
 }
 

@@ -76,6 +76,7 @@ impl CaseSummary {
             client_peak_rss_bytes: None,
             client_memory_per_connection_bytes: None,
             evidence: None,
+            thresholds: Vec::new(),
         }
     }
 

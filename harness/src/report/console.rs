@@ -46,6 +46,33 @@ pub fn render(summary: &RunSummary) -> String {
             None => out.push_str(&format!("NOT MET {}: {}\n", c.name, c.verdict)),
         }
     }
+    out.push_str(&thresholds(&summary.cases));
+    out
+}
+
+/// One line per threshold that failed (breached or not measured), then a count.
+fn thresholds(cases: &[CaseSummary]) -> String {
+    let checks: Vec<_> = cases
+        .iter()
+        .flat_map(|c| c.thresholds.iter().map(move |t| (c, t)))
+        .collect();
+    if checks.is_empty() {
+        return String::new();
+    }
+    let mut out = String::new();
+    for (c, t) in checks.iter().filter(|(_, t)| t.fails()) {
+        let label = match t.status {
+            super::ThresholdStatus::NotMeasured => "THRESHOLD NOT MEASURED",
+            _ => "THRESHOLD BREACHED",
+        };
+        out.push_str(&format!("{label} {}: {}\n", c.name, t.describe()));
+    }
+    let failed = checks.iter().filter(|(_, t)| t.fails()).count();
+    out.push_str(&format!(
+        "thresholds: {} checked, {} kept, {failed} failed\n",
+        checks.len(),
+        checks.len() - failed
+    ));
     out
 }
 

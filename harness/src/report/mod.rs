@@ -1,6 +1,6 @@
 //! Reports of a run: the `summary.json` contract, `cases.csv`, `.hgrm` percentile files, HDR
 //! interval logs and their merge, the console table, plots, `report.md`/`report.html`, and
-//! baselines with a statistical compare.
+//! baselines with a statistical compare, and the thresholds (performance gates) of each case.
 
 mod baseline;
 mod case_entry;
@@ -22,6 +22,7 @@ mod saved;
 mod stats;
 mod summary;
 mod text_table;
+mod thresholds;
 
 pub use baseline::{
     check_name_message as check_baseline_name, resolve as resolve_baseline, save as save_baseline,
@@ -49,3 +50,4 @@ pub use summary::{
     CaseSummary, CrlFigures, EvidenceSummary, NegotiatedCount, Percentiles, Phases, Pinning,
     ResumptionSummary, RevocationRow, RunSummary, ScenarioInfo, ToolInfo, SCHEMA_VERSION,
 };
+pub use thresholds::{check as check_thresholds, ThresholdCheck, ThresholdStatus};

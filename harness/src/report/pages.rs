@@ -120,6 +120,40 @@ pub fn markdown(run: &SavedRun, plots: &[Plot]) -> String {
             let _ = writeln!(out, "- {}", md_escape(&n));
         }
     }
+    let gates: Vec<_> = run
+        .summary
+        .cases
+        .iter()
+        .flat_map(|c| c.thresholds.iter().map(move |t| (c, t)))
+        .collect();
+    if !gates.is_empty() {
+        let failed = gates.iter().filter(|(_, t)| t.fails()).count();
+        let _ = writeln!(
+            out,
+            "\n### Thresholds ({failed} of {} failed)\n",
+            gates.len()
+        );
+        let _ = writeln!(out, "| case | threshold | limit | measured | status |");
+        let _ = writeln!(out, "|---|---|---:|---:|---|");
+        for (c, t) in gates {
+            let status = match t.status {
+                super::ThresholdStatus::Kept => "kept".to_string(),
+                super::ThresholdStatus::Breached => "**BREACHED**".to_string(),
+                super::ThresholdStatus::NotMeasured => format!(
+                    "**NOT MEASURED**: {}",
+                    md_escape(t.note.as_deref().unwrap_or(""))
+                ),
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {status} |",
+                md_escape(&c.name),
+                t.threshold,
+                t.limit,
+                t.measured.map_or("-".into(), |m| format!("{m:.3}"))
+            );
+        }
+    }
     let not_met: Vec<&SavedCase> = run.summary.cases.iter().filter(|c| !c.met).collect();
     if !not_met.is_empty() {
         let _ = writeln!(out, "\n### Not met\n");

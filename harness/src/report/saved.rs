@@ -87,6 +87,9 @@ pub struct SavedCase {
     /// Harness memory growth per handshake in flight.
     #[serde(default)]
     pub client_memory_per_connection_bytes: Option<f64>,
+    /// The case's threshold checks.
+    #[serde(default)]
+    pub thresholds: Vec<super::thresholds::ThresholdCheck>,
 }
 
 impl SavedCase {

@@ -259,6 +259,8 @@ pub struct CaseSummary {
     /// What the client saw of client authentication (measured cases; zero counts when its
     /// client cannot observe it).
     pub evidence: Option<EvidenceSummary>,
+    /// The case's performance gates (`thresholds`) and what each found; empty without any.
+    pub thresholds: Vec<super::thresholds::ThresholdCheck>,
 }
 
 /// Verdict evidence over a case's measured attempts (CONFORMANCE.md: a refusal is a

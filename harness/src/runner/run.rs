@@ -185,6 +185,7 @@ fn run_cases(
         if let Some(t) = &opts.target {
             entry.server = format!("target {}", t.given);
         }
+        entry.thresholds = report::check_thresholds(&case.thresholds, &entry);
         if !opts.quiet {
             eprintln!(
                 "[{}/{}] {}: {}",

@@ -4,7 +4,7 @@
 //! `openssl` crate the harness makes (offering a saved session, setting a verification error).
 //! One submodule per concern: `affinity`, `child` (child process control), `contain` (the PID
 //! namespace that keeps every peer from outliving the run), `usage` (CPU and
-//! memory readings), `client_sigalgs`, `ssl_session`, `verify_error`; what fits in a few lines
+//! memory readings), `tree` (CPU of a process with its descendants), `client_sigalgs`, `ssl_session`, `verify_error`; what fits in a few lines
 //! (the open file limit, the tokio runtime builder, the usable CPU count) stays here.
 //!
 //! This is the only module (with its submodules) that allows `unsafe`; every block carries a
@@ -16,6 +16,7 @@ mod child;
 mod client_sigalgs;
 mod contain;
 mod ssl_session;
+mod tree;
 mod usage;
 mod verify_error;
 
@@ -24,6 +25,7 @@ pub use child::{child_exited, kill_group, prepare_child};
 pub use client_sigalgs::{set_client_sigalgs_list, ClientSigalgsError};
 pub use contain::contain_run;
 pub use ssl_session::ResumingContext;
+pub use tree::{tree_cpu_time, tree_runtime};
 pub use usage::{
     current_tid, own_cpu_time, own_rss, peak_rss_kib, process_cpu_time, process_runtime,
     reset_peak_rss, thread_runtime, CpuTime,

@@ -14,6 +14,7 @@ mod evidence;
 mod files;
 mod fixtures;
 mod fuzz;
+mod gates;
 mod hdr_logs;
 mod hostile;
 mod interop;

@@ -350,3 +350,50 @@ pub const JAVA_SERVER: ServerCapabilities = ServerCapabilities {
     session_cache: Support::Yes,
     session_cache_tls13: Support::Yes,
 };
+
+/// Why a command peer cannot be given a setting: it receives only its command line.
+const COMMAND_GETS_NO: &str = "a command peer receives only its command line (placeholders {addr}, {port}, {cert}, {key}, {chain}, {client_ca}, {crl}, {ocsp_url}): the harness cannot set or know this setting of the program";
+
+/// A command peer (`server = { command = [...] }`): any program. The harness knows nothing of
+/// it beyond its command line, so every case needing a server-side setting it cannot pass is
+/// skipped; revocation modes also need their placeholder (`{crl}`, `{ocsp_url}`), checked by
+/// the adapter (`peers/programs/command.rs`).
+pub const COMMAND: ServerCapabilities = ServerCapabilities {
+    name: "the command peer",
+    // Unknown; OpenSSL's limits are the common case and only narrow the groups it is asked for.
+    library: Library::Openssl,
+    revocation_modes: &[
+        RevocationMode::None,
+        RevocationMode::Crl,
+        RevocationMode::Ocsp,
+        RevocationMode::OcspStapling,
+    ],
+    missing_mode_reasons: &[
+        (
+            RevocationMode::CrlHttp,
+            "a command peer has no placeholder for a CRL URL; use revocation mode crl with {crl}",
+        ),
+        (
+            RevocationMode::ShortLived,
+            "a command peer loads the certificate it was started with; the harness cannot make it rotate",
+        ),
+    ],
+    crl_soft_fail: Support::No(COMMAND_GETS_NO),
+    crl_reload: Support::No(COMMAND_GETS_NO),
+    ocsp_soft_fail: Support::No(COMMAND_GETS_NO),
+    ocsp_nonce: Support::No(COMMAND_GETS_NO),
+    ocsp_cache_ttl: Support::No(COMMAND_GETS_NO),
+    ocsp_query_timeout: false,
+    stapling: Stapling {
+        refreshes: false,
+        verifies: false,
+        controllable: Support::No(COMMAND_GETS_NO),
+    },
+    allow_list: false,
+    verify_depth: VerifyDepth::Unconfigurable(COMMAND_GETS_NO),
+    client_sigalgs: false,
+    // Whatever the program does with sessions is its own: resumption cases run and report
+    // what happened.
+    session_cache: Support::Yes,
+    session_cache_tls13: Support::Yes,
+};

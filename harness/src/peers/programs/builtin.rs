@@ -75,6 +75,7 @@ fn builtin_settings(
         allow_cn: case.allowed_clients.clone(),
         client_sigalgs: case.tls.client_sigalgs.clone(),
         status: Some(status.to_path_buf()),
+        handicap_us: case.server_handicap_us.unwrap_or(0),
         ..ServerSettings::default()
     };
     match rev.mode {

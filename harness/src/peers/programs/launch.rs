@@ -115,6 +115,7 @@ pub fn start_server(
         ServerImpl::Node => node_server::start(find_program("node", search_path)?, launch),
         ServerImpl::Go => go_server::start(go_server::toolchain(search_path)?, launch),
         ServerImpl::Java => java_server::start(java_server::toolchain(search_path)?, launch),
+        ServerImpl::Command => super::command::start(launch),
     }
 }
 

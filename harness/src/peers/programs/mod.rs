@@ -7,6 +7,7 @@
 mod build_cache;
 mod builtin;
 pub mod client_output;
+mod command;
 pub mod curl;
 pub mod gnutls_cli;
 mod gnutls_serv;

@@ -113,6 +113,47 @@ impl ChildGuard {
         })
     }
 
+    /// Like [`ChildGuard::spawn`], but stdout goes into `log` too (for programs whose output
+    /// is all worth keeping and that print no ready line the harness parses).
+    ///
+    /// # Errors
+    /// As [`ChildGuard::spawn`].
+    pub fn spawn_logged(
+        mut command: Command,
+        log: &Path,
+        cpus: Option<Vec<usize>>,
+    ) -> Result<Self, ProcessError> {
+        let program = command.get_program().to_string_lossy().into_owned();
+        let log_err = |source| ProcessError::Log {
+            path: log.to_path_buf(),
+            source,
+        };
+        let log_file = crate::fsutil::create_new_file(log, 0o644).map_err(log_err)?;
+        let out = log_file.try_clone().map_err(log_err)?;
+        command.stdin(Stdio::null()).stdout(out).stderr(log_file);
+        sys::prepare_child(&mut command, cpus);
+        let child = command.spawn().map_err(|source| ProcessError::Spawn {
+            program: program.clone(),
+            source,
+        })?;
+        Ok(Self {
+            child,
+            stopped: false,
+            program,
+            log: log.to_path_buf(),
+        })
+    }
+
+    /// Whether the child has exited (its status, if so).
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
+    /// [`ProcessError::NotReady`] for a wait that began at `started`.
+    pub fn not_ready_since(&self, started: Instant, reason: String) -> ProcessError {
+        self.not_ready(started, reason)
+    }
+
     /// The child's pid (also its process-group id).
     pub fn pid(&self) -> u32 {
         self.child.id()

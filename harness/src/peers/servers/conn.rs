@@ -1,9 +1,9 @@
 //! What the built-in servers (rustls and OpenSSL) share: their runtime, and per connection
-//! reading the request head, closing a rejected connection gracefully, and the tally printed
-//! at shutdown.
+//! reading the request head, closing a rejected connection gracefully, the tally printed
+//! at shutdown, and the calibration handicap (`--handicap-us`: CPU burned per handshake).
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -41,6 +41,7 @@ pub(super) fn listen(
     } else {
         tokio::net::TcpSocket::new_v6()?
     };
+    HANDICAP_US.store(args.handicap_us, Ordering::Relaxed);
     socket.set_reuseaddr(true)?;
     socket.bind(args.listen)?;
     let listener = socket.listen(args.backlog)?;
@@ -81,8 +82,28 @@ impl Tally {
     }
 }
 
-/// Reads until the end of the request head (parsed with httparse; at most 32 headers).
+/// CPU each completed handshake burns (`--handicap-us`), set once when the server listens.
+static HANDICAP_US: AtomicU64 = AtomicU64::new(0);
+
+/// Burns the handicap on this thread: a busy loop of that many microseconds, right after the
+/// handshake completed (the thread is pinned with the server, so wall time spent spinning is
+/// CPU time unless the scheduler preempts it).
+fn burn_handicap() {
+    let us = HANDICAP_US.load(Ordering::Relaxed);
+    if us == 0 {
+        return;
+    }
+    let until = Instant::now() + Duration::from_micros(us);
+    let mut x = 0u64;
+    while Instant::now() < until {
+        x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+    }
+}
+
+/// Reads until the end of the request head (parsed with httparse; at most 32 headers). Called
+/// once per completed handshake, so the calibration handicap is burned here first.
 pub(super) async fn read_request_head<S: AsyncRead + Unpin>(stream: &mut S) -> std::io::Result<()> {
+    burn_handicap();
     let mut buf = Vec::with_capacity(512);
     let mut chunk = [0u8; 1024];
     loop {

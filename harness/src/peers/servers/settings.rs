@@ -118,6 +118,10 @@ pub struct ServerSettings {
     /// Where the server writes its status events (JSON lines: listening, CRL loaded,
     /// rotations, the tally at shutdown) for the runner; `None`: nowhere.
     pub status: Option<PathBuf>,
+    /// CPU burned per completed handshake, in microseconds (a calibration knob for gates;
+    /// 0: off).
+    #[serde(default)]
+    pub handicap_us: u64,
 }
 
 impl Default for ServerSettings {
@@ -158,6 +162,7 @@ impl Default for ServerSettings {
             staple_refresh: revocation.staple_refresh,
             crl_check_all: false,
             status: None,
+            handicap_us: 0,
         }
     }
 }
@@ -210,6 +215,13 @@ impl ServerSettings {
         };
         let show = |d: Duration| humantime::format_duration(d).to_string();
         let mut problems = Vec::new();
+        if self.handicap_us > 1_000_000 {
+            problems.push(format!(
+                "{} must be at most 1000000, found {}",
+                name("handicap_us"),
+                self.handicap_us
+            ));
+        }
         let intervals = [
             ("crl_reload", self.crl_reload),
             ("cert_reload", self.cert_reload),
@@ -336,6 +348,7 @@ impl ServeArgs {
             staple_refresh: a.staple_refresh.unwrap_or(d.staple_refresh),
             crl_check_all: a.crl_check_all,
             status: a.status,
+            handicap_us: a.handicap_us,
         }
     }
 }
@@ -491,6 +504,10 @@ pub struct ServeArgs {
     /// Write status events (JSON lines) to this file.
     #[arg(long)]
     pub status: Option<PathBuf>,
+    /// Burn this many microseconds of CPU per completed handshake (0 to 1000000; default 0,
+    /// off): a calibration knob to check how small a regression a gate detects.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=1_000_000))]
+    pub handicap_us: u64,
 }
 
 /// Why the server could not start or stopped with an error.

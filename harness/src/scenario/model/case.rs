@@ -11,6 +11,7 @@ use super::expect::Expectation;
 use super::load::LoadSpec;
 use super::peers::{ClientAuth, ClientImpl, ServerImpl};
 use super::revocation::Revocation;
+use super::thresholds::Thresholds;
 use super::tls::TlsSettings;
 use crate::pki::{ClientCert, KeyType, PkiSpec};
 
@@ -122,4 +123,14 @@ pub struct Case {
     pub expect: Expectation,
     /// The matrix axis values that made this case (empty outside a matrix).
     pub axes: Vec<(String, String)>,
+    /// The command peer's program (`server = { command = [...] }`; server `command`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<super::command::CommandPeer>,
+    /// CPU the built-in server burns per handshake, in microseconds (`serve --handicap-us`;
+    /// set by `ab` specs such as `rustls:handicap-us=30`, not by scenario files).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_handicap_us: Option<u64>,
+    /// Performance gates (`thresholds = { ... }`), checked after the case ran.
+    #[serde(skip_serializing_if = "Thresholds::is_empty")]
+    pub thresholds: Thresholds,
 }

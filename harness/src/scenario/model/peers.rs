@@ -56,6 +56,10 @@ pub enum ServerImpl {
     /// A Java JSSE server (a small program in the repo, compiled on first use).
     #[strum(serialize = "java")]
     Java,
+    /// Any server program, started from the case's command line
+    /// (`server = { command = [...] }`).
+    #[strum(serialize = "command")]
+    Command,
 }
 
 impl ServerImpl {

@@ -449,10 +449,19 @@ pub(super) fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>)
         timeout: raw.timeout.unwrap_or(Duration::from_secs(5)),
     };
 
+    let server = raw.server.unwrap_or(ServerImpl::Rustls);
+    if server == ServerImpl::Command && raw.command.is_none() {
+        bad(
+            r,
+            span.clone(),
+            "server = \"command\" needs its program: server = { command = [\"./my-server\", \"--listen\", \"{addr}\", ...] }".into(),
+        );
+    }
+
     ok.then(|| Case {
         name,
         description,
-        server: raw.server.unwrap_or(ServerImpl::Rustls),
+        server,
         client: raw.client.unwrap_or(ClientImpl::Rustls),
         key,
         intermediates: raw.intermediates.unwrap_or(pki_intermediates),
@@ -467,6 +476,9 @@ pub(super) fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>)
         allowed_clients: raw.allowed_clients.unwrap_or_default(),
         expect,
         axes,
+        command: raw.command.filter(|_| server == ServerImpl::Command),
+        server_handicap_us: None,
+        thresholds: raw.thresholds.unwrap_or_default(),
     })
 }
 

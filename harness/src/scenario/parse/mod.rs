@@ -4,10 +4,11 @@
 //!
 //! This file reads the top level and drives the rest, which depends one way: `reader` (typed
 //! getters that record problems) <- `raw` (the optional settings) <- the section readers
-//! (`pki`, `settings` with `tls`, `load` and `revocation`, `matrix`) <- `case` (defaults and
+//! (`pki`, `settings` with `tls`, `load`, `revocation`, `thresholds` and `command`, `matrix`) <- `case` (defaults and
 //! combination checks).
 
 mod case;
+mod command;
 mod files;
 mod load;
 mod matrix;
@@ -16,6 +17,7 @@ mod raw;
 mod reader;
 mod revocation;
 mod settings;
+mod thresholds;
 mod tls;
 
 use std::path::Path;

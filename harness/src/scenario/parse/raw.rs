@@ -10,8 +10,9 @@ use strum::VariantNames;
 use crate::measure::Outcome;
 use crate::pki::{ClientCert, CrlKind, KeyType, UnknownName};
 use crate::scenario::model::{
-    CipherSuite, ClientAuth, ClientImpl, FailPolicy, KxGroup, OcspSigner, ResponderFault,
-    ResumptionMode, RevocationMode, ServerImpl, SigScheme, Stop, TlsVersion,
+    CipherSuite, ClientAuth, ClientImpl, CommandPeer, FailPolicy, KxGroup, OcspSigner,
+    ResponderFault, ResumptionMode, RevocationMode, ServerImpl, SigScheme, Stop, Thresholds,
+    TlsVersion,
 };
 
 /// Settings as read from one table; `None` where the table does not set them.
@@ -66,6 +67,10 @@ pub(crate) struct RawSettings {
     pub(crate) reject_reason: Option<Outcome>,
     /// Where `reject_reason` was set, for the accept-with-reason problem.
     pub(crate) reject_reason_span: Option<Range<usize>>,
+    /// `server = { command = [...] }`.
+    pub(crate) command: Option<CommandPeer>,
+    /// `thresholds = { ... }`, merged key by key.
+    pub(crate) thresholds: Option<Thresholds>,
 }
 
 /// `expect = "..."`: the kind of expectation a case states.
@@ -152,6 +157,11 @@ impl RawSettings {
                 .reject_reason_span
                 .clone()
                 .or_else(|| self.reject_reason_span.clone()),
+            command: over.command.clone().or_else(|| self.command.clone()),
+            thresholds: match (self.thresholds, over.thresholds) {
+                (Some(a), Some(b)) => Some(a.overlay(b)),
+                (a, b) => b.or(a),
+            },
         }
     }
 }

@@ -10,7 +10,7 @@ use toml_edit::{Item, TableLike};
 use super::raw::RawSettings;
 use super::reader::{join, Reader};
 use super::{load, revocation, tls};
-use crate::scenario::model::PLANNED_PEERS;
+use crate::scenario::model::{ServerImpl, PLANNED_PEERS};
 
 /// The keys a `[defaults]` table admits (a `[[case]]` also `name` and `description`).
 pub(super) const SETTING_KEYS: &[&str] = &[
@@ -28,6 +28,7 @@ pub(super) const SETTING_KEYS: &[&str] = &[
     "revocation",
     "expect",
     "reject_reason",
+    "thresholds",
 ];
 
 /// Reads the settings keys of one table (`[defaults]` or a `[[case]]`).
@@ -41,12 +42,26 @@ pub(super) fn read_settings(
         t,
         path,
         allowed,
-        &[("load", load::LOAD_KEYS), ("tls", tls::TLS_KEYS)],
+        &[
+            ("load", load::LOAD_KEYS),
+            ("tls", tls::TLS_KEYS),
+            ("thresholds", crate::scenario::model::Thresholds::KEYS),
+        ],
     );
     let mut s = RawSettings::default();
     let p = |k: &str| join(path, k);
     if let Some(i) = t.get("server") {
-        s.server = peer(r, i, &p("server"));
+        if let Some(table) = i.as_table_like() {
+            s.command = super::command::read(r, table, &p("server"));
+            s.server = s.command.is_some().then_some(ServerImpl::Command);
+        } else {
+            s.server = peer(r, i, &p("server"));
+        }
+    }
+    if let Some(i) = t.get("thresholds") {
+        if let Some(table) = r.table(i, &p("thresholds")) {
+            s.thresholds = Some(super::thresholds::read(r, table, &p("thresholds")));
+        }
     }
     if let Some(i) = t.get("client") {
         s.client = peer(r, i, &p("client"));

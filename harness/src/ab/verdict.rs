@@ -1,0 +1,297 @@
+//! The figures of an A/B run paired into ratios B/A with their intervals, the gate (B worse
+//! than A beyond the threshold, with confidence), and the report in text, markdown and JSON.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use super::plan::{round_name, RoundRole};
+use super::stats::{paired_ratio, RatioInterval};
+use crate::report::{CaseSummary, RunSummary};
+
+/// A figure compared between A and B.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr)]
+pub enum Metric {
+    /// Server CPU per handshake (µs): the steadiest figure on a noisy machine.
+    #[strum(serialize = "cpu")]
+    ServerCpu,
+    /// Handshakes per second.
+    #[strum(serialize = "hs")]
+    HandshakesPerSec,
+    /// Median latency (ms).
+    #[strum(serialize = "p50")]
+    P50,
+    /// 99th-percentile latency (ms).
+    #[strum(serialize = "p99")]
+    P99,
+}
+
+impl Metric {
+    /// Every metric, in report order.
+    pub const ALL: [Metric; 4] = [
+        Metric::ServerCpu,
+        Metric::HandshakesPerSec,
+        Metric::P50,
+        Metric::P99,
+    ];
+
+    /// Its name in reports (the `summary.json` field it comes from, in spirit).
+    pub fn field(self) -> &'static str {
+        match self {
+            Metric::ServerCpu => "server_cpu_us_per_handshake",
+            Metric::HandshakesPerSec => "handshakes_per_sec",
+            Metric::P50 => "p50_ms",
+            Metric::P99 => "p99_ms",
+        }
+    }
+
+    /// Whether a higher figure is worse.
+    pub fn higher_is_worse(self) -> bool {
+        self != Metric::HandshakesPerSec
+    }
+
+    fn of(self, c: &CaseSummary) -> Option<f64> {
+        if c.error.is_some() || c.skipped.is_some() || c.attempts == 0 {
+            return None;
+        }
+        match self {
+            Metric::ServerCpu => c.server_cpu_us_per_handshake,
+            Metric::HandshakesPerSec => Some(c.handshakes_per_sec),
+            Metric::P50 => c.latency_us.map(|p| p.p50 as f64 / 1000.0),
+            Metric::P99 => c.latency_us.map(|p| p.p99 as f64 / 1000.0),
+        }
+    }
+}
+
+/// One metric's comparison.
+#[derive(Clone, Debug, Serialize)]
+pub struct MetricResult {
+    /// `server_cpu_us_per_handshake`, `handshakes_per_sec`, `p50_ms`, `p99_ms`.
+    pub metric: &'static str,
+    /// Mean of A over the rounds.
+    pub a_mean: Option<f64>,
+    /// Mean of B over the rounds.
+    pub b_mean: Option<f64>,
+    /// B/A with its interval; `None` with fewer than two rounds measured on both sides.
+    pub ratio: Option<RatioInterval>,
+    /// Whether this metric gates (`--gate`).
+    pub gated: bool,
+    /// The whole interval lies beyond the threshold on the worse side.
+    pub regression: bool,
+    /// The whole interval lies beyond the threshold on the better side.
+    pub improvement: bool,
+}
+
+/// What an A/B run found (`ab.json`).
+#[derive(Clone, Debug, Serialize)]
+pub struct AbReport {
+    /// The case compared.
+    pub case: String,
+    /// Spec of A.
+    pub a: String,
+    /// Spec of B.
+    pub b: String,
+    /// Rounds run.
+    pub rounds: usize,
+    /// The threshold, in percent.
+    pub threshold_pct: f64,
+    /// Confidence of the intervals (0.95).
+    pub confidence: f64,
+    /// Bootstrap resamples.
+    pub resamples: usize,
+    /// Bootstrap seed.
+    pub seed: u64,
+    /// Per metric.
+    pub metrics: Vec<MetricResult>,
+    /// Rounds whose case failed, was skipped or did not meet its expectation (`r03-b: ...`).
+    pub failed_rounds: Vec<String>,
+    /// A gated metric regressed.
+    pub regression: bool,
+}
+
+/// Bootstrap settings of [`compare`].
+const RESAMPLES: usize = 4000;
+const CONFIDENCE: f64 = 0.95;
+
+/// Pairs the rounds of `summary` (cases named by [`round_name`]) and judges each metric;
+/// `gate` lists the metrics that decide, `threshold` is a fraction (0.05 for 5%).
+pub fn compare(
+    summary: &RunSummary,
+    labels: (&str, &str, &str),
+    rounds: usize,
+    gate: &[Metric],
+    threshold: f64,
+    seed: u64,
+) -> AbReport {
+    let (case, a, b) = labels;
+    let find = |i: usize, role: RoundRole| {
+        let name = round_name(i, role);
+        summary.cases.iter().find(|c| c.name == name)
+    };
+    let mut failed_rounds = Vec::new();
+    for i in 0..rounds {
+        for role in [RoundRole::A, RoundRole::B] {
+            match find(i, role) {
+                None => failed_rounds.push(format!("{}: not run", round_name(i, role))),
+                Some(c) if !c.met => failed_rounds.push(format!("{}: {}", c.name, c.verdict)),
+                Some(_) => {}
+            }
+        }
+    }
+    let metrics: Vec<MetricResult> = Metric::ALL
+        .iter()
+        .map(|&m| {
+            let side = |role| -> Vec<Option<f64>> {
+                (0..rounds)
+                    .map(|i| find(i, role).and_then(|c| m.of(c)))
+                    .collect()
+            };
+            let (va, vb) = (side(RoundRole::A), side(RoundRole::B));
+            let mean = |v: &[Option<f64>]| {
+                let got: Vec<f64> = v.iter().flatten().copied().collect();
+                (!got.is_empty()).then(|| got.iter().sum::<f64>() / got.len() as f64)
+            };
+            let ratio = paired_ratio(&va, &vb, CONFIDENCE, RESAMPLES, seed);
+            let (worse, better) = match ratio {
+                Some(r) if m.higher_is_worse() => {
+                    (r.low > 1.0 + threshold, r.high < 1.0 - threshold)
+                }
+                Some(r) => (r.high < 1.0 / (1.0 + threshold), r.low > 1.0 + threshold),
+                None => (false, false),
+            };
+            let gated = gate.contains(&m);
+            MetricResult {
+                metric: m.field(),
+                a_mean: mean(&va),
+                b_mean: mean(&vb),
+                ratio,
+                gated,
+                regression: worse,
+                improvement: better,
+            }
+        })
+        .collect();
+    let regression = metrics.iter().any(|m| m.gated && m.regression);
+    AbReport {
+        case: case.to_string(),
+        a: a.to_string(),
+        b: b.to_string(),
+        rounds,
+        threshold_pct: threshold * 100.0,
+        confidence: CONFIDENCE,
+        resamples: RESAMPLES,
+        seed,
+        metrics,
+        failed_rounds,
+        regression,
+    }
+}
+
+fn num(v: Option<f64>) -> String {
+    match v {
+        Some(v) if v >= 100.0 => format!("{v:.0}"),
+        Some(v) => format!("{v:.3}"),
+        None => "-".into(),
+    }
+}
+
+impl AbReport {
+    fn rows(&self) -> Vec<[String; 6]> {
+        self.metrics
+            .iter()
+            .map(|m| {
+                let (ratio, interval) = match m.ratio {
+                    Some(r) => (
+                        format!("{:.4}", r.ratio),
+                        format!("[{:.4}, {:.4}]", r.low, r.high),
+                    ),
+                    None => ("-".into(), "-".into()),
+                };
+                let verdict = match (m.regression, m.improvement) {
+                    (true, _) => "WORSE",
+                    (_, true) => "better",
+                    _ => "within threshold",
+                };
+                let verdict = if m.gated {
+                    format!("{verdict} (gate)")
+                } else {
+                    verdict.to_string()
+                };
+                [
+                    m.metric.to_string(),
+                    num(m.a_mean),
+                    num(m.b_mean),
+                    ratio,
+                    interval,
+                    verdict,
+                ]
+            })
+            .collect()
+    }
+
+    const HEADERS: [&'static str; 6] = [
+        "metric",
+        "A mean",
+        "B mean",
+        "B/A",
+        "95% interval",
+        "verdict",
+    ];
+
+    /// The report as plain text.
+    pub fn text(&self) -> String {
+        let rows = self.rows();
+        let mut widths = Self::HEADERS.map(str::len);
+        for r in &rows {
+            for (w, cell) in widths.iter_mut().zip(r) {
+                *w = (*w).max(cell.len());
+            }
+        }
+        let mut out = format!(
+            "ab {}: A = {}, B = {}, {} rounds, threshold {}%\n",
+            self.case, self.a, self.b, self.rounds, self.threshold_pct
+        );
+        let line = |cells: &[String]| {
+            let parts: Vec<String> = cells
+                .iter()
+                .zip(&widths)
+                .map(|(c, w)| format!("{c:<w$}"))
+                .collect();
+            format!("{}\n", parts.join("  ").trim_end())
+        };
+        out.push_str(&line(&Self::HEADERS.map(String::from)));
+        for r in &rows {
+            out.push_str(&line(r));
+        }
+        for f in &self.failed_rounds {
+            let _ = writeln!(out, "ROUND FAILED {f}");
+        }
+        let _ = writeln!(
+            out,
+            "{}",
+            if self.regression {
+                "B is worse than A beyond the threshold"
+            } else {
+                "no gated metric of B is worse than A beyond the threshold"
+            }
+        );
+        out
+    }
+
+    /// The report as markdown (for a CI job summary).
+    pub fn markdown(&self) -> String {
+        let mut out = format!(
+            "## mtls-harness ab: {}\n\nA = `{}`, B = `{}`, {} rounds, threshold {}%, paired bootstrap ({} resamples, seed {}).\n\n",
+            self.case, self.a, self.b, self.rounds, self.threshold_pct, self.resamples, self.seed
+        );
+        let _ = writeln!(out, "| {} |", Self::HEADERS.join(" | "));
+        let _ = writeln!(out, "|---|---:|---:|---:|---|---|");
+        for r in self.rows() {
+            let _ = writeln!(out, "| {} |", r.join(" | "));
+        }
+        for f in &self.failed_rounds {
+            let _ = writeln!(out, "\n- round failed: {}", f.replace('\n', " "));
+        }
+        out
+    }
+}

@@ -1,0 +1,189 @@
+//! `mtls-harness ab SCENARIO --a SPEC --b SPEC`: one case of a scenario run against two
+//! servers in short interleaved rounds on the same pinned CPUs; prints B/A per metric with its
+//! confidence interval, writes `ab.json` and `ab.md` into the run directory, and exits 1 when a
+//! gated metric of B is worse than A beyond the threshold (2 when a round could not run).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Args;
+
+use super::{cancel_on_signals, CommandResult, Reported, EXIT_ERROR, EXIT_OK};
+use crate::ab::{compare, round_cases, Metric, Plan, ServerSpec};
+use crate::runner::{self, RunOptions};
+use crate::scenario;
+
+/// Options of `ab`.
+#[derive(Args, Debug)]
+pub struct AbArgs {
+    /// The scenario file; its first case (or `--case`) is compared.
+    pub scenario: PathBuf,
+    /// Server A, the baseline: `scenario` (the case's own server), a server peer with optional
+    /// settings (`rustls`, `openssl:threads=1`, `rustls:handicap-us=30`), or
+    /// `command:PROGRAM ARG ...` (placeholders {addr} {cert} {key} {client_ca} ...).
+    #[arg(long, value_parser = parse_spec)]
+    pub a: ServerSpec,
+    /// Server B, the candidate (same forms as --a).
+    #[arg(long, value_parser = parse_spec)]
+    pub b: ServerSpec,
+    /// The case to compare (default: the scenario's first).
+    #[arg(long)]
+    pub case: Option<String>,
+    /// Rounds; each runs A and B once, alternating which goes first (2 to 1000).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(2..=1000))]
+    pub rounds: u64,
+    /// Measured time of each side in a round.
+    #[arg(long, default_value = "2s", value_parser = parse_duration)]
+    pub round: Duration,
+    /// Warm-up of each side in a round (its server starts anew).
+    #[arg(long, default_value = "500ms", value_parser = parse_duration)]
+    pub warmup: Duration,
+    /// Exit 1 when the whole 95% interval of B/A lies beyond this on the worse side (`5%`).
+    #[arg(long, default_value = "5%", value_parser = parse_pct)]
+    pub threshold: f64,
+    /// Metrics that decide the exit code, comma separated: cpu (server CPU per handshake),
+    /// hs (handshakes per second), p50, p99. Every metric is reported either way.
+    #[arg(long, value_delimiter = ',', default_value = "cpu", value_parser = parse_metric)]
+    pub gate: Vec<Metric>,
+    /// Seed of the bootstrap (the same figures always give the same interval).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// The run directory (default under reports/runs).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// CPUs for the servers (default on 2+ CPUs: the last one).
+    #[arg(long, value_parser = super::parse_cpus)]
+    pub pin_server: Option<super::CpuList>,
+    /// CPUs for the harness (default on 2+ CPUs: all but the server's).
+    #[arg(long, value_parser = super::parse_cpus)]
+    pub pin_client: Option<super::CpuList>,
+    /// Print ab.json on stdout instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// No progress lines on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+fn parse_spec(s: &str) -> Result<ServerSpec, String> {
+    s.parse().map_err(|e: crate::ab::SpecError| e.reason)
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let d =
+        humantime::parse_duration(s).map_err(|e| format!("expected a duration like 2s: {e}"))?;
+    if d.is_zero() || d > crate::scenario::MAX_DURATION {
+        return Err("expected a duration above zero and at most 24h".into());
+    }
+    Ok(d)
+}
+
+fn parse_pct(s: &str) -> Result<f64, String> {
+    let n: f64 = s
+        .trim_end_matches('%')
+        .parse()
+        .map_err(|_| format!("expected a percentage like 5%, found \"{s}\""))?;
+    if !(0.0..=1000.0).contains(&n) {
+        return Err(format!("expected 0% to 1000%, found \"{s}\""));
+    }
+    Ok(n / 100.0)
+}
+
+fn parse_metric(s: &str) -> Result<Metric, String> {
+    s.parse()
+        .map_err(|_| format!("expected cpu, hs, p50 or p99, found \"{s}\""))
+}
+
+/// Server and client CPUs: as given, else on 2+ usable CPUs the last for the servers and the
+/// others for the harness.
+fn pinning(args: &AbArgs) -> (Option<Vec<usize>>, Option<Vec<usize>>) {
+    let given = (
+        args.pin_server.clone().map(|c| c.0),
+        args.pin_client.clone().map(|c| c.0),
+    );
+    if given.0.is_some() || given.1.is_some() {
+        return given;
+    }
+    match crate::sys::current_affinity() {
+        Ok(cpus) if cpus.len() >= 2 => {
+            let (client, server) = cpus.split_at(cpus.len() - 1);
+            (Some(server.to_vec()), Some(client.to_vec()))
+        }
+        _ => given,
+    }
+}
+
+pub(super) fn ab(args: &AbArgs) -> CommandResult {
+    let scenario = scenario::load(&args.scenario).map_err(|e| {
+        eprintln!("{e}");
+        Reported
+    })?;
+    let case = match &args.case {
+        Some(name) => scenario
+            .cases
+            .iter()
+            .find(|c| &c.name == name)
+            .with_context(|| {
+                let names: Vec<&str> = scenario.cases.iter().map(|c| c.name.as_str()).collect();
+                format!(
+                    "no case \"{name}\" in {}; its cases: {}",
+                    args.args_file(),
+                    names.join(", ")
+                )
+            })?,
+        None => scenario.cases.first().context("the scenario has no case")?,
+    };
+    let plan = Plan {
+        rounds: args.rounds as usize,
+        round: args.round,
+        warmup: args.warmup,
+    };
+    let mut rounds = scenario.clone();
+    rounds.name = format!("{}-ab", scenario.name);
+    rounds.cases = round_cases(case, &args.a, &args.b, &plan);
+    let mut opts = RunOptions::new(crate::peers::current_exe());
+    opts.out_dir = args.out.clone();
+    (opts.server_cpus, opts.client_cpus) = pinning(args);
+    opts.cancel = Arc::clone(&cancel_on_signals());
+    opts.quiet = args.quiet;
+    runner::check(&rounds, &opts)?;
+    let outcome = runner::run(&rounds, &opts)?;
+    let report = compare(
+        &outcome.summary,
+        (&case.name, &args.a.text, &args.b.text),
+        plan.rounds,
+        &args.gate,
+        args.threshold,
+        args.seed,
+    );
+    let json = serde_json::to_string_pretty(&report)?;
+    crate::fsutil::write_atomic(&outcome.dir.join("ab.json"), json.as_bytes(), 0o644)?;
+    crate::fsutil::write_atomic(
+        &outcome.dir.join("ab.md"),
+        report.markdown().as_bytes(),
+        0o644,
+    )?;
+    if args.json {
+        println!("{json}");
+    } else {
+        print!("{}", report.text());
+        println!("results: {}", outcome.dir.display());
+    }
+    Ok(
+        if outcome.summary.interrupted || !report.failed_rounds.is_empty() {
+            EXIT_ERROR
+        } else if report.regression {
+            1
+        } else {
+            EXIT_OK
+        },
+    )
+}
+
+impl AbArgs {
+    fn args_file(&self) -> String {
+        self.scenario.display().to_string()
+    }
+}
