@@ -40,6 +40,15 @@ pub fn merge_command(logs: &[PathBuf], out: &Path) -> u8 {
             }
         }
     }
+    for (path, log) in logs.iter().zip(&parsed) {
+        if let Some(digits) = log.rebucketed_from_digits {
+            eprintln!(
+                "note: {}: histograms of {digits} significant digits were read as {} significant digits (counts stay exact)",
+                path.display(),
+                hdrlog::READ_DIGITS
+            );
+        }
+    }
     let merged = merge(&parsed);
     let names: Vec<String> = logs.iter().map(|p| p.display().to_string()).collect();
     let text = match merged.log_text(&format!("merged from {}", names.join(", "))) {

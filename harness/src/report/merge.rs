@@ -99,6 +99,7 @@ mod tests {
         let mut histogram = auto_histogram();
         histogram.record(value).unwrap();
         IntervalLog {
+            rebucketed_from_digits: None,
             start_time: Some(start),
             intervals: vec![LoggedInterval {
                 start_epoch_secs: start,
