@@ -214,3 +214,32 @@ fn merge_of_a_long_five_digit_log_stays_within_a_memory_bound() {
     let total = read_hlog(&merged).unwrap().total();
     assert_eq!(total.len(), 600);
 }
+
+#[test]
+fn merge_refuses_logs_a_day_apart_naming_both_files_and_their_start_times() {
+    let dir = tempfile::tempdir().unwrap();
+    let monday = dir.path().join("monday.hlog");
+    let tuesday = dir.path().join("tuesday.hlog");
+    five_digit_log(&monday, 1_800_000_000, 2, &[1_000]);
+    five_digit_log(&tuesday, 1_800_086_400, 2, &[2_000]);
+    let merged = dir.path().join("merged.hlog");
+    let out = Command::new(harness_exe())
+        .args(["merge", "--out"])
+        .arg(&merged)
+        .arg(&tuesday)
+        .arg(&monday)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("monday.hlog (starts 2027-01-15T08:00:00Z, ends 2027-01-15T08:00:02Z)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("tuesday.hlog (starts 2027-01-16T08:00:00Z)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("at most 60 s apart"), "{stderr}");
+    assert!(!merged.exists());
+}
