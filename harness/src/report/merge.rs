@@ -47,7 +47,7 @@ pub struct FarApart {
 ///
 /// # Errors
 /// [`FarApart`] naming the two logs on either side of the first gap too wide.
-pub fn check_overlap(logs: &[(String, &IntervalLog)]) -> Result<(), FarApart> {
+pub fn check_overlap(logs: &[(String, &IntervalLog)]) -> Result<(), Box<FarApart>> {
     let mut spans: Vec<(f64, f64, &str)> = logs
         .iter()
         .filter(|(_, l)| !l.intervals.is_empty())
@@ -72,14 +72,14 @@ pub fn check_overlap(logs: &[(String, &IntervalLog)]) -> Result<(), FarApart> {
     let mut reach = (first_start, first_end, first_name);
     for &(start, end, name) in &spans[1..] {
         if start - reach.1 > MAX_GAP_SECS {
-            return Err(FarApart {
+            return Err(Box::new(FarApart {
                 earlier: reach.2.to_string(),
                 earlier_start: rfc3339(reach.0),
                 earlier_end: rfc3339(reach.1),
                 later: name.to_string(),
                 later_start: rfc3339(start),
                 gap_secs: start - reach.1,
-            });
+            }));
         }
         if end > reach.1 {
             reach = (start, end, name);
