@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::files::ReportError;
-use super::hdrlog;
+use super::hdrlog::{self, IntervalLog};
 use super::merge::merge;
 use super::plots::PlotError;
 use super::saved::SavedRunError;
@@ -39,6 +39,24 @@ pub fn merge_command(logs: &[PathBuf], out: &Path) -> u8 {
                 return 2;
             }
         }
+    }
+    for (path, log) in logs.iter().zip(&parsed) {
+        if let Some(digits) = log.rebucketed_from_digits {
+            eprintln!(
+                "note: {}: histograms of {digits} significant digits were read as {} significant digits (counts stay exact)",
+                path.display(),
+                hdrlog::READ_DIGITS
+            );
+        }
+    }
+    let named: Vec<(String, &IntervalLog)> = logs
+        .iter()
+        .map(|p| p.display().to_string())
+        .zip(&parsed)
+        .collect();
+    if let Err(e) = super::merge::check_overlap(&named) {
+        eprintln!("error: {e}");
+        return 2;
     }
     let merged = merge(&parsed);
     let names: Vec<String> = logs.iter().map(|p| p.display().to_string()).collect();

@@ -3,6 +3,11 @@
 //! interval with a base64 V2-deflate histogram), which `HistogramLogProcessor`, HdrHistogram's
 //! plotters and this crate's reader all read. Values are microseconds; the `Interval_Max` column
 //! is in milliseconds (`MaxValueDivisor` 1000), as jHiccup writes it.
+//!
+//! Reading keeps every interval at 3 significant digits, the precision of every figure this
+//! tool reports: an interval written at more (say 5, as other tools may) is re-bucketed as it
+//! is read, since one decoded 5-digit histogram of a minute's range holds about 10 MiB of
+//! counts and a long log would otherwise keep one per interval. Counts stay exact.
 
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -50,7 +55,13 @@ pub struct IntervalLog {
     pub start_time: Option<f64>,
     /// Every interval, in file order.
     pub intervals: Vec<LoggedInterval>,
+    /// The most significant digits an interval was written with, when beyond 3: those
+    /// intervals were re-bucketed to 3 as they were read ([`READ_DIGITS`]).
+    pub rebucketed_from_digits: Option<u8>,
 }
+
+/// Significant digits every interval is kept at once read.
+pub const READ_DIGITS: u8 = 3;
 
 impl IntervalLog {
     /// All intervals added into one histogram (an exact sum: same counts per bucket).
@@ -250,7 +261,20 @@ pub fn parse(text: &[u8], path: &Path) -> Result<IntervalLog, HdrLogError> {
                         .map_err(|e| {
                             bad(format!("an interval's histogram does not decode: {e:?}"))
                         })?;
-                    h.auto(true);
+                    let h = if h.sigfig() > READ_DIGITS {
+                        log.rebucketed_from_digits =
+                            log.rebucketed_from_digits.max(Some(h.sigfig()));
+                        let mut kept = auto_histogram();
+                        kept.add(&h).map_err(|e| {
+                            bad(format!(
+                                "an interval's histogram cannot be re-bucketed: {e:?}"
+                            ))
+                        })?;
+                        kept
+                    } else {
+                        h.auto(true);
+                        h
+                    };
                     log.intervals.push(LoggedInterval {
                         start_epoch_secs: start,
                         length_secs,

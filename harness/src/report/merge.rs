@@ -4,6 +4,10 @@
 //! placed on one grid (the shortest input interval, from the earliest start), so the merged log
 //! still shows the load over time. The grid has at most [`MAX_SLOTS`] steps: logs spanning
 //! more get a step that is a multiple of the shortest interval (the total stays exact).
+//!
+//! Separate logs are merged only when they cover one stretch of time: the command refuses logs
+//! with a gap of more than [`MAX_GAP_SECS`] between them ([`check_overlap`]), as merging a
+//! Monday run with a Tuesday run would only widen the grid until it shows neither.
 
 use hdrhistogram::Histogram;
 
@@ -11,6 +15,90 @@ use super::hdrlog::{auto_histogram, render_entries, HdrLogError, IntervalLog};
 
 /// Most steps of the merged grid (each an empty histogram of about 16 KiB until filled).
 pub const MAX_SLOTS: usize = 10_000;
+
+/// The longest gap between the times separate logs cover (first start to last end) that
+/// `merge` accepts: workers started by hand or on hosts with skewed clocks still merge.
+pub const MAX_GAP_SECS: f64 = 60.0;
+
+/// Logs that do not cover one stretch of time.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{earlier} (starts {earlier_start}, ends {earlier_end}) and {later} (starts {later_start}) are {gap_secs:.0} s apart; merge combines logs of one run, whose times overlap or lie at most {max:.0} s apart",
+    max = MAX_GAP_SECS
+)]
+pub struct FarApart {
+    /// The log that ends before the gap.
+    pub earlier: String,
+    /// Its first interval's start (RFC 3339, UTC).
+    pub earlier_start: String,
+    /// Its last interval's end (RFC 3339, UTC).
+    pub earlier_end: String,
+    /// The log that starts after the gap.
+    pub later: String,
+    /// Its first interval's start (RFC 3339, UTC).
+    pub later_start: String,
+    /// The gap, seconds.
+    pub gap_secs: f64,
+}
+
+/// Whether `logs` (each with the name to show) cover one stretch of time: sorted by their
+/// first start, none starts more than [`MAX_GAP_SECS`] after every earlier one has ended.
+/// Logs without intervals are ignored.
+///
+/// # Errors
+/// [`FarApart`] naming the two logs on either side of the first gap too wide.
+pub fn check_overlap(logs: &[(String, &IntervalLog)]) -> Result<(), Box<FarApart>> {
+    let mut spans: Vec<(f64, f64, &str)> = logs
+        .iter()
+        .filter(|(_, l)| !l.intervals.is_empty())
+        .map(|(name, l)| {
+            let start = l
+                .intervals
+                .iter()
+                .map(|i| i.start_epoch_secs)
+                .fold(f64::INFINITY, f64::min);
+            let end = l
+                .intervals
+                .iter()
+                .map(|i| i.start_epoch_secs + i.length_secs)
+                .fold(f64::NEG_INFINITY, f64::max);
+            (start, end, name.as_str())
+        })
+        .collect();
+    spans.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let Some(&(first_start, first_end, first_name)) = spans.first() else {
+        return Ok(());
+    };
+    let mut reach = (first_start, first_end, first_name);
+    for &(start, end, name) in &spans[1..] {
+        if start - reach.1 > MAX_GAP_SECS {
+            return Err(Box::new(FarApart {
+                earlier: reach.2.to_string(),
+                earlier_start: rfc3339(reach.0),
+                earlier_end: rfc3339(reach.1),
+                later: name.to_string(),
+                later_start: rfc3339(start),
+                gap_secs: start - reach.1,
+            }));
+        }
+        if end > reach.1 {
+            reach = (start, end, name);
+        }
+    }
+    Ok(())
+}
+
+/// Seconds since the epoch as an RFC 3339 UTC time (to the millisecond).
+fn rfc3339(secs: f64) -> String {
+    let nanos = (secs * 1e9).round() as i128;
+    time::OffsetDateTime::from_unix_timestamp_nanos(nanos - nanos % 1_000_000)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| format!("{secs:.3} s since the epoch"))
+}
 
 /// The result of a merge.
 #[derive(Clone, Debug)]
@@ -99,6 +187,7 @@ mod tests {
         let mut histogram = auto_histogram();
         histogram.record(value).unwrap();
         IntervalLog {
+            rebucketed_from_digits: None,
             start_time: Some(start),
             intervals: vec![LoggedInterval {
                 start_epoch_secs: start,
@@ -106,6 +195,24 @@ mod tests {
                 histogram,
             }],
         }
+    }
+
+    #[test]
+    fn logs_more_than_a_minute_apart_are_refused_naming_both_and_their_times() {
+        let a = log(1_800_000_000.0, 1.0, 1);
+        let b = log(1_800_000_030.0, 1.0, 2);
+        let c = log(1_800_100_000.0, 1.0, 3);
+        fn named<'a>(l: &[(&str, &'a IntervalLog)]) -> Vec<(String, &'a IntervalLog)> {
+            l.iter().map(|(n, l)| ((*n).to_string(), *l)).collect()
+        }
+        // Overlapping or within a minute: accepted, in any order.
+        assert!(check_overlap(&named(&[("b", &b), ("a", &a)])).is_ok());
+        let e = check_overlap(&named(&[("c.hlog", &c), ("a.hlog", &a), ("b.hlog", &b)]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("b.hlog (starts 2027-01-15T08:00:30Z"), "{e}");
+        assert!(e.contains("c.hlog (starts 2027-01-16T11:46:40Z)"), "{e}");
+        assert!(e.contains("99969 s apart"), "{e}");
     }
 
     #[test]

@@ -1,12 +1,15 @@
 //! The run loop: the cases with the overrides applied, the checks and set-up every case shares
 //! (open-file limit, CPU pinning, run directory, runtime, revocation service, fixtures), then
 //! each case in turn with `summary.json` rewritten after it, so an interrupted run (Ctrl-C sets
-//! the cancel flag) keeps what it measured.
+//! the cancel flag) keeps what it measured. On the first signal the summary on disk also names
+//! the case in flight as interrupted (with how long it had run), so a second signal, which ends
+//! the process before that case's figures are collected, still leaves it recorded; when the
+//! case does finish, its measured entry takes that place.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -16,7 +19,9 @@ use super::dirs::{clear_previous_run, default_dir};
 use super::fixtures::Fixtures;
 use super::interrupt::Unsettled;
 use super::{Overrides, RunError, RunOptions, RunOutcome};
-use crate::report::{self, Pinning, RunSummary, ScenarioInfo, ToolInfo, SCHEMA_VERSION};
+use crate::report::{
+    self, CaseSummary, Pinning, RunSummary, ScenarioInfo, ToolInfo, SCHEMA_VERSION,
+};
 use crate::revocation::ocsp::{Responder, RevocationService};
 use crate::scenario::{Case, RevocationMode, Scenario, Stop};
 use crate::sys;
@@ -132,15 +137,26 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
         service: service.as_ref(),
     };
     let done = AtomicBool::new(false);
+    let in_flight = Mutex::new(None);
     let result = std::thread::scope(|scope| {
         // Without the watcher (no thread to be had) the summary is still rewritten after each
         // case; only a second signal in the middle of one loses the interruption mark.
         let _ = std::thread::Builder::new()
             .name("interrupt-watch".into())
             .spawn_scoped(scope, || {
-                watch_interruption(&opts.cancel, &done, &summary, &dir, &unsettled);
+                let run = Watched {
+                    summary: &summary,
+                    in_flight: &in_flight,
+                    dir: &dir,
+                };
+                watch_interruption(&opts.cancel, &done, &run, &unsettled);
             });
-        let result = run_cases(&cases, &mut fixtures, &env, &summary);
+        let run = Watched {
+            summary: &summary,
+            in_flight: &in_flight,
+            dir: &dir,
+        };
+        let result = run_cases(&cases, &mut fixtures, &env, &run);
         done.store(true, Ordering::SeqCst);
         result
     });
@@ -149,13 +165,23 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
     Ok(RunOutcome { dir, summary })
 }
 
-/// Each case in turn, its entry added to `summary` and the summary rewritten after it.
+/// What the run loop and the interruption watcher share. Lock order: `summary`, then
+/// `in_flight`.
+struct Watched<'a> {
+    summary: &'a Mutex<RunSummary>,
+    /// The case running now and when it started; `None` between cases.
+    in_flight: &'a Mutex<Option<(Case, Instant)>>,
+    dir: &'a Path,
+}
+
+/// Each case in turn, its entry added to the summary and the summary rewritten after it.
 fn run_cases(
     cases: &[Case],
     fixtures: &mut Fixtures,
     env: &RunEnv<'_>,
-    summary: &Mutex<RunSummary>,
+    run: &Watched<'_>,
 ) -> Result<(), RunError> {
+    let summary = run.summary;
     let opts = env.opts;
     let mut stems = std::collections::HashSet::new();
     for (i, case) in cases.iter().enumerate() {
@@ -170,6 +196,7 @@ fn run_cases(
             eprintln!("[{}/{}] {} ...", i + 1, cases.len(), case.name);
         }
         let stem = report::unique_file_stem(&case.name, &mut stems);
+        *lock(run.in_flight) = Some((case.clone(), Instant::now()));
         let live = opts.live.then(|| {
             Arc::new(report::LiveBar::new(format!(
                 "[{}/{}] {}",
@@ -178,7 +205,14 @@ fn run_cases(
                 case.name
             )))
         });
-        let mut entry = run_case(case, &stem, fixtures, env, live.clone())?;
+        let entry = run_case(case, &stem, fixtures, env, live.clone());
+        let mut entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                *lock(run.in_flight) = None;
+                return Err(e);
+            }
+        };
         if let Some(bar) = live {
             bar.finish();
         }
@@ -197,6 +231,7 @@ fn run_cases(
         }
         let mut summary = lock(summary);
         summary.cases.push(entry);
+        *lock(run.in_flight) = None;
         summary.interrupted |= opts.cancel.load(Ordering::Relaxed);
         summary.finished_at = now_rfc3339();
         summary.revocation_comparison = report::revocation_rows(&summary.cases);
@@ -205,27 +240,34 @@ fn run_cases(
     Ok(())
 }
 
-/// The summary, also after a thread panicked holding it (it is plain data).
-fn lock(summary: &Mutex<RunSummary>) -> MutexGuard<'_, RunSummary> {
-    summary.lock().unwrap_or_else(PoisonError::into_inner)
+/// The shared value, also after a thread panicked holding it (it is plain data).
+fn lock<T>(shared: &Mutex<T>) -> MutexGuard<'_, T> {
+    shared.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Until the run is `done`: on the first signal, rewrites the summary on disk with
-/// `interrupted: true` and the cases measured so far, then settles the run, so a second signal
-/// may end the process without losing them.
+/// `interrupted: true`, the cases measured so far and the case in flight as interrupted
+/// ([`interrupted_entry`]), then settles the run, so a second signal may end the process
+/// without losing them. The shared summary keeps no such entry: the case's own, measured one
+/// replaces it on disk if the case finishes.
 fn watch_interruption(
     cancel: &AtomicBool,
     done: &AtomicBool,
-    summary: &Mutex<RunSummary>,
-    dir: &Path,
+    run: &Watched<'_>,
     unsettled: &Unsettled,
 ) {
     while !done.load(Ordering::SeqCst) {
         if cancel.load(Ordering::SeqCst) {
-            let mut summary = lock(summary);
+            let mut summary = lock(run.summary);
             summary.interrupted = true;
             summary.finished_at = now_rfc3339();
-            if let Err(e) = report::write_summary(dir, &summary) {
+            let mut on_disk = summary.clone();
+            if let Some((case, started)) = lock(run.in_flight).as_ref() {
+                on_disk
+                    .cases
+                    .push(interrupted_entry(case, started.elapsed()));
+            }
+            if let Err(e) = report::write_summary(run.dir, &on_disk) {
                 tracing::warn!("marking the run interrupted: {e}");
             }
             // Settled either way: waiting longer would not make a failed write succeed.
@@ -234,6 +276,20 @@ fn watch_interruption(
         }
         std::thread::sleep(Duration::from_millis(10));
     }
+}
+
+/// The entry of a case that was in flight `ran` when the run was interrupted, as the summary
+/// on disk holds it until the case's own figures replace it: not met, its state in `verdict`
+/// and `error`.
+fn interrupted_entry(case: &Case, ran: Duration) -> CaseSummary {
+    let state = format!(
+        "interrupted: in flight for {:.1} s when the run was interrupted; the run ended before its figures were collected",
+        ran.as_secs_f64()
+    );
+    let mut entry = CaseSummary::planned(case);
+    entry.verdict.clone_from(&state);
+    entry.error = Some(state);
+    entry
 }
 
 /// The summary of `scenario` before its first case: no cases yet, started and finished now.

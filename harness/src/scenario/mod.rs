@@ -13,7 +13,7 @@ mod problems;
 use std::path::Path;
 
 pub use model::*;
-pub use parse::{parse, MAX_CASES, MAX_DURATION, MAX_LIST, MIN_INTERVAL};
+pub use parse::{parse, MAX_CASES, MAX_DURATION, MAX_KEPT_PROBLEMS, MAX_LIST, MIN_INTERVAL};
 pub use problems::MAX_LISTED_PROBLEMS;
 pub use problems::{Problem, ScenarioError};
 

@@ -44,11 +44,14 @@ pub enum ScenarioError {
         /// The I/O error.
         source: io::Error,
     },
-    /// The file has problems (syntax or content); all of them are listed.
-    #[error("{}", render(problems))]
+    /// The file has problems (syntax or content); all of them are counted, the first
+    /// [`MAX_LISTED_PROBLEMS`] listed.
+    #[error("{}", render(problems, *unkept))]
     Invalid {
-        /// Every problem found, in file order.
+        /// The first problems found (at most 1,000), in file order.
         problems: Vec<Problem>,
+        /// Problems found beyond those, counted only.
+        unkept: usize,
     },
 }
 
@@ -56,13 +59,13 @@ pub enum ScenarioError {
 /// stays a readable report).
 pub const MAX_LISTED_PROBLEMS: usize = 100;
 
-fn render(problems: &[Problem]) -> String {
+fn render(problems: &[Problem], unkept: usize) -> String {
     let mut out: Vec<String> = problems
         .iter()
         .take(MAX_LISTED_PROBLEMS)
         .map(|p| format!("error: {p}"))
         .collect();
-    let n = problems.len();
+    let n = problems.len().saturating_add(unkept);
     if n > MAX_LISTED_PROBLEMS {
         out.push(format!(
             "... and {} more (only the first {MAX_LISTED_PROBLEMS} are listed)",

@@ -13,7 +13,7 @@ use super::support::repo_root;
 fn problems(text: &str) -> Vec<String> {
     match scenario::parse(text, Path::new("bad.toml")) {
         Ok(s) => panic!("expected problems, got {} cases", s.cases.len()),
-        Err(ScenarioError::Invalid { problems }) => problems
+        Err(ScenarioError::Invalid { problems, .. }) => problems
             .iter()
             .map(|p| {
                 assert_eq!(p.file, Path::new("bad.toml"));

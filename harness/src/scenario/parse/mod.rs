@@ -33,7 +33,7 @@ use crate::scenario::model::{Case, Scenario};
 use crate::scenario::problems::ScenarioError;
 
 pub use self::matrix::MAX_CASES;
-pub use self::reader::{MAX_DURATION, MAX_LIST, MIN_INTERVAL};
+pub use self::reader::{MAX_DURATION, MAX_KEPT_PROBLEMS, MAX_LIST, MIN_INTERVAL};
 
 const TOP_KEYS: &[&str] = &[
     "version",
@@ -48,7 +48,8 @@ const TOP_KEYS: &[&str] = &[
 /// Parses scenario text; `file` is only used in problems.
 ///
 /// # Errors
-/// [`ScenarioError::Invalid`] with every problem found.
+/// [`ScenarioError::Invalid`] with the problems found (the first
+/// [`reader::MAX_KEPT_PROBLEMS`], and the count of the rest).
 pub fn parse(src: &str, file: &Path) -> Result<Scenario, ScenarioError> {
     let mut r = Reader::new(src, file);
     let doc = match ImDocument::parse(src) {
@@ -58,6 +59,7 @@ pub fn parse(src: &str, file: &Path) -> Result<Scenario, ScenarioError> {
             r.problem(e.span(), "", format!("TOML syntax error: {message}"));
             return Err(ScenarioError::Invalid {
                 problems: r.problems,
+                unkept: r.unkept,
             });
         }
     };
@@ -233,6 +235,7 @@ pub fn parse(src: &str, file: &Path) -> Result<Scenario, ScenarioError> {
         r.problems.sort_by_key(|p| p.line.unwrap_or(usize::MAX));
         Err(ScenarioError::Invalid {
             problems: r.problems,
+            unkept: r.unkept,
         })
     }
 }

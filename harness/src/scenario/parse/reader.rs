@@ -1,7 +1,9 @@
 //! The reader that collects problems while reading a parsed document: every typed getter
 //! records a problem (file, key path, line, what was expected) instead of stopping, so all the
 //! problems of a file are reported at once. Unknown keys get a "did you mean" from the nearest
-//! valid key (Levenshtein distance, strsim).
+//! valid key (Levenshtein distance, strsim). Past [`MAX_KEPT_PROBLEMS`] problems are only
+//! counted, not kept (nor their hints computed): a 10 MB file of unknown keys would otherwise
+//! keep half a million of them.
 
 use std::fmt::Display;
 use std::ops::{Range, RangeInclusive};
@@ -23,6 +25,10 @@ pub const MIN_INTERVAL: Duration = Duration::from_millis(10);
 /// Most elements an array in a scenario may have.
 pub const MAX_LIST: usize = 1_000;
 
+/// Most problems a reader keeps (the first found); the rest are counted in
+/// [`Reader::unkept`].
+pub const MAX_KEPT_PROBLEMS: usize = 1_000;
+
 /// Collects problems while reading a parsed document.
 pub(crate) struct Reader<'a> {
     file: &'a Path,
@@ -30,6 +36,8 @@ pub(crate) struct Reader<'a> {
     /// finds its line by binary search: reporting stays linear in the file size.
     line_starts: Vec<usize>,
     pub(crate) problems: Vec<Problem>,
+    /// Problems found beyond [`MAX_KEPT_PROBLEMS`], counted only.
+    pub(crate) unkept: usize,
 }
 
 impl<'a> Reader<'a> {
@@ -46,6 +54,7 @@ impl<'a> Reader<'a> {
             file,
             line_starts,
             problems: Vec::new(),
+            unkept: 0,
         }
     }
 
@@ -68,6 +77,10 @@ impl<'a> Reader<'a> {
         key: &str,
         message: impl Into<String>,
     ) {
+        if self.is_full() {
+            self.unkept = self.unkept.saturating_add(1);
+            return;
+        }
         let line = self.line(span);
         self.problems.push(Problem {
             file: self.file.to_path_buf(),
@@ -75,6 +88,11 @@ impl<'a> Reader<'a> {
             key: key.to_string(),
             message: message.into(),
         });
+    }
+
+    /// Whether the next problem will only be counted.
+    fn is_full(&self) -> bool {
+        self.problems.len() >= MAX_KEPT_PROBLEMS
     }
 
     /// Records a problem for every key of `table` not in `allowed`.
@@ -93,6 +111,10 @@ impl<'a> Reader<'a> {
     ) {
         for (key, _) in table.iter() {
             if !allowed.contains(&key) {
+                if self.is_full() {
+                    self.unkept = self.unkept.saturating_add(1);
+                    continue;
+                }
                 let span = table.key(key).and_then(|k| k.span());
                 let expected: Vec<_> = allowed.iter().map(|k| format!("`{k}`")).collect();
                 let inner = nested.iter().find_map(|(t, keys)| {
