@@ -163,6 +163,18 @@ impl CaseSummary {
                             "the revoked victim was admitted again {again:.0} ms after publication, after its first refusal at {ms:.0} ms"
                         ));
                     }
+                    // A resumed session is an admission too: the stack did not re-check the
+                    // revoked certificate (CONFORMANCE.md: resumed sessions skip client
+                    // verification in most stacks).
+                    if let Some(again) = exposure
+                        .last_resumed_accepted_after_ms
+                        .filter(|&a| a > ms && exposure.resumed_accepted_after > 0)
+                    {
+                        problems.push(format!(
+                            "the revoked victim got in {} times by resuming after its first refusal at {ms:.0} ms (last {again:.0} ms after publication)",
+                            exposure.resumed_accepted_after
+                        ));
+                    }
                 }
             }
         }
@@ -176,7 +188,7 @@ impl CaseSummary {
                 self.verdict
             );
         }
-        if exposure.resumed_accepted_after > 0 {
+        if exposure.resumed_accepted_after > 0 && self.met {
             self.verdict = format!(
                 "{}; yet it got in {} times by resuming (last {:.0} ms after publication)",
                 self.verdict,
