@@ -323,6 +323,28 @@ pub struct TargetArgs {
     pub revocation_listen: Option<std::net::SocketAddr>,
 }
 
+/// The user's CA from `--issuer-cert`, `--issuer-key` and `--issuer-chain`.
+///
+/// # Errors
+/// When a file is missing or wrong: the error names the option and the file.
+pub(crate) fn load_issuer(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+    chain: Option<&std::path::Path>,
+) -> Result<crate::pki::IssuerRef, peers::TargetError> {
+    use crate::pki::{ExternalCa, IssuerRef, PemPart};
+    ExternalCa::load(cert, key, chain)
+        .map(|ca| IssuerRef(Arc::new(ca)))
+        .map_err(|e| peers::TargetError {
+            option: match e.which {
+                PemPart::Cert => "--issuer-cert",
+                PemPart::Key => "--issuer-key",
+                PemPart::Chain => "--issuer-chain",
+            },
+            message: e.to_string(),
+        })
+}
+
 /// What an external server checks (`--target-revocation`).
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TargetRevocation {
@@ -365,20 +387,10 @@ impl TargetArgs {
     /// # Errors
     /// When a file is missing or wrong (the error names the option and the file).
     pub fn issuer(&self) -> Result<Option<crate::pki::IssuerRef>, peers::TargetError> {
-        use crate::pki::{ExternalCa, IssuerRef, PemPart};
         let (Some(cert), Some(key)) = (&self.issuer_cert, &self.issuer_key) else {
             return Ok(None);
         };
-        ExternalCa::load(cert, key, self.issuer_chain.as_deref())
-            .map(|ca| Some(IssuerRef(Arc::new(ca))))
-            .map_err(|e| peers::TargetError {
-                option: match e.which {
-                    PemPart::Cert => "--issuer-cert",
-                    PemPart::Key => "--issuer-key",
-                    PemPart::Chain => "--issuer-chain",
-                },
-                message: e.to_string(),
-            })
+        load_issuer(cert, key, self.issuer_chain.as_deref()).map(Some)
     }
 }
 

@@ -2,12 +2,10 @@
 //! `--target-revocation crl`, made from the same spec the run makes its fixtures from (seed,
 //! key type, chain depth, the user's CA), and the exact settings to add to the server.
 
-use std::path::Path;
-use std::sync::Arc;
-
 use super::{CommandResult, EXIT_OK};
-use crate::pki::{self, ExternalCa, IssuerRef, KeyType};
+use crate::pki::{self, KeyType};
 use crate::scenario::PkiSettings;
+use std::path::Path;
 
 /// What `pki target-crl` is given.
 pub(super) struct Request<'a> {
@@ -19,21 +17,10 @@ pub(super) struct Request<'a> {
 }
 
 pub(super) fn target_crl(req: &Request<'_>) -> CommandResult {
-    let issuer = match req.issuer {
-        Some((cert, key, chain)) => Some(IssuerRef(Arc::new(
-            ExternalCa::load(cert, key, chain).map_err(|e| {
-                anyhow::anyhow!(
-                    "{}: {e}",
-                    match e.which {
-                        pki::PemPart::Cert => "--issuer-cert",
-                        pki::PemPart::Key => "--issuer-key",
-                        pki::PemPart::Chain => "--issuer-chain",
-                    }
-                )
-            })?,
-        ))),
-        None => None,
-    };
+    let issuer = req
+        .issuer
+        .map(|(cert, key, chain)| super::args::load_issuer(cert, key, chain))
+        .transpose()?;
     let settings = PkiSettings {
         seed: req.seed,
         seed_given: true,

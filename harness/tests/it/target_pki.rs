@@ -1199,3 +1199,50 @@ fn nginx_asking_the_harness_responder_grades_the_ocsp_cases() {
     assert_eq!(run.grade("c1-valid-with-crl"), "skipped");
     server.stop(Duration::from_secs(2));
 }
+
+#[test]
+fn a_scenario_names_its_issuer_and_a_bad_file_is_a_problem_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    // The files the scenarios name (ca/sub.pem, ca/sub.key, ca/root.pem).
+    let _ca = UserCa::new(dir.path(), false);
+    let write = |name: &str, issuer: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(
+            &path,
+            format!(
+                "version = 1\n[pki]\nidentities = 2\nissuer = {issuer}\n[[case]]\nname = \"v\"\n"
+            ),
+        )
+        .unwrap();
+        path
+    };
+    // The sub-CA's key given as its certificate: the key is the problem, on line 4.
+    let bad = write(
+        "bad.toml",
+        "{ cert = \"ca/sub.pem\", key = \"ca/sub.pem\", chain = \"ca/root.pem\" }",
+    );
+    let out = Command::new(harness_exe())
+        .arg("validate")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("bad.toml:4: pki.issuer.key: "), "{stderr}");
+    assert!(stderr.contains("sub.pem"), "{stderr}");
+    // A good issuer needs a target to issue for.
+    let good = write(
+        "good.toml",
+        "{ cert = \"ca/sub.pem\", key = \"ca/sub.key\", chain = \"ca/root.pem\" }",
+    );
+    let out = Command::new(harness_exe())
+        .arg("run")
+        .arg(&good)
+        .args(["--out", "r", "-q"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("give --target"), "{stderr}");
+}

@@ -4,8 +4,8 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use toml_edit::Item;
 
-use super::files::pem_paths;
-use super::reader::{join, Reader};
+use super::files::load_pem_files;
+use super::reader::Reader;
 use crate::pki::MAX_IDENTITIES;
 use crate::scenario::model::PkiSettings;
 
@@ -72,19 +72,7 @@ pub(super) fn read_pki(r: &mut Reader<'_>, item: &Item) -> PkiSettings {
 
 /// `[pki] issuer = { cert, key, chain }`: the user's CA, loaded and checked now.
 fn read_issuer(r: &mut Reader<'_>, item: &Item) -> Option<crate::pki::IssuerRef> {
-    use crate::pki::{ExternalCa, IssuerRef, PemPart};
-    let paths = pem_paths(r, item, "pki.issuer")?;
-    let chain = paths.chain.as_ref().map(|(p, _)| p.as_path());
-    match ExternalCa::load(&paths.cert.0, &paths.key.0, chain) {
-        Ok(ca) => Some(IssuerRef(std::sync::Arc::new(ca))),
-        Err(e) => {
-            let (key, span) = match e.which {
-                PemPart::Cert => ("cert", paths.cert.1.clone()),
-                PemPart::Key => ("key", paths.key.1.clone()),
-                PemPart::Chain => ("chain", paths.chain.as_ref().and_then(|(_, s)| s.clone())),
-            };
-            r.problem(span, &join("pki.issuer", key), e.to_string());
-            None
-        }
-    }
+    use crate::pki::{ExternalCa, IssuerRef};
+    load_pem_files(r, item, "pki.issuer", ExternalCa::load)
+        .map(|ca| IssuerRef(std::sync::Arc::new(ca)))
 }

@@ -172,19 +172,5 @@ fn own_credential(
     item: &Item,
     path: &str,
 ) -> Option<crate::pki::OwnCredential> {
-    use crate::pki::{OwnCredential, PemPart};
-    let paths = super::files::pem_paths(r, item, path)?;
-    let chain = paths.chain.as_ref().map(|(p, _)| p.as_path());
-    match OwnCredential::load(&paths.cert.0, &paths.key.0, chain) {
-        Ok(c) => Some(c),
-        Err(e) => {
-            let (key, span) = match e.which {
-                PemPart::Cert => ("cert", paths.cert.1.clone()),
-                PemPart::Key => ("key", paths.key.1.clone()),
-                PemPart::Chain => ("chain", paths.chain.as_ref().and_then(|(_, s)| s.clone())),
-            };
-            r.problem(span, &join(path, key), e.to_string());
-            None
-        }
-    }
+    super::files::load_pem_files(r, item, path, crate::pki::OwnCredential::load)
 }
