@@ -50,23 +50,7 @@ impl HaproxyDir {
 /// # Errors
 /// [`ProcessError::Unquotable`] for a path holding `'`, a control character or non-UTF-8 bytes.
 pub fn quote_path(path: &Path) -> Result<String, ProcessError> {
-    let refuse = |what: &str| {
-        ProcessError::Unquotable {
-        path: path.to_path_buf(),
-        reason: format!(
-            "haproxy.cfg cannot hold this path: it contains {what}; choose an --out directory without it"
-        ),
-    }
-    };
-    let text = path
-        .to_str()
-        .ok_or_else(|| refuse("bytes that are not UTF-8"))?;
-    if let Some(c) = text.chars().find(|c| c.is_control()) {
-        return Err(refuse(&format!("the control character {c:?}")));
-    }
-    if text.contains('\'') {
-        return Err(refuse("a single quote"));
-    }
+    let text = super::process::config_path_text(path, "haproxy.cfg", &[('\'', "a single quote")])?;
     Ok(format!("'{text}'"))
 }
 

@@ -57,23 +57,11 @@ pub fn multi_process(case: &Case) -> bool {
 /// # Errors
 /// [`ProcessError::Unquotable`] naming the path and the character.
 pub fn quote_path(path: &Path) -> Result<String, ProcessError> {
-    let refuse = |what: &str| {
-        ProcessError::Unquotable {
-        path: path.to_path_buf(),
-        reason: format!(
-            "nginx.conf cannot hold this path: it contains {what}; choose an --out directory without it"
-        ),
-    }
-    };
-    let text = path
-        .to_str()
-        .ok_or_else(|| refuse("bytes that are not UTF-8"))?;
-    if let Some(c) = text.chars().find(|c| c.is_control()) {
-        return Err(refuse(&format!("the control character {c:?}")));
-    }
-    if text.contains('$') {
-        return Err(refuse("'$' (nginx would expand it as a variable)"));
-    }
+    let text = super::process::config_path_text(
+        path,
+        "nginx.conf",
+        &[('$', "'$' (nginx would expand it as a variable)")],
+    )?;
     Ok(quote(text))
 }
 

@@ -10,6 +10,37 @@ use std::time::{Duration, Instant};
 
 use crate::sys;
 
+/// `path` as text a configuration file `config` (`nginx.conf`, `haproxy.cfg`) can hold once
+/// quoted: UTF-8, no control character (a newline would end the directive), and none of
+/// `forbidden`'s characters (each with what to say about it).
+///
+/// # Errors
+/// [`ProcessError::Unquotable`] naming the path, the configuration file and the character.
+pub fn config_path_text<'p>(
+    path: &'p Path,
+    config: &str,
+    forbidden: &[(char, &str)],
+) -> Result<&'p str, ProcessError> {
+    let refuse = |what: &str| {
+        ProcessError::Unquotable {
+        path: path.to_path_buf(),
+        reason: format!(
+            "{config} cannot hold this path: it contains {what}; choose an --out directory without it"
+        ),
+    }
+    };
+    let text = path
+        .to_str()
+        .ok_or_else(|| refuse("bytes that are not UTF-8"))?;
+    if let Some(c) = text.chars().find(|c| c.is_control()) {
+        return Err(refuse(&format!("the control character {c:?}")));
+    }
+    if let Some((_, what)) = forbidden.iter().find(|(c, _)| text.contains(*c)) {
+        return Err(refuse(what));
+    }
+    Ok(text)
+}
+
 /// Why a peer process could not be started.
 #[derive(Debug, thiserror::Error)]
 pub enum ProcessError {
