@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::plan::{round_name, RoundRole};
-use super::stats::{paired_ratio, RatioInterval};
+use super::stats::{paired_ratio, RatioInterval, Statistic};
 use crate::report::{CaseSummary, RunSummary};
 
 /// A figure compared between A and B.
@@ -50,6 +50,17 @@ impl Metric {
         self != Metric::HandshakesPerSec
     }
 
+    /// What summarises one side's rounds of this metric for a `quantile` of the best rounds
+    /// (0.1: the best tenth): that quantile where lower is better, its mirror (0.9) for
+    /// handshakes per second.
+    pub fn statistic(self, quantile: f64) -> Statistic {
+        if self.higher_is_worse() {
+            Statistic::Quantile(quantile)
+        } else {
+            Statistic::Quantile(1.0 - quantile)
+        }
+    }
+
     fn of(self, c: &CaseSummary) -> Option<f64> {
         if c.error.is_some() || c.skipped.is_some() || c.attempts == 0 {
             return None;
@@ -72,7 +83,11 @@ pub struct MetricResult {
     pub a_mean: Option<f64>,
     /// Mean of B over the rounds.
     pub b_mean: Option<f64>,
-    /// B/A with its interval; `None` with fewer than two rounds measured on both sides.
+    /// A's figure: the quantile of its rounds the ratio compares (its best rounds).
+    pub a_best: Option<f64>,
+    /// B's figure, as `a_best`.
+    pub b_best: Option<f64>,
+    /// B/A of the best rounds' figures (`b_best / a_best`) with its interval; `None` with fewer than two rounds measured on both sides.
     pub ratio: Option<RatioInterval>,
     /// Whether this metric gates (`--gate`).
     pub gated: bool,
@@ -95,6 +110,9 @@ pub struct AbReport {
     pub rounds: usize,
     /// The threshold, in percent.
     pub threshold_pct: f64,
+    /// Which rounds each side's figure comes from, in percent: 10 compares the 10th
+    /// percentile of each side's rounds (the 90th for handshakes per second), its best tenth.
+    pub best_pct: f64,
     /// Confidence of the intervals (0.95).
     pub confidence: f64,
     /// Bootstrap resamples.
@@ -105,6 +123,9 @@ pub struct AbReport {
     pub metrics: Vec<MetricResult>,
     /// Rounds whose case failed, was skipped or did not meet its expectation (`r03-b: ...`).
     pub failed_rounds: Vec<String>,
+    /// Rounds in whose window no handshake started (a machine too busy for the round's
+    /// length): left out of the pairing, not failures; see [`AbReport::too_few_measured`].
+    pub unmeasured_rounds: Vec<String>,
     /// A gated metric regressed.
     pub regression: bool,
 }
@@ -113,26 +134,48 @@ pub struct AbReport {
 const RESAMPLES: usize = 4000;
 const CONFIDENCE: f64 = 0.95;
 
-/// Pairs the rounds of `summary` (cases named by [`round_name`]) and judges each metric;
-/// `gate` lists the metrics that decide, `threshold` is a fraction (0.05 for 5%).
+/// How an A/B comparison judges: the gated metrics, the threshold, which rounds count.
+#[derive(Clone, Debug)]
+pub struct Judging {
+    /// The metrics that decide the exit code.
+    pub gate: Vec<Metric>,
+    /// A fraction (0.05 for 5%).
+    pub threshold: f64,
+    /// The quantile of each side's best rounds compared (0.1: the best tenth).
+    pub best: f64,
+    /// The bootstrap's seed.
+    pub seed: u64,
+}
+
+/// Pairs the rounds of `summary` (cases named by [`round_name`]) and judges each metric as
+/// `judging` says.
 pub fn compare(
     summary: &RunSummary,
     labels: (&str, &str, &str),
     rounds: usize,
-    gate: &[Metric],
-    threshold: f64,
-    seed: u64,
+    judging: &Judging,
 ) -> AbReport {
+    let Judging {
+        gate,
+        threshold,
+        best,
+        seed,
+    } = judging;
+    let (threshold, seed) = (*threshold, *seed);
     let (case, a, b) = labels;
     let find = |i: usize, role: RoundRole| {
         let name = round_name(i, role);
         summary.cases.iter().find(|c| c.name == name)
     };
     let mut failed_rounds = Vec::new();
+    let mut unmeasured_rounds = Vec::new();
     for i in 0..rounds {
         for role in [RoundRole::A, RoundRole::B] {
             match find(i, role) {
                 None => failed_rounds.push(format!("{}: not run", round_name(i, role))),
+                Some(c) if c.attempts == 0 && c.error.is_none() && c.skipped.is_none() => {
+                    unmeasured_rounds.push(c.name.clone());
+                }
                 Some(c) if !c.met => failed_rounds.push(format!("{}: {}", c.name, c.verdict)),
                 Some(_) => {}
             }
@@ -151,7 +194,12 @@ pub fn compare(
                 let got: Vec<f64> = v.iter().flatten().copied().collect();
                 (!got.is_empty()).then(|| got.iter().sum::<f64>() / got.len() as f64)
             };
-            let ratio = paired_ratio(&va, &vb, CONFIDENCE, RESAMPLES, seed);
+            let statistic = m.statistic(*best);
+            let figure = |v: &[Option<f64>]| {
+                let mut got: Vec<f64> = v.iter().flatten().copied().collect();
+                (!got.is_empty()).then(|| statistic.of(&mut got))
+            };
+            let ratio = paired_ratio(&va, &vb, statistic, CONFIDENCE, RESAMPLES, seed);
             let (worse, better) = match ratio {
                 Some(r) if m.higher_is_worse() => {
                     (r.low > 1.0 + threshold, r.high < 1.0 - threshold)
@@ -164,6 +212,8 @@ pub fn compare(
                 metric: m.field(),
                 a_mean: mean(&va),
                 b_mean: mean(&vb),
+                a_best: figure(&va),
+                b_best: figure(&vb),
                 ratio,
                 gated,
                 regression: worse,
@@ -178,13 +228,21 @@ pub fn compare(
         b: b.to_string(),
         rounds,
         threshold_pct: threshold * 100.0,
+        best_pct: best * 100.0,
         confidence: CONFIDENCE,
         resamples: RESAMPLES,
         seed,
         metrics,
         failed_rounds,
+        unmeasured_rounds,
         regression,
     }
+}
+
+/// A percentage without a needless fraction: 10, 12.5.
+fn fmt_pct(v: f64) -> String {
+    let s = format!("{v:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 fn num(v: Option<f64>) -> String {
@@ -196,7 +254,12 @@ fn num(v: Option<f64>) -> String {
 }
 
 impl AbReport {
-    fn rows(&self) -> Vec<[String; 6]> {
+    /// More than a quarter of the rounds measured nothing: too few pairs are left for the
+    /// interval to mean what it says (the rounds are too short for how busy the machine is).
+    pub fn too_few_measured(&self) -> bool {
+        self.unmeasured_rounds.len() * 4 > self.rounds * 2
+    }
+    fn rows(&self) -> Vec<[String; 8]> {
         self.metrics
             .iter()
             .map(|m| {
@@ -219,24 +282,38 @@ impl AbReport {
                 };
                 [
                     m.metric.to_string(),
-                    num(m.a_mean),
-                    num(m.b_mean),
+                    num(m.a_best),
+                    num(m.b_best),
                     ratio,
                     interval,
+                    num(m.a_mean),
+                    num(m.b_mean),
                     verdict,
                 ]
             })
             .collect()
     }
 
-    const HEADERS: [&'static str; 6] = [
+    const HEADERS: [&'static str; 8] = [
         "metric",
-        "A mean",
-        "B mean",
+        "A best",
+        "B best",
         "B/A",
         "95% interval",
+        "A mean",
+        "B mean",
         "verdict",
     ];
+
+    /// Which rounds the "best" columns summarise.
+    fn best_rounds(&self) -> String {
+        format!(
+            "best = each side's {}th percentile over its rounds ({}th for hs/s): its best {}%",
+            fmt_pct(self.best_pct),
+            fmt_pct(100.0 - self.best_pct),
+            fmt_pct(self.best_pct)
+        )
+    }
 
     /// The report as plain text.
     pub fn text(&self) -> String {
@@ -248,8 +325,13 @@ impl AbReport {
             }
         }
         let mut out = format!(
-            "ab {}: A = {}, B = {}, {} rounds, threshold {}%\n",
-            self.case, self.a, self.b, self.rounds, self.threshold_pct
+            "ab {}: A = {}, B = {}, {} rounds, threshold {}%; {}\n",
+            self.case,
+            self.a,
+            self.b,
+            self.rounds,
+            self.threshold_pct,
+            self.best_rounds()
         );
         let line = |cells: &[String]| {
             let parts: Vec<String> = cells
@@ -266,6 +348,20 @@ impl AbReport {
         for f in &self.failed_rounds {
             let _ = writeln!(out, "ROUND FAILED {f}");
         }
+        if !self.unmeasured_rounds.is_empty() {
+            let _ = writeln!(
+                out,
+                "{} of {} rounds measured nothing (no handshake started in the window; left out): {}{}",
+                self.unmeasured_rounds.len(),
+                self.rounds * 2,
+                self.unmeasured_rounds.join(" "),
+                if self.too_few_measured() {
+                    "; too many: use longer rounds (--round)"
+                } else {
+                    ""
+                }
+            );
+        }
         let _ = writeln!(
             out,
             "{}",
@@ -281,16 +377,30 @@ impl AbReport {
     /// The report as markdown (for a CI job summary).
     pub fn markdown(&self) -> String {
         let mut out = format!(
-            "## mtls-harness ab: {}\n\nA = `{}`, B = `{}`, {} rounds, threshold {}%, paired bootstrap ({} resamples, seed {}).\n\n",
-            self.case, self.a, self.b, self.rounds, self.threshold_pct, self.resamples, self.seed
+            "## mtls-harness ab: {}\n\nA = `{}`, B = `{}`, {} rounds, threshold {}%, paired bootstrap ({} resamples, seed {}); {}.\n\n",
+            self.case,
+            self.a,
+            self.b,
+            self.rounds,
+            self.threshold_pct,
+            self.resamples,
+            self.seed,
+            self.best_rounds()
         );
         let _ = writeln!(out, "| {} |", Self::HEADERS.join(" | "));
-        let _ = writeln!(out, "|---|---:|---:|---:|---|---|");
+        let _ = writeln!(out, "|---|---:|---:|---:|---|---:|---:|---|");
         for r in self.rows() {
             let _ = writeln!(out, "| {} |", r.join(" | "));
         }
         for f in &self.failed_rounds {
             let _ = writeln!(out, "\n- round failed: {}", f.replace('\n', " "));
+        }
+        if !self.unmeasured_rounds.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n- rounds that measured nothing (left out): {}",
+                self.unmeasured_rounds.join(", ")
+            );
         }
         out
     }

@@ -1,7 +1,8 @@
 //! `mtls-harness ab SCENARIO --a SPEC --b SPEC`: one case of a scenario run against two
 //! servers in short interleaved rounds on the same pinned CPUs; prints B/A per metric with its
 //! confidence interval, writes `ab.json` and `ab.md` into the run directory, and exits 1 when a
-//! gated metric of B is worse than A beyond the threshold (2 when a round could not run).
+//! gated metric of B is worse than A beyond the threshold (2 when a round could not run, or
+//! when more than a quarter of the rounds measured nothing).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use anyhow::Context as _;
 use clap::Args;
 
 use super::{cancel_on_signals, CommandResult, Reported, EXIT_ERROR, EXIT_OK};
-use crate::ab::{compare, round_cases, Metric, Plan, ServerSpec};
+use crate::ab::{compare, round_cases, Judging, Metric, Plan, ServerSpec};
 use crate::runner::{self, RunOptions};
 use crate::scenario;
 
@@ -31,18 +32,24 @@ pub struct AbArgs {
     /// The case to compare (default: the scenario's first).
     #[arg(long)]
     pub case: Option<String>,
-    /// Rounds; each runs A and B once, alternating which goes first (2 to 1000).
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(2..=1000))]
+    /// Rounds; each runs A and B once, alternating which goes first (2 to 1000). Many short
+    /// rounds see more of the machine's quiet moments than a few long ones.
+    #[arg(long, default_value_t = 48, value_parser = clap::value_parser!(u64).range(2..=1000))]
     pub rounds: u64,
     /// Measured time of each side in a round.
-    #[arg(long, default_value = "2s", value_parser = parse_duration)]
+    #[arg(long, default_value = "500ms", value_parser = parse_duration)]
     pub round: Duration,
     /// Warm-up of each side in a round (its server starts anew).
-    #[arg(long, default_value = "500ms", value_parser = parse_duration)]
+    #[arg(long, default_value = "300ms", value_parser = parse_duration)]
     pub warmup: Duration,
-    /// Exit 1 when the whole 95% interval of B/A lies beyond this on the worse side (`5%`).
-    #[arg(long, default_value = "5%", value_parser = parse_pct)]
+    /// Exit 1 when the whole 95% interval of B/A lies beyond this on the worse side (`1%`).
+    #[arg(long, default_value = "1%", value_parser = parse_pct)]
     pub threshold: f64,
+    /// Each side's figure is the percentile of its rounds at this share of the best (`10%`:
+    /// the 10th percentile of CPU and latency, the 90th of hs/s). Contention only slows a
+    /// round, so the best rounds are the steadiest; `50%` compares medians (1% to 50%).
+    #[arg(long, default_value = "10%", value_parser = parse_best)]
+    pub best: f64,
     /// Metrics that decide the exit code, comma separated: cpu (server CPU per handshake),
     /// hs (handshakes per second), p50, p99. Every metric is reported either way.
     #[arg(long, value_delimiter = ',', default_value = "cpu", value_parser = parse_metric)]
@@ -89,6 +96,14 @@ fn parse_pct(s: &str) -> Result<f64, String> {
         return Err(format!("expected 0% to 1000%, found \"{s}\""));
     }
     Ok(n / 100.0)
+}
+
+fn parse_best(s: &str) -> Result<f64, String> {
+    let q = parse_pct(s)?;
+    if !(0.01..=0.5).contains(&q) {
+        return Err(format!("expected 1% to 50%, found \"{s}\""));
+    }
+    Ok(q)
 }
 
 fn parse_metric(s: &str) -> Result<Metric, String> {
@@ -154,9 +169,12 @@ pub(super) fn ab(args: &AbArgs) -> CommandResult {
         &outcome.summary,
         (&case.name, &args.a.text, &args.b.text),
         plan.rounds,
-        &args.gate,
-        args.threshold,
-        args.seed,
+        &Judging {
+            gate: args.gate.clone(),
+            threshold: args.threshold,
+            best: args.best,
+            seed: args.seed,
+        },
     );
     let json = serde_json::to_string_pretty(&report)?;
     crate::fsutil::write_atomic(&outcome.dir.join("ab.json"), json.as_bytes(), 0o644)?;
@@ -172,7 +190,10 @@ pub(super) fn ab(args: &AbArgs) -> CommandResult {
         println!("results: {}", outcome.dir.display());
     }
     Ok(
-        if outcome.summary.interrupted || !report.failed_rounds.is_empty() {
+        if outcome.summary.interrupted
+            || !report.failed_rounds.is_empty()
+            || report.too_few_measured()
+        {
             EXIT_ERROR
         } else if report.regression {
             1

@@ -101,7 +101,7 @@ pub fn main() -> ExitCode {
     init_tracing(quiet);
     if let Some(Err(e)) = contained {
         tracing::warn!(
-            "peers are not contained in a PID namespace ({e}; it needs CAP_SYS_ADMIN): if the harness is killed with SIGKILL, grandchildren such as nginx workers can outlive it"
+            "peers are not contained in a PID namespace ({e}): if the harness is killed with SIGKILL, grandchildren such as nginx workers can outlive it"
         );
     }
     ExitCode::from(dispatch(cli))

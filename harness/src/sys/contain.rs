@@ -7,9 +7,13 @@
 //! survives: not nginx's worker processes (which a parent-death signal does not reach, because
 //! nginx forks them), not a process client, not a grandchild of either.
 //!
-//! Creating the namespaces needs `CAP_SYS_ADMIN` (root, as in CI). Without it the harness runs
-//! as before (process groups and parent-death signals, which miss grandchildren when the
-//! harness is killed with SIGKILL) and says so once on stderr.
+//! As root the namespaces are made directly. Without root they are made inside a new user
+//! namespace that maps the user to itself (peers run as that user, as before), where the kernel
+//! allows unprivileged user namespaces (Debian and Fedora do; Ubuntu 24.04's AppArmor policy
+//! and `kernel.unprivileged_userns_clone=0` do not). Whether it works is tried first in a
+//! throwaway process, since a half-made containment cannot be undone. Where neither is possible
+//! the harness runs as before (process groups and parent-death signals, which miss
+//! grandchildren when the harness is killed with SIGKILL) and says so once on stderr.
 //!
 //! Signals: a Ctrl-C from the terminal reaches both processes (one process group); the
 //! supervisor ignores it and the harness handles it. A SIGINT, SIGTERM or SIGHUP sent to the
@@ -31,18 +35,13 @@ static HARNESS: AtomicI32 = AtomicI32::new(0);
 /// # Errors
 /// When the namespaces cannot be created (not root); the process is then unchanged.
 pub fn contain_run() -> io::Result<()> {
-    // SAFETY: geteuid has no memory effects.
-    if unsafe { libc::geteuid() } != 0 {
-        return Err(io::Error::new(
-            io::ErrorKind::PermissionDenied,
-            "creating a PID namespace needs root (CAP_SYS_ADMIN)",
-        ));
+    // SAFETY: geteuid and getegid have no memory effects.
+    let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
+    let as_user = uid != 0;
+    if as_user {
+        probe_user_namespace(uid, gid)?;
     }
-    // SAFETY: unshare takes a flag word: new children go into a new PID namespace, and this
-    // process gets a private copy of its mount table (for the harness's own /proc).
-    if unsafe { libc::unshare(libc::CLONE_NEWPID | libc::CLONE_NEWNS) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
+    enter_namespaces(as_user, uid, gid)?;
     // SAFETY: the process is single-threaded here (documented precondition), so the child is
     // a full copy that may do anything; the parent only waits.
     let pid = unsafe { libc::fork() };
@@ -53,6 +52,106 @@ pub fn contain_run() -> io::Result<()> {
         return become_contained();
     }
     supervise(pid)
+}
+
+/// New PID and mount namespaces for the children to come (and, `as_user`, a user namespace
+/// that maps `uid`/`gid` to themselves, which makes the other two possible without root).
+fn enter_namespaces(as_user: bool, uid: libc::uid_t, gid: libc::gid_t) -> io::Result<()> {
+    let mut flags = libc::CLONE_NEWPID | libc::CLONE_NEWNS;
+    if as_user {
+        flags |= libc::CLONE_NEWUSER;
+    }
+    // SAFETY: unshare takes a flag word: new children go into a new PID namespace, and this
+    // process gets a private copy of its mount table (for the harness's own /proc) and, as a
+    // user, a user namespace of its own.
+    if unsafe { libc::unshare(flags) } != 0 {
+        let e = io::Error::last_os_error();
+        return Err(if as_user {
+            io::Error::new(
+                e.kind(),
+                format!("no unprivileged user namespace here: {e}"),
+            )
+        } else {
+            e
+        });
+    }
+    if as_user {
+        // The user stays itself inside: the same uid and gid, no changes of groups.
+        std::fs::write("/proc/self/setgroups", "deny")?;
+        std::fs::write("/proc/self/uid_map", format!("{uid} {uid} 1"))?;
+        std::fs::write("/proc/self/gid_map", format!("{gid} {gid} 1"))?;
+    }
+    Ok(())
+}
+
+/// Tries the unprivileged containment in a throwaway process (user, PID and mount namespaces,
+/// then /proc mounted by a child inside), so that a kernel or policy that refuses a step is
+/// found before this process has changed.
+fn probe_user_namespace(uid: libc::uid_t, gid: libc::gid_t) -> io::Result<()> {
+    // SAFETY: single-threaded (precondition of `contain_run`); the child only makes syscalls,
+    // writes three small files and exits with `_exit`.
+    let probe = unsafe { libc::fork() };
+    if probe < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if probe == 0 {
+        let ok = enter_namespaces(true, uid, gid).is_ok() && {
+            // SAFETY: as above, in the probe (single-threaded).
+            let inner = unsafe { libc::fork() };
+            if inner == 0 {
+                // SAFETY: the probe's child: mounts in its own mount namespace, then exits.
+                unsafe { libc::_exit(if mount_own_proc() { 0 } else { 1 }) }
+            }
+            inner > 0 && wait_status(inner) == Some(0)
+        };
+        // SAFETY: ends the probe without running this process's exit handlers.
+        unsafe { libc::_exit(if ok { 0 } else { 1 }) }
+    }
+    match wait_status(probe) {
+        Some(0) => Ok(()),
+        _ => Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            "not root, and unprivileged user namespaces are not allowed here",
+        )),
+    }
+}
+
+/// Waits for child `pid`; its exit code, `None` when it was killed.
+fn wait_status(pid: libc::pid_t) -> Option<i32> {
+    let mut status = 0;
+    loop {
+        // SAFETY: `status` is a valid, writable int.
+        let rc = unsafe { libc::waitpid(pid, &mut status, 0) };
+        if rc == pid {
+            return libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
+        }
+        if rc < 0 && io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
+            return None;
+        }
+    }
+}
+
+/// Makes this mount namespace's mounts private and mounts a /proc of the current PID namespace
+/// over /proc; whether both worked.
+fn mount_own_proc() -> bool {
+    let none = std::ptr::null();
+    // SAFETY: mount takes NUL-terminated literals and null pointers where no value is given.
+    unsafe {
+        libc::mount(
+            none,
+            c"/".as_ptr(),
+            none,
+            libc::MS_REC | libc::MS_PRIVATE,
+            std::ptr::null(),
+        ) == 0
+            && libc::mount(
+                c"proc".as_ptr(),
+                c"/proc".as_ptr(),
+                c"proc".as_ptr(),
+                libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+                std::ptr::null(),
+            ) == 0
+    }
 }
 
 /// In the child: die with the supervisor, and see the namespace's own processes in /proc.
@@ -67,22 +166,7 @@ fn become_contained() -> io::Result<()> {
         if libc::getppid() != 0 {
             libc::_exit(2);
         }
-        let none = std::ptr::null();
-        if libc::mount(
-            none,
-            c"/".as_ptr(),
-            none,
-            libc::MS_REC | libc::MS_PRIVATE,
-            std::ptr::null(),
-        ) != 0
-            || libc::mount(
-                c"proc".as_ptr(),
-                c"/proc".as_ptr(),
-                c"proc".as_ptr(),
-                libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
-                std::ptr::null(),
-            ) != 0
-        {
+        if !mount_own_proc() {
             let e = io::Error::last_os_error();
             eprintln!("error: cannot mount /proc for the run's PID namespace: {e}");
             libc::_exit(2);

@@ -28,7 +28,7 @@ pub use ssl_session::ResumingContext;
 pub use tree::{tree_cpu_time, tree_runtime};
 pub use usage::{
     current_tid, own_cpu_time, own_rss, peak_rss_kib, process_cpu_time, process_runtime,
-    reset_peak_rss, thread_runtime, CpuTime,
+    reset_peak_rss, thread_cpu_now, thread_runtime, CpuTime,
 };
 pub use verify_error::VerifyError;
 

@@ -108,6 +108,24 @@ pub fn thread_runtime(tid: u32) -> io::Result<Duration> {
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "unparsable schedstat"))
 }
 
+/// CPU time the calling thread has used (`CLOCK_THREAD_CPUTIME_ID`): unlike wall time, it does
+/// not advance while the thread is preempted. `None` where the clock is not available.
+pub fn thread_cpu_now() -> Option<Duration> {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec, which `ts` is, and has no other effect.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    if rc != 0 {
+        return None;
+    }
+    Some(Duration::new(
+        u64::try_from(ts.tv_sec).ok()?,
+        u32::try_from(ts.tv_nsec).ok()?,
+    ))
+}
+
 fn clock_ticks_per_sec() -> u64 {
     // SAFETY: sysconf takes an integer and has no memory effects.
     let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };

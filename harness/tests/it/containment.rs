@@ -1,7 +1,8 @@
 //! No process outlives the run, whatever ends the harness: `kill -9` of the harness in the
 //! middle of an nginx case with several worker processes, and two SIGINTs in a row. nginx forks
 //! its workers, so a parent-death signal does not reach them; the run's PID namespace does
-//! (`sys::contain_run`: the kernel kills every process in it when its init dies).
+//! (`sys::contain_run`: the kernel kills every process in it when its init dies). Also without
+//! root, where the PID namespace is made inside a user namespace.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -57,6 +58,13 @@ fn gone(pid: u32) -> bool {
 // The child is handed to the caller, which waits for it (the lint cannot see past the return).
 #[allow(clippy::zombie_processes)]
 fn start_nginx_run(dir: &Path) -> (Child, Vec<u32>) {
+    start_nginx_run_as(dir, Command::new(harness_exe()))
+}
+
+/// As [`start_nginx_run`], the harness started by `command` (the harness itself, or a program
+/// that becomes it).
+#[allow(clippy::zombie_processes)]
+fn start_nginx_run_as(dir: &Path, mut command: Command) -> (Child, Vec<u32>) {
     std::fs::write(
         dir.join("long.toml"),
         r#"
@@ -73,7 +81,7 @@ load = { concurrency = 2, duration = "120s", warmup = "0s" }
     )
     .unwrap();
     let out = dir.join("r");
-    let mut child = Command::new(harness_exe())
+    let mut child = command
         .args(["run", "long.toml", "-q", "--out"])
         .arg(&out)
         .current_dir(dir)
@@ -112,18 +120,24 @@ fn assert_all_gone(pids: &[u32]) {
     }
 }
 
-#[test]
-fn kill_9_of_the_harness_leaves_no_nginx_worker_behind() {
-    let dir = tempfile::tempdir().unwrap();
-    let (mut child, pids) = start_nginx_run(dir.path());
+/// `kill -9` of the harness (`child`), then every pid of its run ends and nothing naming `dir`
+/// remains.
+fn kill_9_and_assert_all_gone(child: &mut Child, pids: &[u32], dir: &Path) {
     let kill = Command::new("kill")
         .args(["-KILL", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(kill.success());
     let _ = child.wait();
-    assert_all_gone(&pids);
-    assert!(run_processes(&dir.path().join("r")).is_empty());
+    assert_all_gone(pids);
+    assert!(run_processes(&dir.join("r")).is_empty());
+}
+
+#[test]
+fn kill_9_of_the_harness_leaves_no_nginx_worker_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, pids) = start_nginx_run(dir.path());
+    kill_9_and_assert_all_gone(&mut child, &pids, dir.path());
 }
 
 #[test]
@@ -141,4 +155,35 @@ fn two_sigints_leave_no_nginx_worker_behind() {
     assert!(!status.success(), "an interrupted run does not exit 0");
     assert_all_gone(&pids);
     assert!(run_processes(&dir.path().join("r")).is_empty());
+}
+
+/// Whether this process is root (then a test can also run the harness as another user).
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0"))
+}
+
+#[test]
+fn kill_9_of_a_harness_without_root_leaves_no_nginx_worker_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let command = if is_root() {
+        // The harness as nobody: it contains the run in a user namespace of its own.
+        let chown = Command::new("chown")
+            .args(["65534:65534"])
+            .arg(dir.path())
+            .status()
+            .unwrap();
+        assert!(chown.success());
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
+            .arg(harness_exe());
+        c
+    } else {
+        Command::new(harness_exe())
+    };
+    let (mut child, pids) = start_nginx_run_as(dir.path(), command);
+    // setpriv became the harness (exec): the pid is the supervisor's.
+    kill_9_and_assert_all_gone(&mut child, &pids, dir.path());
 }

@@ -330,3 +330,28 @@ client_cert = ["valid", "none", "expired", "unknown-ca", "mismatched-key"]
     }
     assert_no_process_mentions(dir.path());
 }
+
+#[test]
+fn nginx_with_several_workers_has_its_server_cpu_measured() {
+    // The master forks the workers; the CPU is read over its whole process tree, and the
+    // handshakes run in the workers (the master alone would show next to nothing).
+    let dir = tempfile::tempdir().unwrap();
+    let s = scenario(
+        r#"
+version = 1
+[pki]
+identities = 2
+[[case]]
+name = "workers"
+server = "nginx"
+server_threads = 2
+load = { concurrency = 2, handshakes = 200, warmup = "0s" }
+"#,
+    );
+    let out = run_in(&s, dir.path());
+    let c = case(&out.summary, "workers");
+    let cpu = c.server_cpu_us_per_handshake.expect("server CPU measured");
+    // An ECDSA P-256 mTLS handshake costs nginx hundreds of microseconds.
+    assert!(cpu > 50.0, "{cpu} µs per handshake");
+    assert_no_process_mentions(dir.path());
+}

@@ -43,7 +43,7 @@ impl NginxDir {
 }
 
 /// Whether the case runs nginx with a master process and several workers (its server CPU is
-/// then spread over processes the harness does not read).
+/// then read over the master's process tree, as for any peer).
 pub fn multi_process(case: &Case) -> bool {
     case.server_threads.is_some_and(|n| n > 1)
 }
@@ -286,8 +286,7 @@ pub(super) fn start(program: PathBuf, launch: Launch<'_>) -> Result<RunningServe
     crate::fsutil::write_atomic(&dir.conf, conf.as_bytes(), 0o644).map_err(io_err(&dir.conf))?;
     let mut guard = ChildGuard::spawn(command(&program, &dir), launch.log, launch.cpus)?;
     guard.wait_for_connect(addr, READY_TIMEOUT)?;
-    let cpu = !multi_process(launch.case);
-    Ok(ready(&program, addr, launch.log, guard, cpu)?.with_error_log(dir.error_log))
+    Ok(ready(&program, addr, launch.log, guard, true)?.with_error_log(dir.error_log))
 }
 
 /// The outcome class for an OpenSSL verification error code (`X509_V_ERR_*`): the alert

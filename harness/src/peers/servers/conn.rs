@@ -85,18 +85,37 @@ impl Tally {
 /// CPU each completed handshake burns (`--handicap-us`), set once when the server listens.
 static HANDICAP_US: AtomicU64 = AtomicU64::new(0);
 
-/// Burns the handicap on this thread: a busy loop of that many microseconds, right after the
-/// handshake completed (the thread is pinned with the server, so wall time spent spinning is
-/// CPU time unless the scheduler preempts it).
+/// Burns the handicap on this thread: a busy loop until the thread has used that much CPU time
+/// (its own CPU clock, so a preemption mid-loop does not shorten the burn; wall time where the
+/// clock is missing), right after the handshake completed.
 fn burn_handicap() {
     let us = HANDICAP_US.load(Ordering::Relaxed);
     if us == 0 {
         return;
     }
-    let until = Instant::now() + Duration::from_micros(us);
+    let burn = Duration::from_micros(us);
     let mut x = 0u64;
-    while Instant::now() < until {
-        x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+    let mut spin = || {
+        for _ in 0..64 {
+            x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+        }
+    };
+    match crate::sys::thread_cpu_now() {
+        Some(start) => {
+            // Ends also if the clock stops answering.
+            while let Some(now) = crate::sys::thread_cpu_now() {
+                if now.saturating_sub(start) >= burn {
+                    break;
+                }
+                spin();
+            }
+        }
+        None => {
+            let until = Instant::now() + burn;
+            while Instant::now() < until {
+                spin();
+            }
+        }
     }
 }
 
