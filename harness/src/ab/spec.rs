@@ -75,6 +75,7 @@ impl FromStr for ServerSpec {
                 command,
                 ready: None,
                 env: Vec::new(),
+                listen: None,
             });
             return Ok(spec);
         }

@@ -26,7 +26,10 @@ pub(super) fn prepare(
         return Ok(());
     }
     if let Some(target) = args.target()? {
-        target.probe()?;
+        // A target that each case starts itself (a command peer) is not up yet.
+        if scenario.cases.iter().any(|c| c.command.is_none()) {
+            target.probe()?;
+        }
     }
     if let Some(issuer) = args.issuer()? {
         scenario.pki.issuer = Some(issuer);

@@ -25,7 +25,7 @@ use crate::peers::{start_server, ProcessError, RevocationArgs, RunningServer};
 use crate::pki::{Pki, PkiFiles};
 use crate::report::{self, CaseSummary};
 use crate::revocation::ocsp::RevocationService;
-use crate::scenario::{Case, ResumptionMode, RevocationMode, Schedule};
+use crate::scenario::{Case, CommandPeer, ResumptionMode, RevocationMode, Schedule};
 use crate::sys;
 
 /// What every case of a run shares.
@@ -107,6 +107,17 @@ fn phases(
     live: Option<Arc<report::LiveBar>>,
 ) -> Result<CaseSummary, Ended> {
     let (pki, files) = fixtures.get(case.key, case.intermediates)?;
+    let parts = Parts {
+        case,
+        stem,
+        pki: &pki,
+        files: &files,
+        env,
+    };
+    let (short, client) = prepare(&parts)?;
+    // The target's own command (if the case has one) runs from here: the trust handshake
+    // needs a server to answer.
+    let serving = serve(&parts, fixtures, short.as_ref())?;
     if let Some(target) = env
         .opts
         .target
@@ -119,15 +130,6 @@ fn phases(
             })
             .map_err(Ended::Skipped)?;
     }
-    let parts = Parts {
-        case,
-        stem,
-        pki: &pki,
-        files: &files,
-        env,
-    };
-    let (short, client) = prepare(&parts)?;
-    let serving = serve(&parts, fixtures, short.as_ref())?;
     let ran = drive(&parts, client, serving, short.as_ref(), live)?;
     Ok(collect(&parts, ran, short.as_ref())?)
 }
@@ -174,7 +176,8 @@ struct Serving {
 
 /// Phase 2: the case's revocation sources (the service set up, the CRL file; for a mid-run
 /// revocation from a CRL file the server's own copy staged, and the publisher), then the
-/// server started on them, unless in target mode. The server may skip the case.
+/// server started on them, unless in target mode (where only a command peer is started, as
+/// the target). The server may skip the case.
 fn serve(
     parts: &Parts<'_>,
     fixtures: &mut Fixtures,
@@ -208,11 +211,24 @@ fn serve(
         None => None,
     };
     let log = peers_dir.join(format!("{stem}-server.log"));
-    let server = match &opts.target {
-        Some(_) => None,
-        None => match start_server(
+    // In target mode a case's command peer is the target itself, started on the target's
+    // address with its own certificates and configuration; other servers are not started.
+    let managed = match (&opts.target, &case.command) {
+        (Some(t), Some(peer)) => {
+            let mut case = case.clone();
+            case.command = Some(CommandPeer {
+                listen: Some(t.addr),
+                ..peer.clone()
+            });
+            Some(case)
+        }
+        _ => None,
+    };
+    let server = match (&opts.target, managed.as_ref()) {
+        (Some(_), None) => None,
+        (_, managed) => match start_server(
             &opts.harness_exe,
-            case,
+            managed.unwrap_or(case),
             files,
             &RevocationArgs {
                 crl_file: crl_file.as_deref(),

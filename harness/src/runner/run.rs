@@ -217,7 +217,10 @@ fn run_cases(
             bar.finish();
         }
         if let Some(t) = &opts.target {
-            entry.server = format!("target {}", t.given);
+            entry.server = match &case.command {
+                Some(_) => format!("target {} (started by the case's command)", t.given),
+                None => format!("target {}", t.given),
+            };
         }
         entry.thresholds = report::check_thresholds(&case.thresholds, &entry);
         if !opts.quiet {

@@ -1246,3 +1246,86 @@ fn a_scenario_names_its_issuer_and_a_bad_file_is_a_problem_with_its_line() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("give --target"), "{stderr}");
 }
+
+#[test]
+fn a_command_peer_with_its_own_certificates_is_started_as_the_target_and_measured() {
+    // The user's service as it ships: its own certificate, key and trust store (the user's
+    // root), started by the harness on the --target address for each case, its CPU measured,
+    // and driven as a target with credentials from the user's sub-CA.
+    let dir = tempfile::tempdir().unwrap();
+    let ca = UserCa::new(dir.path(), false);
+    let addr = free_addr();
+    let scenario = dir.path().join("own.toml");
+    let quoted = |p: &Path| format!("{:?}", p.display().to_string());
+    std::fs::write(
+        &scenario,
+        format!(
+            r#"version = 1
+[pki]
+identities = 2
+[defaults]
+load = {{ concurrency = 2, handshakes = 40, warmup = "0s" }}
+server = {{ command = [{openssl}, "s_server", "-accept", "{{addr}}", "-cert", {cert}, "-key", {key}, "-CAfile", {root}, "-Verify", "3", "-verify_return_error", "-www"], ready = "ACCEPT" }}
+[[case]]
+name = "valid"
+[[case]]
+name = "unknown-ca"
+client_cert = "unknown-ca"
+"#,
+            openssl = quoted(&openssl()),
+            cert = quoted(&ca.server),
+            key = quoted(&ca.server_key),
+            root = quoted(&ca.root),
+        ),
+    )
+    .unwrap();
+    let out = Command::new(harness_exe())
+        .arg("run")
+        .arg(&scenario)
+        .arg("--quiet")
+        .arg("--target")
+        .arg(addr.to_string())
+        .arg("--target-ca")
+        .arg(&ca.root)
+        .arg("--target-name")
+        .arg("localhost")
+        .args(ca.issuer_args())
+        .arg("--out")
+        .arg(dir.path().join("run"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let summary: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("run/summary.json")).unwrap(),
+    )
+    .unwrap();
+    let case = |name: &str| {
+        summary["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let valid = case("valid");
+    assert_eq!(valid["outcomes"]["accepted"], 40, "{valid}");
+    assert!(
+        valid["server"]
+            .as_str()
+            .unwrap()
+            .contains("started by the case's command"),
+        "{valid}"
+    );
+    // The service's own process was measured.
+    assert!(
+        valid["server_cpu_us_per_handshake"].as_f64().unwrap() > 0.0,
+        "{valid}"
+    );
+    let unknown = case("unknown-ca");
+    assert_eq!(unknown["met"], true, "{unknown}");
+    // The log of each case's service is kept, and nothing of it runs on.
+    assert!(dir.path().join("run/peers/valid-server.log").is_file());
+    assert!(std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(300)).is_err());
+}

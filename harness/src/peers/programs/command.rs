@@ -81,10 +81,13 @@ pub(super) fn start(launch: Launch<'_>) -> Result<RunningServer, ProcessError> {
     if let Some(reason) = skip_reason(launch.case, peer) {
         return Err(ProcessError::Skipped { reason });
     }
-    let addr = free_port().map_err(|source| ProcessError::Spawn {
-        program: peer.command[0].clone(),
-        source,
-    })?;
+    let addr = match peer.listen {
+        Some(addr) => addr,
+        None => free_port().map_err(|source| ProcessError::Spawn {
+            program: peer.command[0].clone(),
+            source,
+        })?,
+    };
     let chain = if peer.uses(Placeholder::Chain) {
         let path = launch.side_path("chain.pem");
         super::s_server::write_chain_extra(launch.files, &path)

@@ -17,6 +17,11 @@ pub struct CommandPeer {
     /// Environment variables set for it (placeholders filled in too).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub env: Vec<(String, String)>,
+    /// Where it must listen (its `{addr}`): set by the runner in target mode to the target's
+    /// address, where the program serves with its own certificates and configuration; `None`
+    /// (scenario files): a free loopback port.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<std::net::SocketAddr>,
 }
 
 /// A placeholder of a command line, `{name}`.
@@ -121,6 +126,7 @@ mod tests {
             command: vec!["srv".into(), "--listen={addr}".into(), "{cert}".into()],
             ready: None,
             env: vec![("CA".into(), "{client_ca}".into())],
+            listen: None,
         };
         assert_eq!(
             peer.placeholders(),

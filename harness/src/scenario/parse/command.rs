@@ -67,6 +67,7 @@ pub(super) fn read(r: &mut Reader<'_>, t: &dyn TableLike, path: &str) -> Option<
         command,
         ready,
         env,
+        listen: None,
     })
 }
 
