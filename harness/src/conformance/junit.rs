@@ -5,26 +5,7 @@
 use std::fmt::Write as _;
 
 use super::grade::{Grade, Row};
-
-/// Escapes text for XML attributes and content: the crate's one markup escape (`report.html`
-/// is escaped by its template engine, minijinja; markdown cells only need `|` and newlines
-/// replaced, in `report/pages.rs`).
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // XML 1.0 has no way to carry other control characters.
-            c if c.is_control() && !matches!(c, '\n' | '\t' | '\r') => out.push('?'),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::report::xml_escape as escape;
 
 /// Renders the rows (and suite-level problems) as a JUnit XML document.
 pub fn render(suite: &str, rows: &[Row], suite_problems: &[String]) -> String {

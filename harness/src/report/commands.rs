@@ -95,7 +95,7 @@ pub fn merge_command(logs: &[PathBuf], out: &Path) -> u8 {
     0
 }
 
-/// Renders a saved run: `plots/*.png|svg`, `report.md`, `report.html`. Returns the files
+/// Renders a saved run: `plots/*.png|svg`, `report.md`, `report.html`, `junit.xml`. Returns the files
 /// written (relative to the run directory).
 ///
 /// # Errors
@@ -112,10 +112,15 @@ pub fn render_run(dir: &Path) -> Result<Vec<String>, RenderError> {
             ]
         })
         .collect();
-    for (name, text) in [
+    let mut pages = vec![
         ("report.md", super::pages::markdown(&run, &plots)),
         ("report.html", super::html::html(&run, &plots)?),
-    ] {
+    ];
+    // A conformance run's junit.xml holds its graded case x peer rows: kept as it is.
+    if !dir.join("conformance.json").exists() {
+        pages.push(("junit.xml", super::junit::render(&run)));
+    }
+    for (name, text) in pages {
         let path = dir.join(name);
         crate::fsutil::write_atomic(&path, text.as_bytes(), 0o644)
             .map_err(|source| ReportError { path, source })?;

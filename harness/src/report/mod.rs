@@ -13,6 +13,7 @@ mod hdrlog;
 mod hgrm;
 mod html;
 pub mod interop;
+mod junit;
 mod live;
 mod merge;
 mod pages;
@@ -39,6 +40,7 @@ pub use hdrlog::{
 };
 pub use hgrm::render as render_hgrm;
 pub use html::html as html_page;
+pub use junit::{render as run_junit, xml_escape};
 pub use live::LiveBar;
 pub use merge::{merge, Merged};
 pub use pages::{markdown as markdown_page, notes as run_notes};

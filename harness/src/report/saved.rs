@@ -36,6 +36,9 @@ pub struct SavedCase {
     /// `accept`, `reject`, `reject:<class>`.
     #[serde(default)]
     pub expect: Value,
+    /// Why it was skipped, when it was.
+    #[serde(default)]
+    pub skipped: Option<String>,
     /// Whether it met its expectation.
     #[serde(default)]
     pub met: bool,

@@ -102,6 +102,25 @@ fn an_impossible_threshold_exits_3_and_is_named_everywhere() {
     );
     let md = std::fs::read_to_string(dir.path().join("run/report.md")).unwrap();
     assert!(md.contains("**BREACHED**"), "{md}");
+    // junit.xml: the case's expectation passes; each threshold is a test case of its own,
+    // the breached one a failure that names the figure.
+    let junit = std::fs::read_to_string(dir.path().join("run/junit.xml")).unwrap();
+    assert!(
+        junit.contains(r#"tests="3" failures="1" skipped="0""#),
+        "{junit}"
+    );
+    assert!(
+        junit.contains(r#"<testcase classname="breach.thresholds" name="valid: min_handshakes_per_sec"><failure message="min_handshakes_per_sec"#),
+        "{junit}"
+    );
+    assert!(
+        junit.contains(r#"<testcase classname="breach.thresholds" name="valid: p99_ms"><system-out>"#),
+        "{junit}"
+    );
+    assert!(
+        junit.contains(r#"<testcase classname="breach.expectation" name="valid"><system-out>"#),
+        "{junit}"
+    );
 
     // A case that does not meet its expectation exits 1, whatever its thresholds.
     let out = run(
