@@ -13,7 +13,9 @@
 mod clients;
 mod servers;
 
-pub use clients::{CURL, GNUTLS_CLI, NODE_CLIENT, OPENSSL_CLIENT, RUSTLS_CLIENT, S_CLIENT};
+pub use clients::{
+    CURL, GNUTLS_CLI, GO_CLIENT, JAVA_CLIENT, NODE_CLIENT, OPENSSL_CLIENT, RUSTLS_CLIENT, S_CLIENT,
+};
 pub use servers::{
     COMMAND, GNUTLS_SERV, GO_SERVER, HAPROXY, JAVA_SERVER, NGINX, NODE_SERVER, OPENSSL_SERVER,
     RUSTLS_SERVER, S_SERVER, WEBPKI_VERIFY_DEPTH,
@@ -315,6 +317,8 @@ pub struct ClientCapabilities {
     pub refuses: &'static [(ClientCert, &'static str)],
     /// Resuming a session from one attempt to the next (`tls.resumption`).
     pub resumption: Support,
+    /// Resuming TLS 1.2 by session ID (`resumption = "session-id"` with TLS 1.2 only).
+    pub session_ids: Support,
 }
 
 /// The record of a client peer.
@@ -326,6 +330,8 @@ pub fn client(client: ClientImpl) -> &'static ClientCapabilities {
         ClientImpl::Node => &NODE_CLIENT,
         ClientImpl::Curl => &CURL,
         ClientImpl::GnutlsCli => &GNUTLS_CLI,
+        ClientImpl::Go => &GO_CLIENT,
+        ClientImpl::Java => &JAVA_CLIENT,
     }
 }
 
@@ -351,6 +357,10 @@ impl ClientCapabilities {
                 return Some(reason.to_string());
             }
         }
+        let tls12_only = !case.tls.versions.contains(&crate::scenario::TlsVersion::Tls13);
+        if case.tls.resumption == crate::scenario::ResumptionMode::SessionId && tls12_only {
+            return unless(self.session_ids, true);
+        }
         None
     }
 
@@ -361,6 +371,7 @@ impl ClientCapabilities {
             Library::Gnutls => {
                 super::tls::gnutls::inexpressible_suites(&case.tls.suites, &case.tls.versions)
             }
+            Library::Go => super::tls::go::unsupported(&case.tls.suites, &[]),
             _ => None,
         };
         unsupported_groups(self.library, &case.tls.groups)
