@@ -144,6 +144,80 @@ public class JavaClient {
     }
   }
 
+  /**
+   * A socket that sends a flight in one piece, as OpenSSL, Go and rustls clients do: what JSSE
+   * writes is held until it next reads (or closes). JSSE flushes each handshake message on its
+   * own, so a server that refuses the Certificate and closes at once (Go's) resets the
+   * CertificateVerify and Finished that follow, and a stock JSSE client reports "Broken pipe"
+   * instead of the alert the server sent.
+   */
+  static class FlightSocket extends Socket {
+    private final java.io.ByteArrayOutputStream held = new java.io.ByteArrayOutputStream();
+    private OutputStream out;
+    private InputStream in;
+
+    synchronized void send() throws java.io.IOException {
+      if (held.size() > 0) {
+        OutputStream raw = super.getOutputStream();
+        held.writeTo(raw);
+        held.reset();
+        raw.flush();
+      }
+    }
+
+    @Override
+    public synchronized OutputStream getOutputStream() throws java.io.IOException {
+      if (out == null) {
+        out = new OutputStream() {
+          @Override
+          public void write(int b) {
+            synchronized (FlightSocket.this) {
+              held.write(b);
+            }
+          }
+
+          @Override
+          public void write(byte[] b, int off, int len) {
+            synchronized (FlightSocket.this) {
+              held.write(b, off, len);
+            }
+          }
+        };
+      }
+      return out;
+    }
+
+    @Override
+    public synchronized InputStream getInputStream() throws java.io.IOException {
+      if (in == null) {
+        in = new java.io.FilterInputStream(super.getInputStream()) {
+          @Override
+          public int read() throws java.io.IOException {
+            send();
+            return super.read();
+          }
+
+          @Override
+          public int read(byte[] b, int off, int len) throws java.io.IOException {
+            send();
+            return super.read(b, off, len);
+          }
+        };
+      }
+      return in;
+    }
+
+    @Override
+    public synchronized void close() throws java.io.IOException {
+      try {
+        send();
+      } catch (java.io.IOException e) {
+        // closing anyway
+      }
+      super.close();
+    }
+  }
+
   static SSLContext context() throws Exception {
     SSLContext ctx = SSLContext.getInstance("TLS");
     ctx.init(new OneCredential[] {new OneCredential()}, new TrustManager[] {new Recording()},
@@ -170,7 +244,10 @@ public class JavaClient {
     String version = null;
     String suite = null;
     boolean resumed = false;
-    try (Socket raw = new Socket()) {
+    try (Socket raw = new FlightSocket()) {
+      // As Go and OpenSSL clients do: without it, Nagle holds the client's second flight
+      // back for the server's delayed ACK (40 ms).
+      raw.setTcpNoDelay(true);
       raw.connect(new InetSocketAddress("127.0.0.1", port), timeout);
       raw.setSoTimeout(timeout);
       stage = "handshake";

@@ -7,7 +7,10 @@
 //!
 //! Its key manager offers the case's credential whatever CA names the server lists (JSSE's own
 //! would send an empty Certificate for an unknown CA); JSSE sends every bad credential of the
-//! fixtures. Errors read as JSSE writes them: a received alert is `Received fatal alert: NAME`
+//! fixtures. It sends each flight in one piece, held until JSSE next reads: JSSE flushes every
+//! handshake message on its own, and against a server that refuses the Certificate and closes
+//! at once (Go's) a stock JSSE client loses the alert to "Broken pipe" on its CertificateVerify.
+//! Errors read as JSSE writes them: a received alert is `Received fatal alert: NAME`
 //! with the RFC's names; a server certificate it refuses is a PKIX or
 //! `CertificateException` failure.
 
