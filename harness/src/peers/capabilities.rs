@@ -12,6 +12,7 @@
 
 mod clients;
 mod servers;
+mod table;
 
 pub use clients::{
     CURL, GNUTLS_CLI, GO_CLIENT, JAVA_CLIENT, NODE_CLIENT, OPENSSL_CLIENT, RUSTLS_CLIENT, S_CLIENT,
@@ -20,6 +21,7 @@ pub use servers::{
     COMMAND, GNUTLS_SERV, GO_SERVER, HAPROXY, JAVA_SERVER, NGINX, NODE_SERVER, OPENSSL_SERVER,
     RUSTLS_SERVER, S_SERVER, WEBPKI_VERIFY_DEPTH,
 };
+pub use table::{markdown, readme_block, BEGIN_MARKER, END_MARKER};
 
 use crate::pki::{ClientCert, Pki};
 use crate::scenario::{Case, ClientImpl, FailPolicy, RevocationMode, ServerImpl, Stop};
@@ -357,7 +359,10 @@ impl ClientCapabilities {
                 return Some(reason.to_string());
             }
         }
-        let tls12_only = !case.tls.versions.contains(&crate::scenario::TlsVersion::Tls13);
+        let tls12_only = !case
+            .tls
+            .versions
+            .contains(&crate::scenario::TlsVersion::Tls13);
         if case.tls.resumption == crate::scenario::ResumptionMode::SessionId && tls12_only {
             return unless(self.session_ids, true);
         }

@@ -2,11 +2,15 @@
 //! driven through its stdin) as real processes: accepted by a valid server over TLS 1.3 and
 //! 1.2, refused with the class each stack's error text maps to (the built-in rustls server's
 //! alerts, Go's `bad_certificate` and JSSE's `certificate_unknown`), every bad credential sent,
-//! sessions resumed inside the process where the stack can, and no process left behind.
+//! sessions resumed inside the process where the stack can, and no process left behind. Also
+//! the README's peer tables: they are `mtls-harness peers`, generated from the capability
+//! records.
 
 use std::collections::BTreeMap;
 
-use super::support::{assert_no_process_mentions, case, run_in, scenario};
+use mtls_harness::peers::capabilities;
+
+use super::support::{assert_no_process_mentions, case, harness_exe, repo_root, run_in, scenario};
 
 const CLIENTS: [&str; 2] = ["go", "java"];
 
@@ -161,4 +165,30 @@ client_cert = "unknown-ca"
         }
     }
     assert_no_process_mentions(dir.path());
+}
+
+#[test]
+fn readme_peer_tables_are_the_capability_records() {
+    let printed = std::process::Command::new(harness_exe())
+        .arg("peers")
+        .output()
+        .unwrap();
+    assert!(printed.status.success());
+    let printed = String::from_utf8(printed.stdout).unwrap();
+    assert_eq!(printed, capabilities::markdown());
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let start = readme
+        .find(capabilities::BEGIN_MARKER)
+        .expect("the README has no generated peer tables");
+    let end = readme[start..]
+        .find(capabilities::END_MARKER)
+        .map(|e| start + e + capabilities::END_MARKER.len())
+        .expect("the README's peer tables have no end marker");
+    let want = capabilities::readme_block();
+    assert!(
+        readme[start..end] == want,
+        "README.md's peer tables differ from the capability records: replace the block between \
+         the markers with `mtls-harness peers`.\n--- README\n{}\n--- records\n{want}",
+        &readme[start..end]
+    );
 }

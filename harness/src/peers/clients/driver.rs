@@ -101,7 +101,9 @@ impl Driver {
                 Ok(line) if line.trim() == "ready" => break,
                 Ok(_) => {}
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    return Err(guard.not_ready_since(started, "it exited before it was ready".into()))
+                    return Err(
+                        guard.not_ready_since(started, "it exited before it was ready".into())
+                    )
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
             }
@@ -163,7 +165,11 @@ impl Driver {
 /// is skipped); `None` at the end or on an error.
 fn bounded_line(reader: &mut impl BufRead) -> Option<String> {
     let mut buf = Vec::new();
-    let n = reader.by_ref().take(MAX_LINE).read_until(b'\n', &mut buf).ok()?;
+    let n = reader
+        .by_ref()
+        .take(MAX_LINE)
+        .read_until(b'\n', &mut buf)
+        .ok()?;
     if n == 0 {
         return None;
     }

@@ -18,10 +18,10 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::driver::{Answer, Driver};
 use crate::load::{Attempter, Ticket};
 use crate::measure::{Outcome, Sample};
 use crate::peers::programs::client_output::{self, credential, Credential};
-use super::driver::{Answer, Driver};
 use crate::peers::programs::{
     curl, find_program, gnutls_cli, go_client, java_client, node_client, s_client, ProcessError,
 };
@@ -256,7 +256,12 @@ fn failed_sample() -> Sample {
 const ANSWER_GRACE: Duration = Duration::from_secs(1);
 
 /// One attempt of a program that stays up for the case: a request line, its answer.
-fn driven_attempt(driver: &Driver, kind: ProcessClientKind, resume: bool, timeout: Duration) -> Sample {
+fn driven_attempt(
+    driver: &Driver,
+    kind: ProcessClientKind,
+    resume: bool,
+    timeout: Duration,
+) -> Sample {
     let (start, answer) = driver.request(resume, timeout + ANSWER_GRACE);
     let mut sample = Sample::begin(start);
     sample.end = Instant::now();

@@ -142,7 +142,13 @@ fn go_alert(name: &str) -> Option<u8> {
         "unknown PSK identity" => 115,
         "certificate required" => 116,
         "no application protocol" => 120,
-        other => return other.strip_prefix("alert(")?.strip_suffix(')')?.parse().ok(),
+        other => {
+            return other
+                .strip_prefix("alert(")?
+                .strip_suffix(')')?
+                .parse()
+                .ok()
+        }
     })
 }
 
@@ -155,9 +161,13 @@ fn classify(reply: &DrivenReply) -> Outcome {
     if error.contains("x509: ") || error.contains("tls: failed to verify") {
         return Outcome::ClientRejectedServer;
     }
-    if ["connection reset by peer", "broken pipe", "connection refused"]
-        .iter()
-        .any(|t| error.contains(t))
+    if [
+        "connection reset by peer",
+        "broken pipe",
+        "connection refused",
+    ]
+    .iter()
+    .any(|t| error.contains(t))
     {
         return Outcome::Reset;
     }
@@ -200,19 +210,28 @@ mod tests {
         let (v, offered) = parse(
             r#"{"status":200,"version":"TLSv1.3","suite":"TLS_AES_128_GCM_SHA256","resumed":true,"offered":true}"#,
         );
-        assert_eq!((v.outcome, v.status, offered), (Outcome::Accepted, Some(200), true));
+        assert_eq!(
+            (v.outcome, v.status, offered),
+            (Outcome::Accepted, Some(200), true)
+        );
         assert!(v.negotiated.unwrap().resumed);
         let alert = |e: &str| {
             parse(&serde_json::json!({"error": e, "stage": "reply"}).to_string())
                 .0
                 .outcome
         };
-        assert_eq!(alert("remote error: tls: bad certificate"), Outcome::BadCertificate);
+        assert_eq!(
+            alert("remote error: tls: bad certificate"),
+            Outcome::BadCertificate
+        );
         assert_eq!(
             alert("local error: tls: remote error: tls: unknown certificate authority"),
             Outcome::UnknownCa
         );
-        assert_eq!(alert("remote error: tls: alert(116)"), Outcome::CertRequired);
+        assert_eq!(
+            alert("remote error: tls: alert(116)"),
+            Outcome::CertRequired
+        );
         assert_eq!(
             alert("x509: certificate signed by unknown authority"),
             Outcome::ClientRejectedServer

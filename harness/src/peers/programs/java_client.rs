@@ -125,8 +125,7 @@ fn classify(reply: &DrivenReply) -> Outcome {
             return alert_by_rfc_name(name).map_or(Outcome::OtherAlert, Outcome::from_alert);
         }
     }
-    if either("PKIX path") || either("CertificateException") || either("No subject alternative")
-    {
+    if either("PKIX path") || either("CertificateException") || either("No subject alternative") {
         return Outcome::ClientRejectedServer;
     }
     if either("Connection reset") || either("Broken pipe") || either("Connection refused") {
