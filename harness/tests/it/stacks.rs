@@ -2,7 +2,8 @@
 //! `scripts/install-peers.sh`: HAProxy, `gnutls-serv`, a node https server and the Go
 //! crypto/tls and Java JSSE servers (built on first use) as servers (a
 //! valid client accepted, bad credentials refused with the outcome each stack produces,
-//! resumption where it claims it, the peer's own log of its refusals, no process left behind),
+//! resumption where it claims it, the peer's own log of its refusals (node's read back into
+//! the summary), no process left behind),
 //! and `curl` and `gnutls-cli` as clients against the built-in rustls server (accepted, a bad
 //! credential refused, what each cannot do skipped with the reason).
 
@@ -106,6 +107,24 @@ load = { concurrency = 1, handshakes = 4, warmup = "2s", timeout = "5s" }
                 "{server} {name}: {}",
                 c.verdict
             );
+        }
+        if server == "node" {
+            // node closes without an alert; the summary names the reason it logged.
+            for (name, said) in [
+                (
+                    "expired",
+                    "CERT_HAS_EXPIRED x4 (OpenSSL's alert for it: cert_expired)",
+                ),
+                (
+                    "revoked",
+                    "CERT_REVOKED x4 (OpenSSL's alert for it: cert_revoked)",
+                ),
+                ("unknown-ca", "(OpenSSL's alert for it: unknown_ca)"),
+            ] {
+                let c = case(&out.summary, &format!("{name}[server=node]"));
+                let verdict = c.peer_verdict.clone().unwrap_or_default();
+                assert!(verdict.contains(said), "node {name}: {verdict}");
+            }
         }
         let resumed = case(&out.summary, &format!("resumed[server={server}]"));
         let r = resumed.resumption.as_ref().unwrap();

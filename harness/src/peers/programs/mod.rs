@@ -28,4 +28,5 @@ mod s_server_staple;
 
 pub use launch::{current_exe, find_program, start_server, RevocationArgs, RunningServer};
 pub use nginx::{outcome_for_verify_error, verdict_from_log};
+pub use node_server::refusals_from_log as node_refusals_from_log;
 pub use process::{log_tail, ChildGuard, ProcessError};
