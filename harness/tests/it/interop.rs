@@ -32,10 +32,11 @@ fn shipped_matrix_works_and_is_reported() {
         ) && cell.column == "1.3 resumed (tickets)"
             || cell.pair == "java -> go" && cell.column == "1.2 resumed (tickets)"
         {
-            // Open findings: with the in-process clients and the java client (sessions kept in
-            // one process), node's server resumes only some TLS 1.3 sessions (rustls: tickets
-            // refused; openssl: some connections end before a ticket arrived); s_client and
-            // node resume every one. JSSE discards the TLS 1.2 tickets of Go 1.19's server
+            // Findings: node's server (node 20) sends no NewSessionTicket after a resumed TLS
+            // 1.3 handshake (two after a full one; s_server sends one after each resumption),
+            // so clients that use each ticket once (rustls, JSSE; RFC 8446 C.4) resume two
+            // handshakes of every three, and those that reuse a session (s_client and node
+            // with a session file) resume every one. JSSE discards the TLS 1.2 tickets of Go 1.19's server
             // ("Discarding NewSessionTicket with lifetime 0": Go sends lifetime_hint 0, which
             // RFC 5077 reads as "unspecified"), so java -> go never resumes TLS 1.2. Every
             // handshake is accepted.
