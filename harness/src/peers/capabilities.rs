@@ -74,6 +74,8 @@ pub struct Stapling {
     /// Its staple can be controlled for Must-Staple, unverified-staple and mid-run revocation
     /// cases; when not, the reason.
     pub controllable: Support,
+    /// It starts with a staple that says revoked (`server_revoked`); when not, the reason.
+    pub starts_with_revoked: Support,
 }
 
 /// What a server peer supports.
@@ -268,20 +270,22 @@ impl ServerCapabilities {
         if let Some(reason) = unless(
             stapling.controllable,
             rev.must_staple || !rev.staple_verify || rev.revoke_after.is_some(),
-        ) {
+        )
+        .or_else(|| unless(stapling.starts_with_revoked, rev.server_revoked))
+        {
             return Some(reason);
         }
         if !stapling.refreshes {
             if rev.revoke_after.is_some() {
                 return Some(format!(
-                    "{} staples the response fetched before it starts (-status_file) and cannot refresh it, which the exposure window measures",
+                    "{} staples the response fetched before it starts and cannot refresh it, which the exposure window measures",
                     self.name
                 ));
             }
             if let Stop::Duration(d) = case.load.stop {
                 if case.load.warmup + d > rev.staple_refresh {
                     return Some(format!(
-                        "{} cannot refresh its staple (-status_file), and the run is longer than staple_refresh = {}ms",
+                        "{} cannot refresh its staple (fetched before it starts), and the run is longer than staple_refresh = {}ms",
                         self.name,
                         rev.staple_refresh.as_millis()
                     ));
@@ -297,7 +301,7 @@ impl ServerCapabilities {
             };
             if rev.staple_verify && careless.staple_expectation() != rev.staple_expectation() {
                 return Some(format!(
-                    "{} staples its -status_file without verifying it; staple_verify = true with fault = {} and signer = {} needs a server that checks the answer first",
+                    "{} staples the response fetched for it without verifying it; staple_verify = true with fault = {} and signer = {} needs a server that checks the answer first",
                     self.name, rev.fault, rev.signer
                 ));
             }

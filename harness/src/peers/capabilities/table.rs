@@ -105,6 +105,7 @@ fn server_reasons(out: &mut String, name: &str, r: &ServerCapabilities) {
         ("OCSP nonce", r.ocsp_nonce),
         ("OCSP cache TTL", r.ocsp_cache_ttl),
         ("stapling control", r.stapling.controllable),
+        ("a revoked staple", r.stapling.starts_with_revoked),
         ("session-ID resumption", r.session_cache),
         ("stateful TLS 1.3 resumption", r.session_cache_tls13),
     ] {
