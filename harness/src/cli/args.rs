@@ -54,6 +54,9 @@ pub enum Command {
     /// Run the interop matrix (default: scenarios/interop.toml): every client x server x TLS
     /// version x full/resumed; print it as a matrix and write report.md next to summary.json.
     Interop(InteropArgs),
+    /// Print the tables of server and client peers and what each can do, as Markdown (from the
+    /// capability records; the README's peer tables are this output).
+    Peers,
     /// Merge HdrHistogram interval logs (e.g. one per worker) into one log and a .hgrm file;
     /// counts are added exactly.
     Merge {

@@ -133,6 +133,10 @@ fn dispatch(cli: Cli) -> u8 {
         Command::Conformance(args) => conformance::conformance(&args),
         Command::Interop(args) => interop::interop(&args),
         Command::Ab(args) => ab::ab(&args),
+        Command::Peers => {
+            print!("{}", crate::peers::capabilities::markdown());
+            Ok(EXIT_OK)
+        }
         Command::Merge { logs, out } => Ok(crate::report::merge_command(&logs, &out)),
         Command::Report { run_dir } => Ok(crate::report::report_command(&run_dir)),
         Command::Compare {

@@ -12,12 +12,16 @@
 
 mod clients;
 mod servers;
+mod table;
 
-pub use clients::{CURL, GNUTLS_CLI, NODE_CLIENT, OPENSSL_CLIENT, RUSTLS_CLIENT, S_CLIENT};
+pub use clients::{
+    CURL, GNUTLS_CLI, GO_CLIENT, JAVA_CLIENT, NODE_CLIENT, OPENSSL_CLIENT, RUSTLS_CLIENT, S_CLIENT,
+};
 pub use servers::{
     COMMAND, GNUTLS_SERV, GO_SERVER, HAPROXY, JAVA_SERVER, NGINX, NODE_SERVER, OPENSSL_SERVER,
     RUSTLS_SERVER, S_SERVER, WEBPKI_VERIFY_DEPTH,
 };
+pub use table::{markdown, readme_block, BEGIN_MARKER, END_MARKER};
 
 use crate::pki::{ClientCert, Pki};
 use crate::scenario::{Case, ClientImpl, FailPolicy, RevocationMode, ServerImpl, Stop};
@@ -70,6 +74,8 @@ pub struct Stapling {
     /// Its staple can be controlled for Must-Staple, unverified-staple and mid-run revocation
     /// cases; when not, the reason.
     pub controllable: Support,
+    /// It starts with a staple that says revoked (`server_revoked`); when not, the reason.
+    pub starts_with_revoked: Support,
 }
 
 /// What a server peer supports.
@@ -264,20 +270,22 @@ impl ServerCapabilities {
         if let Some(reason) = unless(
             stapling.controllable,
             rev.must_staple || !rev.staple_verify || rev.revoke_after.is_some(),
-        ) {
+        )
+        .or_else(|| unless(stapling.starts_with_revoked, rev.server_revoked))
+        {
             return Some(reason);
         }
         if !stapling.refreshes {
             if rev.revoke_after.is_some() {
                 return Some(format!(
-                    "{} staples the response fetched before it starts (-status_file) and cannot refresh it, which the exposure window measures",
+                    "{} staples the response fetched before it starts and cannot refresh it, which the exposure window measures",
                     self.name
                 ));
             }
             if let Stop::Duration(d) = case.load.stop {
                 if case.load.warmup + d > rev.staple_refresh {
                     return Some(format!(
-                        "{} cannot refresh its staple (-status_file), and the run is longer than staple_refresh = {}ms",
+                        "{} cannot refresh its staple (fetched before it starts), and the run is longer than staple_refresh = {}ms",
                         self.name,
                         rev.staple_refresh.as_millis()
                     ));
@@ -293,7 +301,7 @@ impl ServerCapabilities {
             };
             if rev.staple_verify && careless.staple_expectation() != rev.staple_expectation() {
                 return Some(format!(
-                    "{} staples its -status_file without verifying it; staple_verify = true with fault = {} and signer = {} needs a server that checks the answer first",
+                    "{} staples the response fetched for it without verifying it; staple_verify = true with fault = {} and signer = {} needs a server that checks the answer first",
                     self.name, rev.fault, rev.signer
                 ));
             }
@@ -315,6 +323,8 @@ pub struct ClientCapabilities {
     pub refuses: &'static [(ClientCert, &'static str)],
     /// Resuming a session from one attempt to the next (`tls.resumption`).
     pub resumption: Support,
+    /// Resuming TLS 1.2 by session ID (`resumption = "session-id"` with TLS 1.2 only).
+    pub session_ids: Support,
 }
 
 /// The record of a client peer.
@@ -326,6 +336,8 @@ pub fn client(client: ClientImpl) -> &'static ClientCapabilities {
         ClientImpl::Node => &NODE_CLIENT,
         ClientImpl::Curl => &CURL,
         ClientImpl::GnutlsCli => &GNUTLS_CLI,
+        ClientImpl::Go => &GO_CLIENT,
+        ClientImpl::Java => &JAVA_CLIENT,
     }
 }
 
@@ -351,6 +363,13 @@ impl ClientCapabilities {
                 return Some(reason.to_string());
             }
         }
+        let tls12_only = !case
+            .tls
+            .versions
+            .contains(&crate::scenario::TlsVersion::Tls13);
+        if case.tls.resumption == crate::scenario::ResumptionMode::SessionId && tls12_only {
+            return unless(self.session_ids, true);
+        }
         None
     }
 
@@ -361,6 +380,7 @@ impl ClientCapabilities {
             Library::Gnutls => {
                 super::tls::gnutls::inexpressible_suites(&case.tls.suites, &case.tls.versions)
             }
+            Library::Go => super::tls::go::unsupported(&case.tls.suites, &[]),
             _ => None,
         };
         unsupported_groups(self.library, &case.tls.groups)

@@ -105,6 +105,8 @@ impl LoadClient {
             ClientImpl::Node => LoadClient::Process(ProcessClientKind::Node),
             ClientImpl::Curl => LoadClient::Process(ProcessClientKind::Curl),
             ClientImpl::GnutlsCli => LoadClient::Process(ProcessClientKind::GnutlsCli),
+            ClientImpl::Go => LoadClient::Process(ProcessClientKind::Go),
+            ClientImpl::Java => LoadClient::Process(ProcessClientKind::Java),
         })
     }
 

@@ -1,6 +1,8 @@
 //! The peer's verdict on a refused client, from its error log: nginx answers a bad client
 //! certificate with HTTP 400 (and an allow-list's refusal with 403), so the handshake's outcome
 //! is read back from what it logged. Kept apart from the case because it is nginx's wording.
+//! The node server closes on a refused client after the handshake without an alert; its log's
+//! reason is only named (the close stays `closed_without_verdict`: no alert reached the client).
 //!
 //! Only HTTP refusals are refined (the classes `http_no_certificate`,
 //! `http_certificate_error`, `http_forbidden` and `http_error` the reply's status and text
@@ -55,6 +57,15 @@ pub(super) fn peer_verdict(recorder: &mut Recorder, log: &Path) -> Option<String
                 format!("HTTP 400 x{bad_request}: {reason} (counted as {outcome})")
             }
         });
+    }
+    let closed = recorder.count(Outcome::ClosedWithoutVerdict);
+    if closed > 0 {
+        if let Some((code, class, n)) = crate::peers::programs::node_refusals_from_log(log) {
+            let class = class.map_or(String::new(), |c| format!(" (OpenSSL's alert for it: {c})"));
+            said.push(format!(
+                "closed without an alert x{closed}: the server logged {code} x{n}{class}"
+            ));
+        }
     }
     (!said.is_empty()).then(|| said.join("; "))
 }

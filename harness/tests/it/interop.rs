@@ -12,7 +12,7 @@ fn shipped_matrix_works_and_is_reported() {
     let s = mtls_harness::scenario::load(&repo_root().join("scenarios/interop.toml")).unwrap();
     let out = run_in(&s, dir.path());
     let cells = interop::cells(&out.summary);
-    assert_eq!(cells.len(), 192);
+    assert_eq!(cells.len(), 256);
     for cell in &cells {
         let c = cell.case;
         if let Some(reason) = &c.skipped {
@@ -26,12 +26,20 @@ fn shipped_matrix_works_and_is_reported() {
             );
             continue;
         }
-        if matches!(cell.pair.as_str(), "rustls -> node" | "openssl -> node")
-            && cell.column == "1.3 resumed (tickets)"
+        if matches!(
+            cell.pair.as_str(),
+            "rustls -> node" | "openssl -> node" | "java -> node"
+        ) && cell.column == "1.3 resumed (tickets)"
+            || cell.pair == "java -> go" && cell.column == "1.2 resumed (tickets)"
         {
-            // An open finding: with the in-process clients, node's server resumes only some
-            // TLS 1.3 sessions (rustls: tickets refused; openssl: some connections end before a
-            // ticket arrived); s_client and node resume every one. Every handshake is accepted.
+            // Findings: node's server (node 20) sends no NewSessionTicket after a resumed TLS
+            // 1.3 handshake (two after a full one; s_server sends one after each resumption),
+            // so clients that use each ticket once (rustls, JSSE; RFC 8446 C.4) resume two
+            // handshakes of every three, and those that reuse a session (s_client and node
+            // with a session file) resume every one. JSSE discards the TLS 1.2 tickets of Go 1.19's server
+            // ("Discarding NewSessionTicket with lifetime 0": Go sends lifetime_hint 0, which
+            // RFC 5077 reads as "unspecified"), so java -> go never resumes TLS 1.2. Every
+            // handshake is accepted.
             assert_eq!(c.outcomes.len(), 1, "{}", c.verdict);
             assert!(c.outcomes.contains_key("accepted"), "{}", c.verdict);
             continue;
@@ -53,6 +61,7 @@ fn shipped_matrix_works_and_is_reported() {
             // Every offered session resumed. A process client's first process has no session
             // yet (no warm-up for them); the in-process clients primed theirs in the warm-up.
             assert_eq!(r.missed, 0, "{} {}", cell.pair, cell.column);
+            // (The go and java clients keep one process per case, but do no warm-up either.)
             let want = if matches!(c.client.as_str(), "rustls" | "openssl") {
                 100.0
             } else {

@@ -28,6 +28,7 @@ mod scale;
 mod scenario;
 mod schema;
 mod short_lived;
+mod stack_clients;
 mod stacks;
 mod support;
 mod target;

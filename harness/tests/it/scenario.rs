@@ -276,7 +276,7 @@ fn planned_and_unknown_peers() {
     );
     assert_has(
         &p,
-        "5: case[1].client: expected one of \"rustls\", \"openssl\", \"s_client\", \"node\", \"curl\", \"gnutls-cli\", found \"wget\"",
+        "5: case[1].client: expected one of \"rustls\", \"openssl\", \"s_client\", \"node\", \"curl\", \"gnutls-cli\", \"go\", \"java\", found \"wget\"",
     );
 }
 

@@ -28,6 +28,7 @@ pub const RUSTLS_CLIENT: ClientCapabilities = ClientCapabilities {
     target_mode: true,
     refuses: &[],
     resumption: Support::Yes,
+    session_ids: Support::Yes,
 };
 
 /// The harness's OpenSSL client (`openssl` crate).
@@ -37,6 +38,7 @@ pub const OPENSSL_CLIENT: ClientCapabilities = ClientCapabilities {
     target_mode: false,
     refuses: &[MISMATCHED_KEY, SHA1, WEAK_RSA],
     resumption: Support::Yes,
+    session_ids: Support::Yes,
 };
 
 /// The installed `openssl s_client`.
@@ -46,6 +48,7 @@ pub const S_CLIENT: ClientCapabilities = ClientCapabilities {
     target_mode: false,
     refuses: &[MISMATCHED_KEY, SHA1, WEAK_RSA],
     resumption: Support::Yes,
+    session_ids: Support::Yes,
 };
 
 /// The Node.js client.
@@ -55,6 +58,7 @@ pub const NODE_CLIENT: ClientCapabilities = ClientCapabilities {
     target_mode: false,
     refuses: &[MISMATCHED_KEY, SHA1],
     resumption: Support::Yes,
+    session_ids: Support::Yes,
 };
 
 /// The installed `curl` (7.88 on Debian 12, OpenSSL underneath).
@@ -66,6 +70,7 @@ pub const CURL: ClientCapabilities = ClientCapabilities {
     resumption: Support::No(
         "curl 7.88 keeps TLS sessions in memory only: one process per handshake cannot resume (a session file needs curl 8.12's --ssl-sessions)",
     ),
+    session_ids: Support::Yes,
 };
 
 /// GnuTLS's `gnutls-cli`.
@@ -78,4 +83,33 @@ pub const GNUTLS_CLI: ClientCapabilities = ClientCapabilities {
     resumption: Support::No(
         "gnutls-cli resumes only inside one process (--resume); it cannot carry a session to the next process",
     ),
+    session_ids: Support::Yes,
+};
+
+/// The Go crypto/tls client program (Go 1.19), one process per case: it resumes through its
+/// `ClientSessionCache` inside the process.
+pub const GO_CLIENT: ClientCapabilities = ClientCapabilities {
+    name: "the go client",
+    library: Library::Go,
+    target_mode: false,
+    // Its chain and key are read as they are (not through tls.X509KeyPair, which refuses a
+    // mismatched key) and sent whatever the server asks for: every bad credential goes out.
+    refuses: &[],
+    resumption: Support::Yes,
+    session_ids: Support::No(
+        "crypto/tls clients resume TLS 1.2 by session tickets only, never by session ID",
+    ),
+};
+
+/// The Java JSSE client program (OpenJDK 17), one JVM per case: it resumes through its
+/// SSLContext's session cache inside the process.
+pub const JAVA_CLIENT: ClientCapabilities = ClientCapabilities {
+    name: "the java client",
+    library: Library::Java,
+    target_mode: false,
+    // Its key manager offers the case's credential whatever the server asks for, and JSSE
+    // signs with whatever key it is given.
+    refuses: &[],
+    resumption: Support::Yes,
+    session_ids: Support::Yes,
 };

@@ -20,6 +20,7 @@ const FULL_STAPLING: Stapling = Stapling {
     refreshes: true,
     verifies: true,
     controllable: Support::Yes,
+    starts_with_revoked: Support::Yes,
 };
 
 /// The built-in rustls server (`mtls-harness serve`).
@@ -90,6 +91,7 @@ pub const S_SERVER: ServerCapabilities = ServerCapabilities {
         refreshes: false,
         verifies: false,
         controllable: Support::Yes,
+        starts_with_revoked: Support::Yes,
     },
     allow_list: false,
     verify_depth: VerifyDepth::Configurable,
@@ -125,6 +127,7 @@ pub const NGINX: ServerCapabilities = ServerCapabilities {
              schedule: Must-Staple, unverified staples and mid-run revocation are not \
              reproducible",
         ),
+        starts_with_revoked: Support::Yes,
     },
     allow_list: true,
     verify_depth: VerifyDepth::Configurable,
@@ -138,13 +141,18 @@ const NO_STAPLING: Stapling = Stapling {
     refreshes: false,
     verifies: false,
     controllable: Support::No("the adapter gives this server no staple"),
+    starts_with_revoked: Support::Yes,
 };
 
 /// HAProxy (2.6 on Debian 12): `bind ... ssl crt ... ca-file ... verify required`.
 pub const HAPROXY: ServerCapabilities = ServerCapabilities {
     name: "haproxy",
     library: Library::Openssl,
-    revocation_modes: &[RevocationMode::None, RevocationMode::Crl],
+    revocation_modes: &[
+        RevocationMode::None,
+        RevocationMode::Crl,
+        RevocationMode::OcspStapling,
+    ],
     missing_mode_reasons: &[
         (
             RevocationMode::Ocsp,
@@ -153,10 +161,6 @@ pub const HAPROXY: ServerCapabilities = ServerCapabilities {
         (
             RevocationMode::CrlHttp,
             "HAProxy reads CRLs from its crl-file only; it fetches none over HTTP",
-        ),
-        (
-            RevocationMode::OcspStapling,
-            "HAProxy 2.6 staples a .ocsp file loaded at start and never refreshes it; the haproxy adapter does not stage one yet",
         ),
         (
             RevocationMode::ShortLived,
@@ -172,7 +176,15 @@ pub const HAPROXY: ServerCapabilities = ServerCapabilities {
     ocsp_nonce: Support::No("HAProxy has no OCSP checking of client certificates"),
     ocsp_cache_ttl: Support::No("HAProxy has no OCSP checking of client certificates"),
     ocsp_query_timeout: false,
-    stapling: NO_STAPLING,
+    // The `server.pem.ocsp` the runner fetched before it started.
+    stapling: Stapling {
+        refreshes: false,
+        verifies: false,
+        controllable: Support::No(
+            "HAProxy 2.6 staples the .ocsp file it loaded at start (its ocsp-update came in 2.8): Must-Staple without a staple, unverified staples and mid-run revocation are not staged for it",
+        ),
+        starts_with_revoked: Support::Yes,
+    },
     // `http-request return status 403` unless the subject CN is listed.
     allow_list: true,
     verify_depth: VerifyDepth::Unconfigurable(
@@ -187,7 +199,11 @@ pub const HAPROXY: ServerCapabilities = ServerCapabilities {
 pub const GNUTLS_SERV: ServerCapabilities = ServerCapabilities {
     name: "gnutls-serv",
     library: Library::Gnutls,
-    revocation_modes: &[RevocationMode::None, RevocationMode::Crl],
+    revocation_modes: &[
+        RevocationMode::None,
+        RevocationMode::Crl,
+        RevocationMode::OcspStapling,
+    ],
     missing_mode_reasons: &[
         (
             RevocationMode::Ocsp,
@@ -196,10 +212,6 @@ pub const GNUTLS_SERV: ServerCapabilities = ServerCapabilities {
         (
             RevocationMode::CrlHttp,
             "gnutls-serv reads CRLs from --x509crlfile only; it fetches none over HTTP",
-        ),
-        (
-            RevocationMode::OcspStapling,
-            "gnutls-serv staples a fixed --ocsp-response file; the gnutls-serv adapter does not stage one yet",
         ),
         (
             RevocationMode::ShortLived,
@@ -212,7 +224,17 @@ pub const GNUTLS_SERV: ServerCapabilities = ServerCapabilities {
     ocsp_nonce: Support::No("gnutls-serv has no OCSP checking of client certificates"),
     ocsp_cache_ttl: Support::No("gnutls-serv has no OCSP checking of client certificates"),
     ocsp_query_timeout: false,
-    stapling: NO_STAPLING,
+    // The --ocsp-response file the runner fetched before it started.
+    stapling: Stapling {
+        refreshes: false,
+        verifies: false,
+        controllable: Support::No(
+            "gnutls-serv staples the --ocsp-response file it was started with: Must-Staple without a staple, unverified staples and mid-run revocation are not staged for it",
+        ),
+        starts_with_revoked: Support::No(
+            "gnutls-serv 3.7 will not start with a response that says revoked (\"Cannot set OCSP status request file: ... The session or certificate has expired\")",
+        ),
+    },
     allow_list: false,
     verify_depth: VerifyDepth::Unconfigurable(
         "gnutls-serv has no verify-depth setting (GnuTLS's default of 16 applies)",
@@ -388,6 +410,7 @@ pub const COMMAND: ServerCapabilities = ServerCapabilities {
         refreshes: false,
         verifies: false,
         controllable: Support::No(COMMAND_GETS_NO),
+        starts_with_revoked: Support::Yes,
     },
     allow_list: false,
     verify_depth: VerifyDepth::Unconfigurable(COMMAND_GETS_NO),

@@ -1,23 +1,30 @@
 //! Process clients: the installed `openssl s_client`, a Node.js client, `curl` and
 //! `gnutls-cli`, one process per handshake (s_client and node carry sessions from one process
 //! to the next in a file, so they can resume; curl and gnutls-cli cannot, and their capability
-//! records skip resumption cases). They are interop and conformance peers, not load generators: the load engine's one
-//! worker loop drives them through [`ProcessAttempts`] like any client, one attempt at a time;
-//! the latency includes starting the process, and the harness's CPU figures do not include
-//! theirs. Their command lines and output are `programs::s_client`, `programs::node_client`,
-//! `programs::curl` and `programs::gnutls_cli`.
+//! records skip resumption cases); the Go and Java client programs, one process per case
+//! driven through its stdin (`driver`), which resume inside the process. They are interop
+//! peers, not load generators: the load engine's one worker loop drives them through
+//! [`ProcessAttempts`] like any client, one attempt at a time; the latency of a
+//! one-per-handshake client includes starting the process, and the harness's CPU figures do
+//! not include theirs. Their command lines and output are `programs::s_client`,
+//! `programs::node_client`, `programs::curl`, `programs::gnutls_cli`, `programs::go_client`
+//! and `programs::java_client`.
 
 use std::future::Future;
 use std::io::Read;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::driver::{Answer, Driver};
 use crate::load::{Attempter, Ticket};
 use crate::measure::{Outcome, Sample};
-use crate::peers::programs::client_output::{credential, Credential};
-use crate::peers::programs::{curl, find_program, gnutls_cli, node_client, s_client, ProcessError};
+use crate::peers::programs::client_output::{self, credential, Credential};
+use crate::peers::programs::{
+    curl, find_program, gnutls_cli, go_client, java_client, node_client, s_client, ProcessError,
+};
 use crate::pki::{ClientCert, Pki, PkiFiles};
 use crate::scenario::{Case, LoadSpec, ResumptionMode, Schedule};
 
@@ -35,6 +42,10 @@ pub enum ProcessClientKind {
     Curl,
     /// GnuTLS's `gnutls-cli`.
     GnutlsCli,
+    /// The Go crypto/tls client program, one process per case.
+    Go,
+    /// The Java JSSE client program, one JVM per case.
+    Java,
 }
 
 /// A process client ready to make attempts: its program, files and credential.
@@ -48,6 +59,8 @@ pub struct ProcessAttempts {
     addr: SocketAddr,
     /// The file sessions are carried in (resumption on).
     session: Option<PathBuf>,
+    /// The program that stays up for the case (Go, Java).
+    driver: Option<Arc<Driver>>,
 }
 
 impl ProcessAttempts {
@@ -65,12 +78,6 @@ impl ProcessAttempts {
         work: &Path,
         search_path: Option<&std::ffi::OsStr>,
     ) -> Result<Self, ProcessError> {
-        let program = match kind {
-            ProcessClientKind::SClient => find_program("openssl", search_path)?,
-            ProcessClientKind::Node => find_program("node", search_path)?,
-            ProcessClientKind::Curl => find_program("curl", search_path)?,
-            ProcessClientKind::GnutlsCli => find_program("gnutls-cli", search_path)?,
-        };
         let io_err = |path: &Path| {
             let path = path.to_path_buf();
             move |source| ProcessError::Files { path, source }
@@ -78,6 +85,17 @@ impl ProcessAttempts {
         // A new directory for the credential copies and the session file: nothing planted
         // there is followed.
         crate::fsutil::create_new_dir(work).map_err(io_err(work))?;
+        let (program, classes) = match kind {
+            ProcessClientKind::SClient => (find_program("openssl", search_path)?, None),
+            ProcessClientKind::Node => (find_program("node", search_path)?, None),
+            ProcessClientKind::Curl => (find_program("curl", search_path)?, None),
+            ProcessClientKind::GnutlsCli => (find_program("gnutls-cli", search_path)?, None),
+            ProcessClientKind::Go => (go_client::built(search_path, work)?, None),
+            ProcessClientKind::Java => {
+                let (java, classes) = java_client::compiled(search_path, work)?;
+                (java, Some(classes))
+            }
+        };
         let cred = match case.client_cert {
             ClientCert::None => None,
             _ => Some(
@@ -91,13 +109,55 @@ impl ProcessAttempts {
             crate::fsutil::write_atomic(&script, node_client::SCRIPT.as_bytes(), 0o644)
                 .map_err(io_err(&script))?;
         }
-        let session =
-            (case.tls.resumption != ResumptionMode::Off).then(|| work.join("session.pem"));
+        let driven = matches!(kind, ProcessClientKind::Go | ProcessClientKind::Java);
+        let session = (case.tls.resumption != ResumptionMode::Off && !driven)
+            .then(|| work.join("session.pem"));
         if let Some(session) = &session {
             // It holds a resumption secret: created 0600 by the harness, so the programs
             // (s_client's `-sess_out` and node's writeFileSync open it with "w") keep that mode
             // and never create it themselves.
             drop(crate::fsutil::create_new_file(session, 0o600).map_err(io_err(session))?);
+        }
+        let driver = match (kind, &classes) {
+            (ProcessClientKind::Go, _) => Some(go_client::command(
+                &program,
+                case,
+                files,
+                cred.as_ref(),
+                addr,
+            )),
+            (ProcessClientKind::Java, Some(classes)) => Some(java_client::command(
+                &program,
+                classes,
+                case,
+                files,
+                cred.as_ref(),
+                addr,
+            )),
+            _ => None,
+        }
+        .map(|template| {
+            let name = if kind == ProcessClientKind::Go {
+                "go-client"
+            } else {
+                "java-client"
+            };
+            let program = template.get_program().to_owned();
+            let args: Vec<std::ffi::OsString> =
+                template.get_args().map(ToOwned::to_owned).collect();
+            Arc::new(Driver::new(
+                name,
+                work.to_path_buf(),
+                Box::new(move || {
+                    let mut cmd = Command::new(&program);
+                    cmd.args(&args);
+                    cmd
+                }),
+            ))
+        });
+        if let Some(driver) = &driver {
+            // Started now, so a program that cannot start fails the case with its log.
+            driver.ensure_started()?;
         }
         Ok(Self {
             kind,
@@ -108,6 +168,7 @@ impl ProcessAttempts {
             cred,
             addr,
             session,
+            driver,
         })
     }
 
@@ -121,10 +182,10 @@ impl ProcessAttempts {
         }
     }
 
-    fn command(&self, offer: bool) -> Command {
+    fn command(&self, offer: bool) -> Option<Command> {
         let sessions = self.session.as_deref().map(|file| (file, offer));
         let (case, files, cred) = (&self.case, &self.files, self.cred.as_ref());
-        match self.kind {
+        Some(match self.kind {
             ProcessClientKind::SClient => {
                 s_client::command(&self.program, case, files, cred, self.addr, sessions)
             }
@@ -141,12 +202,37 @@ impl ProcessAttempts {
             ProcessClientKind::GnutlsCli => {
                 gnutls_cli::command(&self.program, case, files, cred, self.addr)
             }
-        }
+            // Driven through their stdin: no command per attempt.
+            ProcessClientKind::Go | ProcessClientKind::Java => return None,
+        })
     }
 }
 
 impl Attempter for ProcessAttempts {
     fn attempt(&self, ticket: Ticket, timeout: Duration) -> impl Future<Output = Sample> + Send {
+        let driven = self.driver.clone().map(|driver| (driver, self.kind));
+        let command = self.command_for(&ticket);
+        let kind = self.kind;
+        async move {
+            let run = tokio::task::spawn_blocking(move || match (driven, command) {
+                (Some((driver, kind)), _) => driven_attempt(&driver, kind, ticket.resume, timeout),
+                (None, Some((command, offer))) => {
+                    let mut sample = attempt(kind, command, timeout + STARTUP_GRACE);
+                    sample.meant_to_resume = offer;
+                    sample
+                }
+                (None, None) => failed_sample(),
+            });
+            let mut sample = run.await.unwrap_or_else(|_| failed_sample());
+            sample.intended = ticket.intended.min(sample.start);
+            sample
+        }
+    }
+}
+
+impl ProcessAttempts {
+    /// The command of a one-per-handshake client for `ticket`, and whether it offers a session.
+    fn command_for(&self, ticket: &Ticket) -> Option<(Command, bool)> {
         // The first handshake is full; later ones offer the saved session when the schedule
         // says so.
         // The session file exists from the start (empty until a program saved a session).
@@ -156,22 +242,49 @@ impl Attempter for ProcessAttempts {
                 .as_deref()
                 .and_then(|file| std::fs::metadata(file).ok())
                 .is_some_and(|meta| meta.len() > 0);
-        let command = self.command(offer);
-        let kind = self.kind;
-        async move {
-            let run = tokio::task::spawn_blocking(move || {
-                attempt(kind, command, timeout + STARTUP_GRACE)
-            });
-            let mut sample = run.await.unwrap_or_else(|_| {
-                let mut failed = Sample::begin(Instant::now());
-                failed.outcome = Outcome::IoError;
-                failed
-            });
-            sample.intended = ticket.intended.min(sample.start);
-            sample.meant_to_resume = offer;
-            sample
-        }
+        self.command(offer).map(|command| (command, offer))
     }
+}
+
+fn failed_sample() -> Sample {
+    let mut failed = Sample::begin(Instant::now());
+    failed.outcome = Outcome::IoError;
+    failed
+}
+
+/// Extra time a driven program gets for its answer beyond its own per-handshake deadline.
+const ANSWER_GRACE: Duration = Duration::from_secs(1);
+
+/// One attempt of a program that stays up for the case: a request line, its answer.
+fn driven_attempt(
+    driver: &Driver,
+    kind: ProcessClientKind,
+    resume: bool,
+    timeout: Duration,
+) -> Sample {
+    let (start, answer) = driver.request(resume, timeout + ANSWER_GRACE);
+    let mut sample = Sample::begin(start);
+    sample.end = Instant::now();
+    let (verdict, offered) = match answer {
+        Answer::Line(line) if kind == ProcessClientKind::Java => java_client::parse(&line),
+        Answer::Line(line) => go_client::parse(&line),
+        Answer::TimedOut => {
+            sample.outcome = Outcome::Timeout;
+            return sample;
+        }
+        Answer::Failed => {
+            sample.outcome = Outcome::IoError;
+            return sample;
+        }
+    };
+    sample.outcome = verdict.outcome;
+    sample.http_status = verdict.status;
+    sample.negotiated = verdict.negotiated;
+    sample.meant_to_resume = offered;
+    if sample.outcome == Outcome::Accepted || sample.http_status.is_some() {
+        sample.first_byte = Some(sample.end);
+    }
+    sample
 }
 
 fn attempt(kind: ProcessClientKind, mut command: Command, timeout: Duration) -> Sample {
@@ -193,7 +306,10 @@ fn attempt(kind: ProcessClientKind, mut command: Command, timeout: Duration) -> 
         let request = match kind {
             ProcessClientKind::SClient => Some(s_client::REQUEST),
             ProcessClientKind::GnutlsCli => Some(gnutls_cli::REQUEST),
-            ProcessClientKind::Node | ProcessClientKind::Curl => None,
+            ProcessClientKind::Node
+            | ProcessClientKind::Curl
+            | ProcessClientKind::Go
+            | ProcessClientKind::Java => None,
         };
         if let Some(request) = request {
             let _ = std::io::Write::write_all(&mut stdin, request);
@@ -247,6 +363,12 @@ fn attempt(kind: ProcessClientKind, mut command: Command, timeout: Duration) -> 
         ProcessClientKind::Node => node_client::parse(&stdout),
         ProcessClientKind::Curl => curl::parse(&stdout, &stderr),
         ProcessClientKind::GnutlsCli => gnutls_cli::parse(&stdout, &stderr),
+        // Driven through their stdin, never run per attempt.
+        ProcessClientKind::Go | ProcessClientKind::Java => client_output::Verdict {
+            outcome: Outcome::IoError,
+            status: None,
+            negotiated: None,
+        },
     };
     sample.outcome = verdict.outcome;
     sample.http_status = verdict.status;

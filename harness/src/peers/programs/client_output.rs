@@ -132,3 +132,96 @@ pub fn negotiated(
         resumed: reused,
     })
 }
+
+/// The JSON line the programs driven through their stdin (the Go and Java clients) answer
+/// each request with: the HTTP status and what was negotiated, or the stack's error text.
+#[derive(Debug, Default, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DrivenReply {
+    /// The reply's HTTP status (0: the reply was not HTTP).
+    pub status: Option<u16>,
+    /// `TLSv1.3` or `TLSv1.2`.
+    pub version: Option<String>,
+    /// The suite's IANA name.
+    pub suite: Option<String>,
+    /// The handshake resumed a session.
+    pub resumed: bool,
+    /// A session was offered.
+    pub offered: bool,
+    /// The stack's error, as it writes it.
+    pub error: Option<String>,
+    /// The error's root cause, where the stack nests them (Java).
+    pub cause: Option<String>,
+    /// Where it failed: `connect`, `handshake`, `request`, `reply`.
+    pub stage: Option<String>,
+    /// The error was the program's own timeout.
+    pub timed_out: bool,
+}
+
+impl DrivenReply {
+    /// Reads an answer line; `None` when it is not one.
+    pub fn read(line: &str) -> Option<Self> {
+        serde_json::from_str(line).ok()
+    }
+
+    /// The verdict: from the HTTP status when a reply came (0, not HTTP, is `io_error`), else
+    /// `classify`'s class for the error.
+    pub fn verdict(&self, classify: impl Fn(&Self) -> Outcome) -> Verdict {
+        let neg = negotiated(
+            self.version.as_deref(),
+            self.suite.as_deref(),
+            None,
+            self.resumed,
+        );
+        match self.status {
+            Some(0) => Verdict {
+                outcome: Outcome::IoError,
+                status: None,
+                negotiated: neg,
+            },
+            status => from_status(status, neg).unwrap_or_else(|| Verdict {
+                outcome: if self.timed_out {
+                    Outcome::Timeout
+                } else {
+                    classify(self)
+                },
+                status: None,
+                negotiated: None,
+            }),
+        }
+    }
+}
+
+/// The alert number of an RFC 8446 §6 alert name (`certificate_required`), as JSSE writes it.
+pub fn alert_by_rfc_name(name: &str) -> Option<u8> {
+    Some(match name {
+        "close_notify" => 0,
+        "unexpected_message" => 10,
+        "bad_record_mac" => 20,
+        "record_overflow" => 22,
+        "handshake_failure" => 40,
+        "bad_certificate" => 42,
+        "unsupported_certificate" => 43,
+        "certificate_revoked" => 44,
+        "certificate_expired" => 45,
+        "certificate_unknown" => 46,
+        "illegal_parameter" => 47,
+        "unknown_ca" => 48,
+        "access_denied" => 49,
+        "decode_error" => 50,
+        "decrypt_error" => 51,
+        "protocol_version" => 70,
+        "insufficient_security" => 71,
+        "internal_error" => 80,
+        "inappropriate_fallback" => 86,
+        "user_canceled" => 90,
+        "missing_extension" => 109,
+        "unsupported_extension" => 110,
+        "unrecognized_name" => 112,
+        "bad_certificate_status_response" => 113,
+        "unknown_psk_identity" => 115,
+        "certificate_required" => 116,
+        "no_application_protocol" => 120,
+        _ => return None,
+    })
+}

@@ -9,6 +9,9 @@
 //! whatever the reason; its log says the reason ("The certificate is NOT trusted. The
 //! certificate chain uses expired certificate."), which the conformance deviations quote.
 //!
+//! In mode `ocsp-stapling` it staples the OCSP response the runner fetched about its
+//! certificate before it starts (`--ocsp-response`, DER), as long as that response is current.
+//!
 //! gnutls-serv has no option for its listening address: it binds the port on every IPv4 and
 //! IPv6 address of the machine, not on loopback only. The harness connects to 127.0.0.1; the
 //! port is open elsewhere while the case runs (behind required client authentication).
@@ -18,16 +21,19 @@ use std::process::Command;
 
 use super::launch::{free_port, ready, Launch, RunningServer, READY_TIMEOUT};
 use super::process::{ChildGuard, ProcessError};
+use super::s_server_staple;
 use crate::peers::tls::gnutls;
 use crate::pki::PkiFiles;
-use crate::scenario::{Case, ClientAuth, ResumptionMode};
+use crate::scenario::{Case, ClientAuth, ResumptionMode, RevocationMode};
 
-/// The gnutls-serv command for `case` on `port`, with `crl` as its CRL file.
+/// The gnutls-serv command for `case` on `port`, with `crl` as its CRL file and `staple` as
+/// the OCSP response it staples.
 pub fn command(
     program: &Path,
     case: &Case,
     files: &PkiFiles,
     crl: Option<&Path>,
+    staple: Option<&Path>,
     port: u16,
 ) -> Command {
     let mut cmd = Command::new(program);
@@ -52,6 +58,9 @@ pub fn command(
     }
     if let Some(crl) = crl {
         cmd.arg("--x509crlfile").arg(crl);
+    }
+    if let Some(staple) = staple {
+        cmd.arg("--ocsp-response").arg(staple);
     }
     cmd.arg("--priority").arg(gnutls::priority(
         &case.tls.versions,
@@ -82,11 +91,24 @@ pub(super) fn start(program: PathBuf, launch: Launch<'_>) -> Result<RunningServe
         path: launch.log.to_path_buf(),
         source,
     })?;
+    let staple = match (launch.case.revocation.mode, launch.revocation.base_url) {
+        (RevocationMode::OcspStapling, Some(_)) => {
+            let out = launch.side_path("staple.der");
+            s_server_staple::fetch_to_file(
+                &launch.files.server_chain,
+                launch.case.revocation.query_timeout,
+                &out,
+            )
+            .map_err(|source| ProcessError::Files { path: out, source })?
+        }
+        _ => None,
+    };
     let cmd = command(
         &program,
         launch.case,
         launch.files,
         launch.revocation.crl_file,
+        staple.as_deref(),
         addr.port(),
     );
     let mut guard = ChildGuard::spawn(cmd, launch.log, launch.cpus)?;

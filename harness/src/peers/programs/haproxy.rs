@@ -8,6 +8,10 @@
 //! `SSL handshake failure`). The allow-list is an `http-request return status 403` unless the
 //! subject CN is listed, which the runner counts as `access_denied` like nginx's 403.
 //!
+//! In mode `ocsp-stapling` the runner fetches the OCSP response about the server certificate
+//! from the harness's responder before HAProxy starts and writes it as `server.pem.ocsp` next
+//! to the `crt` file, which HAProxy 2.6 loads at start and staples as it is until it stops.
+//!
 //! `crt` wants the certificate chain and its key in one PEM file: it is written 0600 into a new
 //! 0700 directory, never through a symlink. Every path in the configuration is single-quoted
 //! (HAProxy's strong quoting: nothing inside is interpreted); a path holding a `'`, a control
@@ -20,6 +24,7 @@ use std::process::Command;
 
 use super::launch::{free_port, ready, Launch, RunningServer, READY_TIMEOUT};
 use super::process::{ChildGuard, ProcessError};
+use super::s_server_staple;
 use crate::peers::tls::openssl as openssl_names;
 use crate::revocation::crl_chain;
 use crate::scenario::{Case, ClientAuth, FailPolicy, ResumptionMode, RevocationMode};
@@ -172,6 +177,18 @@ pub(super) fn start(program: PathBuf, launch: Launch<'_>) -> Result<RunningServe
     }
     pem.extend(std::fs::read(&launch.files.server_key).map_err(io_err(&dir.crt))?);
     crate::fsutil::write_atomic(&dir.crt, &pem, 0o600).map_err(io_err(&dir.crt))?;
+    if let (RevocationMode::OcspStapling, Some(_)) =
+        (launch.case.revocation.mode, launch.revocation.base_url)
+    {
+        // `<crt>.ocsp`: HAProxy looks for it next to the crt file.
+        let out = dir.dir.join("server.pem.ocsp");
+        s_server_staple::fetch_to_file(
+            &launch.files.server_chain,
+            launch.case.revocation.query_timeout,
+            &out,
+        )
+        .map_err(io_err(&out))?;
+    }
     let addr = free_port().map_err(io_err(&dir.dir))?;
     // crl-file turns on OpenSSL's CRL_CHECK_ALL: a CRL for every CA of the chain.
     let chain_crl = match launch.revocation.crl_file {

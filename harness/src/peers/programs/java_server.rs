@@ -44,10 +44,10 @@ fn suite(s: CipherSuite) -> &'static str {
     }
 }
 
-/// The enabled suites for `case`: JSSE has one list for every version, so a version whose
-/// suites the case does not narrow gets all of the scenario vocabulary's.
-fn suites(case: &Case) -> Vec<&'static str> {
-    let listed = &case.tls.server_suites;
+/// The enabled suites for `listed` (a case's server or client suites): JSSE has one list for
+/// every version, so a version whose suites the case does not narrow gets all of the scenario
+/// vocabulary's.
+pub(super) fn suites(listed: &[CipherSuite]) -> Vec<&'static str> {
     if listed.is_empty() {
         return Vec::new();
     }
@@ -123,7 +123,7 @@ pub fn command(
         })
         .collect();
     cmd.arg(format!("protocols={}", protocols.join(",")));
-    let suites = suites(case);
+    let suites = suites(&case.tls.server_suites);
     if !suites.is_empty() {
         cmd.arg(format!("suites={}", suites.join(",")));
     }

@@ -120,6 +120,15 @@ impl ChildGuard {
         log: &Path,
         cpus: Option<Vec<usize>>,
     ) -> Result<Self, ProcessError> {
+        command.stdin(Stdio::null());
+        Self::spawn_with_stdin(command, log, cpus)
+    }
+
+    fn spawn_with_stdin(
+        mut command: Command,
+        log: &Path,
+        cpus: Option<Vec<usize>>,
+    ) -> Result<Self, ProcessError> {
         let program = command.get_program().to_string_lossy().into_owned();
         // Created exclusively, never through a symlink planted at `log`.
         let log_file =
@@ -127,10 +136,7 @@ impl ChildGuard {
                 path: log.to_path_buf(),
                 source,
             })?;
-        command
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(log_file);
+        command.stdout(Stdio::piped()).stderr(log_file);
         sys::prepare_child(&mut command, cpus);
         let child = command.spawn().map_err(|source| ProcessError::Spawn {
             program: program.clone(),
@@ -173,6 +179,28 @@ impl ChildGuard {
             program,
             log: log.to_path_buf(),
         })
+    }
+
+    /// Like [`ChildGuard::spawn`], but with stdin piped as well, for a program driven through
+    /// its stdin: the child's stdin and stdout are handed back (the guard keeps neither).
+    ///
+    /// # Errors
+    /// As [`ChildGuard::spawn`].
+    pub fn spawn_driven(
+        mut command: Command,
+        log: &Path,
+        cpus: Option<Vec<usize>>,
+    ) -> Result<(Self, std::process::ChildStdin, std::process::ChildStdout), ProcessError> {
+        command.stdin(Stdio::piped());
+        let mut guard = Self::spawn_with_stdin(command, log, cpus)?;
+        let pipes = (guard.child.stdin.take(), guard.child.stdout.take());
+        match pipes {
+            (Some(stdin), Some(stdout)) => Ok((guard, stdin, stdout)),
+            _ => Err(ProcessError::Spawn {
+                program: guard.program.clone(),
+                source: std::io::Error::other("no pipe to the child"),
+            }),
+        }
     }
 
     /// Whether the child has exited (its status, if so).

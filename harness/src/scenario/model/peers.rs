@@ -111,6 +111,14 @@ pub enum ClientImpl {
     /// The installed GnuTLS `gnutls-cli`, one process per handshake.
     #[strum(serialize = "gnutls-cli")]
     GnutlsCli,
+    /// A Go crypto/tls client (a small program in the repo, built on first use), one process
+    /// per case.
+    #[strum(serialize = "go")]
+    Go,
+    /// A Java JSSE client (a small program in the repo, compiled on first use), one JVM per
+    /// case.
+    #[strum(serialize = "java")]
+    Java,
 }
 
 impl ClientImpl {
