@@ -2,9 +2,10 @@
 //! must be accepted (an HTTP 2xx after it), `Invalid` that the server must refuse the client's
 //! certificate. A refusal counts only as a certificate verdict (CONFORMANCE.md): before the
 //! client's Certificate it is `error`; a server that asked for no certificate let an invalid
-//! one in. PKITS fixes no alert, so any certificate refusal of an invalid path passes (an
-//! HTTP-level refusal after the handshake, nginx's 400, is `pass_alt`), and a refusal without
-//! an alert (the connection closed or reset after the Certificate) is a `deviation`.
+//! one in. PKITS fixes no alert, so any certificate refusal of an invalid path passes: with an
+//! alert `pass`; an HTTP-level refusal after the handshake (nginx's 400) or the connection
+//! closed or reset after the client's Certificate without an alert (node destroys the socket
+//! once OpenSSL's verification failed) `pass_alt`, the peer's logged reason beside it.
 
 use crate::conformance::{Grade, Row};
 use crate::measure::{Outcome, Refusal, Sample};
@@ -93,13 +94,21 @@ pub fn graded(test: &Test, peer: &str, sample: &Sample, said: Option<String>) ->
         Grade::Error
     } else if test.expected_valid {
         Grade::FailRejectedValid
-    } else if outcome.is_http() {
+    } else if outcome.is_http() || refused_without_alert(sample) {
         Grade::PassAlt
     } else if outcome.is_server_rejection() {
         Grade::Pass
     } else {
-        // Closed or reset after the client's certificate: refused, but without an alert.
-        Grade::Deviation
+        // A protocol error or an I/O failure of the client: no verdict of the server.
+        Grade::Error
     };
     r
+}
+
+/// Closed or reset by the server after the client's Certificate, with no alert: a refusal.
+pub fn refused_without_alert(sample: &Sample) -> bool {
+    matches!(
+        sample.outcome,
+        Outcome::ClosedWithoutVerdict | Outcome::Reset
+    ) && sample.evidence.refusal == Some(Refusal::AfterCertificate)
 }

@@ -42,6 +42,13 @@ pub const DEFAULT_SERVERS: &[ServerImpl] = &[
 /// How long one handshake may take.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long to wait for the log line of a server that refused by closing the connection.
+const QUIET_REFUSAL_WAIT: Duration = Duration::from_millis(30);
+
+/// Log lines that are the previous connection's teardown, not a verdict (node logs the reset
+/// of the connection the client closed after its verdict).
+const TEARDOWN: [&str; 1] = ["ECONNRESET"];
+
 /// The most a server's log may say about one test (bytes read).
 const MAX_SAID: u64 = 16 * 1024;
 
@@ -146,6 +153,7 @@ pub fn run(suite: &Suite, opts: &PkitsOptions) -> Result<Outcome, PkitsError> {
                 crl_file: Some(&crl),
                 ..RevocationArgs::default()
             };
+            let files = &ca_file_with_crls(server, files, &crl)?;
             let running = peers::start_server(
                 &opts.harness_exe,
                 &case,
@@ -281,6 +289,10 @@ fn run_group(
         ));
         rows.push(grade::graded(test, server.name(), &sample, None));
         pending = Some((rows.len() - 1, offsets));
+        if grade::refused_without_alert(&sample) {
+            // A server that only closes may log its reason a moment after the close.
+            std::thread::sleep(QUIET_REFUSAL_WAIT);
+        }
     }
     if let Some((row, from)) = pending {
         // Give the server a moment to write its verdict on the last test.
@@ -314,7 +326,8 @@ fn said(logs: &[PathBuf], from: &[u64]) -> Option<String> {
         let _ = f.take(MAX_SAID).read_to_end(&mut bytes);
         for line in String::from_utf8_lossy(&bytes).lines() {
             let lower = line.to_ascii_lowercase();
-            if WORDS.iter().any(|w| lower.contains(w)) {
+            if WORDS.iter().any(|w| lower.contains(w)) && !TEARDOWN.iter().any(|t| line.contains(t))
+            {
                 let line: String = line.trim().chars().take(300).collect();
                 if !lines.contains(&line) {
                     lines.push(line);
@@ -391,6 +404,33 @@ fn write_group(
         server_must_staple: server.server_must_staple.clone(),
     };
     Ok((files, crl))
+}
+
+/// `openssl s_server -CRL` reads one CRL from its file; OpenSSL reads every CRL of a PEM CA
+/// file into the verify store, though. So s_server gets the trust anchor and the CRLs in its
+/// `-CAfile` (`-CRL` still turns checking on); every other peer takes the group's files.
+fn ca_file_with_crls(
+    server: ServerImpl,
+    files: &PkiFiles,
+    crl: &Path,
+) -> Result<PkiFiles, PkitsError> {
+    if server != ServerImpl::SServer {
+        return Ok(files.clone());
+    }
+    let read = |p: &Path| {
+        std::fs::read(p).map_err(|e| PkitsError::File {
+            path: p.to_path_buf(),
+            reason: e.to_string(),
+        })
+    };
+    let mut pem = read(&files.root_cert)?;
+    pem.extend(read(crl)?);
+    let root_cert = files.dir.join(format!("ca-and-crls-{}.pem", server.name()));
+    write(&root_cert, &pem)?;
+    Ok(PkiFiles {
+        root_cert,
+        ..files.clone()
+    })
 }
 
 /// Writes `crls` (DER) as one PEM file.
