@@ -151,6 +151,7 @@ pub fn run(suite: &Suite, opts: &PkitsOptions) -> Result<Outcome, PkitsError> {
             };
             let revocation = RevocationArgs {
                 crl_file: Some(&crl),
+                crl_check_all: true,
                 ..RevocationArgs::default()
             };
             let files = &ca_file_with_crls(server, files, &crl)?;
