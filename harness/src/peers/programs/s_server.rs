@@ -144,7 +144,7 @@ pub(super) fn start(openssl: PathBuf, launch: Launch<'_>) -> Result<RunningServe
         }
         _ => None,
     };
-    let command = command(
+    let mut command = command(
         &openssl,
         launch.case,
         launch.files,
@@ -152,6 +152,9 @@ pub(super) fn start(openssl: PathBuf, launch: Launch<'_>) -> Result<RunningServe
         launch.revocation.crl_file,
         staple.as_deref(),
     );
+    if launch.revocation.crl_file.is_some() && launch.revocation.crl_check_all {
+        command.arg("-crl_check_all");
+    }
     let mut guard = ChildGuard::spawn(command, launch.log, launch.cpus)?;
     let addr = guard.wait_for_line(READY_TIMEOUT, ready_line)?;
     ready(&openssl, addr, launch.log, guard, true)
