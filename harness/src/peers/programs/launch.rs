@@ -223,7 +223,8 @@ pub struct RevocationArgs<'a> {
     /// this often (mode `short-lived`).
     pub rotating_cert: Option<(&'a Path, &'a Path, Duration)>,
     /// Check the CRLs of every CA of the client chain, not the leaf's only (the built-in
-    /// servers and s_server; nginx, HAProxy and node always check the whole chain).
+    /// servers, s_server and the Java server; nginx, HAProxy and node always check the whole
+    /// chain).
     pub crl_check_all: bool,
 }
 
