@@ -223,8 +223,8 @@ pub struct RevocationArgs<'a> {
     /// this often (mode `short-lived`).
     pub rotating_cert: Option<(&'a Path, &'a Path, Duration)>,
     /// Check the CRLs of every CA of the client chain, not the leaf's only (the built-in
-    /// servers, s_server and the Java server; nginx, HAProxy and node always check the whole
-    /// chain).
+    /// servers, s_server, the Go and Java servers; nginx, HAProxy and node always check the
+    /// whole chain).
     pub crl_check_all: bool,
 }
 
