@@ -1,8 +1,9 @@
 // The Go crypto/tls server peer: net/http over a tls.Config with RequireAndVerifyClientCert,
 // CRL checking of the client's leaf (every CA of the chain with crlAll) in
-// VerifyPeerCertificate (x509.ParseRevocationList), session tickets, versions, TLS 1.2 suites and curve preferences. Built by mtls-harness with
-// the Debian Go toolchain on first use and run as `go-server '<json options>'`; prints
-// `listening on ADDR` once it accepts. Its refusals go to stderr (the peer's log).
+// VerifyPeerCertificate (x509.ParseRevocationList), session tickets, versions, TLS 1.2 suites
+// and curve preferences. Built by mtls-harness with the Debian Go toolchain on first use and
+// run as `go-server '<json options>'`; prints `listening on ADDR` once it accepts. Its refusals
+// go to stderr (the peer's log).
 package main
 
 import (
