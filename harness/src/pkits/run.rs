@@ -42,8 +42,11 @@ pub const DEFAULT_SERVERS: &[ServerImpl] = &[
 /// How long one handshake may take.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// How long to wait for the log line of a server that refused by closing the connection.
-const QUIET_REFUSAL_WAIT: Duration = Duration::from_millis(30);
+/// The longest wait for a server's log after a refusal (peers that log nothing cost this).
+const LOG_WAIT: Duration = Duration::from_millis(120);
+
+/// How long a log must stay unchanged after it grew to count as written.
+const LOG_QUIET: Duration = Duration::from_millis(8);
 
 /// Log lines that are the previous connection's teardown, not a verdict (node logs the reset
 /// of the connection the client closed after its verdict).
@@ -289,18 +292,34 @@ fn run_group(
             false,
         ));
         rows.push(grade::graded(test, server.name(), &sample, None));
-        pending = Some((rows.len() - 1, offsets));
-        if grade::refused_without_alert(&sample) {
-            // A server that only closes may log its reason a moment after the close.
-            std::thread::sleep(QUIET_REFUSAL_WAIT);
+        if sample.outcome != crate::measure::Outcome::Accepted {
+            // The client may see the refusal before the server has logged its reason.
+            settle_logs(&logs, &offsets);
         }
+        pending = Some((rows.len() - 1, offsets));
     }
     if let Some((row, from)) = pending {
-        // Give the server a moment to write its verdict on the last test.
-        std::thread::sleep(Duration::from_millis(100));
         rows[row].peer_verdict = said(&logs, &from);
     }
     rows
+}
+
+/// Waits until the logs grew past `from` and then stayed unchanged for [`LOG_QUIET`], or
+/// [`LOG_WAIT`] passed: so a test's reason is read with it, not with the next test.
+fn settle_logs(logs: &[PathBuf], from: &[u64]) {
+    let started = Instant::now();
+    let mut last = log_sizes(logs);
+    let mut since = Instant::now();
+    while started.elapsed() < LOG_WAIT {
+        std::thread::sleep(Duration::from_millis(2));
+        let now = log_sizes(logs);
+        if now != last {
+            last = now;
+            since = Instant::now();
+        } else if last.iter().zip(from).any(|(n, f)| n > f) && since.elapsed() >= LOG_QUIET {
+            return;
+        }
+    }
 }
 
 fn log_sizes(logs: &[PathBuf]) -> Vec<u64> {
@@ -311,9 +330,9 @@ fn log_sizes(logs: &[PathBuf]) -> Vec<u64> {
 
 /// The lines of the server's logs since `from` that give a reason (errors, verify results).
 fn said(logs: &[PathBuf], from: &[u64]) -> Option<String> {
-    const WORDS: [&str; 10] = [
-        "error", "verify", "reject", "fail", "revoked", "invalid", "exception", "denied",
-        "alert", "unable",
+    const WORDS: [&str; 13] = [
+        "error", "verify", "reject", "refused", "fail", "revoked", "invalid", "exception",
+        "denied", "alert", "unable", "not trusted", "certificate",
     ];
     let mut lines = Vec::new();
     for (path, &start) in logs.iter().zip(from) {
