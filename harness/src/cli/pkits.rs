@@ -91,7 +91,10 @@ pub(super) fn pkits(args: &PkitsArgs) -> CommandResult {
         deviations,
     };
     if pkits::run::selected(&suite, &opts.only).is_empty() {
-        anyhow::bail!("--only {:?} selects no PKITS test of sections 4.1-4.14", opts.only);
+        anyhow::bail!(
+            "--only {:?} selects no PKITS test of sections 4.1-4.14",
+            opts.only
+        );
     }
     let outcome = pkits::run(&suite, &opts)
         .with_context(|| format!("running PKITS into {}", opts.out.display()))?;

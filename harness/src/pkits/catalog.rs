@@ -82,7 +82,11 @@ pub const SECTIONS: &[Section] = &[
         number: "4.10",
         title: "Policy Mappings",
         tests: 14,
-        topics: &["PolicyMapping", "MappingFromanyPolicy", "MappingToanyPolicy"],
+        topics: &[
+            "PolicyMapping",
+            "MappingFromanyPolicy",
+            "MappingToanyPolicy",
+        ],
         not_run: None,
     },
     Section {
@@ -227,12 +231,18 @@ mod tests {
             id("InvalidkeyUsageCriticalcRLSignFalseTest4").as_deref(),
             Some("4.7.4")
         );
-        assert_eq!(id("AllCertificatesAnyPolicyTest11").as_deref(), Some("4.8.11"));
+        assert_eq!(
+            id("AllCertificatesAnyPolicyTest11").as_deref(),
+            Some("4.8.11")
+        );
         assert_eq!(
             id("InvalidSelfIssuedrequireExplicitPolicyTest8").as_deref(),
             Some("4.9.8")
         );
-        assert_eq!(id("InvalidMappingToanyPolicyTest8").as_deref(), Some("4.10.8"));
+        assert_eq!(
+            id("InvalidMappingToanyPolicyTest8").as_deref(),
+            Some("4.10.8")
+        );
         assert_eq!(
             id("InvalidSelfIssuedinhibitPolicyMappingTest11").as_deref(),
             Some("4.11.11")

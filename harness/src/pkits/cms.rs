@@ -22,7 +22,9 @@ pub struct Carried {
 /// When it is no S/MIME PKCS#7 message or its SignedData does not decode.
 pub fn read_smime(text: &[u8]) -> Result<Carried, String> {
     let (p7, _) = Pkcs7::from_smime(text).map_err(|e| format!("not an S/MIME message: {e}"))?;
-    let der = p7.to_der().map_err(|e| format!("re-encoding the PKCS#7: {e}"))?;
+    let der = p7
+        .to_der()
+        .map_err(|e| format!("re-encoding the PKCS#7: {e}"))?;
     signed_data(&der).map_err(|e| format!("the PKCS#7 SignedData does not decode: {e}"))
 }
 

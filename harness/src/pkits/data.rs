@@ -188,9 +188,7 @@ pub fn load(dir: &Path) -> Result<Suite, PkitsError> {
             .iter()
             .map(|d| by_der.get(d).cloned().unwrap_or_else(|| "?".into()))
             .collect();
-        let p12 = dir
-            .join("pkcs12")
-            .join(ee_file.replace(".crt", ".p12"));
+        let p12 = dir.join("pkcs12").join(ee_file.replace(".crt", ".p12"));
         let (key, key_problem) = match end_entity_key(&p12, &carried.certs[ee])? {
             Ok(key) => (Some(Arc::new(key)), None),
             Err(problem) => (None, Some(problem)),
@@ -203,7 +201,11 @@ pub fn load(dir: &Path) -> Result<Suite, PkitsError> {
             cert_files,
             chained: ordered.chained,
             path_notes: ordered.ambiguous,
-            chain: ordered.certs.into_iter().map(CertificateDer::from).collect(),
+            chain: ordered
+                .certs
+                .into_iter()
+                .map(CertificateDer::from)
+                .collect(),
             crl_count: carried.crls.len(),
             crls: carried.crls,
             key,
@@ -251,7 +253,11 @@ fn end_entity_key(
     match key.id() {
         Id::RSA | Id::EC => {}
         other => {
-            let name = if other == Id::DSA { "DSA".to_string() } else { format!("{other:?}") };
+            let name = if other == Id::DSA {
+                "DSA".to_string()
+            } else {
+                format!("{other:?}")
+            };
             return Ok(Err(format!(
                 "the end entity's key is {name}: TLS 1.3 has no DSA signature scheme and the harness's client signs with RSA or ECDSA only"
             )));

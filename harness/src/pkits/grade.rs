@@ -74,8 +74,8 @@ pub fn graded(test: &Test, peer: &str, sample: &Sample, said: Option<String>) ->
     counts.record(&sample.evidence, outcome, resumed);
     r.evidence = Some(EvidenceSummary::from(&counts));
     let refusal = sample.evidence.refusal;
-    let without_request = outcome == Outcome::RefusedWithoutCertRequest
-        || refusal == Some(Refusal::WithoutRequest);
+    let without_request =
+        outcome == Outcome::RefusedWithoutCertRequest || refusal == Some(Refusal::WithoutRequest);
     r.grade = if outcome == Outcome::Accepted {
         if test.expected_valid {
             Grade::Pass
@@ -90,7 +90,11 @@ pub fn graded(test: &Test, peer: &str, sample: &Sample, said: Option<String>) ->
             Grade::FailAcceptedInvalid
         }
     } else if refusal == Some(Refusal::BeforeCertificate) || outcome == Outcome::Timeout {
-        r.observed = format!("{} ({})", r.observed, crate::conformance::BEFORE_CERTIFICATE);
+        r.observed = format!(
+            "{} ({})",
+            r.observed,
+            crate::conformance::BEFORE_CERTIFICATE
+        );
         Grade::Error
     } else if test.expected_valid {
         Grade::FailRejectedValid

@@ -38,8 +38,7 @@ impl Outcome {
     pub fn exit_code(&self) -> u8 {
         if self.rows.iter().any(|r| r.grade == Grade::Error) {
             2
-        } else if self.rows.iter().any(|r| r.problem.is_some()) || !self.suite_problems.is_empty()
-        {
+        } else if self.rows.iter().any(|r| r.problem.is_some()) || !self.suite_problems.is_empty() {
             1
         } else {
             0
@@ -87,7 +86,10 @@ pub fn summary<'a>(rows: &'a [Row]) -> String {
     let mut sections: Vec<&catalog::Section> = SECTIONS.iter().collect();
     sections.sort_by_key(|s| catalog::order(s.number));
     for s in sections {
-        let of = |p: &'a str| rows.iter().filter(move |r| r.group == s.number && r.peer == p);
+        let of = |p: &'a str| {
+            rows.iter()
+                .filter(move |r| r.group == s.number && r.peer == p)
+        };
         let tests = rows
             .iter()
             .filter(|r| r.group == s.number)
