@@ -17,7 +17,7 @@ pub mod catalog;
 mod cms;
 pub mod data;
 mod grade;
-mod groups;
+pub mod groups;
 mod loadable;
 pub mod paths;
 pub mod report;

@@ -85,6 +85,26 @@ fn catalog_covers_sections_4_1_to_4_14() {
 }
 
 #[test]
+fn tests_that_disagree_on_a_ca_s_crls_get_their_own_server() {
+    let suite = pkits::load(&data_dir()).unwrap();
+    let two = suite.tests.iter().find(|t| t.place.id == "4.4.7").unwrap();
+    let good = suite.tests.iter().find(|t| t.place.id == "4.1.1").unwrap();
+    // All of PKITS agrees: one server per peer.
+    let run: Vec<_> = pkits::run::selected(&suite, &[])
+        .into_iter()
+        .cloned()
+        .collect();
+    assert_eq!(pkits::groups::group(&run).len(), 1);
+    // The same path without the Two CRLs CA's own CRL (the message's first) needs a server
+    // where that CA has no CRL.
+    let mut fewer = two.clone();
+    fewer.crls.remove(0);
+    let groups = pkits::groups::group(&[good.clone(), two.clone(), fewer]);
+    let members: Vec<Vec<usize>> = groups.iter().map(|g| g.tests.clone()).collect();
+    assert_eq!(members, [vec![0, 1], vec![2]]);
+}
+
+#[test]
 fn subset_over_the_wire_on_rustls_and_nginx() {
     let dir = tempfile::tempdir().unwrap();
     let suite = pkits::load(&data_dir()).unwrap();
