@@ -67,6 +67,12 @@ fn default_out() -> PathBuf {
 }
 
 pub(super) fn pkits(args: &PkitsArgs) -> CommandResult {
+    // Before any thread exists: the built-in servers inherit it and log why they refused a
+    // client (the rows' reasons). This process's own logging was set up already; the user's
+    // RUST_LOG wins.
+    if std::env::var_os("RUST_LOG").is_none() {
+        std::env::set_var("RUST_LOG", pkits::SERVER_LOG);
+    }
     let (text, path) = grading_text(
         args.deviations.as_deref(),
         "harness/src/pkits/deviations.toml",

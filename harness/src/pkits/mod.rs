@@ -32,6 +32,10 @@ pub use run::{run, PkitsOptions};
 /// The known deviations of each peer from NIST's expected results, built in.
 pub const DEVIATIONS: &str = include_str!("deviations.toml");
 
+/// The `RUST_LOG` under which the built-in servers (which inherit it) log why they refused a
+/// client: each refusal's reason in the rows comes from the peer's log.
+pub const SERVER_LOG: &str = "info,mtls_harness=debug";
+
 /// The PKITS inputs every server is run with (NIST's defaults; a TLS server offers no others),
 /// written into `pkits.json`.
 pub const SETTINGS: &[(&str, &str)] = &[

@@ -87,6 +87,10 @@ pub fn selected<'a>(suite: &'a Suite, only: &[String]) -> Vec<&'a Test> {
 
 /// Runs the selected tests of `suite` against every server of `opts` and writes the reports.
 ///
+/// The built-in servers log why they refused a client at debug level only: run with
+/// `RUST_LOG` set to [`super::SERVER_LOG`] (the `pkits` command does) to have their reasons in
+/// the rows.
+///
 /// # Errors
 /// When the output directory, the server's credentials or a report cannot be written. A peer
 /// that cannot start is a row (`skipped` or `error`), not an error of the run.
@@ -104,11 +108,6 @@ pub fn run(suite: &Suite, opts: &PkitsOptions) -> Result<Outcome, PkitsError> {
             g,
             &server_files,
         )?);
-    }
-    // The built-in servers log why they refused a client at debug level: their reason is
-    // the row's evidence. Children inherit this; the user's own RUST_LOG wins.
-    if std::env::var_os("RUST_LOG").is_none() {
-        std::env::set_var("RUST_LOG", "info,mtls_harness=debug");
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -12,8 +12,15 @@ use mtls_harness::scenario::ServerImpl;
 
 use super::support::{assert_no_process_mentions, harness_exe};
 
-/// Where scripts/fetch-pkits.sh unpacks the data.
+/// Where scripts/fetch-pkits.sh unpacks the data; and the built-in servers log their reasons
+/// (as under `mtls-harness pkits`).
 fn data_dir() -> PathBuf {
+    static LOG: std::sync::Once = std::sync::Once::new();
+    LOG.call_once(|| {
+        if std::env::var_os("RUST_LOG").is_none() {
+            std::env::set_var("RUST_LOG", pkits::SERVER_LOG);
+        }
+    });
     let cache = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache"));
