@@ -112,8 +112,14 @@ pub(super) fn pkits(args: &PkitsArgs) -> CommandResult {
         println!("\ndisagreements with NIST:");
         print!("{disagreements}");
     }
+    let times: Vec<String> = outcome
+        .peer_seconds
+        .iter()
+        .map(|(peer, s)| format!("{peer} {s:.1}s"))
+        .collect();
+    println!("\nwall time per peer: {}", times.join(", "));
     println!(
-        "\n{} tests x {} peers, {} graded rows; {} server process(es) per peer; wall time {:.1}s; results: {} (junit.xml, pkits.json, table.txt, summary.txt)",
+        "{} tests x {} peers, {} graded rows; {} server process(es) per peer; wall time {:.1}s; results: {} (junit.xml, pkits.json, table.txt, summary.txt)",
         outcome.tests,
         opts.servers.len(),
         outcome.graded(),

@@ -30,6 +30,8 @@ pub struct Outcome {
     pub groups: usize,
     /// Wall time of the whole run.
     pub seconds: f64,
+    /// Wall time per peer (its servers' start, the handshakes, the waits for its log).
+    pub peer_seconds: Vec<(String, f64)>,
 }
 
 impl Outcome {
@@ -171,10 +173,17 @@ struct PkitsJson<'a> {
     settings: Vec<Setting>,
     groups: usize,
     wall_time_s: f64,
-    peer_wall_time_s: &'a [(String, f64)],
+    peers: Vec<PeerTime<'a>>,
     tests: &'a [Test],
     rows: &'a [Row],
     suite_problems: &'a [String],
+}
+
+#[derive(Serialize)]
+struct PeerTime<'a> {
+    peer: &'a str,
+    /// Its server processes' start, the handshakes and the waits for its log.
+    wall_time_s: f64,
 }
 
 #[derive(Serialize)]
@@ -208,7 +217,13 @@ pub(super) fn write(
             .collect(),
         groups,
         wall_time_s: wall.as_secs_f64(),
-        peer_wall_time_s: &peer_seconds,
+        peers: peer_seconds
+            .iter()
+            .map(|(peer, wall_time_s)| PeerTime {
+                peer,
+                wall_time_s: *wall_time_s,
+            })
+            .collect(),
         tests,
         rows: &rows,
         suite_problems: &suite_problems,
@@ -229,6 +244,7 @@ pub(super) fn write(
         tests: tests.len(),
         groups,
         seconds: wall.as_secs_f64(),
+        peer_seconds,
     };
     save(&dir.join("table.txt"), outcome.table().as_bytes())?;
     let text = format!("{}\n{}", outcome.summary(), outcome.disagreements());
