@@ -158,7 +158,6 @@ pub fn run(suite: &Suite, opts: &PkitsOptions) -> Result<Outcome, PkitsError> {
                 crl_check_all: true,
                 ..RevocationArgs::default()
             };
-            let files = &ca_file_with_crls(server, files, &crl)?;
             let running = peers::start_server(
                 &opts.harness_exe,
                 &case,
@@ -454,33 +453,6 @@ fn write_group(
         server_must_staple: server.server_must_staple.clone(),
     };
     Ok((files, crl))
-}
-
-/// `openssl s_server -CRL` reads one CRL from its file; OpenSSL reads every CRL of a PEM CA
-/// file into the verify store, though. So s_server gets the trust anchor and the CRLs in its
-/// `-CAfile` (`-CRL` still turns checking on); every other peer takes the group's files.
-fn ca_file_with_crls(
-    server: ServerImpl,
-    files: &PkiFiles,
-    crl: &Path,
-) -> Result<PkiFiles, PkitsError> {
-    if server != ServerImpl::SServer {
-        return Ok(files.clone());
-    }
-    let read = |p: &Path| {
-        std::fs::read(p).map_err(|e| PkitsError::File {
-            path: p.to_path_buf(),
-            reason: e.to_string(),
-        })
-    };
-    let mut pem = read(&files.root_cert)?;
-    pem.extend(read(crl)?);
-    let root_cert = files.dir.join(format!("ca-and-crls-{}.pem", server.name()));
-    write(&root_cert, &pem)?;
-    Ok(PkiFiles {
-        root_cert,
-        ..files.clone()
-    })
 }
 
 /// Writes `crls` (DER) as one PEM file.
