@@ -37,6 +37,7 @@ done
 
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "install-peers: everything present"
+  "$(dirname "$0")/fetch-pkits.sh"
   exit 0
 fi
 
@@ -68,3 +69,4 @@ for service in nginx haproxy; do
     $sudo systemctl disable --now "$service" >/dev/null 2>&1 || true
   fi
 done
+"$(dirname "$0")/fetch-pkits.sh" # NIST PKITS data for `mtls-harness pkits`

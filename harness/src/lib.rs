@@ -13,6 +13,7 @@ pub mod load;
 pub mod measure;
 pub mod peers;
 pub mod pki;
+pub mod pkits;
 pub mod report;
 pub mod revocation;
 pub mod runner;

@@ -51,6 +51,9 @@ pub enum Command {
     /// CPUs: B/A per metric with a 95% interval (paired bootstrap); exit 1 when a gated
     /// metric of B is worse beyond --threshold.
     Ab(Box<super::ab::AbArgs>),
+    /// Run NIST PKITS (sections 4.1-4.14) as client certificates against every server peer;
+    /// exit 1 when a peer disagrees with NIST beyond the listed deviations.
+    Pkits(super::pkits::PkitsArgs),
     /// Run the interop matrix (default: scenarios/interop.toml): every client x server x TLS
     /// version x full/resumed; print it as a matrix and write report.md next to summary.json.
     Interop(InteropArgs),

@@ -18,6 +18,7 @@ mod args;
 mod conformance;
 mod interop;
 mod pki;
+mod pkits;
 mod run;
 mod target_crl;
 mod target_pki;
@@ -93,6 +94,7 @@ pub fn main() -> ExitCode {
         Command::Conformance(args) => (args.quiet, true),
         Command::Interop(args) => (args.quiet, true),
         Command::Ab(args) => (args.quiet, true),
+        Command::Pkits(_) => (false, true),
         _ => (false, false),
     };
     // Before any thread exists: the run continues in a PID namespace that dies with this
@@ -137,6 +139,7 @@ fn dispatch(cli: Cli) -> u8 {
             print!("{}", crate::peers::capabilities::markdown());
             Ok(EXIT_OK)
         }
+        Command::Pkits(args) => pkits::pkits(&args),
         Command::Merge { logs, out } => Ok(crate::report::merge_command(&logs, &out)),
         Command::Report { run_dir } => Ok(crate::report::report_command(&run_dir)),
         Command::Compare {

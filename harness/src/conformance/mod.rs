@@ -13,7 +13,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-pub use grade::{base_name, grade, peer_name, settle, Grade, Row};
+pub use grade::{
+    base_name, grade, peer_name, settle, Grade, Row, BEFORE_CERTIFICATE, NO_CERT_REQUEST,
+};
+pub use junit::render as render_junit;
 pub use spec::{parse_deviations, parse_expectations, CaseSpec, Deviation, SpecError, Strength};
 pub use table::render as render_table;
 

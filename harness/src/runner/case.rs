@@ -240,6 +240,7 @@ fn serve(
                         s.server_poll(),
                     )
                 }),
+                crl_check_all: false,
             },
             &log,
             env.server_cpus.clone(),

@@ -21,6 +21,7 @@ mod interop;
 mod live;
 mod ocsp;
 mod peers;
+mod pkits;
 mod reports;
 mod revocation;
 mod rows;

@@ -1,6 +1,8 @@
 //! Deliberately misbehaving client credentials. rustls refuses to build a client whose key does
 //! not match its certificate; conformance cases need exactly that, so this module builds the
-//! certified key without the consistency check. Nothing here is used for a valid case.
+//! certified key without the consistency check. Nothing here is used for a valid case, except
+//! a valid certificate rustls itself cannot parse for that check (PKITS's certificates with
+//! unique identifiers), presented as it is for the server to judge.
 
 use std::sync::Arc;
 
@@ -39,6 +41,22 @@ impl UncheckedClientCert {
         };
         Ok(Self {
             key: Arc::new(CertifiedKey::new(identity.chain.clone(), key)),
+            force: false,
+        })
+    }
+
+    /// Pairs `chain` with `key` unchecked (a chain rustls's own parser refuses, sent as it is).
+    ///
+    /// # Errors
+    /// When the provider cannot load the key.
+    pub fn from_parts(
+        chain: Vec<rustls::pki_types::CertificateDer<'static>>,
+        key: &rustls::pki_types::PrivateKeyDer<'static>,
+        provider: &CryptoProvider,
+    ) -> Result<Self, rustls::Error> {
+        let key = provider.key_provider.load_private_key(key.clone_key())?;
+        Ok(Self {
+            key: Arc::new(CertifiedKey::new(chain, key)),
             force: false,
         })
     }

@@ -134,6 +134,34 @@ impl RustlsClient {
         Ok(client)
     }
 
+    /// Like [`for_target_with`](Self::for_target_with) with `own`, but presenting `own` without
+    /// rustls's check that key and certificate belong together, for a certificate rustls
+    /// cannot parse for that check (the server judges it).
+    ///
+    /// # Errors
+    /// When the configuration cannot be built or the key cannot be loaded.
+    pub fn for_target_unchecked(
+        case: &Case,
+        pki: &Pki,
+        target: &crate::peers::Target,
+        own: &crate::pki::OwnCredential,
+    ) -> Result<Self, ClientError> {
+        let provider = tls_config::provider_with(&case.tls.groups, &case.tls.suites);
+        let resolver = UncheckedClientCert::from_parts(own.chain.clone(), &own.key, &provider)?;
+        let mut config = ClientConfig::builder_with_provider(provider)
+            .with_protocol_versions(&tls_config::versions(&case.tls.versions))?
+            .with_root_certificates(tls_config::root_store(&target.ca)?)
+            .with_client_cert_resolver(Arc::new(resolver));
+        config.resumption = Resumption::disabled();
+        let mut client = Self::for_target_with(case, pki, target, None)?;
+        client.configs = vec![IdentityConfig {
+            full: Arc::new(observing(config)),
+            resume: None,
+            primed: AtomicBool::new(false),
+        }];
+        Ok(client)
+    }
+
     fn build(
         case: &Case,
         pki: &Pki,

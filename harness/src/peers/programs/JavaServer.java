@@ -6,7 +6,8 @@
 // mtls-harness with javac on first use and run as `java -cp DIR JavaServer key=value...`;
 // prints `listening on ADDR` once it accepts; each refusal goes to stderr with JSSE's reason.
 // Options are `key=value` words (no JSON parser in the JDK): cert, key (PKCS#8 PEM), ca, crl,
-// softFail, clientAuth, protocols (comma list), suites (comma list).
+// softFail, crlAll (every CA of the chain, not the leaf only), clientAuth, protocols (comma
+// list), suites (comma list).
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -98,10 +99,13 @@ public class JavaServer {
             cf.generateCRLs(new ByteArrayInputStream(Files.readAllBytes(Path.of(crl)))))));
         PKIXRevocationChecker rc =
             (PKIXRevocationChecker) CertPathBuilder.getInstance("PKIX").getRevocationChecker();
-        // CRLs only (no OCSP, no fetching), the leaf only, soft-fail when asked.
+        // CRLs only (no OCSP, no fetching), the leaf only unless crlAll=true, soft-fail when
+        // asked.
         EnumSet<PKIXRevocationChecker.Option> opts = EnumSet.of(
-            PKIXRevocationChecker.Option.PREFER_CRLS, PKIXRevocationChecker.Option.NO_FALLBACK,
-            PKIXRevocationChecker.Option.ONLY_END_ENTITY);
+            PKIXRevocationChecker.Option.PREFER_CRLS, PKIXRevocationChecker.Option.NO_FALLBACK);
+        if (!o.getOrDefault("crlAll", "false").equals("true")) {
+          opts.add(PKIXRevocationChecker.Option.ONLY_END_ENTITY);
+        }
         if (o.getOrDefault("softFail", "false").equals("true")) {
           opts.add(PKIXRevocationChecker.Option.SOFT_FAIL);
         }

@@ -86,6 +86,7 @@ fn builtin_settings(
                 _ => {}
             }
             s.crl_policy = rev.policy;
+            s.crl_check_all = sources.crl_check_all;
             s.crl_reload = rev.reload;
         }
         RevocationMode::Ocsp => {

@@ -1,8 +1,9 @@
 // The Go crypto/tls server peer: net/http over a tls.Config with RequireAndVerifyClientCert,
-// CRL checking of the client's leaf in VerifyPeerCertificate (x509.ParseRevocationList),
-// session tickets, versions, TLS 1.2 suites and curve preferences. Built by mtls-harness with
-// the Debian Go toolchain on first use and run as `go-server '<json options>'`; prints
-// `listening on ADDR` once it accepts. Its refusals go to stderr (the peer's log).
+// CRL checking of the client's leaf (every CA of the chain with crlAll) in
+// VerifyPeerCertificate (x509.ParseRevocationList), session tickets, versions, TLS 1.2 suites
+// and curve preferences. Built by mtls-harness with the Debian Go toolchain on first use and
+// run as `go-server '<json options>'`; prints `listening on ADDR` once it accepts. Its refusals
+// go to stderr (the peer's log).
 package main
 
 import (
@@ -26,6 +27,7 @@ type options struct {
 	CA         string   `json:"ca"`
 	CRL        string   `json:"crl"`
 	SoftFail   bool     `json:"softFail"`
+	CRLAll     bool     `json:"crlAll"`
 	ClientAuth string   `json:"clientAuth"`
 	MinVersion string   `json:"minVersion"`
 	MaxVersion string   `json:"maxVersion"`
@@ -81,13 +83,26 @@ func crls(path string) ([]*x509.RevocationList, error) {
 
 var errUndetermined = errors.New("revocation status undetermined")
 
-// leafStatus checks the leaf of a verified chain against the CRLs: revoked, or undetermined
-// when no CRL of its issuer is current and correctly signed.
-func leafStatus(chain []*x509.Certificate, lists []*x509.RevocationList, now time.Time) error {
+// chainStatus checks the leaf of a verified chain against the CRLs, and with all every CA below
+// the trust anchor too: the first revoked or undetermined certificate's error.
+func chainStatus(chain []*x509.Certificate, lists []*x509.RevocationList, now time.Time, all bool) error {
 	if len(chain) < 2 {
 		return errUndetermined
 	}
-	leaf, issuer := chain[0], chain[1]
+	for i := 0; i+1 < len(chain); i++ {
+		if err := leafStatus(chain[i], chain[i+1], lists, now); err != nil {
+			return err
+		}
+		if !all {
+			break
+		}
+	}
+	return nil
+}
+
+// leafStatus checks a certificate against its issuer's CRLs: revoked, or undetermined when no
+// CRL of its issuer is current and correctly signed.
+func leafStatus(leaf, issuer *x509.Certificate, lists []*x509.RevocationList, now time.Time) error {
 	status := errUndetermined
 	for _, crl := range lists {
 		if !bytes.Equal(crl.RawIssuer, leaf.RawIssuer) {
@@ -152,7 +167,7 @@ func main() {
 			if len(chains) == 0 {
 				return nil
 			}
-			err := leafStatus(chains[0], lists, time.Now())
+			err := chainStatus(chains[0], lists, time.Now(), o.CRLAll)
 			if errors.Is(err, errUndetermined) && o.SoftFail {
 				log.Printf("soft-fail: %v", err)
 				return nil

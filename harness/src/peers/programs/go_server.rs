@@ -114,7 +114,9 @@ pub(super) fn start(go: PathBuf, launch: Launch<'_>) -> Result<RunningServer, Pr
         None => None,
     };
     let mut cmd = Command::new(&program);
-    cmd.arg(options(launch.case, launch.files, chain_crl.as_deref()).to_string());
+    let mut opts = options(launch.case, launch.files, chain_crl.as_deref());
+    opts["crlAll"] = serde_json::json!(launch.revocation.crl_check_all);
+    cmd.arg(opts.to_string());
     let mut guard = ChildGuard::spawn(cmd, launch.log, launch.cpus)?;
     let addr = guard.wait_for_line(READY_TIMEOUT, ready_line)?;
     let log = launch.log.to_path_buf();

@@ -198,13 +198,16 @@ pub(super) fn start(
         }
         None => None,
     };
-    let cmd = command(
+    let mut cmd = command(
         &java,
         &classes,
         launch.case,
         launch.files,
         chain_crl.as_deref(),
     );
+    if chain_crl.is_some() && launch.revocation.crl_check_all {
+        cmd.arg("crlAll=true");
+    }
     let mut guard = ChildGuard::spawn(cmd, launch.log, launch.cpus)?;
     let addr = guard.wait_for_line(READY_TIMEOUT, ready_line)?;
     ready(&java, addr, launch.log, guard, true)

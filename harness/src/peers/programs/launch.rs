@@ -222,6 +222,10 @@ pub struct RevocationArgs<'a> {
     /// A short-lived server certificate and key to use instead of the fixtures', re-read
     /// this often (mode `short-lived`).
     pub rotating_cert: Option<(&'a Path, &'a Path, Duration)>,
+    /// Check the CRLs of every CA of the client chain, not the leaf's only (the built-in
+    /// servers, s_server, the Go and Java servers; nginx, HAProxy and node always check the
+    /// whole chain).
+    pub crl_check_all: bool,
 }
 
 /// The path of the running `mtls-harness` binary, for spawning built-in servers.

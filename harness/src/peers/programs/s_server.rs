@@ -5,6 +5,10 @@
 //! It staples the OCSP response the runner fetched for it ([`super::s_server_staple`]). It has
 //! no OCSP checking of client certificates.
 //!
+//! CRLs: `-CRL` with `-crl_check` (the leaf); asked for the whole chain, `-crl_check_all`, with
+//! the CRL file also appended to the `-CAfile` (`-CRL` reads one CRL, a PEM CA file all of
+//! them).
+//!
 //! s_server serves one connection at a time: it is a conformance and interop peer, not a
 //! throughput one.
 
@@ -144,17 +148,48 @@ pub(super) fn start(openssl: PathBuf, launch: Launch<'_>) -> Result<RunningServe
         }
         _ => None,
     };
-    let command = command(
+    // The whole chain needs every CA's CRL, and -CRL reads one: the CRL file goes into the
+    // -CAfile too (OpenSSL loads every CRL of a PEM CA file into the verify store).
+    let chain_files;
+    let files = match launch.revocation.crl_file {
+        Some(crl) if launch.revocation.crl_check_all => {
+            let ca = launch.side_path("ca-and-crls.pem");
+            write_ca_and_crls(launch.files, crl, &ca).map_err(|source| ProcessError::Files {
+                path: ca.clone(),
+                source,
+            })?;
+            chain_files = PkiFiles {
+                root_cert: ca,
+                ..launch.files.clone()
+            };
+            &chain_files
+        }
+        _ => launch.files,
+    };
+    let mut command = command(
         &openssl,
         launch.case,
-        launch.files,
+        files,
         &extra,
         launch.revocation.crl_file,
         staple.as_deref(),
     );
+    if launch.revocation.crl_file.is_some() && launch.revocation.crl_check_all {
+        command.arg("-crl_check_all");
+    }
     let mut guard = ChildGuard::spawn(command, launch.log, launch.cpus)?;
     let addr = guard.wait_for_line(READY_TIMEOUT, ready_line)?;
     ready(&openssl, addr, launch.log, guard, true)
+}
+
+/// Writes the client CA file followed by the CRLs of `crl` (PEM) to `out`.
+fn write_ca_and_crls(files: &PkiFiles, crl: &Path, out: &Path) -> std::io::Result<()> {
+    let mut pem = std::fs::read(&files.root_cert)?;
+    if !pem.ends_with(b"\n") {
+        pem.push(b'\n');
+    }
+    pem.extend(std::fs::read(crl)?);
+    crate::fsutil::write_atomic(out, &pem, 0o644)
 }
 
 #[cfg(test)]

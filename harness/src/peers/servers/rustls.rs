@@ -41,11 +41,6 @@ const SESSION_CACHE_SIZE: usize = 100_000;
 /// # Errors
 /// When the configuration cannot be built or the socket cannot be bound.
 pub fn serve(args: &ServerSettings) -> Result<(), ServeError> {
-    if args.crl_check_all {
-        return Err(ServeError::Unsupported(
-            "--crl-check-all: only with --impl openssl".into(),
-        ));
-    }
     if let Some(depth) = args.verify_depth.filter(|d| *d != WEBPKI_VERIFY_DEPTH) {
         return Err(ServeError::Unsupported(format!(
             "--verify-depth {depth}: rustls (webpki) has a fixed depth of {WEBPKI_VERIFY_DEPTH} intermediates"
@@ -141,9 +136,10 @@ fn server_config(
                 verifier = verifier.allow_unauthenticated();
             }
             if let CrlState::Loaded(list) = crls {
-                verifier = verifier
-                    .with_crls(list.clone())
-                    .only_check_end_entity_revocation();
+                verifier = verifier.with_crls(list.clone());
+                if !args.crl_check_all {
+                    verifier = verifier.only_check_end_entity_revocation();
+                }
                 verifier = match args.crl_policy {
                     FailPolicy::Hard => verifier.enforce_revocation_expiration(),
                     FailPolicy::Soft => verifier.allow_unknown_revocation_status(),

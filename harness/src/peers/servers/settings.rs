@@ -112,8 +112,8 @@ pub struct ServerSettings {
     pub cert_reload: Option<Duration>,
     /// How often the staple is refreshed.
     pub staple_refresh: Duration,
-    /// Check the whole client chain against CRLs (OpenSSL's CRL_CHECK_ALL), not only the leaf
-    /// (CRL_CHECK); `--impl openssl` only.
+    /// Check the whole client chain against CRLs (OpenSSL's CRL_CHECK_ALL; webpki's chain
+    /// revocation depth), not only the leaf.
     pub crl_check_all: bool,
     /// Where the server writes its status events (JSON lines: listening, CRL loaded,
     /// rotations, the tally at shutdown) for the runner; `None`: nowhere.
@@ -497,8 +497,8 @@ pub struct ServeArgs {
     /// How often the staple is refreshed (10ms to 24h; default: the scenario default, 60s).
     #[arg(long, value_parser = humantime::parse_duration)]
     pub staple_refresh: Option<Duration>,
-    /// Check the whole client chain against CRLs (OpenSSL's CRL_CHECK_ALL), not only the leaf
-    /// (CRL_CHECK); `--impl openssl` only.
+    /// Check the whole client chain against CRLs (OpenSSL's CRL_CHECK_ALL; webpki's chain
+    /// revocation depth), not only the leaf.
     #[arg(long)]
     pub crl_check_all: bool,
     /// Write status events (JSON lines) to this file.
