@@ -43,6 +43,7 @@ pub(super) fn pki(command: PkiCommand) -> CommandResult {
                 identities,
                 intermediates,
                 revocation_url: None,
+                crl_shards: None,
                 issuer: None,
             };
             let started = std::time::Instant::now();

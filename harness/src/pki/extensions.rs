@@ -25,12 +25,43 @@ pub fn crl_url(base: &str) -> String {
     format!("{base}/crl/leaf.crl")
 }
 
-/// Names the revocation service at `base` in a leaf: AIA with its OCSP URL and a CRL
-/// distribution point, as a public CA would.
-pub fn add_revocation_urls(params: &mut CertificateParams, base: &str) {
-    params.crl_distribution_points = vec![CrlDistributionPoint {
-        uris: vec![crl_url(base)],
-    }];
+/// The name shard `index` of `shards` of the leaves' CRL is published under
+/// (`/crl/<name>`): `leaf-s16-3.crl`.
+pub fn crl_shard_name(index: u16, shards: u16) -> String {
+    format!("leaf-s{shards}-{index}.crl")
+}
+
+/// The shard of `shards` a certificate with `serial` is listed in (serial mod N, as Let's
+/// Encrypt shards by serial).
+pub fn crl_shard_of(serial: u64, shards: u16) -> u16 {
+    // The remainder is below `shards`, a u16.
+    u16::try_from(serial % u64::from(shards.max(1))).unwrap_or(0)
+}
+
+/// The URL of shard `index` of `shards` under a revocation service's base URL.
+pub fn crl_shard_url(base: &str, index: u16, shards: u16) -> String {
+    format!("{base}/crl/{}", crl_shard_name(index, shards))
+}
+
+/// Where a leaf's revocation status is published: the revocation service's base URL, and
+/// into how many shards the leaves' CRL is split (1: one CRL at [`crl_url`]).
+#[derive(Clone, Copy, Debug)]
+pub struct RevocationUrls<'a> {
+    /// `http://127.0.0.1:PORT`.
+    pub base: &'a str,
+    /// CRL shards (serial mod N); 1: not sharded.
+    pub crl_shards: u16,
+}
+
+/// Names the revocation service in a leaf with `serial`: AIA with its OCSP URL and a CRL
+/// distribution point (its shard's when the CRL is sharded), as a public CA would.
+pub fn add_revocation_urls(params: &mut CertificateParams, urls: RevocationUrls<'_>, serial: u64) {
+    let base = urls.base;
+    let crl = match urls.crl_shards {
+        0 | 1 => crl_url(base),
+        n => crl_shard_url(base, crl_shard_of(serial, n), n),
+    };
+    params.crl_distribution_points = vec![CrlDistributionPoint { uris: vec![crl] }];
     if let Some(der) = aia_der(&ocsp_url(base)) {
         params
             .custom_extensions

@@ -47,7 +47,7 @@ pub use revocation_table::{markdown as revocation_markdown, rows as revocation_r
 pub use saved::{load as load_run, SavedCase, SavedPercentiles, SavedRun, SavedRunError};
 pub use stats::mann_whitney_p;
 pub use summary::{
-    CaseSummary, CrlFigures, EvidenceSummary, NegotiatedCount, Percentiles, Phases, Pinning,
+    CaseSummary, CrlFigures, CrlFileFigures, EvidenceSummary, NegotiatedCount, Percentiles, Phases, Pinning,
     ResumptionSummary, RevocationRow, RunSummary, ScenarioInfo, ToolInfo, SCHEMA_VERSION,
 };
 pub use thresholds::{check as check_thresholds, ThresholdCheck, ThresholdStatus};

@@ -241,6 +241,10 @@ pub struct CaseSummary {
     pub short_lived: Option<crate::measure::ShortLivedFigures>,
     /// The CRL the server loaded at start, if any.
     pub crl: Option<CrlFigures>,
+    /// The CRL files the case's server was given (mode `crl`): shards and their sizes, the
+    /// delta CRL's; `None` without CRL files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crl_files: Option<CrlFileFigures>,
     /// The server process's peak resident memory (VmHWM), read just before it stopped.
     pub server_peak_rss_kib: Option<u64>,
     /// Set when the case was skipped: the peer is not installed or lacks a feature the case
@@ -317,6 +321,38 @@ pub struct CrlFigures {
     pub bytes: u64,
     /// Time to load them and build the server configuration.
     pub server_load_ms: f64,
+}
+
+/// The CRLs a case's server was given, measured from their DER.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct CrlFileFigures {
+    /// CRLs of the leaves' CA (1, or the shards).
+    pub shards: u16,
+    /// All of them together, the delta CRL included.
+    pub total_bytes: u64,
+    /// The largest shard (the whole CRL when not sharded): what a relying party fetches to
+    /// learn one certificate's status.
+    pub largest_shard_bytes: u64,
+    /// The smallest shard.
+    pub smallest_shard_bytes: u64,
+    /// The delta CRL, when the case has one.
+    pub delta_bytes: Option<u64>,
+}
+
+impl CrlFileFigures {
+    /// The figures of CRLs of DER sizes `sizes` (the base CRL or the shards) and a delta CRL
+    /// of `delta` bytes.
+    pub fn of(sizes: &[usize], delta: Option<usize>) -> Self {
+        let sizes: Vec<u64> = sizes.iter().map(|&n| n as u64).collect();
+        let delta_bytes = delta.map(|n| n as u64);
+        Self {
+            shards: u16::try_from(sizes.len()).unwrap_or(u16::MAX),
+            total_bytes: sizes.iter().sum::<u64>() + delta_bytes.unwrap_or(0),
+            largest_shard_bytes: sizes.iter().copied().max().unwrap_or(0),
+            smallest_shard_bytes: sizes.iter().copied().min().unwrap_or(0),
+            delta_bytes,
+        }
+    }
 }
 
 /// The revocation service's work during a case.

@@ -106,7 +106,7 @@ fn phases(
     env: &RunEnv<'_>,
     live: Option<Arc<report::LiveBar>>,
 ) -> Result<CaseSummary, Ended> {
-    let (pki, files) = fixtures.get(case.key, case.intermediates)?;
+    let (pki, files) = fixtures.get(case.key, case.intermediates, case.revocation.crl_shards)?;
     if let Some(target) = env
         .opts
         .target
@@ -114,7 +114,7 @@ fn phases(
         .filter(|_| trust::needs_check(case))
     {
         fixtures
-            .trusted(case.key, case.intermediates, || {
+            .trusted(case.key, case.intermediates, case.revocation.crl_shards, || {
                 trust::check(case, &pki, target, env.runtime)
             })
             .map_err(Ended::Skipped)?;
@@ -127,9 +127,11 @@ fn phases(
         env,
     };
     let (short, client) = prepare(&parts)?;
-    let serving = serve(&parts, fixtures, short.as_ref())?;
+    let (serving, crl_files) = serve(&parts, fixtures, short.as_ref())?;
     let ran = drive(&parts, client, serving, short.as_ref(), live)?;
-    Ok(collect(&parts, ran, short.as_ref())?)
+    let mut entry = collect(&parts, ran, short.as_ref())?;
+    entry.crl_files = crl_files;
+    Ok(entry)
 }
 
 /// What the phases of one case share.
@@ -179,7 +181,7 @@ fn serve(
     parts: &Parts<'_>,
     fixtures: &mut Fixtures,
     short: Option<&ShortLived>,
-) -> Result<Serving, Ended> {
+) -> Result<(Serving, Option<crate::report::CrlFileFigures>), Ended> {
     let Parts {
         case,
         stem,
@@ -234,7 +236,7 @@ fn serve(
             Err(e) => return Err(Ended::Failed(e.to_string())),
         },
     };
-    Ok(Serving { server, publisher })
+    Ok((Serving { server, publisher }, sources.crl_files))
 }
 
 /// What the load and its side tasks left.

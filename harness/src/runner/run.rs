@@ -103,7 +103,10 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
     let runtime = sys::runtime(cpus, cpus == 1).map_err(RunError::Runtime)?;
     // One revocation service per run, when a case needs it: its URL goes into every
     // certificate of the run (AIA and CRL distribution point).
-    let service = if cases.iter().any(|c| c.revocation.needs_service()) {
+    let service = if cases
+        .iter()
+        .any(|c| c.revocation.needs_service() || c.revocation.names_crl_shard())
+    {
         Some(
             RevocationService::start_on(
                 opts.revocation_listen

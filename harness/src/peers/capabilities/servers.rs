@@ -4,6 +4,10 @@
 use super::{Library, ServerCapabilities, Stapling, Support, VerifyDepth};
 use crate::scenario::RevocationMode;
 
+/// Why rustls cannot take a delta CRL.
+const WEBPKI_NO_DELTAS: &str =
+    "rustls (webpki) refuses a CRL with a delta CRL indicator (Error::UnsupportedDeltaCrl)";
+
 /// webpki's fixed maximum of intermediates (`MAX_SUB_CA_COUNT`).
 pub const WEBPKI_VERIFY_DEPTH: u8 = 6;
 
@@ -30,6 +34,9 @@ pub const RUSTLS_SERVER: ServerCapabilities = ServerCapabilities {
     missing_mode_reasons: &[],
     crl_soft_fail: Support::Yes,
     crl_reload: Support::Yes,
+    // Sharded and delta CRLs (issue 16): one field block.
+    crl_shards: Support::Yes,
+    crl_deltas: Support::No(WEBPKI_NO_DELTAS),
     ocsp_soft_fail: Support::Yes,
     ocsp_nonce: Support::Yes,
     ocsp_cache_ttl: Support::Yes,
@@ -55,6 +62,9 @@ pub const OPENSSL_SERVER: ServerCapabilities = ServerCapabilities {
     missing_mode_reasons: &[],
     crl_soft_fail: Support::Yes,
     crl_reload: Support::No("the openssl server loads its CRLs once"),
+    // Sharded and delta CRLs (issue 16): one field block.
+    crl_shards: Support::Yes,
+    crl_deltas: Support::Yes,
     ocsp_soft_fail: Support::Yes,
     ocsp_nonce: Support::Yes,
     ocsp_cache_ttl: Support::Yes,
@@ -82,6 +92,9 @@ pub const S_SERVER: ServerCapabilities = ServerCapabilities {
     )],
     crl_soft_fail: Support::No("openssl s_server has no soft-fail for undetermined CRL status"),
     crl_reload: Support::No("openssl s_server cannot reload a CRL"),
+    // Sharded and delta CRLs (issue 16): one field block.
+    crl_shards: Support::Yes,
+    crl_deltas: Support::Yes,
     ocsp_soft_fail: Support::Yes,
     ocsp_nonce: Support::Yes,
     ocsp_cache_ttl: Support::Yes,
@@ -111,6 +124,9 @@ pub const NGINX: ServerCapabilities = ServerCapabilities {
     missing_mode_reasons: &[],
     crl_soft_fail: Support::No("nginx has no soft-fail for undetermined CRL status"),
     crl_reload: Support::No("nginx re-reads its CRL only on a configuration reload"),
+    // Sharded and delta CRLs (issue 16): one field block.
+    crl_shards: Support::Yes,
+    crl_deltas: Support::Yes,
     ocsp_soft_fail: Support::No("nginx's ssl_ocsp has no soft-fail"),
     ocsp_nonce: Support::No("nginx's ssl_ocsp sends no nonce"),
     ocsp_cache_ttl: Support::No(
@@ -168,6 +184,9 @@ pub const HAPROXY: ServerCapabilities = ServerCapabilities {
     crl_reload: Support::No(
         "HAProxy reads its crl-file at start; replacing it needs its runtime API (set ssl crl-file), which the adapter does not drive",
     ),
+    // Sharded and delta CRLs (issue 16): one field block.
+    crl_shards: Support::Yes,
+    crl_deltas: Support::Yes,
     ocsp_soft_fail: Support::No("HAProxy has no OCSP checking of client certificates"),
     ocsp_nonce: Support::No("HAProxy has no OCSP checking of client certificates"),
     ocsp_cache_ttl: Support::No("HAProxy has no OCSP checking of client certificates"),
@@ -208,6 +227,9 @@ pub const GNUTLS_SERV: ServerCapabilities = ServerCapabilities {
     ],
     crl_soft_fail: Support::No("gnutls-serv has no soft-fail setting for undetermined CRL status"),
     crl_reload: Support::No("gnutls-serv reads its CRL once at start"),
+    // Sharded and delta CRLs (issue 16): one field block.
+    crl_shards: Support::Yes,
+    crl_deltas: Support::Yes,
     ocsp_soft_fail: Support::No("gnutls-serv has no OCSP checking of client certificates"),
     ocsp_nonce: Support::No("gnutls-serv has no OCSP checking of client certificates"),
     ocsp_cache_ttl: Support::No("gnutls-serv has no OCSP checking of client certificates"),
@@ -249,6 +271,9 @@ pub const NODE_SERVER: ServerCapabilities = ServerCapabilities {
     ],
     crl_soft_fail: Support::No("node's crl option has no soft-fail for undetermined CRL status"),
     crl_reload: Support::No("the node server adapter reads its CRL once at start"),
+    // Sharded and delta CRLs (issue 16): one field block.
+    crl_shards: Support::Yes,
+    crl_deltas: Support::Yes,
     ocsp_soft_fail: Support::No("node's tls module has no OCSP checking of client certificates"),
     ocsp_nonce: Support::No("node's tls module has no OCSP checking of client certificates"),
     ocsp_cache_ttl: Support::No("node's tls module has no OCSP checking of client certificates"),
@@ -292,6 +317,9 @@ pub const GO_SERVER: ServerCapabilities = ServerCapabilities {
     // The program's own CRL check in VerifyPeerCertificate has both policies.
     crl_soft_fail: Support::Yes,
     crl_reload: Support::No("the go server reads its CRL once at start"),
+    // Sharded and delta CRLs (issue 16): one field block.
+    crl_shards: Support::Yes,
+    crl_deltas: Support::Yes,
     ocsp_soft_fail: Support::No("the go server has no OCSP checking of client certificates"),
     ocsp_nonce: Support::No("the go server has no OCSP checking of client certificates"),
     ocsp_cache_ttl: Support::No("the go server has no OCSP checking of client certificates"),
@@ -337,6 +365,9 @@ pub const JAVA_SERVER: ServerCapabilities = ServerCapabilities {
     // PKIXRevocationChecker.Option.SOFT_FAIL.
     crl_soft_fail: Support::Yes,
     crl_reload: Support::No("the java server reads its CRL once at start"),
+    // Sharded and delta CRLs (issue 16): one field block.
+    crl_shards: Support::Yes,
+    crl_deltas: Support::Yes,
     ocsp_soft_fail: Support::No("the java server adapter has no OCSP checking yet"),
     ocsp_nonce: Support::No("the java server adapter has no OCSP checking yet"),
     ocsp_cache_ttl: Support::No("the java server adapter has no OCSP checking yet"),
@@ -380,6 +411,9 @@ pub const COMMAND: ServerCapabilities = ServerCapabilities {
     ],
     crl_soft_fail: Support::No(COMMAND_GETS_NO),
     crl_reload: Support::No(COMMAND_GETS_NO),
+    // Sharded and delta CRLs (issue 16): one field block.
+    crl_shards: Support::Yes,
+    crl_deltas: Support::No("the harness cannot know whether the program uses a delta CRL"),
     ocsp_soft_fail: Support::No(COMMAND_GETS_NO),
     ocsp_nonce: Support::No(COMMAND_GETS_NO),
     ocsp_cache_ttl: Support::No(COMMAND_GETS_NO),

@@ -87,6 +87,7 @@ fn builtin_settings(
             }
             s.crl_policy = rev.policy;
             s.crl_reload = rev.reload;
+            s.crl_deltas = rev.crl_delta;
         }
         RevocationMode::Ocsp => {
             s.ocsp = true;

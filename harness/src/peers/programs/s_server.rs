@@ -31,13 +31,16 @@ pub fn server_chain<'a>(case: &Case, files: &'a PkiFiles) -> &'a Path {
 
 /// The s_server command for `case`. `chain_extra` is a PEM file holding the server chain's
 /// intermediates (s_server's `-cert` reads only the leaf); `staple` a DER OCSP response to
-/// staple (`-status_file`).
+/// staple (`-status_file`). `-CRL` loads one CRL only, so a case with several (shards, a base
+/// and its delta) passes `ca_with_crls`, the root followed by every CRL, as `-CAfile` (whose
+/// loader takes certificates and CRLs alike), and deltas turn on `-use_deltas`.
 pub fn command(
     openssl: &Path,
     case: &Case,
     files: &PkiFiles,
     chain_extra: &Path,
     crl: Option<&Path>,
+    ca_with_crls: Option<&Path>,
     staple: Option<&Path>,
 ) -> Command {
     let mut cmd = Command::new(openssl);
@@ -67,10 +70,20 @@ pub fn command(
         if !case.tls.client_sigalgs.is_empty() {
             cmd.args(["-client_sigalgs", &openssl_names::sigalgs_list(case, ":")]);
         }
-        cmd.arg("-CAfile").arg(&files.root_cert);
+        cmd.arg("-CAfile")
+            .arg(ca_with_crls.unwrap_or(&files.root_cert));
     }
-    if let Some(crl) = crl {
-        cmd.arg("-CRL").arg(crl).arg("-crl_check");
+    match (crl, ca_with_crls) {
+        (_, Some(_)) => {
+            cmd.arg("-crl_check");
+            if case.revocation.crl_delta {
+                cmd.arg("-use_deltas");
+            }
+        }
+        (Some(crl), None) => {
+            cmd.arg("-CRL").arg(crl).arg("-crl_check");
+        }
+        (None, None) => {}
     }
     if let Some(staple) = staple {
         cmd.arg("-status_file").arg(staple);
@@ -144,12 +157,28 @@ pub(super) fn start(openssl: PathBuf, launch: Launch<'_>) -> Result<RunningServe
         }
         _ => None,
     };
+    let rev = &launch.case.revocation;
+    let ca_with_crls = match launch.revocation.crl_file {
+        Some(crl) if rev.crl_shards > 1 || rev.crl_delta => {
+            let out = launch.side_path("ca-crls.pem");
+            let files_err = |source| ProcessError::Files {
+                path: out.clone(),
+                source,
+            };
+            let mut pem = std::fs::read(&launch.files.root_cert).map_err(files_err)?;
+            pem.extend(std::fs::read(crl).map_err(files_err)?);
+            crate::fsutil::write_atomic(&out, &pem, 0o644).map_err(files_err)?;
+            Some(out)
+        }
+        _ => None,
+    };
     let command = command(
         &openssl,
         launch.case,
         launch.files,
         &extra,
         launch.revocation.crl_file,
+        ca_with_crls.as_deref(),
         staple.as_deref(),
     );
     let mut guard = ChildGuard::spawn(command, launch.log, launch.cpus)?;

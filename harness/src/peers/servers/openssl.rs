@@ -251,11 +251,14 @@ fn client_auth(
                 .load_crl_file(crl, kind)
                 .map_err(|e| file_err(crl, e))?;
         }
-        let flags = if args.crl_check_all {
+        let mut flags = if args.crl_check_all {
             X509VerifyFlags::CRL_CHECK | X509VerifyFlags::CRL_CHECK_ALL
         } else {
             X509VerifyFlags::CRL_CHECK
         };
+        if args.crl_deltas {
+            flags |= X509VerifyFlags::USE_DELTAS;
+        }
         store
             .set_flags(flags)
             .map_err(|e| openssl_err("CRL flags", e))?;

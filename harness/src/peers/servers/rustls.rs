@@ -46,6 +46,11 @@ pub fn serve(args: &ServerSettings) -> Result<(), ServeError> {
             "--crl-check-all: only with --impl openssl".into(),
         ));
     }
+    if args.crl_deltas {
+        return Err(ServeError::Unsupported(
+            "--crl-deltas: rustls (webpki) refuses delta CRLs".into(),
+        ));
+    }
     if let Some(depth) = args.verify_depth.filter(|d| *d != WEBPKI_VERIFY_DEPTH) {
         return Err(ServeError::Unsupported(format!(
             "--verify-depth {depth}: rustls (webpki) has a fixed depth of {WEBPKI_VERIFY_DEPTH} intermediates"

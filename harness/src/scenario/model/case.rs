@@ -75,6 +75,7 @@ impl PkiSettings {
             identities: self.identities,
             intermediates,
             revocation_url: None,
+            crl_shards: None,
             issuer: self.issuer.clone(),
         }
     }
