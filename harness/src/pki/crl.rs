@@ -321,7 +321,10 @@ pub fn write_crl(crl: &CertificateRevocationListDer<'_>, path: &Path) -> Result<
 ///
 /// # Errors
 /// When the file cannot be written.
-pub fn write_crls(crls: &[CertificateRevocationListDer<'_>], path: &Path) -> Result<(), WriteError> {
+pub fn write_crls(
+    crls: &[CertificateRevocationListDer<'_>],
+    path: &Path,
+) -> Result<(), WriteError> {
     let pems: Vec<pem::Pem> = crls
         .iter()
         .map(|c| pem::Pem::new("X509 CRL", c.to_vec()))

@@ -37,6 +37,9 @@ pub struct RunSummary {
     pub cases: Vec<CaseSummary>,
     /// The revocation comparison of the cases (empty when no case checks revocation).
     pub revocation_comparison: Vec<RevocationRow>,
+    /// The comparison per server stack: CRL cost against the CRL's size and layout, and
+    /// whether the stack verifies its CRL once at load or on every handshake.
+    pub revocation_per_stack: Vec<super::revocation_stacks::StackRow>,
 }
 
 /// Tool identity.
@@ -372,6 +375,34 @@ pub struct ResponderFigures {
 pub struct RevocationRow {
     /// The case.
     pub case: String,
+    /// The server stack.
+    #[serde(default)]
+    pub server: String,
+    /// The client certificate (`valid`, `revoked`, ...).
+    #[serde(default)]
+    pub client_cert: String,
+    /// Filler entries of the CRL (modes `crl`, `crl-http`).
+    #[serde(default)]
+    pub crl_entries: Option<usize>,
+    /// The CRL's layout: shards (1: one CRL) and whether a delta CRL comes with the base.
+    #[serde(default)]
+    pub crl_shards: Option<u16>,
+    /// See `crl_shards`.
+    #[serde(default)]
+    pub crl_delta: bool,
+    /// The CRL files the server was given: the largest shard (the whole CRL unsharded), the
+    /// bytes a relying party fetches for one certificate's status.
+    #[serde(default)]
+    pub crl_shard_bytes: Option<u64>,
+    /// Every CRL file together (all shards, the delta), what a server loading all holds.
+    #[serde(default)]
+    pub crl_files_bytes: Option<u64>,
+    /// The delta CRL's size.
+    #[serde(default)]
+    pub crl_delta_bytes: Option<u64>,
+    /// Why the case was skipped (the stack cannot do it).
+    #[serde(default)]
+    pub skipped: Option<String>,
     /// Revocation mode.
     pub mode: String,
     /// The injected fault (`none`, or e.g. `down`, `delay 50ms`).

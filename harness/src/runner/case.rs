@@ -114,9 +114,12 @@ fn phases(
         .filter(|_| trust::needs_check(case))
     {
         fixtures
-            .trusted(case.key, case.intermediates, case.revocation.crl_shards, || {
-                trust::check(case, &pki, target, env.runtime)
-            })
+            .trusted(
+                case.key,
+                case.intermediates,
+                case.revocation.crl_shards,
+                || trust::check(case, &pki, target, env.runtime),
+            )
             .map_err(Ended::Skipped)?;
     }
     let parts = Parts {

@@ -155,8 +155,10 @@ impl Fixtures {
             path = %path.display(),
             "CRL ready"
         );
-        self.crls
-            .insert((spec, entries, kind, layout), (path.clone(), figures.clone()));
+        self.crls.insert(
+            (spec, entries, kind, layout),
+            (path.clone(), figures.clone()),
+        );
         Ok((path, figures))
     }
 

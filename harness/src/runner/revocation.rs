@@ -123,7 +123,10 @@ fn publish_shards(service: &RevocationService, path: &Path, shards: u16) -> Resu
         source: std::io::Error::other(e.to_string()),
     })?;
     for (index, block) in (0..shards).zip(blocks) {
-        service.publish_crl(&crate::pki::crl_shard_name(index, shards), block.into_contents());
+        service.publish_crl(
+            &crate::pki::crl_shard_name(index, shards),
+            block.into_contents(),
+        );
     }
     Ok(())
 }

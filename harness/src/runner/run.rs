@@ -238,6 +238,8 @@ fn run_cases(
         summary.interrupted |= opts.cancel.load(Ordering::Relaxed);
         summary.finished_at = now_rfc3339();
         summary.revocation_comparison = report::revocation_rows(&summary.cases);
+        summary.revocation_per_stack =
+            report::revocation_stack_rows(&summary.revocation_comparison);
         report::write_summary(env.run_dir, &summary)?;
     }
     Ok(())
@@ -318,6 +320,7 @@ fn new_summary(scenario: &Scenario, opts: &RunOptions) -> RunSummary {
         },
         cases: Vec::new(),
         revocation_comparison: Vec::new(),
+        revocation_per_stack: Vec::new(),
     }
 }
 

@@ -85,7 +85,10 @@ fn revoking_crls(
     case: &Case,
     pki: &Pki,
 ) -> Result<Vec<rustls::pki_types::CertificateRevocationListDer<'static>>, pki::IssueError> {
-    match (case.revocation.crl_shards, pki.spec.revocation_url.as_deref()) {
+    match (
+        case.revocation.crl_shards,
+        pki.spec.revocation_url.as_deref(),
+    ) {
         (n, Some(base_url)) if n > 1 => pki::issue_crl_shards(
             pki,
             case.revocation.crl_entries,
