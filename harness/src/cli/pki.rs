@@ -44,6 +44,7 @@ pub(super) fn pki(command: PkiCommand) -> CommandResult {
                 intermediates,
                 revocation_url: None,
                 crl_shards: None,
+                crl_delta: None,
                 issuer: None,
             };
             let started = std::time::Instant::now();

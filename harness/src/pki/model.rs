@@ -36,6 +36,9 @@ pub struct PkiSpec {
     /// distribution point (with `revocation_url`); `None`: one CRL.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub crl_shards: Option<u16>,
+    /// The leaves name a delta CRL in a Freshest CRL extension (with `revocation_url`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crl_delta: Option<bool>,
     /// The user's CA that issues everything in place of the harness's root
     /// (`--issuer-cert`); `None`: the harness's own root.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -59,6 +62,7 @@ impl PkiSpec {
             intermediates: 1,
             revocation_url: None,
             crl_shards: None,
+            crl_delta: None,
             issuer: None,
         }
     }

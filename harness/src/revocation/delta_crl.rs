@@ -3,9 +3,13 @@
 //! write that extension, so the delta is built with OpenSSL's CRL builder (as the chain's empty
 //! CRLs in `crl_chain.rs` are), signed with the leaves' CA key from the fixture files, and
 //! carries the base's own Authority Key Identifier (OpenSSL pairs a delta with its base only
-//! when both match). Stacks that take deltas: OpenSSL with `X509_V_FLAG_USE_DELTAS`
-//! (`s_server -use_deltas`, the built-in OpenSSL server); webpki refuses a CRL with the
-//! indicator (`UnsupportedDeltaCrl`).
+//! when both match). Stacks that take deltas: OpenSSL with `X509_V_FLAG_USE_DELTAS` and
+//! `X509_V_FLAG_EXTENDED_CRL_SUPPORT` (`s_server -use_deltas -extended_crl`, the built-in
+//! OpenSSL server). Without the second flag OpenSSL 3.0 scores a delta like a complete CRL and
+//! picks the newest: a newer delta replaces its base, and a client revoked only in the base
+//! verifies (`openssl verify -crl_check [-use_deltas] -CRLfile base -CRLfile delta`: OK; with
+//! `-extended_crl`: certificate revoked). nginx, HAProxy and node have no setting for either
+//! flag. webpki refuses a CRL with the indicator (`UnsupportedDeltaCrl`).
 
 use std::io;
 

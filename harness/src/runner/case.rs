@@ -106,7 +106,8 @@ fn phases(
     env: &RunEnv<'_>,
     live: Option<Arc<report::LiveBar>>,
 ) -> Result<CaseSummary, Ended> {
-    let (pki, files) = fixtures.get(case.key, case.intermediates, case.revocation.crl_shards)?;
+    let layout = super::fixtures::CrlLayout::of(case);
+    let (pki, files) = fixtures.get(case.key, case.intermediates, layout)?;
     if let Some(target) = env
         .opts
         .target
@@ -114,12 +115,9 @@ fn phases(
         .filter(|_| trust::needs_check(case))
     {
         fixtures
-            .trusted(
-                case.key,
-                case.intermediates,
-                case.revocation.crl_shards,
-                || trust::check(case, &pki, target, env.runtime),
-            )
+            .trusted(case.key, case.intermediates, layout, || {
+                trust::check(case, &pki, target, env.runtime)
+            })
             .map_err(Ended::Skipped)?;
     }
     let parts = Parts {

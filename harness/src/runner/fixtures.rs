@@ -65,11 +65,12 @@ impl Fixtures {
 
     /// The spec of `key`/`intermediates`; with `crl_shards` > 1 and the revocation service
     /// running, each leaf names its CRL shard.
-    fn spec(&self, key: KeyType, intermediates: u8, crl_shards: u16) -> PkiSpec {
+    fn spec(&self, key: KeyType, intermediates: u8, layout: CrlLayout) -> PkiSpec {
         let mut spec = self.settings.spec(key, intermediates);
         spec.revocation_url = self.revocation.as_ref().map(|(url, _)| url.clone());
-        if spec.revocation_url.is_some() && crl_shards > 1 {
-            spec.crl_shards = Some(crl_shards);
+        if spec.revocation_url.is_some() {
+            spec.crl_shards = (layout.shards > 1).then_some(layout.shards);
+            spec.crl_delta = layout.delta.then_some(true);
         }
         spec
     }
@@ -80,10 +81,10 @@ impl Fixtures {
         &mut self,
         key: KeyType,
         intermediates: u8,
-        crl_shards: u16,
+        layout: CrlLayout,
         check: impl FnOnce() -> Result<(), String>,
     ) -> Result<(), String> {
-        let spec = self.spec(key, intermediates, crl_shards);
+        let spec = self.spec(key, intermediates, layout);
         self.trust.entry(spec).or_insert_with(check).clone()
     }
 
@@ -101,11 +102,11 @@ impl Fixtures {
         kind: CrlKind,
         layout: CrlLayout,
     ) -> Result<(PathBuf, CrlFileFigures), RunError> {
-        let spec = self.spec(key, intermediates, layout.shards);
+        let spec = self.spec(key, intermediates, layout);
         if let Some(made) = self.crls.get(&(spec.clone(), entries, kind, layout)) {
             return Ok(made.clone());
         }
-        let (pki, files) = self.get(key, intermediates, layout.shards)?;
+        let (pki, files) = self.get(key, intermediates, layout)?;
         let started = Instant::now();
         let (crls, delta) = match (layout.shards, layout.delta, &spec.revocation_url) {
             (1, false, _) => (
@@ -171,9 +172,9 @@ impl Fixtures {
         &mut self,
         key: KeyType,
         intermediates: u8,
-        crl_shards: u16,
+        layout: CrlLayout,
     ) -> Result<(Arc<Pki>, PkiFiles), RunError> {
-        let spec = self.spec(key, intermediates, crl_shards);
+        let spec = self.spec(key, intermediates, layout);
         if let Some((pki, files)) = self.made.get(&spec) {
             return Ok((Arc::clone(pki), files.clone()));
         }

@@ -50,7 +50,7 @@ pub(super) fn prepare(
         });
     }
     if let (Some(service), true) = (service, rev.server_revoked) {
-        let (pki, _) = fixtures.get(case.key, case.intermediates, rev.crl_shards)?;
+        let (pki, _) = fixtures.get(case.key, case.intermediates, CrlLayout::of(case))?;
         let server = if rev.must_staple {
             &pki.server_must_staple
         } else {
@@ -77,8 +77,8 @@ pub(super) fn prepare(
                 rev.crl,
                 layout,
             )?;
-            if let (Some(service), true) = (service, layout.shards > 1) {
-                publish_shards(service, &path, layout.shards)?;
+            if let (Some(service), true) = (service, layout.shards > 1 || layout.delta) {
+                publish_crls(service, &path, layout)?;
             }
             out.crl_file = Some(path);
             out.crl_files = Some(figures);
@@ -108,12 +108,17 @@ pub(super) fn prepare(
     Ok(out)
 }
 
-/// Publishes each shard in the PEM file `path` (shard k is the k-th CRL) at the URL the
-/// certificates name for it, so a stack that fetches the shard a certificate names finds it.
+/// Publishes each CRL in the PEM file `path` at the URL the certificates name for it (shard k
+/// is the k-th CRL; a delta CRL follows its base), so a stack that fetches what a certificate
+/// names finds it.
 ///
 /// # Errors
 /// When the file cannot be read or holds a CRL that is not PEM.
-fn publish_shards(service: &RevocationService, path: &Path, shards: u16) -> Result<(), RunError> {
+fn publish_crls(
+    service: &RevocationService,
+    path: &Path,
+    layout: CrlLayout,
+) -> Result<(), RunError> {
     let bytes = std::fs::read(path).map_err(|source| RunError::RunDir {
         path: path.to_path_buf(),
         source,
@@ -122,11 +127,14 @@ fn publish_shards(service: &RevocationService, path: &Path, shards: u16) -> Resu
         path: path.to_path_buf(),
         source: std::io::Error::other(e.to_string()),
     })?;
-    for (index, block) in (0..shards).zip(blocks) {
-        service.publish_crl(
-            &crate::pki::crl_shard_name(index, shards),
-            block.into_contents(),
-        );
+    let shards = layout.shards;
+    let names = (0..shards).map(|index| match shards {
+        1 => CRL_NAME.to_string(),
+        _ => crate::pki::crl_shard_name(index, shards),
+    });
+    let names = names.chain(layout.delta.then(|| crate::pki::CRL_DELTA_NAME.to_string()));
+    for (name, block) in names.zip(blocks) {
+        service.publish_crl(&name, block.into_contents());
     }
     Ok(())
 }

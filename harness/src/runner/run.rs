@@ -105,7 +105,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
     // certificate of the run (AIA and CRL distribution point).
     let service = if cases
         .iter()
-        .any(|c| c.revocation.needs_service() || c.revocation.names_crl_shard())
+        .any(|c| c.revocation.needs_service() || c.revocation.names_own_crl_urls())
     {
         Some(
             RevocationService::start_on(

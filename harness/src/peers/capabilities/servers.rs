@@ -8,6 +8,9 @@ use crate::scenario::RevocationMode;
 const WEBPKI_NO_DELTAS: &str =
     "rustls (webpki) refuses a CRL with a delta CRL indicator (Error::UnsupportedDeltaCrl)";
 
+/// Why an OpenSSL-based peer without a setting for delta CRLs cannot take one.
+const OPENSSL_NO_DELTA_SETTING: &str = "this OpenSSL-based server has no setting for OpenSSL's X509_V_FLAG_USE_DELTAS and X509_V_FLAG_EXTENDED_CRL_SUPPORT, and OpenSSL 3.0 without them takes a newer delta CRL for the complete CRL: a client revoked only in the base gets in (openssl verify -crl_check with base + delta: OK)";
+
 /// webpki's fixed maximum of intermediates (`MAX_SUB_CA_COUNT`).
 pub const WEBPKI_VERIFY_DEPTH: u8 = 6;
 
@@ -126,7 +129,7 @@ pub const NGINX: ServerCapabilities = ServerCapabilities {
     crl_reload: Support::No("nginx re-reads its CRL only on a configuration reload"),
     // Sharded and delta CRLs (issue 16): one field block.
     crl_shards: Support::Yes,
-    crl_deltas: Support::Yes,
+    crl_deltas: Support::No(OPENSSL_NO_DELTA_SETTING),
     ocsp_soft_fail: Support::No("nginx's ssl_ocsp has no soft-fail"),
     ocsp_nonce: Support::No("nginx's ssl_ocsp sends no nonce"),
     ocsp_cache_ttl: Support::No(
@@ -186,7 +189,7 @@ pub const HAPROXY: ServerCapabilities = ServerCapabilities {
     ),
     // Sharded and delta CRLs (issue 16): one field block.
     crl_shards: Support::Yes,
-    crl_deltas: Support::Yes,
+    crl_deltas: Support::No(OPENSSL_NO_DELTA_SETTING),
     ocsp_soft_fail: Support::No("HAProxy has no OCSP checking of client certificates"),
     ocsp_nonce: Support::No("HAProxy has no OCSP checking of client certificates"),
     ocsp_cache_ttl: Support::No("HAProxy has no OCSP checking of client certificates"),
@@ -273,7 +276,7 @@ pub const NODE_SERVER: ServerCapabilities = ServerCapabilities {
     crl_reload: Support::No("the node server adapter reads its CRL once at start"),
     // Sharded and delta CRLs (issue 16): one field block.
     crl_shards: Support::Yes,
-    crl_deltas: Support::Yes,
+    crl_deltas: Support::No(OPENSSL_NO_DELTA_SETTING),
     ocsp_soft_fail: Support::No("node's tls module has no OCSP checking of client certificates"),
     ocsp_nonce: Support::No("node's tls module has no OCSP checking of client certificates"),
     ocsp_cache_ttl: Support::No("node's tls module has no OCSP checking of client certificates"),

@@ -33,7 +33,7 @@ pub fn server_chain<'a>(case: &Case, files: &'a PkiFiles) -> &'a Path {
 /// intermediates (s_server's `-cert` reads only the leaf); `staple` a DER OCSP response to
 /// staple (`-status_file`). `-CRL` loads one CRL only, so a case with several (shards, a base
 /// and its delta) passes `ca_with_crls`, the root followed by every CRL, as `-CAfile` (whose
-/// loader takes certificates and CRLs alike), and deltas turn on `-use_deltas`.
+/// loader takes certificates and CRLs alike), and deltas turn on `-use_deltas -extended_crl`.
 pub fn command(
     openssl: &Path,
     case: &Case,
@@ -77,7 +77,9 @@ pub fn command(
         (_, Some(_)) => {
             cmd.arg("-crl_check");
             if case.revocation.crl_delta {
-                cmd.arg("-use_deltas");
+                // -extended_crl too: without it OpenSSL takes a newer delta CRL for the
+                // complete one (see `revocation::delta_crl`).
+                cmd.args(["-use_deltas", "-extended_crl"]);
             }
         }
         (Some(crl), None) => {

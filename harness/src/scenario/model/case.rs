@@ -76,6 +76,7 @@ impl PkiSettings {
             intermediates,
             revocation_url: None,
             crl_shards: None,
+            crl_delta: None,
             issuer: self.issuer.clone(),
         }
     }

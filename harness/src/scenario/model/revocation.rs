@@ -338,10 +338,10 @@ impl Revocation {
         )
     }
 
-    /// Whether the certificates must name a CRL distribution point of their own (sharded
-    /// CRLs: each names its shard), so the revocation service's URL goes into them.
-    pub fn names_crl_shard(&self) -> bool {
-        self.crl_shards > 1
+    /// Whether the certificates must name CRL URLs of their own (sharded CRLs: each names its
+    /// shard; a delta CRL: its Freshest CRL), so the revocation service's URL goes into them.
+    pub fn names_own_crl_urls(&self) -> bool {
+        self.crl_shards > 1 || self.crl_delta
     }
 
     /// What an OCSP-checking server learns about a certificate the CA says is `revoked` (or
