@@ -11,6 +11,12 @@ const WEBPKI_NO_DELTAS: &str =
 /// Why an OpenSSL-based peer without a setting for delta CRLs cannot take one.
 const OPENSSL_NO_DELTA_SETTING: &str = "this OpenSSL-based server has no setting for OpenSSL's X509_V_FLAG_USE_DELTAS and X509_V_FLAG_EXTENDED_CRL_SUPPORT, and OpenSSL 3.0 without them takes a newer delta CRL for the complete CRL: a client revoked only in the base gets in (openssl verify -crl_check with base + delta: OK)";
 
+/// Why gnutls-serv cannot use several CRLs of one issuer (measured with `certtool --verify
+/// --load-crl`, GnuTLS 3.7: shard 8 alone refuses its revoked client, shard 8 followed by the
+/// other 15 admits it; a base followed or preceded by a newer delta admits a client the base
+/// lists).
+const GNUTLS_ONE_CRL_PER_ISSUER: &str = "GnuTLS keeps one CRL per issuer (the newest; the last of equals): of N shards it uses one and admits clients revoked in the others, and a newer delta CRL replaces its base";
+
 /// webpki's fixed maximum of intermediates (`MAX_SUB_CA_COUNT`).
 pub const WEBPKI_VERIFY_DEPTH: u8 = 6;
 
@@ -231,8 +237,8 @@ pub const GNUTLS_SERV: ServerCapabilities = ServerCapabilities {
     crl_soft_fail: Support::No("gnutls-serv has no soft-fail setting for undetermined CRL status"),
     crl_reload: Support::No("gnutls-serv reads its CRL once at start"),
     // Sharded and delta CRLs (issue 16): one field block.
-    crl_shards: Support::Yes,
-    crl_deltas: Support::Yes,
+    crl_shards: Support::No(GNUTLS_ONE_CRL_PER_ISSUER),
+    crl_deltas: Support::No(GNUTLS_ONE_CRL_PER_ISSUER),
     ocsp_soft_fail: Support::No("gnutls-serv has no OCSP checking of client certificates"),
     ocsp_nonce: Support::No("gnutls-serv has no OCSP checking of client certificates"),
     ocsp_cache_ttl: Support::No("gnutls-serv has no OCSP checking of client certificates"),
@@ -370,7 +376,9 @@ pub const JAVA_SERVER: ServerCapabilities = ServerCapabilities {
     crl_reload: Support::No("the java server reads its CRL once at start"),
     // Sharded and delta CRLs (issue 16): one field block.
     crl_shards: Support::Yes,
-    crl_deltas: Support::Yes,
+    crl_deltas: Support::No(
+        "JSSE's PKIX revocation checker did not apply the delta CRL: the client only the delta lists got in (measured, OpenJDK 17)",
+    ),
     ocsp_soft_fail: Support::No("the java server adapter has no OCSP checking yet"),
     ocsp_nonce: Support::No("the java server adapter has no OCSP checking yet"),
     ocsp_cache_ttl: Support::No("the java server adapter has no OCSP checking yet"),

@@ -81,14 +81,16 @@ func crls(path string) ([]*x509.RevocationList, error) {
 
 var errUndetermined = errors.New("revocation status undetermined")
 
-// leafStatus checks the leaf of a verified chain against the CRLs: revoked, or undetermined
-// when no CRL of its issuer is current and correctly signed.
+// leafStatus checks the leaf of a verified chain against every CRL of its issuer (all shards
+// of a sharded CRL, a base and its delta): revoked when one lists it, undetermined when no CRL
+// of its issuer is current and correctly signed.
 func leafStatus(chain []*x509.Certificate, lists []*x509.RevocationList, now time.Time) error {
 	if len(chain) < 2 {
 		return errUndetermined
 	}
 	leaf, issuer := chain[0], chain[1]
 	status := errUndetermined
+	checked := false
 	for _, crl := range lists {
 		if !bytes.Equal(crl.RawIssuer, leaf.RawIssuer) {
 			continue
@@ -106,6 +108,9 @@ func leafStatus(chain []*x509.Certificate, lists []*x509.RevocationList, now tim
 				return fmt.Errorf("certificate revoked (serial %s)", leaf.SerialNumber)
 			}
 		}
+		checked = true
+	}
+	if checked {
 		return nil
 	}
 	return status
