@@ -78,6 +78,10 @@ client_cert = "revoked"
             "{files:?}"
         );
     }
+    // The shard figures and the per-stack view are in summary.json, as its schema says.
+    let json = serde_json::to_value(&out.summary).unwrap();
+    super::schema::assert_valid(&super::schema::validator(), &json);
+    assert_eq!(out.summary.revocation_per_stack.len(), 3);
     // The revoked client names shard 1 in its distribution point; shard 1 of the CRL file
     // names the same URL in its Issuing Distribution Point.
     let pki = dir.path().join("pki");
