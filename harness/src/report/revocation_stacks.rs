@@ -49,8 +49,8 @@ pub struct StackPoint {
 pub struct StackRow {
     /// The server stack.
     pub server: String,
-    /// `every handshake`, `once at load`, or `not measured` (no full CRL of at least 100,000
-    /// entries next to a smaller one).
+    /// `every handshake`, `once at load`, `inconclusive` (less CPU with the larger CRL), or
+    /// `not measured` (no full CRL of at least 100,000 entries next to a smaller one).
     pub verifies: String,
     /// Server CPU per handshake at the largest full CRL minus at the smallest, µs.
     pub cpu_growth_us: Option<f64>,
@@ -100,11 +100,14 @@ pub fn stack_rows(rows: &[RevocationRow]) -> Vec<StackRow> {
         .collect()
 }
 
-/// CPU per handshake of a point whose valid client got in.
+/// CPU per handshake of a point whose valid client got in; a zero figure (a server whose
+/// process CPU did not move, e.g. a JVM whose work ran outside the window) is not a
+/// measurement.
 fn cpu(p: &StackPoint) -> Option<f64> {
     (p.outcome == "accepted" && p.skipped.is_none())
         .then_some(p.server_cpu_us)
         .flatten()
+        .filter(|&us| us > 0.0)
 }
 
 /// Whether the server's CPU per handshake grew with the full CRL's size.
@@ -121,6 +124,11 @@ fn judge(points: &[StackPoint]) -> (String, Option<f64>) {
         return ("not measured".into(), None);
     }
     let growth = large.1 - small.1;
+    if growth < -PER_HANDSHAKE_MIN_US {
+        // Less CPU per handshake with a far larger CRL: the figures measure something else
+        // (a JVM compiling its code in a short window), not the CRL.
+        return ("inconclusive".into(), Some((growth * 10.0).round() / 10.0));
+    }
     let every = growth > PER_HANDSHAKE_MIN_US && growth > small.1 / 2.0;
     let verdict = if every {
         "every handshake"
@@ -222,7 +230,7 @@ const NOTE: &str = "Server CPU per handshake (us) of a valid client against each
 entries, `/Nsh` split into N shards by serial (every shard loaded, each certificate naming its \
 own), `+delta` a base CRL plus a delta CRL listing the revoked client. `verifies its CRL`: \
 `every handshake` when CPU per handshake grows with the full CRL's size (by more than 200 us \
-and half the smallest CRL's figure), else `once at load`.";
+and half the smallest CRL's figure), `inconclusive` when it fell, else `once at load`.";
 
 /// The per-stack view as console text (empty without CRL cases).
 pub fn console(rows: &[RevocationRow]) -> String {
