@@ -289,3 +289,76 @@ pub(super) fn cells_table(rows: &[RevocationRow]) -> Option<(Vec<String>, Vec<Ve
         (header, cells)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(server: &str, entries: usize, shards: u16, cpu: f64) -> RevocationRow {
+        RevocationRow {
+            case: format!("{server}-{entries}-{shards}"),
+            server: server.into(),
+            client_cert: "valid".into(),
+            crl_entries: Some(entries),
+            crl_shards: Some(shards),
+            crl_delta: false,
+            crl_shard_bytes: None,
+            crl_files_bytes: None,
+            crl_delta_bytes: None,
+            skipped: None,
+            mode: "crl".into(),
+            fault: "none".into(),
+            policy: Some("hard".into()),
+            outcome: "accepted".into(),
+            fails: None,
+            p50_ms: None,
+            p99_ms: None,
+            added_p50_ms: None,
+            server_cpu_us: Some(cpu),
+            added_server_cpu_pct: None,
+            client_cpu_us: None,
+            responder_cpu_us: None,
+            responder_queries_per_handshake: None,
+            bytes_per_handshake: 0.0,
+            server_rss_mib: None,
+            crl_bytes: None,
+            crl_load_ms: None,
+            exposure_ms: None,
+            exposure_bound_ms: None,
+            resumed_after_revocation: None,
+            met: true,
+        }
+    }
+
+    #[test]
+    fn cpu_growing_with_the_crl_is_a_per_handshake_verification() {
+        let mut rows = vec![
+            row("a", 0, 1, 500.0),
+            row("a", 1_000_000, 1, 23_000.0),
+            row("a", 1_000_000, 128, 700.0),
+            row("b", 0, 1, 1_500.0),
+            row("b", 1_000_000, 1, 1_600.0),
+        ];
+        let mut skipped = row("b", 10_000, 1, 0.0);
+        skipped.crl_delta = true;
+        skipped.skipped = Some("no deltas".into());
+        rows.push(skipped);
+        let stacks = stack_rows(&rows);
+        assert_eq!(stacks[0].verifies, "every handshake");
+        assert_eq!(stacks[0].cpu_growth_us, Some(22_500.0));
+        assert_eq!(stacks[0].sharded, Some((23_000.0, 700.0, 128)));
+        assert_eq!(stacks[1].verifies, "once at load");
+        assert_eq!(cannot(&stacks), vec!["b: no deltas".to_string()]);
+        assert!(console(&rows).contains("1000000 /128sh"));
+    }
+
+    #[test]
+    fn small_crls_only_or_falling_cpu_say_so() {
+        let small = [row("a", 0, 1, 500.0), row("a", 10_000, 1, 900.0)];
+        assert_eq!(stack_rows(&small)[0].verifies, "not measured");
+        let falling = [row("j", 0, 1, 6_000.0), row("j", 100_000, 1, 300.0)];
+        assert_eq!(stack_rows(&falling)[0].verifies, "inconclusive");
+        let zero = [row("j", 0, 1, 0.0), row("j", 100_000, 1, 300.0)];
+        assert_eq!(stack_rows(&zero)[0].verifies, "not measured");
+    }
+}
