@@ -2,7 +2,8 @@
 //! naming its URL in an Issuing Distribution Point and each client certificate naming its
 //! shard, refuses the revoked client (in shard 1 of 7) and admits a good one on rustls, the
 //! OpenSSL server and `s_server`; a base CRL plus a delta CRL listing the revoked client
-//! refuses it where the stack takes deltas, and rustls is skipped with webpki's reason.
+//! refuses it where the stack takes deltas, and rustls is skipped with webpki's reason;
+//! OpenSSL without extended CRL support lets a newer delta stand in for its base.
 
 use std::path::Path;
 
@@ -172,4 +173,67 @@ fn bad_shard_counts_and_modes_are_problems_with_their_place() {
         assert!(e.contains(expected), "{table}: {e}");
         assert!(e.contains("s.toml:"), "{table}: {e}");
     }
+}
+
+/// Why the OpenSSL server sets `EXTENDED_CRL_SUPPORT` with `USE_DELTAS` (and s_server gets
+/// `-extended_crl`): without it OpenSSL scores a delta CRL like a complete one and takes the
+/// newest, so a newer delta that does not list a client revoked in its base lets that client
+/// in. With both flags the base still counts.
+#[test]
+fn openssl_without_extended_crl_support_takes_a_newer_delta_for_the_whole_crl() {
+    use mtls_harness::pki::{self, ClientCert, CrlKind, KeyType, PkiSpec};
+    use openssl::ssl::SslFiletype;
+    use openssl::stack::Stack;
+    use openssl::x509::store::{X509Lookup, X509StoreBuilder};
+    use openssl::x509::verify::X509VerifyFlags;
+    use openssl::x509::{X509StoreContext, X509};
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = PkiSpec::new(KeyType::EcdsaP256, 2);
+    spec.revocation_url = Some("http://127.0.0.1:9".into());
+    spec.crl_delta = Some(true);
+    let pki = pki::generate(&spec).unwrap();
+    let files = pki::write_pki(&pki, dir.path()).unwrap();
+    // The base lists the revoked client (thisUpdate a day before the 2026-01-01 anchor); the
+    // delta (thisUpdate a day ago) lists only another serial.
+    let base = pki::issue_crl(&pki, 10, 1, &[], CrlKind::Fresh).unwrap();
+    let delta =
+        mtls_harness::revocation::delta_crl::issue(&files, &base, 1, 2, &[pki::VICTIM_SERIAL])
+            .unwrap();
+    let crls = dir.path().join("base-and-delta.pem");
+    pki::write_crls(&[base, delta], &crls).unwrap();
+    let revoked = &pki
+        .bad_clients
+        .iter()
+        .find(|(kind, _)| *kind == ClientCert::Revoked)
+        .unwrap()
+        .1;
+    let verifies = |flags: X509VerifyFlags| {
+        let mut store = X509StoreBuilder::new().unwrap();
+        store.add_cert(X509::from_der(&pki.root).unwrap()).unwrap();
+        store
+            .add_lookup(X509Lookup::file())
+            .unwrap()
+            .load_crl_file(&crls, SslFiletype::PEM)
+            .unwrap();
+        store.set_flags(flags).unwrap();
+        let store = store.build();
+        let leaf = X509::from_der(&revoked.chain[0]).unwrap();
+        let mut chain = Stack::new().unwrap();
+        for c in &revoked.chain[1..] {
+            chain.push(X509::from_der(c).unwrap()).unwrap();
+        }
+        let mut ctx = X509StoreContext::new().unwrap();
+        ctx.init(&store, &leaf, &chain, |c| c.verify_cert())
+            .unwrap()
+    };
+    assert!(verifies(X509VerifyFlags::CRL_CHECK));
+    assert!(verifies(
+        X509VerifyFlags::CRL_CHECK | X509VerifyFlags::USE_DELTAS
+    ));
+    assert!(!verifies(
+        X509VerifyFlags::CRL_CHECK
+            | X509VerifyFlags::USE_DELTAS
+            | X509VerifyFlags::EXTENDED_CRL_SUPPORT
+    ));
 }
