@@ -1,7 +1,7 @@
 //! Sharded and delta CRLs against real servers: a CRL split by serial into shards, each
 //! naming its URL in an Issuing Distribution Point and each client certificate naming its
 //! shard, refuses the revoked client (in shard 1 of 7) and admits a good one on rustls, the
-//! OpenSSL server and `s_server`; a base CRL plus a delta CRL listing the revoked client
+//! OpenSSL server, `s_server` and nginx; a base CRL plus a delta CRL listing the revoked client
 //! refuses it where the stack takes deltas, and rustls is skipped with webpki's reason;
 //! OpenSSL without extended CRL support lets a newer delta stand in for its base.
 
@@ -43,7 +43,7 @@ tls = { versions = ["1.3"], groups = ["x25519"] }
 load = { concurrency = 2, handshakes = 8, warmup = "0s", timeout = "5s" }
 revocation = { mode = "crl", crl_shards = 7, crl_entries = 700 }
 [matrix]
-server = ["rustls", "openssl", "s_server"]
+server = ["rustls", "openssl", "s_server", "nginx"]
 
 [[case]]
 name = "good"
@@ -54,7 +54,7 @@ client_cert = "revoked"
 "#,
     );
     let out = run_in(&s, dir.path());
-    for server in ["rustls", "openssl", "s_server"] {
+    for server in ["rustls", "openssl", "s_server", "nginx"] {
         let good = case(&out.summary, &format!("good[server={server}]"));
         assert_eq!(good.skipped, None, "{server}");
         assert_eq!(
@@ -82,7 +82,7 @@ client_cert = "revoked"
     // The shard figures and the per-stack view are in summary.json, as its schema says.
     let json = serde_json::to_value(&out.summary).unwrap();
     super::schema::assert_valid(&super::schema::validator(), &json);
-    assert_eq!(out.summary.revocation_per_stack.len(), 3);
+    assert_eq!(out.summary.revocation_per_stack.len(), 4);
     // The revoked client names shard 1 in its distribution point; shard 1 of the CRL file
     // names the same URL in its Issuing Distribution Point.
     let pki = dir.path().join("pki");
