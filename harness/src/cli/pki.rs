@@ -43,6 +43,8 @@ pub(super) fn pki(command: PkiCommand) -> CommandResult {
                 identities,
                 intermediates,
                 revocation_url: None,
+                crl_shards: None,
+                crl_delta: None,
                 issuer: None,
             };
             let started = std::time::Instant::now();

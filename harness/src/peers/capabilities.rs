@@ -93,6 +93,11 @@ pub struct ServerCapabilities {
     pub crl_soft_fail: Support,
     /// Re-reading its CRL while it runs (`revocation.reload`).
     pub crl_reload: Support,
+    /// Checking against a CRL sharded by serial (`revocation.crl_shards`), every shard with an
+    /// Issuing Distribution Point naming its URL, the certificate naming its shard's.
+    pub crl_shards: Support,
+    /// Using a delta CRL with its base (`revocation.crl_delta`, RFC 5280 §5.2.4).
+    pub crl_deltas: Support,
     /// Soft-fail when OCSP cannot determine a status.
     pub ocsp_soft_fail: Support,
     /// Sending a nonce in its OCSP requests.
@@ -232,6 +237,11 @@ impl ServerCapabilities {
             });
         }
         if let Some(reason) = self.stapling_reason(case) {
+            return Some(reason);
+        }
+        if let Some(reason) = unless(self.crl_shards, rev.crl_shards > 1)
+            .or_else(|| unless(self.crl_deltas, rev.crl_delta))
+        {
             return Some(reason);
         }
         if let Some(reason) = unless(self.crl_reload, rev.reload.is_some()) {

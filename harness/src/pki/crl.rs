@@ -6,7 +6,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use rcgen::{
-    CertificateRevocationListParams, KeyIdMethod, RevocationReason, RevokedCertParams, SerialNumber,
+    CertificateRevocationListParams, CrlDistributionPoint, CrlIssuingDistributionPoint,
+    KeyIdMethod, RevocationReason, RevokedCertParams, SerialNumber,
 };
 use rustls::pki_types::CertificateRevocationListDer;
 use time::Duration;
@@ -14,6 +15,7 @@ use time::Duration;
 use strum::{EnumCount, VariantArray};
 
 use super::ca::Ca;
+use super::extensions::{crl_shard_of, crl_shard_url};
 use super::files::{write_file, WriteError};
 use super::issue::REVOKED_SERIAL;
 use super::model::Pki;
@@ -85,6 +87,40 @@ impl CrlKind {
 /// First serial of the filler entries (far from every serial the fixtures use).
 const FILLER_SERIAL_BASE: u64 = 1_000_000_000;
 
+/// Which part of the leaves' revocations a CRL lists.
+#[derive(Clone, Copy, Debug)]
+pub struct CrlScope<'a> {
+    /// Lists the `revoked` client (off for a delta CRL's base: the delta lists it).
+    pub revoked_client: bool,
+    /// Only the serials of one shard, with an Issuing Distribution Point naming its URL.
+    pub shard: Option<CrlShard<'a>>,
+}
+
+impl CrlScope<'_> {
+    /// Every revocation, one CRL without an Issuing Distribution Point.
+    pub const FULL: CrlScope<'static> = CrlScope {
+        revoked_client: true,
+        shard: None,
+    };
+}
+
+/// Shard `index` of `of` (serial mod `of`), published under `base_url`.
+#[derive(Clone, Copy, Debug)]
+pub struct CrlShard<'a> {
+    /// Which shard (0 to `of` - 1).
+    pub index: u16,
+    /// How many shards.
+    pub of: u16,
+    /// The revocation service the shard's URL is under.
+    pub base_url: &'a str,
+}
+
+impl CrlShard<'_> {
+    fn lists(&self, serial: u64) -> bool {
+        crl_shard_of(serial, self.of) == self.index
+    }
+}
+
 /// Issues a CRL of `kind` listing the `revoked` client, the serials in `also_revoked` (e.g.
 /// [`super::VICTIM_SERIAL`]) and `extra_entries` filler serials. A fresh CRL's `thisUpdate` is
 /// a day before the anchor and its `nextUpdate` thirty years after, so it is fresh whatever the
@@ -99,31 +135,102 @@ pub fn issue_crl(
     also_revoked: &[u64],
     kind: CrlKind,
 ) -> Result<CertificateRevocationListDer<'static>, IssueError> {
+    issue_crl_scoped(
+        pki,
+        extra_entries,
+        crl_number,
+        also_revoked,
+        kind,
+        CrlScope::FULL,
+    )
+}
+
+/// Issues every shard of the leaves' CRL (see [`issue_crl`] for what it lists), shard `k`
+/// holding the serials with serial mod `shards` = k and an Issuing Distribution Point naming
+/// its URL under `base_url`.
+///
+/// # Errors
+/// When rcgen cannot sign one.
+pub fn issue_crl_shards(
+    pki: &Pki,
+    extra_entries: usize,
+    crl_number: u64,
+    also_revoked: &[u64],
+    shards: u16,
+    base_url: &str,
+) -> Result<Vec<CertificateRevocationListDer<'static>>, IssueError> {
+    (0..shards.max(1))
+        .map(|index| {
+            let scope = CrlScope {
+                revoked_client: true,
+                shard: Some(CrlShard {
+                    index,
+                    of: shards,
+                    base_url,
+                }),
+            };
+            issue_crl_scoped(
+                pki,
+                extra_entries,
+                crl_number,
+                also_revoked,
+                CrlKind::Fresh,
+                scope,
+            )
+        })
+        .collect()
+}
+
+/// [`issue_crl`] for the part of the revocations `scope` names.
+///
+/// # Errors
+/// When rcgen cannot sign it.
+pub fn issue_crl_scoped(
+    pki: &Pki,
+    extra_entries: usize,
+    crl_number: u64,
+    also_revoked: &[u64],
+    kind: CrlKind,
+    scope: CrlScope<'_>,
+) -> Result<CertificateRevocationListDer<'static>, IssueError> {
     let a = pki.spec.anchor;
     let revoked_at = a - Duration::days(1);
+    let listed = |serial: u64| scope.shard.is_none_or(|s| s.lists(serial));
     let entry = |serial: u64, reason| RevokedCertParams {
         serial_number: SerialNumber::from(serial),
         revocation_time: revoked_at,
         reason_code: Some(reason),
         invalidity_date: None,
     };
-    let mut revoked_certs = Vec::with_capacity(extra_entries + 1);
-    revoked_certs.push(entry(
-        REVOKED_SERIAL,
-        match kind {
-            CrlKind::Hold => RevocationReason::CertificateHold,
-            _ => RevocationReason::KeyCompromise,
-        },
-    ));
+    let share = extra_entries / usize::from(scope.shard.map_or(1, |s| s.of.max(1)));
+    let mut revoked_certs = Vec::with_capacity(share + 2);
+    if scope.revoked_client && listed(REVOKED_SERIAL) {
+        revoked_certs.push(entry(
+            REVOKED_SERIAL,
+            match kind {
+                CrlKind::Hold => RevocationReason::CertificateHold,
+                _ => RevocationReason::KeyCompromise,
+            },
+        ));
+    }
     revoked_certs.extend(
         also_revoked
             .iter()
+            .filter(|&&s| listed(s))
             .map(|&s| entry(s, RevocationReason::KeyCompromise)),
     );
     revoked_certs.extend(
         (0..extra_entries as u64)
-            .map(|i| entry(FILLER_SERIAL_BASE + i, RevocationReason::Superseded)),
+            .map(|i| FILLER_SERIAL_BASE + i)
+            .filter(|&s| listed(s))
+            .map(|s| entry(s, RevocationReason::Superseded)),
     );
+    let issuing_distribution_point = scope.shard.map(|s| CrlIssuingDistributionPoint {
+        distribution_point: CrlDistributionPoint {
+            uris: vec![crl_shard_url(s.base_url, s.index, s.of)],
+        },
+        scope: None,
+    });
     let (this_update, next_update) = match kind {
         CrlKind::Stale => (a - Duration::days(365), a - Duration::days(364)),
         CrlKind::NotYetValid => (a + Duration::days(31 * 365), a + Duration::days(32 * 365)),
@@ -133,7 +240,7 @@ pub fn issue_crl(
         this_update,
         next_update,
         crl_number: SerialNumber::from(crl_number),
-        issuing_distribution_point: None,
+        issuing_distribution_point,
         revoked_certs,
         key_identifier_method: KeyIdMethod::PreSpecified(match kind {
             CrlKind::IssuerNoCrlSign => pki.no_crl_sign_ca.1.key_identifier(),
@@ -206,6 +313,21 @@ pub fn crl_chain(pki: &Pki) -> Result<Vec<CertificateRevocationListDer<'static>>
 /// # Errors
 /// When the file cannot be written.
 pub fn write_crl(crl: &CertificateRevocationListDer<'_>, path: &Path) -> Result<(), WriteError> {
-    let pem = pem::encode(&pem::Pem::new("X509 CRL", crl.to_vec()));
-    write_file(path, pem.as_bytes(), 0o644)
+    write_crls(std::slice::from_ref(crl), path)
+}
+
+/// Writes `crls` as one PEM file of `X509 CRL` blocks to `path` (atomically), as the servers
+/// load a sharded CRL or a base with its delta: every CRL in one file.
+///
+/// # Errors
+/// When the file cannot be written.
+pub fn write_crls(
+    crls: &[CertificateRevocationListDer<'_>],
+    path: &Path,
+) -> Result<(), WriteError> {
+    let pems: Vec<pem::Pem> = crls
+        .iter()
+        .map(|c| pem::Pem::new("X509 CRL", c.to_vec()))
+        .collect();
+    write_file(path, pem::encode_many(&pems).as_bytes(), 0o644)
 }

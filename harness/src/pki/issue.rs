@@ -64,7 +64,14 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
         )));
     }
     let a = spec.anchor;
-    let urls = spec.revocation_url.as_deref();
+    let urls = spec
+        .revocation_url
+        .as_deref()
+        .map(|base| super::extensions::RevocationUrls {
+            base,
+            crl_shards: spec.crl_shards.unwrap_or(1),
+            crl_delta: spec.crl_delta.unwrap_or(false),
+        });
     // The fixed keys (CAs, server, bad variants, an RSA pool's shared keys) are made up front
     // on all CPUs: RSA-4096 generation takes seconds per key.
     let mut labels: Vec<String> = [

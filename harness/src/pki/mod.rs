@@ -27,8 +27,13 @@ mod variants;
 
 pub use ca::Ca;
 pub use client_cert::ClientCert;
-pub use crl::{crl_chain, issue_crl, write_crl, CrlKind};
-pub use extensions::{crl_url, ocsp_url};
+pub use crl::{
+    crl_chain, issue_crl, issue_crl_scoped, issue_crl_shards, write_crl, write_crls, CrlKind,
+    CrlScope, CrlShard,
+};
+pub use extensions::{
+    crl_delta_url, crl_shard_name, crl_shard_of, crl_shard_url, crl_url, ocsp_url, CRL_DELTA_NAME,
+};
 pub use external::{ExternalCa, IssuerRef, PemFilesError, PemPart};
 pub use files::{certs_pem, write_pki, PkiFiles, WriteError};
 pub use issue::{generate, pool_name, MAX_IDENTITIES, REVOKED_SERIAL, VICTIM_SERIAL};

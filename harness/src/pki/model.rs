@@ -32,6 +32,13 @@ pub struct PkiSpec {
     /// AIA (OCSP) and CRL distribution point extensions; `None`: no such extensions.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revocation_url: Option<String>,
+    /// The leaves' CRL is split into this many shards, each leaf naming its own in its CRL
+    /// distribution point (with `revocation_url`); `None`: one CRL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crl_shards: Option<u16>,
+    /// The leaves name a delta CRL in a Freshest CRL extension (with `revocation_url`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crl_delta: Option<bool>,
     /// The user's CA that issues everything in place of the harness's root
     /// (`--issuer-cert`); `None`: the harness's own root.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -54,6 +61,8 @@ impl PkiSpec {
             identities,
             intermediates: 1,
             revocation_url: None,
+            crl_shards: None,
+            crl_delta: None,
             issuer: None,
         }
     }

@@ -10,7 +10,7 @@ use rcgen::{
 use rustls::pki_types::CertificateDer;
 use time::{Duration, OffsetDateTime};
 
-use super::extensions;
+use super::extensions::{self, RevocationUrls};
 use super::keys::{KeyError, KeyMaterial};
 
 /// A year, the unit of the validity periods.
@@ -78,14 +78,14 @@ pub(super) fn leaf_params(
     serial: u64,
     key: &KeyMaterial,
     anchor: OffsetDateTime,
-    urls: Option<&str>,
+    urls: Option<RevocationUrls<'_>>,
 ) -> CertificateParams {
     let mut params = base_params(cn, serial, key);
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     params.not_before = anchor - YEAR;
     params.not_after = anchor + 30 * YEAR;
-    if let Some(base) = urls {
-        extensions::add_revocation_urls(&mut params, base);
+    if let Some(urls) = urls {
+        extensions::add_revocation_urls(&mut params, urls, serial);
     }
     params
 }
@@ -95,7 +95,7 @@ pub(super) fn client_params(
     serial: u64,
     key: &KeyMaterial,
     anchor: OffsetDateTime,
-    urls: Option<&str>,
+    urls: Option<RevocationUrls<'_>>,
 ) -> CertificateParams {
     let mut params = leaf_params(cn, serial, key, anchor, urls);
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];

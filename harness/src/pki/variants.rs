@@ -34,7 +34,7 @@ pub(super) struct Inputs<'a> {
     /// The spec (seed and anchor).
     pub spec: &'a PkiSpec,
     /// The revocation service URL for AIA/CDP, if any.
-    pub urls: Option<&'a str>,
+    pub urls: Option<super::extensions::RevocationUrls<'a>>,
     /// The root (the deep chain and the constrained CA hang off it): the harness's or the
     /// user's CA.
     pub root: &'a Ca,

@@ -69,6 +69,7 @@ impl CaseSummary {
             responder: None,
             short_lived: None,
             crl: None,
+            crl_files: None,
             server_peak_rss_kib: None,
             skipped: None,
             peer_verdict: None,

@@ -48,6 +48,8 @@ struct Page<'a> {
     headers: &'a [&'a str],
     cases: Vec<CaseRow>,
     revocation: Option<RevocationTable>,
+    /// The CRL cost per stack, when the run has CRL cases.
+    revocation_stacks: Option<(Vec<String>, Vec<Vec<String>>)>,
     notes: Vec<String>,
     plots: Vec<Figure<'a>>,
 }
@@ -91,6 +93,9 @@ pub fn html(run: &SavedRun, plots: &[Plot]) -> Result<String, minijinja::Error> 
             .collect(),
         revocation: super::revocation_table::cells_table(&run.summary.revocation_comparison)
             .map(|(header, rows)| RevocationTable { header, rows }),
+        revocation_stacks: super::revocation_stacks::cells_table(
+            &run.summary.revocation_comparison,
+        ),
         notes: notes(run),
         plots: plots
             .iter()

@@ -18,6 +18,7 @@ mod live;
 mod merge;
 mod pages;
 mod plots;
+mod revocation_stacks;
 mod revocation_table;
 mod saved;
 mod stats;
@@ -45,11 +46,12 @@ pub use live::LiveBar;
 pub use merge::{merge, Merged};
 pub use pages::{markdown as markdown_page, notes as run_notes};
 pub use plots::{plots, write_plots, DrawingError, Plot, PlotError};
+pub use revocation_stacks::{stack_rows as revocation_stack_rows, StackPoint, StackRow};
 pub use revocation_table::{markdown as revocation_markdown, rows as revocation_rows};
 pub use saved::{load as load_run, SavedCase, SavedPercentiles, SavedRun, SavedRunError};
 pub use stats::mann_whitney_p;
 pub use summary::{
-    CaseSummary, CrlFigures, EvidenceSummary, NegotiatedCount, Percentiles, Phases, Pinning,
-    ResumptionSummary, RevocationRow, RunSummary, ScenarioInfo, ToolInfo, SCHEMA_VERSION,
+    CaseSummary, CrlFigures, CrlFileFigures, EvidenceSummary, NegotiatedCount, Percentiles, Phases,
+    Pinning, ResumptionSummary, RevocationRow, RunSummary, ScenarioInfo, ToolInfo, SCHEMA_VERSION,
 };
 pub use thresholds::{check as check_thresholds, ThresholdCheck, ThresholdStatus};

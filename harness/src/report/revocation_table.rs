@@ -4,7 +4,9 @@
 //! and whether a revoked client still got in by resuming), and what a fault does (fails open
 //! or closed). The qualitative table architects decide from, measured. Printed on the console,
 //! written to `report.md` and (through the page template) `report.html`, and kept in
-//! `summary.json` as `revocation_comparison` (the row type is in `summary.rs`).
+//! `summary.json` as `revocation_comparison` (the row type is in `summary.rs`). Each row names
+//! its server stack and its CRL's size and layout (full, sharded, base + delta); the view per
+//! stack is `revocation_stacks.rs`.
 
 use super::summary::{CaseSummary, RevocationRow};
 use super::text_table::Table;
@@ -64,8 +66,19 @@ pub fn rows(cases: &[CaseSummary]) -> Vec<RevocationRow> {
                 rev.mode,
                 RevocationMode::Crl | RevocationMode::CrlHttp | RevocationMode::Ocsp
             );
+            let crl_mode = matches!(rev.mode, RevocationMode::Crl | RevocationMode::CrlHttp);
+            let files = c.crl_files.as_ref();
             RevocationRow {
                 case: c.name.clone(),
+                server: c.server.clone(),
+                client_cert: c.client_cert.clone(),
+                crl_entries: crl_mode.then_some(rev.crl_entries),
+                crl_shards: crl_mode.then_some(rev.crl_shards),
+                crl_delta: rev.crl_delta,
+                crl_shard_bytes: files.map(|f| f.largest_shard_bytes),
+                crl_files_bytes: files.map(|f| f.total_bytes),
+                crl_delta_bytes: files.and_then(|f| f.delta_bytes),
+                skipped: c.skipped.clone(),
                 mode: rev.mode.to_string(),
                 fault,
                 policy: has_policy.then(|| rev.policy.to_string()),
@@ -122,10 +135,35 @@ fn opt(v: Option<f64>, digits: usize) -> String {
     v.map_or_else(|| "-".into(), |v| format!("{v:.digits$}"))
 }
 
+/// A CRL's size and layout: `1000000 / 128 shards`, `10000 + delta`, `0`.
+pub(super) fn crl_layout(r: &RevocationRow) -> String {
+    match (r.crl_entries, r.crl_shards, r.crl_delta) {
+        (None, _, _) => "-".into(),
+        (Some(n), _, true) => format!("{n} + delta"),
+        (Some(n), Some(s), false) if s > 1 => format!("{n} / {s} shards"),
+        (Some(n), _, false) => n.to_string(),
+    }
+}
+
+/// What a relying party fetches for one certificate's status / what a server holding every
+/// CRL file loads, in KB.
+fn fetch_cell(r: &RevocationRow) -> String {
+    match (r.crl_shard_bytes, r.crl_files_bytes) {
+        (Some(one), Some(all)) if one != all => {
+            format!("{:.1} / {:.1}", one as f64 / 1e3, all as f64 / 1e3)
+        }
+        (_, Some(all)) => format!("{:.1}", all as f64 / 1e3),
+        _ => "-".into(),
+    }
+}
+
 fn cells(r: &RevocationRow) -> Vec<String> {
     vec![
         r.case.clone(),
+        r.server.clone(),
         r.mode.clone(),
+        crl_layout(r),
+        fetch_cell(r),
         match &r.policy {
             Some(p) => format!("{} ({p})", r.fault),
             None => r.fault.clone(),
@@ -158,9 +196,12 @@ fn cells(r: &RevocationRow) -> Vec<String> {
     ]
 }
 
-const HEADER: [&str; 18] = [
+const HEADER: [&str; 21] = [
     "case",
+    "server",
     "mode",
+    "CRL entries",
+    "CRL KB (shard / all)",
     "fault (policy)",
     "outcome",
     "p50 ms",
@@ -184,11 +225,15 @@ pub fn console(rows: &[RevocationRow]) -> String {
     if rows.is_empty() {
         return String::new();
     }
-    let mut table = Table::new(&HEADER, &[0, 1, 2, 3]);
+    let mut table = Table::new(&HEADER, &[0, 1, 2, 3, 5, 6]);
     for r in rows {
         table.push(cells(r));
     }
-    format!("\nrevocation comparison\n{}", table.render())
+    format!(
+        "\nrevocation comparison\n{}{}",
+        table.render(),
+        super::revocation_stacks::console(rows)
+    )
 }
 
 /// The comparison as a markdown table (empty when there are no rows).
@@ -207,8 +252,11 @@ pub fn markdown(rows: &[RevocationRow]) -> String {
          `resp us/hs`: CPU of the harness's OCSP responder / CRL endpoint. `exposure`: time from \
          the revocation to the revoked client's first rejection. `resumed after`: resumptions by \
          the revoked client after its revocation that got in / were tried. `fails open/closed`: \
-         what clients got while the revocation source was faulty.\n",
+         what clients got while the revocation source was faulty. `CRL KB (shard / all)`: \
+         the largest shard (what a relying party fetches for one certificate) / every CRL file \
+         the server loads.\n",
     );
+    out.push_str(&super::revocation_stacks::markdown(rows));
     out
 }
 

@@ -37,6 +37,9 @@ pub struct RunSummary {
     pub cases: Vec<CaseSummary>,
     /// The revocation comparison of the cases (empty when no case checks revocation).
     pub revocation_comparison: Vec<RevocationRow>,
+    /// The comparison per server stack: CRL cost against the CRL's size and layout, and
+    /// whether the stack verifies its CRL once at load or on every handshake.
+    pub revocation_per_stack: Vec<super::revocation_stacks::StackRow>,
 }
 
 /// Tool identity.
@@ -241,6 +244,10 @@ pub struct CaseSummary {
     pub short_lived: Option<crate::measure::ShortLivedFigures>,
     /// The CRL the server loaded at start, if any.
     pub crl: Option<CrlFigures>,
+    /// The CRL files the case's server was given (mode `crl`): shards and their sizes, the
+    /// delta CRL's; `None` without CRL files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crl_files: Option<CrlFileFigures>,
     /// The server process's peak resident memory (VmHWM), read just before it stopped.
     pub server_peak_rss_kib: Option<u64>,
     /// Set when the case was skipped: the peer is not installed or lacks a feature the case
@@ -319,6 +326,38 @@ pub struct CrlFigures {
     pub server_load_ms: f64,
 }
 
+/// The CRLs a case's server was given, measured from their DER.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct CrlFileFigures {
+    /// CRLs of the leaves' CA (1, or the shards).
+    pub shards: u16,
+    /// All of them together, the delta CRL included.
+    pub total_bytes: u64,
+    /// The largest shard (the whole CRL when not sharded): what a relying party fetches to
+    /// learn one certificate's status.
+    pub largest_shard_bytes: u64,
+    /// The smallest shard.
+    pub smallest_shard_bytes: u64,
+    /// The delta CRL, when the case has one.
+    pub delta_bytes: Option<u64>,
+}
+
+impl CrlFileFigures {
+    /// The figures of CRLs of DER sizes `sizes` (the base CRL or the shards) and a delta CRL
+    /// of `delta` bytes.
+    pub fn of(sizes: &[usize], delta: Option<usize>) -> Self {
+        let sizes: Vec<u64> = sizes.iter().map(|&n| n as u64).collect();
+        let delta_bytes = delta.map(|n| n as u64);
+        Self {
+            shards: u16::try_from(sizes.len()).unwrap_or(u16::MAX),
+            total_bytes: sizes.iter().sum::<u64>() + delta_bytes.unwrap_or(0),
+            largest_shard_bytes: sizes.iter().copied().max().unwrap_or(0),
+            smallest_shard_bytes: sizes.iter().copied().min().unwrap_or(0),
+            delta_bytes,
+        }
+    }
+}
+
 /// The revocation service's work during a case.
 #[derive(Clone, Debug, Serialize)]
 pub struct ResponderFigures {
@@ -336,6 +375,34 @@ pub struct ResponderFigures {
 pub struct RevocationRow {
     /// The case.
     pub case: String,
+    /// The server stack.
+    #[serde(default)]
+    pub server: String,
+    /// The client certificate (`valid`, `revoked`, ...).
+    #[serde(default)]
+    pub client_cert: String,
+    /// Filler entries of the CRL (modes `crl`, `crl-http`).
+    #[serde(default)]
+    pub crl_entries: Option<usize>,
+    /// The CRL's layout: shards (1: one CRL) and whether a delta CRL comes with the base.
+    #[serde(default)]
+    pub crl_shards: Option<u16>,
+    /// See `crl_shards`.
+    #[serde(default)]
+    pub crl_delta: bool,
+    /// The CRL files the server was given: the largest shard (the whole CRL unsharded), the
+    /// bytes a relying party fetches for one certificate's status.
+    #[serde(default)]
+    pub crl_shard_bytes: Option<u64>,
+    /// Every CRL file together (all shards, the delta), what a server loading all holds.
+    #[serde(default)]
+    pub crl_files_bytes: Option<u64>,
+    /// The delta CRL's size.
+    #[serde(default)]
+    pub crl_delta_bytes: Option<u64>,
+    /// Why the case was skipped (the stack cannot do it).
+    #[serde(default)]
+    pub skipped: Option<String>,
     /// Revocation mode.
     pub mode: String,
     /// The injected fault (`none`, or e.g. `down`, `delay 50ms`).

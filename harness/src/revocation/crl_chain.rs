@@ -32,6 +32,16 @@ fn cas(files: &PkiFiles) -> io::Result<Vec<(PathBuf, PathBuf)>> {
     Ok(out)
 }
 
+/// The leaves' issuer's certificate and key files (the lowest intermediate).
+///
+/// # Errors
+/// When the fixtures have no CA files.
+pub fn leaf_issuer(files: &PkiFiles) -> io::Result<(PathBuf, PathBuf)> {
+    cas(files)?
+        .pop()
+        .ok_or_else(|| other("the fixtures have no CA"))
+}
+
 /// An empty CRL issued by the CA in `cert`/`key`, valid from a day ago for 30 days.
 fn empty_crl(cert: &Path, key: &Path) -> io::Result<X509Crl> {
     let cert = X509::from_pem(&std::fs::read(cert)?).map_err(other)?;

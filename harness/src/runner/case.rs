@@ -106,7 +106,8 @@ fn phases(
     env: &RunEnv<'_>,
     live: Option<Arc<report::LiveBar>>,
 ) -> Result<CaseSummary, Ended> {
-    let (pki, files) = fixtures.get(case.key, case.intermediates)?;
+    let layout = super::fixtures::CrlLayout::of(case);
+    let (pki, files) = fixtures.get(case.key, case.intermediates, layout)?;
     let parts = Parts {
         case,
         stem,
@@ -117,7 +118,7 @@ fn phases(
     let (short, client) = prepare(&parts)?;
     // The target's own command (if the case has one) runs from here: the trust handshake
     // needs a server to answer.
-    let serving = serve(&parts, fixtures, short.as_ref())?;
+    let (serving, crl_files) = serve(&parts, fixtures, short.as_ref())?;
     if let Some(target) = env
         .opts
         .target
@@ -125,13 +126,15 @@ fn phases(
         .filter(|_| trust::needs_check(case))
     {
         fixtures
-            .trusted(case.key, case.intermediates, || {
+            .trusted(case.key, case.intermediates, layout, || {
                 trust::check(case, &pki, target, env.runtime)
             })
             .map_err(Ended::Skipped)?;
     }
     let ran = drive(&parts, client, serving, short.as_ref(), live)?;
-    Ok(collect(&parts, ran, short.as_ref())?)
+    let mut entry = collect(&parts, ran, short.as_ref())?;
+    entry.crl_files = crl_files;
+    Ok(entry)
 }
 
 /// What the phases of one case share.
@@ -182,7 +185,7 @@ fn serve(
     parts: &Parts<'_>,
     fixtures: &mut Fixtures,
     short: Option<&ShortLived>,
-) -> Result<Serving, Ended> {
+) -> Result<(Serving, Option<crate::report::CrlFileFigures>), Ended> {
     let Parts {
         case,
         stem,
@@ -251,7 +254,7 @@ fn serve(
             Err(e) => return Err(Ended::Failed(e.to_string())),
         },
     };
-    Ok(Serving { server, publisher })
+    Ok((Serving { server, publisher }, sources.crl_files))
 }
 
 /// What the load and its side tasks left.

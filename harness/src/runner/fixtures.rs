@@ -6,18 +6,38 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::pki::{self, CrlKind, KeyType, Pki, PkiFiles, PkiSpec};
+use crate::pki::{self, CrlKind, KeyType, Pki, PkiFiles, PkiSpec, REVOKED_SERIAL};
+use crate::report::CrlFileFigures;
 use crate::revocation::ocsp::Responder;
 use crate::scenario::PkiSettings;
 
 use super::RunError;
+
+/// How a case's CRL is laid out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CrlLayout {
+    /// Shards (serial mod N); 1: one CRL.
+    pub shards: u16,
+    /// A base CRL plus a delta CRL listing the `revoked` client.
+    pub delta: bool,
+}
+
+impl CrlLayout {
+    /// The layout `case` asks for.
+    pub fn of(case: &crate::scenario::Case) -> Self {
+        Self {
+            shards: case.revocation.crl_shards.max(1),
+            delta: case.revocation.crl_delta,
+        }
+    }
+}
 
 /// Generated fixtures, keyed by their spec (key type and chain depth).
 pub struct Fixtures {
     settings: PkiSettings,
     dir: PathBuf,
     made: HashMap<PkiSpec, (Arc<Pki>, PkiFiles)>,
-    crls: HashMap<(PkiSpec, usize, CrlKind), PathBuf>,
+    crls: HashMap<(PkiSpec, usize, CrlKind, CrlLayout), (PathBuf, CrlFileFigures)>,
     revocation: Option<(String, Arc<Responder>)>,
     /// Per hierarchy, whether the target accepted its valid credential (target mode), or why
     /// not.
@@ -43,9 +63,15 @@ impl Fixtures {
         self.revocation = Some((base_url, responder));
     }
 
-    fn spec(&self, key: KeyType, intermediates: u8) -> PkiSpec {
+    /// The spec of `key`/`intermediates`; with `crl_shards` > 1 and the revocation service
+    /// running, each leaf names its CRL shard.
+    fn spec(&self, key: KeyType, intermediates: u8, layout: CrlLayout) -> PkiSpec {
         let mut spec = self.settings.spec(key, intermediates);
         spec.revocation_url = self.revocation.as_ref().map(|(url, _)| url.clone());
+        if spec.revocation_url.is_some() {
+            spec.crl_shards = (layout.shards > 1).then_some(layout.shards);
+            spec.crl_delta = layout.delta.then_some(true);
+        }
         spec
     }
 
@@ -55,47 +81,86 @@ impl Fixtures {
         &mut self,
         key: KeyType,
         intermediates: u8,
+        layout: CrlLayout,
         check: impl FnOnce() -> Result<(), String>,
     ) -> Result<(), String> {
-        let spec = self.spec(key, intermediates);
+        let spec = self.spec(key, intermediates, layout);
         self.trust.entry(spec).or_insert_with(check).clone()
     }
 
-    /// A CRL of `kind` for the fixtures of `key`/`intermediates` with `entries` filler
-    /// entries, issued and written on first use.
+    /// A CRL file of `kind` for the fixtures of `key`/`intermediates` with `entries` filler
+    /// entries, laid out as `layout` says (one CRL, N shards, or a base and its delta, every
+    /// CRL in one PEM file), issued and written on first use, with its sizes.
     ///
     /// # Errors
-    /// When the fixtures, the CRL or its file cannot be made.
+    /// When the fixtures, a CRL or its file cannot be made.
     pub fn crl(
         &mut self,
         key: KeyType,
         intermediates: u8,
         entries: usize,
         kind: CrlKind,
-    ) -> Result<PathBuf, RunError> {
-        let spec = self.spec(key, intermediates);
-        if let Some(path) = self.crls.get(&(spec.clone(), entries, kind)) {
-            return Ok(path.clone());
+        layout: CrlLayout,
+    ) -> Result<(PathBuf, CrlFileFigures), RunError> {
+        let spec = self.spec(key, intermediates, layout);
+        if let Some(made) = self.crls.get(&(spec.clone(), entries, kind, layout)) {
+            return Ok(made.clone());
         }
-        let (pki, files) = self.get(key, intermediates)?;
+        let (pki, files) = self.get(key, intermediates, layout)?;
         let started = Instant::now();
-        let crl = pki::issue_crl(&pki, entries, 1, &[], kind).map_err(RunError::Fixtures)?;
-        let path = match kind {
-            CrlKind::Fresh => files.dir.join(format!("crl-{entries}.pem")),
-            other => files
-                .dir
-                .join(format!("crl-{entries}-{}.pem", other.name())),
+        let (crls, delta) = match (layout.shards, layout.delta, &spec.revocation_url) {
+            (1, false, _) => (
+                vec![pki::issue_crl(&pki, entries, 1, &[], kind).map_err(RunError::Fixtures)?],
+                None,
+            ),
+            (1, true, _) => {
+                let base = pki::CrlScope {
+                    revoked_client: false,
+                    shard: None,
+                };
+                let base = pki::issue_crl_scoped(&pki, entries, 1, &[], kind, base)
+                    .map_err(RunError::Fixtures)?;
+                let delta =
+                    crate::revocation::delta_crl::issue(&files, &base, 1, 2, &[REVOKED_SERIAL])
+                        .map_err(|e| RunError::Fixtures(pki::IssueError::Spec(e.to_string())))?;
+                (vec![base], Some(delta))
+            }
+            (n, _, Some(base_url)) => (
+                pki::issue_crl_shards(&pki, entries, 1, &[], n, base_url)
+                    .map_err(RunError::Fixtures)?,
+                None,
+            ),
+            (_, _, None) => {
+                return Err(RunError::Fixtures(pki::IssueError::Spec(
+                    "sharded CRLs need the revocation service's URL in the certificates".into(),
+                )))
+            }
         };
-        pki::write_crl(&crl, &path).map_err(RunError::FixtureFiles)?;
+        let sizes: Vec<usize> = crls.iter().map(|c| c.as_ref().len()).collect();
+        let figures = CrlFileFigures::of(&sizes, delta.as_ref().map(|d| d.as_ref().len()));
+        let name = match (kind, layout.shards, layout.delta) {
+            (CrlKind::Fresh, 1, false) => format!("crl-{entries}.pem"),
+            (CrlKind::Fresh, 1, true) => format!("crl-{entries}-delta.pem"),
+            (CrlKind::Fresh, n, _) => format!("crl-{entries}-s{n}.pem"),
+            (other, _, _) => format!("crl-{entries}-{}.pem", other.name()),
+        };
+        let path = files.dir.join(name);
+        let all: Vec<_> = crls.into_iter().chain(delta).collect();
+        pki::write_crls(&all, &path).map_err(RunError::FixtureFiles)?;
         tracing::info!(
             entries,
-            bytes = crl.as_ref().len(),
+            shards = layout.shards,
+            delta = layout.delta,
+            bytes = figures.total_bytes,
             issue_ms = started.elapsed().as_millis() as u64,
             path = %path.display(),
             "CRL ready"
         );
-        self.crls.insert((spec, entries, kind), path.clone());
-        Ok(path)
+        self.crls.insert(
+            (spec, entries, kind, layout),
+            (path.clone(), figures.clone()),
+        );
+        Ok((path, figures))
     }
 
     /// The fixtures for `key` with `intermediates` CAs, generating and writing them on first
@@ -107,8 +172,9 @@ impl Fixtures {
         &mut self,
         key: KeyType,
         intermediates: u8,
+        layout: CrlLayout,
     ) -> Result<(Arc<Pki>, PkiFiles), RunError> {
-        let spec = self.spec(key, intermediates);
+        let spec = self.spec(key, intermediates, layout);
         if let Some((pki, files)) = self.made.get(&spec) {
             return Ok((Arc::clone(pki), files.clone()));
         }

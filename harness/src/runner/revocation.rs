@@ -3,11 +3,11 @@
 //! case runs (responder queries and CPU).
 
 use crate::peers::servers::status::StatusEvent;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use super::fixtures::Fixtures;
+use super::fixtures::{CrlLayout, Fixtures};
 use super::RunError;
 use crate::revocation::ocsp::{ResponderSettings, RevocationService};
 use crate::scenario::{Case, RevocationMode};
@@ -22,6 +22,8 @@ pub(super) struct ServerRevocation {
     pub crl_file: Option<PathBuf>,
     /// Base URL of the revocation service (modes that use it).
     pub base_url: Option<String>,
+    /// The CRL files' sizes (mode `crl`).
+    pub crl_files: Option<crate::report::CrlFileFigures>,
 }
 
 /// Sets the revocation service up for `case` and says what the server needs.
@@ -48,7 +50,7 @@ pub(super) fn prepare(
         });
     }
     if let (Some(service), true) = (service, rev.server_revoked) {
-        let (pki, _) = fixtures.get(case.key, case.intermediates)?;
+        let (pki, _) = fixtures.get(case.key, case.intermediates, CrlLayout::of(case))?;
         let server = if rev.must_staple {
             &pki.server_must_staple
         } else {
@@ -67,11 +69,28 @@ pub(super) fn prepare(
     };
     match rev.mode {
         RevocationMode::Crl => {
-            out.crl_file =
-                Some(fixtures.crl(case.key, case.intermediates, rev.crl_entries, rev.crl)?);
+            let layout = CrlLayout::of(case);
+            let (path, figures) = fixtures.crl(
+                case.key,
+                case.intermediates,
+                rev.crl_entries,
+                rev.crl,
+                layout,
+            )?;
+            if let (Some(service), true) = (service, layout.shards > 1 || layout.delta) {
+                publish_crls(service, &path, layout)?;
+            }
+            out.crl_file = Some(path);
+            out.crl_files = Some(figures);
         }
         RevocationMode::CrlHttp => {
-            let path = fixtures.crl(case.key, case.intermediates, rev.crl_entries, rev.crl)?;
+            let (path, _) = fixtures.crl(
+                case.key,
+                case.intermediates,
+                rev.crl_entries,
+                rev.crl,
+                CrlLayout::of(case),
+            )?;
             let bytes = std::fs::read(&path).map_err(|source| RunError::RunDir {
                 path: path.clone(),
                 source,
@@ -87,6 +106,37 @@ pub(super) fn prepare(
         _ => {}
     }
     Ok(out)
+}
+
+/// Publishes each CRL in the PEM file `path` at the URL the certificates name for it (shard k
+/// is the k-th CRL; a delta CRL follows its base), so a stack that fetches what a certificate
+/// names finds it.
+///
+/// # Errors
+/// When the file cannot be read or holds a CRL that is not PEM.
+fn publish_crls(
+    service: &RevocationService,
+    path: &Path,
+    layout: CrlLayout,
+) -> Result<(), RunError> {
+    let bytes = std::fs::read(path).map_err(|source| RunError::RunDir {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let blocks = pem::parse_many(&bytes).map_err(|e| RunError::RunDir {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    let shards = layout.shards;
+    let names = (0..shards).map(|index| match shards {
+        1 => CRL_NAME.to_string(),
+        _ => crate::pki::crl_shard_name(index, shards),
+    });
+    let names = names.chain(layout.delta.then(|| crate::pki::CRL_DELTA_NAME.to_string()));
+    for (name, block) in names.zip(blocks) {
+        service.publish_crl(&name, block.into_contents());
+    }
+    Ok(())
 }
 
 /// The responder's query counter at `start` (the beginning of the measured window); the

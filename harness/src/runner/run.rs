@@ -103,7 +103,10 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
     let runtime = sys::runtime(cpus, cpus == 1).map_err(RunError::Runtime)?;
     // One revocation service per run, when a case needs it: its URL goes into every
     // certificate of the run (AIA and CRL distribution point).
-    let service = if cases.iter().any(|c| c.revocation.needs_service()) {
+    let service = if cases
+        .iter()
+        .any(|c| c.revocation.needs_service() || c.revocation.names_own_crl_urls())
+    {
         Some(
             RevocationService::start_on(
                 opts.revocation_listen
@@ -238,6 +241,8 @@ fn run_cases(
         summary.interrupted |= opts.cancel.load(Ordering::Relaxed);
         summary.finished_at = now_rfc3339();
         summary.revocation_comparison = report::revocation_rows(&summary.cases);
+        summary.revocation_per_stack =
+            report::revocation_stack_rows(&summary.revocation_comparison);
         report::write_summary(env.run_dir, &summary)?;
     }
     Ok(())
@@ -318,6 +323,7 @@ fn new_summary(scenario: &Scenario, opts: &RunOptions) -> RunSummary {
         },
         cases: Vec::new(),
         revocation_comparison: Vec::new(),
+        revocation_per_stack: Vec::new(),
     }
 }
 

@@ -9,6 +9,7 @@ mod cli;
 mod compare;
 mod conformance;
 mod containment;
+mod crl_shards;
 mod end_to_end;
 mod evidence;
 mod files;

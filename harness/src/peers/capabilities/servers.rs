@@ -4,6 +4,19 @@
 use super::{Library, ServerCapabilities, Stapling, Support, VerifyDepth};
 use crate::scenario::RevocationMode;
 
+/// Why rustls cannot take a delta CRL.
+const WEBPKI_NO_DELTAS: &str =
+    "rustls (webpki) refuses a CRL with a delta CRL indicator (Error::UnsupportedDeltaCrl)";
+
+/// Why an OpenSSL-based peer without a setting for delta CRLs cannot take one.
+const OPENSSL_NO_DELTA_SETTING: &str = "this OpenSSL-based server has no setting for OpenSSL's X509_V_FLAG_USE_DELTAS and X509_V_FLAG_EXTENDED_CRL_SUPPORT, and OpenSSL 3.0 without them takes a newer delta CRL for the complete CRL: a client revoked only in the base gets in (openssl verify -crl_check with base + delta: OK)";
+
+/// Why gnutls-serv cannot use several CRLs of one issuer (measured with `certtool --verify
+/// --load-crl`, GnuTLS 3.7: shard 8 alone refuses its revoked client, shard 8 followed by the
+/// other 15 admits it; a base followed or preceded by a newer delta admits a client the base
+/// lists).
+const GNUTLS_ONE_CRL_PER_ISSUER: &str = "GnuTLS keeps one CRL per issuer (the newest; the last of equals): of N shards it uses one and admits clients revoked in the others, and a newer delta CRL replaces its base";
+
 /// webpki's fixed maximum of intermediates (`MAX_SUB_CA_COUNT`).
 pub const WEBPKI_VERIFY_DEPTH: u8 = 6;
 
@@ -31,6 +44,9 @@ pub const RUSTLS_SERVER: ServerCapabilities = ServerCapabilities {
     missing_mode_reasons: &[],
     crl_soft_fail: Support::Yes,
     crl_reload: Support::Yes,
+    // Sharded and delta CRLs (issue 16): one field block.
+    crl_shards: Support::Yes,
+    crl_deltas: Support::No(WEBPKI_NO_DELTAS),
     ocsp_soft_fail: Support::Yes,
     ocsp_nonce: Support::Yes,
     ocsp_cache_ttl: Support::Yes,
@@ -56,6 +72,9 @@ pub const OPENSSL_SERVER: ServerCapabilities = ServerCapabilities {
     missing_mode_reasons: &[],
     crl_soft_fail: Support::Yes,
     crl_reload: Support::No("the openssl server loads its CRLs once"),
+    // Sharded and delta CRLs (issue 16): one field block.
+    crl_shards: Support::Yes,
+    crl_deltas: Support::Yes,
     ocsp_soft_fail: Support::Yes,
     ocsp_nonce: Support::Yes,
     ocsp_cache_ttl: Support::Yes,
@@ -83,6 +102,9 @@ pub const S_SERVER: ServerCapabilities = ServerCapabilities {
     )],
     crl_soft_fail: Support::No("openssl s_server has no soft-fail for undetermined CRL status"),
     crl_reload: Support::No("openssl s_server cannot reload a CRL"),
+    // Sharded and delta CRLs (issue 16): one field block.
+    crl_shards: Support::Yes,
+    crl_deltas: Support::Yes,
     ocsp_soft_fail: Support::Yes,
     ocsp_nonce: Support::Yes,
     ocsp_cache_ttl: Support::Yes,
@@ -113,6 +135,9 @@ pub const NGINX: ServerCapabilities = ServerCapabilities {
     missing_mode_reasons: &[],
     crl_soft_fail: Support::No("nginx has no soft-fail for undetermined CRL status"),
     crl_reload: Support::No("nginx re-reads its CRL only on a configuration reload"),
+    // Sharded and delta CRLs (issue 16): one field block.
+    crl_shards: Support::Yes,
+    crl_deltas: Support::No(OPENSSL_NO_DELTA_SETTING),
     ocsp_soft_fail: Support::No("nginx's ssl_ocsp has no soft-fail"),
     ocsp_nonce: Support::No("nginx's ssl_ocsp sends no nonce"),
     ocsp_cache_ttl: Support::No(
@@ -172,6 +197,9 @@ pub const HAPROXY: ServerCapabilities = ServerCapabilities {
     crl_reload: Support::No(
         "HAProxy reads its crl-file at start; replacing it needs its runtime API (set ssl crl-file), which the adapter does not drive",
     ),
+    // Sharded and delta CRLs (issue 16): one field block.
+    crl_shards: Support::Yes,
+    crl_deltas: Support::No(OPENSSL_NO_DELTA_SETTING),
     ocsp_soft_fail: Support::No("HAProxy has no OCSP checking of client certificates"),
     ocsp_nonce: Support::No("HAProxy has no OCSP checking of client certificates"),
     ocsp_cache_ttl: Support::No("HAProxy has no OCSP checking of client certificates"),
@@ -220,6 +248,9 @@ pub const GNUTLS_SERV: ServerCapabilities = ServerCapabilities {
     ],
     crl_soft_fail: Support::No("gnutls-serv has no soft-fail setting for undetermined CRL status"),
     crl_reload: Support::No("gnutls-serv reads its CRL once at start"),
+    // Sharded and delta CRLs (issue 16): one field block.
+    crl_shards: Support::No(GNUTLS_ONE_CRL_PER_ISSUER),
+    crl_deltas: Support::No(GNUTLS_ONE_CRL_PER_ISSUER),
     ocsp_soft_fail: Support::No("gnutls-serv has no OCSP checking of client certificates"),
     ocsp_nonce: Support::No("gnutls-serv has no OCSP checking of client certificates"),
     ocsp_cache_ttl: Support::No("gnutls-serv has no OCSP checking of client certificates"),
@@ -271,6 +302,9 @@ pub const NODE_SERVER: ServerCapabilities = ServerCapabilities {
     ],
     crl_soft_fail: Support::No("node's crl option has no soft-fail for undetermined CRL status"),
     crl_reload: Support::No("the node server adapter reads its CRL once at start"),
+    // Sharded and delta CRLs (issue 16): one field block.
+    crl_shards: Support::Yes,
+    crl_deltas: Support::No(OPENSSL_NO_DELTA_SETTING),
     ocsp_soft_fail: Support::No("node's tls module has no OCSP checking of client certificates"),
     ocsp_nonce: Support::No("node's tls module has no OCSP checking of client certificates"),
     ocsp_cache_ttl: Support::No("node's tls module has no OCSP checking of client certificates"),
@@ -314,6 +348,9 @@ pub const GO_SERVER: ServerCapabilities = ServerCapabilities {
     // The program's own CRL check in VerifyPeerCertificate has both policies.
     crl_soft_fail: Support::Yes,
     crl_reload: Support::No("the go server reads its CRL once at start"),
+    // Sharded and delta CRLs (issue 16): one field block.
+    crl_shards: Support::Yes,
+    crl_deltas: Support::Yes,
     ocsp_soft_fail: Support::No("the go server has no OCSP checking of client certificates"),
     ocsp_nonce: Support::No("the go server has no OCSP checking of client certificates"),
     ocsp_cache_ttl: Support::No("the go server has no OCSP checking of client certificates"),
@@ -359,6 +396,11 @@ pub const JAVA_SERVER: ServerCapabilities = ServerCapabilities {
     // PKIXRevocationChecker.Option.SOFT_FAIL.
     crl_soft_fail: Support::Yes,
     crl_reload: Support::No("the java server reads its CRL once at start"),
+    // Sharded and delta CRLs (issue 16): one field block.
+    crl_shards: Support::Yes,
+    crl_deltas: Support::No(
+        "JSSE's PKIX revocation checker did not apply the delta CRL: the client only the delta lists got in (measured, OpenJDK 17)",
+    ),
     ocsp_soft_fail: Support::No("the java server adapter has no OCSP checking yet"),
     ocsp_nonce: Support::No("the java server adapter has no OCSP checking yet"),
     ocsp_cache_ttl: Support::No("the java server adapter has no OCSP checking yet"),
@@ -402,6 +444,9 @@ pub const COMMAND: ServerCapabilities = ServerCapabilities {
     ],
     crl_soft_fail: Support::No(COMMAND_GETS_NO),
     crl_reload: Support::No(COMMAND_GETS_NO),
+    // Sharded and delta CRLs (issue 16): one field block.
+    crl_shards: Support::Yes,
+    crl_deltas: Support::No("the harness cannot know whether the program uses a delta CRL"),
     ocsp_soft_fail: Support::No(COMMAND_GETS_NO),
     ocsp_nonce: Support::No(COMMAND_GETS_NO),
     ocsp_cache_ttl: Support::No(COMMAND_GETS_NO),

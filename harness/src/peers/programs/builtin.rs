@@ -88,6 +88,7 @@ fn builtin_settings(
             s.crl_policy = rev.policy;
             s.crl_check_all = sources.crl_check_all;
             s.crl_reload = rev.reload;
+            s.crl_deltas = rev.crl_delta;
         }
         RevocationMode::Ocsp => {
             s.ocsp = true;

@@ -100,10 +100,12 @@ func chainStatus(chain []*x509.Certificate, lists []*x509.RevocationList, now ti
 	return nil
 }
 
-// leafStatus checks a certificate against its issuer's CRLs: revoked, or undetermined when no
-// CRL of its issuer is current and correctly signed.
+// leafStatus checks a certificate against every CRL of its issuer (all shards of a sharded CRL,
+// a base and its delta): revoked when one lists it, undetermined when no CRL of its issuer is
+// current and correctly signed.
 func leafStatus(leaf, issuer *x509.Certificate, lists []*x509.RevocationList, now time.Time) error {
 	status := errUndetermined
+	checked := false
 	for _, crl := range lists {
 		if !bytes.Equal(crl.RawIssuer, leaf.RawIssuer) {
 			continue
@@ -121,6 +123,9 @@ func leafStatus(leaf, issuer *x509.Certificate, lists []*x509.RevocationList, no
 				return fmt.Errorf("certificate revoked (serial %s)", leaf.SerialNumber)
 			}
 		}
+		checked = true
+	}
+	if checked {
 		return nil
 	}
 	return status

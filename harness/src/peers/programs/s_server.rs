@@ -35,13 +35,16 @@ pub fn server_chain<'a>(case: &Case, files: &'a PkiFiles) -> &'a Path {
 
 /// The s_server command for `case`. `chain_extra` is a PEM file holding the server chain's
 /// intermediates (s_server's `-cert` reads only the leaf); `staple` a DER OCSP response to
-/// staple (`-status_file`).
+/// staple (`-status_file`). `-CRL` loads one CRL only, so a case with several (shards, a base
+/// and its delta) passes `ca_with_crls`, the root followed by every CRL, as `-CAfile` (whose
+/// loader takes certificates and CRLs alike), and deltas turn on `-use_deltas -extended_crl`.
 pub fn command(
     openssl: &Path,
     case: &Case,
     files: &PkiFiles,
     chain_extra: &Path,
     crl: Option<&Path>,
+    ca_with_crls: Option<&Path>,
     staple: Option<&Path>,
 ) -> Command {
     let mut cmd = Command::new(openssl);
@@ -71,10 +74,22 @@ pub fn command(
         if !case.tls.client_sigalgs.is_empty() {
             cmd.args(["-client_sigalgs", &openssl_names::sigalgs_list(case, ":")]);
         }
-        cmd.arg("-CAfile").arg(&files.root_cert);
+        cmd.arg("-CAfile")
+            .arg(ca_with_crls.unwrap_or(&files.root_cert));
     }
-    if let Some(crl) = crl {
-        cmd.arg("-CRL").arg(crl).arg("-crl_check");
+    match (crl, ca_with_crls) {
+        (_, Some(_)) => {
+            cmd.arg("-crl_check");
+            if case.revocation.crl_delta {
+                // -extended_crl too: without it OpenSSL takes a newer delta CRL for the
+                // complete one (see `revocation::delta_crl`).
+                cmd.args(["-use_deltas", "-extended_crl"]);
+            }
+        }
+        (Some(crl), None) => {
+            cmd.arg("-CRL").arg(crl).arg("-crl_check");
+        }
+        (None, None) => {}
     }
     if let Some(staple) = staple {
         cmd.arg("-status_file").arg(staple);
@@ -148,30 +163,27 @@ pub(super) fn start(openssl: PathBuf, launch: Launch<'_>) -> Result<RunningServe
         }
         _ => None,
     };
-    // The whole chain needs every CA's CRL, and -CRL reads one: the CRL file goes into the
-    // -CAfile too (OpenSSL loads every CRL of a PEM CA file into the verify store).
-    let chain_files;
-    let files = match launch.revocation.crl_file {
-        Some(crl) if launch.revocation.crl_check_all => {
-            let ca = launch.side_path("ca-and-crls.pem");
-            write_ca_and_crls(launch.files, crl, &ca).map_err(|source| ProcessError::Files {
-                path: ca.clone(),
+    // Several CRLs (the whole chain's, shards, a base and its delta) go into the -CAfile,
+    // whose loader takes certificates and CRLs alike; -CRL reads one.
+    let rev = &launch.case.revocation;
+    let ca_with_crls = match launch.revocation.crl_file {
+        Some(crl) if launch.revocation.crl_check_all || rev.crl_shards > 1 || rev.crl_delta => {
+            let out = launch.side_path("ca-crls.pem");
+            write_ca_and_crls(launch.files, crl, &out).map_err(|source| ProcessError::Files {
+                path: out.clone(),
                 source,
             })?;
-            chain_files = PkiFiles {
-                root_cert: ca,
-                ..launch.files.clone()
-            };
-            &chain_files
+            Some(out)
         }
-        _ => launch.files,
+        _ => None,
     };
     let mut command = command(
         &openssl,
         launch.case,
-        files,
+        launch.files,
         &extra,
         launch.revocation.crl_file,
+        ca_with_crls.as_deref(),
         staple.as_deref(),
     );
     if launch.revocation.crl_file.is_some() && launch.revocation.crl_check_all {

@@ -251,11 +251,17 @@ fn client_auth(
                 .load_crl_file(crl, kind)
                 .map_err(|e| file_err(crl, e))?;
         }
-        let flags = if args.crl_check_all {
+        let mut flags = if args.crl_check_all {
             X509VerifyFlags::CRL_CHECK | X509VerifyFlags::CRL_CHECK_ALL
         } else {
             X509VerifyFlags::CRL_CHECK
         };
+        if args.crl_deltas {
+            // Without EXTENDED_CRL_SUPPORT, OpenSSL 3.0 scores a delta CRL like a complete one
+            // and takes the newest: a newer delta stands in for its base, and a client revoked
+            // only in the base gets in (`openssl verify -crl_check -use_deltas` says OK).
+            flags |= X509VerifyFlags::USE_DELTAS | X509VerifyFlags::EXTENDED_CRL_SUPPORT;
+        }
         store
             .set_flags(flags)
             .map_err(|e| openssl_err("CRL flags", e))?;

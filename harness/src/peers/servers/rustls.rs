@@ -41,6 +41,11 @@ const SESSION_CACHE_SIZE: usize = 100_000;
 /// # Errors
 /// When the configuration cannot be built or the socket cannot be bound.
 pub fn serve(args: &ServerSettings) -> Result<(), ServeError> {
+    if args.crl_deltas {
+        return Err(ServeError::Unsupported(
+            "--crl-deltas: rustls (webpki) refuses delta CRLs".into(),
+        ));
+    }
     if let Some(depth) = args.verify_depth.filter(|d| *d != WEBPKI_VERIFY_DEPTH) {
         return Err(ServeError::Unsupported(format!(
             "--verify-depth {depth}: rustls (webpki) has a fixed depth of {WEBPKI_VERIFY_DEPTH} intermediates"

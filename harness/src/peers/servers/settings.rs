@@ -115,6 +115,10 @@ pub struct ServerSettings {
     /// Check the whole client chain against CRLs (OpenSSL's CRL_CHECK_ALL; webpki's chain
     /// revocation depth), not only the leaf.
     pub crl_check_all: bool,
+    /// Use the delta CRLs among the CRLs (OpenSSL's X509_V_FLAG_USE_DELTAS); `--impl openssl`
+    /// only (webpki refuses delta CRLs).
+    #[serde(default)]
+    pub crl_deltas: bool,
     /// Where the server writes its status events (JSON lines: listening, CRL loaded,
     /// rotations, the tally at shutdown) for the runner; `None`: nowhere.
     pub status: Option<PathBuf>,
@@ -161,6 +165,7 @@ impl Default for ServerSettings {
             cert_reload: None,
             staple_refresh: revocation.staple_refresh,
             crl_check_all: false,
+            crl_deltas: false,
             status: None,
             handicap_us: 0,
         }
@@ -347,6 +352,7 @@ impl ServeArgs {
             cert_reload: a.cert_reload,
             staple_refresh: a.staple_refresh.unwrap_or(d.staple_refresh),
             crl_check_all: a.crl_check_all,
+            crl_deltas: a.crl_deltas,
             status: a.status,
             handicap_us: a.handicap_us,
         }
@@ -501,6 +507,10 @@ pub struct ServeArgs {
     /// revocation depth), not only the leaf.
     #[arg(long)]
     pub crl_check_all: bool,
+    /// Use the delta CRLs among the CRLs (OpenSSL's X509_V_FLAG_USE_DELTAS); `--impl openssl`
+    /// only.
+    #[arg(long)]
+    pub crl_deltas: bool,
     /// Write status events (JSON lines) to this file.
     #[arg(long)]
     pub status: Option<PathBuf>,

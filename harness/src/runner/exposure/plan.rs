@@ -71,12 +71,34 @@ pub(in crate::runner) fn stage(
             path: server_crl.clone(),
             source,
         })?;
-    let crl = revoking_crl_der(case, pki).map_err(RunError::Fixtures)?;
-    pki::write_crl(&crl, &revoking_crl).map_err(RunError::FixtureFiles)?;
+    let crls = revoking_crls(case, pki).map_err(RunError::Fixtures)?;
+    pki::write_crls(&crls, &revoking_crl).map_err(RunError::FixtureFiles)?;
     Ok(Staged {
         server_crl,
         revoking_crl,
     })
+}
+
+/// The case's CRL file's contents with the victim listed too: every shard when the CRL is
+/// sharded (the victim's in its shard).
+fn revoking_crls(
+    case: &Case,
+    pki: &Pki,
+) -> Result<Vec<rustls::pki_types::CertificateRevocationListDer<'static>>, pki::IssueError> {
+    match (
+        case.revocation.crl_shards,
+        pki.spec.revocation_url.as_deref(),
+    ) {
+        (n, Some(base_url)) if n > 1 => pki::issue_crl_shards(
+            pki,
+            case.revocation.crl_entries,
+            2,
+            &[pki::VICTIM_SERIAL],
+            n,
+            base_url,
+        ),
+        _ => Ok(vec![revoking_crl_der(case, pki)?]),
+    }
 }
 
 /// The case's CRL with the victim listed too.

@@ -75,6 +75,8 @@ impl PkiSettings {
             identities: self.identities,
             intermediates,
             revocation_url: None,
+            crl_shards: None,
+            crl_delta: None,
             issuer: self.issuer.clone(),
         }
     }

@@ -224,6 +224,13 @@ pub struct Revocation {
     pub crl_entries: usize,
     /// The CRL the server is given: fresh, or one it cannot use.
     pub crl: CrlKind,
+    /// The leaves' CRL split into this many shards by serial (serial mod N), each naming its
+    /// URL in an Issuing Distribution Point, each certificate naming its shard's (1: one
+    /// full CRL, no IDP).
+    pub crl_shards: u16,
+    /// The leaves' CRL as a base CRL (the filler entries) plus a delta CRL (RFC 5280 §5.2.4)
+    /// listing the recent revocations (the `revoked` client); mode `crl` only.
+    pub crl_delta: bool,
     /// Hard or soft fail when the status is undetermined.
     pub policy: FailPolicy,
     /// How often the server re-reads its CRL (mode `crl`); `None`: loaded once.
@@ -288,6 +295,8 @@ impl Revocation {
             mode: RevocationMode::None,
             crl_entries: 0,
             crl: CrlKind::Fresh,
+            crl_shards: 1,
+            crl_delta: false,
             policy: FailPolicy::Hard,
             reload: None,
             revoke_after: None,
@@ -327,6 +336,12 @@ impl Revocation {
             self.mode,
             RevocationMode::CrlHttp | RevocationMode::Ocsp | RevocationMode::OcspStapling
         )
+    }
+
+    /// Whether the certificates must name CRL URLs of their own (sharded CRLs: each names its
+    /// shard; a delta CRL: its Freshest CRL), so the revocation service's URL goes into them.
+    pub fn names_own_crl_urls(&self) -> bool {
+        self.crl_shards > 1 || self.crl_delta
     }
 
     /// What an OCSP-checking server learns about a certificate the CA says is `revoked` (or

@@ -65,6 +65,8 @@ pub(super) fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>)
         mode: raw.revocation_mode.unwrap_or(RevocationMode::None),
         crl_entries: raw.crl_entries.unwrap_or(0),
         crl: raw.crl_kind.unwrap_or(CrlKind::Fresh),
+        crl_shards: raw.crl_shards.unwrap_or(1),
+        crl_delta: raw.crl_delta.unwrap_or(false),
         policy: raw.fail_policy.unwrap_or(FailPolicy::Hard),
         reload: raw.crl_reload,
         revoke_after: raw.revoke_after,
@@ -165,6 +167,32 @@ pub(super) fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>)
             span.clone(),
             "revocation.crl needs revocation.mode = \"crl\" or \"crl-http\"".into(),
         );
+    }
+    if raw.crl_shards.is_some_and(|n| n > 1) || raw.crl_delta == Some(true) {
+        let key = if raw.crl_delta == Some(true) {
+            "crl_delta"
+        } else {
+            "crl_shards"
+        };
+        let problem = if mode != RevocationMode::Crl {
+            Some(format!(
+                "revocation.{key} needs revocation.mode = \"crl\" (CRL files), not \"{mode}\""
+            ))
+        } else if revocation.crl != CrlKind::Fresh {
+            Some(format!(
+                "revocation.{key} needs revocation.crl = \"fresh\", found \"{}\"",
+                revocation.crl
+            ))
+        } else if revocation.crl_delta && revocation.crl_shards > 1 {
+            Some("revocation.crl_delta and revocation.crl_shards cannot be combined yet".into())
+        } else if revocation.crl_delta && revocation.revoke_after.is_some() {
+            Some("revocation.crl_delta cannot be combined with revocation.revoke_after yet".into())
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            bad(r, span.clone(), problem);
+        }
     }
     if raw.fail_policy.is_some()
         && !matches!(

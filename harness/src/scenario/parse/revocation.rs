@@ -11,6 +11,8 @@ use crate::scenario::model::RevocationMode;
 pub(super) const REVOCATION_KEYS: &[&str] = &[
     "mode",
     "crl_entries",
+    "crl_shards",
+    "crl_delta",
     "crl",
     "policy",
     "reload",
@@ -29,6 +31,10 @@ pub(super) const REVOCATION_KEYS: &[&str] = &[
     "renew_at",
     "fleet",
 ];
+
+/// The most CRL shards a case may ask for (each is a file the server loads and a URL in the
+/// certificates).
+pub(crate) const MAX_CRL_SHARDS: u16 = 1024;
 
 /// Reads the `revocation` table `rev` (at key path `rp`) into `s`.
 pub(super) fn read(r: &mut Reader<'_>, rev: &dyn TableLike, rp: &str, s: &mut RawSettings) {
@@ -110,5 +116,13 @@ pub(super) fn read(r: &mut Reader<'_>, rev: &dyn TableLike, rp: &str, s: &mut Ra
                 "has no effect unless revocation.mode = \"crl\" or \"crl-http\"",
             );
         }
+    }
+    if let Some(v) = rev.get("crl_shards") {
+        s.crl_shards = r
+            .integer(v, &join(rp, "crl_shards"), 1..=i64::from(MAX_CRL_SHARDS))
+            .and_then(|n| u16::try_from(n).ok());
+    }
+    if let Some(v) = rev.get("crl_delta") {
+        s.crl_delta = r.boolean(v, &join(rp, "crl_delta"));
     }
 }
