@@ -54,6 +54,9 @@ pub enum Command {
     /// Run the interop matrix (default: scenarios/interop.toml): every client x server x TLS
     /// version x full/resumed; print it as a matrix and write report.md next to summary.json.
     Interop(InteropArgs),
+    /// Fleet experiments (lifetimes, renewal storms, OCSP responder capacity) and the strategy
+    /// table computed from them; writes fleet.json and report.md.
+    Fleet(super::fleet::FleetArgs),
     /// Merge HdrHistogram interval logs (e.g. one per worker) into one log and a .hgrm file;
     /// counts are added exactly.
     Merge {

@@ -16,6 +16,7 @@
 mod ab;
 mod args;
 mod conformance;
+mod fleet;
 mod interop;
 mod pki;
 mod run;
@@ -93,6 +94,7 @@ pub fn main() -> ExitCode {
         Command::Conformance(args) => (args.quiet, true),
         Command::Interop(args) => (args.quiet, true),
         Command::Ab(args) => (args.quiet, true),
+        Command::Fleet(args) => (args.quiet, true),
         _ => (false, false),
     };
     // Before any thread exists: the run continues in a PID namespace that dies with this
@@ -133,6 +135,7 @@ fn dispatch(cli: Cli) -> u8 {
         Command::Conformance(args) => conformance::conformance(&args),
         Command::Interop(args) => interop::interop(&args),
         Command::Ab(args) => ab::ab(&args),
+        Command::Fleet(args) => fleet::fleet(&args),
         Command::Merge { logs, out } => Ok(crate::report::merge_command(&logs, &out)),
         Command::Report { run_dir } => Ok(crate::report::report_command(&run_dir)),
         Command::Compare {

@@ -20,6 +20,7 @@ mod plots;
 mod revocation_table;
 mod saved;
 mod stats;
+pub mod strategy;
 mod summary;
 mod text_table;
 mod thresholds;
