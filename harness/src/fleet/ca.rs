@@ -205,6 +205,9 @@ pub fn measure_cost(key_type: KeyType, samples: u32) -> Result<IssuanceCost, Fle
 
 /// CPU time of the calling thread so far (zero where it cannot be read).
 pub fn thread_cpu() -> Duration {
+    // The kernel brings a running thread's schedstat up to date when it schedules: yielding
+    // makes the reading exact instead of a tick old.
+    std::thread::yield_now();
     crate::sys::current_tid()
         .and_then(|t| crate::sys::thread_runtime(t).ok())
         .unwrap_or_default()

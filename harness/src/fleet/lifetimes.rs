@@ -125,7 +125,7 @@ pub fn run(spec: &LifetimesSpec, opts: &FleetOptions) -> Result<LifetimesResult,
     let price = costs.first().cloned();
     let mut rows = Vec::with_capacity(spec.lifetimes.len());
     for (i, &lifetime) in spec.lifetimes.iter().enumerate() {
-        let name = humantime::format_duration(lifetime).to_string();
+        let name = lifetime_name(lifetime);
         progress(opts, &format!("lifetime {name}: compressed run"));
         let compressed = compressed_run(spec, opts, i, lifetime)?;
         let l = lifetime.as_secs_f64();
@@ -139,7 +139,7 @@ pub fn run(spec: &LifetimesSpec, opts: &FleetOptions) -> Result<LifetimesResult,
             issuances_per_day: round1(rate * 86_400.0),
             ca_cores: price
                 .as_ref()
-                .map_or(0.0, |c| round3(rate * c.sign_cpu_us / 1e6)),
+                .map_or(0.0, |c| round6(rate * c.sign_cpu_us / 1e6)),
             renewal_traffic_bytes_per_sec: price
                 .as_ref()
                 .map_or(0.0, |c| round1(rate * c.chain_bytes as f64)),
@@ -156,6 +156,21 @@ pub fn run(spec: &LifetimesSpec, opts: &FleetOptions) -> Result<LifetimesResult,
         costs,
         rows,
     })
+}
+
+/// `200d`, `160h`, `90m`, or humantime's spelling.
+pub(super) fn lifetime_name(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        s if s > 0 && s % 86_400 == 0 && s >= 2 * 86_400 => format!("{}d", s / 86_400),
+        s if s > 0 && s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s > 0 && s % 60 == 0 && d.subsec_nanos() == 0 => format!("{}m", s / 60),
+        _ => humantime::format_duration(d).to_string(),
+    }
+}
+
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
 }
 
 fn round3(x: f64) -> f64 {

@@ -93,7 +93,14 @@ impl Rig {
                 o.cache_ttl.as_millis(),
                 o.timeout.as_millis().max(1)
             ),
-            None => "{ mode = \"none\" }".into(),
+            // The built-in server re-reads its certificate in this mode only.
+            None => match opts.rotate_server {
+                Some((lifetime, _)) => format!(
+                    "{{ mode = \"short-lived\", cert_lifetime = \"{}ms\" }}",
+                    lifetime.as_millis().max(2000)
+                ),
+                None => "{ mode = \"none\" }".into(),
+            },
         };
         let text = format!(
             "version = 1\n[[case]]\nname = \"fleet\"\nrevocation = {revocation}\n"

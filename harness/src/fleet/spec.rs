@@ -225,7 +225,7 @@ fn lifetimes(r: &mut Reader<'_>, t: &dyn TableLike) -> LifetimesSpec {
             r.key_type(i, k)
         }),
         cost_samples: r.int(t, p, "cost_samples", 50, 1, 10_000) as u32,
-        compressed_lifetime: r.dur(t, p, "compressed_lifetime", Duration::from_secs(3)),
+        compressed_lifetime: r.lifetime(t, p, "compressed_lifetime", Duration::from_secs(3)),
         clients: r.int(t, p, "clients", 16, 1, 1000) as usize,
         workers: r.int(t, p, "workers", 4, 1, 256) as usize,
         window: r.dur(t, p, "window", Duration::from_secs(6)),
@@ -264,7 +264,7 @@ fn storm(r: &mut Reader<'_>, t: &dyn TableLike) -> StormSpec {
             Some(i) => r.key_type(i, "storm.key").unwrap_or(KeyType::EcdsaP256),
             None => KeyType::EcdsaP256,
         },
-        lifetime: r.dur(t, p, "lifetime", Duration::from_secs(4)),
+        lifetime: r.lifetime(t, p, "lifetime", Duration::from_secs(4)),
         renew_at: r.fraction(t, p, "renew_at", 0.5),
         spread,
         ca_workers: r.int(t, p, "ca_workers", 1, 1, 64) as usize,
@@ -445,6 +445,16 @@ impl Reader<'_> {
         match t.get(k) {
             Some(i) => self
                 .duration(i, &format!("{p}.{k}"), Duration::from_millis(10), MAX_RUN)
+                .unwrap_or(default),
+            None => default,
+        }
+    }
+
+    /// A compressed certificate lifetime: at least 2 s (validity has one-second resolution).
+    fn lifetime(&mut self, t: &dyn TableLike, p: &str, k: &str, default: Duration) -> Duration {
+        match t.get(k) {
+            Some(i) => self
+                .duration(i, &format!("{p}.{k}"), Duration::from_secs(2), MAX_RUN)
                 .unwrap_or(default),
             None => default,
         }
