@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use toml_edit::{DocumentMut, Item, TableLike};
+use toml_edit::{ImDocument, Item, TableLike};
 
 use crate::pki::KeyType;
 
@@ -148,7 +148,7 @@ pub fn parse(text: &str, file: &Path) -> Result<FleetSpec, SpecError> {
         file,
         problems: Vec::new(),
     };
-    let doc: DocumentMut = match text.parse() {
+    let doc = match ImDocument::parse(text) {
         Ok(d) => d,
         Err(e) => {
             return Err(SpecError::Invalid {
@@ -322,6 +322,15 @@ fn strategy(r: &mut Reader<'_>, t: &dyn TableLike) -> StrategySpec {
     }
 }
 
+/// The 1-based line of byte `offset` of `text`.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
 /// Collects problems with their line.
 struct Reader<'a> {
     text: &'a str,
@@ -333,7 +342,7 @@ impl Reader<'_> {
     fn at(&mut self, item: Option<&Item>, key: &str, message: &str) {
         let line = item
             .and_then(|i| i.span())
-            .map(|s| self.text[..s.start.min(self.text.len())].lines().count().max(1));
+            .map(|s| line_of(self.text, s.start));
         let place = line.map(|l| format!(":{l}")).unwrap_or_default();
         self.problems
             .push(format!("{}{place}: {key}: {message}", self.file.display()));
@@ -516,7 +525,7 @@ impl Reader<'_> {
                 out.push(x);
             } else if let Some(span) = v.span() {
                 // The problem was recorded without a place: give it the entry's line.
-                let line = self.text[..span.start.min(self.text.len())].lines().count();
+                let line = line_of(self.text, span.start);
                 if let Some(last) = self.problems.last_mut() {
                     let prefix = format!("{}: ", self.file.display());
                     if let Some(rest) = last.strip_prefix(&prefix) {

@@ -12,6 +12,7 @@ mod containment;
 mod end_to_end;
 mod evidence;
 mod files;
+mod fleet;
 mod fixtures;
 mod fuzz;
 mod gates;
