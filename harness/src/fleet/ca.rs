@@ -69,14 +69,22 @@ impl FleetIssuer {
         params.not_before = now - time::Duration::seconds(1);
         params.not_after = now + self.lifetime;
         if let Some(base) = &self.base_url {
-            params.custom_extensions.push(aia(&crate::pki::ocsp_url(base))?);
+            params
+                .custom_extensions
+                .push(aia(&crate::pki::ocsp_url(base))?);
         }
         let cert = self
             .pki
             .leaf_ca
             .sign(&params, key, &format!("fleet {name}"))?;
         let mut chain = vec![cert];
-        chain.extend(self.pki.clients.first().into_iter().flat_map(|c| c.chain.iter().skip(1).cloned()));
+        chain.extend(
+            self.pki
+                .clients
+                .first()
+                .into_iter()
+                .flat_map(|c| c.chain.iter().skip(1).cloned()),
+        );
         Ok(Identity {
             name: name.to_string(),
             chain,
@@ -348,7 +356,11 @@ impl CaQueue {
 
     /// When the last certificate so far was delivered.
     pub fn last_done(&self) -> Option<Instant> {
-        *self.shared.last_done.lock().unwrap_or_else(|p| p.into_inner())
+        *self
+            .shared
+            .last_done
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     /// Waits for every request made so far, stops the threads and returns the figures.
@@ -363,8 +375,16 @@ impl CaQueue {
         QueueFigures {
             issued: self.shared.issued.load(Ordering::Relaxed),
             failed: self.shared.failed.load(Ordering::Relaxed),
-            latency_p50_ms: if empty { 0.0 } else { ms(h.value_at_quantile(0.5)) },
-            latency_p99_ms: if empty { 0.0 } else { ms(h.value_at_quantile(0.99)) },
+            latency_p50_ms: if empty {
+                0.0
+            } else {
+                ms(h.value_at_quantile(0.5))
+            },
+            latency_p99_ms: if empty {
+                0.0
+            } else {
+                ms(h.value_at_quantile(0.99))
+            },
             latency_max_ms: if empty { 0.0 } else { ms(h.max()) },
             ca_cpu_ms: (self.shared.cpu_ns.load(Ordering::Relaxed) as f64 / 1e4).round() / 100.0,
         }

@@ -79,7 +79,8 @@ pub fn measured_inputs(
 /// # Errors
 /// When a file cannot be written.
 pub fn write_outputs(report: &FleetReport, dir: &Path) -> Result<(), FleetError> {
-    let json = serde_json::to_vec_pretty(report).map_err(|e| FleetError::Internal(e.to_string()))?;
+    let json =
+        serde_json::to_vec_pretty(report).map_err(|e| FleetError::Internal(e.to_string()))?;
     let path = dir.join("fleet.json");
     crate::fsutil::write_atomic(&path, &json, 0o644).map_err(|e| FleetError::io(&path, e))?;
     let path = dir.join("report.md");

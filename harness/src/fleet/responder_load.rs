@@ -193,7 +193,9 @@ fn capacity_row(
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(id) = ids.get(i) else { break };
-                let Some(leaf) = id.chain.first() else { continue };
+                let Some(leaf) = id.chain.first() else {
+                    continue;
+                };
                 let t = Instant::now();
                 let decision = checker.check(leaf, &issuer_cert);
                 let us = (t.elapsed().as_micros() as u64).clamp(1, 3_600_000_000);

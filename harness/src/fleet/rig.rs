@@ -102,9 +102,7 @@ impl Rig {
                 None => "{ mode = \"none\" }".into(),
             },
         };
-        let text = format!(
-            "version = 1\n[[case]]\nname = \"fleet\"\nrevocation = {revocation}\n"
-        );
+        let text = format!("version = 1\n[[case]]\nname = \"fleet\"\nrevocation = {revocation}\n");
         let scenario = crate::scenario::parse(&text, Path::new("fleet-server.toml"))
             .map_err(|e| FleetError::Internal(e.to_string()))?;
         let case = scenario
@@ -195,11 +193,13 @@ impl Rig {
     /// What a CA queue calls with each issued certificate: swaps it into `certs[holder]`.
     pub fn deliver_to(&self, certs: Arc<Vec<Arc<SwappableCert>>>) -> super::ca::Deliver {
         let provider = Arc::clone(&self.provider);
-        Arc::new(move |holder, id| match (certs.get(holder), certified(&provider, &id)) {
-            (Some(cert), Ok(key)) => cert.swap(key),
-            (_, Err(e)) => tracing::warn!("fleet delivery to {}: {e}", id.name),
-            (None, _) => tracing::warn!("fleet delivery to unknown holder {holder}"),
-        })
+        Arc::new(
+            move |holder, id| match (certs.get(holder), certified(&provider, &id)) {
+                (Some(cert), Ok(key)) => cert.swap(key),
+                (_, Err(e)) => tracing::warn!("fleet delivery to {}: {e}", id.name),
+                (None, _) => tracing::warn!("fleet delivery to unknown holder {holder}"),
+            },
+        )
     }
 
     /// Where the server listens.
@@ -347,8 +347,12 @@ impl Load {
                 runtime.block_on(async move {
                     let mut tasks = Vec::new();
                     for w in 0..workers.max(1) {
-                        let (s, p, a, clients) =
-                            (Arc::clone(&s), Arc::clone(&p), Arc::clone(&a), Arc::clone(&clients));
+                        let (s, p, a, clients) = (
+                            Arc::clone(&s),
+                            Arc::clone(&p),
+                            Arc::clone(&a),
+                            Arc::clone(&clients),
+                        );
                         tasks.push(tokio::spawn(async move {
                             let mut i = w;
                             while !s.load(Ordering::Relaxed) && !clients.is_empty() {
@@ -418,10 +422,7 @@ pub async fn handshake(config: Arc<ClientConfig>, addr: SocketAddr) -> End {
     match tokio::time::timeout(HANDSHAKE_TIMEOUT, attempt(config, addr)).await {
         Ok(Ok(true)) => End::Accepted,
         Ok(Ok(false)) => End::Io,
-        Ok(Err(e)) => match e
-            .get_ref()
-            .and_then(|i| i.downcast_ref::<rustls::Error>())
-        {
+        Ok(Err(e)) => match e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
             Some(rustls::Error::AlertReceived(a)) => End::Alert(*a),
             _ => End::Io,
         },
@@ -478,8 +479,8 @@ pub fn once_each(
     clients: &[Arc<ClientConfig>],
     concurrency: usize,
 ) -> Result<PhaseFigures, FleetError> {
-    let runtime = crate::sys::runtime(1, true)
-        .map_err(|e| FleetError::Internal(format!("runtime: {e}")))?;
+    let runtime =
+        crate::sys::runtime(1, true).map_err(|e| FleetError::Internal(format!("runtime: {e}")))?;
     let phase = Arc::new(Phase::new());
     let next = Arc::new(AtomicUsize::new(0));
     let clients: Arc<Vec<Arc<ClientConfig>>> = Arc::new(clients.to_vec());

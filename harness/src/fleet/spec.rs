@@ -212,9 +212,16 @@ fn lifetimes(r: &mut Reader<'_>, t: &dyn TableLike) -> LifetimesSpec {
             "window",
         ],
     );
-    let default_lifetimes = [3600, 86_400, 576_000, 47 * 86_400, 100 * 86_400, 200 * 86_400]
-        .map(Duration::from_secs)
-        .to_vec();
+    let default_lifetimes = [
+        3600,
+        86_400,
+        576_000,
+        47 * 86_400,
+        100 * 86_400,
+        200 * 86_400,
+    ]
+    .map(Duration::from_secs)
+    .to_vec();
     LifetimesSpec {
         lifetimes: r.list(t, p, "lifetimes", default_lifetimes, |r, i, k| {
             r.duration(i, k, Duration::from_secs(60), MAX_LIFETIME)
@@ -254,7 +261,11 @@ fn storm(r: &mut Reader<'_>, t: &dyn TableLike) -> StormSpec {
     let spread = match spread.as_slice() {
         [a, b] if a < b => (*a, *b),
         _ => {
-            r.at(t.get("spread"), &format!("{p}.spread"), "expected [start, end] with start < end");
+            r.at(
+                t.get("spread"),
+                &format!("{p}.spread"),
+                "expected [start, end] with start < end",
+            );
             (0.5, 0.9)
         }
     };
@@ -304,9 +315,13 @@ fn strategy(r: &mut Reader<'_>, t: &dyn TableLike) -> StrategySpec {
     let p = "strategy";
     r.keys(t, p, &["fleets", "max_exposure", "ca_cores", "responders"]);
     StrategySpec {
-        fleets: r.list(t, p, "fleets", vec![1_000, 100_000, 10_000_000], |r, i, k| {
-            r.int_item(i, k, 1, 1_000_000_000).map(|n| n as u64)
-        }),
+        fleets: r.list(
+            t,
+            p,
+            "fleets",
+            vec![1_000, 100_000, 10_000_000],
+            |r, i, k| r.int_item(i, k, 1, 1_000_000_000).map(|n| n as u64),
+        ),
         max_exposure: r.list(
             t,
             p,
@@ -378,7 +393,8 @@ impl Reader<'_> {
             Some(s)
                 if !s.is_empty()
                     && s.len() <= 64
-                    && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
+                    && s.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
             {
                 s.to_string()
             }
@@ -402,7 +418,11 @@ impl Reader<'_> {
         match item.as_integer() {
             Some(n) if (lo..=hi).contains(&n) => Some(n),
             _ => {
-                self.at(Some(item), key, &format!("expected an integer from {lo} to {hi}"));
+                self.at(
+                    Some(item),
+                    key,
+                    &format!("expected an integer from {lo} to {hi}"),
+                );
                 None
             }
         }
@@ -415,7 +435,11 @@ impl Reader<'_> {
         match n {
             Some(n) if n >= lo && n <= hi => n,
             _ => {
-                self.at(Some(item), key, &format!("expected a number from {lo} to {hi}"));
+                self.at(
+                    Some(item),
+                    key,
+                    &format!("expected a number from {lo} to {hi}"),
+                );
                 lo
             }
         }
@@ -434,7 +458,11 @@ impl Reader<'_> {
         match item.as_float() {
             Some(f) if f > 0.0 && f < 1.0 => Some(f),
             _ => {
-                self.at(Some(item), key, "expected a fraction above 0 and below 1, like 0.5");
+                self.at(
+                    Some(item),
+                    key,
+                    "expected a fraction above 0 and below 1, like 0.5",
+                );
                 None
             }
         }
@@ -470,7 +498,9 @@ impl Reader<'_> {
     }
 
     fn duration(&mut self, item: &Item, key: &str, lo: Duration, hi: Duration) -> Option<Duration> {
-        let parsed = item.as_str().and_then(|s| humantime::parse_duration(s).ok());
+        let parsed = item
+            .as_str()
+            .and_then(|s| humantime::parse_duration(s).ok());
         match parsed {
             Some(d) if d >= lo && d <= hi => Some(d),
             _ => {
@@ -490,7 +520,11 @@ impl Reader<'_> {
             Some(k) => Some(k),
             None => {
                 let names: Vec<_> = KeyType::ALL.iter().map(|k| k.name()).collect();
-                self.at(Some(item), key, &format!("expected one of {}", names.join(", ")));
+                self.at(
+                    Some(item),
+                    key,
+                    &format!("expected one of {}", names.join(", ")),
+                );
                 None
             }
         }
@@ -514,7 +548,11 @@ impl Reader<'_> {
             return default;
         };
         if array.is_empty() || array.len() > MAX_LIST {
-            self.at(Some(item), &key, &format!("expected 1 to {MAX_LIST} entries"));
+            self.at(
+                Some(item),
+                &key,
+                &format!("expected 1 to {MAX_LIST} entries"),
+            );
             return default;
         }
         let mut out = Vec::with_capacity(array.len());

@@ -83,7 +83,10 @@ pub fn run(spec: &StormSpec, opts: &FleetOptions) -> Result<StormResult, FleetEr
         rows.push(renewal(spec, opts, spread)?);
     }
     let mass_revocation = if spec.mass_revocation {
-        progress(opts, &format!("mass revocation of {} clients", spec.clients));
+        progress(
+            opts,
+            &format!("mass revocation of {} clients", spec.clients),
+        );
         Some(mass_revocation(spec, opts)?)
     } else {
         None
@@ -142,7 +145,9 @@ fn drained(queue: &CaQueue, n: u64, deadline: Instant) -> Option<Instant> {
 }
 
 fn ms_between(a: Instant, b: Option<Instant>) -> f64 {
-    b.map_or(-1.0, |b| round1(b.saturating_duration_since(a).as_secs_f64() * 1000.0))
+    b.map_or(-1.0, |b| {
+        round1(b.saturating_duration_since(a).as_secs_f64() * 1000.0)
+    })
 }
 
 fn renewal(spec: &StormSpec, opts: &FleetOptions, spread: bool) -> Result<StormRow, FleetError> {

@@ -119,8 +119,9 @@ pub fn recommend(question: &Question, measured: &Measured) -> StrategyTable {
                 (Some(false), Some(false)) => format!(
                     "neither fits: {} CA cores or {} responders",
                     cores.map_or(0.0, f64::ceil),
-                    utilization
-                        .map_or(0.0, |u| (u / OCSP_HEADROOM * f64::from(question.responders.max(1))).ceil())
+                    utilization.map_or(0.0, |u| (u / OCSP_HEADROOM
+                        * f64::from(question.responders.max(1)))
+                    .ceil())
                 ),
                 (None, None) => "not measured in this run".into(),
                 (Some(false), None) => format!(
@@ -129,8 +130,9 @@ pub fn recommend(question: &Question, measured: &Measured) -> StrategyTable {
                 ),
                 (None, Some(false)) => format!(
                     "OCSP needs {} responders; short-lived not measured",
-                    utilization
-                        .map_or(0.0, |u| (u / OCSP_HEADROOM * f64::from(question.responders.max(1))).ceil())
+                    utilization.map_or(0.0, |u| (u / OCSP_HEADROOM
+                        * f64::from(question.responders.max(1)))
+                    .ceil())
                 ),
             };
             rows.push(StrategyRow {
@@ -264,6 +266,9 @@ mod tests {
     #[test]
     fn nothing_is_recommended_without_measurements() {
         let t = recommend(&question(), &Measured::default());
-        assert!(t.rows.iter().all(|r| r.recommendation == "not measured in this run"));
+        assert!(t
+            .rows
+            .iter()
+            .all(|r| r.recommendation == "not measured in this run"));
     }
 }

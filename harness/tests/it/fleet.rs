@@ -83,7 +83,10 @@ mass_revocation = true
     );
     let s = r.storm.unwrap();
     let (storm, spread) = (&s.rows[0], &s.rows[1]);
-    assert_eq!((storm.kind.as_str(), spread.kind.as_str()), ("storm", "spread"));
+    assert_eq!(
+        (storm.kind.as_str(), spread.kind.as_str()),
+        ("storm", "spread")
+    );
     assert_eq!(storm.queue.issued, 80);
     assert_eq!(spread.queue.issued, 80);
     // 80 requests at one moment wait behind each other (the median one behind 40); spread
@@ -156,7 +159,10 @@ max_exposure = ["1h"]
     }
     // The strategy table is computed from the measured capacity, not a written figure.
     let t = r.strategy.unwrap();
-    assert_eq!(t.measured.responder_queries_per_sec, Some(cap.queries_per_sec));
+    assert_eq!(
+        t.measured.responder_queries_per_sec,
+        Some(cap.queries_per_sec)
+    );
     assert_eq!(t.measured.soft_fail_admitted_down, Some((6, 6)));
     assert!(t.measured.sign_cpu_us.is_none());
 }
