@@ -298,34 +298,15 @@ impl CaQueue {
             );
             let t = std::thread::Builder::new()
                 .name(format!("fleet-ca-{i}"))
-                .spawn(move || loop {
-                    let next = rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
-                    let Ok(req) = next else { return };
+                .spawn(move || {
+                    // The thread's CPU once, at its start and end: a reading per request would
+                    // yield (see `thread_cpu`) and so add a scheduling delay to every wait.
                     let cpu = thread_cpu();
-                    let result = issuer.issue(&req.name, &req.key);
+                    issue_until_closed(&rx, &shared, &issuer, &deliver);
                     shared.cpu_ns.fetch_add(
                         thread_cpu().saturating_sub(cpu).as_nanos() as u64,
                         Ordering::Relaxed,
                     );
-                    match result {
-                        Ok(id) => {
-                            deliver(req.holder, id);
-                            let done = Instant::now();
-                            let us = done.duration_since(req.made).as_micros() as u64;
-                            let _ = shared
-                                .waited
-                                .lock()
-                                .unwrap_or_else(|p| p.into_inner())
-                                .record(us.clamp(1, 3_600_000_000));
-                            shared.issued.fetch_add(1, Ordering::Relaxed);
-                            *shared.last_done.lock().unwrap_or_else(|p| p.into_inner()) =
-                                Some(done);
-                        }
-                        Err(e) => {
-                            tracing::warn!("fleet issuance for {}: {e}", req.name);
-                            shared.failed.fetch_add(1, Ordering::Relaxed);
-                        }
-                    }
                 })
                 .map_err(|e| FleetError::Internal(format!("CA thread: {e}")))?;
             threads.push(t);
@@ -387,6 +368,37 @@ impl CaQueue {
             },
             latency_max_ms: if empty { 0.0 } else { ms(h.max()) },
             ca_cpu_ms: (self.shared.cpu_ns.load(Ordering::Relaxed) as f64 / 1e4).round() / 100.0,
+        }
+    }
+}
+
+/// One issuing thread: requests in arrival order until the queue is closed.
+fn issue_until_closed(
+    rx: &Mutex<mpsc::Receiver<Request>>,
+    shared: &QueueShared,
+    issuer: &FleetIssuer,
+    deliver: &Deliver,
+) {
+    loop {
+        let next = rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
+        let Ok(req) = next else { return };
+        match issuer.issue(&req.name, &req.key) {
+            Ok(id) => {
+                deliver(req.holder, id);
+                let done = Instant::now();
+                let us = done.duration_since(req.made).as_micros() as u64;
+                let _ = shared
+                    .waited
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .record(us.clamp(1, 3_600_000_000));
+                shared.issued.fetch_add(1, Ordering::Relaxed);
+                *shared.last_done.lock().unwrap_or_else(|p| p.into_inner()) = Some(done);
+            }
+            Err(e) => {
+                tracing::warn!("fleet issuance for {}: {e}", req.name);
+                shared.failed.fetch_add(1, Ordering::Relaxed);
+            }
         }
     }
 }

@@ -182,6 +182,10 @@ fn lifetimes_md(l: &LifetimesResult) -> String {
     out
 }
 
+fn opt_ms(ms: Option<f64>) -> String {
+    ms.map_or_else(|| "not all in time".into(), |m| m.to_string())
+}
+
 fn storm_row(out: &mut String, r: &StormRow) {
     let _ = writeln!(
         out,
@@ -191,7 +195,7 @@ fn storm_row(out: &mut String, r: &StormRow) {
         r.queue.latency_p50_ms,
         r.queue.latency_p99_ms,
         r.queue.latency_max_ms,
-        r.all_renewed_ms,
+        opt_ms(r.all_renewed_ms),
         r.queue.ca_cpu_ms,
         r.before.latency_p50_ms,
         r.before.latency_p99_ms,
@@ -218,7 +222,7 @@ fn storm_md(s: &StormResult) -> String {
             m.revoke_ms,
             m.queue.latency_p50_ms,
             m.queue.latency_p99_ms,
-            m.all_reissued_ms,
+            opt_ms(m.all_reissued_ms),
             m.before.outcomes.accepted,
             m.before.outcomes.failed(),
             m.during.outcomes.accepted,

@@ -44,8 +44,9 @@ pub struct StormRow {
     pub request_window_ms: u64,
     /// The CA queue.
     pub queue: QueueFigures,
-    /// From the first request to the last certificate in hand.
-    pub all_renewed_ms: f64,
+    /// From the first request to the last certificate in hand (`None`: not all arrived
+    /// before the old certificates' end plus a quarter of the lifetime).
+    pub all_renewed_ms: Option<f64>,
     /// Handshakes before the first request.
     pub before: PhaseFigures,
     /// Handshakes while certificates were being renewed.
@@ -61,8 +62,9 @@ pub struct MassRevocation {
     pub revoke_ms: f64,
     /// The re-issuance's CA queue.
     pub queue: QueueFigures,
-    /// From the revocation to the last new certificate in hand.
-    pub all_reissued_ms: f64,
+    /// From the revocation to the last new certificate in hand (`None`: not all arrived
+    /// within two lifetimes).
+    pub all_reissued_ms: Option<f64>,
     /// Handshakes before the revocation.
     pub before: PhaseFigures,
     /// Handshakes while holders waited for their new certificate.
@@ -144,10 +146,8 @@ fn drained(queue: &CaQueue, n: u64, deadline: Instant) -> Option<Instant> {
     (queue.issued() >= n).then(|| queue.last_done()).flatten()
 }
 
-fn ms_between(a: Instant, b: Option<Instant>) -> f64 {
-    b.map_or(-1.0, |b| {
-        round1(b.saturating_duration_since(a).as_secs_f64() * 1000.0)
-    })
+fn ms_between(a: Instant, b: Option<Instant>) -> Option<f64> {
+    b.map(|b| round1(b.saturating_duration_since(a).as_secs_f64() * 1000.0))
 }
 
 fn renewal(spec: &StormSpec, opts: &FleetOptions, spread: bool) -> Result<StormRow, FleetError> {
