@@ -31,8 +31,8 @@ pub struct FleetIssuer {
 }
 
 impl FleetIssuer {
-    /// An issuer of `lifetime` certificates; `base_url` puts the revocation service's OCSP and
-    /// CRL URLs into each.
+    /// An issuer of `lifetime` certificates; `base_url` puts the revocation service's OCSP
+    /// (AIA) and CRL (distribution point) URLs into each.
     pub fn new(pki: Arc<Pki>, lifetime: Duration, base_url: Option<String>) -> Self {
         Self {
             pki,
@@ -69,6 +69,9 @@ impl FleetIssuer {
         params.not_before = now - time::Duration::seconds(1);
         params.not_after = now + self.lifetime;
         if let Some(base) = &self.base_url {
+            params.crl_distribution_points = vec![rcgen::CrlDistributionPoint {
+                uris: vec![crate::pki::crl_url(base)],
+            }];
             params
                 .custom_extensions
                 .push(aia(&crate::pki::ocsp_url(base))?);
@@ -169,8 +172,10 @@ pub struct IssuanceCost {
 /// # Errors
 /// When the PKI cannot be made or an issuance fails.
 pub fn measure_cost(key_type: KeyType, samples: u32) -> Result<IssuanceCost, FleetError> {
-    let pki = fleet_pki(key_type, 1, Some("http://127.0.0.1:9".into()))?;
-    let issuer = FleetIssuer::new(Arc::clone(&pki), Duration::from_secs(86_400), None);
+    // Leaves carry OCSP and CRL URLs, as a public CA's do (they count in the renewal bytes).
+    let base = "http://revocation.example.net".to_string();
+    let pki = fleet_pki(key_type, 1, Some(base.clone()))?;
+    let issuer = FleetIssuer::new(Arc::clone(&pki), Duration::from_secs(86_400), Some(base));
     let seed = crate::pki::random_seed();
     let cpu = thread_cpu();
     let mut keys = Vec::with_capacity(samples as usize);
