@@ -60,6 +60,9 @@ pub struct StrategyRow {
     pub short_lived_ca_cores: Option<f64>,
     /// Renewal traffic.
     pub short_lived_traffic_bytes_per_sec: Option<f64>,
+    /// Time for the CA's cores to re-issue the whole fleet at once (a storm, or a mass
+    /// revocation): N x CPU per issuance / cores.
+    pub mass_reissue_s: Option<f64>,
     /// Longest OCSP cache meeting it (= T).
     pub ocsp_cache_ttl_s: u64,
     /// Queries per second the responders must answer.
@@ -101,6 +104,9 @@ pub fn recommend(question: &Question, measured: &Measured) -> StrategyTable {
             let issuance = n as f64 / (r * t_f);
             let cores = measured.sign_cpu_us.map(|us| round3(issuance * us / 1e6));
             let traffic = measured.renewal_bytes.map(|b| round1(issuance * b as f64));
+            let reissue = measured
+                .sign_cpu_us
+                .map(|us| round1(n as f64 * us / 1e6 / question.ca_cores.max(0.01)));
             let queries = n as f64 / t_f;
             let capacity = measured
                 .responder_queries_per_sec
@@ -142,6 +148,7 @@ pub fn recommend(question: &Question, measured: &Measured) -> StrategyTable {
                 short_lived_issuance_per_sec: round3(issuance),
                 short_lived_ca_cores: cores,
                 short_lived_traffic_bytes_per_sec: traffic,
+                mass_reissue_s: reissue,
                 ocsp_cache_ttl_s: t,
                 ocsp_queries_per_sec: round3(queries),
                 ocsp_responder_utilization: utilization,
@@ -190,16 +197,17 @@ pub fn render_markdown(table: &StrategyTable) -> String {
         table.question.responders,
         table.question.ca_cores,
     ));
-    out.push_str("| N | T | issuances/s | CA cores | renewal bytes/s | OCSP queries/s | responder use | recommendation |\n");
-    out.push_str("|---:|---:|---:|---:|---:|---:|---:|---|\n");
+    out.push_str("| N | T | issuances/s | CA cores | renewal bytes/s | re-issue all s | OCSP queries/s | responder use | recommendation |\n");
+    out.push_str("|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
     for r in &table.rows {
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             r.fleet,
             human(r.max_exposure_s),
             r.short_lived_issuance_per_sec,
             opt(r.short_lived_ca_cores),
             opt(r.short_lived_traffic_bytes_per_sec),
+            opt(r.mass_reissue_s),
             r.ocsp_queries_per_sec,
             r.ocsp_responder_utilization
                 .map_or("-".into(), |u| format!("{:.1}%", u * 100.0)),
@@ -260,6 +268,8 @@ mod tests {
         // 1e9 clients: 555,556 issuances/s at 100 us = 55.6 cores; OCSP 277,778 q/s.
         let big = &t.rows[1];
         assert_eq!(big.short_lived_ca_cores, Some(55.556));
+        // Re-issuing 1e9 certificates at 100 us on one core: 100,000 s.
+        assert_eq!(big.mass_reissue_s, Some(100_000.0));
         assert!(big.recommendation.starts_with("neither fits"), "{big:?}");
     }
 
