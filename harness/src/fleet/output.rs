@@ -120,7 +120,7 @@ pub fn render_console(r: &FleetReport) -> String {
 
 fn lifetimes_md(l: &LifetimesResult) -> String {
     let mut out = format!(
-        "## Lifetimes for a fleet of {} (renewal at {:.0}% of the lifetime)\n\nIssuance cost measured per key type (one thread, {} issuances each):\n\n| key type | keygen CPU us | sign CPU us | issuances/core/s | cert bytes | cert + chain bytes |\n|---|---:|---:|---:|---:|---:|\n",
+        "## Lifetimes for a fleet of {} (renewal at {:.0}% of the lifetime)\n\nIssuance cost measured per key type (one thread, {} issuances each; the harness's CA signs through rcgen with RustCrypto's pure-Rust keys; key generation is the client's cost when a renewal rotates its key; CA cores below are priced with the first key type):\n\n| key type | keygen CPU us | sign CPU us | issuances/core/s | cert bytes | cert + chain bytes |\n|---|---:|---:|---:|---:|---:|\n",
         l.fleet,
         l.renew_at * 100.0,
         l.costs.first().map_or(0, |c| c.samples)

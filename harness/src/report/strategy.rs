@@ -102,7 +102,7 @@ pub fn recommend(question: &Question, measured: &Measured) -> StrategyTable {
         for &t in &question.max_exposure_s {
             let t_f = t.max(1) as f64;
             let issuance = n as f64 / (r * t_f);
-            let cores = measured.sign_cpu_us.map(|us| round3(issuance * us / 1e6));
+            let cores = measured.sign_cpu_us.map(|us| round6(issuance * us / 1e6));
             let traffic = measured.renewal_bytes.map(|b| round1(issuance * b as f64));
             let reissue = measured
                 .sign_cpu_us
@@ -121,7 +121,13 @@ pub fn recommend(question: &Question, measured: &Measured) -> StrategyTable {
                     human(t),
                     r * 100.0
                 ),
-                (_, Some(true)) => format!("OCSP, hard fail, cache <= {}", human(t)),
+                (Some(false), Some(true)) => {
+                    format!("OCSP, hard fail, cache <= {}", human(t))
+                }
+                (None, Some(true)) => format!(
+                    "OCSP, hard fail, cache <= {} (short-lived not measured)",
+                    human(t)
+                ),
                 (Some(false), Some(false)) => format!(
                     "neither fits: {} CA cores or {} responders",
                     cores.map_or(0.0, f64::ceil),
@@ -145,12 +151,12 @@ pub fn recommend(question: &Question, measured: &Measured) -> StrategyTable {
                 fleet: n,
                 max_exposure_s: t,
                 short_lived_lifetime_s: t,
-                short_lived_issuance_per_sec: round3(issuance),
+                short_lived_issuance_per_sec: round6(issuance),
                 short_lived_ca_cores: cores,
                 short_lived_traffic_bytes_per_sec: traffic,
                 mass_reissue_s: reissue,
                 ocsp_cache_ttl_s: t,
-                ocsp_queries_per_sec: round3(queries),
+                ocsp_queries_per_sec: round6(queries),
                 ocsp_responder_utilization: utilization,
                 recommendation,
             });
@@ -225,12 +231,22 @@ fn opt(x: Option<f64>) -> String {
     x.map_or("-".into(), |v| v.to_string())
 }
 
+/// `47d`, `160h`, `90m`, `45s`: the largest unit that divides it (days from two on).
 fn human(s: u64) -> String {
-    humantime::format_duration(std::time::Duration::from_secs(s)).to_string()
+    match s {
+        s if s >= 2 * 86_400 && s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s >= 3600 && s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s >= 60 && s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
 }
 
 fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
+}
+
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
 }
 
 fn round3(x: f64) -> f64 {
@@ -263,11 +279,11 @@ mod tests {
         let t = recommend(&question(), &measured);
         // 1000 clients, renewal every 1800 s: 0.556/s, 55.6 us of CPU per second.
         let small = &t.rows[0];
-        assert_eq!(small.short_lived_issuance_per_sec, 0.556);
+        assert_eq!(small.short_lived_issuance_per_sec, 0.555556);
         assert!(small.recommendation.starts_with("short-lived"));
         // 1e9 clients: 555,556 issuances/s at 100 us = 55.6 cores; OCSP 277,778 q/s.
         let big = &t.rows[1];
-        assert_eq!(big.short_lived_ca_cores, Some(55.556));
+        assert_eq!(big.short_lived_ca_cores, Some(55.555556));
         // Re-issuing 1e9 certificates at 100 us on one core: 100,000 s.
         assert_eq!(big.mass_reissue_s, Some(100_000.0));
         assert!(big.recommendation.starts_with("neither fits"), "{big:?}");
