@@ -14,7 +14,8 @@ use crate::fleet::{self, FleetOptions};
 /// Options of `fleet`.
 #[derive(Args, Debug)]
 pub struct FleetArgs {
-    /// The fleet scenario (scenarios/lifetimes.toml, renewal-storm.toml, ocsp-capacity.toml).
+    /// The fleet scenario (scenarios/fleet/: lifetimes.toml, renewal-storm.toml,
+    /// ocsp-capacity.toml).
     pub scenario: PathBuf,
     /// The run directory (default: reports/runs/fleet-<name>-<utc time>).
     #[arg(long)]
