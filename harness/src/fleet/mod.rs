@@ -16,6 +16,7 @@
 //! `fleet.json`, `report.md` and the console tables.
 
 mod ca;
+mod flood;
 mod lifetimes;
 mod output;
 mod responder_load;

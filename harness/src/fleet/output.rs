@@ -261,20 +261,21 @@ fn responder_md(p: &ResponderResult) -> String {
     }
     let _ = writeln!(
         out,
-        "\nResponder slow (answers after {} ms, the server gives up after {} ms) or down; each client handshakes once, no cache:\n\n| responder | policy | clients | accepted | refused | admitted without a fresh answer | p50 ms |\n|---|---|---:|---:|---:|---:|---:|",
-        p.slow_delay_ms, p.query_timeout_ms
+        "\nResponder slow (answers after {} ms, the server gives up after {} ms), overloaded ({} connections of other clients asking meanwhile) or down; each client handshakes once, no cache:\n\n| responder | policy | clients | accepted | refused | admitted without a fresh answer | p50 ms | flood answers |\n|---|---|---:|---:|---:|---:|---:|---:|",
+        p.slow_delay_ms, p.query_timeout_ms, p.flood_connections
     );
     for s in &p.saturation {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
             s.responder,
             s.policy,
             s.clients,
             s.outcomes.accepted,
             s.outcomes.failed(),
             s.admitted_without_fresh_answer,
-            s.latency_p50_ms
+            s.latency_p50_ms,
+            s.flood_answers
         );
     }
     out.push('\n');

@@ -3,14 +3,16 @@
 //! query latency, the responder's CPU per answer), then through the built-in server that checks
 //! OCSP (a handshake each, cold, then again with the server's cache warm: the latency a cold
 //! cache adds). Then what each fail policy does when the responder is slower than the server's
-//! query timeout or down: soft-fail admits what hard-fail refuses, and the difference is the
-//! count of handshakes admitted without a fresh answer.
+//! query timeout (an injected delay), overloaded (flooded by other clients' queries) or down:
+//! soft-fail admits what hard-fail refuses, and the difference is the count of handshakes
+//! admitted without a fresh answer.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::ca::{round1, FleetIssuer};
+use super::flood::{request_der, Flood};
 use super::rig::{once_each, OcspCheck, Outcomes, Rig, RigOptions};
 use super::spec::ResponderSpec;
 use super::{progress, FleetError, FleetOptions};
@@ -30,6 +32,8 @@ pub struct ResponderResult {
     pub query_timeout_ms: u64,
     /// The responder's added delay in the `slow` rows.
     pub slow_delay_ms: u64,
+    /// Connections flooding the responder in the `overloaded` rows.
+    pub flood_connections: usize,
     /// Responder state x fail policy.
     pub saturation: Vec<SaturationRow>,
 }
@@ -66,7 +70,8 @@ pub struct CapacityRow {
 /// One responder state under one fail policy.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct SaturationRow {
-    /// `normal`, `slow` (answers after the server's timeout) or `down` (refuses connections).
+    /// `normal`, `slow` (answers after the server's timeout), `overloaded` (flooded) or `down`
+    /// (refuses connections).
     pub responder: String,
     /// `soft` or `hard`.
     pub policy: String,
@@ -79,6 +84,8 @@ pub struct SaturationRow {
     pub admitted_without_fresh_answer: u64,
     /// Handshake latency.
     pub latency_p50_ms: f64,
+    /// Answers the flood received meanwhile (`overloaded` rows; 0 otherwise).
+    pub flood_answers: u64,
 }
 
 /// Runs the experiment.
@@ -103,8 +110,8 @@ pub fn run(spec: &ResponderSpec, opts: &FleetOptions) -> Result<ResponderResult,
         capacity.push(capacity_row(&rig, spec, n, &format!("f{i}"))?);
     }
     rig.stop();
-    let mut saturation = Vec::with_capacity(6);
-    for state in ["normal", "slow", "down"] {
+    let mut saturation = Vec::with_capacity(8);
+    for state in ["normal", "slow", "overloaded", "down"] {
         progress(opts, &format!("responder {state}: soft and hard fail"));
         let hard = saturation_row(spec, opts, state, true)?;
         let mut soft = saturation_row(spec, opts, state, false)?;
@@ -120,6 +127,7 @@ pub fn run(spec: &ResponderSpec, opts: &FleetOptions) -> Result<ResponderResult,
         capacity,
         query_timeout_ms: spec.query_timeout.as_millis() as u64,
         slow_delay_ms: spec.slow_delay.as_millis() as u64,
+        flood_connections: spec.flood,
         saturation,
     })
 }
@@ -248,7 +256,7 @@ fn saturation_row(
         }),
         rotate_server: None,
     })?;
-    let (_, configs) = clients(&rig, spec.saturation_clients, "s")?;
+    let (ids, configs) = clients(&rig, spec.saturation_clients, "s")?;
     if let Some(service) = &rig.service {
         let mut settings = ResponderSettings::default();
         match state {
@@ -258,7 +266,24 @@ fn saturation_row(
         }
         service.responder.configure(settings);
     }
+    let flood = match (state, &rig.service) {
+        ("overloaded", Some(service)) => {
+            let _ = crate::sys::raise_nofile_limit();
+            let (Some(leaf), Some(issuer)) = (
+                ids.first().and_then(|id| id.chain.first()),
+                rig.pki.intermediates.last(),
+            ) else {
+                return Err(FleetError::Internal("no certificate to flood with".into()));
+            };
+            let flood = Flood::start(service.addr(), request_der(leaf, issuer)?, spec.flood)?;
+            // Let the flood build its queue first.
+            std::thread::sleep(Duration::from_millis(500));
+            Some(flood)
+        }
+        _ => None,
+    };
     let figures = once_each(rig.addr(), &configs, spec.concurrency)?;
+    let flood_answers = flood.map_or(0, Flood::finish);
     rig.stop();
     Ok(SaturationRow {
         responder: state.to_string(),
@@ -267,5 +292,6 @@ fn saturation_row(
         outcomes: figures.outcomes,
         admitted_without_fresh_answer: 0,
         latency_p50_ms: figures.latency_p50_ms,
+        flood_answers,
     })
 }

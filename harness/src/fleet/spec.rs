@@ -75,6 +75,8 @@ pub struct ResponderSpec {
     pub slow_delay: Duration,
     /// Clients in each saturation row.
     pub saturation_clients: usize,
+    /// Connections flooding the responder in the `overloaded` rows.
+    pub flood: usize,
 }
 
 /// `[strategy]`: the question asked of the measured rows.
@@ -298,6 +300,7 @@ fn responder(r: &mut Reader<'_>, t: &dyn TableLike) -> ResponderSpec {
             "query_timeout",
             "slow_delay",
             "saturation_clients",
+            "flood",
         ],
     );
     ResponderSpec {
@@ -308,6 +311,7 @@ fn responder(r: &mut Reader<'_>, t: &dyn TableLike) -> ResponderSpec {
         query_timeout: r.dur(t, p, "query_timeout", Duration::from_millis(200)),
         slow_delay: r.dur(t, p, "slow_delay", Duration::from_millis(400)),
         saturation_clients: r.int(t, p, "saturation_clients", 60, 1, MAX_CLIENTS) as usize,
+        flood: r.int(t, p, "flood", 400, 1, 2000) as usize,
     }
 }
 

@@ -2,7 +2,7 @@
 //! built-in server as a process, the OCSP responder over HTTP, full handshakes), with small
 //! sizes: issuance follows the lifetime arithmetic while the server rotates, a storm queues
 //! longer at the CA than a spread renewal, a mass revocation refuses until re-issuance, and
-//! soft fail admits what hard fail refuses when the responder is down or slow.
+//! soft fail admits what hard fail refuses when the responder is down, slow or flooded.
 
 use std::path::Path;
 
@@ -125,7 +125,7 @@ mass_revocation = true
 }
 
 #[test]
-fn soft_fail_admits_when_the_responder_is_down_or_slow_and_hard_fail_refuses() {
+fn soft_fail_admits_when_the_responder_is_down_slow_or_flooded_and_hard_fail_refuses() {
     let dir = tempfile::tempdir().unwrap();
     let r = run(
         r#"
@@ -135,6 +135,7 @@ concurrency = 4
 query_timeout = "150ms"
 slow_delay = "300ms"
 saturation_clients = 6
+flood = 200
 
 [strategy]
 fleets = [1000]
@@ -168,6 +169,16 @@ max_exposure = ["1h"]
         assert_eq!(hard.outcomes.accepted, 0, "{hard:?}");
         assert_eq!(hard.outcomes.failed(), 6);
     }
+    // Flooded by other clients' queries: soft fail admits everyone whatever the responder
+    // managed; hard fail only those it answered in time.
+    let (soft, hard) = (row("overloaded", "soft"), row("overloaded", "hard"));
+    assert!(soft.flood_answers > 0 && hard.flood_answers > 0, "{soft:?}");
+    assert_eq!(soft.outcomes.accepted, 6, "{soft:?}");
+    assert_eq!(
+        hard.outcomes.accepted + hard.outcomes.failed(),
+        6,
+        "{hard:?}"
+    );
     // The strategy table is computed from the measured capacity, not a written figure.
     let t = r.strategy.unwrap();
     assert_eq!(
