@@ -10,7 +10,8 @@
 //!   failed handshakes, the server's latency meanwhile), and a mass revocation with mass
 //!   re-issuance;
 //! - `responder_load`: the responder's queries per second and the latency cold caches add as a
-//!   fleet grows, and what soft-fail admits when the responder is slow or down.
+//!   fleet grows, and what soft-fail admits when the responder is slow, overloaded (`flood`:
+//!   other clients' real queries) or down.
 //!
 //! `report::strategy` turns the measured rows into the "which strategy" table; `output` writes
 //! `fleet.json`, `report.md` and the console tables.
