@@ -8,6 +8,7 @@
 pub mod ab;
 pub mod cli;
 pub mod conformance;
+pub mod fleet;
 pub mod fsutil;
 pub mod load;
 pub mod measure;

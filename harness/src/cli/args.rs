@@ -60,6 +60,9 @@ pub enum Command {
     /// Print the tables of server and client peers and what each can do, as Markdown (from the
     /// capability records; the README's peer tables are this output).
     Peers,
+    /// Fleet experiments (lifetimes, renewal storms, OCSP responder capacity) and the strategy
+    /// table computed from them; writes fleet.json and report.md.
+    Fleet(super::fleet::FleetArgs),
     /// Merge HdrHistogram interval logs (e.g. one per worker) into one log and a .hgrm file;
     /// counts are added exactly.
     Merge {

@@ -16,6 +16,7 @@
 mod ab;
 mod args;
 mod conformance;
+mod fleet;
 mod interop;
 mod pki;
 mod pkits;
@@ -95,6 +96,7 @@ pub fn main() -> ExitCode {
         Command::Interop(args) => (args.quiet, true),
         Command::Ab(args) => (args.quiet, true),
         Command::Pkits(_) => (false, true),
+        Command::Fleet(args) => (args.quiet, true),
         _ => (false, false),
     };
     // Before any thread exists: the run continues in a PID namespace that dies with this
@@ -140,6 +142,7 @@ fn dispatch(cli: Cli) -> u8 {
             Ok(EXIT_OK)
         }
         Command::Pkits(args) => pkits::pkits(&args),
+        Command::Fleet(args) => fleet::fleet(&args),
         Command::Merge { logs, out } => Ok(crate::report::merge_command(&logs, &out)),
         Command::Report { run_dir } => Ok(crate::report::report_command(&run_dir)),
         Command::Compare {

@@ -22,6 +22,7 @@ mod revocation_stacks;
 mod revocation_table;
 mod saved;
 mod stats;
+pub mod strategy;
 mod summary;
 mod text_table;
 mod thresholds;

@@ -14,6 +14,7 @@ mod end_to_end;
 mod evidence;
 mod files;
 mod fixtures;
+mod fleet;
 mod fuzz;
 mod gates;
 mod hdr_logs;

@@ -55,7 +55,7 @@ struct CaEntry {
     key: Arc<KeyMaterial>,
     name_hashes: [Vec<u8>; 2],
     key_hashes: [Vec<u8>; 2],
-    issued: HashSet<Vec<u8>>,
+    issued: RwLock<HashSet<Vec<u8>>>,
     revoked: RwLock<HashMap<Vec<u8>, SystemTime>>,
     initially_revoked: HashMap<Vec<u8>, SystemTime>,
     delegated: Option<(Arc<KeyMaterial>, Certificate)>,
@@ -273,7 +273,7 @@ impl Responder {
                 ),
                 issuer,
                 key: Arc::clone(key),
-                issued: serials,
+                issued: RwLock::new(serials),
                 initially_revoked: revoked.clone(),
                 revoked: RwLock::new(revoked),
                 delegated,
@@ -315,7 +315,7 @@ impl Responder {
                 .subject
                 .to_der()
                 .map_err(ResponderError::Der)?;
-            if subject == issuer_name && ca.issued.contains(&serial) {
+            if subject == issuer_name && ca.knows(&serial) {
                 ca.revoked
                     .write()
                     .unwrap_or_else(|p| p.into_inner())
@@ -324,6 +324,38 @@ impl Responder {
             }
         }
         Ok(known)
+    }
+
+    /// Records `cert` as issued (good until revoked) by the CA whose subject is its issuer: a
+    /// certificate issued after the CAs were added (a fleet's renewal). Returns whether such a
+    /// CA is known.
+    ///
+    /// # Errors
+    /// When the certificate does not parse.
+    pub fn add_issued(&self, cert: &CertificateDer<'_>) -> Result<bool, ResponderError> {
+        let parsed = parse(cert)?;
+        let serial = parsed.tbs_certificate.serial_number.as_bytes().to_vec();
+        let issuer_name = parsed
+            .tbs_certificate
+            .issuer
+            .to_der()
+            .map_err(ResponderError::Der)?;
+        for ca in self.cas.read().unwrap_or_else(|p| p.into_inner()).iter() {
+            let subject = ca
+                .issuer
+                .tbs_certificate
+                .subject
+                .to_der()
+                .map_err(ResponderError::Der)?;
+            if subject == issuer_name {
+                ca.issued
+                    .write()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(serial);
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// The DER `OCSPResponse` for a DER `OCSPRequest`. (Faults that send something other than
@@ -409,7 +441,7 @@ impl Responder {
                     }),
                     Err(_) => return OcspResponse::internal_error(),
                 }
-            } else if ca.issued.contains(serial) {
+            } else if ca.knows(serial) {
                 CertStatus::good()
             } else {
                 CertStatus::unknown()
@@ -447,6 +479,13 @@ impl Responder {
 }
 
 impl CaEntry {
+    fn knows(&self, serial: &[u8]) -> bool {
+        self.issued
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(serial)
+    }
+
     fn matches(&self, id: &CertId) -> bool {
         let alg = if id.hash_algorithm.oid == const_oid::db::rfc5912::ID_SHA_1 {
             0
