@@ -136,7 +136,9 @@ pub fn parse_status_line(line: &[u8]) -> Option<u16> {
     let mut headers = [httparse::EMPTY_HEADER; 0];
     let mut response = httparse::Response::new(&mut headers);
     response.parse(&head[..line.len() + 2]).ok()?;
-    response.code
+    // httparse takes any three digits; 000-099 is no HTTP status (RFC 9110 15: 100-599, the
+    // first digit its class), so such a line is garbage, not a reply.
+    response.code.filter(|c| *c >= 100)
 }
 
 async fn drain<S: AsyncRead + Unpin>(stream: &mut S) {
@@ -154,6 +156,9 @@ mod tests {
         assert_eq!(parse_status_line(b"HTTP/1.0 400 Bad Request"), Some(400));
         assert_eq!(parse_status_line(b"HTTP/1.1 200"), Some(200));
         assert_eq!(parse_status_line(b"SSH-2.0-OpenSSH"), None);
+        // Found by the fuzz target: three digits that are no status class.
+        assert_eq!(parse_status_line(b"HTTP/1.1 000\r\n"), None);
+        assert_eq!(parse_status_line(b"HTTP/1.1 099 Odd"), None);
         assert_eq!(parse_status_line(b"HTTP/1.1 20 OK"), None);
         assert_eq!(parse_status_line(b"\xff\xfe"), None);
     }

@@ -114,7 +114,9 @@ fn an_impossible_threshold_exits_3_and_is_named_everywhere() {
         "{junit}"
     );
     assert!(
-        junit.contains(r#"<testcase classname="breach.thresholds" name="valid: p99_ms"><system-out>"#),
+        junit.contains(
+            r#"<testcase classname="breach.thresholds" name="valid: p99_ms"><system-out>"#
+        ),
         "{junit}"
     );
     assert!(
