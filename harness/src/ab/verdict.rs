@@ -95,6 +95,9 @@ pub struct MetricResult {
     pub regression: bool,
     /// The whole interval lies beyond the threshold on the better side.
     pub improvement: bool,
+    /// No regression, and the interval is wider than [`INCONCLUSIVE_WIDTH`] (or missing): the
+    /// machine was too noisy for this run to say that B is not worse.
+    pub inconclusive: bool,
 }
 
 /// What an A/B run found (`ab.json`).
@@ -128,11 +131,18 @@ pub struct AbReport {
     pub unmeasured_rounds: Vec<String>,
     /// A gated metric regressed.
     pub regression: bool,
+    /// No gated metric regressed, and one is [`MetricResult::inconclusive`].
+    pub inconclusive: bool,
 }
 
 /// Bootstrap settings of [`compare`].
 const RESAMPLES: usize = 4000;
 const CONFIDENCE: f64 = 0.95;
+
+/// An interval of B/A wider than this (high - low) cannot clear B: a run whose rounds were all
+/// disturbed (measured: identical servers 0.92-1.20) rather than one that saw the server's
+/// floor (identical servers within 1-6% wide on this VM).
+pub const INCONCLUSIVE_WIDTH: f64 = 0.10;
 
 /// How an A/B comparison judges: the gated metrics, the threshold, which rounds count.
 #[derive(Clone, Debug)]
@@ -208,6 +218,7 @@ pub fn compare(
                 None => (false, false),
             };
             let gated = gate.contains(&m);
+            let inconclusive = !worse && ratio.is_none_or(|r| r.high - r.low > INCONCLUSIVE_WIDTH);
             MetricResult {
                 metric: m.field(),
                 a_mean: mean(&va),
@@ -218,10 +229,12 @@ pub fn compare(
                 gated,
                 regression: worse,
                 improvement: better,
+                inconclusive,
             }
         })
         .collect();
     let regression = metrics.iter().any(|m| m.gated && m.regression);
+    let inconclusive = !regression && metrics.iter().any(|m| m.gated && m.inconclusive);
     AbReport {
         case: case.to_string(),
         a: a.to_string(),
@@ -236,6 +249,7 @@ pub fn compare(
         failed_rounds,
         unmeasured_rounds,
         regression,
+        inconclusive,
     }
 }
 
@@ -270,9 +284,10 @@ impl AbReport {
                     ),
                     None => ("-".into(), "-".into()),
                 };
-                let verdict = match (m.regression, m.improvement) {
-                    (true, _) => "WORSE",
-                    (_, true) => "better",
+                let verdict = match (m.regression, m.improvement, m.inconclusive) {
+                    (true, _, _) => "WORSE",
+                    (_, true, _) => "better",
+                    (_, _, true) => "TOO NOISY to tell",
                     _ => "within threshold",
                 };
                 let verdict = if m.gated {
@@ -366,9 +381,14 @@ impl AbReport {
             out,
             "{}",
             if self.regression {
-                "B is worse than A beyond the threshold"
+                "B is worse than A beyond the threshold".to_string()
+            } else if self.inconclusive {
+                format!(
+                    "INCONCLUSIVE: a gated metric's interval is wider than {}% (the machine was too busy for this run to clear B): rerun, or add rounds",
+                    INCONCLUSIVE_WIDTH * 100.0
+                )
             } else {
-                "no gated metric of B is worse than A beyond the threshold"
+                "no gated metric of B is worse than A beyond the threshold".to_string()
             }
         );
         out
@@ -400,6 +420,13 @@ impl AbReport {
                 out,
                 "\n- rounds that measured nothing (left out): {}",
                 self.unmeasured_rounds.join(", ")
+            );
+        }
+        if self.inconclusive {
+            let _ = writeln!(
+                out,
+                "\n**Inconclusive**: a gated metric's interval is wider than {}%: the runner was too busy for this run to clear B.",
+                INCONCLUSIVE_WIDTH * 100.0
             );
         }
         out

@@ -1,8 +1,9 @@
 //! `mtls-harness ab SCENARIO --a SPEC --b SPEC`: one case of a scenario run against two
 //! servers in short interleaved rounds on the same pinned CPUs; prints B/A per metric with its
 //! confidence interval, writes `ab.json` and `ab.md` into the run directory, and exits 1 when a
-//! gated metric of B is worse than A beyond the threshold (2 when a round could not run, or
-//! when more than a quarter of the rounds measured nothing).
+//! gated metric of B is worse than A beyond the threshold (2 when a round could not run, when
+//! more than a quarter of the rounds measured nothing, or when no regression was found but a
+//! gated metric's interval is too wide to clear B: inconclusive).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -197,6 +198,8 @@ pub(super) fn ab(args: &AbArgs) -> CommandResult {
             EXIT_ERROR
         } else if report.regression {
             1
+        } else if report.inconclusive {
+            EXIT_ERROR
         } else {
             EXIT_OK
         },

@@ -164,6 +164,22 @@ impl DrivenReply {
         serde_json::from_str(line).ok()
     }
 
+    /// An answer line's verdict (`classify` names the class of an error) and whether a session
+    /// was offered; a line that is no answer is an `io_error` without one.
+    pub fn parse_line(line: &str, classify: impl Fn(&Self) -> Outcome) -> (Verdict, bool) {
+        match Self::read(line) {
+            Some(reply) => (reply.verdict(classify), reply.offered),
+            None => (
+                Verdict {
+                    outcome: Outcome::IoError,
+                    status: None,
+                    negotiated: None,
+                },
+                false,
+            ),
+        }
+    }
+
     /// The verdict: from the HTTP status when a reply came (0, not HTTP, is `io_error`), else
     /// `classify`'s class for the error.
     pub fn verdict(&self, classify: impl Fn(&Self) -> Outcome) -> Verdict {

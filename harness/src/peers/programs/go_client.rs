@@ -83,22 +83,7 @@ pub fn built(
     let go = find_program("go", search_path).map_err(|_| ProcessError::Skipped {
         reason: "go is not installed (the go client is built with it on first use); scripts/install-peers.sh installs golang-go".to_string(),
     })?;
-    let command = |source: &Path, out: &Path| {
-        let mut cmd = Command::new(&go);
-        cmd.arg("build")
-            .arg("-o")
-            .arg(out)
-            .arg(source)
-            // The standard library only: never the network.
-            .env("GOPROXY", "off")
-            .env("GOFLAGS", "-mod=mod");
-        if std::env::var_os("GOCACHE").is_none() && std::env::var_os("HOME").is_none() {
-            if let Some(dir) = source.parent() {
-                cmd.env("GOCACHE", dir.join("go-build"));
-            }
-        }
-        cmd
-    };
+    let command = |source: &Path, out: &Path| super::go_server::go_build(&go, source, out);
     build_cache::built(
         &build_cache::Build {
             name: "go-client",
@@ -188,17 +173,7 @@ fn classify(reply: &DrivenReply) -> Outcome {
 
 /// Reads the program's answer line: the verdict and whether a session was offered.
 pub fn parse(line: &str) -> (Verdict, bool) {
-    match DrivenReply::read(line) {
-        Some(reply) => (reply.verdict(classify), reply.offered),
-        None => (
-            Verdict {
-                outcome: Outcome::IoError,
-                status: None,
-                negotiated: None,
-            },
-            false,
-        ),
-    }
+    DrivenReply::parse_line(line, classify)
 }
 
 #[cfg(test)]

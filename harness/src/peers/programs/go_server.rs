@@ -58,23 +58,7 @@ pub fn options(case: &Case, files: &PkiFiles, crl: Option<&Path>) -> serde_json:
 /// [`ProcessError::Files`] when the build directory cannot be written or the build fails
 /// (with the compiler's output).
 pub fn built(go: &Path, fallback: &Path) -> Result<PathBuf, ProcessError> {
-    let command = |source: &Path, out: &Path| {
-        let mut cmd = Command::new(go);
-        cmd.arg("build")
-            .arg("-o")
-            .arg(out)
-            .arg(source)
-            // The standard library only: never the network.
-            .env("GOPROXY", "off")
-            .env("GOFLAGS", "-mod=mod");
-        if std::env::var_os("GOCACHE").is_none() && std::env::var_os("HOME").is_none() {
-            // Go needs a build cache; without HOME, one next to the source.
-            if let Some(dir) = source.parent() {
-                cmd.env("GOCACHE", dir.join("go-build"));
-            }
-        }
-        cmd
-    };
+    let command = |source: &Path, out: &Path| go_build(go, source, out);
     build_cache::built(
         &build_cache::Build {
             name: "go-server",
@@ -132,6 +116,24 @@ pub(super) fn toolchain(search_path: Option<&std::ffi::OsStr>) -> Result<PathBuf
     find_program("go", search_path).map_err(|_| ProcessError::Skipped {
         reason: "go is not installed (the go server is built with it on first use); scripts/install-peers.sh installs golang-go".to_string(),
     })
+}
+
+/// `go build -o OUT SOURCE` with the standard library only (never the network) and, without
+/// HOME, a build cache next to the source (Go needs one). The Go client is built the same way.
+pub(super) fn go_build(go: &Path, source: &Path, out: &Path) -> Command {
+    let mut cmd = Command::new(go);
+    cmd.arg("build")
+        .arg("-o")
+        .arg(out)
+        .arg(source)
+        .env("GOPROXY", "off")
+        .env("GOFLAGS", "-mod=mod");
+    if std::env::var_os("GOCACHE").is_none() && std::env::var_os("HOME").is_none() {
+        if let Some(dir) = source.parent() {
+            cmd.env("GOCACHE", dir.join("go-build"));
+        }
+    }
+    cmd
 }
 
 #[cfg(test)]

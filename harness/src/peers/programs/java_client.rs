@@ -146,17 +146,7 @@ fn classify(reply: &DrivenReply) -> Outcome {
 
 /// Reads the program's answer line: the verdict and whether a session was offered.
 pub fn parse(line: &str) -> (Verdict, bool) {
-    match DrivenReply::read(line) {
-        Some(reply) => (reply.verdict(classify), reply.offered),
-        None => (
-            Verdict {
-                outcome: Outcome::IoError,
-                status: None,
-                negotiated: None,
-            },
-            false,
-        ),
-    }
+    DrivenReply::parse_line(line, classify)
 }
 
 #[cfg(test)]
