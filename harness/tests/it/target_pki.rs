@@ -743,6 +743,18 @@ reject_reason = "cert_expired"
 
 /// `mtls-harness run scenario --target addr` trusting the user's root for the server.
 fn run_target(dir: &Path, ca: &UserCa, addr: SocketAddr, scenario: &Path, out: &str) -> Output {
+    run_target_with(dir, ca, addr, scenario, out, &[])
+}
+
+/// [`run_target`] with `extra` options (e.g. the issuer's).
+fn run_target_with(
+    dir: &Path,
+    ca: &UserCa,
+    addr: SocketAddr,
+    scenario: &Path,
+    out: &str,
+    extra: &[std::ffi::OsString],
+) -> Output {
     Command::new(harness_exe())
         .arg("run")
         .arg(scenario)
@@ -753,10 +765,28 @@ fn run_target(dir: &Path, ca: &UserCa, addr: SocketAddr, scenario: &Path, out: &
         .arg(&ca.root)
         .arg("--target-name")
         .arg("localhost")
+        .args(extra)
         .arg("--out")
         .arg(dir.join(out))
         .output()
         .unwrap()
+}
+
+/// The `summary.json` of run directory `dir/out`.
+fn run_summary(dir: &Path, out: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join(out).join("summary.json")).unwrap())
+        .unwrap()
+}
+
+/// The case named `name` in a summary.
+fn case_named(summary: &Value, name: &str) -> Value {
+    summary["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no case {name}"))
+        .clone()
 }
 
 /// The 1-based line of `text` holding `needle`.
@@ -776,19 +806,8 @@ fn own_credentials_are_graded_against_their_expectations() {
     let out = run_target(dir.path(), &ca, addr, &scenario, "run");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    let summary: Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.path().join("run/summary.json")).unwrap(),
-    )
-    .unwrap();
-    let case = |name: &str| {
-        summary["cases"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["name"] == name)
-            .unwrap()
-            .clone()
-    };
+    let summary = run_summary(dir.path(), "run");
+    let case = |name: &str| case_named(&summary, name);
     // The run's own fixtures come from a random root the server does not trust: only the
     // user's credential can have been accepted.
     let valid = case("own-valid");
@@ -887,10 +906,7 @@ expect = "reject"
     .unwrap();
     let out = run_target(dir.path(), &ca, addr, &scenario, "run");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let summary: Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.path().join("run/summary.json")).unwrap(),
-    )
-    .unwrap();
+    let summary = run_summary(dir.path(), "run");
     for c in summary["cases"].as_array().unwrap() {
         assert_eq!(c["met"], false, "{}: {}", c["name"], c["verdict"]);
     }
@@ -1279,36 +1295,11 @@ client_cert = "unknown-ca"
         ),
     )
     .unwrap();
-    let out = Command::new(harness_exe())
-        .arg("run")
-        .arg(&scenario)
-        .arg("--quiet")
-        .arg("--target")
-        .arg(addr.to_string())
-        .arg("--target-ca")
-        .arg(&ca.root)
-        .arg("--target-name")
-        .arg("localhost")
-        .args(ca.issuer_args())
-        .arg("--out")
-        .arg(dir.path().join("run"))
-        .output()
-        .unwrap();
+    let out = run_target_with(dir.path(), &ca, addr, &scenario, "run", &ca.issuer_args());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    let summary: Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.path().join("run/summary.json")).unwrap(),
-    )
-    .unwrap();
-    let case = |name: &str| {
-        summary["cases"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["name"] == name)
-            .unwrap()
-            .clone()
-    };
+    let summary = run_summary(dir.path(), "run");
+    let case = |name: &str| case_named(&summary, name);
     let valid = case("valid");
     assert_eq!(valid["outcomes"]["accepted"], 40, "{valid}");
     assert!(
