@@ -200,15 +200,12 @@ pub fn compare(
                     .collect()
             };
             let (va, vb) = (side(RoundRole::A), side(RoundRole::B));
-            let mean = |v: &[Option<f64>]| {
-                let got: Vec<f64> = v.iter().flatten().copied().collect();
-                (!got.is_empty()).then(|| got.iter().sum::<f64>() / got.len() as f64)
-            };
-            let statistic = m.statistic(*best);
-            let figure = |v: &[Option<f64>]| {
+            // A side's figure by `statistic` over its measured rounds.
+            let of = |statistic: Statistic, v: &[Option<f64>]| {
                 let mut got: Vec<f64> = v.iter().flatten().copied().collect();
                 (!got.is_empty()).then(|| statistic.of(&mut got))
             };
+            let statistic = m.statistic(*best);
             let ratio = paired_ratio(&va, &vb, statistic, CONFIDENCE, RESAMPLES, seed);
             let (worse, better) = match ratio {
                 Some(r) if m.higher_is_worse() => {
@@ -221,10 +218,10 @@ pub fn compare(
             let inconclusive = !worse && ratio.is_none_or(|r| r.high - r.low > INCONCLUSIVE_WIDTH);
             MetricResult {
                 metric: m.field(),
-                a_mean: mean(&va),
-                b_mean: mean(&vb),
-                a_best: figure(&va),
-                b_best: figure(&vb),
+                a_mean: of(Statistic::Mean, &va),
+                b_mean: of(Statistic::Mean, &vb),
+                a_best: of(statistic, &va),
+                b_best: of(statistic, &vb),
                 ratio,
                 gated,
                 regression: worse,
