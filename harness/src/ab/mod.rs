@@ -15,5 +15,5 @@ mod verdict;
 
 pub use plan::{round_cases, Plan, RoundRole};
 pub use spec::{ServerSpec, SpecError};
-pub use stats::{paired_ratio, RatioInterval, Statistic};
+pub use stats::{paired_ratio, Comparison, RatioInterval, Statistic};
 pub use verdict::{compare, AbReport, Judging, Metric, MetricResult};

@@ -1,8 +1,9 @@
 //! The paired bootstrap: rounds are resampled with replacement as (A, B) pairs, and each
-//! resample's ratio B/A of a statistic of the rounds (their mean, or a quantile) is one draw;
-//! the interval is the central share of the draws. Pairing keeps what a round shared (the
-//! machine's state at that moment) out of the spread. The generator is seeded, so the same
-//! figures always give the same interval.
+//! resample's ratio B/A is one draw: either a statistic of each side's rounds (their mean, or a
+//! quantile), B's over A's, or the median of the rounds' own ratios (when a round's two figures
+//! share a window, side by side). The interval is the central share of the draws. Pairing
+//! keeps what a round shared (the machine's state at that moment) out of the spread. The
+//! generator is seeded, so the same figures always give the same interval.
 
 use rand_chacha::ChaCha8Rng;
 use rand_core::{RngCore, SeedableRng};
@@ -36,6 +37,17 @@ impl Statistic {
     }
 }
 
+/// How one sample of rounds gives a ratio B/A.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Comparison {
+    /// `statistic` of B's rounds over that of A's.
+    Sides(Statistic),
+    /// The median of the rounds' own ratios B/A: for rounds whose A and B ran side by side,
+    /// where whatever slowed one slowed the other, so each round's ratio is steady even when
+    /// its figures are not.
+    RoundRatios,
+}
+
 /// The ratio B/A of a metric with its confidence interval.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct RatioInterval {
@@ -49,13 +61,13 @@ pub struct RatioInterval {
     pub pairs: usize,
 }
 
-/// The ratio of `statistic` of `b` over that of `a` (paired by index; pairs with a missing or
-/// non-positive figure left out) and its `confidence` interval (e.g. 0.95) from `resamples`
-/// paired bootstrap resamples drawn with `seed`. `None` with fewer than two pairs.
+/// The ratio B/A of `b` and `a` as `comparison` takes it (paired by index; pairs with a
+/// missing or non-positive figure left out) and its `confidence` interval (e.g. 0.95) from
+/// `resamples` paired bootstrap resamples drawn with `seed`. `None` with fewer than two pairs.
 pub fn paired_ratio(
     a: &[Option<f64>],
     b: &[Option<f64>],
-    statistic: Statistic,
+    comparison: Comparison,
     confidence: f64,
     resamples: usize,
     seed: u64,
@@ -78,7 +90,15 @@ pub fn paired_ratio(
             sa.push(pairs[i].0);
             sb.push(pairs[i].1);
         }
-        statistic.of(&mut sb) / statistic.of(&mut sa)
+        match comparison {
+            Comparison::Sides(statistic) => statistic.of(&mut sb) / statistic.of(&mut sa),
+            Comparison::RoundRatios => {
+                for (b, a) in sb.iter_mut().zip(&sa) {
+                    *b /= a;
+                }
+                Statistic::Quantile(0.5).of(&mut sb)
+            }
+        }
     };
     let ratio = ratio_of(&mut (0..n));
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -113,24 +133,24 @@ mod tests {
             .map(Some)
             .collect();
         let b: Vec<Option<f64>> = a.iter().map(|v| v.map(|v| v * 1.10 + 0.5)).collect();
-        let r = paired_ratio(&a, &b, Statistic::Mean, 0.95, 2000, 7).unwrap();
+        let r = paired_ratio(&a, &b, Comparison::Sides(Statistic::Mean), 0.95, 2000, 7).unwrap();
         assert!(
             r.low > 1.09 && r.high < 1.12 && r.low <= r.ratio && r.ratio <= r.high,
             "{r:?}"
         );
         assert_eq!(
             r,
-            paired_ratio(&a, &b, Statistic::Mean, 0.95, 2000, 7).unwrap()
+            paired_ratio(&a, &b, Comparison::Sides(Statistic::Mean), 0.95, 2000, 7).unwrap()
         );
         assert_eq!(r.pairs, 6);
         // Identical sides: the interval is exactly 1.
-        let same = paired_ratio(&a, &a, Statistic::Mean, 0.95, 500, 7).unwrap();
+        let same = paired_ratio(&a, &a, Comparison::Sides(Statistic::Mean), 0.95, 500, 7).unwrap();
         assert_eq!((same.low, same.ratio, same.high), (1.0, 1.0, 1.0));
         // Missing figures drop their pair; fewer than two pairs give nothing.
         assert!(paired_ratio(
             &[Some(1.0), None],
             &[Some(1.0), Some(2.0)],
-            Statistic::Mean,
+            Comparison::Sides(Statistic::Mean),
             0.95,
             10,
             1
@@ -154,10 +174,18 @@ mod tests {
         let b: Vec<Option<f64>> = (0..48)
             .map(|i| Some(floor(i) * 1.03 * slowed((i * 5 + 1) % 48)))
             .collect();
-        let low = paired_ratio(&a, &b, Statistic::Quantile(0.1), 0.95, 2000, 3).unwrap();
+        let low = paired_ratio(
+            &a,
+            &b,
+            Comparison::Sides(Statistic::Quantile(0.1)),
+            0.95,
+            2000,
+            3,
+        )
+        .unwrap();
         assert!(low.low > 1.01 && low.high < 1.05, "{low:?}");
         // The mean is pulled around by the slowed rounds and cannot tell.
-        let mean = paired_ratio(&a, &b, Statistic::Mean, 0.95, 2000, 3).unwrap();
+        let mean = paired_ratio(&a, &b, Comparison::Sides(Statistic::Mean), 0.95, 2000, 3).unwrap();
         assert!(
             mean.high - mean.low > low.high - low.low,
             "{mean:?} vs {low:?}"
@@ -166,5 +194,33 @@ mod tests {
         assert_eq!(Statistic::Quantile(0.5).of(&mut [4.0, 1.0, 2.0, 3.0]), 2.5);
         assert_eq!(Statistic::Quantile(0.0).of(&mut [4.0, 1.0]), 1.0);
         assert_eq!(Statistic::Quantile(1.0).of(&mut [4.0, 1.0]), 4.0);
+    }
+
+    #[test]
+    fn round_ratios_see_a_small_shift_through_a_disturbance_both_sides_share() {
+        // Every round's two figures share its window: the machine's state moves both by up to
+        // 40% from round to round, B costs 3% more with 0.5% of its own noise.
+        let machine = |i: usize| 1.0 + ((i * 7) % 11) as f64 * 0.04;
+        let own = |i: usize| 1.0 + ((i * 5) % 3) as f64 * 0.0025;
+        let a: Vec<Option<f64>> = (0..48).map(|i| Some(400.0 * machine(i))).collect();
+        let b: Vec<Option<f64>> = (0..48)
+            .map(|i| Some(400.0 * 1.03 * machine(i) * own(i)))
+            .collect();
+        let r = paired_ratio(&a, &b, Comparison::RoundRatios, 0.95, 2000, 5).unwrap();
+        assert!(r.low > 1.025 && r.high < 1.04, "{r:?}");
+        // Each side's best rounds see the machine's spread as well and are far less sure.
+        let sides = paired_ratio(
+            &a,
+            &b,
+            Comparison::Sides(Statistic::Quantile(0.1)),
+            0.95,
+            2000,
+            5,
+        )
+        .unwrap();
+        assert!(
+            sides.high - sides.low > r.high - r.low,
+            "{sides:?} vs {r:?}"
+        );
     }
 }

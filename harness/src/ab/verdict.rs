@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::plan::{round_name, RoundRole};
-use super::stats::{paired_ratio, RatioInterval, Statistic};
+use super::stats::{paired_ratio, Comparison, RatioInterval, Statistic};
 use crate::report::{CaseSummary, RunSummary};
 
 /// A figure compared between A and B.
@@ -61,6 +61,16 @@ impl Metric {
         }
     }
 
+    /// How B/A of this metric is taken: side by side (`best` is `None`), the median of the
+    /// rounds' own ratios; one side after the other, each side's best rounds
+    /// ([`Metric::statistic`]).
+    pub fn comparison(self, best: Option<f64>) -> Comparison {
+        match best {
+            Some(q) => Comparison::Sides(self.statistic(q)),
+            None => Comparison::RoundRatios,
+        }
+    }
+
     fn of(self, c: &CaseSummary) -> Option<f64> {
         if c.error.is_some() || c.skipped.is_some() || c.attempts == 0 {
             return None;
@@ -83,11 +93,14 @@ pub struct MetricResult {
     pub a_mean: Option<f64>,
     /// Mean of B over the rounds.
     pub b_mean: Option<f64>,
-    /// A's figure: the quantile of its rounds the ratio compares (its best rounds).
-    pub a_best: Option<f64>,
-    /// B's figure, as `a_best`.
-    pub b_best: Option<f64>,
-    /// B/A of the best rounds' figures (`b_best / a_best`) with its interval; `None` with fewer than two rounds measured on both sides.
+    /// A's figure: side by side, the median of its rounds; one after the other, the quantile
+    /// of its rounds the ratio compares (its best rounds).
+    pub a_figure: Option<f64>,
+    /// B's figure, as `a_figure`.
+    pub b_figure: Option<f64>,
+    /// B/A with its interval: side by side, the median of the rounds' own ratios; one after
+    /// the other, `b_figure / a_figure`. `None` with fewer than two rounds measured on both
+    /// sides.
     pub ratio: Option<RatioInterval>,
     /// Whether this metric gates (`--gate`).
     pub gated: bool,
@@ -113,9 +126,13 @@ pub struct AbReport {
     pub rounds: usize,
     /// The threshold, in percent.
     pub threshold_pct: f64,
-    /// Which rounds each side's figure comes from, in percent: 10 compares the 10th
-    /// percentile of each side's rounds (the 90th for handshakes per second), its best tenth.
-    pub best_pct: f64,
+    /// A and B ran side by side in each round (the default), rather than one after the other
+    /// (`--alternate`).
+    pub side_by_side: bool,
+    /// One after the other: which rounds each side's figure comes from, in percent (10
+    /// compares the 10th percentile of each side's rounds, the 90th for handshakes per
+    /// second: its best tenth). `None` side by side.
+    pub best_pct: Option<f64>,
     /// Confidence of the intervals (0.95).
     pub confidence: f64,
     /// Bootstrap resamples.
@@ -151,8 +168,9 @@ pub struct Judging {
     pub gate: Vec<Metric>,
     /// A fraction (0.05 for 5%).
     pub threshold: f64,
-    /// The quantile of each side's best rounds compared (0.1: the best tenth).
-    pub best: f64,
+    /// One after the other: the quantile of each side's best rounds compared (0.1: the best
+    /// tenth). `None`: the rounds ran side by side and their own ratios are compared.
+    pub best: Option<f64>,
     /// The bootstrap's seed.
     pub seed: u64,
 }
@@ -205,8 +223,12 @@ pub fn compare(
                 let mut got: Vec<f64> = v.iter().flatten().copied().collect();
                 (!got.is_empty()).then(|| statistic.of(&mut got))
             };
-            let statistic = m.statistic(*best);
-            let ratio = paired_ratio(&va, &vb, statistic, CONFIDENCE, RESAMPLES, seed);
+            let comparison = m.comparison(*best);
+            let figure = match comparison {
+                Comparison::Sides(statistic) => statistic,
+                Comparison::RoundRatios => Statistic::Quantile(0.5),
+            };
+            let ratio = paired_ratio(&va, &vb, comparison, CONFIDENCE, RESAMPLES, seed);
             let (worse, better) = match ratio {
                 Some(r) if m.higher_is_worse() => {
                     (r.low > 1.0 + threshold, r.high < 1.0 - threshold)
@@ -220,8 +242,8 @@ pub fn compare(
                 metric: m.field(),
                 a_mean: of(Statistic::Mean, &va),
                 b_mean: of(Statistic::Mean, &vb),
-                a_best: of(statistic, &va),
-                b_best: of(statistic, &vb),
+                a_figure: of(figure, &va),
+                b_figure: of(figure, &vb),
                 ratio,
                 gated,
                 regression: worse,
@@ -238,7 +260,8 @@ pub fn compare(
         b: b.to_string(),
         rounds,
         threshold_pct: threshold * 100.0,
-        best_pct: best * 100.0,
+        side_by_side: best.is_none(),
+        best_pct: best.map(|q| q * 100.0),
         confidence: CONFIDENCE,
         resamples: RESAMPLES,
         seed,
@@ -294,8 +317,8 @@ impl AbReport {
                 };
                 [
                     m.metric.to_string(),
-                    num(m.a_best),
-                    num(m.b_best),
+                    num(m.a_figure),
+                    num(m.b_figure),
                     ratio,
                     interval,
                     num(m.a_mean),
@@ -308,8 +331,8 @@ impl AbReport {
 
     const HEADERS: [&'static str; 8] = [
         "metric",
-        "A best",
-        "B best",
+        "A",
+        "B",
         "B/A",
         "95% interval",
         "A mean",
@@ -317,14 +340,17 @@ impl AbReport {
         "verdict",
     ];
 
-    /// Which rounds the "best" columns summarise.
-    fn best_rounds(&self) -> String {
-        format!(
-            "best = each side's {}th percentile over its rounds ({}th for hs/s): its best {}%",
-            fmt_pct(self.best_pct),
-            fmt_pct(100.0 - self.best_pct),
-            fmt_pct(self.best_pct)
-        )
+    /// How the rounds ran and what the A, B and B/A columns are.
+    fn estimator(&self) -> String {
+        match self.best_pct {
+            None => "side by side (both servers at once, sharing each round's window); B/A = the median of the rounds' own ratios, A and B = each side's median round".to_string(),
+            Some(best) => format!(
+                "one side after the other; A and B = each side's {}th percentile over its rounds ({}th for hs/s): its best {}%; B/A = their ratio",
+                fmt_pct(best),
+                fmt_pct(100.0 - best),
+                fmt_pct(best)
+            ),
+        }
     }
 
     /// The report as plain text.
@@ -343,7 +369,7 @@ impl AbReport {
             self.b,
             self.rounds,
             self.threshold_pct,
-            self.best_rounds()
+            self.estimator()
         );
         let line = |cells: &[String]| {
             let parts: Vec<String> = cells
@@ -402,7 +428,7 @@ impl AbReport {
             self.threshold_pct,
             self.resamples,
             self.seed,
-            self.best_rounds()
+            self.estimator()
         );
         let _ = writeln!(out, "| {} |", Self::HEADERS.join(" | "));
         let _ = writeln!(out, "|---|---:|---:|---:|---|---:|---:|---|");

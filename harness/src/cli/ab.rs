@@ -46,15 +46,22 @@ pub struct AbArgs {
     /// Exit 1 when the whole 95% interval of B/A lies beyond this on the worse side (`1%`).
     #[arg(long, default_value = "1%", value_parser = parse_pct)]
     pub threshold: f64,
-    /// Each side's figure is the percentile of its rounds at this share of the best (`10%`:
-    /// the 10th percentile of CPU and latency, the 90th of hs/s). Contention only slows a
-    /// round, so the best rounds are the steadiest; `50%` compares medians (1% to 50%).
-    #[arg(long, default_value = "10%", value_parser = parse_best)]
-    pub best: f64,
+    /// With --alternate: each side's figure is the percentile of its rounds at this share of
+    /// the best (default `10%`: the 10th percentile of CPU and latency, the 90th of hs/s).
+    /// Contention only slows a round, so the best rounds are the steadiest; `50%` compares
+    /// medians (1% to 50%). Side by side, the median of the rounds' own ratios is compared.
+    #[arg(long, value_parser = parse_best, requires = "alternate")]
+    pub best: Option<f64>,
     /// Metrics that decide the exit code, comma separated: cpu (server CPU per handshake),
     /// hs (handshakes per second), p50, p99. Every metric is reported either way.
     #[arg(long, value_delimiter = ',', default_value = "cpu", value_parser = parse_metric)]
     pub gate: Vec<Metric>,
+    /// Run A and B one after the other in each round instead of side by side. Side by side
+    /// (the default), both servers run at once on the server CPUs and both loads share each
+    /// round's window, so a disturbance of the machine slows both alike; a case that revokes
+    /// mid-run or rotates short-lived certificates runs only this way.
+    #[arg(long)]
+    pub alternate: bool,
     /// Seed of the bootstrap (the same figures always give the same interval).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -74,6 +81,9 @@ pub struct AbArgs {
     #[arg(long, short)]
     pub quiet: bool,
 }
+
+/// `--best` when `--alternate` is given without it: the best tenth of each side's rounds.
+const DEFAULT_BEST: f64 = 0.1;
 
 fn parse_spec(s: &str) -> Result<ServerSpec, String> {
     s.parse().map_err(|e: crate::ab::SpecError| e.reason)
@@ -156,6 +166,10 @@ pub(super) fn ab(args: &AbArgs) -> CommandResult {
         round: args.round,
         warmup: args.warmup,
     };
+    if let Some(why) = runner::pair_refusal(case).filter(|_| !args.alternate) {
+        eprintln!("{why}");
+        return Err(Reported.into());
+    }
     let mut rounds = scenario.clone();
     rounds.name = format!("{}-ab", scenario.name);
     rounds.cases = round_cases(case, &args.a, &args.b, &plan);
@@ -164,6 +178,7 @@ pub(super) fn ab(args: &AbArgs) -> CommandResult {
     (opts.server_cpus, opts.client_cpus) = pinning(args);
     opts.cancel = Arc::clone(&cancel_on_signals());
     opts.quiet = args.quiet;
+    opts.side_by_side = !args.alternate;
     runner::check(&rounds, &opts)?;
     let outcome = runner::run(&rounds, &opts)?;
     let report = compare(
@@ -173,7 +188,7 @@ pub(super) fn ab(args: &AbArgs) -> CommandResult {
         &Judging {
             gate: args.gate.clone(),
             threshold: args.threshold,
-            best: args.best,
+            best: args.alternate.then_some(args.best.unwrap_or(DEFAULT_BEST)),
             seed: args.seed,
         },
     );

@@ -54,7 +54,7 @@ pub(super) fn files_needed(case: &Case) -> u64 {
 }
 
 /// How a case ends before its figures are collected.
-enum Ended {
+pub(super) enum Ended {
     /// Skipped, with the reason.
     Skipped(String),
     /// Failed, with the message.
@@ -90,7 +90,18 @@ pub(super) fn run_case(
     env: &RunEnv<'_>,
     live: Option<Arc<report::LiveBar>>,
 ) -> Result<CaseSummary, RunError> {
-    match phases(case, stem, fixtures, env, live) {
+    settle(case, phases(case, stem, fixtures, env, live))
+}
+
+/// `case`'s entry from how its phases ended: measured, skipped or failed.
+///
+/// # Errors
+/// [`RunError`] when the run cannot go on.
+pub(super) fn settle(
+    case: &Case,
+    ended: Result<CaseSummary, Ended>,
+) -> Result<CaseSummary, RunError> {
+    match ended {
         Ok(entry) => Ok(entry),
         Err(Ended::Skipped(reason)) => Ok(CaseSummary::skipped(case, reason)),
         Err(Ended::Failed(message)) => Ok(CaseSummary::failed(case, message)),
@@ -138,18 +149,18 @@ fn phases(
 }
 
 /// What the phases of one case share.
-struct Parts<'a> {
-    case: &'a Case,
+pub(super) struct Parts<'a> {
+    pub case: &'a Case,
     /// Names the case's files.
-    stem: &'a str,
-    pki: &'a Arc<Pki>,
-    files: &'a PkiFiles,
-    env: &'a RunEnv<'a>,
+    pub stem: &'a str,
+    pub pki: &'a Arc<Pki>,
+    pub files: &'a PkiFiles,
+    pub env: &'a RunEnv<'a>,
 }
 
 /// Phase 1: whether the case can run here (target-mode rules, the client's capabilities; if
 /// not it is skipped), its short-lived certificates (mode `short_lived`), and its load client.
-fn prepare(parts: &Parts<'_>) -> Result<(Option<ShortLived>, LoadClient), Ended> {
+pub(super) fn prepare(parts: &Parts<'_>) -> Result<(Option<ShortLived>, LoadClient), Ended> {
     let Parts {
         case,
         stem,
@@ -172,16 +183,16 @@ fn prepare(parts: &Parts<'_>) -> Result<(Option<ShortLived>, LoadClient), Ended>
 }
 
 /// The case's server (none in target mode) and how its mid-run revocation is published.
-struct Serving {
-    server: Option<RunningServer>,
-    publisher: Option<Publisher>,
+pub(super) struct Serving {
+    pub server: Option<RunningServer>,
+    pub publisher: Option<Publisher>,
 }
 
 /// Phase 2: the case's revocation sources (the service set up, the CRL file; for a mid-run
 /// revocation from a CRL file the server's own copy staged, and the publisher), then the
 /// server started on them, unless in target mode (where only a command peer is started, as
 /// the target). The server may skip the case.
-fn serve(
+pub(super) fn serve(
     parts: &Parts<'_>,
     fixtures: &mut Fixtures,
     short: Option<&ShortLived>,
@@ -258,17 +269,17 @@ fn serve(
 }
 
 /// What the load and its side tasks left.
-struct Ran {
+pub(super) struct Ran {
     /// The server, still running.
-    server: Option<RunningServer>,
+    pub server: Option<RunningServer>,
     /// The load's figures.
-    result: LoadResult,
+    pub result: LoadResult,
     /// What the exposure probe saw (mid-run revocation).
-    exposure: Option<Exposure>,
+    pub exposure: Option<Exposure>,
     /// The responder's query count when the measured window began.
-    queries: Option<u64>,
+    pub queries: Option<u64>,
     /// The harness's resident memory before the load.
-    rss_before: Option<u64>,
+    pub rss_before: Option<u64>,
 }
 
 /// Phase 3: the load against the server, and beside it on the same runtime: the exposure
@@ -383,7 +394,7 @@ fn drive(
 ///
 /// # Errors
 /// When a latency file cannot be written.
-fn collect(
+pub(super) fn collect(
     parts: &Parts<'_>,
     ran: Ran,
     short: Option<&ShortLived>,

@@ -3,7 +3,8 @@
 //! servers stopped when their case ends, also on error or Ctrl-C.
 //!
 //! The parts, one per file: `options` (what a run is asked to do, how it fails and ends),
-//! `run` (the loop over cases), `case` (one case in four phases), `client` (the
+//! `run` (the loop over cases), `case` (one case in four phases), `pair` (two cases side by
+//! side, for `ab`), `client` (the
 //! case's load client and the target-mode rules), `verdict` (the peer's verdict from nginx's
 //! log), `dirs` (naming the run directory), `fixtures`, `revocation` (a case's revocation
 //! sources), `exposure` (the mid-run revocation and its probe), `short_lived`, `worker`,
@@ -16,6 +17,7 @@ mod exposure;
 mod fixtures;
 mod interrupt;
 mod options;
+mod pair;
 mod revocation;
 mod run;
 mod short_lived;
@@ -28,5 +30,6 @@ pub use exposure::{measure_exposure, ExposurePlan, PublishError};
 pub use fixtures::Fixtures;
 pub use interrupt::wait_until_settled;
 pub use options::{Overrides, RunError, RunOptions, RunOutcome};
+pub use pair::pair_refusal;
 pub use run::{check, run};
 pub use worker::Worker;

@@ -87,6 +87,11 @@ pub struct RunOptions {
     pub live: bool,
     /// This process is worker K of N (1-based): it runs its share of every case's load.
     pub worker: Option<Worker>,
+    /// Cases run two at a time, side by side (`ab`): both servers up, both loads over the
+    /// same window from this process, so whatever slows the machine in that window slows
+    /// both. The cases are taken in pairs, in order; neither may revoke mid-run or rotate
+    /// short-lived certificates.
+    pub side_by_side: bool,
 }
 
 impl RunOptions {
@@ -108,6 +113,7 @@ impl RunOptions {
             interval: crate::measure::DEFAULT_INTERVAL,
             live: false,
             worker: None,
+            side_by_side: false,
         }
     }
 }

@@ -18,6 +18,7 @@ use super::case::{files_needed, run_case, RunEnv};
 use super::dirs::{clear_previous_run, default_dir};
 use super::fixtures::Fixtures;
 use super::interrupt::Unsettled;
+use super::pair::run_pair;
 use super::{Overrides, RunError, RunOptions, RunOutcome};
 use crate::report::{
     self, CaseSummary, Pinning, RunSummary, ScenarioInfo, ToolInfo, SCHEMA_VERSION,
@@ -187,13 +188,42 @@ fn run_cases(
     let summary = run.summary;
     let opts = env.opts;
     let mut stems = std::collections::HashSet::new();
-    for (i, case) in cases.iter().enumerate() {
+    let mut i = 0;
+    while i < cases.len() {
+        let case = &cases[i];
         if opts.cancel.load(Ordering::Relaxed) {
             let mut summary = lock(summary);
             summary.interrupted = true;
             summary.finished_at = now_rfc3339();
             report::write_summary(env.run_dir, &summary)?;
             break;
+        }
+        if opts.side_by_side && i + 1 < cases.len() {
+            let pair = [case, &cases[i + 1]];
+            if !opts.quiet {
+                eprintln!(
+                    "[{}-{}/{}] {} and {}, side by side ...",
+                    i + 1,
+                    i + 2,
+                    cases.len(),
+                    pair[0].name,
+                    pair[1].name
+                );
+            }
+            let stems = pair.map(|c| report::unique_file_stem(&c.name, &mut stems));
+            *lock(run.in_flight) = Some((case.clone(), Instant::now()));
+            let entries = match run_pair(pair, [&stems[0], &stems[1]], fixtures, env) {
+                Ok(entries) => entries,
+                Err(e) => {
+                    *lock(run.in_flight) = None;
+                    return Err(e);
+                }
+            };
+            for (k, entry) in entries.into_iter().enumerate() {
+                record(pair[k], entry, i + k, cases.len(), env, run)?;
+            }
+            i += 2;
+            continue;
         }
         if !opts.quiet {
             eprintln!("[{}/{}] {} ...", i + 1, cases.len(), case.name);
@@ -209,7 +239,7 @@ fn run_cases(
             )))
         });
         let entry = run_case(case, &stem, fixtures, env, live.clone());
-        let mut entry = match entry {
+        let entry = match entry {
             Ok(entry) => entry,
             Err(e) => {
                 *lock(run.in_flight) = None;
@@ -219,32 +249,41 @@ fn run_cases(
         if let Some(bar) = live {
             bar.finish();
         }
-        if let Some(t) = &opts.target {
-            entry.server = match &case.command {
-                Some(_) => format!("target {} (started by the case's command)", t.given),
-                None => format!("target {}", t.given),
-            };
-        }
-        entry.thresholds = report::check_thresholds(&case.thresholds, &entry);
-        if !opts.quiet {
-            eprintln!(
-                "[{}/{}] {}: {}",
-                i + 1,
-                cases.len(),
-                case.name,
-                entry.verdict
-            );
-        }
-        let mut summary = lock(summary);
-        summary.cases.push(entry);
-        *lock(run.in_flight) = None;
-        summary.interrupted |= opts.cancel.load(Ordering::Relaxed);
-        summary.finished_at = now_rfc3339();
-        summary.revocation_comparison = report::revocation_rows(&summary.cases);
-        summary.revocation_per_stack =
-            report::revocation_stack_rows(&summary.revocation_comparison);
-        report::write_summary(env.run_dir, &summary)?;
+        record(case, entry, i, cases.len(), env, run)?;
+        i += 1;
     }
+    Ok(())
+}
+
+/// Case `i` of `of`'s entry completed (target named, thresholds checked), printed, added to
+/// the summary, and the summary rewritten.
+fn record(
+    case: &Case,
+    mut entry: CaseSummary,
+    i: usize,
+    of: usize,
+    env: &RunEnv<'_>,
+    run: &Watched<'_>,
+) -> Result<(), RunError> {
+    let opts = env.opts;
+    if let Some(t) = &opts.target {
+        entry.server = match &case.command {
+            Some(_) => format!("target {} (started by the case's command)", t.given),
+            None => format!("target {}", t.given),
+        };
+    }
+    entry.thresholds = report::check_thresholds(&case.thresholds, &entry);
+    if !opts.quiet {
+        eprintln!("[{}/{}] {}: {}", i + 1, of, case.name, entry.verdict);
+    }
+    let mut summary = lock(run.summary);
+    summary.cases.push(entry);
+    *lock(run.in_flight) = None;
+    summary.interrupted |= opts.cancel.load(Ordering::Relaxed);
+    summary.finished_at = now_rfc3339();
+    summary.revocation_comparison = report::revocation_rows(&summary.cases);
+    summary.revocation_per_stack = report::revocation_stack_rows(&summary.revocation_comparison);
+    report::write_summary(env.run_dir, &summary)?;
     Ok(())
 }
 

@@ -311,6 +311,9 @@ fn ab_detects_a_large_handicap_and_passes_identical_servers() {
     assert_eq!(json["case"], "valid");
     assert_eq!(json["rounds"], 3);
     assert_eq!(json["regression"], true);
+    // By default the two servers of a round run side by side, both up at once.
+    assert_eq!(json["side_by_side"], true);
+    assert_eq!(json["best_pct"], Value::Null);
     let cpu = &json["metrics"][0];
     assert_eq!(cpu["metric"], "server_cpu_us_per_handshake");
     assert_eq!(cpu["gated"], true);
@@ -372,4 +375,72 @@ fn ab_detects_a_large_handicap_and_passes_identical_servers() {
     let out = ab("bad", "rustls:handicap=1", "5%");
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown setting"));
+}
+
+#[test]
+fn ab_alternate_runs_one_side_after_the_other_and_side_by_side_refuses_a_mid_run_revocation() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("s.toml"),
+        "version = 1\nname = \"ab\"\n[pki]\nidentities = 3\n[defaults]\nserver_threads = 1\nload = { concurrency = 2, duration = \"3s\" }\n[[case]]\nname = \"valid\"\n[[case]]\nname = \"exposure\"\nrevocation = { mode = \"crl\", reload = \"1s\", revoke_after = \"1s\" }\n",
+    )
+    .unwrap();
+    let ab = |case: &str, extra: &[&str]| {
+        let mut args = vec![
+            "ab",
+            "s.toml",
+            "--case",
+            case,
+            "--a",
+            "rustls",
+            "--b",
+            "rustls:handicap-us=20000",
+            "--rounds",
+            "2",
+            "--round",
+            "400ms",
+            "--warmup",
+            "100ms",
+            "--threshold",
+            "5%",
+            "--out",
+            case,
+            "-q",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        harness(&args, dir.path())
+    };
+    let out = ab("valid", &["--alternate", "--best", "50%"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["side_by_side"], false);
+    assert_eq!(json["best_pct"], 50.0);
+    // One after the other: each round's A and B windows do not overlap.
+    let run = summary(&dir.path().join("valid"));
+    assert_eq!(run["cases"].as_array().unwrap().len(), 4);
+
+    // --best only means something for rounds one after the other.
+    let out = harness(
+        &[
+            "ab", "s.toml", "--a", "rustls", "--b", "rustls", "--best", "20%",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--alternate"),
+        "{}",
+        text(&out)
+    );
+
+    // A case that revokes its victim mid-run times one server: it cannot run side by side.
+    let out = ab("exposure", &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("side by side") && err.contains("--alternate"),
+        "{err}"
+    );
+    assert!(!dir.path().join("exposure").exists());
 }
