@@ -1,6 +1,9 @@
 //! The rounds of an A/B comparison as cases of one run: the chosen case once per side per
-//! round, short, in the order A B, B A, A B, ... (each side goes first as often as the other,
-//! so a warming or cooling machine does not favour one).
+//! round, short, in the order A B, B A, A B, ... Side by side (the default; see
+//! `runner::run_pair`) each round's two cases run at once and the order says which server
+//! starts and which load is set up first; one after the other (`--alternate`) it says which
+//! side runs first. Either way each side goes first as often as the other, so neither a
+//! warming or cooling machine nor going first favours one.
 
 use std::time::Duration;
 
@@ -14,7 +17,7 @@ pub struct Plan {
     pub rounds: usize,
     /// Measured time of each side in a round.
     pub round: Duration,
-    /// Warm-up of each side in a round (the server starts anew each time).
+    /// Warm-up of each side in a round (the servers start anew each round).
     pub warmup: Duration,
 }
 

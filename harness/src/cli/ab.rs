@@ -1,6 +1,7 @@
 //! `mtls-harness ab SCENARIO --a SPEC --b SPEC`: one case of a scenario run against two
-//! servers in short interleaved rounds on the same pinned CPUs; prints B/A per metric with its
-//! confidence interval, writes `ab.json` and `ab.md` into the run directory, and exits 1 when a
+//! servers in short rounds on the same pinned CPUs, side by side (both servers up, both loads
+//! over one window) or with `--alternate` one after the other; prints B/A per metric with its
+//! confidence interval, writes `ab.json`, `ab.md` and `junit.xml` into the run directory, and exits 1 when a
 //! gated metric of B is worse than A beyond the threshold (2 when a round could not run, when
 //! more than a quarter of the rounds measured nothing, or when no regression was found but a
 //! gated metric's interval is too wide to clear B: inconclusive).
@@ -197,6 +198,11 @@ pub(super) fn ab(args: &AbArgs) -> CommandResult {
     crate::fsutil::write_atomic(
         &outcome.dir.join("ab.md"),
         report.markdown().as_bytes(),
+        0o644,
+    )?;
+    crate::fsutil::write_atomic(
+        &outcome.dir.join("junit.xml"),
+        report.junit().as_bytes(),
         0o644,
     )?;
     if args.json {

@@ -350,6 +350,14 @@ fn ab_detects_a_large_handicap_and_passes_identical_servers() {
         ["r01-a", "r01-b", "r02-b", "r02-a", "r03-a", "r03-b"]
     );
     assert!(dir.path().join("slow/ab.md").is_file());
+    // The gate as a JUnit test case a CI system lists by name: failed, with the interval.
+    let junit = std::fs::read_to_string(dir.path().join("slow/junit.xml")).unwrap();
+    assert!(
+        junit.contains("name=\"server_cpu_us_per_handshake\"><failure")
+            && junit.contains("type=\"regression\"")
+            && junit.contains("failures=\"1\""),
+        "{junit}"
+    );
     assert_no_process_mentions(&dir.path().join("slow"));
 
     // The same server on both sides never lies beyond a 1000% threshold. Three debug rounds
