@@ -36,7 +36,7 @@ pub struct AbArgs {
     pub case: Option<String>,
     /// Rounds; each runs A and B once, alternating which goes first (2 to 1000). Many short
     /// rounds see more of the machine's quiet moments than a few long ones.
-    #[arg(long, default_value_t = 48, value_parser = clap::value_parser!(u64).range(2..=1000))]
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(2..=1000))]
     pub rounds: u64,
     /// Measured time of each side in a round.
     #[arg(long, default_value = "500ms", value_parser = parse_duration)]

@@ -41,7 +41,7 @@ pub(super) fn listen(
     } else {
         tokio::net::TcpSocket::new_v6()?
     };
-    HANDICAP_US.store(args.handicap_us, Ordering::Relaxed);
+    set_handicap(args.handicap_us);
     socket.set_reuseaddr(true)?;
     socket.bind(args.listen)?;
     let listener = socket.listen(args.backlog)?;
@@ -85,35 +85,72 @@ impl Tally {
 /// CPU each completed handshake burns (`--handicap-us`), set once when the server listens.
 static HANDICAP_US: AtomicU64 = AtomicU64::new(0);
 
-/// Burns the handicap on this thread: a busy loop until the thread has used that much CPU time
-/// (its own CPU clock, so a preemption mid-loop does not shorten the burn; wall time where the
-/// clock is missing), right after the handshake completed.
+/// Spin batches one millisecond of this thread's CPU holds, measured when the server listens
+/// with a handicap (0: not measured; the burn then watches the wall clock).
+static BATCHES_PER_MS: AtomicU64 = AtomicU64::new(0);
+
+/// One batch of dependent multiply-adds the optimiser cannot remove.
+fn spin_batch(x: &mut u64) {
+    for _ in 0..64 {
+        *x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+    }
+}
+
+/// Sets the handicap, measuring first how many spin batches a millisecond of CPU holds: the
+/// median of five 2 ms trials on the thread's own CPU clock, read only every 2048 batches (a
+/// read is a system call of about a microsecond here), so the burn itself needs no clock.
+fn set_handicap(us: u64) {
+    HANDICAP_US.store(us, Ordering::Relaxed);
+    if us == 0 {
+        return;
+    }
+    let mut x = 0u64;
+    let mut rates = Vec::with_capacity(5);
+    for _ in 0..5 {
+        let Some(start) = crate::sys::thread_cpu_now() else {
+            return;
+        };
+        let mut batches = 0u64;
+        loop {
+            for _ in 0..2048 {
+                spin_batch(&mut x);
+            }
+            batches += 2048;
+            let Some(now) = crate::sys::thread_cpu_now() else {
+                return;
+            };
+            let spent = now.saturating_sub(start);
+            if spent >= Duration::from_millis(2) {
+                let per_ms = u128::from(batches) * 1_000_000 / spent.as_nanos().max(1);
+                rates.push(u64::try_from(per_ms).unwrap_or(u64::MAX));
+                break;
+            }
+        }
+    }
+    rates.sort_unstable();
+    BATCHES_PER_MS.store(rates[rates.len() / 2].max(1), Ordering::Relaxed);
+}
+
+/// Burns the handicap on this thread right after the handshake completed: as many spin
+/// batches as the handicap's CPU time holds (measured when the server listened), so a
+/// preemption mid-burn does not shorten it and no clock is read during it (a clock read
+/// per check cost far more than itself on this VM); wall time where no CPU clock was to be had.
 fn burn_handicap() {
     let us = HANDICAP_US.load(Ordering::Relaxed);
     if us == 0 {
         return;
     }
-    let burn = Duration::from_micros(us);
     let mut x = 0u64;
-    let mut spin = || {
-        for _ in 0..64 {
-            x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
-        }
-    };
-    match crate::sys::thread_cpu_now() {
-        Some(start) => {
-            // Ends also if the clock stops answering.
-            while let Some(now) = crate::sys::thread_cpu_now() {
-                if now.saturating_sub(start) >= burn {
-                    break;
-                }
-                spin();
+    match BATCHES_PER_MS.load(Ordering::Relaxed) {
+        0 => {
+            let until = Instant::now() + Duration::from_micros(us);
+            while Instant::now() < until {
+                spin_batch(&mut x);
             }
         }
-        None => {
-            let until = Instant::now() + burn;
-            while Instant::now() < until {
-                spin();
+        per_ms => {
+            for _ in 0..(u128::from(us) * u128::from(per_ms) / 1000) {
+                spin_batch(&mut x);
             }
         }
     }

@@ -515,7 +515,8 @@ pub struct ServeArgs {
     #[arg(long)]
     pub status: Option<PathBuf>,
     /// Burn this many microseconds of CPU per completed handshake (0 to 1000000; default 0,
-    /// off): a calibration knob to check how small a regression a gate detects.
+    /// off): a calibration knob to check how small a regression a gate detects. Calibrated at
+    /// start against the thread's CPU clock; no clock is read while burning.
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=1_000_000))]
     pub handicap_us: u64,
 }
