@@ -275,8 +275,7 @@ fn resumption_caveat(measured: &Measured, recommendation: &str, t: u64) -> Optio
 fn exposure_note(e: &MeasuredExposure) -> String {
     let full = match (e.full_handshake_ms, e.bound_ms) {
         (Some(ms), Some(bound)) => format!(
-            "full handshakes refused {ms:.0} ms after the revocation ({} its {bound:.0} ms bound)",
-            if ms <= bound { "within" } else { "beyond" }
+            "full handshakes refused {ms:.0} ms after the revocation (the mode's bound: {bound:.0} ms)"
         ),
         (Some(ms), None) => format!("full handshakes refused {ms:.0} ms after the revocation"),
         (None, _) => "full handshakes never refused after the revocation".into(),

@@ -399,7 +399,7 @@ pub struct ResponderFigures {
 
 /// One case of the revocation comparison (`revocation_comparison` in `summary.json`; built by
 /// `revocation_table::rows`).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct RevocationRow {
     /// The case.
     pub case: String,

@@ -37,8 +37,10 @@ pub(super) fn prepare(
 ) -> Result<ServerRevocation, RunError> {
     let rev = &case.revocation;
     if let Some(service) = service {
-        // The case's CRL downloads are counted from here (the server is not started yet).
+        // The case's CRL downloads are counted from here (the server is not started yet),
+        // and only its own CRLs are published.
         service.take_crl_fetches();
+        service.clear_crls();
         service.responder.reset_revocations();
         service.responder.configure(ResponderSettings {
             signed_by: rev.signer,

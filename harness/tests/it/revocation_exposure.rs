@@ -56,11 +56,18 @@ load = { concurrency = 2, duration = "1500ms", warmup = "200ms" }
         "{:?}",
         strategy.notes
     );
-    let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    let md = mtls_harness::report::revocation_markdown(&out.summary.revocation_comparison);
     assert!(
         md.contains("Which strategy for N clients") && md.contains("(open)"),
         "{md}"
     );
+    assert_summary_matches_schema(dir.path());
+}
+
+fn assert_summary_matches_schema(dir: &std::path::Path) {
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+    super::schema::assert_valid(&super::schema::validator(), &json);
 }
 
 #[test]
@@ -121,4 +128,5 @@ name = "valid"
         row.crl_files_bytes,
         revoked[0].2
     );
+    assert_summary_matches_schema(dir.path());
 }

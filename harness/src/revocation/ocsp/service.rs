@@ -122,6 +122,12 @@ impl RevocationService {
             .insert(name.to_string(), der);
     }
 
+    /// Withdraws every published CRL (a case publishes its own: a CRL another case left
+    /// would be served to this one's server).
+    pub fn clear_crls(&self) {
+        self.crls.write().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
     /// A handle that publishes CRLs later (for a mid-run revocation).
     pub fn crl_publisher(&self) -> impl Fn(&str, Vec<u8>) + Send + 'static {
         let crls = Arc::clone(&self.crls);
