@@ -35,10 +35,13 @@ pub type Built<T> = Arc<Result<T, String>>;
 
 type Builder<T> = Box<dyn Fn(&Download<'_>) -> Result<T, String> + Send + Sync>;
 
-/// What one URL holds: the last body downloaded (to see whether a refresh changed it) and
-/// what was built from it.
+/// The last body downloaded from a URL (`None`: none could be), to see whether a refresh
+/// changed it, and what was built from it.
+type Held<T> = (Option<Vec<u8>>, Built<T>);
+
+/// What one URL holds, once first asked for.
 struct Slot<T> {
-    state: Mutex<Option<(Option<Vec<u8>>, Built<T>)>>,
+    state: Mutex<Option<Held<T>>>,
 }
 
 /// The cache (see the module docs).
@@ -165,7 +168,7 @@ impl<T> DistributionPoints<T> {
         urls
     }
 
-    fn download(&self, url: &str) -> (Option<Vec<u8>>, Built<T>) {
+    fn download(&self, url: &str) -> Held<T> {
         let started = Instant::now();
         let body = fetch(url, self.timeout);
         let fetch_ms = started.elapsed().as_secs_f64() * 1e3;
