@@ -130,3 +130,32 @@ name = "valid"
     );
     assert_summary_matches_schema(dir.path());
 }
+
+#[test]
+fn resumption_exposure_needs_a_revocation_and_resumption() {
+    let text = r#"
+version = 1
+[[case]]
+name = "no-revocation"
+revocation = { mode = "crl", resumption_exposure = "record" }
+[[case]]
+name = "bad-value"
+tls = { resumption = "tickets" }
+revocation = { mode = "crl", revoke_after = "1s", reload = "1s", resumption_exposure = "ignore" }
+"#;
+    let err = mtls_harness::scenario::parse(text, std::path::Path::new("x.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(
+            "revocation.resumption_exposure needs revocation.revoke_after and tls.resumption"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("resumption_exposure")
+            && err.contains("\"refuse\"")
+            && err.contains("\"record\""),
+        "{err}"
+    );
+}
