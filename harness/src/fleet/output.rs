@@ -71,6 +71,8 @@ pub fn measured_inputs(
                 .find(|s| s.responder == "down" && s.policy == "soft")
                 .map(|s| (s.admitted_without_fresh_answer, s.clients as u64))
         }),
+        // A fleet run revokes nobody mid-handshake-load: no exposure case.
+        exposures: Vec::new(),
     }
 }
 

@@ -28,10 +28,31 @@ pub struct Exposure {
     pub resumed_accepted_after: u64,
     /// Start of the last accepted resumption after the publication, in ms after it.
     pub last_resumed_accepted_after_ms: Option<f64>,
+    /// Probes after the publication that offered a session (resumed or not).
+    pub resumption_offered_after: u64,
+    /// Start of the last probe after the publication that offered a session and was not let
+    /// in by it (refused, or a full handshake instead), in ms after it.
+    pub last_resumption_refused_after_ms: Option<f64>,
+    /// Start of the last probe after the publication, in ms after it (how long the probe
+    /// watched; a resumption exposure still open then is at least this long).
+    pub probe_after_ms: Option<f64>,
     /// Time between probe starts.
     pub probe_interval_ms: f64,
     /// Why the revocation could not be published, if it could not.
     pub error: Option<String>,
+}
+
+impl Exposure {
+    /// Whether the revoked client still got in by resuming when the probe stopped: a resumed
+    /// handshake was admitted after the publication and no session offered later was refused.
+    /// The resumption exposure is then at least [`Exposure::probe_after_ms`], not bounded by
+    /// what the run saw.
+    pub fn resumption_open(&self) -> bool {
+        self.last_resumed_accepted_after_ms.is_some_and(|admitted| {
+            self.last_resumption_refused_after_ms
+                .is_none_or(|refused| refused < admitted)
+        })
+    }
 }
 
 /// What short-lived certificates cost, for the report.

@@ -12,7 +12,7 @@ use super::summary::{
 };
 use crate::measure::Exposure;
 use crate::measure::{LoadResult, Outcome};
-use crate::scenario::{Case, ResumptionMode};
+use crate::scenario::{Case, ResumptionExposure, ResumptionMode};
 
 fn round(x: f64, digits: i32) -> f64 {
     let f = 10f64.powi(digits);
@@ -70,6 +70,7 @@ impl CaseSummary {
             short_lived: None,
             crl: None,
             crl_files: None,
+            crl_fetches: None,
             server_peak_rss_kib: None,
             skipped: None,
             peer_verdict: None,
@@ -143,6 +144,7 @@ impl CaseSummary {
     /// reload interval (plus two probe intervals and 500 ms for scheduling), and never admitted
     /// again by a full handshake after its first refusal (resumptions are reported apart).
     pub fn judge_exposure(&mut self, case: &Case, exposure: Exposure) {
+        let refuse_resumed = case.revocation.resumption_exposure == ResumptionExposure::Refuse;
         let reload = case.revocation.refresh_interval().unwrap_or_default();
         let limit_ms = (reload.as_secs_f64() * 1000.0) + 2.0 * exposure.probe_interval_ms + 500.0;
         let mut problems = Vec::new();
@@ -166,13 +168,14 @@ impl CaseSummary {
                     }
                     // A resumed session is an admission too: the stack did not re-check the
                     // revoked certificate (CONFORMANCE.md: resumed sessions skip client
-                    // verification in most stacks).
+                    // verification in most stacks). Unless the case records it as a finding.
                     if let Some(again) = exposure
                         .last_resumed_accepted_after_ms
                         .filter(|&a| a > ms && exposure.resumed_accepted_after > 0)
+                        .filter(|_| refuse_resumed)
                     {
                         problems.push(format!(
-                            "the revoked victim got in {} times by resuming after its first refusal at {ms:.0} ms (last {again:.0} ms after publication)",
+                            "the revoked victim got in {} times by resuming after its first refusal at {ms:.0} ms (last {again:.0} ms after publication; revocation.resumption_exposure = \"record\" measures this as a finding instead)",
                             exposure.resumed_accepted_after
                         ));
                     }
@@ -189,13 +192,13 @@ impl CaseSummary {
                 self.verdict
             );
         }
-        if exposure.resumed_accepted_after > 0 && self.met {
-            self.verdict = format!(
-                "{}; yet it got in {} times by resuming (last {:.0} ms after publication)",
-                self.verdict,
-                exposure.resumed_accepted_after,
-                exposure.last_resumed_accepted_after_ms.unwrap_or(0.0)
-            );
+        if let (Some(finding), true) = (resumption_finding(&exposure), self.met) {
+            let label = if refuse_resumed {
+                "yet"
+            } else {
+                "resumption exposure (recorded)"
+            };
+            self.verdict = format!("{}; {label}: {finding}", self.verdict);
         }
         self.exposure = Some(exposure);
     }
@@ -304,25 +307,59 @@ impl CaseSummary {
     }
 }
 
+/// What the revoked client's resumed sessions got after the publication, in words; `None`
+/// when the probe offered none.
+fn resumption_finding(e: &Exposure) -> Option<String> {
+    if e.resumption_offered_after == 0 && e.resumed_after == 0 {
+        return None;
+    }
+    let offered = e.resumption_offered_after.max(e.resumed_after);
+    Some(match e.last_resumed_accepted_after_ms {
+        None => format!("none of its {offered} resumptions after publication got in"),
+        Some(last) => {
+            let still = e.resumption_open();
+            format!(
+                "it got in {} of {offered} times by resuming after publication, the last {last:.0} ms after{}",
+                e.resumed_accepted_after,
+                if still {
+                    format!(
+                        " (still getting in when the probe stopped, {:.0} ms after publication)",
+                        e.probe_after_ms.unwrap_or(last)
+                    )
+                } else {
+                    String::new()
+                }
+            )
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn exposure_case() -> Case {
-        let text = r#"
+    fn exposure_case(extra: &str) -> Case {
+        let text = format!(
+            r#"
 version = 1
 [[case]]
 name = "exposure"
-revocation = { mode = "crl", crl_entries = 10, reload = "200ms", revoke_after = "500ms" }
-load = { concurrency = 1, duration = "2s" }
-"#;
-        let scenario = crate::scenario::parse(text, std::path::Path::new("exposure.toml"))
+revocation = {{ mode = "crl", crl_entries = 10, reload = "200ms", revoke_after = "500ms"{extra} }}
+tls = {{ resumption = "tickets" }}
+load = {{ concurrency = 1, duration = "2s" }}
+"#
+        );
+        let scenario = crate::scenario::parse(&text, std::path::Path::new("exposure.toml"))
             .expect("the test scenario parses");
         scenario.cases[0].clone()
     }
 
     fn judged(exposure: Exposure) -> CaseSummary {
-        let case = exposure_case();
+        judged_as("", exposure)
+    }
+
+    fn judged_as(extra: &str, exposure: Exposure) -> CaseSummary {
+        let case = exposure_case(extra);
         let mut entry = CaseSummary::planned(&case);
         entry.met = true;
         entry.verdict = "accepted".to_string();
@@ -365,5 +402,50 @@ load = { concurrency = 1, duration = "2s" }
         );
         let entry = judged(probe(None, Some(300.0)));
         assert!(entry.met, "{}", entry.verdict);
+    }
+
+    fn resuming_victim() -> Exposure {
+        Exposure {
+            resumed_after: 20,
+            resumed_accepted_after: 20,
+            resumption_offered_after: 20,
+            last_resumed_accepted_after_ms: Some(1900.0),
+            probe_after_ms: Some(1950.0),
+            ..probe(Some(120.0), Some(300.0))
+        }
+    }
+
+    #[test]
+    fn resumed_admissions_fail_a_case_that_expects_them_refused() {
+        let entry = judged(resuming_victim());
+        assert!(!entry.met, "{}", entry.verdict);
+        assert!(
+            entry.verdict.contains("got in 20 times by resuming"),
+            "{}",
+            entry.verdict
+        );
+    }
+
+    #[test]
+    fn resumed_admissions_are_a_recorded_finding_when_the_case_says_so() {
+        let entry = judged_as(r#", resumption_exposure = "record""#, resuming_victim());
+        assert!(entry.met, "{}", entry.verdict);
+        assert!(
+            entry.verdict.contains("rejected 300 ms")
+                && entry
+                    .verdict
+                    .contains("resumption exposure (recorded): it got in 20 of 20 times")
+                && entry
+                    .verdict
+                    .contains("still getting in when the probe stopped, 1950 ms"),
+            "{}",
+            entry.verdict
+        );
+        // The full-handshake window is still the verdict: a late full admission fails it.
+        let late = Exposure {
+            last_accepted_after_ms: Some(800.0),
+            ..resuming_victim()
+        };
+        assert!(!judged_as(r#", resumption_exposure = "record""#, late).met);
     }
 }

@@ -50,6 +50,8 @@ struct Page<'a> {
     revocation: Option<RevocationTable>,
     /// The CRL cost per stack, when the run has CRL cases.
     revocation_stacks: Option<(Vec<String>, Vec<Vec<String>>)>,
+    /// "Which strategy for N clients and an exposure of at most T", from the comparison.
+    revocation_strategy: Option<super::revocation_strategy::StrategyCells>,
     notes: Vec<String>,
     plots: Vec<Figure<'a>>,
 }
@@ -94,6 +96,9 @@ pub fn html(run: &SavedRun, plots: &[Plot]) -> Result<String, minijinja::Error> 
         revocation: super::revocation_table::cells_table(&run.summary.revocation_comparison)
             .map(|(header, rows)| RevocationTable { header, rows }),
         revocation_stacks: super::revocation_stacks::cells_table(
+            &run.summary.revocation_comparison,
+        ),
+        revocation_strategy: super::revocation_strategy::cells_table(
             &run.summary.revocation_comparison,
         ),
         notes: notes(run),

@@ -19,6 +19,7 @@ mod merge;
 mod pages;
 mod plots;
 mod revocation_stacks;
+mod revocation_strategy;
 mod revocation_table;
 mod saved;
 mod stats;
@@ -48,11 +49,13 @@ pub use merge::{merge, Merged};
 pub use pages::{markdown as markdown_page, notes as run_notes};
 pub use plots::{plots, write_plots, DrawingError, Plot, PlotError};
 pub use revocation_stacks::{stack_rows as revocation_stack_rows, StackPoint, StackRow};
+pub use revocation_strategy::table as revocation_strategy;
 pub use revocation_table::{markdown as revocation_markdown, rows as revocation_rows};
 pub use saved::{load as load_run, SavedCase, SavedPercentiles, SavedRun, SavedRunError};
 pub use stats::mann_whitney_p;
 pub use summary::{
-    CaseSummary, CrlFigures, CrlFileFigures, EvidenceSummary, NegotiatedCount, Percentiles, Phases,
-    Pinning, ResumptionSummary, RevocationRow, RunSummary, ScenarioInfo, ToolInfo, SCHEMA_VERSION,
+    CaseSummary, CrlFetchCount, CrlFetchFigures, CrlFigures, CrlFileFigures, EvidenceSummary,
+    NegotiatedCount, Percentiles, Phases, Pinning, ResumptionSummary, RevocationRow, RunSummary,
+    ScenarioInfo, ToolInfo, SCHEMA_VERSION,
 };
 pub use thresholds::{check as check_thresholds, ThresholdCheck, ThresholdStatus};

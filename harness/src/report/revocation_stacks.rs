@@ -327,6 +327,7 @@ mod tests {
             exposure_bound_ms: None,
             resumed_after_revocation: None,
             met: true,
+            ..RevocationRow::default()
         }
     }
 

@@ -1,16 +1,18 @@
 //! The revocation comparison: one row per case of a run that checks revocation, with what the
 //! strategy costs (latency, CPU on each side and at the responder, bytes, responder queries,
-//! server memory, CRL load time), how fast a revocation takes effect (the exposure window,
-//! and whether a revoked client still got in by resuming), and what a fault does (fails open
-//! or closed). The qualitative table architects decide from, measured. Printed on the console,
+//! server memory, CRL load time, CRL downloads), how fast a revocation takes effect (the
+//! exposure window of full handshakes, and the resumption exposure: how many resumed
+//! handshakes of the revoked client still got in, until when), and what a fault does (fails
+//! open or closed). The qualitative table architects decide from, measured. Printed on the console,
 //! written to `report.md` and (through the page template) `report.html`, and kept in
 //! `summary.json` as `revocation_comparison` (the row type is in `summary.rs`). Each row names
 //! its server stack and its CRL's size and layout (full, sharded, base + delta); the view per
-//! stack is `revocation_stacks.rs`.
+//! stack is `revocation_stacks.rs`, the "which strategy" section computed from the rows
+//! `revocation_strategy.rs`.
 
 use super::summary::{CaseSummary, RevocationRow};
 use super::text_table::Table;
-use crate::scenario::{ResponderFault, RevocationMode};
+use crate::scenario::{ResponderFault, ResumptionMode, RevocationMode};
 
 fn round(x: f64, digits: i32) -> f64 {
     let f = 10f64.powi(digits);
@@ -125,6 +127,42 @@ pub fn rows(cases: &[CaseSummary]) -> Vec<RevocationRow> {
                     .as_ref()
                     .filter(|e| e.resumed_after > 0)
                     .map(|e| (e.resumed_accepted_after, e.resumed_after)),
+                resumption_exposure_ms: c
+                    .exposure
+                    .as_ref()
+                    .and_then(|e| e.last_resumed_accepted_after_ms),
+                resumption_exposure_open: c
+                    .exposure
+                    .as_ref()
+                    .filter(|e| e.resumed_accepted_after > 0)
+                    .map(crate::measure::Exposure::resumption_open),
+                resumption_expected: c
+                    .exposure
+                    .as_ref()
+                    .filter(|_| c.tls.resumption != ResumptionMode::Off)
+                    .map(|_| rev.resumption_exposure.to_string()),
+                crl_fetch_requests: c.crl_fetches.as_ref().map(|f| f.requests),
+                crl_fetch_bytes: c.crl_fetches.as_ref().map(|f| f.bytes),
+                crl_fetched: c
+                    .crl_fetches
+                    .as_ref()
+                    .map(|f| {
+                        f.by_name
+                            .iter()
+                            .filter(|(_, n)| n.bytes > 0)
+                            .map(|(name, _)| name.clone())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                key: c.key.clone(),
+                attempts: c.attempts,
+                accepted: c.outcomes.get("accepted").copied().unwrap_or(0),
+                ca_sign_cpu_us: c
+                    .short_lived
+                    .as_ref()
+                    .filter(|s| s.issuance_per_sec > 0.0)
+                    .map(|s| round(1e6 / s.issuance_per_sec, 1)),
+                renew_at: (rev.mode == RevocationMode::ShortLived).then_some(rev.renew_at),
                 met: c.met,
             }
         })
@@ -190,13 +228,28 @@ fn cells(r: &RevocationRow) -> Vec<String> {
             (Some(e), Some(b)) => format!("{e:.0} (<= {b:.0})"),
             (e, _) => opt(e, 0),
         },
-        r.resumed_after_revocation
-            .map_or_else(|| "-".into(), |(ok, n)| format!("{ok}/{n}")),
+        resumption_cell(r),
+        match (r.crl_fetch_requests, r.crl_fetch_bytes) {
+            (Some(n), Some(b)) => format!("{n} / {:.1}", b as f64 / 1e3),
+            _ => "-".into(),
+        },
         if r.met { "yes" } else { "NO" }.into(),
     ]
 }
 
-const HEADER: [&str; 21] = [
+/// The resumption exposure: `20/20, >= 1950 ms (open)`, `3/20, 480 ms`, `0/20`, `-`.
+pub(super) fn resumption_cell(r: &RevocationRow) -> String {
+    match (r.resumed_after_revocation, r.resumption_exposure_ms) {
+        (None, _) => "-".into(),
+        (Some((ok, n)), None) => format!("{ok}/{n}"),
+        (Some((ok, n)), Some(ms)) if r.resumption_exposure_open == Some(true) => {
+            format!("{ok}/{n}, >= {ms:.0} ms (open)")
+        }
+        (Some((ok, n)), Some(ms)) => format!("{ok}/{n}, {ms:.0} ms"),
+    }
+}
+
+const HEADER: [&str; 22] = [
     "case",
     "server",
     "mode",
@@ -216,7 +269,8 @@ const HEADER: [&str; 21] = [
     "srv MiB",
     "CRL size / load",
     "exposure ms (bound)",
-    "resumed after",
+    "resumption exposure",
+    "CRL fetches (req / KB)",
     "met",
 ];
 
@@ -230,9 +284,10 @@ pub fn console(rows: &[RevocationRow]) -> String {
         table.push(cells(r));
     }
     format!(
-        "\nrevocation comparison\n{}{}",
+        "\nrevocation comparison\n{}{}{}",
         table.render(),
-        super::revocation_stacks::console(rows)
+        super::revocation_stacks::console(rows),
+        super::revocation_strategy::console(rows)
     )
 }
 
@@ -250,13 +305,17 @@ pub fn markdown(rows: &[RevocationRow]) -> String {
     out.push_str(
         "\n`+p50`/`+srv %`: over the run's case without revocation checking (same key). \
          `resp us/hs`: CPU of the harness's OCSP responder / CRL endpoint. `exposure`: time from \
-         the revocation to the revoked client's first rejection. `resumed after`: resumptions by \
-         the revoked client after its revocation that got in / were tried. `fails open/closed`: \
+         the revocation to the revoked client's first rejection (full handshakes). `resumption exposure`: resumed \
+         handshakes of the revoked client after its revocation that got in / were tried, and \
+         how long after the revocation the last got in (`open`: it still got in when the probe \
+         stopped). `CRL fetches`: downloads from the CRL endpoint during the case (a sharded \
+         crl-http CRL: only the shards the clients name). `fails open/closed`: \
          what clients got while the revocation source was faulty. `CRL KB (shard / all)`: \
          the largest shard (what a relying party fetches for one certificate) / every CRL file \
          the server loads.\n",
     );
     out.push_str(&super::revocation_stacks::markdown(rows));
+    out.push_str(&super::revocation_strategy::markdown(rows));
     out
 }
 

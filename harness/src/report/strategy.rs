@@ -7,8 +7,14 @@
 //!
 //! The arithmetic: short-lived certificates meet T when the lifetime is at most T (a stolen key
 //! works until its certificate expires); the CA then issues N / (r x T) per second. OCSP meets
-//! T when answers are cached at most T (a revoked certificate is accepted until the cache
+//! T when answers are cached at most T (a revocation is accepted until the cache
 //! expires, counted from the revocation); the responders then answer N / T per second.
+//!
+//! Two callers measure the inputs: a fleet run (`fleet/output.rs`, from its lifetimes and
+//! responder experiments) and a run's revocation comparison (`revocation_strategy.rs`, from
+//! its cost and exposure cases). A run's exposure cases add what the bound is measured to be:
+//! how long a revocation took to reach full handshakes, and how long the revoked client still
+//! got in by resuming a session (which a lifetime or a cache TTL does not bound).
 
 use serde::{Deserialize, Serialize};
 
@@ -43,6 +49,30 @@ pub struct Measured {
     /// Handshakes soft-fail admitted without a fresh answer, of how many, with the responder
     /// down.
     pub soft_fail_admitted_down: Option<(u64, u64)>,
+    /// Revocations measured taking effect, one per exposure case (empty: none measured).
+    #[serde(default)]
+    pub exposures: Vec<MeasuredExposure>,
+}
+
+/// A revocation measured taking effect (an exposure case): the bound its mode promises and what
+/// the probe saw, full handshakes and resumed ones apart.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct MeasuredExposure {
+    /// The strategy (`crl`, `crl-http`, `ocsp`, `ocsp-stapling`, `short-lived`).
+    pub mode: String,
+    /// The case that measured it.
+    pub case: String,
+    /// The longest the mode may take (reload interval, cache TTL, lifetime), ms.
+    pub bound_ms: Option<f64>,
+    /// From the revocation to the first refused full handshake, ms (`null`: never refused).
+    pub full_handshake_ms: Option<f64>,
+    /// Resumed handshakes after the revocation that got in, of how many (`null`: the probe
+    /// resumed none).
+    pub resumed_admitted: Option<(u64, u64)>,
+    /// From the revocation to the last resumed handshake that got in, ms.
+    pub resumption_exposure_ms: Option<f64>,
+    /// The revoked client still got in by resuming when the probe stopped.
+    pub resumption_open: bool,
 }
 
 /// One (N, T).
@@ -84,6 +114,23 @@ pub struct StrategyTable {
     pub rows: Vec<StrategyRow>,
     /// What the rows assume.
     pub notes: Vec<String>,
+    /// Inputs the run did not measure, each naming the case that would have.
+    #[serde(default)]
+    pub missing: Vec<String>,
+}
+
+impl Question {
+    /// The question asked when the run names none (a run scenario has no `[strategy]` table):
+    /// fleets of a thousand to ten million, an exposure of an hour or a day, one CA core, one
+    /// responder.
+    pub fn standard() -> Self {
+        Self {
+            fleets: vec![1_000, 100_000, 10_000_000],
+            max_exposure_s: vec![3600, 86_400],
+            ca_cores: 1.0,
+            responders: 1,
+        }
+    }
 }
 
 /// Responder utilization above which OCSP is not recommended (headroom for cold starts and
@@ -147,6 +194,10 @@ pub fn recommend(question: &Question, measured: &Measured) -> StrategyTable {
                     .ceil())
                 ),
             };
+            let recommendation = match resumption_caveat(measured, &recommendation, t) {
+                Some(caveat) => format!("{recommendation}; {caveat}"),
+                None => recommendation,
+            };
             rows.push(StrategyRow {
                 fleet: n,
                 max_exposure_s: t,
@@ -182,47 +233,127 @@ pub fn recommend(question: &Question, measured: &Measured) -> StrategyTable {
             "with the responder down, soft fail admitted {admitted} of {of} handshakes without a fresh answer (measured): soft fail gives no bound"
         ));
     }
+    notes.extend(measured.exposures.iter().map(exposure_note));
     StrategyTable {
         question: question.clone(),
         measured: measured.clone(),
         rows,
         notes,
+        missing: Vec::new(),
     }
 }
 
-/// The table as a markdown section.
-pub fn render_markdown(table: &StrategyTable) -> String {
-    let mut out = String::from("## Which strategy for N clients and an exposure of at most T\n\n");
+/// The strategy a recommendation names, as a revocation mode.
+fn chosen_mode(recommendation: &str) -> Option<&'static str> {
+    if recommendation.starts_with("short-lived") {
+        Some("short-lived")
+    } else if recommendation.starts_with("OCSP") {
+        Some("ocsp")
+    } else {
+        None
+    }
+}
+
+/// When the run measured the chosen strategy's revoked client getting in by resuming: the
+/// bound holds for full handshakes only, so the tickets must not outlive T.
+fn resumption_caveat(measured: &Measured, recommendation: &str, t: u64) -> Option<String> {
+    let mode = chosen_mode(recommendation)?;
+    let e = measured
+        .exposures
+        .iter()
+        .find(|e| e.mode == mode && e.resumption_exposure_ms.is_some())?;
+    let ms = e.resumption_exposure_ms?;
+    Some(format!(
+        "and session tickets <= {} or resumption off (a revoked client resumed for {}{ms:.0} ms after its revocation in {})",
+        human(t),
+        if e.resumption_open { ">= " } else { "" },
+        e.case
+    ))
+}
+
+/// One exposure case in words.
+fn exposure_note(e: &MeasuredExposure) -> String {
+    let full = match (e.full_handshake_ms, e.bound_ms) {
+        (Some(ms), Some(bound)) => format!(
+            "full handshakes refused {ms:.0} ms after the revocation (the mode's bound: {bound:.0} ms)"
+        ),
+        (Some(ms), None) => format!("full handshakes refused {ms:.0} ms after the revocation"),
+        (None, _) => "full handshakes never refused after the revocation".into(),
+    };
+    let resumed = match (e.resumed_admitted, e.resumption_exposure_ms) {
+        (None, _) => String::new(),
+        (Some((_, n)), None) => format!("; none of {n} resumed handshakes got in"),
+        (Some((ok, n)), Some(ms)) => format!(
+            "; {ok} of {n} resumed handshakes got in, the last {ms:.0} ms after{}",
+            if e.resumption_open {
+                " (still getting in when the probe stopped)"
+            } else {
+                ""
+            }
+        ),
+    };
+    format!("{} ({}, measured): {full}{resumed}", e.mode, e.case)
+}
+
+/// The per-(N, T) table's header.
+pub const HEADER: [&str; 9] = [
+    "N",
+    "T",
+    "issuances/s",
+    "CA cores",
+    "renewal bytes/s",
+    "re-issue all s",
+    "OCSP queries/s",
+    "responder use",
+    "recommendation",
+];
+
+/// One row's cells under [`HEADER`].
+pub fn row_cells(r: &StrategyRow) -> Vec<String> {
+    vec![
+        r.fleet.to_string(),
+        human(r.max_exposure_s),
+        r.short_lived_issuance_per_sec.to_string(),
+        opt(r.short_lived_ca_cores),
+        opt(r.short_lived_traffic_bytes_per_sec),
+        opt(r.mass_reissue_s),
+        r.ocsp_queries_per_sec.to_string(),
+        r.ocsp_responder_utilization
+            .map_or("-".into(), |u| format!("{:.1}%", u * 100.0)),
+        r.recommendation.clone(),
+    ]
+}
+
+/// The line above the table: the measured inputs.
+pub fn inputs_line(table: &StrategyTable) -> String {
     let m = &table.measured;
-    out.push_str(&format!(
-        "Computed from this run's measured rows: CA CPU per issuance {} ({}), renewal {} bytes, responder {} queries/s each ({} responders), CA budget {} cores.\n\n",
+    format!(
+        "Computed from this run's measured rows: CA CPU per issuance {} ({}), renewal {} bytes, responder {} queries/s each ({} responders), CA budget {} cores.",
         m.sign_cpu_us.map_or("not measured".into(), |u| format!("{u} us")),
         m.key_type.as_deref().unwrap_or("-"),
         m.renewal_bytes.map_or("-".into(), |b| b.to_string()),
         m.responder_queries_per_sec.map_or("not measured".into(), |q| q.to_string()),
         table.question.responders,
         table.question.ca_cores,
-    ));
-    out.push_str("| N | T | issuances/s | CA cores | renewal bytes/s | re-issue all s | OCSP queries/s | responder use | recommendation |\n");
+    )
+}
+
+/// The table as a markdown section.
+pub fn render_markdown(table: &StrategyTable) -> String {
+    let mut out = String::from("## Which strategy for N clients and an exposure of at most T\n\n");
+    out.push_str(&inputs_line(table));
+    out.push_str("\n\n");
+    out.push_str(&format!("| {} |\n", HEADER.join(" | ")));
     out.push_str("|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
     for r in &table.rows {
-        out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
-            r.fleet,
-            human(r.max_exposure_s),
-            r.short_lived_issuance_per_sec,
-            opt(r.short_lived_ca_cores),
-            opt(r.short_lived_traffic_bytes_per_sec),
-            opt(r.mass_reissue_s),
-            r.ocsp_queries_per_sec,
-            r.ocsp_responder_utilization
-                .map_or("-".into(), |u| format!("{:.1}%", u * 100.0)),
-            r.recommendation
-        ));
+        out.push_str(&format!("| {} |\n", row_cells(r).join(" | ")));
     }
     out.push('\n');
     for n in &table.notes {
         out.push_str(&format!("- {n}\n"));
+    }
+    for m in &table.missing {
+        out.push_str(&format!("- not measured: {m}\n"));
     }
     out
 }

@@ -40,6 +40,9 @@ pub struct RunSummary {
     /// The comparison per server stack: CRL cost against the CRL's size and layout, and
     /// whether the stack verifies its CRL once at load or on every handshake.
     pub revocation_per_stack: Vec<super::revocation_stacks::StackRow>,
+    /// "Which strategy for N clients and an exposure of at most T", computed from the
+    /// comparison rows (`null` when no case checks revocation).
+    pub revocation_strategy: Option<super::strategy::StrategyTable>,
 }
 
 /// Tool identity.
@@ -248,6 +251,10 @@ pub struct CaseSummary {
     /// delta CRL's; `None` without CRL files.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub crl_files: Option<CrlFileFigures>,
+    /// What the server downloaded from the revocation service's CRL endpoint during the case
+    /// (mode `crl-http`; a sharded CRL: only the shards its clients' certificates name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crl_fetches: Option<CrlFetchFigures>,
     /// The server process's peak resident memory (VmHWM), read just before it stopped.
     pub server_peak_rss_kib: Option<u64>,
     /// Set when the case was skipped: the peer is not installed or lacks a feature the case
@@ -326,6 +333,27 @@ pub struct CrlFigures {
     pub server_load_ms: f64,
 }
 
+/// The CRL downloads the revocation service served during a case (its HTTP counters, warm-up
+/// and reloads included).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CrlFetchFigures {
+    /// `GET /crl/...` requests.
+    pub requests: u64,
+    /// Body bytes served.
+    pub bytes: u64,
+    /// Per CRL name (`leaf.crl`, or a shard's `leaf-<k>-of-<n>.crl`).
+    pub by_name: BTreeMap<String, CrlFetchCount>,
+}
+
+/// Requests and body bytes of one CRL name.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CrlFetchCount {
+    /// Requests.
+    pub requests: u64,
+    /// Body bytes served.
+    pub bytes: u64,
+}
+
 /// The CRLs a case's server was given, measured from their DER.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CrlFileFigures {
@@ -371,7 +399,7 @@ pub struct ResponderFigures {
 
 /// One case of the revocation comparison (`revocation_comparison` in `summary.json`; built by
 /// `revocation_table::rows`).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct RevocationRow {
     /// The case.
     pub case: String,
@@ -443,6 +471,42 @@ pub struct RevocationRow {
     pub exposure_bound_ms: Option<f64>,
     /// Resumptions by the revoked client after its revocation that got in / were tried.
     pub resumed_after_revocation: Option<(u64, u64)>,
+    /// The resumption exposure: how long after the revocation the revoked client still got
+    /// in by resuming (its last admitted resumption), ms; `null` when none got in.
+    #[serde(default)]
+    pub resumption_exposure_ms: Option<f64>,
+    /// Whether it still got in by resuming when the probe stopped (the resumption exposure is
+    /// then at least `resumption_exposure_ms`, not bounded by the run).
+    #[serde(default)]
+    pub resumption_exposure_open: Option<bool>,
+    /// What the case expected of those resumptions (`refuse`: an admission fails it;
+    /// `record`: measured as a finding), for exposure cases with resumption on.
+    #[serde(default)]
+    pub resumption_expected: Option<String>,
+    /// CRL downloads from the revocation service during the case: requests.
+    #[serde(default)]
+    pub crl_fetch_requests: Option<u64>,
+    /// And their body bytes.
+    #[serde(default)]
+    pub crl_fetch_bytes: Option<u64>,
+    /// The CRL names downloaded (a sharded CRL: the shards the clients' certificates name).
+    #[serde(default)]
+    pub crl_fetched: Vec<String>,
+    /// Key type of the case.
+    #[serde(default)]
+    pub key: String,
+    /// Handshake attempts in the case, and how many were accepted.
+    #[serde(default)]
+    pub attempts: u64,
+    /// See `attempts`.
+    #[serde(default)]
+    pub accepted: u64,
+    /// Short-lived certificates: the CA's CPU per issuance, µs (measured at the case's start).
+    #[serde(default)]
+    pub ca_sign_cpu_us: Option<f64>,
+    /// Short-lived certificates: the share of the lifetime at which holders renew.
+    #[serde(default)]
+    pub renew_at: Option<f64>,
     /// Whether the case met its expectation.
     pub met: bool,
 }

@@ -1,11 +1,13 @@
 //! Revocation that no one TLS stack owns: the OCSP responder and CRL publisher (one HTTP
 //! service), the OCSP checker with its cache, the fail-policy verdict every built-in server
 //! applies to a client's OCSP status, a server's own staple kept fresh, CRLs for a whole
-//! chain, and delta CRLs. (The CRLs themselves are issued in [`crate::pki`]; the exposure probe, which measures
+//! chain, delta CRLs, and the CRLs a server fetches by the distribution points its clients'
+//! certificates name. (The CRLs themselves are issued in [`crate::pki`]; the exposure probe, which measures
 //! how long a revoked client still gets in, is the runner's.)
 
 pub mod client_check;
 pub mod crl_chain;
 pub mod delta_crl;
+pub mod distribution_points;
 pub mod ocsp;
 pub mod staple_source;

@@ -434,6 +434,7 @@ pub(super) fn collect(
     }
     entry.server_peak_rss_kib = server_rss;
     entry.crl = revocation::crl_figures(&events);
+    entry.crl_fetches = env.service.and_then(revocation::crl_fetches);
     if let (Some(first), Some(service)) = (queries, env.service) {
         let queries = revocation::queries_now(service).saturating_sub(first);
         entry.record_responder(queries, result.recorder.attempts());

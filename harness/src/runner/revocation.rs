@@ -1,6 +1,6 @@
 //! A case's revocation setup: the CRL it needs (a file, or published at the distribution
-//! point), the responder's settings and faults, and the figures the service measures while the
-//! case runs (responder queries and CPU).
+//! points, each shard at its own), the responder's settings and faults, and the figures the
+//! service measures while the case runs (responder queries and CPU, CRL downloads).
 
 use crate::peers::servers::status::StatusEvent;
 use std::path::{Path, PathBuf};
@@ -22,7 +22,7 @@ pub(super) struct ServerRevocation {
     pub crl_file: Option<PathBuf>,
     /// Base URL of the revocation service (modes that use it).
     pub base_url: Option<String>,
-    /// The CRL files' sizes (mode `crl`).
+    /// The CRL files' sizes (modes `crl` and `crl-http`).
     pub crl_files: Option<crate::report::CrlFileFigures>,
 }
 
@@ -37,6 +37,10 @@ pub(super) fn prepare(
 ) -> Result<ServerRevocation, RunError> {
     let rev = &case.revocation;
     if let Some(service) = service {
+        // The case's CRL downloads are counted from here (the server is not started yet),
+        // and only its own CRLs are published.
+        service.take_crl_fetches();
+        service.clear_crls();
         service.responder.reset_revocations();
         service.responder.configure(ResponderSettings {
             signed_by: rev.signer,
@@ -84,24 +88,19 @@ pub(super) fn prepare(
             out.crl_files = Some(figures);
         }
         RevocationMode::CrlHttp => {
-            let (path, _) = fixtures.crl(
+            let layout = CrlLayout::of(case);
+            let (path, figures) = fixtures.crl(
                 case.key,
                 case.intermediates,
                 rev.crl_entries,
                 rev.crl,
-                CrlLayout::of(case),
+                layout,
             )?;
-            let bytes = std::fs::read(&path).map_err(|source| RunError::RunDir {
-                path: path.clone(),
-                source,
-            })?;
-            let der = match pem::parse(&bytes) {
-                Ok(p) => p.into_contents(),
-                Err(_) => bytes,
-            };
+            // Each CRL (each shard) at the URL the certificates name for it.
             if let Some(service) = service {
-                service.publish_crl(CRL_NAME, der);
+                publish_crls(service, &path, layout)?;
             }
+            out.crl_files = Some(figures);
         }
         _ => {}
     }
@@ -137,6 +136,22 @@ fn publish_crls(
         service.publish_crl(&name, block.into_contents());
     }
     Ok(())
+}
+
+/// The CRL downloads the revocation service served since the case's [`prepare`] (`None`
+/// when there were none).
+pub(super) fn crl_fetches(service: &RevocationService) -> Option<crate::report::CrlFetchFigures> {
+    let fetches = service.take_crl_fetches();
+    (!fetches.is_empty()).then(|| crate::report::CrlFetchFigures {
+        requests: fetches.values().map(|(n, _)| n).sum(),
+        bytes: fetches.values().map(|(_, b)| b).sum(),
+        by_name: fetches
+            .into_iter()
+            .map(|(name, (requests, bytes))| {
+                (name, crate::report::CrlFetchCount { requests, bytes })
+            })
+            .collect(),
+    })
 }
 
 /// The responder's query counter at `start` (the beginning of the measured window); the

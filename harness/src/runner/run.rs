@@ -283,6 +283,7 @@ fn record(
     summary.finished_at = now_rfc3339();
     summary.revocation_comparison = report::revocation_rows(&summary.cases);
     summary.revocation_per_stack = report::revocation_stack_rows(&summary.revocation_comparison);
+    summary.revocation_strategy = report::revocation_strategy(&summary.revocation_comparison);
     report::write_summary(env.run_dir, &summary)?;
     Ok(())
 }
@@ -363,6 +364,7 @@ fn new_summary(scenario: &Scenario, opts: &RunOptions) -> RunSummary {
         cases: Vec::new(),
         revocation_comparison: Vec::new(),
         revocation_per_stack: Vec::new(),
+        revocation_strategy: None,
     }
 }
 

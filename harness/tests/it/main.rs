@@ -26,6 +26,7 @@ mod peers;
 mod pkits;
 mod reports;
 mod revocation;
+mod revocation_exposure;
 mod rows;
 mod scale;
 mod scenario;

@@ -69,7 +69,10 @@ pub const OPENSSL_SERVER: ServerCapabilities = ServerCapabilities {
         RevocationMode::Ocsp,
         RevocationMode::OcspStapling,
     ],
-    missing_mode_reasons: &[],
+    missing_mode_reasons: &[(
+        RevocationMode::CrlHttp,
+        "the openssl server reads CRLs from files only; it fetches none from a distribution point",
+    )],
     crl_soft_fail: Support::Yes,
     crl_reload: Support::No("the openssl server loads its CRLs once"),
     // Sharded and delta CRLs (issue 16): one field block.
@@ -96,10 +99,16 @@ pub const S_SERVER: ServerCapabilities = ServerCapabilities {
         RevocationMode::Crl,
         RevocationMode::OcspStapling,
     ],
-    missing_mode_reasons: &[(
-        RevocationMode::Ocsp,
-        "openssl s_server has no OCSP checking of client certificates",
-    )],
+    missing_mode_reasons: &[
+        (
+            RevocationMode::Ocsp,
+            "openssl s_server has no OCSP checking of client certificates",
+        ),
+        (
+            RevocationMode::CrlHttp,
+            "openssl s_server reads CRLs from its -CRL file only; it fetches none over HTTP",
+        ),
+    ],
     crl_soft_fail: Support::No("openssl s_server has no soft-fail for undetermined CRL status"),
     crl_reload: Support::No("openssl s_server cannot reload a CRL"),
     // Sharded and delta CRLs (issue 16): one field block.
@@ -132,7 +141,10 @@ pub const NGINX: ServerCapabilities = ServerCapabilities {
         RevocationMode::Ocsp,
         RevocationMode::OcspStapling,
     ],
-    missing_mode_reasons: &[],
+    missing_mode_reasons: &[(
+        RevocationMode::CrlHttp,
+        "nginx reads CRLs from its ssl_crl file only; it fetches none over HTTP",
+    )],
     crl_soft_fail: Support::No("nginx has no soft-fail for undetermined CRL status"),
     crl_reload: Support::No("nginx re-reads its CRL only on a configuration reload"),
     // Sharded and delta CRLs (issue 16): one field block.

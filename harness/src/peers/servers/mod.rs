@@ -1,10 +1,12 @@
 //! What runs inside `mtls-harness serve`: the built-in rustls and OpenSSL servers (one file
 //! each), what they share per connection ([`conn`]), their revocation sources
-//! ([`revocation`]), certificate rotation, and the extra client checks the rustls server adds
+//! ([`revocation`]; in mode `crl-http` the CRL each client's distribution point names,
+//! `crl_points`), certificate rotation, and the extra client checks the rustls server adds
 //! after its verifier ([`post_check`]: allow-list, signature schemes, OCSP).
 
 pub mod allow_list;
 mod conn;
+mod crl_points;
 mod openssl;
 mod openssl_ocsp;
 mod pem;

@@ -1,7 +1,7 @@
 //! The built-in server's revocation sources, set up once and shared by every configuration it
-//! builds (a CRL reload must not lose the OCSP cache or the staple): CRLs from files or from the
-//! distribution point URL, the OCSP checker for client certificates, and the stapled
-//! certificate with its own checker.
+//! builds (a CRL reload must not lose the OCSP cache or the staple): CRLs from files (those
+//! from distribution points are `crl_points.rs`'s), the OCSP checker for client certificates,
+//! and the stapled certificate with its own checker.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -13,10 +13,10 @@ use rustls::sign::CertifiedKey;
 
 use super::settings::{ServeError, ServerSettings};
 use super::staple::StapledCert;
-use crate::revocation::ocsp::{fetch, CheckerSettings, OcspChecker, OcspMethod};
+use crate::revocation::ocsp::{CheckerSettings, OcspChecker, OcspMethod};
 
 /// Deadline of a CRL download.
-const CRL_FETCH_TIMEOUT: Duration = Duration::from_secs(10);
+pub const CRL_FETCH_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The CRLs a configuration is built with.
 #[derive(Clone, PartialEq, Eq)]
@@ -29,27 +29,12 @@ pub enum CrlState {
     Unavailable,
 }
 
-/// Reads the `--crl` files or downloads `--crl-url`.
+/// Reads the `--crl` files (a `--crl-url` is fetched by distribution point, per client:
+/// `crl_points.rs`).
 ///
 /// # Errors
-/// When a CRL file cannot be read (a download failure is [`CrlState::Unavailable`] instead:
-/// the server must start when the distribution point is down).
+/// When a CRL file cannot be read.
 pub fn load_crls(args: &ServerSettings) -> Result<CrlState, ServeError> {
-    if let Some(url) = &args.crl_url {
-        return Ok(match fetch(url, CRL_FETCH_TIMEOUT) {
-            Ok(bytes) => match parse_crls(bytes) {
-                Ok(crls) => CrlState::Loaded(crls),
-                Err(e) => {
-                    tracing::warn!("CRL from {url} does not parse: {e}");
-                    CrlState::Unavailable
-                }
-            },
-            Err(e) => {
-                tracing::warn!("CRL download from {url} failed: {e}");
-                CrlState::Unavailable
-            }
-        });
-    }
     if args.crl.is_empty() {
         return Ok(CrlState::Off);
     }
@@ -61,7 +46,11 @@ pub fn load_crls(args: &ServerSettings) -> Result<CrlState, ServeError> {
     Ok(CrlState::Loaded(crls))
 }
 
-fn parse_crls(bytes: Vec<u8>) -> Result<Vec<CertificateRevocationListDer<'static>>, String> {
+/// The CRLs in `bytes`: PEM (one or more) or one DER CRL.
+///
+/// # Errors
+/// When a PEM block does not decode.
+pub fn parse_crls(bytes: Vec<u8>) -> Result<Vec<CertificateRevocationListDer<'static>>, String> {
     if bytes.starts_with(b"-----BEGIN") {
         CertificateRevocationListDer::pem_slice_iter(&bytes)
             .map(|c| c.map_err(|e| e.to_string()))

@@ -23,14 +23,18 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 
 use super::conn::{graceful_close, read_request_head, Tally, RESPONSE};
+use super::crl_points::{ByDistributionPoint, CrlPoints};
 use super::post_check::PostCheckVerifier;
-use super::revocation::{load_crls, ocsp_parts, CrlState, OcspParts};
+use super::revocation::{
+    load_crls, ocsp_parts, parse_crls, CrlState, OcspParts, CRL_FETCH_TIMEOUT,
+};
 use super::revocation_verifier::{RevocationCheck, RevocationSource};
 use super::settings::{ServeError, ServerSettings};
 use super::status::StatusEvent;
 use crate::peers::capabilities::WEBPKI_VERIFY_DEPTH;
 use crate::peers::rotating::SwappableCert;
 use crate::peers::tls::rustls as tls_config;
+use crate::revocation::distribution_points::Download;
 use crate::scenario::{ClientAuth, FailPolicy, ResumptionMode};
 
 /// Sessions the stateful cache holds (enough for a 10,000-identity pool with tickets to spare).
@@ -62,17 +66,8 @@ pub fn serve(args: &ServerSettings) -> Result<(), ServeError> {
     }
     let shared = Arc::new(load_shared(args)?);
     let started = std::time::Instant::now();
-    let mut crls = load_crls(args)?;
-    let config = match server_config(args, &shared, &crls) {
-        // A downloaded CRL that does not parse is no CRL: the fail policy decides.
-        Err(e) if args.crl_url.is_some() && matches!(crls, CrlState::Loaded(_)) => {
-            tracing::warn!("the downloaded CRL is unusable: {e}");
-            crls = CrlState::Unavailable;
-            server_config(args, &shared, &crls)?
-        }
-        other => other?,
-    };
-    let config = Arc::new(config);
+    let crls = load_crls(args)?;
+    let config = Arc::new(server_config(args, &shared, &crls)?);
     if let CrlState::Loaded(list) = &crls {
         let bytes: usize = list.iter().map(|c| c.as_ref().len()).sum();
         let ready_ms = started.elapsed().as_secs_f64() * 1e3;
@@ -93,6 +88,79 @@ struct Shared {
     key: PrivateKeyDer<'static>,
     ocsp: OcspParts,
     rotating: Option<Arc<SwappableCert>>,
+    /// `--crl-url`: the CRLs the clients' distribution points name, per URL.
+    crl_points: Option<Arc<CrlPoints>>,
+}
+
+/// The CRLs by distribution point for `--crl-url`, with the configured URL's CRL downloaded
+/// before the server listens (as a server configured with it would).
+///
+/// # Errors
+/// When the URL is not an `http://` URL.
+fn crl_points(args: &ServerSettings) -> Result<Option<Arc<CrlPoints>>, ServeError> {
+    let Some(url) = &args.crl_url else {
+        return Ok(None);
+    };
+    let a = args.clone();
+    let points = CrlPoints::new(url, CRL_FETCH_TIMEOUT, move |d| point_verifier(&a, d))
+        .ok_or_else(|| {
+            ServeError::Unsupported(format!("--crl-url {url}: expected an http:// URL"))
+        })?;
+    let points = Arc::new(points);
+    points.get(url);
+    Ok(Some(points))
+}
+
+/// The chain verifier for one distribution point's download: its CRL, or none (the fail
+/// policy decides) when it could not be downloaded or used. Reports the first load of each on
+/// the status channel (the runner reads the CRL's size and time from there).
+fn point_verifier(
+    args: &ServerSettings,
+    download: &Download<'_>,
+) -> Result<Arc<dyn ClientCertVerifier>, String> {
+    let started = std::time::Instant::now();
+    let url = download.url;
+    let state = match download.body {
+        Ok(bytes) => match parse_crls(bytes.to_vec()) {
+            Ok(crls) => CrlState::Loaded(crls),
+            Err(e) => {
+                tracing::warn!("CRL from {url} does not parse: {e}");
+                CrlState::Unavailable
+            }
+        },
+        Err(ref e) => {
+            tracing::warn!("CRL download from {url} failed: {e}");
+            CrlState::Unavailable
+        }
+    };
+    let (verifier, state) = match chain_verifier(args, &state) {
+        // A downloaded CRL that webpki refuses is no CRL: the fail policy decides.
+        Err(e) if matches!(state, CrlState::Loaded(_)) => {
+            tracing::warn!("the CRL from {url} is unusable: {e}");
+            (
+                chain_verifier(args, &CrlState::Unavailable),
+                CrlState::Unavailable,
+            )
+        }
+        other => (other, state),
+    };
+    let verifier = verifier.map_err(|e| e.to_string())?;
+    if let CrlState::Loaded(list) = &state {
+        let bytes: usize = list.iter().map(|c| c.as_ref().len()).sum();
+        let ready_ms = download.fetch_ms + started.elapsed().as_secs_f64() * 1e3;
+        if download.first {
+            tracing::info!(
+                "CRL from {url}: {bytes} bytes, downloaded and ready in {ready_ms:.1} ms"
+            );
+            super::status::emit(&StatusEvent::CrlLoaded {
+                bytes: bytes as u64,
+                ready_ms,
+            });
+        } else {
+            tracing::info!("CRL from {url} reloaded: {bytes} bytes");
+        }
+    }
+    Ok(verifier)
 }
 
 fn load_shared(args: &ServerSettings) -> Result<Shared, ServeError> {
@@ -115,6 +183,7 @@ fn load_shared(args: &ServerSettings) -> Result<Shared, ServeError> {
         key,
         ocsp,
         rotating,
+        crl_points: crl_points(args)?,
     })
 }
 
@@ -133,30 +202,17 @@ fn server_config(
                 "--client-ca is needed unless --client-auth off".into(),
             ))
         }
-        (auth, Some(ca)) => {
-            let roots = super::pem::certificates(ca, "--client-ca")?;
-            let roots = tls_config::root_store(&roots)?;
-            let mut verifier = WebPkiClientVerifier::builder_with_provider(roots, provider);
-            if auth == ClientAuth::Optional {
-                verifier = verifier.allow_unauthenticated();
-            }
-            if let CrlState::Loaded(list) = crls {
-                verifier = verifier.with_crls(list.clone());
-                if !args.crl_check_all {
-                    verifier = verifier.only_check_end_entity_revocation();
-                }
-                verifier = match args.crl_policy {
-                    FailPolicy::Hard => verifier.enforce_revocation_expiration(),
-                    FailPolicy::Soft => verifier.allow_unknown_revocation_status(),
+        (_, Some(_)) => {
+            let mut verifier: Arc<dyn ClientCertVerifier> =
+                match (&shared.crl_points, &args.crl_url) {
+                    (Some(points), Some(url)) => Arc::new(ByDistributionPoint::new(
+                        chain_verifier(args, &CrlState::Off)?,
+                        Arc::clone(points),
+                        url.clone(),
+                        chain_verifier(args, &CrlState::Unavailable)?,
+                    )),
+                    _ => chain_verifier(args, crls)?,
                 };
-            }
-            let mut verifier: Arc<dyn ClientCertVerifier> = verifier.build()?;
-            if *crls == CrlState::Unavailable {
-                verifier = Arc::new(PostCheckVerifier::new(
-                    verifier,
-                    RevocationCheck::new(RevocationSource::Unavailable, args.crl_policy),
-                ));
-            }
             if let Some(checker) = &shared.ocsp.client_checker {
                 verifier = Arc::new(PostCheckVerifier::new(
                     verifier,
@@ -205,8 +261,68 @@ fn server_config(
     Ok(config)
 }
 
-/// Every `every`, checks the CRL files' modification times and sizes (or downloads the CRL
-/// again); when they changed, builds a new configuration from them and swaps it in. A CRL that
+/// The client certificates' chain check: webpki's against `--client-ca`, with `crls` and the
+/// CRL fail policy (a CRL that could not be had at all leaves the policy to decide).
+///
+/// # Errors
+/// When the CA file cannot be read, or webpki refuses the CRLs.
+fn chain_verifier(
+    args: &ServerSettings,
+    crls: &CrlState,
+) -> Result<Arc<dyn ClientCertVerifier>, ServeError> {
+    let Some(ca) = &args.client_ca else {
+        return Err(ServeError::Unsupported(
+            "--client-ca is needed unless --client-auth off".into(),
+        ));
+    };
+    let provider = tls_config::provider_with(&args.groups, &args.suites);
+    let roots = super::pem::certificates(ca, "--client-ca")?;
+    let roots = tls_config::root_store(&roots)?;
+    let mut verifier = WebPkiClientVerifier::builder_with_provider(roots, provider);
+    if args.client_auth == ClientAuth::Optional {
+        verifier = verifier.allow_unauthenticated();
+    }
+    if let CrlState::Loaded(list) = crls {
+        verifier = verifier.with_crls(list.clone());
+        if !args.crl_check_all {
+            verifier = verifier.only_check_end_entity_revocation();
+        }
+        verifier = match args.crl_policy {
+            FailPolicy::Hard => verifier.enforce_revocation_expiration(),
+            FailPolicy::Soft => verifier.allow_unknown_revocation_status(),
+        };
+    }
+    let mut verifier: Arc<dyn ClientCertVerifier> = verifier.build()?;
+    if *crls == CrlState::Unavailable {
+        verifier = Arc::new(PostCheckVerifier::new(
+            verifier,
+            RevocationCheck::new(RevocationSource::Unavailable, args.crl_policy),
+        ));
+    }
+    Ok(verifier)
+}
+
+/// Every `every`, downloads the distribution points' CRLs again (`--crl-url`); a changed CRL
+/// replaces its verifier in place, so sessions and the OCSP cache are untouched.
+async fn refresh_points(points: Arc<CrlPoints>, every: Duration) {
+    let mut ticker = tokio::time::interval(every);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticker.tick().await;
+    loop {
+        ticker.tick().await;
+        let p = Arc::clone(&points);
+        match tokio::task::spawn_blocking(move || p.refresh()).await {
+            Ok(0) => {}
+            Ok(_) => {
+                tracing::info!("CRL reloaded");
+                super::status::emit(&StatusEvent::CrlReloaded);
+            }
+            Err(e) => tracing::warn!("CRL refresh task: {e}"),
+        }
+    }
+}
+
+/// Every `every`, checks the CRL files' modification times and sizes; when they changed, builds a new configuration from them and swaps it in. A CRL that
 /// fails to load keeps the old one (and says so in the log).
 async fn reload_crls(
     args: ServerSettings,
@@ -226,40 +342,21 @@ async fn reload_crls(
             .collect()
     };
     let mut seen = stamp(&args.crl);
-    let mut last: Option<CrlState> = None;
     let mut ticker = tokio::time::interval(every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     ticker.tick().await;
     loop {
         ticker.tick().await;
-        let crls = if args.crl_url.is_some() {
-            let a = args.clone();
-            match tokio::task::spawn_blocking(move || load_crls(&a)).await {
-                // Keep using the last CRL while the distribution point is away.
-                Ok(Ok(CrlState::Unavailable)) if last.is_some() => continue,
-                Ok(Ok(state)) if Some(&state) == last.as_ref() => continue,
-                Ok(Ok(state)) => state,
-                Ok(Err(e)) => {
-                    tracing::warn!("CRL reload failed: {e}");
-                    continue;
-                }
-                Err(e) => {
-                    tracing::warn!("CRL reload task: {e}");
-                    continue;
-                }
-            }
-        } else {
-            let now = stamp(&args.crl);
-            if now == seen {
+        let now = stamp(&args.crl);
+        if now == seen {
+            continue;
+        }
+        seen = now;
+        let crls = match load_crls(&args) {
+            Ok(state) => state,
+            Err(e) => {
+                tracing::warn!("CRL reload failed, keeping the previous one: {e}");
                 continue;
-            }
-            seen = now;
-            match load_crls(&args) {
-                Ok(state) => state,
-                Err(e) => {
-                    tracing::warn!("CRL reload failed, keeping the previous one: {e}");
-                    continue;
-                }
             }
         };
         match server_config(&args, &shared, &crls) {
@@ -270,9 +367,6 @@ async fn reload_crls(
                 config.session_storage = Arc::clone(&first.session_storage);
                 *current.write().unwrap_or_else(|p| p.into_inner()) =
                     TlsAcceptor::from(Arc::new(config));
-                if matches!(crls, CrlState::Loaded(_)) {
-                    last = Some(crls);
-                }
                 tracing::info!("CRL reloaded");
                 super::status::emit(&StatusEvent::CrlReloaded);
             }
@@ -344,8 +438,9 @@ async fn accept_loop(
     if let (Some(rotating), Some(every)) = (&shared.rotating, args.cert_reload) {
         tokio::spawn(rotate_cert(args.clone(), every, Arc::clone(rotating)));
     }
-    let crl_source = !args.crl.is_empty() || args.crl_url.is_some();
-    if let (Some(every), true) = (args.crl_reload, crl_source) {
+    if let (Some(every), Some(points)) = (args.crl_reload, &shared.crl_points) {
+        tokio::spawn(refresh_points(Arc::clone(points), every));
+    } else if let (Some(every), false) = (args.crl_reload, args.crl.is_empty()) {
         tokio::spawn(reload_crls(
             args.clone(),
             every,

@@ -14,6 +14,6 @@ pub use crate::scenario::ResponderFault as Fault;
 pub use checker::{ocsp_url_of, CheckerSettings, CheckerStats, Decision, Fetched, OcspChecker};
 pub use fetch::{fetch, fetch_ocsp, FetchError, MalformedAnswer, OcspMethod};
 pub use responder::{serial_of, Responder, ResponderError, ResponderSettings, ResponderStats};
-pub use service::RevocationService;
+pub use service::{CrlFetches, RevocationService};
 pub use signer::{algorithm_of, KeySigner, RawSignature};
 pub use verify::{verify_response, CertState, Expected, ResponseProblem, Verified, SKEW};

@@ -6,12 +6,13 @@
 //! OCSP error statuses, garbage bodies.
 //!
 //! Its CPU time is read from its thread's schedstat, so the harness can report it apart from
-//! the load client's.
+//! the load client's; the CRL downloads it serves are counted per name (requests, bytes), so a
+//! case can report what its server fetched.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -24,6 +25,8 @@ use super::Fault;
 
 /// Largest request the service reads (head and body).
 const MAX_REQUEST: usize = 64 * 1024;
+/// Most CRL names counted apart (published ones always are).
+const MAX_COUNTED_NAMES: usize = 4096;
 /// How long a `timeout` fault holds a connection without answering.
 const HOLD: Duration = Duration::from_secs(30);
 
@@ -33,6 +36,7 @@ pub struct RevocationService {
     /// The OCSP answers and their settings.
     pub responder: Arc<Responder>,
     crls: Arc<RwLock<HashMap<String, Vec<u8>>>>,
+    crl_fetches: Arc<Mutex<CrlFetches>>,
     stop: Arc<AtomicBool>,
     tid: Arc<AtomicU32>,
     thread: Option<JoinHandle<()>>,
@@ -66,9 +70,11 @@ impl RevocationService {
         let crls = Arc::new(RwLock::new(HashMap::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let tid = Arc::new(AtomicU32::new(0));
+        let crl_fetches = Arc::new(Mutex::new(CrlFetches::new()));
         let shared = Shared {
             responder: Arc::clone(&responder),
             crls: Arc::clone(&crls),
+            crl_fetches: Arc::clone(&crl_fetches),
         };
         // Serving from now on: `configure` waits for the loop to apply each setting.
         responder.set_serving(true);
@@ -91,6 +97,7 @@ impl RevocationService {
             addr,
             responder,
             crls,
+            crl_fetches,
             stop,
             tid,
             thread: Some(thread),
@@ -115,6 +122,12 @@ impl RevocationService {
             .insert(name.to_string(), der);
     }
 
+    /// Withdraws every published CRL (a case publishes its own: a CRL another case left
+    /// would be served to this one's server).
+    pub fn clear_crls(&self) {
+        self.crls.write().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
     /// A handle that publishes CRLs later (for a mid-run revocation).
     pub fn crl_publisher(&self) -> impl Fn(&str, Vec<u8>) + Send + 'static {
         let crls = Arc::clone(&self.crls);
@@ -123,6 +136,12 @@ impl RevocationService {
                 .unwrap_or_else(|p| p.into_inner())
                 .insert(name.to_string(), der);
         }
+    }
+
+    /// The CRL downloads served since the last call (per name: requests, body bytes; a name
+    /// the service does not publish counts its requests with no bytes), and counting anew.
+    pub fn take_crl_fetches(&self) -> CrlFetches {
+        std::mem::take(&mut *self.crl_fetches.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
     /// The service thread's id (for CPU readings), once it runs.
@@ -148,10 +167,14 @@ impl Drop for RevocationService {
     }
 }
 
+/// CRL downloads per name: (requests, body bytes).
+pub type CrlFetches = BTreeMap<String, (u64, u64)>;
+
 #[derive(Clone)]
 struct Shared {
     responder: Arc<Responder>,
     crls: Arc<RwLock<HashMap<String, Vec<u8>>>>,
+    crl_fetches: Arc<Mutex<CrlFetches>>,
 }
 
 /// Accepts until `stop`. While the fault is `down` the listener is closed, so connections are
@@ -237,6 +260,18 @@ async fn handle(mut tcp: TcpStream, shared: Shared) -> std::io::Result<()> {
             .unwrap_or_else(|p| p.into_inner())
             .get(name)
             .cloned();
+        {
+            let mut fetches = shared.crl_fetches.lock().unwrap_or_else(|p| p.into_inner());
+            // Bounded: a client could ask for any name, so unknown names share one entry.
+            let key = if crl.is_some() || fetches.len() < MAX_COUNTED_NAMES {
+                name.to_string()
+            } else {
+                "(other)".to_string()
+            };
+            let count = fetches.entry(key).or_default();
+            count.0 += 1;
+            count.1 += crl.as_ref().map_or(0, |der| der.len() as u64);
+        }
         return match crl {
             Some(der) => reply(&mut tcp, 200, "application/pkix-crl", &der).await,
             None => reply(&mut tcp, 404, "text/plain", b"no such CRL\n").await,

@@ -1,6 +1,7 @@
 //! Setting up a mid-run revocation. For a CRL file, the server gets its own copy of the case's
-//! CRL and the CRL that also lists the victim is staged beside it; for the distribution point,
-//! the revoking CRL is issued to be published by the revocation service; for OCSP the
+//! CRL and the CRL that also lists the victim is staged beside it; for the distribution points,
+//! the revoking CRL (every shard of a sharded one) is issued to be published by the revocation
+//! service; for OCSP the
 //! responder is told; for stapling the server's own certificate is the one revoked. The probe's
 //! plan is made once the server listens.
 
@@ -152,13 +153,29 @@ pub(in crate::runner) fn publisher(
         }
         RevocationMode::CrlHttp => {
             let service = service.ok_or(ExposureError::NoService)?;
-            let der = revoking_crl_der(case, pki).map_err(ExposureError::RevokingCrl)?;
+            let ders = revoking_crls(case, pki).map_err(ExposureError::RevokingCrl)?;
+            let shards = case.revocation.crl_shards;
+            // Each CRL at the name its certificates' distribution points give (every shard,
+            // the victim's listing it).
+            let named: Vec<(String, Vec<u8>)> = ders
+                .into_iter()
+                .enumerate()
+                .map(|(index, der)| {
+                    let name = match (shards, u16::try_from(index)) {
+                        (n, Ok(index)) if n > 1 => pki::crl_shard_name(index, n),
+                        _ => crate::runner::revocation::CRL_NAME.to_string(),
+                    };
+                    (name, der.to_vec())
+                })
+                .collect();
             let crls = service.crl_publisher();
             Publisher {
                 victim: pki.victim.clone(),
                 client: None,
                 publish: Box::new(move || {
-                    crls(crate::runner::revocation::CRL_NAME, der.to_vec());
+                    for (name, der) in named {
+                        crls(&name, der);
+                    }
                     Ok(())
                 }),
             }

@@ -3,7 +3,11 @@
 //! that lists the victim renamed over the file the server re-reads, a new CRL at the
 //! distribution point, the responder's status of the victim, or of the server's own
 //! certificate for stapling), and the probe records when the victim was last accepted and first
-//! rejected after that. The revocation took effect between the two.
+//! rejected after that. The revocation took effect between the two. With resumption on, every
+//! other probe offers the victim's session: what those got after the publication is the
+//! resumption exposure (how many resumed handshakes of the revoked client got in, until when,
+//! and whether they still did when the probe stopped), reported apart from the full-handshake
+//! window.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -99,6 +103,17 @@ pub async fn measure_exposure(plan: ExposurePlan) -> Exposure {
         .await;
         seen.probes += 1;
         let resumed = sample.negotiated.is_some_and(|n| n.resumed);
+        if let Some(at) = published.filter(|&at| sample.start >= at) {
+            let after = ms(sample.start - at);
+            seen.probe_after_ms = Some(after);
+            if sample.meant_to_resume {
+                seen.resumption_offered_after += 1;
+                let admitted = resumed && sample.outcome == Outcome::Accepted;
+                if !admitted {
+                    seen.last_resumption_refused_after_ms = Some(after);
+                }
+            }
+        }
         match published {
             Some(at) if resumed && sample.start >= at => {
                 seen.resumed_after += 1;

@@ -23,7 +23,8 @@ pub use expect::Expectation;
 pub use load::{LoadSpec, Schedule, Stop};
 pub use peers::{ClientAuth, ClientImpl, ServerImpl, PLANNED_PEERS};
 pub use revocation::{
-    FailPolicy, OcspSigner, OcspView, ResponderFault, Revocation, RevocationMode,
+    FailPolicy, OcspSigner, OcspView, ResponderFault, ResumptionExposure, Revocation,
+    RevocationMode,
 };
 pub use thresholds::{Limit, Thresholds};
 pub use tls::{CipherSuite, KxGroup, ResumptionMode, SigScheme, TlsSettings, TlsVersion};

@@ -215,6 +215,48 @@ impl FailPolicy {
     }
 }
 
+/// What an exposure case (`revoke_after` with resumption on) expects of the revoked client's
+/// resumed sessions. Most stacks do not re-check a certificate when a session resumes
+/// (CONFORMANCE.md, "Traps"), so the revoked client can keep getting in by resuming.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantNames,
+    strum::VariantArray,
+)]
+#[serde(into = "&'static str")]
+#[strum(parse_err_ty = UnknownName, parse_err_fn = UnknownName::quoted::<Self>)]
+pub enum ResumptionExposure {
+    /// The server must refuse them too: a resumed admission after the revoked client's first
+    /// refusal fails the case.
+    #[strum(serialize = "refuse")]
+    Refuse,
+    /// They are measured and reported as the resumption exposure (how many got in, until
+    /// when); the full-handshake exposure window alone is the verdict.
+    #[strum(serialize = "record")]
+    Record,
+}
+
+impl ResumptionExposure {
+    /// Every value.
+    pub const ALL: &'static [ResumptionExposure] = <Self as VariantArray>::VARIANTS;
+
+    /// The name used in scenario files and reports.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+}
+
 /// Revocation settings of a case.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Revocation {
@@ -240,6 +282,8 @@ pub struct Revocation {
     /// CRL, to measure the exposure window; `None`: nobody is revoked mid-run.
     #[serde(rename = "revoke_after_ms", serialize_with = "ser_opt_ms")]
     pub revoke_after: Option<Duration>,
+    /// What the exposure case expects of the revoked client's resumed sessions.
+    pub resumption_exposure: ResumptionExposure,
     /// How long the server reuses an OCSP answer (mode `ocsp`); zero: a cold cache.
     #[serde(rename = "cache_ttl_ms", serialize_with = "ser_ms")]
     pub cache_ttl: Duration,
@@ -300,6 +344,7 @@ impl Revocation {
             policy: FailPolicy::Hard,
             reload: None,
             revoke_after: None,
+            resumption_exposure: ResumptionExposure::Refuse,
             cache_ttl: Duration::from_secs(300),
             responder_delay: Duration::ZERO,
             fault: ResponderFault::None,

@@ -70,6 +70,7 @@ pub(super) fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>)
         policy: raw.fail_policy.unwrap_or(FailPolicy::Hard),
         reload: raw.crl_reload,
         revoke_after: raw.revoke_after,
+        resumption_exposure: raw.resumption_exposure.unwrap_or(base.resumption_exposure),
         cache_ttl: raw.cache_ttl.unwrap_or(base.cache_ttl),
         responder_delay: raw.responder_delay.unwrap_or(base.responder_delay),
         fault: raw.fault.unwrap_or(base.fault),
@@ -152,6 +153,13 @@ pub(super) fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>)
             "revocation.reload needs revocation.mode = \"crl\" or \"crl-http\"".into(),
         );
     }
+    if raw.resumption_exposure.is_some() && (revocation.revoke_after.is_none() || !resuming) {
+        bad(
+            r,
+            span.clone(),
+            "revocation.resumption_exposure needs revocation.revoke_after and tls.resumption (it says what the revoked client's resumed sessions are expected to get)".into(),
+        );
+    }
     if revocation.revoke_after.is_some() && mode == RevocationMode::None {
         bad(
             r,
@@ -174,9 +182,13 @@ pub(super) fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>)
         } else {
             "crl_shards"
         };
-        let problem = if mode != RevocationMode::Crl {
+        let problem = if key == "crl_delta" && mode != RevocationMode::Crl {
             Some(format!(
                 "revocation.{key} needs revocation.mode = \"crl\" (CRL files), not \"{mode}\""
+            ))
+        } else if !crl_mode {
+            Some(format!(
+                "revocation.{key} needs revocation.mode = \"crl\" (CRL files) or \"crl-http\" (each shard fetched from the distribution point a certificate names), not \"{mode}\""
             ))
         } else if revocation.crl != CrlKind::Fresh {
             Some(format!(

@@ -11,8 +11,8 @@ use crate::measure::Outcome;
 use crate::pki::{ClientCert, CrlKind, KeyType, UnknownName};
 use crate::scenario::model::{
     CipherSuite, ClientAuth, ClientImpl, CommandPeer, FailPolicy, KxGroup, OcspSigner,
-    ResponderFault, ResumptionMode, RevocationMode, ServerImpl, SigScheme, Stop, Thresholds,
-    TlsVersion,
+    ResponderFault, ResumptionExposure, ResumptionMode, RevocationMode, ServerImpl, SigScheme,
+    Stop, Thresholds, TlsVersion,
 };
 
 /// Settings as read from one table; `None` where the table does not set them.
@@ -43,6 +43,7 @@ pub(crate) struct RawSettings {
     pub(crate) crl_kind: Option<CrlKind>,
     pub(crate) fail_policy: Option<FailPolicy>,
     pub(crate) revoke_after: Option<Duration>,
+    pub(crate) resumption_exposure: Option<ResumptionExposure>,
     pub(crate) cache_ttl: Option<Duration>,
     pub(crate) responder_delay: Option<Duration>,
     pub(crate) fault: Option<ResponderFault>,
@@ -131,6 +132,7 @@ impl RawSettings {
             crl_kind: over.crl_kind.or(self.crl_kind),
             fail_policy: over.fail_policy.or(self.fail_policy),
             revoke_after: over.revoke_after.or(self.revoke_after),
+            resumption_exposure: over.resumption_exposure.or(self.resumption_exposure),
             cache_ttl: over.cache_ttl.or(self.cache_ttl),
             responder_delay: over.responder_delay.or(self.responder_delay),
             fault: over.fault.or(self.fault),

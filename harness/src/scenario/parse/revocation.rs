@@ -17,6 +17,7 @@ pub(super) const REVOCATION_KEYS: &[&str] = &[
     "policy",
     "reload",
     "revoke_after",
+    "resumption_exposure",
     "cache_ttl",
     "responder_delay",
     "fault",
@@ -53,6 +54,9 @@ pub(super) fn read(r: &mut Reader<'_>, rev: &dyn TableLike, rp: &str, s: &mut Ra
     }
     if let Some(v) = rev.get("revoke_after") {
         s.revoke_after = r.duration(v, &join(rp, "revoke_after"));
+    }
+    if let Some(v) = rev.get("resumption_exposure") {
+        s.resumption_exposure = r.named(v, &join(rp, "resumption_exposure"));
     }
     if let Some(v) = rev.get("cache_ttl") {
         s.cache_ttl = r.duration(v, &join(rp, "cache_ttl"));
