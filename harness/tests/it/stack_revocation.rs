@@ -93,8 +93,8 @@ revocation = { mode = "ocsp", nonce = true, fault = "wrong-nonce", policy = "sof
 
 [[case]]
 name = "cache-ttl"
-revocation = { mode = "ocsp", revoke_after = "1s" }
-load = { concurrency = 1, duration = "2s", warmup = "0s", timeout = "5s" }
+revocation = { mode = "ocsp", revoke_after = "1s", cache_ttl = "1s" }
+load = { concurrency = 1, duration = "3s", warmup = "0s", timeout = "5s" }
 "#,
     );
     let out = run_in(&s, dir.path());
