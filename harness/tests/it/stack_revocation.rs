@@ -1,6 +1,7 @@
 //! OCSP on the Go, node and Java servers, as real processes after `scripts/install-peers.sh`:
 //! each staples an OCSP response about its own certificate that the harness's client verifies
-//! (the Go and node servers the one the runner fetched for them, JSSE one it fetches itself),
+//! (the Go and node servers the one the runner fetched for them, JSSE one it fetches itself and
+//! refreshes),
 //! and the Java server checks client certificates against the harness's responder with
 //! PKIX's OCSP client, hard-fail and soft-fail.
 
@@ -36,6 +37,13 @@ revocation = { mode = "ocsp-stapling", must_staple = true }
 [[case]]
 name = "server-revoked"
 revocation = { mode = "ocsp-stapling", server_revoked = true }
+
+# The server is revoked 1 s into the run: a server that refreshes its staple (JSSE, every
+# staple_refresh) staples the revoked answer soon after.
+[[case]]
+name = "revoked-mid-run"
+revocation = { mode = "ocsp-stapling", staple_refresh = "1s", revoke_after = "1s" }
+load = { concurrency = 1, duration = "3s", warmup = "0s", timeout = "5s" }
 "#,
     );
     let out = run_in(&s, dir.path());
@@ -53,6 +61,22 @@ revocation = { mode = "ocsp-stapling", server_revoked = true }
             received("must-staple"),
             received("plain")
         );
+    }
+    // JSSE refreshes its staple: the clients before the revocation got in, those after it
+    // refused the revoked staple. The Go and node servers staple what they were started with.
+    let refreshed = case(sum, "revoked-mid-run[server=java]");
+    assert!(refreshed.met, "{}", refreshed.verdict);
+    for outcome in ["accepted", "staple_rejected"] {
+        assert!(
+            refreshed.outcomes.get(outcome).is_some_and(|&n| n > 0),
+            "{:?}",
+            refreshed.outcomes
+        );
+    }
+    for server in ["go", "node"] {
+        let c = case(sum, &format!("revoked-mid-run[server={server}]"));
+        let reason = c.skipped.clone().unwrap_or_default();
+        assert!(reason.contains("cannot refresh it"), "{server}: {reason}");
     }
     assert_no_process_mentions(dir.path());
 }
@@ -72,7 +96,7 @@ load = { concurrency = 1, handshakes = 4, warmup = "0s", timeout = "5s" }
 
 [[case]]
 name = "good"
-revocation = { mode = "ocsp", nonce = true }
+revocation = { mode = "ocsp" }
 
 [[case]]
 name = "revoked"
@@ -88,8 +112,12 @@ name = "down-soft"
 revocation = { mode = "ocsp", fault = "down", policy = "soft" }
 
 [[case]]
-name = "wrong-nonce-soft"
-revocation = { mode = "ocsp", nonce = true, fault = "wrong-nonce", policy = "soft" }
+name = "forged-soft"
+revocation = { mode = "ocsp", signer = "unauthorized", policy = "soft" }
+
+[[case]]
+name = "nonce"
+revocation = { mode = "ocsp", nonce = true }
 
 [[case]]
 name = "cache-ttl"
@@ -120,10 +148,16 @@ load = { concurrency = 1, duration = "3s", warmup = "0s", timeout = "5s" }
     only("revoked", "certificate_unknown");
     only("down-hard", "certificate_unknown");
     only("down-soft", "accepted");
-    // A mismatched nonce is refused whatever the policy.
-    only("wrong-nonce-soft", "certificate_unknown");
-    let reason = case(sum, "cache-ttl").skipped.clone().unwrap_or_default();
-    assert!(reason.contains("keeps no OCSP cache"), "{reason}");
+    // An answer it cannot trust is refused whatever the policy.
+    only("forged-soft", "certificate_unknown");
+    // What JSSE cannot do is skipped with the reason, never passed.
+    for (name, why) in [
+        ("nonce", "accepts one without a nonce"),
+        ("cache-ttl", "keeps no OCSP cache"),
+    ] {
+        let reason = case(sum, name).skipped.clone().unwrap_or_default();
+        assert!(reason.contains(why), "{name}: {reason}");
+    }
     // JSSE's reason is in the server's log.
     let log = std::fs::read_dir(dir.path().join("peers"))
         .unwrap()

@@ -403,9 +403,9 @@ pub const JAVA_SERVER: ServerCapabilities = ServerCapabilities {
     ),
     // PKIXRevocationChecker (OCSP only, the leaf) with Option.SOFT_FAIL.
     ocsp_soft_fail: Support::Yes,
-    // jdk.security.certpath.ocspNonce=true: a nonce in every request, a different one in the
-    // answer refused ("Nonces don't match"); an answer without one is accepted.
-    ocsp_nonce: Support::Yes,
+    ocsp_nonce: Support::No(
+        "JSSE sends a nonce (jdk.security.certpath.ocspNonce=true) and refuses an answer with another, but accepts one without a nonce (measured: nonce = true with fault = no-nonce, 4 of 4 accepted), where the case needs the nonce required back",
+    ),
     ocsp_cache_ttl: Support::No(
         "JSSE's PKIX revocation checker keeps no OCSP cache: it asks the responder on every handshake, so no cache_ttl can be set",
     ),

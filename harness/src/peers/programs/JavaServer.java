@@ -8,8 +8,8 @@
 // refusal goes to stderr with JSSE's reason. Options are `key=value` words (no JSON parser in
 // the JDK): cert, key (PKCS#8 PEM), ca, crl, ocsp (the responder's URL: OCSP instead of CRLs),
 // softFail, crlAll (every CA of the chain, not the leaf only), clientAuth, protocols (comma
-// list), suites (comma list). OCSP stapling of its own certificate, the OCSP nonce and timeouts
-// are JVM properties (jdk.tls.server.enableStatusRequestExtension, ...) set on the command line.
+// list), suites (comma list). OCSP stapling of its own certificate and the OCSP timeouts are
+// JVM properties (jdk.tls.server.enableStatusRequestExtension, ...) set on the command line.
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -157,15 +157,14 @@ pub fn command(
 }
 
 /// The JVM properties of PKIX's OCSP client for `rev` (mode `ocsp`): its connect and read
-/// timeouts (in milliseconds with the `ms` suffix, which OpenJDK 17.0.12 and later read), and
-/// a nonce in every request when the case asks for one (`jdk.security.certpath.ocspNonce`,
-/// OpenJDK 17; a response with a different nonce is refused, one without a nonce accepted).
+/// timeouts, in milliseconds with the `ms` suffix (read by OpenJDK 17.0.12 and later; a
+/// responder that never answers is given up on after the case's query timeout). No nonce:
+/// JSSE's (`jdk.security.certpath.ocspNonce`) is not required back (see the capability record).
 fn ocsp_properties(rev: &Revocation) -> Vec<String> {
     let ms = rev.query_timeout.as_millis().max(1);
     vec![
         format!("-Dcom.sun.security.ocsp.timeout={ms}ms"),
         format!("-Dcom.sun.security.ocsp.readtimeout={ms}ms"),
-        format!("-Djdk.security.certpath.ocspNonce={}", rev.nonce),
     ]
 }
 
