@@ -22,8 +22,7 @@ use crate::peers::tls::openssl as openssl_names;
 use crate::pki::PkiFiles;
 use crate::revocation::crl_chain;
 use crate::scenario::{
-    Case, CipherSuite, FailPolicy, KxGroup, ResumptionMode, Revocation, RevocationMode,
-    TlsVersion,
+    Case, CipherSuite, FailPolicy, KxGroup, ResumptionMode, Revocation, RevocationMode, TlsVersion,
 };
 
 /// The Java server program.
@@ -93,8 +92,7 @@ pub fn command(
     // after 250 handshakes, with C2 20 ms then and 10 ms after 1,000 (JSSE's EC arithmetic is
     // Java code that only C2 makes fast).
     let heap_mib = (case.revocation.crl_entries / 1000).clamp(256, 4096);
-    cmd.arg(format!("-Xmx{heap_mib}m"))
-        .arg("-XX:+UseSerialGC");
+    cmd.arg(format!("-Xmx{heap_mib}m")).arg("-XX:+UseSerialGC");
     let groups: Vec<&str> = case
         .tls
         .server_groups
