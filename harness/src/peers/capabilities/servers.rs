@@ -409,7 +409,8 @@ pub const JAVA_SERVER: ServerCapabilities = ServerCapabilities {
     ocsp_cache_ttl: Support::No(
         "JSSE's PKIX revocation checker keeps no OCSP cache: it asks the responder on every handshake, so no cache_ttl can be set",
     ),
-    // com.sun.security.ocsp.timeout and .readtimeout, in milliseconds (OpenJDK 17.0.12+).
+    // com.sun.security.ocsp.timeout and .readtimeout in milliseconds ("500ms"), which OpenJDK
+    // 17.0.15 reads (conformance d15: a responder that never answers, refused in time).
     ocsp_query_timeout: true,
     // jdk.tls.server.enableStatusRequestExtension: JSSE fetches its staple itself from the
     // responder on the first handshake that asks (waiting up to the query timeout), staples it

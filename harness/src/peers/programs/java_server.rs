@@ -156,8 +156,8 @@ pub fn command(
 }
 
 /// The JVM properties of PKIX's OCSP client for `rev` (mode `ocsp`): its connect and read
-/// timeouts, in milliseconds with the `ms` suffix (read by OpenJDK 17.0.12 and later; a
-/// responder that never answers is given up on after the case's query timeout). No nonce:
+/// timeouts, in milliseconds with the `ms` suffix (OpenJDK 17.0.15 reads it: a responder that
+/// never answers is given up on after the case's query timeout). No nonce:
 /// JSSE's (`jdk.security.certpath.ocspNonce`) is not required back (see the capability record).
 fn ocsp_properties(rev: &Revocation) -> Vec<String> {
     let ms = rev.query_timeout.as_millis().max(1);
