@@ -33,6 +33,7 @@ mod scenario;
 mod schema;
 mod short_lived;
 mod stack_clients;
+mod stack_revocation;
 mod stacks;
 mod support;
 mod target;

@@ -173,11 +173,12 @@ pub const NGINX: ServerCapabilities = ServerCapabilities {
     session_cache_tls13: Support::Yes,
 };
 
-/// A server that staples nothing the harness controls (the adapter gives it no staple).
-const NO_STAPLING: Stapling = Stapling {
+/// A server that staples the response the runner fetched for it before it started, as it is
+/// (unverified, never refreshed), and presents the Must-Staple certificate when a case asks.
+const STAPLES_FETCHED_FILE: Stapling = Stapling {
     refreshes: false,
     verifies: false,
-    controllable: Support::No("the adapter gives this server no staple"),
+    controllable: Support::Yes,
     starts_with_revoked: Support::Yes,
 };
 
@@ -293,7 +294,11 @@ pub const GNUTLS_SERV: ServerCapabilities = ServerCapabilities {
 pub const NODE_SERVER: ServerCapabilities = ServerCapabilities {
     name: "the node server",
     library: Library::Openssl,
-    revocation_modes: &[RevocationMode::None, RevocationMode::Crl],
+    revocation_modes: &[
+        RevocationMode::None,
+        RevocationMode::Crl,
+        RevocationMode::OcspStapling,
+    ],
     missing_mode_reasons: &[
         (
             RevocationMode::Ocsp,
@@ -302,10 +307,6 @@ pub const NODE_SERVER: ServerCapabilities = ServerCapabilities {
         (
             RevocationMode::CrlHttp,
             "the node server reads its CRL from a file (the crl option) only",
-        ),
-        (
-            RevocationMode::OcspStapling,
-            "the node server adapter answers no OCSPRequest events yet",
         ),
         (
             RevocationMode::ShortLived,
@@ -321,7 +322,8 @@ pub const NODE_SERVER: ServerCapabilities = ServerCapabilities {
     ocsp_nonce: Support::No("node's tls module has no OCSP checking of client certificates"),
     ocsp_cache_ttl: Support::No("node's tls module has no OCSP checking of client certificates"),
     ocsp_query_timeout: false,
-    stapling: NO_STAPLING,
+    // Its OCSPRequest event answered with the file the runner fetched before it started.
+    stapling: STAPLES_FETCHED_FILE,
     allow_list: false,
     verify_depth: VerifyDepth::Unconfigurable(
         "node's tls module has no verify-depth option (OpenSSL's default of 100 applies)",
@@ -338,7 +340,11 @@ pub const NODE_SERVER: ServerCapabilities = ServerCapabilities {
 pub const GO_SERVER: ServerCapabilities = ServerCapabilities {
     name: "the go server",
     library: Library::Go,
-    revocation_modes: &[RevocationMode::None, RevocationMode::Crl],
+    revocation_modes: &[
+        RevocationMode::None,
+        RevocationMode::Crl,
+        RevocationMode::OcspStapling,
+    ],
     missing_mode_reasons: &[
         (
             RevocationMode::Ocsp,
@@ -347,10 +353,6 @@ pub const GO_SERVER: ServerCapabilities = ServerCapabilities {
         (
             RevocationMode::CrlHttp,
             "the go server reads its CRL from a file only",
-        ),
-        (
-            RevocationMode::OcspStapling,
-            "the go server adapter staples nothing yet (tls.Certificate.OCSPStaple)",
         ),
         (
             RevocationMode::ShortLived,
@@ -367,7 +369,8 @@ pub const GO_SERVER: ServerCapabilities = ServerCapabilities {
     ocsp_nonce: Support::No("the go server has no OCSP checking of client certificates"),
     ocsp_cache_ttl: Support::No("the go server has no OCSP checking of client certificates"),
     ocsp_query_timeout: false,
-    stapling: NO_STAPLING,
+    // tls.Certificate.OCSPStaple: the file the runner fetched before it started.
+    stapling: STAPLES_FETCHED_FILE,
     // HTTP 403 unless the subject CN is listed.
     allow_list: true,
     verify_depth: VerifyDepth::Unconfigurable(
@@ -386,19 +389,16 @@ pub const GO_SERVER: ServerCapabilities = ServerCapabilities {
 pub const JAVA_SERVER: ServerCapabilities = ServerCapabilities {
     name: "the java server",
     library: Library::Java,
-    revocation_modes: &[RevocationMode::None, RevocationMode::Crl],
+    revocation_modes: &[
+        RevocationMode::None,
+        RevocationMode::Crl,
+        RevocationMode::Ocsp,
+        RevocationMode::OcspStapling,
+    ],
     missing_mode_reasons: &[
-        (
-            RevocationMode::Ocsp,
-            "the java server adapter wires PKIX revocation to CRLs only (PKIXRevocationChecker's OCSP is not set up yet)",
-        ),
         (
             RevocationMode::CrlHttp,
             "the java server reads its CRL from a file only (no CRL distribution point fetching)",
-        ),
-        (
-            RevocationMode::OcspStapling,
-            "the java server adapter does not turn on JSSE's server stapling (jdk.tls.stapling.enable) yet",
         ),
         (
             RevocationMode::ShortLived,
@@ -413,11 +413,26 @@ pub const JAVA_SERVER: ServerCapabilities = ServerCapabilities {
     crl_deltas: Support::No(
         "JSSE's PKIX revocation checker did not apply the delta CRL: the client only the delta lists got in (measured, OpenJDK 17)",
     ),
-    ocsp_soft_fail: Support::No("the java server adapter has no OCSP checking yet"),
-    ocsp_nonce: Support::No("the java server adapter has no OCSP checking yet"),
-    ocsp_cache_ttl: Support::No("the java server adapter has no OCSP checking yet"),
-    ocsp_query_timeout: false,
-    stapling: NO_STAPLING,
+    // PKIXRevocationChecker (OCSP only, the leaf) with Option.SOFT_FAIL.
+    ocsp_soft_fail: Support::Yes,
+    ocsp_nonce: Support::No(
+        "JSSE sends a nonce (jdk.security.certpath.ocspNonce=true) and refuses an answer with another, but accepts one without a nonce (measured: nonce = true with fault = no-nonce, 4 of 4 accepted), where the case needs the nonce required back",
+    ),
+    ocsp_cache_ttl: Support::No(
+        "JSSE's PKIX revocation checker keeps no OCSP cache: it asks the responder on every handshake, so no cache_ttl can be set",
+    ),
+    // com.sun.security.ocsp.timeout and .readtimeout in milliseconds ("500ms"), which OpenJDK
+    // 17.0.15 reads (conformance d15: a responder that never answers, refused in time).
+    ocsp_query_timeout: true,
+    // jdk.tls.server.enableStatusRequestExtension: JSSE fetches its staple itself from the
+    // responder on the first handshake that asks (waiting up to the query timeout), staples it
+    // unverified, and fetches again once it is older than staple_refresh (its cache lifetime).
+    stapling: Stapling {
+        refreshes: true,
+        verifies: false,
+        controllable: Support::Yes,
+        starts_with_revoked: Support::Yes,
+    },
     allow_list: false,
     verify_depth: VerifyDepth::Unconfigurable(
         "JSSE validates the chain the client sent with PKIXParameters, which have no path-length limit (PKIXBuilderParameters.setMaxPathLength bounds path building only; jdk.tls.maxCertificateChainLength, 10, is the only bound)",

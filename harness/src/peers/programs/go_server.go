@@ -1,7 +1,8 @@
 // The Go crypto/tls server peer: net/http over a tls.Config with RequireAndVerifyClientCert,
 // CRL checking of the client's leaf (every CA of the chain with crlAll) in
 // VerifyPeerCertificate (x509.ParseRevocationList), session tickets, versions, TLS 1.2 suites
-// and curve preferences. Built by mtls-harness with the Debian Go toolchain on first use and
+// and curve preferences, and an OCSP staple of its own certificate (tls.Certificate.OCSPStaple,
+// the DER response in the file the harness fetched before it started). Built by mtls-harness with the Debian Go toolchain on first use and
 // run as `go-server '<json options>'`; prints `listening on ADDR` once it accepts. Its refusals
 // go to stderr (the peer's log).
 package main
@@ -35,6 +36,7 @@ type options struct {
 	Curves     []string `json:"curves"`
 	Tickets    bool     `json:"tickets"`
 	Allowed    []string `json:"allowed"`
+	Staple     string   `json:"staple"`
 }
 
 func version(name string) uint16 {
@@ -140,6 +142,12 @@ func main() {
 	cert, err := tls.LoadX509KeyPair(o.Cert, o.Key)
 	if err != nil {
 		log.Fatal(err)
+	}
+	if o.Staple != "" {
+		// Stapled as it is, to every client that sends status_request.
+		if cert.OCSPStaple, err = os.ReadFile(o.Staple); err != nil {
+			log.Fatal(err)
+		}
 	}
 	cfg := &tls.Config{
 		Certificates:           []tls.Certificate{cert},

@@ -8,6 +8,10 @@
 //! `certificate_required` for a missing certificate in TLS 1.3. Its refusals are logged on
 //! stderr (`http: TLS handshake error from ...`, `refused: certificate revoked`).
 //!
+//! In mode `ocsp-stapling` it staples the OCSP response the runner fetched about its
+//! certificate before it starts (`tls.Certificate.OCSPStaple`, as s_server does with its
+//! `-status_file`): as it is, unverified, never refreshed.
+//!
 //! The binary is cached by `build_cache` (`~/.cache/mtls-harness/go-server-<hash>`).
 
 use std::path::{Path, PathBuf};
@@ -16,6 +20,7 @@ use std::process::Command;
 use super::build_cache;
 use super::launch::{find_program, ready, Launch, RunningServer, READY_TIMEOUT};
 use super::process::{ChildGuard, ProcessError};
+use super::{s_server, s_server_staple};
 use crate::peers::tls::go as go_names;
 use crate::pki::PkiFiles;
 use crate::revocation::crl_chain;
@@ -24,8 +29,14 @@ use crate::scenario::{Case, FailPolicy, ResumptionMode, RevocationMode};
 /// The Go server program.
 pub const SOURCE: &str = include_str!("go_server.go");
 
-/// The options the program takes for `case`; `crl` a PEM file of CRLs.
-pub fn options(case: &Case, files: &PkiFiles, crl: Option<&Path>) -> serde_json::Value {
+/// The options the program takes for `case`; `crl` a PEM file of CRLs, `staple` a DER OCSP
+/// response to staple.
+pub fn options(
+    case: &Case,
+    files: &PkiFiles,
+    crl: Option<&Path>,
+    staple: Option<&Path>,
+) -> serde_json::Value {
     let lo = case.tls.versions.iter().copied().min();
     let hi = case.tls.versions.iter().copied().max();
     let rev = &case.revocation;
@@ -36,7 +47,7 @@ pub fn options(case: &Case, files: &PkiFiles, crl: Option<&Path>) -> serde_json:
         .filter_map(|&g| go_names::curve(g))
         .collect();
     serde_json::json!({
-        "cert": files.server_chain,
+        "cert": s_server::server_chain(case, files),
         "key": files.server_key,
         "ca": files.root_cert,
         "crl": crl.map(|p| p.to_string_lossy().into_owned()).unwrap_or_default(),
@@ -48,6 +59,7 @@ pub fn options(case: &Case, files: &PkiFiles, crl: Option<&Path>) -> serde_json:
         "curves": curves,
         "tickets": case.tls.resumption == ResumptionMode::Tickets,
         "allowed": case.allowed_clients,
+        "staple": staple.map(|p| p.to_string_lossy().into_owned()).unwrap_or_default(),
     })
 }
 
@@ -97,8 +109,25 @@ pub(super) fn start(go: PathBuf, launch: Launch<'_>) -> Result<RunningServer, Pr
         }
         None => None,
     };
+    let staple = match (launch.case.revocation.mode, launch.revocation.base_url) {
+        (RevocationMode::OcspStapling, Some(_)) => {
+            let out = dir.join("staple.der");
+            s_server_staple::fetch_to_file(
+                s_server::server_chain(launch.case, launch.files),
+                launch.case.revocation.query_timeout,
+                &out,
+            )
+            .map_err(io_err(&out))?
+        }
+        _ => None,
+    };
     let mut cmd = Command::new(&program);
-    let mut opts = options(launch.case, launch.files, chain_crl.as_deref());
+    let mut opts = options(
+        launch.case,
+        launch.files,
+        chain_crl.as_deref(),
+        staple.as_deref(),
+    );
     opts["crlAll"] = serde_json::json!(launch.revocation.crl_check_all);
     cmd.arg(opts.to_string());
     let mut guard = ChildGuard::spawn(cmd, launch.log, launch.cpus)?;

@@ -1,4 +1,6 @@
-// The Node.js server peer: node's https module with requestCert, rejectUnauthorized and crl.
+// The Node.js server peer: node's https module with requestCert, rejectUnauthorized and crl,
+// and an OCSP staple of its own certificate (the DER response in the file `staple`, given to
+// every client that asks through the OCSPRequest event).
 // Run by mtls-harness as `node node-server.js '<json options>'`; prints `listening on ADDR`
 // once it accepts, and one JSON line per client it refused (its own error output).
 'use strict';
@@ -40,6 +42,10 @@ if (o.sessionCache) {
     cb();
   });
   server.on('resumeSession', (id, cb) => cb(null, sessions.get(id.toString('hex')) || null));
+}
+if (o.staple) {
+  const staple = fs.readFileSync(o.staple);
+  server.on('OCSPRequest', (_cert, _issuer, cb) => cb(null, staple));
 }
 server.on('tlsClientError', (err) => say({ refused: err.code || null, error: String(err.message) }));
 // With rejectUnauthorized, node destroys a socket whose client chain failed verification right

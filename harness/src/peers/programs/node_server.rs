@@ -9,6 +9,10 @@
 //! with node's reason (`CERT_HAS_EXPIRED`, ...), kept in the peer's log; [`refusals_from_log`]
 //! reads it back, so the case's summary names the verify error behind each close (its
 //! `peer_verdict`) while the outcome stays what the client saw: a close without an alert.
+//!
+//! In mode `ocsp-stapling` it staples the OCSP response the runner fetched about its
+//! certificate before it starts (answering node's `OCSPRequest` event with it): as it is,
+//! unverified, never refreshed.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -16,27 +20,30 @@ use std::process::Command;
 use super::launch::{ready, Launch, RunningServer, READY_TIMEOUT};
 use super::nginx::outcome_for_verify_error;
 use super::process::{ChildGuard, ProcessError};
+use super::{s_server, s_server_staple};
 use crate::measure::Outcome;
 use crate::peers::tls::openssl as openssl_names;
 use crate::pki::PkiFiles;
 use crate::revocation::crl_chain;
-use crate::scenario::{Case, ClientAuth, ResumptionMode};
+use crate::scenario::{Case, ClientAuth, ResumptionMode, RevocationMode};
 
 /// The Node.js server script.
 pub const SCRIPT: &str = include_str!("node_server.js");
 
 /// The node command for `case`: `script` with its options as one JSON argument; `crl` a PEM
-/// file of CRLs (one for every CA: node's `crl` turns on CRL_CHECK_ALL).
+/// file of CRLs (one for every CA: node's `crl` turns on CRL_CHECK_ALL), `staple` a DER OCSP
+/// response to staple.
 pub fn command(
     node: &Path,
     script: &Path,
     case: &Case,
     files: &PkiFiles,
     crl: Option<&Path>,
+    staple: Option<&Path>,
 ) -> Command {
     let (lo, hi) = openssl_names::version_range(&case.tls.versions);
     let mut o = serde_json::json!({
-        "cert": files.server_chain,
+        "cert": s_server::server_chain(case, files),
         "key": files.server_key,
         "requestCert": case.client_auth != ClientAuth::Off,
         "rejectUnauthorized": case.client_auth == ClientAuth::Required,
@@ -50,6 +57,9 @@ pub fn command(
     }
     if let Some(crl) = crl {
         o["crl"] = serde_json::json!(crl);
+    }
+    if let Some(staple) = staple {
+        o["staple"] = serde_json::json!(staple);
     }
     let suites: Vec<&str> = case
         .tls
@@ -94,12 +104,25 @@ pub(super) fn start(node: PathBuf, launch: Launch<'_>) -> Result<RunningServer, 
         }
         None => None,
     };
+    let staple = match (launch.case.revocation.mode, launch.revocation.base_url) {
+        (RevocationMode::OcspStapling, Some(_)) => {
+            let out = dir.join("staple.der");
+            s_server_staple::fetch_to_file(
+                s_server::server_chain(launch.case, launch.files),
+                launch.case.revocation.query_timeout,
+                &out,
+            )
+            .map_err(io_err(&out))?
+        }
+        _ => None,
+    };
     let cmd = command(
         &node,
         &script,
         launch.case,
         launch.files,
         chain_crl.as_deref(),
+        staple.as_deref(),
     );
     let mut guard = ChildGuard::spawn(cmd, launch.log, launch.cpus)?;
     let addr = guard.wait_for_line(READY_TIMEOUT, ready_line)?;
