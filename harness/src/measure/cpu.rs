@@ -25,7 +25,8 @@ pub struct CpuSnapshot {
     pub own: CpuTime,
     /// The server process's CPU time, when there is a server process and it is readable.
     pub server: Option<CpuTime>,
-    /// The server's on-CPU time from schedstat (nanosecond resolution), when readable.
+    /// The server's on-CPU time from its process CPU clocks (nanosecond resolution, threads
+    /// that ended included), when readable.
     pub server_runtime: Option<Duration>,
     /// The side thread's on-CPU time, when there is one.
     pub side: Option<Duration>,
@@ -59,7 +60,7 @@ pub struct CpuUsage {
     pub client: CpuTime,
     /// The side thread's CPU time (the revocation service), if measured.
     pub side: Option<Duration>,
-    /// Server CPU time, if measured. Its total comes from schedstat when that was readable
+    /// Server CPU time, if measured. Its total comes from the process CPU clocks when readable
     /// (precise), its user/system split from `/proc/<pid>/stat` (clock ticks).
     pub server: Option<CpuTime>,
 }

@@ -92,15 +92,16 @@ pub fn tree_cpu_time(pid: u32) -> io::Result<CpuTime> {
     })
 }
 
-/// On-CPU time of every thread of `pid` and its live descendants (schedstat, nanoseconds),
-/// plus the time of descendants already waited for (`cutime` + `cstime`, clock ticks).
+/// On-CPU time of `pid` and its live descendants, each with all its threads, those that
+/// exited included (their process CPU clocks, nanoseconds), plus the time of descendants
+/// already waited for (`cutime` + `cstime`, clock ticks).
 ///
 /// # Errors
-/// When `pid` is gone or schedstat is not available.
+/// When `pid` is gone.
 pub fn tree_runtime(pid: u32) -> io::Result<Duration> {
     let mut total = Duration::ZERO;
     for p in tree(pid)? {
-        match threads_runtime(p) {
+        match super::process_runtime(p) {
             Ok(d) => total += d,
             Err(e) if p == pid => return Err(e),
             Err(_) => continue,
@@ -110,23 +111,6 @@ pub fn tree_runtime(pid: u32) -> io::Result<Duration> {
         }
     }
     Ok(total)
-}
-
-/// Schedstat time of every live thread of `pid`; a thread that exits while its siblings are
-/// read is left out rather than failing the reading.
-fn threads_runtime(pid: u32) -> io::Result<Duration> {
-    let mut total = 0u64;
-    for task in std::fs::read_dir(format!("/proc/{pid}/task"))? {
-        let Ok(text) = std::fs::read_to_string(task?.path().join("schedstat")) else {
-            continue;
-        };
-        total += text
-            .split_whitespace()
-            .next()
-            .and_then(|f| f.parse::<u64>().ok())
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "unparsable schedstat"))?;
-    }
-    Ok(Duration::from_nanos(total))
 }
 
 #[cfg(test)]

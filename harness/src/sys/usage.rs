@@ -59,25 +59,35 @@ pub fn process_cpu_time(pid: u32) -> io::Result<CpuTime> {
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "unparsable /proc stat line"))
 }
 
-/// Time process `pid`'s live threads have spent on a CPU, in nanoseconds, summed from
-/// `/proc/<pid>/task/*/schedstat`: far finer than the clock ticks of `/proc/<pid>/stat`, so short
-/// cases get a usable CPU figure. Threads that already exited are not counted (the servers keep
-/// theirs for their lifetime).
+/// Time process `pid` has spent on a CPU, all its threads together, including threads that
+/// already exited, in nanoseconds: its process CPU clock (`clock_getcpuclockid`, which any
+/// process may read). Summing `/proc/<pid>/task/*/schedstat` instead would lose the time of
+/// every thread that ended, and a server with a thread per connection (the Java server's
+/// first design) then showed 0 µs per handshake.
 ///
 /// # Errors
-/// When the process is gone or schedstat is not available.
+/// When the process is gone.
 pub fn process_runtime(pid: u32) -> io::Result<Duration> {
-    let mut total = 0u64;
-    for task in std::fs::read_dir(format!("/proc/{pid}/task"))? {
-        let text = std::fs::read_to_string(task?.path().join("schedstat"))?;
-        let ns = text
-            .split_whitespace()
-            .next()
-            .and_then(|f| f.parse::<u64>().ok())
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "unparsable schedstat"))?;
-        total += ns;
+    let pid = libc::pid_t::try_from(pid)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "pid out of range"))?;
+    let mut clock: libc::clockid_t = 0;
+    // SAFETY: clock_getcpuclockid writes one clockid_t, which `clock` is.
+    let rc = unsafe { libc::clock_getcpuclockid(pid, &mut clock) };
+    if rc != 0 {
+        return Err(io::Error::from_raw_os_error(rc));
     }
-    Ok(Duration::from_nanos(total))
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec, which `ts` is, and has no other effect.
+    if unsafe { libc::clock_gettime(clock, &mut ts) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(Duration::new(
+        u64::try_from(ts.tv_sec).unwrap_or(0),
+        u32::try_from(ts.tv_nsec).unwrap_or(0),
+    ))
 }
 
 /// Peak resident memory of process `pid` (`VmHWM` in `/proc/<pid>/status`), in KiB.
@@ -214,6 +224,31 @@ mod tests {
         assert!(
             after - before >= thread_used,
             "{before:?} -> {after:?}, thread {thread_used:?}"
+        );
+    }
+
+    #[test]
+    fn a_process_keeps_the_cpu_time_of_its_threads_that_exited() {
+        let pid = std::process::id();
+        let before = process_runtime(pid).unwrap();
+        // A thread that burns 60 ms of its own CPU and ends.
+        let burned = std::thread::spawn(|| {
+            let start = thread_cpu_now().unwrap();
+            let spin = std::time::Instant::now();
+            while thread_cpu_now().unwrap() - start < Duration::from_millis(60)
+                && spin.elapsed() < Duration::from_secs(10)
+            {
+                std::hint::black_box(0u64);
+            }
+            thread_cpu_now().unwrap() - start
+        })
+        .join()
+        .unwrap();
+        assert!(burned >= Duration::from_millis(60), "{burned:?}");
+        let after = process_runtime(pid).unwrap();
+        assert!(
+            after - before >= burned,
+            "{before:?} -> {after:?}: the ended thread's {burned:?} is missing"
         );
     }
 }
