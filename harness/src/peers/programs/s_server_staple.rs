@@ -1,5 +1,7 @@
-//! OCSP stapling for `openssl s_server` (mode `ocsp-stapling`): s_server staples the DER OCSP
-//! response in its `-status_file`, as it is, to every client that asks. The runner fetches
+//! OCSP stapling from a file fetched before the server starts (mode `ocsp-stapling`), for
+//! `openssl s_server` and the other process servers that staple a file as it is (haproxy,
+//! gnutls-serv, go, node): s_server staples the DER OCSP response in its `-status_file`, as it
+//! is, to every client that asks. The runner fetches
 //! that response about the server certificate from the harness's responder (through the same
 //! [`StapleSource`] the built-in servers use) before s_server starts, and writes it next to the
 //! server's log. A responder that cannot be reached leaves s_server without a staple.
@@ -39,7 +41,7 @@ pub fn fetch_to_file(
         method: OcspMethod::Post,
     });
     if let Err(e) = source.refresh(&checker) {
-        tracing::warn!("no staple for openssl s_server: {e}");
+        tracing::warn!("no staple fetched into {}: {e}", out.display());
         return Ok(None);
     }
     match source.current() {
