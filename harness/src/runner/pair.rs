@@ -48,10 +48,7 @@ pub(super) fn run_pair(
     let mut set = Vec::with_capacity(2);
     for case in cases {
         let layout = super::fixtures::CrlLayout::of(case);
-        match fixtures.get(case.key, case.intermediates, layout) {
-            Ok(got) => set.push(got),
-            Err(e) => return Err(e),
-        }
+        set.push(fixtures.get(case.key, case.intermediates, layout)?);
     }
     let parts: Vec<Parts<'_>> = (0..2)
         .map(|i| Parts {
