@@ -4,12 +4,13 @@
 //! that cannot run is recorded as skipped or failed; only what stops the whole run is a
 //! [`RunError`].
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::client::{self, Drive, LoadClient, NoClient};
+use super::client::{self, Drive, LoadClient, LoadFuture, NoClient};
 use super::exposure::{self, measure_exposure, Publisher};
 use super::fixtures::Fixtures;
 use super::revocation;
@@ -292,48 +293,22 @@ fn drive(
     short: Option<&ShortLived>,
     live: Option<Arc<report::LiveBar>>,
 ) -> Result<Ran, Ended> {
-    let Parts {
-        case,
-        stem,
-        pki,
-        files,
-        env,
-    } = *parts;
-    let RunEnv {
-        runtime,
-        peers_dir,
-        opts,
-        ..
-    } = *env;
+    let Parts { case, pki, env, .. } = *parts;
+    let RunEnv { runtime, opts, .. } = *env;
     let Serving { server, publisher } = serving;
     sys::reset_peak_rss();
     let rss_before = sys::own_rss().map(|(rss, _)| rss);
     let t0 = Instant::now();
-    let resume = (case.tls.resumption != ResumptionMode::Off).then_some(case.tls.resume_fraction);
     let (addr, pid) = match (&server, &opts.target) {
         (Some(s), _) => (s.addr, s.cpu_pid()),
         (None, Some(t)) => (t.addr, None),
         (None, None) => return Err(Ended::Failed("no server".into())),
     };
-    let targets = CpuTargets {
-        server_pid: pid,
-        side_thread: env.service.and_then(|s| s.thread_id()),
-    };
-    let cancel = Arc::clone(&opts.cancel);
     let extras = LoadExtras {
         interval: opts.interval,
         progress: live.map(|bar| bar as Arc<dyn crate::measure::ProgressSink>),
     };
-    let work = peers_dir.join(format!("{stem}-client"));
-    let drive = Drive {
-        addr,
-        targets,
-        resume,
-        cancel,
-        extras: &extras,
-    };
-    let search = opts.search_path.as_deref();
-    let load = client.load(case, pki, files, &work, search, drive)?;
+    let load = start_load(parts, client, addr, pid, &extras)?;
     let plan = match publisher {
         Some(publisher) => Some(
             exposure::plan(
@@ -385,6 +360,37 @@ fn drive(
         queries,
         rss_before,
     })
+}
+
+/// The case's load by `client` against `addr`, the CPU of server process `pid` (and the
+/// revocation service's thread) measured over its window; not yet awaited.
+pub(super) fn start_load<'a>(
+    parts: &Parts<'a>,
+    client: LoadClient,
+    addr: SocketAddr,
+    pid: Option<u32>,
+    extras: &'a LoadExtras,
+) -> Result<LoadFuture<'a>, Ended> {
+    let Parts {
+        case,
+        stem,
+        pki,
+        files,
+        env,
+    } = *parts;
+    let drive = Drive {
+        addr,
+        targets: CpuTargets {
+            server_pid: pid,
+            side_thread: env.service.and_then(|s| s.thread_id()),
+        },
+        resume: (case.tls.resumption != ResumptionMode::Off).then_some(case.tls.resume_fraction),
+        cancel: Arc::clone(&env.opts.cancel),
+        extras,
+    };
+    let work = env.peers_dir.join(format!("{stem}-client"));
+    let search = env.opts.search_path.as_deref();
+    Ok(client.load(case, pki, files, &work, search, drive)?)
 }
 
 /// Phase 4: the server's peak memory read and the server stopped, its status events and

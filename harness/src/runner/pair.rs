@@ -6,16 +6,15 @@
 //! certificates have side tasks of their own and are not run this way; the client's CPU is
 //! the harness's for both loads at once and is left out of both entries.
 
-use std::sync::Arc;
-
-use super::case::{collect, prepare, serve, settle, Ended, Parts, Ran, RunEnv, Serving};
-use super::client::{Drive, LoadClient};
+use super::case::{
+    collect, prepare, serve, settle, start_load, Ended, Parts, Ran, RunEnv, Serving,
+};
+use super::client::LoadClient;
 use super::fixtures::Fixtures;
 use super::RunError;
 use crate::load::LoadExtras;
-use crate::measure::CpuTargets;
 use crate::report::CaseSummary;
-use crate::scenario::{Case, ResumptionMode, RevocationMode};
+use crate::scenario::{Case, RevocationMode};
 
 /// Why `case` cannot run side by side, if it cannot.
 pub fn pair_refusal(case: &Case) -> Option<String> {
@@ -145,23 +144,8 @@ fn drive_both(
         let server = serving
             .server
             .ok_or_else(|| (i, Ended::Failed("no server".into())))?;
-        let resume =
-            (p.case.tls.resumption != ResumptionMode::Off).then_some(p.case.tls.resume_fraction);
-        let drive = Drive {
-            addr: server.addr,
-            targets: CpuTargets {
-                server_pid: server.cpu_pid(),
-                side_thread: env.service.and_then(|s| s.thread_id()),
-            },
-            resume,
-            cancel: Arc::clone(&env.opts.cancel),
-            extras: &extras,
-        };
-        let work = env.peers_dir.join(format!("{}-client", p.stem));
-        let search = env.opts.search_path.as_deref();
-        let load = client
-            .load(p.case, p.pki, p.files, &work, search, drive)
-            .map_err(|e| (i, Ended::from(e)))?;
+        let load =
+            start_load(p, client, server.addr, server.cpu_pid(), &extras).map_err(|e| (i, e))?;
         servers.push(server);
         loads.push(load);
     }
