@@ -29,44 +29,14 @@ pub fn xml_escape(text: &str) -> String {
 
 /// The run's JUnit XML document.
 pub fn render(run: &SavedRun) -> String {
-    let suite = xml_escape(run.scenario());
-    let mut cases = String::new();
-    let (mut tests, mut failures, mut skipped) = (0usize, 0usize, 0usize);
-    let mut case = |class: &str, name: &str, outcome: Outcome<'_>, out: &str| {
-        tests += 1;
-        let _ = write!(
-            cases,
-            "    <testcase classname=\"{suite}.{class}\" name=\"{}\">",
-            xml_escape(name)
-        );
-        match outcome {
-            Outcome::Pass => {}
-            Outcome::Failed(kind, message) => {
-                failures += 1;
-                let _ = write!(
-                    cases,
-                    "<failure message=\"{}\" type=\"{kind}\"/>",
-                    xml_escape(message)
-                );
-            }
-            Outcome::Skipped(reason) => {
-                skipped += 1;
-                let _ = write!(cases, "<skipped message=\"{}\"/>", xml_escape(reason));
-            }
-        }
-        let _ = writeln!(
-            cases,
-            "<system-out>{}</system-out></testcase>",
-            xml_escape(out)
-        );
-    };
+    let mut suite = Suite::new(run.scenario());
     for c in &run.summary.cases {
         let outcome = match (&c.skipped, c.met) {
             (Some(reason), _) => Outcome::Skipped(reason),
             (None, true) => Outcome::Pass,
             (None, false) => Outcome::Failed("expectation", &c.verdict),
         };
-        case("expectation", &c.name, outcome, &c.verdict);
+        suite.case("expectation", &c.name, outcome, &c.verdict);
         for t in &c.thresholds {
             let text = t.describe();
             let outcome = match t.status {
@@ -74,7 +44,7 @@ pub fn render(run: &SavedRun) -> String {
                 ThresholdStatus::Breached => Outcome::Failed("breached", &text),
                 ThresholdStatus::NotMeasured => Outcome::Failed("not_measured", &text),
             };
-            case(
+            suite.case(
                 "thresholds",
                 &format!("{}: {}", c.name, t.threshold),
                 outcome,
@@ -82,16 +52,98 @@ pub fn render(run: &SavedRun) -> String {
             );
         }
     }
-    format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"{suite}\" tests=\"{tests}\" failures=\"{failures}\" skipped=\"{skipped}\">\n  <testsuite name=\"{suite}\" tests=\"{tests}\" failures=\"{failures}\" skipped=\"{skipped}\" errors=\"0\">\n{cases}  </testsuite>\n</testsuites>\n"
-    )
+    suite.finish()
 }
 
 /// How one JUnit test case ended.
-enum Outcome<'a> {
+pub enum Outcome<'a> {
+    /// It passed.
     Pass,
-    /// Its failure type and message.
+    /// A `<failure>`: its type and message.
     Failed(&'static str, &'a str),
-    /// The reason.
+    /// An `<error>` (it could not be decided): its type and message.
+    Error(&'static str, &'a str),
+    /// `<skipped>`: the reason.
     Skipped(&'a str),
+}
+
+/// One JUnit test suite being written: test cases added in order, the counts kept, the
+/// document rendered at the end (`run`'s and `ab`'s `junit.xml`).
+pub struct Suite {
+    name: String,
+    cases: String,
+    tests: usize,
+    failures: usize,
+    errors: usize,
+    skipped: usize,
+}
+
+impl Suite {
+    /// An empty suite named `name`.
+    pub fn new(name: &str) -> Self {
+        Self {
+            name: xml_escape(name),
+            cases: String::new(),
+            tests: 0,
+            failures: 0,
+            errors: 0,
+            skipped: 0,
+        }
+    }
+
+    /// Adds test case `name` of class `<suite>.<class>` that ended as `outcome`, with `out` as
+    /// its output.
+    pub fn case(&mut self, class: &str, name: &str, outcome: Outcome<'_>, out: &str) {
+        self.tests += 1;
+        let _ = write!(
+            self.cases,
+            "    <testcase classname=\"{}.{}\" name=\"{}\">",
+            self.name,
+            xml_escape(class),
+            xml_escape(name)
+        );
+        let (element, kind, message) = match outcome {
+            Outcome::Pass => ("", "", ""),
+            Outcome::Failed(kind, message) => {
+                self.failures += 1;
+                ("failure", kind, message)
+            }
+            Outcome::Error(kind, message) => {
+                self.errors += 1;
+                ("error", kind, message)
+            }
+            Outcome::Skipped(reason) => {
+                self.skipped += 1;
+                let _ = write!(self.cases, "<skipped message=\"{}\"/>", xml_escape(reason));
+                ("", "", "")
+            }
+        };
+        if !element.is_empty() {
+            let _ = write!(
+                self.cases,
+                "<{element} message=\"{}\" type=\"{kind}\"/>",
+                xml_escape(message)
+            );
+        }
+        let _ = writeln!(
+            self.cases,
+            "<system-out>{}</system-out></testcase>",
+            xml_escape(out)
+        );
+    }
+
+    /// The JUnit XML document.
+    pub fn finish(self) -> String {
+        let Self {
+            name,
+            cases,
+            tests,
+            failures,
+            errors,
+            skipped,
+        } = self;
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"{name}\" tests=\"{tests}\" failures=\"{failures}\" skipped=\"{skipped}\" errors=\"{errors}\">\n  <testsuite name=\"{name}\" tests=\"{tests}\" failures=\"{failures}\" skipped=\"{skipped}\" errors=\"{errors}\">\n{cases}  </testsuite>\n</testsuites>\n"
+        )
+    }
 }

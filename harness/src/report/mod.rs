@@ -13,7 +13,7 @@ mod hdrlog;
 mod hgrm;
 mod html;
 pub mod interop;
-mod junit;
+pub mod junit;
 mod live;
 mod merge;
 mod pages;
