@@ -103,6 +103,9 @@ pub struct InteropArgs {
     /// Run directory (default: reports/runs/interop-<UTC time>).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Known findings per cell (default: conformance/interop-findings.toml, built in).
+    #[arg(long)]
+    pub findings: Option<PathBuf>,
     /// No progress lines on stderr.
     #[arg(long, short)]
     pub quiet: bool,

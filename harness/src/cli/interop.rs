@@ -1,8 +1,12 @@
 //! `mtls-harness interop`: runs the interop matrix (a given scenario or the built-in one),
-//! prints it as a matrix and writes report.md next to summary.json.
+//! grades its cells against the known findings (a given file or the built-in
+//! `conformance/interop-findings.toml`), prints it as a matrix and writes report.md and
+//! interop.json next to summary.json.
 
 use super::{cancel_on_signals, grading_text, CommandResult, InteropArgs};
+use crate::conformance::interop as grading;
 use crate::peers;
+use crate::report::interop;
 use crate::runner::{self, RunOptions};
 use crate::scenario;
 
@@ -17,21 +21,37 @@ pub(super) fn interop(args: &InteropArgs) -> CommandResult {
             scenario::parse(&text, &path)?
         }
     };
+    let (text, path) = grading_text(
+        args.findings.as_deref(),
+        "conformance/interop-findings.toml",
+        grading::FINDINGS,
+    )?;
+    let findings = grading::parse_findings(&text, &path)?;
     let cancel = cancel_on_signals();
     let mut opts = RunOptions::new(peers::current_exe());
     opts.out_dir = args.out.clone();
     opts.quiet = args.quiet;
     opts.cancel = cancel;
     let outcome = runner::run(&scenario, &opts)?;
-    print!("{}", crate::report::interop::text(&outcome.summary));
-    let report = outcome.dir.join("report.md");
-    let md = crate::report::interop::markdown(&outcome.summary);
-    if let Err(e) = crate::fsutil::write_atomic(&report, md.as_bytes(), 0o644) {
-        anyhow::bail!("writing {}: {e}", report.display());
+    let graded = grading::grade_cells(interop::cells(&outcome.summary), &findings);
+    print!("{}", interop::text(&graded));
+    let md = interop::markdown(&outcome.summary, &graded);
+    let json = grading::to_json(&graded)?;
+    for (name, body) in [("report.md", md), ("interop.json", json)] {
+        let file = outcome.dir.join(name);
+        if let Err(e) = crate::fsutil::write_atomic(&file, body.as_bytes(), 0o644) {
+            anyhow::bail!("writing {}: {e}", file.display());
+        }
     }
     println!(
-        "results: {} (report.md, summary.json)",
+        "results: {} (report.md, interop.json, summary.json)",
         outcome.dir.display()
     );
-    Ok(outcome.exit_code())
+    // 2: interrupted, or a case could not run; 1: a cell fails (a listed finding that no
+    // longer happens as listed included); 0: every cell works, is skipped or a known finding.
+    Ok(match outcome.exit_code() {
+        2 => 2,
+        _ if graded.iter().all(|g| g.grade.passes()) => 0,
+        _ => 1,
+    })
 }

@@ -5,6 +5,7 @@
 //! `summary.json`.
 
 mod grade;
+pub mod interop;
 mod junit;
 pub mod spec;
 mod table;

@@ -77,7 +77,11 @@ pub struct SpecError {
     pub message: String,
 }
 
-fn tables<'a>(doc: &'a DocumentMut, key: &str, file: &Path) -> Result<Vec<&'a Table>, SpecError> {
+pub(super) fn tables<'a>(
+    doc: &'a DocumentMut,
+    key: &str,
+    file: &Path,
+) -> Result<Vec<&'a Table>, SpecError> {
     match doc.get(key) {
         None => Ok(Vec::new()),
         Some(item) => item
@@ -91,14 +95,14 @@ fn tables<'a>(doc: &'a DocumentMut, key: &str, file: &Path) -> Result<Vec<&'a Ta
     }
 }
 
-struct Entry<'a> {
-    table: &'a Table,
-    file: &'a Path,
-    path: String,
+pub(super) struct Entry<'a> {
+    pub(super) table: &'a Table,
+    pub(super) file: &'a Path,
+    pub(super) path: String,
 }
 
 impl Entry<'_> {
-    fn err(&self, key: &str, message: String) -> SpecError {
+    pub(super) fn err(&self, key: &str, message: String) -> SpecError {
         SpecError {
             file: self.file.to_path_buf(),
             entry: format!("{}.{key}", self.path),
@@ -106,7 +110,7 @@ impl Entry<'_> {
         }
     }
 
-    fn string(&self, key: &str) -> Result<Option<String>, SpecError> {
+    pub(super) fn string(&self, key: &str) -> Result<Option<String>, SpecError> {
         match self.table.get(key) {
             None => Ok(None),
             Some(Item::Value(v)) => v.as_str().map(|s| Some(s.to_string())).ok_or_else(|| {
@@ -116,7 +120,7 @@ impl Entry<'_> {
         }
     }
 
-    fn required(&self, key: &str) -> Result<String, SpecError> {
+    pub(super) fn required(&self, key: &str) -> Result<String, SpecError> {
         self.string(key)?
             .ok_or_else(|| self.err(key, "missing; expected a string".into()))
     }
@@ -126,7 +130,7 @@ impl Entry<'_> {
             .map_err(|expected| self.err(key, format!("expected {expected}, found \"{text}\"")))
     }
 
-    fn check_keys(&self, allowed: &[&str]) -> Result<(), SpecError> {
+    pub(super) fn check_keys(&self, allowed: &[&str]) -> Result<(), SpecError> {
         for (key, _) in self.table.iter() {
             if !allowed.contains(&key) {
                 return Err(self.err(
@@ -139,7 +143,7 @@ impl Entry<'_> {
     }
 }
 
-fn parse_doc(text: &str, file: &Path) -> Result<DocumentMut, SpecError> {
+pub(super) fn parse_doc(text: &str, file: &Path) -> Result<DocumentMut, SpecError> {
     text.parse::<DocumentMut>().map_err(|e| SpecError {
         file: file.to_path_buf(),
         entry: String::new(),
