@@ -20,6 +20,7 @@ mod gates;
 mod hdr_logs;
 mod hostile;
 mod interop;
+mod listen;
 mod live;
 mod ocsp;
 mod peers;

@@ -12,16 +12,21 @@
 //! In mode `ocsp-stapling` it staples the OCSP response the runner fetched about its
 //! certificate before it starts (`--ocsp-response`, DER), as long as that response is current.
 //!
-//! gnutls-serv has no option for its listening address: it binds the port on every IPv4 and
-//! IPv6 address of the machine, not on loopback only. The harness connects to 127.0.0.1; the
-//! port is open elsewhere while the case runs (behind required client authentication).
+//! gnutls-serv has no option for its listening address: by itself it binds the port on the
+//! wildcard addresses (0.0.0.0 and `::`), open on every address of the machine. Services the
+//! harness starts listen on loopback only, so it runs with the loopback bind shim preloaded
+//! (`loopback_shim`, `LD_PRELOAD`), which turns those binds into binds to 127.0.0.1 and `::1`
+//! on the same port. Without `cc` to build the shim the case is skipped; a shim the dynamic
+//! loader did not map stops the server (never run unconfined). Its log still says "listening on
+//! IPv4 0.0.0.0" and "IPv6 ::": it prints the addresses it asked for, not the ones it got.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::launch::{free_port, ready, Launch, RunningServer, READY_TIMEOUT};
 use super::process::{ChildGuard, ProcessError};
-use super::s_server_staple;
+use super::{loopback_shim, s_server_staple};
 use crate::peers::tls::gnutls;
 use crate::pki::PkiFiles;
 use crate::scenario::{Case, ClientAuth, ResumptionMode, RevocationMode};
@@ -81,12 +86,18 @@ pub fn command(
     cmd
 }
 
-/// Starts `gnutls-serv` (`program`) for `launch`'s case and waits until it accepts on
-/// 127.0.0.1.
+/// Starts `gnutls-serv` (`program`) for `launch`'s case, held on loopback by the bind shim
+/// (built with `cc` from `search_path` on first use), and waits until it accepts on 127.0.0.1.
 ///
 /// # Errors
-/// When no port is free, or it does not start or accept in time.
-pub(super) fn start(program: PathBuf, launch: Launch<'_>) -> Result<RunningServer, ProcessError> {
+/// [`ProcessError::Skipped`] without `cc`; otherwise when the shim cannot be built or was not
+/// loaded, no port is free, or it does not start or accept in time.
+pub(super) fn start(
+    program: PathBuf,
+    search_path: Option<&OsStr>,
+    launch: Launch<'_>,
+) -> Result<RunningServer, ProcessError> {
+    let shim = loopback_shim::built(search_path, &launch.side_path("shim"))?;
     let addr = free_port().map_err(|source| ProcessError::Files {
         path: launch.log.to_path_buf(),
         source,
@@ -103,7 +114,7 @@ pub(super) fn start(program: PathBuf, launch: Launch<'_>) -> Result<RunningServe
         }
         _ => None,
     };
-    let cmd = command(
+    let mut cmd = command(
         &program,
         launch.case,
         launch.files,
@@ -111,7 +122,9 @@ pub(super) fn start(program: PathBuf, launch: Launch<'_>) -> Result<RunningServe
         staple.as_deref(),
         addr.port(),
     );
+    loopback_shim::preload(&mut cmd, &shim)?;
     let mut guard = ChildGuard::spawn(cmd, launch.log, launch.cpus)?;
     guard.wait_for_connect(addr, READY_TIMEOUT)?;
+    loopback_shim::confirm(&guard, &program, &shim)?;
     ready(&program, addr, launch.log, guard, true)
 }

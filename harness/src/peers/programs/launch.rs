@@ -109,9 +109,11 @@ pub fn start_server(
         ServerImpl::SServer => s_server::start(find_program("openssl", search_path)?, launch),
         ServerImpl::Nginx => nginx::start(find_program("nginx", search_path)?, launch),
         ServerImpl::Haproxy => haproxy::start(find_program("haproxy", search_path)?, launch),
-        ServerImpl::GnutlsServ => {
-            gnutls_serv::start(find_program("gnutls-serv", search_path)?, launch)
-        }
+        ServerImpl::GnutlsServ => gnutls_serv::start(
+            find_program("gnutls-serv", search_path)?,
+            search_path,
+            launch,
+        ),
         ServerImpl::Node => node_server::start(find_program("node", search_path)?, launch),
         ServerImpl::Go => go_server::start(go_server::toolchain(search_path)?, launch),
         ServerImpl::Java => java_server::start(java_server::toolchain(search_path)?, launch),
