@@ -14,7 +14,7 @@ declare -A needed=(
   [go]=golang-go          # builds the Go crypto/tls server peer on first use
   [javac]=openjdk-17-jdk-headless # compiles and runs the Java JSSE server peer on first use
   [pkg-config]=pkg-config # finds libssl for the openssl crate (the built-in OpenSSL server)
-  [cc]=gcc                # builds the loopback bind shim gnutls-serv runs with on first use
+  [cc]=gcc                # builds the listen shim gnutls-serv runs with (listen_shim.c) on first use
   [valgrind]=valgrind     # callgrind: the instruction-count figure (scripts/callgrind.sh, bench tests)
   [script]=bsdutils       # a pseudo-terminal for the live-progress test (essential on Debian)
   [python3]=python3       # fetch-pkits.sh unpacks the PKITS wheel
@@ -23,7 +23,7 @@ declare -A needed=(
 # Packages without a program to look for: checked with dpkg.
 packages=(
   libssl-dev              # headers and libssl.so for the openssl crate
-  libc6-dev               # C headers and libdl for the loopback bind shim (bind_loopback.c)
+  libc6-dev               # C headers and libdl for the listen shim (listen_shim.c)
 )
 
 missing=()

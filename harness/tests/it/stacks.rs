@@ -302,3 +302,45 @@ revocation = { mode = "ocsp-stapling", server_revoked = true }
     assert!(staged);
     assert_no_process_mentions(dir.path());
 }
+
+/// gnutls-serv prints a line per verified client on stdout ("- Status: The certificate is
+/// trusted."). Its stdout once went to a pipe nobody read: after about 1,700 handshakes (64 KiB)
+/// it blocked on the write and every connection stalled until its timeout. Now its output goes
+/// to its log, as HAProxy's and nginx's does: 2,500 handshakes (about 97 KB of output) are all
+/// accepted, and more than 64 KiB of it reached the log.
+#[test]
+fn gnutls_serv_never_stalls_on_its_own_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = scenario(
+        r#"
+version = 1
+[pki]
+identities = 8
+[defaults]
+server = "gnutls-serv"
+tls = { versions = ["1.3"], groups = ["x25519"] }
+load = { concurrency = 8, handshakes = 2500, warmup = "0s", timeout = "5s" }
+
+[[case]]
+name = "many"
+"#,
+    );
+    let out = run_in(&s, dir.path());
+    let c = case(&out.summary, "many");
+    assert_eq!(
+        c.outcomes,
+        BTreeMap::from([("accepted".to_string(), 2500)]),
+        "{}",
+        c.verdict
+    );
+    let log = std::fs::read_to_string(dir.path().join("peers/many-server.log")).unwrap();
+    // More than a pipe's 64 KiB reached the log (its last few KiB sit in gnutls-serv's stdio
+    // buffer when it is stopped).
+    let line = "- Status: The certificate is trusted. \n";
+    let trusted = log.matches(line).count();
+    assert!(
+        trusted * line.len() > 64 * 1024,
+        "{trusted} lines in the log"
+    );
+    assert_no_process_mentions(dir.path());
+}

@@ -206,7 +206,7 @@ pub(super) fn start(program: PathBuf, launch: Launch<'_>) -> Result<RunningServe
         &dir,
     )?;
     crate::fsutil::write_atomic(&dir.conf, conf.as_bytes(), 0o644).map_err(io_err(&dir.conf))?;
-    let mut guard = ChildGuard::spawn(command(&program, &dir), launch.log, launch.cpus)?;
+    let mut guard = ChildGuard::spawn_logged(command(&program, &dir), launch.log, launch.cpus)?;
     guard.wait_for_connect(addr, READY_TIMEOUT)?;
     // One process (threads with nbthread): its CPU is the server's. The log is where HTTP 403
     // replies of the allow-list are counted from.

@@ -18,7 +18,7 @@ mod haproxy;
 pub mod java_client;
 mod java_server;
 mod launch;
-mod loopback_shim;
+mod listen_shim;
 mod nginx;
 pub mod node_client;
 mod node_server;

@@ -1,8 +1,10 @@
-//! The loopback bind shim: `bind_loopback.c` (kept in the repo, compiled into the harness as
-//! text), an `LD_PRELOAD` library that turns a program's binds to the wildcard addresses
-//! (0.0.0.0, `::`) into binds to 127.0.0.1 and `::1`. It holds on loopback a server that has no
-//! option for its listening address (`gnutls-serv`). Built with the installed `cc` on first use
-//! and cached by `build_cache` (`~/.cache/mtls-harness/bind-loopback-<hash>`).
+//! The listen shim: `listen_shim.c` (kept in the repo, compiled into the harness as text), an
+//! `LD_PRELOAD` library for a server that has no option for its listening address or its
+//! accept queue (`gnutls-serv`). It turns the program's binds to the wildcard addresses
+//! (0.0.0.0, `::`) into binds to 127.0.0.1 and `::1`, which holds the server on loopback, and
+//! raises a backlog below 4096 to 4096 (gnutls-serv's 10 drops SYNs under load). Built with the
+//! installed `cc` on first use and cached by `build_cache`
+//! (`~/.cache/mtls-harness/listen-shim-<hash>`).
 //!
 //! A server must never run without it: no `cc` skips the case, a path the dynamic loader would
 //! split is refused, and [`confirm`] checks that the loader really mapped it (it only warns and
@@ -17,7 +19,7 @@ use super::launch::find_program;
 use super::process::{log_tail, ChildGuard, ProcessError};
 
 /// The shim's C source.
-pub const SOURCE: &str = include_str!("bind_loopback.c");
+pub const SOURCE: &str = include_str!("listen_shim.c");
 
 /// The built library, as an absolute path without symlinks (as `/proc/PID/maps` names it):
 /// the cached one, or built now with `cc` from `search_path` (into `fallback` when there is no
@@ -44,8 +46,8 @@ pub fn built(search_path: Option<&OsStr>, fallback: &Path) -> Result<PathBuf, Pr
     };
     let lib = build_cache::built(
         &build_cache::Build {
-            name: "bind-loopback",
-            file_name: "bind_loopback.c",
+            name: "listen-shim",
+            file_name: "listen_shim.c",
             source: SOURCE,
             marker: "",
             command: &command,
@@ -125,7 +127,7 @@ mod tests {
 
     #[test]
     fn preload_refuses_paths_the_loader_would_split() {
-        assert!(preload_value(Path::new("/home/u/.cache/mtls-harness/bind-loopback-0")).is_ok());
+        assert!(preload_value(Path::new("/home/u/.cache/mtls-harness/listen-shim-0")).is_ok());
         assert!(preload_value(Path::new("/home/a b/lib")).is_err());
         assert!(preload_value(Path::new("/home/a:b/lib")).is_err());
         assert!(preload_value(Path::new("relative/lib")).is_err());
