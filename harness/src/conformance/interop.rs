@@ -166,10 +166,14 @@ fn accepted_at_version(cell: &Cell<'_>) -> Result<u64, String> {
 fn resumption_shortfall(case: &CaseSummary, accepted: u64) -> Option<(Observed, String)> {
     let r = case.resumption.as_ref()?;
     let full = accepted.saturating_sub(r.resumed);
-    let what = format!(
-        "{} of {accepted} handshakes resumed ({} offered a session, {} of those did not resume)",
+    let mut what = format!(
+        "{} of {accepted} handshakes resumed ({} offered a session, {} of those did not resume",
         r.resumed, r.offered, r.missed
     );
+    if r.no_session > 0 {
+        what.push_str(&format!("; {} had no session to offer", r.no_session));
+    }
+    what.push(')');
     match (r.resumed, full) {
         (_, 0 | 1) => None,
         (0, _) => Some((Observed::NoResumption, what)),
@@ -323,6 +327,7 @@ reason = "node sends no ticket after a resumed handshake"
             resumed,
             missed,
             unplanned: 0,
+            no_session: 0,
             resumed_pct: 100.0 * resumed as f64 / accepted.max(1) as f64,
         });
         c

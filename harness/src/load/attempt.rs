@@ -52,6 +52,11 @@ pub async fn attempt<C: Connector>(
     )
     .await;
     sample.end = Instant::now();
+    // The identity had a session, but a concurrent attempt of it took the last one: this
+    // handshake offered nothing, so it is a full one, not a resumption the server declined.
+    if evidence.session_found == Some(false) {
+        sample.meant_to_resume = false;
+    }
     let outcome = match result {
         Ok((outcome, stream)) => {
             // The verdict is in; read the rest of the reply and the close so the connection

@@ -40,6 +40,16 @@ pub fn record_answer(answer: CertAnswer) {
     let _ = EVIDENCE.try_with(|e| e.borrow_mut().answer = Some(answer));
 }
 
+/// Records one look into the client's session store while it builds a resuming ClientHello:
+/// whether it found a session. A stack may look more than once (a TLS 1.3 ticket, then a TLS
+/// 1.2 session); any find counts (a no-op outside an attempt).
+pub fn record_session_lookup(found: bool) {
+    let _ = EVIDENCE.try_with(|e| {
+        let mut e = e.borrow_mut();
+        e.session_found = Some(e.session_found.unwrap_or(false) || found);
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

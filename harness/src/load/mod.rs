@@ -14,5 +14,5 @@ pub use attempt::{attempt, parse_status_line, REQUEST};
 pub use attempter::{Attempter, TlsAttempts};
 pub use connector::Connector;
 pub use engine::{run_load, run_load_with, LoadExtras};
-pub use evidence::{record_answer, record_request};
+pub use evidence::{record_answer, record_request, record_session_lookup};
 pub use ticket::{Ticket, Ticketer};

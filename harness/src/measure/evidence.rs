@@ -32,6 +32,11 @@ pub struct Evidence {
     pub answer: Option<CertAnswer>,
     /// When the server's refusal came, if it refused ([`Evidence::settle`] sets it).
     pub refusal: Option<Refusal>,
+    /// Whether the client's session store held a session when the client built a resuming
+    /// ClientHello: `Some(false)` when the attempt was to resume but there was nothing to
+    /// offer (concurrent attempts of one identity used its single-use tickets); `None` when
+    /// the attempt did not look (a full handshake) or the client cannot tell.
+    pub session_found: Option<bool>,
 }
 
 /// A CertificateRequest as the client received it, in stack-neutral terms.
@@ -235,6 +240,7 @@ mod tests {
             )),
             answer,
             refusal: None,
+            session_found: None,
         }
     }
 
@@ -338,6 +344,7 @@ mod tests {
                 request: Some(many),
                 answer: Some(CertAnswer::Certificate),
                 refusal: None,
+                session_found: None,
             },
             Outcome::Accepted,
             false,

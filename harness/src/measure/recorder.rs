@@ -69,6 +69,10 @@ pub struct Recorder {
     pub missed_resumption: u64,
     /// Accepted handshakes that resumed without the client offering a session.
     pub unplanned_resumption: u64,
+    /// Accepted handshakes that were to resume but whose client found no session to offer
+    /// (concurrent attempts of the identity had taken its tickets): full handshakes, counted
+    /// in neither `meant_to_resume` nor `missed_resumption`.
+    pub no_session: u64,
     /// Attempts that ended inside the measurement window (for throughput).
     pub completed_in_window: u64,
     /// When the last measured attempt ended.
@@ -97,6 +101,7 @@ impl Default for Recorder {
             resumed: 0,
             missed_resumption: 0,
             unplanned_resumption: 0,
+            no_session: 0,
             completed_in_window: 0,
             last_end: None,
             intervals: Intervals::default(),
@@ -133,6 +138,9 @@ impl Recorder {
                 }
                 (false, true) => self.unplanned_resumption += 1,
                 (false, false) => {}
+            }
+            if sample.evidence.session_found == Some(false) {
+                self.no_session += 1;
             }
         } else if sample.outcome.is_server_rejection() {
             let _ = self.rejection_latency.record(latency);
@@ -192,6 +200,7 @@ impl Recorder {
         self.resumed += other.resumed;
         self.missed_resumption += other.missed_resumption;
         self.unplanned_resumption += other.unplanned_resumption;
+        self.no_session += other.no_session;
         self.completed_in_window += other.completed_in_window;
         self.last_end = self.last_end.max(other.last_end);
         self.intervals.merge(&other.intervals);

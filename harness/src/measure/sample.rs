@@ -45,8 +45,9 @@ pub struct Sample {
     pub bytes_received: u64,
     /// Parameters, when the handshake completed.
     pub negotiated: Option<Negotiated>,
-    /// The client offered a session it held (the schedule asked to resume and the identity
-    /// had a session from an earlier handshake).
+    /// The client offered a session it held (the schedule asked to resume, the identity had
+    /// a session from an earlier handshake, and, where the client can tell, its session store
+    /// still held one when the ClientHello was built: [`Evidence::session_found`]).
     pub meant_to_resume: bool,
     /// What the client saw of client authentication ("not observed" for clients that cannot
     /// see it).

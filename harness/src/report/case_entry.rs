@@ -251,6 +251,7 @@ impl CaseSummary {
                 resumed: r.resumed,
                 missed: r.missed_resumption,
                 unplanned: r.unplanned_resumption,
+                no_session: r.no_session,
                 resumed_pct: if accepted > 0 {
                     round(r.resumed as f64 * 100.0 / accepted as f64, 2)
                 } else {

@@ -127,8 +127,10 @@ pub fn negotiation_problem(case: &Case, r: &Recorder) -> Option<String> {
     (!problems.is_empty()).then(|| problems.join("; "))
 }
 
-/// A problem when resumption did not happen as asked: a session offered but not resumed, a
-/// resumption nobody asked for, or a resuming case in which no handshake offered a session.
+/// A problem when resumption did not happen as asked: a session offered but not resumed (the
+/// server declined it), a handshake that was to resume with no session left to offer (the
+/// client says so where it can tell), a resumption nobody asked for, or a resuming case in
+/// which no handshake offered a session.
 pub fn resumption_problem(case: &Case, r: &Recorder) -> Option<String> {
     let accepted = r.count(Outcome::Accepted);
     let mut problems = Vec::new();
@@ -144,6 +146,12 @@ pub fn resumption_problem(case: &Case, r: &Recorder) -> Option<String> {
             problems.push(format!(
                 "{} of {} handshakes that offered a session did not resume",
                 r.missed_resumption, r.meant_to_resume
+            ));
+        }
+        if r.no_session > 0 {
+            problems.push(format!(
+                "{} handshakes that were to resume found no session to offer (the client had used every ticket the server sent, or concurrent attempts of one identity took them)",
+                r.no_session
             ));
         }
         if r.unplanned_resumption > 0 {

@@ -523,3 +523,44 @@ reject_reason = "cert_expired"
     assert_eq!(none.http_statuses.get("400"), Some(&3));
     assert!(none.peer_verdict.is_some());
 }
+
+/// The rustls client tells "no session left to offer" from "the server declined the session":
+/// node 20's server sends no ticket after a resumed TLS 1.3 handshake, so after two
+/// resumptions the client's store is empty. Those handshakes are counted as `no_session`
+/// (full handshakes the client chose), not as offered sessions the server refused, and the
+/// case still fails on resumption, saying which.
+#[test]
+fn a_client_without_a_ticket_left_is_told_apart_from_a_declined_resumption() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = scenario(
+        r#"
+version = 1
+[pki]
+identities = 1
+[defaults]
+server = "node"
+tls = { versions = ["1.3"], groups = ["x25519"], resumption = "tickets" }
+load = { concurrency = 1, handshakes = 12, warmup = "300ms", timeout = "5s" }
+
+[[case]]
+name = "node"
+"#,
+    );
+    let out = super::support::run_in(&s, dir.path());
+    let c = case(&out.summary, "node");
+    let r = c.resumption.as_ref().unwrap();
+    assert_eq!(c.outcomes.get("accepted"), Some(&12), "{}", c.verdict);
+    assert_eq!(r.missed, 0, "{}", c.verdict);
+    assert!(r.no_session >= 3 && r.resumed >= 6, "{r:?}");
+    assert_eq!(r.offered, r.resumed, "{r:?}");
+    assert_eq!(r.resumed + r.no_session, 12, "{r:?}");
+    assert!(!c.met);
+    assert!(
+        c.verdict.contains(&format!(
+            "{} handshakes that were to resume found no session to offer",
+            r.no_session
+        )),
+        "{}",
+        c.verdict
+    );
+}

@@ -10,6 +10,7 @@ mod evidence;
 mod openssl;
 pub mod process;
 mod rustls;
+mod session_store;
 mod staple_check;
 mod weak_key;
 

@@ -16,6 +16,7 @@ use tokio_rustls::TlsConnector;
 
 use super::danger::UncheckedClientCert;
 use super::evidence::observing;
+use super::session_store::observed_resumption;
 use super::staple_check::StapleCheckingVerifier;
 use crate::load::Connector;
 use crate::measure::{CountingStream, Negotiated, Outcome, TlsFailure};
@@ -115,7 +116,7 @@ impl RustlsClient {
             let mut one = Self::build(case, pki, pki.clients.first(), &[])?;
             let resume = one.configs[0].resume.is_some().then(|| {
                 let mut resuming = config.clone();
-                resuming.resumption = Resumption::in_memory_sessions(64);
+                resuming.resumption = observed_resumption(64);
                 Arc::new(resuming)
             });
             let mut full = config;
@@ -212,11 +213,10 @@ impl RustlsClient {
                 mode => {
                     let mut resuming = config.clone();
                     // A new in-memory store per call: one per identity.
-                    resuming.resumption =
-                        Resumption::in_memory_sessions(64).tls12_resumption(match mode {
-                            ResumptionMode::SessionId => Tls12Resumption::SessionIdOnly,
-                            _ => Tls12Resumption::SessionIdOrTickets,
-                        });
+                    resuming.resumption = observed_resumption(64).tls12_resumption(match mode {
+                        ResumptionMode::SessionId => Tls12Resumption::SessionIdOnly,
+                        _ => Tls12Resumption::SessionIdOrTickets,
+                    });
                     Some(Arc::new(resuming))
                 }
             };
