@@ -68,7 +68,7 @@ pub enum Outcome<'a> {
 }
 
 /// One JUnit test suite being written: test cases added in order, the counts kept, the
-/// document rendered at the end (`run`'s and `ab`'s `junit.xml`).
+/// document rendered at the end (`run`'s, `ab`'s and `conformance`'s `junit.xml`).
 pub struct Suite {
     name: String,
     cases: String,
@@ -76,6 +76,8 @@ pub struct Suite {
     failures: usize,
     errors: usize,
     skipped: usize,
+    /// The sum of the timed cases' seconds, once a case was timed.
+    time: Option<f64>,
 }
 
 impl Suite {
@@ -88,16 +90,48 @@ impl Suite {
             failures: 0,
             errors: 0,
             skipped: 0,
+            time: None,
         }
     }
 
     /// Adds test case `name` of class `<suite>.<class>` that ended as `outcome`, with `out` as
     /// its output.
     pub fn case(&mut self, class: &str, name: &str, outcome: Outcome<'_>, out: &str) {
+        self.add(class, name, outcome, out, None);
+    }
+
+    /// Like [`Suite::case`], for a test case that took `seconds` (its `time` attribute; the
+    /// suite's is their sum).
+    pub fn timed_case(
+        &mut self,
+        class: &str,
+        name: &str,
+        outcome: Outcome<'_>,
+        out: &str,
+        seconds: f64,
+    ) {
+        self.add(class, name, outcome, out, Some(seconds));
+    }
+
+    fn add(
+        &mut self,
+        class: &str,
+        name: &str,
+        outcome: Outcome<'_>,
+        out: &str,
+        seconds: Option<f64>,
+    ) {
         self.tests += 1;
+        let time = match seconds {
+            Some(s) => {
+                *self.time.get_or_insert(0.0) += s;
+                format!(" time=\"{s:.3}\"")
+            }
+            None => String::new(),
+        };
         let _ = write!(
             self.cases,
-            "    <testcase classname=\"{}.{}\" name=\"{}\">",
+            "    <testcase classname=\"{}.{}\" name=\"{}\"{time}>",
             self.name,
             xml_escape(class),
             xml_escape(name)
@@ -141,9 +175,59 @@ impl Suite {
             failures,
             errors,
             skipped,
+            time,
         } = self;
+        let time = time.map_or_else(String::new, |t| format!(" time=\"{t:.3}\""));
         format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"{name}\" tests=\"{tests}\" failures=\"{failures}\" skipped=\"{skipped}\" errors=\"{errors}\">\n  <testsuite name=\"{name}\" tests=\"{tests}\" failures=\"{failures}\" skipped=\"{skipped}\" errors=\"{errors}\">\n{cases}  </testsuite>\n</testsuites>\n"
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"{name}\" tests=\"{tests}\" failures=\"{failures}\" skipped=\"{skipped}\" errors=\"{errors}\"{time}>\n  <testsuite name=\"{name}\" tests=\"{tests}\" failures=\"{failures}\" skipped=\"{skipped}\" errors=\"{errors}\"{time}>\n{cases}  </testsuite>\n</testsuites>\n"
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(
+            xml_escape("a<b & \"c\"\u{1}"),
+            "a&lt;b &amp; &quot;c&quot;?"
+        );
+    }
+
+    #[test]
+    fn a_suite_counts_its_cases_and_sums_the_timed_ones() {
+        let mut s = Suite::new("s<1>");
+        s.timed_case("peer", "ok", Outcome::Pass, "fine", 1.25);
+        s.timed_case(
+            "peer",
+            "bad",
+            Outcome::Failed("fail_must", "wrong alert"),
+            "x",
+            0.5,
+        );
+        s.case("suite", "gone", Outcome::Skipped("not installed"), "y");
+        s.case(
+            "suite",
+            "odd",
+            Outcome::Error("inconclusive", "too wide"),
+            "z",
+        );
+        let x = s.finish();
+        assert!(x.contains("<testsuites name=\"s&lt;1&gt;\" tests=\"4\" failures=\"1\" skipped=\"1\" errors=\"1\" time=\"1.750\">"), "{x}");
+        assert!(x.contains("<testcase classname=\"s&lt;1&gt;.peer\" name=\"ok\" time=\"1.250\"><system-out>fine</system-out></testcase>"), "{x}");
+        assert!(
+            x.contains("<failure message=\"wrong alert\" type=\"fail_must\"/>"),
+            "{x}"
+        );
+        assert!(x.contains("<testcase classname=\"s&lt;1&gt;.suite\" name=\"gone\"><skipped message=\"not installed\"/>"), "{x}");
+        assert!(
+            x.contains("<error message=\"too wide\" type=\"inconclusive\"/>"),
+            "{x}"
+        );
+        // Untimed suites carry no time attribute.
+        let x = Suite::new("u").finish();
+        assert!(!x.contains("time="), "{x}");
     }
 }
