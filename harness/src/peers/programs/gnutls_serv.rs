@@ -88,7 +88,7 @@ pub fn command(
     cmd
 }
 
-/// Starts `gnutls-serv` (`program`) for `launch`'s case, held on loopback by the bind shim
+/// Starts `gnutls-serv` (`program`) for `launch`'s case, held on loopback by the listen shim
 /// (built with `cc` from `search_path` on first use), and waits until it accepts on 127.0.0.1.
 ///
 /// # Errors

@@ -32,7 +32,7 @@ pub const SOURCE: &str = include_str!("listen_shim.c");
 pub fn built(search_path: Option<&OsStr>, fallback: &Path) -> Result<PathBuf, ProcessError> {
     let cc = find_program("cc", search_path).map_err(|_| ProcessError::Skipped {
         reason: "cc is not installed (gnutls-serv has no option for its listening address and is \
-                 held on loopback by a bind shim built with cc on first use); \
+                 held on loopback by a shim built with cc on first use); \
                  scripts/install-peers.sh installs gcc and libc6-dev"
             .to_string(),
     })?;
@@ -69,13 +69,12 @@ pub fn built(search_path: Option<&OsStr>, fallback: &Path) -> Result<PathBuf, Pr
 /// [`ProcessError::Unquotable`] for such a path or one that is not absolute.
 fn preload_value(lib: &Path) -> Result<OsString, ProcessError> {
     use std::os::unix::ffi::OsStrExt;
-    let refuse = |why: &str| {
-        ProcessError::Unquotable {
+    let refuse = |why: &str| ProcessError::Unquotable {
         path: lib.to_path_buf(),
         reason: format!(
-            "LD_PRELOAD cannot hold this path of the loopback shim: {why}; set XDG_CACHE_HOME to a directory without it"
+            "LD_PRELOAD cannot hold this path of the listen shim: {why}; \
+             set XDG_CACHE_HOME to a directory without it"
         ),
-    }
     };
     if !lib.is_absolute() {
         return Err(refuse("it is not absolute"));
@@ -114,7 +113,7 @@ pub fn confirm(guard: &ChildGuard, program: &Path, lib: &Path) -> Result<(), Pro
     Err(ProcessError::Spawn {
         program: program.display().to_string(),
         source: std::io::Error::other(format!(
-            "the loopback shim {name} is not loaded in it, so it would listen on every address; \
+            "the listen shim {name} is not loaded in it, so it would listen on every address; \
              stopped it; last log lines:\n{}",
             log_tail(guard.log(), 10)
         )),
