@@ -3,7 +3,7 @@
 //! node, Go, Java) is started as a real process with `peers::start_server`, and the kernel's
 //! table of listening TCP sockets (`/proc/net/tcp`, `/proc/net/tcp6`) is read back: every
 //! listening socket its process group holds, and every one on its port, has a loopback local
-//! address. gnutls-serv, which has no option for its address, is held there by the bind shim.
+//! address. gnutls-serv, which has no option for its address, is held there by the listen shim.
 //! A peer that is not installed fails the test, as in `stacks`: install-peers.sh installs all.
 
 use std::collections::HashSet;
