@@ -52,8 +52,9 @@ pub async fn attempt<C: Connector>(
     )
     .await;
     sample.end = Instant::now();
-    // The identity had a session, but a concurrent attempt of it took the last one: this
-    // handshake offered nothing, so it is a full one, not a resumption the server declined.
+    // The identity had a session once, but its store held none now (the server sent no ticket
+    // to replace the one used, or a concurrent attempt took it): this handshake offered
+    // nothing, so it is a full one, not a resumption the server declined.
     if evidence.session_found == Some(false) {
         sample.meant_to_resume = false;
     }

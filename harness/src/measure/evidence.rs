@@ -34,7 +34,8 @@ pub struct Evidence {
     pub refusal: Option<Refusal>,
     /// Whether the client's session store held a session when the client built a resuming
     /// ClientHello: `Some(false)` when the attempt was to resume but there was nothing to
-    /// offer (concurrent attempts of one identity used its single-use tickets); `None` when
+    /// offer (the server sent no ticket to replace the one used, or concurrent attempts of one
+    /// identity took its single-use tickets); `None` when
     /// the attempt did not look (a full handshake) or the client cannot tell.
     pub session_found: Option<bool>,
 }

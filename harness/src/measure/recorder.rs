@@ -70,8 +70,8 @@ pub struct Recorder {
     /// Accepted handshakes that resumed without the client offering a session.
     pub unplanned_resumption: u64,
     /// Accepted handshakes that were to resume but whose client found no session to offer
-    /// (concurrent attempts of the identity had taken its tickets): full handshakes, counted
-    /// in neither `meant_to_resume` nor `missed_resumption`.
+    /// (no ticket replaced the one used, or concurrent attempts of the identity took them):
+    /// full handshakes, counted in neither `meant_to_resume` nor `missed_resumption`.
     pub no_session: u64,
     /// Attempts that ended inside the measurement window (for throughput).
     pub completed_in_window: u64,

@@ -153,9 +153,10 @@ pub struct ResumptionSummary {
     pub missed: u64,
     /// Resumed without offering (should never happen).
     pub unplanned: u64,
-    /// Were to resume, but the client found no session to offer (concurrent attempts of the
-    /// identity had taken its single-use tickets), so made a full handshake; counted in
-    /// neither `offered` nor `missed` (clients that can tell: the rustls client).
+    /// Were to resume, but the client found no session to offer (the server sent no ticket to
+    /// replace the one used, or concurrent attempts of the identity took its single-use
+    /// tickets), so made a full handshake; counted in neither `offered` nor `missed` (clients
+    /// that can tell: the rustls client).
     pub no_session: u64,
     /// The real resumption rate: resumed / accepted, in percent.
     pub resumed_pct: f64,
