@@ -2,8 +2,9 @@
 //! records into the attempt's evidence cell whether the client found a session to offer when
 //! it built a resuming ClientHello (`load::record_session_lookup`). rustls looks once per
 //! ClientHello (a TLS 1.3 ticket, else a TLS 1.2 session) and takes each TLS 1.3 ticket for
-//! one use, so concurrent attempts of one identity can leave one of them with nothing to
-//! offer: that handshake is a full one the client chose, not a resumption the server declined.
+//! one use, so a server that sends no new ticket after a resumption (node's), or concurrent
+//! attempts of one identity, can leave it with nothing to offer: that handshake is a full one
+//! the client chose, not a resumption the server declined.
 //! (rustls may still drop a found session it judges expired or made under another
 //! configuration; the harness never changes an identity's configuration, and its sessions live
 //! far shorter than their tickets.)
