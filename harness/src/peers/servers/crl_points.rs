@@ -7,20 +7,20 @@
 
 use std::sync::Arc;
 
-use rustls::client::danger::HandshakeSignatureValid;
 use rustls::pki_types::{CertificateDer, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
-use rustls::{DigitallySignedStruct, DistinguishedName, Error, SignatureScheme};
+use rustls::Error;
 
+use super::post_check::PostCheck;
 use crate::revocation::distribution_points::{distribution_point_of, DistributionPoints};
 
 /// The verifiers per distribution point.
 pub type CrlPoints = DistributionPoints<Arc<dyn ClientCertVerifier>>;
 
-/// See the module docs.
+/// See the module docs: the chain check of a [`super::post_check::PostCheckVerifier`] whose
+/// inner verifier is the CRL-less base (hints, schemes and signatures are its).
 #[derive(Debug)]
 pub struct ByDistributionPoint {
-    base: Arc<dyn ClientCertVerifier>,
     points: Arc<CrlPoints>,
     /// For certificates that name no distribution point: the server's configured CRL URL.
     default_url: String,
@@ -32,13 +32,11 @@ pub struct ByDistributionPoint {
 impl ByDistributionPoint {
     /// Checks clients against `points`, `default_url` for certificates that name none.
     pub fn new(
-        base: Arc<dyn ClientCertVerifier>,
         points: Arc<CrlPoints>,
         default_url: String,
         unavailable: Arc<dyn ClientCertVerifier>,
     ) -> Self {
         Self {
-            base,
             points,
             default_url,
             unavailable,
@@ -46,21 +44,17 @@ impl ByDistributionPoint {
     }
 }
 
-impl ClientCertVerifier for ByDistributionPoint {
-    fn offer_client_auth(&self) -> bool {
-        self.base.offer_client_auth()
+impl PostCheck for ByDistributionPoint {
+    /// Never called: [`PostCheck::verify`] is this check's whole verdict.
+    fn check(&self, _: &CertificateDer<'_>, _: &[CertificateDer<'_>]) -> Result<(), Error> {
+        Ok(())
     }
 
-    fn client_auth_mandatory(&self) -> bool {
-        self.base.client_auth_mandatory()
-    }
-
-    fn root_hint_subjects(&self) -> &[DistinguishedName] {
-        self.base.root_hint_subjects()
-    }
-
-    fn verify_client_cert(
+    /// The verdict of the verifier of the CRL the certificate's distribution point names (not
+    /// the base's, which has no CRL).
+    fn verify(
         &self,
+        _base: &dyn ClientCertVerifier,
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
@@ -75,27 +69,5 @@ impl ClientCertVerifier for ByDistributionPoint {
                 Err(e) => Err(Error::General(format!("CRL from {url}: {e}"))),
             },
         }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, Error> {
-        self.base.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, Error> {
-        self.base.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.base.supported_verify_schemes()
     }
 }

@@ -1,6 +1,8 @@
 //! A client-certificate verifier with one more check after the chain verifies: the wrapper
 //! that delegates everything else to the inner verifier lives here once, and each extra check
-//! (an allow-list, a narrower list of signature schemes) is a [`PostCheck`].
+//! (an allow-list, a narrower list of signature schemes, OCSP) is a [`PostCheck`]. A check
+//! that picks the chain's verifier itself (the CRL of a certificate's distribution point,
+//! `crl_points`) overrides [`PostCheck::verify`] and keeps the inner verifier for the rest.
 
 use std::sync::Arc;
 
@@ -20,6 +22,21 @@ pub trait PostCheck: std::fmt::Debug + Send + Sync {
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
     ) -> Result<(), Error>;
+
+    /// Verifies the client chain: by default `inner`'s verdict, then [`PostCheck::check`].
+    ///
+    /// # Errors
+    /// When the client must be refused.
+    fn verify(
+        &self,
+        inner: &dyn ClientCertVerifier,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<ClientCertVerified, Error> {
+        let verified = inner.verify_client_cert(end_entity, intermediates, now)?;
+        self.check(end_entity, intermediates).map(|()| verified)
+    }
 
     /// The schemes to advertise, given the inner verifier's (default: all of them).
     fn schemes(&self, inner: Vec<SignatureScheme>) -> Vec<SignatureScheme> {
@@ -68,12 +85,8 @@ impl<C: PostCheck> ClientCertVerifier for PostCheckVerifier<C> {
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
     ) -> Result<ClientCertVerified, Error> {
-        let verified = self
-            .inner
-            .verify_client_cert(end_entity, intermediates, now)?;
         self.check
-            .check(end_entity, intermediates)
-            .map(|()| verified)
+            .verify(self.inner.as_ref(), end_entity, intermediates, now)
     }
 
     fn verify_tls12_signature(

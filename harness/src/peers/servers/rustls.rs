@@ -205,11 +205,13 @@ fn server_config(
         (_, Some(_)) => {
             let mut verifier: Arc<dyn ClientCertVerifier> =
                 match (&shared.crl_points, &args.crl_url) {
-                    (Some(points), Some(url)) => Arc::new(ByDistributionPoint::new(
+                    (Some(points), Some(url)) => Arc::new(PostCheckVerifier::new(
                         chain_verifier(args, &CrlState::Off)?,
-                        Arc::clone(points),
-                        url.clone(),
-                        chain_verifier(args, &CrlState::Unavailable)?,
+                        ByDistributionPoint::new(
+                            Arc::clone(points),
+                            url.clone(),
+                            chain_verifier(args, &CrlState::Unavailable)?,
+                        ),
                     )),
                     _ => chain_verifier(args, crls)?,
                 };
