@@ -22,14 +22,7 @@ fn run(text: &str, dir: &Path) -> FleetReport {
     // fleet.json is a contract: it matches the committed schema.
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("fleet.json")).unwrap()).unwrap();
-    let text = std::fs::read_to_string(repo_root().join("reports/fleet.schema.json")).unwrap();
-    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let errors: Vec<String> = jsonschema::validator_for(&schema)
-        .unwrap()
-        .iter_errors(&json)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "fleet.json: {}", errors.join("\n"));
+    super::schema::assert_matches("fleet.schema.json", &json);
     report
 }
 

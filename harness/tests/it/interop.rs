@@ -71,7 +71,11 @@ fn shipped_matrix_works_and_is_reported() {
         .filter(|g| matches!(g.grade, CellGrade::Known { .. }))
         .count();
     assert_eq!(known, findings.len(), "every listed finding seen");
-    assert_matches_schema(&serde_json::from_str(&grading::to_json(&graded).unwrap()).unwrap());
+    // interop.json is a contract: it matches the committed schema.
+    super::schema::assert_matches(
+        "interop.schema.json",
+        &serde_json::from_str(&grading::to_json(&graded).unwrap()).unwrap(),
+    );
     let md = interop::markdown(&out.summary, &graded);
     assert!(md.contains("| rustls -> nginx |"), "{md}");
     assert!(md.contains("| 1.2 full | 1.2 resumed (tickets) | 1.3 full | 1.3 resumed (tickets) |"));
@@ -163,20 +167,8 @@ reason = "a finding the built-in pair does not have"
         .map(|c| c["grade"].as_str().unwrap())
         .collect();
     assert_eq!(grades, ["works", "fails"]);
-    assert_matches_schema(&json);
+    super::schema::assert_matches("interop.schema.json", &json);
     // Without the finding, the same matrix passes.
     write("none.toml", "");
     assert_eq!(interop("none.toml", "none").status.code(), Some(0));
-}
-
-/// interop.json is a contract: it matches the committed `reports/interop.schema.json`.
-fn assert_matches_schema(json: &serde_json::Value) {
-    let text = std::fs::read_to_string(repo_root().join("reports/interop.schema.json")).unwrap();
-    let schema: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let errors: Vec<String> = jsonschema::validator_for(&schema)
-        .unwrap()
-        .iter_errors(json)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "interop.json: {}", errors.join("\n"));
 }

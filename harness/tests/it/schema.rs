@@ -6,22 +6,37 @@ use serde_json::Value;
 
 use super::support::{repo_root, run_in, scenario};
 
-/// The committed schema, compiled.
+/// The committed schema of summary.json, compiled.
 pub fn validator() -> jsonschema::Validator {
-    let text = std::fs::read_to_string(repo_root().join("reports/summary.schema.json")).unwrap();
+    validator_of("summary.schema.json")
+}
+
+/// The committed schema `reports/<file>`, compiled.
+fn validator_of(file: &str) -> jsonschema::Validator {
+    let text = std::fs::read_to_string(repo_root().join("reports").join(file)).unwrap();
     let schema: Value = serde_json::from_str(&text).unwrap();
     jsonschema::validator_for(&schema).unwrap()
 }
 
-/// Panics with every schema violation in `json`.
+/// Panics with every violation of the summary.json schema in `json`.
 pub fn assert_valid(v: &jsonschema::Validator, json: &Value) {
+    assert_no_violations(v, json, "summary.schema.json");
+}
+
+/// Panics with every violation of the committed schema `reports/<file>` in `json` (the
+/// schemas of interop.json and fleet.json).
+pub fn assert_matches(file: &str, json: &Value) {
+    assert_no_violations(&validator_of(file), json, file);
+}
+
+fn assert_no_violations(v: &jsonschema::Validator, json: &Value, file: &str) {
     let errors: Vec<String> = v
         .iter_errors(json)
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect();
     assert!(
         errors.is_empty(),
-        "summary.json does not match the schema:\n{}",
+        "the output does not match reports/{file}:\n{}",
         errors.join("\n")
     );
 }
