@@ -193,12 +193,10 @@ pub fn grade_cell(cell: &Cell<'_>, findings: &[Finding]) -> CellGrade {
         return CellGrade::Fails { why: error.clone() };
     }
     let listed = findings.iter().find(|f| f.names(cell));
-    let shortfall = if cell.resumption == "off" {
-        None
-    } else {
-        accepted_at_version(cell)
-            .ok()
-            .and_then(|n| resumption_shortfall(c, n))
+    let ground = accepted_at_version(cell);
+    let shortfall = match &ground {
+        Ok(accepted) if cell.resumption != "off" => resumption_shortfall(c, *accepted),
+        _ => None,
     };
     match (listed, shortfall) {
         (None, None) if c.met => CellGrade::Works,
@@ -214,7 +212,7 @@ pub fn grade_cell(cell: &Cell<'_>, findings: &[Finding]) -> CellGrade {
                 <&str>::from(f.observed)
             ),
         },
-        (Some(f), found) => match (accepted_at_version(cell), found) {
+        (Some(f), found) => match (ground, found) {
             (Err(why), _) => CellGrade::Fails {
                 why: format!(
                     "listed as a known finding ({}), but {why}",
