@@ -52,10 +52,13 @@ pub async fn attempt<C: Connector>(
     )
     .await;
     sample.end = Instant::now();
-    // The identity had a session once, but its store held none now (the server sent no ticket
-    // to replace the one used, or a concurrent attempt took it): this handshake offered
-    // nothing, so it is a full one, not a resumption the server declined.
-    if evidence.session_found == Some(false) {
+    if !sample.meant_to_resume {
+        // An identity's first handshake looks into its empty store: that says nothing.
+        evidence.session_found = None;
+    } else if evidence.session_found == Some(false) {
+        // The identity had a session once, but its store held none now (the server sent no
+        // ticket to replace the one used, or a concurrent attempt took it): this handshake
+        // offered nothing, so it is a full one, not a resumption the server declined.
         sample.meant_to_resume = false;
     }
     let outcome = match result {

@@ -564,3 +564,35 @@ name = "node"
         c.verdict
     );
 }
+
+/// An identity's first handshake keeps its session where the identity's resumptions look for
+/// it: with no warm-up, each of two identities makes one full handshake and then resumes every
+/// time (the rustls client once made the first one through a configuration that keeps no
+/// sessions, so the second found nothing to offer and was a full handshake too).
+#[test]
+fn the_first_handshake_of_an_identity_primes_its_resumptions() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = scenario(
+        r#"
+version = 1
+[pki]
+identities = 2
+[defaults]
+tls = { versions = ["1.2", "1.3"], resumption = "tickets" }
+load = { concurrency = 1, handshakes = 10, warmup = "0s", timeout = "5s" }
+
+[[case]]
+name = "cold"
+"#,
+    );
+    let out = super::support::run_in(&s, dir.path());
+    let c = case(&out.summary, "cold");
+    let r = c.resumption.as_ref().unwrap();
+    assert_eq!(c.outcomes.get("accepted"), Some(&10), "{}", c.verdict);
+    assert_eq!(
+        (r.resumed, r.offered, r.missed, r.no_session),
+        (8, 8, 0, 0),
+        "{r:?}"
+    );
+    assert!(c.met, "{}", c.verdict);
+}

@@ -303,8 +303,12 @@ impl Connector for RustlsClient {
         resume: bool,
     ) -> impl Future<Output = io::Result<Self::Stream>> + Send {
         let id = &self.configs[identity % self.configs.len()];
-        let config = match (&id.resume, resume) {
-            (Some(resuming), true) => Arc::clone(resuming),
+        // An identity's first handshake goes through its resuming configuration too: its store
+        // is empty, so it offers nothing, and the session it receives is kept there. (Made
+        // with `full`, which keeps no sessions, it would leave the identity primed with
+        // nothing to offer, and its next resumption a full handshake.)
+        let config = match &id.resume {
+            Some(resuming) if resume || !id.primed.load(Ordering::Relaxed) => Arc::clone(resuming),
             _ => Arc::clone(&id.full),
         };
         TlsConnector::from(config).connect_with(self.server_name.clone(), tcp, |conn| {
