@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion};
 use mtls_bench::{handshake, handshake_split, MtlsConfigs, SessionResumption};
-use mtls_harness::pki::{generate, KeyType, PkiSpec};
+use mtls_core::pki::{generate, KeyType, PkiSpec};
 
 const KEY_TYPES: [(KeyType, &str); 2] = [
     (KeyType::EcdsaP256, "ecdsa-p256"),

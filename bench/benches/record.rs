@@ -10,7 +10,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::Criterion;
-use mtls_harness::measure::{new_histogram, Negotiated, Outcome, Recorder, Sample};
+use mtls_core::measure::{new_histogram, Negotiated, Outcome, Recorder, Sample};
 
 /// One accepted attempt as the load engine would fill it: connect, handshake, first reply
 /// byte, end, bytes and negotiated parameters. `latency_us` is the handshake phase.

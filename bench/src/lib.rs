@@ -12,9 +12,9 @@ use std::io;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mtls_harness::peers::tls::rustls::{provider, root_store, versions};
-use mtls_harness::pki::{generate, IssueError, KeyType, Pki, PkiSpec};
-use mtls_harness::scenario::{KxGroup, TlsVersion};
+use mtls_core::peers::tls::rustls::{provider, root_store, versions};
+use mtls_core::pki::{generate, IssueError, KeyType, Pki, PkiSpec};
+use mtls_core::scenario::{KxGroup, TlsVersion};
 use rustls::client::Resumption;
 use rustls::crypto::aws_lc_rs::Ticketer;
 use rustls::pki_types::ServerName;

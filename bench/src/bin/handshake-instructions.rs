@@ -19,13 +19,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mtls_bench::{handshake, planted_work, MtlsConfigs, SessionResumption};
-use mtls_harness::peers::servers::post_check::PostCheckVerifier;
-use mtls_harness::peers::servers::revocation_verifier::{RevocationCheck, RevocationSource};
-use mtls_harness::pki::{generate, KeyType, PkiSpec};
-use mtls_harness::revocation::ocsp::{
+use mtls_core::peers::servers::post_check::PostCheckVerifier;
+use mtls_core::peers::servers::revocation_verifier::{RevocationCheck, RevocationSource};
+use mtls_core::pki::{generate, KeyType, PkiSpec};
+use mtls_core::revocation::ocsp::{
     CheckerSettings, OcspChecker, OcspMethod, Responder, RevocationService,
 };
-use mtls_harness::scenario::FailPolicy;
+use mtls_core::scenario::FailPolicy;
 
 /// The counted region: `n` complete handshakes.
 #[inline(never)]

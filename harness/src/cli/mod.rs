@@ -15,9 +15,11 @@
 
 mod ab;
 mod args;
+mod commands;
 mod conformance;
 mod fleet;
 mod interop;
+mod live;
 mod pki;
 mod pkits;
 mod run;
@@ -113,9 +115,9 @@ pub fn main() -> ExitCode {
 
 fn init_tracing(quiet: bool) {
     let default = if quiet {
-        "warn"
+        "warn".to_string()
     } else {
-        "warn,mtls_harness=info"
+        crate::log_directives("warn", "info")
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
@@ -143,14 +145,14 @@ fn dispatch(cli: Cli) -> u8 {
         }
         Command::Pkits(args) => pkits::pkits(&args),
         Command::Fleet(args) => fleet::fleet(&args),
-        Command::Merge { logs, out } => Ok(crate::report::merge_command(&logs, &out)),
-        Command::Report { run_dir } => Ok(crate::report::report_command(&run_dir)),
+        Command::Merge { logs, out } => Ok(commands::merge_command(&logs, &out)),
+        Command::Report { run_dir } => Ok(commands::report_command(&run_dir)),
         Command::Compare {
             baseline,
             candidate,
             noise,
             markdown,
-        } => Ok(crate::report::compare_command(
+        } => Ok(commands::compare_command(
             &baseline,
             &candidate,
             noise.options(),

@@ -51,7 +51,9 @@ pub(super) fn run(args: &RunArgs) -> CommandResult {
         if let Some(interval) = args.interval {
             opts.interval = interval;
         }
-        opts.live = !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stdout());
+        if !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+            opts.live = Some(super::live::LiveBar::progress());
+        }
         opts.worker = args.worker;
         opts
     };
@@ -141,7 +143,7 @@ fn after_run(args: &RunArgs, dir: &Path) -> u8 {
     let mut code = EXIT_OK;
     if let Some(name) = &args.baseline {
         let md = dir.join("compare.md");
-        code = crate::report::compare_command(
+        code = super::commands::compare_command(
             name,
             &dir.display().to_string(),
             args.noise.options(),

@@ -1,0 +1,181 @@
+//! The conformance suite: runs the graded cases (`scenarios/conformance.toml`) against every
+//! server peer, grades each case x peer as CONFORMANCE.md defines (`pass`, `pass_alt`,
+//! `deviation`, `fail_must`, `fail_accepted_invalid`, `fail_rejected_valid`, `skipped`),
+//! applies the known deviations, and writes `junit.xml` and `conformance.json` next to
+//! `summary.json`.
+
+mod grade;
+pub mod interop;
+mod junit;
+pub mod spec;
+mod table;
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+pub use grade::{
+    base_name, grade, peer_name, settle, Grade, Row, BEFORE_CERTIFICATE, NO_CERT_REQUEST,
+};
+pub use junit::render as render_junit;
+pub use spec::{parse_deviations, parse_expectations, CaseSpec, Deviation, SpecError, Strength};
+pub use table::render as render_table;
+
+use crate::report::ReportError;
+use crate::runner::{self, RunError, RunOptions, RunOutcome};
+use crate::scenario::Scenario;
+
+/// The scenario `conformance` runs when given none: `scenarios/conformance.toml`, built in.
+pub const SUITE: &str = include_str!("../../../../scenarios/conformance.toml");
+
+/// Why a suite could not be run or written (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum ConformanceError {
+    /// The run itself failed.
+    #[error("{0}")]
+    Run(#[from] RunError),
+    /// A report file could not be written.
+    #[error("{0}")]
+    Report(#[from] ReportError),
+}
+
+/// A graded suite.
+#[derive(Debug)]
+pub struct SuiteOutcome {
+    /// The underlying run (summary.json and friends).
+    pub run: RunOutcome,
+    /// One row per case x peer, in run order, then the cases that cannot be produced yet.
+    pub rows: Vec<Row>,
+    /// Problems not tied to one row (a listed deviation for a case the suite did not run).
+    pub suite_problems: Vec<String>,
+}
+
+impl SuiteOutcome {
+    /// 0: every row passed, was skipped or is a listed deviation; 1: a row failed; 2: the run
+    /// was interrupted or a case could not run.
+    pub fn exit_code(&self) -> u8 {
+        if self.run.summary.interrupted || self.rows.iter().any(|r| r.grade == Grade::Error) {
+            2
+        } else if self.rows.iter().any(|r| r.problem.is_some()) || !self.suite_problems.is_empty() {
+            1
+        } else {
+            0
+        }
+    }
+
+    /// Rows graded (skipped ones excluded).
+    pub fn graded(&self) -> usize {
+        self.rows
+            .iter()
+            .filter(|r| r.grade != Grade::Skipped)
+            .count()
+    }
+}
+
+#[derive(Serialize)]
+struct ConformanceJson<'a> {
+    schema_version: u32,
+    scenario: &'a str,
+    rows: &'a [Row],
+    suite_problems: &'a [String],
+    expectations: &'a [CaseSpec],
+    deviations: &'a [Deviation],
+}
+
+/// Runs `scenario` and grades it.
+///
+/// # Errors
+/// When the run cannot be carried out or its report files cannot be written.
+pub fn run_suite(
+    scenario: &Scenario,
+    opts: &RunOptions,
+    specs: &[CaseSpec],
+    deviations: &[Deviation],
+) -> Result<SuiteOutcome, ConformanceError> {
+    // In target mode every case goes to the one external server: the server axis would only
+    // repeat each case, so keep the cases of the first server peer named.
+    let only_first;
+    let scenario = match (&opts.target, scenario.cases.first()) {
+        (Some(_), Some(first)) => {
+            let server = first.server;
+            let mut s = scenario.clone();
+            s.cases.retain(|c| c.server == server);
+            only_first = s;
+            &only_first
+        }
+        _ => scenario,
+    };
+    let run = runner::run(scenario, opts)?;
+    let mut rows = Vec::new();
+    let mut peers: Vec<String> = Vec::new();
+    for c in &run.summary.cases {
+        let peer = peer_name(c);
+        if !peers.contains(&peer) {
+            peers.push(peer);
+        }
+        let name = base_name(&c.name);
+        match specs.iter().find(|s| s.name == name) {
+            Some(spec) => rows.push(grade(spec, c)),
+            None => {
+                let mut row = grade(
+                    &CaseSpec {
+                        name: name.to_string(),
+                        group: String::new(),
+                        accept: true,
+                        record: false,
+                        alert: None,
+                        alt: Vec::new(),
+                        strength: Strength::Policy,
+                        rfc: None,
+                        skip: None,
+                    },
+                    c,
+                );
+                row.grade = Grade::Error;
+                row.expected = "?".into();
+                row.problem = Some(format!(
+                    "no expectation for case {name} in the expectations file"
+                ));
+                rows.push(row);
+            }
+        }
+    }
+    for spec in specs {
+        if let Some(reason) = &spec.skip {
+            for peer in &peers {
+                rows.push(grade::skipped_row(spec, peer, reason));
+            }
+        }
+    }
+    let suite_problems = settle(&mut rows, deviations);
+    let dir = &run.dir;
+    write(
+        &dir.join("junit.xml"),
+        junit::render(&scenario.name, &rows, &suite_problems).as_bytes(),
+    )?;
+    let json = ConformanceJson {
+        schema_version: 1,
+        scenario: &scenario.name,
+        rows: &rows,
+        suite_problems: &suite_problems,
+        expectations: specs,
+        deviations,
+    };
+    let text = serde_json::to_vec_pretty(&json).map_err(|e| ReportError {
+        path: dir.join("conformance.json"),
+        source: std::io::Error::other(e),
+    })?;
+    write(&dir.join("conformance.json"), &text)?;
+    Ok(SuiteOutcome {
+        run,
+        rows,
+        suite_problems,
+    })
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+    crate::fsutil::write_atomic(path, bytes, 0o644).map_err(|source| ReportError {
+        path: PathBuf::from(path),
+        source,
+    })
+}

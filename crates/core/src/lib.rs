@@ -1,0 +1,89 @@
+//! The mTLS handshake harness as a library: one run end to end ([`runner`]), conformance and
+//! interop grading ([`conformance`]), NIST PKITS over the wire ([`pkits`]), interleaved A/B
+//! ([`ab`]) and fleet experiments ([`fleet`]). Every other room is re-exported under its own
+//! name (`mtls_core::pki`, `mtls_core::report`, ...), so an embedder or a benchmark depends on
+//! this crate only, without the command line's clap, indicatif or tracing-subscriber.
+#![forbid(unsafe_code)]
+
+/// The library names of the workspace's crates: the tracing targets of the harness's own
+/// diagnostics (`RUST_LOG` directives name them; [`log_directives`] writes them).
+pub const CRATES: [&str; 10] = [
+    "mtls_harness",
+    "mtls_core",
+    "mtls_peers",
+    "mtls_report",
+    "mtls_revocation",
+    "mtls_load",
+    "mtls_scenario",
+    "mtls_measure",
+    "mtls_pki",
+    "mtls_sys",
+];
+
+/// A `RUST_LOG` filter: `base` for every target, `ours` for the harness's own crates
+/// (`log_directives("warn", "info")` = `warn,mtls_harness=info,mtls_core=info,...`).
+pub fn log_directives(base: &str, ours: &str) -> String {
+    let mut filter = base.to_string();
+    for name in CRATES {
+        filter.push_str(&format!(",{name}={ours}"));
+    }
+    filter
+}
+
+pub mod ab;
+pub mod conformance;
+pub mod fleet;
+pub mod pkits;
+pub mod runner;
+
+pub use mtls_load as load;
+pub use mtls_measure as measure;
+pub use mtls_peers as peers;
+pub use mtls_pki as pki;
+pub use mtls_report as report;
+pub use mtls_revocation as revocation;
+pub use mtls_scenario as scenario;
+pub use mtls_sys as sys;
+pub use mtls_sys::fsutil;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_pkits_server_log_names_every_crate_of_the_workspace() {
+        assert_eq!(
+            crate::pkits::SERVER_LOG,
+            crate::log_directives("info", "debug")
+        );
+    }
+
+    #[test]
+    fn every_workspace_crate_is_a_log_target() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let read = |p: std::path::PathBuf| -> toml_edit::DocumentMut {
+            std::fs::read_to_string(&p)
+                .expect("manifest")
+                .parse()
+                .expect("TOML")
+        };
+        let workspace = read(root.join("Cargo.toml"));
+        let members = workspace["workspace"]["members"]
+            .as_array()
+            .expect("members");
+        let mut names = Vec::new();
+        for member in members.iter().filter_map(|m| m.as_str()) {
+            let package = read(root.join(member).join("Cargo.toml"));
+            let name = package["package"]["name"]
+                .as_str()
+                .expect("name")
+                .replace('-', "_");
+            // The benchmarks log nothing of their own.
+            if name != "mtls_bench" {
+                names.push(name);
+            }
+        }
+        names.sort();
+        let mut listed: Vec<String> = crate::CRATES.iter().map(|s| s.to_string()).collect();
+        listed.sort();
+        assert_eq!(names, listed);
+    }
+}

@@ -1,0 +1,35 @@
+//! One run of a scenario: fixtures, then for each case a server process, the load, the results;
+//! `summary.json` rewritten after every case (so an interrupted run keeps what it measured);
+//! servers stopped when their case ends, also on error or Ctrl-C.
+//!
+//! The parts, one per file: `options` (what a run is asked to do, how it fails and ends),
+//! `run` (the loop over cases), `case` (one case in four phases), `pair` (two cases side by
+//! side, for `ab`), `client` (the
+//! case's load client and the target-mode rules), `verdict` (the peer's verdict from nginx's
+//! log), `dirs` (naming the run directory), `fixtures`, `revocation` (a case's revocation
+//! sources), `exposure` (the mid-run revocation and its probe), `short_lived`, `worker`,
+//! `interrupt` (what a second Ctrl-C waits for).
+
+mod case;
+mod client;
+mod dirs;
+mod exposure;
+mod fixtures;
+mod interrupt;
+mod options;
+mod pair;
+mod revocation;
+mod run;
+mod short_lived;
+mod trust;
+mod verdict;
+mod worker;
+
+pub use crate::measure::{Exposure, ShortLivedFigures};
+pub use exposure::{measure_exposure, ExposurePlan, PublishError};
+pub use fixtures::Fixtures;
+pub use interrupt::wait_until_settled;
+pub use options::{LiveProgress, Overrides, RunError, RunOptions, RunOutcome};
+pub use pair::pair_refusal;
+pub use run::{check, run};
+pub use worker::Worker;

@@ -1,0 +1,427 @@
+//! The run loop: the cases with the overrides applied, the checks and set-up every case shares
+//! (open-file limit, CPU pinning, run directory, runtime, revocation service, fixtures), then
+//! each case in turn with `summary.json` rewritten after it, so an interrupted run (Ctrl-C sets
+//! the cancel flag) keeps what it measured. On the first signal the summary on disk also names
+//! the case in flight as interrupted (with how long it had run), so a second signal, which ends
+//! the process before that case's figures are collected, still leaves it recorded; when the
+//! case does finish, its measured entry takes that place.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use super::case::{files_needed, run_case, RunEnv};
+use super::dirs::{clear_previous_run, default_dir};
+use super::fixtures::Fixtures;
+use super::interrupt::Unsettled;
+use super::pair::run_pair;
+use super::{Overrides, RunError, RunOptions, RunOutcome};
+use crate::report::{
+    self, CaseSummary, Pinning, RunSummary, ScenarioInfo, ToolInfo, SCHEMA_VERSION,
+};
+use crate::revocation::ocsp::{Responder, RevocationService};
+use crate::scenario::{Case, RevocationMode, Scenario, Stop};
+use crate::sys;
+
+/// Now (UTC) as the summary writes times; empty if it cannot be formatted.
+fn now_rfc3339() -> String {
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+/// Runs `scenario`.
+///
+/// # Errors
+/// [`RunError`] when the run cannot be carried out at all; a case that cannot run is recorded
+/// in the summary instead.
+pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunError> {
+    let cases = applied_cases(scenario, opts)?;
+    let limit = sys::raise_nofile_limit().unwrap_or(1024);
+    if let Some(case) = cases.iter().find(|c| files_needed(c) > limit) {
+        return Err(RunError::FileLimit {
+            case: case.name.clone(),
+            needed: files_needed(case),
+            limit,
+        });
+    }
+    // Servers get their own CPUs, or the ones the harness had before it pinned itself (a
+    // child would otherwise inherit the client's pinning).
+    let mut server_cpus = opts.server_cpus.clone();
+    if let Some(cpus) = &opts.client_cpus {
+        if server_cpus.is_none() {
+            server_cpus = sys::current_affinity().ok();
+        }
+        sys::pin_current_thread(cpus).map_err(|source| RunError::Pin {
+            cpus: cpus.clone(),
+            source,
+        })?;
+    }
+
+    let dir = opts
+        .out_dir
+        .clone()
+        .unwrap_or_else(|| default_dir(&opts.runs_root, &scenario.name));
+    // Absolute, so the paths written into peer configurations mean the same from the peer's
+    // own working directory (nginx resolves relative ones against its prefix).
+    let dir = std::path::absolute(&dir).unwrap_or(dir);
+    // The run directory holds private keys: only its owner may enter it (also when reused).
+    let mk = |path: &Path| {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(path)
+            .and_then(|()| std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)))
+            .map_err(|source| RunError::RunDir {
+                path: path.to_path_buf(),
+                source,
+            })
+    };
+    mk(&dir)?;
+    // A reused directory starts without the previous run's outputs (stale interval logs
+    // would otherwise be read and saved as this run's).
+    clear_previous_run(&dir).map_err(|source| RunError::RunDir {
+        path: dir.clone(),
+        source,
+    })?;
+    let peers_dir = dir.join("peers");
+    mk(&peers_dir)?;
+
+    let summary = new_summary(scenario, opts);
+    report::write_summary(&dir, &summary)?;
+    // From here an interruption must reach the summary on disk before a second signal may end
+    // the process (see `interrupt`).
+    let unsettled = Unsettled::new();
+    let summary = Mutex::new(summary);
+
+    // On one CPU (pinned), a single-threaded runtime: no cross-thread wake-ups, no stealing.
+    let cpus = sys::usable_cpus();
+    let runtime = sys::runtime(cpus, cpus == 1).map_err(RunError::Runtime)?;
+    // One revocation service per run, when a case needs it: its URL goes into every
+    // certificate of the run (AIA and CRL distribution point).
+    let service = if cases
+        .iter()
+        .any(|c| c.revocation.needs_service() || c.revocation.names_own_crl_urls())
+    {
+        Some(
+            RevocationService::start_on(
+                opts.revocation_listen
+                    .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
+                Arc::new(Responder::new()),
+            )
+            .map_err(RunError::RevocationService)?,
+        )
+    } else {
+        None
+    };
+    let mut fixtures = Fixtures::new(scenario.pki.clone(), dir.join("pki"));
+    if let Some(service) = &service {
+        fixtures.serve_revocation(service.base_url(), Arc::clone(&service.responder));
+        if opts.target.is_some() && opts.target_revocation == Some(RevocationMode::Ocsp) {
+            // Printed even with --quiet: the target's operator needs it to configure.
+            println!(
+                "OCSP responder for the target: {}/ocsp (in every client certificate's AIA; nginx: \"ssl_ocsp leaf;\", or \"ssl_ocsp_responder {}/ocsp;\"; turn OCSP response caching off)",
+                service.base_url(),
+                service.base_url()
+            );
+        }
+    }
+
+    let env = RunEnv {
+        runtime: &runtime,
+        run_dir: &dir,
+        peers_dir: &peers_dir,
+        server_cpus,
+        opts,
+        service: service.as_ref(),
+    };
+    let done = AtomicBool::new(false);
+    let in_flight = Mutex::new(None);
+    let result = std::thread::scope(|scope| {
+        // Without the watcher (no thread to be had) the summary is still rewritten after each
+        // case; only a second signal in the middle of one loses the interruption mark.
+        let _ = std::thread::Builder::new()
+            .name("interrupt-watch".into())
+            .spawn_scoped(scope, || {
+                let run = Watched {
+                    summary: &summary,
+                    in_flight: &in_flight,
+                    dir: &dir,
+                };
+                watch_interruption(&opts.cancel, &done, &run, &unsettled);
+            });
+        let run = Watched {
+            summary: &summary,
+            in_flight: &in_flight,
+            dir: &dir,
+        };
+        let result = run_cases(&cases, &mut fixtures, &env, &run);
+        done.store(true, Ordering::SeqCst);
+        result
+    });
+    result?;
+    let summary = summary.into_inner().unwrap_or_else(PoisonError::into_inner);
+    Ok(RunOutcome { dir, summary })
+}
+
+/// What the run loop and the interruption watcher share. Lock order: `summary`, then
+/// `in_flight`.
+struct Watched<'a> {
+    summary: &'a Mutex<RunSummary>,
+    /// The case running now and when it started; `None` between cases.
+    in_flight: &'a Mutex<Option<(Case, Instant)>>,
+    dir: &'a Path,
+}
+
+/// Each case in turn, its entry added to the summary and the summary rewritten after it.
+fn run_cases(
+    cases: &[Case],
+    fixtures: &mut Fixtures,
+    env: &RunEnv<'_>,
+    run: &Watched<'_>,
+) -> Result<(), RunError> {
+    let summary = run.summary;
+    let opts = env.opts;
+    let mut stems = std::collections::HashSet::new();
+    let mut i = 0;
+    while i < cases.len() {
+        let case = &cases[i];
+        if opts.cancel.load(Ordering::Relaxed) {
+            let mut summary = lock(summary);
+            summary.interrupted = true;
+            summary.finished_at = now_rfc3339();
+            report::write_summary(env.run_dir, &summary)?;
+            break;
+        }
+        if opts.side_by_side && i + 1 < cases.len() {
+            let pair = [case, &cases[i + 1]];
+            if !opts.quiet {
+                eprintln!(
+                    "[{}-{}/{}] {} and {}, side by side ...",
+                    i + 1,
+                    i + 2,
+                    cases.len(),
+                    pair[0].name,
+                    pair[1].name
+                );
+            }
+            let stems = pair.map(|c| report::unique_file_stem(&c.name, &mut stems));
+            *lock(run.in_flight) = Some((case.clone(), Instant::now()));
+            let entries = match run_pair(pair, [&stems[0], &stems[1]], fixtures, env) {
+                Ok(entries) => entries,
+                Err(e) => {
+                    *lock(run.in_flight) = None;
+                    return Err(e);
+                }
+            };
+            for (k, entry) in entries.into_iter().enumerate() {
+                record(pair[k], entry, i + k, cases.len(), env, run)?;
+            }
+            i += 2;
+            continue;
+        }
+        if !opts.quiet {
+            eprintln!("[{}/{}] {} ...", i + 1, cases.len(), case.name);
+        }
+        let stem = report::unique_file_stem(&case.name, &mut stems);
+        *lock(run.in_flight) = Some((case.clone(), Instant::now()));
+        let live = opts
+            .live
+            .as_ref()
+            .map(|live| live.start(format!("[{}/{}] {}", i + 1, cases.len(), case.name)));
+        let entry = run_case(case, &stem, fixtures, env, live.clone());
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                *lock(run.in_flight) = None;
+                return Err(e);
+            }
+        };
+        if let Some(bar) = live {
+            bar.finish();
+        }
+        record(case, entry, i, cases.len(), env, run)?;
+        i += 1;
+    }
+    Ok(())
+}
+
+/// Case `i` of `of`'s entry completed (target named, thresholds checked), printed, added to
+/// the summary, and the summary rewritten.
+fn record(
+    case: &Case,
+    mut entry: CaseSummary,
+    i: usize,
+    of: usize,
+    env: &RunEnv<'_>,
+    run: &Watched<'_>,
+) -> Result<(), RunError> {
+    let opts = env.opts;
+    if let Some(t) = &opts.target {
+        entry.server = match &case.command {
+            Some(_) => format!("target {} (started by the case's command)", t.given),
+            None => format!("target {}", t.given),
+        };
+    }
+    entry.thresholds = report::check_thresholds(&case.thresholds, &entry);
+    if !opts.quiet {
+        eprintln!("[{}/{}] {}: {}", i + 1, of, case.name, entry.verdict);
+    }
+    let mut summary = lock(run.summary);
+    summary.cases.push(entry);
+    *lock(run.in_flight) = None;
+    summary.interrupted |= opts.cancel.load(Ordering::Relaxed);
+    summary.finished_at = now_rfc3339();
+    summary.revocation_comparison = report::revocation_rows(&summary.cases);
+    summary.revocation_per_stack = report::revocation_stack_rows(&summary.revocation_comparison);
+    summary.revocation_strategy = report::revocation_strategy(&summary.revocation_comparison);
+    report::write_summary(env.run_dir, &summary)?;
+    Ok(())
+}
+
+/// The shared value, also after a thread panicked holding it (it is plain data).
+fn lock<T>(shared: &Mutex<T>) -> MutexGuard<'_, T> {
+    shared.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Until the run is `done`: on the first signal, rewrites the summary on disk with
+/// `interrupted: true`, the cases measured so far and the case in flight as interrupted
+/// ([`interrupted_entry`]), then settles the run, so a second signal may end the process
+/// without losing them. The shared summary keeps no such entry: the case's own, measured one
+/// replaces it on disk if the case finishes.
+fn watch_interruption(
+    cancel: &AtomicBool,
+    done: &AtomicBool,
+    run: &Watched<'_>,
+    unsettled: &Unsettled,
+) {
+    while !done.load(Ordering::SeqCst) {
+        if cancel.load(Ordering::SeqCst) {
+            let mut summary = lock(run.summary);
+            summary.interrupted = true;
+            summary.finished_at = now_rfc3339();
+            let mut on_disk = summary.clone();
+            if let Some((case, started)) = lock(run.in_flight).as_ref() {
+                on_disk
+                    .cases
+                    .push(interrupted_entry(case, started.elapsed()));
+            }
+            if let Err(e) = report::write_summary(run.dir, &on_disk) {
+                tracing::warn!("marking the run interrupted: {e}");
+            }
+            // Settled either way: waiting longer would not make a failed write succeed.
+            unsettled.settle();
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// The entry of a case that was in flight `ran` when the run was interrupted, as the summary
+/// on disk holds it until the case's own figures replace it: not met, its state in `verdict`
+/// and `error`.
+fn interrupted_entry(case: &Case, ran: Duration) -> CaseSummary {
+    let state = format!(
+        "interrupted: in flight for {:.1} s when the run was interrupted; the run ended before its figures were collected",
+        ran.as_secs_f64()
+    );
+    let mut entry = CaseSummary::planned(case);
+    entry.verdict.clone_from(&state);
+    entry.error = Some(state);
+    entry
+}
+
+/// The summary of `scenario` before its first case: no cases yet, started and finished now.
+fn new_summary(scenario: &Scenario, opts: &RunOptions) -> RunSummary {
+    RunSummary {
+        schema_version: SCHEMA_VERSION,
+        tool: ToolInfo {
+            name: "mtls-harness",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        scenario: ScenarioInfo {
+            name: scenario.name.clone(),
+            file: scenario.file.display().to_string(),
+            description: scenario.description.clone(),
+        },
+        started_at: now_rfc3339(),
+        finished_at: now_rfc3339(),
+        interrupted: false,
+        usable_cpus: sys::usable_cpus(),
+        pinning: Pinning {
+            server_cpus: opts.server_cpus.clone(),
+            client_cpus: opts.client_cpus.clone(),
+        },
+        cases: Vec::new(),
+        revocation_comparison: Vec::new(),
+        revocation_per_stack: Vec::new(),
+        revocation_strategy: None,
+    }
+}
+
+/// Checks what [`run`] would refuse before its first case (the cases with the overrides
+/// applied), without running anything: callers with several scenarios refuse them all up front.
+///
+/// # Errors
+/// As [`run`] for its cases ([`RunError::TooShort`]).
+pub fn check(scenario: &Scenario, opts: &RunOptions) -> Result<(), RunError> {
+    applied_cases(scenario, opts).map(drop)
+}
+
+/// The cases of `scenario` with the command line's overrides applied, and this worker's share
+/// of each load.
+///
+/// # Errors
+/// [`RunError::TooShort`] when a case revokes its victim mid-run and the load (as given or as
+/// overridden) ends before the revocation can be seen, or is a handshake count: the case
+/// could only report that the victim was never rejected.
+fn applied_cases(scenario: &Scenario, opts: &RunOptions) -> Result<Vec<Case>, RunError> {
+    let cases: Vec<Case> = scenario
+        .cases
+        .iter()
+        .map(|c| opts.overrides.apply(c))
+        .map(|c| match opts.worker {
+            Some(w) => w.apply(&c),
+            None => c,
+        })
+        .collect();
+    for case in &cases {
+        check_exposure_window(case, &opts.overrides)?;
+    }
+    Ok(cases)
+}
+
+/// A case that revokes its victim `revoke_after` into the window must measure at least that
+/// long plus the time its mode may take to notice (the CRL reload, OCSP cache TTL, staple
+/// refresh or certificate lifetime).
+fn check_exposure_window(case: &Case, overrides: &Overrides) -> Result<(), RunError> {
+    let Some(revoke_after) = case.revocation.revoke_after else {
+        return Ok(());
+    };
+    let detection = case.revocation.refresh_interval().unwrap_or_default();
+    let needed = revoke_after.saturating_add(detection);
+    let given = match case.load.stop {
+        Stop::Duration(d) => d,
+        Stop::Handshakes(_) => Duration::ZERO,
+    };
+    if needed <= given && matches!(case.load.stop, Stop::Duration(_)) {
+        return Ok(());
+    }
+    let source = match (overrides.duration, overrides.handshakes) {
+        (_, Some(n)) => format!("--handshakes {n} (a count, no duration)"),
+        (Some(d), None) => format!("--duration {}", humantime::format_duration(d)),
+        (None, None) => format!("load.duration {}", humantime::format_duration(given)),
+    };
+    Err(RunError::TooShort {
+        case: case.name.clone(),
+        revoke_after,
+        detection,
+        needed,
+        given: source,
+    })
+}

@@ -1,0 +1,53 @@
+//! PKI fixtures: a root CA, a chain of intermediates, a server leaf, a pool of client leaves and
+//! the bad client credentials that negative cases need.
+//!
+//! Everything is derived from a [`PkiSpec`] (seed, anchor time, key type, pool size, chain
+//! depth): the same spec always gives byte-identical certificates and keys.
+//!
+//! This file only names the parts; each holds one thing and they depend one way:
+//! `names` (the shared parse error) <- `keys`, `client_cert` <- `model` <- `params` (certificate
+//! parameters and signing) <- `variants` (bad credentials) <- `issue` (the hierarchy), with
+//! `crl`, `files`, `resign`, `short_lived` and `extensions` beside them.
+#![forbid(unsafe_code)]
+
+// The rooms were once modules of one crate: these names keep paths written as
+// `crate::<room>::...` resolving to the crates they now live in.
+use mtls_sys as sys;
+use mtls_sys::fsutil;
+
+mod ca;
+mod client_cert;
+mod crl;
+mod extensions;
+mod external;
+mod files;
+mod issue;
+mod keys;
+mod model;
+mod names;
+mod own;
+mod params;
+mod resign;
+mod short_lived;
+mod variants;
+
+pub use ca::Ca;
+pub use client_cert::ClientCert;
+pub use crl::{
+    crl_chain, issue_crl, issue_crl_scoped, issue_crl_shards, write_crl, write_crls, CrlKind,
+    CrlScope, CrlShard,
+};
+pub use extensions::{
+    crl_delta_url, crl_shard_name, crl_shard_of, crl_shard_url, crl_url, ocsp_url, CRL_DELTA_NAME,
+};
+pub use external::{ExternalCa, IssuerRef, PemFilesError, PemPart};
+pub use files::{certs_pem, write_pki, PkiFiles, WriteError};
+pub use issue::{generate, pool_name, MAX_IDENTITIES, REVOKED_SERIAL, VICTIM_SERIAL};
+pub use keys::{hex, random_seed, KeyError, KeyMaterial, KeyType, WEAK_RSA_BITS};
+pub use model::{Identity, Pki, PkiSpec};
+pub use names::UnknownName;
+pub use own::OwnCredential;
+pub use params::IssueError;
+pub use resign::{corrupt_signature, resign_sha1, ResignError};
+pub use short_lived::ShortLivedIssuer;
+pub use variants::{DEEP_CHAIN_INTERMEDIATES, PERMITTED_SUBTREE};
