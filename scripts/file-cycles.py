@@ -5,7 +5,7 @@ An edge A -> B means file A names an item defined in file B: through a `use` (`c
 `super::`, `self::` paths) or a path written inline in the code (`crate::x::f()`,
 `super::y::Z`). A path is resolved to the deepest module file it reaches; a name a module
 re-exports (`pub use child::Thing;`) is followed to the file that defines it, and the re-export
-itself is no edge (it only forwards the name). `mod x;` declarations are no edges. Comments and
+itself is no edge (it only forwards the name) unless the file also uses the name itself. `mod x;` declarations are no edges. Comments and
 string literals are ignored.
 
 Prints every strongly connected set of files (every cycle), smallest first, each with one
@@ -128,7 +128,9 @@ class Tree:
         self.code = {}
         for mod, path in self.mods.items():
             with open(path, encoding="utf-8") as f:
-                self.code[mod] = strip_comments_and_strings(f.read())
+                code = strip_comments_and_strings(f.read())
+            # `pub(in crate::x)` names a module for visibility only: no dependency.
+            self.code[mod] = re.sub(r"pub\s*\(\s*in\s+[^)]*\)", "pub ", code)
         # Re-exports and imports per module: name -> absolute path (tuple).
         self.reexports = {m: {} for m in self.mods}
         self.uses = {m: [] for m in self.mods}
@@ -194,6 +196,17 @@ class Tree:
                     continue  # already read as a use tree
                 absolute = self.absolute(mod, m.group(1))
                 if absolute is not None:
+                    paths.append(absolute)
+            # A name this file re-exports is an edge too where the file itself uses it.
+            body = re.sub(r"(^|[;{}\n])\s*(pub(\([^)]*\))?\s+)?use\s+[^;]+;", "\\1", code)
+            for name, absolute in self.reexports[mod].items():
+                word = re.escape(name)
+                if name[0].islower():
+                    # A function or module: called or named as a path, not a field or a binding.
+                    pattern = r"(?<![A-Za-z0-9_.])(?<!fn )" + word + r"\s*(\(|::)"
+                else:
+                    pattern = r"(?<![A-Za-z0-9_.])" + word + r"(?![A-Za-z0-9_])"
+                if re.search(pattern, body):
                     paths.append(absolute)
             for absolute in paths:
                 target = self.defining_file(absolute)

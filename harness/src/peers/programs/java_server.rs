@@ -14,13 +14,12 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::build_cache;
-use super::launch::{find_program, ready, Launch, RunningServer, READY_TIMEOUT};
-use super::process::{ChildGuard, ProcessError};
-use super::s_server;
+use super::kit::{
+    build_cache, chain_crl, find_program, io_err, ready, server_chain, ChildGuard, Launch,
+    ProcessError, RunningServer, READY_TIMEOUT,
+};
 use crate::peers::tls::openssl as openssl_names;
 use crate::pki::PkiFiles;
-use crate::revocation::crl_chain;
 use crate::scenario::{
     Case, CipherSuite, FailPolicy, KxGroup, ResumptionMode, Revocation, RevocationMode, TlsVersion,
 };
@@ -125,7 +124,7 @@ pub fn command(
         s.push(v);
         s
     };
-    cmd.arg(opt("cert", s_server::server_chain(case, files)))
+    cmd.arg(opt("cert", server_chain(case, files)))
         .arg(opt("key", &files.server_key))
         .arg(opt("ca", &files.root_cert))
         .arg(format!("clientAuth={}", case.client_auth.name()));
@@ -218,9 +217,7 @@ pub fn ready_line(line: &str) -> Option<std::net::SocketAddr> {
 ///
 /// # Errors
 /// When either is not found.
-pub(super) fn toolchain(
-    search_path: Option<&std::ffi::OsStr>,
-) -> Result<(PathBuf, PathBuf), ProcessError> {
+fn toolchain(search_path: Option<&std::ffi::OsStr>) -> Result<(PathBuf, PathBuf), ProcessError> {
     let find = |p: &str| {
         find_program(p, search_path).map_err(|_| ProcessError::Skipped {
             reason: format!("{p} is not installed (the java server is compiled and run with it); scripts/install-peers.sh installs openjdk-17-jdk-headless"),
@@ -229,30 +226,18 @@ pub(super) fn toolchain(
     Ok((find("java")?, find("javac")?))
 }
 
-/// Compiles (once) and starts the Java server for `launch`'s case, its files in a directory
-/// of its own next to the log.
+/// Compiles (once, with the installed JDK) and starts the Java server for `launch`'s case,
+/// its files in a directory of its own next to the log.
 ///
 /// # Errors
 /// When the JDK is missing, compiling fails, its files cannot be written, or it does not start
 /// or accept in time.
-pub(super) fn start(
-    (java, javac): (PathBuf, PathBuf),
-    launch: Launch<'_>,
-) -> Result<RunningServer, ProcessError> {
+pub(super) fn start(launch: Launch<'_>) -> Result<RunningServer, ProcessError> {
+    let (java, javac) = toolchain(launch.search_path)?;
     let dir = launch.side_path("java");
-    let io_err = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| ProcessError::Files { path, source }
-    };
     crate::fsutil::create_new_dir(&dir).map_err(io_err(&dir))?;
     let classes = compiled(&javac, &dir)?;
-    let chain_crl = match launch.revocation.crl_file {
-        Some(crl) => {
-            let out = dir.join("crl-chain.pem");
-            Some(crl_chain::write(launch.files, crl, &out).map_err(io_err(&out))?)
-        }
-        None => None,
-    };
+    let chain_crl = chain_crl(&launch, &dir)?;
     let mut cmd = command(
         &java,
         &classes,
