@@ -26,10 +26,9 @@ use std::path::Path;
 use std::process::Command;
 
 use super::kit::{
-    free_port, io_err, ready, staple, ChildGuard, Launch, ProcessError, RunningServer,
+    free_port, io_err, listen_shim, ready, staple, ChildGuard, Launch, ProcessError, RunningServer,
     READY_TIMEOUT,
 };
-use super::listen_shim;
 use crate::peers::tls::gnutls;
 use crate::pki::PkiFiles;
 use crate::scenario::{Case, ClientAuth, ResumptionMode};

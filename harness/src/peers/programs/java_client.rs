@@ -19,9 +19,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::client_output::{alert_by_rfc_name, Credential, DrivenReply, Verdict};
-use super::java_server::{group, suites};
 use super::kit::{build_cache, find_program, ProcessError};
 use crate::measure::Outcome;
+use crate::peers::tls::java::{group, suites};
 use crate::pki::PkiFiles;
 use crate::scenario::{Case, ResumptionMode, TlsVersion};
 

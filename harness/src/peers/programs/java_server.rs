@@ -18,60 +18,12 @@ use super::kit::{
     build_cache, chain_crl, find_program, io_err, ready, server_chain, ChildGuard, Launch,
     ProcessError, RunningServer, READY_TIMEOUT,
 };
-use crate::peers::tls::openssl as openssl_names;
+use crate::peers::tls::java::{group, suites};
 use crate::pki::PkiFiles;
-use crate::scenario::{
-    Case, CipherSuite, FailPolicy, KxGroup, ResumptionMode, Revocation, RevocationMode, TlsVersion,
-};
+use crate::scenario::{Case, FailPolicy, ResumptionMode, Revocation, RevocationMode, TlsVersion};
 
 /// The Java server program.
 pub const SOURCE: &str = include_str!("JavaServer.java");
-
-/// Java's name of a group, `None` for one Java 17 lacks.
-pub fn group(group: KxGroup) -> Option<&'static str> {
-    match group {
-        KxGroup::X25519 => Some("x25519"),
-        KxGroup::Secp256r1 => Some("secp256r1"),
-        KxGroup::Secp384r1 => Some("secp384r1"),
-        KxGroup::X25519MlKem768 => None,
-    }
-}
-
-/// Java's name of a suite: the IANA name (`TLS_AES_128_GCM_SHA256` for the TLS 1.3 ones).
-fn suite(s: CipherSuite) -> &'static str {
-    match s.version() {
-        TlsVersion::Tls13 => openssl_names::suite(s),
-        TlsVersion::Tls12 => s.name(),
-    }
-}
-
-/// The enabled suites for `listed` (a case's server or client suites): JSSE has one list for
-/// every version, so a version whose suites the case does not narrow gets all of the scenario
-/// vocabulary's.
-pub(super) fn suites(listed: &[CipherSuite]) -> Vec<&'static str> {
-    if listed.is_empty() {
-        return Vec::new();
-    }
-    let mut out = Vec::new();
-    for v in [TlsVersion::Tls13, TlsVersion::Tls12] {
-        let mine: Vec<CipherSuite> = listed
-            .iter()
-            .copied()
-            .filter(|s| s.version() == v)
-            .collect();
-        let pick = if mine.is_empty() {
-            CipherSuite::ALL
-                .iter()
-                .copied()
-                .filter(|s| s.version() == v)
-                .collect()
-        } else {
-            mine
-        };
-        out.extend(pick.into_iter().map(suite));
-    }
-    out
-}
 
 /// The java command for `case`: JVM properties, the class path, the program's `key=value`
 /// options; `crl` a PEM file of CRLs, `service` the revocation service's base URL (modes
@@ -260,12 +212,6 @@ mod tests {
 
     #[test]
     fn names_and_ready_line() {
-        assert_eq!(group(KxGroup::Secp256r1), Some("secp256r1"));
-        assert_eq!(group(KxGroup::X25519MlKem768), None);
-        assert_eq!(
-            suite(CipherSuite::Tls13Aes128GcmSha256),
-            "TLS_AES_128_GCM_SHA256"
-        );
         assert_eq!(
             ready_line("listening on 127.0.0.1:4433"),
             Some("127.0.0.1:4433".parse().unwrap())

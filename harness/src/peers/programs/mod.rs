@@ -27,7 +27,6 @@ pub mod java_client;
 mod java_server;
 mod kit;
 mod launch;
-mod listen_shim;
 mod nginx;
 pub mod node_client;
 mod node_server;

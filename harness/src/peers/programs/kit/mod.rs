@@ -15,11 +15,14 @@
 //!   server that cannot fetch its own staples as it is);
 //! - [`outcome_for_verify_error`]: an OpenSSL verification error as an outcome (nginx, node);
 //! - [`build_cache`]: programs built from source on first use, cached by source hash;
+//! - [`listen_shim`]: an `LD_PRELOAD` library that holds a server without a listening-address
+//!   option on loopback (gnutls-serv);
 //! - [`ServerStack`]: the peer contract, one entry per server stack.
 
 pub mod build_cache;
 mod files;
 mod launch;
+pub mod listen_shim;
 mod process;
 mod running;
 mod stack;

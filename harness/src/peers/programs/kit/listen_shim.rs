@@ -14,7 +14,9 @@ use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::kit::{build_cache, find_program, log_tail, ChildGuard, ProcessError};
+use super::build_cache;
+use super::launch::find_program;
+use super::process::{log_tail, ChildGuard, ProcessError};
 
 /// The shim's C source.
 pub const SOURCE: &str = include_str!("listen_shim.c");
