@@ -10,9 +10,9 @@
 //! adapter imports only the kit (`kit/`: readiness, ports, logs, chain, CRL and staple files,
 //! the child guard), never another adapter or the dispatcher.
 //!
-//! **Adding a server stack**: its variant in `scenario::ServerImpl`, its record in
-//! `peers/capabilities/servers.rs`, its adapter `<stack>.rs` here (a `start(Launch)` function), and its
-//! `mod` line and [`SERVERS`] entry below.
+//! **Adding a server stack**: its variant in `scenario::ServerImpl` (its name in scenarios),
+//! its record in `peers/capabilities/servers.rs`, its adapter `<stack>.rs` here (a
+//! `start(Launch)` function), and its `mod` line and [`SERVERS`] entry below.
 
 mod builtin;
 pub mod client_output;
@@ -43,16 +43,12 @@ pub use launch::start_server;
 pub use nginx::verdict_from_log;
 pub use node_server::refusals_from_log as node_refusals_from_log;
 
-/// Every server stack, one entry per [`ServerImpl`] in its order (checked when compiled):
-/// the one list the scenario names, the capability records, the dispatch and the default
-/// server lists come from.
+/// Every server stack, one entry per [`ServerImpl`] in the enum's order (checked when
+/// compiled): the one list the capability records, the dispatch and the default server lists
+/// are read from.
 pub const SERVERS: [ServerStack; ServerImpl::ALL.len()] = [
-    ServerStack::new(ServerImpl::Rustls, &records::RUSTLS_SERVER, |launch| {
-        builtin::start(launch.harness_exe, launch)
-    }),
-    ServerStack::new(ServerImpl::Openssl, &records::OPENSSL_SERVER, |launch| {
-        builtin::start(launch.harness_exe, launch)
-    }),
+    ServerStack::new(ServerImpl::Rustls, &records::RUSTLS_SERVER, start_builtin),
+    ServerStack::new(ServerImpl::Openssl, &records::OPENSSL_SERVER, start_builtin),
     ServerStack::new(ServerImpl::SServer, &records::S_SERVER, s_server::start),
     ServerStack::new(ServerImpl::Nginx, &records::NGINX, nginx::start),
     ServerStack::new(ServerImpl::Haproxy, &records::HAPROXY, haproxy::start),
@@ -76,6 +72,11 @@ const _: () = assert!(
 /// The servers run where every stack is run (PKITS without `--server`, the interop matrix).
 pub const DEFAULT_SERVERS: &[ServerImpl] =
     &kit::by_default::<{ kit::by_default_count(&SERVERS) }>(&SERVERS);
+
+/// The built-in servers' start: `mtls-harness serve` from the launch's harness binary.
+fn start_builtin(launch: kit::Launch<'_>) -> Result<RunningServer, ProcessError> {
+    builtin::start(launch.harness_exe, launch)
+}
 
 /// The stack table's entry of `server`.
 pub fn server_stack(server: ServerImpl) -> &'static ServerStack {
