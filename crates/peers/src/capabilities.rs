@@ -4,18 +4,21 @@
 //! and interop, which run cases through the runner, report the same reasons), and the built-in
 //! servers read their own limits from here too (rustls's fixed verify depth is written once).
 //! Adding a stack is one adapter plus one record (see ARCHITECTURE.md): the records are data in
-//! `capabilities/servers.rs` and `capabilities/clients.rs`, the rules here.
+//! `capabilities/servers.rs` and `capabilities/clients.rs`, the rules here. A server's record
+//! is found through the stack table (`peers::programs::SERVERS`, with its adapter); a client's
+//! through [`CLIENTS`].
 //!
 //! A record says what a stack supports; the rules in [`ServerCapabilities::skip_reason`] and
 //! [`ClientCapabilities::skip_reason`] turn a case's settings plus the record into the reason a
 //! case cannot run, worded for the user.
 
 mod clients;
-mod servers;
+pub mod servers;
 mod table;
 
 pub use clients::{
-    CURL, GNUTLS_CLI, GO_CLIENT, JAVA_CLIENT, NODE_CLIENT, OPENSSL_CLIENT, RUSTLS_CLIENT, S_CLIENT,
+    client, CLIENTS, CURL, GNUTLS_CLI, GO_CLIENT, JAVA_CLIENT, NODE_CLIENT, OPENSSL_CLIENT,
+    RUSTLS_CLIENT, S_CLIENT,
 };
 pub use servers::{
     COMMAND, GNUTLS_SERV, GO_SERVER, HAPROXY, JAVA_SERVER, NGINX, NODE_SERVER, OPENSSL_SERVER,
@@ -24,7 +27,7 @@ pub use servers::{
 pub use table::{markdown, readme_block, BEGIN_MARKER, END_MARKER};
 
 use crate::pki::{ClientCert, Pki};
-use crate::scenario::{Case, ClientImpl, FailPolicy, RevocationMode, ServerImpl, Stop};
+use crate::scenario::{Case, FailPolicy, RevocationMode, Stop};
 
 /// Whether a stack has a feature; without it, the reason a case needing it is skipped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,22 +123,6 @@ pub struct ServerCapabilities {
     /// Stateful resumption in TLS 1.3 as well (some stacks resume TLS 1.3 with stateless
     /// tickets only).
     pub session_cache_tls13: Support,
-}
-
-/// The record of a server peer.
-pub fn server(server: ServerImpl) -> &'static ServerCapabilities {
-    match server {
-        ServerImpl::Rustls => &RUSTLS_SERVER,
-        ServerImpl::Openssl => &OPENSSL_SERVER,
-        ServerImpl::SServer => &S_SERVER,
-        ServerImpl::Nginx => &NGINX,
-        ServerImpl::Haproxy => &HAPROXY,
-        ServerImpl::GnutlsServ => &GNUTLS_SERV,
-        ServerImpl::Node => &NODE_SERVER,
-        ServerImpl::Go => &GO_SERVER,
-        ServerImpl::Java => &JAVA_SERVER,
-        ServerImpl::Command => &COMMAND,
-    }
 }
 
 /// Why `library` cannot offer `groups`, if it cannot.
@@ -335,20 +322,6 @@ pub struct ClientCapabilities {
     pub resumption: Support,
     /// Resuming TLS 1.2 by session ID (`resumption = "session-id"` with TLS 1.2 only).
     pub session_ids: Support,
-}
-
-/// The record of a client peer.
-pub fn client(client: ClientImpl) -> &'static ClientCapabilities {
-    match client {
-        ClientImpl::Rustls => &RUSTLS_CLIENT,
-        ClientImpl::Openssl => &OPENSSL_CLIENT,
-        ClientImpl::SClient => &S_CLIENT,
-        ClientImpl::Node => &NODE_CLIENT,
-        ClientImpl::Curl => &CURL,
-        ClientImpl::GnutlsCli => &GNUTLS_CLI,
-        ClientImpl::Go => &GO_CLIENT,
-        ClientImpl::Java => &JAVA_CLIENT,
-    }
 }
 
 impl ClientCapabilities {

@@ -26,18 +26,9 @@ use crate::peers::{self, ProcessError, RevocationArgs, RunningServer, RustlsClie
 use crate::pki::{self, KeyType, OwnCredential, Pki, PkiFiles, PkiSpec};
 use crate::scenario::{Case, ServerImpl};
 
-/// The server peers run by default: every stack the harness starts itself.
-pub const DEFAULT_SERVERS: &[ServerImpl] = &[
-    ServerImpl::Rustls,
-    ServerImpl::Openssl,
-    ServerImpl::SServer,
-    ServerImpl::Nginx,
-    ServerImpl::Haproxy,
-    ServerImpl::GnutlsServ,
-    ServerImpl::Node,
-    ServerImpl::Go,
-    ServerImpl::Java,
-];
+/// The server peers run by default: every stack the harness starts itself (the stacks whose
+/// entry in the stack table, `peers::programs::SERVERS`, says `by_default`).
+pub const DEFAULT_SERVERS: &[ServerImpl] = peers::programs::DEFAULT_SERVERS;
 
 /// How long one handshake may take.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);

@@ -4,6 +4,37 @@
 
 use super::{ClientCapabilities, Library, Support};
 use crate::pki::ClientCert;
+use crate::scenario::ClientImpl;
+
+/// Every client stack's record, one per [`ClientImpl`] in its order (checked when compiled).
+pub const CLIENTS: [(ClientImpl, &ClientCapabilities); ClientImpl::ALL.len()] = [
+    (ClientImpl::Rustls, &RUSTLS_CLIENT),
+    (ClientImpl::Openssl, &OPENSSL_CLIENT),
+    (ClientImpl::SClient, &S_CLIENT),
+    (ClientImpl::Node, &NODE_CLIENT),
+    (ClientImpl::Curl, &CURL),
+    (ClientImpl::GnutlsCli, &GNUTLS_CLI),
+    (ClientImpl::Go, &GO_CLIENT),
+    (ClientImpl::Java, &JAVA_CLIENT),
+];
+
+const _: () = {
+    let mut i = 0;
+    while i < CLIENTS.len() {
+        assert!(
+            CLIENTS[i].0 as usize == i,
+            "CLIENTS lists every ClientImpl once, in the enum's order"
+        );
+        i += 1;
+    }
+};
+
+/// The record of a client peer.
+pub fn client(client: ClientImpl) -> &'static ClientCapabilities {
+    // In bounds and `client`'s own: one entry per variant, in the enum's order (the assertion
+    // above, at compile time).
+    CLIENTS[client as usize].1
+}
 
 // SSL_CTX_check_private_key: the key does not match the certificate.
 const MISMATCHED_KEY: (ClientCert, &str) = (

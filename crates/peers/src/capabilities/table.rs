@@ -4,7 +4,8 @@
 
 use std::fmt::Write;
 
-use super::{client, server, Library, ServerCapabilities, Support, VerifyDepth};
+use super::{client, Library, ServerCapabilities, Support, VerifyDepth};
+use crate::peers::programs::server_stack;
 use crate::scenario::{ClientImpl, RevocationMode, ServerImpl};
 
 /// The first line of the README's generated block.
@@ -126,7 +127,7 @@ pub fn markdown() -> String {
     out.push_str("| server | library | revocation modes | CRL soft-fail | CRL reload | OCSP soft-fail | OCSP nonce | OCSP cache TTL | stapling | allow-list | verify depth | client schemes | session-ID resumption |\n");
     out.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for &s in ServerImpl::ALL {
-        let r = server(s);
+        let r = server_stack(s).record;
         let modes: Vec<&str> = r.revocation_modes.iter().map(|m| m.name()).collect();
         let _ = writeln!(
             out,
@@ -150,7 +151,7 @@ pub fn markdown() -> String {
         "\nWhat a server lacks, and why (each is the skip reason of the cases that need it):\n\n",
     );
     for &s in ServerImpl::ALL {
-        server_reasons(&mut out, s.name(), server(s));
+        server_reasons(&mut out, s.name(), server_stack(s).record);
     }
     out.push_str("\n| client | library | resumption | TLS 1.2 session IDs | credentials it will not send | target mode |\n");
     out.push_str("|---|---|---|---|---|---|\n");

@@ -7,8 +7,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use super::launch::{ready, Launch, RevocationArgs, RunningServer, READY_TIMEOUT};
-use super::process::{ChildGuard, ProcessError};
+use super::kit::{
+    ready, ChildGuard, Launch, ProcessError, RevocationArgs, RunningServer, READY_TIMEOUT,
+};
 use crate::peers::servers::ServerSettings;
 use crate::pki::PkiFiles;
 use crate::scenario::{Case, RevocationMode, ServerImpl};

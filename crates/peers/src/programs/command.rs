@@ -14,8 +14,10 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use super::launch::{free_port, ready, Launch, RunningServer, READY_TIMEOUT};
-use super::process::{ChildGuard, ProcessError};
+use super::kit::{
+    free_port, io_err, ready, write_chain_extra, ChildGuard, Launch, ProcessError, RunningServer,
+    READY_TIMEOUT,
+};
 use crate::scenario::{Case, ClientAuth, CommandPeer, Placeholder, RevocationMode};
 
 /// Why the command peer of `case` cannot run it: a setting the command line does not pass.
@@ -90,8 +92,7 @@ pub(super) fn start(launch: Launch<'_>) -> Result<RunningServer, ProcessError> {
     };
     let chain = if peer.uses(Placeholder::Chain) {
         let path = launch.side_path("chain.pem");
-        super::s_server::write_chain_extra(launch.files, &path)
-            .map_err(|source| ProcessError::Files { path, source })?
+        write_chain_extra(launch.files, &path).map_err(io_err(&path))?
     } else {
         PathBuf::new()
     };
@@ -125,10 +126,7 @@ pub(super) fn start(launch: Launch<'_>) -> Result<RunningServer, ProcessError> {
     // What was started, for whoever reads the run directory (no key material: paths only).
     let cmdline = launch.side_path("command.txt");
     crate::fsutil::write_atomic(&cmdline, format!("{}\n", argv.join(" ")).as_bytes(), 0o644)
-        .map_err(|source| ProcessError::Files {
-            path: cmdline.clone(),
-            source,
-        })?;
+        .map_err(io_err(&cmdline))?;
     let mut guard = ChildGuard::spawn_logged(command, launch.log, launch.cpus)?;
     match &peer.ready {
         Some(line) => wait_for_log_line(&mut guard, line, addr)?,

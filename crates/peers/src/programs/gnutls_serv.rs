@@ -22,16 +22,16 @@
 //! loader did not map stops the server (never run unconfined). Its log still says "listening on
 //! IPv4 0.0.0.0" and "IPv6 ::": it prints the addresses it asked for, not the ones it got.
 
-use std::ffi::OsStr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use super::launch::{free_port, ready, Launch, RunningServer, READY_TIMEOUT};
-use super::process::{ChildGuard, ProcessError};
-use super::{listen_shim, s_server_staple};
+use super::kit::{
+    free_port, io_err, listen_shim, ready, staple, ChildGuard, Launch, ProcessError, RunningServer,
+    READY_TIMEOUT,
+};
 use crate::peers::tls::gnutls;
 use crate::pki::PkiFiles;
-use crate::scenario::{Case, ClientAuth, ResumptionMode, RevocationMode};
+use crate::scenario::{Case, ClientAuth, ResumptionMode};
 
 /// The gnutls-serv command for `case` on `port`, with `crl` as its CRL file and `staple` as
 /// the OCSP response it staples.
@@ -88,34 +88,22 @@ pub fn command(
     cmd
 }
 
-/// Starts `gnutls-serv` (`program`) for `launch`'s case, held on loopback by the listen shim
-/// (built with `cc` from `search_path` on first use), and waits until it accepts on 127.0.0.1.
+/// Starts the installed `gnutls-serv` for `launch`'s case, held on loopback by the listen shim
+/// (built with `cc` from the launch's search path on first use), and waits until it accepts on
+/// 127.0.0.1.
 ///
 /// # Errors
-/// [`ProcessError::Skipped`] without `cc`; otherwise when the shim cannot be built or was not
-/// loaded, no port is free, or it does not start or accept in time.
-pub(super) fn start(
-    program: PathBuf,
-    search_path: Option<&OsStr>,
-    launch: Launch<'_>,
-) -> Result<RunningServer, ProcessError> {
-    let shim = listen_shim::built(search_path, &launch.side_path("shim"))?;
-    let addr = free_port().map_err(|source| ProcessError::Files {
-        path: launch.log.to_path_buf(),
-        source,
-    })?;
-    let staple = match (launch.case.revocation.mode, launch.revocation.base_url) {
-        (RevocationMode::OcspStapling, Some(_)) => {
-            let out = launch.side_path("staple.der");
-            s_server_staple::fetch_to_file(
-                &launch.files.server_chain,
-                launch.case.revocation.query_timeout,
-                &out,
-            )
-            .map_err(|source| ProcessError::Files { path: out, source })?
-        }
-        _ => None,
-    };
+/// [`ProcessError::Skipped`] when it or `cc` is not installed; otherwise when the shim cannot
+/// be built or was not loaded, no port is free, or it does not start or accept in time.
+pub(super) fn start(launch: Launch<'_>) -> Result<RunningServer, ProcessError> {
+    let program = launch.program("gnutls-serv")?;
+    let shim = listen_shim::built(launch.search_path, &launch.side_path("shim"))?;
+    let addr = free_port().map_err(io_err(launch.log))?;
+    let staple = staple(
+        &launch,
+        &launch.files.server_chain,
+        launch.side_path("staple.der"),
+    )?;
     let mut cmd = command(
         &program,
         launch.case,

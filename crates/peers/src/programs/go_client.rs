@@ -15,10 +15,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::build_cache;
 use super::client_output::{Credential, DrivenReply, Verdict};
-use super::launch::find_program;
-use super::process::ProcessError;
+use super::kit::build_cache::{self, go_build};
+use super::kit::{find_program, ProcessError};
 use crate::measure::Outcome;
 use crate::peers::tls::go as go_names;
 use crate::pki::PkiFiles;
@@ -83,7 +82,7 @@ pub fn built(
     let go = find_program("go", search_path).map_err(|_| ProcessError::Skipped {
         reason: "go is not installed (the go client is built with it on first use); scripts/install-peers.sh installs golang-go".to_string(),
     })?;
-    let command = |source: &Path, out: &Path| super::go_server::go_build(&go, source, out);
+    let command = |source: &Path, out: &Path| go_build(&go, source, out);
     build_cache::built(
         &build_cache::Build {
             name: "go-client",

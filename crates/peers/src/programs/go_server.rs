@@ -17,13 +17,13 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::build_cache;
-use super::launch::{find_program, ready, Launch, RunningServer, READY_TIMEOUT};
-use super::process::{ChildGuard, ProcessError};
-use super::{s_server, s_server_staple};
+use super::kit::build_cache::{self, go_build};
+use super::kit::{
+    chain_crl, find_program, io_err, ready, server_chain, staple, ChildGuard, Launch, ProcessError,
+    RunningServer, READY_TIMEOUT,
+};
 use crate::peers::tls::go as go_names;
 use crate::pki::PkiFiles;
-use crate::revocation::crl_chain;
 use crate::scenario::{Case, FailPolicy, ResumptionMode, RevocationMode};
 
 /// The Go server program.
@@ -47,7 +47,7 @@ pub fn options(
         .filter_map(|&g| go_names::curve(g))
         .collect();
     serde_json::json!({
-        "cert": s_server::server_chain(case, files),
+        "cert": server_chain(case, files),
         "key": files.server_key,
         "ca": files.root_cert,
         "crl": crl.map(|p| p.to_string_lossy().into_owned()).unwrap_or_default(),
@@ -88,39 +88,20 @@ pub fn ready_line(line: &str) -> Option<std::net::SocketAddr> {
     line.strip_prefix("listening on ")?.trim().parse().ok()
 }
 
-/// Builds (once) and starts the Go server for `launch`'s case, its files in a directory of
-/// its own next to the log. `go` is the toolchain.
+/// Builds (once, with the installed Go toolchain) and starts the Go server for `launch`'s
+/// case, its files in a directory of its own next to the log.
 ///
 /// # Errors
 /// When Go is missing, the build fails, its files cannot be written, or it does not start or
 /// accept in time.
-pub(super) fn start(go: PathBuf, launch: Launch<'_>) -> Result<RunningServer, ProcessError> {
+pub(super) fn start(launch: Launch<'_>) -> Result<RunningServer, ProcessError> {
+    let go = toolchain(launch.search_path)?;
     let dir = launch.side_path("go");
-    let io_err = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| ProcessError::Files { path, source }
-    };
     crate::fsutil::create_new_dir(&dir).map_err(io_err(&dir))?;
     let program = built(&go, &dir)?;
-    let chain_crl = match launch.revocation.crl_file {
-        Some(crl) => {
-            let out = dir.join("crl-chain.pem");
-            Some(crl_chain::write(launch.files, crl, &out).map_err(io_err(&out))?)
-        }
-        None => None,
-    };
-    let staple = match (launch.case.revocation.mode, launch.revocation.base_url) {
-        (RevocationMode::OcspStapling, Some(_)) => {
-            let out = dir.join("staple.der");
-            s_server_staple::fetch_to_file(
-                s_server::server_chain(launch.case, launch.files),
-                launch.case.revocation.query_timeout,
-                &out,
-            )
-            .map_err(io_err(&out))?
-        }
-        _ => None,
-    };
+    let chain_crl = chain_crl(&launch, &dir)?;
+    let chain = server_chain(launch.case, launch.files);
+    let staple = staple(&launch, chain, dir.join("staple.der"))?;
     let mut cmd = Command::new(&program);
     let mut opts = options(
         launch.case,
@@ -141,28 +122,10 @@ pub(super) fn start(go: PathBuf, launch: Launch<'_>) -> Result<RunningServer, Pr
 ///
 /// # Errors
 /// When it is not found.
-pub(super) fn toolchain(search_path: Option<&std::ffi::OsStr>) -> Result<PathBuf, ProcessError> {
+fn toolchain(search_path: Option<&std::ffi::OsStr>) -> Result<PathBuf, ProcessError> {
     find_program("go", search_path).map_err(|_| ProcessError::Skipped {
         reason: "go is not installed (the go server is built with it on first use); scripts/install-peers.sh installs golang-go".to_string(),
     })
-}
-
-/// `go build -o OUT SOURCE` with the standard library only (never the network) and, without
-/// HOME, a build cache next to the source (Go needs one). The Go client is built the same way.
-pub(super) fn go_build(go: &Path, source: &Path, out: &Path) -> Command {
-    let mut cmd = Command::new(go);
-    cmd.arg("build")
-        .arg("-o")
-        .arg(out)
-        .arg(source)
-        .env("GOPROXY", "off")
-        .env("GOFLAGS", "-mod=mod");
-    if std::env::var_os("GOCACHE").is_none() && std::env::var_os("HOME").is_none() {
-        if let Some(dir) = source.parent() {
-            cmd.env("GOCACHE", dir.join("go-build"));
-        }
-    }
-    cmd
 }
 
 #[cfg(test)]

@@ -22,11 +22,11 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::launch::{free_port, ready, Launch, RunningServer, READY_TIMEOUT};
-use super::process::{ChildGuard, ProcessError};
-use super::s_server_staple;
+use super::kit::{
+    chain_crl, config_path_text, free_port, io_err, ready, staple, ChildGuard, Launch,
+    ProcessError, RunningServer, READY_TIMEOUT,
+};
 use crate::peers::tls::openssl as openssl_names;
-use crate::revocation::crl_chain;
 use crate::scenario::{Case, ClientAuth, FailPolicy, ResumptionMode, RevocationMode};
 
 /// Where a case's HAProxy keeps its files.
@@ -55,7 +55,7 @@ impl HaproxyDir {
 /// # Errors
 /// [`ProcessError::Unquotable`] for a path holding `'`, a control character or non-UTF-8 bytes.
 pub fn quote_path(path: &Path) -> Result<String, ProcessError> {
-    let text = super::process::config_path_text(path, "haproxy.cfg", &[('\'', "a single quote")])?;
+    let text = config_path_text(path, "haproxy.cfg", &[('\'', "a single quote")])?;
     Ok(format!("'{text}'"))
 }
 
@@ -158,18 +158,15 @@ pub fn command(haproxy: &Path, dir: &HaproxyDir) -> Command {
     cmd
 }
 
-/// Starts HAProxy (`program`) for `launch`'s case, with its files in a directory of its own
+/// Starts the installed HAProxy for `launch`'s case, with its files in a directory of its own
 /// next to the log.
 ///
 /// # Errors
-/// When its files cannot be written, a path cannot be put into its configuration, or it does
-/// not start or accept in time.
-pub(super) fn start(program: PathBuf, launch: Launch<'_>) -> Result<RunningServer, ProcessError> {
+/// When it is not installed, its files cannot be written, a path cannot be put into its
+/// configuration, or it does not start or accept in time.
+pub(super) fn start(launch: Launch<'_>) -> Result<RunningServer, ProcessError> {
+    let program = launch.program("haproxy")?;
     let dir = HaproxyDir::new(launch.side_path("haproxy"));
-    let io_err = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| ProcessError::Files { path, source }
-    };
     crate::fsutil::create_new_dir(&dir.dir).map_err(io_err(&dir.dir))?;
     let mut pem = std::fs::read(&launch.files.server_chain).map_err(io_err(&dir.crt))?;
     if !pem.ends_with(b"\n") {
@@ -177,27 +174,15 @@ pub(super) fn start(program: PathBuf, launch: Launch<'_>) -> Result<RunningServe
     }
     pem.extend(std::fs::read(&launch.files.server_key).map_err(io_err(&dir.crt))?);
     crate::fsutil::write_atomic(&dir.crt, &pem, 0o600).map_err(io_err(&dir.crt))?;
-    if let (RevocationMode::OcspStapling, Some(_)) =
-        (launch.case.revocation.mode, launch.revocation.base_url)
-    {
-        // `<crt>.ocsp`: HAProxy looks for it next to the crt file.
-        let out = dir.dir.join("server.pem.ocsp");
-        s_server_staple::fetch_to_file(
-            &launch.files.server_chain,
-            launch.case.revocation.query_timeout,
-            &out,
-        )
-        .map_err(io_err(&out))?;
-    }
+    // `<crt>.ocsp`: HAProxy looks for it next to the crt file.
+    staple(
+        &launch,
+        &launch.files.server_chain,
+        dir.dir.join("server.pem.ocsp"),
+    )?;
     let addr = free_port().map_err(io_err(&dir.dir))?;
     // crl-file turns on OpenSSL's CRL_CHECK_ALL: a CRL for every CA of the chain.
-    let chain_crl = match launch.revocation.crl_file {
-        Some(crl) => {
-            let out = dir.dir.join("crl-chain.pem");
-            Some(crl_chain::write(launch.files, crl, &out).map_err(io_err(&out))?)
-        }
-        None => None,
-    };
+    let chain_crl = chain_crl(&launch, &dir.dir)?;
     let conf = config(
         launch.case,
         &launch.files.root_cert,

@@ -18,12 +18,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::build_cache;
 use super::client_output::{alert_by_rfc_name, Credential, DrivenReply, Verdict};
-use super::java_server::{group, suites};
-use super::launch::find_program;
-use super::process::ProcessError;
+use super::kit::{build_cache, find_program, ProcessError};
 use crate::measure::Outcome;
+use crate::peers::tls::java::{group, suites};
 use crate::pki::PkiFiles;
 use crate::scenario::{Case, ResumptionMode, TlsVersion};
 

@@ -14,65 +14,16 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::build_cache;
-use super::launch::{find_program, ready, Launch, RunningServer, READY_TIMEOUT};
-use super::process::{ChildGuard, ProcessError};
-use super::s_server;
-use crate::peers::tls::openssl as openssl_names;
-use crate::pki::PkiFiles;
-use crate::revocation::crl_chain;
-use crate::scenario::{
-    Case, CipherSuite, FailPolicy, KxGroup, ResumptionMode, Revocation, RevocationMode, TlsVersion,
+use super::kit::{
+    build_cache, chain_crl, find_program, io_err, ready, server_chain, ChildGuard, Launch,
+    ProcessError, RunningServer, READY_TIMEOUT,
 };
+use crate::peers::tls::java::{group, suites};
+use crate::pki::PkiFiles;
+use crate::scenario::{Case, FailPolicy, ResumptionMode, Revocation, RevocationMode, TlsVersion};
 
 /// The Java server program.
 pub const SOURCE: &str = include_str!("JavaServer.java");
-
-/// Java's name of a group, `None` for one Java 17 lacks.
-pub fn group(group: KxGroup) -> Option<&'static str> {
-    match group {
-        KxGroup::X25519 => Some("x25519"),
-        KxGroup::Secp256r1 => Some("secp256r1"),
-        KxGroup::Secp384r1 => Some("secp384r1"),
-        KxGroup::X25519MlKem768 => None,
-    }
-}
-
-/// Java's name of a suite: the IANA name (`TLS_AES_128_GCM_SHA256` for the TLS 1.3 ones).
-fn suite(s: CipherSuite) -> &'static str {
-    match s.version() {
-        TlsVersion::Tls13 => openssl_names::suite(s),
-        TlsVersion::Tls12 => s.name(),
-    }
-}
-
-/// The enabled suites for `listed` (a case's server or client suites): JSSE has one list for
-/// every version, so a version whose suites the case does not narrow gets all of the scenario
-/// vocabulary's.
-pub(super) fn suites(listed: &[CipherSuite]) -> Vec<&'static str> {
-    if listed.is_empty() {
-        return Vec::new();
-    }
-    let mut out = Vec::new();
-    for v in [TlsVersion::Tls13, TlsVersion::Tls12] {
-        let mine: Vec<CipherSuite> = listed
-            .iter()
-            .copied()
-            .filter(|s| s.version() == v)
-            .collect();
-        let pick = if mine.is_empty() {
-            CipherSuite::ALL
-                .iter()
-                .copied()
-                .filter(|s| s.version() == v)
-                .collect()
-        } else {
-            mine
-        };
-        out.extend(pick.into_iter().map(suite));
-    }
-    out
-}
 
 /// The java command for `case`: JVM properties, the class path, the program's `key=value`
 /// options; `crl` a PEM file of CRLs, `service` the revocation service's base URL (modes
@@ -125,7 +76,7 @@ pub fn command(
         s.push(v);
         s
     };
-    cmd.arg(opt("cert", s_server::server_chain(case, files)))
+    cmd.arg(opt("cert", server_chain(case, files)))
         .arg(opt("key", &files.server_key))
         .arg(opt("ca", &files.root_cert))
         .arg(format!("clientAuth={}", case.client_auth.name()));
@@ -218,9 +169,7 @@ pub fn ready_line(line: &str) -> Option<std::net::SocketAddr> {
 ///
 /// # Errors
 /// When either is not found.
-pub(super) fn toolchain(
-    search_path: Option<&std::ffi::OsStr>,
-) -> Result<(PathBuf, PathBuf), ProcessError> {
+fn toolchain(search_path: Option<&std::ffi::OsStr>) -> Result<(PathBuf, PathBuf), ProcessError> {
     let find = |p: &str| {
         find_program(p, search_path).map_err(|_| ProcessError::Skipped {
             reason: format!("{p} is not installed (the java server is compiled and run with it); scripts/install-peers.sh installs openjdk-17-jdk-headless"),
@@ -229,30 +178,18 @@ pub(super) fn toolchain(
     Ok((find("java")?, find("javac")?))
 }
 
-/// Compiles (once) and starts the Java server for `launch`'s case, its files in a directory
-/// of its own next to the log.
+/// Compiles (once, with the installed JDK) and starts the Java server for `launch`'s case,
+/// its files in a directory of its own next to the log.
 ///
 /// # Errors
 /// When the JDK is missing, compiling fails, its files cannot be written, or it does not start
 /// or accept in time.
-pub(super) fn start(
-    (java, javac): (PathBuf, PathBuf),
-    launch: Launch<'_>,
-) -> Result<RunningServer, ProcessError> {
+pub(super) fn start(launch: Launch<'_>) -> Result<RunningServer, ProcessError> {
+    let (java, javac) = toolchain(launch.search_path)?;
     let dir = launch.side_path("java");
-    let io_err = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| ProcessError::Files { path, source }
-    };
     crate::fsutil::create_new_dir(&dir).map_err(io_err(&dir))?;
     let classes = compiled(&javac, &dir)?;
-    let chain_crl = match launch.revocation.crl_file {
-        Some(crl) => {
-            let out = dir.join("crl-chain.pem");
-            Some(crl_chain::write(launch.files, crl, &out).map_err(io_err(&out))?)
-        }
-        None => None,
-    };
+    let chain_crl = chain_crl(&launch, &dir)?;
     let mut cmd = command(
         &java,
         &classes,
@@ -275,12 +212,6 @@ mod tests {
 
     #[test]
     fn names_and_ready_line() {
-        assert_eq!(group(KxGroup::Secp256r1), Some("secp256r1"));
-        assert_eq!(group(KxGroup::X25519MlKem768), None);
-        assert_eq!(
-            suite(CipherSuite::Tls13Aes128GcmSha256),
-            "TLS_AES_128_GCM_SHA256"
-        );
         assert_eq!(
             ready_line("listening on 127.0.0.1:4433"),
             Some("127.0.0.1:4433".parse().unwrap())

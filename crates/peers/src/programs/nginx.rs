@@ -13,12 +13,13 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::launch::{free_port, ready, Launch, RunningServer, READY_TIMEOUT};
-use super::process::{ChildGuard, ProcessError};
+use super::kit::{
+    chain_crl, config_path_text, free_port, io_err, outcome_for_verify_error, ready, ChildGuard,
+    Launch, ProcessError, RunningServer, READY_TIMEOUT,
+};
 use crate::measure::Outcome;
 use crate::peers::tls::openssl as openssl_names;
 use crate::pki::PkiFiles;
-use crate::revocation::crl_chain;
 use crate::scenario::{Case, ClientAuth, ResumptionMode, RevocationMode};
 
 /// Where a case's nginx keeps its files.
@@ -57,7 +58,7 @@ pub fn multi_process(case: &Case) -> bool {
 /// # Errors
 /// [`ProcessError::Unquotable`] naming the path and the character.
 pub fn quote_path(path: &Path) -> Result<String, ProcessError> {
-    let text = super::process::config_path_text(
+    let text = config_path_text(
         path,
         "nginx.conf",
         &[('$', "'$' (nginx would expand it as a variable)")],
@@ -250,31 +251,22 @@ pub fn command(nginx: &Path, dir: &NginxDir) -> Command {
     cmd
 }
 
-/// Starts nginx (`program`) for `launch`'s case, with its configuration in a directory of its
+/// Starts the installed nginx for `launch`'s case, with its configuration in a directory of its
 /// own next to the log.
 ///
 /// # Errors
-/// When its files cannot be written, a path cannot be put into its configuration, or it does
-/// not start or accept in time.
-pub(super) fn start(program: PathBuf, launch: Launch<'_>) -> Result<RunningServer, ProcessError> {
+/// When it is not installed, its files cannot be written, a path cannot be put into its
+/// configuration, or it does not start or accept in time.
+pub(super) fn start(launch: Launch<'_>) -> Result<RunningServer, ProcessError> {
+    let program = launch.program("nginx")?;
     let dir = NginxDir::new(launch.side_path("nginx"));
-    let io_err = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| ProcessError::Files { path, source }
-    };
     // A new directory (0700) for everything nginx writes (pid, error log, temp
     // paths): nothing planted there is followed.
     crate::fsutil::create_new_dir(&dir.dir).map_err(io_err(&dir.dir))?;
     drop(crate::fsutil::create_new_file(&dir.error_log, 0o644).map_err(io_err(&dir.error_log))?);
     let addr = free_port().map_err(io_err(&dir.dir))?;
     // ssl_crl means CRL_CHECK_ALL: give nginx a CRL for every CA of the chain.
-    let chain_crl = match launch.revocation.crl_file {
-        Some(crl) => {
-            let out = dir.dir.join("crl-chain.pem");
-            Some(crl_chain::write(launch.files, crl, &out).map_err(io_err(&out))?)
-        }
-        None => None,
-    };
+    let chain_crl = chain_crl(&launch, &dir.dir)?;
     let conf = config(
         launch.case,
         launch.files,
@@ -287,37 +279,6 @@ pub(super) fn start(program: PathBuf, launch: Launch<'_>) -> Result<RunningServe
     let mut guard = ChildGuard::spawn_logged(command(&program, &dir), launch.log, launch.cpus)?;
     guard.wait_for_connect(addr, READY_TIMEOUT)?;
     Ok(ready(&program, addr, launch.log, guard, true)?.with_error_log(dir.error_log))
-}
-
-/// The outcome class for an OpenSSL verification error code (`X509_V_ERR_*`): the alert
-/// OpenSSL 3 sends for it (its `ssl_x509err2alert` table), so nginx's HTTP 400 verdicts line
-/// up with the alerts the other OpenSSL-based peers send.
-pub fn outcome_for_verify_error(code: i32) -> Outcome {
-    match code {
-        // UNSPECIFIED, OUT_OF_MEM, INVALID_CALL, STORE_LOOKUP
-        1 | 17 | 69 | 70 => Outcome::InternalError,
-        // UNABLE_TO_GET_ISSUER_CERT, UNABLE_TO_GET_CRL, DEPTH_ZERO_SELF_SIGNED_CERT,
-        // SELF_SIGNED_CERT_IN_CHAIN, UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
-        // UNABLE_TO_VERIFY_LEAF_SIGNATURE, CERT_CHAIN_TOO_LONG, INVALID_CA,
-        // PATH_LENGTH_EXCEEDED, UNABLE_TO_GET_CRL_ISSUER
-        2 | 3 | 18..=22 | 24 | 25 | 33 => Outcome::UnknownCa,
-        // CERT_SIGNATURE_FAILURE, CRL_SIGNATURE_FAILURE
-        7 | 8 => Outcome::DecryptError,
-        // CERT_HAS_EXPIRED, CRL_HAS_EXPIRED
-        10 | 12 => Outcome::CertExpired,
-        23 => Outcome::CertRevoked,
-        // INVALID_PURPOSE
-        26 => Outcome::UnsupportedCertificate,
-        // APPLICATION_VERIFICATION
-        50 => Outcome::HandshakeFailure,
-        // UNABLE_TO_DECRYPT_CERT/CRL_SIGNATURE, UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY,
-        // CERT_NOT_YET_VALID, CRL_NOT_YET_VALID, the time-field errors, CERT_UNTRUSTED,
-        // CERT_REJECTED, HOSTNAME/EMAIL/IP_ADDRESS_MISMATCH, DANE_NO_MATCH, EE/CA_KEY_TOO_SMALL,
-        // CA_MD_TOO_WEAK, EC_KEY_EXPLICIT_PARAMS
-        4..=6 | 9 | 11 | 13..=16 | 27 | 28 | 62..=68 | 94 => Outcome::BadCertificate,
-        // Anything else: the table's last entry.
-        _ => Outcome::CertificateUnknown,
-    }
 }
 
 /// The verdict nginx logged for the rejected requests of a case: the most frequent class among

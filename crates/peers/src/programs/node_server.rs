@@ -14,18 +14,17 @@
 //! certificate before it starts (answering node's `OCSPRequest` event with it): as it is,
 //! unverified, never refreshed.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use super::launch::{ready, Launch, RunningServer, READY_TIMEOUT};
-use super::nginx::outcome_for_verify_error;
-use super::process::{ChildGuard, ProcessError};
-use super::{s_server, s_server_staple};
+use super::kit::{
+    chain_crl, io_err, outcome_for_verify_error, ready, server_chain, staple, ChildGuard, Launch,
+    ProcessError, RunningServer, READY_TIMEOUT,
+};
 use crate::measure::Outcome;
 use crate::peers::tls::openssl as openssl_names;
 use crate::pki::PkiFiles;
-use crate::revocation::crl_chain;
-use crate::scenario::{Case, ClientAuth, ResumptionMode, RevocationMode};
+use crate::scenario::{Case, ClientAuth, ResumptionMode};
 
 /// The Node.js server script.
 pub const SCRIPT: &str = include_str!("node_server.js");
@@ -43,7 +42,7 @@ pub fn command(
 ) -> Command {
     let (lo, hi) = openssl_names::version_range(&case.tls.versions);
     let mut o = serde_json::json!({
-        "cert": s_server::server_chain(case, files),
+        "cert": server_chain(case, files),
         "key": files.server_key,
         "requestCert": case.client_auth != ClientAuth::Off,
         "rejectUnauthorized": case.client_auth == ClientAuth::Required,
@@ -83,39 +82,21 @@ pub fn ready_line(line: &str) -> Option<std::net::SocketAddr> {
     line.strip_prefix("listening on ")?.trim().parse().ok()
 }
 
-/// Starts `node` with the server script for `launch`'s case, its files in a directory of its
-/// own next to the log.
+/// Starts the installed `node` with the server script for `launch`'s case, its files in a
+/// directory of its own next to the log.
 ///
 /// # Errors
-/// When its files cannot be written, or it does not start or accept in time.
-pub(super) fn start(node: PathBuf, launch: Launch<'_>) -> Result<RunningServer, ProcessError> {
+/// When node is not installed, its files cannot be written, or it does not start or accept in
+/// time.
+pub(super) fn start(launch: Launch<'_>) -> Result<RunningServer, ProcessError> {
+    let node = launch.program("node")?;
     let dir = launch.side_path("node");
-    let io_err = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| ProcessError::Files { path, source }
-    };
     crate::fsutil::create_new_dir(&dir).map_err(io_err(&dir))?;
     let script = dir.join("node-server.js");
     crate::fsutil::write_atomic(&script, SCRIPT.as_bytes(), 0o644).map_err(io_err(&script))?;
-    let chain_crl = match launch.revocation.crl_file {
-        Some(crl) => {
-            let out = dir.join("crl-chain.pem");
-            Some(crl_chain::write(launch.files, crl, &out).map_err(io_err(&out))?)
-        }
-        None => None,
-    };
-    let staple = match (launch.case.revocation.mode, launch.revocation.base_url) {
-        (RevocationMode::OcspStapling, Some(_)) => {
-            let out = dir.join("staple.der");
-            s_server_staple::fetch_to_file(
-                s_server::server_chain(launch.case, launch.files),
-                launch.case.revocation.query_timeout,
-                &out,
-            )
-            .map_err(io_err(&out))?
-        }
-        _ => None,
-    };
+    let chain_crl = chain_crl(&launch, &dir)?;
+    let chain = server_chain(launch.case, launch.files);
+    let staple = staple(&launch, chain, dir.join("staple.der"))?;
     let cmd = command(
         &node,
         &script,

@@ -2,8 +2,8 @@
 //! `-verify_return_error` (without it s_server only logs verification errors and lets the
 //! client in), answering with its `-www` status page.
 //!
-//! It staples the OCSP response the runner fetched for it ([`super::s_server_staple`]). It has
-//! no OCSP checking of client certificates.
+//! It staples the OCSP response the runner fetched for it (the kit's `staple`). It has no OCSP
+//! checking of client certificates.
 //!
 //! CRLs: `-CRL` with `-crl_check` (the leaf); asked for the whole chain, `-crl_check_all`, with
 //! the CRL file also appended to the `-CAfile` (`-CRL` reads one CRL, a PEM CA file all of
@@ -12,26 +12,16 @@
 //! s_server serves one connection at a time: it is a conformance and interop peer, not a
 //! throughput one.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use super::launch::{ready, Launch, RunningServer, READY_TIMEOUT};
-use super::process::{ChildGuard, ProcessError};
-use super::s_server_staple;
+use super::kit::{
+    io_err, ready, server_chain, staple, write_chain_extra, ChildGuard, Launch, ProcessError,
+    RunningServer, READY_TIMEOUT,
+};
 use crate::peers::tls::openssl as openssl_names;
 use crate::pki::PkiFiles;
-use crate::scenario::{Case, ClientAuth, ResumptionMode, RevocationMode};
-
-/// The server chain s_server presents for `case`: the Must-Staple one when the case asks for
-/// it.
-pub fn server_chain<'a>(case: &Case, files: &'a PkiFiles) -> &'a Path {
-    let rev = &case.revocation;
-    if rev.mode == crate::scenario::RevocationMode::OcspStapling && rev.must_staple {
-        &files.server_must_staple
-    } else {
-        &files.server_chain
-    }
-}
+use crate::scenario::{Case, ClientAuth, ResumptionMode};
 
 /// The s_server command for `case`. `chain_extra` is a PEM file holding the server chain's
 /// intermediates (s_server's `-cert` reads only the leaf); `staple` a DER OCSP response to
@@ -124,55 +114,24 @@ pub fn ready_line(line: &str) -> Option<std::net::SocketAddr> {
     line.strip_prefix("ACCEPT ")?.trim().parse().ok()
 }
 
-/// Writes the intermediates of `files.server_chain` (every certificate after the first) to
-/// `path`.
+/// Starts the installed `openssl` as `openssl s_server` for `launch`'s case.
 ///
 /// # Errors
-/// When the chain cannot be read or the file written.
-pub fn write_chain_extra(files: &PkiFiles, path: &Path) -> std::io::Result<PathBuf> {
-    let text = std::fs::read_to_string(&files.server_chain)?;
-    let marker = "-----BEGIN CERTIFICATE-----";
-    let rest = text
-        .match_indices(marker)
-        .nth(1)
-        .map(|(i, _)| &text[i..])
-        .unwrap_or("");
-    crate::fsutil::write_atomic(path, rest.as_bytes(), 0o644)?;
-    Ok(path.to_path_buf())
-}
-
-/// Starts `openssl` (the binary) as `openssl s_server` for `launch`'s case.
-///
-/// # Errors
-/// When its files cannot be written, or it does not start or accept in time.
-pub(super) fn start(openssl: PathBuf, launch: Launch<'_>) -> Result<RunningServer, ProcessError> {
+/// When it is not installed, its files cannot be written, or it does not start or accept in
+/// time.
+pub(super) fn start(launch: Launch<'_>) -> Result<RunningServer, ProcessError> {
+    let openssl = launch.program("openssl")?;
     let extra = launch.side_path("chain-extra.pem");
-    write_chain_extra(launch.files, &extra).map_err(|source| ProcessError::Files {
-        path: extra.clone(),
-        source,
-    })?;
-    let staple = match (launch.case.revocation.mode, launch.revocation.base_url) {
-        (RevocationMode::OcspStapling, Some(_)) => {
-            let out = launch.side_path("staple.der");
-            s_server_staple::fetch_to_file(
-                server_chain(launch.case, launch.files),
-                launch.case.revocation.query_timeout,
-                &out,
-            )
-            .map_err(|source| ProcessError::Files { path: out, source })?
-        }
-        _ => None,
-    };
+    write_chain_extra(launch.files, &extra).map_err(io_err(&extra))?;
+    let chain = server_chain(launch.case, launch.files);
+    let staple = staple(&launch, chain, launch.side_path("staple.der"))?;
     // Several CRLs (the whole chain's, shards, a base and its delta) go into the -CAfile,
     // whose loader takes certificates and CRLs alike; -CRL reads one.
     let rev = &launch.case.revocation;
     let ca_with_crls = match launch.revocation.crl_file {
         Some(crl) if launch.revocation.crl_check_all || rev.crl_shards > 1 || rev.crl_delta => {
             let out = launch.side_path("ca-crls.pem");
-            write_ca_and_crls(launch.files, crl, &out).map_err(|source| ProcessError::Files {
-                path: out.clone(),
-                source,
-            })?;
+            write_ca_and_crls(launch.files, crl, &out).map_err(io_err(&out))?;
             Some(out)
         }
         _ => None,

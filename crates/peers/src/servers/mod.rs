@@ -4,6 +4,7 @@
 //! `crl_points`), certificate rotation, and the extra client checks the rustls server adds
 //! after its verifier ([`post_check`]: allow-list, signature schemes, OCSP).
 
+mod accept;
 pub mod allow_list;
 mod conn;
 mod crl_points;

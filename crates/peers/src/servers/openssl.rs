@@ -32,6 +32,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio_openssl::SslStream;
 
+use super::accept::serve_connections;
 use super::conn::RESPONSE;
 use super::conn::{graceful_close, read_request_head, Tally};
 use super::openssl_ocsp::OpensslOcsp;
@@ -104,30 +105,12 @@ fn staple_source(
 
 async fn accept_loop(args: &ServerSettings, acceptor: Arc<SslAcceptor>) -> Result<(), ServeError> {
     let listener = super::conn::listen(args, "openssl")?;
-    let tally = Arc::new(Tally::default());
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    let conn_timeout = args.conn_timeout;
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((tcp, _)) => {
-                    let (acceptor, tally) = (Arc::clone(&acceptor), Arc::clone(&tally));
-                    tokio::spawn(async move {
-                        let _ = tokio::time::timeout(conn_timeout, handle(&acceptor, tcp, &tally)).await;
-                    });
-                }
-                // EMFILE and friends: back off briefly instead of spinning.
-                Err(e) => {
-                    tracing::warn!("accept: {e}");
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                }
-            },
-            _ = term.recv() => break,
-            _ = tokio::signal::ctrl_c() => break,
-        }
-    }
-    tally.print_stopping("mtls-harness serve --impl openssl");
-    Ok(())
+    let server = "mtls-harness serve --impl openssl";
+    serve_connections(args, listener, server, |tcp, tally| {
+        let acceptor = Arc::clone(&acceptor);
+        async move { handle(&acceptor, tcp, &tally).await }
+    })
+    .await
 }
 
 fn openssl_err(what: &str, e: impl std::fmt::Display) -> ServeError {

@@ -22,6 +22,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 
+use super::accept::serve_connections;
 use super::conn::{graceful_close, read_request_head, Tally, RESPONSE};
 use super::crl_points::{ByDistributionPoint, CrlPoints};
 use super::post_check::PostCheckVerifier;
@@ -451,31 +452,11 @@ async fn accept_loop(
             Arc::clone(&current),
         ));
     }
-    let tally = Arc::new(Tally::default());
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    let conn_timeout = args.conn_timeout;
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((tcp, _)) => {
-                    let acceptor = current.read().unwrap_or_else(|p| p.into_inner()).clone();
-                    let tally = Arc::clone(&tally);
-                    tokio::spawn(async move {
-                        let _ = tokio::time::timeout(conn_timeout, handle(acceptor, tcp, &tally)).await;
-                    });
-                }
-                // EMFILE and friends: back off briefly instead of spinning.
-                Err(e) => {
-                    tracing::warn!("accept: {e}");
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                }
-            },
-            _ = term.recv() => break,
-            _ = tokio::signal::ctrl_c() => break,
-        }
-    }
-    tally.print_stopping("mtls-harness serve");
-    Ok(())
+    serve_connections(args, listener, "mtls-harness serve", |tcp, tally| {
+        let acceptor = current.read().unwrap_or_else(|p| p.into_inner()).clone();
+        async move { handle(acceptor, tcp, &tally).await }
+    })
+    .await
 }
 
 async fn handle(acceptor: TlsAcceptor, tcp: TcpStream, tally: &Tally) {

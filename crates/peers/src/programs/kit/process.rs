@@ -101,6 +101,13 @@ pub enum ProcessError {
     },
 }
 
+/// The error for a peer's file at `path` that could not be read or written, for
+/// `map_err(io_err(&path))`.
+pub fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ProcessError + use<> {
+    let path = path.to_path_buf();
+    move |source| ProcessError::Files { path, source }
+}
+
 /// A running child process, killed with its process group on drop.
 pub struct ChildGuard {
     child: Child,

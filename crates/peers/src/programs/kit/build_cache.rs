@@ -1,4 +1,5 @@
-//! Programs kept in the repo as source and built on first use (the Go and Java server peers):
+//! Programs kept in the repo as source and built on first use (the Go and Java peers, the
+//! listen shim):
 //! the build's output is cached under `$XDG_CACHE_HOME/mtls-harness` (or
 //! `~/.cache/mtls-harness`) by the hash of its source, so a changed program is rebuilt and an
 //! unchanged one is built once per machine. Each build runs in a new directory of its own and
@@ -7,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use super::process::ProcessError;
+use super::process::{io_err, ProcessError};
 
 /// The cache directory, if the environment names one.
 fn cache_root() -> Option<PathBuf> {
@@ -50,10 +51,6 @@ pub struct Build<'a> {
 /// [`ProcessError::Files`] when a directory cannot be written or the build fails (with the
 /// compiler's output).
 pub fn built(build: &Build<'_>, fallback: &Path) -> Result<PathBuf, ProcessError> {
-    let io_err = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| ProcessError::Files { path, source }
-    };
     let root = cache_root().unwrap_or_else(|| fallback.to_path_buf());
     let name = format!("{}-{}", build.name, source_hash(build.source));
     let output = root.join(&name);
@@ -112,6 +109,24 @@ pub fn built(build: &Build<'_>, fallback: &Path) -> Result<PathBuf, ProcessError
     })();
     let _ = std::fs::remove_dir_all(&work);
     result
+}
+
+/// `go build -o OUT SOURCE` with the standard library only (never the network) and, without
+/// HOME, a build cache next to the source (Go needs one). The Go server and client are built so.
+pub fn go_build(go: &Path, source: &Path, out: &Path) -> Command {
+    let mut cmd = Command::new(go);
+    cmd.arg("build")
+        .arg("-o")
+        .arg(out)
+        .arg(source)
+        .env("GOPROXY", "off")
+        .env("GOFLAGS", "-mod=mod");
+    if std::env::var_os("GOCACHE").is_none() && std::env::var_os("HOME").is_none() {
+        if let Some(dir) = source.parent() {
+            cmd.env("GOCACHE", dir.join("go-build"));
+        }
+    }
+    cmd
 }
 
 #[cfg(test)]
