@@ -1,6 +1,6 @@
-//! Problems found in a scenario file ([`Problem`]: file, line, key path, message) and
-//! [`ScenarioError`], which lists them all. The reader that collects them is
-//! `parse/reader.rs`.
+//! Problems found in an input file ([`Problem`]: file, line, key path, message),
+//! [`Problems`] (all of a file's, as one error) and [`ScenarioError`], which lists a
+//! scenario's. The reader that collects them is `parse/reader.rs`.
 
 use std::fmt;
 use std::io;
@@ -53,6 +53,25 @@ pub enum ScenarioError {
         /// Problems found beyond those, counted only.
         unkept: usize,
     },
+}
+
+/// Every problem of a file (an error of the formats read with the `Reader` other than
+/// scenarios): it lists the first [`MAX_LISTED_PROBLEMS`] as `error: file:line: key: message`
+/// and counts them all.
+#[derive(Clone, Debug, Default, PartialEq, Eq, thiserror::Error)]
+#[error("{}", render(problems, *unkept))]
+pub struct Problems {
+    /// The first problems found (at most 1,000), in file order.
+    pub problems: Vec<Problem>,
+    /// Problems found beyond those, counted only.
+    pub unkept: usize,
+}
+
+impl Problems {
+    /// How many problems there are, the unkept ones included.
+    pub fn count(&self) -> usize {
+        self.problems.len().saturating_add(self.unkept)
+    }
 }
 
 /// Most problems listed one by one; the rest are counted (a file of a million unknown keys
