@@ -10,8 +10,8 @@ use std::str::FromStr;
 use toml_edit::{ImDocument, Table};
 
 use crate::measure::Outcome;
+use crate::scenario::problems::{self, Problem};
 use crate::scenario::reader::{join, Reader};
-use crate::scenario::{Problem, MAX_LISTED_PROBLEMS};
 
 /// The expectations shipped with the binary (`conformance/expectations.toml`).
 pub const EXPECTATIONS: &str = include_str!("../../../conformance/expectations.toml");
@@ -92,33 +92,17 @@ pub struct SpecError {
 
 impl SpecError {
     fn render(&self) -> String {
-        let mut out: Vec<String> = self
-            .problems
-            .iter()
-            .take(MAX_LISTED_PROBLEMS)
-            .map(|p| {
-                let mut line = format!("{}: ", p.file.display());
-                if !p.key.is_empty() {
-                    line.push_str(&format!("{}: ", p.key));
-                }
-                line.push_str(&p.message);
-                if let Some(n) = p.line {
-                    line.push_str(&format!(" (line {n})"));
-                }
-                line
-            })
-            .collect();
-        let n = self.problems.len().saturating_add(self.unkept);
-        if n > MAX_LISTED_PROBLEMS {
-            out.push(format!(
-                "... and {} more (only the first {MAX_LISTED_PROBLEMS} are listed)",
-                n - MAX_LISTED_PROBLEMS
-            ));
-        }
-        if n > 1 {
-            out.push(format!("{n} problems found"));
-        }
-        out.join("\n")
+        problems::list(&self.problems, self.unkept, |p| {
+            let mut line = format!("{}: ", p.file.display());
+            if !p.key.is_empty() {
+                line.push_str(&format!("{}: ", p.key));
+            }
+            line.push_str(&p.message);
+            if let Some(n) = p.line {
+                line.push_str(&format!(" (line {n})"));
+            }
+            line
+        })
     }
 }
 

@@ -8,7 +8,7 @@
 
 mod model;
 mod parse;
-mod problems;
+pub mod problems;
 
 use std::path::Path;
 

@@ -55,11 +55,11 @@ pub enum ScenarioError {
     },
 }
 
-/// Every problem of a file (an error of the formats read with the `Reader` other than
-/// scenarios): it lists the first [`MAX_LISTED_PROBLEMS`] as `error: file:line: key: message`
-/// and counts them all.
+/// Every problem of a file (the error of the formats read with the `Reader` other than
+/// scenarios): it lists the first [`MAX_LISTED_PROBLEMS`] as `file:line: key: message`, one a
+/// line, and counts them when there are several (the caller prefixes its own `error: `).
 #[derive(Clone, Debug, Default, PartialEq, Eq, thiserror::Error)]
-#[error("{}", render(problems, *unkept))]
+#[error("{}", self.render())]
 pub struct Problems {
     /// The first problems found (at most 1,000), in file order.
     pub problems: Vec<Problem>,
@@ -72,17 +72,33 @@ impl Problems {
     pub fn count(&self) -> usize {
         self.problems.len().saturating_add(self.unkept)
     }
+
+    fn render(&self) -> String {
+        list(&self.problems, self.unkept, Problem::to_string)
+    }
 }
 
-/// Most problems listed one by one; the rest are counted (a file of a million unknown keys
-/// stays a readable report).
-pub const MAX_LISTED_PROBLEMS: usize = 100;
+/// The first [`MAX_LISTED_PROBLEMS`] of `problems`, each rendered by `each`, one a line, then
+/// how many more there are and (when there are several) their count: the listing of every
+/// error made of problems.
+pub fn list(problems: &[Problem], unkept: usize, each: impl Fn(&Problem) -> String) -> String {
+    let (mut out, n) = listed(problems, unkept, each);
+    if n > 1 {
+        out.push(format!("{n} problems found"));
+    }
+    out.join("\n")
+}
 
-fn render(problems: &[Problem], unkept: usize) -> String {
+/// The first [`MAX_LISTED_PROBLEMS`] lines and how many more there are, and the count of all.
+fn listed(
+    problems: &[Problem],
+    unkept: usize,
+    each: impl Fn(&Problem) -> String,
+) -> (Vec<String>, usize) {
     let mut out: Vec<String> = problems
         .iter()
         .take(MAX_LISTED_PROBLEMS)
-        .map(|p| format!("error: {p}"))
+        .map(each)
         .collect();
     let n = problems.len().saturating_add(unkept);
     if n > MAX_LISTED_PROBLEMS {
@@ -91,6 +107,15 @@ fn render(problems: &[Problem], unkept: usize) -> String {
             n - MAX_LISTED_PROBLEMS
         ));
     }
+    (out, n)
+}
+
+/// Most problems listed one by one; the rest are counted (a file of a million unknown keys
+/// stays a readable report).
+pub const MAX_LISTED_PROBLEMS: usize = 100;
+
+fn render(problems: &[Problem], unkept: usize) -> String {
+    let (mut out, n) = listed(problems, unkept, |p| format!("error: {p}"));
     out.push(format!(
         "{n} problem{} found",
         if n == 1 { "" } else { "s" }
