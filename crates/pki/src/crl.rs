@@ -17,10 +17,10 @@ use strum::{EnumCount, VariantArray};
 use super::ca::Ca;
 use super::extensions::{crl_shard_of, crl_shard_url};
 use super::files::{write_file, WriteError};
-use super::issue::REVOKED_SERIAL;
 use super::model::Pki;
 use super::names::UnknownName;
 use super::params::IssueError;
+use super::variants::REVOKED_SERIAL;
 
 /// What kind of CRL to issue: a good one, or one a careful verifier cannot use.
 #[derive(

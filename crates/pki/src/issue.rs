@@ -11,26 +11,23 @@
 //! of milliseconds per key, and a handshake's cost does not depend on which key a leaf holds.
 //! Every leaf still has its own serial number and certificate.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::thread;
 
 use rcgen::{ExtendedKeyUsagePurpose, SanType, SerialNumber};
 use rustls::pki_types::CertificateDer;
-use time::Duration;
 
 use super::ca::Ca;
-use super::client_cert::ClientCert;
-use super::extensions;
+use super::extensions::{self, RevocationUrls};
 use super::keys::KeyMaterial;
 use super::model::{Identity, Pki, PkiSpec};
-use super::params::{ca_params, cert_err, client_params, leaf_params, sign_self, IssueError, YEAR};
-use super::variants;
-
-/// Serial number of the `revoked` client (the one every CRL lists).
-pub const REVOKED_SERIAL: u64 = 904;
-
-/// Serial number of the victim: valid until a case revokes it mid-run (exposure window).
-pub const VICTIM_SERIAL: u64 = 905;
+use super::params::{ca_params, cert_err, client_params, leaf_params, sign_self, IssueError};
+use super::recipes::Inputs;
+use super::variants::{
+    self, OCSP_RESPONDER_SERIAL, OCSP_UNAUTHORIZED_SERIAL, POOL_SERIAL, ROOT_SERIAL,
+    SERVER_MUST_STAPLE_SERIAL, SERVER_SERIAL, VICTIM_SERIAL,
+};
 
 /// Number of distinct keys an RSA client pool cycles through.
 pub const RSA_POOL_KEYS: usize = 4;
@@ -46,6 +43,86 @@ pub const MAX_IDENTITIES: usize = 1_000_000;
 /// When the spec is out of range (no identities or more than [`MAX_IDENTITIES`], 0 or more
 /// than 4 intermediates) or a key or certificate cannot be made.
 pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
+    check(spec)?;
+    let urls = spec.revocation_url.as_deref().map(|base| RevocationUrls {
+        base,
+        crl_shards: spec.crl_shards.unwrap_or(1),
+        crl_delta: spec.crl_delta.unwrap_or(false),
+    });
+    let keys = Keys::generate(spec)?;
+    let h = Hierarchy::issue(spec, &keys)?;
+    let (server, server_must_staple) = servers(spec, &h, &keys, urls)?;
+    let responder_key = keys.get("ocsp-responder")?;
+    let responder = |cn: &str, serial, eku| h.responder(spec, &responder_key, cn, serial, eku);
+    let ocsp_responder = responder(
+        "ocsp-responder",
+        OCSP_RESPONDER_SERIAL,
+        ExtendedKeyUsagePurpose::OcspSigning,
+    )?;
+    let ocsp_unauthorized = responder(
+        "ocsp-unauthorized",
+        OCSP_UNAUTHORIZED_SERIAL,
+        ExtendedKeyUsagePurpose::ClientAuth,
+    )?;
+    let clients = pool(spec, &h, &keys, urls)?;
+    let bad_key = keys.get("bad-client")?;
+    let victim_params = client_params("client-victim", VICTIM_SERIAL, &bad_key, spec.anchor, urls);
+    let victim = Identity {
+        name: "client-victim".into(),
+        chain: h.chain_of(h.leaf_ca.sign(&victim_params, &bad_key, "victim")?),
+        key: Arc::clone(&bad_key),
+    };
+    // Unknown CA: a foreign root, with the same key type, that signs a client leaf directly.
+    let foreign_key = keys.get("foreign-root")?;
+    let foreign_params = ca_params(
+        "unknown CA (not trusted)",
+        ROOT_SERIAL,
+        None,
+        &foreign_key,
+        spec.anchor,
+    );
+    let foreign_root = sign_self(&foreign_params, &foreign_key, "foreign root")?;
+    let foreign = Ca::local(foreign_params, foreign_key);
+    let valid = clients
+        .first()
+        .ok_or_else(|| IssueError::Spec("empty client pool".into()))?;
+    let bad = variants::issue(&Inputs {
+        spec,
+        urls,
+        root: &h.root_ca,
+        leaf_issuer: &h.leaf_ca,
+        levels: h.levels,
+        above_root: &h.above_root,
+        intermediates: &h.sent,
+        bad_key: &bad_key,
+        valid,
+        foreign: &foreign,
+        unrelated: &foreign_root,
+    })?;
+    Ok(Pki {
+        spec: spec.clone(),
+        root_key: Arc::clone(&h.root_ca.key),
+        root: h.root,
+        intermediates: h.intermediates,
+        intermediate_keys: h.intermediate_keys,
+        server,
+        clients,
+        bad_clients: bad.clients,
+        foreign_root,
+        victim,
+        leaf_ca: h.leaf_ca,
+        cas: h.cas,
+        variant_cas: bad.cas,
+        server_must_staple,
+        ocsp_responder,
+        ocsp_unauthorized,
+        no_crl_sign_ca: bad.no_crl_sign_ca,
+        missing: bad.missing,
+    })
+}
+
+/// Refuses a spec out of range.
+fn check(spec: &PkiSpec) -> Result<(), IssueError> {
     if spec.identities == 0 {
         return Err(IssueError::Spec(
             "the client pool needs at least one identity".into(),
@@ -63,148 +140,202 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
             spec.intermediates
         )));
     }
-    let a = spec.anchor;
-    let urls = spec
-        .revocation_url
-        .as_deref()
-        .map(|base| super::extensions::RevocationUrls {
-            base,
-            crl_shards: spec.crl_shards.unwrap_or(1),
-            crl_delta: spec.crl_delta.unwrap_or(false),
-        });
-    // The fixed keys (CAs, server, bad variants, an RSA pool's shared keys) are made up front
-    // on all CPUs: RSA-4096 generation takes seconds per key.
-    let mut labels: Vec<String> = [
-        "root",
-        "server",
-        "bad-client",
-        "foreign-root",
-        "ocsp-responder",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    labels.extend((1..=spec.intermediates).map(|l| format!("intermediate-{l}")));
-    if spec.key_type.rsa_bits().is_some() {
-        labels.extend((0..RSA_POOL_KEYS.min(spec.identities)).map(|i| format!("client-rsa-{i}")));
+    Ok(())
+}
+
+/// The keys of a spec: the fixed ones (CAs, server, bad variants, an RSA pool's shared keys)
+/// made up front on all CPUs (RSA-4096 generation takes seconds per key), any other on demand.
+struct Keys<'a> {
+    spec: &'a PkiSpec,
+    fixed: HashMap<String, Arc<KeyMaterial>>,
+}
+
+impl<'a> Keys<'a> {
+    fn generate(spec: &'a PkiSpec) -> Result<Self, IssueError> {
+        let mut labels: Vec<String> = [
+            "root",
+            "server",
+            "bad-client",
+            "foreign-root",
+            "ocsp-responder",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        labels.extend((1..=spec.intermediates).map(|l| format!("intermediate-{l}")));
+        if spec.key_type.rsa_bits().is_some() {
+            labels
+                .extend((0..RSA_POOL_KEYS.min(spec.identities)).map(|i| format!("client-rsa-{i}")));
+        }
+        let fixed = generate_keys(spec, &labels)?;
+        Ok(Self { spec, fixed })
     }
-    let fixed = generate_keys(spec, &labels)?;
-    let key = |label: &str| -> Result<Arc<KeyMaterial>, IssueError> {
-        if let Some(k) = fixed.get(label) {
+
+    /// The key named `label`.
+    fn get(&self, label: &str) -> Result<Arc<KeyMaterial>, IssueError> {
+        if let Some(k) = self.fixed.get(label) {
             return Ok(Arc::clone(k));
         }
         Ok(Arc::new(KeyMaterial::generate(
-            spec.key_type,
-            spec.seed,
+            self.spec.key_type,
+            self.spec.seed,
             label,
         )?))
-    };
-
-    // Root (the harness's own, or the user's CA in its place) and intermediates.
-    let external = spec.issuer.as_ref().map(|i| Arc::clone(&i.0));
-    let (root, root_ca, above_root, levels) = match &external {
-        None => {
-            let root_key = key("root")?;
-            let root_params = ca_params("mtls-harness root CA", 1, None, &root_key, a);
-            let root = sign_self(&root_params, &root_key, "root CA")?;
-            (
-                root,
-                Ca::local(root_params, root_key),
-                Vec::new(),
-                spec.intermediates,
-            )
-        }
-        Some(ext) => {
-            // The user's CA signs throwaway sub-CAs where its path length allows them; with
-            // pathLenConstraint 0 it signs the leaves itself.
-            let mut levels = spec.intermediates;
-            while levels > 0 && !ext.allows_sub_cas(u32::from(levels)) {
-                levels -= 1;
-            }
-            let mut above = vec![ext.cert.clone()];
-            above.extend(ext.chain.iter().cloned());
-            (ext.cert.clone(), Ca::external(ext), above, levels)
-        }
-    };
-    let root_key = Arc::clone(&root_ca.key);
-
-    let mut intermediates = Vec::new();
-    let mut intermediate_keys = Vec::new();
-    let mut leaf_ca = root_ca.clone();
-    let mut cas = vec![root_ca.clone()];
-    for level in 1..=levels {
-        let ikey = key(&format!("intermediate-{level}"))?;
-        // Path length: the lowest intermediate issues leaves only.
-        let remaining = levels - level;
-        let params = ca_params(
-            &format!("mtls-harness intermediate CA {level}"),
-            1 + u64::from(level),
-            Some(remaining),
-            &ikey,
-            a,
-        );
-        let cert = leaf_ca.sign(&params, &ikey, &format!("intermediate {level}"))?;
-        intermediates.push(cert);
-        intermediate_keys.push(Arc::clone(&ikey));
-        leaf_ca = Ca::local(params, ikey);
-        cas.push(leaf_ca.clone());
     }
-    // Chains as sent by a peer: leaf, then intermediates from the lowest up, then (with the
-    // user's CA) that CA and the chain above it.
-    let mut sent_intermediates: Vec<_> = intermediates.iter().rev().cloned().collect();
-    sent_intermediates.extend(above_root.iter().cloned());
-    let chain_of = |leaf: CertificateDer<'static>| {
-        let mut chain = vec![leaf];
-        chain.extend(sent_intermediates.iter().cloned());
-        chain
-    };
+}
 
-    // Server.
-    let server_key = key("server")?;
-    let mut server_params = leaf_params("mtls-harness server", 100, &server_key, a, urls);
-    server_params.subject_alt_names = vec![
+/// The root (the harness's own, or the user's CA in its place) and the intermediates.
+struct Hierarchy {
+    /// The trust anchor's certificate.
+    root: CertificateDer<'static>,
+    /// The root as a signer.
+    root_ca: Ca,
+    /// With the user's CA: that CA and the chain above it, sent after the intermediates.
+    above_root: Vec<CertificateDer<'static>>,
+    /// Intermediates made (fewer than asked when the user's CA's path length is short).
+    levels: u8,
+    /// Their certificates, the one closest to the root first.
+    intermediates: Vec<CertificateDer<'static>>,
+    /// Their keys.
+    intermediate_keys: Vec<Arc<KeyMaterial>>,
+    /// The CA that issues the leaves.
+    leaf_ca: Ca,
+    /// Every CA, the root first.
+    cas: Vec<Ca>,
+    /// What a leaf's chain sends after the leaf: the intermediates from the lowest up, then
+    /// `above_root`.
+    sent: Vec<CertificateDer<'static>>,
+}
+
+impl Hierarchy {
+    fn issue(spec: &PkiSpec, keys: &Keys<'_>) -> Result<Self, IssueError> {
+        let a = spec.anchor;
+        let (root, root_ca, above_root, levels) = match &spec.issuer {
+            None => {
+                let root_key = keys.get("root")?;
+                let root_params =
+                    ca_params("mtls-harness root CA", ROOT_SERIAL, None, &root_key, a);
+                let root = sign_self(&root_params, &root_key, "root CA")?;
+                let root_ca = Ca::local(root_params, root_key);
+                (root, root_ca, Vec::new(), spec.intermediates)
+            }
+            Some(issuer) => {
+                // The user's CA signs throwaway sub-CAs where its path length allows them;
+                // with pathLenConstraint 0 it signs the leaves itself.
+                let ext = &issuer.0;
+                let mut levels = spec.intermediates;
+                while levels > 0 && !ext.allows_sub_cas(u32::from(levels)) {
+                    levels -= 1;
+                }
+                let mut above = vec![ext.cert.clone()];
+                above.extend(ext.chain.iter().cloned());
+                (ext.cert.clone(), Ca::external(ext), above, levels)
+            }
+        };
+        let mut h = Self {
+            root,
+            root_ca: root_ca.clone(),
+            above_root,
+            levels,
+            intermediates: Vec::new(),
+            intermediate_keys: Vec::new(),
+            leaf_ca: root_ca.clone(),
+            cas: vec![root_ca],
+            sent: Vec::new(),
+        };
+        for level in 1..=levels {
+            let ikey = keys.get(&format!("intermediate-{level}"))?;
+            // Path length: the lowest intermediate issues leaves only.
+            let params = ca_params(
+                &format!("mtls-harness intermediate CA {level}"),
+                ROOT_SERIAL + u64::from(level),
+                Some(levels - level),
+                &ikey,
+                a,
+            );
+            let what = format!("intermediate {level}");
+            h.intermediates.push(h.leaf_ca.sign(&params, &ikey, &what)?);
+            h.intermediate_keys.push(Arc::clone(&ikey));
+            h.leaf_ca = Ca::local(params, ikey);
+            h.cas.push(h.leaf_ca.clone());
+        }
+        h.sent = h.intermediates.iter().rev().cloned().collect();
+        h.sent.extend(h.above_root.iter().cloned());
+        Ok(h)
+    }
+
+    /// A chain as a peer sends it: `leaf`, then [`Hierarchy::sent`].
+    fn chain_of(&self, leaf: CertificateDer<'static>) -> Vec<CertificateDer<'static>> {
+        let mut chain = vec![leaf];
+        chain.extend(self.sent.iter().cloned());
+        chain
+    }
+
+    /// A delegated OCSP responder certificate of the leaves' CA (ocsp-nocheck) with `eku`.
+    fn responder(
+        &self,
+        spec: &PkiSpec,
+        key: &Arc<KeyMaterial>,
+        cn: &str,
+        serial: u64,
+        eku: ExtendedKeyUsagePurpose,
+    ) -> Result<Identity, IssueError> {
+        let mut p = leaf_params(cn, serial, key, spec.anchor, None);
+        p.extended_key_usages = vec![eku];
+        extensions::add_ocsp_nocheck(&mut p);
+        Ok(Identity {
+            name: cn.into(),
+            chain: self.chain_of(self.leaf_ca.sign(&p, key, cn)?),
+            key: Arc::clone(key),
+        })
+    }
+}
+
+/// The server, and the same server with OCSP Must-Staple (RFC 7633) for stapling cases.
+fn servers(
+    spec: &PkiSpec,
+    h: &Hierarchy,
+    keys: &Keys<'_>,
+    urls: Option<RevocationUrls<'_>>,
+) -> Result<(Identity, Identity), IssueError> {
+    let server_key = keys.get("server")?;
+    let mut params = leaf_params(
+        "mtls-harness server",
+        SERVER_SERIAL,
+        &server_key,
+        spec.anchor,
+        urls,
+    );
+    params.subject_alt_names = vec![
         SanType::DnsName("localhost".try_into().map_err(|e| cert_err("server", e))?),
         SanType::IpAddress([127, 0, 0, 1].into()),
     ];
-    server_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     let server = Identity {
         name: "server".into(),
-        chain: chain_of(leaf_ca.sign(&server_params, &server_key, "server")?),
+        chain: h.chain_of(h.leaf_ca.sign(&params, &server_key, "server")?),
         key: Arc::clone(&server_key),
     };
-    // The same server with OCSP Must-Staple (RFC 7633), for stapling cases.
-    let mut staple_params = server_params.clone();
-    staple_params.serial_number = Some(SerialNumber::from(101u64));
-    extensions::add_must_staple(&mut staple_params);
-    let server_must_staple = Identity {
+    params.serial_number = Some(SerialNumber::from(SERVER_MUST_STAPLE_SERIAL));
+    extensions::add_must_staple(&mut params);
+    let must_staple = Identity {
         name: "server-must-staple".into(),
-        chain: chain_of(leaf_ca.sign(&staple_params, &server_key, "must-staple")?),
+        chain: h.chain_of(h.leaf_ca.sign(&params, &server_key, "must-staple")?),
         key: server_key,
     };
+    Ok((server, must_staple))
+}
 
-    // Delegated OCSP responders: one authorised (id-kp-OCSPSigning, nocheck), one not.
-    let responder_key = key("ocsp-responder")?;
-    let responder = |cn: &str, serial: u64, eku: ExtendedKeyUsagePurpose| {
-        let mut p = leaf_params(cn, serial, &responder_key, a, None);
-        p.extended_key_usages = vec![eku];
-        extensions::add_ocsp_nocheck(&mut p);
-        leaf_ca.sign(&p, &responder_key, cn).map(|cert| Identity {
-            name: cn.into(),
-            chain: chain_of(cert),
-            key: Arc::clone(&responder_key),
-        })
-    };
-    let ocsp_responder = responder("ocsp-responder", 200, ExtendedKeyUsagePurpose::OcspSigning)?;
-    let ocsp_unauthorized = responder(
-        "ocsp-unauthorized",
-        201,
-        ExtendedKeyUsagePurpose::ClientAuth,
-    )?;
-
-    // Client pool, issued in parallel.
+/// The client pool, issued in parallel.
+fn pool(
+    spec: &PkiSpec,
+    h: &Hierarchy,
+    keys: &Keys<'_>,
+    urls: Option<RevocationUrls<'_>>,
+) -> Result<Vec<Identity>, IssueError> {
     let rsa_keys: Vec<Arc<KeyMaterial>> = if spec.key_type.rsa_bits().is_some() {
         (0..RSA_POOL_KEYS.min(spec.identities))
-            .map(|i| key(&format!("client-rsa-{i}")))
+            .map(|i| keys.get(&format!("client-rsa-{i}")))
             .collect::<Result<_, _>>()?
     } else {
         Vec::new()
@@ -212,21 +343,21 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
     let client_leaf = |i: usize| -> Result<Identity, IssueError> {
         let name = pool_name(i);
         let ckey = if rsa_keys.is_empty() {
-            key(&name)?
+            keys.get(&name)?
         } else {
             Arc::clone(&rsa_keys[i % rsa_keys.len()])
         };
-        let params = client_params(&name, 10_000 + i as u64, &ckey, a, urls);
-        let cert = leaf_ca.sign(&params, &ckey, &name)?;
+        let params = client_params(&name, POOL_SERIAL + i as u64, &ckey, spec.anchor, urls);
+        let cert = h.leaf_ca.sign(&params, &ckey, &name)?;
         Ok(Identity {
             name,
-            chain: chain_of(cert),
+            chain: h.chain_of(cert),
             key: ckey,
         })
     };
     let workers = crate::sys::usable_cpus().clamp(1, 16);
     let per_worker = spec.identities.div_ceil(workers);
-    let clients: Vec<Identity> = thread::scope(|scope| {
+    thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|w| {
                 let range = (w * per_worker)..((w + 1) * per_worker).min(spec.identities);
@@ -242,125 +373,6 @@ pub fn generate(spec: &PkiSpec) -> Result<Pki, IssueError> {
             }
         }
         Ok(all)
-    })?;
-
-    // Bad variants.
-    let mut bad_clients = Vec::new();
-    let bad_key = key("bad-client")?;
-    let with_validity = |name: &str, serial, from, to| {
-        let mut p = client_params(name, serial, &bad_key, a, urls);
-        p.not_before = from;
-        p.not_after = to;
-        p
-    };
-    let expired = with_validity("client-expired", 900, a - 2 * YEAR, a - Duration::days(1));
-    let not_yet = with_validity("client-not-yet-valid", 901, a + 31 * YEAR, a + 32 * YEAR);
-    let mut server_only = client_params("client-server-auth-only", 902, &bad_key, a, urls);
-    server_only.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-    // Valid in every way; listed in the CRLs of `crl::issue`.
-    let revoked = client_params("client-revoked", REVOKED_SERIAL, &bad_key, a, urls);
-    for (variant, params) in [
-        (ClientCert::Expired, expired),
-        (ClientCert::NotYetValid, not_yet),
-        (ClientCert::ServerAuthOnly, server_only),
-        (ClientCert::Revoked, revoked),
-    ] {
-        let cert = leaf_ca.sign(&params, &bad_key, variant.name())?;
-        bad_clients.push((
-            variant,
-            Identity {
-                name: format!("client-{variant}"),
-                chain: chain_of(cert),
-                key: Arc::clone(&bad_key),
-            },
-        ));
-    }
-
-    let victim_params = client_params("client-victim", VICTIM_SERIAL, &bad_key, a, urls);
-    let victim = Identity {
-        name: "client-victim".into(),
-        chain: chain_of(leaf_ca.sign(&victim_params, &bad_key, "victim")?),
-        key: Arc::clone(&bad_key),
-    };
-
-    // Unknown CA: a foreign root, with the same key type, that signs a client leaf directly.
-    let foreign_key = key("foreign-root")?;
-    let foreign_params = ca_params("unknown CA (not trusted)", 1, None, &foreign_key, a);
-    let foreign_root = sign_self(&foreign_params, &foreign_key, "foreign root")?;
-    let foreign_issuer = Ca::local(foreign_params, Arc::clone(&foreign_key));
-    let foreign_leaf = client_params("client-unknown-ca", 903, &bad_key, a, None);
-    bad_clients.push((
-        ClientCert::UnknownCa,
-        Identity {
-            name: "client-unknown-ca".into(),
-            chain: vec![foreign_issuer.sign(&foreign_leaf, &bad_key, "unknown-ca client")?],
-            key: Arc::clone(&bad_key),
-        },
-    ));
-
-    // Missing intermediate: pool identity 0's leaf alone.
-    let first = clients
-        .first()
-        .ok_or_else(|| IssueError::Spec("empty client pool".into()))?;
-    let mut missing: Vec<(ClientCert, String)> = Vec::new();
-    if levels > 0 {
-        bad_clients.push((
-            ClientCert::MissingIntermediate,
-            Identity {
-                name: "client-missing-intermediate".into(),
-                chain: vec![first.chain[0].clone()],
-                key: Arc::clone(&first.key),
-            },
-        ));
-    } else {
-        missing.push((
-            ClientCert::MissingIntermediate,
-            "the user's CA has pathLenConstraint 0, so it signs the leaves itself: a leaf sent alone lacks only certificates the server may already trust, which cannot isolate a missing intermediate".into(),
-        ));
-    }
-    let more = variants::issue(&variants::Inputs {
-        spec,
-        urls,
-        root: &root_ca,
-        leaf_issuer: &leaf_ca,
-        above_root: &above_root,
-        intermediates: &sent_intermediates,
-        bad_key: &bad_key,
-        valid: first,
-        unrelated: &foreign_root,
-    })?;
-    bad_clients.extend(more.clients);
-    missing.extend(more.missing);
-    // Mismatched key: pool identity 0's chain with the bad key (same type, so the signature
-    // scheme is acceptable and only the signature itself is wrong).
-    bad_clients.push((
-        ClientCert::MismatchedKey,
-        Identity {
-            name: "client-mismatched-key".into(),
-            chain: first.chain.clone(),
-            key: bad_key,
-        },
-    ));
-
-    Ok(Pki {
-        spec: spec.clone(),
-        root,
-        root_key,
-        intermediates,
-        intermediate_keys,
-        server,
-        clients,
-        bad_clients,
-        foreign_root,
-        victim,
-        leaf_ca,
-        cas,
-        variant_cas: more.cas,
-        server_must_staple,
-        ocsp_responder,
-        ocsp_unauthorized,
-        no_crl_sign_ca: more.no_crl_sign_ca,
-        missing,
     })
 }
 
@@ -373,7 +385,7 @@ pub fn pool_name(index: usize) -> String {
 fn generate_keys(
     spec: &PkiSpec,
     labels: &[String],
-) -> Result<std::collections::HashMap<String, Arc<KeyMaterial>>, IssueError> {
+) -> Result<HashMap<String, Arc<KeyMaterial>>, IssueError> {
     let workers = crate::sys::usable_cpus().clamp(1, labels.len().max(1));
     let chunks: Vec<&[String]> = labels
         .chunks(labels.len().div_ceil(workers).max(1))
@@ -393,7 +405,7 @@ fn generate_keys(
                 })
             })
             .collect();
-        let mut keys = std::collections::HashMap::new();
+        let mut keys = HashMap::new();
         for handle in handles {
             let part = handle
                 .join()

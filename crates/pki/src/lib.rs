@@ -6,8 +6,9 @@
 //!
 //! This file only names the parts; each holds one thing and they depend one way:
 //! `names` (the shared parse error) <- `keys`, `client_cert` <- `model` <- `params` (certificate
-//! parameters and signing) <- `variants` (bad credentials) <- `issue` (the hierarchy), with
-//! `crl`, `files`, `resign`, `short_lived` and `extensions` beside them.
+//! parameters and signing) <- `recipes` (how each bad credential is built) <- `variants` (the
+//! table of bad credentials: variant, what it breaks, serial, recipe) <- `issue` (the
+//! hierarchy), with `crl`, `files`, `resign`, `short_lived` and `extensions` beside them.
 #![forbid(unsafe_code)]
 
 // The rooms were once modules of one crate: these names keep paths written as
@@ -27,6 +28,7 @@ mod model;
 mod names;
 mod own;
 mod params;
+mod recipes;
 mod resign;
 mod short_lived;
 mod variants;
@@ -42,12 +44,16 @@ pub use extensions::{
 };
 pub use external::{ExternalCa, IssuerRef, PemFilesError, PemPart};
 pub use files::{certs_pem, write_pki, PkiFiles, WriteError};
-pub use issue::{generate, pool_name, MAX_IDENTITIES, REVOKED_SERIAL, VICTIM_SERIAL};
+pub use issue::{generate, pool_name, MAX_IDENTITIES};
 pub use keys::{hex, random_seed, KeyError, KeyMaterial, KeyType, WEAK_RSA_BITS};
 pub use model::{Identity, Pki, PkiSpec};
 pub use names::UnknownName;
 pub use own::OwnCredential;
 pub use params::IssueError;
+pub use recipes::{DEEP_CHAIN_INTERMEDIATES, PERMITTED_SUBTREE};
 pub use resign::{corrupt_signature, resign_sha1, ResignError};
 pub use short_lived::ShortLivedIssuer;
-pub use variants::{DEEP_CHAIN_INTERMEDIATES, PERMITTED_SUBTREE};
+pub use variants::{
+    bad_credential, BadCredential, BAD_CREDENTIALS, FIXED_SERIALS, POOL_SERIAL, REVOKED_SERIAL,
+    VICTIM_SERIAL,
+};

@@ -1,55 +1,140 @@
-//! The bad client credentials of conformance groups A and B beyond validity periods and EKU:
-//! a SHA-1-signed leaf, a corrupted leaf signature, an RSA-1024 key, a chain deeper than the
-//! verifiers allow, a misordered chain, an extra certificate after the chain, a name-constraints
-//! violation, a key usage without digitalSignature, no EKU at all, a leaf that says CA:TRUE,
-//! and a valid leaf from a CA without cRLSign (whose CRLs are unusable).
+//! The bad client credentials as one table: per variant, what it breaks, the serial of its leaf
+//! and the recipe that builds it (`recipes.rs`). [`issue`] walks the table in its order (the
+//! order of `Pki::bad_clients` and of the fixture files' manifest); every serial number of a
+//! leaf the harness issues outside the client pool is here or in [`FIXED_SERIALS`], and a test
+//! checks that none is used twice.
 //!
-//! The extra CAs (the deep chain, the constrained CA) always have P-256 keys, whatever the
-//! hierarchy's key type: they only carry chains, and RSA-4096 CAs would cost seconds each.
+//! The serials are those the credentials have always had (900 to 915): CRLs, shard numbers and
+//! tests name them (`REVOKED_SERIAL` is listed by every CRL), so a new variant takes the next
+//! free number and none is ever renumbered.
 
 use std::sync::Arc;
 
-use rcgen::{
-    BasicConstraints, CertificateParams, ExtendedKeyUsagePurpose, GeneralSubtree, IsCa, Issuer,
-    KeyUsagePurpose, NameConstraints, SanType,
-};
+use rcgen::CertificateParams;
 use rustls::pki_types::CertificateDer;
 
 use super::ca::Ca;
 use super::client_cert::ClientCert;
-use super::keys::{KeyMaterial, KeyType};
-use super::model::{Identity, PkiSpec};
-use super::params::{ca_params, cert_err, client_params, sign, IssueError};
-use super::resign::{corrupt_signature, resign_sha1, ResignError};
+use super::keys::KeyMaterial;
+use super::model::Identity;
+use super::params::IssueError;
+use super::recipes::{
+    self, Build, Inputs, Issuing, Made, VariantCas, Wanted, CHAIN_CA_SERIAL, CONSTRAINED_CA_SERIAL,
+    NO_CRL_SIGN_CA_SERIAL,
+};
 
-/// Intermediates in the `deep-chain` credential: one more than webpki's fixed limit of six
-/// sub-CAs, so every verifier with a depth of 6 or less rejects it.
-pub const DEEP_CHAIN_INTERMEDIATES: usize = 7;
+/// Serial number of the `revoked` client (the one every CRL lists).
+pub const REVOKED_SERIAL: u64 = 904;
 
-/// The DNS subtree the constrained CA permits; the `name-constraints` leaf is outside it.
-pub const PERMITTED_SUBTREE: &str = "permitted.mtls-harness.test";
+/// Serial number of the victim: valid until a case revokes it mid-run (exposure window).
+pub const VICTIM_SERIAL: u64 = 905;
 
-/// What the variants are issued from.
-pub(super) struct Inputs<'a> {
-    /// The spec (seed and anchor).
-    pub spec: &'a PkiSpec,
-    /// The revocation service URL for AIA/CDP, if any.
-    pub urls: Option<super::extensions::RevocationUrls<'a>>,
-    /// The root (the deep chain and the constrained CA hang off it): the harness's or the
-    /// user's CA.
-    pub root: &'a Ca,
-    /// The CA that issues the ordinary leaves (its key also makes the SHA-1 signature).
-    pub leaf_issuer: &'a Ca,
-    /// What every chain sends after its own CAs: nothing, or the user's CA and its chain.
-    pub above_root: &'a [CertificateDer<'static>],
-    /// The ordinary leaves' chain after the leaf (lowest intermediate first).
-    pub intermediates: &'a [CertificateDer<'static>],
-    /// The key every bad leaf holds.
-    pub bad_key: &'a Arc<KeyMaterial>,
-    /// A valid identity of the pool (for the extra-certificate chain).
-    pub valid: &'a Identity,
-    /// An unrelated certificate (the foreign root) to append.
-    pub unrelated: &'a CertificateDer<'static>,
+/// The first serial of the client pool (identity `i` has `POOL_SERIAL + i`).
+pub const POOL_SERIAL: u64 = 10_000;
+
+/// Serial of the root (intermediate `n` has `ROOT_SERIAL + n`); the foreign root, under its
+/// own name, has it too.
+pub const ROOT_SERIAL: u64 = 1;
+/// Serial of the server's certificate.
+pub const SERVER_SERIAL: u64 = 100;
+/// Serial of the server's Must-Staple certificate.
+pub const SERVER_MUST_STAPLE_SERIAL: u64 = 101;
+/// Serial of the authorised delegated OCSP responder.
+pub const OCSP_RESPONDER_SERIAL: u64 = 200;
+/// Serial of the OCSP responder certificate without id-kp-OCSPSigning.
+pub const OCSP_UNAUTHORIZED_SERIAL: u64 = 201;
+
+/// The serials of everything else the harness issues, by what holds them: the root and the
+/// intermediates, the server and its Must-Staple twin, the two OCSP responder certificates,
+/// the victim, the chain CAs, the constrained CA and the CA without cRLSign.
+pub const FIXED_SERIALS: &[(&str, u64)] = &[
+    ("root", ROOT_SERIAL),
+    ("intermediate-1", ROOT_SERIAL + 1),
+    ("intermediate-2", ROOT_SERIAL + 2),
+    ("intermediate-3", ROOT_SERIAL + 3),
+    ("intermediate-4", ROOT_SERIAL + 4),
+    ("server", SERVER_SERIAL),
+    ("server-must-staple", SERVER_MUST_STAPLE_SERIAL),
+    ("ocsp-responder", OCSP_RESPONDER_SERIAL),
+    ("ocsp-unauthorized", OCSP_UNAUTHORIZED_SERIAL),
+    ("victim", VICTIM_SERIAL),
+    ("chain-ca-1", CHAIN_CA_SERIAL + 1),
+    ("chain-ca-2", CHAIN_CA_SERIAL + 2),
+    ("chain-ca-3", CHAIN_CA_SERIAL + 3),
+    ("chain-ca-4", CHAIN_CA_SERIAL + 4),
+    ("chain-ca-5", CHAIN_CA_SERIAL + 5),
+    ("chain-ca-6", CHAIN_CA_SERIAL + 6),
+    ("chain-ca-7", CHAIN_CA_SERIAL + 7),
+    ("constrained-ca", CONSTRAINED_CA_SERIAL),
+    ("no-crl-sign-ca", NO_CRL_SIGN_CA_SERIAL),
+];
+
+/// One bad credential.
+#[derive(Clone, Copy)]
+pub struct BadCredential {
+    /// The variant (its name is the scenario's `client_cert` value).
+    pub variant: ClientCert,
+    /// What it breaks.
+    pub breaks: &'static str,
+    /// The serial of the leaf it issues; `None` when it reuses pool identity 0's leaf.
+    pub serial: Option<u64>,
+    /// How it is built.
+    build: Build,
+}
+
+impl std::fmt::Debug for BadCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BadCredential")
+            .field("variant", &self.variant)
+            .field("breaks", &self.breaks)
+            .field("serial", &self.serial)
+            .finish_non_exhaustive()
+    }
+}
+
+const fn entry(
+    variant: ClientCert,
+    serial: Option<u64>,
+    breaks: &'static str,
+    build: Build,
+) -> BadCredential {
+    BadCredential {
+        variant,
+        breaks,
+        serial,
+        build,
+    }
+}
+
+/// Every bad credential, in the order they are issued.
+#[rustfmt::skip]
+pub const BAD_CREDENTIALS: &[BadCredential] = {
+    use ClientCert as C;
+    &[
+        entry(C::Expired, Some(900), "validity: notAfter a day before the anchor", recipes::expired),
+        entry(C::NotYetValid, Some(901), "validity: notBefore 31 years after the anchor", recipes::not_yet_valid),
+        entry(C::ServerAuthOnly, Some(902), "extended key usage: serverAuth only, no clientAuth", recipes::server_auth_only),
+        entry(C::Revoked, Some(REVOKED_SERIAL), "revocation: valid, but listed in every CRL the harness issues", recipes::plain),
+        entry(C::UnknownCa, Some(903), "trust: signed by a root the server does not trust", recipes::unknown_ca),
+        entry(C::MissingIntermediate, None, "path: pool identity 0's leaf sent without its intermediates", recipes::missing_intermediate),
+        entry(C::Sha1Signed, Some(912), "signature: re-signed by its issuer with SHA-1", recipes::sha1_signed),
+        entry(C::BadSignature, Some(913), "signature: one bit of the leaf's signature flipped", recipes::bad_signature),
+        entry(C::WeakRsa, Some(914), "key: a 1024-bit RSA key", recipes::weak_rsa),
+        entry(C::NoDigitalSignature, Some(909), "key usage: nonRepudiation only, no digitalSignature", recipes::no_digital_signature),
+        entry(C::NoEku, Some(910), "extended key usage: none at all (any use, RFC 5280 4.2.1.12)", recipes::no_eku),
+        entry(C::CaLeaf, Some(911), "basic constraints: the leaf says CA:TRUE", recipes::ca_leaf),
+        entry(C::DeepChain, Some(906), "path length: seven intermediates, one more than webpki allows", recipes::deep_chain),
+        entry(C::MisorderedChain, Some(907), "path: two intermediates sent in the wrong order", recipes::misordered_chain),
+        entry(C::ExtraCert, None, "path: a valid chain with an unrelated certificate appended", recipes::extra_cert),
+        entry(C::NameConstraints, Some(908), "name constraints: a DNS name outside the CA's permitted subtree", recipes::name_constraints),
+        entry(C::NoCrlSignIssuer, Some(915), "revocation: a valid leaf whose CA lacks cRLSign, so its CRLs are unusable", recipes::no_crl_sign_issuer),
+        entry(C::MismatchedKey, None, "proof of possession: pool identity 0's chain with another key", recipes::mismatched_key),
+    ]
+};
+
+/// The table entry of `variant`, if it is a bad credential (not `valid` or `none`).
+pub fn bad_credential(variant: ClientCert) -> Option<&'static BadCredential> {
+    BAD_CREDENTIALS.iter().find(|c| c.variant == variant)
 }
 
 /// What [`issue`] makes.
@@ -67,252 +152,90 @@ pub(super) struct Issued {
     pub cas: Vec<(Ca, CertificateDer<'static>)>,
 }
 
-/// Issues every variant this module makes. The SHA-1 variant is left out for an Ed25519
-/// hierarchy (Ed25519 has no SHA-1 form); the case is then skipped with that reason.
+/// Issues every credential of [`BAD_CREDENTIALS`], in its order.
 pub(super) fn issue(inputs: &Inputs<'_>) -> Result<Issued, IssueError> {
-    let a = inputs.spec.anchor;
-    let issuer = inputs.leaf_issuer;
-    let issuer_key = &*issuer.key;
-    let root = inputs.root;
+    let cas = VariantCas::make(inputs)?;
+    let cx = Issuing { inputs, cas: &cas };
+    let mut clients = Vec::new();
     let mut missing = Vec::new();
-    // How many CAs of its own a variant may hang below the root: any number under the
-    // harness's root; under a user's CA, as many as its pathLenConstraint allows.
-    let room = |n: u32| {
-        root.external
-            .as_ref()
-            .is_none_or(|ext| ext.allows_sub_cas(n))
-    };
-    let too_deep = |n: u32| {
-        format!(
-            "the user's CA allows fewer than {n} CAs below it (pathLenConstraint {}); this credential needs {n} of its own, and a path-length error would hide its defect",
-            root.external
-                .as_ref()
-                .and_then(|e| e.path_len)
-                .map_or_else(|| "none".to_string(), |p| p.to_string())
-        )
-    };
-    let with_root = |mut chain: Vec<CertificateDer<'static>>| {
-        chain.extend(inputs.above_root.iter().cloned());
-        chain
-    };
-    let bad_key = inputs.bad_key;
-    let chain_of = |leaf: CertificateDer<'static>| {
-        let mut chain = vec![leaf];
-        chain.extend(inputs.intermediates.iter().cloned());
-        chain
-    };
-    let identity = |variant: ClientCert, chain, key: &Arc<KeyMaterial>| {
-        (
-            variant,
-            Identity {
-                name: format!("client-{variant}"),
-                chain,
-                key: Arc::clone(key),
-            },
-        )
-    };
-    let leaf = |variant: ClientCert, serial: u64| {
-        client_params(
-            &format!("client-{variant}"),
-            serial,
-            bad_key,
-            a,
-            inputs.urls,
-        )
-    };
-    let to_issue = |e: ResignError| IssueError::Spec(e.to_string());
-    let mut out = Vec::new();
-
-    // Signatures: SHA-1 and corrupted.
-    if issuer_key.key_type() != KeyType::Ed25519 {
-        let cert = issuer.sign(&leaf(ClientCert::Sha1Signed, 912), bad_key, "sha1")?;
-        let sha1 = resign_sha1(&cert, issuer_key).map_err(to_issue)?;
-        out.push(identity(ClientCert::Sha1Signed, chain_of(sha1), bad_key));
-    }
-    let cert = issuer.sign(&leaf(ClientCert::BadSignature, 913), bad_key, "bad-sig")?;
-    let corrupt = corrupt_signature(&cert).map_err(to_issue)?;
-    out.push(identity(
-        ClientCert::BadSignature,
-        chain_of(corrupt),
-        bad_key,
-    ));
-
-    // A 1024-bit RSA key.
-    let weak = Arc::new(KeyMaterial::weak_rsa(inputs.spec.seed, "weak-rsa")?);
-    let params = client_params("client-weak-rsa", 914, &weak, a, inputs.urls);
-    let cert = issuer.sign(&params, &weak, "weak-rsa")?;
-    out.push(identity(ClientCert::WeakRsa, chain_of(cert), &weak));
-
-    // Extensions: key usage without digitalSignature, no EKU, CA:TRUE.
-    let mut no_ds = leaf(ClientCert::NoDigitalSignature, 909);
-    // nonRepudiation only: OpenSSL's client purpose also accepts keyAgreement (for static
-    // ECDH), so a usage that allows neither is the unambiguous case.
-    no_ds.key_usages = vec![KeyUsagePurpose::ContentCommitment];
-    let mut no_eku = leaf(ClientCert::NoEku, 910);
-    no_eku.extended_key_usages = Vec::new();
-    let mut ca_leaf = leaf(ClientCert::CaLeaf, 911);
-    ca_leaf.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-    ca_leaf.key_usages = vec![
-        KeyUsagePurpose::DigitalSignature,
-        KeyUsagePurpose::KeyCertSign,
-    ];
-    for (variant, params) in [
-        (ClientCert::NoDigitalSignature, no_ds),
-        (ClientCert::NoEku, no_eku),
-        (ClientCert::CaLeaf, ca_leaf),
-    ] {
-        let cert = issuer.sign(&params, bad_key, variant.name())?;
-        out.push(identity(variant, chain_of(cert), bad_key));
-    }
-
-    // Chains: deeper than allowed, misordered, with an unrelated certificate appended.
-    let deep_room = room(DEEP_CHAIN_INTERMEDIATES as u32);
-    let misordered_room = room(2);
-    let levels = if deep_room {
-        DEEP_CHAIN_INTERMEDIATES
-    } else if misordered_room {
-        2
-    } else {
-        0
-    };
-    let mut cas: Vec<Ca> = Vec::new();
-    let mut ca_certs: Vec<CertificateDer<'static>> = Vec::new();
-    for level in 1..=levels {
-        let key = Arc::new(KeyMaterial::generate(
-            KeyType::EcdsaP256,
-            inputs.spec.seed,
-            &format!("chain-ca-{level}"),
-        )?);
-        let params = ca_params(
-            &format!("mtls-harness chain CA {level}"),
-            300 + level as u64,
-            None,
-            &key,
-            a,
-        );
-        let cert = cas.last().unwrap_or(root).sign(&params, &key, "chain CA")?;
-        cas.push(Ca::local(params, key));
-        ca_certs.push(cert);
-    }
-    let under = |level: usize, variant: ClientCert, serial: u64| {
-        cas[level - 1].sign(&leaf(variant, serial), bad_key, variant.name())
-    };
-    if deep_room {
-        let deep_leaf = under(DEEP_CHAIN_INTERMEDIATES, ClientCert::DeepChain, 906)?;
-        let mut deep = vec![deep_leaf];
-        deep.extend(ca_certs.iter().rev().cloned());
-        out.push(identity(ClientCert::DeepChain, with_root(deep), bad_key));
-    } else {
-        missing.push((
-            ClientCert::DeepChain,
-            too_deep(DEEP_CHAIN_INTERMEDIATES as u32),
-        ));
-    }
-    if misordered_room {
-        // Issued by chain CA 2, sent as leaf, CA 1, CA 2 (CA 2 belongs right after the leaf).
-        let misordered = vec![
-            under(2, ClientCert::MisorderedChain, 907)?,
-            ca_certs[0].clone(),
-            ca_certs[1].clone(),
-        ];
-        out.push(identity(
-            ClientCert::MisorderedChain,
-            with_root(misordered),
-            bad_key,
-        ));
-    } else {
-        missing.push((ClientCert::MisorderedChain, too_deep(2)));
-    }
-    let mut extra = inputs.valid.chain.clone();
-    extra.push(inputs.unrelated.clone());
-    out.push(identity(ClientCert::ExtraCert, extra, &inputs.valid.key));
-
-    if !room(1) {
-        for variant in [ClientCert::NameConstraints, ClientCert::NoCrlSignIssuer] {
-            missing.push((variant, too_deep(1)));
+    for credential in BAD_CREDENTIALS {
+        let wanted = Wanted {
+            variant: credential.variant,
+            serial: credential.serial,
+        };
+        match (credential.build)(&cx, wanted)? {
+            Made::Sent(identity) => clients.push((credential.variant, identity)),
+            Made::Missing(reason) => missing.push((credential.variant, reason)),
+            Made::LeftOut => {}
         }
-        // Still a CA for the `issuer-no-crl-sign` CRL's fields; it issues nothing sent.
-        let ncs_key = Arc::new(KeyMaterial::generate(
-            KeyType::EcdsaP256,
-            inputs.spec.seed,
-            "no-crl-sign-ca",
-        )?);
-        let ncs_params = no_crl_sign_params(&ncs_key, a);
-        return Ok(Issued {
-            clients: out,
-            no_crl_sign_ca: (ncs_params, ncs_key),
-            missing,
-            cas: cas.into_iter().zip(ca_certs).collect(),
-        });
     }
-
-    // Name constraints: a CA that permits one DNS subtree issues a leaf outside it.
-    let nc_key = KeyMaterial::generate(KeyType::EcdsaP256, inputs.spec.seed, "constrained-ca")?;
-    let mut nc_params = ca_params("mtls-harness constrained CA", 320, Some(0), &nc_key, a);
-    nc_params.name_constraints = Some(NameConstraints {
-        permitted_subtrees: vec![GeneralSubtree::DnsName(PERMITTED_SUBTREE.into())],
-        excluded_subtrees: Vec::new(),
-    });
-    let nc_cert = root.sign(&nc_params, &nc_key, "constrained CA")?;
-    let mut outside = leaf(ClientCert::NameConstraints, 908);
-    outside.subject_alt_names = vec![SanType::DnsName(
-        "client.outside.test"
-            .try_into()
-            .map_err(|e| cert_err("name-constraints", e))?,
-    )];
-    outside.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-    let nc_params_kept = nc_params.clone();
-    let nc_leaf = sign(
-        &outside,
-        bad_key,
-        &Issuer::new(nc_params, &nc_key),
-        "name-constraints",
-    )?;
-    out.push(identity(
-        ClientCert::NameConstraints,
-        with_root(vec![nc_leaf, nc_cert.clone()]),
-        bad_key,
-    ));
-
-    // A CA whose key usage lacks cRLSign: its leaf is valid, its CRLs are unusable.
-    let ncs_key = Arc::new(KeyMaterial::generate(
-        KeyType::EcdsaP256,
-        inputs.spec.seed,
-        "no-crl-sign-ca",
-    )?);
-    let ncs_params = no_crl_sign_params(&ncs_key, a);
-    let ncs_cert = root.sign(&ncs_params, &ncs_key, "CA without cRLSign")?;
-    let ncs_leaf = sign(
-        &leaf(ClientCert::NoCrlSignIssuer, 915),
-        bad_key,
-        &Issuer::new(ncs_params.clone(), &*ncs_key),
-        "no-crl-sign-issuer",
-    )?;
-    out.push(identity(
-        ClientCert::NoCrlSignIssuer,
-        with_root(vec![ncs_leaf, ncs_cert.clone()]),
-        bad_key,
-    ));
-    let mut cas: Vec<(Ca, CertificateDer<'static>)> = cas.into_iter().zip(ca_certs).collect();
-    cas.push((Ca::local(nc_params_kept, Arc::new(nc_key)), nc_cert));
-    cas.push((
-        Ca::local(ncs_params.clone(), Arc::clone(&ncs_key)),
-        ncs_cert,
-    ));
+    let (ncs, _) = &cas.no_crl_sign;
     Ok(Issued {
-        clients: out,
-        no_crl_sign_ca: (ncs_params, ncs_key),
+        clients,
+        no_crl_sign_ca: (ncs.params.clone(), Arc::clone(&ncs.key)),
         missing,
-        cas,
+        cas: cas.issuing(),
     })
 }
 
-/// The CA whose key usage lacks cRLSign.
-fn no_crl_sign_params(key: &KeyMaterial, a: time::OffsetDateTime) -> CertificateParams {
-    let mut params = ca_params("mtls-harness CA without cRLSign", 321, Some(0), key, a);
-    params.key_usages = vec![
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::DigitalSignature,
-    ];
-    params
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::super::recipes::DEEP_CHAIN_INTERMEDIATES;
+    use super::*;
+
+    #[test]
+    fn every_bad_variant_has_one_entry() {
+        let listed: Vec<ClientCert> = BAD_CREDENTIALS.iter().map(|c| c.variant).collect();
+        let unique: HashSet<_> = listed.iter().collect();
+        assert_eq!(unique.len(), listed.len(), "a variant is listed twice");
+        for variant in ClientCert::ALL {
+            let good = matches!(variant, ClientCert::Valid | ClientCert::None);
+            assert_eq!(
+                bad_credential(variant).is_some(),
+                !good,
+                "{variant}: a bad variant needs an entry, valid and none none"
+            );
+        }
+        let names: HashSet<_> = BAD_CREDENTIALS.iter().map(|c| c.variant.name()).collect();
+        assert_eq!(names.len(), BAD_CREDENTIALS.len(), "names are unique");
+        assert!(BAD_CREDENTIALS.iter().all(|c| !c.breaks.is_empty()));
+    }
+
+    #[test]
+    fn serials_are_unique_and_outside_the_pool() {
+        let mut seen = HashSet::new();
+        let leaves = BAD_CREDENTIALS
+            .iter()
+            .filter_map(|c| c.serial.map(|s| (c.variant.name(), s)));
+        for (what, serial) in leaves.chain(FIXED_SERIALS.iter().copied()) {
+            assert!(seen.insert(serial), "{what}: serial {serial} is used twice");
+            assert!(
+                serial < POOL_SERIAL,
+                "{what}: {serial} is in the pool's range"
+            );
+        }
+    }
+
+    #[test]
+    fn every_chain_ca_has_a_fixed_serial() {
+        for level in 1..=DEEP_CHAIN_INTERMEDIATES {
+            let name = format!("chain-ca-{level}");
+            assert!(FIXED_SERIALS.iter().any(|(n, _)| *n == name), "{name}");
+        }
+    }
+
+    #[test]
+    fn the_serials_are_the_ones_fixtures_have_always_had() {
+        let serial = |v| bad_credential(v).and_then(|c| c.serial);
+        assert_eq!(serial(ClientCert::Revoked), Some(REVOKED_SERIAL));
+        assert_eq!(REVOKED_SERIAL, 904);
+        assert_eq!(serial(ClientCert::Expired), Some(900));
+        assert_eq!(serial(ClientCert::NoCrlSignIssuer), Some(915));
+        let issued: Vec<u64> = BAD_CREDENTIALS.iter().filter_map(|c| c.serial).collect();
+        let mut all: Vec<u64> = issued.into_iter().chain([VICTIM_SERIAL]).collect();
+        all.sort_unstable();
+        assert_eq!(all, (900..=915).collect::<Vec<_>>());
+    }
 }

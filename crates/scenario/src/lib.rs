@@ -15,14 +15,15 @@ use mtls_pki as pki;
 
 mod model;
 mod parse;
-mod problems;
+pub mod problems;
 
 use std::path::Path;
 
 pub use model::*;
+pub use parse::reader::{self, Reader};
 pub use parse::{parse, MAX_CASES, MAX_DURATION, MAX_KEPT_PROBLEMS, MAX_LIST, MIN_INTERVAL};
 pub use problems::MAX_LISTED_PROBLEMS;
-pub use problems::{Problem, ScenarioError};
+pub use problems::{Problem, Problems, ScenarioError};
 
 /// Largest scenario file [`load`] reads (64 MiB; parsing is linear, a 10 MB file of problems
 /// validates in seconds).

@@ -1,6 +1,6 @@
-//! Problems found in a scenario file ([`Problem`]: file, line, key path, message) and
-//! [`ScenarioError`], which lists them all. The reader that collects them is
-//! `parse/reader.rs`.
+//! Problems found in an input file ([`Problem`]: file, line, key path, message),
+//! [`Problems`] (all of a file's, as one error) and [`ScenarioError`], which lists a
+//! scenario's. The reader that collects them is `parse/reader.rs`.
 
 use std::fmt;
 use std::io;
@@ -55,15 +55,50 @@ pub enum ScenarioError {
     },
 }
 
-/// Most problems listed one by one; the rest are counted (a file of a million unknown keys
-/// stays a readable report).
-pub const MAX_LISTED_PROBLEMS: usize = 100;
+/// Every problem of a file (the error of the formats read with the `Reader` other than
+/// scenarios): it lists the first [`MAX_LISTED_PROBLEMS`] as `file:line: key: message`, one a
+/// line, and counts them when there are several (the caller prefixes its own `error: `).
+#[derive(Clone, Debug, Default, PartialEq, Eq, thiserror::Error)]
+#[error("{}", self.render())]
+pub struct Problems {
+    /// The first problems found (at most 1,000), in file order.
+    pub problems: Vec<Problem>,
+    /// Problems found beyond those, counted only.
+    pub unkept: usize,
+}
 
-fn render(problems: &[Problem], unkept: usize) -> String {
+impl Problems {
+    /// How many problems there are, the unkept ones included.
+    pub fn count(&self) -> usize {
+        self.problems.len().saturating_add(self.unkept)
+    }
+
+    fn render(&self) -> String {
+        list(&self.problems, self.unkept, Problem::to_string)
+    }
+}
+
+/// The first [`MAX_LISTED_PROBLEMS`] of `problems`, each rendered by `each`, one a line, then
+/// how many more there are and (when there are several) their count: the listing of every
+/// error made of problems.
+pub fn list(problems: &[Problem], unkept: usize, each: impl Fn(&Problem) -> String) -> String {
+    let (mut out, n) = listed(problems, unkept, each);
+    if n > 1 {
+        out.push(format!("{n} problems found"));
+    }
+    out.join("\n")
+}
+
+/// The first [`MAX_LISTED_PROBLEMS`] lines and how many more there are, and the count of all.
+fn listed(
+    problems: &[Problem],
+    unkept: usize,
+    each: impl Fn(&Problem) -> String,
+) -> (Vec<String>, usize) {
     let mut out: Vec<String> = problems
         .iter()
         .take(MAX_LISTED_PROBLEMS)
-        .map(|p| format!("error: {p}"))
+        .map(each)
         .collect();
     let n = problems.len().saturating_add(unkept);
     if n > MAX_LISTED_PROBLEMS {
@@ -72,6 +107,15 @@ fn render(problems: &[Problem], unkept: usize) -> String {
             n - MAX_LISTED_PROBLEMS
         ));
     }
+    (out, n)
+}
+
+/// Most problems listed one by one; the rest are counted (a file of a million unknown keys
+/// stays a readable report).
+pub const MAX_LISTED_PROBLEMS: usize = 100;
+
+fn render(problems: &[Problem], unkept: usize) -> String {
+    let (mut out, n) = listed(problems, unkept, |p| format!("error: {p}"));
     out.push(format!(
         "{n} problem{} found",
         if n == 1 { "" } else { "s" }

@@ -30,7 +30,7 @@ pub struct PkitsArgs {
     /// repeat the option.
     #[arg(long, value_name = "TEST")]
     pub only: Vec<String>,
-    /// Known deviations (default: crates/core/src/pkits/deviations.toml, built in).
+    /// Known deviations (default: conformance/pkits-deviations.toml, built in).
     #[arg(long, value_name = "FILE")]
     pub deviations: Option<PathBuf>,
 }
@@ -75,7 +75,7 @@ pub(super) fn pkits(args: &PkitsArgs) -> CommandResult {
     }
     let (text, path) = grading_text(
         args.deviations.as_deref(),
-        "crates/core/src/pkits/deviations.toml",
+        "conformance/pkits-deviations.toml",
         pkits::DEVIATIONS,
     )?;
     let deviations = crate::conformance::parse_deviations(&text, &path)?;

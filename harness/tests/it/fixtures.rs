@@ -303,3 +303,51 @@ fn a_planted_symlink_is_replaced_not_followed() {
     assert!(meta.file_type().is_file());
     assert_eq!(meta.permissions().mode() & 0o777, 0o600);
 }
+
+#[test]
+fn every_bad_credential_carries_its_table_serial_and_has_an_expectation() {
+    use mtls_harness::conformance;
+    use mtls_harness::scenario;
+    use std::path::Path;
+
+    let p = pki::generate(&PkiSpec::new(KeyType::EcdsaP256, 2)).unwrap();
+    for credential in pki::BAD_CREDENTIALS {
+        let id = p.client(credential.variant, 0).unwrap();
+        if let Some(serial) = credential.serial {
+            let leaf = openssl::x509::X509::from_der(&id.chain[0]).unwrap();
+            let got = leaf.serial_number().to_bn().unwrap().to_dec_str().unwrap();
+            assert_eq!(
+                got.to_string(),
+                serial.to_string(),
+                "{}",
+                credential.variant
+            );
+        }
+        assert_eq!(id.name, format!("client-{}", credential.variant));
+    }
+    assert_eq!(
+        p.bad_clients.iter().map(|(v, _)| *v).collect::<Vec<_>>(),
+        pki::BAD_CREDENTIALS
+            .iter()
+            .map(|c| c.variant)
+            .collect::<Vec<_>>(),
+        "issued in the table's order"
+    );
+
+    // Every variant has a graded conformance case: a case of the shipped suite presents it,
+    // and the expectations file names that case. (`Expectation::derived` matches every
+    // variant exhaustively, so the verdict a case without expectations gets is defined too.)
+    let suite = scenario::parse(conformance::SUITE, Path::new("conformance.toml")).unwrap();
+    let specs =
+        conformance::parse_expectations(conformance::spec::EXPECTATIONS, Path::new("e.toml"))
+            .unwrap();
+    for credential in pki::BAD_CREDENTIALS {
+        let graded = suite.cases.iter().any(|case| {
+            case.client_cert == credential.variant
+                && specs
+                    .iter()
+                    .any(|s| s.name == conformance::base_name(&case.name))
+        });
+        assert!(graded, "{}: no graded conformance case", credential.variant);
+    }
+}

@@ -1,11 +1,16 @@
 //! A server spec of `ab --a`/`--b`: short to type. `scenario` is the case's own server;
 //! `rustls`, `openssl`, `s_server`, `nginx`, ... a server peer, with settings after a colon
 //! (`rustls:handicap-us=30,threads=1`); `command:PROGRAM ARG ...` a command peer (arguments
-//! split on spaces, placeholders as in scenario files, ready when its port accepts).
+//! split on spaces, placeholders as in scenario files, ready when its port accepts). Read with
+//! the scenario `Reader`: every problem of a spec at once, an unknown setting with the nearest
+//! valid one.
 
+use std::ops::Range;
+use std::path::Path;
 use std::str::FromStr;
 
-use crate::scenario::{Case, CommandPeer, ServerImpl};
+use crate::scenario::reader::suggestion;
+use crate::scenario::{Case, CommandPeer, Reader, ServerImpl};
 
 /// What a spec could not be read as.
 #[derive(Debug, thiserror::Error)]
@@ -32,96 +37,160 @@ pub struct ServerSpec {
     pub threads: Option<usize>,
 }
 
+/// The settings a server spec may carry after its colon.
+const SETTINGS: &[&str] = &["handicap-us", "threads"];
+
 impl FromStr for ServerSpec {
     type Err = SpecError;
 
+    /// Reads a spec with the scenario `Reader`: every problem at once (joined with "; "), an
+    /// unknown setting with the nearest valid one.
     fn from_str(text: &str) -> Result<Self, SpecError> {
-        let err = |reason: String| SpecError {
-            spec: text.to_string(),
-            reason,
-        };
-        let mut spec = ServerSpec {
-            text: text.to_string(),
-            server: None,
-            command: None,
-            handicap_us: None,
-            threads: None,
-        };
-        let (name, settings) = text.split_once(':').unwrap_or((text, ""));
-        if name == "command" {
-            let command: Vec<String> = settings.split_whitespace().map(String::from).collect();
-            if command.is_empty() {
-                return Err(err(
-                    "expected command:PROGRAM ARG ... (e.g. \"command:./my-server --listen {addr} --cert {cert} --key {key} --client-ca {client_ca}\")".into(),
-                ));
-            }
-            if let Some(bad) = command
-                .iter()
-                .flat_map(|a| CommandPeer::unknown_placeholders(a))
-                .next()
-            {
-                return Err(err(format!("unknown placeholder {{{bad}}}")));
-            }
-            if !command
-                .iter()
-                .any(|a| a.contains("{addr}") || a.contains("{port}"))
-            {
-                return Err(err(
-                    "the command has neither {addr} nor {port}: the harness picks the port and must tell the program".into(),
-                ));
-            }
-            spec.server = Some(ServerImpl::Command);
-            spec.command = Some(CommandPeer {
-                command,
-                ready: None,
-                env: Vec::new(),
-                listen: None,
-            });
-            return Ok(spec);
-        }
-        if name != "scenario" {
-            let server: ServerImpl = name.parse().map_err(|e| {
-                err(format!(
-                    "{e}; or \"scenario\" (the case's own server), or command:PROGRAM ARG ..."
-                ))
-            })?;
-            if server == ServerImpl::Command {
-                return Err(err("expected command:PROGRAM ARG ...".into()));
-            }
-            spec.server = Some(server);
-        }
-        for setting in settings.split(',').filter(|s| !s.is_empty()) {
-            let (key, value) = setting
-                .split_once('=')
-                .ok_or_else(|| err(format!("expected key=value, found \"{setting}\"")))?;
-            let number = |max: u64| {
-                value
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|n| *n <= max)
-                    .ok_or_else(|| {
-                        err(format!(
-                            "{key}: expected an integer from 0 to {max}, found \"{value}\""
-                        ))
+        let mut r = Reader::new(text, Path::new("server spec"));
+        let spec = read(&mut r, text);
+        match r.finish() {
+            Ok(()) => Ok(spec),
+            Err(problems) => {
+                let reasons: Vec<String> = problems
+                    .problems
+                    .iter()
+                    .map(|p| match p.key.as_str() {
+                        "" => p.message.clone(),
+                        key => format!("{key}: {}", p.message),
                     })
-            };
-            match key {
-                "handicap-us" => spec.handicap_us = Some(number(1_000_000)?),
-                "threads" => spec.threads = Some(number(1024)?.max(1) as usize),
-                _ => {
-                    return Err(err(format!(
-                        "unknown setting \"{key}\"; expected handicap-us or threads"
-                    )))
-                }
+                    .collect();
+                Err(SpecError {
+                    spec: text.to_string(),
+                    reason: reasons.join("; "),
+                })
             }
         }
-        let builtin = matches!(spec.server, Some(ServerImpl::Rustls | ServerImpl::Openssl));
-        if spec.handicap_us.is_some() && !builtin {
-            return Err(err(
-                "handicap-us is a setting of the built-in servers (rustls, openssl)".into(),
-            ));
+    }
+}
+
+/// The spec `text`, its problems recorded in `r` (spans are byte ranges of `text`).
+fn read(r: &mut Reader<'_>, text: &str) -> ServerSpec {
+    let mut spec = ServerSpec {
+        text: text.to_string(),
+        server: None,
+        command: None,
+        handicap_us: None,
+        threads: None,
+    };
+    let (name, settings) = text.split_once(':').unwrap_or((text, ""));
+    let settings_at = name.len() + 1;
+    if name == "command" {
+        spec.server = Some(ServerImpl::Command);
+        spec.command = command(r, settings, settings_at..text.len());
+        return spec;
+    }
+    if name != "scenario" {
+        match name.parse::<ServerImpl>() {
+            Ok(ServerImpl::Command) => {
+                r.problem(Some(0..name.len()), "", "expected command:PROGRAM ARG ...");
+            }
+            Ok(server) => spec.server = Some(server),
+            Err(e) => r.problem(
+                Some(0..name.len()),
+                "",
+                format!("{e}; or \"scenario\" (the case's own server), or command:PROGRAM ARG ..."),
+            ),
         }
-        Ok(spec)
+    }
+    let mut at = settings_at;
+    for setting in settings.split(',') {
+        let span = at..at + setting.len();
+        at = span.end + 1;
+        if !setting.is_empty() {
+            read_setting(r, &mut spec, setting, span);
+        }
+    }
+    let builtin = matches!(spec.server, Some(ServerImpl::Rustls | ServerImpl::Openssl));
+    if spec.handicap_us.is_some() && !builtin {
+        r.problem(
+            None,
+            "",
+            "handicap-us is a setting of the built-in servers (rustls, openssl)",
+        );
+    }
+    spec
+}
+
+/// `command:PROGRAM ARG ...` (the part after the colon is `args`, at `span` of the spec).
+fn command(r: &mut Reader<'_>, args: &str, span: Range<usize>) -> Option<CommandPeer> {
+    let command: Vec<String> = args.split_whitespace().map(String::from).collect();
+    if command.is_empty() {
+        r.problem(
+            Some(span),
+            "",
+            "expected command:PROGRAM ARG ... (e.g. \"command:./my-server --listen {addr} --cert {cert} --key {key} --client-ca {client_ca}\")",
+        );
+        return None;
+    }
+    let unknown: Vec<String> = command
+        .iter()
+        .flat_map(|a| CommandPeer::unknown_placeholders(a))
+        .collect();
+    for bad in &unknown {
+        r.problem(
+            Some(span.clone()),
+            "",
+            format!("unknown placeholder {{{bad}}}"),
+        );
+    }
+    if !command
+        .iter()
+        .any(|a| a.contains("{addr}") || a.contains("{port}"))
+    {
+        r.problem(
+            Some(span),
+            "",
+            "the command has neither {addr} nor {port}: the harness picks the port and must tell the program",
+        );
+        return None;
+    }
+    unknown.is_empty().then_some(CommandPeer {
+        command,
+        ready: None,
+        env: Vec::new(),
+        listen: None,
+    })
+}
+
+/// One `key=value` setting at `span` of the spec.
+fn read_setting(r: &mut Reader<'_>, spec: &mut ServerSpec, setting: &str, span: Range<usize>) {
+    let Some((key, value)) = setting.split_once('=') else {
+        r.problem(
+            Some(span),
+            "",
+            format!("expected key=value, found \"{setting}\""),
+        );
+        return;
+    };
+    let mut number = |max: u64| {
+        let n = value.parse::<u64>().ok().filter(|n| *n <= max);
+        if n.is_none() {
+            r.problem(
+                Some(span.clone()),
+                key,
+                format!("expected an integer from 0 to {max}, found \"{value}\""),
+            );
+        }
+        n
+    };
+    match key {
+        "handicap-us" => spec.handicap_us = number(1_000_000),
+        "threads" => spec.threads = number(1024).map(|n| n.max(1) as usize),
+        _ => {
+            let hint = suggestion(key, SETTINGS)
+                .map(|s| format!(" (did you mean {s}?)"))
+                .unwrap_or_default();
+            r.problem(
+                Some(span),
+                "",
+                format!("unknown setting \"{key}\"{hint}; expected handicap-us or threads"),
+            );
+        }
     }
 }
 

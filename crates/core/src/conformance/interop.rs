@@ -10,10 +10,10 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::spec::{parse_doc, tables, Entry, SpecError};
+use super::spec::{read_data, Entry, SpecError};
 use crate::report::interop::{Cell, CellGrade, Graded};
 use crate::report::CaseSummary;
-use crate::scenario::{ClientImpl, ResumptionMode, ServerImpl, TlsVersion};
+use crate::scenario::{ClientImpl, Reader, ResumptionMode, ServerImpl, TlsVersion};
 
 /// The known findings shipped with the binary (`conformance/interop-findings.toml`).
 pub const FINDINGS: &str = include_str!("../../../../conformance/interop-findings.toml");
@@ -55,96 +55,91 @@ impl Finding {
     }
 }
 
+/// The keys of a finding.
+const FINDING_KEYS: &[&str] = &[
+    "client",
+    "server",
+    "tls_version",
+    "resumption",
+    "observed",
+    "reason",
+];
+
 /// Parses a findings file.
 ///
 /// # Errors
-/// The first problem, with file, entry and what was expected.
+/// Every problem, each with file, entry, line and what was expected.
 pub fn parse_findings(text: &str, file: &Path) -> Result<Vec<Finding>, SpecError> {
-    let doc = parse_doc(text, file)?;
-    let mut out: Vec<Finding> = Vec::new();
-    for (i, table) in tables(&doc, "finding", file)?.into_iter().enumerate() {
-        let e = Entry {
-            table,
-            file,
-            path: format!("finding[{}]", i + 1),
-        };
-        e.check_keys(&[
-            "client",
-            "server",
-            "tls_version",
-            "resumption",
-            "observed",
-            "reason",
-        ])?;
-        let named = |key: &str, ok: &dyn Fn(&str) -> Result<(), String>| {
-            let value = e.required(key)?;
-            ok(&value).map_err(|expected| e.err(key, format!("expected {expected}")))?;
-            Ok::<_, SpecError>(value)
-        };
-        let client = named("client", &|s| {
-            s.parse::<ClientImpl>().map(drop).map_err(|e| e.to_string())
-        })?;
-        let server = named("server", &|s| {
-            s.parse::<ServerImpl>().map(drop).map_err(|e| e.to_string())
-        })?;
-        let tls_version = named("tls_version", &|s| {
-            s.parse::<TlsVersion>().map(drop).map_err(|e| e.to_string())
-        })?;
-        let resumption = named("resumption", &|s| {
-            s.parse::<ResumptionMode>()
-                .map(drop)
-                .map_err(|e| e.to_string())
-        })?;
-        let observed = match e.required("observed")?.as_str() {
-            "no-resumption" => Observed::NoResumption,
-            "partial-resumption" => Observed::PartialResumption,
-            other => {
-                return Err(e.err(
-                    "observed",
-                    format!(
-                        "expected \"no-resumption\" or \"partial-resumption\", found \"{other}\""
-                    ),
-                ))
+    read_data(text, file, |r, doc| {
+        let mut out: Vec<Finding> = Vec::new();
+        for (table, path) in r.tables(doc.as_table(), "finding") {
+            let e = Entry { table, path };
+            let Some(finding) = finding(r, &e) else {
+                continue;
+            };
+            let cell = |f: &Finding| {
+                (&f.client, &f.server, &f.tls_version, &f.resumption)
+                    == (
+                        &finding.client,
+                        &finding.server,
+                        &finding.tls_version,
+                        &finding.resumption,
+                    )
+            };
+            if out.iter().any(cell) {
+                e.problem(
+                    r,
+                    "client",
+                    "expected one finding per cell; an earlier entry names the same cell".into(),
+                );
+                continue;
             }
-        };
-        if resumption == "off" {
-            return Err(e.err(
-                "resumption",
-                format!(
-                    "expected a resuming mode: \"{}\" needs resumption",
-                    <&str>::from(observed)
-                ),
-            ));
+            out.push(finding);
         }
-        let reason = e.required("reason")?;
-        if reason.trim().is_empty() {
-            return Err(e.err("reason", "expected a reason, found an empty string".into()));
+        out
+    })
+}
+
+/// One `[[finding]]`: `None` when it has a problem (recorded).
+fn finding(r: &mut Reader<'_>, e: &Entry<'_>) -> Option<Finding> {
+    r.check_keys(e.table, &e.path, FINDING_KEYS);
+    let client = e.named::<ClientImpl>(r, "client");
+    let server = e.named::<ServerImpl>(r, "server");
+    let tls_version = e.named::<TlsVersion>(r, "tls_version");
+    let resumption = e.named::<ResumptionMode>(r, "resumption");
+    let observed = match e.required(r, "observed").as_deref() {
+        Some("no-resumption") => Some(Observed::NoResumption),
+        Some("partial-resumption") => Some(Observed::PartialResumption),
+        Some(other) => {
+            e.problem(
+                r,
+                "observed",
+                format!("expected \"no-resumption\" or \"partial-resumption\", found \"{other}\""),
+            );
+            None
         }
-        let finding = Finding {
-            client,
-            server,
-            tls_version,
-            resumption,
-            observed,
-            reason,
-        };
-        if out.iter().any(|f| {
-            (&f.client, &f.server, &f.tls_version, &f.resumption)
-                == (
-                    &finding.client,
-                    &finding.server,
-                    &finding.tls_version,
-                    &finding.resumption,
-                )
-        }) {
-            return Err(e.err(
-                "client",
-                "expected one finding per cell; an earlier entry names the same cell".into(),
-            ));
-        }
-        out.push(finding);
+        None => None,
+    };
+    if let (Some("off"), Some(observed)) = (resumption.as_deref(), observed) {
+        e.problem(
+            r,
+            "resumption",
+            format!(
+                "expected a resuming mode: \"{}\" needs resumption",
+                <&str>::from(observed)
+            ),
+        );
+        return None;
     }
-    Ok(out)
+    let reason = e.reason(r);
+    Some(Finding {
+        client: client?,
+        server: server?,
+        tls_version: tls_version?,
+        resumption: resumption?,
+        observed: observed?,
+        reason: reason?,
+    })
 }
 
 /// Every handshake accepted, at the cell's version: the ground a resumption finding stands on.

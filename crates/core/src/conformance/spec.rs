@@ -1,12 +1,17 @@
 //! The grading data: what each conformance case must produce (`conformance/expectations.toml`)
-//! and the known deviations per peer (`conformance/deviations.toml`), parsed into values. Every
-//! problem names the file, the entry and what was expected.
+//! and the known deviations per peer (`conformance/deviations.toml`, and PKITS's in
+//! `conformance/pkits-deviations.toml`), parsed into values. They are read with the scenario
+//! `Reader`: every problem of a file at once, each naming the file, the entry's key path, its
+//! line, what was expected (and, for an unknown key, the nearest valid one).
 
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
-use toml_edit::{DocumentMut, Item, Table};
+use toml_edit::{ImDocument, Table};
 
 use crate::measure::Outcome;
+use crate::scenario::problems::{self, Problem};
+use crate::scenario::reader::{join, Reader};
 
 /// The expectations shipped with the binary (`conformance/expectations.toml`).
 pub const EXPECTATIONS: &str = include_str!("../../../../conformance/expectations.toml");
@@ -65,201 +70,270 @@ pub struct Deviation {
     pub reason: String,
 }
 
-/// A problem in a grading file.
+/// The problems of a grading file: the first one's place and message (in file order), and
+/// every one. It displays each as `file: entry: message (line N)`, one a line, and their count
+/// when there are several.
 #[derive(Debug, thiserror::Error)]
-#[error("{file}: {entry}: {message}")]
+#[error("{}", self.render())]
 pub struct SpecError {
     /// The file.
     pub file: PathBuf,
-    /// `case[3].alert`, ...
+    /// The first problem's entry: `case[3].alert`, ...
     pub entry: String,
-    /// What was expected and found.
+    /// The first problem: what was expected and found.
     pub message: String,
+    /// The first problem's 1-based line, when it has a place in the file.
+    pub line: Option<usize>,
+    /// Every problem kept (the first included), in file order.
+    pub problems: Vec<Problem>,
+    /// Problems found beyond those, counted only.
+    pub unkept: usize,
 }
 
-pub(super) fn tables<'a>(
-    doc: &'a DocumentMut,
-    key: &str,
-    file: &Path,
-) -> Result<Vec<&'a Table>, SpecError> {
-    match doc.get(key) {
-        None => Ok(Vec::new()),
-        Some(item) => item
-            .as_array_of_tables()
-            .map(|a| a.iter().collect())
-            .ok_or_else(|| SpecError {
-                file: file.to_path_buf(),
-                entry: key.to_string(),
-                message: format!("expected an array of tables ([[{key}]])"),
-            }),
+impl SpecError {
+    fn render(&self) -> String {
+        problems::list(&self.problems, self.unkept, |p| {
+            let mut line = format!("{}: ", p.file.display());
+            if !p.key.is_empty() {
+                line.push_str(&format!("{}: ", p.key));
+            }
+            line.push_str(&p.message);
+            if let Some(n) = p.line {
+                line.push_str(&format!(" (line {n})"));
+            }
+            line
+        })
     }
 }
 
-pub(super) struct Entry<'a> {
-    pub(super) table: &'a Table,
-    pub(super) file: &'a Path,
+/// Reads `text` (from `file`) as TOML with `read`, which records every problem in the
+/// reader; the value when there was none.
+///
+/// # Errors
+/// Every problem, the syntax error of a file that is not TOML included.
+pub(super) fn read_data<T>(
+    text: &str,
+    file: &Path,
+    read: impl FnOnce(&mut Reader<'_>, &ImDocument<&str>) -> T,
+) -> Result<T, SpecError> {
+    let mut r = Reader::new(text, file);
+    let value = r.document(text).map(|doc| read(&mut r, &doc));
+    match (r.finish(), value) {
+        (Ok(()), Some(value)) => Ok(value),
+        (Err(problems), _) => {
+            let first = problems.problems.first().cloned();
+            Err(SpecError {
+                file: file.to_path_buf(),
+                entry: first.as_ref().map(|p| p.key.clone()).unwrap_or_default(),
+                message: first
+                    .as_ref()
+                    .map(|p| p.message.clone())
+                    .unwrap_or_default(),
+                line: first.and_then(|p| p.line),
+                problems: problems.problems,
+                unkept: problems.unkept,
+            })
+        }
+        // A document that did not parse has its syntax error recorded.
+        (Ok(()), None) => Err(SpecError {
+            file: file.to_path_buf(),
+            entry: String::new(),
+            message: "TOML syntax error".into(),
+            line: None,
+            problems: Vec::new(),
+            unkept: 0,
+        }),
+    }
+}
+
+/// One `[[table]]` entry of a grading file, at its key path (`case[3]`).
+pub(super) struct Entry<'t> {
+    pub(super) table: &'t Table,
     pub(super) path: String,
 }
 
 impl Entry<'_> {
-    pub(super) fn err(&self, key: &str, message: String) -> SpecError {
-        SpecError {
-            file: self.file.to_path_buf(),
-            entry: format!("{}.{key}", self.path),
-            message,
+    /// The key path of `key` in this entry.
+    pub(super) fn key(&self, key: &str) -> String {
+        join(&self.path, key)
+    }
+
+    /// Records a problem at `key`'s value (or the entry, when it has none).
+    pub(super) fn problem(&self, r: &mut Reader<'_>, key: &str, message: String) {
+        let span = self
+            .table
+            .get(key)
+            .and_then(toml_edit::Item::span)
+            .or_else(|| self.table.span());
+        r.problem(span, &self.key(key), message);
+    }
+
+    /// An optional string.
+    pub(super) fn string(&self, r: &mut Reader<'_>, key: &str) -> Option<String> {
+        let item = self.table.get(key)?;
+        r.string(item, &self.key(key))
+    }
+
+    /// A string that must be there.
+    pub(super) fn required(&self, r: &mut Reader<'_>, key: &str) -> Option<String> {
+        let item = r.required(self.table, &self.path, key, "a string")?;
+        r.string(item, &self.key(key))
+    }
+
+    /// A required string that must name a `T` (whose `FromStr` error says what is expected);
+    /// the string as given.
+    pub(super) fn named<T: FromStr>(&self, r: &mut Reader<'_>, key: &str) -> Option<String>
+    where
+        T::Err: std::fmt::Display,
+    {
+        let item = r.required(self.table, &self.path, key, "a string")?;
+        let text = r.string(item, &self.key(key))?;
+        r.named::<T>(item, &self.key(key))?;
+        Some(text)
+    }
+
+    /// A required reason: a string that is not blank.
+    pub(super) fn reason(&self, r: &mut Reader<'_>) -> Option<String> {
+        let reason = self.required(r, "reason")?;
+        if reason.trim().is_empty() {
+            self.problem(
+                r,
+                "reason",
+                "expected a reason, found an empty string".into(),
+            );
+            return None;
         }
-    }
-
-    pub(super) fn string(&self, key: &str) -> Result<Option<String>, SpecError> {
-        match self.table.get(key) {
-            None => Ok(None),
-            Some(Item::Value(v)) => v.as_str().map(|s| Some(s.to_string())).ok_or_else(|| {
-                self.err(key, format!("expected a string, found {}", v.type_name()))
-            }),
-            Some(_) => Err(self.err(key, "expected a string".into())),
-        }
-    }
-
-    pub(super) fn required(&self, key: &str) -> Result<String, SpecError> {
-        self.string(key)?
-            .ok_or_else(|| self.err(key, "missing; expected a string".into()))
-    }
-
-    fn outcome(&self, key: &str, text: &str) -> Result<Outcome, SpecError> {
-        text.parse()
-            .map_err(|expected| self.err(key, format!("expected {expected}, found \"{text}\"")))
-    }
-
-    pub(super) fn check_keys(&self, allowed: &[&str]) -> Result<(), SpecError> {
-        for (key, _) in self.table.iter() {
-            if !allowed.contains(&key) {
-                return Err(self.err(
-                    key,
-                    format!("unknown key; expected one of {}", allowed.join(", ")),
-                ));
-            }
-        }
-        Ok(())
+        Some(reason)
     }
 }
 
-pub(super) fn parse_doc(text: &str, file: &Path) -> Result<DocumentMut, SpecError> {
-    text.parse::<DocumentMut>().map_err(|e| SpecError {
-        file: file.to_path_buf(),
-        entry: String::new(),
-        message: format!("TOML syntax error: {e}"),
-    })
-}
+/// The keys of an expectation.
+const CASE_KEYS: &[&str] = &[
+    "name", "group", "expect", "alert", "alt", "strength", "rfc", "skip",
+];
 
 /// Parses an expectations file.
 ///
 /// # Errors
-/// The first problem, with file, entry and what was expected.
+/// Every problem, each with file, entry, line and what was expected.
 pub fn parse_expectations(text: &str, file: &Path) -> Result<Vec<CaseSpec>, SpecError> {
-    let doc = parse_doc(text, file)?;
-    let mut out = Vec::new();
-    for (i, table) in tables(&doc, "case", file)?.into_iter().enumerate() {
-        let e = Entry {
-            table,
-            file,
-            path: format!("case[{}]", i + 1),
-        };
-        e.check_keys(&[
-            "name", "group", "expect", "alert", "alt", "strength", "rfc", "skip",
-        ])?;
-        let expect = e.required("expect")?;
-        let record = expect == "record";
-        let accept = match expect.as_str() {
-            "accept" => true,
-            "reject" | "record" => false,
-            other => {
-                return Err(e.err(
-                    "expect",
-                    format!("expected \"accept\", \"reject\" or \"record\", found \"{other}\""),
-                ))
-            }
-        };
-        let alert = match e.string("alert")? {
-            Some(a) => Some(e.outcome("alert", &a)?),
-            None => None,
-        };
-        let mut alt = Vec::new();
-        if let Some(item) = table.get("alt") {
-            let array = item
-                .as_array()
-                .ok_or_else(|| e.err("alt", "expected an array of outcome names".into()))?;
-            for v in array.iter() {
-                let s = v.as_str().ok_or_else(|| {
-                    e.err("alt", format!("expected a string, found {}", v.type_name()))
-                })?;
-                alt.push(e.outcome("alt", s)?);
-            }
-        }
-        if (accept || record) && (alert.is_some() || !alt.is_empty()) {
-            return Err(e.err(
-                if alert.is_some() { "alert" } else { "alt" },
-                format!(
-                    "expected no alert with expect = \"{expect}\" (alerts grade rejections only)"
-                ),
-            ));
-        }
-        let strength = match e.string("strength")?.as_deref() {
-            None | Some("policy") => Strength::Policy,
-            Some("must") => Strength::Must,
-            Some("should") => Strength::Should,
-            Some("definition") => Strength::Definition,
-            Some(other) => {
-                return Err(e.err(
-                    "strength",
-                    format!(
-                        "expected \"must\", \"should\", \"definition\" or \"policy\", found \"{other}\""
-                    ),
-                ))
-            }
-        };
-        out.push(CaseSpec {
-            name: e.required("name")?,
-            group: e.string("group")?.unwrap_or_default(),
-            accept,
-            record,
-            alert,
-            alt,
-            strength,
-            rfc: e.string("rfc")?,
-            skip: e.string("skip")?,
-        });
-    }
-    Ok(out)
+    read_data(text, file, |r, doc| {
+        let tables = r.tables(doc.as_table(), "case");
+        let specs: Vec<Option<CaseSpec>> = tables
+            .into_iter()
+            .map(|(table, path)| case_spec(r, &Entry { table, path }))
+            .collect();
+        specs.into_iter().flatten().collect()
+    })
 }
 
-/// Parses a deviations file.
+/// One `[[case]]`: `None` when it has a problem (recorded).
+fn case_spec(r: &mut Reader<'_>, e: &Entry<'_>) -> Option<CaseSpec> {
+    r.check_keys(e.table, &e.path, CASE_KEYS);
+    let expect = e.required(r, "expect");
+    let verdict = match expect.as_deref() {
+        Some("accept") => Some((true, false)),
+        Some("reject") => Some((false, false)),
+        Some("record") => Some((false, true)),
+        Some(other) => {
+            e.problem(
+                r,
+                "expect",
+                format!("expected \"accept\", \"reject\" or \"record\", found \"{other}\""),
+            );
+            None
+        }
+        None => None,
+    };
+    let alert = match e.table.get("alert") {
+        Some(item) => r.named::<Outcome>(item, &e.key("alert")).map(Some),
+        None => Some(None),
+    };
+    let alt = match e.table.get("alt") {
+        None => Some(Vec::new()),
+        Some(item) if item.as_array().is_some_and(|a| a.is_empty()) => Some(Vec::new()),
+        Some(item) => r.array(item, &e.key("alt"), |r, v, path| r.named_value(v, path)),
+    };
+    let strength = strength(r, e);
+    let name = e.required(r, "name");
+    let (group, rfc, skip) = (
+        e.string(r, "group"),
+        e.string(r, "rfc"),
+        e.string(r, "skip"),
+    );
+    let (accept, record) = verdict?;
+    let (alert, alt) = (alert?, alt?);
+    if (accept || record) && (alert.is_some() || !alt.is_empty()) {
+        e.problem(
+            r,
+            if alert.is_some() { "alert" } else { "alt" },
+            format!(
+                "expected no alert with expect = \"{}\" (alerts grade rejections only)",
+                expect.unwrap_or_default()
+            ),
+        );
+        return None;
+    }
+    Some(CaseSpec {
+        name: name?,
+        group: group.unwrap_or_default(),
+        accept,
+        record,
+        alert,
+        alt,
+        strength: strength?,
+        rfc,
+        skip,
+    })
+}
+
+/// A case's `strength` (default: policy).
+fn strength(r: &mut Reader<'_>, e: &Entry<'_>) -> Option<Strength> {
+    match e.string(r, "strength").as_deref() {
+        None | Some("policy") => Some(Strength::Policy),
+        Some("must") => Some(Strength::Must),
+        Some("should") => Some(Strength::Should),
+        Some("definition") => Some(Strength::Definition),
+        Some(other) => {
+            e.problem(
+                r,
+                "strength",
+                format!(
+                    "expected \"must\", \"should\", \"definition\" or \"policy\", found \"{other}\""
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// Parses a deviations file (the conformance suite's or PKITS's).
 ///
 /// # Errors
-/// The first problem, with file, entry and what was expected.
+/// Every problem, each with file, entry, line and what was expected.
 pub fn parse_deviations(text: &str, file: &Path) -> Result<Vec<Deviation>, SpecError> {
-    let doc = parse_doc(text, file)?;
-    let mut out = Vec::new();
-    for (i, table) in tables(&doc, "deviation", file)?.into_iter().enumerate() {
-        let e = Entry {
-            table,
-            file,
-            path: format!("deviation[{}]", i + 1),
-        };
-        e.check_keys(&["case", "peer", "observed", "reason"])?;
-        let observed = e.required("observed")?;
-        e.outcome("observed", &observed)?;
-        let reason = e.required("reason")?;
-        if reason.trim().is_empty() {
-            return Err(e.err("reason", "expected a reason, found an empty string".into()));
+    read_data(text, file, |r, doc| {
+        let tables = r.tables(doc.as_table(), "deviation");
+        let mut out = Vec::new();
+        for (table, path) in tables {
+            let e = Entry { table, path };
+            r.check_keys(table, &e.path, &["case", "peer", "observed", "reason"]);
+            let observed = e.named::<Outcome>(r, "observed");
+            let reason = e.reason(r);
+            let (case, peer) = (e.required(r, "case"), e.required(r, "peer"));
+            if let (Some(case), Some(peer), Some(observed), Some(reason)) =
+                (case, peer, observed, reason)
+            {
+                out.push(Deviation {
+                    case,
+                    peer,
+                    observed,
+                    reason,
+                });
+            }
         }
-        out.push(Deviation {
-            case: e.required("case")?,
-            peer: e.required("peer")?,
-            observed,
-            reason,
-        });
-    }
-    Ok(out)
+        out
+    })
 }
 
 #[cfg(test)]

@@ -1,13 +1,17 @@
 //! A fleet scenario file: which of the three fleet experiments run (`[lifetimes]`, `[storm]`,
 //! `[responder]`) and the `[strategy]` question asked of their rows. Every size read from the
-//! file is bounded; every problem names its key and line, all at once.
+//! file is bounded; it is read with the scenario `Reader`, so every problem names its file,
+//! line and key (an unknown key its nearest valid one), all at once.
 
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use toml_edit::{ImDocument, Item, TableLike};
+use toml_edit::{Item, TableLike, Value};
 
 use crate::pki::KeyType;
+use crate::scenario::reader::{join, Reader};
+use crate::scenario::Problems;
 
 /// Longest certificate lifetime the arithmetic accepts (CA/B Forum's longest is 398 days).
 const MAX_LIFETIME: Duration = Duration::from_secs(400 * 86_400);
@@ -17,6 +21,12 @@ const MAX_RUN: Duration = Duration::from_secs(300);
 pub const MAX_CLIENTS: i64 = 20_000;
 /// Most entries of a list.
 const MAX_LIST: usize = 16;
+/// Shortest duration of anything that runs.
+const MIN_RUN: Duration = Duration::from_millis(10);
+/// Shortest compressed certificate lifetime (validity has one-second resolution).
+const MIN_COMPRESSED_LIFETIME: Duration = Duration::from_secs(2);
+/// Shortest real certificate lifetime the arithmetic tabulates.
+const MIN_LIFETIME: Duration = Duration::from_secs(60);
 
 /// `[lifetimes]`: the lifetime arithmetic, the CA's measured cost, and the compressed runs.
 #[derive(Clone, Debug)]
@@ -120,12 +130,9 @@ pub enum SpecError {
         /// The OS error.
         source: std::io::Error,
     },
-    /// What is wrong in it.
-    #[error("{}", problems.join("\n"))]
-    Invalid {
-        /// `file:line: key: message`, each.
-        problems: Vec<String>,
-    },
+    /// What is wrong in it: every problem with file, line and key.
+    #[error("{0}")]
+    Invalid(Problems),
 }
 
 /// Reads and validates a fleet scenario file.
@@ -145,61 +152,48 @@ pub fn load(path: &Path) -> Result<FleetSpec, SpecError> {
 /// # Errors
 /// Every problem, with line and key.
 pub fn parse(text: &str, file: &Path) -> Result<FleetSpec, SpecError> {
-    let mut r = Reader {
-        text,
-        file,
-        problems: Vec::new(),
-    };
-    let doc = match ImDocument::parse(text) {
-        Ok(d) => d,
-        Err(e) => {
-            return Err(SpecError::Invalid {
-                problems: vec![format!("{}: not TOML: {e}", file.display())],
-            })
-        }
+    let mut r = Reader::new(text, file);
+    let Some(doc) = r.document(text) else {
+        return Err(SpecError::Invalid(r.finish().err().unwrap_or_default()));
     };
     let root = doc.as_table();
-    r.keys(
+    r.check_keys(
         root,
         "",
         &["name", "lifetimes", "storm", "responder", "strategy"],
     );
     let name = match root.get("name") {
-        Some(i) => r.name(i, "name"),
+        Some(i) => fleet_name(&mut r, i),
         None => file
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "fleet".into()),
     };
-    let lifetimes = r.section(root, "lifetimes").map(|t| lifetimes(&mut r, t));
-    let storm = r.section(root, "storm").map(|t| storm(&mut r, t));
-    let responder = r.section(root, "responder").map(|t| responder(&mut r, t));
-    let strategy = r.section(root, "strategy").map(|t| strategy(&mut r, t));
+    let lifetimes = section(&mut r, root, "lifetimes").map(|t| lifetimes(&mut r, t));
+    let storm = section(&mut r, root, "storm").map(|t| storm(&mut r, t));
+    let responder = section(&mut r, root, "responder").map(|t| responder(&mut r, t));
+    let strategy = section(&mut r, root, "strategy").map(|t| strategy(&mut r, t));
     if lifetimes.is_none() && storm.is_none() && responder.is_none() {
-        r.problems.push(format!(
-            "{}: expected at least one of [lifetimes], [storm], [responder]",
-            file.display()
-        ));
+        r.problem(
+            None,
+            "",
+            "expected at least one of [lifetimes], [storm], [responder]",
+        );
     }
-    if r.problems.is_empty() {
-        Ok(FleetSpec {
-            file: file.to_path_buf(),
-            name,
-            lifetimes,
-            storm,
-            responder,
-            strategy,
-        })
-    } else {
-        Err(SpecError::Invalid {
-            problems: r.problems,
-        })
-    }
+    r.finish().map_err(SpecError::Invalid)?;
+    Ok(FleetSpec {
+        file: file.to_path_buf(),
+        name,
+        lifetimes,
+        storm,
+        responder,
+        strategy,
+    })
 }
 
 fn lifetimes(r: &mut Reader<'_>, t: &dyn TableLike) -> LifetimesSpec {
     let p = "lifetimes";
-    r.keys(
+    r.check_keys(
         t,
         p,
         &[
@@ -224,26 +218,32 @@ fn lifetimes(r: &mut Reader<'_>, t: &dyn TableLike) -> LifetimesSpec {
     ]
     .map(Duration::from_secs)
     .to_vec();
+    let f = Fields { t, p };
     LifetimesSpec {
-        lifetimes: r.list(t, p, "lifetimes", default_lifetimes, |r, i, k| {
-            r.duration(i, k, Duration::from_secs(60), MAX_LIFETIME)
+        lifetimes: f.list(r, "lifetimes", default_lifetimes, |r, v, k| {
+            r.duration_value(v, k, MIN_LIFETIME..=MAX_LIFETIME)
         }),
-        fleet: r.int(t, p, "fleet", 10_000, 1, 1_000_000_000) as u64,
-        renew_at: r.fraction(t, p, "renew_at", 2.0 / 3.0),
-        key_types: r.list(t, p, "key_types", vec![KeyType::EcdsaP256], |r, i, k| {
-            r.key_type(i, k)
+        fleet: f.int(r, "fleet", 10_000, 1..=1_000_000_000) as u64,
+        renew_at: f.fraction(r, "renew_at", 2.0 / 3.0),
+        key_types: f.list(r, "key_types", vec![KeyType::EcdsaP256], |r, v, k| {
+            r.named_value(v, k)
         }),
-        cost_samples: r.int(t, p, "cost_samples", 50, 1, 10_000) as u32,
-        compressed_lifetime: r.lifetime(t, p, "compressed_lifetime", Duration::from_secs(3)),
-        clients: r.int(t, p, "clients", 16, 1, 1000) as usize,
-        workers: r.int(t, p, "workers", 4, 1, 256) as usize,
-        window: r.dur(t, p, "window", Duration::from_secs(6)),
+        cost_samples: f.int(r, "cost_samples", 50, 1..=10_000) as u32,
+        compressed_lifetime: f.duration(
+            r,
+            "compressed_lifetime",
+            Duration::from_secs(3),
+            MIN_COMPRESSED_LIFETIME..=MAX_RUN,
+        ),
+        clients: f.int(r, "clients", 16, 1..=1000) as usize,
+        workers: f.int(r, "workers", 4, 1..=256) as usize,
+        window: f.duration(r, "window", Duration::from_secs(6), MIN_RUN..=MAX_RUN),
     }
 }
 
 fn storm(r: &mut Reader<'_>, t: &dyn TableLike) -> StormSpec {
     let p = "storm";
-    r.keys(
+    r.check_keys(
         t,
         p,
         &[
@@ -257,41 +257,49 @@ fn storm(r: &mut Reader<'_>, t: &dyn TableLike) -> StormSpec {
             "mass_revocation",
         ],
     );
-    let spread = r.list(t, p, "spread", vec![0.5, 0.9], |r, i, k| {
-        r.fraction_item(i, k)
-    });
-    let spread = match spread.as_slice() {
-        [a, b] if a < b => (*a, *b),
-        _ => {
-            r.at(
-                t.get("spread"),
-                &format!("{p}.spread"),
-                "expected [start, end] with start < end",
-            );
-            (0.5, 0.9)
-        }
+    let f = Fields { t, p };
+    let spread = match t.get("spread") {
+        None => (0.5, 0.9),
+        Some(item) => match r.array_within(item, &join(p, "spread"), MAX_LIST, fraction) {
+            Some(v) => match v.as_slice() {
+                [a, b] if a < b => (*a, *b),
+                _ => {
+                    r.problem(
+                        item.span(),
+                        &join(p, "spread"),
+                        "expected [start, end] with start < end",
+                    );
+                    (0.5, 0.9)
+                }
+            },
+            None => (0.5, 0.9),
+        },
     };
     StormSpec {
-        clients: r.int(t, p, "clients", 400, 1, MAX_CLIENTS) as usize,
-        key: match t.get("key") {
-            Some(i) => r.key_type(i, "storm.key").unwrap_or(KeyType::EcdsaP256),
-            None => KeyType::EcdsaP256,
-        },
-        lifetime: r.lifetime(t, p, "lifetime", Duration::from_secs(4)),
-        renew_at: r.fraction(t, p, "renew_at", 0.5),
+        clients: f.int(r, "clients", 400, 1..=MAX_CLIENTS) as usize,
+        key: f
+            .get(r, "key", "a key type", |r, v, k| r.named_value(v, k))
+            .unwrap_or(KeyType::EcdsaP256),
+        lifetime: f.duration(
+            r,
+            "lifetime",
+            Duration::from_secs(4),
+            MIN_COMPRESSED_LIFETIME..=MAX_RUN,
+        ),
+        renew_at: f.fraction(r, "renew_at", 0.5),
         spread,
-        ca_workers: r.int(t, p, "ca_workers", 1, 1, 64) as usize,
-        workers: r.int(t, p, "workers", 4, 1, 256) as usize,
-        mass_revocation: match t.get("mass_revocation") {
-            Some(i) => r.bool(i, "storm.mass_revocation"),
-            None => true,
-        },
+        ca_workers: f.int(r, "ca_workers", 1, 1..=64) as usize,
+        workers: f.int(r, "workers", 4, 1..=256) as usize,
+        mass_revocation: t
+            .get("mass_revocation")
+            .map_or(Some(true), |i| r.boolean(i, "storm.mass_revocation"))
+            .unwrap_or(false),
     }
 }
 
 fn responder(r: &mut Reader<'_>, t: &dyn TableLike) -> ResponderSpec {
     let p = "responder";
-    r.keys(
+    r.check_keys(
         t,
         p,
         &[
@@ -303,283 +311,146 @@ fn responder(r: &mut Reader<'_>, t: &dyn TableLike) -> ResponderSpec {
             "flood",
         ],
     );
+    let f = Fields { t, p };
+    let run = MIN_RUN..=MAX_RUN;
     ResponderSpec {
-        fleets: r.list(t, p, "fleets", vec![50, 200, 800], |r, i, k| {
-            r.int_item(i, k, 1, MAX_CLIENTS).map(|n| n as usize)
+        fleets: f.list(r, "fleets", vec![50, 200, 800], |r, v, k| {
+            r.integer_value(v, k, 1..=MAX_CLIENTS).map(|n| n as usize)
         }),
-        concurrency: r.int(t, p, "concurrency", 8, 1, 256) as usize,
-        query_timeout: r.dur(t, p, "query_timeout", Duration::from_millis(200)),
-        slow_delay: r.dur(t, p, "slow_delay", Duration::from_millis(400)),
-        saturation_clients: r.int(t, p, "saturation_clients", 60, 1, MAX_CLIENTS) as usize,
-        flood: r.int(t, p, "flood", 400, 1, 2000) as usize,
+        concurrency: f.int(r, "concurrency", 8, 1..=256) as usize,
+        query_timeout: f.duration(r, "query_timeout", Duration::from_millis(200), run.clone()),
+        slow_delay: f.duration(r, "slow_delay", Duration::from_millis(400), run),
+        saturation_clients: f.int(r, "saturation_clients", 60, 1..=MAX_CLIENTS) as usize,
+        flood: f.int(r, "flood", 400, 1..=2000) as usize,
     }
 }
 
 fn strategy(r: &mut Reader<'_>, t: &dyn TableLike) -> StrategySpec {
     let p = "strategy";
-    r.keys(t, p, &["fleets", "max_exposure", "ca_cores", "responders"]);
+    r.check_keys(t, p, &["fleets", "max_exposure", "ca_cores", "responders"]);
+    let f = Fields { t, p };
     StrategySpec {
-        fleets: r.list(
-            t,
-            p,
-            "fleets",
-            vec![1_000, 100_000, 10_000_000],
-            |r, i, k| r.int_item(i, k, 1, 1_000_000_000).map(|n| n as u64),
-        ),
-        max_exposure: r.list(
-            t,
-            p,
+        fleets: f.list(r, "fleets", vec![1_000, 100_000, 10_000_000], |r, v, k| {
+            r.integer_value(v, k, 1..=1_000_000_000).map(|n| n as u64)
+        }),
+        max_exposure: f.list(
+            r,
             "max_exposure",
             vec![Duration::from_secs(3600), Duration::from_secs(86_400)],
-            |r, i, k| r.duration(i, k, Duration::from_secs(60), MAX_LIFETIME),
+            |r, v, k| r.duration_value(v, k, MIN_LIFETIME..=MAX_LIFETIME),
         ),
-        ca_cores: match t.get("ca_cores") {
-            Some(i) => r.number(i, "strategy.ca_cores", 0.01, 1024.0),
-            None => 1.0,
-        },
-        responders: r.int(t, p, "responders", 1, 1, 1024) as u32,
+        ca_cores: f
+            .get(r, "ca_cores", "a number", |r, v, k| {
+                r.number_value(v, k, 0.01..=1024.0)
+            })
+            .unwrap_or(1.0),
+        responders: f.int(r, "responders", 1, 1..=1024) as u32,
     }
 }
 
-/// The 1-based line of byte `offset` of `text`.
-fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+/// The table `[key]`, when present.
+fn section<'t>(
+    r: &mut Reader<'_>,
+    root: &'t dyn TableLike,
+    key: &str,
+) -> Option<&'t dyn TableLike> {
+    root.get(key).and_then(|item| r.table(item, key))
 }
 
-/// Collects problems with their line.
-struct Reader<'a> {
-    text: &'a str,
-    file: &'a Path,
-    problems: Vec<String>,
+/// The name of the run directory: 1 to 64 of a-z, 0-9, - and _.
+fn fleet_name(r: &mut Reader<'_>, item: &Item) -> String {
+    match item.as_str() {
+        Some(s)
+            if !s.is_empty()
+                && s.len() <= 64
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
+        {
+            s.to_string()
+        }
+        _ => {
+            r.problem(item.span(), "name", "expected 1 to 64 of a-z, 0-9, - and _");
+            "fleet".into()
+        }
+    }
 }
 
-impl Reader<'_> {
-    fn at(&mut self, item: Option<&Item>, key: &str, message: &str) {
-        let line = item
-            .and_then(|i| i.span())
-            .map(|s| line_of(self.text, s.start));
-        let place = line.map(|l| format!(":{l}")).unwrap_or_default();
-        self.problems
-            .push(format!("{}{place}: {key}: {message}", self.file.display()));
-    }
-
-    fn keys(&mut self, t: &dyn TableLike, path: &str, allowed: &[&str]) {
-        for (k, item) in t.iter() {
-            if !allowed.contains(&k) {
-                let key = if path.is_empty() {
-                    k.to_string()
-                } else {
-                    format!("{path}.{k}")
-                };
-                let msg = format!("unknown key; expected one of {}", allowed.join(", "));
-                self.at(Some(item), &key, &msg);
-            }
+/// A fraction above 0 and below 1.
+fn fraction(r: &mut Reader<'_>, v: &Value, key: &str) -> Option<f64> {
+    match v.as_float() {
+        Some(f) if f > 0.0 && f < 1.0 => Some(f),
+        _ => {
+            r.problem(
+                v.span(),
+                key,
+                "expected a fraction above 0 and below 1, like 0.5",
+            );
+            None
         }
     }
+}
 
-    fn section<'t>(&mut self, root: &'t dyn TableLike, key: &str) -> Option<&'t dyn TableLike> {
-        let item = root.get(key)?;
-        match item.as_table_like() {
-            Some(t) => Some(t),
-            None => {
-                self.at(Some(item), key, "expected a table");
-                None
-            }
-        }
+/// The optional fields of one section `t` at key path `p`: each read with a default.
+struct Fields<'t> {
+    t: &'t dyn TableLike,
+    p: &'t str,
+}
+
+impl Fields<'_> {
+    /// Field `k` read by `one`; `None` when absent or wrong (the problem is recorded).
+    /// Field `k` (a `what`) read by `one`; `None` when absent or wrong (the problem is
+    /// recorded).
+    fn get<T>(
+        &self,
+        r: &mut Reader<'_>,
+        k: &str,
+        what: &str,
+        one: impl FnOnce(&mut Reader<'_>, &Value, &str) -> Option<T>,
+    ) -> Option<T> {
+        let item = self.t.get(k)?;
+        let key = join(self.p, k);
+        let v = r.value(item, &key, what)?;
+        one(r, v, &key)
     }
 
-    fn name(&mut self, item: &Item, key: &str) -> String {
-        match item.as_str() {
-            Some(s)
-                if !s.is_empty()
-                    && s.len() <= 64
-                    && s.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
-            {
-                s.to_string()
-            }
-            _ => {
-                self.at(Some(item), key, "expected 1 to 64 of a-z, 0-9, - and _");
-                "fleet".into()
-            }
-        }
+    fn int(&self, r: &mut Reader<'_>, k: &str, default: i64, range: RangeInclusive<i64>) -> i64 {
+        self.get(r, k, "an integer", |r, v, key| {
+            r.integer_value(v, key, range)
+        })
+        .unwrap_or(default)
     }
 
-    fn int(&mut self, t: &dyn TableLike, p: &str, k: &str, default: i64, lo: i64, hi: i64) -> i64 {
-        match t.get(k) {
-            Some(i) => self
-                .int_item(i, &format!("{p}.{k}"), lo, hi)
-                .unwrap_or(default),
-            None => default,
-        }
+    fn fraction(&self, r: &mut Reader<'_>, k: &str, default: f64) -> f64 {
+        self.get(r, k, "a fraction", fraction).unwrap_or(default)
     }
 
-    fn int_item(&mut self, item: &Item, key: &str, lo: i64, hi: i64) -> Option<i64> {
-        match item.as_integer() {
-            Some(n) if (lo..=hi).contains(&n) => Some(n),
-            _ => {
-                self.at(
-                    Some(item),
-                    key,
-                    &format!("expected an integer from {lo} to {hi}"),
-                );
-                None
-            }
-        }
+    fn duration(
+        &self,
+        r: &mut Reader<'_>,
+        k: &str,
+        default: Duration,
+        range: RangeInclusive<Duration>,
+    ) -> Duration {
+        self.get(r, k, "a duration string", |r, v, key| {
+            r.duration_value(v, key, range)
+        })
+        .unwrap_or(default)
     }
 
-    fn number(&mut self, item: &Item, key: &str, lo: f64, hi: f64) -> f64 {
-        let n = item
-            .as_float()
-            .or_else(|| item.as_integer().map(|i| i as f64));
-        match n {
-            Some(n) if n >= lo && n <= hi => n,
-            _ => {
-                self.at(
-                    Some(item),
-                    key,
-                    &format!("expected a number from {lo} to {hi}"),
-                );
-                lo
-            }
-        }
-    }
-
-    fn fraction(&mut self, t: &dyn TableLike, p: &str, k: &str, default: f64) -> f64 {
-        match t.get(k) {
-            Some(i) => self
-                .fraction_item(i, &format!("{p}.{k}"))
-                .unwrap_or(default),
-            None => default,
-        }
-    }
-
-    fn fraction_item(&mut self, item: &Item, key: &str) -> Option<f64> {
-        match item.as_float() {
-            Some(f) if f > 0.0 && f < 1.0 => Some(f),
-            _ => {
-                self.at(
-                    Some(item),
-                    key,
-                    "expected a fraction above 0 and below 1, like 0.5",
-                );
-                None
-            }
-        }
-    }
-
-    fn bool(&mut self, item: &Item, key: &str) -> bool {
-        match item.as_bool() {
-            Some(b) => b,
-            None => {
-                self.at(Some(item), key, "expected true or false");
-                false
-            }
-        }
-    }
-
-    fn dur(&mut self, t: &dyn TableLike, p: &str, k: &str, default: Duration) -> Duration {
-        match t.get(k) {
-            Some(i) => self
-                .duration(i, &format!("{p}.{k}"), Duration::from_millis(10), MAX_RUN)
-                .unwrap_or(default),
-            None => default,
-        }
-    }
-
-    /// A compressed certificate lifetime: at least 2 s (validity has one-second resolution).
-    fn lifetime(&mut self, t: &dyn TableLike, p: &str, k: &str, default: Duration) -> Duration {
-        match t.get(k) {
-            Some(i) => self
-                .duration(i, &format!("{p}.{k}"), Duration::from_secs(2), MAX_RUN)
-                .unwrap_or(default),
-            None => default,
-        }
-    }
-
-    fn duration(&mut self, item: &Item, key: &str, lo: Duration, hi: Duration) -> Option<Duration> {
-        let parsed = item
-            .as_str()
-            .and_then(|s| humantime::parse_duration(s).ok());
-        match parsed {
-            Some(d) if d >= lo && d <= hi => Some(d),
-            _ => {
-                let msg = format!(
-                    "expected a duration like \"24h\" or \"47days\" from {} to {}",
-                    humantime::format_duration(lo),
-                    humantime::format_duration(hi)
-                );
-                self.at(Some(item), key, &msg);
-                None
-            }
-        }
-    }
-
-    fn key_type(&mut self, item: &Item, key: &str) -> Option<KeyType> {
-        match item.as_str().and_then(|s| s.parse::<KeyType>().ok()) {
-            Some(k) => Some(k),
-            None => {
-                let names: Vec<_> = KeyType::ALL.iter().map(|k| k.name()).collect();
-                self.at(
-                    Some(item),
-                    key,
-                    &format!("expected one of {}", names.join(", ")),
-                );
-                None
-            }
-        }
-    }
-
-    /// A list at `p.k` of at most [`MAX_LIST`] items, each read by `one`.
+    /// A list of 1 to [`MAX_LIST`] entries, each read by `one`; the default when absent or
+    /// when any entry is wrong.
     fn list<T>(
-        &mut self,
-        t: &dyn TableLike,
-        p: &str,
+        &self,
+        r: &mut Reader<'_>,
         k: &str,
         default: Vec<T>,
-        one: impl Fn(&mut Self, &Item, &str) -> Option<T>,
+        one: impl FnMut(&mut Reader<'_>, &Value, &str) -> Option<T>,
     ) -> Vec<T> {
-        let key = format!("{p}.{k}");
-        let Some(item) = t.get(k) else {
-            return default;
-        };
-        let Some(array) = item.as_array() else {
-            self.at(Some(item), &key, "expected a list");
-            return default;
-        };
-        if array.is_empty() || array.len() > MAX_LIST {
-            self.at(
-                Some(item),
-                &key,
-                &format!("expected 1 to {MAX_LIST} entries"),
-            );
-            return default;
-        }
-        let mut out = Vec::with_capacity(array.len());
-        for (n, v) in array.iter().enumerate() {
-            let entry = Item::Value(v.clone());
-            let entry_key = format!("{key}[{}]", n + 1);
-            if let Some(x) = one(self, &entry, &entry_key) {
-                out.push(x);
-            } else if let Some(span) = v.span() {
-                // The problem was recorded without a place: give it the entry's line.
-                let line = line_of(self.text, span.start);
-                if let Some(last) = self.problems.last_mut() {
-                    let prefix = format!("{}: ", self.file.display());
-                    if let Some(rest) = last.strip_prefix(&prefix) {
-                        *last = format!("{}:{line}: {rest}", self.file.display());
-                    }
-                }
-            }
-        }
-        if out.len() == array.len() {
-            out
-        } else {
-            default
+        match self.t.get(k) {
+            Some(item) => r
+                .array_within(item, &join(self.p, k), MAX_LIST, one)
+                .unwrap_or(default),
+            None => default,
         }
     }
 }

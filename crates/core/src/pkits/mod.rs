@@ -9,9 +9,9 @@
 //! ([`groups`]); [`run`] starts each peer through the usable server start path
 //! (`peers::programs::start_server`, the peer's whole-chain CRL file where it checks the chain)
 //! and drives one handshake per test; [`grade`] turns each into a conformance row, settled
-//! against `pkits/deviations.toml` with the conformance suite's `settle` (an unexpected pass of
-//! a listed deviation fails the run); [`report`] writes the table, the per-section summary,
-//! `junit.xml` and `pkits.json`.
+//! against `conformance/pkits-deviations.toml` (beside the conformance suite's grading data)
+//! with the conformance suite's `settle` (an unexpected pass of a listed deviation fails the
+//! run); [`report`] writes the table, the per-section summary, `junit.xml` and `pkits.json`.
 
 pub mod catalog;
 mod cms;
@@ -29,8 +29,9 @@ pub use data::{load, Suite, Test};
 pub use report::Outcome as PkitsOutcome;
 pub use run::{run, PkitsOptions};
 
-/// The known deviations of each peer from NIST's expected results, built in.
-pub const DEVIATIONS: &str = include_str!("deviations.toml");
+/// The known deviations of each peer from NIST's expected results, built in
+/// (`conformance/pkits-deviations.toml`).
+pub const DEVIATIONS: &str = include_str!("../../../../conformance/pkits-deviations.toml");
 
 /// The `RUST_LOG` under which the built-in servers (which inherit it) log why they refused a
 /// client: each refusal's reason in the rows comes from the peer's log.

@@ -14,7 +14,7 @@ mod load;
 mod matrix;
 mod pki;
 mod raw;
-mod reader;
+pub mod reader;
 mod revocation;
 mod settings;
 mod thresholds;

@@ -4,6 +4,10 @@
 //! valid key (Levenshtein distance, strsim). Past [`MAX_KEPT_PROBLEMS`] problems are only
 //! counted, not kept (nor their hints computed): a 10 MB file of unknown keys would otherwise
 //! keep half a million of them.
+//!
+//! It is public: every input file of the harness is read through it (scenarios, fleet
+//! scenarios, the conformance and PKITS grading data, the interop findings; `ab`'s server
+//! specs use its problem list and key hints), so every one reports its problems the same way.
 
 use std::fmt::Display;
 use std::ops::{Range, RangeInclusive};
@@ -11,9 +15,9 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use toml_edit::{Item, TableLike, Value};
+use toml_edit::{ImDocument, Item, Table, TableLike, Value};
 
-use crate::scenario::problems::Problem;
+use crate::scenario::problems::{Problem, Problems};
 
 /// Longest duration, warm-up or timeout a scenario may ask for.
 pub const MAX_DURATION: Duration = Duration::from_secs(24 * 3600);
@@ -29,19 +33,24 @@ pub const MAX_LIST: usize = 1_000;
 /// [`Reader::unkept`].
 pub const MAX_KEPT_PROBLEMS: usize = 1_000;
 
-/// Collects problems while reading a parsed document.
-pub(crate) struct Reader<'a> {
+/// Collects problems while reading a parsed document: each getter returns `None` (and records
+/// a problem naming the file, line, key path and what was expected) where the input is wrong,
+/// so a caller reads on and reports everything at once ([`Reader::finish`]).
+pub struct Reader<'a> {
     file: &'a Path,
     /// Byte offset of the start of every line (the first is 0), computed once so each problem
     /// finds its line by binary search: reporting stays linear in the file size.
     line_starts: Vec<usize>,
-    pub(crate) problems: Vec<Problem>,
+    /// The problems found so far (at most [`MAX_KEPT_PROBLEMS`]), in the order found.
+    pub problems: Vec<Problem>,
     /// Problems found beyond [`MAX_KEPT_PROBLEMS`], counted only.
-    pub(crate) unkept: usize,
+    pub unkept: usize,
 }
 
 impl<'a> Reader<'a> {
-    pub(crate) fn new(src: &'a str, file: &'a Path) -> Self {
+    /// A reader of `src`, read from `file` (named in every problem); spans given to
+    /// [`Reader::problem`] are byte offsets into `src`.
+    pub fn new(src: &'a str, file: &'a Path) -> Self {
         let line_starts = std::iter::once(0)
             .chain(
                 src.bytes()
@@ -58,8 +67,8 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// The scenario file being read (relative paths inside it are relative to its directory).
-    pub(crate) fn file(&self) -> &Path {
+    /// The file being read (relative paths inside a scenario are relative to its directory).
+    pub fn file(&self) -> &Path {
         self.file
     }
 
@@ -70,13 +79,9 @@ impl<'a> Reader<'a> {
         Some(self.line_starts.partition_point(|&s| s <= start))
     }
 
-    /// Records a problem at `span`.
-    pub(crate) fn problem(
-        &mut self,
-        span: Option<Range<usize>>,
-        key: &str,
-        message: impl Into<String>,
-    ) {
+    /// Records a problem at `span` (a byte range of the source; `None`: no place in the file)
+    /// for key path `key` (empty: the file as a whole).
+    pub fn problem(&mut self, span: Option<Range<usize>>, key: &str, message: impl Into<String>) {
         if self.is_full() {
             self.unkept = self.unkept.saturating_add(1);
             return;
@@ -96,13 +101,13 @@ impl<'a> Reader<'a> {
     }
 
     /// Records a problem for every key of `table` not in `allowed`.
-    pub(crate) fn check_keys(&mut self, table: &dyn TableLike, path: &str, allowed: &[&str]) {
+    pub fn check_keys(&mut self, table: &dyn TableLike, path: &str, allowed: &[&str]) {
         self.check_keys_nested(table, path, allowed, &[]);
     }
 
     /// Like [`Reader::check_keys`]; a key that belongs in one of the `nested` tables (or is a
     /// typo of such a key) is pointed there, e.g. `concurrency` -> `load.concurrency`.
-    pub(crate) fn check_keys_nested(
+    pub fn check_keys_nested(
         &mut self,
         table: &dyn TableLike,
         path: &str,
@@ -133,13 +138,77 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// The value of `item`, or a problem saying a `what` was expected.
-    pub(crate) fn value<'i>(
+    /// Parses `src` (the text this reader was made for) as TOML; a syntax error is recorded as
+    /// a problem at its place, and `None` returned.
+    pub fn document<'s>(&mut self, src: &'s str) -> Option<ImDocument<&'s str>> {
+        match ImDocument::parse(src) {
+            Ok(doc) => Some(doc),
+            Err(e) => {
+                let message = e.message().trim().to_string();
+                self.problem(e.span(), "", format!("TOML syntax error: {message}"));
+                None
+            }
+        }
+    }
+
+    /// Every problem, sorted by line (those without one last), or `Ok` when there is none.
+    ///
+    /// # Errors
+    /// [`Problems`] with every problem kept and the count of the rest.
+    pub fn finish(mut self) -> Result<(), Problems> {
+        if self.problems.is_empty() && self.unkept == 0 {
+            return Ok(());
+        }
+        self.problems.sort_by_key(|p| p.line.unwrap_or(usize::MAX));
+        Err(Problems {
+            problems: self.problems,
+            unkept: self.unkept,
+        })
+    }
+
+    /// The tables of `[[key]]` in `top`, each with its key path (`key[1]`, counted from 1);
+    /// none when `key` is absent, and a problem when it is not an array of tables.
+    pub fn tables<'t>(&mut self, top: &'t dyn TableLike, key: &str) -> Vec<(&'t Table, String)> {
+        match top.get(key) {
+            None => Vec::new(),
+            Some(Item::ArrayOfTables(array)) => array
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t, format!("{key}[{}]", i + 1)))
+                .collect(),
+            Some(other) => {
+                self.problem(
+                    other.span(),
+                    key,
+                    format!("expected [[{key}]] tables, found {}", other.type_name()),
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    /// The item at `key` of `table` (at key path `path`), or a problem saying it is missing
+    /// and that `what` was expected there.
+    pub fn required<'t>(
         &mut self,
-        item: &'i Item,
+        table: &'t Table,
         path: &str,
+        key: &str,
         what: &str,
-    ) -> Option<&'i Value> {
+    ) -> Option<&'t Item> {
+        let item = table.get(key);
+        if item.is_none() {
+            self.problem(
+                table.span(),
+                &join(path, key),
+                format!("missing; expected {what}"),
+            );
+        }
+        item
+    }
+
+    /// The value of `item`, or a problem saying a `what` was expected.
+    pub fn value<'i>(&mut self, item: &'i Item, path: &str, what: &str) -> Option<&'i Value> {
         match item.as_value() {
             Some(v) => Some(v),
             None => {
@@ -154,12 +223,13 @@ impl<'a> Reader<'a> {
     }
 
     /// A string value.
-    pub(crate) fn string(&mut self, item: &Item, path: &str) -> Option<String> {
+    pub fn string(&mut self, item: &Item, path: &str) -> Option<String> {
         let v = self.value(item, path, "a string")?;
         self.string_value(v, path)
     }
 
-    pub(crate) fn string_value(&mut self, v: &Value, path: &str) -> Option<String> {
+    /// A string value, for an array element or a value already taken out of its item.
+    pub fn string_value(&mut self, v: &Value, path: &str) -> Option<String> {
         match v.as_str() {
             Some(s) => Some(s.to_string()),
             None => {
@@ -174,7 +244,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A string naming a value of `T` (whose `FromStr` error says what is expected).
-    pub(crate) fn named<T: FromStr>(&mut self, item: &Item, path: &str) -> Option<T>
+    pub fn named<T: FromStr>(&mut self, item: &Item, path: &str) -> Option<T>
     where
         T::Err: Display,
     {
@@ -182,7 +252,8 @@ impl<'a> Reader<'a> {
         self.named_value(v, path)
     }
 
-    pub(crate) fn named_value<T: FromStr>(&mut self, v: &Value, path: &str) -> Option<T>
+    /// [`Reader::named`] of a value.
+    pub fn named_value<T: FromStr>(&mut self, v: &Value, path: &str) -> Option<T>
     where
         T::Err: Display,
     {
@@ -201,17 +272,13 @@ impl<'a> Reader<'a> {
     }
 
     /// An integer within `range`.
-    pub(crate) fn integer(
-        &mut self,
-        item: &Item,
-        path: &str,
-        range: RangeInclusive<i64>,
-    ) -> Option<i64> {
+    pub fn integer(&mut self, item: &Item, path: &str, range: RangeInclusive<i64>) -> Option<i64> {
         let v = self.value(item, path, "an integer")?;
         self.integer_value(v, path, range)
     }
 
-    pub(crate) fn integer_value(
+    /// [`Reader::integer`] of a value.
+    pub fn integer_value(
         &mut self,
         v: &Value,
         path: &str,
@@ -232,7 +299,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A boolean.
-    pub(crate) fn boolean(&mut self, item: &Item, path: &str) -> Option<bool> {
+    pub fn boolean(&mut self, item: &Item, path: &str) -> Option<bool> {
         let v = self.value(item, path, "true or false")?;
         match v.as_bool() {
             Some(b) => Some(b),
@@ -248,7 +315,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A positive number (integer or float).
-    pub(crate) fn positive_number(&mut self, item: &Item, path: &str) -> Option<f64> {
+    pub fn positive_number(&mut self, item: &Item, path: &str) -> Option<f64> {
         let v = self.value(item, path, "a positive number")?;
         let n = v.as_float().or_else(|| v.as_integer().map(|i| i as f64));
         match n {
@@ -265,7 +332,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A humantime duration string ("10s", "250ms", "1m 30s").
-    pub(crate) fn duration(&mut self, item: &Item, path: &str) -> Option<Duration> {
+    pub fn duration(&mut self, item: &Item, path: &str) -> Option<Duration> {
         let v = self.value(item, path, "a duration string")?;
         let Some(s) = v.as_str() else {
             self.problem(
@@ -299,11 +366,72 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A number (integer or float) within `range`.
+    pub fn number_value(
+        &mut self,
+        v: &Value,
+        path: &str,
+        range: RangeInclusive<f64>,
+    ) -> Option<f64> {
+        let n = v.as_float().or_else(|| v.as_integer().map(|i| i as f64));
+        match n {
+            Some(n) if range.contains(&n) => Some(n),
+            _ => {
+                self.problem(
+                    v.span(),
+                    path,
+                    format!(
+                        "expected a number from {} to {}, found {}",
+                        range.start(),
+                        range.end(),
+                        describe(v)
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// A humantime duration string within `range` (for inputs whose limits are not the
+    /// scenario's [`MAX_DURATION`]).
+    pub fn duration_value(
+        &mut self,
+        v: &Value,
+        path: &str,
+        range: RangeInclusive<Duration>,
+    ) -> Option<Duration> {
+        let parsed = v.as_str().map(humantime::parse_duration);
+        match parsed {
+            Some(Ok(d)) if range.contains(&d) => Some(d),
+            _ => {
+                let message = format!(
+                    "expected a duration like \"24h\" or \"47days\" from {} to {}, found {}",
+                    humantime::format_duration(*range.start()),
+                    humantime::format_duration(*range.end()),
+                    describe(v)
+                );
+                self.problem(v.span(), path, message);
+                None
+            }
+        }
+    }
+
     /// A non-empty array whose elements each parse with `element`.
-    pub(crate) fn array<T>(
+    pub fn array<T>(
         &mut self,
         item: &Item,
         path: &str,
+        element: impl FnMut(&mut Self, &Value, &str) -> Option<T>,
+    ) -> Option<Vec<T>> {
+        self.array_within(item, path, MAX_LIST, element)
+    }
+
+    /// A non-empty array of at most `max` elements, each parsed with `element`.
+    pub fn array_within<T>(
+        &mut self,
+        item: &Item,
+        path: &str,
+        max: usize,
         mut element: impl FnMut(&mut Self, &Value, &str) -> Option<T>,
     ) -> Option<Vec<T>> {
         let v = self.value(item, path, "an array")?;
@@ -319,14 +447,11 @@ impl<'a> Reader<'a> {
             self.problem(v.span(), path, "expected a non-empty array, found []");
             return None;
         }
-        if array.len() > MAX_LIST {
+        if array.len() > max {
             self.problem(
                 v.span(),
                 path,
-                format!(
-                    "expected at most {MAX_LIST} elements, found {}",
-                    array.len()
-                ),
+                format!("expected at most {max} elements, found {}", array.len()),
             );
             return None;
         }
@@ -342,7 +467,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A table (standard or inline).
-    pub(crate) fn table<'i>(&mut self, item: &'i Item, path: &str) -> Option<&'i dyn TableLike> {
+    pub fn table<'i>(&mut self, item: &'i Item, path: &str) -> Option<&'i dyn TableLike> {
         match item.as_table_like() {
             Some(t) => Some(t),
             None => {
@@ -358,7 +483,7 @@ impl<'a> Reader<'a> {
 }
 
 /// `path.key`, or `key` at the top.
-pub(crate) fn join(path: &str, key: &str) -> String {
+pub fn join(path: &str, key: &str) -> String {
     if path.is_empty() {
         key.to_string()
     } else {
@@ -376,8 +501,9 @@ fn describe(v: &Value) -> String {
     }
 }
 
-/// The allowed key closest to `key`, if it is a likely typo.
-fn suggestion<'k>(key: &str, allowed: &[&'k str]) -> Option<&'k str> {
+/// The allowed key closest to `key`, if it is a likely typo (at most two edits away): the
+/// "did you mean" of unknown keys.
+pub fn suggestion<'k>(key: &str, allowed: &[&'k str]) -> Option<&'k str> {
     allowed
         .iter()
         .map(|a| (strsim::levenshtein(key, a), *a))
