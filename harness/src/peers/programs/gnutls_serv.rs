@@ -104,12 +104,17 @@ pub(super) fn start(
         path: launch.log.to_path_buf(),
         source,
     })?;
-    let staple = match (launch.case.revocation.mode, launch.revocation.base_url) {
+    let staple = match (launch.case.revocation.mode(), launch.revocation.base_url) {
         (RevocationMode::OcspStapling, Some(_)) => {
             let out = launch.side_path("staple.der");
             s_server_staple::fetch_to_file(
                 &launch.files.server_chain,
-                launch.case.revocation.query_timeout,
+                launch
+                    .case
+                    .revocation
+                    .service()
+                    .unwrap_or_default()
+                    .query_timeout,
                 &out,
             )
             .map_err(|source| ProcessError::Files { path: out, source })?

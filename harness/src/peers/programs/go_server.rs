@@ -51,7 +51,7 @@ pub fn options(
         "key": files.server_key,
         "ca": files.root_cert,
         "crl": crl.map(|p| p.to_string_lossy().into_owned()).unwrap_or_default(),
-        "softFail": rev.mode == RevocationMode::Crl && rev.policy == FailPolicy::Soft,
+        "softFail": matches!(rev, crate::scenario::Revocation::Crl(s) if s.policy == FailPolicy::Soft),
         "clientAuth": case.client_auth.name(),
         "minVersion": lo.map(go_names::version).unwrap_or("1.3"),
         "maxVersion": hi.map(go_names::version).unwrap_or("1.3"),
@@ -109,12 +109,17 @@ pub(super) fn start(go: PathBuf, launch: Launch<'_>) -> Result<RunningServer, Pr
         }
         None => None,
     };
-    let staple = match (launch.case.revocation.mode, launch.revocation.base_url) {
+    let staple = match (launch.case.revocation.mode(), launch.revocation.base_url) {
         (RevocationMode::OcspStapling, Some(_)) => {
             let out = dir.join("staple.der");
             s_server_staple::fetch_to_file(
                 s_server::server_chain(launch.case, launch.files),
-                launch.case.revocation.query_timeout,
+                launch
+                    .case
+                    .revocation
+                    .service()
+                    .unwrap_or_default()
+                    .query_timeout,
                 &out,
             )
             .map_err(io_err(&out))?

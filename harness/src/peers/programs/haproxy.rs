@@ -115,7 +115,7 @@ pub fn config(
     if let Some(crl) = crl {
         let _ = write!(c, " crl-file {}", quote_path(crl)?);
         let rev = &case.revocation;
-        if rev.mode == RevocationMode::Crl && rev.policy == FailPolicy::Soft {
+        if matches!(rev, crate::scenario::Revocation::Crl(s) if s.policy == FailPolicy::Soft) {
             // Soft-fail: the errors that mean "status undetermined" are ignored at every depth.
             let codes: Vec<String> = openssl_names::CRL_UNDETERMINED
                 .iter()
@@ -178,13 +178,18 @@ pub(super) fn start(program: PathBuf, launch: Launch<'_>) -> Result<RunningServe
     pem.extend(std::fs::read(&launch.files.server_key).map_err(io_err(&dir.crt))?);
     crate::fsutil::write_atomic(&dir.crt, &pem, 0o600).map_err(io_err(&dir.crt))?;
     if let (RevocationMode::OcspStapling, Some(_)) =
-        (launch.case.revocation.mode, launch.revocation.base_url)
+        (launch.case.revocation.mode(), launch.revocation.base_url)
     {
         // `<crt>.ocsp`: HAProxy looks for it next to the crt file.
         let out = dir.dir.join("server.pem.ocsp");
         s_server_staple::fetch_to_file(
             &launch.files.server_chain,
-            launch.case.revocation.query_timeout,
+            launch
+                .case
+                .revocation
+                .service()
+                .unwrap_or_default()
+                .query_timeout,
             &out,
         )
         .map_err(io_err(&out))?;

@@ -104,12 +104,17 @@ pub(super) fn start(node: PathBuf, launch: Launch<'_>) -> Result<RunningServer, 
         }
         None => None,
     };
-    let staple = match (launch.case.revocation.mode, launch.revocation.base_url) {
+    let staple = match (launch.case.revocation.mode(), launch.revocation.base_url) {
         (RevocationMode::OcspStapling, Some(_)) => {
             let out = dir.join("staple.der");
             s_server_staple::fetch_to_file(
                 s_server::server_chain(launch.case, launch.files),
-                launch.case.revocation.query_timeout,
+                launch
+                    .case
+                    .revocation
+                    .service()
+                    .unwrap_or_default()
+                    .query_timeout,
                 &out,
             )
             .map_err(io_err(&out))?

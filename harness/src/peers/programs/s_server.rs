@@ -26,7 +26,7 @@ use crate::scenario::{Case, ClientAuth, ResumptionMode, RevocationMode};
 /// it.
 pub fn server_chain<'a>(case: &Case, files: &'a PkiFiles) -> &'a Path {
     let rev = &case.revocation;
-    if rev.mode == crate::scenario::RevocationMode::OcspStapling && rev.must_staple {
+    if matches!(rev, crate::scenario::Revocation::Stapling(s) if s.must_staple) {
         &files.server_must_staple
     } else {
         &files.server_chain
@@ -80,7 +80,7 @@ pub fn command(
     match (crl, ca_with_crls) {
         (_, Some(_)) => {
             cmd.arg("-crl_check");
-            if case.revocation.crl_delta {
+            if case.revocation.crl_delta() {
                 // -extended_crl too: without it OpenSSL takes a newer delta CRL for the
                 // complete one (see `revocation::delta_crl`).
                 cmd.args(["-use_deltas", "-extended_crl"]);
@@ -151,12 +151,17 @@ pub(super) fn start(openssl: PathBuf, launch: Launch<'_>) -> Result<RunningServe
         path: extra.clone(),
         source,
     })?;
-    let staple = match (launch.case.revocation.mode, launch.revocation.base_url) {
+    let staple = match (launch.case.revocation.mode(), launch.revocation.base_url) {
         (RevocationMode::OcspStapling, Some(_)) => {
             let out = launch.side_path("staple.der");
             s_server_staple::fetch_to_file(
                 server_chain(launch.case, launch.files),
-                launch.case.revocation.query_timeout,
+                launch
+                    .case
+                    .revocation
+                    .service()
+                    .unwrap_or_default()
+                    .query_timeout,
                 &out,
             )
             .map_err(|source| ProcessError::Files { path: out, source })?
@@ -167,7 +172,11 @@ pub(super) fn start(openssl: PathBuf, launch: Launch<'_>) -> Result<RunningServe
     // whose loader takes certificates and CRLs alike; -CRL reads one.
     let rev = &launch.case.revocation;
     let ca_with_crls = match launch.revocation.crl_file {
-        Some(crl) if launch.revocation.crl_check_all || rev.crl_shards > 1 || rev.crl_delta => {
+        Some(crl)
+            if launch.revocation.crl_check_all
+                || rev.crl_list().is_some_and(|l| l.shards > 1)
+                || rev.crl_delta() =>
+        {
             let out = launch.side_path("ca-crls.pem");
             write_ca_and_crls(launch.files, crl, &out).map_err(|source| ProcessError::Files {
                 path: out.clone(),
