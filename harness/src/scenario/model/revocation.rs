@@ -455,7 +455,7 @@ impl Default for ShortLivedSettings {
     }
 }
 
-/// What an OCSP-checking server learns (see [`OcspSettings::view`]).
+/// What an OCSP-checking server learns (see `OcspSettings::view` in `verdicts.rs`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OcspView {
     /// The answer says revoked.
@@ -586,38 +586,5 @@ impl Revocation {
     /// shard; a delta CRL: its Freshest CRL), so the revocation service's URL goes into them.
     pub fn names_own_crl_urls(&self) -> bool {
         self.crl_list().is_some_and(|l| l.shards > 1) || self.crl_delta()
-    }
-}
-
-impl OcspSettings {
-    /// What the server learns about a certificate the CA says is `revoked` (or good), before
-    /// its fail policy.
-    pub fn view(&self, revoked: bool) -> OcspView {
-        use ResponderFault as F;
-        if self.signer == OcspSigner::Unauthorized {
-            return OcspView::Refused;
-        }
-        if self.service.responder_delay >= self.service.query_timeout {
-            return OcspView::Undetermined;
-        }
-        let listed = if revoked {
-            OcspView::Revoked
-        } else {
-            OcspView::Good
-        };
-        match self.service.fault {
-            F::None => listed,
-            F::NoNonce if !self.nonce => listed,
-            F::Down
-            | F::Timeout
-            | F::TryLater
-            | F::InternalError
-            | F::Unauthorized
-            | F::Malformed
-            | F::Unknown => OcspView::Undetermined,
-            F::Stale | F::Future | F::BadSignature | F::NoNonce | F::WrongNonce => {
-                OcspView::Refused
-            }
-        }
     }
 }

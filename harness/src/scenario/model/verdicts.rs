@@ -89,6 +89,37 @@ impl CrlHttpSettings {
 }
 
 impl OcspSettings {
+    /// What the server learns about a certificate the CA says is `revoked` (or good), before
+    /// its fail policy.
+    pub fn view(&self, revoked: bool) -> OcspView {
+        use ResponderFault as F;
+        if self.signer == OcspSigner::Unauthorized {
+            return OcspView::Refused;
+        }
+        if self.service.responder_delay >= self.service.query_timeout {
+            return OcspView::Undetermined;
+        }
+        let listed = if revoked {
+            OcspView::Revoked
+        } else {
+            OcspView::Good
+        };
+        match self.service.fault {
+            F::None => listed,
+            F::NoNonce if !self.nonce => listed,
+            F::Down
+            | F::Timeout
+            | F::TryLater
+            | F::InternalError
+            | F::Unauthorized
+            | F::Malformed
+            | F::Unknown => OcspView::Undetermined,
+            F::Stale | F::Future | F::BadSignature | F::NoNonce | F::WrongNonce => {
+                OcspView::Refused
+            }
+        }
+    }
+
     /// What an OCSP-checking server does with a `revoked` (or valid) client.
     fn verdict(&self, revoked: bool) -> Expectation {
         match (self.view(revoked), self.policy) {
