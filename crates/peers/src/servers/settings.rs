@@ -12,8 +12,8 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::scenario::{
-    CipherSuite, ClientAuth, FailPolicy, KxGroup, ResumptionMode, Revocation, SigScheme,
-    TlsVersion, MAX_DURATION, MIN_INTERVAL,
+    CipherSuite, ClientAuth, FailPolicy, KxGroup, OcspSettings, ResumptionMode, SigScheme,
+    StaplingSettings, TlsVersion, MAX_DURATION, MIN_INTERVAL,
 };
 
 /// Most worker threads a built-in server may be asked for.
@@ -130,7 +130,7 @@ pub struct ServerSettings {
 
 impl Default for ServerSettings {
     fn default() -> Self {
-        let revocation = Revocation::none();
+        let (ocsp, stapling) = (OcspSettings::default(), StaplingSettings::default());
         Self {
             implementation: "rustls".into(),
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -155,15 +155,15 @@ impl Default for ServerSettings {
             crl_url: None,
             ocsp: false,
             ocsp_url: None,
-            ocsp_cache_ttl: revocation.cache_ttl,
-            ocsp_timeout: revocation.query_timeout,
+            ocsp_cache_ttl: ocsp.cache_ttl,
+            ocsp_timeout: ocsp.service.query_timeout,
             ocsp_nonce: false,
             ocsp_get: false,
             ocsp_policy: FailPolicy::Hard,
             staple: false,
             staple_unverified: false,
             cert_reload: None,
-            staple_refresh: revocation.staple_refresh,
+            staple_refresh: stapling.staple_refresh,
             crl_check_all: false,
             crl_deltas: false,
             status: None,
