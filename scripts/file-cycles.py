@@ -1,5 +1,8 @@
 #!/usr/bin/env python3
-"""File-level dependency cycles in a Rust source tree (default: harness/src).
+"""File-level dependency cycles in the workspace's Rust source trees.
+
+By default every crate is scanned as its own tree (`crates/*/src` and `harness/src`, found from
+the repository this script sits in); a SRC_ROOT argument scans that one tree only.
 
 An edge A -> B means file A names an item defined in file B: through a `use` (`crate::`,
 `super::`, `self::` paths) or a path written inline in the code (`crate::x::f()`,
@@ -8,11 +11,16 @@ re-exports (`pub use child::Thing;`) is followed to the file that defines it, an
 itself is no edge (it only forwards the name) unless the file also uses the name itself. `mod x;` declarations are no edges. Comments and
 string literals are ignored.
 
+A name the crate root binds to another crate (`use mtls_measure as measure;`) is outside the
+tree: `crate::measure::Outcome` is no edge. A root alias of the crate itself
+(`use crate as report;`) is followed: `crate::report::summary::X` is `crate::summary::X`.
+
 Prints every strongly connected set of files (every cycle), smallest first, each with one
 example edge per pair, and exits 1 when there is any; `--under DIR` reports only the cycles
-inside DIR (relative to the source root).
+inside DIR (relative to the source root); `--skip DIR` (repeatable, relative to the repository,
+e.g. `--skip harness/src/cli`) leaves out the cycles whose files all lie in DIR.
 
-Usage: scripts/file-cycles.py [SRC_ROOT] [--under peers]
+Usage: scripts/file-cycles.py [SRC_ROOT] [--under peers] [--skip harness/src/cli]
 """
 
 import os
@@ -131,6 +139,7 @@ class Tree:
                 code = strip_comments_and_strings(f.read())
             # `pub(in crate::x)` names a module for visibility only: no dependency.
             self.code[mod] = re.sub(r"pub\s*\(\s*in\s+[^)]*\)", "pub ", code)
+        self.aliases = self.root_aliases()
         # Re-exports and imports per module: name -> absolute path (tuple).
         self.reexports = {m: {} for m in self.mods}
         self.uses = {m: [] for m in self.mods}
@@ -148,6 +157,22 @@ class Tree:
                         self.reexports[mod][name] = absolute
                     else:
                         self.uses[mod].append(absolute)
+
+    def root_aliases(self):
+        """{name: () for the crate itself, None for another crate} bound by the crate root."""
+        aliases = {}
+        code = self.code.get((), "")
+        for m in re.finditer(r"(^|[;{}\n])\s*(pub(\([^)]*\))?\s+)?use\s+([^;]+);", code):
+            for path, alias in expand_use_tree(m.group(4)):
+                parts = [p for p in path.replace(" ", "").split("::") if p]
+                if not parts or path.endswith("::*"):
+                    continue
+                name = alias or parts[-1]
+                if parts == ["crate"]:
+                    aliases[name] = ()
+                elif parts[0] not in ("crate", "self", "super") and (parts[0],) not in self.mods:
+                    aliases[name] = None
+        return aliases
 
     def absolute(self, mod, path):
         """`path` written in `mod` as an absolute tuple, or None for an outside crate."""
@@ -168,7 +193,12 @@ class Tree:
             pass  # a child module named without self::
         else:
             return None
-        return tuple(base + parts)
+        full = base + parts
+        while full and full[0] in self.aliases and (full[0],) not in self.mods:
+            if self.aliases[full[0]] is None:
+                return None  # another crate, named through a root alias
+            full = full[1:]
+        return tuple(full)
 
     def defining_file(self, absolute, seen=None):
         """The module whose file defines the item at `absolute` (re-exports followed)."""
@@ -251,6 +281,38 @@ def strongly_connected(nodes, edges):
     return sorted(out, key=len)
 
 
+def tree_cycles(root, under=None):
+    """The cycles of one tree: [(relative file names, [edge lines])]."""
+    tree = Tree(root)
+    edges = tree.edges()
+    rel = lambda m: os.path.relpath(tree.mods[m], root)
+    cycles = strongly_connected(list(tree.mods), edges)
+    if under:
+        cycles = [c for c in cycles if all(rel(m).startswith(under + "/") or rel(m) == under + ".rs" for m in c)]
+    out = []
+    for comp in cycles:
+        lines = []
+        for a in comp:
+            for b in comp:
+                if (a, b) in edges:
+                    lines.append(f"  {rel(a)} -> {rel(b)}   ({edges[(a, b)]})")
+        out.append(([rel(m) for m in comp], lines))
+    return out
+
+
+def workspace_trees(repo):
+    """Every crate's source tree: crates/*/src, then harness/src (relative to `repo`)."""
+    crates = os.path.join(repo, "crates")
+    trees = []
+    if os.path.isdir(crates):
+        for name in sorted(os.listdir(crates)):
+            src = os.path.join("crates", name, "src")
+            if os.path.isdir(os.path.join(repo, src)):
+                trees.append(src)
+    trees.append("harness/src")
+    return trees
+
+
 def main():
     args = sys.argv[1:]
     under = None
@@ -258,23 +320,29 @@ def main():
         k = args.index("--under")
         under = args[k + 1].strip("/")
         del args[k:k + 2]
-    root = args[0] if args else "harness/src"
-    tree = Tree(root)
-    edges = tree.edges()
-    rel = lambda m: os.path.relpath(tree.mods[m], root)
-    cycles = strongly_connected(list(tree.mods), edges)
-    if under:
-        cycles = [c for c in cycles if all(rel(m).startswith(under + "/") or rel(m) == under + ".rs" for m in c)]
-    for comp in cycles:
-        print(f"cycle of {len(comp)} files:")
-        members = set(comp)
-        for a in comp:
-            for b in comp:
-                if (a, b) in edges and a in members:
-                    print(f"  {rel(a)} -> {rel(b)}   ({edges[(a, b)]})")
-    if not cycles:
-        print(f"no file cycles under {root}" + (f"/{under}" if under else ""))
-    return 1 if cycles else 0
+    skips = []
+    while "--skip" in args:
+        k = args.index("--skip")
+        skips.append(os.path.normpath(args[k + 1]))
+        del args[k:k + 2]
+    if args:
+        repo, roots = ".", [args[0]]
+    else:
+        repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        roots = workspace_trees(repo)
+    found = 0
+    for root in roots:
+        cycles = tree_cycles(os.path.join(repo, root), under)
+        inside = lambda f, d: os.path.normpath(os.path.join(root, f)).startswith(d + os.sep)
+        cycles = [c for c in cycles if not any(all(inside(f, d) for f in c[0]) for d in skips)]
+        for files, lines in cycles:
+            print(f"cycle of {len(files)} files in {root}:")
+            for line in lines:
+                print(line)
+        if not cycles:
+            print(f"no file cycles under {root}" + (f"/{under}" if under else ""))
+        found += len(cycles)
+    return 1 if found else 0
 
 
 if __name__ == "__main__":

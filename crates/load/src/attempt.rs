@@ -128,47 +128,7 @@ async fn run<C: Connector>(
     }
 }
 
-/// The longest status line [`parse_status_line`] reads.
-const MAX_STATUS_LINE: usize = 510;
-
-/// `HTTP/1.1 200 OK` -> 200 (with or without the line's CRLF; httparse reads it).
-pub fn parse_status_line(line: &[u8]) -> Option<u16> {
-    let line = line.strip_suffix(b"\r\n").unwrap_or(line);
-    if line.len() > MAX_STATUS_LINE {
-        return None;
-    }
-    // httparse reads a head, so the line gets its CRLF back (on the stack: this runs once per
-    // attempt). With no room for headers it stops after the status line.
-    let mut head = [0u8; MAX_STATUS_LINE + 2];
-    head[..line.len()].copy_from_slice(line);
-    head[line.len()..line.len() + 2].copy_from_slice(b"\r\n");
-    let mut headers = [httparse::EMPTY_HEADER; 0];
-    let mut response = httparse::Response::new(&mut headers);
-    response.parse(&head[..line.len() + 2]).ok()?;
-    // httparse takes any three digits; 000-099 is no HTTP status (RFC 9110 15: 100-599, the
-    // first digit its class), so such a line is garbage, not a reply.
-    response.code.filter(|c| *c >= 100)
-}
-
 async fn drain<S: AsyncRead + Unpin>(stream: &mut S) {
     let mut sink = [0u8; 2048];
     while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn status_lines() {
-        assert_eq!(parse_status_line(b"HTTP/1.1 200 OK"), Some(200));
-        assert_eq!(parse_status_line(b"HTTP/1.0 400 Bad Request"), Some(400));
-        assert_eq!(parse_status_line(b"HTTP/1.1 200"), Some(200));
-        assert_eq!(parse_status_line(b"SSH-2.0-OpenSSH"), None);
-        // Found by the fuzz target: three digits that are no status class.
-        assert_eq!(parse_status_line(b"HTTP/1.1 000\r\n"), None);
-        assert_eq!(parse_status_line(b"HTTP/1.1 099 Odd"), None);
-        assert_eq!(parse_status_line(b"HTTP/1.1 20 OK"), None);
-        assert_eq!(parse_status_line(b"\xff\xfe"), None);
-    }
 }

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use super::saved::SavedRun;
-use super::thresholds::ThresholdStatus;
+use super::threshold_check::ThresholdStatus;
 
 /// Escapes text for XML attributes and content: the crate's one markup escape (`report.html`
 /// is escaped by its template engine, minijinja; markdown cells only need `|` and newlines

@@ -34,6 +34,7 @@ mod stats;
 pub mod strategy;
 mod summary;
 mod text_table;
+mod threshold_check;
 mod thresholds;
 
 pub use baseline::{
@@ -55,7 +56,7 @@ pub use merge::{check_overlap, merge, FarApart, Merged};
 pub use pages::{markdown as markdown_page, notes as run_notes};
 pub use plots::{plots, write_plots, DrawingError, Plot, PlotError};
 pub use render::{render_run, RenderError};
-pub use revocation_stacks::{stack_rows as revocation_stack_rows, StackPoint, StackRow};
+pub use revocation_stacks::stack_rows as revocation_stack_rows;
 pub use revocation_strategy::table as revocation_strategy;
 pub use revocation_table::{markdown as revocation_markdown, rows as revocation_rows};
 pub use saved::{load as load_run, SavedCase, SavedPercentiles, SavedRun, SavedRunError};
@@ -63,6 +64,7 @@ pub use stats::mann_whitney_p;
 pub use summary::{
     CaseSummary, CrlFetchCount, CrlFetchFigures, CrlFigures, CrlFileFigures, EvidenceSummary,
     NegotiatedCount, Percentiles, Phases, Pinning, ResumptionSummary, RevocationRow, RunSummary,
-    ScenarioInfo, ToolInfo, SCHEMA_VERSION,
+    ScenarioInfo, StackPoint, StackRow, ToolInfo, SCHEMA_VERSION,
 };
-pub use thresholds::{check as check_thresholds, ThresholdCheck, ThresholdStatus};
+pub use threshold_check::{ThresholdCheck, ThresholdStatus};
+pub use thresholds::check as check_thresholds;

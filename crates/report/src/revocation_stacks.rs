@@ -4,13 +4,11 @@
 //! handshake (judged from the measured CPU against the CRL's size, never assumed), what
 //! sharding the largest CRL saved, and why a stack could not run a layout (its skip reason).
 //! Built from the comparison rows (`revocation_table.rs`), so a saved run re-renders it;
-//! kept in `summary.json` as `revocation_per_stack`.
+//! kept in `summary.json` as `revocation_per_stack` (its row types are in `summary.rs`).
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
-
-use super::summary::RevocationRow;
+use super::summary::{RevocationRow, StackPoint, StackRow};
 use super::text_table::Table;
 
 /// A CRL size from which a per-handshake verification shows above the noise (a 100,000-entry
@@ -20,46 +18,6 @@ const JUDGED_FROM_ENTRIES: usize = 100_000;
 /// Growth of server CPU per handshake, from the smallest to the largest CRL, that counts as
 /// verifying on every handshake: more than half the smallest CRL's figure and more than this.
 const PER_HANDSHAKE_MIN_US: f64 = 200.0;
-
-/// One CRL a stack was measured with.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct StackPoint {
-    /// Filler entries.
-    pub crl_entries: usize,
-    /// Shards (1: one CRL).
-    pub crl_shards: u16,
-    /// A base CRL with a delta CRL.
-    pub crl_delta: bool,
-    /// Server CPU per handshake, µs.
-    pub server_cpu_us: Option<f64>,
-    /// Server peak memory, MiB.
-    pub server_rss_mib: Option<f64>,
-    /// The largest shard / every CRL file, bytes.
-    pub crl_shard_bytes: Option<u64>,
-    /// See `crl_shard_bytes`.
-    pub crl_files_bytes: Option<u64>,
-    /// Most frequent outcome of the valid client (`accepted` when the stack used the CRL).
-    pub outcome: String,
-    /// The case's skip reason, when the stack could not run it.
-    pub skipped: Option<String>,
-}
-
-/// One server stack's CRL figures.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct StackRow {
-    /// The server stack.
-    pub server: String,
-    /// `every handshake`, `once at load`, `inconclusive` (less CPU with the larger CRL), or
-    /// `not measured` (no full CRL of at least 100,000 entries next to a smaller one).
-    pub verifies: String,
-    /// Server CPU per handshake at the largest full CRL minus at the smallest, µs.
-    pub cpu_growth_us: Option<f64>,
-    /// At the largest CRL size: server CPU per handshake with the full CRL and with the most
-    /// shards, µs, and that shard count.
-    pub sharded: Option<(f64, f64, u16)>,
-    /// Every CRL it was given with a valid client, smallest first.
-    pub points: Vec<StackPoint>,
-}
 
 /// The per-stack view of `rows` (valid clients of CRL cases without faults); empty when
 /// there are none.

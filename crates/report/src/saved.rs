@@ -92,7 +92,7 @@ pub struct SavedCase {
     pub client_memory_per_connection_bytes: Option<f64>,
     /// The case's threshold checks.
     #[serde(default)]
-    pub thresholds: Vec<super::thresholds::ThresholdCheck>,
+    pub thresholds: Vec<super::threshold_check::ThresholdCheck>,
 }
 
 impl SavedCase {

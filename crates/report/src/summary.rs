@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
+use super::threshold_check::ThresholdCheck;
 use crate::measure::Exposure;
 use crate::scenario::{Expectation, LoadSpec, Revocation, TlsSettings};
 
@@ -39,7 +40,7 @@ pub struct RunSummary {
     pub revocation_comparison: Vec<RevocationRow>,
     /// The comparison per server stack: CRL cost against the CRL's size and layout, and
     /// whether the stack verifies its CRL once at load or on every handshake.
-    pub revocation_per_stack: Vec<super::revocation_stacks::StackRow>,
+    pub revocation_per_stack: Vec<StackRow>,
     /// "Which strategy for N clients and an exposure of at most T", computed from the
     /// comparison rows (`null` when no case checks revocation).
     pub revocation_strategy: Option<super::strategy::StrategyTable>,
@@ -279,7 +280,7 @@ pub struct CaseSummary {
     /// client cannot observe it).
     pub evidence: Option<EvidenceSummary>,
     /// The case's performance gates (`thresholds`) and what each found; empty without any.
-    pub thresholds: Vec<super::thresholds::ThresholdCheck>,
+    pub thresholds: Vec<ThresholdCheck>,
 }
 
 /// Verdict evidence over a case's measured attempts (CONFORMANCE.md: a refusal is a
@@ -514,4 +515,44 @@ pub struct RevocationRow {
     pub renew_at: Option<f64>,
     /// Whether the case met its expectation.
     pub met: bool,
+}
+
+/// One CRL a stack was measured with.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct StackPoint {
+    /// Filler entries.
+    pub crl_entries: usize,
+    /// Shards (1: one CRL).
+    pub crl_shards: u16,
+    /// A base CRL with a delta CRL.
+    pub crl_delta: bool,
+    /// Server CPU per handshake, µs.
+    pub server_cpu_us: Option<f64>,
+    /// Server peak memory, MiB.
+    pub server_rss_mib: Option<f64>,
+    /// The largest shard / every CRL file, bytes.
+    pub crl_shard_bytes: Option<u64>,
+    /// See `crl_shard_bytes`.
+    pub crl_files_bytes: Option<u64>,
+    /// Most frequent outcome of the valid client (`accepted` when the stack used the CRL).
+    pub outcome: String,
+    /// The case's skip reason, when the stack could not run it.
+    pub skipped: Option<String>,
+}
+
+/// One server stack's CRL figures.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct StackRow {
+    /// The server stack.
+    pub server: String,
+    /// `every handshake`, `once at load`, `inconclusive` (less CPU with the larger CRL), or
+    /// `not measured` (no full CRL of at least 100,000 entries next to a smaller one).
+    pub verifies: String,
+    /// Server CPU per handshake at the largest full CRL minus at the smallest, µs.
+    pub cpu_growth_us: Option<f64>,
+    /// At the largest CRL size: server CPU per handshake with the full CRL and with the most
+    /// shards, µs, and that shard count.
+    pub sharded: Option<(f64, f64, u16)>,
+    /// Every CRL it was given with a valid client, smallest first.
+    pub points: Vec<StackPoint>,
 }

@@ -3,79 +3,10 @@
 //! e.g. server CPU in target mode), saved in `summary.json` and listed by every report. A limit
 //! that could not be checked is never counted as kept.
 
-use serde::{Deserialize, Serialize};
-
 use super::summary::CaseSummary;
+use super::threshold_check::{ThresholdCheck, ThresholdStatus};
 use crate::measure::Outcome;
 use crate::scenario::{Expectation, Limit, Thresholds};
-
-/// What one threshold check found.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ThresholdStatus {
-    /// The figure is within the limit.
-    Kept,
-    /// The figure is beyond the limit.
-    Breached,
-    /// The case did not measure the figure, so the limit could not be checked.
-    NotMeasured,
-}
-
-/// One limit of a case and the figure it was checked against.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ThresholdCheck {
-    /// The key in the scenario (`p99_ms`, `min_handshakes_per_sec`, ...).
-    pub threshold: String,
-    /// The limit.
-    pub limit: f64,
-    /// The measured figure, in the key's unit; `null` when not measured.
-    pub measured: Option<f64>,
-    /// `kept`, `breached` or `not_measured`.
-    pub status: ThresholdStatus,
-    /// Why the figure is missing (`not_measured` only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-}
-
-impl ThresholdCheck {
-    /// `p99_ms 23.4 > 20` / `server CPU not measured (...)`, for the reports.
-    pub fn describe(&self) -> String {
-        match (self.status, self.measured) {
-            (ThresholdStatus::NotMeasured, _) => format!(
-                "{} = {}: not measured ({})",
-                self.threshold,
-                self.limit,
-                self.note.as_deref().unwrap_or("no figure")
-            ),
-            (status, Some(m)) => {
-                let op = match (status, self.threshold.starts_with("min_")) {
-                    (ThresholdStatus::Breached, false) => ">",
-                    (ThresholdStatus::Breached, true) => "<",
-                    (_, false) => "<=",
-                    (_, true) => ">=",
-                };
-                format!("{} {} {op} {}", self.threshold, round(m), self.limit)
-            }
-            (_, None) => format!("{} = {}", self.threshold, self.limit),
-        }
-    }
-
-    /// Whether the gate fails: breached, or not measured.
-    pub fn fails(&self) -> bool {
-        self.status != ThresholdStatus::Kept
-    }
-}
-
-fn round(v: f64) -> String {
-    if v.abs() >= 100.0 {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.4}")
-            .trim_end_matches('0')
-            .trim_end_matches('.')
-            .to_string()
-    }
-}
 
 /// Checks every limit of `thresholds` against `case`'s figures.
 pub fn check(thresholds: &Thresholds, case: &CaseSummary) -> Vec<ThresholdCheck> {

@@ -12,6 +12,7 @@ mod containment;
 mod crl_shards;
 mod end_to_end;
 mod evidence;
+mod file_cycles;
 mod files;
 mod fixtures;
 mod fleet;

@@ -10,9 +10,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::ca::{measure_cost, round1, CaQueue, FleetIssuer, IssuanceCost, QueueFigures};
+use super::error::FleetError;
+use super::options::{progress, FleetOptions};
 use super::rig::{Load, PhaseFigures, Rig, RigOptions};
 use super::spec::LifetimesSpec;
-use super::{progress, FleetError, FleetOptions};
 use crate::pki::KeyMaterial;
 
 /// The rule for the exposure columns.

@@ -12,10 +12,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::ca::{round1, FleetIssuer};
+use super::error::FleetError;
 use super::flood::{request_der, Flood};
+use super::options::{progress, FleetOptions};
 use super::rig::{once_each, OcspCheck, Outcomes, Rig, RigOptions};
 use super::spec::ResponderSpec;
-use super::{progress, FleetError, FleetOptions};
 use crate::pki::{KeyMaterial, KeyType};
 use crate::revocation::ocsp::{
     CheckerSettings, Decision, Fault, OcspChecker, OcspMethod, ResponderSettings,

@@ -11,10 +11,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::ca::{round1, CaQueue, FleetIssuer, QueueFigures};
+use super::error::FleetError;
 use super::lifetimes::sleep_until;
+use super::options::{progress, FleetOptions};
 use super::rig::{Load, OcspCheck, PhaseFigures, Rig, RigOptions};
 use super::spec::StormSpec;
-use super::{progress, FleetError, FleetOptions};
 use crate::peers::rotating::SwappableCert;
 use crate::pki::KeyMaterial;
 

@@ -1,13 +1,14 @@
 //! The plumbing every plot shares: the font built into the binary (plotters' `ab_glyph`
 //! backend, so no system font library is needed), drawing one figure on both the SVG and the
-//! bitmap backend, PNG encoding, the size, palette and number format of the axes.
+//! bitmap backend, PNG encoding, the size, palette and number format of the axes, and the
+//! case names cut to fit a legend.
 
 use std::sync::OnceLock;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{DrawingError, Plot, PlotError};
+use super::plot::{DrawingError, Plot, PlotError};
 
 /// The font every plot uses (DejaVu Sans cut down to ASCII; see `crates/report/assets/README.md`).
 static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans-ascii.ttf");
@@ -97,4 +98,17 @@ pub(super) fn axis_number(v: f64) -> String {
 pub(super) fn color(i: usize) -> RGBColor {
     let c = Palette99::pick(i).to_rgba();
     RGBColor(c.0, c.1, c.2)
+}
+
+/// (case, points) of one line.
+pub(super) type Curve = (String, Vec<(f64, f64)>);
+
+/// A case name cut to fit a legend or an axis label.
+pub(super) fn short(name: &str) -> String {
+    if name.chars().count() > 34 {
+        let cut: String = name.chars().take(33).collect();
+        format!("{cut}~")
+    } else {
+        name.to_string()
+    }
 }

@@ -4,8 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::backend::{axis_number, color, DrawResult, FAMILY};
-use super::{short, Curve};
+use super::backend::{axis_number, color, short, Curve, DrawResult, FAMILY};
 use crate::report::saved::SavedRun;
 
 /// The curve of every case with accepted handshakes.

@@ -4,8 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::backend::{color, DrawResult, FAMILY};
-use super::{short, Curve};
+use super::backend::{color, short, Curve, DrawResult, FAMILY};
 use crate::report::saved::SavedRun;
 
 /// (case, points of (seconds into the window, handshakes/s)), complete intervals only (an
