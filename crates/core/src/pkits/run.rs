@@ -227,6 +227,9 @@ impl PeerRun<'_> {
     }
 }
 
+/// A CRL a stack refuses to load, and why.
+type Refused<'g> = (&'g Vec<u8>, String);
+
 /// The CRL file `server` is given for group `g` (every CRL of the group, or a file without
 /// the ones it refuses to load at all), and the refused CRLs with the reason.
 fn loadable_crls<'g>(
@@ -234,9 +237,9 @@ fn loadable_crls<'g>(
     suite: &Suite,
     g: &'g Group,
     all_crls: &Path,
-) -> Result<(PathBuf, Vec<(&'g Vec<u8>, String)>), PkitsError> {
+) -> Result<(PathBuf, Vec<Refused<'g>>), PkitsError> {
     // CRLs this stack refuses to load at all: left out, and their tests skipped.
-    let refused: Vec<(&Vec<u8>, String)> = g
+    let refused: Vec<Refused<'_>> = g
         .crls
         .iter()
         .filter_map(|c| loadable::refusal(server, &suite.anchor, c).map(|r| (c, r)))
