@@ -86,4 +86,33 @@ mod tests {
         listed.sort();
         assert_eq!(names, listed);
     }
+
+    #[test]
+    fn only_the_binary_depends_on_command_line_crates() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let workspace: toml_edit::DocumentMut = std::fs::read_to_string(root.join("Cargo.toml"))
+            .expect("Cargo.toml")
+            .parse()
+            .expect("TOML");
+        let members = workspace["workspace"]["members"]
+            .as_array()
+            .expect("members");
+        for member in members.iter().filter_map(|m| m.as_str()) {
+            if member == "harness" {
+                continue;
+            }
+            let path = root.join(member).join("Cargo.toml");
+            let package: toml_edit::DocumentMut = std::fs::read_to_string(&path)
+                .expect("member manifest")
+                .parse()
+                .expect("TOML");
+            let deps = package["dependencies"].as_table().expect("dependencies");
+            for cli_crate in ["clap", "indicatif", "tracing-subscriber", "anyhow"] {
+                assert!(
+                    !deps.contains_key(cli_crate),
+                    "{member} depends on {cli_crate}: only the binary (harness/) may"
+                );
+            }
+        }
+    }
 }

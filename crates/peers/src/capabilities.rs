@@ -27,7 +27,7 @@ pub use servers::{
 pub use table::{markdown, readme_block, BEGIN_MARKER, END_MARKER};
 
 use crate::pki::{ClientCert, Pki};
-use crate::scenario::{Case, FailPolicy, RevocationMode, Stop};
+use crate::scenario::{Case, FailPolicy, Revocation, RevocationMode, Stop};
 
 /// Whether a stack has a feature; without it, the reason a case needing it is skipped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -212,7 +212,7 @@ impl ServerCapabilities {
 
     fn revocation_reason(&self, case: &Case) -> Option<String> {
         let rev = &case.revocation;
-        let mode = rev.mode;
+        let mode = rev.mode();
         if !self.revocation_modes.contains(&mode) {
             let special = self.missing_mode_reasons.iter().find(|(m, _)| *m == mode);
             return Some(match special {
@@ -226,31 +226,34 @@ impl ServerCapabilities {
         if let Some(reason) = self.stapling_reason(case) {
             return Some(reason);
         }
-        if let Some(reason) = unless(self.crl_shards, rev.crl_shards > 1)
-            .or_else(|| unless(self.crl_deltas, rev.crl_delta))
+        if let Some(reason) = unless(
+            self.crl_shards,
+            rev.crl_list().is_some_and(|l| l.shards > 1),
+        )
+        .or_else(|| unless(self.crl_deltas, rev.crl_delta()))
         {
             return Some(reason);
         }
-        if let Some(reason) = unless(self.crl_reload, rev.reload.is_some()) {
+        if let Some(reason) = unless(self.crl_reload, rev.crl_reload().is_some()) {
             return Some(reason);
         }
         if let Some(reason) = unless(
             self.crl_soft_fail,
-            mode == RevocationMode::Crl && rev.policy == FailPolicy::Soft,
+            matches!(rev, Revocation::Crl(s) if s.policy == FailPolicy::Soft),
         ) {
             return Some(reason);
         }
-        if mode == RevocationMode::Ocsp {
-            let timeout_needed = rev.fault == crate::scenario::ResponderFault::Timeout
-                || rev.responder_delay >= rev.query_timeout;
-            return unless(self.ocsp_soft_fail, rev.policy == FailPolicy::Soft)
-                .or_else(|| unless(self.ocsp_nonce, rev.nonce))
-                .or_else(|| unless(self.ocsp_cache_ttl, rev.revoke_after.is_some()))
+        if let Revocation::Ocsp(ocsp) = rev {
+            let timeout_needed = ocsp.service.fault == crate::scenario::ResponderFault::Timeout
+                || ocsp.service.responder_delay >= ocsp.service.query_timeout;
+            return unless(self.ocsp_soft_fail, ocsp.policy == FailPolicy::Soft)
+                .or_else(|| unless(self.ocsp_nonce, ocsp.nonce))
+                .or_else(|| unless(self.ocsp_cache_ttl, ocsp.revoke.is_some()))
                 .or_else(|| {
                     (!self.ocsp_query_timeout && timeout_needed).then(|| format!(
                         "{} has no setting for its client-certificate OCSP query timeout (the case asks for {} ms; ssl_stapling_responder_timeout covers stapling only), so the harness's client would time out before {} decides",
                         self.name,
-                        rev.query_timeout.as_millis(),
+                        ocsp.service.query_timeout.as_millis(),
                         self.name
                     ))
                 });
@@ -259,21 +262,20 @@ impl ServerCapabilities {
     }
 
     fn stapling_reason(&self, case: &Case) -> Option<String> {
-        let rev = &case.revocation;
-        if rev.mode != RevocationMode::OcspStapling {
+        let Revocation::Stapling(rev) = &case.revocation else {
             return None;
-        }
+        };
         let stapling = self.stapling;
         if let Some(reason) = unless(
             stapling.controllable,
-            rev.must_staple || !rev.staple_verify || rev.revoke_after.is_some(),
+            rev.must_staple || !rev.staple_verify || rev.revoke.is_some(),
         )
         .or_else(|| unless(stapling.starts_with_revoked, rev.server_revoked))
         {
             return Some(reason);
         }
         if !stapling.refreshes {
-            if rev.revoke_after.is_some() {
+            if rev.revoke.is_some() {
                 return Some(format!(
                     "{} staples the response fetched before it starts and cannot refresh it, which the exposure window measures",
                     self.name
@@ -292,14 +294,14 @@ impl ServerCapabilities {
         if !stapling.verifies {
             // The verdict depends on the server checking its staple when a verifying server
             // and a careless one are expected to differ; this one staples whatever it has.
-            let careless = crate::scenario::Revocation {
+            let careless = crate::scenario::StaplingSettings {
                 staple_verify: false,
                 ..*rev
             };
             if rev.staple_verify && careless.staple_expectation() != rev.staple_expectation() {
                 return Some(format!(
                     "{} staples the response fetched for it without verifying it; staple_verify = true with fault = {} and signer = {} needs a server that checks the answer first",
-                    self.name, rev.fault, rev.signer
+                    self.name, rev.service.fault, rev.signer
                 ));
             }
         }

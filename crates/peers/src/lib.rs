@@ -36,5 +36,5 @@ pub use programs::{
     current_exe, find_program, log_tail, outcome_for_verify_error, start_server, verdict_from_log,
     ChildGuard, ProcessError, RevocationArgs, RunningServer,
 };
-pub use servers::{serve, ServeArgs, ServeError, ServerSettings, RESPONSE};
+pub use servers::{serve, ServeError, ServerSettings, RESPONSE};
 pub use target::{Target, TargetError};

@@ -97,7 +97,7 @@ impl CaseSummary {
         self.verdict = if other == 0 {
             format!(
                 "accepted until the server's certificate was revoked, then staple_rejected ({})",
-                case.revocation.mode
+                case.revocation.mode()
             )
         } else {
             format!("{other} handshakes neither accepted nor refused for their staple")
@@ -144,7 +144,7 @@ impl CaseSummary {
     /// reload interval (plus two probe intervals and 500 ms for scheduling), and never admitted
     /// again by a full handshake after its first refusal (resumptions are reported apart).
     pub fn judge_exposure(&mut self, case: &Case, exposure: Exposure) {
-        let refuse_resumed = case.revocation.resumption_exposure == ResumptionExposure::Refuse;
+        let refuse_resumed = case.revocation.resumption_exposure() == ResumptionExposure::Refuse;
         let reload = case.revocation.refresh_interval().unwrap_or_default();
         let limit_ms = (reload.as_secs_f64() * 1000.0) + 2.0 * exposure.probe_interval_ms + 500.0;
         let mut problems = Vec::new();

@@ -12,7 +12,7 @@
 
 use super::summary::{CaseSummary, RevocationRow};
 use super::text_table::Table;
-use crate::scenario::{ResponderFault, ResumptionMode, RevocationMode};
+use crate::scenario::{ResponderFault, ResumptionMode, Revocation, RevocationMode};
 
 fn round(x: f64, digits: i32) -> f64 {
     let f = 10f64.powi(digits);
@@ -31,13 +31,13 @@ fn p(c: &CaseSummary) -> (Option<f64>, Option<f64>) {
 pub fn rows(cases: &[CaseSummary]) -> Vec<RevocationRow> {
     if cases
         .iter()
-        .all(|c| c.revocation.mode == RevocationMode::None)
+        .all(|c| c.revocation.mode() == RevocationMode::None)
     {
         return Vec::new();
     }
     let baseline = |c: &CaseSummary| {
         cases.iter().find(|b| {
-            b.revocation.mode == RevocationMode::None
+            b.revocation.mode() == RevocationMode::None
                 && b.key == c.key
                 && b.client_cert == "valid"
                 && b.error.is_none()
@@ -47,43 +47,39 @@ pub fn rows(cases: &[CaseSummary]) -> Vec<RevocationRow> {
         .iter()
         .map(|c| {
             let rev = &c.revocation;
+            let service = rev.service().unwrap_or_default();
             let (p50, p99) = p(c);
             let base = baseline(c).filter(|b| b.name != c.name);
-            let faulted = rev.fault != ResponderFault::None
-                || (rev.needs_service() && rev.responder_delay >= rev.query_timeout);
+            let faulted = service.fault != ResponderFault::None
+                || (rev.needs_service() && service.responder_delay >= service.query_timeout);
             let outcome = c
                 .outcomes
                 .iter()
                 .max_by_key(|(_, n)| **n)
                 .map_or_else(|| "-".to_string(), |(o, _)| o.clone());
-            let fault = match (rev.fault, rev.responder_delay.is_zero()) {
+            let fault = match (service.fault, service.responder_delay.is_zero()) {
                 (ResponderFault::None, true) => "none".to_string(),
                 (ResponderFault::None, false) => {
-                    format!("delay {}ms", rev.responder_delay.as_millis())
+                    format!("delay {}ms", service.responder_delay.as_millis())
                 }
                 (f, true) => f.to_string(),
-                (f, false) => format!("{f} + delay {}ms", rev.responder_delay.as_millis()),
+                (f, false) => format!("{f} + delay {}ms", service.responder_delay.as_millis()),
             };
-            let has_policy = matches!(
-                rev.mode,
-                RevocationMode::Crl | RevocationMode::CrlHttp | RevocationMode::Ocsp
-            );
-            let crl_mode = matches!(rev.mode, RevocationMode::Crl | RevocationMode::CrlHttp);
             let files = c.crl_files.as_ref();
             RevocationRow {
                 case: c.name.clone(),
                 server: c.server.clone(),
                 client_cert: c.client_cert.clone(),
-                crl_entries: crl_mode.then_some(rev.crl_entries),
-                crl_shards: crl_mode.then_some(rev.crl_shards),
-                crl_delta: rev.crl_delta,
+                crl_entries: rev.crl_list().map(|l| l.entries),
+                crl_shards: rev.crl_list().map(|l| l.shards),
+                crl_delta: rev.crl_delta(),
                 crl_shard_bytes: files.map(|f| f.largest_shard_bytes),
                 crl_files_bytes: files.map(|f| f.total_bytes),
                 crl_delta_bytes: files.and_then(|f| f.delta_bytes),
                 skipped: c.skipped.clone(),
-                mode: rev.mode.to_string(),
+                mode: rev.mode().to_string(),
                 fault,
-                policy: has_policy.then(|| rev.policy.to_string()),
+                policy: rev.policy().map(|p| p.to_string()),
                 fails: faulted.then(|| {
                     if outcome == "accepted" {
                         "open".to_string()
@@ -140,7 +136,7 @@ pub fn rows(cases: &[CaseSummary]) -> Vec<RevocationRow> {
                     .exposure
                     .as_ref()
                     .filter(|_| c.tls.resumption != ResumptionMode::Off)
-                    .map(|_| rev.resumption_exposure.to_string()),
+                    .map(|_| rev.resumption_exposure().to_string()),
                 crl_fetch_requests: c.crl_fetches.as_ref().map(|f| f.requests),
                 crl_fetch_bytes: c.crl_fetches.as_ref().map(|f| f.bytes),
                 crl_fetched: c
@@ -162,7 +158,10 @@ pub fn rows(cases: &[CaseSummary]) -> Vec<RevocationRow> {
                     .as_ref()
                     .filter(|s| s.issuance_per_sec > 0.0)
                     .map(|s| round(1e6 / s.issuance_per_sec, 1)),
-                renew_at: (rev.mode == RevocationMode::ShortLived).then_some(rev.renew_at),
+                renew_at: match rev {
+                    Revocation::ShortLived(s) => Some(s.renew_at),
+                    _ => None,
+                },
                 met: c.met,
             }
         })

@@ -10,7 +10,8 @@ use clap::{Parser, Subcommand};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::peers::{self, ServeArgs};
+use super::serve::ServeArgs;
+use crate::peers;
 use crate::pki::KeyType;
 use crate::runner;
 

@@ -23,6 +23,7 @@ mod live;
 mod pki;
 mod pkits;
 mod run;
+mod serve;
 mod target_crl;
 mod target_pki;
 mod validate;
@@ -158,7 +159,7 @@ fn dispatch(cli: Cli) -> u8 {
             noise.options(),
             markdown.as_deref(),
         )),
-        Command::Serve(args) => match peers::serve(&args) {
+        Command::Serve(args) => match args.settings().and_then(|s| peers::serve(&s)) {
             Ok(()) => Ok(EXIT_OK),
             Err(e) => {
                 eprintln!("error: {e}");

@@ -172,7 +172,7 @@ pub(super) fn prepare(parts: &Parts<'_>) -> Result<(Option<ShortLived>, LoadClie
     if let Some(reason) = client::skip_reason(case, pki, env.opts) {
         return Err(Ended::Skipped(reason));
     }
-    let short = match case.revocation.mode {
+    let short = match case.revocation.mode() {
         RevocationMode::ShortLived => Some(
             ShortLived::setup(case, pki, env.peers_dir, stem)
                 .map_err(|e| Ended::Failed(e.to_string()))?,
@@ -210,7 +210,7 @@ pub(super) fn serve(
     } = *env;
     let sources = revocation::prepare(case, fixtures, env.service)?;
     // Revoking the victim mid-run from a CRL file: the server reads a per-case copy of it.
-    let staged = match (case.revocation.revoke_after, &sources.crl_file) {
+    let staged = match (case.revocation.revoke_after(), &sources.crl_file) {
         (Some(_), Some(shared)) => Some(exposure::stage(case, stem, pki, shared, peers_dir)?),
         _ => None,
     };
@@ -218,7 +218,7 @@ pub(super) fn serve(
         .as_ref()
         .map(|s| s.server_crl.clone())
         .or(sources.crl_file.clone());
-    let publisher = match case.revocation.revoke_after {
+    let publisher = match case.revocation.revoke_after() {
         Some(_) => Some(
             exposure::publisher(case, pki, staged, env.service, short)
                 .map_err(|e| Ended::Failed(e.to_string()))?,
@@ -451,7 +451,7 @@ pub(super) fn collect(
         entry.short_lived = Some(short.figures(&events));
     }
     if let Some(exposure) = exposure {
-        if case.revocation.mode == RevocationMode::OcspStapling {
+        if case.revocation.mode() == RevocationMode::OcspStapling {
             entry.rejudge_server_revoked(case);
         }
         entry.judge_exposure(case, exposure);

@@ -219,9 +219,9 @@ fn target_unsupported(case: &Case, opts: &RunOptions) -> Option<String> {
 /// revocation need a server the harness configures.
 fn target_revocation_reason(case: &Case, opts: &RunOptions) -> Option<String> {
     use crate::pki::CrlKind;
-    use crate::scenario::{FailPolicy, OcspSigner, ResponderFault};
+    use crate::scenario::{FailPolicy, OcspSigner, ResponderFault, Revocation};
     let rev = &case.revocation;
-    if rev.mode == RevocationMode::None {
+    if rev.mode() == RevocationMode::None {
         // A target that checks CRLs checks them in every case.
         return (opts.target_revocation == Some(RevocationMode::Crl)
             && case.client_cert == crate::pki::ClientCert::NoCrlSignIssuer)
@@ -231,12 +231,12 @@ fn target_revocation_reason(case: &Case, opts: &RunOptions) -> Option<String> {
             });
     }
     let mode_name = |m: RevocationMode| m.to_string();
-    if opts.target_revocation != Some(rev.mode) {
-        return Some(match rev.mode {
+    if opts.target_revocation != Some(rev.mode()) {
+        return Some(match rev.mode() {
             RevocationMode::Crl | RevocationMode::Ocsp => format!(
                 "target mode: the case needs a server that checks {}; say that the target does with --target-revocation {}",
-                mode_name(rev.mode),
-                mode_name(rev.mode)
+                mode_name(rev.mode()),
+                mode_name(rev.mode())
             ),
             other => format!(
                 "target mode: {} needs a server the harness configures (its own certificate, staple or CRL endpoint)",
@@ -245,26 +245,26 @@ fn target_revocation_reason(case: &Case, opts: &RunOptions) -> Option<String> {
         });
     }
     let fixed = "target mode: the external server is configured once";
-    if rev.revoke_after.is_some() || rev.reload.is_some() {
+    if rev.revoke_after().is_some() || rev.crl_reload().is_some() {
         return Some(format!(
             "{fixed}; a revocation during the run needs a server the harness reloads"
         ));
     }
-    if rev.policy != FailPolicy::Hard {
+    if rev.policy().is_some_and(|p| p != FailPolicy::Hard) {
         return Some(format!(
             "{fixed}; its fail policy is its own, so a soft-fail case cannot be told apart"
         ));
     }
-    match rev.mode {
-        RevocationMode::Crl if rev.crl != CrlKind::Fresh || rev.crl_entries != 0 => Some(format!(
+    match rev {
+        Revocation::Crl(crl) if crl.list.kind != CrlKind::Fresh || crl.list.entries != 0 => Some(format!(
             "{fixed} with the fresh CRL of `pki target-crl`; this case needs a {} CRL with {} filler entries",
-            rev.crl.name(),
-            rev.crl_entries
+            crl.list.kind.name(),
+            crl.list.entries
         )),
-        RevocationMode::Ocsp
-            if rev.fault != ResponderFault::None
-                || !rev.responder_delay.is_zero()
-                || rev.signer == OcspSigner::Unauthorized =>
+        Revocation::Ocsp(ocsp)
+            if ocsp.service.fault != ResponderFault::None
+                || !ocsp.service.responder_delay.is_zero()
+                || ocsp.signer == OcspSigner::Unauthorized =>
         {
             Some(format!(
                 "{fixed}; a responder fault, delay or forged signer would reach it through a cache the harness cannot clear"

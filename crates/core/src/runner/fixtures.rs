@@ -26,8 +26,8 @@ impl CrlLayout {
     /// The layout `case` asks for.
     pub fn of(case: &crate::scenario::Case) -> Self {
         Self {
-            shards: case.revocation.crl_shards.max(1),
-            delta: case.revocation.crl_delta,
+            shards: case.revocation.crl_list().map_or(1, |l| l.shards.max(1)),
+            delta: case.revocation.crl_delta(),
         }
     }
 }

@@ -18,13 +18,13 @@ use crate::scenario::{Case, RevocationMode};
 
 /// Why `case` cannot run side by side, if it cannot.
 pub fn pair_refusal(case: &Case) -> Option<String> {
-    if case.revocation.revoke_after.is_some() {
+    if case.revocation.revoke_after().is_some() {
         return Some(format!(
             "case \"{}\" revokes its victim mid-run: its exposure probe times one server, so it cannot run side by side (ab --alternate runs the sides one after the other)",
             case.name
         ));
     }
-    if case.revocation.mode == RevocationMode::ShortLived {
+    if case.revocation.mode() == RevocationMode::ShortLived {
         return Some(format!(
             "case \"{}\" rotates short-lived certificates during its load: it cannot run side by side (ab --alternate runs the sides one after the other)",
             case.name

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use super::fixtures::{CrlLayout, Fixtures};
 use super::RunError;
 use crate::revocation::ocsp::{ResponderSettings, RevocationService};
-use crate::scenario::{Case, RevocationMode};
+use crate::scenario::{Case, OcspSigner, Revocation};
 
 /// The name the leaves' CRL is published under (`/crl/leaf.crl`, the distribution point).
 pub(super) const CRL_NAME: &str = "leaf.crl";
@@ -42,20 +42,22 @@ pub(super) fn prepare(
         service.take_crl_fetches();
         service.clear_crls();
         service.responder.reset_revocations();
+        // Modes without the service leave the responder honest.
+        let settings = rev.service().unwrap_or_default();
         service.responder.configure(ResponderSettings {
-            signed_by: rev.signer,
-            fault: if rev.needs_service() {
-                rev.fault
-            } else {
-                crate::scenario::ResponderFault::None
-            },
-            delay: rev.responder_delay,
+            signed_by: rev.signer().unwrap_or(OcspSigner::Ca),
+            fault: settings.fault,
+            delay: settings.responder_delay,
             validity: Duration::from_secs(3600),
         });
     }
-    if let (Some(service), true) = (service, rev.server_revoked) {
+    let revoked_server = match rev {
+        Revocation::Stapling(s) if s.server_revoked => Some(s.must_staple),
+        _ => None,
+    };
+    if let (Some(service), Some(must_staple)) = (service, revoked_server) {
         let (pki, _) = fixtures.get(case.key, case.intermediates, CrlLayout::of(case))?;
-        let server = if rev.must_staple {
+        let server = if must_staple {
             &pki.server_must_staple
         } else {
             &pki.server
@@ -71,14 +73,14 @@ pub(super) fn prepare(
             .map(|s| s.base_url()),
         ..ServerRevocation::default()
     };
-    match rev.mode {
-        RevocationMode::Crl => {
+    match rev {
+        Revocation::Crl(crl) => {
             let layout = CrlLayout::of(case);
             let (path, figures) = fixtures.crl(
                 case.key,
                 case.intermediates,
-                rev.crl_entries,
-                rev.crl,
+                crl.list.entries,
+                crl.list.kind,
                 layout,
             )?;
             if let (Some(service), true) = (service, layout.shards > 1 || layout.delta) {
@@ -87,13 +89,13 @@ pub(super) fn prepare(
             out.crl_file = Some(path);
             out.crl_files = Some(figures);
         }
-        RevocationMode::CrlHttp => {
+        Revocation::CrlHttp(crl) => {
             let layout = CrlLayout::of(case);
             let (path, figures) = fixtures.crl(
                 case.key,
                 case.intermediates,
-                rev.crl_entries,
-                rev.crl,
+                crl.list.entries,
+                crl.list.kind,
                 layout,
             )?;
             // Each CRL (each shard) at the URL the certificates name for it.

@@ -428,7 +428,7 @@ fn applied_cases(scenario: &Scenario, opts: &RunOptions) -> Result<Vec<Case>, Ru
 /// long plus the time its mode may take to notice (the CRL reload, OCSP cache TTL, staple
 /// refresh or certificate lifetime).
 fn check_exposure_window(case: &Case, overrides: &Overrides) -> Result<(), RunError> {
-    let Some(revoke_after) = case.revocation.revoke_after else {
+    let Some(revoke_after) = case.revocation.revoke_after() else {
         return Ok(());
     };
     let detection = case.revocation.refresh_interval().unwrap_or_default();

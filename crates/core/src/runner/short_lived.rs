@@ -99,7 +99,11 @@ impl ShortLived {
         dir: &Path,
         stem: &str,
     ) -> Result<Self, ShortLivedError> {
-        let rev = &case.revocation;
+        // Only short-lived cases are set up here.
+        let rev = match case.revocation {
+            crate::scenario::Revocation::ShortLived(s) => s,
+            _ => crate::scenario::ShortLivedSettings::default(),
+        };
         let issuer = ShortLivedIssuer::new(Arc::clone(pki), rev.cert_lifetime);
         let provider = tls_config::provider_with(&case.tls.groups, &case.tls.suites);
 

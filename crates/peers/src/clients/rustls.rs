@@ -183,7 +183,7 @@ impl RustlsClient {
         let versions = tls_config::versions(&case.tls.versions);
         let roots = tls_config::root_store(server_roots)?;
         // With stapling, the server's certificate is verified by webpki and then its staple.
-        let staple_checker = match case.revocation.mode {
+        let staple_checker = match case.revocation.mode() {
             RevocationMode::OcspStapling => {
                 let webpki = WebPkiServerVerifier::builder_with_provider(
                     Arc::clone(&roots),

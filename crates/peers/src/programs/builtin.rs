@@ -12,7 +12,7 @@ use super::kit::{
 };
 use crate::peers::servers::ServerSettings;
 use crate::pki::PkiFiles;
-use crate::scenario::{Case, RevocationMode, ServerImpl};
+use crate::scenario::{Case, Revocation, ServerImpl};
 
 /// Starts `mtls-harness serve` (`harness_exe`) for `launch`'s case.
 ///
@@ -50,7 +50,7 @@ fn builtin_settings(
     status: &Path,
 ) -> ServerSettings {
     let rev = &case.revocation;
-    let must_staple = rev.mode == RevocationMode::OcspStapling && rev.must_staple;
+    let must_staple = matches!(rev, Revocation::Stapling(s) if s.must_staple);
     let (cert, key) = match sources.rotating_cert {
         Some((cert, key, _)) => (cert.to_path_buf(), key.to_path_buf()),
         None if must_staple => (files.server_must_staple.clone(), files.server_key.clone()),
@@ -79,35 +79,35 @@ fn builtin_settings(
         handicap_us: case.server_handicap_us.unwrap_or(0),
         ..ServerSettings::default()
     };
-    match rev.mode {
-        RevocationMode::Crl | RevocationMode::CrlHttp => {
-            match (rev.mode, sources.crl_file, sources.base_url) {
-                (RevocationMode::Crl, Some(file), _) => s.crl = vec![file.to_path_buf()],
+    match rev {
+        Revocation::Crl(_) | Revocation::CrlHttp(_) => {
+            match (rev, sources.crl_file, sources.base_url) {
+                (Revocation::Crl(_), Some(file), _) => s.crl = vec![file.to_path_buf()],
                 (_, _, Some(base)) => s.crl_url = Some(crate::pki::crl_url(base)),
                 _ => {}
             }
-            s.crl_policy = rev.policy;
+            s.crl_policy = rev.policy().unwrap_or_default();
             s.crl_check_all = sources.crl_check_all;
-            s.crl_reload = rev.reload;
-            s.crl_deltas = rev.crl_delta;
+            s.crl_reload = rev.crl_reload();
+            s.crl_deltas = rev.crl_delta();
         }
-        RevocationMode::Ocsp => {
+        Revocation::Ocsp(o) => {
             s.ocsp = true;
-            s.ocsp_cache_ttl = rev.cache_ttl;
-            s.ocsp_timeout = rev.query_timeout;
-            s.ocsp_policy = rev.policy;
-            s.ocsp_nonce = rev.nonce;
+            s.ocsp_cache_ttl = o.cache_ttl;
+            s.ocsp_timeout = o.service.query_timeout;
+            s.ocsp_policy = o.policy;
+            s.ocsp_nonce = o.nonce;
         }
-        RevocationMode::OcspStapling => {
+        Revocation::Stapling(st) => {
             s.staple = true;
-            s.staple_refresh = rev.staple_refresh;
-            s.ocsp_timeout = rev.query_timeout;
-            s.staple_unverified = !rev.staple_verify;
+            s.staple_refresh = st.staple_refresh;
+            s.ocsp_timeout = st.service.query_timeout;
+            s.staple_unverified = !st.staple_verify;
         }
-        RevocationMode::ShortLived => {
+        Revocation::ShortLived(_) => {
             s.cert_reload = sources.rotating_cert.map(|(_, _, every)| every)
         }
-        RevocationMode::None => {}
+        Revocation::None => {}
     }
     s
 }

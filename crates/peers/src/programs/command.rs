@@ -30,7 +30,7 @@ pub fn skip_reason(case: &Case, peer: &CommandPeer) -> Option<String> {
             )
         })
     };
-    match case.revocation.mode {
+    match case.revocation.mode() {
         RevocationMode::Crl => {
             if let Some(r) = needs(
                 Placeholder::Crl,

@@ -24,7 +24,7 @@ use super::kit::{
 };
 use crate::peers::tls::go as go_names;
 use crate::pki::PkiFiles;
-use crate::scenario::{Case, FailPolicy, ResumptionMode, RevocationMode};
+use crate::scenario::{Case, FailPolicy, ResumptionMode};
 
 /// The Go server program.
 pub const SOURCE: &str = include_str!("go_server.go");
@@ -51,7 +51,7 @@ pub fn options(
         "key": files.server_key,
         "ca": files.root_cert,
         "crl": crl.map(|p| p.to_string_lossy().into_owned()).unwrap_or_default(),
-        "softFail": rev.mode == RevocationMode::Crl && rev.policy == FailPolicy::Soft,
+        "softFail": matches!(rev, crate::scenario::Revocation::Crl(s) if s.policy == FailPolicy::Soft),
         "clientAuth": case.client_auth.name(),
         "minVersion": lo.map(go_names::version).unwrap_or("1.3"),
         "maxVersion": hi.map(go_names::version).unwrap_or("1.3"),

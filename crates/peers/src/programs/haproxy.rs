@@ -27,7 +27,7 @@ use super::kit::{
     ProcessError, RunningServer, READY_TIMEOUT,
 };
 use crate::peers::tls::openssl as openssl_names;
-use crate::scenario::{Case, ClientAuth, FailPolicy, ResumptionMode, RevocationMode};
+use crate::scenario::{Case, ClientAuth, FailPolicy, ResumptionMode};
 
 /// Where a case's HAProxy keeps its files.
 pub struct HaproxyDir {
@@ -115,7 +115,7 @@ pub fn config(
     if let Some(crl) = crl {
         let _ = write!(c, " crl-file {}", quote_path(crl)?);
         let rev = &case.revocation;
-        if rev.mode == RevocationMode::Crl && rev.policy == FailPolicy::Soft {
+        if matches!(rev, crate::scenario::Revocation::Crl(s) if s.policy == FailPolicy::Soft) {
             // Soft-fail: the errors that mean "status undetermined" are ignored at every depth.
             let codes: Vec<String> = openssl_names::CRL_UNDETERMINED
                 .iter()

@@ -20,7 +20,9 @@ use super::kit::{
 };
 use crate::peers::tls::java::{group, suites};
 use crate::pki::PkiFiles;
-use crate::scenario::{Case, FailPolicy, ResumptionMode, Revocation, RevocationMode, TlsVersion};
+use crate::scenario::{
+    Case, FailPolicy, OcspSettings, ResumptionMode, Revocation, StaplingSettings, TlsVersion,
+};
 
 /// The Java server program.
 pub const SOURCE: &str = include_str!("JavaServer.java");
@@ -42,7 +44,7 @@ pub fn command(
     // measured on a TLS 1.3 mTLS handshake (ECDSA P-256), 5.5 ms of server CPU after 600
     // handshakes, where with C2 it was still 10.8 ms (C2's compiling on the same core); C2
     // reaches the same 5.5 ms only after thousands.
-    let heap_mib = (case.revocation.crl_entries / 1000).clamp(256, 4096);
+    let heap_mib = (case.revocation.crl_list().map_or(0, |l| l.entries) / 1000).clamp(256, 4096);
     cmd.arg(format!("-Xmx{heap_mib}m"))
         .args(["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"]);
     let groups: Vec<&str> = case
@@ -59,13 +61,13 @@ pub fn command(
         "-Djdk.tls.server.enableSessionTicketExtension={tickets}"
     ));
     let rev = &case.revocation;
-    let ocsp = match (rev.mode, service) {
-        (RevocationMode::Ocsp, Some(base)) => {
-            cmd.args(ocsp_properties(rev));
+    let ocsp = match (rev, service) {
+        (Revocation::Ocsp(ocsp), Some(base)) => {
+            cmd.args(ocsp_properties(ocsp));
             Some(crate::pki::ocsp_url(base))
         }
-        (RevocationMode::OcspStapling, Some(base)) => {
-            cmd.args(stapling_properties(rev, &crate::pki::ocsp_url(base)));
+        (Revocation::Stapling(stapling), Some(base)) => {
+            cmd.args(stapling_properties(stapling, &crate::pki::ocsp_url(base)));
             None
         }
         _ => None,
@@ -82,12 +84,15 @@ pub fn command(
         .arg(format!("clientAuth={}", case.client_auth.name()));
     if let Some(crl) = crl {
         cmd.arg(opt("crl", crl));
-        let soft = rev.mode == RevocationMode::Crl && rev.policy == FailPolicy::Soft;
+        let soft = matches!(rev, Revocation::Crl(s) if s.policy == FailPolicy::Soft);
         cmd.arg(format!("softFail={soft}"));
     }
     if let Some(url) = ocsp {
         cmd.arg(format!("ocsp={url}"));
-        cmd.arg(format!("softFail={}", rev.policy == FailPolicy::Soft));
+        cmd.arg(format!(
+            "softFail={}",
+            rev.policy() == Some(FailPolicy::Soft)
+        ));
     }
     let protocols: Vec<&str> = case
         .tls
@@ -110,8 +115,8 @@ pub fn command(
 /// timeouts, in milliseconds with the `ms` suffix (OpenJDK 17.0.15 reads it: a responder that
 /// never answers is given up on after the case's query timeout). No nonce:
 /// JSSE's (`jdk.security.certpath.ocspNonce`) is not required back (see the capability record).
-fn ocsp_properties(rev: &Revocation) -> Vec<String> {
-    let ms = rev.query_timeout.as_millis().max(1);
+fn ocsp_properties(rev: &OcspSettings) -> Vec<String> {
+    let ms = rev.service.query_timeout.as_millis().max(1);
     vec![
         format!("-Dcom.sun.security.ocsp.timeout={ms}ms"),
         format!("-Dcom.sun.security.ocsp.readtimeout={ms}ms"),
@@ -123,13 +128,13 @@ fn ocsp_properties(rev: &Revocation) -> Vec<String> {
 /// AIA (`url` when the certificate names none) on the first handshake that asks, waits for it
 /// up to the query timeout, staples it unverified, and fetches it again once it is older than
 /// the staple refresh interval (its cache lifetime, whole seconds).
-fn stapling_properties(rev: &Revocation, url: &str) -> Vec<String> {
+fn stapling_properties(rev: &StaplingSettings, url: &str) -> Vec<String> {
     let refresh_s = rev.staple_refresh.as_secs().max(1);
     vec![
         "-Djdk.tls.server.enableStatusRequestExtension=true".to_string(),
         format!(
             "-Djdk.tls.stapling.responseTimeout={}",
-            rev.query_timeout.as_millis().max(1)
+            rev.service.query_timeout.as_millis().max(1)
         ),
         format!("-Djdk.tls.stapling.cacheLifetime={refresh_s}"),
         format!("-Djdk.tls.stapling.responderURI={url}"),

@@ -158,11 +158,12 @@ pub fn config(
     if let Some(crl) = crl {
         let _ = writeln!(c, "    ssl_crl {};", quote_path(crl)?);
     }
-    match (case.revocation.mode, revocation_url) {
+    match (case.revocation.mode(), revocation_url) {
         (RevocationMode::Ocsp, Some(base)) => {
             // `leaf`: `on` would also ask about every intermediate (the trap in
             // CONFORMANCE.md); the harness's responder would answer, but the case is the leaf.
-            let cache = if case.revocation.cache_ttl.is_zero() {
+            let cache = if matches!(case.revocation, crate::scenario::Revocation::Ocsp(s) if s.cache_ttl.is_zero())
+            {
                 "off"
             } else {
                 "shared:ocsp:16m"

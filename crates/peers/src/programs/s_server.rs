@@ -70,7 +70,7 @@ pub fn command(
     match (crl, ca_with_crls) {
         (_, Some(_)) => {
             cmd.arg("-crl_check");
-            if case.revocation.crl_delta {
+            if case.revocation.crl_delta() {
                 // -extended_crl too: without it OpenSSL takes a newer delta CRL for the
                 // complete one (see `revocation::delta_crl`).
                 cmd.args(["-use_deltas", "-extended_crl"]);
@@ -129,7 +129,11 @@ pub(super) fn start(launch: Launch<'_>) -> Result<RunningServer, ProcessError> {
     // whose loader takes certificates and CRLs alike; -CRL reads one.
     let rev = &launch.case.revocation;
     let ca_with_crls = match launch.revocation.crl_file {
-        Some(crl) if launch.revocation.crl_check_all || rev.crl_shards > 1 || rev.crl_delta => {
+        Some(crl)
+            if launch.revocation.crl_check_all
+                || rev.crl_list().is_some_and(|l| l.shards > 1)
+                || rev.crl_delta() =>
+        {
             let out = launch.side_path("ca-crls.pem");
             write_ca_and_crls(launch.files, crl, &out).map_err(io_err(&out))?;
             Some(out)

@@ -23,16 +23,15 @@ pub mod status;
 pub use conn::RESPONSE;
 mod settings;
 
-pub use settings::{ServeArgs, ServeError, ServerSettings};
+pub use settings::{ServeError, ServerSettings};
 
 /// Runs the server `args` name until SIGTERM or SIGINT.
 ///
 /// # Errors
 /// When the settings cannot be read, the configuration cannot be built or the socket cannot be
 /// bound.
-pub fn serve(args: &ServeArgs) -> Result<(), ServeError> {
-    let settings = args.settings()?;
-    pem::check(&settings)?;
+pub fn serve(settings: &ServerSettings) -> Result<(), ServeError> {
+    pem::check(settings)?;
     if let Some(path) = &settings.status {
         status::open(path).map_err(|e| ServeError::File {
             path: path.clone(),
@@ -40,7 +39,7 @@ pub fn serve(args: &ServeArgs) -> Result<(), ServeError> {
         })?;
     }
     if settings.implementation == "openssl" {
-        return self::openssl::serve(&settings);
+        return self::openssl::serve(settings);
     }
-    self::rustls::serve(&settings)
+    self::rustls::serve(settings)
 }

@@ -61,7 +61,7 @@ pub(crate) fn read_axes(r: &mut Reader<'_>, item: &Item) -> Vec<Axis> {
                 "group" => s.groups = Some(vec![r.named_value(v, p)?]),
                 "suite" => s.suites = Some(vec![r.named_value(v, p)?]),
                 "resumption" => s.resumption = Some(r.named_value(v, p)?),
-                "revocation" => s.revocation_mode = Some(r.named_value(v, p)?),
+                "revocation" => s.revocation.mode = Some(r.named_value(v, p)?),
                 "intermediates" => s.intermediates = Some(bounded(r, v, p, &text, 4)? as u8),
                 "concurrency" => s.concurrency = Some(bounded(r, v, p, &text, 1_000_000)?),
                 _ => return None,

@@ -4,11 +4,15 @@
 //!
 //! This file reads the top level and drives the rest, which depends one way: `reader` (typed
 //! getters that record problems) <- `raw` (the optional settings) <- the section readers
-//! (`pki`, `settings` with `tls`, `load`, `revocation`, `thresholds` and `command`, `matrix`) <- `case` (defaults and
-//! combination checks).
+//! (`pki`, `settings` with `tls`, `load`, `revocation`, `thresholds` and `command`, `matrix`) <- the
+//! combination checks (`revocation_case`, `case_rules`, `expect`, reporting through
+//! `case_problems`) <- `case` (defaults, and the checks in order).
 
 mod case;
+mod case_problems;
+mod case_rules;
 mod command;
+mod expect;
 mod files;
 mod load;
 mod matrix;
@@ -16,6 +20,7 @@ mod pki;
 mod raw;
 pub mod reader;
 mod revocation;
+mod revocation_case;
 mod settings;
 mod thresholds;
 mod tls;

@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use strum::VariantNames;
 
+use super::revocation::RawRevocation;
 use crate::measure::Outcome;
-use crate::pki::{ClientCert, CrlKind, KeyType, UnknownName};
+use crate::pki::{ClientCert, KeyType, UnknownName};
 use crate::scenario::model::{
-    CipherSuite, ClientAuth, ClientImpl, CommandPeer, FailPolicy, KxGroup, OcspSigner,
-    ResponderFault, ResumptionExposure, ResumptionMode, RevocationMode, ServerImpl, SigScheme,
-    Stop, Thresholds, TlsVersion,
+    CipherSuite, ClientAuth, ClientImpl, CommandPeer, KxGroup, ResumptionMode, ServerImpl,
+    SigScheme, Stop, Thresholds, TlsVersion,
 };
 
 /// Settings as read from one table; `None` where the table does not set them.
@@ -35,28 +35,8 @@ pub(crate) struct RawSettings {
     pub(crate) tickets: Option<u32>,
     pub(crate) resume_fraction: Option<f64>,
     pub(crate) intermediates: Option<u8>,
-    pub(crate) revocation_mode: Option<RevocationMode>,
-    pub(crate) crl_entries: Option<usize>,
-    pub(crate) crl_shards: Option<u16>,
-    pub(crate) crl_delta: Option<bool>,
-    pub(crate) crl_reload: Option<Duration>,
-    pub(crate) crl_kind: Option<CrlKind>,
-    pub(crate) fail_policy: Option<FailPolicy>,
-    pub(crate) revoke_after: Option<Duration>,
-    pub(crate) resumption_exposure: Option<ResumptionExposure>,
-    pub(crate) cache_ttl: Option<Duration>,
-    pub(crate) responder_delay: Option<Duration>,
-    pub(crate) fault: Option<ResponderFault>,
-    pub(crate) signer: Option<OcspSigner>,
-    pub(crate) nonce: Option<bool>,
-    pub(crate) query_timeout: Option<Duration>,
-    pub(crate) staple_refresh: Option<Duration>,
-    pub(crate) must_staple: Option<bool>,
-    pub(crate) staple_verify: Option<bool>,
-    pub(crate) server_revoked: Option<bool>,
-    pub(crate) cert_lifetime: Option<Duration>,
-    pub(crate) renew_at: Option<f64>,
-    pub(crate) fleet: Option<u64>,
+    /// `revocation = { ... }`, merged key by key.
+    pub(crate) revocation: RawRevocation,
     pub(crate) concurrency: Option<usize>,
     pub(crate) rate: Option<f64>,
     /// Duration or handshake count: whichever a table sets replaces the other.
@@ -124,28 +104,7 @@ impl RawSettings {
             tickets: over.tickets.or(self.tickets),
             resume_fraction: over.resume_fraction.or(self.resume_fraction),
             intermediates: over.intermediates.or(self.intermediates),
-            revocation_mode: over.revocation_mode.or(self.revocation_mode),
-            crl_entries: over.crl_entries.or(self.crl_entries),
-            crl_shards: over.crl_shards.or(self.crl_shards),
-            crl_delta: over.crl_delta.or(self.crl_delta),
-            crl_reload: over.crl_reload.or(self.crl_reload),
-            crl_kind: over.crl_kind.or(self.crl_kind),
-            fail_policy: over.fail_policy.or(self.fail_policy),
-            revoke_after: over.revoke_after.or(self.revoke_after),
-            resumption_exposure: over.resumption_exposure.or(self.resumption_exposure),
-            cache_ttl: over.cache_ttl.or(self.cache_ttl),
-            responder_delay: over.responder_delay.or(self.responder_delay),
-            fault: over.fault.or(self.fault),
-            signer: over.signer.or(self.signer),
-            nonce: over.nonce.or(self.nonce),
-            query_timeout: over.query_timeout.or(self.query_timeout),
-            staple_refresh: over.staple_refresh.or(self.staple_refresh),
-            must_staple: over.must_staple.or(self.must_staple),
-            staple_verify: over.staple_verify.or(self.staple_verify),
-            server_revoked: over.server_revoked.or(self.server_revoked),
-            cert_lifetime: over.cert_lifetime.or(self.cert_lifetime),
-            renew_at: over.renew_at.or(self.renew_at),
-            fleet: over.fleet.or(self.fleet),
+            revocation: self.revocation.overlay(&over.revocation),
             concurrency: over.concurrency.or(self.concurrency),
             rate: over.rate.or(self.rate),
             stop: over.stop.or(self.stop),

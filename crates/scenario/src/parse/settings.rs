@@ -82,7 +82,7 @@ pub(super) fn read_settings(
     if let Some(i) = t.get("revocation") {
         let rp = p("revocation");
         if let Some(rev) = r.table(i, &rp) {
-            revocation::read(r, rev, &rp, &mut s);
+            revocation::read(r, rev, &rp, &mut s.revocation);
         }
     }
     if let Some(i) = t.get("intermediates") {

@@ -16,7 +16,7 @@ use crate::peers::RustlsClient;
 use crate::pki::{self, Pki};
 use crate::revocation::ocsp::RevocationService;
 use crate::runner::RunError;
-use crate::scenario::{Case, RevocationMode, Stop};
+use crate::scenario::{Case, Revocation, RevocationMode, Stop};
 
 /// Why a case's mid-run revocation cannot be set up (the case fails with this message).
 #[derive(Debug, thiserror::Error)]
@@ -87,12 +87,12 @@ fn revoking_crls(
     pki: &Pki,
 ) -> Result<Vec<rustls::pki_types::CertificateRevocationListDer<'static>>, pki::IssueError> {
     match (
-        case.revocation.crl_shards,
+        case.revocation.crl_list().unwrap_or_default().shards,
         pki.spec.revocation_url.as_deref(),
     ) {
         (n, Some(base_url)) if n > 1 => pki::issue_crl_shards(
             pki,
-            case.revocation.crl_entries,
+            case.revocation.crl_list().unwrap_or_default().entries,
             2,
             &[pki::VICTIM_SERIAL],
             n,
@@ -109,7 +109,7 @@ fn revoking_crl_der(
 ) -> Result<rustls::pki_types::CertificateRevocationListDer<'static>, pki::IssueError> {
     pki::issue_crl(
         pki,
-        case.revocation.crl_entries,
+        case.revocation.crl_list().unwrap_or_default().entries,
         2,
         &[pki::VICTIM_SERIAL],
         pki::CrlKind::Fresh,
@@ -135,7 +135,7 @@ pub(in crate::runner) fn publisher(
     service: Option<&RevocationService>,
     short: Option<&crate::runner::short_lived::ShortLived>,
 ) -> Result<Publisher, ExposureError> {
-    Ok(match case.revocation.mode {
+    Ok(match case.revocation.mode() {
         RevocationMode::Crl => {
             let staged = staged.ok_or(ExposureError::NoStagedCrl)?;
             Publisher {
@@ -154,7 +154,7 @@ pub(in crate::runner) fn publisher(
         RevocationMode::CrlHttp => {
             let service = service.ok_or(ExposureError::NoService)?;
             let ders = revoking_crls(case, pki).map_err(ExposureError::RevokingCrl)?;
-            let shards = case.revocation.crl_shards;
+            let shards = case.revocation.crl_list().unwrap_or_default().shards;
             // Each CRL at the name its certificates' distribution points give (every shard,
             // the victim's listing it).
             let named: Vec<(String, Vec<u8>)> = ders
@@ -184,10 +184,11 @@ pub(in crate::runner) fn publisher(
             let service = service.ok_or(ExposureError::NoService)?;
             let responder = Arc::clone(&service.responder);
             // Stapling: the server's certificate is revoked and any client notices.
-            let (victim, cert) = if case.revocation.mode == RevocationMode::Ocsp {
+            let (victim, cert) = if case.revocation.mode() == RevocationMode::Ocsp {
                 (pki.victim.clone(), pki.victim.chain[0].clone())
             } else {
-                let server = if case.revocation.must_staple {
+                let server = if matches!(case.revocation, Revocation::Stapling(s) if s.must_staple)
+                {
                     &pki.server_must_staple
                 } else {
                     &pki.server
@@ -237,7 +238,7 @@ pub(in crate::runner) fn plan(
         Some(c) => c,
         None => RustlsClient::for_identity(case, pki, &publisher.victim)?,
     };
-    let revoke_after = case.revocation.revoke_after.unwrap_or_default();
+    let revoke_after = case.revocation.revoke_after().unwrap_or_default();
     Ok(ExposurePlan {
         victim: Arc::new(victim),
         addr,

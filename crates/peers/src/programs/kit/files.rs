@@ -15,7 +15,7 @@ use crate::scenario::Case;
 /// asks for it.
 pub fn server_chain<'a>(case: &Case, files: &'a PkiFiles) -> &'a Path {
     let rev = &case.revocation;
-    if rev.mode == crate::scenario::RevocationMode::OcspStapling && rev.must_staple {
+    if matches!(rev, crate::scenario::Revocation::Stapling(s) if s.must_staple) {
         &files.server_must_staple
     } else {
         &files.server_chain

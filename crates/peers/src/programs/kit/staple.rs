@@ -32,9 +32,10 @@ pub fn staple(
     chain: &Path,
     out: PathBuf,
 ) -> Result<Option<PathBuf>, ProcessError> {
-    match (launch.case.revocation.mode, launch.revocation.base_url) {
+    match (launch.case.revocation.mode(), launch.revocation.base_url) {
         (RevocationMode::OcspStapling, Some(_)) => {
-            fetch_to_file(chain, launch.case.revocation.query_timeout, &out).map_err(io_err(&out))
+            let service = launch.case.revocation.service().unwrap_or_default();
+            fetch_to_file(chain, service.query_timeout, &out).map_err(io_err(&out))
         }
         _ => Ok(None),
     }
