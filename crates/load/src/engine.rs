@@ -88,16 +88,7 @@ pub async fn run_load_with<A: Attempter>(
         Schedule::Open { max_in_flight, .. } => max_in_flight,
     }
     .max(1);
-    let shards: Arc<Vec<Mutex<Recorder>>> = Arc::new(
-        (0..(crate::sys::usable_cpus() * 2).clamp(1, workers))
-            .map(|_| {
-                Mutex::new(Recorder {
-                    intervals: Intervals::starting(ticketer.warmup_end(), extras.interval),
-                    ..Recorder::default()
-                })
-            })
-            .collect(),
-    );
+    let shards = shards(&ticketer, workers, extras.interval);
     let sampler = CpuSampler::start(ticketer.warmup_end(), ticketer.window_end(), targets);
     let live = extras.progress.as_ref().map(|sink| {
         LiveFeed::start(
@@ -115,36 +106,15 @@ pub async fn run_load_with<A: Attempter>(
             Arc::clone(&attempter),
             Arc::clone(&shards),
         );
-        let timeout = spec.timeout;
         let ramp = ramp_start(spec, t0, w, workers);
-        handles.push(tokio::spawn(async move {
-            let shard = &shards[w % shards.len()];
-            let (window_start, window_end) = (ticketer.warmup_end(), ticketer.window_end());
-            // Closed loop: the workers start one after another across the warm-up (a ramp), so
-            // thousands of connections do not hit the server's accept queue in one burst.
-            if let Some(start) = ramp {
-                if !sleep_until_or_cancel(start, &ticketer).await {
-                    return;
-                }
-            }
-            while let Some(ticket) = ticketer.next(Instant::now()) {
-                if !sleep_until_or_cancel(ticket.intended, &ticketer).await {
-                    break;
-                }
-                let sample = attempter.attempt(ticket, timeout).await;
-                let in_window =
-                    sample.end >= window_start && window_end.is_none_or(|end| sample.end <= end);
-                // A poisoned shard only means another worker panicked mid-record; the counts
-                // in it are still the best we have.
-                let mut r = shard.lock().unwrap_or_else(|p| p.into_inner());
-                if ticket.measured {
-                    r.record(&sample);
-                }
-                if in_window {
-                    r.completed_in_window += 1;
-                }
-            }
-        }));
+        handles.push(tokio::spawn(worker(
+            ticketer,
+            attempter,
+            shards,
+            w,
+            spec.timeout,
+            ramp,
+        )));
     }
     let mut worker_failures = 0;
     for handle in handles {
@@ -163,6 +133,80 @@ pub async fn run_load_with<A: Attempter>(
     }
     let (start, end) = sampler.finish();
     let start = start.unwrap_or(finished);
+    let (end, window) = window(spec, end, finished, &recorder, interrupted, &ticketer);
+    let mut cpu = CpuUsage::between(&start, &end);
+    cpu.wall = window;
+    LoadResult {
+        recorder,
+        cpu,
+        window,
+        interrupted,
+        worker_failures,
+    }
+}
+
+/// The shared recorders the workers record into: a few per usable CPU, at most one per worker,
+/// each slicing its intervals from the end of the warm-up.
+fn shards(ticketer: &Ticketer, workers: usize, interval: Duration) -> Arc<Vec<Mutex<Recorder>>> {
+    Arc::new(
+        (0..(crate::sys::usable_cpus() * 2).clamp(1, workers))
+            .map(|_| {
+                Mutex::new(Recorder {
+                    intervals: Intervals::starting(ticketer.warmup_end(), interval),
+                    ..Recorder::default()
+                })
+            })
+            .collect(),
+    )
+}
+
+/// Worker `w`: takes tickets until the schedule ends, attempts each at its intended time, and
+/// records the measured ones into its shard.
+async fn worker<A: Attempter>(
+    ticketer: Arc<Ticketer>,
+    attempter: Arc<A>,
+    shards: Arc<Vec<Mutex<Recorder>>>,
+    w: usize,
+    timeout: Duration,
+    ramp: Option<Instant>,
+) {
+    let shard = &shards[w % shards.len()];
+    let (window_start, window_end) = (ticketer.warmup_end(), ticketer.window_end());
+    // Closed loop: the workers start one after another across the warm-up (a ramp), so
+    // thousands of connections do not hit the server's accept queue in one burst.
+    if let Some(start) = ramp {
+        if !sleep_until_or_cancel(start, &ticketer).await {
+            return;
+        }
+    }
+    while let Some(ticket) = ticketer.next(Instant::now()) {
+        if !sleep_until_or_cancel(ticket.intended, &ticketer).await {
+            break;
+        }
+        let sample = attempter.attempt(ticket, timeout).await;
+        let in_window =
+            sample.end >= window_start && window_end.is_none_or(|end| sample.end <= end);
+        // A poisoned shard only means another worker panicked mid-record; the counts
+        // in it are still the best we have.
+        let mut r = shard.lock().unwrap_or_else(|p| p.into_inner());
+        if ticket.measured {
+            r.record(&sample);
+        }
+        if in_window {
+            r.completed_in_window += 1;
+        }
+    }
+}
+
+/// The CPU reading that ends the measured window, and the window's length.
+fn window(
+    spec: &LoadSpec,
+    end: Option<CpuSnapshot>,
+    finished: CpuSnapshot,
+    recorder: &Recorder,
+    interrupted: bool,
+    ticketer: &Ticketer,
+) -> (CpuSnapshot, Duration) {
     // The divisor: the nominal window when it ran to its end; else up to the last completion
     // (count mode) or to now (cut short).
     let (end, window) = match (spec.stop, end) {
@@ -179,15 +223,7 @@ pub async fn run_load_with<A: Attempter>(
             finished.at.saturating_duration_since(ticketer.warmup_end()),
         ),
     };
-    let mut cpu = CpuUsage::between(&start, &end);
-    cpu.wall = window;
-    LoadResult {
-        recorder,
-        cpu,
-        window,
-        interrupted,
-        worker_failures,
-    }
+    (end, window)
 }
 
 /// When worker `w` of `workers` starts in a closed loop with a warm-up: spread evenly over the

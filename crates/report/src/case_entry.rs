@@ -11,7 +11,7 @@ use super::summary::{
     CaseSummary, NegotiatedCount, Percentiles, Phases, ResponderFigures, ResumptionSummary,
 };
 use crate::measure::Exposure;
-use crate::measure::{LoadResult, Outcome};
+use crate::measure::{LoadResult, Outcome, Recorder};
 use crate::scenario::{Case, ResumptionExposure, ResumptionMode};
 
 fn round(x: f64, digits: i32) -> f64 {
@@ -207,6 +207,39 @@ impl CaseSummary {
     pub fn measured(case: &Case, result: &LoadResult) -> Self {
         let r = &result.recorder;
         let mut s = Self::planned(case);
+        s.judge_measured(case, result);
+        s.attempts = r.attempts();
+        s.evidence = Some((&r.evidence).into());
+        s.outcomes = Outcome::ALL
+            .iter()
+            .filter(|&&o| r.count(o) > 0)
+            .map(|&o| (o.to_string(), r.count(o)))
+            .collect();
+        s.http_statuses = r
+            .http_errors
+            .iter()
+            .map(|(st, n)| (st.to_string(), *n))
+            .collect();
+        s.record_latencies(case, r);
+        s.record_rates(result);
+        s.negotiated = r
+            .negotiated
+            .iter()
+            .map(|(n, count)| NegotiatedCount {
+                version: n.version.to_string(),
+                cipher_suite: n.suite.to_string(),
+                group: n.group.map(str::to_string),
+                resumed: n.resumed,
+                count: *count,
+            })
+            .collect();
+        s
+    }
+
+    /// Whether the case met its expectation, and the verdict in words: lost workers, a
+    /// negotiation or resumption problem, or an interruption fail it.
+    fn judge_measured(&mut self, case: &Case, result: &LoadResult) {
+        let (s, r) = (self, &result.recorder);
         let (mut met, mut verdict) = judge(case.expect, r);
         if result.worker_failures > 0 {
             s.error = Some(format!(
@@ -228,18 +261,12 @@ impl CaseSummary {
         } else {
             verdict
         };
-        s.attempts = r.attempts();
-        s.evidence = Some((&r.evidence).into());
-        s.outcomes = Outcome::ALL
-            .iter()
-            .filter(|&&o| r.count(o) > 0)
-            .map(|&o| (o.to_string(), r.count(o)))
-            .collect();
-        s.http_statuses = r
-            .http_errors
-            .iter()
-            .map(|(st, n)| (st.to_string(), *n))
-            .collect();
+    }
+
+    /// The latency percentiles (all, full, resumed, rejections, per phase) and the
+    /// resumption figures.
+    fn record_latencies(&mut self, case: &Case, r: &Recorder) {
+        let s = self;
         s.latency_us = Percentiles::of(&r.latency);
         s.full_latency_us = Percentiles::of(&r.latency_full);
         s.resumed_latency_us = Percentiles::of(&r.latency_resumed);
@@ -265,6 +292,12 @@ impl CaseSummary {
             handshake: Percentiles::of(&r.handshake),
             response: Percentiles::of(&r.response),
         };
+    }
+
+    /// Rates over the measured window: handshakes per second, CPU utilization and per
+    /// handshake (client, server, responder), bytes per handshake.
+    fn record_rates(&mut self, result: &LoadResult) {
+        let (s, r) = (self, &result.recorder);
         let window = result.window.as_secs_f64();
         let done = r.completed_in_window as f64;
         s.window_ms = round(window * 1000.0, 1);
@@ -293,18 +326,6 @@ impl CaseSummary {
             s.bytes_sent_per_handshake = round(r.bytes_sent as f64 / s.attempts as f64, 1);
             s.bytes_received_per_handshake = round(r.bytes_received as f64 / s.attempts as f64, 1);
         }
-        s.negotiated = r
-            .negotiated
-            .iter()
-            .map(|(n, count)| NegotiatedCount {
-                version: n.version.to_string(),
-                cipher_suite: n.suite.to_string(),
-                group: n.group.map(str::to_string),
-                resumed: n.resumed,
-                count: *count,
-            })
-            .collect();
-        s
     }
 }
 

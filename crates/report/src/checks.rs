@@ -11,14 +11,6 @@ pub fn judge(expect: Expectation, r: &Recorder) -> (bool, String) {
     if n == 0 {
         return (false, "no measured attempts".into());
     }
-    let others = |wanted: &dyn Fn(Outcome) -> bool| -> String {
-        let parts: Vec<String> = Outcome::ALL
-            .iter()
-            .filter(|&&o| !wanted(o) && r.count(o) > 0)
-            .map(|&o| format!("{o} {}", r.count(o)))
-            .collect();
-        parts.join(", ")
-    };
     match expect {
         Expectation::Accept => {
             let ok = r.count(Outcome::Accepted);
@@ -29,7 +21,7 @@ pub fn judge(expect: Expectation, r: &Recorder) -> (bool, String) {
                     false,
                     format!(
                         "{ok} of {n} accepted; also {}",
-                        others(&|o| o == Outcome::Accepted)
+                        others(r, &|o| o == Outcome::Accepted)
                     ),
                 )
             }
@@ -43,58 +35,74 @@ pub fn judge(expect: Expectation, r: &Recorder) -> (bool, String) {
                     false,
                     format!(
                         "{hit} of {n} rejected with {want}; also {}",
-                        others(&|o| o == want)
+                        others(r, &|o| o == want)
                     ),
                 )
             }
         }
-        Expectation::Reject(None) => {
-            // An alert before the client's Certificate keeps its class but judged no
-            // certificate: it is no rejection of the credential. (The count holds resets too,
-            // which are no rejection anyway, so it only ever takes away what is not one.)
-            let early = r.evidence.refused_before_certificate;
-            let rejected: u64 = Outcome::ALL
-                .iter()
-                .filter(|o| o.is_server_rejection())
-                .map(|&o| r.count(o))
-                .sum::<u64>()
-                .saturating_sub(early);
-            if rejected == n {
-                (true, format!("all {n} rejected by the server"))
-            } else if early > 0 {
-                (
-                    false,
-                    format!(
-                        "{rejected} of {n} rejected by the server; {early} refused before the client's Certificate (no certificate verdict): {}",
-                        others(&|_| false)
-                    ),
-                )
-            } else {
-                (
-                    false,
-                    format!(
-                        "{rejected} of {n} rejected by the server; also {}",
-                        others(&|o| o.is_server_rejection())
-                    ),
-                )
-            }
+        Expectation::Reject(None) => judge_server_rejection(r, n),
+        Expectation::Record => judge_record(r, n),
+    }
+}
+
+/// The outcomes `wanted` does not take, with their counts (`reset 2, timeout 1`).
+fn others(r: &Recorder, wanted: &dyn Fn(Outcome) -> bool) -> String {
+    let parts: Vec<String> = Outcome::ALL
+        .iter()
+        .filter(|&&o| !wanted(o) && r.count(o) > 0)
+        .map(|&o| format!("{o} {}", r.count(o)))
+        .collect();
+    parts.join(", ")
+}
+
+/// `reject` with no class: every one of the `n` attempts rejected by the server.
+fn judge_server_rejection(r: &Recorder, n: u64) -> (bool, String) {
+    // An alert before the client's Certificate keeps its class but judged no
+    // certificate: it is no rejection of the credential. (The count holds resets too,
+    // which are no rejection anyway, so it only ever takes away what is not one.)
+    let early = r.evidence.refused_before_certificate;
+    let rejected: u64 = Outcome::ALL
+        .iter()
+        .filter(|o| o.is_server_rejection())
+        .map(|&o| r.count(o))
+        .sum::<u64>()
+        .saturating_sub(early);
+    if rejected == n {
+        (true, format!("all {n} rejected by the server"))
+    } else if early > 0 {
+        (
+            false,
+            format!(
+                "{rejected} of {n} rejected by the server; {early} refused before the client's Certificate (no certificate verdict): {}",
+                others(r, &|_| false)
+            ),
+        )
+    } else {
+        (
+            false,
+            format!(
+                "{rejected} of {n} rejected by the server; also {}",
+                others(r, &|o| o.is_server_rejection())
+            ),
+        )
+    }
+}
+
+/// `record`: met when every one of the `n` attempts got the same verdict.
+fn judge_record(r: &Recorder, n: u64) -> (bool, String) {
+    let verdicts: Vec<Outcome> = Outcome::ALL
+        .iter()
+        .copied()
+        .filter(|&o| r.count(o) > 0)
+        .collect();
+    match verdicts.as_slice() {
+        [one] if *one == Outcome::Accepted || one.is_server_rejection() => {
+            (true, format!("recorded: all {n} {one}"))
         }
-        Expectation::Record => {
-            let verdicts: Vec<Outcome> = Outcome::ALL
-                .iter()
-                .copied()
-                .filter(|&o| r.count(o) > 0)
-                .collect();
-            match verdicts.as_slice() {
-                [one] if *one == Outcome::Accepted || one.is_server_rejection() => {
-                    (true, format!("recorded: all {n} {one}"))
-                }
-                _ => (
-                    false,
-                    format!("no single verdict to record: {}", others(&|_| false)),
-                ),
-            }
-        }
+        _ => (
+            false,
+            format!("no single verdict to record: {}", others(r, &|_| false)),
+        ),
     }
 }
 

@@ -226,54 +226,7 @@ pub fn compare(baseline: &SavedRun, candidate: &SavedRun, opts: CompareOptions) 
             baseline.logs.get(bi).and_then(Option::as_ref),
             candidate.logs.get(ci).and_then(Option::as_ref),
         );
-        let (bl, cl) = (
-            b.latency_us.or(b.rejection_latency_us),
-            c.latency_us.or(c.rejection_latency_us),
-        );
-        let mut metrics: Vec<Metric> = Vec::new();
-        if let (Some(bl), Some(cl)) = (bl, cl) {
-            metrics.push((
-                "p50_latency_ms",
-                Better::Lower,
-                bl.p50 as f64 / 1000.0,
-                cl.p50 as f64 / 1000.0,
-                latency_samples(blog, 0.5),
-                latency_samples(clog, 0.5),
-            ));
-            metrics.push((
-                "p99_latency_ms",
-                Better::Lower,
-                bl.p99 as f64 / 1000.0,
-                cl.p99 as f64 / 1000.0,
-                latency_samples(blog, 0.99),
-                latency_samples(clog, 0.99),
-            ));
-        }
-        metrics.push((
-            "handshakes_per_sec",
-            Better::Higher,
-            b.handshakes_per_sec,
-            c.handshakes_per_sec,
-            throughput_samples(blog, b),
-            throughput_samples(clog, c),
-        ));
-        for (name, bv, cv) in [
-            (
-                "server_cpu_us_per_handshake",
-                b.server_cpu_us_per_handshake,
-                c.server_cpu_us_per_handshake,
-            ),
-            (
-                "client_cpu_us_per_handshake",
-                b.client_cpu_us_per_handshake,
-                c.client_cpu_us_per_handshake,
-            ),
-        ] {
-            if let (Some(bv), Some(cv)) = (bv, cv) {
-                metrics.push((name, Better::Lower, bv, cv, Vec::new(), Vec::new()));
-            }
-        }
-        for (metric, better, bv, cv, bs, cs) in metrics {
+        for (metric, better, bv, cv, bs, cs) in metrics(b, c, blog, clog) {
             if bv <= 0.0 {
                 continue;
             }
@@ -303,6 +256,64 @@ pub fn compare(baseline: &SavedRun, candidate: &SavedRun, opts: CompareOptions) 
         changes,
         unmatched,
     }
+}
+
+/// The metrics both runs of a case measured: latency (p50, p99; a rejection's when nothing
+/// was accepted), throughput, and server and client CPU per handshake.
+fn metrics(
+    b: &SavedCase,
+    c: &SavedCase,
+    blog: Option<&IntervalLog>,
+    clog: Option<&IntervalLog>,
+) -> Vec<Metric> {
+    let (bl, cl) = (
+        b.latency_us.or(b.rejection_latency_us),
+        c.latency_us.or(c.rejection_latency_us),
+    );
+    let mut metrics: Vec<Metric> = Vec::new();
+    if let (Some(bl), Some(cl)) = (bl, cl) {
+        metrics.push((
+            "p50_latency_ms",
+            Better::Lower,
+            bl.p50 as f64 / 1000.0,
+            cl.p50 as f64 / 1000.0,
+            latency_samples(blog, 0.5),
+            latency_samples(clog, 0.5),
+        ));
+        metrics.push((
+            "p99_latency_ms",
+            Better::Lower,
+            bl.p99 as f64 / 1000.0,
+            cl.p99 as f64 / 1000.0,
+            latency_samples(blog, 0.99),
+            latency_samples(clog, 0.99),
+        ));
+    }
+    metrics.push((
+        "handshakes_per_sec",
+        Better::Higher,
+        b.handshakes_per_sec,
+        c.handshakes_per_sec,
+        throughput_samples(blog, b),
+        throughput_samples(clog, c),
+    ));
+    for (name, bv, cv) in [
+        (
+            "server_cpu_us_per_handshake",
+            b.server_cpu_us_per_handshake,
+            c.server_cpu_us_per_handshake,
+        ),
+        (
+            "client_cpu_us_per_handshake",
+            b.client_cpu_us_per_handshake,
+            c.client_cpu_us_per_handshake,
+        ),
+    ] {
+        if let (Some(bv), Some(cv)) = (bv, cv) {
+            metrics.push((name, Better::Lower, bv, cv, Vec::new(), Vec::new()));
+        }
+    }
+    metrics
 }
 
 #[cfg(test)]

@@ -88,6 +88,26 @@ pub fn markdown(run: &SavedRun, plots: &[Plot]) -> String {
         "Started {}, {} usable CPUs.\n",
         run.summary.started_at, run.summary.usable_cpus
     );
+    case_table(&mut out, run);
+    let revocation = super::revocation_table::markdown(&run.summary.revocation_comparison);
+    if !revocation.is_empty() {
+        let _ = writeln!(out, "\n{revocation}");
+    }
+    let notes = notes(run);
+    if !notes.is_empty() {
+        let _ = writeln!(out, "\n### Notes\n");
+        for n in notes {
+            let _ = writeln!(out, "- {}", md_escape(&n));
+        }
+    }
+    thresholds(&mut out, run);
+    not_met(&mut out, run);
+    plot_links(&mut out, plots);
+    out
+}
+
+/// The table of cases: one row per case, its figures and whether it met its expectation.
+fn case_table(out: &mut String, run: &SavedRun) {
     let _ = writeln!(out, "| {} |", HEADERS.join(" | "));
     let _ = writeln!(
         out,
@@ -109,17 +129,10 @@ pub fn markdown(run: &SavedRun, plots: &[Plot]) -> String {
             if c.met { "yes" } else { "**NO**" }
         );
     }
-    let revocation = super::revocation_table::markdown(&run.summary.revocation_comparison);
-    if !revocation.is_empty() {
-        let _ = writeln!(out, "\n{revocation}");
-    }
-    let notes = notes(run);
-    if !notes.is_empty() {
-        let _ = writeln!(out, "\n### Notes\n");
-        for n in notes {
-            let _ = writeln!(out, "- {}", md_escape(&n));
-        }
-    }
+}
+
+/// The thresholds section: every gate of every case and what it found (none without gates).
+fn thresholds(out: &mut String, run: &SavedRun) {
     let gates: Vec<_> = run
         .summary
         .cases
@@ -154,6 +167,10 @@ pub fn markdown(run: &SavedRun, plots: &[Plot]) -> String {
             );
         }
     }
+}
+
+/// The cases that did not meet their expectation, each with its verdict.
+fn not_met(out: &mut String, run: &SavedRun) {
     let not_met: Vec<&SavedCase> = run.summary.cases.iter().filter(|c| !c.met).collect();
     if !not_met.is_empty() {
         let _ = writeln!(out, "\n### Not met\n");
@@ -166,6 +183,10 @@ pub fn markdown(run: &SavedRun, plots: &[Plot]) -> String {
             );
         }
     }
+}
+
+/// Links to every plot's PNG and SVG.
+fn plot_links(out: &mut String, plots: &[Plot]) {
     if !plots.is_empty() {
         let _ = writeln!(out, "\n### Plots\n");
         for p in plots {
@@ -176,5 +197,4 @@ pub fn markdown(run: &SavedRun, plots: &[Plot]) -> String {
             );
         }
     }
-    out
 }

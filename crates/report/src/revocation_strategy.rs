@@ -90,6 +90,22 @@ fn measured(rows: &[RevocationRow]) -> (Measured, Vec<String>) {
                 .into(),
         );
     }
+    let exposures = exposures(rows, &mut missing);
+    let measured = Measured {
+        key_type: short.map(|r| r.key.clone()),
+        sign_cpu_us: short.and_then(|r| r.ca_sign_cpu_us),
+        renewal_bytes: None,
+        renew_at: short.and_then(|r| r.renew_at).unwrap_or(0.0),
+        responder_queries_per_sec: queries_per_sec,
+        ocsp_added_p50_ms: cold.and_then(|r| r.added_p50_ms),
+        soft_fail_admitted_down: soft_down.map(|r| (r.accepted, r.attempts)),
+        exposures,
+    };
+    (measured, missing)
+}
+
+/// The exposure windows the rows measured; a mode none measured is added to `missing`.
+fn exposures(rows: &[RevocationRow], missing: &mut Vec<String>) -> Vec<MeasuredExposure> {
     let exposures: Vec<MeasuredExposure> = rows
         .iter()
         .filter(|r| r.skipped.is_none() && r.exposure_bound_ms.is_some())
@@ -110,17 +126,7 @@ fn measured(rows: &[RevocationRow]) -> (Measured, Vec<String>) {
             ));
         }
     }
-    let measured = Measured {
-        key_type: short.map(|r| r.key.clone()),
-        sign_cpu_us: short.and_then(|r| r.ca_sign_cpu_us),
-        renewal_bytes: None,
-        renew_at: short.and_then(|r| r.renew_at).unwrap_or(0.0),
-        responder_queries_per_sec: queries_per_sec,
-        ocsp_added_p50_ms: cold.and_then(|r| r.added_p50_ms),
-        soft_fail_admitted_down: soft_down.map(|r| (r.accepted, r.attempts)),
-        exposures,
-    };
-    (measured, missing)
+    exposures
 }
 
 /// What CRLs cost, from the CRL rows: per handshake and per server, not per client, so they

@@ -139,80 +139,109 @@ pub const OCSP_HEADROOM: f64 = 0.5;
 
 /// The table for `question` from `measured`.
 pub fn recommend(question: &Question, measured: &Measured) -> StrategyTable {
-    let mut rows = Vec::new();
     let r = if measured.renew_at > 0.0 && measured.renew_at < 1.0 {
         measured.renew_at
     } else {
         2.0 / 3.0
     };
+    let mut rows = Vec::new();
     for &n in &question.fleets {
         for &t in &question.max_exposure_s {
-            let t_f = t.max(1) as f64;
-            let issuance = n as f64 / (r * t_f);
-            let cores = measured.sign_cpu_us.map(|us| round6(issuance * us / 1e6));
-            let traffic = measured.renewal_bytes.map(|b| round1(issuance * b as f64));
-            let reissue = measured
-                .sign_cpu_us
-                .map(|us| round1(n as f64 * us / 1e6 / question.ca_cores.max(0.01)));
-            let queries = n as f64 / t_f;
-            let capacity = measured
-                .responder_queries_per_sec
-                .filter(|q| *q > 0.0)
-                .map(|q| q * f64::from(question.responders.max(1)));
-            let utilization = capacity.map(|c| round3(queries / c));
-            let short_fits = cores.map(|c| c <= question.ca_cores);
-            let ocsp_fits = utilization.map(|u| u <= OCSP_HEADROOM);
-            let recommendation = match (short_fits, ocsp_fits) {
-                (Some(true), _) => format!(
-                    "short-lived, lifetime <= {}, renew at {:.0}%",
-                    human(t),
-                    r * 100.0
-                ),
-                (Some(false), Some(true)) => {
-                    format!("OCSP, hard fail, cache <= {}", human(t))
-                }
-                (None, Some(true)) => format!(
-                    "OCSP, hard fail, cache <= {} (short-lived not measured)",
-                    human(t)
-                ),
-                (Some(false), Some(false)) => format!(
-                    "neither fits: {} CA cores or {} responders",
-                    cores.map_or(0.0, f64::ceil),
-                    utilization.map_or(0.0, |u| (u / OCSP_HEADROOM
-                        * f64::from(question.responders.max(1)))
-                    .ceil())
-                ),
-                (None, None) => "not measured in this run".into(),
-                (Some(false), None) => format!(
-                    "short-lived needs {} CA cores; OCSP not measured",
-                    cores.map_or(0.0, f64::ceil)
-                ),
-                (None, Some(false)) => format!(
-                    "OCSP needs {} responders; short-lived not measured",
-                    utilization.map_or(0.0, |u| (u / OCSP_HEADROOM
-                        * f64::from(question.responders.max(1)))
-                    .ceil())
-                ),
-            };
-            let recommendation = match resumption_caveat(measured, &recommendation, t) {
-                Some(caveat) => format!("{recommendation}; {caveat}"),
-                None => recommendation,
-            };
-            rows.push(StrategyRow {
-                fleet: n,
-                max_exposure_s: t,
-                short_lived_lifetime_s: t,
-                short_lived_issuance_per_sec: round6(issuance),
-                short_lived_ca_cores: cores,
-                short_lived_traffic_bytes_per_sec: traffic,
-                mass_reissue_s: reissue,
-                ocsp_cache_ttl_s: t,
-                ocsp_queries_per_sec: round6(queries),
-                ocsp_responder_utilization: utilization,
-                recommendation,
-            });
+            rows.push(row(question, measured, r, n, t));
         }
     }
+    StrategyTable {
+        question: question.clone(),
+        measured: measured.clone(),
+        rows,
+        notes: notes(question, measured),
+        missing: Vec::new(),
+    }
+}
+
+/// The row for a fleet of `n` and an exposure of at most `t` seconds, renewing at `r` of the
+/// lifetime.
+fn row(question: &Question, measured: &Measured, r: f64, n: u64, t: u64) -> StrategyRow {
+    let t_f = t.max(1) as f64;
+    let issuance = n as f64 / (r * t_f);
+    let cores = measured.sign_cpu_us.map(|us| round6(issuance * us / 1e6));
+    let traffic = measured.renewal_bytes.map(|b| round1(issuance * b as f64));
+    let reissue = measured
+        .sign_cpu_us
+        .map(|us| round1(n as f64 * us / 1e6 / question.ca_cores.max(0.01)));
+    let queries = n as f64 / t_f;
+    let capacity = measured
+        .responder_queries_per_sec
+        .filter(|q| *q > 0.0)
+        .map(|q| q * f64::from(question.responders.max(1)));
+    let utilization = capacity.map(|c| round3(queries / c));
+    let recommendation = advice(question, cores, utilization, r, t);
+    let recommendation = match resumption_caveat(measured, &recommendation, t) {
+        Some(caveat) => format!("{recommendation}; {caveat}"),
+        None => recommendation,
+    };
+    StrategyRow {
+        fleet: n,
+        max_exposure_s: t,
+        short_lived_lifetime_s: t,
+        short_lived_issuance_per_sec: round6(issuance),
+        short_lived_ca_cores: cores,
+        short_lived_traffic_bytes_per_sec: traffic,
+        mass_reissue_s: reissue,
+        ocsp_cache_ttl_s: t,
+        ocsp_queries_per_sec: round6(queries),
+        ocsp_responder_utilization: utilization,
+        recommendation,
+    }
+}
+
+/// What to use, given the CA cores short-lived certificates need and the responders'
+/// utilization under OCSP (`None`: not measured).
+fn advice(
+    question: &Question,
+    cores: Option<f64>,
+    utilization: Option<f64>,
+    r: f64,
+    t: u64,
+) -> String {
+    let short_fits = cores.map(|c| c <= question.ca_cores);
+    let ocsp_fits = utilization.map(|u| u <= OCSP_HEADROOM);
+    match (short_fits, ocsp_fits) {
+        (Some(true), _) => format!(
+            "short-lived, lifetime <= {}, renew at {:.0}%",
+            human(t),
+            r * 100.0
+        ),
+        (Some(false), Some(true)) => {
+            format!("OCSP, hard fail, cache <= {}", human(t))
+        }
+        (None, Some(true)) => format!(
+            "OCSP, hard fail, cache <= {} (short-lived not measured)",
+            human(t)
+        ),
+        (Some(false), Some(false)) => format!(
+            "neither fits: {} CA cores or {} responders",
+            cores.map_or(0.0, f64::ceil),
+            utilization.map_or(0.0, |u| (u / OCSP_HEADROOM
+                * f64::from(question.responders.max(1)))
+            .ceil())
+        ),
+        (None, None) => "not measured in this run".into(),
+        (Some(false), None) => format!(
+            "short-lived needs {} CA cores; OCSP not measured",
+            cores.map_or(0.0, f64::ceil)
+        ),
+        (None, Some(false)) => format!(
+            "OCSP needs {} responders; short-lived not measured",
+            utilization.map_or(0.0, |u| (u / OCSP_HEADROOM
+                * f64::from(question.responders.max(1)))
+            .ceil())
+        ),
+    }
+}
+
+/// What the rows assume, and the measured figures that qualify them.
+fn notes(question: &Question, measured: &Measured) -> Vec<String> {
     let mut notes = vec![
         format!(
             "short-lived is preferred when the CA fits in {} cores: nothing is asked per handshake and the bound holds with no responder; OCSP when the responders stay under {:.0}% of their measured capacity",
@@ -234,13 +263,7 @@ pub fn recommend(question: &Question, measured: &Measured) -> StrategyTable {
         ));
     }
     notes.extend(measured.exposures.iter().map(exposure_note));
-    StrategyTable {
-        question: question.clone(),
-        measured: measured.clone(),
-        rows,
-        notes,
-        missing: Vec::new(),
-    }
+    notes
 }
 
 /// The strategy a recommendation names, as a revocation mode.

@@ -13,7 +13,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Args;
 
-use super::{cancel_on_signals, CommandResult, Reported, EXIT_ERROR, EXIT_OK};
+use super::exit::{cancel_on_signals, CommandResult, Reported, EXIT_ERROR, EXIT_OK};
 use crate::ab::{compare, round_cases, Judging, Metric, Plan, ServerSpec};
 use crate::runner::{self, RunOptions};
 use crate::scenario;
@@ -70,11 +70,11 @@ pub struct AbArgs {
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// CPUs for the servers (default on 2+ CPUs: the last one).
-    #[arg(long, value_parser = super::parse_cpus)]
-    pub pin_server: Option<super::CpuList>,
+    #[arg(long, value_parser = super::cpus::parse_cpus)]
+    pub pin_server: Option<super::cpus::CpuList>,
     /// CPUs for the harness (default on 2+ CPUs: all but the server's).
-    #[arg(long, value_parser = super::parse_cpus)]
-    pub pin_client: Option<super::CpuList>,
+    #[arg(long, value_parser = super::cpus::parse_cpus)]
+    pub pin_client: Option<super::cpus::CpuList>,
     /// Print ab.json on stdout instead of the table.
     #[arg(long)]
     pub json: bool,

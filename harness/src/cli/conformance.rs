@@ -2,7 +2,8 @@
 //! files or the built-in ones), runs the suite against every server peer or an external
 //! target, prints the graded table and says where junit.xml and conformance.json went.
 
-use super::{cancel_on_signals, grading_text, CommandResult, ConformanceArgs};
+use super::args::ConformanceArgs;
+use super::exit::{cancel_on_signals, grading_text, CommandResult};
 use crate::conformance as conf;
 use crate::peers;
 use crate::runner::RunOptions;

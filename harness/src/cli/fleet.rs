@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::Args;
 
-use super::{CommandResult, EXIT_OK};
+use super::exit::{CommandResult, EXIT_OK};
 use crate::fleet::{self, FleetOptions};
 
 /// Options of `fleet`.

@@ -3,7 +3,8 @@
 //! `conformance/interop-findings.toml`), prints it as a matrix and writes report.md and
 //! interop.json next to summary.json.
 
-use super::{cancel_on_signals, grading_text, CommandResult, InteropArgs};
+use super::args::InteropArgs;
+use super::exit::{cancel_on_signals, grading_text, CommandResult};
 use crate::conformance::interop as grading;
 use crate::peers;
 use crate::report::interop;

@@ -1,7 +1,8 @@
 //! `mtls-harness pki`: PKI fixtures on disk (`pki generate`: a root, intermediates, a server,
 //! a client pool and the bad client variants, reproducible from a seed and an anchor time).
 
-use super::{CommandResult, PkiCommand, EXIT_OK};
+use super::args::PkiCommand;
+use super::exit::{CommandResult, EXIT_OK};
 use crate::pki::{self, PkiSpec};
 
 pub(super) fn pki(command: PkiCommand) -> CommandResult {

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::Args;
 
-use super::{grading_text, CommandResult};
+use super::exit::{grading_text, CommandResult};
 use crate::pkits;
 use crate::scenario::ServerImpl;
 

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
-use super::{
-    cancel_on_signals, thresholds_code, worse, CommandResult, Reported, RunArgs, EXIT_ERROR,
-    EXIT_OK,
+use super::args::RunArgs;
+use super::exit::{
+    cancel_on_signals, thresholds_code, worse, CommandResult, Reported, EXIT_ERROR, EXIT_OK,
 };
 use crate::peers;
 use crate::runner::{self, Overrides, RunOptions};

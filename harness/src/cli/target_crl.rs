@@ -2,7 +2,7 @@
 //! `--target-revocation crl`, made from the same spec the run makes its fixtures from (seed,
 //! key type, chain depth, the user's CA), and the exact settings to add to the server.
 
-use super::{CommandResult, EXIT_OK};
+use super::exit::{CommandResult, EXIT_OK};
 use crate::pki::{self, KeyType};
 use crate::scenario::PkiSettings;
 use std::path::Path;

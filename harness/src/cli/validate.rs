@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::{EXIT_ERROR, EXIT_OK};
+use super::exit::{EXIT_ERROR, EXIT_OK};
 use crate::scenario;
 
 pub(super) fn validate(files: &[PathBuf]) -> u8 {

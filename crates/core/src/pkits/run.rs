@@ -112,73 +112,17 @@ pub fn run(suite: &Suite, opts: &PkitsOptions) -> Result<Outcome, PkitsError> {
     for &server in &opts.servers {
         let peer_started = Instant::now();
         let case = case_for(server)?;
+        let peer = PeerRun {
+            suite,
+            opts,
+            tests: &tests,
+            runtime: &runtime,
+            case: &case,
+            pki: &pki,
+            server,
+        };
         for (i, (g, (files, all_crls))) in groups.iter().zip(&group_files).enumerate() {
-            let log = opts
-                .out
-                .join("peers")
-                .join(format!("{}-g{i}-server.log", server.name()));
-            // CRLs this stack refuses to load at all: left out, and their tests skipped.
-            let refused: Vec<(&Vec<u8>, String)> = g
-                .crls
-                .iter()
-                .filter_map(|c| loadable::refusal(server, &suite.anchor, c).map(|r| (c, r)))
-                .collect();
-            let crl = if refused.is_empty() {
-                all_crls.clone()
-            } else {
-                let path = all_crls.with_file_name(format!("crls-{}.pem", server.name()));
-                let kept: Vec<Vec<u8>> = g
-                    .crls
-                    .iter()
-                    .filter(|c| !refused.iter().any(|(r, _)| r == c))
-                    .cloned()
-                    .collect();
-                write_crls(&path, &kept)?;
-                path
-            };
-            let refused_for = |t: &Test| {
-                refused
-                    .iter()
-                    .find(|(c, _)| t.crls.contains(c))
-                    .map(|(c, why)| {
-                        format!("{why} (the CRL of {}, which this test needs)", crl_name(c))
-                    })
-            };
-            let revocation = RevocationArgs {
-                crl_file: Some(&crl),
-                crl_check_all: true,
-                ..RevocationArgs::default()
-            };
-            let running = peers::start_server(
-                &opts.harness_exe,
-                &case,
-                files,
-                &revocation,
-                &log,
-                None,
-                None,
-            );
-            let group_tests = g.tests.iter().map(|&t| &tests[t]);
-            match running {
-                Err(ProcessError::Skipped { reason }) => {
-                    rows.extend(group_tests.map(|t| grade::skipped(t, server.name(), &reason)));
-                }
-                Err(e) => {
-                    let reason = format!("the server did not start: {e}");
-                    rows.extend(group_tests.map(|t| grade::error(t, server.name(), &reason)));
-                }
-                Ok(running) => {
-                    let mut tests: Vec<&Test> = Vec::new();
-                    for t in group_tests {
-                        match refused_for(t) {
-                            Some(why) => rows.push(grade::skipped(t, server.name(), &why)),
-                            None => tests.push(t),
-                        }
-                    }
-                    rows.extend(run_group(&runtime, &running, &case, &pki, &tests, server));
-                    running.stop();
-                }
-            }
+            peer.run_group(i, g, files, all_crls, &mut rows)?;
         }
         peer_seconds.push((
             server.name().to_string(),
@@ -186,20 +130,7 @@ pub fn run(suite: &Suite, opts: &PkitsOptions) -> Result<Outcome, PkitsError> {
         ));
     }
     let mut rows = order_rows(rows, &tests);
-    // A listed deviation of a peer or test this run left out (--server, --only) is not
-    // checked; one naming a test PKITS does not have stays, and fails the run.
-    let deviations: Vec<Deviation> = opts
-        .deviations
-        .iter()
-        .filter(|d| {
-            let peer_run = opts.servers.iter().any(|s| s.name() == d.peer);
-            let known = suite.tests.iter().any(|t| grade::case_name(t) == d.case);
-            let test_run = tests.iter().any(|t| grade::case_name(t) == d.case);
-            let peer_known = d.peer.parse::<ServerImpl>().is_ok();
-            (peer_run && test_run) || !known || !peer_known
-        })
-        .cloned()
-        .collect();
+    let deviations = checked_deviations(suite, opts, &tests);
     let suite_problems = crate::conformance::settle(&mut rows, &deviations);
     report::write(
         &opts.out,
@@ -211,6 +142,139 @@ pub fn run(suite: &Suite, opts: &PkitsOptions) -> Result<Outcome, PkitsError> {
         peer_seconds,
         started.elapsed(),
     )
+}
+
+/// What every group of one peer runs with.
+struct PeerRun<'a> {
+    suite: &'a Suite,
+    opts: &'a PkitsOptions,
+    tests: &'a [Test],
+    runtime: &'a tokio::runtime::Runtime,
+    case: &'a Case,
+    pki: &'a Pki,
+    server: ServerImpl,
+}
+
+impl PeerRun<'_> {
+    /// Group `i` against this peer: its server started with the group's CA files and the
+    /// CRLs it loads, each test a row (skipped when the server does not start or refuses a
+    /// CRL the test needs).
+    fn run_group(
+        &self,
+        i: usize,
+        g: &Group,
+        files: &PkiFiles,
+        all_crls: &Path,
+        rows: &mut Vec<Row>,
+    ) -> Result<(), PkitsError> {
+        let (opts, server, tests) = (self.opts, self.server, self.tests);
+        let log = opts
+            .out
+            .join("peers")
+            .join(format!("{}-g{i}-server.log", server.name()));
+        let (crl, refused) = loadable_crls(server, self.suite, g, all_crls)?;
+        let refused_for = |t: &Test| {
+            refused
+                .iter()
+                .find(|(c, _)| t.crls.contains(c))
+                .map(|(c, why)| {
+                    format!("{why} (the CRL of {}, which this test needs)", crl_name(c))
+                })
+        };
+        let revocation = RevocationArgs {
+            crl_file: Some(&crl),
+            crl_check_all: true,
+            ..RevocationArgs::default()
+        };
+        let running = peers::start_server(
+            &opts.harness_exe,
+            self.case,
+            files,
+            &revocation,
+            &log,
+            None,
+            None,
+        );
+        let group_tests = g.tests.iter().map(|&t| &tests[t]);
+        match running {
+            Err(ProcessError::Skipped { reason }) => {
+                rows.extend(group_tests.map(|t| grade::skipped(t, server.name(), &reason)));
+            }
+            Err(e) => {
+                let reason = format!("the server did not start: {e}");
+                rows.extend(group_tests.map(|t| grade::error(t, server.name(), &reason)));
+            }
+            Ok(running) => {
+                let mut tests: Vec<&Test> = Vec::new();
+                for t in group_tests {
+                    match refused_for(t) {
+                        Some(why) => rows.push(grade::skipped(t, server.name(), &why)),
+                        None => tests.push(t),
+                    }
+                }
+                rows.extend(run_group(
+                    self.runtime,
+                    &running,
+                    self.case,
+                    self.pki,
+                    &tests,
+                    server,
+                ));
+                running.stop();
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A CRL a stack refuses to load, and why.
+type Refused<'g> = (&'g Vec<u8>, String);
+
+/// The CRL file `server` is given for group `g` (every CRL of the group, or a file without
+/// the ones it refuses to load at all), and the refused CRLs with the reason.
+fn loadable_crls<'g>(
+    server: ServerImpl,
+    suite: &Suite,
+    g: &'g Group,
+    all_crls: &Path,
+) -> Result<(PathBuf, Vec<Refused<'g>>), PkitsError> {
+    // CRLs this stack refuses to load at all: left out, and their tests skipped.
+    let refused: Vec<Refused<'_>> = g
+        .crls
+        .iter()
+        .filter_map(|c| loadable::refusal(server, &suite.anchor, c).map(|r| (c, r)))
+        .collect();
+    let crl = if refused.is_empty() {
+        all_crls.to_path_buf()
+    } else {
+        let path = all_crls.with_file_name(format!("crls-{}.pem", server.name()));
+        let kept: Vec<Vec<u8>> = g
+            .crls
+            .iter()
+            .filter(|c| !refused.iter().any(|(r, _)| r == c))
+            .cloned()
+            .collect();
+        write_crls(&path, &kept)?;
+        path
+    };
+    Ok((crl, refused))
+}
+
+/// The deviations this run checks: a listed deviation of a peer or test this run left out
+/// (--server, --only) is not checked; one naming a test PKITS does not have stays, and fails
+/// the run.
+fn checked_deviations(suite: &Suite, opts: &PkitsOptions, tests: &[Test]) -> Vec<Deviation> {
+    opts.deviations
+        .iter()
+        .filter(|d| {
+            let peer_run = opts.servers.iter().any(|s| s.name() == d.peer);
+            let known = suite.tests.iter().any(|t| grade::case_name(t) == d.case);
+            let test_run = tests.iter().any(|t| grade::case_name(t) == d.case);
+            let peer_known = d.peer.parse::<ServerImpl>().is_ok();
+            (peer_run && test_run) || !known || !peer_known
+        })
+        .cloned()
+        .collect()
 }
 
 /// Rows by test (NIST's order), then by peer in run order.

@@ -6,7 +6,7 @@
 //! the process before that case's figures are collected, still leaves it recorded; when the
 //! case does finish, its measured entry takes that place.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -41,56 +41,9 @@ fn now_rfc3339() -> String {
 /// in the summary instead.
 pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunError> {
     let cases = applied_cases(scenario, opts)?;
-    let limit = sys::raise_nofile_limit().unwrap_or(1024);
-    if let Some(case) = cases.iter().find(|c| files_needed(c) > limit) {
-        return Err(RunError::FileLimit {
-            case: case.name.clone(),
-            needed: files_needed(case),
-            limit,
-        });
-    }
-    // Servers get their own CPUs, or the ones the harness had before it pinned itself (a
-    // child would otherwise inherit the client's pinning).
-    let mut server_cpus = opts.server_cpus.clone();
-    if let Some(cpus) = &opts.client_cpus {
-        if server_cpus.is_none() {
-            server_cpus = sys::current_affinity().ok();
-        }
-        sys::pin_current_thread(cpus).map_err(|source| RunError::Pin {
-            cpus: cpus.clone(),
-            source,
-        })?;
-    }
-
-    let dir = opts
-        .out_dir
-        .clone()
-        .unwrap_or_else(|| default_dir(&opts.runs_root, &scenario.name));
-    // Absolute, so the paths written into peer configurations mean the same from the peer's
-    // own working directory (nginx resolves relative ones against its prefix).
-    let dir = std::path::absolute(&dir).unwrap_or(dir);
-    // The run directory holds private keys: only its owner may enter it (also when reused).
-    let mk = |path: &Path| {
-        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(path)
-            .and_then(|()| std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)))
-            .map_err(|source| RunError::RunDir {
-                path: path.to_path_buf(),
-                source,
-            })
-    };
-    mk(&dir)?;
-    // A reused directory starts without the previous run's outputs (stale interval logs
-    // would otherwise be read and saved as this run's).
-    clear_previous_run(&dir).map_err(|source| RunError::RunDir {
-        path: dir.clone(),
-        source,
-    })?;
-    let peers_dir = dir.join("peers");
-    mk(&peers_dir)?;
+    check_file_limit(&cases)?;
+    let server_cpus = pin_client(opts)?;
+    let (dir, peers_dir) = make_run_dir(scenario, opts)?;
 
     let summary = new_summary(scenario, opts);
     report::write_summary(&dir, &summary)?;
@@ -102,34 +55,10 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
     // On one CPU (pinned), a single-threaded runtime: no cross-thread wake-ups, no stealing.
     let cpus = sys::usable_cpus();
     let runtime = sys::runtime(cpus, cpus == 1).map_err(RunError::Runtime)?;
-    // One revocation service per run, when a case needs it: its URL goes into every
-    // certificate of the run (AIA and CRL distribution point).
-    let service = if cases
-        .iter()
-        .any(|c| c.revocation.needs_service() || c.revocation.names_own_crl_urls())
-    {
-        Some(
-            RevocationService::start_on(
-                opts.revocation_listen
-                    .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
-                Arc::new(Responder::new()),
-            )
-            .map_err(RunError::RevocationService)?,
-        )
-    } else {
-        None
-    };
+    let service = start_service(&cases, opts)?;
     let mut fixtures = Fixtures::new(scenario.pki.clone(), dir.join("pki"));
     if let Some(service) = &service {
-        fixtures.serve_revocation(service.base_url(), Arc::clone(&service.responder));
-        if opts.target.is_some() && opts.target_revocation == Some(RevocationMode::Ocsp) {
-            // Printed even with --quiet: the target's operator needs it to configure.
-            println!(
-                "OCSP responder for the target: {}/ocsp (in every client certificate's AIA; nginx: \"ssl_ocsp leaf;\", or \"ssl_ocsp_responder {}/ocsp;\"; turn OCSP response caching off)",
-                service.base_url(),
-                service.base_url()
-            );
-        }
+        serve_revocation(&mut fixtures, service, opts);
     }
 
     let env = RunEnv {
@@ -167,6 +96,105 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
     result?;
     let summary = summary.into_inner().unwrap_or_else(PoisonError::into_inner);
     Ok(RunOutcome { dir, summary })
+}
+
+/// Fails when a case needs more open files than the (raised) limit allows.
+fn check_file_limit(cases: &[Case]) -> Result<(), RunError> {
+    let limit = sys::raise_nofile_limit().unwrap_or(1024);
+    if let Some(case) = cases.iter().find(|c| files_needed(c) > limit) {
+        return Err(RunError::FileLimit {
+            case: case.name.clone(),
+            needed: files_needed(case),
+            limit,
+        });
+    }
+    Ok(())
+}
+
+/// Pins the harness to the client CPUs, if asked; returns the servers' CPUs.
+fn pin_client(opts: &RunOptions) -> Result<Option<Vec<usize>>, RunError> {
+    // Servers get their own CPUs, or the ones the harness had before it pinned itself (a
+    // child would otherwise inherit the client's pinning).
+    let mut server_cpus = opts.server_cpus.clone();
+    if let Some(cpus) = &opts.client_cpus {
+        if server_cpus.is_none() {
+            server_cpus = sys::current_affinity().ok();
+        }
+        sys::pin_current_thread(cpus).map_err(|source| RunError::Pin {
+            cpus: cpus.clone(),
+            source,
+        })?;
+    }
+    Ok(server_cpus)
+}
+
+/// The run directory (absolute, owner only, emptied of a previous run's outputs) and its
+/// `peers/`.
+fn make_run_dir(scenario: &Scenario, opts: &RunOptions) -> Result<(PathBuf, PathBuf), RunError> {
+    let dir = opts
+        .out_dir
+        .clone()
+        .unwrap_or_else(|| default_dir(&opts.runs_root, &scenario.name));
+    // Absolute, so the paths written into peer configurations mean the same from the peer's
+    // own working directory (nginx resolves relative ones against its prefix).
+    let dir = std::path::absolute(&dir).unwrap_or(dir);
+    // The run directory holds private keys: only its owner may enter it (also when reused).
+    let mk = |path: &Path| {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(path)
+            .and_then(|()| std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)))
+            .map_err(|source| RunError::RunDir {
+                path: path.to_path_buf(),
+                source,
+            })
+    };
+    mk(&dir)?;
+    // A reused directory starts without the previous run's outputs (stale interval logs
+    // would otherwise be read and saved as this run's).
+    clear_previous_run(&dir).map_err(|source| RunError::RunDir {
+        path: dir.clone(),
+        source,
+    })?;
+    let peers_dir = dir.join("peers");
+    mk(&peers_dir)?;
+    Ok((dir, peers_dir))
+}
+
+/// The run's revocation service, when a case needs it.
+fn start_service(cases: &[Case], opts: &RunOptions) -> Result<Option<RevocationService>, RunError> {
+    // One revocation service per run, when a case needs it: its URL goes into every
+    // certificate of the run (AIA and CRL distribution point).
+    if cases
+        .iter()
+        .any(|c| c.revocation.needs_service() || c.revocation.names_own_crl_urls())
+    {
+        RevocationService::start_on(
+            opts.revocation_listen
+                .unwrap_or_else(|| std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
+            Arc::new(Responder::new()),
+        )
+        .map(Some)
+        .map_err(RunError::RevocationService)
+    } else {
+        Ok(None)
+    }
+}
+
+/// Points the fixtures' certificates at `service` (and tells a target's operator where the
+/// OCSP responder is).
+fn serve_revocation(fixtures: &mut Fixtures, service: &RevocationService, opts: &RunOptions) {
+    fixtures.serve_revocation(service.base_url(), Arc::clone(&service.responder));
+    if opts.target.is_some() && opts.target_revocation == Some(RevocationMode::Ocsp) {
+        // Printed even with --quiet: the target's operator needs it to configure.
+        println!(
+            "OCSP responder for the target: {}/ocsp (in every client certificate's AIA; nginx: \"ssl_ocsp leaf;\", or \"ssl_ocsp_responder {}/ocsp;\"; turn OCSP response caching off)",
+            service.base_url(),
+            service.base_url()
+        );
+    }
 }
 
 /// What the run loop and the interruption watcher share. Lock order: `summary`, then

@@ -168,27 +168,14 @@ impl Responder {
     /// # Errors
     /// When a certificate does not parse.
     pub fn add_pki(&self, pki: &Pki) -> Result<(), ResponderError> {
-        let mut levels: Vec<(CertificateDer<'static>, Arc<KeyMaterial>)> =
-            vec![(pki.root.clone(), Arc::clone(&pki.root_key))];
+        let mut levels: Vec<Level> = vec![(pki.root.clone(), Arc::clone(&pki.root_key))];
         levels.extend(
             pki.intermediates
                 .iter()
                 .cloned()
                 .zip(pki.intermediate_keys.iter().cloned()),
         );
-        let leaves: Vec<&CertificateDer<'static>> = pki
-            .clients
-            .iter()
-            .chain(pki.bad_clients.iter().map(|(_, id)| id))
-            .chain([
-                &pki.server,
-                &pki.server_must_staple,
-                &pki.victim,
-                &pki.ocsp_responder,
-                &pki.ocsp_unauthorized,
-            ])
-            .map(|id| &id.chain[0])
-            .collect();
+        let leaves = leaves(pki);
         let revoked_leaf = pki
             .client(ClientCert::Revoked, 0)
             .map(|id| serial_of(&id.chain[0]))
@@ -203,17 +190,6 @@ impl Responder {
             .flat_map(|(_, id)| id.chain.iter())
             .chain(pki.variant_cas.iter().map(|(_, cert)| cert))
             .collect();
-        let issued_by = |ca: &CertificateDer<'static>| -> Result<Vec<&CertificateDer<'static>>, ResponderError> {
-            let subject = parse(ca)?.tbs_certificate.subject;
-            let mut out = Vec::new();
-            for c in &variant_certs {
-                let parsed = parse(c)?;
-                if parsed.tbs_certificate.issuer == subject && *c != ca && !out.contains(c) {
-                    out.push(*c);
-                }
-            }
-            Ok(out)
-        };
         levels.extend(
             pki.variant_cas
                 .iter()
@@ -222,23 +198,8 @@ impl Responder {
         let mut new_entries = Vec::new();
         for (i, (cert, key)) in levels.iter().enumerate() {
             let issuer = parse(cert)?;
-            let issued: Vec<&CertificateDer<'static>> = if i == lowest {
-                let mut issued = leaves.clone();
-                if i == 0 {
-                    issued.extend(issued_by(cert)?);
-                }
-                issued
-            } else if i > lowest {
-                issued_by(cert)?
-            } else if i == 0 {
-                let mut under_root = vec![&levels[1].0];
-                under_root.extend(issued_by(cert)?);
-                under_root
-            } else {
-                vec![&levels[i + 1].0]
-            };
             let mut serials = HashSet::new();
-            for c in issued {
+            for c in issued_at(&levels, i, lowest, &leaves, &variant_certs)? {
                 serials.insert(serial_of(c)?);
             }
             let mut revoked = HashMap::new();
@@ -392,33 +353,10 @@ impl Responder {
         let Some(ca) = cas.iter().find(|ca| ca.matches(&first.req_cert)) else {
             return OcspResponse::unauthorized();
         };
-        let now = SystemTime::now();
-        let (this_update, next_update) = match settings.fault {
-            Fault::Stale => (now - 2 * settings.validity, now - settings.validity),
-            Fault::Future => (now + settings.validity, now + 2 * settings.validity),
-            _ => (now, now + settings.validity),
-        };
-        let (Ok(this_update), Ok(next_update), Ok(produced_at)) = (
-            OcspGeneralizedTime::try_from(this_update),
-            OcspGeneralizedTime::try_from(next_update),
-            OcspGeneralizedTime::try_from(now),
-        ) else {
+        let Some((this_update, next_update, produced_at)) = times(settings) else {
             return OcspResponse::internal_error();
         };
-        let (signer_key, signer_cert) = match settings.signed_by {
-            SignedBy::Ca => (Arc::clone(&ca.key), None),
-            SignedBy::Delegated | SignedBy::Unauthorized => {
-                let pair = if settings.signed_by == SignedBy::Delegated {
-                    &ca.delegated
-                } else {
-                    &ca.unauthorized
-                };
-                match pair {
-                    Some((k, c)) => (Arc::clone(k), Some(c.clone())),
-                    None => (Arc::clone(&ca.key), None),
-                }
-            }
-        };
+        let (signer_key, signer_cert) = ca.signer(settings.signed_by);
         let signer_spki = match &signer_cert {
             Some(c) => c.tbs_certificate.subject_public_key_info.clone(),
             None => ca.issuer.tbs_certificate.subject_public_key_info.clone(),
@@ -430,21 +368,8 @@ impl Responder {
         let mut builder = OcspResponseBuilder::new(ResponderId::ByKey(key_hash));
         let revoked = ca.revoked.read().unwrap_or_else(|p| p.into_inner()).clone();
         for single in &req.tbs_request.request_list {
-            let serial = single.req_cert.serial_number.as_bytes();
-            let status = if settings.fault == Fault::Unknown || !ca.matches(&single.req_cert) {
-                CertStatus::unknown()
-            } else if let Some(at) = revoked.get(serial) {
-                match OcspGeneralizedTime::try_from(*at) {
-                    Ok(t) => CertStatus::revoked(RevokedInfo {
-                        revocation_time: t,
-                        revocation_reason: None,
-                    }),
-                    Err(_) => return OcspResponse::internal_error(),
-                }
-            } else if ca.knows(serial) {
-                CertStatus::good()
-            } else {
-                CertStatus::unknown()
+            let Some(status) = status(ca, &revoked, &single.req_cert, settings) else {
+                return OcspResponse::internal_error();
             };
             let counter = match &status {
                 CertStatus::Good(_) => &self.stats.good,
@@ -478,7 +403,138 @@ impl Responder {
     }
 }
 
+/// A CA of the PKI: its certificate and key.
+type Level = (CertificateDer<'static>, Arc<KeyMaterial>);
+
+/// The leaves the lowest CA issued: the clients (good and bad), the servers, the exposure
+/// victim and the delegated responders.
+fn leaves(pki: &Pki) -> Vec<&CertificateDer<'static>> {
+    pki.clients
+        .iter()
+        .chain(pki.bad_clients.iter().map(|(_, id)| id))
+        .chain([
+            &pki.server,
+            &pki.server_must_staple,
+            &pki.victim,
+            &pki.ocsp_responder,
+            &pki.ocsp_unauthorized,
+        ])
+        .map(|id| &id.chain[0])
+        .collect()
+}
+
+/// What the CA at `levels[i]` answers for: the leaves at the lowest level, the next level down
+/// above it, and for the root and the bad variants' CAs what they issued of `variant_certs`.
+fn issued_at<'a>(
+    levels: &'a [Level],
+    i: usize,
+    lowest: usize,
+    leaves: &[&'a CertificateDer<'static>],
+    variant_certs: &[&'a CertificateDer<'static>],
+) -> Result<Vec<&'a CertificateDer<'static>>, ResponderError> {
+    let cert = &levels[i].0;
+    Ok(if i == lowest {
+        let mut issued = leaves.to_vec();
+        if i == 0 {
+            issued.extend(issued_by(cert, variant_certs)?);
+        }
+        issued
+    } else if i > lowest {
+        issued_by(cert, variant_certs)?
+    } else if i == 0 {
+        let mut under_root = vec![&levels[1].0];
+        under_root.extend(issued_by(cert, variant_certs)?);
+        under_root
+    } else {
+        vec![&levels[i + 1].0]
+    })
+}
+
+/// The certificates of `variant_certs` that `ca` issued (itself excluded, each once).
+fn issued_by<'a>(
+    ca: &CertificateDer<'static>,
+    variant_certs: &[&'a CertificateDer<'static>],
+) -> Result<Vec<&'a CertificateDer<'static>>, ResponderError> {
+    let subject = parse(ca)?.tbs_certificate.subject;
+    let mut out = Vec::new();
+    for c in variant_certs {
+        let parsed = parse(c)?;
+        if parsed.tbs_certificate.issuer == subject && *c != ca && !out.contains(c) {
+            out.push(*c);
+        }
+    }
+    Ok(out)
+}
+
+/// This update, next update and produced-at of an answer given now (a stale or future
+/// answer under those faults); `None` when a time does not encode.
+fn times(
+    settings: &ResponderSettings,
+) -> Option<(
+    OcspGeneralizedTime,
+    OcspGeneralizedTime,
+    OcspGeneralizedTime,
+)> {
+    let now = SystemTime::now();
+    let (this_update, next_update) = match settings.fault {
+        Fault::Stale => (now - 2 * settings.validity, now - settings.validity),
+        Fault::Future => (now + settings.validity, now + 2 * settings.validity),
+        _ => (now, now + settings.validity),
+    };
+    let (Ok(this_update), Ok(next_update), Ok(produced_at)) = (
+        OcspGeneralizedTime::try_from(this_update),
+        OcspGeneralizedTime::try_from(next_update),
+        OcspGeneralizedTime::try_from(now),
+    ) else {
+        return None;
+    };
+    Some((this_update, next_update, produced_at))
+}
+
+/// The status `ca` gives the certificate `id` names (unknown under that fault or for another
+/// CA's certificate); `None` when its revocation time does not encode.
+fn status(
+    ca: &CaEntry,
+    revoked: &HashMap<Vec<u8>, SystemTime>,
+    id: &CertId,
+    settings: &ResponderSettings,
+) -> Option<CertStatus> {
+    let serial = id.serial_number.as_bytes();
+    Some(if settings.fault == Fault::Unknown || !ca.matches(id) {
+        CertStatus::unknown()
+    } else if let Some(at) = revoked.get(serial) {
+        let t = OcspGeneralizedTime::try_from(*at).ok()?;
+        CertStatus::revoked(RevokedInfo {
+            revocation_time: t,
+            revocation_reason: None,
+        })
+    } else if ca.knows(serial) {
+        CertStatus::good()
+    } else {
+        CertStatus::unknown()
+    })
+}
+
 impl CaEntry {
+    /// The key that signs this CA's answers, and the certificate sent with them (a delegated
+    /// or unauthorized responder's; none when the CA signs or has no such responder).
+    fn signer(&self, signed_by: SignedBy) -> (Arc<KeyMaterial>, Option<Certificate>) {
+        match signed_by {
+            SignedBy::Ca => (Arc::clone(&self.key), None),
+            SignedBy::Delegated | SignedBy::Unauthorized => {
+                let pair = if signed_by == SignedBy::Delegated {
+                    &self.delegated
+                } else {
+                    &self.unauthorized
+                };
+                match pair {
+                    Some((k, c)) => (Arc::clone(k), Some(c.clone())),
+                    None => (Arc::clone(&self.key), None),
+                }
+            }
+        }
+    }
+
     fn knows(&self, serial: &[u8]) -> bool {
         self.issued
             .read()

@@ -9,7 +9,9 @@ use sha1::{Digest, Sha1};
 use x509_cert::ext::pkix::ExtendedKeyUsage;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::Certificate;
-use x509_ocsp::{BasicOcspResponse, CertStatus, OcspResponse, OcspResponseStatus, ResponderId};
+use x509_ocsp::{
+    BasicOcspResponse, CertStatus, OcspResponse, OcspResponseStatus, ResponderId, SingleResponse,
+};
 
 use super::sigalg;
 
@@ -98,65 +100,9 @@ pub struct Expected<'a> {
 /// # Errors
 /// See [`ResponseProblem`].
 pub fn verify_response(der: &[u8], expected: &Expected<'_>) -> Result<Verified, ResponseProblem> {
-    let malformed = |e: der::Error| ResponseProblem::Malformed(e.to_string());
-    let response = OcspResponse::from_der(der).map_err(malformed)?;
-    if response.response_status != OcspResponseStatus::Successful {
-        return Err(ResponseProblem::Status(status_name(
-            response.response_status,
-        )));
-    }
-    let bytes = response
-        .response_bytes
-        .ok_or_else(|| ResponseProblem::Malformed("successful without responseBytes".into()))?;
-    if bytes.response_type != const_oid::db::rfc6960::ID_PKIX_OCSP_BASIC {
-        return Err(ResponseProblem::Malformed(format!(
-            "response type {}",
-            bytes.response_type
-        )));
-    }
-    let basic = BasicOcspResponse::from_der(bytes.response.as_bytes()).map_err(malformed)?;
-    let signer = find_signer(&basic, expected.issuer)?;
-    let tbs = basic.tbs_response_data.to_der().map_err(malformed)?;
-    sigalg::verify_by_cert(
-        &signer,
-        &basic.signature_algorithm,
-        &tbs,
-        basic.signature.raw_bytes(),
-    )
-    .map_err(|e| ResponseProblem::Signature(e.to_string()))?;
-
-    let name_hash = Sha1::digest(
-        expected
-            .issuer
-            .tbs_certificate
-            .subject
-            .to_der()
-            .map_err(malformed)?,
-    );
-    let key_hash = Sha1::digest(
-        expected
-            .issuer
-            .tbs_certificate
-            .subject_public_key_info
-            .subject_public_key
-            .raw_bytes(),
-    );
-    let single = basic
-        .tbs_response_data
-        .responses
-        .iter()
-        .find(|r| {
-            let id = &r.cert_id;
-            let same_issuer = if id.hash_algorithm.oid == const_oid::db::rfc5912::ID_SHA_1 {
-                id.issuer_name_hash.as_bytes() == &name_hash[..]
-                    && id.issuer_key_hash.as_bytes() == &key_hash[..]
-            } else {
-                false
-            };
-            same_issuer && id.serial_number == *expected.serial
-        })
-        .ok_or(ResponseProblem::NoMatchingCertId)?;
-
+    let basic = basic_response(der)?;
+    verify_signature(&basic, expected.issuer)?;
+    let single = single_response(&basic, expected)?;
     let this_update: SystemTime = single.this_update.0.to_system_time();
     if this_update > expected.now + SKEW {
         return Err(ResponseProblem::NotYetValid);
@@ -179,6 +125,85 @@ pub fn verify_response(der: &[u8], expected: &Expected<'_>) -> Result<Verified, 
         CertStatus::Unknown(_) => CertState::Unknown,
     };
     Ok(Verified { state, next_update })
+}
+
+fn malformed(e: der::Error) -> ResponseProblem {
+    ResponseProblem::Malformed(e.to_string())
+}
+
+/// The basic response inside a successful OCSP response.
+fn basic_response(der: &[u8]) -> Result<BasicOcspResponse, ResponseProblem> {
+    let response = OcspResponse::from_der(der).map_err(malformed)?;
+    if response.response_status != OcspResponseStatus::Successful {
+        return Err(ResponseProblem::Status(status_name(
+            response.response_status,
+        )));
+    }
+    let bytes = response
+        .response_bytes
+        .ok_or_else(|| ResponseProblem::Malformed("successful without responseBytes".into()))?;
+    if bytes.response_type != const_oid::db::rfc6960::ID_PKIX_OCSP_BASIC {
+        return Err(ResponseProblem::Malformed(format!(
+            "response type {}",
+            bytes.response_type
+        )));
+    }
+    BasicOcspResponse::from_der(bytes.response.as_bytes()).map_err(malformed)
+}
+
+/// Checks the response's signature by the key that must have signed it ([`find_signer`]).
+fn verify_signature(
+    basic: &BasicOcspResponse,
+    issuer: &Certificate,
+) -> Result<(), ResponseProblem> {
+    let signer = find_signer(basic, issuer)?;
+    let tbs = basic.tbs_response_data.to_der().map_err(malformed)?;
+    sigalg::verify_by_cert(
+        &signer,
+        &basic.signature_algorithm,
+        &tbs,
+        basic.signature.raw_bytes(),
+    )
+    .map_err(|e| ResponseProblem::Signature(e.to_string()))
+}
+
+/// The single response for the expected certificate (by SHA-1 CertID of its issuer and its
+/// serial).
+fn single_response<'a>(
+    basic: &'a BasicOcspResponse,
+    expected: &Expected<'_>,
+) -> Result<&'a SingleResponse, ResponseProblem> {
+    let name_hash = Sha1::digest(
+        expected
+            .issuer
+            .tbs_certificate
+            .subject
+            .to_der()
+            .map_err(malformed)?,
+    );
+    let key_hash = Sha1::digest(
+        expected
+            .issuer
+            .tbs_certificate
+            .subject_public_key_info
+            .subject_public_key
+            .raw_bytes(),
+    );
+    basic
+        .tbs_response_data
+        .responses
+        .iter()
+        .find(|r| {
+            let id = &r.cert_id;
+            let same_issuer = if id.hash_algorithm.oid == const_oid::db::rfc5912::ID_SHA_1 {
+                id.issuer_name_hash.as_bytes() == &name_hash[..]
+                    && id.issuer_key_hash.as_bytes() == &key_hash[..]
+            } else {
+                false
+            };
+            same_issuer && id.serial_number == *expected.serial
+        })
+        .ok_or(ResponseProblem::NoMatchingCertId)
 }
 
 /// The certificate whose key must have signed: the issuer itself when the responder ID names
