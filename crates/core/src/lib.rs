@@ -56,31 +56,47 @@ mod tests {
         );
     }
 
-    #[test]
-    fn every_workspace_crate_is_a_log_target() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let read = |p: std::path::PathBuf| -> toml_edit::DocumentMut {
-            std::fs::read_to_string(&p)
-                .expect("manifest")
-                .parse()
-                .expect("TOML")
-        };
-        let workspace = read(root.join("Cargo.toml"));
+    use std::path::{Path, PathBuf};
+
+    /// The workspace root.
+    fn root() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    }
+
+    /// A manifest, parsed.
+    fn manifest(path: &Path) -> toml_edit::DocumentMut {
+        std::fs::read_to_string(path)
+            .expect("manifest")
+            .parse()
+            .expect("TOML")
+    }
+
+    /// Every workspace member's directory and parsed manifest.
+    fn members() -> Vec<(String, toml_edit::DocumentMut)> {
+        let workspace = manifest(&root().join("Cargo.toml"));
         let members = workspace["workspace"]["members"]
             .as_array()
             .expect("members");
-        let mut names = Vec::new();
-        for member in members.iter().filter_map(|m| m.as_str()) {
-            let package = read(root.join(member).join("Cargo.toml"));
-            let name = package["package"]["name"]
-                .as_str()
-                .expect("name")
-                .replace('-', "_");
+        members
+            .iter()
+            .filter_map(|m| m.as_str())
+            .map(|m| (m.to_string(), manifest(&root().join(m).join("Cargo.toml"))))
+            .collect()
+    }
+
+    #[test]
+    fn every_workspace_crate_is_a_log_target() {
+        let mut names: Vec<String> = members()
+            .iter()
+            .map(|(_, package)| {
+                package["package"]["name"]
+                    .as_str()
+                    .expect("name")
+                    .replace('-', "_")
+            })
             // The benchmarks log nothing of their own.
-            if name != "mtls_bench" {
-                names.push(name);
-            }
-        }
+            .filter(|name| name != "mtls_bench")
+            .collect();
         names.sort();
         let mut listed: Vec<String> = crate::CRATES.iter().map(|s| s.to_string()).collect();
         listed.sort();
@@ -89,23 +105,10 @@ mod tests {
 
     #[test]
     fn only_the_binary_depends_on_command_line_crates() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let workspace: toml_edit::DocumentMut = std::fs::read_to_string(root.join("Cargo.toml"))
-            .expect("Cargo.toml")
-            .parse()
-            .expect("TOML");
-        let members = workspace["workspace"]["members"]
-            .as_array()
-            .expect("members");
-        for member in members.iter().filter_map(|m| m.as_str()) {
+        for (member, package) in members() {
             if member == "harness" {
                 continue;
             }
-            let path = root.join(member).join("Cargo.toml");
-            let package: toml_edit::DocumentMut = std::fs::read_to_string(&path)
-                .expect("member manifest")
-                .parse()
-                .expect("TOML");
             let deps = package["dependencies"].as_table().expect("dependencies");
             for cli_crate in ["clap", "indicatif", "tracing-subscriber", "anyhow"] {
                 assert!(

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::report::{self as hdrlog, merge, render_run, IntervalLog};
+use crate::report::{merge, read_hlog, render_run, IntervalLog, READ_DIGITS};
 use crate::report::{resolve_baseline, CompareOptions, BASELINES_DIR};
 
 /// `mtls-harness merge LOGS... --out OUT`: writes the merged interval log to `out` and its
@@ -12,7 +12,7 @@ use crate::report::{resolve_baseline, CompareOptions, BASELINES_DIR};
 pub fn merge_command(logs: &[PathBuf], out: &Path) -> u8 {
     let mut parsed = Vec::new();
     for path in logs {
-        match hdrlog::read_hlog(path) {
+        match read_hlog(path) {
             Ok(l) => parsed.push(l),
             Err(e) => {
                 eprintln!("error: {e}");
@@ -25,7 +25,7 @@ pub fn merge_command(logs: &[PathBuf], out: &Path) -> u8 {
             eprintln!(
                 "note: {}: histograms of {digits} significant digits were read as {} significant digits (counts stay exact)",
                 path.display(),
-                hdrlog::READ_DIGITS
+                READ_DIGITS
             );
         }
     }
