@@ -105,16 +105,53 @@ mod tests {
 
     #[test]
     fn only_the_binary_depends_on_command_line_crates() {
+        const CLI_CRATES: [&str; 4] = ["clap", "indicatif", "tracing-subscriber", "anyhow"];
+        // A library may offer derives for the binary behind an optional dependency: the
+        // features that turn one on, by package name.
+        let mut enabling: Vec<(String, String)> = Vec::new();
+        for (member, package) in members() {
+            if member == "harness" {
+                continue;
+            }
+            let name = package["package"]["name"].as_str().expect("name");
+            let deps = package["dependencies"].as_table().expect("dependencies");
+            for cli_crate in CLI_CRATES {
+                let optional = deps
+                    .get(cli_crate)
+                    .and_then(|d| d.get("optional"))
+                    .and_then(|o| o.as_bool())
+                    == Some(true);
+                assert!(
+                    !deps.contains_key(cli_crate) || optional,
+                    "{member} depends on {cli_crate}: only the binary (harness/) may, or an optional dependency the binary turns on"
+                );
+            }
+            let features = package.get("features").and_then(|f| f.as_table());
+            for (feature, turns_on) in features.into_iter().flat_map(|t| t.iter()) {
+                let turns_on = turns_on.as_array().expect("feature list");
+                if turns_on
+                    .iter()
+                    .filter_map(|v| v.as_str())
+                    .any(|v| CLI_CRATES.iter().any(|c| v == format!("dep:{c}")))
+                {
+                    enabling.push((name.to_string(), feature.to_string()));
+                }
+            }
+        }
+        // No library turns such a feature on (so `bench/` and embedders never build clap).
         for (member, package) in members() {
             if member == "harness" {
                 continue;
             }
             let deps = package["dependencies"].as_table().expect("dependencies");
-            for cli_crate in ["clap", "indicatif", "tracing-subscriber", "anyhow"] {
-                assert!(
-                    !deps.contains_key(cli_crate),
-                    "{member} depends on {cli_crate}: only the binary (harness/) may"
-                );
+            for (dep, spec) in deps.iter() {
+                let asked = spec.get("features").and_then(|f| f.as_array());
+                for feature in asked.into_iter().flatten().filter_map(|f| f.as_str()) {
+                    assert!(
+                        !enabling.contains(&(dep.to_string(), feature.to_string())),
+                        "{member} turns on {dep}'s `{feature}`, which builds a command-line crate: only the binary may"
+                    );
+                }
             }
         }
     }

@@ -36,5 +36,10 @@ pub use programs::{
     current_exe, find_program, log_tail, outcome_for_verify_error, start_server, verdict_from_log,
     ChildGuard, ProcessError, RevocationArgs, RunningServer,
 };
-pub use servers::{serve, ServeError, ServerSettings, RESPONSE};
+#[cfg(feature = "cli")]
+pub use servers::RevocationFlags;
+pub use servers::{
+    serve, BuiltinServer, CrlCheck, Identity, OcspClients, OcspQuery, ServeError, ServerRevocation,
+    ServerSettings, Stapling, RESPONSE,
+};
 pub use target::{Target, TargetError};

@@ -10,7 +10,10 @@ use std::time::Duration;
 use super::kit::{
     ready, ChildGuard, Launch, ProcessError, RevocationArgs, RunningServer, READY_TIMEOUT,
 };
-use crate::peers::servers::ServerSettings;
+use crate::peers::servers::{
+    BuiltinServer, CrlCheck, Identity, OcspClients, OcspQuery, ServerRevocation, ServerSettings,
+    Stapling,
+};
 use crate::pki::PkiFiles;
 use crate::scenario::{Case, Revocation, ServerImpl};
 
@@ -57,9 +60,11 @@ fn builtin_settings(
         None => (files.server_chain.clone(), files.server_key.clone()),
     };
     let mut s = ServerSettings {
-        implementation: case.server.name().into(),
-        cert,
-        key,
+        implementation: match case.server {
+            ServerImpl::Openssl => BuiltinServer::Openssl,
+            _ => BuiltinServer::Rustls,
+        },
+        identity: Identity { cert, key },
         client_ca: Some(files.root_cert.clone()),
         client_auth: case.client_auth,
         versions: case.tls.versions.clone(),
@@ -79,37 +84,55 @@ fn builtin_settings(
         handicap_us: case.server_handicap_us.unwrap_or(0),
         ..ServerSettings::default()
     };
-    match rev {
-        Revocation::Crl(_) | Revocation::CrlHttp(_) => {
-            match (rev, sources.crl_file, sources.base_url) {
-                (Revocation::Crl(_), Some(file), _) => s.crl = vec![file.to_path_buf()],
-                (_, _, Some(base)) => s.crl_url = Some(crate::pki::crl_url(base)),
-                _ => {}
-            }
-            s.crl_policy = rev.policy().unwrap_or_default();
-            s.crl_check_all = sources.crl_check_all;
-            s.crl_reload = rev.crl_reload();
-            s.crl_deltas = rev.crl_delta();
-        }
-        Revocation::Ocsp(o) => {
-            s.ocsp = true;
-            s.ocsp_cache_ttl = o.cache_ttl;
-            s.ocsp_timeout = o.service.query_timeout;
-            s.ocsp_policy = o.policy;
-            s.ocsp_nonce = o.nonce;
-        }
-        Revocation::Stapling(st) => {
-            s.staple = true;
-            s.staple_refresh = st.staple_refresh;
-            s.ocsp_timeout = st.service.query_timeout;
-            s.staple_unverified = !st.staple_verify;
-        }
-        Revocation::ShortLived(_) => {
-            s.cert_reload = sources.rotating_cert.map(|(_, _, every)| every)
-        }
-        Revocation::None => {}
+    s.revocation = server_revocation(rev, sources);
+    if let Revocation::ShortLived(_) = rev {
+        s.cert_reload = sources.rotating_cert.map(|(_, _, every)| every);
     }
     s
+}
+
+/// The built-in server's revocation mode for the case's `rev`: the same mode, with the files
+/// and URLs the runner staged in `sources`.
+fn server_revocation(rev: &Revocation, sources: &RevocationArgs<'_>) -> ServerRevocation {
+    match rev {
+        Revocation::Crl(_) | Revocation::CrlHttp(_) => {
+            let mut crl = CrlCheck {
+                crl_policy: rev.policy().unwrap_or_default(),
+                crl_check_all: sources.crl_check_all,
+                crl_reload: rev.crl_reload(),
+                crl_deltas: rev.crl_delta(),
+                ..CrlCheck::default()
+            };
+            match (rev, sources.crl_file, sources.base_url) {
+                (Revocation::Crl(_), Some(file), _) => crl.crl = vec![file.to_path_buf()],
+                (_, _, Some(base)) => crl.crl_url = Some(crate::pki::crl_url(base)),
+                _ => {}
+            }
+            ServerRevocation::Crl(crl)
+        }
+        Revocation::Ocsp(o) => ServerRevocation::Ocsp(
+            OcspQuery {
+                ocsp_timeout: o.service.query_timeout,
+                ocsp_nonce: o.nonce,
+                ..OcspQuery::default()
+            },
+            OcspClients {
+                ocsp_cache_ttl: o.cache_ttl,
+                ocsp_policy: o.policy,
+            },
+        ),
+        Revocation::Stapling(st) => ServerRevocation::Stapling(
+            OcspQuery {
+                ocsp_timeout: st.service.query_timeout,
+                ..OcspQuery::default()
+            },
+            Stapling {
+                staple_unverified: !st.staple_verify,
+                staple_refresh: st.staple_refresh,
+            },
+        ),
+        Revocation::ShortLived(_) | Revocation::None => ServerRevocation::None,
+    }
 }
 
 /// The `mtls-harness serve` command for `settings`, written next to the log.

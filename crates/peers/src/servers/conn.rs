@@ -24,7 +24,8 @@ pub const RESPONSE: &[u8] =
 /// When the runtime cannot be built.
 pub(super) fn runtime(args: &super::ServerSettings) -> std::io::Result<tokio::runtime::Runtime> {
     let threads = args.threads.unwrap_or_else(crate::sys::usable_cpus).max(1);
-    crate::sys::runtime(threads, threads == 1 && !args.ocsp)
+    let ocsp = matches!(args.revocation, super::ServerRevocation::Ocsp(..));
+    crate::sys::runtime(threads, threads == 1 && !ocsp)
 }
 
 /// Binds the server's listening socket (address and backlog from `args`) and announces it:

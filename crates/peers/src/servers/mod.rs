@@ -8,11 +8,13 @@ mod accept;
 pub mod allow_list;
 mod conn;
 mod crl_points;
+mod limits;
 mod openssl;
 mod openssl_ocsp;
 mod pem;
 pub mod post_check;
 mod revocation;
+mod revocation_settings;
 pub mod revocation_verifier;
 
 mod rustls;
@@ -23,7 +25,10 @@ pub mod status;
 pub use conn::RESPONSE;
 mod settings;
 
-pub use settings::{ServeError, ServerSettings};
+#[cfg(feature = "cli")]
+pub use revocation_settings::RevocationFlags;
+pub use revocation_settings::{CrlCheck, OcspClients, OcspQuery, ServerRevocation, Stapling};
+pub use settings::{BuiltinServer, Identity, ServeError, ServerSettings};
 
 /// Runs the server `args` name until SIGTERM or SIGINT.
 ///
@@ -38,8 +43,8 @@ pub fn serve(settings: &ServerSettings) -> Result<(), ServeError> {
             reason: e.to_string(),
         })?;
     }
-    if settings.implementation == "openssl" {
-        return self::openssl::serve(settings);
+    match settings.implementation {
+        BuiltinServer::Openssl => self::openssl::serve(settings),
+        BuiltinServer::Rustls => self::rustls::serve(settings),
     }
-    self::rustls::serve(settings)
 }

@@ -37,6 +37,7 @@ use super::conn::RESPONSE;
 use super::conn::{graceful_close, read_request_head, Tally};
 use super::openssl_ocsp::OpensslOcsp;
 use super::revocation::{checker_settings, client_checker};
+use super::revocation_settings::{CrlCheck, OcspQuery, ServerRevocation, Stapling};
 use super::settings::{ServeError, ServerSettings};
 use crate::peers::capabilities::{Support, OPENSSL_SERVER};
 use crate::peers::tls::openssl as openssl_names;
@@ -52,33 +53,43 @@ const SESSION_CACHE_SIZE: i32 = 100_000;
 /// # Errors
 /// When the configuration cannot be built or the socket cannot be bound.
 pub fn serve(args: &ServerSettings) -> Result<(), ServeError> {
-    if let (Some(_), Support::No(reason)) = (args.crl_reload, OPENSSL_SERVER.crl_reload) {
+    let crl = args.revocation.crl();
+    if let (Some(_), Support::No(reason)) =
+        (crl.and_then(|c| c.crl_reload), OPENSSL_SERVER.crl_reload)
+    {
         return Err(ServeError::Unsupported(format!("--crl-reload: {reason}")));
     }
     if let Err(e) = crate::sys::raise_nofile_limit() {
         tracing::warn!("could not raise the open-file limit: {e}");
     }
-    if args.crl_url.is_some() || args.cert_reload.is_some() {
+    if crl.is_some_and(|c| c.crl_url.is_some()) || args.cert_reload.is_some() {
         return Err(ServeError::Unsupported(
             "--crl-url and --cert-reload are not implemented for the openssl server yet".into(),
         ));
     }
-    let staple = match args.staple {
-        true => Some(staple_source(args)?),
-        false => None,
+    let staple = match &args.revocation {
+        ServerRevocation::Stapling(query, stapling) => Some((
+            staple_source(args, query, stapling)?,
+            stapling.staple_refresh,
+        )),
+        _ => None,
     };
-    let ocsp = client_checker(args).map(|c| Arc::new(OpensslOcsp::new(c, args.ocsp_policy)));
+    let ocsp = match &args.revocation {
+        ServerRevocation::Ocsp(query, clients) => Some(Arc::new(OpensslOcsp::new(
+            client_checker(query, clients),
+            clients.ocsp_policy,
+        ))),
+        _ => None,
+    };
     let acceptor = Arc::new(acceptor(
         args,
-        staple.as_ref().map(|(s, _)| Arc::clone(s)),
+        staple.as_ref().map(|((s, _), _)| Arc::clone(s)),
         ocsp,
     )?);
     let runtime = super::conn::runtime(args)?;
     runtime.block_on(async {
-        if let Some((source, checker)) = staple {
-            tokio::spawn(refresh_every(args.staple_refresh, move || {
-                source.refresh(&checker)
-            }));
+        if let Some(((source, checker), every)) = staple {
+            tokio::spawn(refresh_every(every, move || source.refresh(&checker)));
         }
         accept_loop(args, acceptor).await
     })
@@ -88,14 +99,16 @@ pub fn serve(args: &ServerSettings) -> Result<(), ServeError> {
 /// without one), then refreshed every `--staple-refresh`.
 fn staple_source(
     args: &ServerSettings,
+    query: &OcspQuery,
+    stapling: &Stapling,
 ) -> Result<(Arc<StapleSource>, Arc<OcspChecker>), ServeError> {
-    let chain = super::pem::certificates(&args.cert, "--cert")?;
+    let chain = super::pem::certificates(&args.identity.cert, "--cert")?;
     let source = Arc::new(
-        StapleSource::new(&chain, !args.staple_unverified)
+        StapleSource::new(&chain, !stapling.staple_unverified)
             .map_err(|e| ServeError::Unsupported(e.to_string()))?,
     );
     // The staple is always fetched fresh: its own refresh interval is the cache.
-    let checker = Arc::new(OcspChecker::new(checker_settings(args, Duration::ZERO)));
+    let checker = Arc::new(OcspChecker::new(checker_settings(query, Duration::ZERO)));
     match source.refresh(&checker) {
         Ok(state) => tracing::info!(?state, "staple fetched"),
         Err(e) => tracing::warn!("no staple at start: {e}"),
@@ -167,11 +180,12 @@ fn acceptor(
             )
         })?;
     }
-    b.set_certificate_chain_file(&args.cert)
-        .map_err(|e| file_err(&args.cert, e))?;
-    b.set_private_key_file(&args.key, SslFiletype::PEM)
-        .map_err(|e| file_err(&args.key, e))?;
-    b.check_private_key().map_err(|e| file_err(&args.key, e))?;
+    b.set_certificate_chain_file(&args.identity.cert)
+        .map_err(|e| file_err(&args.identity.cert, e))?;
+    b.set_private_key_file(&args.identity.key, SslFiletype::PEM)
+        .map_err(|e| file_err(&args.identity.key, e))?;
+    b.check_private_key()
+        .map_err(|e| file_err(&args.identity.key, e))?;
     client_auth(&mut b, args, ocsp)?;
     resumption(&mut b, args)?;
     if let Some(source) = staple {
@@ -203,55 +217,16 @@ fn client_auth(
             "--client-ca is needed unless --client-auth off".into(),
         ));
     };
-    let pem = std::fs::read(ca).map_err(|e| file_err(ca, e))?;
-    let roots = X509::stack_from_pem(&pem).map_err(|e| file_err(ca, e))?;
-    let mut store = X509StoreBuilder::new().map_err(|e| openssl_err("trust store", e))?;
-    let mut names = openssl::stack::Stack::new().map_err(|e| openssl_err("CA names", e))?;
-    for root in roots {
-        let name = root
-            .subject_name()
-            .to_owned()
-            .map_err(|e| openssl_err("CA names", e))?;
-        names.push(name).map_err(|e| openssl_err("CA names", e))?;
-        store.add_cert(root).map_err(|e| file_err(ca, e))?;
-    }
-    b.set_client_ca_list(names);
+    let store = trust_store(b, ca, args.revocation.crl())?;
     if let Some(depth) = args.verify_depth {
         b.set_verify_depth(u32::from(depth));
     }
-    if !args.crl.is_empty() {
-        let lookup = store
-            .add_lookup(X509Lookup::file())
-            .map_err(|e| openssl_err("CRL lookup", e))?;
-        for crl in &args.crl {
-            let bytes = std::fs::read(crl).map_err(|e| file_err(crl, e))?;
-            let kind = if bytes.starts_with(b"-----BEGIN") {
-                SslFiletype::PEM
-            } else {
-                SslFiletype::ASN1
-            };
-            lookup
-                .load_crl_file(crl, kind)
-                .map_err(|e| file_err(crl, e))?;
-        }
-        let mut flags = if args.crl_check_all {
-            X509VerifyFlags::CRL_CHECK | X509VerifyFlags::CRL_CHECK_ALL
-        } else {
-            X509VerifyFlags::CRL_CHECK
-        };
-        if args.crl_deltas {
-            // Without EXTENDED_CRL_SUPPORT, OpenSSL 3.0 scores a delta CRL like a complete one
-            // and takes the newest: a newer delta stands in for its base, and a client revoked
-            // only in the base gets in (`openssl verify -crl_check -use_deltas` says OK).
-            flags |= X509VerifyFlags::USE_DELTAS | X509VerifyFlags::EXTENDED_CRL_SUPPORT;
-        }
-        store
-            .set_flags(flags)
-            .map_err(|e| openssl_err("CRL flags", e))?;
-    }
-    b.set_verify_cert_store(store.build())
+    b.set_verify_cert_store(store)
         .map_err(|e| openssl_err("trust store", e))?;
-    let soft = !args.crl.is_empty() && args.crl_policy == FailPolicy::Soft;
+    let soft = args
+        .revocation
+        .crl()
+        .is_some_and(|c| !c.crl.is_empty() && c.crl_policy == FailPolicy::Soft);
     if !args.client_sigalgs.is_empty() {
         let names: Vec<&str> = args.client_sigalgs.iter().map(|s| s.name()).collect();
         crate::sys::set_client_sigalgs_list(b, &names.join(":"))
@@ -287,6 +262,71 @@ fn client_auth(
         );
         false
     });
+    Ok(())
+}
+
+/// The store client chains are verified against: the roots in `ca` (also sent as the
+/// acceptable CA names), with `crl`'s files and flags when CRLs are checked.
+///
+/// # Errors
+/// When a file cannot be read or OpenSSL refuses it.
+fn trust_store(
+    b: &mut SslContextBuilder,
+    ca: &Path,
+    crl: Option<&CrlCheck>,
+) -> Result<openssl::x509::store::X509Store, ServeError> {
+    let pem = std::fs::read(ca).map_err(|e| file_err(ca, e))?;
+    let roots = X509::stack_from_pem(&pem).map_err(|e| file_err(ca, e))?;
+    let mut store = X509StoreBuilder::new().map_err(|e| openssl_err("trust store", e))?;
+    let mut names = openssl::stack::Stack::new().map_err(|e| openssl_err("CA names", e))?;
+    for root in roots {
+        let name = root
+            .subject_name()
+            .to_owned()
+            .map_err(|e| openssl_err("CA names", e))?;
+        names.push(name).map_err(|e| openssl_err("CA names", e))?;
+        store.add_cert(root).map_err(|e| file_err(ca, e))?;
+    }
+    b.set_client_ca_list(names);
+    if let Some(crl) = crl.filter(|c| !c.crl.is_empty()) {
+        crl_lookup(&mut store, crl)?;
+    }
+    Ok(store.build())
+}
+
+/// Loads `crl`'s files into `store` and sets the CRL flags.
+///
+/// # Errors
+/// When a CRL file cannot be read or OpenSSL refuses it.
+fn crl_lookup(store: &mut X509StoreBuilder, crl: &CrlCheck) -> Result<(), ServeError> {
+    let lookup = store
+        .add_lookup(X509Lookup::file())
+        .map_err(|e| openssl_err("CRL lookup", e))?;
+    for file in &crl.crl {
+        let bytes = std::fs::read(file).map_err(|e| file_err(file, e))?;
+        let kind = if bytes.starts_with(b"-----BEGIN") {
+            SslFiletype::PEM
+        } else {
+            SslFiletype::ASN1
+        };
+        lookup
+            .load_crl_file(file, kind)
+            .map_err(|e| file_err(file, e))?;
+    }
+    let mut flags = if crl.crl_check_all {
+        X509VerifyFlags::CRL_CHECK | X509VerifyFlags::CRL_CHECK_ALL
+    } else {
+        X509VerifyFlags::CRL_CHECK
+    };
+    if crl.crl_deltas {
+        // Without EXTENDED_CRL_SUPPORT, OpenSSL 3.0 scores a delta CRL like a complete one
+        // and takes the newest: a newer delta stands in for its base, and a client revoked
+        // only in the base gets in (`openssl verify -crl_check -use_deltas` says OK).
+        flags |= X509VerifyFlags::USE_DELTAS | X509VerifyFlags::EXTENDED_CRL_SUPPORT;
+    }
+    store
+        .set_flags(flags)
+        .map_err(|e| openssl_err("CRL flags", e))?;
     Ok(())
 }
 

@@ -59,8 +59,8 @@ pub fn private_key(path: &Path, option: &str) -> Result<PrivateKeyDer<'static>, 
 /// # Errors
 /// The first file that does not parse, naming its option.
 pub fn check(settings: &ServerSettings) -> Result<(), ServeError> {
-    certificates(&settings.cert, "--cert")?;
-    private_key(&settings.key, "--key")?;
+    certificates(&settings.identity.cert, "--cert")?;
+    private_key(&settings.identity.key, "--key")?;
     if let Some(ca) = &settings.client_ca {
         certificates(ca, "--client-ca")?;
     }

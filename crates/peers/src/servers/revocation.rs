@@ -11,6 +11,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, CertificateRevocationListDer, PrivateKeyDer};
 use rustls::sign::CertifiedKey;
 
+use super::revocation_settings::{OcspClients, OcspQuery, ServerRevocation};
 use super::settings::{ServeError, ServerSettings};
 use super::staple::StapledCert;
 use crate::revocation::ocsp::{CheckerSettings, OcspChecker, OcspMethod};
@@ -35,11 +36,12 @@ pub enum CrlState {
 /// # Errors
 /// When a CRL file cannot be read.
 pub fn load_crls(args: &ServerSettings) -> Result<CrlState, ServeError> {
-    if args.crl.is_empty() {
+    let files = args.revocation.crl().map_or(&[][..], |c| &c.crl[..]);
+    if files.is_empty() {
         return Ok(CrlState::Off);
     }
     let mut crls = Vec::new();
-    for path in &args.crl {
+    for path in files {
         let bytes = std::fs::read(path).map_err(|e| file_err(path, &e))?;
         crls.extend(parse_crls(bytes).map_err(|e| file_err(path, &e))?);
     }
@@ -86,42 +88,45 @@ pub fn ocsp_parts(
     key: &PrivateKeyDer<'static>,
     provider: &rustls::crypto::CryptoProvider,
 ) -> Result<OcspParts, ServeError> {
-    let settings = |ttl: Duration| checker_settings(args, ttl);
-    let client_checker = client_checker(args);
-    let staple = if args.staple {
-        let signing = provider.key_provider.load_private_key(key.clone_key())?;
-        let stapled = Arc::new(
-            StapledCert::new(
-                CertifiedKey::new(chain.to_vec(), signing),
-                !args.staple_unverified,
-            )
-            .map_err(|e| ServeError::Unsupported(e.to_string()))?,
-        );
-        // The staple is always fetched fresh: its own refresh interval is the cache.
-        let checker = Arc::new(OcspChecker::new(settings(Duration::ZERO)));
-        match stapled.refresh(&checker) {
-            Ok(state) => tracing::info!(?state, "staple fetched"),
-            Err(e) => tracing::warn!("no staple at start: {e}"),
-        }
-        Some((stapled, checker))
-    } else {
-        None
+    let mut parts = OcspParts {
+        client_checker: None,
+        staple: None,
     };
-    Ok(OcspParts {
-        client_checker,
-        staple,
-    })
+    match &args.revocation {
+        ServerRevocation::Ocsp(query, clients) => {
+            parts.client_checker = Some(client_checker(query, clients));
+        }
+        ServerRevocation::Stapling(query, stapling) => {
+            let signing = provider.key_provider.load_private_key(key.clone_key())?;
+            let stapled = Arc::new(
+                StapledCert::new(
+                    CertifiedKey::new(chain.to_vec(), signing),
+                    !stapling.staple_unverified,
+                )
+                .map_err(|e| ServeError::Unsupported(e.to_string()))?,
+            );
+            // The staple is always fetched fresh: its own refresh interval is the cache.
+            let checker = Arc::new(OcspChecker::new(checker_settings(query, Duration::ZERO)));
+            match stapled.refresh(&checker) {
+                Ok(state) => tracing::info!(?state, "staple fetched"),
+                Err(e) => tracing::warn!("no staple at start: {e}"),
+            }
+            parts.staple = Some((stapled, checker));
+        }
+        _ => {}
+    }
+    Ok(parts)
 }
 
 /// How the server's checkers ask (`--ocsp-url`, `--ocsp-timeout`, `--ocsp-nonce`,
 /// `--ocsp-get`), caching answers for `cache_ttl`.
-pub fn checker_settings(args: &ServerSettings, cache_ttl: Duration) -> CheckerSettings {
+pub fn checker_settings(query: &OcspQuery, cache_ttl: Duration) -> CheckerSettings {
     CheckerSettings {
-        url_override: args.ocsp_url.clone(),
+        url_override: query.ocsp_url.clone(),
         cache_ttl,
-        timeout: args.ocsp_timeout,
-        nonce: args.ocsp_nonce,
-        method: if args.ocsp_get {
+        timeout: query.ocsp_timeout,
+        nonce: query.ocsp_nonce,
+        method: if query.ocsp_get {
             OcspMethod::Get
         } else {
             OcspMethod::Post
@@ -129,12 +134,10 @@ pub fn checker_settings(args: &ServerSettings, cache_ttl: Duration) -> CheckerSe
     }
 }
 
-/// The checker of client certificates, with `--ocsp`: its cache lives as long as the server.
-pub fn client_checker(args: &ServerSettings) -> Option<Arc<OcspChecker>> {
-    args.ocsp.then(|| {
-        Arc::new(OcspChecker::new(checker_settings(
-            args,
-            args.ocsp_cache_ttl,
-        )))
-    })
+/// The checker of client certificates, in OCSP mode: its cache lives as long as the server.
+pub fn client_checker(query: &OcspQuery, clients: &OcspClients) -> Arc<OcspChecker> {
+    Arc::new(OcspChecker::new(checker_settings(
+        query,
+        clients.ocsp_cache_ttl,
+    )))
 }

@@ -46,7 +46,8 @@ const SESSION_CACHE_SIZE: usize = 100_000;
 /// # Errors
 /// When the configuration cannot be built or the socket cannot be bound.
 pub fn serve(args: &ServerSettings) -> Result<(), ServeError> {
-    if args.crl_deltas {
+    let crl = args.revocation.crl();
+    if crl.is_some_and(|c| c.crl_deltas) {
         return Err(ServeError::Unsupported(
             "--crl-deltas: rustls (webpki) refuses delta CRLs".into(),
         ));
@@ -54,12 +55,6 @@ pub fn serve(args: &ServerSettings) -> Result<(), ServeError> {
     if let Some(depth) = args.verify_depth.filter(|d| *d != WEBPKI_VERIFY_DEPTH) {
         return Err(ServeError::Unsupported(format!(
             "--verify-depth {depth}: rustls (webpki) has a fixed depth of {WEBPKI_VERIFY_DEPTH} intermediates"
-        )));
-    }
-    if args.implementation != "rustls" {
-        return Err(ServeError::Unsupported(format!(
-            "--impl {}: expected \"rustls\" or \"openssl\"",
-            args.implementation
         )));
     }
     if let Err(e) = crate::sys::raise_nofile_limit() {
@@ -99,7 +94,7 @@ struct Shared {
 /// # Errors
 /// When the URL is not an `http://` URL.
 fn crl_points(args: &ServerSettings) -> Result<Option<Arc<CrlPoints>>, ServeError> {
-    let Some(url) = &args.crl_url else {
+    let Some(url) = args.revocation.crl().and_then(|c| c.crl_url.as_ref()) else {
         return Ok(None);
     };
     let a = args.clone();
@@ -165,8 +160,8 @@ fn point_verifier(
 }
 
 fn load_shared(args: &ServerSettings) -> Result<Shared, ServeError> {
-    let chain = super::pem::certificates(&args.cert, "--cert")?;
-    let key = super::pem::private_key(&args.key, "--key")?;
+    let chain = super::pem::certificates(&args.identity.cert, "--cert")?;
+    let key = super::pem::private_key(&args.identity.key, "--key")?;
     let provider = tls_config::provider_with(&args.groups, &args.suites);
     let ocsp = ocsp_parts(args, &chain, &key, &provider)?;
     let rotating = match args.cert_reload {
@@ -193,6 +188,7 @@ fn server_config(
     shared: &Shared,
     crls: &CrlState,
 ) -> Result<ServerConfig, ServeError> {
+    let crl = args.revocation.crl();
     let provider = tls_config::provider_with(&args.groups, &args.suites);
     let builder = ServerConfig::builder_with_provider(Arc::clone(&provider))
         .with_protocol_versions(&tls_config::versions(&args.versions))?;
@@ -205,7 +201,7 @@ fn server_config(
         }
         (_, Some(_)) => {
             let mut verifier: Arc<dyn ClientCertVerifier> =
-                match (&shared.crl_points, &args.crl_url) {
+                match (&shared.crl_points, crl.and_then(|c| c.crl_url.as_ref())) {
                     (Some(points), Some(url)) => Arc::new(PostCheckVerifier::new(
                         chain_verifier(args, &CrlState::Off)?,
                         ByDistributionPoint::new(
@@ -216,12 +212,14 @@ fn server_config(
                     )),
                     _ => chain_verifier(args, crls)?,
                 };
-            if let Some(checker) = &shared.ocsp.client_checker {
+            if let (Some(checker), Some(ocsp)) =
+                (&shared.ocsp.client_checker, args.revocation.ocsp())
+            {
                 verifier = Arc::new(PostCheckVerifier::new(
                     verifier,
                     RevocationCheck::new(
                         RevocationSource::Ocsp(Arc::clone(checker)),
-                        args.ocsp_policy,
+                        ocsp.ocsp_policy,
                     ),
                 ));
             }
@@ -278,6 +276,8 @@ fn chain_verifier(
             "--client-ca is needed unless --client-auth off".into(),
         ));
     };
+    let crl = args.revocation.crl();
+    let policy = crl.map(|c| c.crl_policy).unwrap_or_default();
     let provider = tls_config::provider_with(&args.groups, &args.suites);
     let roots = super::pem::certificates(ca, "--client-ca")?;
     let roots = tls_config::root_store(&roots)?;
@@ -287,10 +287,10 @@ fn chain_verifier(
     }
     if let CrlState::Loaded(list) = crls {
         verifier = verifier.with_crls(list.clone());
-        if !args.crl_check_all {
+        if !crl.is_some_and(|c| c.crl_check_all) {
             verifier = verifier.only_check_end_entity_revocation();
         }
-        verifier = match args.crl_policy {
+        verifier = match policy {
             FailPolicy::Hard => verifier.enforce_revocation_expiration(),
             FailPolicy::Soft => verifier.allow_unknown_revocation_status(),
         };
@@ -299,7 +299,7 @@ fn chain_verifier(
     if *crls == CrlState::Unavailable {
         verifier = Arc::new(PostCheckVerifier::new(
             verifier,
-            RevocationCheck::new(RevocationSource::Unavailable, args.crl_policy),
+            RevocationCheck::new(RevocationSource::Unavailable, policy),
         ));
     }
     Ok(verifier)
@@ -344,13 +344,18 @@ async fn reload_crls(
             })
             .collect()
     };
-    let mut seen = stamp(&args.crl);
+    let files = args
+        .revocation
+        .crl()
+        .map(|c| c.crl.clone())
+        .unwrap_or_default();
+    let mut seen = stamp(&files);
     let mut ticker = tokio::time::interval(every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     ticker.tick().await;
     loop {
         ticker.tick().await;
-        let now = stamp(&args.crl);
+        let now = stamp(&files);
         if now == seen {
             continue;
         }
@@ -382,7 +387,7 @@ async fn reload_crls(
 /// does not load (caught mid-write) is retried at the next tick.
 async fn rotate_cert(args: ServerSettings, every: Duration, rotating: Arc<SwappableCert>) {
     let stamp = || {
-        std::fs::metadata(&args.cert)
+        std::fs::metadata(&args.identity.cert)
             .ok()
             .and_then(|m| Some((m.modified().ok()?, m.len())))
     };
@@ -396,11 +401,12 @@ async fn rotate_cert(args: ServerSettings, every: Duration, rotating: Arc<Swappa
         if now == seen {
             continue;
         }
-        let loaded = CertificateDer::pem_file_iter(&args.cert)
+        let loaded = CertificateDer::pem_file_iter(&args.identity.cert)
             .map_err(|e| e.to_string())
             .and_then(|it| it.collect::<Result<Vec<_>, _>>().map_err(|e| e.to_string()))
             .and_then(|chain| {
-                let key = PrivateKeyDer::from_pem_file(&args.key).map_err(|e| e.to_string())?;
+                let key =
+                    PrivateKeyDer::from_pem_file(&args.identity.key).map_err(|e| e.to_string())?;
                 let signing = provider
                     .key_provider
                     .load_private_key(key)
@@ -431,19 +437,23 @@ async fn accept_loop(
     let current = Arc::new(std::sync::RwLock::new(TlsAcceptor::from(Arc::clone(
         &config,
     ))));
-    if let Some((stapled, checker)) = &shared.ocsp.staple {
+    if let (Some((stapled, checker)), Some(stapling)) =
+        (&shared.ocsp.staple, args.revocation.stapling())
+    {
         tokio::spawn(super::staple::refresh_loop(
             Arc::clone(stapled),
             Arc::clone(checker),
-            args.staple_refresh,
+            stapling.staple_refresh,
         ));
     }
     if let (Some(rotating), Some(every)) = (&shared.rotating, args.cert_reload) {
         tokio::spawn(rotate_cert(args.clone(), every, Arc::clone(rotating)));
     }
-    if let (Some(every), Some(points)) = (args.crl_reload, &shared.crl_points) {
+    let crl = args.revocation.crl();
+    let reload = crl.and_then(|c| c.crl_reload);
+    if let (Some(every), Some(points)) = (reload, &shared.crl_points) {
         tokio::spawn(refresh_points(Arc::clone(points), every));
-    } else if let (Some(every), false) = (args.crl_reload, args.crl.is_empty()) {
+    } else if let (Some(every), true) = (reload, crl.is_some_and(|c| !c.crl.is_empty())) {
         tokio::spawn(reload_crls(
             args.clone(),
             every,

@@ -1,6 +1,7 @@
 //! The settings of `mtls-harness serve`, shared by every built-in server: one typed value
-//! ([`ServerSettings`]) that the runner hands over as a file (and that the command line's
-//! `serve` flags become), and the errors a server reports when it cannot start.
+//! ([`ServerSettings`]) that the runner hands over as a file and that, with the `cli` feature,
+//! derives the command line's `serve` flags, and the errors a server reports when it cannot
+//! start.
 
 use std::fmt::Display;
 use std::net::SocketAddr;
@@ -10,10 +11,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::scenario::{
-    CipherSuite, ClientAuth, FailPolicy, KxGroup, OcspSettings, ResumptionMode, SigScheme,
-    StaplingSettings, TlsVersion, MAX_DURATION, MIN_INTERVAL,
-};
+use super::limits::{Limits, Spelling};
+use super::revocation_settings::ServerRevocation;
+use crate::scenario::{CipherSuite, ClientAuth, KxGroup, ResumptionMode, SigScheme, TlsVersion};
 
 /// Most worker threads a built-in server may be asked for.
 pub const MAX_SERVER_THREADS: usize = 1_024;
@@ -21,128 +21,143 @@ pub const MAX_SERVER_THREADS: usize = 1_024;
 /// Most TLS 1.3 tickets a built-in server may send after one handshake.
 pub const MAX_TICKETS: u32 = 16;
 
-/// Everything a built-in server needs to know, as one typed value. The runner builds it from
-/// a case ([`crate::peers::programs::start_server`]) and hands it over as a JSON file
-/// (`serve --settings FILE`); a person starting `serve` by hand gives flags (the command line's `ServeArgs`),
-/// which become the same value. Defaults are [`ServerSettings::default`]'s, whose revocation
-/// timings are the scenario model's (`Revocation::none()`): one place.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// Which built-in server runs: the two stacks `serve` links.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+#[serde(rename_all = "lowercase")]
+pub enum BuiltinServer {
+    /// rustls with the aws-lc-rs provider.
+    #[default]
+    Rustls,
+    /// The `openssl` crate, linked against the system's libssl.
+    Openssl,
+}
+
+/// Everything a built-in server needs to know, as one typed value: the one definition from
+/// which the runner's file hand-off (`serve --settings FILE`, JSON), the defaults
+/// ([`ServerSettings::default`]) and, with the `cli` feature, the flags of `serve` come (the
+/// doc comments below are the flags' help). The runner builds it from a case
+/// ([`crate::peers::programs::start_server`]); revocation is [`ServerRevocation`], one mode with
+/// its own settings, so no combination a case cannot have can be handed over.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::Args))]
 #[serde(deny_unknown_fields)]
 pub struct ServerSettings {
     /// Server implementation: `rustls`, or `openssl` (the `openssl` crate, linked against the
     /// system's libssl).
-    pub implementation: String,
+    #[cfg_attr(
+        feature = "cli",
+        arg(long = "impl", value_enum, default_value = "rustls")
+    )]
+    pub implementation: BuiltinServer,
     /// Address to listen on; port 0 picks a free port (printed on stdout).
+    #[cfg_attr(feature = "cli", arg(long, default_value = "127.0.0.1:0"))]
     pub listen: SocketAddr,
-    /// Server certificate chain (PEM, leaf first).
-    pub cert: PathBuf,
-    /// Server private key (PEM, PKCS#8).
-    pub key: PathBuf,
+    /// The server's certificate chain and key (on the command line, a group of its own that
+    /// `--settings` stands in for).
+    #[cfg_attr(feature = "cli", arg(skip))]
+    pub identity: Identity,
     /// CA certificates trusted for client certificates (PEM).
+    #[cfg_attr(feature = "cli", arg(long))]
     pub client_ca: Option<PathBuf>,
     /// Whether client certificates are required, optional or not requested.
     #[serde(deserialize_with = "named")]
+    #[cfg_attr(feature = "cli", arg(long, default_value = "required"))]
     pub client_auth: ClientAuth,
     /// Protocol versions to enable, comma separated.
     #[serde(deserialize_with = "named_list")]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, value_delimiter = ',', default_value = "1.3")
+    )]
     pub versions: Vec<TlsVersion>,
     /// Key-exchange groups to accept, comma separated (default: all the stack supports).
     #[serde(deserialize_with = "named_list")]
+    #[cfg_attr(feature = "cli", arg(long, value_delimiter = ','))]
     pub groups: Vec<KxGroup>,
     /// Cipher suites to accept, comma separated IANA names (default: all the stack supports).
     #[serde(deserialize_with = "named_list")]
+    #[cfg_attr(feature = "cli", arg(long, value_delimiter = ','))]
     pub suites: Vec<CipherSuite>,
-    /// CRL files (PEM or DER) to check client certificates against (end entity only; a
-    /// client whose issuer has no CRL here is rejected).
-    pub crl: Vec<PathBuf>,
-    /// When a client's revocation status is undetermined (no CRL for its issuer, a stale CRL):
-    /// hard rejects, soft accepts.
-    #[serde(deserialize_with = "named")]
-    pub crl_policy: FailPolicy,
-    /// Re-read the CRL files this often, and use them for new connections when they changed.
-    pub crl_reload: Option<Duration>,
     /// Session resumption: off, session-id (stateful) or tickets (stateless).
     #[serde(deserialize_with = "named")]
+    #[cfg_attr(feature = "cli", arg(long, default_value = "off"))]
     pub resumption: ResumptionMode,
-    /// TLS 1.3 tickets sent after each handshake (with resumption on).
+    /// TLS 1.3 tickets sent after each handshake (with resumption on; at most 16).
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = 2))]
     pub tickets: u32,
-    /// Worker threads (default: one per usable CPU).
+    /// Worker threads (1 to 1024; default: one per usable CPU).
+    #[cfg_attr(feature = "cli", arg(long))]
     pub threads: Option<usize>,
     /// The most intermediates accepted in a client chain (OpenSSL's verify depth). The openssl
     /// server honours any value; rustls (webpki) has a fixed limit of 6 and refuses another.
+    #[cfg_attr(feature = "cli", arg(long))]
     pub verify_depth: Option<u8>,
     /// Admit only clients whose certificate's subject CN is one of these (repeat the option);
     /// others are refused with access_denied. Default: every client with a valid chain.
+    #[cfg_attr(feature = "cli", arg(long = "allow-cn"))]
     pub allow_cn: Vec<String>,
     /// Signature schemes accepted for the client's CertificateVerify, comma-separated RFC 8446
     /// names (`rsa_pss_rsae_sha256,...`). Default: every scheme the stack supports.
     #[serde(deserialize_with = "named_list")]
+    #[cfg_attr(feature = "cli", arg(long, value_delimiter = ','))]
     pub client_sigalgs: Vec<SigScheme>,
     /// Listen backlog (the kernel caps it at net.core.somaxconn).
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = 65_535))]
     pub backlog: u32,
     /// Time a connection may take, handshake to close, before the server drops it.
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, default_value = "10s", value_parser = humantime::parse_duration)
+    )]
     pub conn_timeout: Duration,
-    /// Download the CRL from this URL (the distribution point in the certificates) at start
-    /// and on every `--crl-reload`; when it cannot be had, `--crl-policy` decides.
-    pub crl_url: Option<String>,
-    /// Check client certificates with OCSP, asking the responder in their AIA extension.
-    pub ocsp: bool,
-    /// Ask this OCSP responder instead of the one in the certificates.
-    pub ocsp_url: Option<String>,
-    /// How long an OCSP answer is reused (0s: ask on every handshake).
-    pub ocsp_cache_ttl: Duration,
-    /// Deadline of one OCSP query.
-    pub ocsp_timeout: Duration,
-    /// Send a nonce in OCSP requests and require it in the answer.
-    pub ocsp_nonce: bool,
-    /// Send OCSP requests with GET instead of POST.
-    pub ocsp_get: bool,
-    /// When a client's OCSP status is undetermined (responder down, error status, unknown):
-    /// hard rejects, soft accepts. Forged or stale answers are rejected either way.
-    #[serde(deserialize_with = "named")]
-    pub ocsp_policy: FailPolicy,
-    /// Staple an OCSP response about the server's own certificate (fetched from its AIA).
-    pub staple: bool,
-    /// Staple whatever the responder answers, without verifying it first (a careless server;
-    /// the client's staple checks are what such a case tests).
-    pub staple_unverified: bool,
+    /// How client certificates' revocation is checked, or the server's own certificate
+    /// stapled: one mode with its settings (the flags give it through [`RevocationFlags`]).
+    #[cfg_attr(feature = "cli", arg(skip))]
+    pub revocation: ServerRevocation,
     /// Re-read `--cert` and `--key` this often and rotate to them when they changed (for
-    /// short-lived server certificates); handshakes in flight keep the old one.
+    /// short-lived server certificates); handshakes in flight keep the old one (10ms to 24h).
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, value_parser = humantime::parse_duration)
+    )]
     pub cert_reload: Option<Duration>,
-    /// How often the staple is refreshed.
-    pub staple_refresh: Duration,
-    /// Check the whole client chain against CRLs (OpenSSL's CRL_CHECK_ALL; webpki's chain
-    /// revocation depth), not only the leaf.
-    pub crl_check_all: bool,
-    /// Use the delta CRLs among the CRLs (OpenSSL's X509_V_FLAG_USE_DELTAS); `--impl openssl`
-    /// only (webpki refuses delta CRLs).
-    #[serde(default)]
-    pub crl_deltas: bool,
-    /// Where the server writes its status events (JSON lines: listening, CRL loaded,
-    /// rotations, the tally at shutdown) for the runner; `None`: nowhere.
+    /// Write status events (JSON lines: listening, CRL loaded, rotations, the tally at
+    /// shutdown) to this file, for the runner.
+    #[cfg_attr(feature = "cli", arg(long))]
     pub status: Option<PathBuf>,
-    /// CPU burned per completed handshake, in microseconds (a calibration knob for gates;
-    /// 0: off).
+    /// Burn this many microseconds of CPU per completed handshake (0 to 1000000; default 0,
+    /// off): a calibration knob to check how small a regression a gate detects. Calibrated at
+    /// start against the thread's CPU clock; no clock is read while burning.
     #[serde(default)]
+    #[cfg_attr(feature = "cli", arg(long, default_value_t = 0))]
     pub handicap_us: u64,
+}
+
+/// The server's certificate chain and private key.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::Args))]
+#[serde(deny_unknown_fields)]
+pub struct Identity {
+    /// Server certificate chain (PEM, leaf first).
+    #[cfg_attr(feature = "cli", arg(long))]
+    pub cert: PathBuf,
+    /// Server private key (PEM, PKCS#8).
+    #[cfg_attr(feature = "cli", arg(long))]
+    pub key: PathBuf,
 }
 
 impl Default for ServerSettings {
     fn default() -> Self {
-        let (ocsp, stapling) = (OcspSettings::default(), StaplingSettings::default());
         Self {
-            implementation: "rustls".into(),
+            implementation: BuiltinServer::Rustls,
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
-            cert: PathBuf::new(),
-            key: PathBuf::new(),
+            identity: Identity::default(),
             client_ca: None,
             client_auth: ClientAuth::Required,
             versions: vec![TlsVersion::Tls13],
             groups: Vec::new(),
             suites: Vec::new(),
-            crl: Vec::new(),
-            crl_policy: FailPolicy::Hard,
-            crl_reload: None,
             resumption: ResumptionMode::Off,
             tickets: 2,
             threads: None,
@@ -151,20 +166,8 @@ impl Default for ServerSettings {
             client_sigalgs: Vec::new(),
             backlog: 65_535,
             conn_timeout: Duration::from_secs(10),
-            crl_url: None,
-            ocsp: false,
-            ocsp_url: None,
-            ocsp_cache_ttl: ocsp.cache_ttl,
-            ocsp_timeout: ocsp.service.query_timeout,
-            ocsp_nonce: false,
-            ocsp_get: false,
-            ocsp_policy: FailPolicy::Hard,
-            staple: false,
-            staple_unverified: false,
+            revocation: ServerRevocation::None,
             cert_reload: None,
-            staple_refresh: stapling.staple_refresh,
-            crl_check_all: false,
-            crl_deltas: false,
             status: None,
             handicap_us: 0,
         }
@@ -213,72 +216,31 @@ impl ServerSettings {
     }
 
     fn check(&self, spelling: Spelling) -> Result<(), String> {
-        let name = |key: &str| match spelling {
-            Spelling::Flag => format!("--{}", key.replace('_', "-")),
-            Spelling::FileKey => format!("`{key}`"),
-        };
-        let show = |d: Duration| humantime::format_duration(d).to_string();
-        let mut problems = Vec::new();
-        if self.handicap_us > 1_000_000 {
-            problems.push(format!(
-                "{} must be at most 1000000, found {}",
-                name("handicap_us"),
-                self.handicap_us
-            ));
-        }
-        let intervals = [
-            ("crl_reload", self.crl_reload),
-            ("cert_reload", self.cert_reload),
-            ("staple_refresh", Some(self.staple_refresh)),
-        ];
-        for (key, value) in intervals {
-            if let Some(d) = value.filter(|d| *d < MIN_INTERVAL || *d > MAX_DURATION) {
-                problems.push(format!(
-                    "{}: expected an interval from {} to {}, found {}",
-                    name(key),
-                    show(MIN_INTERVAL),
-                    show(MAX_DURATION),
-                    show(d)
-                ));
-            }
-        }
-        let timeouts = [
-            ("conn_timeout", self.conn_timeout, false),
-            ("ocsp_timeout", self.ocsp_timeout, false),
-            ("ocsp_cache_ttl", self.ocsp_cache_ttl, true),
-        ];
-        for (key, d, zero_ok) in timeouts {
-            if (d.is_zero() && !zero_ok) || d > MAX_DURATION {
-                let low = if zero_ok { "0s" } else { "above 0s" };
-                problems.push(format!(
-                    "{}: expected a duration {low} and at most {}, found {}",
-                    name(key),
-                    show(MAX_DURATION),
-                    show(d)
-                ));
-            }
-        }
-        if let Some(n) = self
-            .threads
-            .filter(|n| !(1..=MAX_SERVER_THREADS).contains(n))
-        {
-            problems.push(format!(
-                "{}: expected 1 to {MAX_SERVER_THREADS} threads, found {n}",
-                name("threads")
-            ));
-        }
-        if self.tickets > MAX_TICKETS {
-            problems.push(format!(
-                "{}: expected at most {MAX_TICKETS} tickets per handshake, found {}",
-                name("tickets"),
+        let mut limits = Limits::new(spelling);
+        self.check_into(&mut limits);
+        self.revocation.check_into(&mut limits);
+        limits.finish()
+    }
+
+    /// The bounds of the settings outside revocation.
+    fn check_into(&self, limits: &mut Limits) {
+        limits.check(self.handicap_us > 1_000_000, "handicap_us", || {
+            format!(" must be at most 1000000, found {}", self.handicap_us)
+        });
+        limits.interval("cert_reload", self.cert_reload);
+        limits.duration("conn_timeout", self.conn_timeout, false);
+        let threads = self.threads.unwrap_or(1);
+        limits.check(
+            !(1..=MAX_SERVER_THREADS).contains(&threads),
+            "threads",
+            || format!(": expected 1 to {MAX_SERVER_THREADS} threads, found {threads}"),
+        );
+        limits.check(self.tickets > MAX_TICKETS, "tickets", || {
+            format!(
+                ": expected at most {MAX_TICKETS} tickets per handshake, found {}",
                 self.tickets
-            ));
-        }
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(problems.join("\n"))
-        }
+            )
+        });
     }
 
     fn read_unchecked(path: &Path) -> Result<Self, ServeError> {
@@ -298,15 +260,8 @@ impl ServerSettings {
     }
 }
 
-/// How a setting is named in an error: as the flag a person typed or as the settings file's key.
-#[derive(Clone, Copy)]
-enum Spelling {
-    Flag,
-    FileKey,
-}
-
 /// A scenario enum from its name (they serialize as their names).
-fn named<'de, D: Deserializer<'de>, T: FromStr>(d: D) -> Result<T, D::Error>
+pub(super) fn named<'de, D: Deserializer<'de>, T: FromStr>(d: D) -> Result<T, D::Error>
 where
     T::Err: Display,
 {
@@ -316,7 +271,7 @@ where
 }
 
 /// A list of scenario enums from their names.
-fn named_list<'de, D: Deserializer<'de>, T: FromStr>(d: D) -> Result<Vec<T>, D::Error>
+pub(super) fn named_list<'de, D: Deserializer<'de>, T: FromStr>(d: D) -> Result<Vec<T>, D::Error>
 where
     T::Err: Display,
 {
@@ -356,19 +311,33 @@ pub enum ServeError {
 
 #[cfg(test)]
 mod tests {
+    use super::super::revocation_settings::{CrlCheck, OcspQuery, Stapling};
     use super::*;
 
     #[test]
     fn defaults_are_valid_and_zero_intervals_are_refused_by_name() {
         assert_eq!(ServerSettings::default().validate(), Ok(()));
-        let zero = ServerSettings {
+        let crl = CrlCheck {
             crl_reload: Some(Duration::ZERO),
+            ..CrlCheck::default()
+        };
+        let zero = ServerSettings {
+            revocation: ServerRevocation::Crl(crl),
             cert_reload: Some(Duration::from_millis(1)),
-            staple_refresh: Duration::ZERO,
             threads: Some(0),
             ..ServerSettings::default()
         };
-        let e = zero.validate().unwrap_err();
+        let stapling = Stapling {
+            staple_refresh: Duration::ZERO,
+            ..Stapling::default()
+        };
+        let zero_refresh = ServerSettings {
+            revocation: ServerRevocation::Stapling(OcspQuery::default(), stapling),
+            ..ServerSettings::default()
+        };
+        let e = [zero, zero_refresh]
+            .map(|s| s.validate().unwrap_err())
+            .join("\n");
         for expected in [
             "--crl-reload: expected an interval from 10ms to 1day, found 0s",
             "--cert-reload: expected an interval from 10ms to 1day, found 1ms",
@@ -383,8 +352,12 @@ mod tests {
     fn a_settings_file_with_a_zero_interval_names_the_file_and_key() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.json");
-        ServerSettings {
+        let crl = CrlCheck {
             crl_reload: Some(Duration::ZERO),
+            ..CrlCheck::default()
+        };
+        ServerSettings {
+            revocation: ServerRevocation::Crl(crl),
             ..ServerSettings::default()
         }
         .write(&path)
