@@ -101,12 +101,10 @@ impl LoadClient {
                 }
                 Err(e) => return Err(NoClient::Failed(e.to_string())),
             },
-            ClientImpl::SClient => LoadClient::Process(ProcessClientKind::SClient),
-            ClientImpl::Node => LoadClient::Process(ProcessClientKind::Node),
-            ClientImpl::Curl => LoadClient::Process(ProcessClientKind::Curl),
-            ClientImpl::GnutlsCli => LoadClient::Process(ProcessClientKind::GnutlsCli),
-            ClientImpl::Go => LoadClient::Process(ProcessClientKind::Go),
-            ClientImpl::Java => LoadClient::Process(ProcessClientKind::Java),
+            other => match ProcessClientKind::of(other) {
+                Some(kind) => LoadClient::Process(kind),
+                None => return Err(NoClient::Failed(format!("no load client for {other}"))),
+            },
         })
     }
 

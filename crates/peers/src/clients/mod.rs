@@ -9,6 +9,7 @@ mod driver;
 mod evidence;
 mod openssl;
 pub mod process;
+mod process_kind;
 mod rustls;
 mod session_store;
 mod staple_check;
