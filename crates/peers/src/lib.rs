@@ -29,6 +29,7 @@ pub mod programs;
 pub mod rotating;
 pub mod servers;
 mod target;
+mod target_check;
 pub mod tls;
 
 pub use clients::{ClientError, OpensslClient, OpensslClientError, OpensslStream, RustlsClient};

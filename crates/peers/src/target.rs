@@ -143,7 +143,7 @@ impl Target {
 }
 
 /// How long the reachability probe waits for the connection and for the first TLS record.
-const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+pub(crate) const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl Target {
     /// Checks that a TLS server answers at the target before any case runs: a TCP connect,
@@ -151,8 +151,12 @@ impl Target {
     /// handshake or alert record. Nothing listening, a silent peer or one that speaks another
     /// protocol is an error, not a run of "handshakes" that are all resets.
     ///
+    /// A server that answers is then checked for the certificate every case will verify
+    /// ([`Target::check_server_certificate`]).
+    ///
     /// # Errors
-    /// "no TLS server answered at HOST:PORT", with what happened.
+    /// "no TLS server answered at HOST:PORT", with what happened; a server certificate that
+    /// is not valid for the name, not from `--target-ca`, or expired.
     pub fn probe(&self) -> Result<(), TargetError> {
         use std::io::{Read, Write};
         let fail = |what: String| TargetError {
@@ -181,7 +185,8 @@ impl Target {
         })?;
         // A TLS record: content type alert (21) or handshake (22), major version 3.
         if matches!(head[0], 21 | 22) && head[1] == 3 {
-            Ok(())
+            drop(tcp);
+            self.check_server_certificate()
         } else {
             Err(fail(format!(
                 "the answer to a ClientHello is not TLS (first bytes {:02x?}: {:?})",

@@ -1,0 +1,211 @@
+//! The second step of a target's pre-flight: the server's certificate checked the way every
+//! case's client will check it (the `--target-ca` roots, the `--target-name`), before any case
+//! runs. A wrong name, a certificate from another CA or an expired one would otherwise fail
+//! every case and be graded as the server's refusals; here it is one error naming the cause
+//! and what the server presented.
+
+use std::sync::{Arc, Mutex};
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{CertificateError, DigitallySignedStruct, SignatureScheme};
+use x509_cert::der::Decode;
+
+use super::target::{Target, TargetError, PROBE_TIMEOUT};
+
+/// The webpki verifier of every case, remembering what it was shown and what it said.
+#[derive(Debug)]
+struct Recording {
+    inner: Arc<WebPkiServerVerifier>,
+    seen: Mutex<Option<(CertificateDer<'static>, Result<(), rustls::Error>)>>,
+}
+
+impl ServerCertVerifier for Recording {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let verdict =
+            self.inner
+                .verify_server_cert(end_entity, intermediates, server_name, ocsp, now);
+        let kept = verdict.as_ref().map(|_| ()).map_err(Clone::clone);
+        *self.seen.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((end_entity.clone().into_owned(), kept));
+        verdict
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+}
+
+impl Target {
+    /// Checks the server's certificate against `--target-ca` and the server name, with a
+    /// handshake that presents no client certificate (the server's refusal of that, after its
+    /// certificate was checked, is expected and ignored). A handshake that fails before the
+    /// certificate arrives (no shared version or group) is left to the cases.
+    ///
+    /// # Errors
+    /// `--target-name` when the certificate is not valid for the name, `--target-ca` when it
+    /// does not chain to those roots, is expired or not yet valid; each with what the server
+    /// presented.
+    pub fn check_server_certificate(&self) -> Result<(), TargetError> {
+        let provider = crate::peers::tls::rustls::provider_with(&[], &[]);
+        let roots = crate::peers::tls::rustls::root_store(&self.ca).map_err(|e| TargetError {
+            option: "--target-ca",
+            message: format!("not usable as trust anchors: {e}"),
+        })?;
+        let inner = WebPkiServerVerifier::builder_with_provider(roots, Arc::clone(&provider))
+            .build()
+            .map_err(|e| TargetError {
+                option: "--target-ca",
+                message: format!("not usable as trust anchors: {e}"),
+            })?;
+        let recording = Arc::new(Recording {
+            inner,
+            seen: Mutex::new(None),
+        });
+        self.handshake(provider, Arc::clone(&recording) as Arc<_>);
+        let seen = recording
+            .seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        match seen {
+            Some((cert, Err(rustls::Error::InvalidCertificate(e)))) => {
+                Err(self.diagnose(&e, &cert))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// One handshake with `verifier`, as far as it goes within the probe's timeout.
+    fn handshake(
+        &self,
+        provider: Arc<rustls::crypto::CryptoProvider>,
+        verifier: Arc<dyn ServerCertVerifier>,
+    ) {
+        let Ok(builder) = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+        else {
+            return;
+        };
+        let config = builder
+            .dangerous()
+            .with_custom_certificate_verifier(verifier)
+            .with_no_client_auth();
+        let Ok(name) = ServerName::try_from(self.server_name.clone()) else {
+            return;
+        };
+        let Ok(mut conn) = rustls::ClientConnection::new(Arc::new(config), name) else {
+            return;
+        };
+        let Ok(mut tcp) = std::net::TcpStream::connect_timeout(&self.addr, PROBE_TIMEOUT) else {
+            return;
+        };
+        let _ = tcp.set_read_timeout(Some(PROBE_TIMEOUT));
+        let _ = tcp.set_write_timeout(Some(PROBE_TIMEOUT));
+        while conn.is_handshaking() {
+            if conn.complete_io(&mut tcp).is_err() {
+                break;
+            }
+        }
+    }
+
+    /// The error for `e` about the presented `cert`.
+    fn diagnose(&self, e: &CertificateError, cert: &CertificateDer<'_>) -> TargetError {
+        let presented = presented(cert);
+        let name = &self.server_name;
+        let (option, message) = match e {
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => (
+                "--target-name",
+                format!("the server's certificate is not valid for {name} ({presented}); give the name it is issued for with --target-name"),
+            ),
+            CertificateError::UnknownIssuer => (
+                "--target-ca",
+                format!("the server's certificate is not issued by a CA in --target-ca ({presented})"),
+            ),
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => (
+                "--target",
+                format!("the server's certificate has expired ({presented})"),
+            ),
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => (
+                "--target",
+                format!("the server's certificate is not valid yet ({presented})"),
+            ),
+            other => (
+                "--target-ca",
+                format!("the server's certificate does not verify against --target-ca: {other:?} ({presented})"),
+            ),
+        };
+        TargetError { option, message }
+    }
+}
+
+/// What a certificate says about itself: subject, names, issuer and validity.
+fn presented(cert: &CertificateDer<'_>) -> String {
+    let Ok(cert) = x509_cert::Certificate::from_der(cert.as_ref()) else {
+        return "presented an unparsable certificate".into();
+    };
+    let tbs = &cert.tbs_certificate;
+    let names: Vec<String> = tbs
+        .extensions
+        .iter()
+        .flatten()
+        .filter(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_SUBJECT_ALT_NAME)
+        .filter_map(|e| {
+            x509_cert::ext::pkix::SubjectAltName::from_der(e.extn_value.as_bytes()).ok()
+        })
+        .flat_map(|san| san.0)
+        .map(|n| match n {
+            x509_cert::ext::pkix::name::GeneralName::DnsName(d) => format!("DNS:{}", d.as_str()),
+            x509_cert::ext::pkix::name::GeneralName::IpAddress(ip) => {
+                format!("IP:{}", ip_text(ip.as_bytes()))
+            }
+            other => format!("{other:?}"),
+        })
+        .collect();
+    let names = if names.is_empty() {
+        "no subjectAltName".to_string()
+    } else {
+        names.join(", ")
+    };
+    format!(
+        "presented: subject {}, {names}, issuer {}, valid {} to {}",
+        tbs.subject, tbs.issuer, tbs.validity.not_before, tbs.validity.not_after
+    )
+}
+
+/// An IP address from its SAN octets.
+fn ip_text(octets: &[u8]) -> String {
+    match octets.len() {
+        4 => std::net::Ipv4Addr::from(<[u8; 4]>::try_from(octets).unwrap_or_default()).to_string(),
+        16 => {
+            std::net::Ipv6Addr::from(<[u8; 16]>::try_from(octets).unwrap_or_default()).to_string()
+        }
+        _ => format!("{octets:02x?}"),
+    }
+}
