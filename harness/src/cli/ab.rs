@@ -6,7 +6,7 @@
 //! more than a quarter of the rounds measured nothing, or when no regression was found but a
 //! gated metric's interval is too wide to clear B: inconclusive).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,9 +14,9 @@ use anyhow::Context as _;
 use clap::Args;
 
 use super::exit::{cancel_on_signals, CommandResult, Reported, EXIT_ERROR, EXIT_OK};
-use crate::ab::{compare, round_cases, Judging, Metric, Plan, ServerSpec};
+use crate::ab::{compare, round_cases, AbReport, Judging, Metric, Plan, ServerSpec};
 use crate::runner::{self, RunOptions};
-use crate::scenario;
+use crate::scenario::{self, Case, Scenario};
 
 /// Options of `ab`.
 #[derive(Args, Debug)]
@@ -147,21 +147,7 @@ pub(super) fn ab(args: &AbArgs) -> CommandResult {
         eprintln!("{e}");
         Reported
     })?;
-    let case = match &args.case {
-        Some(name) => scenario
-            .cases
-            .iter()
-            .find(|c| &c.name == name)
-            .with_context(|| {
-                let names: Vec<&str> = scenario.cases.iter().map(|c| c.name.as_str()).collect();
-                format!(
-                    "no case \"{name}\" in {}; its cases: {}",
-                    args.args_file(),
-                    names.join(", ")
-                )
-            })?,
-        None => scenario.cases.first().context("the scenario has no case")?,
-    };
+    let case = chosen_case(args, &scenario)?;
     let plan = Plan {
         rounds: args.rounds as usize,
         round: args.round,
@@ -174,12 +160,7 @@ pub(super) fn ab(args: &AbArgs) -> CommandResult {
     let mut rounds = scenario.clone();
     rounds.name = format!("{}-ab", scenario.name);
     rounds.cases = round_cases(case, &args.a, &args.b, &plan);
-    let mut opts = RunOptions::new(crate::peers::current_exe());
-    opts.out_dir = args.out.clone();
-    (opts.server_cpus, opts.client_cpus) = pinning(args);
-    opts.cancel = Arc::clone(&cancel_on_signals());
-    opts.quiet = args.quiet;
-    opts.side_by_side = !args.alternate;
+    let opts = run_options(args);
     runner::check(&rounds, &opts)?;
     let outcome = runner::run(&rounds, &opts)?;
     let report = compare(
@@ -194,37 +175,67 @@ pub(super) fn ab(args: &AbArgs) -> CommandResult {
         },
     );
     let json = serde_json::to_string_pretty(&report)?;
-    crate::fsutil::write_atomic(&outcome.dir.join("ab.json"), json.as_bytes(), 0o644)?;
-    crate::fsutil::write_atomic(
-        &outcome.dir.join("ab.md"),
-        report.markdown().as_bytes(),
-        0o644,
-    )?;
-    crate::fsutil::write_atomic(
-        &outcome.dir.join("junit.xml"),
-        report.junit().as_bytes(),
-        0o644,
-    )?;
+    write_reports(&outcome.dir, &report, &json)?;
     if args.json {
         println!("{json}");
     } else {
         print!("{}", report.text());
         println!("results: {}", outcome.dir.display());
     }
-    Ok(
-        if outcome.summary.interrupted
-            || !report.failed_rounds.is_empty()
-            || report.too_few_measured()
-        {
-            EXIT_ERROR
-        } else if report.regression {
-            1
-        } else if report.inconclusive {
-            EXIT_ERROR
-        } else {
-            EXIT_OK
-        },
-    )
+    Ok(exit_code(outcome.summary.interrupted, &report))
+}
+
+/// The case `--case` names, else the scenario's first.
+fn chosen_case<'s>(args: &AbArgs, scenario: &'s Scenario) -> anyhow::Result<&'s Case> {
+    Ok(match &args.case {
+        Some(name) => scenario
+            .cases
+            .iter()
+            .find(|c| &c.name == name)
+            .with_context(|| {
+                let names: Vec<&str> = scenario.cases.iter().map(|c| c.name.as_str()).collect();
+                format!(
+                    "no case \"{name}\" in {}; its cases: {}",
+                    args.args_file(),
+                    names.join(", ")
+                )
+            })?,
+        None => scenario.cases.first().context("the scenario has no case")?,
+    })
+}
+
+/// The options of the rounds' run: pinned as [`pinning`] says, side by side unless
+/// `--alternate`.
+fn run_options(args: &AbArgs) -> RunOptions {
+    let mut opts = RunOptions::new(crate::peers::current_exe());
+    opts.out_dir = args.out.clone();
+    (opts.server_cpus, opts.client_cpus) = pinning(args);
+    opts.cancel = Arc::clone(&cancel_on_signals());
+    opts.quiet = args.quiet;
+    opts.side_by_side = !args.alternate;
+    opts
+}
+
+/// Writes `ab.json` (`json`), `ab.md` and `junit.xml` into the run directory `dir`.
+fn write_reports(dir: &Path, report: &AbReport, json: &str) -> anyhow::Result<()> {
+    crate::fsutil::write_atomic(&dir.join("ab.json"), json.as_bytes(), 0o644)?;
+    crate::fsutil::write_atomic(&dir.join("ab.md"), report.markdown().as_bytes(), 0o644)?;
+    crate::fsutil::write_atomic(&dir.join("junit.xml"), report.junit().as_bytes(), 0o644)?;
+    Ok(())
+}
+
+/// 2 when the run was interrupted, a round failed or too few measured; 1 when B is worse; 2
+/// when inconclusive; else 0.
+fn exit_code(interrupted: bool, report: &AbReport) -> u8 {
+    if interrupted || !report.failed_rounds.is_empty() || report.too_few_measured() {
+        EXIT_ERROR
+    } else if report.regression {
+        1
+    } else if report.inconclusive {
+        EXIT_ERROR
+    } else {
+        EXIT_OK
+    }
 }
 
 impl AbArgs {

@@ -12,7 +12,7 @@ use super::exit::{
     cancel_on_signals, thresholds_code, worse, CommandResult, Reported, EXIT_ERROR, EXIT_OK,
 };
 use crate::peers;
-use crate::runner::{self, Overrides, RunOptions};
+use crate::runner::{self, Overrides, RunOptions, RunOutcome};
 use crate::scenario::{self, Scenario};
 
 /// The scenario `run` uses when given no file: `scenarios/quick.toml`, built into the binary.
@@ -26,11 +26,49 @@ pub(super) fn run(args: &RunArgs) -> CommandResult {
     }
     let cancel = cancel_on_signals();
     let mut worst = EXIT_OK;
-    let several = scenarios.len() > 1;
-    let options = |i: usize, scenario: &Scenario| {
+    let options = CommonOptions {
+        args,
+        target,
+        cancel,
+        several: scenarios.len() > 1,
+    };
+    // Every scenario's cases with the overrides applied are checked before the first runs.
+    for (i, scenario) in scenarios.iter().enumerate() {
+        runner::check(scenario, &options.for_scenario(i, scenario))?;
+    }
+    for (i, scenario) in scenarios.iter().enumerate() {
+        let opts = options.for_scenario(i, scenario);
+        match runner::run(scenario, &opts) {
+            Ok(outcome) => report_outcome(args, &outcome, &mut worst)?,
+            Err(e) => {
+                eprintln!("error: {e}");
+                worst = EXIT_ERROR;
+            }
+        }
+        if outcome_interrupted(&options.cancel) {
+            break;
+        }
+    }
+    Ok(worst)
+}
+
+/// What the options of every scenario's run are made from.
+struct CommonOptions<'a> {
+    args: &'a RunArgs,
+    target: Option<Arc<peers::Target>>,
+    /// Set by a signal: stops the run, and the runs after it.
+    cancel: Arc<AtomicBool>,
+    /// More than one scenario runs: each gets its own directory under `--out`.
+    several: bool,
+}
+
+impl CommonOptions<'_> {
+    /// The options of the run of `scenario`, the `i`th given.
+    fn for_scenario(&self, i: usize, scenario: &Scenario) -> RunOptions {
+        let args = self.args;
         let mut opts = RunOptions::new(peers::current_exe());
         opts.out_dir = args.out.as_ref().map(|o| {
-            if several {
+            if self.several {
                 o.join(format!("{:02}-{}", i + 1, scenario.name))
             } else {
                 o.clone()
@@ -44,9 +82,9 @@ pub(super) fn run(args: &RunArgs) -> CommandResult {
         };
         opts.server_cpus = args.pin_server.clone().map(|c| c.0);
         opts.client_cpus = args.pin_client.clone().map(|c| c.0);
-        opts.cancel = Arc::clone(&cancel);
+        opts.cancel = Arc::clone(&self.cancel);
         opts.quiet = args.quiet;
-        opts.target = target.clone();
+        opts.target = self.target.clone();
         args.target.apply(&mut opts);
         if let Some(interval) = args.interval {
             opts.interval = interval;
@@ -56,50 +94,37 @@ pub(super) fn run(args: &RunArgs) -> CommandResult {
         }
         opts.worker = args.worker;
         opts
-    };
-    // Every scenario's cases with the overrides applied are checked before the first runs.
-    for (i, scenario) in scenarios.iter().enumerate() {
-        runner::check(scenario, &options(i, scenario))?;
     }
-    for (i, scenario) in scenarios.iter().enumerate() {
-        let opts = options(i, scenario);
-        match runner::run(scenario, &opts) {
-            Ok(outcome) => {
-                if args.json {
-                    println!("{}", serde_json::to_string_pretty(&outcome.summary)?);
-                } else {
-                    print!("{}", crate::report::console_table(&outcome.summary));
-                }
-                if let Err(e) = crate::report::render_run(&outcome.dir) {
-                    eprintln!("error: rendering the report: {e}");
-                    worst = EXIT_ERROR;
-                }
-                if let Ok(saved) = crate::report::load_run(&outcome.dir) {
-                    for note in crate::report::run_notes(&saved) {
-                        say(args, &format!("note: {note}"));
-                    }
-                }
-                say(args, &format!("results: {}", outcome.dir.display()));
-                worst = worse(worst, after_run(args, &outcome.dir));
-                if outcome.summary.interrupted {
-                    eprintln!(
-                        "interrupted: partial results written to {}",
-                        outcome.dir.display()
-                    );
-                }
-                worst = worse(worst, outcome.exit_code());
-                worst = worse(worst, thresholds_code(&outcome.summary));
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                worst = EXIT_ERROR;
-            }
-        }
-        if outcome_interrupted(&cancel) {
-            break;
+}
+
+/// Prints one finished run (its table, or its summary with `--json`), renders its report,
+/// applies `--save-baseline` and `--baseline`, and folds its exit codes into `worst`.
+fn report_outcome(args: &RunArgs, outcome: &RunOutcome, worst: &mut u8) -> anyhow::Result<()> {
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&outcome.summary)?);
+    } else {
+        print!("{}", crate::report::console_table(&outcome.summary));
+    }
+    if let Err(e) = crate::report::render_run(&outcome.dir) {
+        eprintln!("error: rendering the report: {e}");
+        *worst = EXIT_ERROR;
+    }
+    if let Ok(saved) = crate::report::load_run(&outcome.dir) {
+        for note in crate::report::run_notes(&saved) {
+            say(args, &format!("note: {note}"));
         }
     }
-    Ok(worst)
+    say(args, &format!("results: {}", outcome.dir.display()));
+    *worst = worse(*worst, after_run(args, &outcome.dir));
+    if outcome.summary.interrupted {
+        eprintln!(
+            "interrupted: partial results written to {}",
+            outcome.dir.display()
+        );
+    }
+    *worst = worse(*worst, outcome.exit_code());
+    *worst = worse(*worst, thresholds_code(&outcome.summary));
+    Ok(())
 }
 
 /// The scenarios of `files`, or the quick scenario when none is given (the repository's copy

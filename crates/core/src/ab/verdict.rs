@@ -183,94 +183,111 @@ pub fn compare(
     rounds: usize,
     judging: &Judging,
 ) -> AbReport {
-    let Judging {
-        gate,
-        threshold,
-        best,
-        seed,
-    } = judging;
-    let (threshold, seed) = (*threshold, *seed);
-    let (case, a, b) = labels;
-    let find = |i: usize, role: RoundRole| {
-        let name = round_name(i, role);
-        summary.cases.iter().find(|c| c.name == name)
-    };
-    let mut failed_rounds = Vec::new();
-    let mut unmeasured_rounds = Vec::new();
-    for i in 0..rounds {
-        for role in [RoundRole::A, RoundRole::B] {
-            match find(i, role) {
-                None => failed_rounds.push(format!("{}: not run", round_name(i, role))),
-                Some(c) if c.attempts == 0 && c.error.is_none() && c.skipped.is_none() => {
-                    unmeasured_rounds.push(c.name.clone());
-                }
-                Some(c) if !c.met => failed_rounds.push(format!("{}: {}", c.name, c.verdict)),
-                Some(_) => {}
-            }
-        }
-    }
+    let paired = Rounds { summary, rounds };
+    let (failed_rounds, unmeasured_rounds) = paired.left_out();
     let metrics: Vec<MetricResult> = Metric::ALL
         .iter()
-        .map(|&m| {
-            let side = |role| -> Vec<Option<f64>> {
-                (0..rounds)
-                    .map(|i| find(i, role).and_then(|c| m.of(c)))
-                    .collect()
-            };
-            let (va, vb) = (side(RoundRole::A), side(RoundRole::B));
-            // A side's figure by `statistic` over its measured rounds.
-            let of = |statistic: Statistic, v: &[Option<f64>]| {
-                let mut got: Vec<f64> = v.iter().flatten().copied().collect();
-                (!got.is_empty()).then(|| statistic.of(&mut got))
-            };
-            let comparison = m.comparison(*best);
-            let figure = match comparison {
-                Comparison::Sides(statistic) => statistic,
-                Comparison::RoundRatios => Statistic::Quantile(0.5),
-            };
-            let ratio = paired_ratio(&va, &vb, comparison, CONFIDENCE, RESAMPLES, seed);
-            let (worse, better) = match ratio {
-                Some(r) if m.higher_is_worse() => {
-                    (r.low > 1.0 + threshold, r.high < 1.0 - threshold)
-                }
-                Some(r) => (r.high < 1.0 / (1.0 + threshold), r.low > 1.0 + threshold),
-                None => (false, false),
-            };
-            let gated = gate.contains(&m);
-            let inconclusive = !worse && ratio.is_none_or(|r| r.high - r.low > INCONCLUSIVE_WIDTH);
-            MetricResult {
-                metric: m.field(),
-                a_mean: of(Statistic::Mean, &va),
-                b_mean: of(Statistic::Mean, &vb),
-                a_figure: of(figure, &va),
-                b_figure: of(figure, &vb),
-                ratio,
-                gated,
-                regression: worse,
-                improvement: better,
-                inconclusive,
-            }
-        })
+        .map(|&m| paired.judge(m, judging))
         .collect();
     let regression = metrics.iter().any(|m| m.gated && m.regression);
     let inconclusive = !regression && metrics.iter().any(|m| m.gated && m.inconclusive);
+    let (case, a, b) = labels;
     AbReport {
         case: case.to_string(),
         a: a.to_string(),
         b: b.to_string(),
         rounds,
-        threshold_pct: threshold * 100.0,
-        side_by_side: best.is_none(),
-        best_pct: best.map(|q| q * 100.0),
+        threshold_pct: judging.threshold * 100.0,
+        side_by_side: judging.best.is_none(),
+        best_pct: judging.best.map(|q| q * 100.0),
         confidence: CONFIDENCE,
         resamples: RESAMPLES,
-        seed,
+        seed: judging.seed,
         metrics,
         failed_rounds,
         unmeasured_rounds,
         regression,
         inconclusive,
     }
+}
+
+/// The rounds of an A/B run: `rounds` of each side, found in `summary` by [`round_name`].
+struct Rounds<'a> {
+    summary: &'a RunSummary,
+    rounds: usize,
+}
+
+impl Rounds<'_> {
+    /// The case of round `i` of side `role`, when it ran.
+    fn find(&self, i: usize, role: RoundRole) -> Option<&CaseSummary> {
+        let name = round_name(i, role);
+        self.summary.cases.iter().find(|c| c.name == name)
+    }
+
+    /// The rounds that failed (`r03-b: ...`), and those that measured nothing.
+    fn left_out(&self) -> (Vec<String>, Vec<String>) {
+        let mut failed_rounds = Vec::new();
+        let mut unmeasured_rounds = Vec::new();
+        for i in 0..self.rounds {
+            for role in [RoundRole::A, RoundRole::B] {
+                match self.find(i, role) {
+                    None => failed_rounds.push(format!("{}: not run", round_name(i, role))),
+                    Some(c) if c.attempts == 0 && c.error.is_none() && c.skipped.is_none() => {
+                        unmeasured_rounds.push(c.name.clone());
+                    }
+                    Some(c) if !c.met => {
+                        failed_rounds.push(format!("{}: {}", c.name, c.verdict));
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        (failed_rounds, unmeasured_rounds)
+    }
+
+    /// Metric `m` of each round of side `role` (`None`: not measured).
+    fn side(&self, m: Metric, role: RoundRole) -> Vec<Option<f64>> {
+        (0..self.rounds)
+            .map(|i| self.find(i, role).and_then(|c| m.of(c)))
+            .collect()
+    }
+
+    /// Metric `m` compared between the sides, and judged as `judging` says.
+    fn judge(&self, m: Metric, judging: &Judging) -> MetricResult {
+        let (va, vb) = (self.side(m, RoundRole::A), self.side(m, RoundRole::B));
+        let comparison = m.comparison(judging.best);
+        let figure = match comparison {
+            Comparison::Sides(statistic) => statistic,
+            Comparison::RoundRatios => Statistic::Quantile(0.5),
+        };
+        let ratio = paired_ratio(&va, &vb, comparison, CONFIDENCE, RESAMPLES, judging.seed);
+        let threshold = judging.threshold;
+        let (worse, better) = match ratio {
+            Some(r) if m.higher_is_worse() => (r.low > 1.0 + threshold, r.high < 1.0 - threshold),
+            Some(r) => (r.high < 1.0 / (1.0 + threshold), r.low > 1.0 + threshold),
+            None => (false, false),
+        };
+        let gated = judging.gate.contains(&m);
+        let inconclusive = !worse && ratio.is_none_or(|r| r.high - r.low > INCONCLUSIVE_WIDTH);
+        MetricResult {
+            metric: m.field(),
+            a_mean: side_figure(Statistic::Mean, &va),
+            b_mean: side_figure(Statistic::Mean, &vb),
+            a_figure: side_figure(figure, &va),
+            b_figure: side_figure(figure, &vb),
+            ratio,
+            gated,
+            regression: worse,
+            improvement: better,
+            inconclusive,
+        }
+    }
+}
+
+/// A side's figure by `statistic` over its measured rounds `v`.
+fn side_figure(statistic: Statistic, v: &[Option<f64>]) -> Option<f64> {
+    let mut got: Vec<f64> = v.iter().flatten().copied().collect();
+    (!got.is_empty()).then(|| statistic.of(&mut got))
 }
 
 /// A percentage without a needless fraction: 10, 12.5.

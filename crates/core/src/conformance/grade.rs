@@ -155,71 +155,98 @@ pub fn grade(spec: &CaseSpec, c: &CaseSummary) -> Row {
     if counts.len() == 1 {
         row.observed_class = counts.keys().next().map(|o| o.to_string());
     }
-    let has = |o: Outcome| counts.contains_key(&o);
-    let timed =
-        |count: fn(&EvidenceSummary) -> u64| c.evidence.as_ref().is_some_and(|e| count(e) > 0);
-    // A refusal by a server that never asked: its class, or a reset after such a handshake.
-    let without_request =
-        has(Outcome::RefusedWithoutCertRequest) || timed(|e| e.refused_without_request);
-    // Refusals before the client's Certificate keep their class; the evidence times them.
-    let before_certificate = timed(|e| e.refused_before_certificate);
-    let let_in_without_request = timed(|e| e.accepted_without_request);
-    if without_request || (let_in_without_request && !spec.accept) {
+    let refusals = Refusals::of(c, &counts);
+    if refusals.without_request || (refusals.let_in_without_request && !spec.accept) {
         row.observed = format!("{} ({NO_CERT_REQUEST})", row.observed);
-    } else if before_certificate {
+    } else if refusals.before_certificate {
         row.observed = format!("{} ({BEFORE_CERTIFICATE})", row.observed);
     }
-    let accepted = counts.get(&Outcome::Accepted).copied().unwrap_or(0);
-    row.grade = if !spec.accept && !spec.record && (accepted > 0 || without_request) {
-        // A server that never asked for a certificate let the client in at the TLS layer,
-        // whatever it answered after.
-        Grade::FailAcceptedInvalid
-    } else if before_certificate {
-        Grade::Error
-    } else if spec.record {
-        // Any one verdict is the peer's policy; a mix (or a client-side failure) is not.
-        match counts.keys().next() {
-            Some(o)
-                if counts.len() == 1 && (*o == Outcome::Accepted || o.is_server_rejection()) =>
-            {
-                Grade::Pass
-            }
-            _ => Grade::Deviation,
-        }
-    } else if spec.accept {
-        if accepted == c.attempts {
-            Grade::Pass
-        } else {
-            Grade::FailRejectedValid
-        }
-    } else {
-        let classes: Vec<Outcome> = counts.keys().copied().collect();
-        let verdicts = classes.iter().all(|o| o.is_server_rejection());
-        let expected = |o: &Outcome| Some(*o) == spec.alert || spec.alt.contains(o);
-        let http_class = http_class_of(spec, &c.client_cert);
-        match spec.alert {
-            // Policy: any refusal is right, an HTTP one too.
-            None if verdicts => Grade::Pass,
-            // HTTP-level refusals after a completed handshake: pass_alt when their class
-            // matches the case, deviation when not (CONFORMANCE.md).
-            _ if classes.iter().any(|o| o.is_http()) => {
-                if verdicts
-                    && classes
-                        .iter()
-                        .all(|o| expected(o) || Some(*o) == http_class)
-                {
-                    Grade::PassAlt
-                } else {
-                    Grade::Deviation
-                }
-            }
-            Some(a) if classes == [a] => Grade::Pass,
-            Some(_) if verdicts && classes.iter().all(expected) => Grade::PassAlt,
-            _ if spec.strength == Strength::Must => Grade::FailMust,
-            _ => Grade::Deviation,
-        }
-    };
+    row.grade = refusals.grade(spec, c, &counts);
     row
+}
+
+/// When the servers refused (or let in) the client, from the outcome classes and the evidence.
+struct Refusals {
+    /// A refusal by a server that never asked: its class, or a reset after such a handshake.
+    without_request: bool,
+    /// Refusals before the client's Certificate keep their class; the evidence times them.
+    before_certificate: bool,
+    /// A server that never asked for a certificate let the client in.
+    let_in_without_request: bool,
+}
+
+impl Refusals {
+    /// What `counts` (the outcome classes of `c`) and `c`'s evidence show.
+    fn of(c: &CaseSummary, counts: &BTreeMap<Outcome, u64>) -> Self {
+        let timed =
+            |count: fn(&EvidenceSummary) -> u64| c.evidence.as_ref().is_some_and(|e| count(e) > 0);
+        Refusals {
+            without_request: counts.contains_key(&Outcome::RefusedWithoutCertRequest)
+                || timed(|e| e.refused_without_request),
+            before_certificate: timed(|e| e.refused_before_certificate),
+            let_in_without_request: timed(|e| e.accepted_without_request),
+        }
+    }
+
+    /// The grade of a case that ran, from its outcome classes `counts`.
+    fn grade(&self, spec: &CaseSpec, c: &CaseSummary, counts: &BTreeMap<Outcome, u64>) -> Grade {
+        let accepted = counts.get(&Outcome::Accepted).copied().unwrap_or(0);
+        if !spec.accept && !spec.record && (accepted > 0 || self.without_request) {
+            // A server that never asked for a certificate let the client in at the TLS layer,
+            // whatever it answered after.
+            Grade::FailAcceptedInvalid
+        } else if self.before_certificate {
+            Grade::Error
+        } else if spec.record {
+            // Any one verdict is the peer's policy; a mix (or a client-side failure) is not.
+            match counts.keys().next() {
+                Some(o)
+                    if counts.len() == 1
+                        && (*o == Outcome::Accepted || o.is_server_rejection()) =>
+                {
+                    Grade::Pass
+                }
+                _ => Grade::Deviation,
+            }
+        } else if spec.accept {
+            if accepted == c.attempts {
+                Grade::Pass
+            } else {
+                Grade::FailRejectedValid
+            }
+        } else {
+            reject_grade(spec, c, counts)
+        }
+    }
+}
+
+/// The grade of a reject case that let no client in, from its outcome classes `counts`.
+fn reject_grade(spec: &CaseSpec, c: &CaseSummary, counts: &BTreeMap<Outcome, u64>) -> Grade {
+    let classes: Vec<Outcome> = counts.keys().copied().collect();
+    let verdicts = classes.iter().all(|o| o.is_server_rejection());
+    let expected = |o: &Outcome| Some(*o) == spec.alert || spec.alt.contains(o);
+    let http_class = http_class_of(spec, &c.client_cert);
+    match spec.alert {
+        // Policy: any refusal is right, an HTTP one too.
+        None if verdicts => Grade::Pass,
+        // HTTP-level refusals after a completed handshake: pass_alt when their class
+        // matches the case, deviation when not (CONFORMANCE.md).
+        _ if classes.iter().any(|o| o.is_http()) => {
+            if verdicts
+                && classes
+                    .iter()
+                    .all(|o| expected(o) || Some(*o) == http_class)
+            {
+                Grade::PassAlt
+            } else {
+                Grade::Deviation
+            }
+        }
+        Some(a) if classes == [a] => Grade::Pass,
+        Some(_) if verdicts && classes.iter().all(expected) => Grade::PassAlt,
+        _ if spec.strength == Strength::Must => Grade::FailMust,
+        _ => Grade::Deviation,
+    }
 }
 
 /// The HTTP refusal class that matches a reject case: `http_no_certificate` for the

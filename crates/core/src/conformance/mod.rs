@@ -21,7 +21,7 @@ pub use junit::render as render_junit;
 pub use spec::{parse_deviations, parse_expectations, CaseSpec, Deviation, SpecError, Strength};
 pub use table::render as render_table;
 
-use crate::report::ReportError;
+use crate::report::{CaseSummary, ReportError};
 use crate::runner::{self, RunError, RunOptions, RunOutcome};
 use crate::scenario::Scenario;
 
@@ -92,20 +92,45 @@ pub fn run_suite(
     specs: &[CaseSpec],
     deviations: &[Deviation],
 ) -> Result<SuiteOutcome, ConformanceError> {
-    // In target mode every case goes to the one external server: the server axis would only
-    // repeat each case, so keep the cases of the first server peer named.
-    let only_first;
-    let scenario = match (&opts.target, scenario.cases.first()) {
+    let only_first = first_server_only(scenario, opts);
+    let scenario = only_first.as_ref().unwrap_or(scenario);
+    let run = runner::run(scenario, opts)?;
+    let mut rows = grade_rows(&run, specs);
+    let suite_problems = settle(&mut rows, deviations);
+    let json = ConformanceJson {
+        schema_version: 1,
+        scenario: &scenario.name,
+        rows: &rows,
+        suite_problems: &suite_problems,
+        expectations: specs,
+        deviations,
+    };
+    write_reports(&run.dir, &json)?;
+    Ok(SuiteOutcome {
+        run,
+        rows,
+        suite_problems,
+    })
+}
+
+/// In target mode every case goes to the one external server: the server axis would only
+/// repeat each case, so the scenario with only the cases of the first server peer named
+/// (`None`: run `scenario` as it is).
+fn first_server_only(scenario: &Scenario, opts: &RunOptions) -> Option<Scenario> {
+    match (&opts.target, scenario.cases.first()) {
         (Some(_), Some(first)) => {
             let server = first.server;
             let mut s = scenario.clone();
             s.cases.retain(|c| c.server == server);
-            only_first = s;
-            &only_first
+            Some(s)
         }
-        _ => scenario,
-    };
-    let run = runner::run(scenario, opts)?;
+        _ => None,
+    }
+}
+
+/// One graded row per case of the run, in run order, then a skipped row per peer for every
+/// case the suite cannot produce yet.
+fn grade_rows(run: &RunOutcome, specs: &[CaseSpec]) -> Vec<Row> {
     let mut rows = Vec::new();
     let mut peers: Vec<String> = Vec::new();
     for c in &run.summary.cases {
@@ -116,28 +141,7 @@ pub fn run_suite(
         let name = base_name(&c.name);
         match specs.iter().find(|s| s.name == name) {
             Some(spec) => rows.push(grade(spec, c)),
-            None => {
-                let mut row = grade(
-                    &CaseSpec {
-                        name: name.to_string(),
-                        group: String::new(),
-                        accept: true,
-                        record: false,
-                        alert: None,
-                        alt: Vec::new(),
-                        strength: Strength::Policy,
-                        rfc: None,
-                        skip: None,
-                    },
-                    c,
-                );
-                row.grade = Grade::Error;
-                row.expected = "?".into();
-                row.problem = Some(format!(
-                    "no expectation for case {name} in the expectations file"
-                ));
-                rows.push(row);
-            }
+            None => rows.push(unexpected_case(name, c)),
         }
     }
     for spec in specs {
@@ -147,30 +151,44 @@ pub fn run_suite(
             }
         }
     }
-    let suite_problems = settle(&mut rows, deviations);
-    let dir = &run.dir;
+    rows
+}
+
+/// The error row of a case `name` that the expectations file does not list.
+fn unexpected_case(name: &str, c: &CaseSummary) -> Row {
+    let mut row = grade(
+        &CaseSpec {
+            name: name.to_string(),
+            group: String::new(),
+            accept: true,
+            record: false,
+            alert: None,
+            alt: Vec::new(),
+            strength: Strength::Policy,
+            rfc: None,
+            skip: None,
+        },
+        c,
+    );
+    row.grade = Grade::Error;
+    row.expected = "?".into();
+    row.problem = Some(format!(
+        "no expectation for case {name} in the expectations file"
+    ));
+    row
+}
+
+/// Writes `junit.xml`, then `conformance.json`, into the run directory `dir`.
+fn write_reports(dir: &Path, json: &ConformanceJson<'_>) -> Result<(), ReportError> {
     write(
         &dir.join("junit.xml"),
-        junit::render(&scenario.name, &rows, &suite_problems).as_bytes(),
+        junit::render(json.scenario, json.rows, json.suite_problems).as_bytes(),
     )?;
-    let json = ConformanceJson {
-        schema_version: 1,
-        scenario: &scenario.name,
-        rows: &rows,
-        suite_problems: &suite_problems,
-        expectations: specs,
-        deviations,
-    };
-    let text = serde_json::to_vec_pretty(&json).map_err(|e| ReportError {
+    let text = serde_json::to_vec_pretty(json).map_err(|e| ReportError {
         path: dir.join("conformance.json"),
         source: std::io::Error::other(e),
     })?;
-    write(&dir.join("conformance.json"), &text)?;
-    Ok(SuiteOutcome {
-        run,
-        rows,
-        suite_problems,
-    })
+    write(&dir.join("conformance.json"), &text)
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {

@@ -8,6 +8,15 @@ use super::grade::{Grade, Row};
 /// Renders the rows as a table: one line per case, one column per peer (`*` marks a listed
 /// deviation, `!` a row that fails the suite).
 pub fn render(rows: &[Row], suite_problems: &[String]) -> String {
+    let mut out = String::new();
+    write_grid(&mut out, rows);
+    write_counts(&mut out, rows);
+    write_notes(&mut out, rows, suite_problems);
+    out
+}
+
+/// The case x peer grid, cases and peers in the order the rows first name them.
+fn write_grid(out: &mut String, rows: &[Row]) {
     let mut peers: Vec<&str> = Vec::new();
     let mut cases: Vec<&str> = Vec::new();
     for r in rows {
@@ -18,34 +27,18 @@ pub fn render(rows: &[Row], suite_problems: &[String]) -> String {
             cases.push(&r.case);
         }
     }
-    let cell = |case: &str, peer: &str| -> String {
-        match rows.iter().find(|r| r.case == case && r.peer == peer) {
-            None => "-".into(),
-            Some(r) => {
-                let mark = if r.problem.is_some() {
-                    "!"
-                } else if r.known_deviation.is_some() {
-                    "*"
-                } else {
-                    ""
-                };
-                format!("{}{mark}", r.grade.name())
-            }
-        }
-    };
     let case_w = cases.iter().map(|c| c.len()).max().unwrap_or(4).max(4);
     let col_w: Vec<usize> = peers
         .iter()
         .map(|p| {
             cases
                 .iter()
-                .map(|c| cell(c, p).len())
+                .map(|c| cell(rows, c, p).len())
                 .chain([p.len()])
                 .max()
                 .unwrap_or(4)
         })
         .collect();
-    let mut out = String::new();
     let _ = write!(out, "{:case_w$}", "case");
     for (p, w) in peers.iter().zip(&col_w) {
         let _ = write!(out, "  {p:w$}");
@@ -54,10 +47,31 @@ pub fn render(rows: &[Row], suite_problems: &[String]) -> String {
     for c in &cases {
         let _ = write!(out, "{c:case_w$}");
         for (p, w) in peers.iter().zip(&col_w) {
-            let _ = write!(out, "  {:w$}", cell(c, p));
+            let _ = write!(out, "  {:w$}", cell(rows, c, p));
         }
         out.push('\n');
     }
+}
+
+/// The grid cell of `case` against `peer`: its grade and mark, or `-` when it has no row.
+fn cell(rows: &[Row], case: &str, peer: &str) -> String {
+    match rows.iter().find(|r| r.case == case && r.peer == peer) {
+        None => "-".into(),
+        Some(r) => {
+            let mark = if r.problem.is_some() {
+                "!"
+            } else if r.known_deviation.is_some() {
+                "*"
+            } else {
+                ""
+            };
+            format!("{}{mark}", r.grade.name())
+        }
+    }
+}
+
+/// The line counting the rows by grade.
+fn write_counts(out: &mut String, rows: &[Row]) {
     let graded = rows.iter().filter(|r| r.grade != Grade::Skipped).count();
     let count = |g: Grade| rows.iter().filter(|r| r.grade == g).count();
     let _ = writeln!(
@@ -72,6 +86,10 @@ pub fn render(rows: &[Row], suite_problems: &[String]) -> String {
         count(Grade::Error),
         count(Grade::Skipped),
     );
+}
+
+/// Every known deviation with its reason, then every problem that fails the suite.
+fn write_notes(out: &mut String, rows: &[Row], suite_problems: &[String]) {
     for r in rows.iter().filter(|r| r.known_deviation.is_some()) {
         let _ = writeln!(
             out,
@@ -94,5 +112,4 @@ pub fn render(rows: &[Row], suite_problems: &[String]) -> String {
     for p in suite_problems {
         let _ = writeln!(out, "FAIL suite: {p}");
     }
-    out
 }

@@ -9,12 +9,15 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use rustls::ClientConfig;
+
 use super::ca::{measure_cost, round1, CaQueue, FleetIssuer, IssuanceCost, QueueFigures};
 use super::error::FleetError;
 use super::options::{progress, FleetOptions};
 use super::rig::{Load, PhaseFigures, Rig, RigOptions};
 use super::spec::LifetimesSpec;
-use crate::pki::KeyMaterial;
+use crate::peers::rotating::SwappableCert;
+use crate::pki::{KeyMaterial, KeyType};
 
 /// The rule for the exposure columns.
 pub const EXPOSURE_RULE: &str = "without revocation a stolen key works with the certificate it was stolen with until that \
@@ -178,6 +181,7 @@ fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
+/// Runs `lifetime` (the `index`th of the spec) scaled down to the spec's compressed lifetime.
 fn compressed_run(
     spec: &LifetimesSpec,
     opts: &FleetOptions,
@@ -201,50 +205,16 @@ fn compressed_run(
         rotate_server: Some((scaled, poll)),
     })?;
     let issuer = Arc::new(FleetIssuer::new(Arc::clone(&rig.pki), scaled, None));
-    let seed = crate::pki::random_seed();
-    let mut keys = Vec::with_capacity(spec.clients);
-    let mut certs = Vec::with_capacity(spec.clients);
-    let mut configs = Vec::with_capacity(spec.clients);
-    for i in 0..spec.clients {
-        let name = format!("client-{i:05}");
-        let key = Arc::new(KeyMaterial::generate(key_type, seed, &name)?);
-        let cert = rig.holder(&issuer.issue(&name, &key)?)?;
-        configs.push(rig.client(&cert)?);
-        certs.push(cert);
-        keys.push((name, key));
-    }
-    let queue = CaQueue::start(Arc::clone(&issuer), 1, rig.deliver_to(Arc::new(certs)))?;
-    let load = Load::start(rig.addr(), configs, spec.workers, 1)?;
-    // Every renewal of the window, in time order: holder i at (i / n + k) x every.
-    let mut schedule: Vec<(Duration, Option<usize>)> = Vec::new();
-    for i in 0..spec.clients {
-        let mut at = every.mul_f64(i as f64 / spec.clients as f64);
-        while at < spec.window {
-            schedule.push((at, Some(i)));
-            at += every;
-        }
-    }
-    let mut at = every;
-    while at < spec.window {
-        schedule.push((at, None));
-        at += every;
-    }
-    schedule.sort_by_key(|(at, _)| *at);
+    let holders = Holders::issue(&rig, &issuer, key_type, spec.clients)?;
+    let queue = CaQueue::start(
+        Arc::clone(&issuer),
+        1,
+        rig.deliver_to(Arc::new(holders.certs)),
+    )?;
+    let load = Load::start(rig.addr(), holders.configs, spec.workers, 1)?;
+    let schedule = renewal_schedule(spec.clients, every, spec.window);
     let t0 = Instant::now();
-    let mut server_renewals = 0;
-    for (at, who) in schedule {
-        sleep_until(t0 + at);
-        match who {
-            Some(i) => {
-                let (name, key) = &keys[i];
-                queue.request(i, name, key);
-            }
-            None => match rig.rotate_server() {
-                Ok(()) => server_renewals += 1,
-                Err(e) => tracing::warn!("server renewal: {e}"),
-            },
-        }
-    }
+    let server_renewals = renew_on_schedule(schedule, t0, &queue, &holders.keys, &rig);
     sleep_until(t0 + spec.window);
     let handshakes = load.finish().into_iter().next().unwrap_or_default();
     let queue = queue.finish();
@@ -269,6 +239,94 @@ fn compressed_run(
         queue,
         handshakes,
     })
+}
+
+/// The holders of a compressed run, each with its first certificate.
+struct Holders {
+    /// Each holder's name and key, which its renewals reuse.
+    keys: Vec<(String, Arc<KeyMaterial>)>,
+    /// The certificate each holder presents, swapped at each renewal.
+    certs: Vec<Arc<SwappableCert>>,
+    /// A client presenting each certificate.
+    configs: Vec<Arc<ClientConfig>>,
+}
+
+impl Holders {
+    /// `clients` holders (`client-00000`, ...) of `key_type` keys, issued by `issuer`.
+    fn issue(
+        rig: &Rig,
+        issuer: &FleetIssuer,
+        key_type: KeyType,
+        clients: usize,
+    ) -> Result<Self, FleetError> {
+        let seed = crate::pki::random_seed();
+        let mut keys = Vec::with_capacity(clients);
+        let mut certs = Vec::with_capacity(clients);
+        let mut configs = Vec::with_capacity(clients);
+        for i in 0..clients {
+            let name = format!("client-{i:05}");
+            let key = Arc::new(KeyMaterial::generate(key_type, seed, &name)?);
+            let cert = rig.holder(&issuer.issue(&name, &key)?)?;
+            configs.push(rig.client(&cert)?);
+            certs.push(cert);
+            keys.push((name, key));
+        }
+        Ok(Self {
+            keys,
+            certs,
+            configs,
+        })
+    }
+}
+
+/// Every renewal of the window, in time order: holder `i` (`Some(i)`) at `(i / n + k) x every`,
+/// the server (`None`) at `k x every` from `every` on.
+fn renewal_schedule(
+    clients: usize,
+    every: Duration,
+    window: Duration,
+) -> Vec<(Duration, Option<usize>)> {
+    let mut schedule: Vec<(Duration, Option<usize>)> = Vec::new();
+    for i in 0..clients {
+        let mut at = every.mul_f64(i as f64 / clients as f64);
+        while at < window {
+            schedule.push((at, Some(i)));
+            at += every;
+        }
+    }
+    let mut at = every;
+    while at < window {
+        schedule.push((at, None));
+        at += every;
+    }
+    schedule.sort_by_key(|(at, _)| *at);
+    schedule
+}
+
+/// Asks `queue` for each holder's renewal, and renews the server's certificate, each at its
+/// time after `t0`; returns how many server renewals succeeded.
+fn renew_on_schedule(
+    schedule: Vec<(Duration, Option<usize>)>,
+    t0: Instant,
+    queue: &CaQueue,
+    keys: &[(String, Arc<KeyMaterial>)],
+    rig: &Rig,
+) -> u64 {
+    let mut server_renewals = 0;
+    for (at, who) in schedule {
+        sleep_until(t0 + at);
+        match who {
+            Some(i) => {
+                let (name, key) = &keys[i];
+                queue.request(i, name, key);
+            }
+            None => match rig.rotate_server() {
+                Ok(()) => server_renewals += 1,
+                Err(e) => tracing::warn!("server renewal: {e}"),
+            },
+        }
+    }
+    server_renewals
 }
 
 /// Sleeps until `at` (returns at once when it has passed).

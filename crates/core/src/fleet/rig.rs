@@ -24,6 +24,7 @@ use crate::peers::rotating::SwappableCert;
 use crate::peers::{start_server, RevocationArgs, RunningServer};
 use crate::pki::{Identity, KeyType, Pki};
 use crate::revocation::ocsp::{Responder, RevocationService};
+use crate::scenario::Scenario;
 
 /// How the server checks client certificates with OCSP.
 #[derive(Clone, Copy, Debug)]
@@ -86,45 +87,12 @@ impl Rig {
         }
         let files = crate::pki::write_pki(&pki, &opts.dir.join("pki"))
             .map_err(|e| FleetError::Internal(e.to_string()))?;
-        let revocation = match opts.ocsp {
-            Some(o) => format!(
-                "{{ mode = \"ocsp\", policy = \"{}\", cache_ttl = \"{}ms\", query_timeout = \"{}ms\" }}",
-                if o.hard_fail { "hard" } else { "soft" },
-                o.cache_ttl.as_millis(),
-                o.timeout.as_millis().max(1)
-            ),
-            // The built-in server re-reads its certificate in this mode only.
-            None => match opts.rotate_server {
-                Some((lifetime, _)) => format!(
-                    "{{ mode = \"short-lived\", cert_lifetime = \"{}ms\" }}",
-                    lifetime.as_millis().max(2000)
-                ),
-                None => "{ mode = \"none\" }".into(),
-            },
-        };
-        let text = format!("version = 1\n[[case]]\nname = \"fleet\"\nrevocation = {revocation}\n");
-        let scenario = crate::scenario::parse(&text, Path::new("fleet-server.toml"))
-            .map_err(|e| FleetError::Internal(e.to_string()))?;
+        let scenario = server_scenario(opts)?;
         let case = scenario
             .cases
             .first()
             .ok_or_else(|| FleetError::Internal("generated scenario has no case".into()))?;
-        let server_files = match opts.rotate_server {
-            Some((lifetime, _)) => {
-                let issuer = FleetIssuer::new(Arc::clone(&pki), lifetime, None);
-                let cert = opts.dir.join("server-rotating.crt");
-                let key = opts.dir.join("server-rotating.key");
-                let key_pem = pem::encode(&pem::Pem::new(
-                    "PRIVATE KEY",
-                    pki.server.key.pkcs8_der().to_vec(),
-                ));
-                crate::fsutil::write_atomic(&key, key_pem.as_bytes(), 0o600)
-                    .map_err(|e| FleetError::io(&key, e))?;
-                write_server(&cert, &issuer.renew_server()?)?;
-                Some((cert, key, issuer))
-            }
-            None => None,
-        };
+        let server_files = rotating_files(opts, &pki)?;
         let log = opts.dir.join("server.log");
         let server = start_server(
             opts.harness_exe,
@@ -222,6 +190,51 @@ impl Rig {
             .filter(|e| matches!(e, crate::peers::servers::status::StatusEvent::CertRotated))
             .count() as u64
     }
+}
+
+/// The one-case scenario the server is started with: its revocation mode as `opts` asks.
+fn server_scenario(opts: &RigOptions<'_>) -> Result<Scenario, FleetError> {
+    let revocation = match opts.ocsp {
+        Some(o) => format!(
+            "{{ mode = \"ocsp\", policy = \"{}\", cache_ttl = \"{}ms\", query_timeout = \"{}ms\" }}",
+            if o.hard_fail { "hard" } else { "soft" },
+            o.cache_ttl.as_millis(),
+            o.timeout.as_millis().max(1)
+        ),
+        // The built-in server re-reads its certificate in this mode only.
+        None => match opts.rotate_server {
+            Some((lifetime, _)) => format!(
+                "{{ mode = \"short-lived\", cert_lifetime = \"{}ms\" }}",
+                lifetime.as_millis().max(2000)
+            ),
+            None => "{ mode = \"none\" }".into(),
+        },
+    };
+    let text = format!("version = 1\n[[case]]\nname = \"fleet\"\nrevocation = {revocation}\n");
+    crate::scenario::parse(&text, Path::new("fleet-server.toml"))
+        .map_err(|e| FleetError::Internal(e.to_string()))
+}
+
+/// When the server rotates: its certificate and key files in `opts.dir`, written, and the
+/// issuer that renews the certificate.
+fn rotating_files(
+    opts: &RigOptions<'_>,
+    pki: &Arc<Pki>,
+) -> Result<Option<(PathBuf, PathBuf, FleetIssuer)>, FleetError> {
+    let Some((lifetime, _)) = opts.rotate_server else {
+        return Ok(None);
+    };
+    let issuer = FleetIssuer::new(Arc::clone(pki), lifetime, None);
+    let cert = opts.dir.join("server-rotating.crt");
+    let key = opts.dir.join("server-rotating.key");
+    let key_pem = pem::encode(&pem::Pem::new(
+        "PRIVATE KEY",
+        pki.server.key.pkcs8_der().to_vec(),
+    ));
+    crate::fsutil::write_atomic(&key, key_pem.as_bytes(), 0o600)
+        .map_err(|e| FleetError::io(&key, e))?;
+    write_server(&cert, &issuer.renew_server()?)?;
+    Ok(Some((cert, key, issuer)))
 }
 
 fn certified(

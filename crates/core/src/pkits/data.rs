@@ -148,69 +148,7 @@ pub fn load(dir: &Path) -> Result<Suite, PkitsError> {
     }
     let mut tests = Vec::new();
     for file in list(&dir.join("smime"), ".eml")? {
-        let path = dir.join("smime").join(&file);
-        let bad = |reason: String| PkitsError::File {
-            path: path.clone(),
-            reason,
-        };
-        let name = file
-            .strip_prefix("Signed")
-            .and_then(|n| n.strip_suffix(".eml"))
-            .unwrap_or(&file)
-            .to_string();
-        let place = catalog::place(&name)
-            .ok_or_else(|| bad(format!("test {name} fits no PKITS section")))?;
-        let carried = cms::read_smime(&read(&path)?).map_err(bad)?;
-        let ees: Vec<usize> = (0..carried.certs.len())
-            .filter(|&i| {
-                by_der
-                    .get(&carried.certs[i])
-                    .is_some_and(|f| f.ends_with("EE.crt"))
-            })
-            .collect();
-        let [ee] = ees[..] else {
-            return Err(bad(format!(
-                "expected one end entity of certs/ among its certificates, found {}",
-                ees.len()
-            )));
-        };
-        let ee_file = by_der[&carried.certs[ee]].clone();
-        let others: Vec<Vec<u8>> = carried
-            .certs
-            .iter()
-            .enumerate()
-            .filter(|&(i, _)| i != ee)
-            .map(|(_, c)| c.clone())
-            .collect();
-        let ordered = paths::order(&carried.certs[ee], &others);
-        let cert_files = ordered
-            .certs
-            .iter()
-            .map(|d| by_der.get(d).cloned().unwrap_or_else(|| "?".into()))
-            .collect();
-        let p12 = dir.join("pkcs12").join(ee_file.replace(".crt", ".p12"));
-        let (key, key_problem) = match end_entity_key(&p12, &carried.certs[ee])? {
-            Ok(key) => (Some(Arc::new(key)), None),
-            Err(problem) => (None, Some(problem)),
-        };
-        tests.push(Test {
-            expected_valid: catalog::expected_valid(&ee_file),
-            name,
-            place,
-            ee_file,
-            cert_files,
-            chained: ordered.chained,
-            path_notes: ordered.ambiguous,
-            chain: ordered
-                .certs
-                .into_iter()
-                .map(CertificateDer::from)
-                .collect(),
-            crl_count: carried.crls.len(),
-            crls: carried.crls,
-            key,
-            key_problem,
-        });
+        tests.push(load_test(dir, &file, &by_der)?);
     }
     if tests.is_empty() {
         return Err(PkitsError::File {
@@ -224,6 +162,81 @@ pub fn load(dir: &Path) -> Result<Suite, PkitsError> {
         anchor,
         tests,
     })
+}
+
+/// The test of the S/MIME message `file` of `dir/smime`: its certificates in sending order,
+/// its CRLs and the end entity's key; `by_der` names every certificate file of `certs/`.
+fn load_test(
+    dir: &Path,
+    file: &str,
+    by_der: &HashMap<Vec<u8>, String>,
+) -> Result<Test, PkitsError> {
+    let path = dir.join("smime").join(file);
+    let bad = |reason: String| PkitsError::File {
+        path: path.clone(),
+        reason,
+    };
+    let name = file
+        .strip_prefix("Signed")
+        .and_then(|n| n.strip_suffix(".eml"))
+        .unwrap_or(file)
+        .to_string();
+    let place =
+        catalog::place(&name).ok_or_else(|| bad(format!("test {name} fits no PKITS section")))?;
+    let carried = cms::read_smime(&read(&path)?).map_err(bad)?;
+    let ee = end_entity(&carried.certs, by_der).map_err(bad)?;
+    let ee_file = by_der[&carried.certs[ee]].clone();
+    let others: Vec<Vec<u8>> = carried
+        .certs
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != ee)
+        .map(|(_, c)| c.clone())
+        .collect();
+    let ordered = paths::order(&carried.certs[ee], &others);
+    let cert_files = ordered
+        .certs
+        .iter()
+        .map(|d| by_der.get(d).cloned().unwrap_or_else(|| "?".into()))
+        .collect();
+    let p12 = dir.join("pkcs12").join(ee_file.replace(".crt", ".p12"));
+    let (key, key_problem) = match end_entity_key(&p12, &carried.certs[ee])? {
+        Ok(key) => (Some(Arc::new(key)), None),
+        Err(problem) => (None, Some(problem)),
+    };
+    Ok(Test {
+        expected_valid: catalog::expected_valid(&ee_file),
+        name,
+        place,
+        ee_file,
+        cert_files,
+        chained: ordered.chained,
+        path_notes: ordered.ambiguous,
+        chain: ordered
+            .certs
+            .into_iter()
+            .map(CertificateDer::from)
+            .collect(),
+        crl_count: carried.crls.len(),
+        crls: carried.crls,
+        key,
+        key_problem,
+    })
+}
+
+/// The index in `certs` (a message's certificates) of the one end entity of `certs/`
+/// (`by_der`), or why there is not exactly one.
+fn end_entity(certs: &[Vec<u8>], by_der: &HashMap<Vec<u8>, String>) -> Result<usize, String> {
+    let ees: Vec<usize> = (0..certs.len())
+        .filter(|&i| by_der.get(&certs[i]).is_some_and(|f| f.ends_with("EE.crt")))
+        .collect();
+    match ees[..] {
+        [ee] => Ok(ee),
+        _ => Err(format!(
+            "expected one end entity of certs/ among its certificates, found {}",
+            ees.len()
+        )),
+    }
 }
 
 /// The end entity's key from its PKCS#12: `Ok(Err(reason))` when it is there but no TLS

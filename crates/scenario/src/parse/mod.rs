@@ -25,16 +25,18 @@ mod settings;
 mod thresholds;
 mod tls;
 
+use std::collections::HashSet;
+use std::ops::Range;
 use std::path::Path;
 
-use toml_edit::{ImDocument, Item};
+use toml_edit::{Item, Table};
 
 use self::case::{finish, CaseFrame};
 use self::matrix::Axis;
 use self::raw::RawSettings;
 use self::reader::{join, Reader};
 use self::settings::{read_settings, SETTING_KEYS};
-use crate::scenario::model::{Case, Scenario};
+use crate::scenario::model::{Case, PkiSettings, Scenario};
 use crate::scenario::problems::ScenarioError;
 
 pub use self::matrix::MAX_CASES;
@@ -57,20 +59,66 @@ const TOP_KEYS: &[&str] = &[
 /// [`reader::MAX_KEPT_PROBLEMS`], and the count of the rest).
 pub fn parse(src: &str, file: &Path) -> Result<Scenario, ScenarioError> {
     let mut r = Reader::new(src, file);
-    let doc = match ImDocument::parse(src) {
-        Ok(doc) => doc,
-        Err(e) => {
-            let message = e.message().trim().to_string();
-            r.problem(e.span(), "", format!("TOML syntax error: {message}"));
-            return Err(ScenarioError::Invalid {
-                problems: r.problems,
-                unkept: r.unkept,
-            });
-        }
+    let Some(doc) = r.document(src) else {
+        return Err(invalid(r));
     };
     let top = doc.as_table();
     r.check_keys(top, "", TOP_KEYS);
 
+    check_version(&mut r, top);
+    let name = read_name(&mut r, top, file);
+    let description = top
+        .get("description")
+        .and_then(|i| r.string(i, "description"))
+        .unwrap_or_default();
+    let pki = top
+        .get("pki")
+        .map(|i| pki::read_pki(&mut r, i))
+        .unwrap_or_default();
+    let defaults = read_defaults(&mut r, top);
+
+    let mut bases = read_case_tables(&mut r, top);
+    let axes: Vec<Axis> = match top.get("matrix") {
+        Some(item) => matrix::read_axes(&mut r, item),
+        None => Vec::new(),
+    };
+    if bases.is_empty() {
+        bases.push(matrix_only_base(&mut r, top, &axes, &description));
+    }
+    check_case_count(&mut r, top, &axes, &mut bases);
+
+    let expansion = Expansion {
+        defaults: &defaults,
+        axes: &axes,
+        scenario_name: &name,
+        pki: &pki,
+    };
+    let cases = expansion.cases(&mut r, &bases);
+
+    if r.problems.is_empty() {
+        Ok(Scenario {
+            file: file.to_path_buf(),
+            name,
+            description,
+            pki,
+            cases,
+        })
+    } else {
+        r.problems.sort_by_key(|p| p.line.unwrap_or(usize::MAX));
+        Err(invalid(r))
+    }
+}
+
+/// The problems `r` recorded, as the error of [`parse`].
+fn invalid(r: Reader<'_>) -> ScenarioError {
+    ScenarioError::Invalid {
+        problems: r.problems,
+        unkept: r.unkept,
+    }
+}
+
+/// Checks the top-level `version = 1`.
+fn check_version(r: &mut Reader<'_>, top: &Table) {
     match top.get("version") {
         None => r.problem(
             Some(0..0),
@@ -81,6 +129,11 @@ pub fn parse(src: &str, file: &Path) -> Result<Scenario, ScenarioError> {
             r.integer(item, "version", 1..=1);
         }
     }
+}
+
+/// The scenario's `name` (by default the file's stem), with a problem when it is not made of
+/// letters, digits, '-', '_' and '.' (not first).
+fn read_name(r: &mut Reader<'_>, top: &Table, file: &Path) -> String {
     let name = match top.get("name") {
         Some(item) => r.string(item, "name").unwrap_or_default(),
         None => default_name(file),
@@ -98,80 +151,95 @@ pub fn parse(src: &str, file: &Path) -> Result<Scenario, ScenarioError> {
             format!("expected letters, digits, '-', '_' or '.' (not first), found \"{name}\""),
         );
     }
-    let description = top
-        .get("description")
-        .and_then(|i| r.string(i, "description"))
-        .unwrap_or_default();
-    let pki = top
-        .get("pki")
-        .map(|i| pki::read_pki(&mut r, i))
-        .unwrap_or_default();
+    name
+}
 
-    let defaults = match top.get("defaults") {
+fn default_name(file: &Path) -> String {
+    file.file_stem()
+        .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned())
+}
+
+/// Reads `[defaults]`: the settings every case starts from.
+fn read_defaults(r: &mut Reader<'_>, top: &Table) -> RawSettings {
+    match top.get("defaults") {
         Some(item) => match r.table(item, "defaults") {
-            Some(t) => read_settings(&mut r, t, "defaults", SETTING_KEYS),
+            Some(t) => read_settings(r, t, "defaults", SETTING_KEYS),
             None => RawSettings::default(),
         },
         None => RawSettings::default(),
-    };
+    }
+}
 
-    // Cases: (name, description, settings, span of the table, key path).
+/// One `[[case]]` table read (or the `[matrix]` of a file without any): what the matrix
+/// combinations expand into cases.
+struct CaseTable {
+    name: String,
+    description: String,
+    settings: RawSettings,
+    /// The table's place in the source, where its cases' problems point.
+    span: Option<Range<usize>>,
+    /// The key path (`case[1]`, or `matrix`).
+    path: String,
+}
+
+/// Reads every `[[case]]` table; each needs a `name`.
+fn read_case_tables(r: &mut Reader<'_>, top: &Table) -> Vec<CaseTable> {
     let mut bases = Vec::new();
-    match top.get("case") {
-        None => {}
-        Some(Item::ArrayOfTables(cases)) => {
-            for (i, table) in cases.iter().enumerate() {
-                let path = format!("case[{}]", i + 1);
-                let mut allowed = SETTING_KEYS.to_vec();
-                allowed.extend(["name", "description"]);
-                let settings = read_settings(&mut r, table, &path, &allowed);
-                let case_name = match table.get("name") {
-                    Some(item) => r.string(item, &join(&path, "name")).unwrap_or_default(),
-                    None => {
-                        r.problem(
-                            table.span(),
-                            &path,
-                            "missing `name`; every [[case]] needs one",
-                        );
-                        String::new()
-                    }
-                };
-                let desc = table
-                    .get("description")
-                    .and_then(|it| r.string(it, &join(&path, "description")))
-                    .unwrap_or_default();
-                bases.push((case_name, desc, settings, table.span(), path));
+    for (table, path) in r.tables(top, "case") {
+        let mut allowed = SETTING_KEYS.to_vec();
+        allowed.extend(["name", "description"]);
+        let settings = read_settings(r, table, &path, &allowed);
+        let name = match table.get("name") {
+            Some(item) => r.string(item, &join(&path, "name")).unwrap_or_default(),
+            None => {
+                r.problem(
+                    table.span(),
+                    &path,
+                    "missing `name`; every [[case]] needs one",
+                );
+                String::new()
             }
-        }
-        Some(other) => {
-            r.problem(
-                other.span(),
-                "case",
-                format!("expected [[case]] tables, found {}", other.type_name()),
-            );
-        }
+        };
+        let description = table
+            .get("description")
+            .and_then(|it| r.string(it, &join(&path, "description")))
+            .unwrap_or_default();
+        bases.push(CaseTable {
+            name,
+            description,
+            settings,
+            span: table.span(),
+            path,
+        });
     }
+    bases
+}
 
-    let axes: Vec<Axis> = match top.get("matrix") {
-        Some(item) => matrix::read_axes(&mut r, item),
-        None => Vec::new(),
-    };
-    if bases.is_empty() {
-        if axes.is_empty() {
-            r.problem(None, "case", "no cases: add [[case]] tables or a [matrix]");
-        }
-        // Matrix-only files: problems of a combination point at the [matrix] table.
-        bases.push((
-            String::new(),
-            description.clone(),
-            RawSettings::default(),
-            top.get("matrix").and_then(Item::span),
-            "matrix".into(),
-        ));
+/// The base of a file without `[[case]]` tables: the `[matrix]` alone (a problem when there is
+/// none either).
+fn matrix_only_base(
+    r: &mut Reader<'_>,
+    top: &Table,
+    axes: &[Axis],
+    description: &str,
+) -> CaseTable {
+    if axes.is_empty() {
+        r.problem(None, "case", "no cases: add [[case]] tables or a [matrix]");
     }
+    // Matrix-only files: problems of a combination point at the [matrix] table.
+    CaseTable {
+        name: String::new(),
+        description: description.to_string(),
+        settings: RawSettings::default(),
+        span: top.get("matrix").and_then(Item::span),
+        path: "matrix".into(),
+    }
+}
 
-    // Count before expanding: three axes of 200 values are 8 million cases.
-    let (count, sizes) = matrix::case_count(&axes, bases.len());
+/// Counts the cases before expanding them (three axes of 200 values are 8 million cases); over
+/// [`MAX_CASES`], a problem, and no bases left to expand.
+fn check_case_count(r: &mut Reader<'_>, top: &Table, axes: &[Axis], bases: &mut Vec<CaseTable>) {
+    let (count, sizes) = matrix::case_count(axes, bases.len());
     if count > MAX_CASES {
         let tables = if sizes.is_empty() {
             String::new()
@@ -190,62 +258,63 @@ pub fn parse(src: &str, file: &Path) -> Result<Scenario, ScenarioError> {
         );
         bases.clear();
     }
-
-    let mut cases: Vec<Case> = Vec::new();
-    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
-    for (case_name, desc, settings, span, path) in &bases {
-        let layered = defaults.overlay(settings);
-        for (values, combo) in matrix::combinations(&axes) {
-            let suffix: Vec<String> = values.iter().map(|(a, v)| format!("{a}={v}")).collect();
-            let suffix = suffix.join(",");
-            let full_name = match (case_name.is_empty(), suffix.is_empty()) {
-                (false, true) => case_name.clone(),
-                (true, false) => suffix.clone(),
-                (true, true) => name.clone(),
-                (false, false) => format!("{case_name}[{suffix}]"),
-            };
-            let raw = layered.overlay(&combo);
-            if !seen.insert(full_name.clone()) {
-                r.problem(
-                    span.clone(),
-                    path,
-                    format!("duplicate case name \"{full_name}\""),
-                );
-                continue;
-            }
-            let frame = CaseFrame {
-                name: full_name,
-                description: desc.clone(),
-                span: span.clone(),
-                path,
-                axes: values,
-                pki_intermediates: pki.intermediates,
-                pki_identities: pki.identities,
-            };
-            if let Some(case) = finish(&mut r, raw, frame) {
-                cases.push(case);
-            }
-        }
-    }
-
-    if r.problems.is_empty() {
-        Ok(Scenario {
-            file: file.to_path_buf(),
-            name,
-            description,
-            pki,
-            cases,
-        })
-    } else {
-        r.problems.sort_by_key(|p| p.line.unwrap_or(usize::MAX));
-        Err(ScenarioError::Invalid {
-            problems: r.problems,
-            unkept: r.unkept,
-        })
-    }
 }
 
-fn default_name(file: &Path) -> String {
-    file.file_stem()
-        .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned())
+/// What every case table is expanded with: the defaults under it, the matrix axes over it, and
+/// the scenario-wide names and PKI.
+struct Expansion<'a> {
+    defaults: &'a RawSettings,
+    axes: &'a [Axis],
+    scenario_name: &'a str,
+    pki: &'a PkiSettings,
+}
+
+impl Expansion<'_> {
+    /// Every case of `bases` times the matrix combinations, layered and checked; a duplicate
+    /// name is a problem.
+    fn cases(&self, r: &mut Reader<'_>, bases: &[CaseTable]) -> Vec<Case> {
+        let mut cases: Vec<Case> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
+        for base in bases {
+            let layered = self.defaults.overlay(&base.settings);
+            for (values, combo) in matrix::combinations(self.axes) {
+                let full_name = self.case_name(&base.name, &values);
+                let raw = layered.overlay(&combo);
+                if !seen.insert(full_name.clone()) {
+                    r.problem(
+                        base.span.clone(),
+                        &base.path,
+                        format!("duplicate case name \"{full_name}\""),
+                    );
+                    continue;
+                }
+                let frame = CaseFrame {
+                    name: full_name,
+                    description: base.description.clone(),
+                    span: base.span.clone(),
+                    path: &base.path,
+                    axes: values,
+                    pki_intermediates: self.pki.intermediates,
+                    pki_identities: self.pki.identities,
+                };
+                if let Some(case) = finish(r, raw, frame) {
+                    cases.push(case);
+                }
+            }
+        }
+        cases
+    }
+
+    /// The name of the case of table `case_name` with the matrix `values`: `name[axis=value,..]`,
+    /// either part alone, or the scenario's name when both are empty.
+    fn case_name(&self, case_name: &str, values: &[(String, String)]) -> String {
+        let suffix: Vec<String> = values.iter().map(|(a, v)| format!("{a}={v}")).collect();
+        let suffix = suffix.join(",");
+        match (case_name.is_empty(), suffix.is_empty()) {
+            (false, true) => case_name.to_string(),
+            (true, false) => suffix,
+            (true, true) => self.scenario_name.to_string(),
+            (false, false) => format!("{case_name}[{suffix}]"),
+        }
+    }
 }

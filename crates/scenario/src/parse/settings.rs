@@ -5,7 +5,7 @@
 use std::fmt::Display;
 use std::str::FromStr;
 
-use toml_edit::{Item, TableLike};
+use toml_edit::{Item, TableLike, Value};
 
 use super::raw::RawSettings;
 use super::reader::{join, Reader};
@@ -31,6 +31,13 @@ pub(super) const SETTING_KEYS: &[&str] = &[
     "thresholds",
 ];
 
+/// The nested tables whose keys [`read_settings`] checks with the table's own.
+const NESTED_KEYS: &[(&str, &[&str])] = &[
+    ("load", load::LOAD_KEYS),
+    ("tls", tls::TLS_KEYS),
+    ("thresholds", crate::scenario::model::Thresholds::KEYS),
+];
+
 /// Reads the settings keys of one table (`[defaults]` or a `[[case]]`).
 pub(super) fn read_settings(
     r: &mut Reader<'_>,
@@ -38,31 +45,15 @@ pub(super) fn read_settings(
     path: &str,
     allowed: &[&str],
 ) -> RawSettings {
-    r.check_keys_nested(
-        t,
-        path,
-        allowed,
-        &[
-            ("load", load::LOAD_KEYS),
-            ("tls", tls::TLS_KEYS),
-            ("thresholds", crate::scenario::model::Thresholds::KEYS),
-        ],
-    );
+    r.check_keys_nested(t, path, allowed, NESTED_KEYS);
     let mut s = RawSettings::default();
     let p = |k: &str| join(path, k);
     if let Some(i) = t.get("server") {
-        if let Some(table) = i.as_table_like() {
-            s.command = super::command::read(r, table, &p("server"));
-            s.server = s.command.is_some().then_some(ServerImpl::Command);
-        } else {
-            s.server = peer(r, i, &p("server"));
-        }
+        read_server(r, i, &p("server"), &mut s);
     }
-    if let Some(i) = t.get("thresholds") {
-        if let Some(table) = r.table(i, &p("thresholds")) {
-            s.thresholds = Some(super::thresholds::read(r, table, &p("thresholds")));
-        }
-    }
+    read_table(r, t, path, "thresholds", |r, table, tp| {
+        s.thresholds = Some(super::thresholds::read(r, table, tp));
+    });
     if let Some(i) = t.get("client") {
         s.client = peer(r, i, &p("client"));
     }
@@ -79,12 +70,9 @@ pub(super) fn read_settings(
             s.client_cert = r.named(i, &p("client_cert"));
         }
     }
-    if let Some(i) = t.get("revocation") {
-        let rp = p("revocation");
-        if let Some(rev) = r.table(i, &rp) {
-            revocation::read(r, rev, &rp, &mut s.revocation);
-        }
-    }
+    read_table(r, t, path, "revocation", |r, rev, rp| {
+        revocation::read(r, rev, rp, &mut s.revocation);
+    });
     if let Some(i) = t.get("intermediates") {
         s.intermediates = r.integer(i, &p("intermediates"), 1..=4).map(|n| n as u8);
     }
@@ -97,22 +85,7 @@ pub(super) fn read_settings(
         s.verify_depth = r.integer(i, &p("verify_depth"), 1..=20).map(|n| n as u8);
     }
     if let Some(i) = t.get("allowed_clients") {
-        s.allowed_clients = r.array(i, &p("allowed_clients"), |r, v, path| {
-            let name = r.string_value(v, path)?;
-            let plain = !name.is_empty()
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-            if !plain {
-                r.problem(
-                    v.span(),
-                    path,
-                    format!("expected a subject CN of letters, digits, '-', '_' or '.', found \"{name}\""),
-                );
-                return None;
-            }
-            Some(name)
-        });
+        s.allowed_clients = r.array(i, &p("allowed_clients"), allowed_client);
     }
     if let Some(i) = t.get("expect") {
         s.expect = r.named(i, &p("expect"));
@@ -121,19 +94,58 @@ pub(super) fn read_settings(
         s.reject_reason = r.named(i, &p("reject_reason"));
         s.reject_reason_span = i.span();
     }
-    if let Some(i) = t.get("tls") {
-        let tp = p("tls");
-        if let Some(tls) = r.table(i, &tp) {
-            tls::read(r, tls, &tp, &mut s);
-        }
-    }
-    if let Some(i) = t.get("load") {
-        let lp = p("load");
-        if let Some(load) = r.table(i, &lp) {
-            load::read(r, load, &lp, &mut s);
-        }
-    }
+    read_table(r, t, path, "tls", |r, tls, tp| {
+        tls::read(r, tls, tp, &mut s)
+    });
+    read_table(r, t, path, "load", |r, load, lp| {
+        load::read(r, load, lp, &mut s)
+    });
     s
+}
+
+/// Reads the nested table at `key` of `t` with `read` (given its key path), when it is there;
+/// a problem when it is not a table.
+fn read_table<'a>(
+    r: &mut Reader<'a>,
+    t: &dyn TableLike,
+    path: &str,
+    key: &str,
+    read: impl FnOnce(&mut Reader<'a>, &dyn TableLike, &str),
+) {
+    if let Some(i) = t.get(key) {
+        let kp = join(path, key);
+        if let Some(table) = r.table(i, &kp) {
+            read(r, table, &kp);
+        }
+    }
+}
+
+/// `server`: a peer name, or a table describing a command peer.
+fn read_server(r: &mut Reader<'_>, item: &Item, path: &str, s: &mut RawSettings) {
+    if let Some(table) = item.as_table_like() {
+        s.command = super::command::read(r, table, path);
+        s.server = s.command.is_some().then_some(ServerImpl::Command);
+    } else {
+        s.server = peer(r, item, path);
+    }
+}
+
+/// One name of `allowed_clients`: a subject CN of plain characters, or a problem.
+fn allowed_client(r: &mut Reader<'_>, v: &Value, path: &str) -> Option<String> {
+    let name = r.string_value(v, path)?;
+    let plain = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if !plain {
+        r.problem(
+            v.span(),
+            path,
+            format!("expected a subject CN of letters, digits, '-', '_' or '.', found \"{name}\""),
+        );
+        return None;
+    }
+    Some(name)
 }
 
 /// A peer name: known and available, or a precise problem.
