@@ -148,6 +148,11 @@ impl Target {
                 "--target-ca",
                 format!("the server's certificate is not issued by a CA in --target-ca ({presented})"),
             ),
+            // webpki found a CA of the issuer's name among the roots, whose key did not sign.
+            CertificateError::BadSignature => (
+                "--target-ca",
+                format!("the server's certificate is not issued by a CA in --target-ca: one there has its issuer's name but another key ({presented})"),
+            ),
             CertificateError::Expired | CertificateError::ExpiredContext { .. } => (
                 "--target",
                 format!("the server's certificate has expired ({presented})"),

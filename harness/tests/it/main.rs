@@ -40,5 +40,6 @@ mod stacks;
 mod support;
 mod target;
 mod target_pki;
+mod target_trust;
 mod tls_params;
 mod workers;
