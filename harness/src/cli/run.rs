@@ -122,6 +122,12 @@ fn report_outcome(args: &RunArgs, outcome: &RunOutcome, worst: &mut u8) -> anyho
             outcome.dir.display()
         );
     }
+    if outcome.measured_nothing() && !outcome.summary.interrupted {
+        eprintln!(
+            "error: nothing was measured: every case ({}) was skipped, for the reasons above",
+            outcome.summary.cases.len()
+        );
+    }
     *worst = worse(*worst, outcome.exit_code());
     *worst = worse(*worst, thresholds_code(&outcome.summary));
     Ok(())

@@ -307,3 +307,36 @@ fn ctrl_c_writes_partial_results_stops_the_server_and_exits_2() {
         .contains("stopping; accepted"));
     super::support::assert_no_process_mentions(dir.path());
 }
+
+#[test]
+fn a_run_whose_every_case_is_skipped_measured_nothing_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = harness(
+        &[
+            "pki",
+            "generate",
+            "--identities",
+            "1",
+            "--seed",
+            "3",
+            "--out",
+            "p",
+        ],
+        dir.path(),
+    );
+    assert!(pki.status.success(), "{:?}", text(&pki));
+    // An own credential without --target: the case is skipped (the harness's servers do not
+    // trust it), so the run measures nothing.
+    std::fs::write(
+        dir.path().join("s.toml"),
+        "version = 1\n[defaults]\nload = { concurrency = 1, handshakes = 2, warmup = \"0s\" }\n[[case]]\nname = \"own\"\nexpect = \"accept\"\nclient_cert = { cert = \"p/clients/client-00000.crt\", key = \"p/clients/client-00000.key\" }\n",
+    )
+    .unwrap();
+    let out = harness(&["run", "s.toml", "-q", "--out", "r"], dir.path());
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("nothing was measured: every case (1) was skipped"),
+        "{stderr}"
+    );
+}

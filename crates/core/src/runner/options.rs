@@ -207,10 +207,18 @@ pub struct RunOutcome {
 }
 
 impl RunOutcome {
-    /// 0: every case met its expectation; 1: a case did not; 2: a case could not run or the
-    /// run was interrupted.
+    /// Whether every case was skipped: the run measured nothing.
+    pub fn measured_nothing(&self) -> bool {
+        self.summary.cases.iter().all(|c| c.skipped.is_some())
+    }
+
+    /// 0: every case met its expectation; 1: a case did not; 2: a case could not run, the
+    /// run was interrupted, or it measured nothing (every case skipped: never a pass).
     pub fn exit_code(&self) -> u8 {
-        if self.summary.interrupted || self.summary.cases.iter().any(|c| c.error.is_some()) {
+        if self.summary.interrupted
+            || self.measured_nothing()
+            || self.summary.cases.iter().any(|c| c.error.is_some())
+        {
             2
         } else if self
             .summary
