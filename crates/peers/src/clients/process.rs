@@ -91,20 +91,7 @@ impl ProcessAttempts {
                 })?,
             ),
         };
-        let script = work.join("node-client.js");
-        if kind == ProcessClientKind::Node {
-            crate::fsutil::write_atomic(&script, node_client::SCRIPT.as_bytes(), 0o644)
-                .map_err(io_err(&script))?;
-        }
-        let driven = matches!(kind, ProcessClientKind::Go | ProcessClientKind::Java);
-        let session = (case.tls.resumption != ResumptionMode::Off && !driven)
-            .then(|| work.join("session.pem"));
-        if let Some(session) = &session {
-            // It holds a resumption secret: created 0600 by the harness, so the programs
-            // (s_client's `-sess_out` and node's writeFileSync open it with "w") keep that mode
-            // and never create it themselves.
-            drop(crate::fsutil::create_new_file(session, 0o600).map_err(io_err(session))?);
-        }
+        let (script, session) = write_files(kind, case, work)?;
         let driver = match (kind, &classes) {
             (ProcessClientKind::Go, _) => Some(go_client::command(
                 &program,
@@ -195,6 +182,30 @@ fn program_of(
             (java, Some(classes))
         }
     })
+}
+
+/// The files a one-per-handshake client of `kind` needs in `work`: node's script (written
+/// for node only) and, with resumption on, the empty file sessions are carried in.
+fn write_files(
+    kind: ProcessClientKind,
+    case: &Case,
+    work: &Path,
+) -> Result<(PathBuf, Option<PathBuf>), ProcessError> {
+    let script = work.join("node-client.js");
+    if kind == ProcessClientKind::Node {
+        crate::fsutil::write_atomic(&script, node_client::SCRIPT.as_bytes(), 0o644)
+            .map_err(io_err(&script))?;
+    }
+    let driven = matches!(kind, ProcessClientKind::Go | ProcessClientKind::Java);
+    let session =
+        (case.tls.resumption != ResumptionMode::Off && !driven).then(|| work.join("session.pem"));
+    if let Some(session) = &session {
+        // It holds a resumption secret: created 0600 by the harness, so the programs
+        // (s_client's `-sess_out` and node's writeFileSync open it with "w") keep that mode
+        // and never create it themselves.
+        drop(crate::fsutil::create_new_file(session, 0o600).map_err(io_err(session))?);
+    }
+    Ok((script, session))
 }
 
 /// The driver of a program that stays up for the case (Go, Java), starting `template`'s
