@@ -163,61 +163,6 @@ impl CaCert {
     }
 }
 
-/// The private key in the PEM file `key`, checked to belong to the CA certificate `x509`
-/// (read from `cert`).
-fn load_key(
-    key: &Path,
-    cert: &Path,
-    x509: &openssl::x509::X509,
-) -> Result<KeyMaterial, PemFilesError> {
-    let cert_err = file_err(PemPart::Cert, cert);
-    let key_err = file_err(PemPart::Key, key);
-    let key_pem = crate::fsutil::read_bounded(key, crate::fsutil::PEM_LIMIT)
-        .map_err(|e| key_err(e.to_string()))?;
-    let pkey = openssl::pkey::PKey::private_key_from_pem(&key_pem).map_err(|e| {
-        key_err(format!(
-            "expected a PEM private key (PKCS#8, PKCS#1 or SEC1; unencrypted): {}",
-            reason(&e)
-        ))
-    })?;
-    let public = x509.public_key().map_err(|e| cert_err(reason(&e)))?;
-    if !public.public_eq(&pkey) {
-        return Err(key_err(format!(
-            "the key does not belong to the CA certificate {}",
-            cert.display()
-        )));
-    }
-    let pkcs8 = pkey
-        .private_key_to_pkcs8()
-        .map_err(|e| key_err(reason(&e)))?;
-    KeyMaterial::from_pkcs8_der(&pkcs8).map_err(|e| key_err(e.to_string()))
-}
-
-/// The certificates in the PEM file `path` above the CA certificate `x509`, checked: the
-/// first one issued it.
-fn load_chain(
-    path: &Path,
-    x509: &openssl::x509::X509,
-) -> Result<Vec<CertificateDer<'static>>, PemFilesError> {
-    let chain_err = file_err(PemPart::Chain, path);
-    let certs = read_certs(path, PemPart::Chain)?;
-    let first = &certs[0];
-    if first.issued(x509) != openssl::x509::X509VerifyResult::OK {
-        return Err(chain_err(format!(
-            "its first certificate ({}) did not issue the CA certificate (issuer {})",
-            one_line(first.subject_name()),
-            one_line(x509.issuer_name())
-        )));
-    }
-    let mut above = Vec::new();
-    for c in &certs {
-        above.push(CertificateDer::from(
-            c.to_der().map_err(|e| chain_err(reason(&e)))?,
-        ));
-    }
-    Ok(above)
-}
-
 impl ExternalCa {
     /// Loads the CA certificate `cert` (its first PEM certificate), its private key `key` (PEM:
     /// PKCS#8, PKCS#1 or SEC1) and optionally the certificates above it (`chain`), and checks
@@ -233,9 +178,9 @@ impl ExternalCa {
             parsed,
             path_len,
         } = CaCert::load(cert)?;
-        let material = load_key(key, cert, &x509)?;
+        let material = Self::load_key(key, cert, &x509)?;
         let above = match chain {
-            Some(path) => load_chain(path, &x509)?,
+            Some(path) => Self::load_chain(path, &x509)?,
             None => Vec::new(),
         };
         let self_signed = x509.issued(&x509) == openssl::x509::X509VerifyResult::OK
@@ -254,6 +199,61 @@ impl ExternalCa {
             path_len,
             self_signed,
         })
+    }
+
+    /// The private key in the PEM file `key`, checked to belong to the CA certificate `x509`
+    /// (read from `cert`).
+    fn load_key(
+        key: &Path,
+        cert: &Path,
+        x509: &openssl::x509::X509,
+    ) -> Result<KeyMaterial, PemFilesError> {
+        let cert_err = file_err(PemPart::Cert, cert);
+        let key_err = file_err(PemPart::Key, key);
+        let key_pem = crate::fsutil::read_bounded(key, crate::fsutil::PEM_LIMIT)
+            .map_err(|e| key_err(e.to_string()))?;
+        let pkey = openssl::pkey::PKey::private_key_from_pem(&key_pem).map_err(|e| {
+            key_err(format!(
+                "expected a PEM private key (PKCS#8, PKCS#1 or SEC1; unencrypted): {}",
+                reason(&e)
+            ))
+        })?;
+        let public = x509.public_key().map_err(|e| cert_err(reason(&e)))?;
+        if !public.public_eq(&pkey) {
+            return Err(key_err(format!(
+                "the key does not belong to the CA certificate {}",
+                cert.display()
+            )));
+        }
+        let pkcs8 = pkey
+            .private_key_to_pkcs8()
+            .map_err(|e| key_err(reason(&e)))?;
+        KeyMaterial::from_pkcs8_der(&pkcs8).map_err(|e| key_err(e.to_string()))
+    }
+
+    /// The certificates in the PEM file `path` above the CA certificate `x509`, checked: the
+    /// first one issued it.
+    fn load_chain(
+        path: &Path,
+        x509: &openssl::x509::X509,
+    ) -> Result<Vec<CertificateDer<'static>>, PemFilesError> {
+        let chain_err = file_err(PemPart::Chain, path);
+        let certs = read_certs(path, PemPart::Chain)?;
+        let first = &certs[0];
+        if first.issued(x509) != openssl::x509::X509VerifyResult::OK {
+            return Err(chain_err(format!(
+                "its first certificate ({}) did not issue the CA certificate (issuer {})",
+                one_line(first.subject_name()),
+                one_line(x509.issuer_name())
+            )));
+        }
+        let mut above = Vec::new();
+        for c in &certs {
+            above.push(CertificateDer::from(
+                c.to_der().map_err(|e| chain_err(reason(&e)))?,
+            ));
+        }
+        Ok(above)
     }
 
     /// `cert` (issued by rcgen in this CA's stead) with the issuer field set to this CA's exact

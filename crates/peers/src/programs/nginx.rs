@@ -467,61 +467,12 @@ mod tests {
 
     /// Cases covering every directive [`config`] can write, each choice of a setting at least
     /// once.
-    const CONFIG_CASES: &str = r#"
-version = 1
-name = "nginx-config"
-description = "The settings the nginx.conf fixture covers."
-
-[defaults]
-server = "nginx"
-client = "openssl"
-key = "ecdsa-p256"
-tls = { versions = ["1.3"] }
-load = { concurrency = 1, handshakes = 1, warmup = "0s" }
-
-[[case]]
-name = "plain"
-description = "One process, no client certificate asked for, no revocation, no resumption."
-client_auth = "off"
-server_threads = 1
-
-[[case]]
-name = "workers-allow-list"
-description = "A master and four workers, an allow-list, a verify depth, TLS 1.2 and 1.3 with narrowed suites, groups and schemes, stateful resumption."
-client_auth = "optional"
-server_threads = 4
-verify_depth = 3
-allowed_clients = ["client-elsewhere", "a.b_c-d"]
-tls = { versions = ["1.2", "1.3"], server_suites = ["TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS13_AES_256_GCM_SHA384"], server_groups = ["x25519", "secp256r1"], client_sigalgs = ["ecdsa_secp256r1_sha256", "rsa_pss_rsae_sha256"], resumption = "session-id", tickets = 1 }
-
-[[case]]
-name = "ocsp-cached"
-description = "OCSP checking of the client certificate, answers cached; tickets."
-revocation = { mode = "ocsp", cache_ttl = "300s" }
-tls = { resumption = "tickets", tickets = 2 }
-
-[[case]]
-name = "ocsp-uncached"
-description = "OCSP checking without a cache."
-revocation = { mode = "ocsp", cache_ttl = "0s" }
-
-[[case]]
-name = "stapling"
-description = "OCSP stapling."
-revocation = { mode = "ocsp-stapling" }
-
-[[case]]
-name = "crl"
-description = "A CRL for the chain, TLS 1.2 only."
-revocation = { mode = "crl" }
-tls = { versions = ["1.2"], server_suites = ["TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"] }
-"#;
+    const CONFIG_CASES: &str = include_str!("nginx.cases.toml");
 
     /// The rendering of every case of [`CONFIG_CASES`], each after a `#### name` line; the odd
     /// paths need quoting.
     fn config_renderings() -> String {
-        let scenario =
-            crate::scenario::parse(CONFIG_CASES, Path::new("nginx-config.toml")).unwrap();
+        let scenario = crate::scenario::parse(CONFIG_CASES, Path::new("nginx.cases.toml")).unwrap();
         let files = PkiFiles {
             dir: "/run/pki".into(),
             root_cert: "/run/out dir/ca/root \"1\".crt".into(),
