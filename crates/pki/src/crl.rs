@@ -195,6 +195,42 @@ pub fn issue_crl_scoped(
 ) -> Result<CertificateRevocationListDer<'static>, IssueError> {
     let a = pki.spec.anchor;
     let revoked_at = a - Duration::days(1);
+    let revoked_certs = revoked_entries(revoked_at, extra_entries, also_revoked, kind, scope);
+    let issuing_distribution_point = scope.shard.map(|s| CrlIssuingDistributionPoint {
+        distribution_point: CrlDistributionPoint {
+            uris: vec![crl_shard_url(s.base_url, s.index, s.of)],
+        },
+        scope: None,
+    });
+    let (this_update, next_update) = match kind {
+        CrlKind::Stale => (a - Duration::days(365), a - Duration::days(364)),
+        CrlKind::NotYetValid => (a + Duration::days(31 * 365), a + Duration::days(32 * 365)),
+        _ => (revoked_at, a + Duration::days(30 * 365)),
+    };
+    let params_crl = CertificateRevocationListParams {
+        this_update,
+        next_update,
+        crl_number: SerialNumber::from(crl_number),
+        issuing_distribution_point,
+        revoked_certs,
+        key_identifier_method: KeyIdMethod::PreSpecified(match kind {
+            CrlKind::IssuerNoCrlSign => pki.no_crl_sign_ca.1.key_identifier(),
+            _ => pki.leaf_ca.key.key_identifier(),
+        }),
+    };
+    sign_crl_of_kind(pki, kind, &params_crl)
+}
+
+/// The entries of a CRL of `kind` for `scope`, each revoked at `revoked_at`: the `revoked`
+/// client (on hold for [`CrlKind::Hold`]), `also_revoked` and `extra_entries` filler serials,
+/// those of the scope's shard only.
+fn revoked_entries(
+    revoked_at: time::OffsetDateTime,
+    extra_entries: usize,
+    also_revoked: &[u64],
+    kind: CrlKind,
+    scope: CrlScope<'_>,
+) -> Vec<RevokedCertParams> {
     let listed = |serial: u64| scope.shard.is_none_or(|s| s.lists(serial));
     let entry = |serial: u64, reason| RevokedCertParams {
         serial_number: SerialNumber::from(serial),
@@ -225,28 +261,16 @@ pub fn issue_crl_scoped(
             .filter(|&s| listed(s))
             .map(|s| entry(s, RevocationReason::Superseded)),
     );
-    let issuing_distribution_point = scope.shard.map(|s| CrlIssuingDistributionPoint {
-        distribution_point: CrlDistributionPoint {
-            uris: vec![crl_shard_url(s.base_url, s.index, s.of)],
-        },
-        scope: None,
-    });
-    let (this_update, next_update) = match kind {
-        CrlKind::Stale => (a - Duration::days(365), a - Duration::days(364)),
-        CrlKind::NotYetValid => (a + Duration::days(31 * 365), a + Duration::days(32 * 365)),
-        _ => (revoked_at, a + Duration::days(30 * 365)),
-    };
-    let params_crl = CertificateRevocationListParams {
-        this_update,
-        next_update,
-        crl_number: SerialNumber::from(crl_number),
-        issuing_distribution_point,
-        revoked_certs,
-        key_identifier_method: KeyIdMethod::PreSpecified(match kind {
-            CrlKind::IssuerNoCrlSign => pki.no_crl_sign_ca.1.key_identifier(),
-            _ => pki.leaf_ca.key.key_identifier(),
-        }),
-    };
+    revoked_certs
+}
+
+/// `params_crl` signed as a CRL of `kind` is: by the leaves' CA, by the CA without cRLSign,
+/// in an unrelated issuer's name, or with a key that is not the CA's.
+fn sign_crl_of_kind(
+    pki: &Pki,
+    kind: CrlKind,
+    params_crl: &CertificateRevocationListParams,
+) -> Result<CertificateRevocationListDer<'static>, IssueError> {
     match kind {
         CrlKind::IssuerNoCrlSign => {
             // rcgen refuses to sign a CRL for an issuer whose key usage lacks cRLSign; the CRL
@@ -254,7 +278,7 @@ pub fn issue_crl_scoped(
             // left out gives the same bytes the real CA would produce.
             let mut params = pki.no_crl_sign_ca.0.clone();
             params.key_usages = Vec::new();
-            Ca::local(params, Arc::clone(&pki.no_crl_sign_ca.1)).sign_crl(&params_crl, None, None)
+            Ca::local(params, Arc::clone(&pki.no_crl_sign_ca.1)).sign_crl(params_crl, None, None)
         }
         CrlKind::OtherIssuer => {
             let mut other = pki.leaf_ca.params.clone();
@@ -264,13 +288,13 @@ pub fn issue_crl_scoped(
                 "mtls-harness unrelated CRL issuer",
             );
             other.distinguished_name = dn;
-            pki.leaf_ca.sign_crl(&params_crl, Some(&other), None)
+            pki.leaf_ca.sign_crl(params_crl, Some(&other), None)
         }
         // The bad signature: the victim's key signs in the CA's name.
         CrlKind::BadSignature => pki
             .leaf_ca
-            .sign_crl(&params_crl, None, Some(&pki.victim.key)),
-        _ => pki.leaf_ca.sign_crl(&params_crl, None, None),
+            .sign_crl(params_crl, None, Some(&pki.victim.key)),
+        _ => pki.leaf_ca.sign_crl(params_crl, None, None),
     }
 }
 

@@ -93,11 +93,7 @@ pub(super) fn read_certs(
     path: &Path,
     which: PemPart,
 ) -> Result<Vec<openssl::x509::X509>, PemFilesError> {
-    let err = |message: String| PemFilesError {
-        which,
-        path: path.to_path_buf(),
-        message,
-    };
+    let err = file_err(which, path);
     let bytes = crate::fsutil::read_bounded(path, crate::fsutil::PEM_LIMIT)
         .map_err(|e| err(e.to_string()))?;
     let certs = openssl::x509::X509::stack_from_pem(&bytes)
@@ -114,20 +110,27 @@ pub(super) fn read_certs(
     Ok(certs)
 }
 
-impl ExternalCa {
-    /// Loads the CA certificate `cert` (its first PEM certificate), its private key `key` (PEM:
-    /// PKCS#8, PKCS#1 or SEC1) and optionally the certificates above it (`chain`), and checks
-    /// that the certificate is a CA that may sign certificates, is valid now, and belongs to the
-    /// key, and that the chain's first certificate issued it.
-    ///
-    /// # Errors
-    /// [`PemFilesError`] naming the file and what was wrong with it.
-    pub fn load(cert: &Path, key: &Path, chain: Option<&Path>) -> Result<Self, PemFilesError> {
-        let cert_err = |message: String| PemFilesError {
-            which: PemPart::Cert,
-            path: cert.to_path_buf(),
-            message,
-        };
+/// The error about the file `path` (input `which`) for a message.
+fn file_err(which: PemPart, path: &Path) -> impl Fn(String) -> PemFilesError + '_ {
+    move |message| PemFilesError {
+        which,
+        path: path.to_path_buf(),
+        message,
+    }
+}
+
+/// The CA certificate of an issuer, checked: a CA that may sign certificates, valid now.
+struct CaCert {
+    x509: openssl::x509::X509,
+    der: Vec<u8>,
+    parsed: x509_cert::Certificate,
+    path_len: Option<u32>,
+}
+
+impl CaCert {
+    /// The first certificate in the PEM file `cert`, checked.
+    fn load(cert: &Path) -> Result<Self, PemFilesError> {
+        let cert_err = file_err(PemPart::Cert, cert);
         let x509 = read_certs(cert, PemPart::Cert)?.remove(0);
         let der = x509.to_der().map_err(|e| cert_err(reason(&e)))?;
         let parsed = x509_cert::Certificate::from_der(&der)
@@ -151,12 +154,62 @@ impl ExternalCa {
                 x509.not_after()
             )));
         }
+        Ok(Self {
+            x509,
+            der,
+            parsed,
+            path_len,
+        })
+    }
+}
 
-        let key_err = |message: String| PemFilesError {
-            which: PemPart::Key,
-            path: key.to_path_buf(),
-            message,
+impl ExternalCa {
+    /// Loads the CA certificate `cert` (its first PEM certificate), its private key `key` (PEM:
+    /// PKCS#8, PKCS#1 or SEC1) and optionally the certificates above it (`chain`), and checks
+    /// that the certificate is a CA that may sign certificates, is valid now, and belongs to the
+    /// key, and that the chain's first certificate issued it.
+    ///
+    /// # Errors
+    /// [`PemFilesError`] naming the file and what was wrong with it.
+    pub fn load(cert: &Path, key: &Path, chain: Option<&Path>) -> Result<Self, PemFilesError> {
+        let CaCert {
+            x509,
+            der,
+            parsed,
+            path_len,
+        } = CaCert::load(cert)?;
+        let material = Self::load_key(key, cert, &x509)?;
+        let above = match chain {
+            Some(path) => Self::load_chain(path, &x509)?,
+            None => Vec::new(),
         };
+        let self_signed = x509.issued(&x509) == openssl::x509::X509VerifyResult::OK
+            && x509
+                .public_key()
+                .and_then(|k| x509.verify(&k))
+                .unwrap_or(false);
+        Ok(Self {
+            sha256: hex(&Sha256::digest(&der)),
+            subject_text: one_line(x509.subject_name()),
+            ski: x509.subject_key_id().map(|s| s.as_slice().to_vec()),
+            subject: parsed.tbs_certificate.subject.clone(),
+            cert: CertificateDer::from(der),
+            chain: above,
+            key: Arc::new(material),
+            path_len,
+            self_signed,
+        })
+    }
+
+    /// The private key in the PEM file `key`, checked to belong to the CA certificate `x509`
+    /// (read from `cert`).
+    fn load_key(
+        key: &Path,
+        cert: &Path,
+        x509: &openssl::x509::X509,
+    ) -> Result<KeyMaterial, PemFilesError> {
+        let cert_err = file_err(PemPart::Cert, cert);
+        let key_err = file_err(PemPart::Key, key);
         let key_pem = crate::fsutil::read_bounded(key, crate::fsutil::PEM_LIMIT)
             .map_err(|e| key_err(e.to_string()))?;
         let pkey = openssl::pkey::PKey::private_key_from_pem(&key_pem).map_err(|e| {
@@ -175,49 +228,32 @@ impl ExternalCa {
         let pkcs8 = pkey
             .private_key_to_pkcs8()
             .map_err(|e| key_err(reason(&e)))?;
-        let material = KeyMaterial::from_pkcs8_der(&pkcs8).map_err(|e| key_err(e.to_string()))?;
+        KeyMaterial::from_pkcs8_der(&pkcs8).map_err(|e| key_err(e.to_string()))
+    }
 
-        let mut above = Vec::new();
-        if let Some(path) = chain {
-            let certs = read_certs(path, PemPart::Chain)?;
-            let first = &certs[0];
-            if first.issued(&x509) != openssl::x509::X509VerifyResult::OK {
-                return Err(PemFilesError {
-                    which: PemPart::Chain,
-                    path: path.to_path_buf(),
-                    message: format!(
-                        "its first certificate ({}) did not issue the CA certificate (issuer {})",
-                        one_line(first.subject_name()),
-                        one_line(x509.issuer_name())
-                    ),
-                });
-            }
-            for c in &certs {
-                above.push(CertificateDer::from(c.to_der().map_err(|e| {
-                    PemFilesError {
-                        which: PemPart::Chain,
-                        path: path.to_path_buf(),
-                        message: reason(&e),
-                    }
-                })?));
-            }
+    /// The certificates in the PEM file `path` above the CA certificate `x509`, checked: the
+    /// first one issued it.
+    fn load_chain(
+        path: &Path,
+        x509: &openssl::x509::X509,
+    ) -> Result<Vec<CertificateDer<'static>>, PemFilesError> {
+        let chain_err = file_err(PemPart::Chain, path);
+        let certs = read_certs(path, PemPart::Chain)?;
+        let first = &certs[0];
+        if first.issued(x509) != openssl::x509::X509VerifyResult::OK {
+            return Err(chain_err(format!(
+                "its first certificate ({}) did not issue the CA certificate (issuer {})",
+                one_line(first.subject_name()),
+                one_line(x509.issuer_name())
+            )));
         }
-        let self_signed = x509.issued(&x509) == openssl::x509::X509VerifyResult::OK
-            && x509
-                .public_key()
-                .and_then(|k| x509.verify(&k))
-                .unwrap_or(false);
-        Ok(Self {
-            sha256: hex(&Sha256::digest(&der)),
-            subject_text: one_line(x509.subject_name()),
-            ski: x509.subject_key_id().map(|s| s.as_slice().to_vec()),
-            subject: parsed.tbs_certificate.subject.clone(),
-            cert: CertificateDer::from(der),
-            chain: above,
-            key: Arc::new(material),
-            path_len,
-            self_signed,
-        })
+        let mut above = Vec::new();
+        for c in &certs {
+            above.push(CertificateDer::from(
+                c.to_der().map_err(|e| chain_err(reason(&e)))?,
+            ));
+        }
+        Ok(above)
     }
 
     /// `cert` (issued by rcgen in this CA's stead) with the issuer field set to this CA's exact

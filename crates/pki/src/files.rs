@@ -73,75 +73,18 @@ pub fn write_pki(pki: &Pki, dir: &Path) -> Result<PkiFiles, WriteError> {
         sub("bad")?,
         sub("foreign")?,
     );
-    let mut entries = Vec::new();
-    let mut cert = |path: PathBuf, name: &str, chain: &[CertificateDer<'_>]| {
-        entries.push(CertEntry {
-            name: name.to_string(),
-            file: path
-                .strip_prefix(dir)
-                .unwrap_or(&path)
-                .display()
-                .to_string(),
-            sha256: hex(&Sha256::digest(&chain[0])),
-        });
-        write_file(&path, certs_pem(chain).as_bytes(), 0o644)
+    let mut certs = CertWriter {
+        dir,
+        entries: Vec::new(),
     };
-
-    let root_cert = ca.join("root.crt");
-    cert(root_cert.clone(), "root", std::slice::from_ref(&pki.root))?;
-    // A user's CA key stays where the user keeps it: never copied into a run directory.
-    if pki.spec.issuer.is_none() {
-        write_file(
-            &ca.join("root.key"),
-            key_pem(pki.root_key.pkcs8_der()).as_bytes(),
-            0o600,
-        )?;
-    }
-    for (i, (c, k)) in pki
-        .intermediates
-        .iter()
-        .zip(&pki.intermediate_keys)
-        .enumerate()
-    {
-        let n = i + 1;
-        cert(
-            ca.join(format!("intermediate-{n}.crt")),
-            &format!("intermediate-{n}"),
-            std::slice::from_ref(c),
-        )?;
-        write_file(
-            &ca.join(format!("intermediate-{n}.key")),
-            key_pem(k.pkcs8_der()).as_bytes(),
-            0o600,
-        )?;
-    }
-    let server_chain = server.join("server.crt");
-    cert(server_chain.clone(), "server", &pki.server.chain)?;
-    let server_key = server.join("server.key");
-    write_identity_key(&pki.server, &server_key)?;
-    let server_must_staple = server.join("must-staple.crt");
-    cert(
-        server_must_staple.clone(),
-        "server-must-staple",
-        &pki.server_must_staple.chain,
-    )?;
+    let root_cert = write_cas(pki, &ca, &mut certs)?;
+    let (server_chain, server_key, server_must_staple) = write_server(pki, &server, &mut certs)?;
     for id in [&pki.ocsp_responder, &pki.ocsp_unauthorized] {
-        cert(ca.join(format!("{}.crt", id.name)), &id.name, &id.chain)?;
+        certs.cert(ca.join(format!("{}.crt", id.name)), &id.name, &id.chain)?;
         write_identity_key(id, &ca.join(format!("{}.key", id.name)))?;
     }
-    for id in &pki.clients {
-        cert(
-            clients.join(format!("{}.crt", id.name)),
-            &id.name,
-            &id.chain,
-        )?;
-        write_identity_key(id, &clients.join(format!("{}.key", id.name)))?;
-    }
-    for (variant, id) in &pki.bad_clients {
-        cert(bad.join(format!("{variant}.crt")), &id.name, &id.chain)?;
-        write_identity_key(id, &bad.join(format!("{variant}.key")))?;
-    }
-    cert(
+    write_clients(pki, &clients, &bad, &mut certs)?;
+    certs.cert(
         foreign.join("root.crt"),
         "foreign-root",
         std::slice::from_ref(&pki.foreign_root),
@@ -157,12 +100,114 @@ pub fn write_pki(pki: &Pki, dir: &Path) -> Result<PkiFiles, WriteError> {
     let manifest = Manifest {
         spec: &pki.spec,
         files: &files,
-        certificates: entries,
+        certificates: certs.entries,
         note: "private keys (*.key) are mode 0600 and never copied into reports",
     };
     let json = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
     write_file(&dir.join("manifest.json"), &json, 0o644)?;
     Ok(files)
+}
+
+/// Writes certificates, listing each in the manifest with its path relative to `dir`.
+struct CertWriter<'d> {
+    dir: &'d Path,
+    entries: Vec<CertEntry>,
+}
+
+impl CertWriter<'_> {
+    /// Writes `chain` to `path` as PEM and lists its first certificate as `name`.
+    fn cert(
+        &mut self,
+        path: PathBuf,
+        name: &str,
+        chain: &[CertificateDer<'_>],
+    ) -> Result<(), WriteError> {
+        self.entries.push(CertEntry {
+            name: name.to_string(),
+            file: path
+                .strip_prefix(self.dir)
+                .unwrap_or(&path)
+                .display()
+                .to_string(),
+            sha256: hex(&Sha256::digest(&chain[0])),
+        });
+        write_file(&path, certs_pem(chain).as_bytes(), 0o644)
+    }
+}
+
+/// The root (its key unless it is the user's CA) and the intermediates with their keys, in
+/// `ca`. Returns the root certificate's path.
+fn write_cas(pki: &Pki, ca: &Path, certs: &mut CertWriter<'_>) -> Result<PathBuf, WriteError> {
+    let root_cert = ca.join("root.crt");
+    certs.cert(root_cert.clone(), "root", std::slice::from_ref(&pki.root))?;
+    // A user's CA key stays where the user keeps it: never copied into a run directory.
+    if pki.spec.issuer.is_none() {
+        write_file(
+            &ca.join("root.key"),
+            key_pem(pki.root_key.pkcs8_der()).as_bytes(),
+            0o600,
+        )?;
+    }
+    for (i, (c, k)) in pki
+        .intermediates
+        .iter()
+        .zip(&pki.intermediate_keys)
+        .enumerate()
+    {
+        let n = i + 1;
+        certs.cert(
+            ca.join(format!("intermediate-{n}.crt")),
+            &format!("intermediate-{n}"),
+            std::slice::from_ref(c),
+        )?;
+        write_file(
+            &ca.join(format!("intermediate-{n}.key")),
+            key_pem(k.pkcs8_der()).as_bytes(),
+            0o600,
+        )?;
+    }
+    Ok(root_cert)
+}
+
+/// The server's chain, key and Must-Staple chain in `server`, returned in that order.
+fn write_server(
+    pki: &Pki,
+    server: &Path,
+    certs: &mut CertWriter<'_>,
+) -> Result<(PathBuf, PathBuf, PathBuf), WriteError> {
+    let server_chain = server.join("server.crt");
+    certs.cert(server_chain.clone(), "server", &pki.server.chain)?;
+    let server_key = server.join("server.key");
+    write_identity_key(&pki.server, &server_key)?;
+    let server_must_staple = server.join("must-staple.crt");
+    certs.cert(
+        server_must_staple.clone(),
+        "server-must-staple",
+        &pki.server_must_staple.chain,
+    )?;
+    Ok((server_chain, server_key, server_must_staple))
+}
+
+/// The valid clients in `clients` and the bad credentials in `bad`, with their keys.
+fn write_clients(
+    pki: &Pki,
+    clients: &Path,
+    bad: &Path,
+    certs: &mut CertWriter<'_>,
+) -> Result<(), WriteError> {
+    for id in &pki.clients {
+        certs.cert(
+            clients.join(format!("{}.crt", id.name)),
+            &id.name,
+            &id.chain,
+        )?;
+        write_identity_key(id, &clients.join(format!("{}.key", id.name)))?;
+    }
+    for (variant, id) in &pki.bad_clients {
+        certs.cert(bad.join(format!("{variant}.crt")), &id.name, &id.chain)?;
+        write_identity_key(id, &bad.join(format!("{variant}.key")))?;
+    }
+    Ok(())
 }
 
 fn write_identity_key(id: &Identity, path: &Path) -> Result<(), WriteError> {

@@ -23,7 +23,8 @@ use crate::load::{Attempter, Ticket};
 use crate::measure::{Outcome, Sample};
 use crate::peers::programs::client_output::{self, credential, Credential};
 use crate::peers::programs::{
-    curl, find_program, gnutls_cli, go_client, java_client, node_client, s_client, ProcessError,
+    curl, find_program, gnutls_cli, go_client, io_err, java_client, node_client, s_client,
+    ProcessError,
 };
 use crate::pki::{ClientCert, Pki, PkiFiles};
 use crate::scenario::{Case, LoadSpec, ResumptionMode, Schedule};
@@ -78,24 +79,10 @@ impl ProcessAttempts {
         work: &Path,
         search_path: Option<&std::ffi::OsStr>,
     ) -> Result<Self, ProcessError> {
-        let io_err = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| ProcessError::Files { path, source }
-        };
         // A new directory for the credential copies and the session file: nothing planted
         // there is followed.
         crate::fsutil::create_new_dir(work).map_err(io_err(work))?;
-        let (program, classes) = match kind {
-            ProcessClientKind::SClient => (find_program("openssl", search_path)?, None),
-            ProcessClientKind::Node => (find_program("node", search_path)?, None),
-            ProcessClientKind::Curl => (find_program("curl", search_path)?, None),
-            ProcessClientKind::GnutlsCli => (find_program("gnutls-cli", search_path)?, None),
-            ProcessClientKind::Go => (go_client::built(search_path, work)?, None),
-            ProcessClientKind::Java => {
-                let (java, classes) = java_client::compiled(search_path, work)?;
-                (java, Some(classes))
-            }
-        };
+        let (program, classes) = program_of(kind, work, search_path)?;
         let cred = match case.client_cert {
             ClientCert::None => None,
             _ => Some(
@@ -104,20 +91,7 @@ impl ProcessAttempts {
                 })?,
             ),
         };
-        let script = work.join("node-client.js");
-        if kind == ProcessClientKind::Node {
-            crate::fsutil::write_atomic(&script, node_client::SCRIPT.as_bytes(), 0o644)
-                .map_err(io_err(&script))?;
-        }
-        let driven = matches!(kind, ProcessClientKind::Go | ProcessClientKind::Java);
-        let session = (case.tls.resumption != ResumptionMode::Off && !driven)
-            .then(|| work.join("session.pem"));
-        if let Some(session) = &session {
-            // It holds a resumption secret: created 0600 by the harness, so the programs
-            // (s_client's `-sess_out` and node's writeFileSync open it with "w") keep that mode
-            // and never create it themselves.
-            drop(crate::fsutil::create_new_file(session, 0o600).map_err(io_err(session))?);
-        }
+        let (script, session) = write_files(kind, case, work)?;
         let driver = match (kind, &classes) {
             (ProcessClientKind::Go, _) => Some(go_client::command(
                 &program,
@@ -136,25 +110,7 @@ impl ProcessAttempts {
             )),
             _ => None,
         }
-        .map(|template| {
-            let name = if kind == ProcessClientKind::Go {
-                "go-client"
-            } else {
-                "java-client"
-            };
-            let program = template.get_program().to_owned();
-            let args: Vec<std::ffi::OsString> =
-                template.get_args().map(ToOwned::to_owned).collect();
-            Arc::new(Driver::new(
-                name,
-                work.to_path_buf(),
-                Box::new(move || {
-                    let mut cmd = Command::new(&program);
-                    cmd.args(&args);
-                    cmd
-                }),
-            ))
-        });
+        .map(|template| driver_for(kind, &template, work));
         if let Some(driver) = &driver {
             // Started now, so a program that cannot start fails the case with its log.
             driver.ensure_started()?;
@@ -206,6 +162,71 @@ impl ProcessAttempts {
             ProcessClientKind::Go | ProcessClientKind::Java => return None,
         })
     }
+}
+
+/// The program `kind` runs, found on `search_path` (the Go client built, the Java client
+/// compiled into `work` first), and for Java the directory of its classes.
+fn program_of(
+    kind: ProcessClientKind,
+    work: &Path,
+    search_path: Option<&std::ffi::OsStr>,
+) -> Result<(PathBuf, Option<PathBuf>), ProcessError> {
+    Ok(match kind {
+        ProcessClientKind::SClient => (find_program("openssl", search_path)?, None),
+        ProcessClientKind::Node => (find_program("node", search_path)?, None),
+        ProcessClientKind::Curl => (find_program("curl", search_path)?, None),
+        ProcessClientKind::GnutlsCli => (find_program("gnutls-cli", search_path)?, None),
+        ProcessClientKind::Go => (go_client::built(search_path, work)?, None),
+        ProcessClientKind::Java => {
+            let (java, classes) = java_client::compiled(search_path, work)?;
+            (java, Some(classes))
+        }
+    })
+}
+
+/// The files a one-per-handshake client of `kind` needs in `work`: node's script (written
+/// for node only) and, with resumption on, the empty file sessions are carried in.
+fn write_files(
+    kind: ProcessClientKind,
+    case: &Case,
+    work: &Path,
+) -> Result<(PathBuf, Option<PathBuf>), ProcessError> {
+    let script = work.join("node-client.js");
+    if kind == ProcessClientKind::Node {
+        crate::fsutil::write_atomic(&script, node_client::SCRIPT.as_bytes(), 0o644)
+            .map_err(io_err(&script))?;
+    }
+    let driven = matches!(kind, ProcessClientKind::Go | ProcessClientKind::Java);
+    let session =
+        (case.tls.resumption != ResumptionMode::Off && !driven).then(|| work.join("session.pem"));
+    if let Some(session) = &session {
+        // It holds a resumption secret: created 0600 by the harness, so the programs
+        // (s_client's `-sess_out` and node's writeFileSync open it with "w") keep that mode
+        // and never create it themselves.
+        drop(crate::fsutil::create_new_file(session, 0o600).map_err(io_err(session))?);
+    }
+    Ok((script, session))
+}
+
+/// The driver of a program that stays up for the case (Go, Java), starting `template`'s
+/// command line whenever it (re)starts the program.
+fn driver_for(kind: ProcessClientKind, template: &Command, work: &Path) -> Arc<Driver> {
+    let name = if kind == ProcessClientKind::Go {
+        "go-client"
+    } else {
+        "java-client"
+    };
+    let program = template.get_program().to_owned();
+    let args: Vec<std::ffi::OsString> = template.get_args().map(ToOwned::to_owned).collect();
+    Arc::new(Driver::new(
+        name,
+        work.to_path_buf(),
+        Box::new(move || {
+            let mut cmd = Command::new(&program);
+            cmd.args(&args);
+            cmd
+        }),
+    ))
 }
 
 impl Attempter for ProcessAttempts {
@@ -302,6 +323,40 @@ fn attempt(kind: ProcessClientKind, mut command: Command, timeout: Duration) -> 
             return sample;
         }
     };
+    send_request(kind, &mut child);
+    // Drain both pipes on threads so a chatty child never blocks on a full pipe.
+    let out = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let timed_out = !exited_within(&mut child, timeout);
+    sample.end = Instant::now();
+    let stdout = out.join().unwrap_or_default();
+    let stderr = err.join().unwrap_or_default();
+    if timed_out {
+        sample.outcome = Outcome::Timeout;
+        return sample;
+    }
+    let verdict = verdict_of(kind, &stdout, &stderr);
+    sample.outcome = verdict.outcome;
+    sample.http_status = verdict.status;
+    sample.negotiated = verdict.negotiated;
+    if sample.outcome == Outcome::Accepted || sample.http_status.is_some() {
+        sample.first_byte = Some(sample.end);
+    }
+    sample
+}
+
+/// Writes the request of a client that reads it from its stdin (s_client, gnutls-cli).
+fn send_request(kind: ProcessClientKind, child: &mut std::process::Child) {
     if let Some(mut stdin) = child.stdin.take() {
         let request = match kind {
             ProcessClientKind::SClient => Some(s_client::REQUEST),
@@ -315,66 +370,48 @@ fn attempt(kind: ProcessClientKind, mut command: Command, timeout: Duration) -> 
             let _ = std::io::Write::write_all(&mut stdin, request);
         }
     }
-    // Drain both pipes on threads so a chatty child never blocks on a full pipe.
-    let drain = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            if let Some(mut p) = pipe {
-                let _ = p.read_to_string(&mut text);
-            }
-            text
-        })
-    };
-    let out = drain(
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let err = drain(
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
+}
+
+/// Everything `pipe` says until it closes, read on a thread of its own.
+fn drain(pipe: Option<Box<dyn Read + Send>>) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(mut p) = pipe {
+            let _ = p.read_to_string(&mut text);
+        }
+        text
+    })
+}
+
+/// Whether `child` exited within `timeout`; when it did not (or cannot be waited for), its
+/// process group is killed and it is reaped.
+fn exited_within(child: &mut std::process::Child, timeout: Duration) -> bool {
     let deadline = Instant::now() + timeout;
-    let mut timed_out = false;
     loop {
         match child.try_wait() {
-            Ok(Some(_)) => break,
+            Ok(Some(_)) => return true,
             Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(2)),
             _ => {
-                timed_out = true;
                 let _ = crate::sys::kill_group(child.id(), libc::SIGKILL);
                 let _ = child.wait();
-                break;
+                return false;
             }
         }
     }
-    sample.end = Instant::now();
-    let stdout = out.join().unwrap_or_default();
-    let stderr = err.join().unwrap_or_default();
-    if timed_out {
-        sample.outcome = Outcome::Timeout;
-        return sample;
-    }
-    let verdict = match kind {
-        ProcessClientKind::SClient => s_client::parse(&stdout, &stderr),
-        ProcessClientKind::Node => node_client::parse(&stdout),
-        ProcessClientKind::Curl => curl::parse(&stdout, &stderr),
-        ProcessClientKind::GnutlsCli => gnutls_cli::parse(&stdout, &stderr),
+}
+
+/// The verdict of a one-per-handshake client's output.
+fn verdict_of(kind: ProcessClientKind, stdout: &str, stderr: &str) -> client_output::Verdict {
+    match kind {
+        ProcessClientKind::SClient => s_client::parse(stdout, stderr),
+        ProcessClientKind::Node => node_client::parse(stdout),
+        ProcessClientKind::Curl => curl::parse(stdout, stderr),
+        ProcessClientKind::GnutlsCli => gnutls_cli::parse(stdout, stderr),
         // Driven through their stdin, never run per attempt.
         ProcessClientKind::Go | ProcessClientKind::Java => client_output::Verdict {
             outcome: Outcome::IoError,
             status: None,
             negotiated: None,
         },
-    };
-    sample.outcome = verdict.outcome;
-    sample.http_status = verdict.status;
-    sample.negotiated = verdict.negotiated;
-    if sample.outcome == Outcome::Accepted || sample.http_status.is_some() {
-        sample.first_byte = Some(sample.end);
     }
-    sample
 }

@@ -179,10 +179,39 @@ impl RustlsClient {
         rotating: &[Arc<SwappableCert>],
         server_roots: &[rustls::pki_types::CertificateDer<'static>],
     ) -> Result<Self, ClientError> {
+        let base = ConfigBase::new(case, server_roots)?;
+        Ok(Self {
+            configs: base.identity_configs(case, pki, only, rotating)?,
+            server_name: ServerName::try_from("localhost")
+                .map_err(|_| rustls::Error::General("server name".into()))?,
+        })
+    }
+
+    /// Number of distinct client configurations (identities).
+    pub fn identities(&self) -> usize {
+        self.configs.len()
+    }
+}
+
+/// What every identity's configuration of a case starts from: the case's provider and
+/// versions, and how the server's certificate is verified.
+struct ConfigBase {
+    provider: Arc<rustls::crypto::CryptoProvider>,
+    versions: Vec<&'static rustls::SupportedProtocolVersion>,
+    roots: Arc<rustls::RootCertStore>,
+    /// With stapling, the server's certificate is verified by webpki and then its staple.
+    staple_checker: Option<Arc<StapleCheckingVerifier>>,
+    resumption: ResumptionMode,
+}
+
+impl ConfigBase {
+    fn new(
+        case: &Case,
+        server_roots: &[rustls::pki_types::CertificateDer<'static>],
+    ) -> Result<Self, rustls::Error> {
         let provider = tls_config::provider_with(&case.tls.groups, &case.tls.suites);
         let versions = tls_config::versions(&case.tls.versions);
         let roots = tls_config::root_store(server_roots)?;
-        // With stapling, the server's certificate is verified by webpki and then its staple.
         let staple_checker = match case.revocation.mode() {
             RevocationMode::OcspStapling => {
                 let webpki = WebPkiServerVerifier::builder_with_provider(
@@ -195,53 +224,84 @@ impl RustlsClient {
             }
             _ => None,
         };
-        let builder = || {
-            ClientConfig::builder_with_provider(Arc::clone(&provider))
-                .with_protocol_versions(&versions)
-                .map(|b| match &staple_checker {
-                    Some(v) => b
-                        .dangerous()
-                        .with_custom_certificate_verifier(Arc::clone(v) as Arc<_>),
-                    None => b.with_root_certificates(Arc::clone(&roots)),
-                })
-        };
-        let finish = |config: ClientConfig| {
-            let mut config = observing(config);
-            config.resumption = Resumption::disabled();
-            let resume = match case.tls.resumption {
-                ResumptionMode::Off => None,
-                mode => {
-                    let mut resuming = config.clone();
-                    // A new in-memory store per call: one per identity.
-                    resuming.resumption = observed_resumption(64).tls12_resumption(match mode {
-                        ResumptionMode::SessionId => Tls12Resumption::SessionIdOnly,
-                        _ => Tls12Resumption::SessionIdOrTickets,
-                    });
-                    Some(Arc::new(resuming))
-                }
-            };
-            IdentityConfig {
-                full: Arc::new(config),
-                resume,
-                primed: AtomicBool::new(false),
+        Ok(Self {
+            provider,
+            versions,
+            roots,
+            staple_checker,
+            resumption: case.tls.resumption,
+        })
+    }
+
+    /// A builder with the provider, versions and server verification set, waiting for the
+    /// client's credential.
+    fn builder(
+        &self,
+    ) -> Result<rustls::ConfigBuilder<ClientConfig, rustls::client::WantsClientCert>, rustls::Error>
+    {
+        ClientConfig::builder_with_provider(Arc::clone(&self.provider))
+            .with_protocol_versions(&self.versions)
+            .map(|b| match &self.staple_checker {
+                Some(v) => b
+                    .dangerous()
+                    .with_custom_certificate_verifier(Arc::clone(v) as Arc<_>),
+                None => b.with_root_certificates(Arc::clone(&self.roots)),
+            })
+    }
+
+    /// `config` as one identity's pair: the full one never resumes, the resuming one (with
+    /// resumption on) has a session store of its own.
+    fn finish(&self, config: ClientConfig) -> IdentityConfig {
+        let mut config = observing(config);
+        config.resumption = Resumption::disabled();
+        let resume = match self.resumption {
+            ResumptionMode::Off => None,
+            mode => {
+                let mut resuming = config.clone();
+                // A new in-memory store per call: one per identity.
+                resuming.resumption = observed_resumption(64).tls12_resumption(match mode {
+                    ResumptionMode::SessionId => Tls12Resumption::SessionIdOnly,
+                    _ => Tls12Resumption::SessionIdOrTickets,
+                });
+                Some(Arc::new(resuming))
             }
         };
-        let with_identity = |id: &Identity| -> Result<IdentityConfig, rustls::Error> {
-            Ok(finish(builder()?.with_client_auth_cert(
-                id.chain.clone(),
-                id.key.private_key_der(),
-            )?))
-        };
-        let configs = match (only, case.client_cert) {
+        IdentityConfig {
+            full: Arc::new(config),
+            resume,
+            primed: AtomicBool::new(false),
+        }
+    }
+
+    fn with_identity(&self, id: &Identity) -> Result<IdentityConfig, rustls::Error> {
+        Ok(self.finish(
+            self.builder()?
+                .with_client_auth_cert(id.chain.clone(), id.key.private_key_der())?,
+        ))
+    }
+
+    fn with_resolver(
+        &self,
+        resolver: Arc<dyn rustls::client::ResolvesClientCert>,
+    ) -> Result<IdentityConfig, rustls::Error> {
+        Ok(self.finish(self.builder()?.with_client_cert_resolver(resolver)))
+    }
+
+    /// One configuration per identity the case's client presents: `rotating`'s certificates,
+    /// `only`, or the case's credential from `pki`.
+    fn identity_configs(
+        &self,
+        case: &Case,
+        pki: &Pki,
+        only: Option<&Identity>,
+        rotating: &[Arc<SwappableCert>],
+    ) -> Result<Vec<IdentityConfig>, rustls::Error> {
+        Ok(match (only, case.client_cert) {
             _ if !rotating.is_empty() => rotating
                 .iter()
-                .map(|cert| {
-                    Ok(finish(
-                        builder()?.with_client_cert_resolver(Arc::clone(cert) as Arc<_>),
-                    ))
-                })
+                .map(|cert| self.with_resolver(Arc::clone(cert) as Arc<_>))
                 .collect::<Result<_, rustls::Error>>()?,
-            (Some(id), _) => vec![with_identity(id)?],
+            (Some(id), _) => vec![self.with_identity(id)?],
             // The server narrows its signature schemes: present the key anyway.
             (None, cert) if !case.tls.client_sigalgs.is_empty() && cert != ClientCert::None => {
                 let ids: Vec<&Identity> = match cert {
@@ -250,45 +310,31 @@ impl RustlsClient {
                 };
                 ids.into_iter()
                     .map(|id| {
-                        let resolver = UncheckedClientCert::forcing_scheme(id, &provider)?;
-                        Ok(finish(
-                            builder()?.with_client_cert_resolver(Arc::new(resolver)),
-                        ))
+                        let resolver = UncheckedClientCert::forcing_scheme(id, &self.provider)?;
+                        self.with_resolver(Arc::new(resolver))
                     })
                     .collect::<Result<_, rustls::Error>>()?
             }
             (None, ClientCert::Valid) => pki
                 .clients
                 .iter()
-                .map(with_identity)
+                .map(|id| self.with_identity(id))
                 .collect::<Result<_, _>>()?,
-            (None, ClientCert::None) => vec![finish(builder()?.with_no_client_auth())],
+            (None, ClientCert::None) => vec![self.finish(self.builder()?.with_no_client_auth())],
             (None, ClientCert::MismatchedKey | ClientCert::WeakRsa) => {
                 let id = pki
                     .client(case.client_cert, 0)
                     .ok_or(rustls::Error::NoCertificatesPresented)?;
-                let resolver = UncheckedClientCert::new(id, &provider)?;
-                vec![finish(
-                    builder()?.with_client_cert_resolver(Arc::new(resolver)),
-                )]
+                let resolver = UncheckedClientCert::new(id, &self.provider)?;
+                vec![self.with_resolver(Arc::new(resolver))?]
             }
             (None, other) => {
                 let id = pki
                     .client(other, 0)
                     .ok_or(rustls::Error::NoCertificatesPresented)?;
-                vec![with_identity(id)?]
+                vec![self.with_identity(id)?]
             }
-        };
-        Ok(Self {
-            configs,
-            server_name: ServerName::try_from("localhost")
-                .map_err(|_| rustls::Error::General("server name".into()))?,
         })
-    }
-
-    /// Number of distinct client configurations (identities).
-    pub fn identities(&self) -> usize {
-        self.configs.len()
     }
 }
 

@@ -36,8 +36,8 @@ mod s_server;
 use crate::peers::capabilities::servers as records;
 use crate::scenario::ServerImpl;
 pub use kit::{
-    current_exe, find_program, log_tail, outcome_for_verify_error, ChildGuard, ProcessError,
-    RevocationArgs, RunningServer, ServerStack,
+    current_exe, find_program, io_err, log_tail, outcome_for_verify_error, ChildGuard,
+    ProcessError, RevocationArgs, RunningServer, ServerStack,
 };
 pub use launch::start_server;
 pub use nginx::verdict_from_log;
