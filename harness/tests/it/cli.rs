@@ -311,20 +311,7 @@ fn ctrl_c_writes_partial_results_stops_the_server_and_exits_2() {
 #[test]
 fn a_run_whose_every_case_is_skipped_measured_nothing_and_exits_2() {
     let dir = tempfile::tempdir().unwrap();
-    let pki = harness(
-        &[
-            "pki",
-            "generate",
-            "--identities",
-            "1",
-            "--seed",
-            "3",
-            "--out",
-            "p",
-        ],
-        dir.path(),
-    );
-    assert!(pki.status.success(), "{:?}", text(&pki));
+    super::support::generate_pki(&dir.path().join("p"), 1, 3);
     // An own credential without --target: the case is skipped (the harness's servers do not
     // trust it), so the run measures nothing.
     std::fs::write(

@@ -74,3 +74,42 @@ pub fn assert_no_process_mentions(dir: &Path) {
         assert!(!cmdline.contains(&marker), "left behind: {cmdline}");
     }
 }
+
+/// `pki generate --identities N --seed SEED --out OUT`, which must succeed.
+pub fn generate_pki(out: &Path, identities: u32, seed: u64) {
+    let ok = std::process::Command::new(harness_exe())
+        .args(["pki", "generate", "--identities"])
+        .arg(identities.to_string())
+        .arg("--seed")
+        .arg(seed.to_string())
+        .arg("--out")
+        .arg(out)
+        .status()
+        .unwrap();
+    assert!(ok.success(), "pki generate into {}", out.display());
+}
+
+/// A built-in server (`serve` with `extra` flags) with `pki`'s server certificate, trusting
+/// its root for clients, logging to `log`: its guard and address.
+pub fn serve_pki(
+    pki: &Path,
+    extra: &[&str],
+    log: &Path,
+) -> (mtls_harness::peers::ChildGuard, std::net::SocketAddr) {
+    let mut cmd = std::process::Command::new(harness_exe());
+    cmd.args(["serve", "--listen", "127.0.0.1:0"])
+        .args(extra)
+        .arg("--cert")
+        .arg(pki.join("server/server.crt"))
+        .arg("--key")
+        .arg(pki.join("server/server.key"))
+        .arg("--client-ca")
+        .arg(pki.join("ca/root.crt"));
+    let mut guard = mtls_harness::peers::ChildGuard::spawn(cmd, log, None).unwrap();
+    let addr = guard
+        .wait_for_line(std::time::Duration::from_secs(15), |l| {
+            l.strip_prefix("listening on ")?.trim().parse().ok()
+        })
+        .unwrap();
+    (guard, addr)
+}

@@ -9,7 +9,7 @@ use std::time::Duration;
 use mtls_harness::peers::{ChildGuard, Target};
 use mtls_harness::runner::{run, RunOptions};
 
-use super::support::{case, harness_exe, scenario};
+use super::support::{case, harness_exe, scenario, serve_pki};
 
 #[test]
 fn external_server_is_graded_with_fixtures_and_own_credentials() {
@@ -29,24 +29,11 @@ fn external_server_is_graded_with_fixtures_and_own_credentials() {
         .status()
         .unwrap();
     assert!(ok.success());
-    let mut server = Command::new(harness_exe());
-    server
-        .args(["serve", "--impl", "openssl", "--listen", "127.0.0.1:0"])
-        .arg("--cert")
-        .arg(vendor.join("server/server.crt"))
-        .arg("--key")
-        .arg(vendor.join("server/server.key"))
-        .arg("--client-ca")
-        .arg(vendor.join("ca/root.crt"));
-    let mut guard = ChildGuard::spawn(server, &dir.path().join("vendor.log"), None).unwrap();
-    let addr = guard
-        .wait_for_line(Duration::from_secs(15), |l| {
-            l.strip_prefix("listening on ")?
-                .trim()
-                .parse::<std::net::SocketAddr>()
-                .ok()
-        })
-        .unwrap();
+    let (mut guard, addr) = serve_pki(
+        &vendor,
+        &["--impl", "openssl"],
+        &dir.path().join("vendor.log"),
+    );
 
     let s = scenario(
         r#"

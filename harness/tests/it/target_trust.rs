@@ -7,54 +7,17 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use mtls_harness::peers::{ChildGuard, Target};
+use mtls_harness::peers::Target;
 
-use super::support::harness_exe;
-
-/// `pki generate` with `seed` into `out`.
-fn generate(out: &Path, seed: &str) {
-    let ok = Command::new(harness_exe())
-        .args([
-            "pki",
-            "generate",
-            "--identities",
-            "1",
-            "--seed",
-            seed,
-            "--out",
-        ])
-        .arg(out)
-        .status()
-        .unwrap();
-    assert!(ok.success());
-}
-
-/// A built-in server with `pki`'s server certificate; its guard and address.
-fn server(pki: &Path, log: &Path) -> (ChildGuard, std::net::SocketAddr) {
-    let mut cmd = Command::new(harness_exe());
-    cmd.args(["serve", "--listen", "127.0.0.1:0", "--threads", "1"])
-        .arg("--cert")
-        .arg(pki.join("server/server.crt"))
-        .arg("--key")
-        .arg(pki.join("server/server.key"))
-        .arg("--client-ca")
-        .arg(pki.join("ca/root.crt"));
-    let mut guard = ChildGuard::spawn(cmd, log, None).unwrap();
-    let addr = guard
-        .wait_for_line(Duration::from_secs(15), |l| {
-            l.strip_prefix("listening on ")?.trim().parse().ok()
-        })
-        .unwrap();
-    (guard, addr)
-}
+use super::support::{generate_pki, harness_exe, serve_pki};
 
 #[test]
 fn a_wrong_name_or_ca_is_refused_before_any_case_naming_the_cause() {
     let dir = tempfile::tempdir().unwrap();
     let (vendor, other) = (dir.path().join("vendor"), dir.path().join("other"));
-    generate(&vendor, "7");
-    generate(&other, "8");
-    let (mut guard, addr) = server(&vendor, &dir.path().join("server.log"));
+    generate_pki(&vendor, 1, 7);
+    generate_pki(&other, 1, 8);
+    let (mut guard, addr) = serve_pki(&vendor, &["--threads", "1"], &dir.path().join("server.log"));
     let root = vendor.join("ca/root.crt");
     let target = |ca: &Path, name: &str| Target::new(&addr.to_string(), ca, Some(name), None, None);
 

@@ -9,6 +9,7 @@ pub mod allow_list;
 mod conn;
 mod crl_points;
 mod limits;
+mod names;
 mod openssl;
 mod openssl_ocsp;
 mod pem;

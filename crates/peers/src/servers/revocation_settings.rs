@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::limits::Limits;
-use super::settings::named;
+use super::names::named;
 use crate::scenario::{FailPolicy, OcspSettings, StaplingSettings};
 
 /// The revocation mode of a built-in server.

@@ -3,15 +3,14 @@
 //! derives the command line's `serve` flags, and the errors a server reports when it cannot
 //! start.
 
-use std::fmt::Display;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::time::Duration;
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 use super::limits::{Limits, Spelling};
+use super::names::{named, named_list};
 use super::revocation_settings::ServerRevocation;
 use crate::scenario::{CipherSuite, ClientAuth, KxGroup, ResumptionMode, SigScheme, TlsVersion};
 
@@ -258,27 +257,6 @@ impl ServerSettings {
         }
         serde_json::from_str(&text).map_err(|e| file_error(format!("not server settings: {e}")))
     }
-}
-
-/// A scenario enum from its name (they serialize as their names).
-pub(super) fn named<'de, D: Deserializer<'de>, T: FromStr>(d: D) -> Result<T, D::Error>
-where
-    T::Err: Display,
-{
-    String::deserialize(d)?
-        .parse()
-        .map_err(serde::de::Error::custom)
-}
-
-/// A list of scenario enums from their names.
-pub(super) fn named_list<'de, D: Deserializer<'de>, T: FromStr>(d: D) -> Result<Vec<T>, D::Error>
-where
-    T::Err: Display,
-{
-    Vec::<String>::deserialize(d)?
-        .iter()
-        .map(|s| s.parse().map_err(serde::de::Error::custom))
-        .collect()
 }
 
 /// Why the server could not start or stopped with an error.
