@@ -298,3 +298,29 @@ server = ["rustls", "openssl"]
     }
     super::support::assert_no_process_mentions(dir.path());
 }
+
+#[test]
+fn a_case_that_names_no_groups_offers_what_stock_clients_do() {
+    // At TLS 1.2 the client's curves bind the server's ECDSA certificate too (RFC 8422 5.1):
+    // offering X25519 alone left an OpenSSL server with its P-256 certificate "no shared
+    // cipher" before client authentication. The default offers P-256 and P-384 after X25519.
+    let s = scenario(
+        r#"
+version = 1
+[defaults]
+load = { concurrency = 1, handshakes = 3, warmup = "0s" }
+server = "openssl"
+tls = { versions = ["1.2"] }
+[[case]]
+name = "tls12-default-groups"
+"#,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let outcome = run_in(&s, dir.path());
+    let c = case(&outcome.summary, "tls12-default-groups");
+    assert!(c.met, "{}: {:?}", c.verdict, c.outcomes);
+    let (version, _, group) = only_negotiated(c);
+    assert_eq!(version, "TLSv1_2");
+    // X25519 is still the one negotiated: the key share and the first preference.
+    assert_eq!(group.as_deref(), Some("X25519"));
+}
