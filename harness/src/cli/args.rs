@@ -111,6 +111,9 @@ pub struct InteropArgs {
     /// No progress lines on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Your server instead of the matrix's server axis: which client stacks work with it.
+    #[command(flatten)]
+    pub target: TargetArgs,
 }
 
 /// Options of `conformance`.

@@ -15,7 +15,7 @@ use crate::scenario;
 pub const INTEROP_SCENARIO: &str = include_str!("../../../scenarios/interop.toml");
 
 pub(super) fn interop(args: &InteropArgs) -> CommandResult {
-    let scenario = match &args.file {
+    let mut scenario = match &args.file {
         Some(f) => scenario::load(f)?,
         None => {
             let (text, path) = grading_text(None, "scenarios/interop.toml", INTEROP_SCENARIO)?;
@@ -28,8 +28,17 @@ pub(super) fn interop(args: &InteropArgs) -> CommandResult {
         grading::FINDINGS,
     )?;
     let findings = grading::parse_findings(&text, &path)?;
+    let target = args.target.target()?;
+    if target.is_some() {
+        // One server, the target: the server axis would only repeat each client's cells.
+        let first = scenario.cases.first().map(|c| c.server);
+        scenario.cases.retain(|c| Some(c.server) == first);
+    }
+    super::target_pki::prepare(&mut scenario, &args.target)?;
     let cancel = cancel_on_signals();
     let mut opts = RunOptions::new(peers::current_exe());
+    opts.target = target;
+    args.target.apply(&mut opts);
     opts.out_dir = args.out.clone();
     opts.quiet = args.quiet;
     opts.cancel = cancel;

@@ -39,6 +39,7 @@ mod stack_revocation;
 mod stacks;
 mod support;
 mod target;
+mod target_clients;
 mod target_pki;
 mod target_trust;
 mod tls_params;

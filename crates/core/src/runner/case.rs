@@ -386,6 +386,7 @@ pub(super) fn start_load<'a>(
         },
         resume: (case.tls.resumption != ResumptionMode::Off).then_some(case.tls.resume_fraction),
         cancel: Arc::clone(&env.opts.cancel),
+        target: env.opts.target.as_deref(),
         extras,
     };
     let work = env.peers_dir.join(format!("{stem}-client"));

@@ -16,7 +16,7 @@ use super::RunOptions;
 use crate::load::{run_load_with, LoadExtras, TlsAttempts};
 use crate::measure::{CpuTargets, LoadResult};
 use crate::peers::capabilities;
-use crate::peers::clients::process::{ProcessAttempts, ProcessClientKind};
+use crate::peers::clients::process::{ProcessAttempts, ProcessClientKind, ServerAt};
 use crate::peers::{OpensslClient, OpensslClientError, ProcessError, RustlsClient};
 use crate::pki::{Pki, PkiFiles};
 use crate::scenario::{Case, ClientImpl, RevocationMode};
@@ -51,6 +51,9 @@ pub(super) struct Drive<'a> {
     pub cancel: Arc<AtomicBool>,
     /// Interval log and live progress.
     pub extras: &'a LoadExtras,
+    /// The external server, in target mode (a process client verifies it with its CA and
+    /// name, and presents the user's own credential).
+    pub target: Option<&'a crate::peers::Target>,
 }
 
 /// Why `case` cannot run with its client here (skipped with this reason), if it cannot: the
@@ -128,6 +131,7 @@ impl LoadClient {
             resume,
             cancel,
             extras,
+            target,
         } = drive;
         Ok(match self {
             LoadClient::Rustls(connector) => Box::pin(run_load_with(
@@ -147,7 +151,8 @@ impl LoadClient {
                 extras,
             )),
             LoadClient::Process(kind) => {
-                match ProcessAttempts::prepare(kind, case, pki, files, addr, work, search) {
+                let at = ServerAt { addr, target };
+                match ProcessAttempts::prepare(kind, case, pki, files, at, work, search) {
                     Ok(client) => {
                         let spec = ProcessAttempts::schedule(&case.load);
                         Box::pin(async move {
@@ -186,7 +191,10 @@ fn target_unsupported(case: &Case, opts: &RunOptions) -> Option<String> {
         });
     }
     if !capabilities::client(case.client).target_mode {
-        return Some("target mode drives the external server with the rustls client".into());
+        return Some(format!(
+            "{} does not drive an external server yet (the rustls client and the process clients do; openssl s_client is OpenSSL's)",
+            capabilities::client(case.client).name
+        ));
     }
     if case.client_auth != crate::scenario::ClientAuth::Required {
         return Some(format!(

@@ -76,7 +76,7 @@ pub const OPENSSL_CLIENT: ClientCapabilities = ClientCapabilities {
 pub const S_CLIENT: ClientCapabilities = ClientCapabilities {
     name: "openssl s_client",
     library: Library::Openssl,
-    target_mode: false,
+    target_mode: true,
     refuses: &[MISMATCHED_KEY, SHA1, WEAK_RSA],
     resumption: Support::Yes,
     session_ids: Support::Yes,
@@ -86,7 +86,7 @@ pub const S_CLIENT: ClientCapabilities = ClientCapabilities {
 pub const NODE_CLIENT: ClientCapabilities = ClientCapabilities {
     name: "the node client",
     library: Library::Openssl,
-    target_mode: false,
+    target_mode: true,
     refuses: &[MISMATCHED_KEY, SHA1],
     resumption: Support::Yes,
     session_ids: Support::Yes,
@@ -96,7 +96,7 @@ pub const NODE_CLIENT: ClientCapabilities = ClientCapabilities {
 pub const CURL: ClientCapabilities = ClientCapabilities {
     name: "curl",
     library: Library::Openssl,
-    target_mode: false,
+    target_mode: true,
     refuses: &[MISMATCHED_KEY, SHA1, WEAK_RSA],
     resumption: Support::No(
         "curl 7.88 keeps TLS sessions in memory only: one process per handshake cannot resume (a session file needs curl 8.12's --ssl-sessions)",
@@ -108,7 +108,7 @@ pub const CURL: ClientCapabilities = ClientCapabilities {
 pub const GNUTLS_CLI: ClientCapabilities = ClientCapabilities {
     name: "gnutls-cli",
     library: Library::Gnutls,
-    target_mode: false,
+    target_mode: true,
     // It loads and sends every bad credential of the fixtures (a mismatched key, SHA-1, RSA-1024).
     refuses: &[],
     resumption: Support::No(
@@ -122,7 +122,7 @@ pub const GNUTLS_CLI: ClientCapabilities = ClientCapabilities {
 pub const GO_CLIENT: ClientCapabilities = ClientCapabilities {
     name: "the go client",
     library: Library::Go,
-    target_mode: false,
+    target_mode: true,
     // Its chain and key are read as they are (not through tls.X509KeyPair, which refuses a
     // mismatched key) and sent whatever the server asks for: every bad credential goes out.
     refuses: &[],
@@ -137,7 +137,7 @@ pub const GO_CLIENT: ClientCapabilities = ClientCapabilities {
 pub const JAVA_CLIENT: ClientCapabilities = ClientCapabilities {
     name: "the java client",
     library: Library::Java,
-    target_mode: false,
+    target_mode: true,
     // Its key manager offers the case's credential whatever the server asks for, and JSSE
     // signs with whatever key it is given.
     refuses: &[],

@@ -21,7 +21,9 @@ use std::time::{Duration, Instant};
 use super::driver::{Answer, Driver};
 use crate::load::{Attempter, Ticket};
 use crate::measure::{Outcome, Sample};
-use crate::peers::programs::client_output::{self, credential, Credential};
+use crate::peers::programs::client_output::{
+    self, credential, server_check, Credential, ServerCheck,
+};
 use crate::peers::programs::{
     curl, find_program, gnutls_cli, go_client, io_err, java_client, node_client, s_client,
     ProcessError,
@@ -49,13 +51,22 @@ pub enum ProcessClientKind {
     Java,
 }
 
+/// Where a process client goes: the address, and the external server there in target mode.
+#[derive(Clone, Copy)]
+pub struct ServerAt<'a> {
+    /// The server's address.
+    pub addr: SocketAddr,
+    /// The external server, in target mode.
+    pub target: Option<&'a crate::peers::Target>,
+}
+
 /// A process client ready to make attempts: its program, files and credential.
 pub struct ProcessAttempts {
     kind: ProcessClientKind,
     program: PathBuf,
     script: PathBuf,
     case: Case,
-    files: PkiFiles,
+    server: ServerCheck,
     cred: Option<Credential>,
     addr: SocketAddr,
     /// The file sessions are carried in (resumption on).
@@ -65,7 +76,9 @@ pub struct ProcessAttempts {
 }
 
 impl ProcessAttempts {
-    /// Prepares `kind` for `case` against `addr`; `work` is a directory for its files.
+    /// Prepares `kind` for `case` against the server `at` (an external server in target mode:
+    /// its CA and name, and the user's own credential where the case presents it); `work` is
+    /// a directory for its files.
     ///
     /// # Errors
     /// [`ProcessError::Skipped`] when the program is not installed or the fixtures lack the
@@ -75,28 +88,30 @@ impl ProcessAttempts {
         case: &Case,
         pki: &Pki,
         files: &PkiFiles,
-        addr: SocketAddr,
+        at: ServerAt<'_>,
         work: &Path,
         search_path: Option<&std::ffi::OsStr>,
     ) -> Result<Self, ProcessError> {
+        let ServerAt { addr, target } = at;
         // A new directory for the credential copies and the session file: nothing planted
         // there is followed.
         crate::fsutil::create_new_dir(work).map_err(io_err(work))?;
         let (program, classes) = program_of(kind, work, search_path)?;
         let cred = match case.client_cert {
             ClientCert::None => None,
-            _ => Some(
-                credential(case, pki, files, work).ok_or_else(|| ProcessError::Skipped {
+            _ => Some(credential(case, pki, files, target, work).ok_or_else(|| {
+                ProcessError::Skipped {
                     reason: format!("no {} credential in the fixtures", case.client_cert),
-                })?,
-            ),
+                }
+            })?),
         };
+        let server = server_check(files, target, work).map_err(io_err(work))?;
         let (script, session) = write_files(kind, case, work)?;
         let driver = match (kind, &classes) {
             (ProcessClientKind::Go, _) => Some(go_client::command(
                 &program,
                 case,
-                files,
+                &server,
                 cred.as_ref(),
                 addr,
             )),
@@ -104,7 +119,7 @@ impl ProcessAttempts {
                 &program,
                 classes,
                 case,
-                files,
+                &server,
                 cred.as_ref(),
                 addr,
             )),
@@ -120,7 +135,7 @@ impl ProcessAttempts {
             program,
             script,
             case: case.clone(),
-            files: files.clone(),
+            server,
             cred,
             addr,
             session,
@@ -140,7 +155,7 @@ impl ProcessAttempts {
 
     fn command(&self, offer: bool) -> Option<Command> {
         let sessions = self.session.as_deref().map(|file| (file, offer));
-        let (case, files, cred) = (&self.case, &self.files, self.cred.as_ref());
+        let (case, files, cred) = (&self.case, &self.server, self.cred.as_ref());
         Some(match self.kind {
             ProcessClientKind::SClient => {
                 s_client::command(&self.program, case, files, cred, self.addr, sessions)
@@ -234,11 +249,12 @@ impl Attempter for ProcessAttempts {
         let driven = self.driver.clone().map(|driver| (driver, self.kind));
         let command = self.command_for(&ticket);
         let kind = self.kind;
+        let host = self.server.name.clone();
         async move {
             let run = tokio::task::spawn_blocking(move || match (driven, command) {
                 (Some((driver, kind)), _) => driven_attempt(&driver, kind, ticket.resume, timeout),
                 (None, Some((command, offer))) => {
-                    let mut sample = attempt(kind, command, timeout + STARTUP_GRACE);
+                    let mut sample = attempt(kind, &host, command, timeout + STARTUP_GRACE);
                     sample.meant_to_resume = offer;
                     sample
                 }
@@ -308,7 +324,7 @@ fn driven_attempt(
     sample
 }
 
-fn attempt(kind: ProcessClientKind, mut command: Command, timeout: Duration) -> Sample {
+fn attempt(kind: ProcessClientKind, host: &str, mut command: Command, timeout: Duration) -> Sample {
     let mut sample = Sample::begin(Instant::now());
     command
         .stdin(Stdio::piped())
@@ -323,7 +339,7 @@ fn attempt(kind: ProcessClientKind, mut command: Command, timeout: Duration) -> 
             return sample;
         }
     };
-    send_request(kind, &mut child);
+    send_request(kind, host, &mut child);
     // Drain both pipes on threads so a chatty child never blocks on a full pipe.
     let out = drain(
         child
@@ -356,18 +372,18 @@ fn attempt(kind: ProcessClientKind, mut command: Command, timeout: Duration) -> 
 }
 
 /// Writes the request of a client that reads it from its stdin (s_client, gnutls-cli).
-fn send_request(kind: ProcessClientKind, child: &mut std::process::Child) {
+fn send_request(kind: ProcessClientKind, host: &str, child: &mut std::process::Child) {
     if let Some(mut stdin) = child.stdin.take() {
         let request = match kind {
-            ProcessClientKind::SClient => Some(s_client::REQUEST),
-            ProcessClientKind::GnutlsCli => Some(gnutls_cli::REQUEST),
+            ProcessClientKind::SClient => Some(s_client::request(host)),
+            ProcessClientKind::GnutlsCli => Some(gnutls_cli::request(host)),
             ProcessClientKind::Node
             | ProcessClientKind::Curl
             | ProcessClientKind::Go
             | ProcessClientKind::Java => None,
         };
         if let Some(request) = request {
-            let _ = std::io::Write::write_all(&mut stdin, request);
+            let _ = std::io::Write::write_all(&mut stdin, request.as_bytes());
         }
     }
 }

@@ -248,10 +248,11 @@ public class JavaClient {
       // As Go and OpenSSL clients do: without it, Nagle holds the client's second flight
       // back for the server's delayed ACK (40 ms).
       raw.setTcpNoDelay(true);
-      raw.connect(new InetSocketAddress("127.0.0.1", port), timeout);
+      raw.connect(new InetSocketAddress(o.getOrDefault("host", "127.0.0.1"), port), timeout);
       raw.setSoTimeout(timeout);
       stage = "handshake";
-      SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(raw, "localhost", port, true);
+      String name = o.getOrDefault("name", "localhost");
+      SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(raw, name, port, true);
       SSLParameters p = s.getSSLParameters();
       p.setEndpointIdentificationAlgorithm("HTTPS");
       p.setProtocols(o.getOrDefault("protocols", "TLSv1.3").split(","));
@@ -265,7 +266,7 @@ public class JavaClient {
       resumed = !serverChecked;
       stage = "request";
       OutputStream out = s.getOutputStream();
-      out.write(("GET / HTTP/1.1\r\nHost: localhost\r\nUser-Agent: mtls-harness-java\r\n"
+      out.write(("GET / HTTP/1.1\r\nHost: " + name + "\r\nUser-Agent: mtls-harness-java\r\n"
           + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       out.flush();
       stage = "reply";

@@ -21,9 +21,63 @@ pub struct Credential {
     pub key: PathBuf,
 }
 
+/// How a process client checks the server: the name it sends (SNI, and the HTTP `Host`) and
+/// verifies the certificate against, and the CA file it trusts.
+pub struct ServerCheck {
+    /// The server name.
+    pub name: String,
+    /// The CA certificates (PEM).
+    pub ca: PathBuf,
+}
+
+/// The server check for the run's own servers (`localhost`, the run's root), or for `target`
+/// (its name, and its CA certificates written into `work`).
+///
+/// # Errors
+/// When the target's CA file cannot be written.
+pub fn server_check(
+    files: &PkiFiles,
+    target: Option<&crate::peers::Target>,
+    work: &Path,
+) -> std::io::Result<ServerCheck> {
+    let Some(target) = target else {
+        return Ok(ServerCheck {
+            name: "localhost".into(),
+            ca: files.root_cert.clone(),
+        });
+    };
+    let ca = work.join("target-ca.pem");
+    let pem: String = target.ca.iter().map(|c| cert_pem(c.as_ref())).collect();
+    crate::fsutil::write_atomic(&ca, pem.as_bytes(), 0o644)?;
+    Ok(ServerCheck {
+        name: target.server_name.clone(),
+        ca,
+    })
+}
+
+fn cert_pem(der: &[u8]) -> String {
+    pem::encode(&pem::Pem::new("CERTIFICATE", der.to_vec()))
+}
+
 /// Writes the leaf and intermediates of `case`'s credential into `work` as the process
-/// clients take them; `None` when the fixtures lack it or a file cannot be written.
-pub fn credential(case: &Case, pki: &Pki, files: &PkiFiles, work: &Path) -> Option<Credential> {
+/// clients take them: the user's own (the case's, or `target`'s for the valid credential)
+/// when there is one, else the fixtures'; `None` when the fixtures lack it or a file cannot be
+/// written.
+pub fn credential(
+    case: &Case,
+    pki: &Pki,
+    files: &PkiFiles,
+    target: Option<&crate::peers::Target>,
+    work: &Path,
+) -> Option<Credential> {
+    let own = match (&case.own_credential, case.client_cert) {
+        (Some(own), _) => Some(own),
+        (None, ClientCert::Valid) => target.and_then(|t| t.credential.as_ref()),
+        _ => None,
+    };
+    if let Some(own) = own {
+        return own_credential(own, work);
+    }
     let id = pki.client(case.client_cert, 0)?;
     let (chain, key) = match case.client_cert {
         ClientCert::Valid => (
@@ -35,29 +89,66 @@ pub fn credential(case: &Case, pki: &Pki, files: &PkiFiles, work: &Path) -> Opti
             files.dir.join("bad").join(format!("{other}.key")),
         ),
     };
-    let pem = |der: &[u8]| pem::encode(&pem::Pem::new("CERTIFICATE", der.to_vec()));
-    let leaf = work.join("client-leaf.pem");
-    let extra = work.join("client-chain-extra.pem");
-    let leaf_pem = id
-        .chain
-        .first()
-        .map(|c| pem(c.as_ref()))
-        .unwrap_or_default();
-    let extra_pem: String = id.chain.iter().skip(1).map(|c| pem(c.as_ref())).collect();
-    crate::fsutil::write_atomic(&leaf, leaf_pem.as_bytes(), 0o644).ok()?;
-    // s_client refuses an empty -cert_chain file: none when the chain is the leaf alone.
-    let extra = if extra_pem.is_empty() {
-        None
-    } else {
-        crate::fsutil::write_atomic(&extra, extra_pem.as_bytes(), 0o644).ok()?;
-        Some(extra)
-    };
+    let (leaf, extra) = write_leaf_and_extra(&id.chain, work)?;
     Some(Credential {
         leaf,
         extra,
         chain,
         key,
     })
+}
+
+/// The user's own credential as files in `work`: its chain, and its key as PKCS#8 (0600:
+/// every process client reads PKCS#8; the user's file may hold PKCS#1 or SEC1).
+fn own_credential(own: &crate::pki::OwnCredential, work: &Path) -> Option<Credential> {
+    let (leaf, extra) = write_leaf_and_extra(&own.chain, work)?;
+    let chain = work.join("client-chain.pem");
+    let all: String = own.chain.iter().map(|c| cert_pem(c.as_ref())).collect();
+    crate::fsutil::write_atomic(&chain, all.as_bytes(), 0o644).ok()?;
+    let pkey = match own.key.as_ref() {
+        rustls::pki_types::PrivateKeyDer::Pkcs1(k) => {
+            openssl::rsa::Rsa::private_key_from_der(k.secret_pkcs1_der())
+                .and_then(openssl::pkey::PKey::from_rsa)
+        }
+        rustls::pki_types::PrivateKeyDer::Sec1(k) => {
+            openssl::ec::EcKey::private_key_from_der(k.secret_sec1_der())
+                .and_then(openssl::pkey::PKey::from_ec_key)
+        }
+        other => openssl::pkey::PKey::private_key_from_der(other.secret_der()),
+    }
+    .ok()?;
+    let key = work.join("client-key.pem");
+    let pem = pkey.private_key_to_pem_pkcs8().ok()?;
+    crate::fsutil::write_atomic(&key, &pem, 0o600).ok()?;
+    Some(Credential {
+        leaf,
+        extra,
+        chain,
+        key,
+    })
+}
+
+/// The leaf alone and the intermediates after it (none when the chain is the leaf alone:
+/// s_client refuses an empty `-cert_chain` file), written into `work`.
+fn write_leaf_and_extra(
+    chain: &[rustls::pki_types::CertificateDer<'_>],
+    work: &Path,
+) -> Option<(PathBuf, Option<PathBuf>)> {
+    let leaf = work.join("client-leaf.pem");
+    let extra = work.join("client-chain-extra.pem");
+    let leaf_pem = chain
+        .first()
+        .map(|c| cert_pem(c.as_ref()))
+        .unwrap_or_default();
+    let extra_pem: String = chain.iter().skip(1).map(|c| cert_pem(c.as_ref())).collect();
+    crate::fsutil::write_atomic(&leaf, leaf_pem.as_bytes(), 0o644).ok()?;
+    let extra = if extra_pem.is_empty() {
+        None
+    } else {
+        crate::fsutil::write_atomic(&extra, extra_pem.as_bytes(), 0o644).ok()?;
+        Some(extra)
+    };
+    Some((leaf, extra))
 }
 
 /// What a process client's output says.

@@ -11,10 +11,9 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Command;
 
-use super::client_output::{from_status, negotiated, Credential, Verdict};
+use super::client_output::{from_status, negotiated, Credential, ServerCheck, Verdict};
 use crate::measure::Outcome;
 use crate::peers::tls::openssl as openssl_names;
-use crate::pki::PkiFiles;
 use crate::scenario::Case;
 
 /// The marker in front of the status `-w` prints.
@@ -24,23 +23,23 @@ const STATUS_MARK: &str = "HTTP_STATUS ";
 pub fn command(
     curl: &Path,
     case: &Case,
-    files: &PkiFiles,
+    server: &ServerCheck,
     cred: Option<&Credential>,
     addr: SocketAddr,
 ) -> Command {
     let mut cmd = Command::new(curl);
-    let url = format!("https://localhost:{}/", addr.port());
+    let url = format!("https://{}:{}/", server.name, addr.port());
     let timeout = format!("{:.3}", case.load.timeout.as_secs_f64());
     cmd.args(["-sS", "-v", "--http1.1", "-o", "/dev/null"])
         .args(["-w", &format!("{STATUS_MARK}%{{http_code}}\\n")])
         .args([
             "--resolve",
-            &format!("localhost:{}:{}", addr.port(), addr.ip()),
+            &format!("{}:{}:{}", server.name, addr.port(), addr.ip()),
         ])
         .args(["--max-time", &timeout])
         .args(["-H", "User-Agent: mtls-harness-curl"])
         .arg("--cacert")
-        .arg(&files.root_cert);
+        .arg(&server.ca);
     if let Some(c) = cred {
         // A PEM --cert file is read as a chain: the intermediates are sent.
         cmd.arg("--cert").arg(&c.chain).arg("--key").arg(&c.key);

@@ -11,20 +11,21 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Command;
 
-use super::client_output::{from_status, status_of, Credential, Verdict};
+use super::client_output::{from_status, status_of, Credential, ServerCheck, Verdict};
 use crate::measure::{Negotiated, Outcome};
 use crate::peers::tls::gnutls;
-use crate::pki::PkiFiles;
 use crate::scenario::Case;
 
 /// The request gnutls-cli sends from its stdin.
-pub const REQUEST: &[u8] = b"GET / HTTP/1.1\r\nHost: localhost\r\nUser-Agent: mtls-harness-gnutls-cli\r\nConnection: close\r\n\r\n";
+pub fn request(host: &str) -> String {
+    format!("GET / HTTP/1.1\r\nHost: {host}\r\nUser-Agent: mtls-harness-gnutls-cli\r\nConnection: close\r\n\r\n")
+}
 
 /// The gnutls-cli command for one request of `case` against `addr`.
 pub fn command(
     program: &Path,
     case: &Case,
-    files: &PkiFiles,
+    server: &ServerCheck,
     cred: Option<&Credential>,
     addr: SocketAddr,
 ) -> Command {
@@ -33,12 +34,12 @@ pub fn command(
         .args(["--port", &addr.port().to_string()])
         .args([
             "--sni-hostname",
-            "localhost",
+            &server.name,
             "--verify-hostname",
-            "localhost",
+            &server.name,
         ])
         .arg("--x509cafile")
-        .arg(&files.root_cert);
+        .arg(&server.ca);
     if let Some(c) = cred {
         cmd.arg("--x509certfile")
             .arg(&c.chain)

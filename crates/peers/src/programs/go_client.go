@@ -29,6 +29,7 @@ import (
 
 type options struct {
 	Addr       string   `json:"addr"`
+	ServerName string   `json:"serverName"`
 	CA         string   `json:"ca"`
 	Cert       string   `json:"cert"`
 	Key        string   `json:"key"`
@@ -137,7 +138,10 @@ func credential(certFile, keyFile string) (*tls.Certificate, error) {
 	return out, nil
 }
 
-const request = "GET / HTTP/1.1\r\nHost: localhost\r\nUser-Agent: mtls-harness-go\r\nConnection: close\r\n\r\n"
+// request is the HTTP/1.1 request for host (the server name the handshake verified).
+func request(host string) string {
+	return "GET / HTTP/1.1\r\nHost: " + host + "\r\nUser-Agent: mtls-harness-go\r\nConnection: close\r\n\r\n"
+}
 
 func attempt(cfg *tls.Config, store *sessions, o *options, resume bool) result {
 	timeout := time.Duration(o.TimeoutMs) * time.Millisecond
@@ -169,7 +173,7 @@ func attempt(cfg *tls.Config, store *sessions, o *options, resume bool) result {
 	r.Version = map[uint16]string{tls.VersionTLS12: "TLSv1.2", tls.VersionTLS13: "TLSv1.3"}[state.Version]
 	r.Suite = tls.CipherSuiteName(state.CipherSuite)
 	r.Resumed = state.DidResume
-	if _, err := io.WriteString(conn, request); err != nil {
+	if _, err := io.WriteString(conn, request(o.ServerName)); err != nil {
 		return fail("request", err)
 	}
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
@@ -202,7 +206,7 @@ func main() {
 	}
 	cfg := &tls.Config{
 		RootCAs:      pool,
-		ServerName:   "localhost",
+		ServerName:   o.ServerName,
 		MinVersion:   version(o.MinVersion),
 		MaxVersion:   version(o.MaxVersion),
 		CipherSuites: suiteIDs(o.Suites),

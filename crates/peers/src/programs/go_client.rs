@@ -15,12 +15,11 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::client_output::{Credential, DrivenReply, Verdict};
+use super::client_output::{Credential, DrivenReply, ServerCheck, Verdict};
 use super::kit::build_cache::{self, go_build};
 use super::kit::{find_program, ProcessError};
 use crate::measure::Outcome;
 use crate::peers::tls::go as go_names;
-use crate::pki::PkiFiles;
 use crate::scenario::{Case, ResumptionMode};
 
 /// The Go client program.
@@ -29,7 +28,7 @@ pub const SOURCE: &str = include_str!("go_client.go");
 /// The program's options for `case` against `addr`.
 pub fn options(
     case: &Case,
-    files: &PkiFiles,
+    server: &ServerCheck,
     cred: Option<&Credential>,
     addr: SocketAddr,
 ) -> serde_json::Value {
@@ -44,7 +43,8 @@ pub fn options(
     let path = |p: &Path| p.to_string_lossy().into_owned();
     serde_json::json!({
         "addr": addr.to_string(),
-        "ca": path(&files.root_cert),
+        "serverName": server.name,
+        "ca": path(&server.ca),
         "cert": cred.map(|c| path(&c.chain)).unwrap_or_default(),
         "key": cred.map(|c| path(&c.key)).unwrap_or_default(),
         "minVersion": lo.map(go_names::version).unwrap_or("1.3"),
@@ -60,12 +60,12 @@ pub fn options(
 pub fn command(
     program: &Path,
     case: &Case,
-    files: &PkiFiles,
+    server: &ServerCheck,
     cred: Option<&Credential>,
     addr: SocketAddr,
 ) -> Command {
     let mut cmd = Command::new(program);
-    cmd.arg(options(case, files, cred, addr).to_string());
+    cmd.arg(options(case, server, cred, addr).to_string());
     cmd
 }
 

@@ -18,11 +18,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::client_output::{alert_by_rfc_name, Credential, DrivenReply, Verdict};
+use super::client_output::{alert_by_rfc_name, Credential, DrivenReply, ServerCheck, Verdict};
 use super::kit::{build_cache, find_program, ProcessError};
 use crate::measure::Outcome;
 use crate::peers::tls::java::{group, suites};
-use crate::pki::PkiFiles;
 use crate::scenario::{Case, ResumptionMode, TlsVersion};
 
 /// The Java client program.
@@ -34,7 +33,7 @@ pub fn command(
     java: &Path,
     classes: &Path,
     case: &Case,
-    files: &PkiFiles,
+    server: &ServerCheck,
     cred: Option<&Credential>,
     addr: SocketAddr,
 ) -> Command {
@@ -51,8 +50,10 @@ pub fn command(
         s.push(v);
         s
     };
-    cmd.arg(format!("port={}", addr.port()))
-        .arg(opt("ca", &files.root_cert));
+    cmd.arg(format!("host={}", addr.ip()))
+        .arg(format!("port={}", addr.port()))
+        .arg(format!("name={}", server.name))
+        .arg(opt("ca", &server.ca));
     if let Some(c) = cred {
         cmd.arg(opt("cert", &c.chain)).arg(opt("key", &c.key));
     }

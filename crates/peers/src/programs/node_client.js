@@ -10,13 +10,13 @@ const done = (result) => {
   process.exit(0);
 };
 const options = {
-  host: '127.0.0.1',
+  host: o.host,
   port: o.port,
-  servername: 'localhost',
+  servername: o.servername,
   path: '/',
   method: 'GET',
   agent: false,
-  headers: { Host: 'localhost', Connection: 'close', 'User-Agent': 'mtls-harness-node' },
+  headers: { Host: o.servername, Connection: 'close', 'User-Agent': 'mtls-harness-node' },
   ca: fs.readFileSync(o.ca),
   rejectUnauthorized: true,
   minVersion: o.minVersion,

@@ -5,10 +5,11 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Command;
 
-use super::client_output::{alert_number, from_status, negotiated, Credential, Verdict};
+use super::client_output::{
+    alert_number, from_status, negotiated, Credential, ServerCheck, Verdict,
+};
 use crate::measure::Outcome;
 use crate::peers::tls::openssl as openssl_names;
-use crate::pki::PkiFiles;
 use crate::scenario::Case;
 
 /// The Node.js client script.
@@ -20,15 +21,17 @@ pub fn command(
     node: &Path,
     script: &Path,
     case: &Case,
-    files: &PkiFiles,
+    server: &ServerCheck,
     cred: Option<&Credential>,
     addr: SocketAddr,
     sessions: Option<(&Path, bool)>,
 ) -> Command {
     let (lo, hi) = openssl_names::version_range(&case.tls.versions);
     let mut o = serde_json::json!({
+        "host": addr.ip().to_string(),
         "port": addr.port(),
-        "ca": files.root_cert,
+        "servername": server.name,
+        "ca": server.ca,
         "minVersion": lo,
         "maxVersion": hi,
         "timeoutMs": case.load.timeout.as_millis() as u64,

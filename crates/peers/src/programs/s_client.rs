@@ -5,32 +5,35 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Command;
 
-use super::client_output::{alert_number, from_status, negotiated, status_of, Credential, Verdict};
+use super::client_output::{
+    alert_number, from_status, negotiated, status_of, Credential, ServerCheck, Verdict,
+};
 use crate::measure::Outcome;
 use crate::peers::tls::openssl as openssl_names;
-use crate::pki::PkiFiles;
 use crate::scenario::{Case, ResumptionMode};
 
 /// The request s_client sends from its stdin.
-pub const REQUEST: &[u8] = b"GET / HTTP/1.1\r\nHost: localhost\r\nUser-Agent: mtls-harness-s_client\r\nConnection: close\r\n\r\n";
+pub fn request(host: &str) -> String {
+    format!("GET / HTTP/1.1\r\nHost: {host}\r\nUser-Agent: mtls-harness-s_client\r\nConnection: close\r\n\r\n")
+}
 
 /// The s_client command for one handshake of `case` against `addr`; with `sessions`, the
 /// session file and whether to offer the session in it.
 pub fn command(
     openssl: &Path,
     case: &Case,
-    files: &PkiFiles,
+    server: &ServerCheck,
     cred: Option<&Credential>,
     addr: SocketAddr,
     sessions: Option<(&Path, bool)>,
 ) -> Command {
     let mut cmd = Command::new(openssl);
     cmd.arg("s_client")
-        .args(["-connect", &addr.to_string(), "-servername", "localhost"])
+        .args(["-connect", &addr.to_string(), "-servername", &server.name])
         .args(["-ign_eof", "-verify_return_error"])
-        .args(["-verify_hostname", "localhost"])
+        .args(["-verify_hostname", &server.name])
         .arg("-CAfile")
-        .arg(&files.root_cert);
+        .arg(&server.ca);
     if let Some(c) = cred {
         cmd.arg("-cert").arg(&c.leaf).arg("-key").arg(&c.key);
         if let Some(extra) = &c.extra {
