@@ -1,13 +1,15 @@
-//! Grading one case x peer, as CONFORMANCE.md defines the grades, and the checks across a
-//! whole suite: known deviations (and their unexpected passes) and the sanity handshakes.
+//! Grading one case x peer, as CONFORMANCE.md defines the grades, from its outcome classes
+//! and the evidence of its attempts (`withheld.rs` has the rules that withhold the usual grade;
+//! `settle.rs` the checks across a whole suite).
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::spec::{CaseSpec, Deviation, Strength};
+use super::spec::{CaseSpec, Strength};
+use super::withheld::withheld;
 use crate::measure::Outcome;
-use crate::report::{CaseSummary, EvidenceSummary};
+use crate::report::{CaseSummary, EvidenceSummary, SourceQueries};
 
 /// The grade of one case against one peer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, strum::IntoStaticStr)]
@@ -26,13 +28,32 @@ pub enum Grade {
     FailAcceptedInvalid,
     /// Rejected a valid credential.
     FailRejectedValid,
+    /// Client authentication not requested: the server never sent a CertificateRequest and
+    /// let no one in, so it judged no certificate (a finding, not a pass).
+    NotRequested,
     /// The peer lacks what the case needs (the reason is in the row).
     Skipped,
-    /// The case could not run against the peer (it did not start, no attempts...).
+    /// No verdict could be had: the case could not run against the peer (it did not start, no
+    /// attempts...), its attempts got no answer (a timeout, a close without a verdict), the
+    /// refusal came before the client's Certificate, or a revocation case's server never
+    /// consulted the source.
     Error,
 }
 
 impl Grade {
+    /// Every grade, in the order the conformance table counts them.
+    pub const ALL: &'static [Grade] = &[
+        Grade::Pass,
+        Grade::PassAlt,
+        Grade::Deviation,
+        Grade::FailMust,
+        Grade::FailAcceptedInvalid,
+        Grade::FailRejectedValid,
+        Grade::NotRequested,
+        Grade::Error,
+        Grade::Skipped,
+    ];
+
     /// The snake_case name.
     pub fn name(self) -> &'static str {
         self.into()
@@ -72,6 +93,13 @@ pub struct Row {
     /// What the client saw of client authentication (CertificateRequest, Certificate, when
     /// the refusal came), when the case ran.
     pub evidence: Option<EvidenceSummary>,
+    /// What the case's revocation source (the harness's OCSP responder or CRL service) was
+    /// asked during the case, for the modes where it counts.
+    pub revocation_queries: Option<SourceQueries>,
+    /// Where the expectation comes from (`RFC 8446 4.4.2.4`).
+    pub rfc: Option<String>,
+    /// The RFC's own words for it, when checked against the RFC text.
+    pub quote: Option<String>,
 }
 
 /// The note on a row whose server sent no CertificateRequest.
@@ -128,6 +156,9 @@ pub fn grade(spec: &CaseSpec, c: &CaseSummary) -> Row {
         problem: None,
         seconds: c.window_ms / 1000.0,
         evidence: c.evidence.clone(),
+        revocation_queries: c.revocation_queries.clone(),
+        rfc: spec.rfc.clone(),
+        quote: spec.quote.clone(),
     };
     if let Some(reason) = &c.skipped {
         row.grade = Grade::Skipped;
@@ -161,6 +192,11 @@ pub fn grade(spec: &CaseSpec, c: &CaseSummary) -> Row {
     } else if refusals.before_certificate {
         row.observed = format!("{} ({BEFORE_CERTIFICATE})", row.observed);
     }
+    if let Some(w) = withheld(spec, c, &counts, refusals.without_request) {
+        row.grade = w.grade;
+        row.observed = format!("{} ({})", row.observed, w.note);
+        return row;
+    }
     row.grade = refusals.grade(spec, c, &counts);
     row
 }
@@ -192,8 +228,8 @@ impl Refusals {
     fn grade(&self, spec: &CaseSpec, c: &CaseSummary, counts: &BTreeMap<Outcome, u64>) -> Grade {
         let accepted = counts.get(&Outcome::Accepted).copied().unwrap_or(0);
         if !spec.accept && !spec.record && (accepted > 0 || self.without_request) {
-            // A server that never asked for a certificate let the client in at the TLS layer,
-            // whatever it answered after.
+            // Let in; or, with refusals, some attempts let in by a server that never asked
+            // (one that let no one in is `not_requested`, decided before).
             Grade::FailAcceptedInvalid
         } else if self.before_certificate {
             Grade::Error
@@ -280,76 +316,17 @@ pub fn skipped_row(spec: &CaseSpec, peer: &str, reason: &str) -> Row {
         problem: None,
         seconds: 0.0,
         evidence: None,
+        revocation_queries: None,
+        rfc: spec.rfc.clone(),
+        quote: spec.quote.clone(),
     }
-}
-
-/// Applies the known deviations and the sanity rule, setting `problem` on every row that fails
-/// the suite: a failing grade not listed, a listed deviation that did not happen (an
-/// unexpected pass, or another outcome), and every row of a peer whose sanity handshake failed.
-/// Returns the listed deviations that matched no row at all (each is a problem too).
-pub fn settle(rows: &mut [Row], deviations: &[Deviation]) -> Vec<String> {
-    let mut unused = Vec::new();
-    for d in deviations {
-        let Some(row) = rows
-            .iter_mut()
-            .find(|r| r.case == d.case && r.peer == d.peer)
-        else {
-            unused.push(format!(
-                "deviations.toml lists {} on {}, which the suite did not run",
-                d.case, d.peer
-            ));
-            continue;
-        };
-        if row.grade == Grade::Skipped {
-            continue;
-        }
-        if row.grade.passed() {
-            row.problem = Some(format!(
-                "unexpected pass: listed as a known deviation ({}), but now {}; remove it from deviations.toml",
-                d.observed,
-                row.grade.name()
-            ));
-        } else if row.observed_class.as_deref() == Some(d.observed.as_str()) {
-            row.known_deviation = Some(d.reason.clone());
-        } else {
-            row.problem = Some(format!(
-                "listed as a known deviation with {}, but observed {}",
-                d.observed, row.observed
-            ));
-        }
-    }
-    for row in rows.iter_mut() {
-        let failing = !row.grade.passed() && row.grade != Grade::Skipped;
-        if failing && row.known_deviation.is_none() && row.problem.is_none() {
-            row.problem = Some(format!(
-                "{}: expected {}, observed {}",
-                row.grade.name(),
-                row.expected,
-                row.observed
-            ));
-        }
-    }
-    let dead: Vec<String> = rows
-        .iter()
-        .filter(|r| r.group == "sanity" && r.grade != Grade::Pass && r.grade != Grade::Skipped)
-        .map(|r| r.peer.clone())
-        .collect();
-    for row in rows.iter_mut().filter(|r| dead.contains(&r.peer)) {
-        if row.problem.is_none() {
-            row.problem = Some(format!(
-                "{} failed a sanity handshake: its verdicts cannot be trusted",
-                row.peer
-            ));
-        }
-    }
-    unused
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn spec(
+    pub(crate) fn spec(
         accept: bool,
         alert: Option<Outcome>,
         alt: Vec<Outcome>,
@@ -364,11 +341,13 @@ mod tests {
             alt,
             strength,
             rfc: None,
+            quote: None,
+            quote_unverified: false,
             skip: None,
         }
     }
 
-    fn observed(outcomes: &[(&str, u64)]) -> CaseSummary {
+    pub(crate) fn observed(outcomes: &[(&str, u64)]) -> CaseSummary {
         let case = crate::scenario::parse(
             "version = 1\n[[case]]\nname = \"x\"\n",
             std::path::Path::new("t.toml"),
@@ -404,7 +383,8 @@ mod tests {
         );
         assert_eq!(g(&def, &[("bad_certificate", 4)]), Grade::PassAlt);
         assert_eq!(g(&def, &[("unknown_ca", 4)]), Grade::Deviation);
-        assert_eq!(g(&def, &[("timeout", 4)]), Grade::Deviation);
+        // A timeout is no refusal (issue 26, finding 5): no verdict, never a deviation.
+        assert_eq!(g(&def, &[("timeout", 4)]), Grade::Error);
         assert_eq!(g(&should, &[("cert_required", 4)]), Grade::Deviation);
         assert_eq!(g(&accept, &[("accepted", 4)]), Grade::Pass);
         assert_eq!(g(&accept, &[("unknown_ca", 4)]), Grade::FailRejectedValid);
@@ -431,13 +411,15 @@ mod tests {
     }
 
     #[test]
-    fn reject_cases_without_a_certificate_request_are_accepted_invalid() {
+    fn reject_cases_without_a_certificate_request_never_pass() {
         use Outcome::*;
         let must = spec(false, Some(CertRequired), vec![], Strength::Must);
         let policy = spec(false, None, vec![], Strength::Policy);
+        // A server that never asked and let no one in accepted no one: "client authentication
+        // not requested", its own grade (issue 26, finding 5), not fail_accepted_invalid.
         for s in [&must, &policy] {
             let row = grade(s, &observed(&[("refused_without_cert_request", 4)]));
-            assert_eq!(row.grade, Grade::FailAcceptedInvalid);
+            assert_eq!(row.grade, Grade::NotRequested);
             assert!(row.observed.contains(NO_CERT_REQUEST), "{}", row.observed);
         }
         // A reset after a handshake without a request: the evidence says so.
@@ -446,7 +428,7 @@ mod tests {
             refused_without_request: 4,
             ..evidence(0)
         });
-        assert_eq!(grade(&must, &c).grade, Grade::FailAcceptedInvalid);
+        assert_eq!(grade(&must, &c).grade, Grade::NotRequested);
         let mut c = observed(&[("accepted", 4)]);
         c.evidence = Some(evidence(4));
         let row = grade(&must, &c);
@@ -454,7 +436,7 @@ mod tests {
         assert!(row.observed.contains(NO_CERT_REQUEST), "{}", row.observed);
         // The note reaches the problem that fails the suite.
         let mut rows = vec![row];
-        settle(&mut rows, &[]);
+        crate::conformance::settle(&mut rows, &[]);
         assert!(rows[0]
             .problem
             .as_deref()
@@ -526,45 +508,5 @@ mod tests {
             g(&expired, &[("accepted", 2), ("http_certificate_error", 2)]),
             Grade::FailAcceptedInvalid
         );
-    }
-
-    #[test]
-    fn listed_deviations_pass_and_their_unexpected_pass_fails() {
-        let s = spec(
-            false,
-            Some(Outcome::CertExpired),
-            vec![],
-            Strength::Definition,
-        );
-        let dev = |observed: &str| Deviation {
-            case: "x".into(),
-            peer: "rustls".into(),
-            observed: observed.into(),
-            reason: "because".into(),
-        };
-        let mut rows = vec![grade(&s, &observed(&[("bad_certificate", 4)]))];
-        assert!(settle(&mut rows, &[dev("bad_certificate")]).is_empty());
-        assert_eq!(rows[0].known_deviation.as_deref(), Some("because"));
-        assert_eq!(rows[0].problem, None);
-
-        let mut rows = vec![grade(&s, &observed(&[("cert_expired", 4)]))];
-        settle(&mut rows, &[dev("bad_certificate")]);
-        assert!(rows[0]
-            .problem
-            .as_deref()
-            .unwrap()
-            .starts_with("unexpected pass"));
-
-        let mut rows = vec![grade(&s, &observed(&[("unknown_ca", 4)]))];
-        settle(&mut rows, &[]);
-        assert!(rows[0].problem.is_some());
-        let unused = settle(
-            &mut rows,
-            &[Deviation {
-                case: "y".into(),
-                ..dev("x")
-            }],
-        );
-        assert_eq!(unused.len(), 1);
     }
 }

@@ -29,6 +29,12 @@ pub fn render(suite_name: &str, rows: &[Row], suite_problems: &[String]) -> Stri
         if let Some(v) = &r.peer_verdict {
             let _ = write!(out, "; peer: {v}");
         }
+        if let (Some(quote), Some(rfc)) = (&r.quote, &r.rfc) {
+            let _ = write!(out, "; {rfc}: \"{quote}\"");
+        }
+        if let Some(q) = &r.revocation_queries {
+            let _ = write!(out, "; {} requests: {}", q.source, q.requests);
+        }
         suite.timed_case(&r.peer, &r.case, outcome, &out, r.seconds);
     }
     for (i, p) in suite_problems.iter().enumerate() {

@@ -53,6 +53,12 @@ pub struct CaseSpec {
     pub strength: Strength,
     /// Where the requirement comes from.
     pub rfc: Option<String>,
+    /// The RFC's own words for the requirement, checked against the RFC text: what the
+    /// strength follows (a MUST case quotes a MUST or SHALL, never a MAY).
+    pub quote: Option<String>,
+    /// Set for a `must` or `should` case whose RFC words could not be checked yet (no quote
+    /// is given rather than one from memory).
+    pub quote_unverified: bool,
     /// Set when the case cannot be produced yet: skipped on every peer with this reason.
     pub skip: Option<String>,
 }
@@ -209,7 +215,16 @@ impl Entry<'_> {
 
 /// The keys of an expectation.
 const CASE_KEYS: &[&str] = &[
-    "name", "group", "expect", "alert", "alt", "strength", "rfc", "skip",
+    "name",
+    "group",
+    "expect",
+    "alert",
+    "alt",
+    "strength",
+    "rfc",
+    "quote",
+    "quote_unverified",
+    "skip",
 ];
 
 /// Parses an expectations file.
@@ -256,11 +271,16 @@ fn case_spec(r: &mut Reader<'_>, e: &Entry<'_>) -> Option<CaseSpec> {
     };
     let strength = strength(r, e);
     let name = e.required(r, "name");
-    let (group, rfc, skip) = (
+    let (group, rfc, quote, skip) = (
         e.string(r, "group"),
         e.string(r, "rfc"),
+        e.string(r, "quote"),
         e.string(r, "skip"),
     );
+    let quote_unverified = match e.table.get("quote_unverified") {
+        Some(item) => r.boolean(item, &e.key("quote_unverified")).unwrap_or(false),
+        None => false,
+    };
     let (accept, record) = verdict?;
     let (alert, alt) = (alert?, alt?);
     if (accept || record) && (alert.is_some() || !alt.is_empty()) {
@@ -283,6 +303,8 @@ fn case_spec(r: &mut Reader<'_>, e: &Entry<'_>) -> Option<CaseSpec> {
         alt,
         strength: strength?,
         rfc,
+        quote,
+        quote_unverified,
         skip,
     })
 }

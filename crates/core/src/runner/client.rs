@@ -271,3 +271,34 @@ fn target_revocation_reason(case: &Case, opts: &RunOptions) -> Option<String> {
         _ => None,
     }
 }
+
+/// The value a target-mode case's `server` axis takes in its name and files: the cases run
+/// against the user's server, not the peer the scenario names.
+pub(super) const TARGET_SERVER: &str = "target";
+
+/// `case` as it runs against a target: its `server` matrix axis says `target`, in its axes
+/// and in its name (`b3-expired[server=rustls]` -> `b3-expired[server=target]`), so neither
+/// the summary nor the files it names say a peer that did not run.
+pub(super) fn named_for_target(case: &Case) -> Case {
+    let mut case = case.clone();
+    let Some(i) = case.axes.iter().position(|(axis, _)| axis == "server") else {
+        return case;
+    };
+    let suffix = |axes: &[(String, String)]| {
+        axes.iter()
+            .map(|(a, v)| format!("{a}={v}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let before = suffix(&case.axes);
+    case.axes[i].1 = TARGET_SERVER.to_string();
+    let after = suffix(&case.axes);
+    case.name = if case.name == before {
+        after
+    } else if let Some(base) = case.name.strip_suffix(&format!("[{before}]")) {
+        format!("{base}[{after}]")
+    } else {
+        case.name
+    };
+    case
+}
