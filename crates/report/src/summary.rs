@@ -178,7 +178,8 @@ pub struct CaseSummary {
     pub key: String,
     /// Client-auth mode of the server.
     pub client_auth: String,
-    /// Client credential variant (`valid` for the user's own credential files).
+    /// Client credential variant (`own` for the user's own credential files: `own_credential`
+    /// says which).
     pub client_cert: String,
     /// The user's own credential files the case sent (`client_cert = { cert, key }`): the
     /// certificate file, the leaf's subject and SHA-256; never the key.
