@@ -4,103 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-
+use super::row::{Grade, Row};
 use super::spec::{CaseSpec, Strength};
 use super::withheld::withheld;
 use crate::measure::Outcome;
-use crate::report::{CaseSummary, EvidenceSummary, SourceQueries};
-
-/// The grade of one case against one peer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, strum::IntoStaticStr)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum Grade {
-    /// Outcome and alert as expected.
-    Pass,
-    /// Rejected with another alert that the RFC text also allows.
-    PassAlt,
-    /// Rejected, but with an alert other than a SHOULD or a definition asks for.
-    Deviation,
-    /// Rejected with the wrong alert where an RFC says MUST.
-    FailMust,
-    /// Accepted what it must reject: a security finding.
-    FailAcceptedInvalid,
-    /// Rejected a valid credential.
-    FailRejectedValid,
-    /// Client authentication not requested: the server never sent a CertificateRequest and
-    /// let no one in, so it judged no certificate (a finding, not a pass).
-    NotRequested,
-    /// The peer lacks what the case needs (the reason is in the row).
-    Skipped,
-    /// No verdict could be had: the case could not run against the peer (it did not start, no
-    /// attempts...), its attempts got no answer (a timeout, a close without a verdict), the
-    /// refusal came before the client's Certificate, or a revocation case's server never
-    /// consulted the source.
-    Error,
-}
-
-impl Grade {
-    /// Every grade, in the order the conformance table counts them.
-    pub const ALL: &'static [Grade] = &[
-        Grade::Pass,
-        Grade::PassAlt,
-        Grade::Deviation,
-        Grade::FailMust,
-        Grade::FailAcceptedInvalid,
-        Grade::FailRejectedValid,
-        Grade::NotRequested,
-        Grade::Error,
-        Grade::Skipped,
-    ];
-
-    /// The snake_case name.
-    pub fn name(self) -> &'static str {
-        self.into()
-    }
-
-    /// Whether the grade is a pass.
-    pub fn passed(self) -> bool {
-        matches!(self, Grade::Pass | Grade::PassAlt)
-    }
-}
-
-/// One graded case x peer.
-#[derive(Clone, Debug, Serialize)]
-pub struct Row {
-    /// The case (without matrix suffix).
-    pub case: String,
-    /// CONFORMANCE.md group.
-    pub group: String,
-    /// The peer (`nginx`, or `client->server` when the client is not rustls).
-    pub peer: String,
-    /// The grade.
-    pub grade: Grade,
-    /// What was expected, in words (`reject:cert_required (must)`).
-    pub expected: String,
-    /// What happened: outcome classes and counts, or the skip/error reason.
-    pub observed: String,
-    /// The single class every attempt ended in, when there was one.
-    pub observed_class: Option<String>,
-    /// The peer's own verdict, when it came from the peer rather than an alert (nginx).
-    pub peer_verdict: Option<String>,
-    /// The listed reason, when this is a known deviation.
-    pub known_deviation: Option<String>,
-    /// Why this row fails the suite, if it does.
-    pub problem: Option<String>,
-    /// Wall time of the case, in seconds (for JUnit).
-    pub seconds: f64,
-    /// What the client saw of client authentication (CertificateRequest, Certificate, when
-    /// the refusal came), when the case ran.
-    pub evidence: Option<EvidenceSummary>,
-    /// What the case's revocation source (the harness's OCSP responder or CRL service) was
-    /// asked during the case, for the modes where it counts.
-    pub revocation_queries: Option<SourceQueries>,
-    /// Where the expectation comes from (`RFC 8446 4.4.2.4`).
-    pub rfc: Option<String>,
-    /// The RFC's own words for it, when checked against the RFC text.
-    pub quote: Option<String>,
-}
+use crate::report::{CaseSummary, EvidenceSummary};
 
 /// The note on a row whose server sent no CertificateRequest.
 pub const NO_CERT_REQUEST: &str = "no CertificateRequest";
@@ -325,6 +233,8 @@ pub fn skipped_row(spec: &CaseSpec, peer: &str, reason: &str) -> Row {
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
+    use crate::conformance::settle::{settle, untrusted};
+    use crate::conformance::spec::Deviation;
 
     pub(crate) fn spec(
         accept: bool,
@@ -436,7 +346,7 @@ pub(super) mod tests {
         assert!(row.observed.contains(NO_CERT_REQUEST), "{}", row.observed);
         // The note reaches the problem that fails the suite.
         let mut rows = vec![row];
-        crate::conformance::settle(&mut rows, &[]);
+        settle(&mut rows, &[]);
         assert!(rows[0]
             .problem
             .as_deref()
@@ -508,5 +418,74 @@ pub(super) mod tests {
             g(&expired, &[("accepted", 2), ("http_certificate_error", 2)]),
             Grade::FailAcceptedInvalid
         );
+    }
+
+    #[test]
+    fn listed_deviations_pass_and_their_unexpected_pass_fails() {
+        let s = spec(
+            false,
+            Some(Outcome::CertExpired),
+            vec![],
+            Strength::Definition,
+        );
+        let dev = |observed: &str| Deviation {
+            case: "x".into(),
+            peer: "rustls".into(),
+            observed: observed.into(),
+            reason: "because".into(),
+        };
+        let mut rows = vec![grade(&s, &observed(&[("bad_certificate", 4)]))];
+        assert!(settle(&mut rows, &[dev("bad_certificate")]).is_empty());
+        assert_eq!(rows[0].known_deviation.as_deref(), Some("because"));
+        assert_eq!(rows[0].problem, None);
+
+        let mut rows = vec![grade(&s, &observed(&[("cert_expired", 4)]))];
+        settle(&mut rows, &[dev("bad_certificate")]);
+        assert!(rows[0]
+            .problem
+            .as_deref()
+            .unwrap()
+            .starts_with("unexpected pass"));
+
+        let mut rows = vec![grade(&s, &observed(&[("unknown_ca", 4)]))];
+        settle(&mut rows, &[]);
+        assert!(rows[0].problem.is_some());
+        let unused = settle(
+            &mut rows,
+            &[Deviation {
+                case: "y".into(),
+                ..dev("x")
+            }],
+        );
+        assert_eq!(unused.len(), 1);
+    }
+
+    #[test]
+    fn a_failed_sanity_handshake_marks_graded_rows_only() {
+        let mut accept = spec(true, None, vec![], Strength::Policy);
+        accept.group = "sanity".into();
+        let reject = spec(
+            false,
+            Some(Outcome::CertExpired),
+            vec![],
+            Strength::Definition,
+        );
+        let mut rows = vec![
+            grade(&accept, &observed(&[("unknown_ca", 4)])),
+            grade(&reject, &observed(&[("cert_expired", 4)])),
+            skipped_row(&reject, "rustls", "not built"),
+        ];
+        settle(&mut rows, &[]);
+        assert!(rows[0]
+            .problem
+            .as_deref()
+            .unwrap()
+            .starts_with("fail_rejected_valid"));
+        assert_eq!(
+            rows[1].problem.as_deref(),
+            Some(untrusted("rustls").as_str())
+        );
+        assert_eq!(rows[2].grade, Grade::Skipped);
+        assert_eq!(rows[2].problem, None, "a skipped row is no FAIL");
     }
 }

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::grade::{Grade, Row};
+use super::row::{Grade, Row};
 use crate::report::junit::{Outcome, Suite};
 
 /// Renders the rows (and suite-level problems) as a JUnit XML document.

@@ -4,9 +4,12 @@
 //! `skipped`, `error`), applies the known deviations, and writes `junit.xml` and
 //! `conformance.json` next to `summary.json`.
 
+#[cfg(test)]
+mod evidence_tests;
 mod grade;
 pub mod interop;
 mod junit;
+mod row;
 mod settle;
 pub mod spec;
 mod table;
@@ -16,12 +19,13 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-pub use grade::{base_name, grade, peer_name, Grade, Row, BEFORE_CERTIFICATE, NO_CERT_REQUEST};
+pub use grade::{base_name, grade, peer_name, BEFORE_CERTIFICATE, NO_CERT_REQUEST};
 pub use junit::render as render_junit;
+pub use row::{Grade, Row};
 pub use settle::settle;
 pub use spec::{parse_deviations, parse_expectations, CaseSpec, Deviation, SpecError, Strength};
 pub use table::render as render_table;
-pub use withheld::{NOT_REQUESTED, REVOCATION_NOT_CHECKED};
+pub use withheld::{NEVER_ASKED_RESPONDER, NOT_REQUESTED, REVOCATION_NOT_CHECKED};
 
 use crate::report::{CaseSummary, ReportError};
 use crate::runner::{self, RunError, RunOptions, RunOutcome};

@@ -2,7 +2,7 @@
 //! passes), a problem for every row that fails the suite, and the sanity rule (a peer that
 //! failed a sanity handshake has no trusted verdict; its skipped rows stay skipped).
 
-use super::grade::{Grade, Row};
+use super::row::{Grade, Row};
 use super::spec::Deviation;
 
 /// Applies the known deviations and the sanity rule, setting `problem` on every row that fails
@@ -72,82 +72,4 @@ pub fn settle(rows: &mut [Row], deviations: &[Deviation]) -> Vec<String> {
 /// failed a sanity handshake.
 pub fn untrusted(peer: &str) -> String {
     format!("{peer} failed a sanity handshake: its verdicts cannot be trusted")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::grade::tests::{observed, spec};
-    use super::super::grade::{grade, Grade};
-    use super::*;
-    use crate::conformance::spec::Strength;
-    use crate::measure::Outcome;
-
-    #[test]
-    fn listed_deviations_pass_and_their_unexpected_pass_fails() {
-        let s = spec(
-            false,
-            Some(Outcome::CertExpired),
-            vec![],
-            Strength::Definition,
-        );
-        let dev = |observed: &str| Deviation {
-            case: "x".into(),
-            peer: "rustls".into(),
-            observed: observed.into(),
-            reason: "because".into(),
-        };
-        let mut rows = vec![grade(&s, &observed(&[("bad_certificate", 4)]))];
-        assert!(settle(&mut rows, &[dev("bad_certificate")]).is_empty());
-        assert_eq!(rows[0].known_deviation.as_deref(), Some("because"));
-        assert_eq!(rows[0].problem, None);
-
-        let mut rows = vec![grade(&s, &observed(&[("cert_expired", 4)]))];
-        settle(&mut rows, &[dev("bad_certificate")]);
-        assert!(rows[0]
-            .problem
-            .as_deref()
-            .unwrap()
-            .starts_with("unexpected pass"));
-
-        let mut rows = vec![grade(&s, &observed(&[("unknown_ca", 4)]))];
-        settle(&mut rows, &[]);
-        assert!(rows[0].problem.is_some());
-        let unused = settle(
-            &mut rows,
-            &[Deviation {
-                case: "y".into(),
-                ..dev("x")
-            }],
-        );
-        assert_eq!(unused.len(), 1);
-    }
-
-    #[test]
-    fn a_failed_sanity_handshake_marks_graded_rows_only() {
-        let mut accept = spec(true, None, vec![], Strength::Policy);
-        accept.group = "sanity".into();
-        let reject = spec(
-            false,
-            Some(Outcome::CertExpired),
-            vec![],
-            Strength::Definition,
-        );
-        let mut rows = vec![
-            grade(&accept, &observed(&[("unknown_ca", 4)])),
-            grade(&reject, &observed(&[("cert_expired", 4)])),
-            super::super::grade::skipped_row(&reject, "rustls", "not built"),
-        ];
-        settle(&mut rows, &[]);
-        assert!(rows[0]
-            .problem
-            .as_deref()
-            .unwrap()
-            .starts_with("fail_rejected_valid"));
-        assert_eq!(
-            rows[1].problem.as_deref(),
-            Some(untrusted("rustls").as_str())
-        );
-        assert_eq!(rows[2].grade, Grade::Skipped);
-        assert_eq!(rows[2].problem, None, "a skipped row is no FAIL");
-    }
 }

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::grade::{Grade, Row};
+use super::row::{Grade, Row};
 use super::settle::untrusted;
 
 /// Renders the rows as a table: one line per case, one column per peer (`*` marks a listed
@@ -140,22 +140,13 @@ fn write_notes(out: &mut String, rows: &[Row], suite_problems: &[String]) {
 mod tests {
     use super::*;
     use crate::conformance::grade::skipped_row;
-    use crate::conformance::spec::{CaseSpec, Strength};
+    use crate::conformance::grade::tests::spec;
+    use crate::conformance::spec::Strength;
 
     fn row(case: &str, group: &str, grade: Grade) -> Row {
-        let spec = CaseSpec {
-            name: case.into(),
-            group: group.into(),
-            accept: true,
-            record: false,
-            alert: None,
-            alt: Vec::new(),
-            strength: Strength::Policy,
-            rfc: None,
-            quote: None,
-            quote_unverified: false,
-            skip: None,
-        };
+        let mut spec = spec(true, None, vec![], Strength::Policy);
+        spec.name = case.into();
+        spec.group = group.into();
         let mut r = skipped_row(&spec, "target 127.0.0.1:1", "x");
         r.grade = grade;
         r
