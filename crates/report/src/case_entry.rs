@@ -14,6 +14,10 @@ use crate::measure::Exposure;
 use crate::measure::{LoadResult, Outcome, Recorder};
 use crate::scenario::{Case, ResumptionExposure, ResumptionMode};
 
+/// `client_cert` of a case that sent the user's own credential files (`own_credential` says
+/// which).
+pub const OWN_CREDENTIAL: &str = "own";
+
 fn round(x: f64, digits: i32) -> f64 {
     let f = 10f64.powi(digits);
     (x * f).round() / f
@@ -29,7 +33,11 @@ impl CaseSummary {
             client: case.client.to_string(),
             key: case.key.to_string(),
             client_auth: case.client_auth.to_string(),
-            client_cert: case.client_cert.to_string(),
+            // The user's own credential is what its files hold, whatever it is: never `valid`.
+            client_cert: match case.own_credential {
+                Some(_) => OWN_CREDENTIAL.to_string(),
+                None => case.client_cert.to_string(),
+            },
             own_credential: case.own_credential.clone(),
             intermediates: case.intermediates,
             axes: case.axes.iter().cloned().collect(),
@@ -71,6 +79,7 @@ impl CaseSummary {
             crl: None,
             crl_files: None,
             crl_fetches: None,
+            revocation_queries: None,
             server_peak_rss_kib: None,
             skipped: None,
             peer_verdict: None,

@@ -41,6 +41,7 @@ pub use baseline::{
     check_name_message as check_baseline_name, resolve as resolve_baseline, save as save_baseline,
     BaselineError, BASELINES_DIR,
 };
+pub use case_entry::OWN_CREDENTIAL;
 pub use checks::{judge, negotiation_problem, resumption_problem};
 pub use compare::{compare, CompareOptions, Comparison, MetricChange, Verdict};
 pub use console::render as console_table;
@@ -64,7 +65,7 @@ pub use stats::mann_whitney_p;
 pub use summary::{
     CaseSummary, CrlFetchCount, CrlFetchFigures, CrlFigures, CrlFileFigures, EvidenceSummary,
     NegotiatedCount, Percentiles, Phases, Pinning, ResumptionSummary, RevocationRow, RunSummary,
-    ScenarioInfo, StackPoint, StackRow, ToolInfo, SCHEMA_VERSION,
+    ScenarioInfo, SourceQueries, StackPoint, StackRow, ToolInfo, SCHEMA_VERSION,
 };
 pub use threshold_check::{ThresholdCheck, ThresholdStatus};
 pub use thresholds::check as check_thresholds;

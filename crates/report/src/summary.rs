@@ -178,7 +178,8 @@ pub struct CaseSummary {
     pub key: String,
     /// Client-auth mode of the server.
     pub client_auth: String,
-    /// Client credential variant (`valid` for the user's own credential files).
+    /// Client credential variant (`own` for the user's own credential files: `own_credential`
+    /// says which).
     pub client_cert: String,
     /// The user's own credential files the case sent (`client_cert = { cert, key }`): the
     /// certificate file, the leaf's subject and SHA-256; never the key.
@@ -261,6 +262,11 @@ pub struct CaseSummary {
     /// (mode `crl-http`; a sharded CRL: only the shards its clients' certificates name).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub crl_fetches: Option<CrlFetchFigures>,
+    /// Whether the server consulted the case's revocation source (modes `ocsp` and
+    /// `crl-http`: the harness's responder and CRL service count what they are asked), the
+    /// evidence a revocation verdict needs; `None` in other modes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revocation_queries: Option<SourceQueries>,
     /// The server process's peak resident memory (VmHWM), read just before it stopped.
     pub server_peak_rss_kib: Option<u64>,
     /// Set when the case was skipped: the peer is not installed or lacks a feature the case
@@ -390,6 +396,20 @@ impl CrlFileFigures {
             delta_bytes,
         }
     }
+}
+
+/// What a case's revocation source was asked during its load (warm-up included): the
+/// evidence that the server checked revocation at all.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SourceQueries {
+    /// `ocsp_responder` or `crl_service`.
+    pub source: &'static str,
+    /// Requests it received from the load's start to its end (OCSP requests, or CRL
+    /// downloads).
+    pub requests: u64,
+    /// Whether the counter can see the server's requests: `false` while the source is down
+    /// (its port is closed, so a server's attempt is refused before anything counts it).
+    pub observable: bool,
 }
 
 /// The revocation service's work during a case.

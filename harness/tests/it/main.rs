@@ -28,6 +28,7 @@ mod peers;
 mod pkits;
 mod reports;
 mod revocation;
+mod revocation_evidence;
 mod revocation_exposure;
 mod rows;
 mod scale;

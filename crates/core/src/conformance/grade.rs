@@ -1,78 +1,14 @@
-//! Grading one case x peer, as CONFORMANCE.md defines the grades, and the checks across a
-//! whole suite: known deviations (and their unexpected passes) and the sanity handshakes.
+//! Grading one case x peer, as CONFORMANCE.md defines the grades, from its outcome classes
+//! and the evidence of its attempts (`withheld.rs` has the rules that withhold the usual grade;
+//! `settle.rs` the checks across a whole suite).
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-
-use super::spec::{CaseSpec, Deviation, Strength};
+use super::row::{Grade, Row};
+use super::spec::{CaseSpec, Strength};
+use super::withheld::withheld;
 use crate::measure::Outcome;
 use crate::report::{CaseSummary, EvidenceSummary};
-
-/// The grade of one case against one peer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, strum::IntoStaticStr)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum Grade {
-    /// Outcome and alert as expected.
-    Pass,
-    /// Rejected with another alert that the RFC text also allows.
-    PassAlt,
-    /// Rejected, but with an alert other than a SHOULD or a definition asks for.
-    Deviation,
-    /// Rejected with the wrong alert where an RFC says MUST.
-    FailMust,
-    /// Accepted what it must reject: a security finding.
-    FailAcceptedInvalid,
-    /// Rejected a valid credential.
-    FailRejectedValid,
-    /// The peer lacks what the case needs (the reason is in the row).
-    Skipped,
-    /// The case could not run against the peer (it did not start, no attempts...).
-    Error,
-}
-
-impl Grade {
-    /// The snake_case name.
-    pub fn name(self) -> &'static str {
-        self.into()
-    }
-
-    /// Whether the grade is a pass.
-    pub fn passed(self) -> bool {
-        matches!(self, Grade::Pass | Grade::PassAlt)
-    }
-}
-
-/// One graded case x peer.
-#[derive(Clone, Debug, Serialize)]
-pub struct Row {
-    /// The case (without matrix suffix).
-    pub case: String,
-    /// CONFORMANCE.md group.
-    pub group: String,
-    /// The peer (`nginx`, or `client->server` when the client is not rustls).
-    pub peer: String,
-    /// The grade.
-    pub grade: Grade,
-    /// What was expected, in words (`reject:cert_required (must)`).
-    pub expected: String,
-    /// What happened: outcome classes and counts, or the skip/error reason.
-    pub observed: String,
-    /// The single class every attempt ended in, when there was one.
-    pub observed_class: Option<String>,
-    /// The peer's own verdict, when it came from the peer rather than an alert (nginx).
-    pub peer_verdict: Option<String>,
-    /// The listed reason, when this is a known deviation.
-    pub known_deviation: Option<String>,
-    /// Why this row fails the suite, if it does.
-    pub problem: Option<String>,
-    /// Wall time of the case, in seconds (for JUnit).
-    pub seconds: f64,
-    /// What the client saw of client authentication (CertificateRequest, Certificate, when
-    /// the refusal came), when the case ran.
-    pub evidence: Option<EvidenceSummary>,
-}
 
 /// The note on a row whose server sent no CertificateRequest.
 pub const NO_CERT_REQUEST: &str = "no CertificateRequest";
@@ -128,6 +64,9 @@ pub fn grade(spec: &CaseSpec, c: &CaseSummary) -> Row {
         problem: None,
         seconds: c.window_ms / 1000.0,
         evidence: c.evidence.clone(),
+        revocation_queries: c.revocation_queries.clone(),
+        rfc: spec.rfc.clone(),
+        quote: spec.quote.clone(),
     };
     if let Some(reason) = &c.skipped {
         row.grade = Grade::Skipped;
@@ -161,6 +100,11 @@ pub fn grade(spec: &CaseSpec, c: &CaseSummary) -> Row {
     } else if refusals.before_certificate {
         row.observed = format!("{} ({BEFORE_CERTIFICATE})", row.observed);
     }
+    if let Some(w) = withheld(spec, c, &counts, refusals.without_request) {
+        row.grade = w.grade;
+        row.observed = format!("{} ({})", row.observed, w.note);
+        return row;
+    }
     row.grade = refusals.grade(spec, c, &counts);
     row
 }
@@ -192,8 +136,8 @@ impl Refusals {
     fn grade(&self, spec: &CaseSpec, c: &CaseSummary, counts: &BTreeMap<Outcome, u64>) -> Grade {
         let accepted = counts.get(&Outcome::Accepted).copied().unwrap_or(0);
         if !spec.accept && !spec.record && (accepted > 0 || self.without_request) {
-            // A server that never asked for a certificate let the client in at the TLS layer,
-            // whatever it answered after.
+            // Let in; or, with refusals, some attempts let in by a server that never asked
+            // (one that let no one in is `not_requested`, decided before).
             Grade::FailAcceptedInvalid
         } else if self.before_certificate {
             Grade::Error
@@ -280,76 +224,19 @@ pub fn skipped_row(spec: &CaseSpec, peer: &str, reason: &str) -> Row {
         problem: None,
         seconds: 0.0,
         evidence: None,
+        revocation_queries: None,
+        rfc: spec.rfc.clone(),
+        quote: spec.quote.clone(),
     }
-}
-
-/// Applies the known deviations and the sanity rule, setting `problem` on every row that fails
-/// the suite: a failing grade not listed, a listed deviation that did not happen (an
-/// unexpected pass, or another outcome), and every row of a peer whose sanity handshake failed.
-/// Returns the listed deviations that matched no row at all (each is a problem too).
-pub fn settle(rows: &mut [Row], deviations: &[Deviation]) -> Vec<String> {
-    let mut unused = Vec::new();
-    for d in deviations {
-        let Some(row) = rows
-            .iter_mut()
-            .find(|r| r.case == d.case && r.peer == d.peer)
-        else {
-            unused.push(format!(
-                "deviations.toml lists {} on {}, which the suite did not run",
-                d.case, d.peer
-            ));
-            continue;
-        };
-        if row.grade == Grade::Skipped {
-            continue;
-        }
-        if row.grade.passed() {
-            row.problem = Some(format!(
-                "unexpected pass: listed as a known deviation ({}), but now {}; remove it from deviations.toml",
-                d.observed,
-                row.grade.name()
-            ));
-        } else if row.observed_class.as_deref() == Some(d.observed.as_str()) {
-            row.known_deviation = Some(d.reason.clone());
-        } else {
-            row.problem = Some(format!(
-                "listed as a known deviation with {}, but observed {}",
-                d.observed, row.observed
-            ));
-        }
-    }
-    for row in rows.iter_mut() {
-        let failing = !row.grade.passed() && row.grade != Grade::Skipped;
-        if failing && row.known_deviation.is_none() && row.problem.is_none() {
-            row.problem = Some(format!(
-                "{}: expected {}, observed {}",
-                row.grade.name(),
-                row.expected,
-                row.observed
-            ));
-        }
-    }
-    let dead: Vec<String> = rows
-        .iter()
-        .filter(|r| r.group == "sanity" && r.grade != Grade::Pass && r.grade != Grade::Skipped)
-        .map(|r| r.peer.clone())
-        .collect();
-    for row in rows.iter_mut().filter(|r| dead.contains(&r.peer)) {
-        if row.problem.is_none() {
-            row.problem = Some(format!(
-                "{} failed a sanity handshake: its verdicts cannot be trusted",
-                row.peer
-            ));
-        }
-    }
-    unused
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
+    use crate::conformance::settle::{settle, untrusted};
+    use crate::conformance::spec::Deviation;
 
-    fn spec(
+    pub(crate) fn spec(
         accept: bool,
         alert: Option<Outcome>,
         alt: Vec<Outcome>,
@@ -364,11 +251,13 @@ mod tests {
             alt,
             strength,
             rfc: None,
+            quote: None,
+            quote_unverified: false,
             skip: None,
         }
     }
 
-    fn observed(outcomes: &[(&str, u64)]) -> CaseSummary {
+    pub(crate) fn observed(outcomes: &[(&str, u64)]) -> CaseSummary {
         let case = crate::scenario::parse(
             "version = 1\n[[case]]\nname = \"x\"\n",
             std::path::Path::new("t.toml"),
@@ -404,7 +293,8 @@ mod tests {
         );
         assert_eq!(g(&def, &[("bad_certificate", 4)]), Grade::PassAlt);
         assert_eq!(g(&def, &[("unknown_ca", 4)]), Grade::Deviation);
-        assert_eq!(g(&def, &[("timeout", 4)]), Grade::Deviation);
+        // A timeout is no refusal (issue 26, finding 5): no verdict, never a deviation.
+        assert_eq!(g(&def, &[("timeout", 4)]), Grade::Error);
         assert_eq!(g(&should, &[("cert_required", 4)]), Grade::Deviation);
         assert_eq!(g(&accept, &[("accepted", 4)]), Grade::Pass);
         assert_eq!(g(&accept, &[("unknown_ca", 4)]), Grade::FailRejectedValid);
@@ -431,13 +321,15 @@ mod tests {
     }
 
     #[test]
-    fn reject_cases_without_a_certificate_request_are_accepted_invalid() {
+    fn reject_cases_without_a_certificate_request_never_pass() {
         use Outcome::*;
         let must = spec(false, Some(CertRequired), vec![], Strength::Must);
         let policy = spec(false, None, vec![], Strength::Policy);
+        // A server that never asked and let no one in accepted no one: "client authentication
+        // not requested", its own grade (issue 26, finding 5), not fail_accepted_invalid.
         for s in [&must, &policy] {
             let row = grade(s, &observed(&[("refused_without_cert_request", 4)]));
-            assert_eq!(row.grade, Grade::FailAcceptedInvalid);
+            assert_eq!(row.grade, Grade::NotRequested);
             assert!(row.observed.contains(NO_CERT_REQUEST), "{}", row.observed);
         }
         // A reset after a handshake without a request: the evidence says so.
@@ -446,7 +338,7 @@ mod tests {
             refused_without_request: 4,
             ..evidence(0)
         });
-        assert_eq!(grade(&must, &c).grade, Grade::FailAcceptedInvalid);
+        assert_eq!(grade(&must, &c).grade, Grade::NotRequested);
         let mut c = observed(&[("accepted", 4)]);
         c.evidence = Some(evidence(4));
         let row = grade(&must, &c);
@@ -566,5 +458,34 @@ mod tests {
             }],
         );
         assert_eq!(unused.len(), 1);
+    }
+
+    #[test]
+    fn a_failed_sanity_handshake_marks_graded_rows_only() {
+        let mut accept = spec(true, None, vec![], Strength::Policy);
+        accept.group = "sanity".into();
+        let reject = spec(
+            false,
+            Some(Outcome::CertExpired),
+            vec![],
+            Strength::Definition,
+        );
+        let mut rows = vec![
+            grade(&accept, &observed(&[("unknown_ca", 4)])),
+            grade(&reject, &observed(&[("cert_expired", 4)])),
+            skipped_row(&reject, "rustls", "not built"),
+        ];
+        settle(&mut rows, &[]);
+        assert!(rows[0]
+            .problem
+            .as_deref()
+            .unwrap()
+            .starts_with("fail_rejected_valid"));
+        assert_eq!(
+            rows[1].problem.as_deref(),
+            Some(untrusted("rustls").as_str())
+        );
+        assert_eq!(rows[2].grade, Grade::Skipped);
+        assert_eq!(rows[2].problem, None, "a skipped row is no FAIL");
     }
 }

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::grade::{Grade, Row};
+use super::row::{Grade, Row};
 use crate::report::junit::{Outcome, Suite};
 
 /// Renders the rows (and suite-level problems) as a JUnit XML document.
@@ -28,6 +28,12 @@ pub fn render(suite_name: &str, rows: &[Row], suite_problems: &[String]) -> Stri
         }
         if let Some(v) = &r.peer_verdict {
             let _ = write!(out, "; peer: {v}");
+        }
+        if let (Some(quote), Some(rfc)) = (&r.quote, &r.rfc) {
+            let _ = write!(out, "; {rfc}: \"{quote}\"");
+        }
+        if let Some(q) = &r.revocation_queries {
+            let _ = write!(out, "; {} requests: {}", q.source, q.requests);
         }
         suite.timed_case(&r.peer, &r.case, outcome, &out, r.seconds);
     }

@@ -1,25 +1,31 @@
 //! The conformance suite: runs the graded cases (`scenarios/conformance.toml`) against every
 //! server peer, grades each case x peer as CONFORMANCE.md defines (`pass`, `pass_alt`,
-//! `deviation`, `fail_must`, `fail_accepted_invalid`, `fail_rejected_valid`, `skipped`),
-//! applies the known deviations, and writes `junit.xml` and `conformance.json` next to
-//! `summary.json`.
+//! `deviation`, `fail_must`, `fail_accepted_invalid`, `fail_rejected_valid`, `not_requested`,
+//! `skipped`, `error`), applies the known deviations, and writes `junit.xml` and
+//! `conformance.json` next to `summary.json`.
 
+#[cfg(test)]
+mod evidence_tests;
 mod grade;
 pub mod interop;
 mod junit;
+mod row;
+mod settle;
 pub mod spec;
 mod table;
+mod withheld;
 
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-pub use grade::{
-    base_name, grade, peer_name, settle, Grade, Row, BEFORE_CERTIFICATE, NO_CERT_REQUEST,
-};
+pub use grade::{base_name, grade, peer_name, BEFORE_CERTIFICATE, NO_CERT_REQUEST};
 pub use junit::render as render_junit;
+pub use row::{Grade, Row};
+pub use settle::settle;
 pub use spec::{parse_deviations, parse_expectations, CaseSpec, Deviation, SpecError, Strength};
 pub use table::render as render_table;
+pub use withheld::{NEVER_ASKED_RESPONDER, NOT_REQUESTED, REVOCATION_NOT_CHECKED};
 
 use crate::report::{CaseSummary, ReportError};
 use crate::runner::{self, RunError, RunOptions, RunOutcome};
@@ -166,6 +172,8 @@ fn unexpected_case(name: &str, c: &CaseSummary) -> Row {
             alt: Vec::new(),
             strength: Strength::Policy,
             rfc: None,
+            quote: None,
+            quote_unverified: false,
             skip: None,
         },
         c,

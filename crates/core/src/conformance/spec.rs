@@ -53,6 +53,12 @@ pub struct CaseSpec {
     pub strength: Strength,
     /// Where the requirement comes from.
     pub rfc: Option<String>,
+    /// The RFC's own words for the requirement, checked against the RFC text: what the
+    /// strength follows (a MUST case quotes a MUST or SHALL, never a MAY).
+    pub quote: Option<String>,
+    /// Set for a `must` or `should` case whose RFC words could not be checked yet (no quote
+    /// is given rather than one from memory).
+    pub quote_unverified: bool,
     /// Set when the case cannot be produced yet: skipped on every peer with this reason.
     pub skip: Option<String>,
 }
@@ -209,7 +215,16 @@ impl Entry<'_> {
 
 /// The keys of an expectation.
 const CASE_KEYS: &[&str] = &[
-    "name", "group", "expect", "alert", "alt", "strength", "rfc", "skip",
+    "name",
+    "group",
+    "expect",
+    "alert",
+    "alt",
+    "strength",
+    "rfc",
+    "quote",
+    "quote_unverified",
+    "skip",
 ];
 
 /// Parses an expectations file.
@@ -256,11 +271,16 @@ fn case_spec(r: &mut Reader<'_>, e: &Entry<'_>) -> Option<CaseSpec> {
     };
     let strength = strength(r, e);
     let name = e.required(r, "name");
-    let (group, rfc, skip) = (
+    let (group, rfc, quote, skip) = (
         e.string(r, "group"),
         e.string(r, "rfc"),
+        e.string(r, "quote"),
         e.string(r, "skip"),
     );
+    let quote_unverified = match e.table.get("quote_unverified") {
+        Some(item) => r.boolean(item, &e.key("quote_unverified")).unwrap_or(false),
+        None => false,
+    };
     let (accept, record) = verdict?;
     let (alert, alt) = (alert?, alt?);
     if (accept || record) && (alert.is_some() || !alt.is_empty()) {
@@ -283,6 +303,8 @@ fn case_spec(r: &mut Reader<'_>, e: &Entry<'_>) -> Option<CaseSpec> {
         alt,
         strength: strength?,
         rfc,
+        quote,
+        quote_unverified,
         skip,
     })
 }
@@ -343,11 +365,43 @@ mod tests {
     #[test]
     fn shipped_files_parse() {
         let specs = parse_expectations(EXPECTATIONS, Path::new("expectations.toml")).unwrap();
+        // RFC 8446 4.4.2.4: the server MAY abort with certificate_required (issue 26,
+        // finding 9): another alert is a deviation, not a MUST failure.
         assert!(specs.iter().any(|s| s.name == "a1-no-cert-tls13"
-            && s.strength == Strength::Must
+            && s.strength == Strength::Should
             && s.alert == Some(Outcome::CertRequired)));
         let devs = parse_deviations(DEVIATIONS, Path::new("deviations.toml")).unwrap();
         assert!(devs.iter().all(|d| !d.reason.is_empty()));
+    }
+
+    /// The strength of every shipped case follows the RFC words it quotes: a must or should
+    /// case quotes its RFC (or says its words are unverified), a MUST case's words say MUST
+    /// or SHALL, and words that only say MAY make no MUST case.
+    #[test]
+    fn strength_follows_the_quoted_rfc_words() {
+        let specs = parse_expectations(EXPECTATIONS, Path::new("expectations.toml")).unwrap();
+        for s in &specs {
+            let binding = matches!(s.strength, Strength::Must | Strength::Should);
+            if binding && s.quote.is_none() {
+                assert!(
+                    s.quote_unverified,
+                    "{}: quote the RFC or mark it unverified",
+                    s.name
+                );
+            }
+            let Some(q) = &s.quote else { continue };
+            assert!(s.rfc.is_some(), "{}: a quote names its RFC", s.name);
+            let must = q.contains("MUST") || q.contains("SHALL");
+            if s.strength == Strength::Must {
+                assert!(must, "{}: a must case quoting no MUST: {q}", s.name);
+            }
+            if q.contains("MAY") && !must {
+                assert_ne!(s.strength, Strength::Must, "{}: MAY is no MUST", s.name);
+            }
+            assert!(!s.quote_unverified, "{}: quoted and unverified", s.name);
+        }
+        let a1 = specs.iter().find(|s| s.name == "a1-no-cert-tls13").unwrap();
+        assert!(a1.quote.as_deref().unwrap().contains("the server MAY"));
     }
 
     #[test]

@@ -40,6 +40,9 @@ fn row(test: &Test, peer: &str) -> Row {
         problem: None,
         seconds: 0.0,
         evidence: None,
+        revocation_queries: None,
+        rfc: None,
+        quote: None,
     }
 }
 

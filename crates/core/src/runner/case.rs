@@ -279,6 +279,8 @@ pub(super) struct Ran {
     pub exposure: Option<Exposure>,
     /// The responder's query count when the measured window began.
     pub queries: Option<u64>,
+    /// The responder's counters when the load began ([`revocation::source_counters`]).
+    pub source_at_start: Option<(u64, u64)>,
     /// The harness's resident memory before the load.
     pub rss_before: Option<u64>,
 }
@@ -299,6 +301,7 @@ fn drive(
     sys::reset_peak_rss();
     let rss_before = sys::own_rss().map(|(rss, _)| rss);
     let t0 = Instant::now();
+    let source_at_start = env.service.map(revocation::source_counters);
     let (addr, pid) = match (&server, &opts.target) {
         (Some(s), _) => (s.addr, s.cpu_pid()),
         (None, Some(t)) => (t.addr, None),
@@ -358,6 +361,7 @@ fn drive(
         result,
         exposure,
         queries,
+        source_at_start,
         rss_before,
     })
 }
@@ -415,6 +419,7 @@ pub(super) fn collect(
         mut result,
         exposure,
         queries,
+        source_at_start,
         rss_before,
     } = ran;
     let server_rss = server.as_ref().and_then(|s| sys::peak_rss_kib(s.pid()));
@@ -442,6 +447,10 @@ pub(super) fn collect(
     entry.server_peak_rss_kib = server_rss;
     entry.crl = revocation::crl_figures(&events);
     entry.crl_fetches = env.service.and_then(revocation::crl_fetches);
+    if let (Some(at_start), Some(service)) = (source_at_start, env.service) {
+        entry.revocation_queries =
+            revocation::source_queries(case, service, at_start, entry.crl_fetches.as_ref());
+    }
     if let (Some(first), Some(service)) = (queries, env.service) {
         let queries = revocation::queries_now(service).saturating_sub(first);
         entry.record_responder(queries, result.recorder.attempts());

@@ -279,3 +279,91 @@ fn target_revocation_reason(case: &Case, opts: &RunOptions) -> Option<String> {
         _ => None,
     }
 }
+
+/// The value a target-mode case's `server` axis takes in its name and files: the cases run
+/// against the user's server, not the peer the scenario names.
+pub(super) const TARGET_SERVER: &str = "target";
+
+/// `case` as it runs against a target: its `server` matrix axis says `target`, in its axes
+/// and in its name (`b3-expired[server=rustls]` -> `b3-expired[server=target]`), so neither
+/// the summary nor the files it names say a peer that did not run.
+pub(super) fn named_for_target(case: &Case) -> Case {
+    let mut case = case.clone();
+    let Some(i) = case.axes.iter().position(|(axis, _)| axis == "server") else {
+        return case;
+    };
+    let suffix = |axes: &[(String, String)]| {
+        axes.iter()
+            .map(|(a, v)| format!("{a}={v}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let before = suffix(&case.axes);
+    case.axes[i].1 = TARGET_SERVER.to_string();
+    let after = suffix(&case.axes);
+    case.name = if case.name == before {
+        after
+    } else if let Some(base) = case.name.strip_suffix(&format!("[{before}]")) {
+        format!("{base}[{after}]")
+    } else {
+        case.name
+    };
+    case
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::report::CaseSummary;
+
+    fn cases(text: &str) -> Vec<Case> {
+        crate::scenario::parse(text, Path::new("t.toml"))
+            .unwrap()
+            .cases
+    }
+
+    /// Target mode: names, axes and file stems say `target`, never the peer the scenario's
+    /// matrix names (issue 26, finding 10).
+    #[test]
+    fn target_cases_are_named_for_the_target() {
+        let matrix = cases(
+            "version = 1\n[matrix]\nserver = [\"rustls\"]\nclient_cert = [\"valid\", \"expired\"]\n[[case]]\nname = \"b3\"\n",
+        );
+        let named: Vec<Case> = matrix.iter().map(named_for_target).collect();
+        assert_eq!(named[0].name, "b3[server=target,client_cert=valid]");
+        assert_eq!(named[1].name, "b3[server=target,client_cert=expired]");
+        assert!(named
+            .iter()
+            .all(|c| c.axes.contains(&("server".into(), TARGET_SERVER.into()))));
+        let entry = CaseSummary::planned(&named[1]);
+        assert_eq!(entry.axes["server"], "target");
+        assert!(!crate::report::file_safe(&entry.name).contains("rustls"));
+        // A matrix-only case is named by its suffix; a case without the axis keeps its name.
+        let only = cases("version = 1\n[matrix]\nserver = [\"rustls\", \"nginx\"]\n");
+        assert_eq!(named_for_target(&only[1]).name, "server=target");
+        let plain = cases("version = 1\n[[case]]\nname = \"alice\"\n");
+        assert_eq!(named_for_target(&plain[0]).name, "alice");
+    }
+
+    /// An own credential is recorded as `own` with its files, never as `valid` (a revoked
+    /// one included).
+    #[test]
+    fn an_own_credential_is_not_recorded_as_valid() {
+        let mut case = cases("version = 1\n[[case]]\nname = \"revoked-by-our-ca\"\n").remove(0);
+        let key = rustls::pki_types::PrivatePkcs8KeyDer::from(vec![0u8]);
+        case.own_credential = Some(crate::pki::OwnCredential {
+            cert_file: "bob.pem".into(),
+            chain: Vec::new(),
+            key: Arc::new(key.into()),
+            subject: "CN=bob".into(),
+            sha256: "0".repeat(64),
+        });
+        let entry = CaseSummary::planned(&case);
+        assert_eq!(entry.client_cert, crate::report::OWN_CREDENTIAL);
+        let json = serde_json::to_value(&entry).unwrap();
+        assert_eq!(json["client_cert"], "own");
+        assert_eq!(json["own_credential"]["cert_file"], "bob.pem");
+    }
+}

@@ -161,6 +161,7 @@ fn drive_both(
             result,
             exposure: None,
             queries: None,
+            source_at_start: None,
             rss_before: None,
         })
         .collect())

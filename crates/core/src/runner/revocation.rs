@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use super::fixtures::{CrlLayout, Fixtures};
 use super::RunError;
 use crate::revocation::ocsp::{ResponderSettings, RevocationService};
-use crate::scenario::{Case, OcspSigner, Revocation};
+use crate::scenario::{Case, OcspSigner, ResponderFault, Revocation, RevocationMode};
 
 /// The name the leaves' CRL is published under (`/crl/leaf.crl`, the distribution point).
 pub(super) const CRL_NAME: &str = "leaf.crl";
@@ -167,6 +167,50 @@ pub(super) fn queries_at(
         tokio::time::sleep_until(start.into()).await;
         responder.stats.requests.load(Ordering::Relaxed)
     }
+}
+
+/// The responder's two counters of what it was asked: OCSP requests answered, and requests
+/// faulted (a `timeout` or `malformed` fault counts only there, `try-later` and the other
+/// status faults in both). Read at a case's load start and end for [`source_queries`].
+pub(super) fn source_counters(service: &RevocationService) -> (u64, u64) {
+    let stats = &service.responder.stats;
+    (
+        stats.requests.load(Ordering::Relaxed),
+        stats.faulted.load(Ordering::Relaxed),
+    )
+}
+
+/// What `case`'s revocation source was asked during its load: for OCSP the responder's
+/// counters since `at_start` (each request counts once in one of them or in both, and a
+/// case has one fault, so the larger difference is the requests), for CRLs by
+/// distribution point the downloads since the case began (`crl_fetches`); `None` for modes
+/// without such a source.
+pub(super) fn source_queries(
+    case: &Case,
+    service: &RevocationService,
+    at_start: (u64, u64),
+    crl_fetches: Option<&crate::report::CrlFetchFigures>,
+) -> Option<crate::report::SourceQueries> {
+    let observable = case
+        .revocation
+        .service()
+        .is_none_or(|s| s.fault != ResponderFault::Down);
+    let (source, requests) = match case.revocation.mode() {
+        RevocationMode::Ocsp => {
+            let (requests, faulted) = source_counters(service);
+            let asked = requests
+                .saturating_sub(at_start.0)
+                .max(faulted.saturating_sub(at_start.1));
+            ("ocsp_responder", asked)
+        }
+        RevocationMode::CrlHttp => ("crl_service", crl_fetches.map_or(0, |f| f.requests)),
+        _ => return None,
+    };
+    Some(crate::report::SourceQueries {
+        source,
+        requests,
+        observable,
+    })
 }
 
 /// The responder's query counter now.

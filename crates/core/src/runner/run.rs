@@ -417,6 +417,10 @@ fn applied_cases(scenario: &Scenario, opts: &RunOptions) -> Result<Vec<Case>, Ru
             Some(w) => w.apply(&c),
             None => c,
         })
+        .map(|c| match opts.target {
+            Some(_) => super::client::named_for_target(&c),
+            None => c,
+        })
         .collect();
     for case in &cases {
         check_exposure_window(case, &opts.overrides)?;

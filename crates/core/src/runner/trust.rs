@@ -48,8 +48,9 @@ pub(super) fn check(
     ));
     // Only a certificate verdict against the valid credential says the hierarchy is not
     // trusted. A server that never asked for a certificate, or refused before it arrived, has
-    // not judged it: its variants are graded, and grading reads that evidence (every reject
-    // case is then `fail_accepted_invalid` "no CertificateRequest", or `error`).
+    // not judged it: its variants are graded, and grading reads that evidence (every case is
+    // then `not_requested`, `fail_accepted_invalid` "no CertificateRequest" when it let a
+    // client in, or `error`).
     let judged = sample.evidence.refusal == Some(Refusal::AfterCertificate)
         || (!sample.evidence.observed && sample.outcome.is_server_rejection());
     if sample.outcome == Outcome::Accepted || !judged {
