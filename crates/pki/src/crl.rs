@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use rcgen::{
     CertificateRevocationListParams, CrlDistributionPoint, CrlIssuingDistributionPoint,
-    KeyIdMethod, RevocationReason, RevokedCertParams, SerialNumber,
+    RevocationReason, RevokedCertParams, SerialNumber,
 };
 use rustls::pki_types::CertificateRevocationListDer;
 use time::Duration;
@@ -213,10 +213,12 @@ pub fn issue_crl_scoped(
         crl_number: SerialNumber::from(crl_number),
         issuing_distribution_point,
         revoked_certs,
-        key_identifier_method: KeyIdMethod::PreSpecified(match kind {
-            CrlKind::IssuerNoCrlSign => pki.no_crl_sign_ca.1.key_identifier(),
-            _ => pki.leaf_ca.key.key_identifier(),
-        }),
+        // RFC 5280 4.2.1.1: the AKI is the issuer certificate's SKI, copied whatever method
+        // made it (a user's CA: what its tool wrote; see `Ca::external`).
+        key_identifier_method: match kind {
+            CrlKind::IssuerNoCrlSign => pki.no_crl_sign_ca.0.key_identifier_method.clone(),
+            _ => pki.leaf_ca.params.key_identifier_method.clone(),
+        },
     };
     sign_crl_of_kind(pki, kind, &params_crl)
 }

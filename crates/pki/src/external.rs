@@ -266,6 +266,9 @@ impl ExternalCa {
             |e: &dyn fmt::Display| IssueError::Spec(format!("re-issuing under the user's CA: {e}"));
         let mut parsed = x509_cert::Certificate::from_der(cert).map_err(|e| spec(&e))?;
         parsed.tbs_certificate.issuer = self.subject.clone();
+        if self.ski.is_none() {
+            strip_aki(&mut parsed.tbs_certificate.extensions);
+        }
         let tbs = parsed.tbs_certificate.to_der().map_err(|e| spec(&e))?;
         let signature = self.key.sign(&tbs).map_err(|e| spec(&e))?;
         parsed.signature = BitString::from_bytes(&signature).map_err(|e| spec(&e))?;
@@ -282,6 +285,9 @@ impl ExternalCa {
             |e: &dyn fmt::Display| IssueError::Spec(format!("a CRL in the user's CA's name: {e}"));
         let mut parsed = x509_cert::crl::CertificateList::from_der(crl).map_err(|e| spec(&e))?;
         parsed.tbs_cert_list.issuer = self.subject.clone();
+        if self.ski.is_none() {
+            strip_aki(&mut parsed.tbs_cert_list.crl_extensions);
+        }
         let tbs = parsed.tbs_cert_list.to_der().map_err(|e| spec(&e))?;
         let signature = signer.sign(&tbs).map_err(|e| spec(&e))?;
         parsed.signature = BitString::from_bytes(&signature).map_err(|e| spec(&e))?;
@@ -291,6 +297,20 @@ impl ExternalCa {
     /// Whether `n` CAs may stand in a row below this one.
     pub fn allows_sub_cas(&self, n: u32) -> bool {
         self.path_len.is_none_or(|p| p >= n)
+    }
+}
+
+/// Drops the Authority Key Identifier from `extensions`: a CA without a Subject Key Identifier
+/// has nothing an AKI could copy (RFC 5280 4.2.1.1), and one the harness made up would name a
+/// key identifier no certificate carries.
+fn strip_aki(extensions: &mut Option<Vec<x509_cert::ext::Extension>>) {
+    use der::oid::AssociatedOid;
+    use x509_cert::ext::pkix::AuthorityKeyIdentifier;
+    if let Some(list) = extensions {
+        list.retain(|e| e.extn_id != <AuthorityKeyIdentifier as AssociatedOid>::OID);
+        if list.is_empty() {
+            *extensions = None;
+        }
     }
 }
 
