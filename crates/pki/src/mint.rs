@@ -174,7 +174,10 @@ mod tests {
 
     #[test]
     fn serials_are_16_octets_positive_and_differ_per_secret() {
-        let (a, b) = (Mint::new(Duration::hours(1), far()), Mint::new(Duration::hours(1), far()));
+        let (a, b) = (
+            Mint::new(Duration::hours(1), far()),
+            Mint::new(Duration::hours(1), far()),
+        );
         let s = a.serial_of(0x2710);
         assert_eq!(s.len(), SERIAL_OCTETS);
         assert!(s.as_ref()[0] >= 0x40 && s.as_ref()[0] < 0x80);
@@ -204,11 +207,16 @@ mod tests {
         let m = Mint::new(Duration::hours(1), far());
         m.write_secret(&path).unwrap();
         let back = Mint::read_secret(&path).unwrap();
-        assert_eq!(Mint::with_secret(back, Duration::hours(1), far()).serial_of(5), m.serial_of(5));
+        assert_eq!(
+            Mint::with_secret(back, Duration::hours(1), far()).serial_of(5),
+            m.serial_of(5)
+        );
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
         std::fs::write(&path, "zz").unwrap();
-        assert!(Mint::read_secret(&path).unwrap_err().contains("64 hex digits"));
+        assert!(Mint::read_secret(&path)
+            .unwrap_err()
+            .contains("64 hex digits"));
     }
 }

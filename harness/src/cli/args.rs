@@ -433,9 +433,9 @@ impl TargetArgs {
                 })
             })
             .transpose()?;
-        let lifetime = self.issued_lifetime.map(|d| {
-            time::Duration::seconds(i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        });
+        let lifetime = self
+            .issued_lifetime
+            .map(|d| time::Duration::seconds(i64::try_from(d.as_secs()).unwrap_or(i64::MAX)));
         let ca = (*issuer.0).clone().minting(lifetime, secret);
         Ok(crate::pki::IssuerRef(Arc::new(ca)))
     }
@@ -502,8 +502,13 @@ fn parse_positive_duration(s: &str) -> Result<Duration, String> {
 const MAX_ISSUED_LIFETIME: Duration = Duration::from_secs(30 * 86_400);
 
 fn parse_issued_lifetime(s: &str) -> Result<Duration, String> {
-    let d = humantime::parse_duration(s).map_err(|e| format!("expected a duration like 4h: {e}"))?;
-    let min = Duration::from_secs(crate::pki::MIN_ISSUED_LIFETIME.whole_seconds().unsigned_abs());
+    let d =
+        humantime::parse_duration(s).map_err(|e| format!("expected a duration like 4h: {e}"))?;
+    let min = Duration::from_secs(
+        crate::pki::MIN_ISSUED_LIFETIME
+            .whole_seconds()
+            .unsigned_abs(),
+    );
     if d < min || d > MAX_ISSUED_LIFETIME {
         return Err(format!("expected 10m to 30days; found \"{s}\""));
     }

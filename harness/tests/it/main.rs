@@ -42,4 +42,5 @@ mod target;
 mod target_pki;
 mod target_trust;
 mod tls_params;
+mod vendor_pki;
 mod workers;

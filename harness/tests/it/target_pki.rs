@@ -22,7 +22,7 @@ use super::support::{harness_exe, openssl};
 const READY: Duration = Duration::from_secs(15);
 
 /// A correctly configured `s_server`: verification required, refusals sent, depth 10.
-const STRICT: &[&str] = &[
+pub(super) const STRICT: &[&str] = &[
     "-Verify",
     "3",
     "-verify_return_error",
@@ -55,7 +55,7 @@ extendedKeyUsage = clientAuth
 
 /// A user's PKI made with the openssl CLI: a root the servers trust, a sub-CA under it (the
 /// issuer the harness is given) and a server certificate from the root.
-struct UserCa {
+pub(super) struct UserCa {
     dir: PathBuf,
     root: PathBuf,
     sub: PathBuf,
@@ -65,7 +65,7 @@ struct UserCa {
 }
 
 /// Runs the openssl CLI in `dir`, panicking with its stderr when it fails.
-fn openssl_in(dir: &Path, args: &[&str]) {
+pub(super) fn openssl_in(dir: &Path, args: &[&str]) {
     let out = Command::new(openssl())
         .current_dir(dir)
         .args(args)
@@ -80,7 +80,7 @@ fn openssl_in(dir: &Path, args: &[&str]) {
 }
 
 /// A new P-256 key `name.key` and a CSR `name.csr` for `cn`.
-fn key_and_csr(dir: &Path, name: &str, cn: &str) {
+pub(super) fn key_and_csr(dir: &Path, name: &str, cn: &str) {
     openssl_in(
         dir,
         &[
@@ -103,7 +103,7 @@ fn key_and_csr(dir: &Path, name: &str, cn: &str) {
 
 impl UserCa {
     /// Makes the PKI in `dir/ca`; the sub-CA carries `pathlen:0` when `pathlen0`.
-    fn new(dir: &Path, pathlen0: bool) -> Self {
+    pub(super) fn new(dir: &Path, pathlen0: bool) -> Self {
         let dir = dir.join("ca");
         std::fs::create_dir(&dir).unwrap();
         std::fs::write(dir.join("ext.cnf"), EXTENSIONS).unwrap();
@@ -178,7 +178,7 @@ impl UserCa {
     }
 
     /// `--issuer-cert SUB --issuer-key KEY --issuer-chain ROOT`.
-    fn issuer_args(&self) -> Vec<std::ffi::OsString> {
+    pub(super) fn issuer_args(&self) -> Vec<std::ffi::OsString> {
         vec![
             "--issuer-cert".into(),
             self.sub.clone().into(),
@@ -277,7 +277,7 @@ fn free_addr() -> SocketAddr {
 
 /// Starts `openssl s_server -www` with the user's server certificate, trusting the user's
 /// root, plus `verify` (how it asks for client certificates). Killed when the guard drops.
-fn s_server(dir: &Path, ca: &UserCa, verify: &[&str]) -> (ChildGuard, SocketAddr) {
+pub(super) fn s_server(dir: &Path, ca: &UserCa, verify: &[&str]) -> (ChildGuard, SocketAddr) {
     s_server_trusting(dir, ca, &ca.root, verify)
 }
 
@@ -747,7 +747,7 @@ fn run_target(dir: &Path, ca: &UserCa, addr: SocketAddr, scenario: &Path, out: &
 }
 
 /// [`run_target`] with `extra` options (e.g. the issuer's).
-fn run_target_with(
+pub(super) fn run_target_with(
     dir: &Path,
     ca: &UserCa,
     addr: SocketAddr,

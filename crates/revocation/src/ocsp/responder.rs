@@ -20,8 +20,8 @@ use x509_ocsp::{
     SingleResponse,
 };
 
-use super::issued::{chain_up, issued_at, leaves, parse, Level};
 pub use super::issued::ResponderError;
+use super::issued::{chain_up, issued_at, leaves, parse, Level};
 use super::signer::KeySigner;
 use super::Fault;
 use crate::pki::{ClientCert, KeyMaterial, Pki};
