@@ -192,32 +192,7 @@ impl UserCa {
     /// An empty CRL from the root (`root.crl`, through `openssl ca -gencrl`): what a server
     /// that checks the whole chain needs for the sub-CA besides the harness's CRLs.
     fn root_crl(&self) -> PathBuf {
-        let db = self.dir.join("rootdb");
-        std::fs::create_dir(&db).unwrap();
-        std::fs::write(db.join("index.txt"), "").unwrap();
-        std::fs::write(db.join("crlnumber"), "01\n").unwrap();
-        let conf = format!(
-            "[ca]\ndefault_ca = root\n[root]\ndatabase = {dir}/index.txt\n\
-             crlnumber = {dir}/crlnumber\ndefault_md = sha256\ndefault_crl_days = 30\n",
-            dir = db.display()
-        );
-        std::fs::write(db.join("ca.cnf"), conf).unwrap();
-        openssl_in(
-            &self.dir,
-            &[
-                "ca",
-                "-gencrl",
-                "-config",
-                "rootdb/ca.cnf",
-                "-keyfile",
-                "root.key",
-                "-cert",
-                "root.pem",
-                "-out",
-                "root.crl",
-            ],
-        );
-        self.dir.join("root.crl")
+        root_crl_in(&self.dir)
     }
 
     /// A client leaf `name.pem`/`name.key` from the sub-CA through `openssl ca`, valid from
@@ -265,6 +240,37 @@ impl UserCa {
             self.dir.join(format!("{name}.key")),
         )
     }
+}
+
+/// An empty CRL `dir/root.crl` from the root `dir/root.pem` (key `dir/root.key`), through
+/// `openssl ca -gencrl`.
+pub(super) fn root_crl_in(dir: &Path) -> PathBuf {
+    let db = dir.join("rootdb");
+    std::fs::create_dir(&db).unwrap();
+    std::fs::write(db.join("index.txt"), "").unwrap();
+    std::fs::write(db.join("crlnumber"), "01\n").unwrap();
+    let conf = format!(
+        "[ca]\ndefault_ca = root\n[root]\ndatabase = {dir}/index.txt\n\
+         crlnumber = {dir}/crlnumber\ndefault_md = sha256\ndefault_crl_days = 30\n",
+        dir = db.display()
+    );
+    std::fs::write(db.join("ca.cnf"), conf).unwrap();
+    openssl_in(
+        dir,
+        &[
+            "ca",
+            "-gencrl",
+            "-config",
+            "rootdb/ca.cnf",
+            "-keyfile",
+            "root.key",
+            "-cert",
+            "root.pem",
+            "-out",
+            "root.crl",
+        ],
+    );
+    dir.join("root.crl")
 }
 
 /// A port on 127.0.0.1 that was free a moment ago.

@@ -19,7 +19,9 @@ use mtls_harness::scenario::{OcspSigner, PkiSettings};
 use time::{Duration, OffsetDateTime};
 
 use super::support::{harness_exe, openssl};
-use super::target_pki::{key_and_csr, openssl_in, run_target_with, s_server, UserCa, STRICT};
+use super::target_pki::{
+    key_and_csr, openssl_in, root_crl_in, run_target_with, s_server, UserCa, STRICT,
+};
 
 /// How the issuing CA's Subject Key Identifier was made.
 #[derive(Clone, Copy, Debug)]
@@ -45,27 +47,12 @@ impl Vendor {
     fn new(dir: &Path, ski: Ski, pathlen0: bool, days: &str) -> Self {
         let dir = dir.join("vendor");
         std::fs::create_dir(&dir).unwrap();
-        openssl_in(
-            &dir,
-            &[
-                "req",
-                "-x509",
-                "-new",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-nodes",
-                "-keyout",
-                "root.key",
-                "-out",
-                "root.pem",
-                "-days",
-                "3650",
-                "-subj",
-                "/CN=Vendor Root CA",
-            ],
-        );
+        // `openssl req -x509` with Debian's openssl.cnf: v3_ca, SKI by hash, CA:true.
+        key_and_csr(&dir, "root", "Vendor Root CA");
+        let root_args = "req -x509 -key root.key -out root.pem -days 3650 -subj";
+        let mut args: Vec<&str> = root_args.split(' ').collect();
+        args.push("/CN=Vendor Root CA");
+        openssl_in(&dir, &args);
         let ski_line = match ski {
             Ski::Hash => "subjectKeyIdentifier=hash",
             Ski::Explicit => "subjectKeyIdentifier=0102030405060708",
@@ -118,28 +105,7 @@ impl Vendor {
     /// The root's own (empty) CRL for the issuing CA, by `openssl ca -gencrl`: what only the
     /// vendor can sign.
     fn root_crl(&self) -> PathBuf {
-        std::fs::write(self.dir.join("index.txt"), "").unwrap();
-        let conf = format!(
-            "[ca]\ndefault_ca = r\n[r]\ndatabase = {}\ndefault_md = sha256\ndefault_crl_days = 7\n",
-            self.dir.join("index.txt").display()
-        );
-        std::fs::write(self.dir.join("gencrl.cnf"), conf).unwrap();
-        openssl_in(
-            &self.dir,
-            &[
-                "ca",
-                "-gencrl",
-                "-config",
-                "gencrl.cnf",
-                "-keyfile",
-                "root.key",
-                "-cert",
-                "root.pem",
-                "-out",
-                "root.crl",
-            ],
-        );
-        self.dir.join("root.crl")
+        root_crl_in(&self.dir)
     }
 
     /// A client leaf `name.pem` the vendor signs itself with `openssl x509 -req` (serial
