@@ -26,6 +26,17 @@ pub(super) fn parse(cert: &CertificateDer<'_>) -> Result<Certificate, ResponderE
     Certificate::from_der(cert).map_err(ResponderError::Certificate)
 }
 
+/// Every CA certificate a chain may go through: the responder's `levels` and the certificates
+/// above a user's CA.
+pub(super) fn known_cas(pki: &Pki, levels: &[Level]) -> Result<Vec<Certificate>, ResponderError> {
+    levels
+        .iter()
+        .map(|(c, _)| c)
+        .chain(pki.spec.issuer.iter().flat_map(|i| i.0.chain.iter()))
+        .map(parse)
+        .collect()
+}
+
 /// `ca` and the CAs above it among `known` (by issuer name), up to the first self-signed one,
 /// which is left out (the relying party holds its anchor); `ca` itself always.
 pub(super) fn chain_up(ca: &Certificate, known: &[Certificate]) -> Vec<Certificate> {

@@ -21,7 +21,7 @@ use x509_ocsp::{
 };
 
 pub use super::issued::ResponderError;
-use super::issued::{chain_up, issued_at, leaves, parse, Level};
+use super::issued::{chain_up, issued_at, known_cas, leaves, parse, Level};
 use super::signer::KeySigner;
 use super::Fault;
 use crate::pki::{ClientCert, KeyMaterial, Pki};
@@ -185,14 +185,7 @@ impl Responder {
                 .iter()
                 .map(|(ca, cert)| (cert.clone(), Arc::clone(&ca.key))),
         );
-        let mut known: Vec<Certificate> = Vec::new();
-        for c in levels
-            .iter()
-            .map(|(c, _)| c)
-            .chain(pki.spec.issuer.iter().flat_map(|i| i.0.chain.iter()))
-        {
-            known.push(parse(c)?);
-        }
+        let known = known_cas(pki, &levels)?;
         let mut new_entries = Vec::new();
         for (i, (cert, key)) in levels.iter().enumerate() {
             let issuer = parse(cert)?;
