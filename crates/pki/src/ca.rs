@@ -1,7 +1,8 @@
 //! A CA that signs fixtures: the harness's own (parameters and key, signed by rcgen) or the
 //! user's (`ExternalCa`: rcgen signs with its key, then the issuer name is set to the CA's own
 //! subject bytes). Everything that issues goes through [`Ca::sign`], so a hierarchy hangs off
-//! either one the same way.
+//! either one the same way. Under a user's CA, [`Ca::sign`] mints by its [`Mint`] rules: random
+//! serials, a short lifetime.
 
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use rustls::pki_types::{CertificateDer, CertificateRevocationListDer};
 
 use super::external::ExternalCa;
 use super::keys::KeyMaterial;
+use super::mint::Mint;
 use super::params::{sign, IssueError};
 
 /// A CA that signs.
@@ -24,6 +26,8 @@ pub struct Ca {
     pub key: Arc<KeyMaterial>,
     /// The user's CA, when this is it.
     pub external: Option<Arc<ExternalCa>>,
+    /// The minting rules when this CA is, or stands below, a user's CA.
+    pub mint: Option<Mint>,
 }
 
 impl Ca {
@@ -33,6 +37,16 @@ impl Ca {
             params,
             key,
             external: None,
+            mint: None,
+        }
+    }
+
+    /// A CA this one certified: one of the harness's own, minting as this one does (under a
+    /// user's CA, every CA below it mints by its rules too).
+    pub fn below(&self, params: CertificateParams, key: Arc<KeyMaterial>) -> Self {
+        Self {
+            mint: self.mint.clone(),
+            ..Self::local(params, key)
         }
     }
 
@@ -48,6 +62,7 @@ impl Ca {
             params,
             key: Arc::clone(&ca.key),
             external: Some(Arc::clone(ca)),
+            mint: Some(ca.mint.clone()),
         }
     }
 
@@ -62,7 +77,14 @@ impl Ca {
         what: &str,
     ) -> Result<CertificateDer<'static>, IssueError> {
         let issuer = Issuer::from_params(&self.params, &*self.key);
-        let cert = sign(params, subject_key, &issuer, what)?;
+        let cert = match &self.mint {
+            None => sign(params, subject_key, &issuer, what)?,
+            Some(mint) => {
+                let mut minted = params.clone();
+                mint.apply(&mut minted);
+                sign(&minted, subject_key, &issuer, what)?
+            }
+        };
         match &self.external {
             None => Ok(cert),
             Some(ext) => ext.adopt(&cert),

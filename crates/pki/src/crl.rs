@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use rcgen::{
     CertificateRevocationListParams, CrlDistributionPoint, CrlIssuingDistributionPoint,
-    KeyIdMethod, RevocationReason, RevokedCertParams, SerialNumber,
+    RevocationReason, RevokedCertParams, SerialNumber,
 };
 use rustls::pki_types::CertificateRevocationListDer;
 use time::Duration;
@@ -17,6 +17,7 @@ use strum::{EnumCount, VariantArray};
 use super::ca::Ca;
 use super::extensions::{crl_shard_of, crl_shard_url};
 use super::files::{write_file, WriteError};
+use super::mint::Mint;
 use super::model::Pki;
 use super::names::UnknownName;
 use super::params::IssueError;
@@ -195,7 +196,13 @@ pub fn issue_crl_scoped(
 ) -> Result<CertificateRevocationListDer<'static>, IssueError> {
     let a = pki.spec.anchor;
     let revoked_at = a - Duration::days(1);
-    let revoked_certs = revoked_entries(revoked_at, extra_entries, also_revoked, kind, scope);
+    let revoked_certs = revoked_entries(
+        revoked_at,
+        (extra_entries, also_revoked),
+        kind,
+        scope,
+        pki.leaf_ca.mint.as_ref(),
+    );
     let issuing_distribution_point = scope.shard.map(|s| CrlIssuingDistributionPoint {
         distribution_point: CrlDistributionPoint {
             uris: vec![crl_shard_url(s.base_url, s.index, s.of)],
@@ -213,27 +220,30 @@ pub fn issue_crl_scoped(
         crl_number: SerialNumber::from(crl_number),
         issuing_distribution_point,
         revoked_certs,
-        key_identifier_method: KeyIdMethod::PreSpecified(match kind {
-            CrlKind::IssuerNoCrlSign => pki.no_crl_sign_ca.1.key_identifier(),
-            _ => pki.leaf_ca.key.key_identifier(),
-        }),
+        // RFC 5280 4.2.1.1: the AKI is the issuer certificate's SKI, copied whatever method
+        // made it (a user's CA: what its tool wrote; see `Ca::external`).
+        key_identifier_method: match kind {
+            CrlKind::IssuerNoCrlSign => pki.no_crl_sign_ca.0.key_identifier_method.clone(),
+            _ => pki.leaf_ca.params.key_identifier_method.clone(),
+        },
     };
     sign_crl_of_kind(pki, kind, &params_crl)
 }
 
 /// The entries of a CRL of `kind` for `scope`, each revoked at `revoked_at`: the `revoked`
 /// client (on hold for [`CrlKind::Hold`]), `also_revoked` and `extra_entries` filler serials,
-/// those of the scope's shard only.
+/// those of the scope's shard only. Under a user's CA each serial is the one `mint` minted for
+/// it (shards still split by the fixture serial, as the leaves name them).
 fn revoked_entries(
     revoked_at: time::OffsetDateTime,
-    extra_entries: usize,
-    also_revoked: &[u64],
+    (extra_entries, also_revoked): (usize, &[u64]),
     kind: CrlKind,
     scope: CrlScope<'_>,
+    mint: Option<&Mint>,
 ) -> Vec<RevokedCertParams> {
     let listed = |serial: u64| scope.shard.is_none_or(|s| s.lists(serial));
     let entry = |serial: u64, reason| RevokedCertParams {
-        serial_number: SerialNumber::from(serial),
+        serial_number: mint.map_or_else(|| SerialNumber::from(serial), |m| m.serial_of(serial)),
         revocation_time: revoked_at,
         reason_code: Some(reason),
         invalidity_date: None,

@@ -21,6 +21,7 @@ use sha2::{Digest, Sha256};
 use x509_cert::name::Name;
 
 use super::keys::{hex, KeyMaterial};
+use super::mint::{Mint, DEFAULT_ISSUED_LIFETIME};
 use super::params::IssueError;
 
 /// A problem with the issuer files: which one, and what was expected.
@@ -47,6 +48,7 @@ pub enum PemPart {
 }
 
 /// The user's issuing CA, loaded and checked.
+#[derive(Clone)]
 pub struct ExternalCa {
     /// The CA certificate.
     pub cert: CertificateDer<'static>,
@@ -64,6 +66,10 @@ pub struct ExternalCa {
     pub sha256: String,
     /// Its subject key identifier, when it has one.
     pub ski: Option<Vec<u8>>,
+    /// Its notAfter: nothing minted under it outlives it.
+    pub not_after: time::OffsetDateTime,
+    /// How certificates are minted under it: random keys and serials, short lifetimes.
+    pub mint: Mint,
     subject: Name,
 }
 
@@ -188,7 +194,20 @@ impl ExternalCa {
                 .public_key()
                 .and_then(|k| x509.verify(&k))
                 .unwrap_or(false);
+        let not_after = time::OffsetDateTime::from_unix_timestamp(
+            parsed
+                .tbs_certificate
+                .validity
+                .not_after
+                .to_unix_duration()
+                .as_secs()
+                .try_into()
+                .unwrap_or(i64::MAX),
+        )
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
         Ok(Self {
+            not_after,
+            mint: Mint::new(DEFAULT_ISSUED_LIFETIME, not_after),
             sha256: hex(&Sha256::digest(&der)),
             subject_text: one_line(x509.subject_name()),
             ski: x509.subject_key_id().map(|s| s.as_slice().to_vec()),
@@ -266,6 +285,9 @@ impl ExternalCa {
             |e: &dyn fmt::Display| IssueError::Spec(format!("re-issuing under the user's CA: {e}"));
         let mut parsed = x509_cert::Certificate::from_der(cert).map_err(|e| spec(&e))?;
         parsed.tbs_certificate.issuer = self.subject.clone();
+        if self.ski.is_none() {
+            strip_aki(&mut parsed.tbs_certificate.extensions);
+        }
         let tbs = parsed.tbs_certificate.to_der().map_err(|e| spec(&e))?;
         let signature = self.key.sign(&tbs).map_err(|e| spec(&e))?;
         parsed.signature = BitString::from_bytes(&signature).map_err(|e| spec(&e))?;
@@ -282,15 +304,56 @@ impl ExternalCa {
             |e: &dyn fmt::Display| IssueError::Spec(format!("a CRL in the user's CA's name: {e}"));
         let mut parsed = x509_cert::crl::CertificateList::from_der(crl).map_err(|e| spec(&e))?;
         parsed.tbs_cert_list.issuer = self.subject.clone();
+        if self.ski.is_none() {
+            strip_aki(&mut parsed.tbs_cert_list.crl_extensions);
+        }
         let tbs = parsed.tbs_cert_list.to_der().map_err(|e| spec(&e))?;
         let signature = signer.sign(&tbs).map_err(|e| spec(&e))?;
         parsed.signature = BitString::from_bytes(&signature).map_err(|e| spec(&e))?;
         parsed.to_der().map_err(|e| spec(&e))
     }
 
+    /// This CA minting for `lifetime` (default [`DEFAULT_ISSUED_LIFETIME`]) from now, with
+    /// `secret` (one `pki target-crl` wrote) or the fresh one drawn at load.
+    pub fn minting(mut self, lifetime: Option<time::Duration>, secret: Option<[u8; 32]>) -> Self {
+        let lifetime = lifetime.unwrap_or(DEFAULT_ISSUED_LIFETIME);
+        self.mint = match secret {
+            Some(secret) => Mint::with_secret(secret, lifetime, self.not_after),
+            None => self.mint.relifed(lifetime, self.not_after),
+        };
+        self
+    }
+
+    /// The CRLs a server that checks the whole chain (OpenSSL's CRL_CHECK_ALL: Apache
+    /// `SSLCARevocationCheck chain`, nginx `ssl_crl`, HAProxy `crl-file`) needs beyond what the
+    /// harness can sign: for this CA and each certificate of its chain that is not self-signed,
+    /// a CRL from its issuer, as (the CA covered, the issuer that must sign it), lowest first.
+    pub fn crls_needed_above(&self) -> Vec<(String, String)> {
+        std::iter::once(&self.cert)
+            .chain(&self.chain)
+            .filter_map(|der| openssl::x509::X509::from_der(der).ok())
+            .filter(|c| c.issued(c) != openssl::x509::X509VerifyResult::OK)
+            .map(|c| (one_line(c.subject_name()), one_line(c.issuer_name())))
+            .collect()
+    }
+
     /// Whether `n` CAs may stand in a row below this one.
     pub fn allows_sub_cas(&self, n: u32) -> bool {
         self.path_len.is_none_or(|p| p >= n)
+    }
+}
+
+/// Drops the Authority Key Identifier from `extensions`: a CA without a Subject Key Identifier
+/// has nothing an AKI could copy (RFC 5280 4.2.1.1), and one the harness made up would name a
+/// key identifier no certificate carries.
+fn strip_aki(extensions: &mut Option<Vec<x509_cert::ext::Extension>>) {
+    use der::oid::AssociatedOid;
+    use x509_cert::ext::pkix::AuthorityKeyIdentifier;
+    if let Some(list) = extensions {
+        list.retain(|e| e.extn_id != <AuthorityKeyIdentifier as AssociatedOid>::OID);
+        if list.is_empty() {
+            *extensions = None;
+        }
     }
 }
 
@@ -342,7 +405,7 @@ impl fmt::Debug for IssuerRef {
 
 impl PartialEq for IssuerRef {
     fn eq(&self, other: &Self) -> bool {
-        self.0.sha256 == other.0.sha256
+        self.0.sha256 == other.0.sha256 && self.0.mint == other.0.mint
     }
 }
 
@@ -351,6 +414,7 @@ impl Eq for IssuerRef {}
 impl std::hash::Hash for IssuerRef {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         self.0.sha256.hash(state);
+        self.0.mint.hash(state);
     }
 }
 

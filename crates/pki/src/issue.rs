@@ -176,9 +176,9 @@ impl<'a> Keys<'a> {
         if let Some(k) = self.fixed.get(label) {
             return Ok(Arc::clone(k));
         }
-        Ok(Arc::new(KeyMaterial::generate(
+        Ok(Arc::new(KeyMaterial::generate_from(
             self.spec.key_type,
-            self.spec.seed,
+            self.spec.key_seed(),
             label,
         )?))
     }
@@ -256,7 +256,7 @@ impl Hierarchy {
             let what = format!("intermediate {level}");
             h.intermediates.push(h.leaf_ca.sign(&params, &ikey, &what)?);
             h.intermediate_keys.push(Arc::clone(&ikey));
-            h.leaf_ca = Ca::local(params, ikey);
+            h.leaf_ca = h.leaf_ca.below(params, ikey);
             h.cas.push(h.leaf_ca.clone());
         }
         h.sent = h.intermediates.iter().rev().cloned().collect();
@@ -398,7 +398,7 @@ fn generate_keys(
                     chunk
                         .iter()
                         .map(|l| {
-                            KeyMaterial::generate(spec.key_type, spec.seed, l)
+                            KeyMaterial::generate_from(spec.key_type, spec.key_seed(), l)
                                 .map(|k| (l.clone(), Arc::new(k)))
                         })
                         .collect::<Result<Vec<_>, _>>()

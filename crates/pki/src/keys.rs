@@ -143,6 +143,15 @@ impl KeyMaterial {
     /// # Errors
     /// Only if the underlying crates fail to generate or encode (not expected for valid types).
     pub fn generate(key_type: KeyType, seed: u64, label: &str) -> Result<Self, KeyError> {
+        Self::generate_from(key_type, KeySeed::Seed(seed), label)
+    }
+
+    /// Generates the key named `label` from `seed` (a fixture seed, or a secret that nobody
+    /// else holds).
+    ///
+    /// # Errors
+    /// As [`KeyMaterial::generate`].
+    pub fn generate_from(key_type: KeyType, seed: KeySeed, label: &str) -> Result<Self, KeyError> {
         let mut rng = rng_for(seed, label);
         let enc = |e: &dyn fmt::Display| KeyError::Encoding {
             key_type,
@@ -283,6 +292,14 @@ impl KeyMaterial {
     /// # Errors
     /// Only if the RSA crate fails.
     pub fn weak_rsa(seed: u64, label: &str) -> Result<Self, KeyError> {
+        Self::weak_rsa_from(KeySeed::Seed(seed), label)
+    }
+
+    /// [`KeyMaterial::weak_rsa`] from any [`KeySeed`].
+    ///
+    /// # Errors
+    /// Only if the RSA crate fails.
+    pub fn weak_rsa_from(seed: KeySeed, label: &str) -> Result<Self, KeyError> {
         rsa_material(KeyType::Rsa2048, WEAK_RSA_BITS, &mut rng_for(seed, label))
     }
 
@@ -414,10 +431,37 @@ fn rsa_material(
     })
 }
 
-fn rng_for(seed: u64, label: &str) -> ChaCha20Rng {
+/// Where a key's randomness comes from.
+#[derive(Clone, Copy)]
+pub enum KeySeed {
+    /// A fixture seed (`--seed`): anyone who knows it can derive the key.
+    Seed(u64),
+    /// A secret drawn from the OS for what is minted under a user's CA: nobody else can.
+    Secret([u8; 32]),
+}
+
+impl fmt::Debug for KeySeed {
+    // Never the secret.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeySeed::Seed(s) => write!(f, "Seed({s})"),
+            KeySeed::Secret(_) => f.write_str("Secret(..)"),
+        }
+    }
+}
+
+fn rng_for(seed: KeySeed, label: &str) -> ChaCha20Rng {
     let mut hasher = Sha256::new();
-    hasher.update(b"mtls-harness key v1\0");
-    hasher.update(seed.to_be_bytes());
+    match seed {
+        KeySeed::Seed(seed) => {
+            hasher.update(b"mtls-harness key v1\0");
+            hasher.update(seed.to_be_bytes());
+        }
+        KeySeed::Secret(secret) => {
+            hasher.update(b"mtls-harness minted key v1\0");
+            hasher.update(secret);
+        }
+    }
     hasher.update(label.as_bytes());
     ChaCha20Rng::from_seed(hasher.finalize().into())
 }

@@ -2,13 +2,15 @@
 //! the bad client credentials that negative cases need.
 //!
 //! Everything is derived from a [`PkiSpec`] (seed, anchor time, key type, pool size, chain
-//! depth): the same spec always gives byte-identical certificates and keys.
+//! depth): the same spec always gives byte-identical certificates and keys, except under a
+//! user's CA, where keys, serials and lifetimes follow its `Mint` (a secret drawn per run).
 //!
 //! This file only names the parts; each holds one thing and they depend one way:
 //! `names` (the shared parse error) <- `keys`, `client_cert` <- `model` <- `params` (certificate
 //! parameters and signing) <- `recipes` (how each bad credential is built) <- `variants` (the
 //! table of bad credentials: variant, what it breaks, serial, recipe) <- `issue` (the
-//! hierarchy), with `crl`, `files`, `resign`, `short_lived` and `extensions` beside them.
+//! hierarchy), with `crl`, `files`, `resign`, `short_lived` and `extensions` beside them; `mint` (the rules under
+//! a user's CA) and `minted` (its manifest).
 #![forbid(unsafe_code)]
 
 // The rooms were once modules of one crate: these names keep paths written as
@@ -24,6 +26,8 @@ mod external;
 mod files;
 mod issue;
 mod keys;
+mod mint;
+mod minted;
 mod model;
 mod names;
 mod own;
@@ -45,7 +49,9 @@ pub use extensions::{
 pub use external::{ExternalCa, IssuerRef, PemFilesError, PemPart};
 pub use files::{certs_pem, write_pki, PkiFiles, WriteError};
 pub use issue::{generate, pool_name, MAX_IDENTITIES};
-pub use keys::{hex, random_seed, KeyError, KeyMaterial, KeyType, WEAK_RSA_BITS};
+pub use keys::{hex, random_seed, KeyError, KeyMaterial, KeySeed, KeyType, WEAK_RSA_BITS};
+pub use mint::{Mint, DEFAULT_ISSUED_LIFETIME, MIN_ISSUED_LIFETIME};
+pub use minted::{minted, write_minted, Minted, MintedCert};
 pub use model::{Identity, Pki, PkiSpec};
 pub use names::UnknownName;
 pub use own::OwnCredential;

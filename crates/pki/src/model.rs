@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use super::ca::Ca;
 use super::client_cert::ClientCert;
 use super::external::IssuerRef;
-use super::keys::{hex, KeyMaterial, KeyType};
+use super::keys::{hex, KeyMaterial, KeySeed, KeyType};
 
 /// Everything that determines a set of fixtures.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -65,6 +65,14 @@ impl PkiSpec {
             crl_delta: None,
             issuer: None,
         }
+    }
+
+    /// Where the keys come from: the seed, or under a user's CA the secret of its
+    /// [`super::Mint`] (the seed fixes the harness's own hierarchy only).
+    pub fn key_seed(&self) -> KeySeed {
+        self.issuer
+            .as_ref()
+            .map_or(KeySeed::Seed(self.seed), |i| i.0.mint.key_seed())
     }
 
     /// A short stable label for directories: key type plus a hash of the whole spec.

@@ -319,7 +319,10 @@ pub(super) fn bad_signature(cx: &Issuing<'_>, wanted: Wanted) -> Result<Made, Is
 
 /// A leaf holding a 1024-bit RSA key.
 pub(super) fn weak_rsa(cx: &Issuing<'_>, wanted: Wanted) -> Result<Made, IssueError> {
-    let weak = Arc::new(KeyMaterial::weak_rsa(cx.inputs.spec.seed, "weak-rsa")?);
+    let weak = Arc::new(KeyMaterial::weak_rsa_from(
+        cx.inputs.spec.key_seed(),
+        "weak-rsa",
+    )?);
     let params = cx.leaf_for(wanted, &weak, cx.inputs.urls)?;
     let cert = cx.inputs.leaf_issuer.sign(&params, &weak, "weak-rsa")?;
     Ok(Issuing::sent(wanted.variant, cx.chain_of(cert), &weak))
@@ -396,7 +399,7 @@ impl VariantCas {
         let a = inputs.spec.anchor;
         let ncs_key = p256(inputs, "no-crl-sign-ca")?;
         let ncs_params = no_crl_sign_params(&ncs_key, a);
-        let ncs = Ca::local(ncs_params, Arc::clone(&ncs_key));
+        let ncs = inputs.root.below(ncs_params, Arc::clone(&ncs_key));
         if !room(inputs.root, 1) {
             // Still a CA for the `issuer-no-crl-sign` CRL's fields; it issues nothing sent.
             return Ok(Self {
@@ -423,7 +426,7 @@ impl VariantCas {
             .sign(&ncs.params, &ncs_key, "CA without cRLSign")?;
         Ok(Self {
             chain,
-            constrained: Some((Ca::local(nc_params, nc_key), nc_cert)),
+            constrained: Some((inputs.root.below(nc_params, nc_key), nc_cert)),
             no_crl_sign: (ncs, Some(ncs_cert)),
         })
     }
@@ -459,9 +462,9 @@ fn room(root: &Ca, n: u32) -> bool {
 
 /// A P-256 key for one of the extra CAs.
 fn p256(inputs: &Inputs<'_>, label: &str) -> Result<Arc<KeyMaterial>, IssueError> {
-    Ok(Arc::new(KeyMaterial::generate(
+    Ok(Arc::new(KeyMaterial::generate_from(
         KeyType::EcdsaP256,
-        inputs.spec.seed,
+        inputs.spec.key_seed(),
         label,
     )?))
 }
@@ -480,7 +483,8 @@ fn chain_cas(inputs: &Inputs<'_>, levels: usize) -> Result<Vec<MadeCa>, IssueErr
         );
         let issuer = cas.last().map_or(inputs.root, |(ca, _)| ca);
         let cert = issuer.sign(&params, &key, "chain CA")?;
-        cas.push((Ca::local(params, key), cert));
+        let below = issuer.below(params, key);
+        cas.push((below, cert));
     }
     Ok(cas)
 }

@@ -207,6 +207,11 @@ pub enum PkiCommand {
         /// The certificates above it (PEM).
         #[arg(long, value_name = "PEM", requires = "issuer_cert")]
         issuer_chain: Option<PathBuf>,
+        /// Under --issuer-cert: the file of the secret the run's serials and sub-CA keys come
+        /// from (read when it exists, else drawn and written, mode 0600; default: OUT with
+        /// `.mint-secret` appended). Give it to the run as --mint-secret.
+        #[arg(long, value_name = "FILE", requires = "issuer_cert")]
+        mint_secret: Option<PathBuf>,
     },
     /// Generate a root, intermediates, a server, a client pool and the bad client variants.
     Generate {
@@ -325,6 +330,17 @@ pub struct TargetArgs {
     /// The certificates above --issuer-cert (PEM, its issuer first), sent after it.
     #[arg(long, value_name = "PEM", requires = "issuer_cert")]
     pub issuer_chain: Option<PathBuf>,
+    /// How long what is minted under --issuer-cert (or `[pki] issuer`) stays valid: the
+    /// throwaway sub-CA, the leaves and the bad credentials expire this long after the run
+    /// starts (at least 10m, at most 30 days), never after your CA does. Their keys and serials
+    /// are random whatever --seed says; the run lists them in `minted.json`.
+    #[arg(long, value_name = "DURATION", value_parser = parse_issued_lifetime, requires = "target")]
+    pub issued_lifetime: Option<Duration>,
+    /// The secret file `pki target-crl` wrote beside its CRLs (mode 0600): the run then mints
+    /// the serials and sub-CA keys those CRLs name (with --issuer-cert, when the target loads
+    /// the CRLs of `pki target-crl`).
+    #[arg(long, value_name = "FILE", requires = "target")]
+    pub mint_secret: Option<PathBuf>,
     /// Fixture seed (overrides `[pki] seed`; default: a random one). Give the seed of
     /// `pki target-crl` when the target loads its CRLs.
     #[arg(long, requires = "target")]
@@ -399,6 +415,34 @@ impl TargetArgs {
         opts.revocation_listen = self.revocation_listen;
     }
 
+    /// `issuer` minting by --issued-lifetime and --mint-secret (unchanged without them).
+    ///
+    /// # Errors
+    /// When the secret file is missing or holds something else.
+    pub fn minting(
+        &self,
+        issuer: crate::pki::IssuerRef,
+    ) -> Result<crate::pki::IssuerRef, peers::TargetError> {
+        if self.issued_lifetime.is_none() && self.mint_secret.is_none() {
+            return Ok(issuer);
+        }
+        let secret = self
+            .mint_secret
+            .as_deref()
+            .map(|path| {
+                crate::pki::Mint::read_secret(path).map_err(|e| peers::TargetError {
+                    option: "--mint-secret",
+                    message: format!("{}: {e}", path.display()),
+                })
+            })
+            .transpose()?;
+        let lifetime = self
+            .issued_lifetime
+            .map(|d| time::Duration::seconds(i64::try_from(d.as_secs()).unwrap_or(i64::MAX)));
+        let ca = (*issuer.0).clone().minting(lifetime, secret);
+        Ok(crate::pki::IssuerRef(Arc::new(ca)))
+    }
+
     /// The user's CA, when --issuer-cert was given.
     ///
     /// # Errors
@@ -453,6 +497,23 @@ fn parse_positive_duration(s: &str) -> Result<Duration, String> {
     let d = parse_bounded_duration(s)?;
     if d.is_zero() {
         return Err("expected a duration above zero".into());
+    }
+    Ok(d)
+}
+
+/// Most `--issued-lifetime`: a month (what is minted under a user's CA must not linger).
+const MAX_ISSUED_LIFETIME: Duration = Duration::from_secs(30 * 86_400);
+
+fn parse_issued_lifetime(s: &str) -> Result<Duration, String> {
+    let d =
+        humantime::parse_duration(s).map_err(|e| format!("expected a duration like 4h: {e}"))?;
+    let min = Duration::from_secs(
+        crate::pki::MIN_ISSUED_LIFETIME
+            .whole_seconds()
+            .unsigned_abs(),
+    );
+    if d < min || d > MAX_ISSUED_LIFETIME {
+        return Err(format!("expected 10m to 30days; found \"{s}\""));
     }
     Ok(d)
 }

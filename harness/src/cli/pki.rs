@@ -15,6 +15,7 @@ pub(super) fn pki(command: PkiCommand) -> CommandResult {
             issuer_cert,
             issuer_key,
             issuer_chain,
+            mint_secret,
         } => super::target_crl::target_crl(&super::target_crl::Request {
             out: &out,
             seed,
@@ -24,6 +25,7 @@ pub(super) fn pki(command: PkiCommand) -> CommandResult {
                 .as_deref()
                 .zip(issuer_key.as_deref())
                 .map(|(c, k)| (c, k, issuer_chain.as_deref())),
+            mint_secret: mint_secret.as_deref(),
         }),
         PkiCommand::Generate {
             out,

@@ -55,12 +55,29 @@ pub(super) fn prepare(
             scenario.pki.seed, scenario.pki.seed
         );
     }
-    if let Some(issuer) = &scenario.pki.issuer {
+    if let Some(issuer) = scenario.pki.issuer.take() {
+        let issuer = args.minting(issuer)?;
         println!(
-            "issuing every credential under your CA: {} (sha256 {})",
+            "issuing every credential under your CA: {} (sha256 {}); what is minted under it expires by {} (--issued-lifetime), has random keys and serials, and is listed in minted.json",
             issuer.0.subject_text,
-            &issuer.0.sha256[..16]
+            &issuer.0.sha256[..16],
+            rfc3339(issuer.0.mint.not_after()),
         );
+        scenario.pki.issuer = Some(issuer);
+    } else if args.mint_secret.is_some() || args.issued_lifetime.is_some() {
+        return Err(crate::peers::TargetError {
+            option: if args.mint_secret.is_some() {
+                "--mint-secret"
+            } else {
+                "--issued-lifetime"
+            },
+            message: "applies to what is minted under your CA: give --issuer-cert/--issuer-key (or [pki] issuer)".into(),
+        });
     }
     Ok(())
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }

@@ -44,4 +44,5 @@ mod target_clients;
 mod target_pki;
 mod target_trust;
 mod tls_params;
+mod vendor_pki;
 mod workers;

@@ -22,7 +22,7 @@ use super::support::{harness_exe, openssl};
 const READY: Duration = Duration::from_secs(15);
 
 /// A correctly configured `s_server`: verification required, refusals sent, depth 10.
-const STRICT: &[&str] = &[
+pub(super) const STRICT: &[&str] = &[
     "-Verify",
     "3",
     "-verify_return_error",
@@ -55,7 +55,7 @@ extendedKeyUsage = clientAuth
 
 /// A user's PKI made with the openssl CLI: a root the servers trust, a sub-CA under it (the
 /// issuer the harness is given) and a server certificate from the root.
-struct UserCa {
+pub(super) struct UserCa {
     dir: PathBuf,
     root: PathBuf,
     sub: PathBuf,
@@ -65,7 +65,7 @@ struct UserCa {
 }
 
 /// Runs the openssl CLI in `dir`, panicking with its stderr when it fails.
-fn openssl_in(dir: &Path, args: &[&str]) {
+pub(super) fn openssl_in(dir: &Path, args: &[&str]) {
     let out = Command::new(openssl())
         .current_dir(dir)
         .args(args)
@@ -80,7 +80,7 @@ fn openssl_in(dir: &Path, args: &[&str]) {
 }
 
 /// A new P-256 key `name.key` and a CSR `name.csr` for `cn`.
-fn key_and_csr(dir: &Path, name: &str, cn: &str) {
+pub(super) fn key_and_csr(dir: &Path, name: &str, cn: &str) {
     openssl_in(
         dir,
         &[
@@ -103,7 +103,7 @@ fn key_and_csr(dir: &Path, name: &str, cn: &str) {
 
 impl UserCa {
     /// Makes the PKI in `dir/ca`; the sub-CA carries `pathlen:0` when `pathlen0`.
-    fn new(dir: &Path, pathlen0: bool) -> Self {
+    pub(super) fn new(dir: &Path, pathlen0: bool) -> Self {
         let dir = dir.join("ca");
         std::fs::create_dir(&dir).unwrap();
         std::fs::write(dir.join("ext.cnf"), EXTENSIONS).unwrap();
@@ -178,7 +178,7 @@ impl UserCa {
     }
 
     /// `--issuer-cert SUB --issuer-key KEY --issuer-chain ROOT`.
-    fn issuer_args(&self) -> Vec<std::ffi::OsString> {
+    pub(super) fn issuer_args(&self) -> Vec<std::ffi::OsString> {
         vec![
             "--issuer-cert".into(),
             self.sub.clone().into(),
@@ -192,32 +192,7 @@ impl UserCa {
     /// An empty CRL from the root (`root.crl`, through `openssl ca -gencrl`): what a server
     /// that checks the whole chain needs for the sub-CA besides the harness's CRLs.
     fn root_crl(&self) -> PathBuf {
-        let db = self.dir.join("rootdb");
-        std::fs::create_dir(&db).unwrap();
-        std::fs::write(db.join("index.txt"), "").unwrap();
-        std::fs::write(db.join("crlnumber"), "01\n").unwrap();
-        let conf = format!(
-            "[ca]\ndefault_ca = root\n[root]\ndatabase = {dir}/index.txt\n\
-             crlnumber = {dir}/crlnumber\ndefault_md = sha256\ndefault_crl_days = 30\n",
-            dir = db.display()
-        );
-        std::fs::write(db.join("ca.cnf"), conf).unwrap();
-        openssl_in(
-            &self.dir,
-            &[
-                "ca",
-                "-gencrl",
-                "-config",
-                "rootdb/ca.cnf",
-                "-keyfile",
-                "root.key",
-                "-cert",
-                "root.pem",
-                "-out",
-                "root.crl",
-            ],
-        );
-        self.dir.join("root.crl")
+        root_crl_in(&self.dir)
     }
 
     /// A client leaf `name.pem`/`name.key` from the sub-CA through `openssl ca`, valid from
@@ -267,6 +242,37 @@ impl UserCa {
     }
 }
 
+/// An empty CRL `dir/root.crl` from the root `dir/root.pem` (key `dir/root.key`), through
+/// `openssl ca -gencrl`.
+pub(super) fn root_crl_in(dir: &Path) -> PathBuf {
+    let db = dir.join("rootdb");
+    std::fs::create_dir(&db).unwrap();
+    std::fs::write(db.join("index.txt"), "").unwrap();
+    std::fs::write(db.join("crlnumber"), "01\n").unwrap();
+    let conf = format!(
+        "[ca]\ndefault_ca = root\n[root]\ndatabase = {dir}/index.txt\n\
+         crlnumber = {dir}/crlnumber\ndefault_md = sha256\ndefault_crl_days = 30\n",
+        dir = db.display()
+    );
+    std::fs::write(db.join("ca.cnf"), conf).unwrap();
+    openssl_in(
+        dir,
+        &[
+            "ca",
+            "-gencrl",
+            "-config",
+            "rootdb/ca.cnf",
+            "-keyfile",
+            "root.key",
+            "-cert",
+            "root.pem",
+            "-out",
+            "root.crl",
+        ],
+    );
+    dir.join("root.crl")
+}
+
 /// A port on 127.0.0.1 that was free a moment ago.
 fn free_addr() -> SocketAddr {
     TcpListener::bind("127.0.0.1:0")
@@ -277,7 +283,7 @@ fn free_addr() -> SocketAddr {
 
 /// Starts `openssl s_server -www` with the user's server certificate, trusting the user's
 /// root, plus `verify` (how it asks for client certificates). Killed when the guard drops.
-fn s_server(dir: &Path, ca: &UserCa, verify: &[&str]) -> (ChildGuard, SocketAddr) {
+pub(super) fn s_server(dir: &Path, ca: &UserCa, verify: &[&str]) -> (ChildGuard, SocketAddr) {
     s_server_trusting(dir, ca, &ca.root, verify)
 }
 
@@ -747,7 +753,7 @@ fn run_target(dir: &Path, ca: &UserCa, addr: SocketAddr, scenario: &Path, out: &
 }
 
 /// [`run_target`] with `extra` options (e.g. the issuer's).
-fn run_target_with(
+pub(super) fn run_target_with(
     dir: &Path,
     ca: &UserCa,
     addr: SocketAddr,
@@ -1104,7 +1110,11 @@ fn crls_of_pki_target_crl_let_a_crl_checking_server_grade_the_revocation_cases()
     ]
     .iter()
     .map(Into::into)
-    .chain([devs.into()])
+    .chain([
+        devs.into(),
+        "--mint-secret".into(),
+        mint_secret(&crl).into(),
+    ])
     .collect();
     let run = conformance_run(dir.path(), &ca, addr, true, &args);
     // Every variant still refused for its own cause (its CA's CRL is there), the CRL cases
@@ -1144,6 +1154,14 @@ fn target_crl(dir: &Path, ca: &UserCa, seed: &str) -> PathBuf {
     crl
 }
 
+/// The secret `pki target-crl` wrote beside `crl`: the run mints the serials and sub-CA keys
+/// its CRLs name only with it (under the user's CA they are random, not the seed's).
+fn mint_secret(crl: &Path) -> PathBuf {
+    let mut name = crl.as_os_str().to_os_string();
+    name.push(".mint-secret");
+    PathBuf::from(name)
+}
+
 /// `conformance` against `addr` through the user's CA with `extra` arguments, graded with an
 /// empty deviations file.
 fn conformance_with(dir: &Path, ca: &UserCa, addr: SocketAddr, extra: &[&str]) -> Run {
@@ -1174,7 +1192,14 @@ fn nginx_checking_the_whole_chain_against_crls_grades_groups_a_to_c() {
         dir.path(),
         &ca,
         addr,
-        &["--seed", "4243", "--target-revocation", "crl"],
+        &[
+            "--seed",
+            "4243",
+            "--target-revocation",
+            "crl",
+            "--mint-secret",
+            mint_secret(&crl).to_str().unwrap(),
+        ],
     );
     assert_correct(&run, addr, &[]);
     assert_eq!(run.grade("c1-valid-with-crl"), "pass", "{}", run.report());

@@ -42,6 +42,8 @@ pub struct Fixtures {
     /// Per hierarchy, whether the target accepted its valid credential (target mode), or why
     /// not.
     trust: HashMap<PkiSpec, Result<(), String>>,
+    /// What was minted under the user's CA so far (written to the run's `minted.json`).
+    minted: Option<pki::Minted>,
 }
 
 impl Fixtures {
@@ -54,6 +56,7 @@ impl Fixtures {
             crls: HashMap::new(),
             revocation: None,
             trust: HashMap::new(),
+            minted: None,
         }
     }
 
@@ -163,6 +166,32 @@ impl Fixtures {
         Ok((path, figures))
     }
 
+    /// Adds what `pki` minted under the user's CA to the run's `minted.json` (beside the
+    /// `pki` directory), so the user can revoke it.
+    fn note_minted(&mut self, pki: &Pki) -> Result<(), RunError> {
+        let Some(mut more) = pki::minted(pki) else {
+            return Ok(());
+        };
+        let all = match self.minted.take() {
+            Some(mut all) => {
+                all.certificates.append(&mut more.certificates);
+                all.expires_by = all.expires_by.max(more.expires_by);
+                all
+            }
+            None => more,
+        };
+        let path = self.dir.parent().unwrap_or(&self.dir).join("minted.json");
+        pki::write_minted(&all, &path).map_err(RunError::FixtureFiles)?;
+        tracing::info!(
+            certificates = all.certificates.len(),
+            expires_by = %all.expires_by,
+            path = %path.display(),
+            "minted under the user's CA"
+        );
+        self.minted = Some(all);
+        Ok(())
+    }
+
     /// The fixtures for `key` with `intermediates` CAs, generating and writing them on first
     /// use.
     ///
@@ -183,6 +212,7 @@ impl Fixtures {
         let generated = started.elapsed();
         let files =
             pki::write_pki(&pki, &self.dir.join(spec.label())).map_err(RunError::FixtureFiles)?;
+        self.note_minted(&pki)?;
         if let Some((_, responder)) = &self.revocation {
             responder
                 .add_pki(&pki)

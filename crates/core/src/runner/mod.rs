@@ -21,6 +21,7 @@ mod pair;
 mod revocation;
 mod run;
 mod short_lived;
+mod target_ocsp;
 mod trust;
 mod verdict;
 mod worker;

@@ -189,11 +189,7 @@ fn serve_revocation(fixtures: &mut Fixtures, service: &RevocationService, opts: 
     fixtures.serve_revocation(service.base_url(), Arc::clone(&service.responder));
     if opts.target.is_some() && opts.target_revocation == Some(RevocationMode::Ocsp) {
         // Printed even with --quiet: the target's operator needs it to configure.
-        println!(
-            "OCSP responder for the target: {}/ocsp (in every client certificate's AIA; nginx: \"ssl_ocsp leaf;\", or \"ssl_ocsp_responder {}/ocsp;\"; turn OCSP response caching off)",
-            service.base_url(),
-            service.base_url()
-        );
+        println!("{}", super::target_ocsp::guidance(&service.base_url()));
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod checker;
 mod fetch;
+mod issued;
 mod responder;
 mod service;
 mod sigalg;

@@ -20,6 +20,8 @@ use x509_ocsp::{
     SingleResponse,
 };
 
+pub use super::issued::ResponderError;
+use super::issued::{chain_up, issued_at, known_cas, leaves, parse, Level};
 use super::signer::KeySigner;
 use super::Fault;
 use crate::pki::{ClientCert, KeyMaterial, Pki};
@@ -60,6 +62,9 @@ struct CaEntry {
     initially_revoked: HashMap<Vec<u8>, SystemTime>,
     delegated: Option<(Arc<KeyMaterial>, Certificate)>,
     unauthorized: Option<(Arc<KeyMaterial>, Certificate)>,
+    /// The CA's certificate and the CAs above it up to the anchor (self-signed ones left out):
+    /// sent in every answer (RFC 6960 4.2.1 `certs`), after a delegated responder's certificate.
+    chain: Vec<Certificate>,
 }
 
 /// Counters of what the responder answered.
@@ -89,21 +94,6 @@ pub struct Responder {
     serving: std::sync::atomic::AtomicBool,
     /// What it answered so far.
     pub stats: ResponderStats,
-}
-
-/// A certificate the responder could not parse or register.
-#[derive(Debug, thiserror::Error)]
-pub enum ResponderError {
-    /// A certificate given to it is not DER X.509.
-    #[error("OCSP responder: certificate: {0}")]
-    Certificate(der::Error),
-    /// A name or key of a parsed certificate could not be encoded again.
-    #[error("OCSP responder: DER: {0}")]
-    Der(der::Error),
-}
-
-fn parse(cert: &CertificateDer<'_>) -> Result<Certificate, ResponderError> {
-    Certificate::from_der(cert).map_err(ResponderError::Certificate)
 }
 
 /// The serial number of `cert` as its DER content bytes (how requests name it).
@@ -195,9 +185,11 @@ impl Responder {
                 .iter()
                 .map(|(ca, cert)| (cert.clone(), Arc::clone(&ca.key))),
         );
+        let known = known_cas(pki, &levels)?;
         let mut new_entries = Vec::new();
         for (i, (cert, key)) in levels.iter().enumerate() {
             let issuer = parse(cert)?;
+            let chain = chain_up(&issuer, &known);
             let mut serials = HashSet::new();
             for c in issued_at(&levels, i, lowest, &leaves, &variant_certs)? {
                 serials.insert(serial_of(c)?);
@@ -239,6 +231,7 @@ impl Responder {
                 revoked: RwLock::new(revoked),
                 delegated,
                 unauthorized,
+                chain,
             }));
         }
         self.cas
@@ -397,73 +390,17 @@ impl Responder {
         }
         let mut signer = KeySigner::new(signer_key);
         signer.corrupt = settings.fault == Fault::BadSignature;
+        // What OpenSSL's OCSP_basic_verify needs when the relying party passes no certificates
+        // of its own (Apache's default): the signer, found only in the response's `certs`, and
+        // the CAs that chain it to the anchor.
+        let certs = signer_cert
+            .into_iter()
+            .chain(ca.chain.iter().cloned())
+            .collect();
         builder
-            .sign(&mut signer, signer_cert.map(|c| vec![c]), produced_at)
+            .sign(&mut signer, Some(certs), produced_at)
             .unwrap_or_else(|_| OcspResponse::internal_error())
     }
-}
-
-/// A CA of the PKI: its certificate and key.
-type Level = (CertificateDer<'static>, Arc<KeyMaterial>);
-
-/// The leaves the lowest CA issued: the clients (good and bad), the servers, the exposure
-/// victim and the delegated responders.
-fn leaves(pki: &Pki) -> Vec<&CertificateDer<'static>> {
-    pki.clients
-        .iter()
-        .chain(pki.bad_clients.iter().map(|(_, id)| id))
-        .chain([
-            &pki.server,
-            &pki.server_must_staple,
-            &pki.victim,
-            &pki.ocsp_responder,
-            &pki.ocsp_unauthorized,
-        ])
-        .map(|id| &id.chain[0])
-        .collect()
-}
-
-/// What the CA at `levels[i]` answers for: the leaves at the lowest level, the next level down
-/// above it, and for the root and the bad variants' CAs what they issued of `variant_certs`.
-fn issued_at<'a>(
-    levels: &'a [Level],
-    i: usize,
-    lowest: usize,
-    leaves: &[&'a CertificateDer<'static>],
-    variant_certs: &[&'a CertificateDer<'static>],
-) -> Result<Vec<&'a CertificateDer<'static>>, ResponderError> {
-    let cert = &levels[i].0;
-    Ok(if i == lowest {
-        let mut issued = leaves.to_vec();
-        if i == 0 {
-            issued.extend(issued_by(cert, variant_certs)?);
-        }
-        issued
-    } else if i > lowest {
-        issued_by(cert, variant_certs)?
-    } else if i == 0 {
-        let mut under_root = vec![&levels[1].0];
-        under_root.extend(issued_by(cert, variant_certs)?);
-        under_root
-    } else {
-        vec![&levels[i + 1].0]
-    })
-}
-
-/// The certificates of `variant_certs` that `ca` issued (itself excluded, each once).
-fn issued_by<'a>(
-    ca: &CertificateDer<'static>,
-    variant_certs: &[&'a CertificateDer<'static>],
-) -> Result<Vec<&'a CertificateDer<'static>>, ResponderError> {
-    let subject = parse(ca)?.tbs_certificate.subject;
-    let mut out = Vec::new();
-    for c in variant_certs {
-        let parsed = parse(c)?;
-        if parsed.tbs_certificate.issuer == subject && *c != ca && !out.contains(c) {
-            out.push(*c);
-        }
-    }
-    Ok(out)
 }
 
 /// This update, next update and produced-at of an answer given now (a stale or future
