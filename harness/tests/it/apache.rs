@@ -26,9 +26,20 @@ fn all(outcome: &str, n: u64) -> BTreeMap<String, u64> {
     BTreeMap::from([(outcome.to_string(), n)])
 }
 
-/// The configuration Apache ran for case `stem`.
-fn httpd_conf(dir: &Path, stem: &str) -> String {
-    std::fs::read_to_string(dir.join(format!("peers/{stem}-apache/httpd.conf"))).unwrap()
+/// The configurations Apache ran for the cases whose peer directory's name starts with `stem`
+/// and holds `part`, joined (at least one).
+fn httpd_conf(dir: &Path, stem: &str, part: &str) -> String {
+    let found: Vec<_> = std::fs::read_dir(dir.join("peers"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(stem) && n.contains(part) && n.ends_with("-apache"))
+        .collect();
+    assert!(!found.is_empty(), "no peer directory {stem}*{part}*");
+    found
+        .iter()
+        .map(|n| std::fs::read_to_string(dir.join("peers").join(n).join("httpd.conf")).unwrap())
+        .collect()
 }
 
 #[test]
@@ -127,7 +138,7 @@ allowed_clients = ["client-00000", "client-00001", "client-00002", "client-00003
     );
     // The settings the verdicts rest on: required client auth, Apache's depth counting the
     // anchor, the case's leaf-only CRL check with a CRL for every CA in the bundle.
-    let conf = httpd_conf(dir.path(), "valid");
+    let conf = httpd_conf(dir.path(), "valid-apache", "");
     for line in [
         "SSLVerifyClient require",
         "SSLVerifyDepth 11",
@@ -136,10 +147,10 @@ allowed_clients = ["client-00000", "client-00001", "client-00002", "client-00003
     ] {
         assert!(conf.contains(line), "{line}:\n{conf}");
     }
-    let conf = httpd_conf(dir.path(), "revoked-crl");
+    let conf = httpd_conf(dir.path(), "revoked-crl", "");
     assert!(conf.contains("SSLCARevocationCheck leaf"), "{conf}");
     assert!(conf.contains("crl-chain.pem\""), "{conf}");
-    assert!(httpd_conf(dir.path(), "no-cert-optional").contains("SSLVerifyClient optional"));
+    assert!(httpd_conf(dir.path(), "no-cert-optional", "").contains("SSLVerifyClient optional"));
     assert_no_process_mentions(dir.path());
 }
 
@@ -208,7 +219,7 @@ revocation = { mode = "ocsp-stapling", server_revoked = true }
         .as_ref()
         .map_or(0, |r| r.queries);
     assert!(queries >= 6, "{queries} OCSP queries");
-    let conf = httpd_conf(dir.path(), "ocsp-good");
+    let conf = httpd_conf(dir.path(), "ocsp-good-apache", "");
     for line in [
         "SSLOCSPEnable leaf",
         "SSLOCSPOverrideResponder on",
@@ -237,14 +248,13 @@ version = 1
 identities = 2
 [defaults]
 server = "apache"
-load = { concurrency = 1, handshakes = 6, warmup = "100ms", timeout = "5s" }
+tls = { groups = ["x25519", "secp256r1"] }
+# One handshake at a time, so each identity's session is there for its next handshake; the
+# warm-up primes every identity's session.
+load = { concurrency = 1, handshakes = 6, warmup = "300ms", timeout = "5s" }
 [matrix]
-tls = [
-  { versions = ["1.3"], groups = ["x25519"], resumption = "tickets" },
-  { versions = ["1.3"], groups = ["x25519"], resumption = "session-id" },
-  { versions = ["1.2"], groups = ["x25519", "secp256r1"], resumption = "tickets" },
-  { versions = ["1.2"], groups = ["x25519", "secp256r1"], resumption = "session-id" },
-]
+tls_version = ["1.2", "1.3"]
+resumption = ["session-id", "tickets"]
 [[case]]
 name = "resumed"
 "#,
@@ -257,6 +267,14 @@ name = "resumed"
         let r = c.resumption.as_ref().unwrap();
         assert_eq!((r.missed, r.resumed_pct), (0, 100.0), "{}: {r:?}", c.name);
     }
+    // Session IDs come from Apache's shmcb session cache with tickets off; tickets without it.
+    let conf = |part: &str| httpd_conf(dir.path(), "resumed", part);
+    let by_cache = conf("session-id");
+    assert_eq!(by_cache.matches("SSLSessionCache \"shmcb:").count(), 2, "{by_cache}");
+    assert_eq!(by_cache.matches("SSLSessionTickets off").count(), 2, "{by_cache}");
+    let by_ticket = conf("tickets");
+    assert_eq!(by_ticket.matches("SSLSessionCache none").count(), 2, "{by_ticket}");
+    assert_eq!(by_ticket.matches("SSLSessionTickets on").count(), 2, "{by_ticket}");
     assert_no_process_mentions(dir.path());
 }
 
