@@ -187,6 +187,12 @@ revocation = { mode = "ocsp", signer = "delegated" }
 name = "ocsp-delegated-good"
 revocation = { mode = "ocsp", signer = "delegated" }
 [[case]]
+name = "ocsp-forged"
+revocation = { mode = "ocsp", signer = "unauthorized" }
+[[case]]
+name = "ocsp-down"
+revocation = { mode = "ocsp", fault = "down" }
+[[case]]
 name = "staple"
 revocation = { mode = "ocsp-stapling" }
 [[case]]
@@ -203,6 +209,11 @@ revocation = { mode = "ocsp-stapling", server_revoked = true }
         ("ocsp-revoked", "cert_revoked"),
         ("ocsp-delegated-good", "accepted"),
         ("ocsp-delegated-revoked", "cert_revoked"),
+        // An answer from a signer without id-kp-OCSPSigning is refused though the CAs are in
+        // SSLOCSPResponderCertificateFile, and so is no answer at all: mod_ssl fails an
+        // undetermined status with X509_V_ERR_APPLICATION_VERIFICATION (handshake_failure).
+        ("ocsp-forged", "handshake_failure"),
+        ("ocsp-down", "handshake_failure"),
         ("staple", "accepted"),
         ("staple-revoked", "staple_rejected"),
     ] {
