@@ -281,11 +281,27 @@ name = "resumed"
     // Session IDs come from Apache's shmcb session cache with tickets off; tickets without it.
     let conf = |part: &str| httpd_conf(dir.path(), "resumed", part);
     let by_cache = conf("session-id");
-    assert_eq!(by_cache.matches("SSLSessionCache \"shmcb:").count(), 2, "{by_cache}");
-    assert_eq!(by_cache.matches("SSLSessionTickets off").count(), 2, "{by_cache}");
+    assert_eq!(
+        by_cache.matches("SSLSessionCache \"shmcb:").count(),
+        2,
+        "{by_cache}"
+    );
+    assert_eq!(
+        by_cache.matches("SSLSessionTickets off").count(),
+        2,
+        "{by_cache}"
+    );
     let by_ticket = conf("tickets");
-    assert_eq!(by_ticket.matches("SSLSessionCache none").count(), 2, "{by_ticket}");
-    assert_eq!(by_ticket.matches("SSLSessionTickets on").count(), 2, "{by_ticket}");
+    assert_eq!(
+        by_ticket.matches("SSLSessionCache none").count(),
+        2,
+        "{by_ticket}"
+    );
+    assert_eq!(
+        by_ticket.matches("SSLSessionTickets on").count(),
+        2,
+        "{by_ticket}"
+    );
     assert_no_process_mentions(dir.path());
 }
 

@@ -197,16 +197,27 @@ fn allowed_names(case: &Case) -> Result<Option<String>, ProcessError> {
     Ok(Some(names?.join(", ")))
 }
 
+/// The revocation blocks of a case (at most one is set).
+struct RevocationBlocks {
+    crl: Option<Crl>,
+    ocsp: Option<Ocsp>,
+    stapling: Option<Stapling>,
+}
+
 /// The revocation blocks of `case`: CRL, client-certificate OCSP, stapling.
 fn revocation(
     case: &Case,
     inputs: &Inputs<'_>,
     dir: &ApacheDir,
-) -> Result<(Option<Crl>, Option<Ocsp>, Option<Stapling>), ProcessError> {
+) -> Result<RevocationBlocks, ProcessError> {
     let crl = match inputs.crl {
         Some(file) => Some(Crl {
             file: quote_path(file)?,
-            check: if inputs.crl_check_all { "chain" } else { "leaf" },
+            check: if inputs.crl_check_all {
+                "chain"
+            } else {
+                "leaf"
+            },
         }),
         None => None,
     };
@@ -232,7 +243,11 @@ fn revocation(
         }
         _ => (None, None),
     };
-    Ok((crl, ocsp, stapling))
+    Ok(RevocationBlocks {
+        crl,
+        ocsp,
+        stapling,
+    })
 }
 
 /// `text` (a URL the harness made) as one double-quoted argument.
@@ -267,11 +282,13 @@ pub fn config(
         }),
         None => None,
     };
-    let (crl, ocsp, stapling) = revocation(case, inputs, dir)?;
+    let RevocationBlocks {
+        crl,
+        ocsp,
+        stapling,
+    } = revocation(case, inputs, dir)?;
     let session_cache = match case.tls.resumption {
-        ResumptionMode::SessionId => {
-            Some(shmcb(&dir.dir.join("ssl_scache"), 512_000)?)
-        }
+        ResumptionMode::SessionId => Some(shmcb(&dir.dir.join("ssl_scache"), 512_000)?),
         ResumptionMode::Off | ResumptionMode::Tickets => None,
     };
     let (tickets, num_tickets) = match case.tls.resumption {
@@ -371,10 +388,7 @@ pub(super) fn start(launch: Launch<'_>) -> Result<RunningServer, ProcessError> {
     let dir = ApacheDir::new(launch.side_path("apache"));
     crate::fsutil::create_new_dir(&dir.dir).map_err(io_err(&dir.dir))?;
     // The directory is ours: its owner is the user Apache starts as.
-    let as_root = std::fs::metadata(&dir.dir)
-        .map_err(io_err(&dir.dir))?
-        .uid()
-        == 0;
+    let as_root = std::fs::metadata(&dir.dir).map_err(io_err(&dir.dir))?.uid() == 0;
     let addr = free_port().map_err(io_err(&dir.dir))?;
     // A CRL for every CA of the chain: `SSLCARevocationCheck chain` needs them all, `leaf`
     // picks the leaf's issuer's from the same file.
