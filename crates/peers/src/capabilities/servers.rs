@@ -29,6 +29,15 @@ const ALL_MODES: &[RevocationMode] = &[
     RevocationMode::ShortLived,
 ];
 
+/// The modes of a server that reads CRLs from files, checks client certificates by OCSP and
+/// staples: no CRL fetching, no certificate rotation.
+const CRL_FILE_AND_OCSP: &[RevocationMode] = &[
+    RevocationMode::None,
+    RevocationMode::Crl,
+    RevocationMode::Ocsp,
+    RevocationMode::OcspStapling,
+];
+
 const FULL_STAPLING: Stapling = Stapling {
     refreshes: true,
     verifies: true,
@@ -63,12 +72,7 @@ pub const RUSTLS_SERVER: ServerCapabilities = ServerCapabilities {
 pub const OPENSSL_SERVER: ServerCapabilities = ServerCapabilities {
     name: "openssl",
     library: Library::Openssl,
-    revocation_modes: &[
-        RevocationMode::None,
-        RevocationMode::Crl,
-        RevocationMode::Ocsp,
-        RevocationMode::OcspStapling,
-    ],
+    revocation_modes: CRL_FILE_AND_OCSP,
     missing_mode_reasons: &[(
         RevocationMode::CrlHttp,
         "the openssl server reads CRLs from files only; it fetches none from a distribution point",
@@ -135,12 +139,7 @@ pub const S_SERVER: ServerCapabilities = ServerCapabilities {
 pub const NGINX: ServerCapabilities = ServerCapabilities {
     name: "nginx",
     library: Library::Openssl,
-    revocation_modes: &[
-        RevocationMode::None,
-        RevocationMode::Crl,
-        RevocationMode::Ocsp,
-        RevocationMode::OcspStapling,
-    ],
+    revocation_modes: CRL_FILE_AND_OCSP,
     missing_mode_reasons: &[(
         RevocationMode::CrlHttp,
         "nginx reads CRLs from its ssl_crl file only; it fetches none over HTTP",
@@ -245,12 +244,7 @@ pub const HAPROXY: ServerCapabilities = ServerCapabilities {
 pub const APACHE: ServerCapabilities = ServerCapabilities {
     name: "apache",
     library: Library::Openssl,
-    revocation_modes: &[
-        RevocationMode::None,
-        RevocationMode::Crl,
-        RevocationMode::Ocsp,
-        RevocationMode::OcspStapling,
-    ],
+    revocation_modes: CRL_FILE_AND_OCSP,
     missing_mode_reasons: &[
         (
             RevocationMode::CrlHttp,
@@ -451,12 +445,7 @@ pub const GO_SERVER: ServerCapabilities = ServerCapabilities {
 pub const JAVA_SERVER: ServerCapabilities = ServerCapabilities {
     name: "the java server",
     library: Library::Java,
-    revocation_modes: &[
-        RevocationMode::None,
-        RevocationMode::Crl,
-        RevocationMode::Ocsp,
-        RevocationMode::OcspStapling,
-    ],
+    revocation_modes: CRL_FILE_AND_OCSP,
     missing_mode_reasons: &[
         (
             RevocationMode::CrlHttp,
@@ -515,12 +504,7 @@ pub const COMMAND: ServerCapabilities = ServerCapabilities {
     name: "the command peer",
     // Unknown; OpenSSL's limits are the common case and only narrow the groups it is asked for.
     library: Library::Openssl,
-    revocation_modes: &[
-        RevocationMode::None,
-        RevocationMode::Crl,
-        RevocationMode::Ocsp,
-        RevocationMode::OcspStapling,
-    ],
+    revocation_modes: CRL_FILE_AND_OCSP,
     missing_mode_reasons: &[
         (
             RevocationMode::CrlHttp,

@@ -25,8 +25,8 @@ use std::process::Command;
 use serde::Serialize;
 
 use super::kit::{
-    chain_crl, config_path_text, free_port, io_err, ready, server_chain, ChildGuard, Launch,
-    ProcessError, RunningServer, READY_TIMEOUT,
+    chain_crl, config_path_text, free_port, io_err, quoted_allow_list, ready, server_chain,
+    ChildGuard, Launch, ProcessError, RunningServer, READY_TIMEOUT,
 };
 use crate::peers::tls::openssl as openssl_names;
 use crate::pki::PkiFiles;
@@ -173,28 +173,15 @@ fn whole_secs(d: std::time::Duration) -> u64 {
     d.as_millis().div_ceil(1000).max(1) as u64
 }
 
-/// The allow-list's names as an ap_expr list (`'a', 'b'`), or the reason they cannot be written.
+/// The allow-list's names as an ap_expr list (`'a', 'b'`), `None` without one.
+///
+/// # Errors
+/// [`ProcessError::Skipped`] for a name the adapter cannot write.
 fn allowed_names(case: &Case) -> Result<Option<String>, ProcessError> {
     if case.allowed_clients.is_empty() {
         return Ok(None);
     }
-    let plain = |c: char| c.is_ascii_alphanumeric() || "._-@ ".contains(c);
-    let names: Result<Vec<String>, ProcessError> = case
-        .allowed_clients
-        .iter()
-        .map(|n| {
-            if !n.is_empty() && n.chars().all(plain) {
-                Ok(format!("'{n}'"))
-            } else {
-                Err(ProcessError::Skipped {
-                    reason: format!(
-                        "the apache adapter writes allow-list names of letters, digits, spaces and ._-@ only; {n:?} is not one"
-                    ),
-                })
-            }
-        })
-        .collect();
-    Ok(Some(names?.join(", ")))
+    Ok(Some(quoted_allow_list(case, "apache")?.join(", ")))
 }
 
 /// The revocation blocks of a case (at most one is set).
