@@ -9,6 +9,8 @@ declare -A needed=(
   [nginx]=nginx           # the nginx server peer
   [node]=nodejs           # the Node.js client and server peers
   [haproxy]=haproxy       # the HAProxy server peer
+  [apache2]=apache2-bin   # the Apache httpd server peer: /usr/sbin/apache2 and its modules only
+                          # (the apache2 package would add /etc/apache2 and a service on *:80)
   [gnutls-serv]=gnutls-bin # the gnutls-serv server peer and the gnutls-cli client peer
   [curl]=curl             # the curl client peer
   [go]=golang-go          # builds the Go crypto/tls server peer on first use
@@ -68,7 +70,8 @@ trap cleanup EXIT
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # On systemd machines policy-rc.d is not consulted: stop and disable the service if it runs.
-for service in nginx haproxy; do
+# (apache2-bin ships no service; a machine that has the apache2 package gets it stopped too.)
+for service in nginx haproxy apache2; do
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$service" 2>/dev/null; then
     $sudo systemctl disable --now "$service" >/dev/null 2>&1 || true
   fi

@@ -9,7 +9,7 @@ use mtls_harness::runner::RunOptions;
 
 use super::support::{assert_no_process_mentions, harness_exe, repo_root};
 
-fn load() -> (
+pub(super) fn load() -> (
     mtls_harness::scenario::Scenario,
     Vec<conformance::CaseSpec>,
     Vec<conformance::Deviation>,
@@ -29,7 +29,7 @@ fn load() -> (
     (scenario, specs, devs)
 }
 
-fn opts(dir: &Path) -> RunOptions {
+pub(super) fn opts(dir: &Path) -> RunOptions {
     let mut opts = RunOptions::new(harness_exe());
     opts.out_dir = Some(dir.to_path_buf());
     opts.quiet = true;

@@ -4,6 +4,7 @@
 // Test helpers may unwrap too: a panic in a test is its failure report.
 #![allow(clippy::unwrap_used)]
 
+mod apache;
 mod bounds;
 mod cli;
 mod compare;

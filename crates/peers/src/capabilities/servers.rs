@@ -29,6 +29,15 @@ const ALL_MODES: &[RevocationMode] = &[
     RevocationMode::ShortLived,
 ];
 
+/// The modes of a server that reads CRLs from files, checks client certificates by OCSP and
+/// staples: no CRL fetching, no certificate rotation.
+const CRL_FILE_AND_OCSP: &[RevocationMode] = &[
+    RevocationMode::None,
+    RevocationMode::Crl,
+    RevocationMode::Ocsp,
+    RevocationMode::OcspStapling,
+];
+
 const FULL_STAPLING: Stapling = Stapling {
     refreshes: true,
     verifies: true,
@@ -63,12 +72,7 @@ pub const RUSTLS_SERVER: ServerCapabilities = ServerCapabilities {
 pub const OPENSSL_SERVER: ServerCapabilities = ServerCapabilities {
     name: "openssl",
     library: Library::Openssl,
-    revocation_modes: &[
-        RevocationMode::None,
-        RevocationMode::Crl,
-        RevocationMode::Ocsp,
-        RevocationMode::OcspStapling,
-    ],
+    revocation_modes: CRL_FILE_AND_OCSP,
     missing_mode_reasons: &[(
         RevocationMode::CrlHttp,
         "the openssl server reads CRLs from files only; it fetches none from a distribution point",
@@ -135,12 +139,7 @@ pub const S_SERVER: ServerCapabilities = ServerCapabilities {
 pub const NGINX: ServerCapabilities = ServerCapabilities {
     name: "nginx",
     library: Library::Openssl,
-    revocation_modes: &[
-        RevocationMode::None,
-        RevocationMode::Crl,
-        RevocationMode::Ocsp,
-        RevocationMode::OcspStapling,
-    ],
+    revocation_modes: CRL_FILE_AND_OCSP,
     missing_mode_reasons: &[(
         RevocationMode::CrlHttp,
         "nginx reads CRLs from its ssl_crl file only; it fetches none over HTTP",
@@ -232,6 +231,63 @@ pub const HAPROXY: ServerCapabilities = ServerCapabilities {
         "HAProxy has no verify-depth setting (OpenSSL's default of 100 applies)",
     ),
     client_sigalgs: false,
+    session_cache: Support::Yes,
+    session_cache_tls13: Support::Yes,
+};
+
+/// Apache httpd (2.4 on Debian 12, `apache2-bin`): mod_ssl with `SSLVerifyClient`, the event
+/// MPM. It refuses a bad client certificate inside the handshake with OpenSSL's alert for the
+/// verification error, like HAProxy; the allow-list is an HTTP 403 (mod_rewrite `[F]`).
+/// Apache's own `SSLVerifyDepth` default of 1 counts the trust anchor (leaf -> intermediate ->
+/// root is refused: AH02040 "Certificate Chain too long", alert internal_error); the adapter
+/// sets the case's depth plus one.
+pub const APACHE: ServerCapabilities = ServerCapabilities {
+    name: "apache",
+    library: Library::Openssl,
+    revocation_modes: CRL_FILE_AND_OCSP,
+    missing_mode_reasons: &[
+        (
+            RevocationMode::CrlHttp,
+            "Apache reads CRLs from SSLCARevocationFile/Path only; it fetches none over HTTP",
+        ),
+        (
+            RevocationMode::ShortLived,
+            "Apache loads its certificate at start; rotating it needs a graceful restart, which the adapter does not drive",
+        ),
+    ],
+    crl_soft_fail: Support::No(
+        "Apache's only CRL soft-fail (SSLCARevocationCheck ... no_crl_for_cert_ok) admits a certificate whose issuer has no CRL at all, not one whose CRL is stale or does not verify",
+    ),
+    crl_reload: Support::No("Apache re-reads SSLCARevocationFile only on a restart"),
+    // Sharded and delta CRLs (issue 16): one field block.
+    crl_shards: Support::Yes,
+    crl_deltas: Support::No(OPENSSL_NO_DELTA_SETTING),
+    ocsp_soft_fail: Support::No(
+        "Apache's SSLOCSPEnable has no soft-fail: an undetermined status refuses the client (no_ocsp_for_cert_ok admits only certificates without a responder URL)",
+    ),
+    // SSLOCSPUseRequestNonce (on by default): an answer without the nonce is refused.
+    ocsp_nonce: Support::Yes,
+    ocsp_cache_ttl: Support::No(
+        "Apache 2.4 keeps no cache of client-certificate OCSP answers: it asks the responder on every full handshake, so no cache_ttl can be set",
+    ),
+    // SSLOCSPResponderTimeout, in whole seconds (a shorter timeout is rounded up).
+    ocsp_query_timeout: true,
+    // SSLUseStapling: Apache fetches its staple on the first handshake that asks, caches it
+    // in SSLStaplingCache and staples it after checking only its status and validity times
+    // (no signature check, stapling_check_response).
+    stapling: Stapling {
+        refreshes: true,
+        verifies: false,
+        controllable: Support::No(
+            "Apache fetches its staple itself and keeps it for SSLStaplingStandardCacheTimeout: Must-Staple, unverified staples and mid-run revocation are not staged for it",
+        ),
+        starts_with_revoked: Support::Yes,
+    },
+    // RewriteCond expr on SSL_CLIENT_S_DN_CN, RewriteRule [F]: HTTP 403.
+    allow_list: true,
+    verify_depth: VerifyDepth::Configurable,
+    // SSLOpenSSLConfCmd ClientSignatureAlgorithms.
+    client_sigalgs: true,
     session_cache: Support::Yes,
     session_cache_tls13: Support::Yes,
 };
@@ -389,12 +445,7 @@ pub const GO_SERVER: ServerCapabilities = ServerCapabilities {
 pub const JAVA_SERVER: ServerCapabilities = ServerCapabilities {
     name: "the java server",
     library: Library::Java,
-    revocation_modes: &[
-        RevocationMode::None,
-        RevocationMode::Crl,
-        RevocationMode::Ocsp,
-        RevocationMode::OcspStapling,
-    ],
+    revocation_modes: CRL_FILE_AND_OCSP,
     missing_mode_reasons: &[
         (
             RevocationMode::CrlHttp,
@@ -453,12 +504,7 @@ pub const COMMAND: ServerCapabilities = ServerCapabilities {
     name: "the command peer",
     // Unknown; OpenSSL's limits are the common case and only narrow the groups it is asked for.
     library: Library::Openssl,
-    revocation_modes: &[
-        RevocationMode::None,
-        RevocationMode::Crl,
-        RevocationMode::Ocsp,
-        RevocationMode::OcspStapling,
-    ],
+    revocation_modes: CRL_FILE_AND_OCSP,
     missing_mode_reasons: &[
         (
             RevocationMode::CrlHttp,

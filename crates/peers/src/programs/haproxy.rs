@@ -23,8 +23,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::kit::{
-    chain_crl, config_path_text, free_port, io_err, ready, staple, ChildGuard, Launch,
-    ProcessError, RunningServer, READY_TIMEOUT,
+    chain_crl, config_path_text, free_port, io_err, quoted_allow_list, ready, staple, ChildGuard,
+    Launch, ProcessError, RunningServer, READY_TIMEOUT,
 };
 use crate::peers::tls::openssl as openssl_names;
 use crate::scenario::{Case, ClientAuth, FailPolicy, ResumptionMode};
@@ -57,25 +57,6 @@ impl HaproxyDir {
 pub fn quote_path(path: &Path) -> Result<String, ProcessError> {
     let text = config_path_text(path, "haproxy.cfg", &[('\'', "a single quote")])?;
     Ok(format!("'{text}'"))
-}
-
-/// The allow-list's names as HAProxy pattern words, or the reason they cannot be written.
-fn allowed_names(case: &Case) -> Result<Vec<String>, ProcessError> {
-    let plain = |c: char| c.is_ascii_alphanumeric() || "._-@".contains(c);
-    case.allowed_clients
-        .iter()
-        .map(|n| {
-            if !n.is_empty() && n.chars().all(plain) {
-                Ok(format!("'{n}'"))
-            } else {
-                Err(ProcessError::Skipped {
-                    reason: format!(
-                        "the haproxy adapter writes allow-list names of letters, digits and ._-@ only; {n:?} is not one"
-                    ),
-                })
-            }
-        })
-        .collect()
 }
 
 /// The configuration for `case`, listening on `addr`, with `crl` as its CRL file.
@@ -144,7 +125,7 @@ pub fn config(
         let _ = writeln!(
             c,
             "  http-request return status 403 content-type text/plain string forbidden unless {{ ssl_c_s_dn(CN) -m str {} }}",
-            allowed_names(case)?.join(" ")
+            quoted_allow_list(case, "haproxy")?.join(" ")
         );
     }
     c.push_str("  http-request return status 200 content-type text/plain string ok\n");

@@ -1,6 +1,7 @@
 //! External programs as peers and their process control: starting a case's server (the
-//! built-in ones as `mtls-harness serve`, nginx, `openssl s_server`, HAProxy, `gnutls-serv`, a
-//! node https server, Go crypto/tls and Java JSSE servers built on first use), the process clients'
+//! built-in ones as `mtls-harness serve`, nginx, `openssl s_server`, HAProxy, Apache httpd,
+//! `gnutls-serv`, a node https server, Go crypto/tls and Java JSSE servers built on first use),
+//! the process clients'
 //! command lines and output (`openssl s_client`, node, curl, `gnutls-cli`, and the Go and Java
 //! client programs built on first use), the child-process
 //! guard that makes sure none outlives the run, and each program's configuration.
@@ -14,6 +15,7 @@
 //! its record in `peers/capabilities/servers.rs`, its adapter `<stack>.rs` here (a
 //! `start(Launch)` function), and its `mod` line and [`SERVERS`] entry below.
 
+mod apache;
 mod builtin;
 pub mod client_output;
 mod command;
@@ -52,6 +54,7 @@ pub const SERVERS: [ServerStack; ServerImpl::ALL.len()] = [
     ServerStack::new(ServerImpl::SServer, &records::S_SERVER, s_server::start),
     ServerStack::new(ServerImpl::Nginx, &records::NGINX, nginx::start),
     ServerStack::new(ServerImpl::Haproxy, &records::HAPROXY, haproxy::start),
+    ServerStack::new(ServerImpl::Apache, &records::APACHE, apache::start),
     ServerStack::new(
         ServerImpl::GnutlsServ,
         &records::GNUTLS_SERV,

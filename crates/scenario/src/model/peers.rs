@@ -8,7 +8,7 @@ use strum::VariantArray;
 use crate::pki::UnknownName;
 
 /// Server implementations: the built-in rustls and OpenSSL servers, `openssl s_server`, nginx,
-/// HAProxy, `gnutls-serv`, a Node.js https server, Go crypto/tls and Java JSSE servers (the
+/// HAProxy, Apache httpd, `gnutls-serv`, a Node.js https server, Go crypto/tls and Java JSSE servers (the
 /// process peers are skipped, with the reason, when not installed).
 #[derive(
     Clone,
@@ -44,6 +44,10 @@ pub enum ServerImpl {
     /// A real HAProxy process with a generated configuration (`-db`, one process).
     #[strum(serialize = "haproxy")]
     Haproxy,
+    /// A real Apache httpd (Debian's `apache2`, mod_ssl, event MPM) with a generated
+    /// `httpd.conf`.
+    #[strum(serialize = "apache")]
+    Apache,
     /// The installed GnuTLS `gnutls-serv` (with `--http`).
     #[strum(serialize = "gnutls-serv")]
     GnutlsServ,

@@ -13,12 +13,14 @@
 //! - the files most servers are given: [`server_chain`], [`write_chain_extra`],
 //!   [`chain_crl`] (a CRL for every CA of the chain) and [`staple`] (the OCSP response a
 //!   server that cannot fetch its own staples as it is);
+//! - [`quoted_allow_list`]: the allow-list's names as quoted words (HAProxy, Apache);
 //! - [`outcome_for_verify_error`]: an OpenSSL verification error as an outcome (nginx, node);
 //! - [`build_cache`]: programs built from source on first use, cached by source hash;
 //! - [`listen_shim`]: an `LD_PRELOAD` library that holds a server without a listening-address
 //!   option on loopback (gnutls-serv);
 //! - [`ServerStack`]: the peer contract, one entry per server stack.
 
+mod allow_list;
 pub mod build_cache;
 mod files;
 mod launch;
@@ -29,6 +31,7 @@ mod stack;
 mod staple;
 mod verify_error;
 
+pub use allow_list::quoted_allow_list;
 pub use files::{chain_crl, server_chain, write_chain_extra};
 pub use launch::{current_exe, find_program, free_port, Launch, RevocationArgs};
 pub use process::{config_path_text, io_err, log_tail, ChildGuard, ProcessError};
