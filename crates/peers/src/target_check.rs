@@ -14,11 +14,14 @@ use x509_cert::der::Decode;
 
 use super::target::{Target, TargetError, PROBE_TIMEOUT};
 
+/// A server certificate and the verifier's verdict on it.
+type Presented = (CertificateDer<'static>, Result<(), rustls::Error>);
+
 /// The webpki verifier of every case, remembering what it was shown and what it said.
 #[derive(Debug)]
 struct Recording {
     inner: Arc<WebPkiServerVerifier>,
-    seen: Mutex<Option<(CertificateDer<'static>, Result<(), rustls::Error>)>>,
+    seen: Mutex<Option<Presented>>,
 }
 
 impl ServerCertVerifier for Recording {
@@ -73,6 +76,25 @@ impl Target {
     /// does not chain to those roots, is expired or not yet valid; each with what the server
     /// presented.
     pub fn check_server_certificate(&self) -> Result<(), TargetError> {
+        match self.presented_certificate()? {
+            Some((cert, Err(rustls::Error::InvalidCertificate(e)))) => {
+                Err(self.diagnose(&e, &cert))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The key of the certificate the server presents to a client offering every version and
+    /// group rustls supports (`P-256`, `RSA 2048`, `Ed25519`), or `None` when no handshake
+    /// got that far.
+    pub fn server_key(&self) -> Option<String> {
+        let (cert, _) = self.presented_certificate().ok()??;
+        key_text(&cert)
+    }
+
+    /// The certificate the server presents in one handshake with every case's verifier, and
+    /// that verifier's verdict on it; `None` when the handshake did not get that far.
+    fn presented_certificate(&self) -> Result<Option<Presented>, TargetError> {
         let provider = crate::peers::tls::rustls::provider_with(&[], &[]);
         let roots = crate::peers::tls::rustls::root_store(&self.ca).map_err(|e| TargetError {
             option: "--target-ca",
@@ -94,12 +116,7 @@ impl Target {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .take();
-        match seen {
-            Some((cert, Err(rustls::Error::InvalidCertificate(e)))) => {
-                Err(self.diagnose(&e, &cert))
-            }
-            _ => Ok(()),
-        }
+        Ok(seen)
     }
 
     /// One handshake with `verifier`, as far as it goes within the probe's timeout.
@@ -213,4 +230,27 @@ fn ip_text(octets: &[u8]) -> String {
         }
         _ => format!("{octets:02x?}"),
     }
+}
+
+/// A certificate's public key in words: its curve, RSA modulus size, or algorithm.
+fn key_text(cert: &CertificateDer<'_>) -> Option<String> {
+    let x509 = openssl::x509::X509::from_der(cert.as_ref()).ok()?;
+    let key = x509.public_key().ok()?;
+    if let Ok(ec) = key.ec_key() {
+        let nid = ec.group().curve_name();
+        let name = match nid {
+            Some(openssl::nid::Nid::X9_62_PRIME256V1) => "P-256".to_string(),
+            Some(openssl::nid::Nid::SECP384R1) => "P-384".to_string(),
+            Some(openssl::nid::Nid::SECP521R1) => "P-521".to_string(),
+            Some(n) => n.short_name().unwrap_or("EC").to_string(),
+            None => "EC".to_string(),
+        };
+        return Some(name);
+    }
+    Some(match key.id() {
+        openssl::pkey::Id::RSA => format!("RSA {}", key.bits()),
+        openssl::pkey::Id::ED25519 => "Ed25519".into(),
+        openssl::pkey::Id::ED448 => "Ed448".into(),
+        other => format!("{other:?}"),
+    })
 }
