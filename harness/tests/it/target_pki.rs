@@ -19,10 +19,10 @@ use serde_json::Value;
 use super::support::{harness_exe, openssl};
 
 /// How long a server may take to accept its first connection.
-const READY: Duration = Duration::from_secs(15);
+pub(super) const READY: Duration = Duration::from_secs(15);
 
 /// A correctly configured `s_server`: verification required, refusals sent, depth 10.
-const STRICT: &[&str] = &[
+pub(super) const STRICT: &[&str] = &[
     "-Verify",
     "3",
     "-verify_return_error",
@@ -55,13 +55,13 @@ extendedKeyUsage = clientAuth
 
 /// A user's PKI made with the openssl CLI: a root the servers trust, a sub-CA under it (the
 /// issuer the harness is given) and a server certificate from the root.
-struct UserCa {
+pub(super) struct UserCa {
     dir: PathBuf,
-    root: PathBuf,
+    pub(super) root: PathBuf,
     sub: PathBuf,
     sub_key: PathBuf,
-    server: PathBuf,
-    server_key: PathBuf,
+    pub(super) server: PathBuf,
+    pub(super) server_key: PathBuf,
 }
 
 /// Runs the openssl CLI in `dir`, panicking with its stderr when it fails.
@@ -103,7 +103,7 @@ fn key_and_csr(dir: &Path, name: &str, cn: &str) {
 
 impl UserCa {
     /// Makes the PKI in `dir/ca`; the sub-CA carries `pathlen:0` when `pathlen0`.
-    fn new(dir: &Path, pathlen0: bool) -> Self {
+    pub(super) fn new(dir: &Path, pathlen0: bool) -> Self {
         let dir = dir.join("ca");
         std::fs::create_dir(&dir).unwrap();
         std::fs::write(dir.join("ext.cnf"), EXTENSIONS).unwrap();
@@ -178,7 +178,7 @@ impl UserCa {
     }
 
     /// `--issuer-cert SUB --issuer-key KEY --issuer-chain ROOT`.
-    fn issuer_args(&self) -> Vec<std::ffi::OsString> {
+    pub(super) fn issuer_args(&self) -> Vec<std::ffi::OsString> {
         vec![
             "--issuer-cert".into(),
             self.sub.clone().into(),
@@ -268,7 +268,7 @@ impl UserCa {
 }
 
 /// A port on 127.0.0.1 that was free a moment ago.
-fn free_addr() -> SocketAddr {
+pub(super) fn free_addr() -> SocketAddr {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -277,7 +277,7 @@ fn free_addr() -> SocketAddr {
 
 /// Starts `openssl s_server -www` with the user's server certificate, trusting the user's
 /// root, plus `verify` (how it asks for client certificates). Killed when the guard drops.
-fn s_server(dir: &Path, ca: &UserCa, verify: &[&str]) -> (ChildGuard, SocketAddr) {
+pub(super) fn s_server(dir: &Path, ca: &UserCa, verify: &[&str]) -> (ChildGuard, SocketAddr) {
     s_server_trusting(dir, ca, &ca.root, verify)
 }
 
@@ -332,7 +332,12 @@ fn nginx_server(dir: &Path, ca: &UserCa, verify: &str) -> (ChildGuard, SocketAdd
 
 /// Starts nginx with `verify` (its client-certificate directives) and `location` (the body of
 /// `location /`).
-fn nginx_with(dir: &Path, ca: &UserCa, verify: &str, location: &str) -> (ChildGuard, SocketAddr) {
+pub(super) fn nginx_with(
+    dir: &Path,
+    ca: &UserCa,
+    verify: &str,
+    location: &str,
+) -> (ChildGuard, SocketAddr) {
     let ng = dir.join("nginx");
     std::fs::create_dir(&ng).unwrap();
     let addr = free_addr();
