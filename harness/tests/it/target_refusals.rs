@@ -25,23 +25,32 @@ fn harness(
     addr: SocketAddr,
     extra: &[std::ffi::OsString],
 ) -> Output {
-    let mut c = Command::new(harness_exe());
-    c.arg(cmd);
-    if let Some(file) = file {
-        c.arg(file);
+    let mut args: Vec<std::ffi::OsString> = vec![cmd.into()];
+    args.extend(file.map(Into::into));
+    let target = [
+        ("--target", addr.to_string().into()),
+        ("--target-ca", ca.root.clone().into_os_string()),
+        ("--target-name", "localhost".into()),
+        ("--out", dir.join("out").into_os_string()),
+    ];
+    for (option, value) in target {
+        args.push(option.into());
+        args.push(value);
     }
-    c.arg("--quiet")
-        .arg("--target")
-        .arg(addr.to_string())
-        .arg("--target-ca")
-        .arg(&ca.root)
-        .arg("--target-name")
-        .arg("localhost")
-        .args(extra)
-        .arg("--out")
-        .arg(dir.join("out"))
-        .output()
-        .unwrap()
+    args.push("--quiet".into());
+    args.extend(extra.iter().cloned());
+    Command::new(harness_exe()).args(args).output().unwrap()
+}
+
+/// A temporary directory, a user's CA in it (sub-CA without a path length) and a server
+/// `start`ed under that CA.
+fn with_server(
+    start: fn(&Path, &UserCa) -> (ChildGuard, SocketAddr),
+) -> (tempfile::TempDir, UserCa, ChildGuard, SocketAddr) {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = UserCa::new(dir.path(), false);
+    let (server, addr) = start(dir.path(), &ca);
+    (dir, ca, server, addr)
 }
 
 /// A scenario of one bad-variant case (`expired`) with `tls`.
@@ -57,6 +66,27 @@ fn one_variant(dir: &Path, tls: &str) -> std::path::PathBuf {
     path
 }
 
+/// nginx with client authentication as its documentation writes it and no
+/// `ssl_verify_depth`: the default 1 (one intermediate), where the harness's chain under the
+/// user's sub-CA is leaf -> harness intermediate -> sub-CA -> root.
+fn nginx_default_depth(dir: &Path, ca: &UserCa) -> (ChildGuard, SocketAddr) {
+    let verify = format!(
+        "ssl_verify_client on; ssl_client_certificate {};",
+        ca.root.display()
+    );
+    nginx_with(dir, ca, &verify, "return 200 \"ok\\n\";")
+}
+
+/// Asserts that `out` is exit 2 and says each of `words`; returns what it printed.
+fn assert_diagnosis(out: &Output, words: &[&str]) -> String {
+    let report = text(out);
+    assert_eq!(out.status.code(), Some(2), "{report}");
+    for w in words {
+        assert!(report.contains(w), "{w}: {report}");
+    }
+    report
+}
+
 fn text(out: &Output) -> String {
     format!(
         "{}{}",
@@ -67,61 +97,43 @@ fn text(out: &Output) -> String {
 
 #[test]
 fn a_trust_handshake_refused_before_client_authentication_is_a_diagnosis_not_rows() {
-    let dir = tempfile::tempdir().unwrap();
-    let ca = UserCa::new(dir.path(), false);
     // A P-256 server certificate at TLS 1.2 and a client offering x25519 only: no shared
     // cipher (RFC 8422 5.1), refused before any CertificateRequest.
-    let (mut server, addr) = s_server(dir.path(), &ca, STRICT);
+    let (dir, ca, mut server, addr) = with_server(|d, ca| s_server(d, ca, STRICT));
     let scenario = one_variant(
         dir.path(),
         "{ versions = [\"1.2\"], groups = [\"x25519\"] }",
     );
     let out = harness("run", Some(&scenario), dir.path(), &ca, addr, &[]);
-    let report = text(&out);
-    assert_eq!(out.status.code(), Some(2), "{report}");
-    for words in [
-        "the target refused the handshake before client authentication: alert handshake_failure (40)",
-        "likely cause: no shared version/group/cipher: the client offered TLS 1.2 with groups x25519",
-        "the server's certificate key is P-256",
-        "add \"secp256r1\" to the case's groups",
-    ] {
-        assert!(report.contains(words), "{words}: {report}");
-    }
+    let report = assert_diagnosis(
+        &out,
+        &[
+            "the target refused the handshake before client authentication: alert handshake_failure (40)",
+            "likely cause: no shared version/group/cipher: the client offered TLS 1.2 with groups x25519",
+            "the server's certificate key is P-256",
+            "add \"secp256r1\" to the case's groups",
+        ],
+    );
     assert!(!report.contains("FAIL"), "{report}");
     server.stop(Duration::from_secs(2));
 }
 
 #[test]
 fn nginx_default_verify_depth_is_diagnosed_with_the_settings_that_fix_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let ca = UserCa::new(dir.path(), false);
-    // nginx's documented default: no ssl_verify_depth, so 1 (one intermediate); the harness's
-    // chain under the user's sub-CA is leaf -> harness intermediate -> sub-CA -> root.
-    let verify = format!(
-        "ssl_verify_client on;\n    ssl_client_certificate {};",
-        ca.root.display()
-    );
-    let (mut server, addr) = nginx_with(dir.path(), &ca, &verify, "return 200 \"ok\\n\";");
+    let (dir, ca, mut server, addr) = with_server(nginx_default_depth);
     let scenario = one_variant(dir.path(), "{ versions = [\"1.3\"] }");
-    let out = harness(
-        "run",
-        Some(&scenario),
-        dir.path(),
-        &ca,
-        addr,
-        &ca.issuer_args(),
+    let args = ca.issuer_args();
+    let out = harness("run", Some(&scenario), dir.path(), &ca, addr, &args);
+    assert_diagnosis(
+        &out,
+        &[
+            "the server's verify depth is too small for the harness's chain (2 intermediates)",
+            "accepted one with 1",
+            "ssl_verify_depth (nginx)",
+            ">= 2",
+            "SSLVerifyDepth (Apache, which counts the anchor) >= 3",
+        ],
     );
-    let report = text(&out);
-    assert_eq!(out.status.code(), Some(2), "{report}");
-    for words in [
-        "the server's verify depth is too small for the harness's chain (2 intermediates)",
-        "accepted one with 1",
-        "ssl_verify_depth (nginx)",
-        ">= 2",
-        "SSLVerifyDepth (Apache, which counts the anchor) >= 3",
-    ] {
-        assert!(report.contains(words), "{words}: {report}");
-    }
     server.stop(Duration::from_secs(2));
 }
 
@@ -154,9 +166,7 @@ fn conformance_json(dir: &Path) -> Value {
 
 #[test]
 fn a_stock_haproxy_declared_as_such_is_graded_with_haproxys_known_deviations() {
-    let dir = tempfile::tempdir().unwrap();
-    let ca = UserCa::new(dir.path(), false);
-    let (mut server, addr) = stock_haproxy(dir.path(), &ca);
+    let (dir, ca, mut server, addr) = with_server(stock_haproxy);
     let mut args = ca.issuer_args();
     args.extend(["--target-stack".into(), "haproxy".into()]);
     let out = harness("conformance", None, dir.path(), &ca, addr, &args);
@@ -187,9 +197,7 @@ fn a_stock_haproxy_declared_as_such_is_graded_with_haproxys_known_deviations() {
 
 #[test]
 fn deviations_left_come_as_a_snippet_that_fits_the_target_on_any_port() {
-    let dir = tempfile::tempdir().unwrap();
-    let ca = UserCa::new(dir.path(), false);
-    let (mut server, addr) = stock_haproxy(dir.path(), &ca);
+    let (dir, ca, mut server, addr) = with_server(stock_haproxy);
     let first = harness(
         "conformance",
         None,
