@@ -33,6 +33,9 @@ pub(super) fn conformance(args: &ConformanceArgs) -> CommandResult {
     super::target_pki::prepare(&mut scenario, &args.target)?;
     let cancel = cancel_on_signals();
     let (deviations, known) = target_deviations(args, target.as_deref(), deviations)?;
+    if let (Some(t), None) = (&target, args.target_stack) {
+        suggest_stack(t);
+    }
     let mut opts = RunOptions::new(peers::current_exe());
     opts.out_dir = args.out.clone();
     opts.quiet = args.quiet;
@@ -94,4 +97,17 @@ fn target_deviations(
         listed,
         conf::stack::known_deviations(&shipped, stack, &peer),
     ))
+}
+
+/// Prints the stack the target's `Server:` header names, if any, and how to declare it.
+fn suggest_stack(target: &peers::Target) {
+    let Some(header) = target.server_header() else {
+        return;
+    };
+    if let Some(stack) = conf::stack::guess(&header) {
+        let stack = stack.name();
+        println!(
+            "the target answers with \"Server: {header}\": likely {stack}; give --target-stack {stack} to apply the deviations known for {stack}"
+        );
+    }
 }

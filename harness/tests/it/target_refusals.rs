@@ -228,3 +228,27 @@ fn deviations_left_come_as_a_snippet_that_fits_the_target_on_any_port() {
     assert_eq!(second.status.code(), Some(0), "{}", text(&second));
     server.stop(Duration::from_secs(2));
 }
+
+#[test]
+fn conformance_names_the_stack_the_servers_header_says_and_stops_on_its_depth() {
+    let (dir, ca, mut server, addr) = with_server(nginx_default_depth);
+    let out = harness(
+        "conformance",
+        None,
+        dir.path(),
+        &ca,
+        addr,
+        &ca.issuer_args(),
+    );
+    let report = assert_diagnosis(
+        &out,
+        &["the server's verify depth is too small for the harness's chain (2 intermediates)"],
+    );
+    for words in [
+        "the target answers with \"Server: nginx/",
+        "likely nginx; give --target-stack nginx",
+    ] {
+        assert!(report.contains(words), "{words}: {report}");
+    }
+    server.stop(Duration::from_secs(2));
+}

@@ -63,6 +63,22 @@ impl TargetStack {
     }
 }
 
+/// The stack an HTTP `Server:` header names (`nginx/1.22.1`, `Apache/2.4.71 (Debian)`), if
+/// it names one. Only a guess: a proxy in front or a rewritten header says otherwise.
+pub fn guess(server_header: &str) -> Option<TargetStack> {
+    let product = server_header
+        .split(['/', ' '])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    match product.as_str() {
+        "nginx" | "openresty" => Some(TargetStack::Nginx),
+        "apache" => Some(TargetStack::Apache),
+        "haproxy" => Some(TargetStack::Haproxy),
+        _ => None,
+    }
+}
+
 /// The deviations of `all` that `stack` is known for, one per case (the closest peer's), as
 /// deviations of `target` (the target's peer name in the table).
 pub fn known_deviations(all: &[Deviation], stack: TargetStack, target: &str) -> Vec<Deviation> {
@@ -136,5 +152,13 @@ mod tests {
         assert!(known.iter().all(|d| d.peer == "target 127.0.0.1:1"));
         assert_eq!("s_server".parse::<TargetStack>(), Ok(TargetStack::SServer));
         assert!("iis".parse::<TargetStack>().is_err());
+    }
+
+    #[test]
+    fn a_server_header_names_a_stack_or_none() {
+        assert_eq!(guess("nginx/1.22.1"), Some(TargetStack::Nginx));
+        assert_eq!(guess("Apache/2.4.71 (Debian)"), Some(TargetStack::Apache));
+        assert_eq!(guess("Microsoft-IIS/10.0"), None);
+        assert_eq!(guess(""), None);
     }
 }
