@@ -53,6 +53,13 @@ fn with_server(
     (dir, ca, server, addr)
 }
 
+/// `mtls-harness conformance --target addr` issuing under the user's sub-CA, with `extra`.
+fn conformance(dir: &Path, ca: &UserCa, addr: SocketAddr, extra: &[std::ffi::OsString]) -> Output {
+    let mut args = ca.issuer_args();
+    args.extend(extra.iter().cloned());
+    harness("conformance", None, dir, ca, addr, &args)
+}
+
 /// A scenario of one bad-variant case (`expired`) with `tls`.
 fn one_variant(dir: &Path, tls: &str) -> std::path::PathBuf {
     let path = dir.join("s.toml");
@@ -167,9 +174,12 @@ fn conformance_json(dir: &Path) -> Value {
 #[test]
 fn a_stock_haproxy_declared_as_such_is_graded_with_haproxys_known_deviations() {
     let (dir, ca, mut server, addr) = with_server(stock_haproxy);
-    let mut args = ca.issuer_args();
-    args.extend(["--target-stack".into(), "haproxy".into()]);
-    let out = harness("conformance", None, dir.path(), &ca, addr, &args);
+    let out = conformance(
+        dir.path(),
+        &ca,
+        addr,
+        &["--target-stack".into(), "haproxy".into()],
+    );
     let report = text(&out);
     assert_eq!(out.status.code(), Some(0), "{report}");
     let json = conformance_json(dir.path());
@@ -198,14 +208,7 @@ fn a_stock_haproxy_declared_as_such_is_graded_with_haproxys_known_deviations() {
 #[test]
 fn deviations_left_come_as_a_snippet_that_fits_the_target_on_any_port() {
     let (dir, ca, mut server, addr) = with_server(stock_haproxy);
-    let first = harness(
-        "conformance",
-        None,
-        dir.path(),
-        &ca,
-        addr,
-        &ca.issuer_args(),
-    );
+    let first = conformance(dir.path(), &ca, addr, &[]);
     let report = text(&first);
     assert_eq!(first.status.code(), Some(1), "{report}");
     let stdout = String::from_utf8_lossy(&first.stdout);
@@ -222,9 +225,7 @@ fn deviations_left_come_as_a_snippet_that_fits_the_target_on_any_port() {
     let devs = dir.path().join("deviations.toml");
     std::fs::write(&devs, snippet).unwrap();
     std::fs::remove_dir_all(dir.path().join("out")).unwrap();
-    let mut args = ca.issuer_args();
-    args.extend(["--deviations".into(), devs.into()]);
-    let second = harness("conformance", None, dir.path(), &ca, addr, &args);
+    let second = conformance(dir.path(), &ca, addr, &["--deviations".into(), devs.into()]);
     assert_eq!(second.status.code(), Some(0), "{}", text(&second));
     server.stop(Duration::from_secs(2));
 }
@@ -232,14 +233,7 @@ fn deviations_left_come_as_a_snippet_that_fits_the_target_on_any_port() {
 #[test]
 fn conformance_names_the_stack_the_servers_header_says_and_stops_on_its_depth() {
     let (dir, ca, mut server, addr) = with_server(nginx_default_depth);
-    let out = harness(
-        "conformance",
-        None,
-        dir.path(),
-        &ca,
-        addr,
-        &ca.issuer_args(),
-    );
+    let out = conformance(dir.path(), &ca, addr, &[]);
     let report = assert_diagnosis(
         &out,
         &["the server's verify depth is too small for the harness's chain (2 intermediates)"],
