@@ -14,11 +14,17 @@ use x509_cert::der::Decode;
 
 use super::target::{Target, TargetError, PROBE_TIMEOUT};
 
+/// A server certificate and the verifier's verdict on it.
+type Presented = (CertificateDer<'static>, Result<(), rustls::Error>);
+
+/// A connection whose handshake completed.
+type Live = (rustls::ClientConnection, std::net::TcpStream);
+
 /// The webpki verifier of every case, remembering what it was shown and what it said.
 #[derive(Debug)]
 struct Recording {
     inner: Arc<WebPkiServerVerifier>,
-    seen: Mutex<Option<(CertificateDer<'static>, Result<(), rustls::Error>)>>,
+    seen: Mutex<Option<Presented>>,
 }
 
 impl ServerCertVerifier for Recording {
@@ -73,6 +79,69 @@ impl Target {
     /// does not chain to those roots, is expired or not yet valid; each with what the server
     /// presented.
     pub fn check_server_certificate(&self) -> Result<(), TargetError> {
+        match self.presented_certificate()? {
+            Some((cert, Err(rustls::Error::InvalidCertificate(e)))) => {
+                Err(self.diagnose(&e, &cert))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The key of the certificate the server presents to a client offering every version and
+    /// group rustls supports (`P-256`, `RSA 2048`, `Ed25519`), or `None` when no handshake
+    /// got that far.
+    pub fn server_key(&self) -> Option<String> {
+        let (cert, _) = self.presented_certificate().ok()??;
+        key_text(&cert)
+    }
+
+    /// The certificate the server presents in one handshake with every case's verifier, and
+    /// that verifier's verdict on it; `None` when the handshake did not get that far.
+    fn presented_certificate(&self) -> Result<Option<Presented>, TargetError> {
+        let (recording, _) = self.session()?;
+        let seen = recording
+            .seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        Ok(seen)
+    }
+
+    /// The HTTP `Server:` header of the server's answer to a request without a client
+    /// certificate (its refusal page: `nginx/1.22.1`, `Apache/2.4.71 (Debian)`), when it
+    /// completes the handshake and answers one.
+    pub fn server_header(&self) -> Option<String> {
+        use std::io::{Read, Write};
+        let (_, live) = self.session().ok()?;
+        let (mut conn, mut tcp) = live?;
+        let mut stream = rustls::Stream::new(&mut conn, &mut tcp);
+        let request = format!(
+            "GET / HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.server_name
+        );
+        stream.write_all(request.as_bytes()).ok()?;
+        let mut head = vec![0u8; 4096];
+        let mut len = 0;
+        while len < head.len() {
+            match stream.read(&mut head[len..]) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => len += n,
+            }
+            if head[..len].windows(4).any(|w| w == b"\r\n\r\n") {
+                break;
+            }
+        }
+        let text = String::from_utf8_lossy(&head[..len]);
+        text.lines().take_while(|l| !l.is_empty()).find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("server")
+                .then(|| value.trim().to_string())
+        })
+    }
+
+    /// One handshake with every case's verifier (recording what it was shown), and the
+    /// connection when the handshake completed.
+    fn session(&self) -> Result<(Arc<Recording>, Option<Live>), TargetError> {
         let provider = crate::peers::tls::rustls::provider_with(&[], &[]);
         let roots = crate::peers::tls::rustls::root_store(&self.ca).map_err(|e| TargetError {
             option: "--target-ca",
@@ -88,51 +157,33 @@ impl Target {
             inner,
             seen: Mutex::new(None),
         });
-        self.handshake(provider, Arc::clone(&recording) as Arc<_>);
-        let seen = recording
-            .seen
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
-        match seen {
-            Some((cert, Err(rustls::Error::InvalidCertificate(e)))) => {
-                Err(self.diagnose(&e, &cert))
-            }
-            _ => Ok(()),
-        }
+        let live = self.handshake(provider, Arc::clone(&recording) as Arc<_>);
+        Ok((recording, live))
     }
 
-    /// One handshake with `verifier`, as far as it goes within the probe's timeout.
+    /// One handshake with `verifier`, as far as it goes within the probe's timeout; the
+    /// connection when it completed.
     fn handshake(
         &self,
         provider: Arc<rustls::crypto::CryptoProvider>,
         verifier: Arc<dyn ServerCertVerifier>,
-    ) {
-        let Ok(builder) = rustls::ClientConfig::builder_with_provider(provider)
+    ) -> Option<Live> {
+        let builder = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
-        else {
-            return;
-        };
+            .ok()?;
         let config = builder
             .dangerous()
             .with_custom_certificate_verifier(verifier)
             .with_no_client_auth();
-        let Ok(name) = ServerName::try_from(self.server_name.clone()) else {
-            return;
-        };
-        let Ok(mut conn) = rustls::ClientConnection::new(Arc::new(config), name) else {
-            return;
-        };
-        let Ok(mut tcp) = std::net::TcpStream::connect_timeout(&self.addr, PROBE_TIMEOUT) else {
-            return;
-        };
+        let name = ServerName::try_from(self.server_name.clone()).ok()?;
+        let mut conn = rustls::ClientConnection::new(Arc::new(config), name).ok()?;
+        let mut tcp = std::net::TcpStream::connect_timeout(&self.addr, PROBE_TIMEOUT).ok()?;
         let _ = tcp.set_read_timeout(Some(PROBE_TIMEOUT));
         let _ = tcp.set_write_timeout(Some(PROBE_TIMEOUT));
         while conn.is_handshaking() {
-            if conn.complete_io(&mut tcp).is_err() {
-                break;
-            }
+            conn.complete_io(&mut tcp).ok()?;
         }
+        Some((conn, tcp))
     }
 
     /// The error for `e` about the presented `cert`.
@@ -213,4 +264,27 @@ fn ip_text(octets: &[u8]) -> String {
         }
         _ => format!("{octets:02x?}"),
     }
+}
+
+/// A certificate's public key in words: its curve, RSA modulus size, or algorithm.
+fn key_text(cert: &CertificateDer<'_>) -> Option<String> {
+    let x509 = openssl::x509::X509::from_der(cert.as_ref()).ok()?;
+    let key = x509.public_key().ok()?;
+    if let Ok(ec) = key.ec_key() {
+        let nid = ec.group().curve_name();
+        let name = match nid {
+            Some(openssl::nid::Nid::X9_62_PRIME256V1) => "P-256".to_string(),
+            Some(openssl::nid::Nid::SECP384R1) => "P-384".to_string(),
+            Some(openssl::nid::Nid::SECP521R1) => "P-521".to_string(),
+            Some(n) => n.short_name().unwrap_or("EC").to_string(),
+            None => "EC".to_string(),
+        };
+        return Some(name);
+    }
+    Some(match key.id() {
+        openssl::pkey::Id::RSA => format!("RSA {}", key.bits()),
+        openssl::pkey::Id::ED25519 => "Ed25519".into(),
+        openssl::pkey::Id::ED448 => "Ed448".into(),
+        other => format!("{other:?}"),
+    })
 }

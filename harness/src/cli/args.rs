@@ -137,6 +137,20 @@ pub struct ConformanceArgs {
     /// Target mode: grade an external server instead of the built-in peers.
     #[command(flatten)]
     pub target: TargetArgs,
+    /// The target's TLS stack: the deviations the shipped list names for the harness's peer
+    /// of that stack apply to the target too, on any address.
+    #[arg(long, value_name = "STACK", requires = "target", value_parser = parse_stack)]
+    pub target_stack: Option<crate::conformance::stack::TargetStack>,
+}
+
+/// A `--target-stack` value.
+fn parse_stack(s: &str) -> Result<crate::conformance::stack::TargetStack, String> {
+    s.parse().map_err(|_| {
+        format!(
+            "expected one of {}",
+            crate::conformance::stack::TargetStack::names().join(", ")
+        )
+    })
 }
 
 /// How `compare` and `run --baseline` tell a change from noise.

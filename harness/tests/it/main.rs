@@ -43,6 +43,7 @@ mod support;
 mod target;
 mod target_clients;
 mod target_pki;
+mod target_refusals;
 mod target_trust;
 mod tls_params;
 mod vendor_pki;

@@ -19,7 +19,7 @@ use serde_json::Value;
 use super::support::{harness_exe, openssl};
 
 /// How long a server may take to accept its first connection.
-const READY: Duration = Duration::from_secs(15);
+pub(super) const READY: Duration = Duration::from_secs(15);
 
 /// A correctly configured `s_server`: verification required, refusals sent, depth 10.
 pub(super) const STRICT: &[&str] = &[
@@ -57,11 +57,11 @@ extendedKeyUsage = clientAuth
 /// issuer the harness is given) and a server certificate from the root.
 pub(super) struct UserCa {
     dir: PathBuf,
-    root: PathBuf,
+    pub(super) root: PathBuf,
     sub: PathBuf,
     sub_key: PathBuf,
-    server: PathBuf,
-    server_key: PathBuf,
+    pub(super) server: PathBuf,
+    pub(super) server_key: PathBuf,
 }
 
 /// Runs the openssl CLI in `dir`, panicking with its stderr when it fails.
@@ -274,7 +274,7 @@ pub(super) fn root_crl_in(dir: &Path) -> PathBuf {
 }
 
 /// A port on 127.0.0.1 that was free a moment ago.
-fn free_addr() -> SocketAddr {
+pub(super) fn free_addr() -> SocketAddr {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -338,7 +338,12 @@ fn nginx_server(dir: &Path, ca: &UserCa, verify: &str) -> (ChildGuard, SocketAdd
 
 /// Starts nginx with `verify` (its client-certificate directives) and `location` (the body of
 /// `location /`).
-fn nginx_with(dir: &Path, ca: &UserCa, verify: &str, location: &str) -> (ChildGuard, SocketAddr) {
+pub(super) fn nginx_with(
+    dir: &Path,
+    ca: &UserCa,
+    verify: &str,
+    location: &str,
+) -> (ChildGuard, SocketAddr) {
     let ng = dir.join("nginx");
     std::fs::create_dir(&ng).unwrap();
     let addr = free_addr();

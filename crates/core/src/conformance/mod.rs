@@ -12,6 +12,7 @@ mod junit;
 mod row;
 mod settle;
 pub mod spec;
+pub mod stack;
 mod table;
 mod withheld;
 
@@ -22,7 +23,7 @@ use serde::Serialize;
 pub use grade::{base_name, grade, peer_name, BEFORE_CERTIFICATE, NO_CERT_REQUEST};
 pub use junit::render as render_junit;
 pub use row::{Grade, Row};
-pub use settle::settle;
+pub use settle::{settle, settle_with};
 pub use spec::{parse_deviations, parse_expectations, CaseSpec, Deviation, SpecError, Strength};
 pub use table::render as render_table;
 pub use withheld::{NEVER_ASKED_RESPONDER, NOT_REQUESTED, REVOCATION_NOT_CHECKED};
@@ -98,11 +99,26 @@ pub fn run_suite(
     specs: &[CaseSpec],
     deviations: &[Deviation],
 ) -> Result<SuiteOutcome, ConformanceError> {
+    run_suite_known(scenario, opts, specs, deviations, &[])
+}
+
+/// [`run_suite`] with the `known` deviations of the stack a target declared (see
+/// [`settle_with`]).
+///
+/// # Errors
+/// As [`run_suite`].
+pub fn run_suite_known(
+    scenario: &Scenario,
+    opts: &RunOptions,
+    specs: &[CaseSpec],
+    deviations: &[Deviation],
+    known: &[Deviation],
+) -> Result<SuiteOutcome, ConformanceError> {
     let only_first = first_server_only(scenario, opts);
     let scenario = only_first.as_ref().unwrap_or(scenario);
     let run = runner::run(scenario, opts)?;
     let mut rows = grade_rows(&run, specs);
-    let suite_problems = settle(&mut rows, deviations);
+    let suite_problems = settle_with(&mut rows, deviations, known);
     let json = ConformanceJson {
         schema_version: 1,
         scenario: &scenario.name,

@@ -10,6 +10,14 @@ use super::spec::Deviation;
 /// unexpected pass, or another outcome), and every row of a peer whose sanity handshake failed.
 /// Returns the listed deviations that matched no row at all (each is a problem too).
 pub fn settle(rows: &mut [Row], deviations: &[Deviation]) -> Vec<String> {
+    settle_with(rows, deviations, &[])
+}
+
+/// [`settle`], with `known` deviations besides the listed ones: those of the stack a target
+/// declared (`--target-stack`). A known one applies to a row that deviates exactly so and is
+/// not listed otherwise; one that does not happen is no problem (the target may be configured
+/// otherwise than the harness's peer of that stack).
+pub fn settle_with(rows: &mut [Row], deviations: &[Deviation], known: &[Deviation]) -> Vec<String> {
     let mut unused = Vec::new();
     for d in deviations {
         let Some(row) = rows
@@ -38,6 +46,19 @@ pub fn settle(rows: &mut [Row], deviations: &[Deviation]) -> Vec<String> {
                 "listed as a known deviation with {}, but observed {}",
                 d.observed, row.observed
             ));
+        }
+    }
+    for d in known {
+        if let Some(row) = rows.iter_mut().find(|r| {
+            r.case == d.case
+                && r.peer == d.peer
+                && r.known_deviation.is_none()
+                && r.problem.is_none()
+                && !r.grade.passed()
+                && r.grade != Grade::Skipped
+                && r.observed_class.as_deref() == Some(d.observed.as_str())
+        }) {
+            row.known_deviation = Some(d.reason.clone());
         }
     }
     for row in rows.iter_mut() {

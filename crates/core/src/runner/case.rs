@@ -13,6 +13,7 @@ use std::time::Instant;
 use super::client::{self, Drive, LoadClient, LoadFuture, NoClient};
 use super::exposure::{self, measure_exposure, Publisher};
 use super::fixtures::Fixtures;
+use super::refused::Untrusted;
 use super::revocation;
 use super::short_lived::ShortLived;
 use super::trust;
@@ -137,11 +138,11 @@ fn phases(
         .as_deref()
         .filter(|_| trust::needs_check(case))
     {
-        fixtures
-            .trusted(case.key, case.intermediates, layout, || {
-                trust::check(case, &pki, target, env.runtime)
-            })
-            .map_err(Ended::Skipped)?;
+        match trust::gate(case, &pki, fixtures, target, env.runtime)? {
+            Ok(()) => {}
+            Err(Untrusted::Skip(reason)) => return Err(Ended::Skipped(reason)),
+            Err(Untrusted::Refused(why)) => return Err(Ended::Run(RunError::TargetRefused(why))),
+        }
     }
     let ran = drive(&parts, client, serving, short.as_ref(), live)?;
     let mut entry = collect(&parts, ran, short.as_ref())?;

@@ -11,6 +11,7 @@ use crate::report::CrlFileFigures;
 use crate::revocation::ocsp::Responder;
 use crate::scenario::PkiSettings;
 
+use super::refused::Untrusted;
 use super::RunError;
 
 /// How a case's CRL is laid out.
@@ -41,7 +42,7 @@ pub struct Fixtures {
     revocation: Option<(String, Arc<Responder>)>,
     /// Per hierarchy, whether the target accepted its valid credential (target mode), or why
     /// not.
-    trust: HashMap<PkiSpec, Result<(), String>>,
+    trust: HashMap<PkiSpec, Result<(), Untrusted>>,
     /// What was minted under the user's CA so far (written to the run's `minted.json`).
     minted: Option<pki::Minted>,
 }
@@ -80,13 +81,13 @@ impl Fixtures {
 
     /// Whether the target trusts the hierarchy of `key`/`intermediates`, asked of `check` on
     /// first use and remembered for the run.
-    pub fn trusted(
+    pub(super) fn trusted(
         &mut self,
         key: KeyType,
         intermediates: u8,
         layout: CrlLayout,
-        check: impl FnOnce() -> Result<(), String>,
-    ) -> Result<(), String> {
+        check: impl FnOnce() -> Result<(), Untrusted>,
+    ) -> Result<(), Untrusted> {
         let spec = self.spec(key, intermediates, layout);
         self.trust.entry(spec).or_insert_with(check).clone()
     }

@@ -4,11 +4,11 @@
 //!
 //! The parts, one per file: `options` (what a run is asked to do, how it fails and ends),
 //! `run` (the loop over cases), `case` (one case in four phases), `pair` (two cases side by
-//! side, for `ab`), `client` (the
-//! case's load client and the target-mode rules), `verdict` (the peer's verdict from nginx's
-//! log), `dirs` (naming the run directory), `fixtures`, `revocation` (a case's revocation
-//! sources), `exposure` (the mid-run revocation and its probe), `short_lived`, `worker`,
-//! `interrupt` (what a second Ctrl-C waits for).
+//! side, for `ab`), `client` (the case's load client and the target-mode rules), `verdict`
+//! (the peer's verdict from nginx's log), `trust` and `refused` (a target's trust handshake
+//! and the words of its refusal), `dirs` (naming the run directory), `fixtures`,
+//! `revocation` (a case's revocation sources), `exposure` (the mid-run revocation and its
+//! probe), `short_lived`, `worker`, `interrupt` (what a second Ctrl-C waits for).
 
 mod case;
 mod client;
@@ -18,6 +18,7 @@ mod fixtures;
 mod interrupt;
 mod options;
 mod pair;
+mod refused;
 mod revocation;
 mod run;
 mod short_lived;

@@ -187,6 +187,10 @@ pub enum RunError {
         /// The duration given, and where it came from.
         given: String,
     },
+    /// The target refused the trust handshake in a way no case can be graded after (before
+    /// client authentication, or for its verify depth): the diagnosis.
+    #[error("{0}")]
+    TargetRefused(String),
     /// CPU pinning failed.
     #[error("pinning the harness to CPUs {cpus:?}: {source}")]
     Pin {
