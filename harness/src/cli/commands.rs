@@ -79,6 +79,8 @@ pub fn merge_command(logs: &[PathBuf], out: &Path) -> u8 {
 pub fn report_command(dir: &Path) -> u8 {
     match render_run(dir) {
         Ok(files) => {
+            // Re-rendered files are the run's: a later run into `dir` may replace them.
+            crate::runner::note_run_files(dir);
             println!("wrote {} files into {}:", files.len(), dir.display());
             for f in files {
                 println!("  {f}");

@@ -44,12 +44,13 @@ const PRIVATE_DIRS: [&str; 2] = ["peers", "pki"];
 
 /// Whether `name` is a file or directory a run writes at the top of its directory.
 fn is_output_name(name: &str) -> bool {
-    const EXACT: [&str; 8] = [
+    const EXACT: [&str; 9] = [
         "ab.json",
         "ab.md",
         "cases.csv",
         "compare.md",
         "conformance.json",
+        "interop.json",
         "junit.xml",
         "summary.json",
         MANIFEST,
@@ -85,7 +86,7 @@ pub(super) fn prepare(dir: &Path) -> Result<(), RunError> {
         entries: vec![what],
     })?;
     let entries = fsutil::list(dir, &|rel| {
-        previous.as_ref().is_some_and(|m| m.lists_dir(rel))
+        previous.as_ref().and_then(|m| m.owns(rel, true)) == Some(true)
     })
     .map_err(io_error)?;
     let in_the_way = in_the_way(&entries, previous.as_ref());
@@ -104,9 +105,15 @@ pub(super) fn prepare(dir: &Path) -> Result<(), RunError> {
         });
     }
     if let Some(previous) = &previous {
-        let paths = |v: &[String]| v.iter().map(PathBuf::from).collect::<Vec<_>>();
-        fsutil::remove_listed(dir, &paths(&previous.files), &paths(&previous.dirs))
-            .map_err(io_error)?;
+        // What is there and listed (nothing in the way, so that is every entry but the kept).
+        let (mut files, mut dirs) = (Vec::new(), Vec::new());
+        for e in &entries {
+            let is_dir = e.kind == EntryKind::Dir;
+            if previous.owns(&e.path, is_dir) == Some(true) {
+                if is_dir { &mut dirs } else { &mut files }.push(e.path.clone());
+            }
+        }
+        fsutil::remove_listed(dir, &files, &dirs).map_err(io_error)?;
     }
     // What is left at the top is someone else's, and stays.
     let kept: Vec<String> = fsutil::list(dir, &|_| false)
@@ -140,15 +147,11 @@ fn in_the_way(entries: &[Entry], previous: Option<&Manifest>) -> Vec<PathBuf> {
             if e.path == Path::new(MANIFEST) {
                 return false;
             }
-            let listed_as_dir = m.lists_dir(&e.path);
-            let listed_as_file = m.lists(&e.path) && !listed_as_dir;
-            match e.kind {
-                EntryKind::Dir if listed_as_dir => false,
-                _ if listed_as_file && e.kind != EntryKind::Dir => false,
-                _ if listed_as_dir || listed_as_file => true,
+            match m.owns(&e.path, e.kind == EntryKind::Dir) {
+                Some(same_kind) => !same_kind,
                 // Unlisted: in the way at the top when it has a run's name, and always inside
                 // a directory the previous run created.
-                _ => !top || is_output_name(&name),
+                None => !top || is_output_name(&name),
             }
         })
         .map(|e| e.path.clone())

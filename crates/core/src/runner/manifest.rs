@@ -38,6 +38,11 @@ pub(super) struct Manifest {
     /// Directories the run created, relative to the directory.
     #[serde(default)]
     pub dirs: Vec<String>,
+    /// File stems of the case(s) running when this was written: their files (`<stem>.hlog`,
+    /// `<stem>.hgrm`, `peers/<stem>-*`) are the run's too, listed or not yet, so a run killed
+    /// in the middle of a case leaves nothing a later run must refuse.
+    #[serde(default)]
+    pub in_flight: Vec<String>,
 }
 
 /// One writer at a time (the run loop and the interruption watcher both record).
@@ -52,19 +57,35 @@ impl Manifest {
             kept,
             files: Vec::new(),
             dirs: Vec::new(),
+            in_flight: Vec::new(),
         }
     }
 
-    /// Whether relative `path` is listed as the run's (a file, or a directory).
-    pub(super) fn lists(&self, path: &Path) -> bool {
+    /// Whether the entry at relative `path`, a directory or not (`is_dir`), is the run's:
+    /// `Some(true)` when listed as what it is (or written by a case in flight), `Some(false)`
+    /// when listed as the other kind (it was replaced), `None` when not listed.
+    pub(super) fn owns(&self, path: &Path, is_dir: bool) -> Option<bool> {
         let text = path.to_string_lossy();
-        self.files.iter().chain(&self.dirs).any(|f| *f == text)
+        let in_dirs = self.dirs.iter().any(|d| *d == text);
+        let in_files = self.files.iter().any(|f| *f == text);
+        if self.in_flight_wrote(&text) || (is_dir && in_dirs) || (!is_dir && in_files) {
+            Some(true)
+        } else if in_dirs || in_files {
+            Some(false)
+        } else {
+            None
+        }
     }
 
-    /// Whether relative `path` is a directory the run created.
-    pub(super) fn lists_dir(&self, path: &Path) -> bool {
-        let text = path.to_string_lossy();
-        self.dirs.iter().any(|d| *d == text)
+    fn in_flight_wrote(&self, path: &str) -> bool {
+        self.in_flight.iter().any(|stem| {
+            path.strip_prefix("peers/")
+                .and_then(|p| p.strip_prefix(stem.as_str()))
+                .is_some_and(|rest| rest.starts_with('-'))
+                || path
+                    .strip_prefix(stem.as_str())
+                    .is_some_and(|ext| ext == ".hlog" || ext == ".hgrm")
+        })
     }
 }
 
@@ -112,12 +133,24 @@ pub(super) fn write(dir: &Path, manifest: &Manifest) -> std::io::Result<()> {
 /// of the entries kept from before the run. Does nothing where no run prepared `dir` (no
 /// manifest); a failure is logged, not fatal (the next run then refuses what is unlisted).
 pub fn note_run_files(dir: &Path) {
+    rewrite(dir, None);
+}
+
+/// [`note_run_files`], with `stems` as the case(s) about to run.
+pub(super) fn note_in_flight(dir: &Path, stems: &[&str]) {
+    rewrite(dir, Some(stems));
+}
+
+fn rewrite(dir: &Path, in_flight: Option<&[&str]>) {
     let _one = WRITING
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let Ok(Some(mut manifest)) = read(dir) else {
         return;
     };
+    if let Some(stems) = in_flight {
+        manifest.in_flight = stems.iter().map(|s| (*s).to_string()).collect();
+    }
     let outcome = scan(dir, &manifest).and_then(|(files, dirs)| {
         manifest.files = files;
         manifest.dirs = dirs;

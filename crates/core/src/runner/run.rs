@@ -19,7 +19,7 @@ use super::case::{files_needed, run_case, RunEnv};
 use super::dirs::{default_dir, prepare};
 use super::fixtures::Fixtures;
 use super::interrupt::Unsettled;
-use super::manifest::note_run_files;
+use super::manifest::{note_in_flight, note_run_files};
 use super::options::{MAX_INTERVALS, MIN_LOG_INTERVAL};
 use super::pair::run_pair;
 use super::{Overrides, RunError, RunOptions, RunOutcome};
@@ -230,6 +230,7 @@ fn run_cases(
                 );
             }
             let stems = pair.map(|c| report::unique_file_stem(&c.name, &mut stems));
+            note_in_flight(env.run_dir, &[&stems[0], &stems[1]]);
             *lock(run.in_flight) = Some((case.clone(), Instant::now()));
             let entries = match run_pair(pair, [&stems[0], &stems[1]], fixtures, env) {
                 Ok(entries) => entries,
@@ -248,6 +249,7 @@ fn run_cases(
             eprintln!("[{}/{}] {} ...", i + 1, cases.len(), case.name);
         }
         let stem = report::unique_file_stem(&case.name, &mut stems);
+        note_in_flight(env.run_dir, &[&stem]);
         *lock(run.in_flight) = Some((case.clone(), Instant::now()));
         let live = opts
             .live

@@ -55,10 +55,18 @@ pub fn open_dir(path: &Path) -> io::Result<OwnedFd> {
 fn open_dir_at(at: &impl std::os::fd::AsFd, name: &OsStr, shown: &Path) -> io::Result<OwnedFd> {
     let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
     rustix::fs::openat(at, name, flags, Mode::empty()).map_err(|e| {
-        if e == rustix::io::Errno::LOOP {
-            refused(shown, "a symbolic link")
-        } else if e == rustix::io::Errno::NOTDIR {
-            refused(shown, "not a directory")
+        // With O_DIRECTORY a link is reported as ENOTDIR (or ELOOP): say which it is.
+        if e == rustix::io::Errno::LOOP || e == rustix::io::Errno::NOTDIR {
+            let link = rustix::fs::statat(at, name, AtFlags::SYMLINK_NOFOLLOW)
+                .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::Symlink);
+            refused(
+                shown,
+                if link {
+                    "a symbolic link"
+                } else {
+                    "not a directory"
+                },
+            )
         } else {
             io::Error::new(
                 io::Error::from(e).kind(),
