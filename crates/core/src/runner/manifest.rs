@@ -5,7 +5,7 @@
 //! was not there before is the run's. A `kill -9` can leave the files of the case in flight
 //! unlisted; the next run then refuses the directory and names them rather than delete them.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Component, Path};
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
@@ -177,7 +177,7 @@ fn scan(dir: &Path, manifest: &Manifest) -> std::io::Result<(Vec<String>, Vec<St
     let entries = fsutil::list(dir, &|rel| !kept(rel))?;
     let (mut files, mut dirs) = (Vec::new(), Vec::new());
     for e in entries {
-        if kept(&e.path) || e.path == PathBuf::from(MANIFEST) {
+        if kept(&e.path) || e.path == Path::new(MANIFEST) {
             continue;
         }
         let text = e.path.to_string_lossy().into_owned();

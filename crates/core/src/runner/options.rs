@@ -207,7 +207,7 @@ pub enum RunError {
         /// The case's measured window.
         window: Duration,
         /// How many intervals that is.
-        intervals: u128,
+        intervals: u64,
         /// The shortest interval the case allows.
         shortest: Duration,
     },
@@ -227,7 +227,7 @@ pub const MIN_LOG_INTERVAL: Duration = Duration::from_millis(10);
 pub const MAX_LOG_INTERVAL: Duration = Duration::from_secs(3600);
 /// Most intervals one case's log may hold: at a few hundred bytes each, well inside the
 /// 256 MiB an interval log is read back with.
-pub const MAX_INTERVALS: u128 = 100_000;
+pub const MAX_INTERVALS: u64 = 100_000;
 
 /// A finished (or interrupted) run.
 #[derive(Debug)]

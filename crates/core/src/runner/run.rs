@@ -442,10 +442,11 @@ fn check_interval(case: &Case, interval: Duration) -> Result<(), RunError> {
     let window = measured.saturating_add(case.load.warmup);
     let interval = interval.max(MIN_LOG_INTERVAL);
     let intervals = window.as_nanos().div_ceil(interval.as_nanos());
-    if intervals <= MAX_INTERVALS {
+    if intervals <= u128::from(MAX_INTERVALS) {
         return Ok(());
     }
-    let shortest_ms = window.as_millis().div_ceil(MAX_INTERVALS);
+    let intervals = u64::try_from(intervals).unwrap_or(u64::MAX);
+    let shortest_ms = window.as_millis().div_ceil(u128::from(MAX_INTERVALS));
     let shortest = Duration::from_millis(u64::try_from(shortest_ms).unwrap_or(u64::MAX));
     Err(RunError::IntervalTooShort {
         case: case.name.clone(),
