@@ -56,7 +56,9 @@ fn quiet_prints_no_table_and_errors_do_not_widen_it() {
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(
-        !stdout.lines().any(|l| l.starts_with("case ") || l.starts_with("scenario ")),
+        !stdout
+            .lines()
+            .any(|l| l.starts_with("case ") || l.starts_with("scenario ")),
         "a table with -q: {stdout}"
     );
     assert!(stdout.contains("NOT MET unmet"), "{stdout}");
