@@ -152,3 +152,30 @@ fn sigterm_ends_a_run_and_marks_it_interrupted() {
         serde_json::from_slice(&std::fs::read(d.join("r/summary.json")).unwrap()).unwrap();
     assert_eq!(json["interrupted"], true);
 }
+
+#[test]
+fn ab_into_a_closed_pipe_ends_with_its_files_and_no_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("s.toml"), UNMET).unwrap();
+    let out = with_closed_stdout(
+        d,
+        &[
+            "ab", "s.toml", "--a", "rustls", "--b", "rustls", "--rounds", "2", "--round", "200ms",
+            "--warmup", "100ms", "--out", "ab", "-q",
+        ],
+    );
+    let e = stderr(&out);
+    assert!(!e.contains("panicked"), "{e}");
+    assert!(matches!(out.status.code(), Some(0..=2)), "{e}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("ab/ab.json")).unwrap()).unwrap();
+    // The exit code is the verdict's, whatever stdout did.
+    let code = out.status.code().unwrap();
+    if json["regression"] == true {
+        assert_eq!(code, 1, "{json}");
+    } else {
+        assert_ne!(code, 1, "{json}");
+    }
+    assert!(d.join("ab/junit.xml").is_file());
+}
