@@ -172,7 +172,12 @@ pub(crate) fn grading_text(
     built_in: &str,
 ) -> Result<(String, PathBuf), ReadError> {
     match given {
-        Some(path) => std::fs::read_to_string(path)
+        // A regular file only: a FIFO would block the command.
+        Some(path) => crate::fsutil::open_regular(path)
+            .and_then(|mut f| {
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut f, &mut text).map(|_| text)
+            })
             .map(|t| (t, path.to_path_buf()))
             .map_err(|source| ReadError {
                 path: path.to_path_buf(),

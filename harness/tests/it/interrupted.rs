@@ -3,7 +3,6 @@
 //! write), and `report.md`, `junit.xml` and `compare` count the cases it lacks as failures.
 
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 use super::support::harness_exe;
 
@@ -33,14 +32,7 @@ fn a_killed_run_reads_as_interrupted_everywhere() {
         .spawn()
         .unwrap();
     // Until the first case is in the summary and the long one's server is up.
-    let started = Instant::now();
-    while !std::fs::read_to_string(d.join("k/peers/long-server.log"))
-        .unwrap_or_default()
-        .contains("ready")
-    {
-        assert!(started.elapsed() < Duration::from_secs(60), "never started");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    super::pipes::wait_until_ready(&d.join("k/peers/long-server.log"));
     child.kill().unwrap();
     child.wait().unwrap();
 

@@ -24,6 +24,18 @@ fn with_closed_stdout(dir: &Path, args: &[&str]) -> Output {
     out
 }
 
+/// Waits (at most a minute) until the built-in server logging to `log` says it is ready.
+pub(super) fn wait_until_ready(log: &Path) {
+    let started = Instant::now();
+    while !std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .contains("ready")
+    {
+        assert!(started.elapsed() < Duration::from_secs(60), "never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
@@ -127,14 +139,7 @@ fn sigterm_ends_a_run_and_marks_it_interrupted() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let started = Instant::now();
-    while !std::fs::read_to_string(d.join("r/peers/long-server.log"))
-        .unwrap_or_default()
-        .contains("ready")
-    {
-        assert!(started.elapsed() < Duration::from_secs(60), "never started");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until_ready(&d.join("r/peers/long-server.log"));
     let signalled = Instant::now();
     let kill = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
