@@ -81,6 +81,7 @@ pub fn report_command(dir: &Path) -> u8 {
         Ok(files) => {
             // Re-rendered files are the run's: a later run into `dir` may replace them.
             crate::runner::note_run_files(dir);
+            incomplete_note(dir);
             println!("wrote {} files into {}:", files.len(), dir.display());
             for f in files {
                 println!("  {f}");
@@ -91,6 +92,22 @@ pub fn report_command(dir: &Path) -> u8 {
             eprintln!("error: {e}");
             2
         }
+    }
+}
+
+/// Says on stderr when the run in `dir` is incomplete (interrupted, or lacking cases), as its
+/// pages now say.
+fn incomplete_note(dir: &Path) {
+    let Ok(run) = crate::report::load_run(dir) else {
+        return;
+    };
+    let missing = run.summary.missing_cases().len();
+    if run.summary.interrupted || missing > 0 {
+        super::console::errln(&format!(
+            "note: the run in {} is incomplete (interrupted; {missing} of {} cases not run): its reports say so and count them as not met",
+            dir.display(),
+            run.summary.planned_count()
+        ));
     }
 }
 

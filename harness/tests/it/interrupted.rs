@@ -51,6 +51,8 @@ fn a_killed_run_reads_as_interrupted_everywhere() {
         .output()
         .unwrap();
     assert_eq!(report.status.code(), Some(0));
+    let said = String::from_utf8_lossy(&report.stderr);
+    assert!(said.contains("incomplete"), "{said}");
     let md = std::fs::read_to_string(d.join("k/report.md")).unwrap();
     assert!(md.contains("1/3 cases met; INTERRUPTED"), "{md}");
     assert!(md.contains("2 of 3 cases not run"), "{md}");
