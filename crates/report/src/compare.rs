@@ -77,6 +77,9 @@ pub struct Comparison {
     pub changes: Vec<MetricChange>,
     /// Cases in only one of the runs.
     pub unmatched: Vec<String>,
+    /// Why a run cannot be trusted as complete (interrupted, cases missing): a failure, like
+    /// a regression.
+    pub incomplete: Vec<String>,
 }
 
 impl Comparison {
@@ -129,6 +132,9 @@ impl Comparison {
                 "\nIn one run only (not compared): {}",
                 self.unmatched.join(", ")
             );
+        }
+        for why in &self.incomplete {
+            let _ = writeln!(out, "\n**INCOMPLETE**: {why}");
         }
         out
     }
@@ -255,7 +261,32 @@ pub fn compare(baseline: &SavedRun, candidate: &SavedRun, opts: CompareOptions) 
         options: opts,
         changes,
         unmatched,
+        incomplete: [("baseline", baseline), ("candidate", candidate)]
+            .into_iter()
+            .flat_map(|(role, run)| incomplete(role, run))
+            .collect(),
     }
+}
+
+/// Why `run` (the `role` of the comparison) is not a complete run: interrupted (or never
+/// completed), or lacking cases its scenario had.
+fn incomplete(role: &str, run: &SavedRun) -> Vec<String> {
+    let mut why = Vec::new();
+    if run.summary.interrupted {
+        why.push(format!(
+            "the {role} run was interrupted: its summary was never completed"
+        ));
+    }
+    let missing = run.summary.missing_cases();
+    if !missing.is_empty() {
+        why.push(format!(
+            "the {role} run lacks {} of its scenario's {} cases (counted as failed): {}",
+            missing.len(),
+            run.summary.planned_count(),
+            missing.join(", ")
+        ));
+    }
+    why
 }
 
 /// The metrics both runs of a case measured: latency (p50, p99; a rejection's when nothing

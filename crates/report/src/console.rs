@@ -40,6 +40,14 @@ pub fn render(summary: &RunSummary) -> String {
     out.push_str(&super::revocation_table::console(
         &summary.revocation_comparison,
     ));
+    out.push_str(&verdicts(summary));
+    out
+}
+
+/// The lines of [`render`] that say what did not go as expected (cases not met or skipped,
+/// thresholds failed), without the tables: what `run -q` prints.
+pub fn verdicts(summary: &RunSummary) -> String {
+    let mut out = String::new();
     for c in summary.cases.iter().filter(|c| !c.met) {
         match &c.skipped {
             Some(reason) => out.push_str(&format!("SKIPPED {}: {reason}\n", c.name)),
@@ -109,9 +117,23 @@ fn negotiated(c: &CaseSummary) -> String {
     )
 }
 
+/// Widest error text in the table's outcomes column (a long one would widen the whole table);
+/// the whole text is in `summary.json` and `report.md`.
+const ERROR_CELL_CHARS: usize = 48;
+
+/// `text` cut to `max` characters, with `...` when cut.
+fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let kept: String = text.chars().take(max.saturating_sub(3)).collect();
+    format!("{}...", kept.trim_end())
+}
+
 fn case_row(c: &CaseSummary) -> Vec<String> {
     let outcomes = if let Some(err) = &c.error {
-        format!("error: {}", err.lines().next().unwrap_or(""))
+        let first = err.lines().next().unwrap_or("");
+        format!("error: {}", clip(first, ERROR_CELL_CHARS))
     } else if c.outcomes.is_empty() {
         "-".into()
     } else {
@@ -202,4 +224,20 @@ fn axis_tables(cases: &[CaseSummary]) -> String {
         out.push_str(&table.render());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clip;
+
+    #[test]
+    fn long_error_text_is_clipped_to_the_cell() {
+        assert_eq!(clip("short", 10), "short");
+        let long = "x".repeat(200);
+        let cut = clip(&long, 48);
+        assert_eq!(cut.chars().count(), 48);
+        assert!(cut.ends_with("..."));
+        // Characters, not bytes: no panic inside a multi-byte character.
+        assert_eq!(clip("ééééé", 4), "é...");
+    }
 }

@@ -74,9 +74,14 @@ pub fn html(run: &SavedRun, plots: &[Plot]) -> Result<String, minijinja::Error> 
     let page = Page {
         title: run.scenario(),
         meta: format!(
-            "Started {}; {met}/{} cases met; {} usable CPUs.",
+            "Started {}; {met}/{} cases met{}; {} usable CPUs.",
             run.summary.started_at,
-            run.summary.cases.len(),
+            run.summary.planned_count(),
+            if run.summary.interrupted {
+                "; INTERRUPTED"
+            } else {
+                ""
+            },
             run.summary.usable_cpus
         ),
         headers: &HEADERS,

@@ -52,7 +52,26 @@ pub fn render(run: &SavedRun) -> String {
             );
         }
     }
+    not_run(&mut suite, run);
     suite.finish()
+}
+
+/// The cases an ended-early run lacks, each a failure, and the run's own failure when it was
+/// interrupted (or its summary never completed).
+fn not_run(suite: &mut Suite, run: &SavedRun) {
+    const NOT_RUN: &str = "not run: the run ended before this case (interrupted)";
+    for name in run.summary.missing_cases() {
+        suite.case(
+            "expectation",
+            name,
+            Outcome::Failed("not_run", NOT_RUN),
+            NOT_RUN,
+        );
+    }
+    if run.summary.interrupted {
+        const WHY: &str = "the run was interrupted: its summary was never completed";
+        suite.case("run", "completed", Outcome::Failed("interrupted", WHY), WHY);
+    }
 }
 
 /// How one JUnit test case ended.

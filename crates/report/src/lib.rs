@@ -44,7 +44,7 @@ pub use baseline::{
 pub use case_entry::OWN_CREDENTIAL;
 pub use checks::{judge, negotiation_problem, resumption_problem};
 pub use compare::{compare, CompareOptions, Comparison, MetricChange, Verdict};
-pub use console::render as console_table;
+pub use console::{render as console_table, verdicts as console_verdicts};
 pub use files::{file_safe, unique_file_stem, write_hgrm, write_hlog, write_summary, ReportError};
 pub use hdrlog::{
     auto_histogram, parse as parse_hlog, read as read_hlog, render_entries as render_hlog,

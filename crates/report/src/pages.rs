@@ -64,7 +64,16 @@ pub fn notes(run: &SavedRun) -> Vec<String> {
         }
     }
     if run.summary.interrupted {
-        notes.push("the run was interrupted; the figures cover what was measured".into());
+        notes.push("INTERRUPTED: the run did not finish (stopped by a signal, or ended abruptly before its summary was completed); the figures cover what was measured".into());
+    }
+    let missing = run.summary.missing_cases();
+    if !missing.is_empty() {
+        notes.push(format!(
+            "{} of {} cases not run (counted as not met): {}",
+            missing.len(),
+            run.summary.planned_count(),
+            missing.join(", ")
+        ));
     }
     notes
 }
@@ -79,9 +88,14 @@ pub fn markdown(run: &SavedRun, plots: &[Plot]) -> String {
     let met = run.summary.cases.iter().filter(|c| c.met).count();
     let _ = writeln!(
         out,
-        "## mtls-harness: {} ({met}/{} cases met)\n",
+        "## mtls-harness: {} ({met}/{} cases met{})\n",
         md_escape(run.scenario()),
-        run.summary.cases.len()
+        run.summary.planned_count(),
+        if run.summary.interrupted {
+            "; INTERRUPTED"
+        } else {
+            ""
+        }
     );
     let _ = writeln!(
         out,

@@ -144,14 +144,34 @@ pub struct SavedSummary {
     /// Pinning.
     #[serde(default)]
     pub pinning: SavedPinning,
-    /// True when interrupted.
+    /// True when interrupted, or (written as in-progress) never completed.
     #[serde(default)]
     pub interrupted: bool,
+    /// Every case the scenario had, by name (empty in summaries older than this field).
+    #[serde(default)]
+    pub planned_cases: Vec<String>,
     /// The cases.
     pub cases: Vec<SavedCase>,
     /// The revocation comparison (empty when no case checks revocation).
     #[serde(default)]
     pub revocation_comparison: Vec<super::summary::RevocationRow>,
+}
+
+impl SavedSummary {
+    /// The cases the scenario had that the run lacks (it ended before them): each counts as
+    /// failed on every surface.
+    pub fn missing_cases(&self) -> Vec<&str> {
+        self.planned_cases
+            .iter()
+            .filter(|p| !self.cases.iter().any(|c| &c.name == *p))
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// The cases of the whole run: those it has and those it lacks.
+    pub fn planned_count(&self) -> usize {
+        self.cases.len() + self.missing_cases().len()
+    }
 }
 
 /// A run directory read back.

@@ -28,8 +28,12 @@ pub struct RunSummary {
     pub started_at: String,
     /// RFC 3339 UTC; updated as cases finish.
     pub finished_at: String,
-    /// True when a signal cut the run short.
+    /// True until the run's last write: a run cut short by a signal, or ended abruptly
+    /// (`kill -9`, a crash) before its summary was completed, says true.
     pub interrupted: bool,
+    /// Every case the run was to run, by name, in order: a case listed here but absent from
+    /// `cases` was not run (the run ended first) and counts as failed.
+    pub planned_cases: Vec<String>,
     /// CPUs the harness could use.
     pub usable_cpus: usize,
     /// CPU pinning in effect, if any.

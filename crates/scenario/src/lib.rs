@@ -29,7 +29,7 @@ pub use problems::{Problem, Problems, ScenarioError};
 /// validates in seconds).
 pub const MAX_SCENARIO_BYTES: u64 = 64 << 20;
 
-/// Reads and validates a scenario file (at most [`MAX_SCENARIO_BYTES`]).
+/// Reads and validates a scenario file (a regular file of at most [`MAX_SCENARIO_BYTES`]).
 ///
 /// # Errors
 /// [`ScenarioError::Read`] when the file cannot be read or is too large,
@@ -41,7 +41,8 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
         source,
     };
     let mut src = String::new();
-    std::fs::File::open(path)
+    // A FIFO, directory or device is refused at once: it would block or never end.
+    mtls_sys::fsutil::open_regular(path)
         .and_then(|f| f.take(MAX_SCENARIO_BYTES + 1).read_to_string(&mut src))
         .map_err(read_error)?;
     if src.len() as u64 > MAX_SCENARIO_BYTES {

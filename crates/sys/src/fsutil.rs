@@ -1,5 +1,14 @@
 //! Writing files so that a reader never sees half of one and a planted symlink is never
 //! followed: fixtures (keys included) and report files both go through [`write_atomic`].
+//! Inputs are opened with [`open_regular`], so a FIFO or device given as a file never blocks
+//! or streams forever. Directories are created, listed and cleared without following links in
+//! `nofollow`.
+
+mod nofollow;
+
+pub use nofollow::{
+    create_private_dir, ensure_dir, list, open_dir, remove_listed, Entry, EntryKind,
+};
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
@@ -98,19 +107,53 @@ fn not_followed(path: &Path, meta: &fs::Metadata) -> io::Error {
     )
 }
 
+/// Opens `path` for reading if it is a regular file (following links, as a path given by the
+/// user may be one). The open itself does not block (`O_NONBLOCK`): a FIFO without a writer,
+/// a terminal or a device is refused at once with an error that says what it is, instead of
+/// hanging the command.
+///
+/// # Errors
+/// [`io::ErrorKind::InvalidInput`] when `path` is not a regular file, or the open's error.
+pub fn open_regular(path: &Path) -> io::Result<fs::File> {
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(path)?;
+    let kind = file.metadata()?.file_type();
+    if kind.is_file() {
+        return Ok(file);
+    }
+    use std::os::unix::fs::FileTypeExt;
+    let what = if kind.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if kind.is_dir() {
+        "a directory"
+    } else if kind.is_char_device() || kind.is_block_device() {
+        "a device"
+    } else if kind.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    };
+    Err(io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("{what}, not a regular file: refusing to read it (give a file)"),
+    ))
+}
+
 /// Most bytes a PEM input (a certificate, chain or key file given by the user) may have: a
 /// chain of a few dozen certificates fits many times over.
 pub const PEM_LIMIT: u64 = 1 << 20;
 
-/// Reads at most `limit` bytes of `path`; a longer file (or `/dev/zero`) is an error that says
-/// so, not an unbounded read.
+/// Reads at most `limit` bytes of the regular file `path` ([`open_regular`]); a longer file is
+/// an error that says so, not an unbounded read.
 ///
 /// # Errors
 /// When the file cannot be read or is longer than `limit`.
 pub fn read_bounded(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
     use std::io::Read;
     let mut bytes = Vec::new();
-    fs::File::open(path)?
+    open_regular(path)?
         .take(limit.saturating_add(1))
         .read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
@@ -125,6 +168,21 @@ pub fn read_bounded(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fifo_is_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("scenario.toml");
+        let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a NUL-terminated path and a mode.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let started = std::time::Instant::now();
+        let e = open_regular(&fifo).unwrap_err();
+        assert!(e.to_string().contains("FIFO"), "{e}");
+        assert!(read_bounded(&fifo, 10).is_err());
+        assert!(open_regular(dir.path()).is_err());
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    }
 
     #[test]
     fn planted_symlinks_are_refused_and_never_written_through() {

@@ -13,6 +13,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Args;
 
+use super::console::{out, outln};
 use super::exit::{cancel_on_signals, CommandResult, Reported, EXIT_ERROR, EXIT_OK};
 use crate::ab::{compare, round_cases, AbReport, Judging, Metric, Plan, ServerSpec};
 use crate::runner::{self, RunOptions};
@@ -176,13 +177,16 @@ pub(super) fn ab(args: &AbArgs) -> CommandResult {
     );
     let json = serde_json::to_string_pretty(&report)?;
     write_reports(&outcome.dir, &report, &json)?;
+    crate::runner::note_run_files(&outcome.dir);
+    let code = exit_code(outcome.summary.interrupted, &report);
+    // The console last, and a closed stdout is no error: the verdict is decided above.
     if args.json {
-        println!("{json}");
+        outln(&json);
     } else {
-        print!("{}", report.text());
-        println!("results: {}", outcome.dir.display());
+        out(&report.text());
+        outln(&format!("results: {}", outcome.dir.display()));
     }
-    Ok(exit_code(outcome.summary.interrupted, &report))
+    Ok(code)
 }
 
 /// The case `--case` names, else the scenario's first.

@@ -296,8 +296,9 @@ pub struct RunArgs {
     /// Noise threshold and significance of `--baseline`.
     #[command(flatten)]
     pub noise: NoiseArgs,
-    /// Slice length of the per-case HDR interval logs (e.g. 1s, 250ms).
-    #[arg(long, value_parser = parse_positive_duration)]
+    /// Slice length of the per-case HDR interval logs (e.g. 1s, 250ms; 10ms to 1h, and at
+    /// most 100000 intervals per case, so every log stays readable by `report` and `compare`).
+    #[arg(long, value_parser = parse_interval)]
     pub interval: Option<Duration>,
     /// Run as worker K of N (e.g. 2/4): this process drives its share of every case's load
     /// (concurrency, rate and handshake count divided by N); `mtls-harness merge` combines the
@@ -528,6 +529,21 @@ fn parse_issued_lifetime(s: &str) -> Result<Duration, String> {
     );
     if d < min || d > MAX_ISSUED_LIFETIME {
         return Err(format!("expected 10m to 30days; found \"{s}\""));
+    }
+    Ok(d)
+}
+
+/// `--interval`: from [`runner::MIN_LOG_INTERVAL`] to [`runner::MAX_LOG_INTERVAL`] (the count
+/// per case is checked against each case's duration when the run starts).
+fn parse_interval(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s)
+        .map_err(|e| format!("expected a duration like 1s or 250ms: {e}"))?;
+    if !(runner::MIN_LOG_INTERVAL..=runner::MAX_LOG_INTERVAL).contains(&d) {
+        return Err(format!(
+            "expected an interval from {} to {} (shorter slices make interval logs too large to read back)",
+            humantime::format_duration(runner::MIN_LOG_INTERVAL),
+            humantime::format_duration(runner::MAX_LOG_INTERVAL)
+        ));
     }
     Ok(d)
 }

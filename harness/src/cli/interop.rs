@@ -53,6 +53,7 @@ pub(super) fn interop(args: &InteropArgs) -> CommandResult {
             anyhow::bail!("writing {}: {e}", file.display());
         }
     }
+    runner::note_run_files(&outcome.dir);
     println!(
         "results: {} (report.md, interop.json, summary.json)",
         outcome.dir.display()

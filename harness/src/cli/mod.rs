@@ -17,6 +17,7 @@ mod ab;
 mod args;
 mod commands;
 mod conformance;
+mod console;
 mod cpus;
 mod exit;
 mod fleet;
@@ -60,6 +61,12 @@ pub fn main() -> ExitCode {
     // Before any thread exists: the run continues in a PID namespace that dies with this
     // process, whatever ends it (kill -9 included), and takes every peer with it.
     let contained = starts_peers.then(crate::sys::contain_run);
+    // In the harness proper of a contained command (PID 1, where a signal without a handler
+    // is ignored): a signal ends it until the command handles signals itself. Not for
+    // `serve`, which handles SIGTERM its own way.
+    if starts_peers {
+        exit::exit_on_signals();
+    }
     init_tracing(quiet);
     if let Some(Err(e)) = contained {
         tracing::warn!(

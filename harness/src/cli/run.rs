@@ -8,6 +8,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use super::args::RunArgs;
+use super::console::{errln, out, outln};
 use super::exit::{
     cancel_on_signals, thresholds_code, worse, CommandResult, Reported, EXIT_ERROR, EXIT_OK,
 };
@@ -41,7 +42,7 @@ pub(super) fn run(args: &RunArgs) -> CommandResult {
         match runner::run(scenario, &opts) {
             Ok(outcome) => report_outcome(args, &outcome, &mut worst)?,
             Err(e) => {
-                eprintln!("error: {e}");
+                errln(&format!("error: {e}"));
                 worst = EXIT_ERROR;
             }
         }
@@ -97,17 +98,30 @@ impl CommonOptions<'_> {
     }
 }
 
-/// Prints one finished run (its table, or its summary with `--json`), renders its report,
-/// applies `--save-baseline` and `--baseline`, and folds its exit codes into `worst`.
+/// One finished run: renders its report, applies `--save-baseline` and `--baseline`, folds its
+/// exit codes into `worst`, and only then prints it (its table, or its summary with `--json`),
+/// so a closed stdout cannot cost a file or change the exit code.
 fn report_outcome(args: &RunArgs, outcome: &RunOutcome, worst: &mut u8) -> anyhow::Result<()> {
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&outcome.summary)?);
-    } else {
-        print!("{}", crate::report::console_table(&outcome.summary));
-    }
     if let Err(e) = crate::report::render_run(&outcome.dir) {
-        eprintln!("error: rendering the report: {e}");
+        errln(&format!("error: rendering the report: {e}"));
         *worst = EXIT_ERROR;
+    }
+    let (code, later) = after_run(args, &outcome.dir);
+    *worst = worse(*worst, code);
+    *worst = worse(*worst, outcome.exit_code());
+    *worst = worse(*worst, thresholds_code(&outcome.summary));
+    runner::note_run_files(&outcome.dir);
+    // The console last: everything above is decided and on disk.
+    if args.json {
+        outln(&serde_json::to_string_pretty(&outcome.summary)?);
+    } else if args.quiet {
+        // Without the tables: only what did not go as expected.
+        out(&crate::report::console_verdicts(&outcome.summary));
+    } else {
+        out(&crate::report::console_table(&outcome.summary));
+    }
+    for text in later {
+        out(&text);
     }
     if let Ok(saved) = crate::report::load_run(&outcome.dir) {
         for note in crate::report::run_notes(&saved) {
@@ -115,21 +129,18 @@ fn report_outcome(args: &RunArgs, outcome: &RunOutcome, worst: &mut u8) -> anyho
         }
     }
     say(args, &format!("results: {}", outcome.dir.display()));
-    *worst = worse(*worst, after_run(args, &outcome.dir));
     if outcome.summary.interrupted {
-        eprintln!(
+        errln(&format!(
             "interrupted: partial results written to {}",
             outcome.dir.display()
-        );
+        ));
     }
     if outcome.measured_nothing() && !outcome.summary.interrupted {
-        eprintln!(
+        errln(&format!(
             "error: nothing was measured: every case ({}) was skipped, for the reasons above",
             outcome.summary.cases.len()
-        );
+        ));
     }
-    *worst = worse(*worst, outcome.exit_code());
-    *worst = worse(*worst, thresholds_code(&outcome.summary));
     Ok(())
 }
 
@@ -168,37 +179,41 @@ fn load_scenarios(files: &[PathBuf]) -> anyhow::Result<Vec<Scenario>> {
     }
 }
 
-/// `--save-baseline` and `--baseline` after a run: the exit code they add.
-fn after_run(args: &RunArgs, dir: &Path) -> u8 {
+/// `--save-baseline` and `--baseline` after a run: the exit code they add, and the text to
+/// print once the run's own table is out.
+fn after_run(args: &RunArgs, dir: &Path) -> (u8, Vec<String>) {
     let root = Path::new(crate::report::BASELINES_DIR);
     let mut code = EXIT_OK;
+    let mut later = Vec::new();
     if let Some(name) = &args.baseline {
         let md = dir.join("compare.md");
-        code = super::commands::compare_command(
+        let (compared, text) = super::commands::compare_quietly(
             name,
             &dir.display().to_string(),
             args.noise.options(),
             Some(&md),
         );
+        code = compared;
+        later.extend(text);
     }
     if let Some(name) = &args.save_baseline {
         match crate::report::save_baseline(dir, name, root) {
-            Ok(saved) => println!("baseline saved: {}", saved.display()),
+            Ok(saved) => later.push(format!("baseline saved: {}\n", saved.display())),
             Err(e) => {
-                eprintln!("error: saving baseline: {e}");
+                errln(&format!("error: saving baseline: {e}"));
                 code = EXIT_ERROR;
             }
         }
     }
-    code
+    (code, later)
 }
 
 /// A line for people: on stdout, or on stderr when stdout carries `--json`.
 fn say(args: &RunArgs, line: &str) {
     if args.json {
-        eprintln!("{line}");
+        errln(line);
     } else {
-        println!("{line}");
+        outln(line);
     }
 }
 

@@ -212,7 +212,9 @@ fn write_reports(dir: &Path, json: &ConformanceJson<'_>) -> Result<(), ReportErr
         path: dir.join("conformance.json"),
         source: std::io::Error::other(e),
     })?;
-    write(&dir.join("conformance.json"), &text)
+    write(&dir.join("conformance.json"), &text)?;
+    crate::runner::note_run_files(dir);
+    Ok(())
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {

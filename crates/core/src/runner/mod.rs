@@ -6,9 +6,11 @@
 //! `run` (the loop over cases), `case` (one case in four phases), `pair` (two cases side by
 //! side, for `ab`), `client` (the case's load client and the target-mode rules), `verdict`
 //! (the peer's verdict from nginx's log), `trust` and `refused` (a target's trust handshake
-//! and the words of its refusal), `dirs` (naming the run directory), `fixtures`,
-//! `revocation` (a case's revocation sources), `exposure` (the mid-run revocation and its
-//! probe), `short_lived`, `worker`, `interrupt` (what a second Ctrl-C waits for).
+//! and the words of its refusal), `dirs` (naming and preparing the run directory), `manifest`
+//! (`run-files.json`: what a run wrote, the only things a later run into the same directory
+//! removes), `fixtures`, `revocation` (a case's revocation sources), `exposure` (the mid-run
+//! revocation and its probe), `short_lived`, `worker`, `interrupt` (what a second Ctrl-C
+//! waits for).
 
 mod case;
 mod client;
@@ -16,6 +18,7 @@ mod dirs;
 mod exposure;
 mod fixtures;
 mod interrupt;
+mod manifest;
 mod options;
 mod pair;
 mod refused;
@@ -31,7 +34,11 @@ pub use crate::measure::{Exposure, ShortLivedFigures};
 pub use exposure::{measure_exposure, ExposurePlan, PublishError};
 pub use fixtures::Fixtures;
 pub use interrupt::wait_until_settled;
-pub use options::{LiveProgress, Overrides, RunError, RunOptions, RunOutcome};
+pub use manifest::note_run_files;
+pub use options::{
+    LiveProgress, Overrides, RunError, RunOptions, RunOutcome, MAX_INTERVALS, MAX_LOG_INTERVAL,
+    MIN_LOG_INTERVAL,
+};
 pub use pair::pair_refusal;
 pub use run::{check, run};
 pub use worker::Worker;

@@ -148,6 +148,15 @@ pub enum RunError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// The run directory holds entries the run would overwrite or remove that are not the
+    /// previous run's own (not in its `run-files.json`): nothing was removed.
+    #[error("{} is in use: {} (not listed in its run-files.json as written by an earlier run); nothing was removed: move them away, or choose another --out", dir.display(), entries.join(", "))]
+    RunDirInUse {
+        /// The directory.
+        dir: PathBuf,
+        /// What is in the way (or why the manifest cannot be read).
+        entries: Vec<String>,
+    },
     /// Fixture generation failed.
     #[error("generating fixtures: {0}")]
     Fixtures(crate::pki::IssueError),
@@ -191,6 +200,21 @@ pub enum RunError {
     /// client authentication, or for its verify depth): the diagnosis.
     #[error("{0}")]
     TargetRefused(String),
+    /// The interval logs' slices are so short that a case's log would outgrow what
+    /// `report` and `compare` read back.
+    #[error("--interval {}: case {case} measures for {}, which is {intervals} intervals; at most {MAX_INTERVALS} per case are written (so its interval log stays readable): give --interval {} or longer", humantime::format_duration(*interval), humantime::format_duration(*window), humantime::format_duration(*shortest))]
+    IntervalTooShort {
+        /// The case.
+        case: String,
+        /// The interval asked for.
+        interval: Duration,
+        /// The case's measured window.
+        window: Duration,
+        /// How many intervals that is.
+        intervals: u64,
+        /// The shortest interval the case allows.
+        shortest: Duration,
+    },
     /// CPU pinning failed.
     #[error("pinning the harness to CPUs {cpus:?}: {source}")]
     Pin {
@@ -200,6 +224,14 @@ pub enum RunError {
         source: std::io::Error,
     },
 }
+
+/// Shortest slice of the per-case interval logs (`--interval`).
+pub const MIN_LOG_INTERVAL: Duration = Duration::from_millis(10);
+/// Longest slice of the per-case interval logs (`--interval`).
+pub const MAX_LOG_INTERVAL: Duration = Duration::from_secs(3600);
+/// Most intervals one case's log may hold: at a few hundred bytes each, well inside the
+/// 256 MiB an interval log is read back with.
+pub const MAX_INTERVALS: u64 = 100_000;
 
 /// A finished (or interrupted) run.
 #[derive(Debug)]

@@ -6,6 +6,7 @@
 //! the process before that case's figures are collected, still leaves it recorded; when the
 //! case does finish, its measured entry takes that place.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -15,9 +16,11 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::case::{files_needed, run_case, RunEnv};
-use super::dirs::{clear_previous_run, default_dir};
+use super::dirs::{default_dir, prepare};
 use super::fixtures::Fixtures;
 use super::interrupt::Unsettled;
+use super::manifest::{note_in_flight, note_run_files};
+use super::options::{MAX_INTERVALS, MIN_LOG_INTERVAL};
 use super::pair::run_pair;
 use super::{Overrides, RunError, RunOptions, RunOutcome};
 use crate::report::{
@@ -45,8 +48,10 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
     let server_cpus = pin_client(opts)?;
     let (dir, peers_dir) = make_run_dir(scenario, opts)?;
 
-    let summary = new_summary(scenario, opts);
-    report::write_summary(&dir, &summary)?;
+    // In progress (`interrupted: true`) until the last write below: a run that ends abruptly
+    // reads as incomplete, with the cases it lacks named in `planned_cases`.
+    let summary = new_summary(scenario, &cases, opts);
+    write_summary(&dir, &summary)?;
     // From here an interruption must reach the summary on disk before a second signal may end
     // the process (see `interrupt`).
     let unsettled = Unsettled::new();
@@ -94,7 +99,11 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
         result
     });
     result?;
-    let summary = summary.into_inner().unwrap_or_else(PoisonError::into_inner);
+    let mut summary = summary.into_inner().unwrap_or_else(PoisonError::into_inner);
+    // The last write: complete unless a signal cut the run short.
+    summary.interrupted = opts.cancel.load(Ordering::SeqCst);
+    summary.finished_at = now_rfc3339();
+    write_summary(&dir, &summary)?;
     Ok(RunOutcome { dir, summary })
 }
 
@@ -128,8 +137,8 @@ fn pin_client(opts: &RunOptions) -> Result<Option<Vec<usize>>, RunError> {
     Ok(server_cpus)
 }
 
-/// The run directory (absolute, owner only, emptied of a previous run's outputs) and its
-/// `peers/`.
+/// The run directory (absolute; prepared by [`prepare`]: a link refused, a previous run's
+/// listed outputs removed, nothing else) and its `peers/`.
 fn make_run_dir(scenario: &Scenario, opts: &RunOptions) -> Result<(PathBuf, PathBuf), RunError> {
     let dir = opts
         .out_dir
@@ -138,28 +147,8 @@ fn make_run_dir(scenario: &Scenario, opts: &RunOptions) -> Result<(PathBuf, Path
     // Absolute, so the paths written into peer configurations mean the same from the peer's
     // own working directory (nginx resolves relative ones against its prefix).
     let dir = std::path::absolute(&dir).unwrap_or(dir);
-    // The run directory holds private keys: only its owner may enter it (also when reused).
-    let mk = |path: &Path| {
-        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(path)
-            .and_then(|()| std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)))
-            .map_err(|source| RunError::RunDir {
-                path: path.to_path_buf(),
-                source,
-            })
-    };
-    mk(&dir)?;
-    // A reused directory starts without the previous run's outputs (stale interval logs
-    // would otherwise be read and saved as this run's).
-    clear_previous_run(&dir).map_err(|source| RunError::RunDir {
-        path: dir.clone(),
-        source,
-    })?;
+    prepare(&dir)?;
     let peers_dir = dir.join("peers");
-    mk(&peers_dir)?;
     Ok((dir, peers_dir))
 }
 
@@ -188,8 +177,13 @@ fn start_service(cases: &[Case], opts: &RunOptions) -> Result<Option<RevocationS
 fn serve_revocation(fixtures: &mut Fixtures, service: &RevocationService, opts: &RunOptions) {
     fixtures.serve_revocation(service.base_url(), Arc::clone(&service.responder));
     if opts.target.is_some() && opts.target_revocation == Some(RevocationMode::Ocsp) {
-        // Printed even with --quiet: the target's operator needs it to configure.
-        println!("{}", super::target_ocsp::guidance(&service.base_url()));
+        // Printed even with --quiet: the target's operator needs it to configure. A closed
+        // stdout is no reason to stop the run.
+        let _ = writeln!(
+            std::io::stdout(),
+            "{}",
+            super::target_ocsp::guidance(&service.base_url())
+        );
     }
 }
 
@@ -219,7 +213,7 @@ fn run_cases(
             let mut summary = lock(summary);
             summary.interrupted = true;
             summary.finished_at = now_rfc3339();
-            report::write_summary(env.run_dir, &summary)?;
+            write_summary(env.run_dir, &summary)?;
             break;
         }
         if opts.side_by_side && i + 1 < cases.len() {
@@ -235,6 +229,7 @@ fn run_cases(
                 );
             }
             let stems = pair.map(|c| report::unique_file_stem(&c.name, &mut stems));
+            note_in_flight(env.run_dir, &[&stems[0], &stems[1]]);
             *lock(run.in_flight) = Some((case.clone(), Instant::now()));
             let entries = match run_pair(pair, [&stems[0], &stems[1]], fixtures, env) {
                 Ok(entries) => entries,
@@ -253,6 +248,7 @@ fn run_cases(
             eprintln!("[{}/{}] {} ...", i + 1, cases.len(), case.name);
         }
         let stem = report::unique_file_stem(&case.name, &mut stems);
+        note_in_flight(env.run_dir, &[&stem]);
         *lock(run.in_flight) = Some((case.clone(), Instant::now()));
         let live = opts
             .live
@@ -304,7 +300,7 @@ fn record(
     summary.revocation_comparison = report::revocation_rows(&summary.cases);
     summary.revocation_per_stack = report::revocation_stack_rows(&summary.revocation_comparison);
     summary.revocation_strategy = report::revocation_strategy(&summary.revocation_comparison);
-    report::write_summary(env.run_dir, &summary)?;
+    write_summary(env.run_dir, &summary)?;
     Ok(())
 }
 
@@ -335,7 +331,7 @@ fn watch_interruption(
                     .cases
                     .push(interrupted_entry(case, started.elapsed()));
             }
-            if let Err(e) = report::write_summary(run.dir, &on_disk) {
+            if let Err(e) = write_summary(run.dir, &on_disk) {
                 tracing::warn!("marking the run interrupted: {e}");
             }
             // Settled either way: waiting longer would not make a failed write succeed.
@@ -360,8 +356,16 @@ fn interrupted_entry(case: &Case, ran: Duration) -> CaseSummary {
     entry
 }
 
-/// The summary of `scenario` before its first case: no cases yet, started and finished now.
-fn new_summary(scenario: &Scenario, opts: &RunOptions) -> RunSummary {
+/// Writes `summary.json` (and `cases.csv`) into `dir`, and lists them in its manifest.
+fn write_summary(dir: &Path, summary: &RunSummary) -> Result<(), RunError> {
+    report::write_summary(dir, summary)?;
+    note_run_files(dir);
+    Ok(())
+}
+
+/// The summary of `scenario` before its first case: no cases yet, started and finished now,
+/// in progress (`interrupted` until the run's last write), every case of `cases` planned.
+fn new_summary(scenario: &Scenario, cases: &[Case], opts: &RunOptions) -> RunSummary {
     RunSummary {
         schema_version: SCHEMA_VERSION,
         tool: ToolInfo {
@@ -375,7 +379,8 @@ fn new_summary(scenario: &Scenario, opts: &RunOptions) -> RunSummary {
         },
         started_at: now_rfc3339(),
         finished_at: now_rfc3339(),
-        interrupted: false,
+        interrupted: true,
+        planned_cases: cases.iter().map(|c| c.name.clone()).collect(),
         usable_cpus: sys::usable_cpus(),
         pinning: Pinning {
             server_cpus: opts.server_cpus.clone(),
@@ -420,8 +425,35 @@ fn applied_cases(scenario: &Scenario, opts: &RunOptions) -> Result<Vec<Case>, Ru
         .collect();
     for case in &cases {
         check_exposure_window(case, &opts.overrides)?;
+        check_interval(case, opts.interval)?;
     }
     Ok(cases)
+}
+
+/// A case measured for a duration writes one interval per `interval`: at most
+/// [`MAX_INTERVALS`] of them, so its log stays inside what the readers accept. (A case that
+/// counts handshakes has no duration to check; the slice itself is at least
+/// [`MIN_LOG_INTERVAL`], as the command line checks.)
+fn check_interval(case: &Case, interval: Duration) -> Result<(), RunError> {
+    let Stop::Duration(measured) = case.load.stop else {
+        return Ok(());
+    };
+    let window = measured.saturating_add(case.load.warmup);
+    let interval = interval.max(MIN_LOG_INTERVAL);
+    let intervals = window.as_nanos().div_ceil(interval.as_nanos());
+    if intervals <= u128::from(MAX_INTERVALS) {
+        return Ok(());
+    }
+    let intervals = u64::try_from(intervals).unwrap_or(u64::MAX);
+    let shortest_ms = window.as_millis().div_ceil(u128::from(MAX_INTERVALS));
+    let shortest = Duration::from_millis(u64::try_from(shortest_ms).unwrap_or(u64::MAX));
+    Err(RunError::IntervalTooShort {
+        case: case.name.clone(),
+        interval,
+        window,
+        intervals,
+        shortest,
+    })
 }
 
 /// A case that revokes its victim `revoke_after` into the window must measure at least that

@@ -140,7 +140,8 @@ fn axis_bars(run: &SavedRun, out: &mut Vec<Plot>) -> Result<(), PlotError> {
 pub fn write_plots(run: &SavedRun, dir: &Path) -> Result<Vec<Plot>, PlotError> {
     let plots = plots(run)?;
     let plot_dir = dir.join("plots");
-    std::fs::create_dir_all(&plot_dir).map_err(|source| PlotError::Dir {
+    // Never through a link: a `plots` link planted in the run directory is refused.
+    crate::fsutil::ensure_dir(&plot_dir, 0o755).map_err(|source| PlotError::Dir {
         path: plot_dir.clone(),
         source,
     })?;
