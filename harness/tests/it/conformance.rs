@@ -165,6 +165,7 @@ fn shipped_suite_grades_every_case_on_every_peer() {
             ("openssl".to_string(), "handshake_failure=4".to_string()),
             ("s_server".to_string(), "handshake_failure=4".to_string()),
             ("nginx".to_string(), "handshake_failure=4".to_string()),
+            ("apache".to_string(), "handshake_failure=4".to_string()),
         ]
     );
     // B8's control: the same chain within a verify depth of 7 is accepted by every peer that

@@ -464,25 +464,35 @@ fn a_refusal_before_the_certificate_is_an_error_never_a_pass() {
     let dir = tempfile::tempdir().unwrap();
     let pki = vendor_pki(dir.path());
     // TLS 1.2 only, against a TLS 1.3 client: protocol_version before any CertificateRequest.
+    // The trust handshake meets it first, so the whole run is a diagnosis: no case is graded,
+    // neither as a pass nor as a fail row.
     let server = TestServer::start_with(&pki, true, reply("200 OK", "ok\n"), true);
-    let (grade, summary) = graded(
-        dir.path(),
-        &pki,
-        &server,
-        "[[case]]\nname = \"b3-expired\"\nclient_cert = \"expired\"\ntls = { versions = [\"1.3\"] }\n",
+    let specs = conformance::parse_expectations(
+        &std::fs::read_to_string(repo_root().join("conformance/expectations.toml")).unwrap(),
+        Path::new("expectations.toml"),
+    )
+    .unwrap();
+    let specs: Vec<_> = specs.into_iter().filter(|s| s.skip.is_none()).collect();
+    let s = scenario(
+        "version = 1\n[defaults]\nload = { concurrency = 1, handshakes = 2, warmup = \"0s\", timeout = \"5s\" }\n[[case]]\nname = \"b3-expired\"\nclient_cert = \"expired\"\ntls = { versions = [\"1.3\"] }\n",
     );
-    let c = &summary.cases[0];
-    assert_eq!(
-        c.outcomes.get("protocol_version"),
-        Some(&2),
-        "{:?}",
-        c.outcomes
-    );
-    let e = c.evidence.as_ref().unwrap();
-    assert_eq!((e.refused_before_certificate, e.cert_requested), (2, 0));
-    assert_eq!(grade, Grade::Error);
-    // A plain reject expectation is not met by it either.
-    assert!(!c.met, "{}", c.verdict);
+    let out = dir.path().join("run");
+    let err = match conformance::run_suite(&s, &target_opts(&pki, &server, out), &specs, &[]) {
+        Ok(suite) => panic!(
+            "graded rows after a refusal before client authentication: {:?}",
+            suite.rows
+        ),
+        Err(e) => e,
+    };
+    let why = match err {
+        conformance::ConformanceError::Run(mtls_harness::runner::RunError::TargetRefused(why)) => {
+            why
+        }
+        other => panic!("expected the target-refused diagnosis, got {other:?}"),
+    };
+    assert!(why.contains("before client authentication"), "{why}");
+    assert!(why.contains("protocol_version (70)"), "{why}");
+    assert!(why.contains("no shared TLS version"), "{why}");
 }
 
 #[test]

@@ -272,7 +272,7 @@ fn planned_and_unknown_peers() {
         problems("version = 1\n[[case]]\nname = \"a\"\nserver = \"lighttpd\"\nclient = \"wget\"\n");
     assert_has(
         &p,
-        "4: case[1].server: expected one of \"rustls\", \"openssl\", \"s_server\", \"nginx\", \"haproxy\", \"gnutls-serv\", \"node\", \"go\", \"java\", \"command\", found \"lighttpd\"",
+        "4: case[1].server: expected one of \"rustls\", \"openssl\", \"s_server\", \"nginx\", \"haproxy\", \"apache\", \"gnutls-serv\", \"node\", \"go\", \"java\", \"command\", found \"lighttpd\"",
     );
     assert_has(
         &p,
