@@ -43,6 +43,7 @@ mod short_lived;
 mod stack_clients;
 mod stack_revocation;
 mod stacks;
+mod stock_apache;
 mod support;
 mod target;
 mod target_clients;

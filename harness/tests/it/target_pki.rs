@@ -191,7 +191,7 @@ impl UserCa {
 
     /// An empty CRL from the root (`root.crl`, through `openssl ca -gencrl`): what a server
     /// that checks the whole chain needs for the sub-CA besides the harness's CRLs.
-    fn root_crl(&self) -> PathBuf {
+    pub(super) fn root_crl(&self) -> PathBuf {
         root_crl_in(&self.dir)
     }
 
@@ -445,24 +445,24 @@ fn conformance_run(
 }
 
 /// One `conformance` run: the process's output and its `conformance.json`.
-struct Run {
+pub(super) struct Run {
     output: Output,
     json: Value,
 }
 
 impl Run {
-    fn rows(&self) -> &[Value] {
+    pub(super) fn rows(&self) -> &[Value] {
         self.json["rows"].as_array().unwrap()
     }
 
-    fn row(&self, case: &str) -> &Value {
+    pub(super) fn row(&self, case: &str) -> &Value {
         self.rows()
             .iter()
             .find(|r| r["case"] == case)
             .unwrap_or_else(|| panic!("no row {case}"))
     }
 
-    fn grade(&self, case: &str) -> &str {
+    pub(super) fn grade(&self, case: &str) -> &str {
         self.row(case)["grade"].as_str().unwrap()
     }
 
@@ -476,7 +476,7 @@ impl Run {
     }
 
     /// The cases not skipped.
-    fn graded(&self) -> BTreeSet<String> {
+    pub(super) fn graded(&self) -> BTreeSet<String> {
         self.rows()
             .iter()
             .filter(|r| r["grade"] != "skipped")
@@ -484,19 +484,19 @@ impl Run {
             .collect()
     }
 
-    fn exit_code(&self) -> Option<i32> {
+    pub(super) fn exit_code(&self) -> Option<i32> {
         self.output.status.code()
     }
 
     /// The table and problems, for assertion messages.
-    fn report(&self) -> String {
+    pub(super) fn report(&self) -> String {
         let mut s = String::from_utf8_lossy(&self.output.stdout).into_owned();
         s.push_str(&String::from_utf8_lossy(&self.output.stderr));
         s
     }
 
     /// Every row whose grade is a failure or an error.
-    fn failures(&self) -> Vec<String> {
+    pub(super) fn failures(&self) -> Vec<String> {
         self.rows()
             .iter()
             .filter(|r| {
@@ -1138,7 +1138,7 @@ fn crls_of_pki_target_crl_let_a_crl_checking_server_grade_the_revocation_cases()
 
 /// `pki target-crl --seed SEED` through the user's CA into `dir/target.crl`; checks what it
 /// prints.
-fn target_crl(dir: &Path, ca: &UserCa, seed: &str) -> PathBuf {
+pub(super) fn target_crl(dir: &Path, ca: &UserCa, seed: &str) -> PathBuf {
     let crl = dir.join("target.crl");
     let made = Command::new(harness_exe())
         .args(["pki", "target-crl", "--seed", seed, "--out"])
@@ -1161,7 +1161,7 @@ fn target_crl(dir: &Path, ca: &UserCa, seed: &str) -> PathBuf {
 
 /// The secret `pki target-crl` wrote beside `crl`: the run mints the serials and sub-CA keys
 /// its CRLs name only with it (under the user's CA they are random, not the seed's).
-fn mint_secret(crl: &Path) -> PathBuf {
+pub(super) fn mint_secret(crl: &Path) -> PathBuf {
     let mut name = crl.as_os_str().to_os_string();
     name.push(".mint-secret");
     PathBuf::from(name)
@@ -1169,7 +1169,7 @@ fn mint_secret(crl: &Path) -> PathBuf {
 
 /// `conformance` against `addr` through the user's CA with `extra` arguments, graded with an
 /// empty deviations file.
-fn conformance_with(dir: &Path, ca: &UserCa, addr: SocketAddr, extra: &[&str]) -> Run {
+pub(super) fn conformance_with(dir: &Path, ca: &UserCa, addr: SocketAddr, extra: &[&str]) -> Run {
     let devs = deviations_file(dir, &peer(addr), &[]);
     let mut args: Vec<std::ffi::OsString> = vec!["--deviations".into(), devs.into()];
     args.extend(extra.iter().map(Into::into));

@@ -264,7 +264,7 @@ identities = 3
 [defaults]
 client = "openssl"
 tls = {{ groups = ["x25519", "secp256r1"] }}
-load = {{ concurrency = 1, handshakes = 20, warmup = "300ms", timeout = "5s" }}
+load = {{ concurrency = 1, handshakes = 20, warmup = "1s", timeout = "5s" }}
 [matrix]
 server = ["rustls", "openssl"]
 {RESUMPTION_CASES}"#
