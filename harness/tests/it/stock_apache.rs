@@ -5,8 +5,10 @@
 //! CRLs from `pki target-crl` (`SSLCARevocationFile`, `SSLCARevocationCheck chain` or `leaf`)
 //! and OCSP with nothing but `SSLOCSPEnable leaf`, the responder taken from each client
 //! certificate's AIA (the harness's). A correct server gets no fail row and every revocation
-//! case it can check is graded (not skipped), at TLS 1.3 and at TLS 1.2 (`SSLProtocol
-//! TLSv1.2`, an ECDSA server certificate: what a stock client offers must reach it).
+//! case it can check is graded (not skipped) at TLS 1.3. Against a TLS 1.2-only Apache
+//! (`SSLProtocol TLSv1.2`, an ECDSA server certificate) the suite's TLS 1.2 cases are graded
+//! and every case pinned to TLS 1.3 is skipped with the cause: the run is not stopped, and no
+//! case refused for its version is graded.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -15,9 +17,7 @@ use std::time::Duration;
 
 use mtls_harness::peers::ChildGuard;
 
-use super::target_pki::{
-    conformance_with, free_addr, mint_secret, target_crl, Run, UserCa, READY,
-};
+use super::target_pki::{conformance_with, free_addr, mint_secret, target_crl, Run, UserCa, READY};
 
 /// Debian's Apache binary and modules, which `scripts/install-peers.sh` installs.
 const APACHE: &str = "/usr/sbin/apache2";
@@ -44,8 +44,11 @@ fn stock_apache(dir: &Path, ca: &UserCa, ssl: &str) -> (ChildGuard, SocketAddr) 
         for d in [dir, ap.as_path(), docs.as_path()] {
             std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o711)).unwrap();
         }
-        std::fs::set_permissions(docs.join("index.html"), std::fs::Permissions::from_mode(0o644))
-            .unwrap();
+        std::fs::set_permissions(
+            docs.join("index.html"),
+            std::fs::Permissions::from_mode(0o644),
+        )
+        .unwrap();
     }
     let addr = free_addr();
     let d = ap.display();
@@ -112,13 +115,14 @@ fn all_crls(dir: &Path, ca: &UserCa, crl: &Path) -> PathBuf {
     path
 }
 
-/// A correct stock server: exit 0, no fail or error row, the sanity handshakes passed, the
-/// OpenSSL deviations Apache is known for (through `--target-stack apache`) and nothing else.
-fn assert_correct(run: &Run) {
+/// A correct stock server: exit 0, no fail or error row, the `sanity` handshakes passed, the
+/// OpenSSL deviations Apache is known for (through `--target-stack apache`) and nothing else,
+/// at least `graded` cases graded.
+fn assert_correct(run: &Run, sanity: &[&str], graded: usize) {
     let report = run.report();
     assert!(run.failures().is_empty(), "{:?}\n{report}", run.failures());
-    for sanity in ["sanity-first", "sanity-last"] {
-        assert_eq!(run.grade(sanity), "pass", "{report}");
+    for case in sanity {
+        assert_eq!(run.grade(case), "pass", "{report}");
     }
     for row in run.rows() {
         if row["grade"] == "deviation" {
@@ -126,7 +130,7 @@ fn assert_correct(run: &Run) {
             assert!(why.starts_with("known for apache"), "{row}\n{report}");
         }
     }
-    assert!(run.graded().len() >= 20, "{report}");
+    assert!(run.graded().len() >= graded, "{report}");
     assert_eq!(run.exit_code(), Some(0), "{report}");
 }
 
@@ -139,7 +143,7 @@ fn assert_crl_graded(run: &Run) {
 }
 
 /// `conformance` against a stock Apache checking CRLs with `check` at `protocol`.
-fn crl_run(check: &str, protocol: &str, seed: &str) {
+fn crl_run(check: &str, protocol: &str, seed: &str) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let ca = UserCa::new(dir.path(), false);
     let crl = target_crl(dir.path(), &ca, seed);
@@ -168,20 +172,54 @@ fn crl_run(check: &str, protocol: &str, seed: &str) {
             mint_secret(&crl).to_str().unwrap(),
         ],
     );
-    assert_correct(&run);
-    assert_crl_graded(&run);
-    assert_eq!(run.grade("d1-ocsp-good"), "skipped");
     server.stop(Duration::from_secs(2));
+    run
 }
+
+const SANITY: [&str; 3] = ["sanity-first", "sanity-tls12", "sanity-last"];
 
 #[test]
 fn stock_apache_checking_the_chain_against_crls_at_tls13_has_no_fail_row() {
-    crl_run("chain", "all", "5151");
+    let run = crl_run("chain", "all", "5151");
+    assert_correct(&run, &SANITY, 20);
+    assert_crl_graded(&run);
+    assert_eq!(run.grade("d1-ocsp-good"), "skipped");
 }
 
+/// The cases of the suite that pin TLS 1.2, which a TLS 1.2-only server grades.
+const TLS12_CASES: [&str; 4] = [
+    "sanity-tls12",
+    "a2-no-cert-tls12",
+    "a5-cert-verify-invalid-tls12",
+    "b6-expired-tls12",
+];
+
 #[test]
-fn stock_apache_tls12_only_checking_leaf_crls_has_no_fail_row() {
-    crl_run("leaf", "TLSv1.2", "5152");
+fn stock_apache_tls12_only_grades_the_tls12_cases_and_skips_the_tls13_ones_with_the_cause() {
+    let run = crl_run("leaf", "TLSv1.2", "5152");
+    let report = run.report();
+    assert_correct(&run, &["sanity-tls12"], TLS12_CASES.len());
+    for case in TLS12_CASES {
+        assert!(run.grade(case).starts_with("pass"), "{case}\n{report}");
+    }
+    // Every other case offers TLS 1.3 only: skipped, naming the version and the alert.
+    for case in [
+        "sanity-first",
+        "a1-no-cert-tls13",
+        "a4-cert-verify-invalid",
+        "c2-revoked",
+    ] {
+        let row = run.row(case);
+        assert_eq!(row["grade"], "skipped", "{row}\n{report}");
+        let why = row["observed"].as_str().unwrap();
+        assert!(
+            why.contains("TLS 1.3")
+                && why.contains("protocol_version")
+                && why.contains("does not speak this case's TLS version"),
+            "{why}"
+        );
+    }
+    assert_eq!(run.graded().len(), TLS12_CASES.len(), "{report}");
 }
 
 #[test]
@@ -197,7 +235,7 @@ fn stock_apache_asking_the_responder_in_the_aia_grades_the_ocsp_cases() {
         addr,
         &["--target-stack", "apache", "--target-revocation", "ocsp"],
     );
-    assert_correct(&run);
+    assert_correct(&run, &SANITY, 20);
     let report = run.report();
     assert_eq!(run.grade("d1-ocsp-good"), "pass", "{report}");
     assert!(run.grade("d2-ocsp-revoked").starts_with("pass"), "{report}");

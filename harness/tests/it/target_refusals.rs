@@ -1,6 +1,6 @@
 //! Targets set up from their own defaults under a CA made with the openssl CLI, that refuse
 //! for a reason no case can grade (issue 26, findings 4, 7 and 12): a handshake refused before
-//! client authentication and a verify depth too small for the harness's chain are one
+//! client authentication at every version the client speaks and a verify depth too small for the harness's chain are one
 //! diagnosis (exit 2), never rows; a stock HAProxy declared with `--target-stack` is graded
 //! with the deviations known for HAProxy, and what is left comes as a deviations snippet.
 
@@ -103,9 +103,11 @@ fn text(out: &Output) -> String {
 }
 
 #[test]
-fn a_trust_handshake_refused_before_client_authentication_is_a_diagnosis_not_rows() {
+fn a_case_whose_tls_settings_are_refused_before_client_authentication_is_skipped_with_the_cause() {
     // A P-256 server certificate at TLS 1.2 and a client offering x25519 only: no shared
-    // cipher (RFC 8422 5.1), refused before any CertificateRequest.
+    // cipher (RFC 8422 5.1), refused before any CertificateRequest. A stock ClientHello
+    // reaches client authentication: the case's own settings are the cause, it is skipped
+    // with it, and a run that graded nothing else is exit 2.
     let (dir, ca, mut server, addr) = with_server(|d, ca| s_server(d, ca, STRICT));
     let scenario = one_variant(
         dir.path(),
@@ -115,13 +117,41 @@ fn a_trust_handshake_refused_before_client_authentication_is_a_diagnosis_not_row
     let report = assert_diagnosis(
         &out,
         &[
-            "the target refused the handshake before client authentication: alert handshake_failure (40)",
-            "likely cause: no shared version/group/cipher: the client offered TLS 1.2 with groups x25519",
-            "the server's certificate key is P-256",
+            "SKIPPED expired: the target refused this case's TLS settings (TLS 1.2 with groups x25519) before client authentication with alert handshake_failure (40)",
+            "a stock ClientHello (TLS 1.3/1.2) reached client authentication and negotiated TLS 1.3",
             "add \"secp256r1\" to the case's groups",
+            "nothing was measured",
         ],
     );
     assert!(!report.contains("FAIL"), "{report}");
+    server.stop(Duration::from_secs(2));
+}
+
+#[test]
+fn a_target_no_stock_client_hello_reaches_is_a_diagnosis_not_rows() {
+    // s_server speaking TLS 1.1 only: neither the case's ClientHello nor a stock one (TLS
+    // 1.3/1.2) reaches client authentication. No case can be graded: one diagnosis, exit 2.
+    let (dir, ca, mut server, addr) = with_server(|d, ca| {
+        s_server(
+            d,
+            ca,
+            &[STRICT, &["-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"]].concat(),
+        )
+    });
+    let scenario = one_variant(dir.path(), "{ versions = [\"1.3\"] }");
+    let out = harness("run", Some(&scenario), dir.path(), &ca, addr, &[]);
+    let report = assert_diagnosis(
+        &out,
+        &[
+            "the target refused the handshake before client authentication",
+            "the client offered TLS 1.3",
+            "no case can be graded",
+        ],
+    );
+    assert!(
+        !report.contains("FAIL") && !report.contains("SKIPPED"),
+        "{report}"
+    );
     server.stop(Duration::from_secs(2));
 }
 

@@ -16,8 +16,8 @@ use super::fixtures::Fixtures;
 use super::refused::Untrusted;
 use super::revocation;
 use super::short_lived::ShortLived;
-use super::trust;
 use super::verdict::peer_verdict;
+use super::{reach, trust};
 use super::{RunError, RunOptions};
 use crate::load::LoadExtras;
 use crate::measure::Exposure;
@@ -132,13 +132,17 @@ fn phases(
     // The target's own command (if the case has one) runs from here: the trust handshake
     // needs a server to answer.
     let (serving, crl_files) = serve(&parts, fixtures, short.as_ref())?;
-    if let Some(target) = env
-        .opts
-        .target
-        .as_deref()
-        .filter(|_| trust::needs_check(case))
-    {
-        match trust::gate(case, &pki, fixtures, target, env.runtime)? {
+    if let Some(target) = env.opts.target.as_deref() {
+        let reached = fixtures.reached(reach::key(&case.tls), || {
+            reach::check(case, &pki, target, env.runtime)
+        });
+        let trusted = match reached {
+            Ok(()) if trust::needs_check(case) => {
+                trust::gate(case, &pki, fixtures, target, env.runtime)?
+            }
+            other => other,
+        };
+        match trusted {
             Ok(()) => {}
             Err(Untrusted::Skip(reason)) => return Err(Ended::Skipped(reason)),
             Err(Untrusted::Refused(why)) => return Err(Ended::Run(RunError::TargetRefused(why))),

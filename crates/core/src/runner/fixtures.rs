@@ -43,6 +43,9 @@ pub struct Fixtures {
     /// Per hierarchy, whether the target accepted its valid credential (target mode), or why
     /// not.
     trust: HashMap<PkiSpec, Result<(), Untrusted>>,
+    /// Per distinct client TLS settings, whether they reach client authentication at the
+    /// target, or why not.
+    reach: HashMap<String, Result<(), Untrusted>>,
     /// What was minted under the user's CA so far (written to the run's `minted.json`).
     minted: Option<pki::Minted>,
 }
@@ -57,6 +60,7 @@ impl Fixtures {
             crls: HashMap::new(),
             revocation: None,
             trust: HashMap::new(),
+            reach: HashMap::new(),
             minted: None,
         }
     }
@@ -90,6 +94,16 @@ impl Fixtures {
     ) -> Result<(), Untrusted> {
         let spec = self.spec(key, intermediates, layout);
         self.trust.entry(spec).or_insert_with(check).clone()
+    }
+
+    /// Whether the client TLS settings named `key` reach client authentication at the target,
+    /// asked of `check` on first use and remembered for the run.
+    pub(super) fn reached(
+        &mut self,
+        key: String,
+        check: impl FnOnce() -> Result<(), Untrusted>,
+    ) -> Result<(), Untrusted> {
+        self.reach.entry(key).or_insert_with(check).clone()
     }
 
     /// A CRL file of `kind` for the fixtures of `key`/`intermediates` with `entries` filler

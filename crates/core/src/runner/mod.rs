@@ -21,6 +21,7 @@ mod interrupt;
 mod manifest;
 mod options;
 mod pair;
+mod reach;
 mod refused;
 mod revocation;
 mod run;

@@ -30,6 +30,23 @@ fn alert_text(outcome: Outcome) -> String {
     }
 }
 
+/// What the client offers at `case`'s TLS settings: "TLS 1.3 with groups x25519 and suites ...".
+fn offered(case: &Case) -> String {
+    let tls = &case.tls;
+    let versions: Vec<&str> = tls.versions.iter().map(|v| v.name()).collect();
+    let groups: Vec<&str> = tls.groups.iter().map(|g| g.name()).collect();
+    let mut text = format!(
+        "TLS {} with groups {}",
+        versions.join("/"),
+        groups.join(", ")
+    );
+    if !tls.suites.is_empty() {
+        let suites: Vec<&str> = tls.suites.iter().map(|s| s.name()).collect();
+        text.push_str(&format!(" and suites {}", suites.join(", ")));
+    }
+    text
+}
+
 /// The diagnosis of a target that refused the valid credential's handshake (`case`'s TLS
 /// settings) with `outcome` before the client's Certificate; `requested`: after its
 /// CertificateRequest.
@@ -39,18 +56,7 @@ pub(super) fn diagnosis(case: &Case, target: &Target, outcome: Outcome, requeste
     } else {
         "before client authentication"
     };
-    let tls = &case.tls;
-    let versions: Vec<&str> = tls.versions.iter().map(|v| v.name()).collect();
-    let groups: Vec<&str> = tls.groups.iter().map(|g| g.name()).collect();
-    let mut offered = format!(
-        "the client offered TLS {} with groups {}",
-        versions.join("/"),
-        groups.join(", ")
-    );
-    if !tls.suites.is_empty() {
-        let suites: Vec<&str> = tls.suites.iter().map(|s| s.name()).collect();
-        offered.push_str(&format!(" and suites {}", suites.join(", ")));
-    }
+    let mut offered = format!("the client offered {}", offered(case));
     let key = target.server_key();
     if let Some(key) = &key {
         offered.push_str(&format!("; the server's certificate key is {key}"));
@@ -68,6 +74,33 @@ pub(super) fn diagnosis(case: &Case, target: &Target, outcome: Outcome, requeste
         alert_text(outcome),
         curve_hint(case, key.as_deref()),
         case.name,
+    )
+}
+
+/// Why a case whose own TLS settings were refused (`outcome`) before client authentication is
+/// skipped when the stock settings reached it (negotiating `stock_version` when the handshake
+/// completed).
+pub(super) fn settings_reason(
+    case: &Case,
+    target: &Target,
+    outcome: Outcome,
+    stock_version: Option<String>,
+) -> String {
+    let settings = offered(case);
+    let stock = match stock_version {
+        Some(v) => format!(
+            "a stock ClientHello (TLS 1.3/1.2) reached client authentication and negotiated {v}"
+        ),
+        None => "a stock ClientHello (TLS 1.3/1.2) reached client authentication".into(),
+    };
+    let cause = match outcome {
+        Outcome::ProtocolVersion => "the target does not speak this case's TLS version",
+        _ => "the target takes none of this case's versions, groups or suites",
+    };
+    format!(
+        "the target refused this case's TLS settings ({settings}) before client authentication with {}, while {stock}: {cause}{}, so this case cannot isolate its defect there",
+        alert_text(outcome),
+        curve_hint(case, target.server_key().as_deref()),
     )
 }
 

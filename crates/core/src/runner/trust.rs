@@ -2,25 +2,19 @@
 //! credential of the same hierarchy before any bad variant of it is graded. A bad credential
 //! isolates its defect only when the rest of its chain is trusted; if the target refuses the
 //! valid one, every variant of that hierarchy would be refused for the wrong cause, so those
-//! cases are skipped with the reason instead of graded. A target that refuses the handshake
-//! before client authentication (no shared version, group or cipher) has judged no
-//! certificate at all: that is a diagnosis of the whole run ([`Untrusted::Refused`], exit 2),
+//! cases are skipped with the reason instead of graded. Whether the case's TLS settings reach
+//! client authentication at all is asked before (`reach.rs`); a refusal before client
+//! authentication here is still a diagnosis of the whole run ([`Untrusted::Refused`], exit 2),
 //! never rows.
 
-use std::time::{Duration, Instant};
-
-use crate::load::attempt;
 use crate::measure::{Outcome, Refusal};
-use crate::peers::{RustlsClient, Target};
+use crate::peers::Target;
 use crate::pki::{ClientCert, Pki};
-use crate::scenario::{Case, ResumptionMode};
+use crate::scenario::Case;
 
 use super::fixtures::{CrlLayout, Fixtures};
 use super::refused::{self, Untrusted};
-use super::RunError;
-
-/// How long the trust handshake may take.
-const TIMEOUT: Duration = Duration::from_secs(10);
+use super::{reach, RunError};
 
 /// Whether `case`'s credential needs the trust check: a bad variant issued in the run's
 /// hierarchy. The valid credential is itself the check (graded as any case), no certificate
@@ -39,23 +33,8 @@ pub(super) fn check(
     target: &Target,
     runtime: &tokio::runtime::Runtime,
 ) -> Result<(), Untrusted> {
-    let mut valid = case.clone();
-    valid.client_cert = ClientCert::Valid;
-    valid.own_credential = None;
-    valid.tls.resumption = ResumptionMode::Off;
-    let client = RustlsClient::for_target_with(&valid, pki, target, None)
-        .map_err(|e| Untrusted::Skip(format!("the trust handshake could not be set up: {e}")))?;
-    let sample = runtime.block_on(attempt(
-        &client,
-        target.addr,
-        0,
-        Instant::now(),
-        TIMEOUT,
-        false,
-    ));
-    if sample.outcome != Outcome::Accepted
-        && sample.evidence.refusal == Some(Refusal::BeforeCertificate)
-    {
+    let sample = reach::valid_handshake(case, &case.tls, pki, target, runtime)?;
+    if reach::refused_early(&sample) {
         return Err(Untrusted::Refused(refused::diagnosis(
             case,
             target,
