@@ -1,4 +1,5 @@
-//! One handshake attempt: TCP connect, TLS handshake, `GET /`, and the reply's status (with a
+//! One handshake attempt: TCP connect, TLS handshake, `GET /` (or the client's own request:
+//! a target's name and path), and the reply's status (with a
 //! bounded part of a refusal's body, `reply.rs`), with a timestamp per phase, every failure
 //! classified, and the client's verdict evidence (`evidence.rs`) refining the class.
 //!
@@ -18,9 +19,24 @@ use super::reply::read_reply;
 use super::Connector;
 use crate::measure::{CountingStream, Outcome, Sample};
 
-/// The request every attempt sends.
+/// The request an attempt sends unless its client says otherwise ([`Connector::request`]).
 pub const REQUEST: &[u8] =
     b"GET / HTTP/1.1\r\nHost: localhost\r\nUser-Agent: mtls-harness\r\nConnection: close\r\n\r\n";
+
+/// The request for `path` on the server named `host` (the target's name and path), in the
+/// form of [`REQUEST`] (an IPv6 address in brackets, RFC 9110 7.2). The caller checks both
+/// (no whitespace or control characters).
+pub fn request_for(host: &str, path: &str) -> Vec<u8> {
+    let host = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    };
+    format!(
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: mtls-harness\r\nConnection: close\r\n\r\n"
+    )
+    .into_bytes()
+}
 
 /// Runs one attempt against `addr`, finishing within `timeout` of its actual start. With
 /// `want_resume`, the client offers `identity`'s session if it holds one.
@@ -108,7 +124,7 @@ async fn run<C: Connector>(
     *counts = Some(c);
 
     let mut tls = match connector
-        .handshake(tcp, identity, REQUEST, sample.meant_to_resume)
+        .handshake(tcp, identity, connector.request(), sample.meant_to_resume)
         .await
     {
         Ok(tls) => tls,
@@ -131,4 +147,17 @@ async fn run<C: Connector>(
 async fn drain<S: AsyncRead + Unpin>(stream: &mut S) {
     let mut sink = [0u8; 2048];
     while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_request_names_the_path_and_the_host() {
+        assert_eq!(request_for("localhost", "/"), REQUEST);
+        let r = request_for("shop.example", "/secure/a?b=1");
+        assert!(r.starts_with(b"GET /secure/a?b=1 HTTP/1.1\r\nHost: shop.example\r\n"));
+        assert!(request_for("::1", "/").starts_with(b"GET / HTTP/1.1\r\nHost: [::1]\r\n"));
+    }
 }

@@ -17,10 +17,10 @@ mod live;
 mod reply;
 mod ticket;
 
-pub use attempt::{attempt, REQUEST};
+pub use attempt::{attempt, request_for, REQUEST};
 pub use attempter::{Attempter, TlsAttempts};
 pub use connector::Connector;
 pub use engine::{run_load, run_load_with, LoadExtras};
-pub use evidence::{record_answer, record_request, record_session_lookup};
+pub use evidence::{record_answer, record_late_request, record_request, record_session_lookup};
 pub use reply::parse_status_line;
 pub use ticket::{Ticket, Ticketer};

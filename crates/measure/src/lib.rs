@@ -19,7 +19,7 @@ mod sample;
 pub use counting::{ByteCounts, CountingStream};
 pub use cpu::{CpuSnapshot, CpuTargets, CpuUsage};
 pub use evidence::{
-    CertAnswer, CertRequest, Evidence, EvidenceCounts, Refusal, MAX_CA_NAMES, MAX_CA_NAME_BYTES,
+    CertAnswer, CertRequest, Evidence, EvidenceCounts, LateRequest, Refusal, MAX_CA_NAMES, MAX_CA_NAME_BYTES,
     MAX_SIG_SCHEMES,
 };
 pub use figures::{Exposure, ShortLivedFigures};

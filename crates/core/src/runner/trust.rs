@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 
 use crate::load::attempt;
 use crate::measure::{Outcome, Refusal};
-use crate::peers::{RustlsClient, Target};
+use crate::peers::{OpensslClient, RustlsClient, Target};
 use crate::pki::{ClientCert, Pki};
-use crate::scenario::{Case, ResumptionMode};
+use crate::scenario::{Case, ClientImpl, ResumptionMode};
 
 use super::fixtures::{CrlLayout, Fixtures};
 use super::refused::{self, Untrusted};
@@ -43,16 +43,19 @@ pub(super) fn check(
     valid.client_cert = ClientCert::Valid;
     valid.own_credential = None;
     valid.tls.resumption = ResumptionMode::Off;
-    let client = RustlsClient::for_target_with(&valid, pki, target, None)
-        .map_err(|e| Untrusted::Skip(format!("the trust handshake could not be set up: {e}")))?;
-    let sample = runtime.block_on(attempt(
-        &client,
-        target.addr,
-        0,
-        Instant::now(),
-        TIMEOUT,
-        false,
-    ));
+    let setup = |e: &dyn std::fmt::Display| {
+        Untrusted::Skip(format!("the trust handshake could not be set up: {e}"))
+    };
+    // The case's own client when it is the OpenSSL one: a server that asks for the
+    // certificate only after the handshake (per-location) asks that client, not rustls.
+    let sample = if case.client == ClientImpl::Openssl {
+        let client = OpensslClient::for_target(&valid, pki, target).map_err(|e| setup(&e))?;
+        runtime.block_on(attempt(&client, target.addr, 0, Instant::now(), TIMEOUT, false))
+    } else {
+        let client =
+            RustlsClient::for_target_with(&valid, pki, target, None).map_err(|e| setup(&e))?;
+        runtime.block_on(attempt(&client, target.addr, 0, Instant::now(), TIMEOUT, false))
+    };
     if sample.outcome != Outcome::Accepted
         && sample.evidence.refusal == Some(Refusal::BeforeCertificate)
     {
