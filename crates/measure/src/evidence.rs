@@ -354,7 +354,10 @@ mod tests {
             late.record(&e, Outcome::Accepted, false);
         }
         assert_eq!(
-            (late.post_handshake_cert_requested, late.renegotiation_requested),
+            (
+                late.post_handshake_cert_requested,
+                late.renegotiation_requested
+            ),
             (1, 1)
         );
         c.merge(&EvidenceCounts::default());

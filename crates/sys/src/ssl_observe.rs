@@ -7,9 +7,9 @@
 use std::ffi::{c_int, c_void};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use foreign_types::ForeignTypeRef;
 use openssl::error::ErrorStack;
 use openssl::ssl::{SslContextBuilder, SslRef};
-use foreign_types::ForeignTypeRef;
 
 /// `SSL3_RT_HANDSHAKE`: the content type of handshake messages (the callback also reports
 /// record headers and TLS 1.3 inner content types under pseudo types, which are skipped).
@@ -61,8 +61,7 @@ unsafe extern "C" fn trampoline(
     ssl: *mut openssl_sys::SSL,
     arg: *mut c_void,
 ) {
-    if content_type != HANDSHAKE || buf.is_null() || len == 0 || arg.is_null() || ssl.is_null()
-    {
+    if content_type != HANDSHAKE || buf.is_null() || len == 0 || arg.is_null() || ssl.is_null() {
         return;
     }
     // SAFETY: OpenSSL passes `len` readable bytes at `buf` for the duration of the call.

@@ -131,10 +131,9 @@ fn text(out: &Output) -> String {
 
 /// The graded rows of `dir/out`, by case.
 fn rows(dir: &Path) -> Vec<Value> {
-    let json: Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.join("out/conformance.json")).unwrap(),
-    )
-    .unwrap();
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("out/conformance.json")).unwrap())
+            .unwrap();
     json["rows"].as_array().unwrap().clone()
 }
 

@@ -362,7 +362,9 @@ pub(super) mod tests {
             renegotiation_requested: 2,
             ..evidence(0)
         };
-        assert!(late_request_note(Some(&e)).unwrap().contains("renegotiation (HelloRequest) x2"));
+        assert!(late_request_note(Some(&e))
+            .unwrap()
+            .contains("renegotiation (HelloRequest) x2"));
     }
 
     #[test]

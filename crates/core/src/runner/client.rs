@@ -97,7 +97,7 @@ impl LoadClient {
                 Ok(c) => LoadClient::Rustls(Arc::new(c)),
                 Err(e) => return Err(NoClient::Failed(e.to_string())),
             },
-            ClientImpl::Openssl => match opts.target.as_deref() {
+            ClientImpl::Openssl => match match opts.target.as_deref() {
                 Some(t) => OpensslClient::for_target(case, pki, t),
                 None => OpensslClient::new(case, pki),
             } {

@@ -50,11 +50,25 @@ pub(super) fn check(
     // certificate only after the handshake (per-location) asks that client, not rustls.
     let sample = if case.client == ClientImpl::Openssl {
         let client = OpensslClient::for_target(&valid, pki, target).map_err(|e| setup(&e))?;
-        runtime.block_on(attempt(&client, target.addr, 0, Instant::now(), TIMEOUT, false))
+        runtime.block_on(attempt(
+            &client,
+            target.addr,
+            0,
+            Instant::now(),
+            TIMEOUT,
+            false,
+        ))
     } else {
         let client =
             RustlsClient::for_target_with(&valid, pki, target, None).map_err(|e| setup(&e))?;
-        runtime.block_on(attempt(&client, target.addr, 0, Instant::now(), TIMEOUT, false))
+        runtime.block_on(attempt(
+            &client,
+            target.addr,
+            0,
+            Instant::now(),
+            TIMEOUT,
+            false,
+        ))
     };
     if sample.outcome != Outcome::Accepted
         && sample.evidence.refusal == Some(Refusal::BeforeCertificate)

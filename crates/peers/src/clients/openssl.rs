@@ -36,9 +36,9 @@ use crate::measure::{CountingStream, Negotiated, TlsFailure};
 use crate::peers::tls::openssl as openssl_names;
 use crate::peers::tls::rustls as tls_config;
 use crate::pki::{ClientCert, Identity, Pki};
-use rustls::pki_types::CertificateDer;
 use crate::scenario::{Case, ResumptionMode, TlsVersion};
 use crate::sys::ResumingContext;
+use rustls::pki_types::CertificateDer;
 
 /// The OpenSSL client of a case.
 pub struct OpensslClient {
@@ -194,18 +194,21 @@ fn identity_context(
         b.set_groups_list(&list)?;
     }
     for root in roots {
-        b.cert_store_mut().add_cert(X509::from_der(root.as_ref())?)?;
+        b.cert_store_mut()
+            .add_cert(X509::from_der(root.as_ref())?)?;
     }
     b.set_verify(SslVerifyMode::PEER);
     if let Some((chain, key)) = cred {
         let mut chain = chain.iter();
         if let Some(leaf) = chain.next() {
-            b.set_certificate(&X509::from_der(leaf.as_ref())?)?;
+            let leaf = X509::from_der(leaf.as_ref())?;
+            b.set_certificate(&leaf)?;
         }
         for extra in chain {
             b.add_extra_chain_cert(X509::from_der(extra.as_ref())?)?;
         }
-        b.set_private_key(&openssl::pkey::PKey::private_key_from_der(key)?)?;
+        let key = openssl::pkey::PKey::private_key_from_der(key)?;
+        b.set_private_key(&key)?;
         b.check_private_key()?;
     }
     super::openssl_evidence::observe(&mut b)?;

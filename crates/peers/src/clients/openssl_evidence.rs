@@ -126,7 +126,10 @@ mod tests {
             Some(false)
         );
         // TLS 1.2: the list straight after the header.
-        assert_eq!(certificate_list_empty(&[11, 0, 0, 3, 0, 0, 0], false), Some(true));
+        assert_eq!(
+            certificate_list_empty(&[11, 0, 0, 3, 0, 0, 0], false),
+            Some(true)
+        );
         assert_eq!(
             certificate_list_empty(&[11, 0, 0, 8, 0, 0, 5, 0, 0, 2, 1, 2], false),
             Some(false)
