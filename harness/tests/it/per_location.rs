@@ -147,7 +147,11 @@ fn graded_with_the_openssl_client(tls12: bool, late: &str, alerts: &[(&str, &str
     let out = conformance(dir.path(), &ca, addr, &file);
     let report = text(&out);
     assert_eq!(out.status.code(), Some(0), "{report}");
-    let rows = rows(dir.path());
+    // The cases of the suite this scenario does not run are skipped rows; the rest graded.
+    let rows: Vec<Value> = rows(dir.path())
+        .into_iter()
+        .filter(|r| r["grade"] != "skipped")
+        .collect();
     assert_eq!(rows.len(), alerts.len(), "{report}");
     for (case, class) in alerts {
         let row = rows.iter().find(|r| r["case"] == *case).unwrap();
