@@ -1,4 +1,5 @@
-//! One handshake attempt: TCP connect, TLS handshake, `GET /`, and the reply's status (with a
+//! One handshake attempt: TCP connect, TLS handshake, `GET /` (or the client's own request:
+//! a target's name and path), and the reply's status (with a
 //! bounded part of a refusal's body, `reply.rs`), with a timestamp per phase, every failure
 //! classified, and the client's verdict evidence (`evidence.rs`) refining the class.
 //!
@@ -17,10 +18,6 @@ use super::evidence::scoped;
 use super::reply::read_reply;
 use super::Connector;
 use crate::measure::{CountingStream, Outcome, Sample};
-
-/// The request every attempt sends.
-pub const REQUEST: &[u8] =
-    b"GET / HTTP/1.1\r\nHost: localhost\r\nUser-Agent: mtls-harness\r\nConnection: close\r\n\r\n";
 
 /// Runs one attempt against `addr`, finishing within `timeout` of its actual start. With
 /// `want_resume`, the client offers `identity`'s session if it holds one.
@@ -108,7 +105,7 @@ async fn run<C: Connector>(
     *counts = Some(c);
 
     let mut tls = match connector
-        .handshake(tcp, identity, REQUEST, sample.meant_to_resume)
+        .handshake(tcp, identity, connector.request(), sample.meant_to_resume)
         .await
     {
         Ok(tls) => tls,

@@ -26,9 +26,15 @@ pub trait Connector: Send + Sync + 'static {
         &self,
         tcp: CountingStream<TcpStream>,
         identity: usize,
-        request: &'static [u8],
+        request: &[u8],
         resume: bool,
     ) -> impl Future<Output = io::Result<Self::Stream>> + Send;
+
+    /// The request each attempt sends after the handshake (`GET /` for `localhost` unless the
+    /// client was made for a target with its own name and path, [`crate::request_for`]).
+    fn request(&self) -> &[u8] {
+        super::REQUEST
+    }
 
     /// What the finished handshake negotiated.
     fn negotiated(stream: &Self::Stream) -> Option<Negotiated>;

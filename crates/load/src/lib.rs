@@ -15,12 +15,14 @@ mod engine;
 mod evidence;
 mod live;
 mod reply;
+mod request;
 mod ticket;
 
-pub use attempt::{attempt, REQUEST};
+pub use attempt::attempt;
 pub use attempter::{Attempter, TlsAttempts};
 pub use connector::Connector;
 pub use engine::{run_load, run_load_with, LoadExtras};
-pub use evidence::{record_answer, record_request, record_session_lookup};
+pub use evidence::{record_answer, record_late_request, record_request, record_session_lookup};
 pub use reply::parse_status_line;
+pub use request::{request_for, REQUEST};
 pub use ticket::{Ticket, Ticketer};

@@ -38,6 +38,21 @@ pub struct Evidence {
     /// identity took its single-use tickets); `None` when
     /// the attempt did not look (a full handshake) or the client cannot tell.
     pub session_found: Option<bool>,
+    /// When the server asked for the client's certificate after the handshake: a TLS 1.3
+    /// post-handshake CertificateRequest (RFC 8446 4.6.2) or a TLS 1.2 HelloRequest starting
+    /// a renegotiation (RFC 5246 7.4.1.1), as servers that authenticate clients only for some
+    /// paths do. `None` when the client did not see one (or cannot tell).
+    pub late_request: Option<LateRequest>,
+}
+
+/// How a server asked for the client's certificate after its handshake completed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LateRequest {
+    /// A TLS 1.3 CertificateRequest after the server's Finished (post-handshake
+    /// authentication).
+    PostHandshake,
+    /// A TLS 1.2 HelloRequest: a renegotiation, whose handshake carries the request.
+    Renegotiation,
 }
 
 /// A CertificateRequest as the client received it, in stack-neutral terms.
@@ -159,6 +174,10 @@ pub struct EvidenceCounts {
     pub refused_without_request: u64,
     /// Full handshakes accepted without a CertificateRequest.
     pub accepted_without_request: u64,
+    /// Attempts in which the server sent a TLS 1.3 CertificateRequest after its handshake.
+    pub post_handshake_cert_requested: u64,
+    /// Attempts in which the server sent a TLS 1.2 HelloRequest (a renegotiation).
+    pub renegotiation_requested: u64,
     /// Distinct CA names seen, in order of first sight (at most [`MAX_CA_NAMES`]).
     pub ca_names: Vec<String>,
     /// Distinct signature schemes seen, in order of first sight (at most [`MAX_SIG_SCHEMES`]).
@@ -174,6 +193,11 @@ impl EvidenceCounts {
             return;
         }
         self.observed += 1;
+        match e.late_request {
+            Some(LateRequest::PostHandshake) => self.post_handshake_cert_requested += 1,
+            Some(LateRequest::Renegotiation) => self.renegotiation_requested += 1,
+            None => {}
+        }
         match e.answer {
             Some(CertAnswer::Certificate) => self.cert_sent += 1,
             Some(CertAnswer::Empty) => self.empty_certificate_sent += 1,
@@ -212,6 +236,8 @@ impl EvidenceCounts {
         self.refused_before_certificate += other.refused_before_certificate;
         self.refused_without_request += other.refused_without_request;
         self.accepted_without_request += other.accepted_without_request;
+        self.post_handshake_cert_requested += other.post_handshake_cert_requested;
+        self.renegotiation_requested += other.renegotiation_requested;
         add_distinct(&mut self.ca_names, &other.ca_names, MAX_CA_NAMES);
         add_distinct(&mut self.sig_schemes, &other.sig_schemes, MAX_SIG_SCHEMES);
     }
@@ -242,6 +268,7 @@ mod tests {
             answer,
             refusal: None,
             session_found: None,
+            late_request: None,
         }
     }
 
@@ -318,6 +345,23 @@ mod tests {
         };
         c.record(&none, Outcome::Accepted, false);
         c.record(&none, Outcome::Accepted, true);
+        let mut late = c.clone();
+        for request in [LateRequest::PostHandshake, LateRequest::Renegotiation] {
+            let e = Evidence {
+                late_request: Some(request),
+                ..none.clone()
+            };
+            late.record(&e, Outcome::Accepted, false);
+        }
+        assert_eq!(
+            (
+                late.post_handshake_cert_requested,
+                late.renegotiation_requested
+            ),
+            (1, 1)
+        );
+        c.merge(&EvidenceCounts::default());
+        assert_eq!(c.post_handshake_cert_requested, 0);
         c.record(&Evidence::default(), Outcome::Accepted, false);
         assert_eq!(
             (
@@ -346,6 +390,7 @@ mod tests {
                 answer: Some(CertAnswer::Certificate),
                 refusal: None,
                 session_found: None,
+                late_request: None,
             },
             Outcome::Accepted,
             false,

@@ -19,8 +19,8 @@ mod sample;
 pub use counting::{ByteCounts, CountingStream};
 pub use cpu::{CpuSnapshot, CpuTargets, CpuUsage};
 pub use evidence::{
-    CertAnswer, CertRequest, Evidence, EvidenceCounts, Refusal, MAX_CA_NAMES, MAX_CA_NAME_BYTES,
-    MAX_SIG_SCHEMES,
+    CertAnswer, CertRequest, Evidence, EvidenceCounts, LateRequest, Refusal, MAX_CA_NAMES,
+    MAX_CA_NAME_BYTES, MAX_SIG_SCHEMES,
 };
 pub use figures::{Exposure, ShortLivedFigures};
 pub use intervals::{Interval, Intervals, DEFAULT_INTERVAL};

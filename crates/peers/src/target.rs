@@ -23,6 +23,9 @@ pub struct Target {
     /// Bring-your-own client credential (`--client-cert/--client-key`), used for the `valid`
     /// client certificate instead of the fixtures' pool.
     pub credential: Option<crate::pki::OwnCredential>,
+    /// The path every attempt requests (`--target-path`, `/` by default): a server that asks
+    /// for a client certificate only for some paths is graded on one of them.
+    pub path: String,
 }
 
 impl std::fmt::Debug for Target {
@@ -34,6 +37,7 @@ impl std::fmt::Debug for Target {
             .field("server_name", &self.server_name)
             .field("ca_certs", &self.ca.len())
             .field("own_credential", &self.credential.is_some())
+            .field("path", &self.path)
             .finish()
     }
 }
@@ -138,9 +142,45 @@ impl Target {
             server_name: server_name.unwrap_or(host).to_string(),
             ca,
             credential,
+            path: "/".into(),
         })
     }
+
+    /// The target with `path` as the path every attempt requests.
+    ///
+    /// # Errors
+    /// `--target-path` when `path` does not start with `/`, is longer than [`MAX_PATH`] bytes
+    /// or holds a space, a control character or a byte outside ASCII (RFC 9112 3.2: the
+    /// request target is visible ASCII; percent-encode the rest).
+    pub fn with_path(mut self, path: &str) -> Result<Self, TargetError> {
+        let fail = |why: &str| TargetError {
+            option: "--target-path",
+            message: format!("expected an absolute path such as /secure, found {path:?}: {why}"),
+        };
+        if !path.starts_with('/') {
+            return Err(fail("it must start with /"));
+        }
+        if path.len() > MAX_PATH {
+            return Err(fail(&format!("longer than {MAX_PATH} bytes")));
+        }
+        if !path.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(fail(
+                "only visible ASCII is allowed (no spaces or control characters; percent-encode the rest)",
+            ));
+        }
+        self.path = path.to_string();
+        Ok(self)
+    }
+
+    /// The request each attempt sends: `GET` of [`Target::path`] with the server name as its
+    /// `Host`.
+    pub fn request(&self) -> Vec<u8> {
+        crate::load::request_for(&self.server_name, &self.path)
+    }
 }
+
+/// The longest `--target-path`, in bytes.
+pub const MAX_PATH: usize = 1024;
 
 /// How long the reachability probe waits for the connection and for the first TLS record.
 pub(crate) const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);

@@ -316,6 +316,12 @@ pub struct EvidenceSummary {
     pub refused_without_request: u64,
     /// Full handshakes accepted without a CertificateRequest.
     pub accepted_without_request: u64,
+    /// Attempts in which the server sent a TLS 1.3 CertificateRequest after its handshake
+    /// (post-handshake authentication, RFC 8446 4.6.2).
+    pub post_handshake_cert_requested: u64,
+    /// Attempts in which the server sent a TLS 1.2 HelloRequest (a renegotiation carrying the
+    /// CertificateRequest).
+    pub renegotiation_requested: u64,
     /// Distinct CA names the CertificateRequests named (RFC 4514; at most 16, each at most 256
     /// bytes).
     pub ca_names: Vec<String>,
@@ -334,6 +340,8 @@ impl From<&crate::measure::EvidenceCounts> for EvidenceSummary {
             refused_before_certificate: e.refused_before_certificate,
             refused_without_request: e.refused_without_request,
             accepted_without_request: e.accepted_without_request,
+            post_handshake_cert_requested: e.post_handshake_cert_requested,
+            renegotiation_requested: e.renegotiation_requested,
             ca_names: e.ca_names.clone(),
             signature_schemes: e.sig_schemes.clone(),
         }

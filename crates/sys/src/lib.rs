@@ -1,10 +1,11 @@
 //! The few operating-system calls the harness needs that std does not offer: raising the open
 //! file limit, CPU affinity, the parent-death signal for child processes, process-group kill
-//! and CPU-time readings; and, in submodules, safe wrappers for the two `unsafe` calls of the
+//! and CPU-time readings; and, in submodules, safe wrappers for the few `unsafe` calls of the
 //! `openssl` crate the harness makes (offering a saved session, setting a verification error).
 //! One submodule per concern: `affinity`, `child` (child process control), `contain` (the PID
 //! namespace that keeps every peer from outliving the run), `usage` (CPU and
-//! memory readings), `tree` (CPU of a process with its descendants), `client_sigalgs`, `ssl_session`, `verify_error`; what fits in a few lines
+//! memory readings), `tree` (CPU of a process with its descendants), `client_sigalgs`, `ssl_observe` (post-handshake authentication and the handshake
+//! messages an OpenSSL client sees), `ssl_session`, `verify_error`; what fits in a few lines
 //! (the open file limit, the tokio runtime builder, the usable CPU count) stays here.
 //!
 //! This is the only module (with its submodules) that allows `unsafe`; every block carries a
@@ -17,6 +18,7 @@ mod affinity;
 mod child;
 mod client_sigalgs;
 mod contain;
+mod ssl_observe;
 mod ssl_session;
 mod tree;
 mod usage;
@@ -26,6 +28,9 @@ pub use affinity::{current_affinity, pin_current_thread};
 pub use child::{child_exited, kill_group, prepare_child};
 pub use client_sigalgs::{set_client_sigalgs_list, ClientSigalgsError};
 pub use contain::contain_run;
+pub use ssl_observe::{
+    observe_handshake, offer_post_handshake_auth, HandshakeMessage, HandshakeObserver,
+};
 pub use ssl_session::ResumingContext;
 pub use tree::{tree_cpu_time, tree_runtime};
 pub use usage::{

@@ -328,6 +328,12 @@ pub struct TargetArgs {
     /// Server name to send and verify (default: the target's host).
     #[arg(long, requires = "target")]
     pub target_name: Option<String>,
+    /// The path every attempt requests (default /): for a server that asks for a client
+    /// certificate only under some paths (Apache `<Location /secure>` with `SSLVerifyClient
+    /// require`: TLS 1.3 post-handshake authentication or TLS 1.2 renegotiation), one of
+    /// those; drive it with client = "openssl", which answers both.
+    #[arg(long, value_name = "PATH", requires = "target")]
+    pub target_path: Option<String>,
     /// Your own client certificate chain (PEM, leaf first), used as the valid credential.
     #[arg(long, value_name = "PEM", requires_all = ["target", "client_key"])]
     pub client_cert: Option<PathBuf>,
@@ -418,6 +424,10 @@ impl TargetArgs {
             self.client_cert.as_ref(),
             self.client_key.as_ref(),
         )
+        .and_then(|t| match &self.target_path {
+            Some(path) => t.with_path(path),
+            None => Ok(t),
+        })
         .map(|t| Some(Arc::new(t)))
     }
 

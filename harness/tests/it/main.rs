@@ -29,6 +29,7 @@ mod live;
 mod ocsp;
 mod out_dirs;
 mod peers;
+mod per_location;
 mod pipes;
 mod pkits;
 mod reports;

@@ -20,6 +20,8 @@ fn evidence(refused_after_certificate: u64) -> EvidenceSummary {
         refused_before_certificate: 0,
         refused_without_request: 0,
         accepted_without_request: 0,
+        post_handshake_cert_requested: 0,
+        renegotiation_requested: 0,
         ca_names: Vec::new(),
         signature_schemes: Vec::new(),
     }

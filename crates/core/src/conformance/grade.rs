@@ -94,6 +94,9 @@ pub fn grade(spec: &CaseSpec, c: &CaseSummary) -> Row {
     if counts.len() == 1 {
         row.observed_class = counts.keys().next().map(|o| o.to_string());
     }
+    if let Some(note) = late_request_note(c.evidence.as_ref()) {
+        row.observed = format!("{} ({note})", row.observed);
+    }
     let refusals = Refusals::of(c, &counts);
     if refusals.without_request || (refusals.let_in_without_request && !spec.accept) {
         row.observed = format!("{} ({NO_CERT_REQUEST})", row.observed);
@@ -107,6 +110,27 @@ pub fn grade(spec: &CaseSpec, c: &CaseSummary) -> Row {
     }
     row.grade = refusals.grade(spec, c, &counts);
     row
+}
+
+/// How the server asked for the certificate when it asked only after its handshake (a server
+/// that authenticates clients for some paths only): the note on the row, so a verdict that
+/// came from a post-handshake CertificateRequest or a renegotiation says so.
+fn late_request_note(e: Option<&EvidenceSummary>) -> Option<String> {
+    let e = e?;
+    let mut ways = Vec::new();
+    if e.post_handshake_cert_requested > 0 {
+        ways.push(format!(
+            "post-handshake CertificateRequest x{}",
+            e.post_handshake_cert_requested
+        ));
+    }
+    if e.renegotiation_requested > 0 {
+        ways.push(format!(
+            "renegotiation (HelloRequest) x{}",
+            e.renegotiation_requested
+        ));
+    }
+    (!ways.is_empty()).then(|| format!("asked after the handshake: {}", ways.join(", ")))
 }
 
 /// When the servers refused (or let in) the client, from the outcome classes and the evidence.
@@ -315,9 +339,32 @@ pub(super) mod tests {
             refused_before_certificate: 0,
             refused_without_request: 0,
             accepted_without_request,
+            post_handshake_cert_requested: 0,
+            renegotiation_requested: 0,
             ca_names: Vec::new(),
             signature_schemes: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_late_request_is_noted() {
+        assert_eq!(late_request_note(Some(&evidence(0))), None);
+        let e = EvidenceSummary {
+            post_handshake_cert_requested: 4,
+            ..evidence(0)
+        };
+        let note = late_request_note(Some(&e)).unwrap();
+        assert_eq!(
+            note,
+            "asked after the handshake: post-handshake CertificateRequest x4"
+        );
+        let e = EvidenceSummary {
+            renegotiation_requested: 2,
+            ..evidence(0)
+        };
+        assert!(late_request_note(Some(&e))
+            .unwrap()
+            .contains("renegotiation (HelloRequest) x2"));
     }
 
     #[test]

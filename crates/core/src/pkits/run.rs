@@ -320,6 +320,7 @@ fn run_group(
         server_name: "localhost".into(),
         ca: vec![pki.root.clone()],
         credential: None,
+        path: "/".into(),
     };
     // What the server logs about the readiness probe's connection is no test's.
     settle_logs(&logs, &log_sizes(&logs));

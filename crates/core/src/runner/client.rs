@@ -71,8 +71,8 @@ pub(super) fn skip_reason(case: &Case, pki: &Pki, opts: &RunOptions) -> Option<S
 }
 
 impl LoadClient {
-    /// The client `case` names: in target mode the rustls client configured for the external
-    /// server; with short-lived certificates a rustls client whose identities renew; process
+    /// The client `case` names: in target mode the rustls or OpenSSL client configured for
+    /// the external server; with short-lived certificates a rustls client whose identities renew; process
     /// clients are only named here and prepared with the load ([`LoadClient::load`]).
     ///
     /// # Errors
@@ -97,7 +97,10 @@ impl LoadClient {
                 Ok(c) => LoadClient::Rustls(Arc::new(c)),
                 Err(e) => return Err(NoClient::Failed(e.to_string())),
             },
-            ClientImpl::Openssl => match OpensslClient::new(case, pki) {
+            ClientImpl::Openssl => match match opts.target.as_deref() {
+                Some(t) => OpensslClient::for_target(case, pki, t),
+                None => OpensslClient::new(case, pki),
+            } {
                 Ok(c) => LoadClient::Openssl(Arc::new(c)),
                 Err(e @ OpensslClientError::Unsupported(_)) => {
                     return Err(NoClient::Skipped(e.to_string()))
@@ -192,7 +195,7 @@ fn target_unsupported(case: &Case, opts: &RunOptions) -> Option<String> {
     }
     if !capabilities::client(case.client).target_mode {
         return Some(format!(
-            "{} does not drive an external server yet (the rustls client and the process clients do; openssl s_client is OpenSSL's)",
+            "{} does not drive an external server yet (the rustls and OpenSSL clients and the process clients do)",
             capabilities::client(case.client).name
         ));
     }

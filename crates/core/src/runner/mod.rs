@@ -18,6 +18,7 @@ mod dirs;
 mod exposure;
 mod fixtures;
 mod interrupt;
+mod late_auth;
 mod manifest;
 mod options;
 mod pair;

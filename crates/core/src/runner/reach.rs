@@ -9,11 +9,11 @@
 
 use std::time::{Duration, Instant};
 
-use crate::load::attempt;
+use crate::load::{attempt, Connector};
 use crate::measure::{Outcome, Refusal, Sample};
-use crate::peers::{RustlsClient, Target};
+use crate::peers::{OpensslClient, RustlsClient, Target};
 use crate::pki::{ClientCert, Pki};
-use crate::scenario::{Case, KxGroup, ResumptionMode, TlsSettings, TlsVersion};
+use crate::scenario::{Case, ClientImpl, KxGroup, ResumptionMode, TlsSettings, TlsVersion};
 
 use super::refused::{self, Untrusted};
 
@@ -44,16 +44,31 @@ pub(super) fn valid_handshake(
     valid.own_credential = None;
     valid.tls = tls.clone();
     valid.tls.resumption = ResumptionMode::Off;
-    let client = RustlsClient::for_target_with(&valid, pki, target, None)
-        .map_err(|e| Untrusted::Skip(format!("the trust handshake could not be set up: {e}")))?;
-    Ok(runtime.block_on(attempt(
-        &client,
+    let setup = |e: &dyn std::fmt::Display| {
+        Untrusted::Skip(format!("the trust handshake could not be set up: {e}"))
+    };
+    // The case's own client when it is the OpenSSL one: a server that asks for the
+    // certificate only after the handshake (per-location) asks that client, not rustls.
+    Ok(if case.client == ClientImpl::Openssl {
+        let client = OpensslClient::for_target(&valid, pki, target).map_err(|e| setup(&e))?;
+        one(&client, target, runtime)
+    } else {
+        let client =
+            RustlsClient::for_target_with(&valid, pki, target, None).map_err(|e| setup(&e))?;
+        one(&client, target, runtime)
+    })
+}
+
+/// One attempt of `client` against `target`.
+fn one<C: Connector>(client: &C, target: &Target, runtime: &tokio::runtime::Runtime) -> Sample {
+    runtime.block_on(attempt(
+        client,
         target.addr,
         0,
         Instant::now(),
         TIMEOUT,
         false,
-    )))
+    ))
 }
 
 /// A refusal before the client's Certificate message: no certificate was judged.

@@ -60,6 +60,9 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutcome, RunErro
     // On one CPU (pinned), a single-threaded runtime: no cross-thread wake-ups, no stealing.
     let cpus = sys::usable_cpus();
     let runtime = sys::runtime(cpus, cpus == 1).map_err(RunError::Runtime)?;
+    if let Some(target) = opts.target.as_deref() {
+        super::late_auth::check(&cases, target, &runtime)?;
+    }
     let service = start_service(&cases, opts)?;
     let mut fixtures = Fixtures::new(scenario.pki.clone(), dir.join("pki"));
     if let Some(service) = &service {

@@ -66,7 +66,7 @@ pub const RUSTLS_CLIENT: ClientCapabilities = ClientCapabilities {
 pub const OPENSSL_CLIENT: ClientCapabilities = ClientCapabilities {
     name: "the openssl client",
     library: Library::Openssl,
-    target_mode: false,
+    target_mode: true,
     refuses: &[MISMATCHED_KEY, SHA1, WEAK_RSA],
     resumption: Support::Yes,
     session_ids: Support::Yes,

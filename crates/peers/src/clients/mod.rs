@@ -8,6 +8,7 @@ pub mod danger;
 mod driver;
 mod evidence;
 mod openssl;
+mod openssl_evidence;
 pub mod process;
 mod process_kind;
 mod rustls;

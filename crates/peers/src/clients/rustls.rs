@@ -39,6 +39,8 @@ struct IdentityConfig {
 pub struct RustlsClient {
     configs: Vec<IdentityConfig>,
     server_name: ServerName<'static>,
+    /// What each attempt requests (a target's path and name).
+    request: Vec<u8>,
 }
 
 /// Why a client could not be configured.
@@ -132,6 +134,7 @@ impl RustlsClient {
         };
         client.server_name = ServerName::try_from(target.server_name.clone())
             .map_err(|_| rustls::Error::General(format!("server name {}", target.server_name)))?;
+        client.request = target.request();
         Ok(client)
     }
 
@@ -184,6 +187,7 @@ impl RustlsClient {
             configs: base.identity_configs(case, pki, only, rotating)?,
             server_name: ServerName::try_from("localhost")
                 .map_err(|_| rustls::Error::General("server name".into()))?,
+            request: crate::load::REQUEST.to_vec(),
         })
     }
 
@@ -345,7 +349,7 @@ impl Connector for RustlsClient {
         &self,
         tcp: CountingStream<TcpStream>,
         identity: usize,
-        request: &'static [u8],
+        request: &[u8],
         resume: bool,
     ) -> impl Future<Output = io::Result<Self::Stream>> + Send {
         let id = &self.configs[identity % self.configs.len()];
@@ -382,6 +386,10 @@ impl Connector for RustlsClient {
             Some(tls) => failure(tls).outcome(),
             None => Outcome::from_io_error(err),
         }
+    }
+
+    fn request(&self) -> &[u8] {
+        &self.request
     }
 
     fn observes_client_auth(&self) -> bool {
