@@ -21,7 +21,9 @@ use std::path::Path;
 
 pub use model::*;
 pub use parse::reader::{self, Reader};
-pub use parse::{parse, MAX_CASES, MAX_DURATION, MAX_KEPT_PROBLEMS, MAX_LIST, MIN_INTERVAL};
+pub use parse::{
+    parse, parse_at, MAX_CASES, MAX_DURATION, MAX_KEPT_PROBLEMS, MAX_LIST, MIN_INTERVAL,
+};
 pub use problems::MAX_LISTED_PROBLEMS;
 pub use problems::{Problem, Problems, ScenarioError};
 
@@ -35,6 +37,15 @@ pub const MAX_SCENARIO_BYTES: u64 = 64 << 20;
 /// [`ScenarioError::Read`] when the file cannot be read or is too large,
 /// [`ScenarioError::Invalid`] with every problem otherwise.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    load_at(path, None)
+}
+
+/// Reads and validates a scenario file as [`load`] does, every case that sets no versions of
+/// its own at `version` when given ([`parse_at`]).
+///
+/// # Errors
+/// As [`load`].
+pub fn load_at(path: &Path, version: Option<TlsVersion>) -> Result<Scenario, ScenarioError> {
     use std::io::Read;
     let read_error = |source| ScenarioError::Read {
         file: path.to_path_buf(),
@@ -50,5 +61,5 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
             "larger than the limit of {MAX_SCENARIO_BYTES} bytes"
         ))));
     }
-    parse(&src, path)
+    parse_at(&src, path, version)
 }

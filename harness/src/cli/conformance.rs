@@ -11,10 +11,10 @@ use crate::scenario;
 
 pub(super) fn conformance(args: &ConformanceArgs) -> CommandResult {
     let mut scenario = match &args.file {
-        Some(f) => scenario::load(f)?,
+        Some(f) => scenario::load_at(f, args.tls_version)?,
         None => {
             let (text, path) = grading_text(None, "scenarios/conformance.toml", conf::SUITE)?;
-            scenario::parse(&text, &path)?
+            scenario::parse_at(&text, &path, args.tls_version)?
         }
     };
     let (text, path) = grading_text(

@@ -8,7 +8,8 @@
 //! case it can check is graded (not skipped) at TLS 1.3. Against a TLS 1.2-only Apache
 //! (`SSLProtocol TLSv1.2`, an ECDSA server certificate) the suite's TLS 1.2 cases are graded
 //! and every case pinned to TLS 1.3 is skipped with the cause: the run is not stopped, and no
-//! case refused for its version is graded.
+//! case refused for its version is graded; with `--tls-version 1.2` the whole suite runs at
+//! TLS 1.2 and every CRL and OCSP case is graded there too.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -142,8 +143,9 @@ fn assert_crl_graded(run: &Run) {
     assert_eq!(run.row("c2-revoked")["observed_class"], "cert_revoked");
 }
 
-/// `conformance` against a stock Apache checking CRLs with `check` at `protocol`.
-fn crl_run(check: &str, protocol: &str, seed: &str) -> Run {
+/// `conformance` against a stock Apache checking CRLs with `check` at `protocol`, with
+/// `extra` options.
+fn crl_run(check: &str, protocol: &str, seed: &str, extra: &[&str]) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let ca = UserCa::new(dir.path(), false);
     let crl = target_crl(dir.path(), &ca, seed);
@@ -170,7 +172,11 @@ fn crl_run(check: &str, protocol: &str, seed: &str) -> Run {
             "crl",
             "--mint-secret",
             mint_secret(&crl).to_str().unwrap(),
-        ],
+        ]
+        .iter()
+        .chain(extra)
+        .copied()
+        .collect::<Vec<_>>(),
     );
     server.stop(Duration::from_secs(2));
     run
@@ -180,7 +186,7 @@ const SANITY: [&str; 3] = ["sanity-first", "sanity-tls12", "sanity-last"];
 
 #[test]
 fn stock_apache_checking_the_chain_against_crls_at_tls13_has_no_fail_row() {
-    let run = crl_run("chain", "all", "5151");
+    let run = crl_run("chain", "all", "5151", &[]);
     assert_correct(&run, &SANITY, 20);
     assert_crl_graded(&run);
     assert_eq!(run.grade("d1-ocsp-good"), "skipped");
@@ -196,7 +202,7 @@ const TLS12_CASES: [&str; 4] = [
 
 #[test]
 fn stock_apache_tls12_only_grades_the_tls12_cases_and_skips_the_tls13_ones_with_the_cause() {
-    let run = crl_run("leaf", "TLSv1.2", "5152");
+    let run = crl_run("leaf", "TLSv1.2", "5152", &[]);
     let report = run.report();
     assert_correct(&run, &["sanity-tls12"], TLS12_CASES.len());
     for case in TLS12_CASES {
@@ -223,23 +229,53 @@ fn stock_apache_tls12_only_grades_the_tls12_cases_and_skips_the_tls13_ones_with_
 }
 
 #[test]
-fn stock_apache_asking_the_responder_in_the_aia_grades_the_ocsp_cases() {
+fn stock_apache_tls12_only_grades_the_revocation_cases_at_tls_version_1_2() {
+    let run = crl_run("leaf", "TLSv1.2", "5153", &["--tls-version", "1.2"]);
+    let report = run.report();
+    // sanity-first passing on a TLS 1.2-only server shows the suite's defaults ran at 1.2.
+    assert_correct(&run, &SANITY, 20);
+    assert_crl_graded(&run);
+    // The cases about TLS 1.3 keep it, and say why they cannot run here.
+    for case in ["a1-no-cert-tls13", "a4-cert-verify-invalid"] {
+        assert_eq!(run.grade(case), "skipped", "{report}");
+    }
+}
+
+/// `conformance` against a stock Apache asking the responder its clients' AIA names, at
+/// `protocol` with `extra` options.
+fn ocsp_run(protocol: &str, extra: &[&str]) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let ca = UserCa::new(dir.path(), false);
     // Only `SSLOCSPEnable leaf`: no default responder, no responder certificate file. The
     // answers must carry what mod_ssl needs to verify them.
-    let (mut server, addr) = stock_apache(dir.path(), &ca, "  SSLOCSPEnable leaf");
-    let run = conformance_with(
-        dir.path(),
-        &ca,
-        addr,
-        &["--target-stack", "apache", "--target-revocation", "ocsp"],
-    );
-    assert_correct(&run, &SANITY, 20);
+    let ssl = format!("  SSLProtocol {protocol}\n  SSLOCSPEnable leaf");
+    let (mut server, addr) = stock_apache(dir.path(), &ca, &ssl);
+    let args = ["--target-stack", "apache", "--target-revocation", "ocsp"];
+    let args: Vec<&str> = args.iter().chain(extra).copied().collect();
+    let run = conformance_with(dir.path(), &ca, addr, &args);
+    server.stop(Duration::from_secs(2));
+    run
+}
+
+/// The OCSP cases graded as passes, the revoked leaf refused.
+fn assert_ocsp_graded(run: &Run) {
     let report = run.report();
     assert_eq!(run.grade("d1-ocsp-good"), "pass", "{report}");
     assert!(run.grade("d2-ocsp-revoked").starts_with("pass"), "{report}");
     assert_eq!(run.grade("d14-ocsp-delegated-good"), "pass", "{report}");
     assert_eq!(run.grade("c1-valid-with-crl"), "skipped");
-    server.stop(Duration::from_secs(2));
+}
+
+#[test]
+fn stock_apache_asking_the_responder_in_the_aia_grades_the_ocsp_cases() {
+    let run = ocsp_run("all", &[]);
+    assert_correct(&run, &SANITY, 20);
+    assert_ocsp_graded(&run);
+}
+
+#[test]
+fn stock_apache_tls12_only_asking_the_responder_grades_the_ocsp_cases_at_tls_version_1_2() {
+    let run = ocsp_run("TLSv1.2", &["--tls-version", "1.2"]);
+    assert_correct(&run, &SANITY, 20);
+    assert_ocsp_graded(&run);
 }

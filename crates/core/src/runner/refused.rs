@@ -87,15 +87,21 @@ pub(super) fn settings_reason(
     stock_version: Option<String>,
 ) -> String {
     let settings = offered(case);
-    let stock = match stock_version {
+    let stock = match &stock_version {
         Some(v) => format!(
             "a stock ClientHello (TLS 1.3/1.2) reached client authentication and negotiated {v}"
         ),
         None => "a stock ClientHello (TLS 1.3/1.2) reached client authentication".into(),
     };
-    let cause = match outcome {
-        Outcome::ProtocolVersion => "the target does not speak this case's TLS version",
-        _ => "the target takes none of this case's versions, groups or suites",
+    let cause = match (outcome, &stock_version) {
+        (Outcome::ProtocolVersion, Some(v)) => format!(
+            "the target does not speak this case's TLS version (conformance --tls-version {} runs the suite's cases at {v})",
+            v.trim_start_matches("TLS ")
+        ),
+        (Outcome::ProtocolVersion, None) => {
+            "the target does not speak this case's TLS version".to_string()
+        }
+        _ => "the target takes none of this case's versions, groups or suites".to_string(),
     };
     format!(
         "the target refused this case's TLS settings ({settings}) before client authentication with {}, while {stock}: {cause}{}, so this case cannot isolate its defect there",

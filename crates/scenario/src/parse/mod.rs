@@ -36,7 +36,7 @@ use self::matrix::Axis;
 use self::raw::RawSettings;
 use self::reader::{join, Reader};
 use self::settings::{read_settings, SETTING_KEYS};
-use crate::scenario::model::{Case, PkiSettings, Scenario};
+use crate::scenario::model::{Case, PkiSettings, Scenario, TlsVersion};
 use crate::scenario::problems::ScenarioError;
 
 pub use self::matrix::MAX_CASES;
@@ -58,6 +58,20 @@ const TOP_KEYS: &[&str] = &[
 /// [`ScenarioError::Invalid`] with the problems found (the first
 /// [`reader::MAX_KEPT_PROBLEMS`], and the count of the rest).
 pub fn parse(src: &str, file: &Path) -> Result<Scenario, ScenarioError> {
+    parse_at(src, file, None)
+}
+
+/// Parses scenario text as [`parse`] does, with `version` (when given) in place of the
+/// versions and groups of `[defaults]`: every case that does not set its own versions runs at
+/// `version`, offering the stock groups (a server that speaks only TLS 1.2 grades the suite).
+///
+/// # Errors
+/// As [`parse`].
+pub fn parse_at(
+    src: &str,
+    file: &Path,
+    version: Option<TlsVersion>,
+) -> Result<Scenario, ScenarioError> {
     let mut r = Reader::new(src, file);
     let Some(doc) = r.document(src) else {
         return Err(invalid(r));
@@ -75,7 +89,11 @@ pub fn parse(src: &str, file: &Path) -> Result<Scenario, ScenarioError> {
         .get("pki")
         .map(|i| pki::read_pki(&mut r, i))
         .unwrap_or_default();
-    let defaults = read_defaults(&mut r, top);
+    let mut defaults = read_defaults(&mut r, top);
+    if let Some(v) = version {
+        defaults.versions = Some(vec![v]);
+        defaults.groups = None;
+    }
 
     let mut bases = read_case_tables(&mut r, top);
     let axes: Vec<Axis> = match top.get("matrix") {
@@ -316,5 +334,35 @@ impl Expansion<'_> {
             (true, true) => self.scenario_name.to_string(),
             (false, false) => format!("{case_name}[{suffix}]"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::model::KxGroup;
+
+    #[test]
+    fn a_version_given_replaces_the_defaults_and_not_a_cases_own() {
+        let src = r#"version = 1
+[defaults]
+tls = { versions = ["1.3"], groups = ["x25519"] }
+[[case]]
+name = "inherits"
+[[case]]
+name = "pinned"
+tls = { versions = ["1.3"] }
+"#;
+        let file = Path::new("s.toml");
+        let plain = parse(src, file).unwrap();
+        assert_eq!(plain.cases[0].tls.versions, [TlsVersion::Tls13]);
+        let at12 = parse_at(src, file, Some(TlsVersion::Tls12)).unwrap();
+        let [inherits, pinned] = at12.cases.as_slice() else {
+            panic!("two cases")
+        };
+        assert_eq!(inherits.tls.versions, [TlsVersion::Tls12]);
+        // TLS 1.2 against an ECDSA server needs its curve offered (RFC 8422 5.1).
+        assert!(inherits.tls.groups.contains(&KxGroup::Secp256r1));
+        assert_eq!(pinned.tls.versions, [TlsVersion::Tls13]);
     }
 }
