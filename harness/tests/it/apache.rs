@@ -161,8 +161,8 @@ fn apache_checks_client_certificates_by_ocsp_and_staples_its_own() {
                 "client_cert = \"revoked\"\nrevocation = { mode = \"ocsp\", signer = \"delegated\" }",
                 "cert_revoked",
             ),
-            // An answer from a signer without id-kp-OCSPSigning is refused though the CAs are
-            // in SSLOCSPResponderCertificateFile, and so is no answer at all: mod_ssl fails an
+            // An answer from a signer without id-kp-OCSPSigning is refused though it carries
+            // its signer's certificate, and so is no answer at all: mod_ssl fails an
             // undetermined status with X509_V_ERR_APPLICATION_VERIFICATION (handshake_failure).
             (
                 "ocsp-forged",
@@ -187,13 +187,12 @@ fn apache_checks_client_certificates_by_ocsp_and_staples_its_own() {
     let queries = responder.map_or(0, |r| r.queries);
     assert!(queries >= 6, "{queries} OCSP queries");
     let conf = httpd_conf(dir.path(), "ocsp-good-apache", "");
-    for line in [
-        "SSLOCSPEnable leaf",
-        "SSLOCSPOverrideResponder on",
-        "SSLOCSPResponderCertificateFile",
-    ] {
+    for line in ["SSLOCSPEnable leaf", "SSLOCSPOverrideResponder on"] {
         assert!(conf.contains(line), "{line}:\n{conf}");
     }
+    // The answers carry their signer and its chain (RFC 6960 4.2.1 `certs`): mod_ssl needs
+    // no responder certificate file.
+    assert!(!conf.contains("SSLOCSPResponderCertificateFile"), "{conf}");
     // The staple is on the wire: the stapled handshakes carry more bytes from the server.
     let received = |name: &str| case(&sum, name).bytes_received_per_handshake;
     let (stapled, plain) = (received("staple"), received("plain"));

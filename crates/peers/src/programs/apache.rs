@@ -112,7 +112,6 @@ struct Ocsp {
     url: String,
     nonce: &'static str,
     timeout_secs: u64,
-    signers: Option<String>,
 }
 
 /// The stapling block.
@@ -162,8 +161,6 @@ pub struct Inputs<'a> {
     pub crl_check_all: bool,
     /// The revocation service's base URL.
     pub revocation_url: Option<&'a str>,
-    /// The certificates of the CAs that sign OCSP answers about client certificates.
-    pub ocsp_signers: Option<&'a Path>,
     /// Started as root: the children switch to [`RUN_USER`].
     pub as_root: bool,
 }
@@ -211,12 +208,10 @@ fn revocation(
     let url = inputs.revocation_url.map(crate::pki::ocsp_url);
     let (ocsp, stapling) = match (&case.revocation, url) {
         (Revocation::Ocsp(s), Some(url)) => {
-            let signers = inputs.ocsp_signers.map(quote_path).transpose()?;
             let ocsp = Ocsp {
                 url: quote(&url),
                 nonce: if s.nonce { "on" } else { "off" },
                 timeout_secs: whole_secs(s.service.query_timeout),
-                signers,
             };
             (Some(ocsp), None)
         }
@@ -345,25 +340,6 @@ pub fn command(apache: &Path, dir: &ApacheDir) -> Command {
     cmd
 }
 
-/// The certificates of every CA of the harness's hierarchy below the root (`ca/intermediate-N.crt`),
-/// written as one file: the CAs that sign the responder's answers.
-fn write_ocsp_signers(files: &PkiFiles, out: &Path) -> Result<Option<PathBuf>, ProcessError> {
-    let mut pem = Vec::new();
-    for n in 1.. {
-        let path = files.dir.join("ca").join(format!("intermediate-{n}.crt"));
-        match std::fs::read(&path) {
-            Ok(bytes) => pem.extend(bytes),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => break,
-            Err(e) => return Err(io_err(&path)(e)),
-        }
-    }
-    if pem.is_empty() {
-        return Ok(None);
-    }
-    crate::fsutil::write_atomic(out, &pem, 0o644).map_err(io_err(out))?;
-    Ok(Some(out.to_path_buf()))
-}
-
 /// Starts the installed Apache for `launch`'s case, with its files in a directory of its own
 /// next to the log.
 ///
@@ -380,16 +356,11 @@ pub(super) fn start(launch: Launch<'_>) -> Result<RunningServer, ProcessError> {
     // A CRL for every CA of the chain: `SSLCARevocationCheck chain` needs them all, `leaf`
     // picks the leaf's issuer's from the same file.
     let crl = chain_crl(&launch, &dir.dir)?;
-    let signers = match launch.case.revocation {
-        Revocation::Ocsp(_) => write_ocsp_signers(launch.files, &dir.dir.join("ocsp-signers.pem"))?,
-        _ => None,
-    };
     let inputs = Inputs {
         files: launch.files,
         crl: crl.as_deref(),
         crl_check_all: launch.revocation.crl_check_all,
         revocation_url: launch.revocation.base_url,
-        ocsp_signers: signers.as_deref(),
         as_root,
     };
     let conf = config(launch.case, &inputs, addr, &dir)?;
