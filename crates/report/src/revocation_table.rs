@@ -39,6 +39,7 @@ pub fn rows(cases: &[CaseSummary]) -> Vec<RevocationRow> {
         cases.iter().find(|b| {
             b.revocation.mode() == RevocationMode::None
                 && b.key == c.key
+                && b.server == c.server
                 && b.client_cert == "valid"
                 && b.error.is_none()
         })
@@ -302,7 +303,7 @@ pub fn markdown(rows: &[RevocationRow]) -> String {
         out.push_str(&format!("| {} |\n", cells(r).join(" | ")));
     }
     out.push_str(
-        "\n`+p50`/`+srv %`: over the run's case without revocation checking (same key). \
+        "\n`+p50`/`+srv %`: over the run's case without revocation checking (same server and key). \
          `resp us/hs`: CPU of the harness's OCSP responder / CRL endpoint. `exposure`: time from \
          the revocation to the revoked client's first rejection (full handshakes). `resumption exposure`: resumed \
          handshakes of the revoked client after its revocation that got in / were tried, and \
@@ -324,4 +325,54 @@ pub(super) fn cells_table(
     rows: &[RevocationRow],
 ) -> Option<(&'static [&'static str], Vec<Vec<String>>)> {
     (!rows.is_empty()).then(|| (HEADER.as_slice(), rows.iter().map(cells).collect()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_is_compared_with_the_same_servers_case_without_checking() {
+        let text = r#"version = 1
+[[case]]
+name = "none"
+[[case]]
+name = "crl"
+revocation = { mode = "crl", crl_entries = 10 }
+[[case]]
+name = "none-apache"
+server = "apache"
+[[case]]
+name = "crl-apache"
+server = "apache"
+revocation = { mode = "crl", crl_entries = 10 }
+[[case]]
+name = "crl-nginx"
+server = "nginx"
+revocation = { mode = "crl", crl_entries = 10 }
+"#;
+        let scenario = crate::scenario::parse(text, std::path::Path::new("t.toml")).unwrap();
+        let cpu = [100.0, 150.0, 400.0, 500.0, 900.0];
+        let cases: Vec<CaseSummary> = scenario
+            .cases
+            .iter()
+            .zip(cpu)
+            .map(|(case, us)| {
+                let mut entry = CaseSummary::planned(case);
+                entry.server_cpu_us_per_handshake = Some(us);
+                entry
+            })
+            .collect();
+        let rows = rows(&cases);
+        let added = |name: &str| {
+            rows.iter()
+                .find(|r| r.case == name)
+                .unwrap()
+                .added_server_cpu_pct
+        };
+        assert_eq!(added("crl"), Some(50.0));
+        assert_eq!(added("crl-apache"), Some(25.0));
+        // No nginx case without checking: nothing to compare with, not rustls's.
+        assert_eq!(added("crl-nginx"), None);
+    }
 }
