@@ -95,7 +95,7 @@ pub(super) fn settings_reason(
     };
     let cause = match (outcome, &stock_version) {
         (Outcome::ProtocolVersion, Some(v)) => format!(
-            "the target does not speak this case's TLS version (conformance --tls-version {} runs the suite's cases at {v})",
+            "the target does not speak this case's TLS version (to grade the conformance suite at {v}: conformance --tls-version {})",
             v.trim_start_matches("TLS ")
         ),
         (Outcome::ProtocolVersion, None) => {
