@@ -13,15 +13,12 @@ use crate::load::{attempt, Connector};
 use crate::measure::{Outcome, Refusal, Sample};
 use crate::peers::{OpensslClient, RustlsClient, Target};
 use crate::pki::{ClientCert, Pki};
-use crate::scenario::{Case, ClientImpl, KxGroup, ResumptionMode, TlsSettings, TlsVersion};
+use crate::scenario::{Case, ClientImpl, ResumptionMode, TlsSettings, TlsVersion, STOCK_GROUPS};
 
 use super::refused::{self, Untrusted};
 
 /// How long one of these handshakes may take.
 const TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The groups a stock client offers (the scenario's default when a case names none).
-const STOCK_GROUPS: [KxGroup; 3] = [KxGroup::X25519, KxGroup::Secp256r1, KxGroup::Secp384r1];
 
 /// The settings key under which a verdict is remembered: what the client offers.
 pub(super) fn key(tls: &TlsSettings) -> String {

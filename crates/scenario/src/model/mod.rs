@@ -29,4 +29,6 @@ pub use revocation::{
     ShortLivedSettings, StaplingSettings,
 };
 pub use thresholds::{Limit, Thresholds};
-pub use tls::{CipherSuite, KxGroup, ResumptionMode, SigScheme, TlsSettings, TlsVersion};
+pub use tls::{
+    CipherSuite, KxGroup, ResumptionMode, SigScheme, TlsSettings, TlsVersion, STOCK_GROUPS,
+};

@@ -314,6 +314,13 @@ impl ResumptionMode {
     }
 }
 
+/// The groups a client offers when the case names none: what stock clients offer (OpenSSL
+/// 3's and Go's defaults begin X25519, P-256, P-384), X25519 first so its key share is the one
+/// sent. X25519 alone would leave a TLS 1.2 server with a P-256 certificate no shared curve
+/// (RFC 8422 5.1: the client's curves bind the server's ECDSA certificate too): "no shared
+/// cipher" before client authentication, for every case.
+pub const STOCK_GROUPS: [KxGroup; 3] = [KxGroup::X25519, KxGroup::Secp256r1, KxGroup::Secp384r1];
+
 /// TLS settings of a case.
 #[derive(Clone, Debug, Serialize)]
 pub struct TlsSettings {

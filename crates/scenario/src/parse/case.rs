@@ -15,8 +15,8 @@ use super::reader::Reader;
 use super::revocation_case::{self, CaseContext};
 use crate::pki::{ClientCert, KeyType};
 use crate::scenario::model::{
-    Case, ClientAuth, ClientImpl, KxGroup, LoadSpec, ResumptionMode, Schedule, ServerImpl,
-    TlsSettings, TlsVersion,
+    Case, ClientAuth, ClientImpl, LoadSpec, ResumptionMode, Schedule, ServerImpl, TlsSettings,
+    TlsVersion, STOCK_GROUPS,
 };
 
 /// What [`finish`] needs besides the layered settings.
@@ -96,15 +96,6 @@ pub(super) fn finish(r: &mut Reader<'_>, raw: RawSettings, frame: CaseFrame<'_>)
     })
 }
 
-/// The groups a client offers when the case names none: what stock clients offer (OpenSSL
-/// 3's and Go's defaults begin X25519, P-256, P-384), X25519 first so its key share is the one
-/// sent. X25519 alone would leave a TLS 1.2 server with a P-256 certificate no shared curve
-/// (RFC 8422 5.1: the client's curves bind the server's ECDSA certificate too): "no shared
-/// cipher" before client authentication, for every case.
-fn default_groups() -> Vec<KxGroup> {
-    vec![KxGroup::X25519, KxGroup::Secp256r1, KxGroup::Secp384r1]
-}
-
 /// The TLS settings, each at its default where the case sets none.
 fn tls_settings(raw: &RawSettings) -> TlsSettings {
     let resumption = raw.resumption.unwrap_or(ResumptionMode::Off);
@@ -114,7 +105,7 @@ fn tls_settings(raw: &RawSettings) -> TlsSettings {
             .versions
             .clone()
             .unwrap_or_else(|| vec![TlsVersion::Tls13]),
-        groups: raw.groups.clone().unwrap_or_else(default_groups),
+        groups: raw.groups.clone().unwrap_or_else(|| STOCK_GROUPS.to_vec()),
         suites: raw.suites.clone().unwrap_or_default(),
         server_groups: raw.server_groups.clone().unwrap_or_default(),
         server_suites: raw.server_suites.clone().unwrap_or_default(),
